@@ -1,0 +1,1 @@
+"""Façades over the native core. Nothing outside this package imports ``zkpov._native``."""

@@ -1,0 +1,51 @@
+"""Typed errors. Every failure zkpov reports is a subclass of :class:`ZkpovError`.
+
+Bytes from outside (peer messages, RPC bodies, keys, proofs, files) that do not decode raise
+:class:`DecodeError` with a message that says what was wrong. The native core raises these same
+classes (``rust/bindings/errors.rs`` maps its errors here, in one place).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConsensusError",
+    "DecodeError",
+    "ProofError",
+    "ProposalError",
+    "ValidatorError",
+    "VerificationError",
+    "VotingError",
+    "ZkpovError",
+]
+
+
+class ZkpovError(Exception):
+    """Base class of every zkpov error."""
+
+
+class DecodeError(ZkpovError, ValueError):
+    """Input bytes or numbers that do not decode: wrong length, bad encoding, out of range."""
+
+
+class ProofError(ZkpovError):
+    """A validity proof could not be produced: the witness does not satisfy the circuit."""
+
+
+class VerificationError(ZkpovError):
+    """A verification could not be carried out (a plain mismatch returns ``False`` instead)."""
+
+
+class ConsensusError(ZkpovError):
+    """A consensus rule was broken."""
+
+
+class ValidatorError(ConsensusError):
+    """A validator registration, stake or key is not acceptable."""
+
+
+class ProposalError(ConsensusError):
+    """A block proposal is invalid."""
+
+
+class VotingError(ConsensusError):
+    """A vote or timeout is invalid or unsafe to cast."""

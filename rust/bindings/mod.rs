@@ -1,0 +1,15 @@
+//! PyO3 bindings: bytes in, bytes or bool out. Every function maps `CoreError` through
+//! `errors::to_py` and runs under `errors::guard`, so a Rust panic never crosses into Python.
+use pyo3::prelude::*;
+
+mod bls;
+mod errors;
+mod poseidon;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    bls::register(m)?;
+    poseidon::register(m)?;
+    Ok(())
+}
