@@ -19,6 +19,7 @@ import os
 from collections.abc import Sequence
 
 from zkpov import _native
+from zkpov.errors import DecodeError
 
 __all__ = [
     "DST_POP",
@@ -161,8 +162,14 @@ class KeySet:
 
     def aggregate_pubkey(self, indices: Sequence[int]) -> bytes:
         """The sum of the keys at ``indices`` (distinct, in range; else ``DecodeError``)."""
-        return self._set.aggregate_pubkey(list(indices))
+        signers = list(indices)
+        if min(signers, default=0) < 0:
+            raise DecodeError("signer indices must be non-negative")
+        return self._set.aggregate_pubkey(signers)
 
     def fast_aggregate_verify(self, indices: Sequence[int], msg: bytes, sig: bytes) -> bool:
-        """``fast_aggregate_verify`` over the keys at ``indices``; repeated indices fail."""
-        return self._set.fast_aggregate_verify(list(indices), msg, sig)
+        """``fast_aggregate_verify`` over the keys at ``indices``; repeated or bad indices fail."""
+        signers = list(indices)
+        if min(signers, default=0) < 0:
+            return False
+        return self._set.fast_aggregate_verify(signers, msg, sig)

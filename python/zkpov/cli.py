@@ -1,0 +1,17 @@
+"""The ``zkpov`` command line. Each subcommand lives in ``zkpov.commands``."""
+
+from __future__ import annotations
+
+import click
+
+from zkpov import __version__
+from zkpov.commands.demo import demo
+
+
+@click.group()
+@click.version_option(__version__, prog_name="zkpov")
+def main() -> None:
+    """zkpov: proof-of-stake BFT consensus with Groth16 validity proofs."""
+
+
+main.add_command(demo)

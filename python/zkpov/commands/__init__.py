@@ -1,0 +1,1 @@
+"""Subcommands of the ``zkpov`` CLI, one module each."""
