@@ -1,9 +1,14 @@
 //! zkpov's native core. The cryptography lives in `#![forbid(unsafe_code)]` modules with no
 //! Python in them; `bindings` (behind the `python` feature) is the only PyO3 code.
+pub mod accounts;
 pub mod bls;
 pub mod error;
 pub mod field;
+pub mod ledger;
 pub mod poseidon;
+pub mod poseidon_wide;
+pub mod schnorr;
+pub mod smt;
 
 #[cfg(feature = "python")]
 mod bindings;

@@ -5,11 +5,15 @@ use pyo3::prelude::*;
 mod bls;
 mod errors;
 mod poseidon;
+mod schnorr;
+mod state;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.setattr("__version__", env!("CARGO_PKG_VERSION"))?;
     bls::register(m)?;
     poseidon::register(m)?;
+    schnorr::register(m)?;
+    state::register(m)?;
     Ok(())
 }

@@ -1,0 +1,233 @@
+"""Account state: a Poseidon sparse Merkle tree of accounts, signed transfers, native apply.
+
+Encoding (the circuit in ``rust/circuits`` proves exactly these rules):
+
+* The tree is 4-ary with ``depth`` address bits (default 32, even), hashed with width-5
+  Poseidon; an account sits at its index in ``[0, 2**depth)``. See ``rust/smt.rs``.
+* Leaf = ``Poseidon5(tag=1; pk_x, pk_y, balance, nonce)``; an empty slot is the leaf 0.
+* A transfer's signed message is ``poseidon.hash_n([sender, recipient, to_x, to_y, amount,
+  nonce])`` where ``(to_x, to_y)`` is the recipient's public key; the batch commitment folds
+  ``acc = poseidon.hash2(acc, message)`` over the batch from ``acc = 0``.
+* Transfer bytes (128): sender u64 BE, recipient u64 BE, recipient public key (32), amount u64
+  BE, nonce u64 BE, Schnorr signature (64).
+* Rules, in order: the sender exists; ``nonce == sender.nonce + 1``; the signature verifies under
+  the sender's key; ``amount <= balance``; the sender is debited; then the recipient is either an
+  empty slot (a new account with ``recipient_public_key`` and nonce 0) or holds that key, and its
+  balance stays below ``2**64``. A self-transfer only bumps the nonce.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from zkpov import _native
+from zkpov.crypto import schnorr
+from zkpov.errors import DecodeError, ProposalError
+
+__all__ = [
+    "DEFAULT_TREE_DEPTH",
+    "MAX_AMOUNT",
+    "TRANSFER_BYTES",
+    "Account",
+    "AccountProof",
+    "AccountState",
+    "InvalidTransfer",
+    "Transfer",
+    "compute_account_index",
+    "compute_batch_commitment",
+    "sign_transfer",
+    "verify_account_proof",
+]
+
+DEFAULT_TREE_DEPTH = 32
+MAX_AMOUNT = 2**64 - 1
+TRANSFER_BYTES = 128
+_LAYOUT = struct.Struct(">QQ32sQQ64s")
+_INDEX_DST = b"zkpov/account-index"
+
+
+class InvalidTransfer(ProposalError):  # noqa: N818 (pyspec-style name, like InvalidBlock)
+    """A transfer (or a batch) breaks a state rule; the state is left unchanged."""
+
+
+def _check_u64(name: str, value: int) -> None:
+    if not isinstance(value, int) or not 0 <= value <= MAX_AMOUNT:
+        raise DecodeError(f"{name} must be an int in [0, 2**64), got {value!r}")
+
+
+def _check_bytes(name: str, value: bytes, size: int) -> None:
+    if not isinstance(value, bytes) or len(value) != size:
+        raise DecodeError(f"{name} must be {size} bytes")
+
+
+@dataclass(frozen=True)
+class Account:
+    public_key: bytes
+    balance: int
+    nonce: int
+
+    def leaf(self) -> int:
+        return _native.account_leaf(self.public_key, self.balance, self.nonce)
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A signed transfer of ``amount`` from account ``sender`` to account ``recipient``."""
+
+    sender: int
+    recipient: int
+    recipient_public_key: bytes
+    amount: int
+    nonce: int
+    signature: bytes
+
+    def __post_init__(self) -> None:
+        for name in ("sender", "recipient", "amount", "nonce"):
+            _check_u64(name, getattr(self, name))
+        _check_bytes("recipient_public_key", self.recipient_public_key, schnorr.PUBLIC_KEY_BYTES)
+        _check_bytes("signature", self.signature, schnorr.SIGNATURE_BYTES)
+
+    def message(self) -> int:
+        """The field element the sender signs."""
+        return compute_transfer_message(
+            self.sender, self.recipient, self.recipient_public_key, self.amount, self.nonce
+        )
+
+    def to_bytes(self) -> bytes:
+        return _LAYOUT.pack(
+            self.sender,
+            self.recipient,
+            self.recipient_public_key,
+            self.amount,
+            self.nonce,
+            self.signature,
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Transfer:
+        """Decodes 128 bytes; ``DecodeError`` on a bad length, key or signature encoding."""
+        if not isinstance(data, bytes) or len(data) != TRANSFER_BYTES:
+            raise DecodeError(f"transfer must be {TRANSFER_BYTES} bytes")
+        _native.transfer_check(data)
+        return cls(*_LAYOUT.unpack(data))
+
+
+def compute_transfer_message(
+    sender: int, recipient: int, recipient_public_key: bytes, amount: int, nonce: int
+) -> int:
+    return _native.transfer_message(sender, recipient, recipient_public_key, amount, nonce)
+
+
+def sign_transfer(
+    secret_key: bytes,
+    sender: int,
+    recipient: int,
+    recipient_public_key: bytes,
+    amount: int,
+    nonce: int,
+) -> Transfer:
+    """Builds and signs a transfer with the sender's Schnorr secret key."""
+    msg = compute_transfer_message(sender, recipient, recipient_public_key, amount, nonce)
+    sig = schnorr.sign(secret_key, msg)
+    return Transfer(sender, recipient, recipient_public_key, amount, nonce, sig)
+
+
+def compute_account_index(public_key: bytes, depth: int = DEFAULT_TREE_DEPTH) -> int:
+    """A conventional index for a key: SHA-256("zkpov/account-index" || pk) mod 2**depth."""
+    digest = hashlib.sha256(_INDEX_DST + public_key).digest()
+    return int.from_bytes(digest, "big") % (1 << depth)
+
+
+def compute_batch_commitment(transfers: Sequence[Transfer]) -> int:
+    """The circuit's public batch commitment for these transfers, in order."""
+    return _native.transfer_batch_commitment([t.to_bytes() for t in transfers])
+
+
+@dataclass(frozen=True)
+class AccountProof:
+    """The leaf at ``index`` and its siblings; ``leaf == 0`` proves the slot is empty."""
+
+    depth: int
+    index: int
+    leaf: int
+    siblings: tuple[tuple[int, int, int], ...]
+
+    @property
+    def is_membership(self) -> bool:
+        return self.leaf != 0
+
+    def verify(self, root: int) -> bool:
+        return verify_account_proof(root, self)
+
+
+def verify_account_proof(root: int, proof: AccountProof) -> bool:
+    rows = [list(s) for s in proof.siblings]
+    return _native.smt_verify_proof(root, proof.depth, proof.index, proof.leaf, rows)
+
+
+class AccountState:
+    """Accounts in a sparse Merkle tree. ``apply_transfers`` is all-or-nothing."""
+
+    def __init__(self, depth: int = DEFAULT_TREE_DEPTH) -> None:
+        self._tree = _native.AccountTree(depth)
+
+    @classmethod
+    def _wrap(cls, tree: _native.AccountTree) -> AccountState:
+        state = cls.__new__(cls)
+        state._tree = tree
+        return state
+
+    @property
+    def native(self) -> _native.AccountTree:
+        """The native tree (for ``zkpov.crypto.snark.prove``)."""
+        return self._tree
+
+    @property
+    def depth(self) -> int:
+        return self._tree.depth
+
+    @property
+    def root(self) -> int:
+        return self._tree.root
+
+    def __len__(self) -> int:
+        return len(self._tree)
+
+    def copy(self) -> AccountState:
+        return AccountState._wrap(self._tree.copy())
+
+    def get_account(self, index: int) -> Account | None:
+        _check_u64("index", index)
+        found = self._tree.get_account(index)
+        return None if found is None else Account(*found)
+
+    def credit(self, index: int, public_key: bytes, amount: int) -> int:
+        """Genesis funding: creates the account or tops it up; returns the new root."""
+        _check_u64("index", index)
+        _check_u64("amount", amount)
+        try:
+            return self._tree.credit(index, public_key, amount)
+        except DecodeError:
+            raise
+        except ValueError as exc:
+            raise InvalidTransfer(str(exc)) from exc
+
+    def apply_transfers(self, transfers: Sequence[Transfer]) -> int:
+        """Applies every transfer in order and returns the new root, or raises
+        ``InvalidTransfer`` and leaves the state unchanged."""
+        try:
+            return self._tree.apply_transfers([t.to_bytes() for t in transfers])
+        except ValueError as exc:  # DecodeError included: a malformed key or signature
+            raise InvalidTransfer(str(exc)) from exc
+
+    def get_proof(self, index: int) -> AccountProof:
+        _check_u64("index", index)
+        try:
+            leaf, siblings = self._tree.get_proof(index)
+        except ValueError as exc:
+            raise DecodeError(str(exc)) from exc
+        rows = tuple((a, b, c) for a, b, c in siblings)
+        return AccountProof(self.depth, index, leaf, rows)

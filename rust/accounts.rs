@@ -1,0 +1,215 @@
+//! Accounts, transfers and the native state transition (the same rules the circuit enforces).
+//!
+//! * Account leaf: `hash4(LEAF_TAG, [pk.x, pk.y, balance, nonce])` (width-5 Poseidon, lane 0 =
+//!   `LEAF_TAG` = 1, output lane 1); balance and nonce are integers below 2^64 embedded as scalars.
+//!   An empty slot is the leaf 0.
+//! * Transfer message: `poseidon::hash_n([sender, recipient, to.x, to.y, amount, nonce])`.
+//! * Transfer bytes (128, fixed): sender u64 BE, recipient u64 BE, recipient key (32, compressed
+//!   Jubjub), amount u64 BE, nonce u64 BE, signature (64).
+//! * Rules, in order: the sender exists; `nonce == sender.nonce + 1`; the signature verifies under
+//!   the sender's key; `amount <= balance`; the sender is debited and its nonce bumped; then the
+//!   recipient (read after the debit, so a self-transfer only bumps the nonce) must be empty (a new
+//!   account with `recipient_pk`, nonce 0) or hold `recipient_pk`, and must not overflow 2^64.
+#![forbid(unsafe_code)]
+
+use crate::error::{decode_err, CoreError, CoreResult};
+use crate::poseidon;
+use crate::poseidon_wide::hash4;
+use crate::schnorr::{self, Signature};
+use crate::smt::{NodeStore, Siblings, TreeShape};
+use ark_bls12_381::Fr;
+use ark_ed_on_bls12_381::EdwardsAffine;
+use std::collections::HashMap;
+
+pub const LEAF_TAG: u64 = 1;
+pub const TRANSFER_BYTES: usize = 128;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub pk: EdwardsAffine,
+    pub balance: u64,
+    pub nonce: u64,
+}
+
+impl Account {
+    pub fn leaf(&self) -> Fr {
+        let (b, n) = (Fr::from(self.balance), Fr::from(self.nonce));
+        hash4(LEAF_TAG, [self.pk.x, self.pk.y, b, n])
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transfer {
+    pub sender: u64,
+    pub recipient: u64,
+    pub recipient_pk: EdwardsAffine,
+    pub amount: u64,
+    pub nonce: u64,
+    pub signature: Signature,
+}
+
+/// The signed message of a transfer.
+pub fn compute_message(
+    sender: u64,
+    recipient: u64,
+    to: &EdwardsAffine,
+    amount: u64,
+    nonce: u64,
+) -> Fr {
+    let ints = [sender, recipient, amount, nonce].map(Fr::from);
+    poseidon::hash_n(&[ints[0], ints[1], to.x, to.y, ints[2], ints[3]])
+}
+
+impl Transfer {
+    pub fn message(&self) -> Fr {
+        compute_message(
+            self.sender,
+            self.recipient,
+            &self.recipient_pk,
+            self.amount,
+            self.nonce,
+        )
+    }
+
+    pub fn encode(&self) -> [u8; TRANSFER_BYTES] {
+        let mut out = [0u8; TRANSFER_BYTES];
+        out[..8].copy_from_slice(&self.sender.to_be_bytes());
+        out[8..16].copy_from_slice(&self.recipient.to_be_bytes());
+        out[16..48].copy_from_slice(&schnorr::encode_point(&self.recipient_pk));
+        out[48..56].copy_from_slice(&self.amount.to_be_bytes());
+        out[56..64].copy_from_slice(&self.nonce.to_be_bytes());
+        out[64..].copy_from_slice(&schnorr::encode_signature(&self.signature));
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> CoreResult<Self> {
+        if bytes.len() != TRANSFER_BYTES {
+            return Err(decode_err(format!(
+                "transfer must be 128 bytes, got {}",
+                bytes.len()
+            )));
+        }
+        let u64_at = |i: usize| u64::from_be_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+        Ok(Transfer {
+            sender: u64_at(0),
+            recipient: u64_at(8),
+            recipient_pk: schnorr::decode_public_key(&bytes[16..48])?,
+            amount: u64_at(48),
+            nonce: u64_at(56),
+            signature: schnorr::decode_signature(&bytes[64..])?,
+        })
+    }
+}
+
+/// `acc = 0; acc = poseidon::hash2(acc, message)` for each transfer, in order.
+pub fn compute_batch_commitment(transfers: &[Transfer]) -> Fr {
+    transfers
+        .iter()
+        .fold(Fr::from(0u64), |acc, t| poseidon::hash2(acc, t.message()))
+}
+
+/// What the circuit needs for one transfer: the accounts it reads and their paths at that moment.
+#[derive(Clone, Debug)]
+pub struct StepWitness {
+    pub transfer: Transfer,
+    pub sender: Account,
+    pub sender_siblings: Siblings,
+    pub recipient: Option<Account>,
+    pub recipient_siblings: Siblings,
+}
+
+/// A key-value map of accounts, with the same overlay idea as `smt::Overlay`.
+pub trait AccountStore {
+    fn get_account(&self, index: u64) -> Option<Account>;
+    fn put_account(&mut self, index: u64, account: Account);
+}
+
+impl AccountStore for HashMap<u64, Account> {
+    fn get_account(&self, index: u64) -> Option<Account> {
+        self.get(&index).copied()
+    }
+
+    fn put_account(&mut self, index: u64, account: Account) {
+        self.insert(index, account);
+    }
+}
+
+fn reject(msg: String) -> CoreError {
+    CoreError::InvalidArgument(msg)
+}
+
+fn check_sender(t: &Transfer, sender: Option<Account>) -> CoreResult<Account> {
+    let s = sender.ok_or_else(|| reject(format!("sender account {} does not exist", t.sender)))?;
+    if Some(t.nonce) != s.nonce.checked_add(1) {
+        return Err(reject(format!(
+            "nonce {} is not the sender's nonce {} + 1",
+            t.nonce, s.nonce
+        )));
+    }
+    if !schnorr::is_valid_signature(&s.pk, t.message(), &t.signature) {
+        return Err(reject(
+            "signature does not verify under the sender's key".into(),
+        ));
+    }
+    if t.amount > s.balance {
+        return Err(reject(format!(
+            "amount {} exceeds balance {}",
+            t.amount, s.balance
+        )));
+    }
+    Ok(s)
+}
+
+fn compute_credited(t: &Transfer, recipient: Option<Account>) -> CoreResult<Account> {
+    let Some(r) = recipient else {
+        return Ok(Account {
+            pk: t.recipient_pk,
+            balance: t.amount,
+            nonce: 0,
+        });
+    };
+    if r.pk != t.recipient_pk {
+        return Err(reject(format!(
+            "account {} holds a different key",
+            t.recipient
+        )));
+    }
+    let balance = r.balance.checked_add(t.amount);
+    let balance =
+        balance.ok_or_else(|| reject("recipient balance would exceed 2^64 - 1".into()))?;
+    Ok(Account { balance, ..r })
+}
+
+/// Applies one transfer to `nodes` and `accounts`; on error, the stores may be partly written,
+/// so callers run this on overlays and drop them on failure.
+pub fn process_transfer(
+    shape: &TreeShape,
+    nodes: &mut impl NodeStore,
+    accounts: &mut impl AccountStore,
+    t: &Transfer,
+) -> CoreResult<StepWitness> {
+    shape.check_index(t.sender)?;
+    shape.check_index(t.recipient)?;
+    let sender = check_sender(t, accounts.get_account(t.sender))?;
+    let sender_siblings = shape.get_siblings(nodes, t.sender);
+    let debited = Account {
+        balance: sender.balance - t.amount,
+        nonce: t.nonce,
+        ..sender
+    };
+    accounts.put_account(t.sender, debited);
+    shape.process_update(nodes, t.sender, debited.leaf());
+    let recipient = accounts.get_account(t.recipient);
+    let credited = compute_credited(t, recipient)?;
+    let recipient_siblings = shape.get_siblings(nodes, t.recipient);
+    accounts.put_account(t.recipient, credited);
+    shape.process_update(nodes, t.recipient, credited.leaf());
+    let transfer = t.clone();
+    Ok(StepWitness {
+        transfer,
+        sender,
+        sender_siblings,
+        recipient,
+        recipient_siblings,
+    })
+}

@@ -1,0 +1,186 @@
+//! Python bindings of the account state (`crate::ledger`, `crate::accounts`, `crate::smt`).
+use super::errors::guard;
+use super::schnorr::extract_field;
+use crate::accounts::{compute_batch_commitment, compute_message, Account, Transfer};
+use crate::error::{decode_err, CoreResult};
+use crate::field::fr_to_biguint;
+use crate::ledger::State;
+use crate::schnorr;
+use crate::smt;
+use ark_bls12_381::Fr;
+use num_bigint::BigUint;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+/// Most transfers one call decodes (a constant cap on decoded lengths).
+pub const MAX_TRANSFERS: usize = 1 << 16;
+
+/// Decodes a list of 128-byte transfers.
+pub fn decode_transfers(items: &[Vec<u8>]) -> CoreResult<Vec<Transfer>> {
+    if items.len() > MAX_TRANSFERS {
+        return Err(decode_err(format!(
+            "at most {MAX_TRANSFERS} transfers per call"
+        )));
+    }
+    items.iter().map(|b| Transfer::decode(b)).collect()
+}
+
+type AccountTuple = (Py<PyBytes>, u64, u64);
+
+fn account_tuple(py: Python<'_>, a: &Account) -> AccountTuple {
+    (
+        PyBytes::new(py, &schnorr::encode_point(&a.pk)).unbind(),
+        a.balance,
+        a.nonce,
+    )
+}
+
+fn siblings_to_ints(siblings: &[[Fr; 3]]) -> Vec<Vec<BigUint>> {
+    siblings
+        .iter()
+        .map(|s| s.iter().map(fr_to_biguint).collect())
+        .collect()
+}
+
+/// The accounts and their sparse Merkle tree.
+#[pyclass(module = "zkpov._native")]
+pub struct AccountTree {
+    pub state: State,
+}
+
+#[pymethods]
+impl AccountTree {
+    #[new]
+    fn new(depth: u32) -> PyResult<Self> {
+        guard(|| State::new(depth)).map(|state| Self { state })
+    }
+
+    #[getter]
+    fn depth(&self) -> u32 {
+        self.state.depth()
+    }
+
+    #[getter]
+    fn root(&self) -> BigUint {
+        fr_to_biguint(&self.state.get_root())
+    }
+
+    fn __len__(&self) -> usize {
+        self.state.account_count()
+    }
+
+    fn copy(&self) -> Self {
+        Self {
+            state: self.state.clone(),
+        }
+    }
+
+    fn get_account(&self, py: Python<'_>, index: u64) -> Option<AccountTuple> {
+        self.state.get_account(index).map(|a| account_tuple(py, &a))
+    }
+
+    fn credit(&mut self, index: u64, pk: &[u8], amount: u64) -> PyResult<BigUint> {
+        guard(|| {
+            let pk = schnorr::decode_public_key(pk)?;
+            Ok(fr_to_biguint(
+                &self.state.process_credit(index, pk, amount)?,
+            ))
+        })
+    }
+
+    fn apply_transfers(&mut self, transfers: Vec<Vec<u8>>) -> PyResult<BigUint> {
+        guard(|| {
+            let transfers = decode_transfers(&transfers)?;
+            Ok(fr_to_biguint(&self.state.process_transfers(&transfers)?))
+        })
+    }
+
+    /// `(leaf, siblings)` for `index`: leaf 0 proves the slot is empty.
+    fn get_proof(&self, index: u64) -> PyResult<(BigUint, Vec<Vec<BigUint>>)> {
+        guard(|| {
+            let (leaf, siblings) = self.state.get_proof(index)?;
+            Ok((fr_to_biguint(&leaf), siblings_to_ints(&siblings)))
+        })
+    }
+}
+
+fn extract_siblings(siblings: &Bound<'_, PyAny>) -> PyResult<Vec<[Fr; 3]>> {
+    let rows: Vec<Vec<Bound<'_, PyAny>>> = siblings.extract()?;
+    if rows.len() > (smt::MAX_DEPTH / 2) as usize {
+        return Err(super::errors::to_py(decode_err("too many proof levels")));
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let fields = row
+            .iter()
+            .map(extract_field)
+            .collect::<PyResult<Vec<Fr>>>()?;
+        let level: [Fr; 3] = fields.try_into().map_err(|_| {
+            super::errors::to_py(decode_err("each proof level must hold 3 siblings"))
+        })?;
+        out.push(level);
+    }
+    Ok(out)
+}
+
+#[pyfunction]
+fn smt_verify_proof(
+    root: &Bound<'_, PyAny>,
+    depth: u32,
+    index: u64,
+    leaf: &Bound<'_, PyAny>,
+    siblings: &Bound<'_, PyAny>,
+) -> PyResult<bool> {
+    let (root, leaf) = (extract_field(root)?, extract_field(leaf)?);
+    let siblings = extract_siblings(siblings)?;
+    guard(|| Ok(smt::is_valid_proof(root, depth, index, leaf, &siblings)))
+}
+
+#[pyfunction]
+fn account_leaf(pk: &[u8], balance: u64, nonce: u64) -> PyResult<BigUint> {
+    guard(|| {
+        let pk = schnorr::decode_public_key(pk)?;
+        Ok(fr_to_biguint(&Account { pk, balance, nonce }.leaf()))
+    })
+}
+
+#[pyfunction]
+fn transfer_message(
+    sender: u64,
+    recipient: u64,
+    recipient_pk: &[u8],
+    amount: u64,
+    nonce: u64,
+) -> PyResult<BigUint> {
+    guard(|| {
+        let pk = schnorr::decode_public_key(recipient_pk)?;
+        Ok(fr_to_biguint(&compute_message(
+            sender, recipient, &pk, amount, nonce,
+        )))
+    })
+}
+
+/// Checks that `data` is a well-formed transfer (lengths, points, canonical scalars).
+#[pyfunction]
+fn transfer_check(data: &[u8]) -> PyResult<()> {
+    guard(|| Transfer::decode(data).map(|_| ()))
+}
+
+#[pyfunction]
+fn transfer_batch_commitment(transfers: Vec<Vec<u8>>) -> PyResult<BigUint> {
+    guard(|| {
+        Ok(fr_to_biguint(&compute_batch_commitment(&decode_transfers(
+            &transfers,
+        )?)))
+    })
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<AccountTree>()?;
+    m.add_function(wrap_pyfunction!(smt_verify_proof, m)?)?;
+    m.add_function(wrap_pyfunction!(account_leaf, m)?)?;
+    m.add_function(wrap_pyfunction!(transfer_message, m)?)?;
+    m.add_function(wrap_pyfunction!(transfer_check, m)?)?;
+    m.add_function(wrap_pyfunction!(transfer_batch_commitment, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,252 @@
+//! The account state: the tree's nodes plus the accounts behind its leaves. Every transition runs
+//! on overlays and is committed only if all of its transfers are valid, so a failed batch leaves
+//! the state exactly as it was.
+#![forbid(unsafe_code)]
+
+use crate::accounts::{process_transfer, Account, AccountStore, StepWitness, Transfer};
+use crate::error::{CoreError, CoreResult};
+use crate::smt::{MemoryStore, NodeStore, Overlay, Siblings, TreeShape};
+use ark_bls12_381::Fr;
+use ark_ed_on_bls12_381::EdwardsAffine;
+use std::collections::HashMap;
+
+/// Buffered account writes over a read-only base.
+struct AccountOverlay<'a> {
+    base: &'a HashMap<u64, Account>,
+    changes: HashMap<u64, Account>,
+}
+
+impl AccountStore for AccountOverlay<'_> {
+    fn get_account(&self, index: u64) -> Option<Account> {
+        self.changes
+            .get(&index)
+            .or_else(|| self.base.get(&index))
+            .copied()
+    }
+
+    fn put_account(&mut self, index: u64, account: Account) {
+        self.changes.insert(index, account);
+    }
+}
+
+/// The witness of a whole batch: the roots around it and one step per transfer.
+#[derive(Clone, Debug)]
+pub struct BatchWitness {
+    pub depth: u32,
+    pub pre_root: Fr,
+    pub post_root: Fr,
+    pub steps: Vec<StepWitness>,
+}
+
+#[derive(Clone, Debug)]
+pub struct State {
+    shape: TreeShape,
+    nodes: MemoryStore,
+    accounts: HashMap<u64, Account>,
+}
+
+type Changes = (
+    HashMap<crate::smt::NodeKey, Option<Fr>>,
+    HashMap<u64, Account>,
+);
+
+impl State {
+    pub fn new(depth: u32) -> CoreResult<Self> {
+        let shape = TreeShape::new(depth)?;
+        Ok(State {
+            shape,
+            nodes: MemoryStore::default(),
+            accounts: HashMap::new(),
+        })
+    }
+
+    pub fn depth(&self) -> u32 {
+        self.shape.depth
+    }
+
+    pub fn get_root(&self) -> Fr {
+        self.shape.get_root(&self.nodes)
+    }
+
+    pub fn get_account(&self, index: u64) -> Option<Account> {
+        self.accounts.get(&index).copied()
+    }
+
+    pub fn account_count(&self) -> usize {
+        self.accounts.len()
+    }
+
+    /// The leaf at `index` (0 when empty) and its siblings: a membership or non-membership proof.
+    pub fn get_proof(&self, index: u64) -> CoreResult<(Fr, Siblings)> {
+        self.shape.check_index(index)?;
+        let leaf = self.get_account(index).map_or(Fr::from(0u64), |a| a.leaf());
+        Ok((leaf, self.shape.get_siblings(&self.nodes, index)))
+    }
+
+    /// Genesis funding: creates the account or adds to it (the key must match).
+    pub fn process_credit(&mut self, index: u64, pk: EdwardsAffine, amount: u64) -> CoreResult<Fr> {
+        self.shape.check_index(index)?;
+        let account = match self.get_account(index) {
+            None => Account {
+                pk,
+                balance: amount,
+                nonce: 0,
+            },
+            Some(a) if a.pk != pk => {
+                return Err(invalid(format!("account {index} holds another key")))
+            }
+            Some(a) => Account {
+                balance: checked_balance(a.balance, amount)?,
+                ..a
+            },
+        };
+        self.accounts.insert(index, account);
+        Ok(self
+            .shape
+            .process_update(&mut self.nodes, index, account.leaf()))
+    }
+
+    /// Runs the transfers on overlays: the witness and the changes, or the first error.
+    fn compute_transition(&self, transfers: &[Transfer]) -> CoreResult<(BatchWitness, Changes)> {
+        let mut nodes = Overlay::new(&self.nodes);
+        let mut accounts = AccountOverlay {
+            base: &self.accounts,
+            changes: HashMap::new(),
+        };
+        let mut steps = Vec::with_capacity(transfers.len());
+        for (i, t) in transfers.iter().enumerate() {
+            let step = process_transfer(&self.shape, &mut nodes, &mut accounts, t)
+                .map_err(|e| invalid(format!("transfer {i}: {e}")))?;
+            steps.push(step);
+        }
+        let post_root = self.shape.get_root(&nodes);
+        let (depth, pre_root) = (self.depth(), self.get_root());
+        let witness = BatchWitness {
+            depth,
+            pre_root,
+            post_root,
+            steps,
+        };
+        Ok((witness, (nodes.changes, accounts.changes)))
+    }
+
+    /// The witness for proving `transfers` from this state; the state does not change.
+    pub fn compute_batch_witness(&self, transfers: &[Transfer]) -> CoreResult<BatchWitness> {
+        Ok(self.compute_transition(transfers)?.0)
+    }
+
+    /// Applies all transfers or none; returns the new root.
+    pub fn process_transfers(&mut self, transfers: &[Transfer]) -> CoreResult<Fr> {
+        let (witness, (nodes, accounts)) = self.compute_transition(transfers)?;
+        for (key, value) in nodes {
+            self.nodes.put_node(key, value);
+        }
+        self.accounts.extend(accounts);
+        Ok(witness.post_root)
+    }
+}
+
+fn invalid(msg: String) -> CoreError {
+    CoreError::InvalidArgument(msg)
+}
+
+fn checked_balance(balance: u64, amount: u64) -> CoreResult<u64> {
+    balance
+        .checked_add(amount)
+        .ok_or_else(|| invalid("balance would exceed 2^64 - 1".into()))
+}
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+    use crate::accounts::compute_message;
+    use crate::schnorr::{compute_public_key, generate_secret_key, sign};
+    use crate::smt::is_valid_proof;
+    use ark_ed_on_bls12_381::Fr as JubjubScalar;
+
+    pub fn signed(
+        sk: &JubjubScalar,
+        from: u64,
+        to: u64,
+        to_pk: EdwardsAffine,
+        amount: u64,
+        nonce: u64,
+    ) -> Transfer {
+        let msg = compute_message(from, to, &to_pk, amount, nonce);
+        let signature = sign(sk, msg);
+        Transfer {
+            sender: from,
+            recipient: to,
+            recipient_pk: to_pk,
+            amount,
+            nonce,
+            signature,
+        }
+    }
+
+    #[test]
+    fn transfer_moves_funds_and_creates_accounts() {
+        let (a, b) = (generate_secret_key(), generate_secret_key());
+        let (pa, pb) = (compute_public_key(&a), compute_public_key(&b));
+        let mut state = State::new(8).unwrap();
+        state.process_credit(1, pa, 100).unwrap();
+        let t = signed(&a, 1, 7, pb, 30, 1);
+        assert_eq!(Transfer::decode(&t.encode()).unwrap(), t);
+        let root = state.process_transfers(&[t]).unwrap();
+        assert_eq!(root, state.get_root());
+        assert_eq!(state.get_account(1).unwrap().balance, 70);
+        assert_eq!(
+            state.get_account(7).unwrap(),
+            Account {
+                pk: pb,
+                balance: 30,
+                nonce: 0
+            }
+        );
+        let (leaf, sib) = state.get_proof(7).unwrap();
+        assert!(is_valid_proof(root, 8, 7, leaf, &sib));
+    }
+
+    #[test]
+    fn failed_batch_changes_nothing() {
+        let a = generate_secret_key();
+        let pa = compute_public_key(&a);
+        let mut state = State::new(8).unwrap();
+        state.process_credit(1, pa, 100).unwrap();
+        let before = state.get_root();
+        let good = signed(&a, 1, 2, pa, 10, 1);
+        let overspend = signed(&a, 1, 2, pa, 1000, 2);
+        let err = state.process_transfers(&[good, overspend]).unwrap_err();
+        assert!(format!("{err}").contains("transfer 1: amount 1000 exceeds balance 90"));
+        assert_eq!(state.get_root(), before);
+        assert_eq!(state.get_account(1).unwrap().balance, 100);
+    }
+
+    #[test]
+    fn wrong_nonce_signature_and_key_are_rejected() {
+        let (a, b) = (generate_secret_key(), generate_secret_key());
+        let (pa, pb) = (compute_public_key(&a), compute_public_key(&b));
+        let mut state = State::new(8).unwrap();
+        state.process_credit(1, pa, 100).unwrap();
+        state.process_credit(2, pb, 0).unwrap();
+        assert!(state
+            .process_transfers(&[signed(&a, 1, 3, pb, 1, 2)])
+            .is_err());
+        assert!(state
+            .process_transfers(&[signed(&b, 1, 3, pb, 1, 1)])
+            .is_err());
+        assert!(state
+            .process_transfers(&[signed(&a, 1, 2, pa, 1, 1)])
+            .is_err());
+        let self_transfer = signed(&a, 1, 1, pa, 5, 1);
+        state.process_transfers(&[self_transfer]).unwrap();
+        assert_eq!(
+            state.get_account(1).unwrap(),
+            Account {
+                pk: pa,
+                balance: 100,
+                nonce: 1
+            }
+        );
+    }
+}

