@@ -1,0 +1,36 @@
+"""Epoch randomness, RANDAO style: proposers reveal a BLS signature over the epoch.
+
+A reveal is unique per (key, epoch) and anyone can verify it, so a proposer can only choose to
+withhold, never to grind. The epoch seed hashes the previous seed with the mixed reveals in commit
+order. A QC's aggregate signature is never used as randomness.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from zkpov.consensus.encoding import compute_hash, compute_signing_root
+from zkpov.constants import DOMAIN_RANDAO
+from zkpov.types import Epoch
+
+__all__ = ["compute_epoch_seed", "compute_randao_mix", "compute_randao_signing_root"]
+
+
+def compute_randao_signing_root(epoch: Epoch) -> bytes:
+    """What a proposer signs as its RANDAO reveal for ``epoch``."""
+    return compute_signing_root(DOMAIN_RANDAO, (epoch,))
+
+
+def compute_randao_mix(mix: bytes, reveal: bytes) -> bytes:
+    """Mix one reveal in: ``mix XOR SHA-256(reveal)`` (Ethereum's ``process_randao``)."""
+    digest = hashlib.sha256(reveal).digest()
+    return bytes(a ^ b for a, b in zip(mix, digest, strict=True))
+
+
+def compute_epoch_seed(previous_seed: bytes, epoch: Epoch, reveals: Iterable[bytes]) -> bytes:
+    """Seed of ``epoch``: hash of the previous seed and the mixed reveals of the ending epoch."""
+    mix = bytes(32)
+    for reveal in reveals:
+        mix = compute_randao_mix(mix, reveal)
+    return compute_hash(DOMAIN_RANDAO, (previous_seed, epoch, mix))

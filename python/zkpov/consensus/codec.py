@@ -1,0 +1,209 @@
+"""Wire encoding of consensus messages: msgpack arrays with a kind tag, strictly validated.
+
+``decode_message`` checks the size cap before parsing and raises ``DecodeError`` (never another
+exception) on any malformed input: wrong kinds, lengths, out-of-range integers, trailing bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import msgpack
+
+from zkpov.consensus.messages import (
+    Block,
+    BlockRequest,
+    BlockResponse,
+    Message,
+    Proposal,
+    QuorumCert,
+    Timeout,
+    TimeoutCert,
+    Vote,
+    VoteData,
+)
+from zkpov.constants import (
+    BLS_SIGNATURE_LENGTH,
+    HASH_LENGTH,
+    MAX_EVIDENCE_PER_BLOCK,
+    MAX_MESSAGE_BYTES,
+    MAX_PAYLOAD_BYTES,
+    MAX_SYNC_BLOCKS,
+    UINT64_MAX,
+)
+from zkpov.errors import DecodeError
+from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
+
+__all__ = ["decode_message", "encode_message", "from_obj", "to_obj"]
+
+_MAX_BITFIELD = 1 << 13
+_MAX_SIGNERS = 1 << 16
+
+
+def uint(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= UINT64_MAX:
+        raise DecodeError(f"expected a uint64, got {type(value).__name__}")
+    return value
+
+
+def raw(value: Any, *, length: int | None = None, limit: int = MAX_PAYLOAD_BYTES) -> bytes:
+    if not isinstance(value, bytes):
+        raise DecodeError(f"expected bytes, got {type(value).__name__}")
+    if length is not None and len(value) != length:
+        raise DecodeError(f"expected {length} bytes, got {len(value)}")
+    if len(value) > limit:
+        raise DecodeError(f"byte string of {len(value)} bytes exceeds {limit}")
+    return value
+
+
+def seq(value: Any, size: int | None = None, limit: int = _MAX_SIGNERS) -> list[Any]:
+    if not isinstance(value, list | tuple):
+        raise DecodeError(f"expected an array, got {type(value).__name__}")
+    if size is not None and len(value) != size:
+        raise DecodeError(f"expected an array of {size} items, got {len(value)}")
+    if len(value) > limit:
+        raise DecodeError(f"array of {len(value)} items exceeds {limit}")
+    return list(value)
+
+
+def _hash(value: Any) -> bytes:
+    return raw(value, length=HASH_LENGTH)
+
+
+def _vote_data(o: Any) -> VoteData:
+    e, r, b, pr, p = seq(o, 5)
+    return VoteData(
+        Epoch(uint(e)), Round(uint(r)), BlockId(_hash(b)), Round(uint(pr)), BlockId(_hash(p))
+    )
+
+
+def _qc(o: Any) -> QuorumCert:
+    vd, signers, sig = seq(o, 3)
+    return QuorumCert(
+        _vote_data(vd), raw(signers, limit=_MAX_BITFIELD), raw(sig, limit=BLS_SIGNATURE_LENGTH)
+    )
+
+
+def _tc(o: Any) -> TimeoutCert:
+    e, r, signers, rounds, sig, qc = seq(o, 6)
+    return TimeoutCert(
+        Epoch(uint(e)), Round(uint(r)), tuple(ValidatorIndex(uint(i)) for i in seq(signers)),
+        tuple(Round(uint(x)) for x in seq(rounds)), raw(sig, limit=BLS_SIGNATURE_LENGTH), _qc(qc),
+    )  # fmt: skip
+
+
+def _block(o: Any) -> Block:
+    e, r, h, parent, proposer, root, qc, payload, evidence, proof, reveal = seq(o, 11)
+    return Block(
+        Epoch(uint(e)), Round(uint(r)), Height(uint(h)), BlockId(_hash(parent)),
+        ValidatorIndex(uint(proposer)), Root(_hash(root)), _qc(qc), raw(payload),
+        tuple(raw(x) for x in seq(evidence, limit=MAX_EVIDENCE_PER_BLOCK)), raw(proof),
+        raw(reveal, limit=BLS_SIGNATURE_LENGTH),
+    )  # fmt: skip
+
+
+def _proposal(o: Any) -> Proposal:
+    block, sig, tc = seq(o, 3)
+    return Proposal(
+        _block(block), raw(sig, limit=BLS_SIGNATURE_LENGTH), None if tc is None else _tc(tc)
+    )
+
+
+def _vote(o: Any) -> Vote:
+    vd, voter, sig = seq(o, 3)
+    return Vote(_vote_data(vd), ValidatorIndex(uint(voter)), raw(sig, limit=BLS_SIGNATURE_LENGTH))
+
+
+def _timeout(o: Any) -> Timeout:
+    e, r, hqc, signer, sig = seq(o, 5)
+    return Timeout(
+        Epoch(uint(e)), Round(uint(r)), _qc(hqc), ValidatorIndex(uint(signer)),
+        raw(sig, limit=BLS_SIGNATURE_LENGTH),
+    )  # fmt: skip
+
+
+def _request(o: Any) -> BlockRequest:
+    block_id, count = seq(o, 2)
+    return BlockRequest(BlockId(_hash(block_id)), uint(count))
+
+
+def _response(o: Any) -> BlockResponse:
+    return BlockResponse(tuple(_block(b) for b in seq(o, limit=MAX_SYNC_BLOCKS)))
+
+
+def to_obj(m: Any) -> Any:
+    """Nested lists of ints and bytes for any consensus container."""
+    if isinstance(m, VoteData):
+        return [m.epoch, m.round, m.block_id, m.parent_round, m.parent_id]
+    if isinstance(m, QuorumCert):
+        return [to_obj(m.vote_data), m.signers, m.signature]
+    if isinstance(m, TimeoutCert):
+        return [
+            m.epoch,
+            m.round,
+            list(m.signers),
+            list(m.hqc_rounds),
+            m.signature,
+            to_obj(m.highest_qc),
+        ]
+    if isinstance(m, Block):
+        return [
+            m.epoch, m.round, m.height, m.parent_id, m.proposer, m.state_root, to_obj(m.qc),
+            m.payload, list(m.evidence), m.proof, m.randao_reveal,
+        ]  # fmt: skip
+    return _message_obj(m)
+
+
+def _message_obj(m: Any) -> Any:
+    if isinstance(m, Proposal):
+        return [to_obj(m.block), m.signature, None if m.tc is None else to_obj(m.tc)]
+    if isinstance(m, Vote):
+        return [to_obj(m.vote_data), m.voter, m.signature]
+    if isinstance(m, Timeout):
+        return [m.epoch, m.round, to_obj(m.hqc), m.signer, m.signature]
+    if isinstance(m, BlockRequest):
+        return [m.block_id, m.count]
+    if isinstance(m, BlockResponse):
+        return [to_obj(b) for b in m.blocks]
+    raise TypeError(f"not a consensus message: {type(m).__name__}")
+
+
+_DECODERS: dict[int, Callable[[Any], Any]] = {
+    1: _proposal, 2: _vote, 3: _timeout, 4: _request, 5: _response, 6: _block, 7: _qc, 8: _tc,
+}  # fmt: skip
+_KINDS = {
+    Proposal: 1,
+    Vote: 2,
+    Timeout: 3,
+    BlockRequest: 4,
+    BlockResponse: 5,
+    Block: 6,
+    QuorumCert: 7,
+    TimeoutCert: 8,
+}
+
+
+def from_obj(kind: int, obj: Any) -> Any:
+    if kind not in _DECODERS:
+        raise DecodeError(f"unknown message kind {kind!r}")
+    return _DECODERS[kind](obj)
+
+
+def encode_message(m: Message | Block | QuorumCert | TimeoutCert) -> bytes:
+    """Wire bytes ``msgpack([kind, body])``."""
+    return msgpack.packb([_KINDS[type(m)], to_obj(m)], use_bin_type=True)
+
+
+def decode_message(data: bytes, limit: int = MAX_MESSAGE_BYTES) -> Any:
+    """Decode wire bytes into a message; ``DecodeError`` on anything malformed."""
+    if not isinstance(data, bytes | bytearray) or len(data) > limit:
+        raise DecodeError(f"message must be bytes of at most {limit} bytes")
+    try:
+        obj = msgpack.unpackb(bytes(data), raw=False, strict_map_key=True, use_list=True)
+    except Exception as exc:  # msgpack raises several unrelated types on bad input
+        raise DecodeError(f"not valid msgpack: {exc}") from exc
+    kind, body = seq(obj, 2)
+    if isinstance(kind, bool) or not isinstance(kind, int):
+        raise DecodeError("message kind must be an integer")
+    return from_obj(kind, body)

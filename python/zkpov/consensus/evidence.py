@@ -1,0 +1,182 @@
+"""Evidence of misbehaviour, checkable by anyone from the signed messages alone.
+
+- ``DoubleProposal``: two signed block headers of one round by the same proposer.
+- ``DoubleVote``: two signed votes of one round by the same voter for different blocks.
+- ``InvalidBlockProposal``: a signed header whose post-state root cannot follow its parent's: the
+  payload is empty (no transfers, no proof), so the state root must equal the parent's, and the
+  parent header is identified by hash through ``parent_id``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import msgpack
+
+from zkpov.consensus.codec import from_obj as _from_obj
+from zkpov.consensus.codec import raw, seq, uint
+from zkpov.consensus.codec import to_obj as _to_obj
+from zkpov.consensus.messages import EMPTY_DIGEST, BlockHeader, Vote
+from zkpov.consensus.validators import ValidatorSet
+from zkpov.errors import ConsensusError, DecodeError
+from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
+
+__all__ = [
+    "DoubleProposal",
+    "DoubleVote",
+    "Evidence",
+    "InvalidBlockProposal",
+    "InvalidEvidence",
+    "decode_evidence",
+    "encode_evidence",
+    "get_evidence_kind",
+    "verify_evidence",
+]
+
+
+class InvalidEvidence(ConsensusError):
+    """Evidence that does not prove what it claims."""
+
+
+@dataclass(frozen=True)
+class SignedHeader:
+    header: BlockHeader
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class DoubleProposal:
+    first: SignedHeader
+    second: SignedHeader
+
+
+@dataclass(frozen=True)
+class DoubleVote:
+    first: Vote
+    second: Vote
+
+
+@dataclass(frozen=True)
+class InvalidBlockProposal:
+    block: SignedHeader
+    parent: BlockHeader
+
+
+Evidence = DoubleProposal | DoubleVote | InvalidBlockProposal
+_KIND_NAMES = {DoubleProposal: "double_proposal", DoubleVote: "double_vote"}
+
+
+def get_evidence_kind(evidence: Evidence) -> str:
+    return _KIND_NAMES.get(type(evidence), "invalid_block")
+
+
+def get_offender(evidence: Evidence) -> ValidatorIndex:
+    if isinstance(evidence, DoubleVote):
+        return evidence.first.voter
+    if isinstance(evidence, DoubleProposal):
+        return evidence.first.header.proposer
+    return evidence.block.header.proposer
+
+
+def verify_evidence(evidence: Evidence, vset: ValidatorSet) -> ValidatorIndex:
+    """The offender if ``evidence`` holds against ``vset``; ``InvalidEvidence`` otherwise."""
+    if isinstance(evidence, DoubleVote):
+        _check_double_vote(evidence, vset)
+    elif isinstance(evidence, DoubleProposal):
+        _check_double_proposal(evidence, vset)
+    else:
+        _check_invalid_block(evidence, vset)
+    return get_offender(evidence)
+
+
+def _check_signed_header(signed: SignedHeader, vset: ValidatorSet) -> None:
+    header = signed.header
+    if header.epoch != vset.epoch or not vset.is_member(header.proposer):
+        raise InvalidEvidence("header is not from this epoch's validator set")
+    if not vset.keyring.verify(header.proposer, header.signing_root, signed.signature):
+        raise InvalidEvidence("header signature does not verify")
+
+
+def _check_double_proposal(evidence: DoubleProposal, vset: ValidatorSet) -> None:
+    a, b = evidence.first.header, evidence.second.header
+    if a.proposer != b.proposer or a.round != b.round or a.id == b.id:
+        raise InvalidEvidence("double proposal needs two different headers of one round")
+    _check_signed_header(evidence.first, vset)
+    _check_signed_header(evidence.second, vset)
+
+
+def _check_double_vote(evidence: DoubleVote, vset: ValidatorSet) -> None:
+    a, b = evidence.first, evidence.second
+    same_slot = a.voter == b.voter and a.round == b.round and a.vote_data.epoch == b.vote_data.epoch
+    if not same_slot or a.vote_data.block_id == b.vote_data.block_id:
+        raise InvalidEvidence("double vote needs two votes of one round for different blocks")
+    for vote in (a, b):
+        if vote.vote_data.epoch != vset.epoch or not vset.is_member(vote.voter):
+            raise InvalidEvidence("vote is not from this epoch's validator set")
+        if not vset.keyring.verify(vote.voter, vote.vote_data.signing_root, vote.signature):
+            raise InvalidEvidence("vote signature does not verify")
+
+
+def _check_invalid_block(evidence: InvalidBlockProposal, vset: ValidatorSet) -> None:
+    header, parent = evidence.block.header, evidence.parent
+    if header.parent_id != parent.id:
+        raise InvalidEvidence("parent header does not hash to the block's parent id")
+    if header.payload_digest != EMPTY_DIGEST or header.proof_digest != EMPTY_DIGEST:
+        raise InvalidEvidence("only empty blocks are judged from headers alone")
+    if header.state_root == parent.state_root:
+        raise InvalidEvidence("the empty block keeps its parent's state root: it is valid")
+    _check_signed_header(evidence.block, vset)
+
+
+def _header_obj(h: BlockHeader) -> list[Any]:
+    return [
+        h.epoch, h.round, h.height, h.parent_id, h.proposer, h.state_root, h.qc_digest,
+        h.payload_digest, h.evidence_digest, h.proof_digest, h.randao_reveal,
+    ]  # fmt: skip
+
+
+def _header(o: Any) -> BlockHeader:
+    e, r, ht, parent, proposer, root, qcd, pd, ed, prd, reveal = seq(o, 11)
+    digests = [raw(x, length=32) for x in (parent, root, qcd, pd, ed, prd)]
+    return BlockHeader(
+        Epoch(uint(e)), Round(uint(r)), Height(uint(ht)), BlockId(digests[0]),
+        ValidatorIndex(uint(proposer)), Root(digests[1]), digests[2], digests[3], digests[4],
+        digests[5], raw(reveal, limit=96),
+    )  # fmt: skip
+
+
+def _signed(o: Any) -> SignedHeader:
+    header, sig = seq(o, 2)
+    return SignedHeader(_header(header), raw(sig, limit=96))
+
+
+def encode_evidence(evidence: Evidence) -> bytes:
+    """Canonical msgpack bytes of ``evidence`` (what blocks carry)."""
+    if isinstance(evidence, DoubleVote):
+        body: list[Any] = [1, _to_obj(evidence.first), _to_obj(evidence.second)]
+    elif isinstance(evidence, DoubleProposal):
+        body = [2, *(_signed_obj(s) for s in (evidence.first, evidence.second))]
+    else:
+        body = [3, _signed_obj(evidence.block), _header_obj(evidence.parent)]
+    return msgpack.packb(body, use_bin_type=True)
+
+
+def _signed_obj(s: SignedHeader) -> list[Any]:
+    return [_header_obj(s.header), s.signature]
+
+
+def decode_evidence(data: bytes) -> Evidence:
+    """Parse evidence bytes; ``DecodeError`` on anything malformed."""
+    try:
+        obj = msgpack.unpackb(data, raw=False, strict_map_key=True)
+    except Exception as exc:  # msgpack raises several unrelated types on bad input
+        raise DecodeError(f"evidence is not valid msgpack: {exc}") from exc
+    kind, first, second = seq(obj, 3)
+    if kind == 1:
+        return DoubleVote(_from_obj(2, first), _from_obj(2, second))
+    if kind == 2:
+        return DoubleProposal(_signed(first), _signed(second))
+    if kind == 3:
+        return InvalidBlockProposal(_signed(first), _header(second))
+    raise DecodeError(f"unknown evidence kind {kind!r}")

@@ -1,0 +1,62 @@
+"""Pacemaker: the current round, its deadline and exponential backoff.
+
+``round = max(hqc.round, htc.round) + 1`` and never decreases. A round entered through a TC counts
+as one more consecutive timeout; a round entered through a QC resets the count. The round timeout
+is ``base * 1.2 ** min(k, 6)``; after a local timeout the timeout message is re-sent every period.
+"""
+
+from __future__ import annotations
+
+from zkpov.constants import TIMEOUT_BACKOFF, TIMEOUT_BACKOFF_MAX_EXPONENT
+from zkpov.types import Round
+
+__all__ = ["Pacemaker", "compute_timeout_duration"]
+
+
+def compute_timeout_duration(base: float, consecutive_timeouts: int) -> float:
+    """``base * 1.2 ** min(k, 6)`` seconds."""
+    return base * TIMEOUT_BACKOFF ** min(consecutive_timeouts, TIMEOUT_BACKOFF_MAX_EXPONENT)
+
+
+class Pacemaker:
+    """Round state of one validator (times come from the driver's clock)."""
+
+    def __init__(self, base_timeout: float, start_round: Round = Round(0)) -> None:
+        self.base_timeout = base_timeout
+        self.round = start_round
+        self.consecutive_timeouts = 0
+        self.deadline = float("inf")
+        self.timed_out_round = Round(-1)
+        self.round_started_at = 0.0
+        self.previous_round_started_at = float("-inf")
+
+    def get_duration(self) -> float:
+        return compute_timeout_duration(self.base_timeout, self.consecutive_timeouts)
+
+    def process_new_round(self, new_round: Round, now: float, via_tc: bool) -> bool:
+        """Enter ``new_round`` if it is higher; True when the round changed."""
+        if new_round <= self.round:
+            return False
+        self.consecutive_timeouts = self.consecutive_timeouts + 1 if via_tc else 0
+        self.round = new_round
+        self.previous_round_started_at = self.round_started_at
+        self.round_started_at = now
+        self.deadline = now + self.get_duration()
+        return True
+
+    def get_proposal_time(self, block_time: float) -> float:
+        """Leaders pace blocks: propose ``block_time`` after entering the previous round."""
+        return max(self.round_started_at, self.previous_round_started_at + block_time)
+
+    def is_expired(self, now: float) -> bool:
+        """The current round's deadline has passed."""
+        return now >= self.deadline
+
+    def is_timed_out(self) -> bool:
+        return self.timed_out_round == self.round
+
+    def process_local_timeout(self, now: float) -> float:
+        """Record that we timed out of the current round; return when to re-send."""
+        self.timed_out_round = self.round
+        self.deadline = now + self.get_duration()
+        return self.deadline

@@ -1,0 +1,185 @@
+"""Signature schemes the consensus core signs and verifies with.
+
+``BlsScheme`` is the real one (``zkpov.crypto.bls``: min_pk, proof of possession). Its results are
+cached per process by the bytes of (public keys, message, signature): in the simulator a thousand
+nodes verify the same certificate, and only the first pays for the pairing. A cached result is the
+same result, so the cache never changes a verdict.
+
+``InsecureHashScheme`` is the documented switch that lets large non-crypto runs skip pairings
+(DESIGN.md section 2). Its "signatures" are SHA-256 tags of (public key, message) that anyone can
+forge; it still checks that each signature matches its signer and message, so wrong signers,
+messages or aggregates are caught, but it is for simulations and tests only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from zkpov.types import BLSPubkey, BLSSignature
+
+__all__ = ["BlsScheme", "InsecureHashScheme", "KeyRing", "SignatureScheme", "get_scheme"]
+
+_CACHE_LIMIT = 1 << 20
+
+
+class KeyRing(Protocol):
+    """A validator set's public keys, decoded once."""
+
+    def verify(self, index: int, msg: bytes, sig: bytes) -> bool: ...
+
+    def fast_aggregate_verify(self, indices: Sequence[int], msg: bytes, sig: bytes) -> bool: ...
+
+    def aggregate_verify_groups(
+        self, groups: Sequence[tuple[Sequence[int], bytes]], sig: bytes
+    ) -> bool: ...
+
+
+class SignatureScheme(Protocol):
+    """Key generation, signing, aggregation and key rings of one scheme."""
+
+    name: str
+
+    def derive_keypair(self, seed: bytes) -> tuple[bytes, BLSPubkey]: ...
+
+    def sign(self, sk: bytes, msg: bytes) -> BLSSignature: ...
+
+    def aggregate(self, sigs: Sequence[bytes]) -> BLSSignature: ...
+
+    def make_keyring(self, pks: Sequence[bytes]) -> KeyRing: ...
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self.results: dict[bytes, bool] = {}
+        self.hits = 0
+
+    def get_or_compute(self, key: bytes, compute: Any) -> bool:
+        if key in self.results:
+            self.hits += 1
+            return self.results[key]
+        result = bool(compute())
+        if len(self.results) >= _CACHE_LIMIT:
+            self.results.clear()
+        self.results[key] = result
+        return result
+
+
+VERIFICATION_CACHE = _Cache()
+
+
+def _cache_key(kind: bytes, pks: Sequence[bytes], msgs: Sequence[bytes], sig: bytes) -> bytes:
+    digest = hashlib.sha256(kind)
+    for part in (*pks, b"|", *msgs, b"|", sig):
+        digest.update(len(part).to_bytes(4, "big") + part)
+    return digest.digest()
+
+
+class _BlsKeyRing:
+    def __init__(self, bls: Any, pks: Sequence[bytes]) -> None:
+        self._bls = bls
+        self._pks = [bytes(pk) for pk in pks]
+        self._keyset = bls.KeySet(self._pks)
+
+    def verify(self, index: int, msg: bytes, sig: bytes) -> bool:
+        pk = self._pks[index]
+        key = _cache_key(b"v", [pk], [msg], sig)
+        return VERIFICATION_CACHE.get_or_compute(key, lambda: self._bls.verify(pk, msg, sig))
+
+    def fast_aggregate_verify(self, indices: Sequence[int], msg: bytes, sig: bytes) -> bool:
+        key = _cache_key(b"f", [self._pks[i] for i in indices], [msg], sig)
+        return VERIFICATION_CACHE.get_or_compute(
+            key, lambda: self._keyset.fast_aggregate_verify(list(indices), msg, sig)
+        )
+
+    def aggregate_verify_groups(
+        self, groups: Sequence[tuple[Sequence[int], bytes]], sig: bytes
+    ) -> bool:
+        pks = [self._bls.aggregate_pubkeys([self._pks[i] for i in ids]) for ids, _ in groups]
+        msgs = [msg for _, msg in groups]
+        key = _cache_key(b"a", pks, msgs, sig)
+        return VERIFICATION_CACHE.get_or_compute(
+            key, lambda: self._bls.aggregate_verify(pks, msgs, sig)
+        )
+
+
+class BlsScheme:
+    """Real BLS12-381 signatures through :mod:`zkpov.crypto.bls`, with the per-process cache."""
+
+    name = "bls"
+
+    def __init__(self) -> None:
+        from zkpov.crypto import bls
+
+        self._bls = bls
+
+    def derive_keypair(self, seed: bytes) -> tuple[bytes, BLSPubkey]:
+        sk = self._bls.keygen(hashlib.sha256(b"zkpov-keygen" + seed).digest())
+        return sk, BLSPubkey(self._bls.sk_to_pk(sk))
+
+    def sign(self, sk: bytes, msg: bytes) -> BLSSignature:
+        return BLSSignature(self._bls.sign(sk, msg))
+
+    def aggregate(self, sigs: Sequence[bytes]) -> BLSSignature:
+        return BLSSignature(self._bls.aggregate(list(sigs)))
+
+    def make_keyring(self, pks: Sequence[bytes]) -> KeyRing:
+        return _BlsKeyRing(self._bls, pks)
+
+
+def _tag(pk: bytes, msg: bytes) -> bytes:
+    block = hashlib.sha256(b"zkpov-insecure-sig" + pk + msg).digest()
+    return block * 3
+
+
+def _xor(sigs: Sequence[bytes]) -> bytes:
+    acc = 0
+    for sig in sigs:
+        acc ^= int.from_bytes(sig, "big")
+    return acc.to_bytes(96, "big")
+
+
+class _InsecureKeyRing:
+    def __init__(self, pks: Sequence[bytes]) -> None:
+        self._pks = [bytes(pk) for pk in pks]
+
+    def verify(self, index: int, msg: bytes, sig: bytes) -> bool:
+        return _tag(self._pks[index], msg) == sig
+
+    def fast_aggregate_verify(self, indices: Sequence[int], msg: bytes, sig: bytes) -> bool:
+        return bool(indices) and _xor([_tag(self._pks[i], msg) for i in indices]) == sig
+
+    def aggregate_verify_groups(
+        self, groups: Sequence[tuple[Sequence[int], bytes]], sig: bytes
+    ) -> bool:
+        tags = [_tag(self._pks[i], msg) for ids, msg in groups for i in ids]
+        return bool(tags) and _xor(tags) == sig
+
+
+class InsecureHashScheme:
+    """NOT A SIGNATURE SCHEME: forgeable hash tags that let simulations skip pairings."""
+
+    name = "insecure-hash"
+
+    def derive_keypair(self, seed: bytes) -> tuple[bytes, BLSPubkey]:
+        pk = hashlib.sha256(b"zkpov-insecure-pk" + seed).digest() + bytes(16)
+        return pk, BLSPubkey(pk)
+
+    def sign(self, sk: bytes, msg: bytes) -> BLSSignature:
+        return BLSSignature(_tag(sk, msg))
+
+    def aggregate(self, sigs: Sequence[bytes]) -> BLSSignature:
+        return BLSSignature(_xor(sigs))
+
+    def make_keyring(self, pks: Sequence[bytes]) -> KeyRing:
+        return _InsecureKeyRing(pks)
+
+
+def get_scheme(name: str) -> SignatureScheme:
+    """``"bls"`` (real) or ``"insecure-hash"`` (pairings skipped; simulations only)."""
+    if name == "bls":
+        return BlsScheme()
+    if name == "insecure-hash":
+        return InsecureHashScheme()
+    raise ValueError(f"unknown signature scheme {name!r}")

@@ -1,0 +1,69 @@
+"""The epoch's validator set as consensus sees it: keys, stake weights and thresholds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from zkpov.config import ConsensusConfig
+from zkpov.consensus.signing import KeyRing, SignatureScheme
+from zkpov.errors import ValidatorError
+from zkpov.types import BLSPubkey, Epoch, Stake
+
+__all__ = ["ValidatorSet"]
+
+
+@dataclass(frozen=True)
+class ValidatorSet:
+    """Validators of one epoch, indexed 0..n-1; keys were PoP-checked at registration."""
+
+    epoch: Epoch
+    pubkeys: tuple[BLSPubkey, ...]
+    stakes: tuple[Stake, ...]
+    scheme: SignatureScheme
+    config: ConsensusConfig
+    seed: bytes = bytes(32)
+    _power_cache: dict[bytes, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.pubkeys or len(self.pubkeys) != len(self.stakes):
+            raise ValidatorError("a validator set needs as many stakes as keys, at least one")
+        if any(stake <= 0 for stake in self.stakes):
+            raise ValidatorError("every validator in a set has positive stake")
+        if len(set(self.pubkeys)) != len(self.pubkeys):
+            raise ValidatorError("duplicate public key in validator set")
+
+    def __len__(self) -> int:
+        return len(self.pubkeys)
+
+    @cached_property
+    def keyring(self) -> KeyRing:
+        return self.scheme.make_keyring(self.pubkeys)
+
+    @cached_property
+    def total_stake(self) -> Stake:
+        return Stake(sum(self.stakes))
+
+    @cached_property
+    def quorum_power(self) -> Stake:
+        """Power a QC or TC needs: more than 2/3 of the stake (and the configured threshold)."""
+        return self.config.get_quorum_power(self.total_stake)
+
+    @cached_property
+    def echo_power(self) -> Stake:
+        """Power of timeouts that makes an honest validator time out too: more than 1/3."""
+        return Stake(self.total_stake // 3 + 1)
+
+    def is_member(self, index: int) -> bool:
+        return isinstance(index, int) and 0 <= index < len(self.pubkeys)
+
+    def get_power(self, indices: Iterable[int]) -> Stake:
+        """Stake of the distinct validators in ``indices``."""
+        return Stake(sum(self.stakes[i] for i in set(indices)))
+
+    def get_signers_power(self, bitfield: bytes, indices: Sequence[int]) -> Stake:
+        """``get_power`` memoized by bitfield (certificates are checked by many nodes)."""
+        if bitfield not in self._power_cache:
+            self._power_cache[bitfield] = self.get_power(indices)
+        return Stake(self._power_cache[bitfield])

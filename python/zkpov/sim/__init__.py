@@ -1,0 +1,6 @@
+"""Seeded discrete-event simulator of zkpov validators on virtual time (DESIGN.md section 9)."""
+
+from zkpov.sim.runner import SimReport, run_simulation
+from zkpov.sim.scenarios import SimConfig
+
+__all__ = ["SimConfig", "SimReport", "run_simulation"]

@@ -1,0 +1,115 @@
+"""A simulated validator: a consensus core, its durable state, and crash/restart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from zkpov.consensus.actions import Action
+from zkpov.consensus.core import ConsensusCore
+from zkpov.consensus.messages import (
+    Block,
+    BlockRequest,
+    BlockResponse,
+    Proposal,
+    QuorumCert,
+    Timeout,
+    TimeoutCert,
+    Vote,
+)
+from zkpov.consensus.safety import SafetyRules
+from zkpov.consensus.safety_data import SafetyData
+from zkpov.errors import DecodeError, ZkpovError
+from zkpov.storage.interface import SafetyStore
+from zkpov.storage.memory import MemorySafetyStore
+from zkpov.types import NodeId, Round, ValidatorIndex
+
+__all__ = ["RecordingSafetyRules", "SignedRecord", "SimNode"]
+
+
+@dataclass(frozen=True)
+class SignedRecord:
+    """What a validator signed, with the inputs the rule checks need."""
+
+    kind: str  # "vote" or "timeout"
+    round: Round
+    block: Block | None = None
+    tc: TimeoutCert | None = None
+    hqc: QuorumCert | None = None
+    tc_round: Round = Round(0)
+    one_chain_before: Round = Round(0)
+    message: Any = None
+
+
+class RecordingSafetyRules(SafetyRules):
+    """SafetyRules that also log each new signature for the invariant checker."""
+
+    records: list[SignedRecord]
+
+    def sign_vote(self, block: Block, tc: TimeoutCert | None) -> tuple[Vote, bool]:
+        vote, is_new = super().sign_vote(block, tc)
+        if is_new:
+            self.records.append(SignedRecord("vote", block.round, block=block, tc=tc, message=vote))
+        return vote, is_new
+
+    def sign_timeout(self, round_: Round, hqc: QuorumCert, tc_round: Round) -> Timeout:
+        before = self.data.one_chain_round
+        timeout = super().sign_timeout(round_, hqc, tc_round)
+        record = SignedRecord(
+            "timeout", round_, hqc=hqc, tc_round=tc_round, one_chain_before=before, message=timeout
+        )
+        self.records.append(record)
+        return timeout
+
+
+@dataclass
+class SimNode:
+    """One instance (twins share a validator index and key)."""
+
+    node_id: NodeId
+    index: ValidatorIndex
+    sk: bytes
+    behaviour: str = "honest"
+    store: SafetyStore = field(default_factory=MemorySafetyStore)
+    committed: list[Block] = field(default_factory=list)
+    core: ConsensusCore | None = None
+    checker: Any = None
+    crashed: bool = False
+    lives: int = 0
+    rejected: int = 0
+    records: list[SignedRecord] = field(default_factory=list)
+    root: tuple[Block, QuorumCert] | None = None
+
+    @property
+    def is_honest(self) -> bool:
+        return self.behaviour == "honest"
+
+    def load_safety_data(self, epoch: int) -> SafetyData:
+        from zkpov.types import Epoch
+
+        return self.store.load() or SafetyData(Epoch(epoch))
+
+    def handle(self, message: object, sender: ValidatorIndex, now: float) -> list[Action]:
+        """Feed one message to the core; rejected input is counted, never fatal."""
+        core = self.core
+        if core is None or self.crashed:
+            return []
+        try:
+            return _dispatch(core, message, sender, now)
+        except (ZkpovError, DecodeError):
+            self.rejected += 1
+            return []
+
+
+def _dispatch(core: ConsensusCore, message: object, sender: ValidatorIndex, now: float) -> list[Action]:
+    if isinstance(message, Proposal):
+        return core.on_proposal(message, now)
+    if isinstance(message, Vote):
+        return core.on_vote(message, now)
+    if isinstance(message, Timeout):
+        return core.on_timeout(message, now)
+    if isinstance(message, BlockRequest):
+        return core.on_block_request(message, sender)
+    if isinstance(message, BlockResponse):
+        return core.on_block_response(message, sender, now)
+    raise DecodeError(f"unknown message type {type(message).__name__}")

@@ -1,0 +1,193 @@
+"""The simulation loop: nodes, network and invariants on one virtual clock.
+
+Every honest node runs the same :class:`~zkpov.consensus.core.ConsensusCore` the node runtime uses.
+Actions run in order: ``PersistSafety`` really writes the node's store before the next action
+(the vote or timeout) is handed to the network. After each event the invariants are checked.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from zkpov.consensus.actions import (
+    Action,
+    Broadcast,
+    Commit,
+    PersistSafety,
+    RecordEvidence,
+    ScheduleTimeout,
+    SendTo,
+)
+from zkpov.consensus.messages import Proposal, Vote
+from zkpov.sim import setup
+from zkpov.sim.byzantine import Equivocation, rewrite_actions
+from zkpov.sim.clock import EventQueue
+from zkpov.sim.invariants import InvariantChecker
+from zkpov.sim.metrics import Metrics, SimReport
+from zkpov.sim.network import Network
+from zkpov.sim.node import SimNode
+from zkpov.sim.report import build_report
+from zkpov.sim.scenarios import SimConfig
+from zkpov.types import NodeId, ValidatorIndex
+
+__all__ = ["SimReport", "Simulation", "run_simulation"]
+
+
+def run_simulation(config: SimConfig | None = None, **options: Any) -> SimReport:
+    """Run one seeded simulation (``SimConfig`` or its fields as keywords); return the report."""
+    return Simulation(config or SimConfig(**options)).run()
+
+
+class Simulation:
+    """One run. ``run()`` may be called once."""
+
+    def __init__(self, config: SimConfig) -> None:
+        self.config = config
+        self.rng = random.Random(config.seed)
+        self.world = setup.build_world(config)
+        self.vset = self.world.vset
+        self.nodes: list[SimNode] = self.world.nodes
+        self.queue = EventQueue()
+        self.network = Network(
+            self.rng, config.latency, config.loss, config.partitions, self.world.message_filter
+        )
+        reference = self.world.make_leaders()
+        self.invariants = InvariantChecker(self.vset, self.world.genesis_qc, reference)
+        self.metrics = Metrics()
+        self.evidence: dict[tuple[str, int], bytes] = {}
+        self.record_cursor: dict[NodeId, int] = {}
+        self.max_round = 0
+
+    def run(self) -> SimReport:
+        for node in self.nodes:
+            self.queue.schedule(0.0, lambda node=node: self._boot(node))
+        for spec in self.config.crashes:
+            self._schedule_crash(spec.node, spec.at, spec.restart_at)
+        limit = self.config.get_max_time()
+        events = 0
+        while self.max_round <= self.config.rounds and self.queue.now <= limit:
+            if events >= self.config.max_events or not self.queue.run_next():
+                break
+            events += 1
+        return build_report(self)
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def _boot(self, node: SimNode) -> None:
+        if node.crashed:
+            return
+        self.world.boot(node)
+        self.record_cursor[node.node_id] = len(node.records)
+        if node.core is not None:
+            self._execute(node, node.core.start(self.queue.now))
+
+    def _schedule_crash(self, node_id: int, at: float, restart_at: float | None) -> None:
+        if not 0 <= node_id < len(self.nodes):
+            return
+        node = self.nodes[node_id]
+
+        def crash() -> None:
+            node.crashed, node.core = True, None
+
+        def restart() -> None:
+            node.crashed = False
+            self._boot(node)
+
+        self.queue.schedule(at, crash)
+        if restart_at is not None:
+            self.queue.schedule(restart_at, restart)
+
+    # -- actions -----------------------------------------------------------------------------------
+
+    def _execute(self, node: SimNode, actions: list[Action]) -> None:
+        todo: list[Any] = list(actions)
+        if not node.is_honest:
+            todo = rewrite_actions(node.behaviour, actions, node.sk, self.vset.scheme)
+        for action in todo:
+            self._perform(node, action)
+        self._after_step(node)
+
+    def _perform(self, node: SimNode, action: Any) -> None:
+        if isinstance(action, PersistSafety):
+            node.store.save(action.data)
+        elif isinstance(action, Broadcast):
+            self._broadcast(node, action.message)
+        elif isinstance(action, SendTo):
+            for target in self.world.instances[action.to]:
+                self._send(node, target, action.message)
+        elif isinstance(action, ScheduleTimeout):
+            life = node.lives
+            self.queue.schedule(action.deadline, lambda: self._tick(node, life))
+        elif isinstance(action, Commit):
+            self._commit(node, action)
+        elif isinstance(action, RecordEvidence):
+            self._record_evidence(node, action)
+        elif isinstance(action, Equivocation):
+            self._equivocate(node, action)
+
+    def _broadcast(self, node: SimNode, message: object) -> None:
+        if isinstance(message, Proposal):
+            self.metrics.proposed_at.setdefault(message.block.id, self.queue.now)
+        for target in self.nodes:
+            self._send(node, target, message)
+
+    def _equivocate(self, node: SimNode, action: Equivocation) -> None:
+        for position, target in enumerate(self.nodes):
+            pair = (action.first, action.second)
+            for message in pair if position % 2 == 0 else pair[::-1]:
+                self._send(node, target, message)
+
+    def _send(self, src: SimNode, dst: SimNode, message: object) -> None:
+        if dst.node_id == src.node_id:
+            return
+        if isinstance(message, Vote):
+            self.invariants.observe_vote(message)
+        self.metrics.count_message(message, 1)
+        delay = self.network.get_delay(self.queue.now, src.node_id, dst.node_id, message)
+        if delay is not None:
+            at = self.queue.now + delay
+            self.queue.schedule(at, lambda: self._deliver(dst, message, src.index))
+
+    def _deliver(self, node: SimNode, message: object, sender: ValidatorIndex) -> None:
+        if node.crashed or node.core is None:
+            return
+        self._execute(node, node.handle(message, sender, self.queue.now))
+
+    def _tick(self, node: SimNode, life: int) -> None:
+        if node.crashed or node.core is None or node.lives != life:
+            return
+        self._execute(node, node.core.on_tick(self.queue.now))
+
+    def _commit(self, node: SimNode, commit: Commit) -> None:
+        if node.is_honest:
+            self.invariants.check_commit(node, commit, len(node.committed))
+            self._measure_commit(node, commit)
+        node.committed.extend(commit.blocks)
+        if node.core is not None:
+            node.root = (node.core.tree.root, node.core.tree.root_qc)
+        self.world.on_canonical(self.invariants.canonical, self)
+
+    def _measure_commit(self, node: SimNode, commit: Commit) -> None:
+        current = node.core.pacemaker.round if node.core is not None else 0
+        for block in commit.blocks:
+            proposed = self.metrics.proposed_at.get(block.id)
+            self.metrics.latency_rounds.append(current - block.round)
+            if proposed is not None:
+                self.metrics.latency_seconds.append(self.queue.now - proposed)
+        self.metrics.commit_times.append(self.queue.now)
+
+    def _record_evidence(self, node: SimNode, action: RecordEvidence) -> None:
+        if not node.is_honest:
+            return
+        self.evidence.setdefault((action.kind, int(action.offender)), action.evidence)
+        self.invariants.observe_evidence(action.offender)
+
+    def _after_step(self, node: SimNode) -> None:
+        if node.is_honest:
+            cursor = self.record_cursor.get(node.node_id, 0)
+            self.invariants.check_records(node, node.records[cursor:])
+            self.invariants.check_round(node)
+        self.record_cursor[node.node_id] = len(node.records)
+        if node.is_honest and node.core is not None:
+            self.max_round = max(self.max_round, node.core.pacemaker.round)

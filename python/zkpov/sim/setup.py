@@ -1,0 +1,140 @@
+"""Building a simulated world: keys, stakes, the validator set, genesis and the nodes."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from zkpov.chain.state import AccountState, Transfer
+from zkpov.config import ConsensusConfig
+from zkpov.consensus.core import ConsensusCore
+from zkpov.consensus.genesis import make_genesis
+from zkpov.consensus.leader import FixedLeaders, LeaderElection, ReputationLeaders
+from zkpov.consensus.messages import Block, QuorumCert
+from zkpov.consensus.signing import SignatureScheme, get_scheme
+from zkpov.consensus.validators import ValidatorSet
+from zkpov.consensus.validity import NativeReexecution, compute_root_bytes
+from zkpov.sim.node import RecordingSafetyRules, SimNode
+from zkpov.sim.scenarios import BYZANTINE_KINDS, SimConfig
+from zkpov.types import BLSPubkey, Epoch, NodeId, Stake, ValidatorIndex
+
+if TYPE_CHECKING:
+    from zkpov.sim.runner import Simulation
+
+__all__ = ["World", "build_world"]
+
+DEFAULT_STAKE = 100
+
+
+@lru_cache(maxsize=4)
+def get_keys(scheme_name: str, count: int) -> tuple[tuple[bytes, BLSPubkey], ...]:
+    """Deterministic validator keys, cached per process (key generation is not what we measure)."""
+    scheme = get_scheme(scheme_name)
+    return tuple(scheme.derive_keypair(b"validator-%d" % i) for i in range(count))
+
+
+def compute_stakes(config: SimConfig) -> tuple[Stake, ...]:
+    if config.equal_stakes:
+        return tuple(Stake(DEFAULT_STAKE) for _ in range(config.validators))
+    digest = hashlib.sha256(b"stakes%d" % config.seed).digest()
+    return tuple(Stake(50 + (digest[i % 32] + 7 * i) % 101) for i in range(config.validators))
+
+
+def assign_behaviours(config: SimConfig) -> list[str]:
+    """Byzantine roles go to the highest indices, in ``BYZANTINE_KINDS`` order."""
+    roles = ["honest"] * config.validators
+    position = config.validators
+    for kind in BYZANTINE_KINDS:
+        for _ in range(config.byzantine.get(kind, 0)):
+            position -= 1
+            roles[position] = kind
+    return roles
+
+
+@dataclass
+class World:
+    config: SimConfig
+    scheme: SignatureScheme
+    vset: ValidatorSet
+    genesis: Block
+    genesis_qc: QuorumCert
+    nodes: list[SimNode]
+    instances: dict[int, list[SimNode]]
+    message_filter: Callable[[NodeId, NodeId, object], bool] | None = None
+    ledger: Any = None
+    processed_height: int = 0
+    on_canonical_hooks: list[Callable[[Block], None]] = field(default_factory=list)
+
+    def make_leaders(self) -> LeaderElection:
+        if self.config.leader_schedule is not None:
+            schedule = {r: ValidatorIndex(i) for r, i in self.config.leader_schedule.items()}
+            return FixedLeaders(schedule, len(self.vset))
+        window, exclude = self.config.reputation_window, self.config.reputation_exclude_rounds
+        return ReputationLeaders(self.vset.stakes, self.vset.epoch, self.vset.seed, window, exclude)
+
+    def boot(self, node: SimNode) -> None:
+        """(Re)start ``node`` from its persisted safety data and committed root."""
+        root, root_qc = node.root or (self.genesis, self.genesis_qc)
+        leaders = self.make_leaders()
+        for block in node.committed:
+            leaders.on_commit(block)
+        if node.checker is None:
+            node.checker = NativeReexecution(self.genesis.id, AccountState(), Transfer.from_bytes)
+        node.core = ConsensusCore(
+            vset=self.vset, index=node.index, sk=node.sk,
+            safety_data=node.load_safety_data(self.vset.epoch), leaders=leaders,
+            checker=node.checker, root=root, root_qc=root_qc, safety_rules=RecordingSafetyRules,
+            test_only_break_vote_rule=self.config.test_only_break_vote_rule,
+        )  # fmt: skip
+        node.core.safety.records = node.records  # type: ignore[attr-defined]
+        node.lives += 1
+
+    def on_canonical(self, canonical: list[Any], sim: Simulation) -> None:
+        """Feed newly agreed blocks to the hooks (the chain ledger)."""
+        while self.processed_height < len(canonical):
+            self.processed_height += 1
+            block = _find_block(sim, self.processed_height)
+            for hook in self.on_canonical_hooks:
+                hook(block)
+
+
+def _find_block(sim: Simulation, height: int) -> Block:
+    for node in sim.nodes:
+        if len(node.committed) >= height and node.is_honest:
+            return node.committed[height - 1]
+    raise LookupError(f"no honest node committed height {height}")
+
+
+def build_world(config: SimConfig) -> World:
+    scheme = get_scheme(config.scheme)
+    keys = get_keys(config.scheme, config.validators)
+    consensus = ConsensusConfig.from_preset(
+        "minimal", block_time=config.block_time, timeout_base=config.timeout_base,
+        reputation_window=config.reputation_window,
+        reputation_exclude_rounds=config.reputation_exclude_rounds,
+    )  # fmt: skip
+    seed = hashlib.sha256(b"genesis-seed%d" % config.seed).digest()
+    pks = tuple(pk for _, pk in keys)
+    vset = ValidatorSet(Epoch(0), pks, compute_stakes(config), scheme, consensus, seed)
+    genesis, genesis_qc = make_genesis(vset, compute_root_bytes(AccountState().root))
+    nodes, instances = _make_nodes(config, keys)
+    return World(config, scheme, vset, genesis, genesis_qc, nodes, instances)
+
+
+def _make_nodes(
+    config: SimConfig, keys: tuple[tuple[bytes, BLSPubkey], ...]
+) -> tuple[list[SimNode], dict[int, list[SimNode]]]:
+    nodes: list[SimNode] = []
+    roles = assign_behaviours(config)
+    for index, role in enumerate(roles):
+        nodes.append(SimNode(NodeId(index), ValidatorIndex(index), keys[index][0], role))
+    for index, role in enumerate(roles):
+        if role == "twins":
+            nodes.append(SimNode(NodeId(len(nodes)), ValidatorIndex(index), keys[index][0], role))
+    instances: dict[int, list[SimNode]] = {}
+    for node in nodes:
+        instances.setdefault(node.index, []).append(node)
+    return nodes, instances
