@@ -1,7 +1,6 @@
 # Hand-written stubs for the Rust extension; `python -m mypy.stubtest zkpov._native` checks them.
 from typing import final
 
-__all__: list[str]
 __version__: str
 
 # --- BLS (rust/bindings/bls.rs) ---
@@ -46,6 +45,7 @@ def schnorr_sign(sk: bytes, msg: int) -> bytes: ...
 def schnorr_verify(pk: bytes, msg: int, sig: bytes) -> bool: ...
 def schnorr_public_key_coordinates(pk: bytes) -> tuple[int, int]: ...
 
+@final
 class AccountTree:
     def __new__(cls, depth: int) -> AccountTree: ...
     @property

@@ -15,5 +15,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     poseidon::register(m)?;
     schnorr::register(m)?;
     state::register(m)?;
+    // The stub (_native.pyi) is the description of this module's surface; PyO3's generated
+    // `__all__` would only duplicate it and drift.
+    m.delattr("__all__")?;
     Ok(())
 }
