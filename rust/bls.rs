@@ -23,7 +23,10 @@ fn check_len(what: &str, bytes: &[u8], want: usize) -> CoreResult<()> {
     if bytes.len() == want {
         return Ok(());
     }
-    Err(decode_err(format!("{what} must be {want} bytes, got {}", bytes.len())))
+    Err(decode_err(format!(
+        "{what} must be {want} bytes, got {}",
+        bytes.len()
+    )))
 }
 
 fn describe(what: &str, err: BLST_ERROR) -> CoreError {
@@ -40,7 +43,10 @@ fn describe(what: &str, err: BLST_ERROR) -> CoreError {
 /// Derives a secret key from at least 32 bytes of input keying material (EIP-2333 KeyGen).
 pub fn keygen(ikm: &[u8], key_info: &[u8]) -> CoreResult<[u8; SECRET_KEY_BYTES]> {
     if ikm.len() < 32 {
-        return Err(decode_err(format!("ikm must be at least 32 bytes, got {}", ikm.len())));
+        return Err(decode_err(format!(
+            "ikm must be at least 32 bytes, got {}",
+            ikm.len()
+        )));
     }
     let sk = SecretKey::key_gen(ikm, key_info).map_err(|e| describe("ikm", e))?;
     Ok(sk.to_bytes())
@@ -186,15 +192,24 @@ pub fn batch_verify(pks: &[&[u8]], msgs: &[&[u8]], sigs: &[&[u8]]) -> bool {
     if pks.is_empty() || pks.len() != msgs.len() || pks.len() != sigs.len() {
         return false;
     }
-    let (Ok(keys), Ok(sigs)) = (decode_all(pks, decode_public_key), decode_all(sigs, decode_signature))
-    else {
+    let (Ok(keys), Ok(sigs)) = (
+        decode_all(pks, decode_public_key),
+        decode_all(sigs, decode_signature),
+    ) else {
         return false;
     };
     let key_refs: Vec<&PublicKey> = keys.iter().collect();
     let sig_refs: Vec<&Signature> = sigs.iter().collect();
     let rands = random_scalars(keys.len());
     let err = Signature::verify_multiple_aggregate_signatures(
-        msgs, DST_SIG, &key_refs, false, &sig_refs, false, &rands, BLINDING_BITS,
+        msgs,
+        DST_SIG,
+        &key_refs,
+        false,
+        &sig_refs,
+        false,
+        &rands,
+        BLINDING_BITS,
     );
     is_ok(err)
 }
@@ -220,7 +235,9 @@ pub struct KeySet {
 
 impl KeySet {
     pub fn new(pks: &[&[u8]]) -> CoreResult<Self> {
-        Ok(Self { keys: decode_all(pks, decode_public_key)? })
+        Ok(Self {
+            keys: decode_all(pks, decode_public_key)?,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -241,7 +258,9 @@ impl KeySet {
         let mut refs = Vec::with_capacity(indices.len());
         for &i in indices {
             if i >= self.keys.len() || seen[i] {
-                return Err(decode_err(format!("signer index {i} is out of range or repeated")));
+                return Err(decode_err(format!(
+                    "signer index {i} is out of range or repeated"
+                )));
             }
             seen[i] = true;
             refs.push(&self.keys[i]);
@@ -251,7 +270,8 @@ impl KeySet {
 
     /// `fast_aggregate_verify` over the keys at `indices`: point additions plus one verify.
     pub fn fast_aggregate_verify(&self, indices: &[usize], msg: &[u8], sig: &[u8]) -> bool {
-        self.aggregate(indices).is_ok_and(|agg| verify_decoded(&agg, msg, sig))
+        self.aggregate(indices)
+            .is_ok_and(|agg| verify_decoded(&agg, msg, sig))
     }
 }
 
@@ -278,7 +298,10 @@ mod tests {
         let pks: Vec<[u8; 48]> = sks.iter().map(|s| sk_to_pk(s).unwrap()).collect();
         let pk_refs: Vec<&[u8]> = pks.iter().map(|p| p.as_slice()).collect();
         let set = KeySet::new(&pk_refs).unwrap();
-        let sigs: Vec<[u8; 96]> = [0, 2, 4].iter().map(|&i| sign(&sks[i], b"m").unwrap()).collect();
+        let sigs: Vec<[u8; 96]> = [0, 2, 4]
+            .iter()
+            .map(|&i| sign(&sks[i], b"m").unwrap())
+            .collect();
         let sig_refs: Vec<&[u8]> = sigs.iter().map(|s| s.as_slice()).collect();
         let agg = aggregate(&sig_refs).unwrap();
         assert!(set.fast_aggregate_verify(&[0, 2, 4], b"m", &agg));
@@ -292,7 +315,11 @@ mod tests {
         let sks: Vec<[u8; 32]> = (1..=3).map(key).collect();
         let pks: Vec<[u8; 48]> = sks.iter().map(|s| sk_to_pk(s).unwrap()).collect();
         let msgs: [&[u8]; 3] = [b"a", b"b", b"c"];
-        let mut sigs: Vec<[u8; 96]> = sks.iter().zip(msgs).map(|(s, m)| sign(s, m).unwrap()).collect();
+        let mut sigs: Vec<[u8; 96]> = sks
+            .iter()
+            .zip(msgs)
+            .map(|(s, m)| sign(s, m).unwrap())
+            .collect();
         let pk_refs: Vec<&[u8]> = pks.iter().map(|p| p.as_slice()).collect();
         let ok = {
             let sig_refs: Vec<&[u8]> = sigs.iter().map(|s| s.as_slice()).collect();

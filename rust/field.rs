@@ -23,7 +23,10 @@ pub fn fr_from_biguint(value: &BigUint) -> CoreResult<Fr> {
 /// Decodes 32 little-endian bytes in `[0, r)`.
 pub fn fr_from_le_bytes(bytes: &[u8]) -> CoreResult<Fr> {
     if bytes.len() != FR_BYTES {
-        return Err(decode_err(format!("field element must be {FR_BYTES} bytes, got {}", bytes.len())));
+        return Err(decode_err(format!(
+            "field element must be {FR_BYTES} bytes, got {}",
+            bytes.len()
+        )));
     }
     let mut limbs = [0u64; 4];
     for (i, chunk) in bytes.chunks_exact(8).enumerate() {

@@ -50,7 +50,9 @@ fn bls_fast_aggregate_verify(
     msg: &[u8],
     sig: &[u8],
 ) -> PyResult<bool> {
-    guard_nogil(py, || Ok(bls::fast_aggregate_verify(&as_refs(&pks), msg, sig)))
+    guard_nogil(py, || {
+        Ok(bls::fast_aggregate_verify(&as_refs(&pks), msg, sig))
+    })
 }
 
 #[pyfunction]
@@ -60,7 +62,9 @@ fn bls_aggregate_verify(
     msgs: Vec<Vec<u8>>,
     sig: &[u8],
 ) -> PyResult<bool> {
-    guard_nogil(py, || Ok(bls::aggregate_verify(&as_refs(&pks), &as_refs(&msgs), sig)))
+    guard_nogil(py, || {
+        Ok(bls::aggregate_verify(&as_refs(&pks), &as_refs(&msgs), sig))
+    })
 }
 
 #[pyfunction]
@@ -71,7 +75,11 @@ fn bls_batch_verify(
     sigs: Vec<Vec<u8>>,
 ) -> PyResult<bool> {
     guard_nogil(py, || {
-        Ok(bls::batch_verify(&as_refs(&pks), &as_refs(&msgs), &as_refs(&sigs)))
+        Ok(bls::batch_verify(
+            &as_refs(&pks),
+            &as_refs(&msgs),
+            &as_refs(&sigs),
+        ))
     })
 }
 
@@ -154,7 +162,9 @@ impl BlsKeySet {
         msg: &[u8],
         sig: &[u8],
     ) -> PyResult<bool> {
-        guard_nogil(py, || Ok(self.set.fast_aggregate_verify(&indices, msg, sig)))
+        guard_nogil(py, || {
+            Ok(self.set.fast_aggregate_verify(&indices, msg, sig))
+        })
     }
 }
 

@@ -23,7 +23,9 @@ pub fn to_py(err: CoreError) -> PyErr {
 pub fn guard<T>(f: impl FnOnce() -> Result<T, CoreError>) -> PyResult<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(result) => result.map_err(to_py),
-        Err(_) => Err(ZkpovError::new_err("internal error in zkpov._native (caught panic)")),
+        Err(_) => Err(ZkpovError::new_err(
+            "internal error in zkpov._native (caught panic)",
+        )),
     }
 }
 
