@@ -72,6 +72,11 @@ impl State {
         self.accounts.get(&index).copied()
     }
 
+    /// The tree's shape and nodes (read-only), for models and analysis.
+    pub fn get_tree(&self) -> (&TreeShape, &MemoryStore) {
+        (&self.shape, &self.nodes)
+    }
+
     pub fn account_count(&self) -> usize {
         self.accounts.len()
     }

@@ -1,9 +1,12 @@
 //! zkpov's native core. The cryptography lives in `#![forbid(unsafe_code)]` modules with no
 //! Python in them; `bindings` (behind the `python` feature) is the only PyO3 code.
 pub mod accounts;
+pub mod circuits;
 pub mod bls;
 pub mod error;
 pub mod field;
+pub mod groth16;
+pub mod keys;
 pub mod ledger;
 pub mod poseidon;
 pub mod poseidon_wide;

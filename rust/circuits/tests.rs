@@ -1,0 +1,218 @@
+//! Soundness of the transfer-batch circuit: honest batches satisfy it, and forged witnesses,
+//! forced into the constraint system with every other value kept consistent, do not.
+use super::slot::SlotWitness;
+use super::transfer::TransferBatchCircuit;
+use super::CircuitConfig;
+use crate::accounts::{compute_message, LEAF_TAG};
+use crate::ledger::tests::signed;
+use crate::ledger::State;
+use crate::poseidon::hash2;
+use crate::poseidon_wide::hash4;
+use crate::schnorr::{self, compute_public_key, generate_secret_key};
+use ark_bls12_381::Fr;
+use ark_ed_on_bls12_381::{EdwardsAffine, Fr as JubjubScalar};
+use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystem};
+
+const DEPTH: u32 = 8;
+
+struct Fixture {
+    sk: JubjubScalar,
+    bob: EdwardsAffine,
+    state: State,
+    config: CircuitConfig,
+}
+
+fn fixture() -> Fixture {
+    let (sk, bob_sk) = (generate_secret_key(), generate_secret_key());
+    let mut state = State::new(DEPTH).unwrap();
+    state
+        .process_credit(1, compute_public_key(&sk), 100)
+        .unwrap();
+    state
+        .process_credit(200, compute_public_key(&bob_sk), 5)
+        .unwrap();
+    let config = CircuitConfig::new(2, DEPTH).unwrap();
+    Fixture {
+        sk,
+        bob: compute_public_key(&bob_sk),
+        state,
+        config,
+    }
+}
+
+fn is_satisfied(circuit: TransferBatchCircuit) -> bool {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    circuit.generate_constraints(cs.clone()).unwrap();
+    cs.is_satisfied().unwrap()
+}
+
+fn leaf(pk: (Fr, Fr), balance: Fr, nonce: Fr) -> Fr {
+    hash4(LEAF_TAG, [pk.0, pk.1, balance, nonce])
+}
+
+/// What the circuit computes for (possibly forged) slots, over plain field elements: it fills in
+/// the paths from the evolving tree and returns `(post_root, commitment)`.
+fn model(state: &State, slots: &mut [SlotWitness]) -> (Fr, Fr) {
+    let (shape, nodes) = state.get_tree();
+    let (mut store, mut acc) = (nodes.clone(), Fr::from(0u64));
+    for w in slots.iter_mut().filter(|w| w.is_real) {
+        let (amount, nonce) = (Fr::from(w.amount), Fr::from(w.nonce));
+        w.sender_siblings = shape.get_siblings(&store, w.sender);
+        let debited = leaf(w.sender_pk, Fr::from(w.sender_balance) - amount, nonce);
+        shape.process_update(&mut store, w.sender, debited);
+        w.recipient_siblings = shape.get_siblings(&store, w.recipient);
+        let credited = Fr::from(w.recipient_balance) + amount;
+        shape.process_update(
+            &mut store,
+            w.recipient,
+            leaf(w.recipient_pk, credited, Fr::from(w.recipient_nonce)),
+        );
+        let to = EdwardsAffine::new_unchecked(w.recipient_pk.0, w.recipient_pk.1);
+        acc = hash2(
+            acc,
+            compute_message(w.sender, w.recipient, &to, w.amount, w.nonce),
+        );
+    }
+    (shape.get_root(&store), acc)
+}
+
+/// Re-signs a slot's (edited) transfer with `sk`.
+fn resign(w: &mut SlotWitness, sk: &JubjubScalar) {
+    let to = EdwardsAffine::new_unchecked(w.recipient_pk.0, w.recipient_pk.1);
+    let sig = schnorr::sign(
+        sk,
+        compute_message(w.sender, w.recipient, &to, w.amount, w.nonce),
+    );
+    (w.signature_r, w.signature_s) = ((sig.r.x, sig.r.y), sig.s);
+}
+
+/// An honest one-transfer circuit, then `forge` edits its first slot; the model keeps the rest
+/// of the witness and the public inputs consistent with the edit.
+fn forged(f: &Fixture, forge: impl FnOnce(&mut SlotWitness)) -> TransferBatchCircuit {
+    let t = signed(&f.sk, 1, 200, f.bob, 10, 1);
+    let mut circuit = f.config.build_circuit(&f.state, &[t]).unwrap();
+    forge(&mut circuit.slots[0]);
+    (circuit.post_root, circuit.commitment) = model(&f.state, &mut circuit.slots);
+    circuit
+}
+
+#[test]
+fn honest_batches_satisfy_and_match_the_model() {
+    let f = fixture();
+    let transfers = [
+        signed(&f.sk, 1, 200, f.bob, 10, 1),
+        signed(&f.sk, 1, 7, f.bob, 20, 2),
+    ];
+    let circuit = f.config.build_circuit(&f.state, &transfers).unwrap();
+    let mut slots = circuit.slots.clone();
+    assert_eq!(
+        model(&f.state, &mut slots),
+        (circuit.post_root, circuit.commitment)
+    );
+    let mut state = f.state.clone();
+    assert_eq!(
+        state.process_transfers(&transfers).unwrap(),
+        circuit.post_root
+    );
+    assert!(is_satisfied(circuit));
+    assert!(is_satisfied(
+        f.config.build_circuit(&f.state, &transfers[..1]).unwrap()
+    ));
+    assert!(is_satisfied(f.config.build_circuit(&f.state, &[]).unwrap()));
+    assert!(is_satisfied(f.config.blank_circuit()));
+}
+
+#[test]
+fn the_model_alone_does_not_make_a_forgery_unsatisfiable() {
+    // Control: an edit that breaks no rule (a different valid amount, re-signed) still satisfies.
+    let f = fixture();
+    assert!(is_satisfied(forged(&f, |w| {
+        w.amount = 99;
+        resign(w, &f.sk);
+    })));
+}
+
+#[test]
+fn overspend_is_unsatisfiable() {
+    let f = fixture();
+    assert!(!is_satisfied(forged(&f, |w| {
+        w.amount = 101;
+        resign(w, &f.sk);
+    })));
+}
+
+#[test]
+fn bad_signature_is_unsatisfiable() {
+    let f = fixture();
+    assert!(!is_satisfied(forged(&f, |w| resign(
+        w,
+        &generate_secret_key()
+    ))));
+    assert!(!is_satisfied(
+        forged(&f, |w| w.signature_s += JubjubScalar::from(1u64))
+    ));
+}
+
+#[test]
+fn wrong_nonce_is_unsatisfiable() {
+    let f = fixture();
+    for nonce in [0, 2, 3] {
+        assert!(!is_satisfied(forged(&f, |w| {
+            w.nonce = nonce;
+            resign(w, &f.sk);
+        })));
+    }
+}
+
+#[test]
+fn wrong_merkle_path_or_leaf_is_unsatisfiable() {
+    let f = fixture();
+    let t = signed(&f.sk, 1, 200, f.bob, 10, 1);
+    let honest = f.config.build_circuit(&f.state, &[t]).unwrap();
+    let mut c = honest.clone();
+    c.slots[0].sender_siblings[1][2] += Fr::from(1u64);
+    assert!(!is_satisfied(c));
+    let mut c = honest.clone();
+    c.slots[0].recipient_siblings[0][0] += Fr::from(1u64);
+    assert!(!is_satisfied(c));
+    // A richer sender leaf than the tree holds.
+    assert!(!is_satisfied(forged(&f, |w| w.sender_balance = 1000)));
+    // Claiming an existing recipient slot is empty (to overwrite it).
+    assert!(!is_satisfied(forged(&f, |w| {
+        (w.recipient_is_new, w.recipient_balance, w.recipient_nonce) = (true, 0, 0);
+    })));
+}
+
+#[test]
+fn tampered_public_inputs_and_padding_are_unsatisfiable() {
+    let f = fixture();
+    let t = signed(&f.sk, 1, 200, f.bob, 10, 1);
+    let honest = f.config.build_circuit(&f.state, &[t]).unwrap();
+    for i in 0..3 {
+        let mut c = honest.clone();
+        match i {
+            0 => c.post_root += Fr::from(1u64),
+            1 => c.pre_root += Fr::from(1u64),
+            _ => c.commitment += Fr::from(1u64),
+        }
+        assert!(!is_satisfied(c));
+    }
+    // Marking the real transfer as padding cannot keep its state change.
+    let mut c = honest.clone();
+    c.slots[0].is_real = false;
+    assert!(!is_satisfied(c));
+}
+
+#[test]
+fn recipient_overflow_is_unsatisfiable() {
+    let mut f = fixture();
+    f.state.process_credit(200, f.bob, u64::MAX - 15).unwrap(); // Bob: 2^64 - 11
+    let with_amount = |amount: u64| {
+        forged(&f, |w| {
+            w.amount = amount;
+            resign(w, &f.sk);
+        })
+    };
+    assert!(is_satisfied(with_amount(10)));
+    assert!(!is_satisfied(with_amount(11)));
+}

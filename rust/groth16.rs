@@ -1,0 +1,250 @@
+//! Groth16 over BLS12-381 for the transfer-batch circuit (arkworks, `parallel`).
+//!
+//! * `insecure_setup` derives the toxic waste from a seed: anyone who knows the seed can forge
+//!   proofs. It is for tests and devnets only; production keys come from a phase-2 ceremony.
+//! * Proofs are 192 bytes, compressed `A (G1) || B (G2) || C (G1)`; verifying keys are arkworks'
+//!   compressed encoding. Decoding checks lengths, the curve and the prime-order subgroups, and
+//!   that the key has one input slot per public input (`DecodeError` otherwise).
+//! * `batch_verify` combines n proofs with random 128-bit weights `r_i`:
+//!   `prod e(r_i A_i, B_i) * e(sum r_i IC_i, -gamma) * e(sum r_i C_i, -delta) == e(alpha, beta)^(sum r_i)`,
+//!   n + 2 Miller loops and one final exponentiation; a bad proof passes with chance 2^-128.
+//!
+//! Groth16 rests on pairings over BLS12-381: it is not post-quantum secure.
+#![forbid(unsafe_code)]
+
+use crate::circuits::transfer::TransferBatchCircuit;
+use crate::circuits::CircuitConfig;
+use crate::error::{decode_err, CoreError, CoreResult};
+use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective};
+use ark_ec::pairing::Pairing;
+use ark_ec::{CurveGroup, VariableBaseMSM};
+use ark_ff::{Field, PrimeField, UniformRand};
+use ark_groth16::{Groth16, PreparedVerifyingKey, Proof, ProvingKey, VerifyingKey};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
+use ark_snark::SNARK;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+pub const PROOF_BYTES: usize = 192;
+pub const PUBLIC_INPUTS: usize = 3;
+/// Compressed verifying key: alpha, beta, gamma, delta, an 8-byte length and 4 input points.
+pub const VERIFYING_KEY_BYTES: usize = 48 + 3 * 96 + 8 + 48 * (PUBLIC_INPUTS + 1);
+/// Where the input-point count sits in a compressed verifying key.
+const VK_LEN_OFFSET: usize = 48 + 3 * 96;
+const SETUP_DST: &[u8] = b"zkpov/insecure-setup";
+
+/// Circuit-specific keys from a seeded RNG. Insecure: the seed reveals the trapdoor.
+pub fn insecure_setup(
+    config: &CircuitConfig,
+    seed: &[u8],
+) -> CoreResult<(ProvingKey<Bls12_381>, VerifyingKey<Bls12_381>)> {
+    let mut h = Sha256::new();
+    h.update(SETUP_DST);
+    h.update(config.circuit_id().as_bytes());
+    h.update(seed);
+    let mut rng = ChaCha20Rng::from_seed(h.finalize().into());
+    Groth16::<Bls12_381>::circuit_specific_setup(config.blank_circuit(), &mut rng)
+        .map_err(|e| CoreError::Proof(format!("setup failed: {e}")))
+}
+
+/// Proves a built circuit with fresh randomness, then checks the proof before returning it.
+pub fn prove(
+    pk: &ProvingKey<Bls12_381>,
+    pvk: &PreparedVerifyingKey<Bls12_381>,
+    circuit: TransferBatchCircuit,
+) -> CoreResult<Proof<Bls12_381>> {
+    let inputs = circuit.public_inputs();
+    let mut rng =
+        ChaCha20Rng::from_rng(rand::rngs::OsRng).map_err(|e| CoreError::Proof(e.to_string()))?;
+    let proof = Groth16::<Bls12_381>::prove(pk, circuit, &mut rng)
+        .map_err(|e| CoreError::Proof(format!("proving failed: {e}")))?;
+    if !verify(pvk, &inputs, &proof)? {
+        return Err(CoreError::Proof(
+            "the witness does not satisfy the circuit".into(),
+        ));
+    }
+    Ok(proof)
+}
+
+pub fn prepare(vk: &VerifyingKey<Bls12_381>) -> PreparedVerifyingKey<Bls12_381> {
+    ark_groth16::prepare_verifying_key(vk)
+}
+
+fn check_input_count(pvk: &PreparedVerifyingKey<Bls12_381>, n: usize) -> CoreResult<()> {
+    if pvk.vk.gamma_abc_g1.len() != n + 1 {
+        return Err(CoreError::Verification(format!(
+            "verifying key takes {} public inputs, got {n}",
+            pvk.vk.gamma_abc_g1.len() - 1
+        )));
+    }
+    Ok(())
+}
+
+/// One proof, one prepared key: 3 Miller loops, one final exponentiation.
+pub fn verify(
+    pvk: &PreparedVerifyingKey<Bls12_381>,
+    inputs: &[Fr],
+    proof: &Proof<Bls12_381>,
+) -> CoreResult<bool> {
+    check_input_count(pvk, inputs.len())?;
+    Groth16::<Bls12_381>::verify_with_processed_vk(pvk, inputs, proof)
+        .map_err(|e| CoreError::Verification(e.to_string()))
+}
+
+/// `sum_i w_i * IC(inputs_i)` as one multi-scalar multiplication over the key's input points.
+fn combine_inputs(
+    pvk: &PreparedVerifyingKey<Bls12_381>,
+    items: &[(Vec<Fr>, Proof<Bls12_381>)],
+    w: &[Fr],
+) -> G1Projective {
+    let mut scalars = vec![w.iter().sum::<Fr>()];
+    for j in 0..pvk.vk.gamma_abc_g1.len() - 1 {
+        scalars.push(items.iter().zip(w).map(|((x, _), wi)| x[j] * wi).sum());
+    }
+    G1Projective::msm(&pvk.vk.gamma_abc_g1, &scalars).expect("equal lengths")
+}
+
+/// Random-linear-combination batch verification (see the module docs).
+pub fn batch_verify(
+    pvk: &PreparedVerifyingKey<Bls12_381>,
+    items: &[(Vec<Fr>, Proof<Bls12_381>)],
+) -> CoreResult<bool> {
+    if items.is_empty() {
+        return Err(CoreError::InvalidArgument(
+            "batch_verify needs at least one proof".into(),
+        ));
+    }
+    for (inputs, _) in items {
+        check_input_count(pvk, inputs.len())?;
+    }
+    let mut rng = ChaCha20Rng::from_rng(rand::rngs::OsRng)
+        .map_err(|e| CoreError::Verification(e.to_string()))?;
+    let w: Vec<Fr> = (0..items.len())
+        .map(|_| Fr::from(u128::rand(&mut rng)))
+        .collect();
+    let mut g1: Vec<G1Affine> = items
+        .par_iter()
+        .zip(&w)
+        .map(|((_, p), wi)| (p.a * wi).into_affine())
+        .collect();
+    let cs: Vec<G1Affine> = items.iter().map(|(_, p)| p.c).collect();
+    g1.push(combine_inputs(pvk, items, &w).into_affine());
+    g1.push(
+        G1Projective::msm(&cs, &w)
+            .expect("equal lengths")
+            .into_affine(),
+    );
+    let mut g2: Vec<<Bls12_381 as Pairing>::G2Prepared> =
+        items.iter().map(|(_, p)| p.b.into()).collect();
+    g2.push(pvk.gamma_g2_neg_pc.clone());
+    g2.push(pvk.delta_g2_neg_pc.clone());
+    let ml = Bls12_381::multi_miller_loop(g1, g2);
+    let Some(out) = Bls12_381::final_exponentiation(ml) else {
+        return Ok(false);
+    };
+    let total: Fr = w.iter().sum();
+    Ok(out.0 == pvk.alpha_g1_beta_g2.pow(total.into_bigint()))
+}
+
+pub fn encode_proof(proof: &Proof<Bls12_381>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(PROOF_BYTES);
+    proof
+        .serialize_compressed(&mut out)
+        .expect("in-memory write");
+    out
+}
+
+pub fn decode_proof(bytes: &[u8]) -> CoreResult<Proof<Bls12_381>> {
+    if bytes.len() != PROOF_BYTES {
+        return Err(decode_err(format!(
+            "proof must be {PROOF_BYTES} bytes, got {}",
+            bytes.len()
+        )));
+    }
+    Proof::deserialize_with_mode(bytes, Compress::Yes, Validate::Yes).map_err(|e| {
+        decode_err(format!(
+            "proof is not three valid compressed points in the prime-order subgroups: {e}"
+        ))
+    })
+}
+
+pub fn encode_verifying_key(vk: &VerifyingKey<Bls12_381>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(VERIFYING_KEY_BYTES);
+    vk.serialize_compressed(&mut out).expect("in-memory write");
+    out
+}
+
+pub fn decode_verifying_key(bytes: &[u8]) -> CoreResult<VerifyingKey<Bls12_381>> {
+    if bytes.len() != VERIFYING_KEY_BYTES {
+        return Err(decode_err(format!(
+            "verifying key must be {VERIFYING_KEY_BYTES} bytes, got {}",
+            bytes.len()
+        )));
+    }
+    let prefix = u64::from_le_bytes(
+        bytes[VK_LEN_OFFSET..VK_LEN_OFFSET + 8]
+            .try_into()
+            .expect("8"),
+    );
+    if prefix != (PUBLIC_INPUTS + 1) as u64 {
+        return Err(decode_err("verifying key must have 4 input points"));
+    }
+    let vk =
+        VerifyingKey::deserialize_with_mode(bytes, Compress::Yes, Validate::Yes).map_err(|e| {
+            decode_err(format!(
+                "verifying key is not valid compressed points in the subgroups: {e}"
+            ))
+        })?;
+    if vk.gamma_abc_g1.len() != PUBLIC_INPUTS + 1 {
+        return Err(decode_err("verifying key must have 4 input points"));
+    }
+    Ok(vk)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{decode_proving_key, encode_proving_key};
+    use crate::ledger::tests::signed;
+    use crate::ledger::State;
+    use crate::schnorr::{compute_public_key, generate_secret_key};
+
+    #[test]
+    fn prove_verify_batch_verify_and_encodings() {
+        let config = CircuitConfig::new(2, 8).unwrap();
+        let (pk, vk) = insecure_setup(&config, b"test").unwrap();
+        let pvk = prepare(&vk);
+        let sk = generate_secret_key();
+        let mut state = State::new(8).unwrap();
+        state
+            .process_credit(3, compute_public_key(&sk), 50)
+            .unwrap();
+        let t = signed(&sk, 3, 4, compute_public_key(&sk), 5, 1);
+        let circuit = config.build_circuit(&state, &[t]).unwrap();
+        let inputs = circuit.public_inputs().to_vec();
+        let proof = prove(&pk, &pvk, circuit).unwrap();
+        let proof = decode_proof(&encode_proof(&proof)).unwrap();
+        assert!(verify(&pvk, &inputs, &proof).unwrap());
+        let mut wrong = inputs.clone();
+        wrong[1] += Fr::from(1u64);
+        assert!(!verify(&pvk, &wrong, &proof).unwrap());
+        let good = (inputs.clone(), proof.clone());
+        assert!(batch_verify(&pvk, &[good.clone(), good.clone()]).unwrap());
+        assert!(!batch_verify(&pvk, &[good.clone(), (wrong, proof.clone())]).unwrap());
+        let vk2 = decode_verifying_key(&encode_verifying_key(&vk)).unwrap();
+        assert_eq!(vk2, vk);
+        assert_eq!(encode_verifying_key(&vk).len(), VERIFYING_KEY_BYTES);
+        let pk_bytes = encode_proving_key(&pk);
+        assert_eq!(decode_proving_key(&pk_bytes).unwrap(), pk);
+        assert!(decode_proving_key(&pk_bytes[..pk_bytes.len() - 1]).is_err());
+        let mut bad = pk_bytes.clone();
+        bad[G1_PLUS_G2S..G1_PLUS_G2S + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(decode_proving_key(&bad).is_err());
+        let stats = crate::circuits::analysis::compute_stats(&config).unwrap();
+        assert_eq!(stats.proving_key_size, pk.serialized_size(Compress::Yes));
+    }
+
+    const G1_PLUS_G2S: usize = 96 + 3 * 192;
+}

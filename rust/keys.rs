@@ -1,0 +1,79 @@
+//! Proving-key bytes for the on-disk key cache: arkworks' uncompressed encoding, loaded without
+//! curve checks (decompressing and subgroup-checking a few hundred thousand points would cost
+//! more than the setup it saves). The cache (`zkpov.crypto.snark`) protects these bytes with a
+//! SHA-256 over the file, and this decoder checks every length prefix against the bytes that
+//! remain before arkworks allocates, so a corrupt file is a `DecodeError`, never an abort.
+#![forbid(unsafe_code)]
+
+use crate::error::{decode_err, CoreResult};
+use ark_bls12_381::Bls12_381;
+use ark_groth16::ProvingKey;
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
+
+const G1: usize = 96;
+const G2: usize = 192;
+/// Most bytes a proving key may take (a constant cap on decoded lengths): 4 GiB.
+pub const MAX_PROVING_KEY_BYTES: usize = 1 << 32;
+
+/// The uncompressed layout: fixed points, then vectors of points behind 8-byte lengths.
+enum Part {
+    Points(usize),
+    Vector(usize),
+}
+
+const LAYOUT: [Part; 8] = [
+    Part::Points(G1 + 3 * G2), // vk: alpha_g1, beta_g2, gamma_g2, delta_g2
+    Part::Vector(G1),          // vk.gamma_abc_g1
+    Part::Points(2 * G1),      // beta_g1, delta_g1
+    Part::Vector(G1),          // a_query
+    Part::Vector(G1),          // b_g1_query
+    Part::Vector(G2),          // b_g2_query
+    Part::Vector(G1),          // h_query
+    Part::Vector(G1),          // l_query
+];
+
+fn take(bytes: &[u8], pos: usize, n: usize) -> CoreResult<usize> {
+    let end = pos.checked_add(n).filter(|e| *e <= bytes.len());
+    end.ok_or_else(|| decode_err("proving key is truncated or a length prefix is too large"))
+}
+
+/// Checks that the length prefixes describe exactly `bytes`.
+fn check_layout(bytes: &[u8]) -> CoreResult<()> {
+    let mut pos = 0usize;
+    for part in &LAYOUT {
+        pos = match part {
+            Part::Points(n) => take(bytes, pos, *n)?,
+            Part::Vector(size) => {
+                let end = take(bytes, pos, 8)?;
+                let len = u64::from_le_bytes(bytes[pos..end].try_into().expect("8 bytes"));
+                let n = usize::try_from(len).ok().and_then(|l| l.checked_mul(*size));
+                take(
+                    bytes,
+                    end,
+                    n.ok_or_else(|| decode_err("proving key length prefix overflows"))?,
+                )?
+            }
+        };
+    }
+    if pos != bytes.len() {
+        return Err(decode_err("proving key has trailing bytes"));
+    }
+    Ok(())
+}
+
+pub fn encode_proving_key(pk: &ProvingKey<Bls12_381>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(pk.serialized_size(Compress::No));
+    pk.serialize_uncompressed(&mut out)
+        .expect("in-memory write");
+    out
+}
+
+/// Decodes cache bytes (see the module docs for what is and is not checked).
+pub fn decode_proving_key(bytes: &[u8]) -> CoreResult<ProvingKey<Bls12_381>> {
+    if bytes.len() > MAX_PROVING_KEY_BYTES {
+        return Err(decode_err("proving key is larger than 4 GiB"));
+    }
+    check_layout(bytes)?;
+    ProvingKey::deserialize_with_mode(bytes, Compress::No, Validate::No)
+        .map_err(|e| decode_err(format!("proving key does not decode: {e}")))
+}
