@@ -18,15 +18,10 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Protocol
 
-from zkpov.consensus.encoding import compute_hash, get_bitfield_indices
+from zkpov.chain.reputation import compute_reputation_weights
+from zkpov.consensus.encoding import compute_hash
 from zkpov.consensus.messages import Block
-from zkpov.constants import (
-    DOMAIN_LEADER_SEED,
-    REPUTATION_ACTIVE_WEIGHT,
-    REPUTATION_FAILED_WEIGHT,
-    REPUTATION_FAILURE_THRESHOLD,
-    REPUTATION_INACTIVE_WEIGHT,
-)
+from zkpov.constants import DOMAIN_LEADER_SEED
 from zkpov.types import Epoch, Round, ValidatorIndex
 
 __all__ = [
@@ -35,7 +30,6 @@ __all__ = [
     "ReputationLeaders",
     "choose_index",
     "compute_leader_seed",
-    "compute_reputation_weights",
 ]
 
 
@@ -67,39 +61,6 @@ def choose_index(weights: Sequence[int], seed: bytes) -> ValidatorIndex:
         raise ValueError("choose_index needs a positive total weight")
     draw = int.from_bytes(hashlib.sha256(seed).digest(), "big") % cumulative[-1]
     return ValidatorIndex(bisect.bisect_right(cumulative, draw))
-
-
-@lru_cache(maxsize=1 << 14)
-def _signers(bitfield: bytes, size: int) -> tuple[int, ...]:
-    return tuple(get_bitfield_indices(bitfield, size))
-
-
-@lru_cache(maxsize=1024)
-def compute_reputation_weights(
-    stakes: tuple[int, ...], window: tuple[tuple[int, bytes], ...], failed: tuple[int, ...]
-) -> tuple[int, ...]:
-    """Stake x reputation from (proposer, QC signer bitfield) of committed blocks and failed leaders."""
-    size = len(stakes)
-    proposals = [0] * size
-    failures = [0] * size
-    active = [False] * size
-    for proposer, signers in window:
-        proposals[proposer] += 1
-        active[proposer] = True
-        for voter in _signers(signers, size):
-            active[voter] = True
-    for leader in failed:
-        failures[leader] += 1
-    return tuple(
-        stake * _reputation(proposals[i], failures[i], active[i]) for i, stake in enumerate(stakes)
-    )
-
-
-def _reputation(proposals: int, failures: int, active: bool) -> int:
-    attempts = proposals + failures
-    if attempts and failures > REPUTATION_FAILURE_THRESHOLD * attempts:
-        return REPUTATION_FAILED_WEIGHT
-    return REPUTATION_ACTIVE_WEIGHT if active else REPUTATION_INACTIVE_WEIGHT
 
 
 class ReputationLeaders:

@@ -1,8 +1,9 @@
 """Safety rules (Aptos/Diem 2-chain): the only code that signs votes and timeouts.
 
 Each signing updates :class:`SafetyData`; the core persists it before the signature leaves.
-``test_only_break_vote_rule`` disables the vote rule (not the one-vote-per-round check); it exists
-so tests can show that the simulator's invariant checker finds the resulting safety violations.
+``test_only_break_vote_rule`` disables the whole vote rule (``B.round > last_voted_round`` and the
+QC/TC condition); it exists only so tests can show that the simulator's invariant checker finds the
+safety violations that follow.
 """
 
 from __future__ import annotations
@@ -84,23 +85,24 @@ class SafetyRules:
     def sign_vote(self, block: Block, tc: TimeoutCert | None) -> tuple[Vote, bool]:
         """Vote for ``block``; ``(vote, False)`` when repeating the stored vote of this round."""
         last = self.data.last_vote
-        if last is not None and last.round == block.round:
+        if last is not None and last.round == block.round and not self._break_vote_rule:
             if last.vote_data.block_id == block.id:
                 return last, False
             raise UnsafeVote(f"already voted for another block in round {block.round}")
         self._check_vote(block, tc)
         vote = self._make_vote(block)
         data = compute_observed_qc(self.data, block.qc)
-        self.data = dataclasses.replace(data, last_voted_round=block.round, last_vote=vote)
+        last_voted = Round(max(data.last_voted_round, block.round))
+        self.data = dataclasses.replace(data, last_voted_round=last_voted, last_vote=vote)
         return vote, True
 
     def _check_vote(self, block: Block, tc: TimeoutCert | None) -> None:
         if block.epoch != self.data.epoch:
             raise UnsafeVote(f"block epoch {block.epoch} is not safety epoch {self.data.epoch}")
-        if block.round <= self.data.last_voted_round:
-            raise UnsafeVote(f"round {block.round} <= last voted {self.data.last_voted_round}")
         if self._break_vote_rule:
             return
+        if block.round <= self.data.last_voted_round:
+            raise UnsafeVote(f"round {block.round} <= last voted {self.data.last_voted_round}")
         if not is_safe_to_vote(block.round, block.qc.round, tc):
             raise UnsafeVote(f"vote rule forbids round {block.round} on QC {block.qc.round}")
 

@@ -24,6 +24,7 @@ from zkpov.sim import setup
 from zkpov.sim.byzantine import Equivocation, rewrite_actions
 from zkpov.sim.clock import EventQueue
 from zkpov.sim.invariants import InvariantChecker
+from zkpov.sim.ledger import SimLedger
 from zkpov.sim.metrics import Metrics, SimReport
 from zkpov.sim.network import Network
 from zkpov.sim.node import SimNode
@@ -54,6 +55,8 @@ class Simulation:
         )
         reference = self.world.make_leaders()
         self.invariants = InvariantChecker(self.vset, self.world.genesis_qc, reference)
+        self.world.ledger = SimLedger(self.vset, self.invariants.report)
+        self.world.on_canonical_hooks.append(self.world.ledger.on_block)
         self.metrics = Metrics()
         self.evidence: dict[tuple[str, int], bytes] = {}
         self.record_cursor: dict[NodeId, int] = {}

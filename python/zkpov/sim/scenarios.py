@@ -60,6 +60,7 @@ class SimConfig:
     timeout_base: float = 1.0
     equal_stakes: bool = True
     leader_schedule: Mapping[int, int] | None = None
+    round_partitions: Mapping[int, tuple[frozenset[NodeId], ...]] | None = None
     test_only_break_vote_rule: bool = False
     reputation_window: int = 10
     reputation_exclude_rounds: int = 4

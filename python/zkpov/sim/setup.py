@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -17,6 +17,7 @@ from zkpov.consensus.messages import Block, QuorumCert
 from zkpov.consensus.signing import SignatureScheme, get_scheme
 from zkpov.consensus.validators import ValidatorSet
 from zkpov.consensus.validity import NativeReexecution, compute_root_bytes
+from zkpov.sim.metrics import get_message_round
 from zkpov.sim.node import RecordingSafetyRules, SimNode
 from zkpov.sim.scenarios import BYZANTINE_KINDS, SimConfig
 from zkpov.types import BLSPubkey, Epoch, NodeId, Stake, ValidatorIndex
@@ -26,7 +27,11 @@ if TYPE_CHECKING:
 
 __all__ = ["World", "build_world"]
 
-DEFAULT_STAKE = 100
+# The simulator runs one epoch: consensus keeps its validator set for the whole run (epoch
+# transitions of the chain state are tested in tests/chain).
+SIM_EPOCH_LENGTH = 10**9
+
+DEFAULT_STAKE = 32 * 10**9  # 32 tokens of 10**9 units: rewards per block are not rounded to 0
 
 
 @lru_cache(maxsize=4)
@@ -40,7 +45,10 @@ def compute_stakes(config: SimConfig) -> tuple[Stake, ...]:
     if config.equal_stakes:
         return tuple(Stake(DEFAULT_STAKE) for _ in range(config.validators))
     digest = hashlib.sha256(b"stakes%d" % config.seed).digest()
-    return tuple(Stake(50 + (digest[i % 32] + 7 * i) % 101) for i in range(config.validators))
+    return tuple(
+        Stake(DEFAULT_STAKE // 100 * (50 + (digest[i % 32] + 7 * i) % 101))
+        for i in range(config.validators)
+    )
 
 
 def assign_behaviours(config: SimConfig) -> list[str]:
@@ -115,13 +123,30 @@ def build_world(config: SimConfig) -> World:
         "minimal", block_time=config.block_time, timeout_base=config.timeout_base,
         reputation_window=config.reputation_window,
         reputation_exclude_rounds=config.reputation_exclude_rounds,
+        epoch_length=SIM_EPOCH_LENGTH,
     )  # fmt: skip
     seed = hashlib.sha256(b"genesis-seed%d" % config.seed).digest()
     pks = tuple(pk for _, pk in keys)
     vset = ValidatorSet(Epoch(0), pks, compute_stakes(config), scheme, consensus, seed)
     genesis, genesis_qc = make_genesis(vset, compute_root_bytes(AccountState().root))
     nodes, instances = _make_nodes(config, keys)
-    return World(config, scheme, vset, genesis, genesis_qc, nodes, instances)
+    world = World(config, scheme, vset, genesis, genesis_qc, nodes, instances)
+    if config.round_partitions is not None:
+        world.message_filter = make_round_filter(config.round_partitions)
+    return world
+
+
+def make_round_filter(
+    partitions: Mapping[int, tuple[frozenset[NodeId], ...]],
+) -> Callable[[NodeId, NodeId, object], bool]:
+    """Twins-style cut: a message of round r passes only inside one group of round r's partition."""
+
+    def is_delivered(src: NodeId, dst: NodeId, message: object) -> bool:
+        round_ = get_message_round(message)
+        groups = partitions.get(round_) if round_ is not None else None
+        return groups is None or any(src in g and dst in g for g in groups)
+
+    return is_delivered
 
 
 def _make_nodes(

@@ -1,0 +1,72 @@
+"""Chain state containers (pyspec style: plain data, mutated only by ``process_*`` functions)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from zkpov.types import BLSPubkey, Epoch, Stake
+
+__all__ = [
+    "ChainState",
+    "Delegation",
+    "Owner",
+    "RegistryIndex",
+    "Unbonding",
+    "Validator",
+    "ValidatorStatus",
+]
+
+Owner = bytes  # an account identifier (the owner's public key bytes)
+RegistryIndex = int  # position in ``ChainState.validators`` (consensus indices are per epoch)
+
+
+class ValidatorStatus(Enum):
+    PENDING = "pending"  # joined, active from the next epoch boundary
+    ACTIVE = "active"
+    EXITING = "exiting"  # asked to leave; leaves at the next epoch boundary
+    EXITED = "exited"
+    SLASHED = "slashed"  # ejected at the next epoch boundary, stake unbonding
+
+
+@dataclass
+class Validator:
+    pubkey: BLSPubkey
+    owner: Owner
+    self_stake: Stake
+    commission_bps: int
+    status: ValidatorStatus = ValidatorStatus.PENDING
+    slashed_amount: Stake = Stake(0)
+
+
+@dataclass(frozen=True)
+class Delegation:
+    delegator: Owner
+    validator: RegistryIndex
+
+
+@dataclass(frozen=True)
+class Unbonding:
+    owner: Owner
+    amount: Stake
+    release_epoch: Epoch
+
+
+@dataclass
+class ChainState:
+    """Everything the economics track; ``active`` maps consensus index to registry index."""
+
+    epoch: Epoch
+    validators: list[Validator] = field(default_factory=list)
+    delegations: dict[Delegation, Stake] = field(default_factory=dict)
+    unbonding: list[Unbonding] = field(default_factory=list)
+    balances: dict[Owner, int] = field(default_factory=dict)
+    active: tuple[RegistryIndex, ...] = ()
+    active_stakes: tuple[Stake, ...] = ()
+    seed: bytes = bytes(32)
+    randao_reveals: list[bytes] = field(default_factory=list)
+    blocks_in_epoch: int = 0
+    height: int = 0
+    initial_supply: int = 0
+    minted: int = 0
+    burned: int = 0

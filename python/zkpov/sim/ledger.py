@@ -1,0 +1,39 @@
+"""The simulator's chain ledger: the economics of the agreed committed log.
+
+Honest nodes all execute the same committed log (agreement is checked separately), so the
+simulator executes it once. After every block the supply is checked (stake conservation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from zkpov.chain.transition import compute_genesis_state, is_supply_conserved, process_block
+from zkpov.chain.staking import get_total_stake
+from zkpov.consensus.messages import Block
+from zkpov.consensus.validators import ValidatorSet
+
+__all__ = ["SimLedger"]
+
+
+class SimLedger:
+    def __init__(self, vset: ValidatorSet, report: Callable[[str, str], None]) -> None:
+        self.vset = vset
+        owners = [b"owner-%d" % i for i in range(len(vset))]
+        self.state = compute_genesis_state(vset.pubkeys, vset.stakes, owners, vset.seed)
+        self.report = report
+
+    def on_block(self, block: Block) -> None:
+        process_block(self.state, self.vset.config, self.vset, block)
+        if not is_supply_conserved(self.state):
+            expected = self.state.initial_supply + self.state.minted - self.state.burned
+            self.report("stake_conservation", f"supply {get_total_stake(self.state)} != {expected}")
+
+    def get_slashed(self) -> dict[int, int]:
+        """Consensus index -> stake burned, for validators slashed so far."""
+        slashed = {}
+        for consensus_index, registry_index in enumerate(self.state.active):
+            amount = self.state.validators[registry_index].slashed_amount
+            if amount:
+                slashed[consensus_index] = int(amount)
+        return slashed
