@@ -6,6 +6,7 @@ import click
 
 from zkpov import __version__
 from zkpov.commands.demo import demo
+from zkpov.commands.sim import sim
 
 
 @click.group()
@@ -15,3 +16,4 @@ def main() -> None:
 
 
 main.add_command(demo)
+main.add_command(sim)
