@@ -1,4 +1,4 @@
-"""The block store interface: blocks, certificates, the committed log, indexes and a state namespace.
+"""The block store interface: blocks, certificates, committed log, indexes, a state namespace.
 
 Values are opaque bytes (the node encodes blocks and certificates with ``zkpov.consensus.codec``),
 so the store depends on no consensus type and its on-disk format never changes with them.
@@ -17,6 +17,7 @@ itself (32 bytes a height) and the state namespace are kept.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -78,7 +79,7 @@ class PruneReport:
 
 @dataclass
 class WriteBatch:
-    """Changes applied together by :meth:`BlockStore.write`; the put_/commit methods check inputs."""
+    """Changes applied together by :meth:`BlockStore.write`; put_/commit methods check inputs."""
 
     blocks: dict[bytes, bytes] = field(default_factory=dict)
     certificates: dict[bytes, bytes] = field(default_factory=dict)
@@ -148,13 +149,13 @@ class BlockStore(Protocol):
 
 
 def get_batch_commits(
-    batch: WriteBatch, tip: Height | None, lookup: dict[int, bytes]
+    batch: WriteBatch, tip: Height | None, lookup: Mapping[Height, bytes]
 ) -> list[tuple[Height, BlockId]]:
     """The batch's commits that are new; ``CommitConflictError`` if any rewrites or skips a height.
 
     ``lookup`` maps already committed heights named by the batch to their stored ids.
     """
-    fresh: dict[int, BlockId] = {}
+    fresh: dict[Height, BlockId] = {}
     last = tip
     for height, block_id in batch.commits:
         if last is not None and height <= last:
@@ -164,7 +165,7 @@ def get_batch_commits(
             raise CommitConflictError(f"commit at height {height} skips height {last + 1}")
         fresh[height] = block_id
         last = height
-    return [(Height(h), b) for h, b in fresh.items()]
+    return list(fresh.items())
 
 
 def compute_prune_floor(tip: Height | None, base: Height | None, keep_last: int) -> Height | None:

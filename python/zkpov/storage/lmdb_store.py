@@ -59,15 +59,19 @@ class LmdbBlockStore:
     def __init__(self, path: str | os.PathLike[str], config: StoreConfig | None = None) -> None:
         self.config = config or StoreConfig()
         self.path = Path(path)
+        self._closed = False
         self._key = _claim_path(self.path)
         try:
             self._env = _open_env(self.path, self.config.map_size)
-            self._dbs = {name: self._env.open_db(name) for name in _DB_NAMES}
-            self._check_schema()
         except BaseException:
             _release_path(self._key)
             raise
-        self._closed = False
+        try:
+            self._dbs = {name: self._env.open_db(name) for name in _DB_NAMES}
+            self._check_schema()
+        except BaseException:
+            self.close()
+            raise
 
     def get_block(self, block_id: bytes) -> bytes | None:
         return self._get(b"blocks", block_id)
@@ -165,7 +169,12 @@ class LmdbBlockStore:
 
     def _prune_tx_index(self, txn: Any, floor: Height) -> int:
         cursor = txn.cursor(db=self._dbs[b"tx_by_height"])
-        stale = [bytes(key) for key in cursor.iternext(values=False) if key[:8] < encode_height(floor)]
+        limit = encode_height(floor)
+        stale: list[bytes] = []
+        for key in cursor.iternext(values=False):
+            if bytes(key[:8]) >= limit:
+                break
+            stale.append(bytes(key))
         for key in stale:
             txn.delete(key, db=self._dbs[b"tx_by_height"])
             txn.delete(key[8:], db=self._dbs[b"tx_index"])
@@ -210,7 +219,7 @@ class LmdbBlockStore:
         self._env.set_mapsize(size)
 
     def _check_open(self) -> None:
-        if getattr(self, "_closed", False):
+        if self._closed:
             raise StorageError("the block store is closed")
 
 
@@ -233,7 +242,7 @@ def _get_tip(txn: Any, log: Any) -> Height | None:
 def _scan_prefix(txn: Any, db: Any, prefix: bytes) -> list[tuple[bytes, bytes]]:
     cursor = txn.cursor(db=db)
     found: list[tuple[bytes, bytes]] = []
-    if not cursor.set_range(prefix):
+    if not (cursor.set_range(prefix) if prefix else cursor.first()):
         return found
     for key, value in cursor:
         if not bytes(key).startswith(prefix):

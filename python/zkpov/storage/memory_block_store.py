@@ -42,7 +42,8 @@ class MemoryBlockStore:
         return self._open()._log.get(height)
 
     def get_committed_height(self) -> Height | None:
-        return Height(max(self._open()._log)) if self._log else None
+        log = self._open()._log
+        return Height(max(log)) if log else None
 
     def get_base_height(self) -> Height | None:
         return self._open()._base
