@@ -6,6 +6,7 @@ mod bls;
 mod errors;
 mod poseidon;
 mod schnorr;
+mod snark;
 mod state;
 
 #[pymodule]
@@ -15,6 +16,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     poseidon::register(m)?;
     schnorr::register(m)?;
     state::register(m)?;
+    snark::register(m)?;
     // The stub (_native.pyi) is the description of this module's surface; PyO3's generated
     // `__all__` would only duplicate it and drift.
     m.delattr("__all__")?;

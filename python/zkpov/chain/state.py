@@ -23,8 +23,7 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from zkpov import _native
-from zkpov.crypto import schnorr
+from zkpov.crypto import accounts, schnorr
 from zkpov.errors import DecodeError, ProposalError
 
 __all__ = [
@@ -70,7 +69,7 @@ class Account:
     nonce: int
 
     def leaf(self) -> int:
-        return _native.account_leaf(self.public_key, self.balance, self.nonce)
+        return accounts.compute_account_leaf(self.public_key, self.balance, self.nonce)
 
 
 @dataclass(frozen=True)
@@ -111,14 +110,14 @@ class Transfer:
         """Decodes 128 bytes; ``DecodeError`` on a bad length, key or signature encoding."""
         if not isinstance(data, bytes) or len(data) != TRANSFER_BYTES:
             raise DecodeError(f"transfer must be {TRANSFER_BYTES} bytes")
-        _native.transfer_check(data)
+        accounts.check_transfer_bytes(data)
         return cls(*_LAYOUT.unpack(data))
 
 
 def compute_transfer_message(
     sender: int, recipient: int, recipient_public_key: bytes, amount: int, nonce: int
 ) -> int:
-    return _native.transfer_message(sender, recipient, recipient_public_key, amount, nonce)
+    return accounts.compute_transfer_message(sender, recipient, recipient_public_key, amount, nonce)
 
 
 def sign_transfer(
@@ -143,7 +142,7 @@ def compute_account_index(public_key: bytes, depth: int = DEFAULT_TREE_DEPTH) ->
 
 def compute_batch_commitment(transfers: Sequence[Transfer]) -> int:
     """The circuit's public batch commitment for these transfers, in order."""
-    return _native.transfer_batch_commitment([t.to_bytes() for t in transfers])
+    return accounts.compute_batch_commitment([t.to_bytes() for t in transfers])
 
 
 @dataclass(frozen=True)
@@ -164,24 +163,23 @@ class AccountProof:
 
 
 def verify_account_proof(root: int, proof: AccountProof) -> bool:
-    rows = [list(s) for s in proof.siblings]
-    return _native.smt_verify_proof(root, proof.depth, proof.index, proof.leaf, rows)
+    return accounts.verify_tree_proof(root, proof.depth, proof.index, proof.leaf, proof.siblings)
 
 
 class AccountState:
     """Accounts in a sparse Merkle tree. ``apply_transfers`` is all-or-nothing."""
 
     def __init__(self, depth: int = DEFAULT_TREE_DEPTH) -> None:
-        self._tree = _native.AccountTree(depth)
+        self._tree = accounts.AccountTree(depth)
 
     @classmethod
-    def _wrap(cls, tree: _native.AccountTree) -> AccountState:
+    def _wrap(cls, tree: accounts.AccountTree) -> AccountState:
         state = cls.__new__(cls)
         state._tree = tree
         return state
 
     @property
-    def native(self) -> _native.AccountTree:
+    def native(self) -> accounts.AccountTree:
         """The native tree (for ``zkpov.crypto.snark.prove``)."""
         return self._tree
 

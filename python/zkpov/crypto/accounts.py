@@ -1,0 +1,47 @@
+"""Native account-tree primitives behind :mod:`zkpov.chain.state` (which holds the rules' docs).
+
+A thin façade so that only ``zkpov.crypto`` imports ``zkpov._native``: the sparse Merkle tree of
+accounts, the leaf and transfer-message hashes, the transfer codec check and the batch commitment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from zkpov import _native
+
+__all__ = [
+    "AccountTree",
+    "check_transfer_bytes",
+    "compute_account_leaf",
+    "compute_batch_commitment",
+    "compute_transfer_message",
+    "verify_tree_proof",
+]
+
+AccountTree = _native.AccountTree
+
+
+def compute_account_leaf(public_key: bytes, balance: int, nonce: int) -> int:
+    return _native.account_leaf(public_key, balance, nonce)
+
+
+def compute_transfer_message(
+    sender: int, recipient: int, recipient_public_key: bytes, amount: int, nonce: int
+) -> int:
+    return _native.transfer_message(sender, recipient, recipient_public_key, amount, nonce)
+
+
+def check_transfer_bytes(data: bytes) -> None:
+    """``DecodeError`` unless ``data`` is a well-formed 128-byte transfer."""
+    _native.transfer_check(data)
+
+
+def compute_batch_commitment(encoded_transfers: Sequence[bytes]) -> int:
+    return _native.transfer_batch_commitment(list(encoded_transfers))
+
+
+def verify_tree_proof(
+    root: int, depth: int, index: int, leaf: int, siblings: Sequence[Sequence[int]]
+) -> bool:
+    return _native.smt_verify_proof(root, depth, index, leaf, [list(s) for s in siblings])

@@ -1,0 +1,227 @@
+"""Groth16 validity proofs over BLS12-381 for batches of signed transfers.
+
+The circuit (``rust/circuits``) proves that ``transfers`` take the account root from
+``pre_root`` to ``post_root``; its public inputs are ``[pre_root, post_root, commitment]`` where
+``commitment`` folds the transfers' messages with Poseidon (see :mod:`zkpov.chain.state`).
+
+* :func:`insecure_setup` derives the keys from a seed: whoever knows the seed can forge proofs.
+  It is for tests and devnets; production keys come from a multi-party phase-2 ceremony.
+* :func:`prove` runs the native rules first (a bad transfer raises ``ProofError`` before any
+  constraint is built), proves with the GIL released on rayon's pool (``RAYON_NUM_THREADS``
+  sets its size), and checks the proof before returning it.
+* :func:`verify` uses a prepared verifying key; :func:`batch_verify` checks n proofs with n + 2
+  Miller loops and one final exponentiation (random linear combination, 128-bit weights).
+* Proofs are 192 compressed bytes; verifying keys 536. Decoding checks the curve and subgroups
+  and raises ``DecodeError``. Keys are cached on disk by circuit id with a SHA-256 check.
+
+Groth16 is not post-quantum: its security rests on pairings, which a quantum computer breaks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from zkpov import _native
+from zkpov.errors import DecodeError
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "DEFAULT_TREE_DEPTH",
+    "PROOF_BYTES",
+    "CircuitConfig",
+    "CircuitStats",
+    "ProvingKey",
+    "PublicInputs",
+    "VerifyingKey",
+    "batch_verify",
+    "get_circuit_stats",
+    "insecure_setup",
+    "load_or_create_insecure_keys",
+    "prove",
+    "verify",
+]
+
+DEFAULT_BATCH_SIZE = 2
+"""Two transfers at depth 32 are 55k constraints: the largest batch in a 2^16 FFT domain."""
+DEFAULT_TREE_DEPTH = 32
+PROOF_BYTES = 192
+_CACHE_MAGIC = b"ZKPOV-PK-1\n"
+
+
+@dataclass(frozen=True)
+class CircuitConfig:
+    """The transfer-batch circuit's shape: transfers per proof, account-tree depth in bits."""
+
+    batch_size: int = DEFAULT_BATCH_SIZE
+    tree_depth: int = DEFAULT_TREE_DEPTH
+
+    def __post_init__(self) -> None:
+        _native.circuit_id(self.batch_size, self.tree_depth)  # validates (ValueError)
+
+    @property
+    def circuit_id(self) -> str:
+        """SHA-256 (hex) of the config and the circuit version."""
+        return _native.circuit_id(self.batch_size, self.tree_depth)
+
+
+@dataclass(frozen=True)
+class PublicInputs:
+    pre_root: int
+    post_root: int
+    commitment: int
+
+    def as_list(self) -> list[int]:
+        return [self.pre_root, self.post_root, self.commitment]
+
+
+@dataclass(frozen=True)
+class CircuitStats:
+    """Counts from synthesizing the circuit (``zkpov circuit info`` prints them)."""
+
+    constraint_count: int
+    witness_count: int
+    public_input_count: int
+    proving_key_size: int
+    constraints_per_transfer: int
+    poseidon: int
+    poseidon_wide: int
+    merkle_path: int
+    signature: int
+    range_check: int
+
+
+class VerifyingKey:
+    """A decoded, prepared verifying key."""
+
+    def __init__(self, native: _native.Groth16VerifyingKey) -> None:
+        self._native = native
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> VerifyingKey:
+        return cls(_native.Groth16VerifyingKey(data))
+
+    def to_bytes(self) -> bytes:
+        return self._native.to_bytes()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, VerifyingKey) and other.to_bytes() == self.to_bytes()
+
+    def __hash__(self) -> int:
+        return hash(self.to_bytes())
+
+
+class ProvingKey:
+    """A proving key for one :class:`CircuitConfig`."""
+
+    def __init__(self, config: CircuitConfig, native: _native.Groth16ProvingKey) -> None:
+        self.config = config
+        self._native = native
+        self.verifying_key = VerifyingKey(native.verifying_key())
+
+    def to_bytes(self) -> bytes:
+        """Uncompressed cache bytes; load them only through the integrity-checked cache."""
+        return self._native.to_bytes()
+
+    @classmethod
+    def from_bytes(cls, config: CircuitConfig, data: bytes) -> ProvingKey:
+        native = _native.Groth16ProvingKey.from_bytes(config.batch_size, config.tree_depth, data)
+        return cls(config, native)
+
+
+class AccountTreeHolder(Protocol):
+    """What :func:`prove` needs of a pre-state (``zkpov.chain.state.AccountState``)."""
+
+    @property
+    def native(self) -> _native.AccountTree: ...
+
+
+class EncodableTransfer(Protocol):
+    def to_bytes(self) -> bytes: ...
+
+
+def insecure_setup(config: CircuitConfig, seed: bytes) -> tuple[ProvingKey, VerifyingKey]:
+    """Keys from a seeded RNG. INSECURE: the seed is the trapdoor. Tests and devnets only."""
+    native = _native.groth16_insecure_setup(config.batch_size, config.tree_depth, seed)
+    pk = ProvingKey(config, native)
+    return pk, pk.verifying_key
+
+
+def prove(
+    pk: ProvingKey, pre_state: AccountTreeHolder, transfers: Sequence[EncodableTransfer]
+) -> tuple[bytes, PublicInputs]:
+    """Proves that ``transfers`` (at most ``batch_size``) apply to ``pre_state``; the state is
+    not modified. ``ProofError`` if a transfer breaks a rule or the batch does not fit."""
+    encoded = [t.to_bytes() for t in transfers]
+    proof, inputs = _native.groth16_prove(pk._native, pre_state.native, encoded)
+    return proof, PublicInputs(*inputs)
+
+
+def _as_list(public_inputs: PublicInputs | Sequence[int]) -> list[int]:
+    if isinstance(public_inputs, PublicInputs):
+        return public_inputs.as_list()
+    return list(public_inputs)
+
+
+def verify(vk: VerifyingKey, public_inputs: PublicInputs | Sequence[int], proof: bytes) -> bool:
+    """True iff the proof is valid; ``DecodeError`` for undecodable proofs or inputs."""
+    return vk._native.verify(_as_list(public_inputs), proof)
+
+
+def batch_verify(
+    vk: VerifyingKey, items: Iterable[tuple[PublicInputs | Sequence[int], bytes]]
+) -> bool:
+    """True iff every proof is valid (up to 2^-128); n + 2 Miller loops, one final exp."""
+    return vk._native.batch_verify([(_as_list(inputs), proof) for inputs, proof in items])
+
+
+def get_circuit_stats(config: CircuitConfig) -> CircuitStats:
+    return CircuitStats(**_native.circuit_stats(config.batch_size, config.tree_depth))
+
+
+def _cache_path(cache_dir: Path, config: CircuitConfig, seed: bytes) -> Path:
+    seed_tag = hashlib.sha256(seed).hexdigest()[:16]
+    return cache_dir / f"{config.circuit_id}-{seed_tag}.pk"
+
+
+def _read_cached(path: Path, config: CircuitConfig) -> ProvingKey:
+    data = path.read_bytes()
+    header = len(_CACHE_MAGIC) + 32
+    body = data[header:]
+    if (
+        data[: len(_CACHE_MAGIC)] != _CACHE_MAGIC
+        or hashlib.sha256(body).digest() != data[len(_CACHE_MAGIC) : header]
+    ):
+        raise DecodeError(f"key cache file {path} is corrupt (bad header or SHA-256); delete it")
+    return ProvingKey.from_bytes(config, body)
+
+
+def _write_cached(path: Path, pk: ProvingKey) -> None:
+    body = pk.to_bytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "wb") as f:
+        f.write(_CACHE_MAGIC + hashlib.sha256(body).digest() + body)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def load_or_create_insecure_keys(
+    config: CircuitConfig, cache_dir: Path, seed: bytes
+) -> tuple[ProvingKey, VerifyingKey]:
+    """:func:`insecure_setup`, cached as ``<circuit_id>-<seed tag>.pk`` under ``cache_dir``.
+
+    A cached file must carry the right header and SHA-256 of its body, else ``DecodeError``."""
+    path = _cache_path(cache_dir, config, seed)
+    if path.exists():
+        pk = _read_cached(path, config)
+        return pk, pk.verifying_key
+    pk, vk = insecure_setup(config, seed)
+    _write_cached(path, pk)
+    return pk, vk

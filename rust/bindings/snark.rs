@@ -1,0 +1,205 @@
+//! Python bindings of `crate::groth16` and `crate::circuits`. Setup and proving run with the GIL
+//! released; arkworks parallelises them over rayon's pool (`RAYON_NUM_THREADS`).
+use super::errors::{guard, guard_nogil, to_py};
+use super::schnorr::extract_field;
+use super::state::{decode_transfers, AccountTree};
+use crate::circuits::analysis::compute_stats;
+use crate::circuits::CircuitConfig;
+use crate::error::{decode_err, CoreError, CoreResult};
+use crate::field::fr_to_biguint;
+use crate::{groth16, keys};
+use ark_bls12_381::{Bls12_381, Fr};
+use ark_groth16::{PreparedVerifyingKey, Proof, ProvingKey, VerifyingKey};
+use num_bigint::BigUint;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+
+/// Most proofs one `batch_verify` call decodes.
+const MAX_BATCH_PROOFS: usize = 1 << 16;
+
+fn config(batch_size: usize, tree_depth: u32) -> PyResult<CircuitConfig> {
+    guard(|| CircuitConfig::new(batch_size, tree_depth))
+}
+
+fn extract_inputs(inputs: &Bound<'_, PyAny>) -> PyResult<Vec<Fr>> {
+    let items: Vec<Bound<'_, PyAny>> = inputs.extract()?;
+    if items.len() != groth16::PUBLIC_INPUTS {
+        let msg = format!(
+            "expected {} public inputs, got {}",
+            groth16::PUBLIC_INPUTS,
+            items.len()
+        );
+        return Err(to_py(decode_err(msg)));
+    }
+    items.iter().map(extract_field).collect()
+}
+
+/// A proving key with its circuit's shape and its prepared verifying key.
+#[pyclass(frozen, module = "zkpov._native")]
+pub struct Groth16ProvingKey {
+    config: CircuitConfig,
+    pk: ProvingKey<Bls12_381>,
+    pvk: PreparedVerifyingKey<Bls12_381>,
+}
+
+impl Groth16ProvingKey {
+    fn new(config: CircuitConfig, pk: ProvingKey<Bls12_381>) -> Self {
+        let pvk = groth16::prepare(&pk.vk);
+        Groth16ProvingKey { config, pk, pvk }
+    }
+}
+
+#[pymethods]
+impl Groth16ProvingKey {
+    /// Cache bytes (uncompressed, unchecked on load; see `rust/keys.rs`).
+    #[staticmethod]
+    fn from_bytes(
+        py: Python<'_>,
+        batch_size: usize,
+        tree_depth: u32,
+        data: &[u8],
+    ) -> PyResult<Self> {
+        let config = config(batch_size, tree_depth)?;
+        let pk = guard_nogil(py, || keys::decode_proving_key(data))?;
+        Ok(Self::new(config, pk))
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &keys::encode_proving_key(&self.pk))
+    }
+
+    #[getter]
+    fn batch_size(&self) -> usize {
+        self.config.batch_size
+    }
+
+    #[getter]
+    fn tree_depth(&self) -> u32 {
+        self.config.tree_depth
+    }
+
+    fn verifying_key(&self) -> Groth16VerifyingKey {
+        Groth16VerifyingKey {
+            pvk: self.pvk.clone(),
+        }
+    }
+}
+
+/// A decoded, prepared verifying key.
+#[pyclass(frozen, module = "zkpov._native")]
+pub struct Groth16VerifyingKey {
+    pvk: PreparedVerifyingKey<Bls12_381>,
+}
+
+#[pymethods]
+impl Groth16VerifyingKey {
+    #[new]
+    fn new(data: &[u8]) -> PyResult<Self> {
+        guard(|| {
+            Ok(Self {
+                pvk: groth16::prepare(&groth16::decode_verifying_key(data)?),
+            })
+        })
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &groth16::encode_verifying_key(&self.pvk.vk))
+    }
+
+    fn verify(&self, py: Python<'_>, inputs: &Bound<'_, PyAny>, proof: &[u8]) -> PyResult<bool> {
+        let inputs = extract_inputs(inputs)?;
+        guard_nogil(py, || {
+            groth16::verify(&self.pvk, &inputs, &groth16::decode_proof(proof)?)
+        })
+    }
+
+    /// `items`: `(public inputs, proof bytes)` pairs; `DecodeError` if any does not decode.
+    fn batch_verify(&self, py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let raw: Vec<(Bound<'_, PyAny>, Vec<u8>)> = items.extract()?;
+        if raw.len() > MAX_BATCH_PROOFS {
+            return Err(to_py(decode_err(format!(
+                "at most {MAX_BATCH_PROOFS} proofs per batch"
+            ))));
+        }
+        let inputs = raw
+            .iter()
+            .map(|(i, _)| extract_inputs(i))
+            .collect::<PyResult<Vec<_>>>()?;
+        let proofs: Vec<Vec<u8>> = raw.into_iter().map(|(_, p)| p).collect();
+        guard_nogil(py, || {
+            let proofs = proofs.iter().map(|p| groth16::decode_proof(p));
+            let decoded: Vec<Proof<Bls12_381>> = proofs.collect::<CoreResult<_>>()?;
+            let items: Vec<(Vec<Fr>, Proof<Bls12_381>)> = inputs.into_iter().zip(decoded).collect();
+            groth16::batch_verify(&self.pvk, &items)
+        })
+    }
+}
+
+#[pyfunction]
+fn groth16_insecure_setup(
+    py: Python<'_>,
+    batch_size: usize,
+    tree_depth: u32,
+    seed: &[u8],
+) -> PyResult<Groth16ProvingKey> {
+    let config = config(batch_size, tree_depth)?;
+    let (pk, _vk): (ProvingKey<Bls12_381>, VerifyingKey<Bls12_381>) =
+        guard_nogil(py, || groth16::insecure_setup(&config, seed))?;
+    Ok(Groth16ProvingKey::new(config, pk))
+}
+
+/// Native checks and witness under the GIL, proving without it: `(proof, [pre, post, commitment])`.
+#[pyfunction]
+fn groth16_prove<'py>(
+    py: Python<'py>,
+    pk: &Groth16ProvingKey,
+    state: &Bound<'py, AccountTree>,
+    transfers: Vec<Vec<u8>>,
+) -> PyResult<(Bound<'py, PyBytes>, Vec<BigUint>)> {
+    let circuit = guard(|| {
+        let transfers =
+            decode_transfers(&transfers).map_err(|e| CoreError::Proof(e.to_string()))?;
+        pk.config.build_circuit(&state.borrow().state, &transfers)
+    })?;
+    let inputs: Vec<BigUint> = circuit.public_inputs().iter().map(fr_to_biguint).collect();
+    let proof = guard_nogil(py, || groth16::prove(&pk.pk, &pk.pvk, circuit))?;
+    Ok((PyBytes::new(py, &groth16::encode_proof(&proof)), inputs))
+}
+
+#[pyfunction]
+fn circuit_id(batch_size: usize, tree_depth: u32) -> PyResult<String> {
+    Ok(config(batch_size, tree_depth)?.circuit_id())
+}
+
+/// Constraint, witness and key-size counts of a config (see `circuits::analysis`).
+#[pyfunction]
+fn circuit_stats(
+    py: Python<'_>,
+    batch_size: usize,
+    tree_depth: u32,
+) -> PyResult<Bound<'_, PyDict>> {
+    let config = config(batch_size, tree_depth)?;
+    let s = guard_nogil(py, || compute_stats(&config))?;
+    let out = PyDict::new(py);
+    out.set_item("constraint_count", s.constraint_count)?;
+    out.set_item("witness_count", s.witness_count)?;
+    out.set_item("public_input_count", s.public_input_count)?;
+    out.set_item("proving_key_size", s.proving_key_size)?;
+    out.set_item("constraints_per_transfer", s.constraints_per_transfer)?;
+    out.set_item("poseidon", s.poseidon)?;
+    out.set_item("poseidon_wide", s.poseidon_wide)?;
+    out.set_item("merkle_path", s.merkle_path)?;
+    out.set_item("signature", s.signature)?;
+    out.set_item("range_check", s.range_check)?;
+    Ok(out)
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Groth16ProvingKey>()?;
+    m.add_class::<Groth16VerifyingKey>()?;
+    m.add_function(wrap_pyfunction!(groth16_insecure_setup, m)?)?;
+    m.add_function(wrap_pyfunction!(groth16_prove, m)?)?;
+    m.add_function(wrap_pyfunction!(circuit_id, m)?)?;
+    m.add_function(wrap_pyfunction!(circuit_stats, m)?)?;
+    Ok(())
+}
