@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from zkpov import __version__
+from zkpov.commands.circuit import circuit
 from zkpov.commands.demo import demo
 from zkpov.commands.sim import sim
 
@@ -15,5 +16,6 @@ def main() -> None:
     """zkpov: proof-of-stake BFT consensus with Groth16 validity proofs."""
 
 
+main.add_command(circuit)
 main.add_command(demo)
 main.add_command(sim)
