@@ -1,0 +1,252 @@
+"""One authenticated peer connection: priority send queues, rate-limited reads, timeouts.
+
+Two tasks per connection. The writer sends packets from the highest-priority channel that has
+data, one chunk at a time, so a vote overtakes a block-sync response mid-frame; it sends a
+keepalive when idle. The reader enforces, per peer: an idle timeout, a deadline for the rest of
+each Noise message once its length arrived, a deadline for each started frame (slow-loris), a
+byte-rate token bucket (reads pause, TCP pushes back) and per-channel frame buckets (frames over
+them are dropped and counted). Any protocol violation closes the connection with a reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+from zkpov.errors import DecodeError
+from zkpov.network.channels import DEFAULT_CHANNELS, ChannelId, ChannelSpec
+from zkpov.network.codec import MAX_CHUNK_BYTES, Frame, PacketDecoder, encode_frame
+from zkpov.network.noise import PeerIdentity, SecureStream
+from zkpov.network.ratelimit import TokenBucket
+
+__all__ = ["Connection", "FrameHandler", "PeerStats", "SendQueues", "TransportConfig"]
+
+log = logging.getLogger("zkpov.network")
+
+
+@dataclass(frozen=True)
+class TransportConfig:
+    """Timeouts in seconds, rates per second. Keep ``frame_timeout`` above the largest frame
+    divided by ``recv_bytes_per_s``."""
+
+    handshake_timeout: float = 5.0
+    read_timeout: float = 10.0
+    idle_timeout: float = 30.0
+    frame_timeout: float = 30.0
+    ping_interval: float = 10.0
+    recv_bytes_per_s: float = 64 * 1024 * 1024
+    recv_burst_bytes: float = 16 * 1024 * 1024
+    max_peers: int = 64
+    max_pending_handshakes: int = 16
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+    close_timeout: float = 2.0
+    channels: Mapping[ChannelId, ChannelSpec] = field(default_factory=lambda: DEFAULT_CHANNELS)
+
+
+@dataclass
+class PeerStats:
+    frames_in: int = 0
+    frames_out: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+    dropped_in: int = 0  # over a channel's inbound frame rate
+    dropped_out: int = 0  # send queue full
+
+
+FrameHandler = Callable[["Connection", Frame], Awaitable[None]]
+
+
+class SendQueues:
+    """Per-channel queues of encoded frames, drained chunk by chunk in priority order."""
+
+    def __init__(self, channels: Mapping[ChannelId, ChannelSpec]) -> None:
+        ordered = sorted(channels.values(), key=lambda spec: spec.priority)
+        self._queues: dict[ChannelId, deque[bytes]] = {s.channel: deque() for s in ordered}
+        self._caps = {s.channel: s.send_queue_frames for s in ordered}
+        self._offsets: dict[ChannelId, int] = dict.fromkeys(self._queues, 0)
+
+    def push(self, channel: ChannelId, data: bytes) -> bool:
+        queue = self._queues[channel]
+        if len(queue) >= self._caps[channel]:
+            return False
+        queue.append(data)
+        return True
+
+    def pop_packet(self) -> bytes | None:
+        """The next packet ``channel | chunk`` from the most urgent channel, or None."""
+        for channel, queue in self._queues.items():
+            if queue:
+                return self._take_chunk(channel, queue)
+        return None
+
+    def _take_chunk(self, channel: ChannelId, queue: deque[bytes]) -> bytes:
+        start = self._offsets[channel]
+        chunk = queue[0][start : start + MAX_CHUNK_BYTES]
+        if start + len(chunk) >= len(queue[0]):
+            queue.popleft()
+            self._offsets[channel] = 0
+        else:
+            self._offsets[channel] = start + len(chunk)
+        return bytes([channel]) + chunk
+
+
+class Connection:
+    """A live, authenticated connection to one peer (see module docstring)."""
+
+    def __init__(
+        self, stream: SecureStream, config: TransportConfig, *, outbound: bool,
+        address: tuple[str, int], dispatch: FrameHandler,
+    ) -> None:  # fmt: skip
+        self.stream, self.config, self.outbound, self.address = stream, config, outbound, address
+        self.peer: PeerIdentity = stream.peer
+        self.stats = PeerStats()
+        self.close_reason: str | None = None
+        self._dispatch = dispatch
+        self._queues = SendQueues(config.channels)
+        self._wakeup = asyncio.Event()
+        self._decoder = PacketDecoder(config.channels)
+        now = time.monotonic()
+        self._byte_bucket = TokenBucket(config.recv_bytes_per_s, config.recv_burst_bytes, now)
+        self._frame_buckets = {
+            c: TokenBucket(s.recv_frames_per_s, s.recv_burst, now)
+            for c, s in config.channels.items()
+        }
+        self._task: asyncio.Task[None] | None = None
+        self._closed = asyncio.Event()
+        self._stopping = False
+
+    @property
+    def validator_pk(self) -> bytes:
+        return self.peer.validator_pk
+
+    def is_open(self) -> bool:
+        return self.close_reason is None
+
+    def start(self, on_closed: Callable[[Connection], None]) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(on_closed))
+
+    def send(self, channel: ChannelId, body: bytes, request_id: int = 0) -> bool:
+        """Queue a frame; False if the connection is closed or that channel's queue is full."""
+        spec = self.config.channels[channel]
+        if len(body) > spec.max_body_bytes:
+            raise ValueError(f"{channel.name} body of {len(body)} bytes exceeds its maximum")
+        frame = encode_frame(Frame(channel, request_id, body))
+        if not self.is_open() or not self._queues.push(channel, frame):
+            self.stats.dropped_out += 1
+            return False
+        self.stats.frames_out += 1
+        self._wakeup.set()
+        return True
+
+    def close(self, reason: str) -> None:
+        if self.close_reason is None:
+            self.close_reason = reason
+        if self._task is not None and not self._stopping:
+            self._task.cancel()
+
+    async def wait_closed(self) -> None:
+        await self._closed.wait()
+
+    def __repr__(self) -> str:
+        return f"Connection({self.validator_pk.hex()[:12]}..., {self.address}, out={self.outbound})"
+
+    async def _run(self, on_closed: Callable[[Connection], None]) -> None:
+        tasks = [asyncio.create_task(self._read_loop()), asyncio.create_task(self._write_loop())]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            self._record_reason(next(iter(done)))
+        except asyncio.CancelledError:
+            pass
+        finally:
+            self._stopping = True
+            try:
+                await self._shutdown(tasks)
+            finally:
+                self._closed.set()
+                on_closed(self)
+
+    def _record_reason(self, task: asyncio.Task[None]) -> None:
+        exc = task.exception()
+        if self.close_reason is None:
+            self.close_reason = _describe(exc)
+        log.info("peer %r disconnected: %s", self, self.close_reason)
+
+    async def _shutdown(self, tasks: list[asyncio.Task[None]]) -> None:
+        self.close_reason = self.close_reason or "closed"
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.stream.writer.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.stream.writer.wait_closed(), self.config.close_timeout)
+
+    async def _write_loop(self) -> None:
+        while True:
+            packet = self._queues.pop_packet()
+            if packet is None:
+                self._wakeup.clear()
+                if not await _wait_event(self._wakeup, self.config.ping_interval):
+                    self.send(ChannelId.CONTROL, b"")
+                continue
+            self.stream.write_packet(packet)
+            self.stats.bytes_out += len(packet)
+            await self.stream.writer.drain()
+
+    async def _read_loop(self) -> None:
+        while True:
+            packet = await self.stream.read_packet(
+                self._get_idle_budget(), self.config.read_timeout
+            )
+            self.stats.bytes_in += len(packet)
+            delay = self._byte_bucket.take_with_delay(len(packet), time.monotonic())
+            if delay > 0:
+                await asyncio.sleep(delay)
+            for frame in self._decoder.feed(packet, time.monotonic()):
+                await self._on_frame(frame)
+
+    def _get_idle_budget(self) -> float:
+        started = self._decoder.get_oldest_start()
+        if started is None:
+            return self.config.idle_timeout
+        left = started + self.config.frame_timeout - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("a frame did not complete within frame_timeout")
+        return min(left, self.config.idle_timeout)
+
+    async def _on_frame(self, frame: Frame) -> None:
+        self.stats.frames_in += 1
+        if not self._frame_buckets[frame.channel].try_take(1, time.monotonic()):
+            self.stats.dropped_in += 1
+            return
+        if frame.channel == ChannelId.CONTROL:
+            return
+        try:
+            await self._dispatch(self, frame)
+        except DecodeError:
+            raise
+        except Exception:
+            log.exception("handler failed on a %s frame from %r", frame.channel.name, self)
+
+
+async def _wait_event(event: asyncio.Event, timeout: float) -> bool:
+    try:
+        await asyncio.wait_for(event.wait(), timeout)
+    except TimeoutError:
+        return False
+    return True
+
+
+def _describe(exc: BaseException | None) -> str:
+    if isinstance(exc, DecodeError):
+        return f"protocol violation: {exc}"
+    if isinstance(exc, TimeoutError):
+        return f"read timeout: {exc}" if str(exc) else "read timeout"
+    if isinstance(exc, asyncio.IncompleteReadError | ConnectionError):
+        return "connection lost"
+    return f"error: {exc!r}"

@@ -1,0 +1,245 @@
+"""The node transport: a TCP listener and dialer, a table of authenticated peers, channel routing.
+
+Usage (the node runtime owns the loop)::
+
+    transport = Transport(identity, policy=allowlist.is_allowed, config=TransportConfig())
+    transport.register(ChannelId.CONSENSUS, on_consensus_frame)   # async (conn, frame) -> None
+    host, port = await transport.start("127.0.0.1", 26656)
+    transport.add_persistent_peer("127.0.0.1", 26657)              # redialled with backoff
+    transport.broadcast(ChannelId.CONSENSUS, body)
+    await transport.close()
+
+Handlers run inside the peer's read loop: keep them short (queue the work). A handler that
+raises ``DecodeError`` disconnects that peer (its message was malformed). At most one connection
+per validator key: when two nodes dial each other at once, both keep the connection dialled by
+the smaller validator key. Inbound connections beyond ``max_peers`` or ``max_pending_handshakes``
+are closed before the handshake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from zkpov.errors import ZkpovError
+from zkpov.network.channels import ChannelId
+from zkpov.network.codec import Frame
+from zkpov.network.connection import Connection, FrameHandler, TransportConfig
+from zkpov.network.noise import NodeIdentity, PeerError, PeerPolicy, SecureStream, handshake
+from zkpov.network.ratelimit import compute_backoff
+
+__all__ = ["DuplicatePeerError", "PeerListener", "PersistentPeer", "Transport"]
+
+log = logging.getLogger("zkpov.network")
+PeerListener = Callable[[Connection], None]
+
+
+class DuplicatePeerError(PeerError):
+    """A connection to this validator already exists and is the one both ends keep."""
+
+    def __init__(self, validator_pk: bytes) -> None:
+        super().__init__(f"already connected to validator {validator_pk.hex()[:16]}...")
+        self.validator_pk = validator_pk
+
+
+@dataclass
+class PersistentPeer:
+    host: str
+    port: int
+    validator_pk: bytes | None = None  # learned on the first handshake if not given
+    dial_attempts: int = 0
+
+
+class Transport:
+    """See the module docstring. Not thread-safe: use it from its event loop only."""
+
+    def __init__(
+        self, identity: NodeIdentity, policy: PeerPolicy, config: TransportConfig | None = None
+    ) -> None:
+        self.identity, self.policy = identity, policy
+        self.config = config or TransportConfig()
+        self._handlers: dict[ChannelId, FrameHandler] = {}
+        self._peers: dict[bytes, Connection] = {}
+        self._on_connected: list[PeerListener] = []
+        self._on_disconnected: list[PeerListener] = []
+        self._server: asyncio.Server | None = None
+        self._background: set[asyncio.Task[None]] = set()
+        self._pending = 0
+        self._closing = False
+
+    def register(self, channel: ChannelId, handler: FrameHandler) -> None:
+        if channel not in self.config.channels or channel == ChannelId.CONTROL:
+            raise ValueError(f"cannot register a handler for channel {channel!r}")
+        self._handlers[channel] = handler
+
+    def add_listeners(
+        self, connected: PeerListener | None = None, disconnected: PeerListener | None = None
+    ) -> None:
+        if connected is not None:
+            self._on_connected.append(connected)
+        if disconnected is not None:
+            self._on_disconnected.append(disconnected)
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> tuple[str, int]:
+        """Listen on ``host:port`` (port 0 picks one); returns the bound address."""
+        self._server = await asyncio.start_server(self._on_accept, host, port)
+        address = self._server.sockets[0].getsockname()
+        return str(address[0]), int(address[1])
+
+    async def dial(self, host: str, port: int, expected_pk: bytes | None = None) -> Connection:
+        """Connect, handshake and admit; ``PeerError`` (or ``OSError``) if that fails."""
+        timeout = self.config.handshake_timeout
+        try:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        except TimeoutError as exc:
+            raise PeerError(f"connect to {host}:{port} timed out") from exc
+        try:
+            policy = self.policy if expected_pk is None else _only(expected_pk, self.policy)
+            stream = await handshake(
+                reader, writer, self.identity, policy, initiator=True, timeout=timeout
+            )
+        except BaseException:
+            writer.close()
+            raise
+        return self._admit(stream, outbound=True, address=(host, port))
+
+    def add_persistent_peer(self, host: str, port: int, validator_pk: bytes | None = None) -> None:
+        """Keep a connection to ``host:port``, redialling with exponential backoff."""
+        self._spawn(self._keep_connected(PersistentPeer(host, port, validator_pk)))
+
+    def get_peer(self, validator_pk: bytes) -> Connection | None:
+        return self._peers.get(validator_pk)
+
+    def get_peers(self) -> list[Connection]:
+        return list(self._peers.values())
+
+    def send(
+        self, validator_pk: bytes, channel: ChannelId, body: bytes, request_id: int = 0
+    ) -> bool:
+        """Queue a frame for one peer; False if not connected or its queue is full."""
+        peer = self._peers.get(validator_pk)
+        return peer is not None and peer.send(channel, body, request_id)
+
+    def broadcast(self, channel: ChannelId, body: bytes, exclude: bytes | None = None) -> int:
+        """Queue a frame for every connected peer but ``exclude``; returns how many took it."""
+        peers = [p for pk, p in self._peers.items() if pk != exclude]
+        return sum(peer.send(channel, body) for peer in peers)
+
+    async def close(self) -> None:
+        """Stop listening and dialling, close every connection and wait for them."""
+        self._closing = True
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        peers = list(self._peers.values())
+        for peer in peers:
+            peer.close("transport shutting down")
+        await asyncio.gather(*(peer.wait_closed() for peer in peers))
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), self.config.close_timeout)
+
+    async def _on_accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._closing or not self._has_room():
+            writer.close()
+            return
+        self._pending += 1
+        try:
+            stream = await handshake(
+                reader, writer, self.identity, self.policy, initiator=False,
+                timeout=self.config.handshake_timeout,
+            )  # fmt: skip
+            self._admit(stream, outbound=False, address=writer.get_extra_info("peername"))
+        except (ZkpovError, OSError) as exc:
+            log.info("inbound handshake refused: %s", exc)
+            writer.close()
+        finally:
+            self._pending -= 1
+
+    def _has_room(self) -> bool:
+        config = self.config
+        return self._pending < config.max_pending_handshakes and len(self._peers) < config.max_peers
+
+    def _admit(
+        self, stream: SecureStream, *, outbound: bool, address: tuple[str, int]
+    ) -> Connection:
+        pk = stream.peer.validator_pk
+        existing = self._peers.get(pk)
+        if (
+            existing is not None
+            and existing.is_open()
+            and not self._is_preferred(pk, outbound, existing)
+        ):
+            stream.writer.close()
+            raise DuplicatePeerError(pk)
+        if self._closing:
+            stream.writer.close()
+            raise PeerError("the transport is closing")
+        if existing is not None:
+            existing.close("replaced by the preferred duplicate connection")
+        conn = Connection(
+            stream, self.config, outbound=outbound, address=address, dispatch=self._dispatch
+        )
+        self._peers[pk] = conn
+        conn.start(self._on_closed)
+        for listener in self._on_connected:
+            listener(conn)
+        return conn
+
+    def _is_preferred(self, peer_pk: bytes, outbound: bool, existing: Connection) -> bool:
+        """Both ends keep the connection dialled by the smaller validator key."""
+        smaller_is_us = self.identity.validator_pk < peer_pk
+        return outbound == smaller_is_us and existing.outbound != smaller_is_us
+
+    def _on_closed(self, conn: Connection) -> None:
+        if self._peers.get(conn.validator_pk) is conn:
+            del self._peers[conn.validator_pk]
+        for listener in self._on_disconnected:
+            listener(conn)
+
+    async def _dispatch(self, conn: Connection, frame: Frame) -> None:
+        handler = self._handlers.get(frame.channel)
+        if handler is not None:
+            await handler(conn, frame)
+
+    async def _keep_connected(self, peer: PersistentPeer) -> None:
+        while not self._closing:
+            conn = self._peers.get(peer.validator_pk) if peer.validator_pk else None
+            if conn is None:
+                conn = await self._try_dial(peer)
+            if conn is not None:
+                await conn.wait_closed()
+            delay = compute_backoff(
+                peer.dial_attempts, self.config.backoff_base, self.config.backoff_cap
+            )
+            await asyncio.sleep(delay)
+
+    async def _try_dial(self, peer: PersistentPeer) -> Connection | None:
+        peer.dial_attempts += 1
+        try:
+            conn = await self.dial(peer.host, peer.port, peer.validator_pk)
+        except DuplicatePeerError as exc:
+            peer.validator_pk, peer.dial_attempts = exc.validator_pk, 0
+            return self._peers.get(exc.validator_pk)
+        except (ZkpovError, OSError) as exc:
+            log.info(
+                "dial %s:%d failed (attempt %d): %s", peer.host, peer.port, peer.dial_attempts, exc
+            )
+            return None
+        peer.validator_pk, peer.dial_attempts = conn.validator_pk, 0
+        return conn
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+
+def _only(expected_pk: bytes, policy: PeerPolicy) -> PeerPolicy:
+    return lambda pk: pk == expected_pk and policy(pk)
