@@ -60,7 +60,7 @@ class Keys:
 
 def bench_sign_verify(keys: Keys, repeat: int, slow: int) -> list[Row]:
     from blspy import G1Element, G2Element, PopSchemeMPL
-    from py_PyEccBls.bls import G2ProofOfPossession as PyEccBls
+    from py_ecc.bls import G2ProofOfPossession as PyEccBls
 
     sk, pk, sig = keys.sks[0], keys.pks[0], keys.sigs[0]
     bsk, bpk = keys.b_sks[0], keys.b_pks[0]
@@ -97,7 +97,7 @@ def bench_sign_verify(keys: Keys, repeat: int, slow: int) -> list[Row]:
 
 def bench_aggregates(keys: Keys, repeat: int, slow: int) -> list[Row]:
     from blspy import G1Element, G2Element, PopSchemeMPL
-    from py_PyEccBls.bls import G2ProofOfPossession as PyEccBls
+    from py_ecc.bls import G2ProofOfPossession as PyEccBls
 
     n = len(keys.pks)
     keyset = bls.KeySet(keys.pks)
