@@ -7,7 +7,9 @@ import click
 from zkpov import __version__
 from zkpov.commands.circuit import circuit
 from zkpov.commands.demo import demo
+from zkpov.commands.keys import keys
 from zkpov.commands.sim import sim
+from zkpov.commands.testnet import init, testnet
 
 
 @click.group()
@@ -18,4 +20,7 @@ def main() -> None:
 
 main.add_command(circuit)
 main.add_command(demo)
+main.add_command(init)
+main.add_command(keys)
 main.add_command(sim)
+main.add_command(testnet)

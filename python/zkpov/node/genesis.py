@@ -1,0 +1,237 @@
+"""The genesis document (``genesis.json``): chain id, consensus parameters, the first validator
+set with proofs of possession, funded accounts, and the validity-proof circuit.
+
+Decoding is strict and capped (``GenesisError``, a ``DecodeError``): unknown fields, wrong types,
+bad hex, a key without a valid proof of possession, duplicate keys, or more validators or accounts
+than the caps all fail with a message saying what was wrong. Every node of a chain must hold the
+same document; ``compute_genesis_hash`` (SHA-256 of the canonical JSON) identifies it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from zkpov.config import ConfigError, ConsensusConfig
+from zkpov.crypto import bls
+from zkpov.errors import DecodeError
+
+__all__ = [
+    "AccountAllocation",
+    "Genesis",
+    "GenesisError",
+    "GenesisValidator",
+    "compute_genesis_hash",
+    "decode_genesis",
+    "encode_genesis",
+    "read_genesis",
+]
+
+MAX_GENESIS_BYTES = 16 * 1024 * 1024
+MAX_VALIDATORS = 1000
+MAX_ACCOUNTS = 100_000
+MAX_CHAIN_ID_LEN = 64
+
+
+class GenesisError(DecodeError):
+    """A genesis document that does not decode or is not acceptable."""
+
+
+@dataclass(frozen=True)
+class GenesisValidator:
+    name: str
+    bls_public_key: bytes
+    proof_of_possession: bytes
+    stake: int
+
+
+@dataclass(frozen=True)
+class AccountAllocation:
+    public_key: bytes  # Jubjub Schnorr public key (32 bytes, compressed)
+    balance: int
+
+
+@dataclass(frozen=True)
+class Genesis:
+    chain_id: str
+    genesis_time: str
+    consensus: ConsensusConfig
+    validators: tuple[GenesisValidator, ...]
+    accounts: tuple[AccountAllocation, ...]
+    circuit_batch_size: int
+    circuit_tree_depth: int
+
+
+def _consensus_to_json(config: ConsensusConfig) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        out[f.name] = str(value) if isinstance(value, Fraction) else value
+    return out
+
+
+def encode_genesis(genesis: Genesis) -> str:
+    """Canonical JSON (sorted keys, no whitespace variance)."""
+    doc = {
+        "chain_id": genesis.chain_id,
+        "genesis_time": genesis.genesis_time,
+        "consensus": _consensus_to_json(genesis.consensus),
+        "circuit": {
+            "batch_size": genesis.circuit_batch_size,
+            "tree_depth": genesis.circuit_tree_depth,
+        },
+        "validators": [
+            {
+                "name": v.name,
+                "bls_public_key": v.bls_public_key.hex(),
+                "proof_of_possession": v.proof_of_possession.hex(),
+                "stake": v.stake,
+            }
+            for v in genesis.validators
+        ],
+        "accounts": [
+            {"public_key": a.public_key.hex(), "balance": a.balance} for a in genesis.accounts
+        ],
+    }
+    return json.dumps(doc, sort_keys=True, indent=1)
+
+
+def compute_genesis_hash(genesis: Genesis) -> bytes:
+    return hashlib.sha256(encode_genesis(genesis).encode()).digest()
+
+
+def _get(doc: Any, key: str, kind: type, where: str) -> Any:
+    if not isinstance(doc, dict) or key not in doc:
+        raise GenesisError(f"{where}: missing field {key!r}")
+    value = doc[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise GenesisError(f"{where}.{key}: expected {kind.__name__}")
+    return value
+
+
+def _only(doc: dict[str, Any], keys: set[str], where: str) -> None:
+    unknown = set(doc) - keys
+    if unknown:
+        raise GenesisError(f"{where}: unknown fields {sorted(unknown)}")
+
+
+def _hex(doc: Any, key: str, size: int, where: str) -> bytes:
+    try:
+        value = bytes.fromhex(_get(doc, key, str, where))
+    except ValueError as err:
+        raise GenesisError(f"{where}.{key}: not hex") from err
+    if len(value) != size:
+        raise GenesisError(f"{where}.{key}: expected {size} bytes, got {len(value)}")
+    return value
+
+
+def _decode_validator(doc: Any, where: str) -> GenesisValidator:
+    _only(
+        doc if isinstance(doc, dict) else {},
+        {"name", "bls_public_key", "proof_of_possession", "stake"},
+        where,
+    )
+    pk = _hex(doc, "bls_public_key", bls.PUBLIC_KEY_BYTES, where)
+    pop = _hex(doc, "proof_of_possession", bls.SIGNATURE_BYTES, where)
+    if not bls.pop_verify(pk, pop):
+        raise GenesisError(f"{where}: proof of possession does not verify for this key")
+    stake = _get(doc, "stake", int, where)
+    if stake <= 0:
+        raise GenesisError(f"{where}.stake: must be positive")
+    return GenesisValidator(_get(doc, "name", str, where)[:64], pk, pop, stake)
+
+
+def _decode_account(doc: Any, where: str) -> AccountAllocation:
+    _only(doc if isinstance(doc, dict) else {}, {"public_key", "balance"}, where)
+    balance = _get(doc, "balance", int, where)
+    if not 0 <= balance < 2**64:
+        raise GenesisError(f"{where}.balance: must fit in 64 bits")
+    return AccountAllocation(_hex(doc, "public_key", 32, where), balance)
+
+
+def _decode_list(doc: Any, key: str, cap: int) -> list[Any]:
+    items: list[Any] = _get(doc, key, list, "genesis")
+    if len(items) > cap:
+        raise GenesisError(f"genesis.{key}: at most {cap} entries, got {len(items)}")
+    return items
+
+
+def _decode_consensus(doc: Any) -> ConsensusConfig:
+    params = _get(doc, "consensus", dict, "genesis")
+    known = {f.name for f in dataclasses.fields(ConsensusConfig)}
+    _only(params, known, "genesis.consensus")
+    try:
+        return ConsensusConfig(**params)
+    except (ConfigError, TypeError) as err:
+        raise GenesisError(f"genesis.consensus: {err}") from err
+
+
+def _decode_circuit(doc: Any) -> tuple[int, int]:
+    circuit = _get(doc, "circuit", dict, "genesis")
+    _only(circuit, {"batch_size", "tree_depth"}, "genesis.circuit")
+    batch = _get(circuit, "batch_size", int, "genesis.circuit")
+    depth = _get(circuit, "tree_depth", int, "genesis.circuit")
+    if not (1 <= batch <= 1024 and 2 <= depth <= 64):
+        raise GenesisError(
+            "genesis.circuit: batch_size must be in [1, 1024], tree_depth in [2, 64]"
+        )
+    return batch, depth
+
+
+def _check_unique(genesis: Genesis) -> None:
+    keys = [v.bls_public_key for v in genesis.validators]
+    if not keys or len(set(keys)) != len(keys):
+        raise GenesisError("genesis.validators: at least one, and no key twice")
+    accounts = [a.public_key for a in genesis.accounts]
+    if len(set(accounts)) != len(accounts):
+        raise GenesisError("genesis.accounts: an account key appears twice")
+
+
+def decode_genesis(data: bytes | str) -> Genesis:
+    """Parses and validates a genesis document."""
+    if len(data) > MAX_GENESIS_BYTES:
+        raise GenesisError(f"genesis document larger than {MAX_GENESIS_BYTES} bytes")
+    try:
+        doc = json.loads(data)
+    except (ValueError, RecursionError) as err:
+        raise GenesisError(f"genesis is not JSON: {err}") from err
+    _only(
+        doc if isinstance(doc, dict) else {},
+        {"chain_id", "genesis_time", "consensus", "circuit", "validators", "accounts"},
+        "genesis",
+    )
+    chain_id = _get(doc, "chain_id", str, "genesis")
+    if not 0 < len(chain_id) <= MAX_CHAIN_ID_LEN:
+        raise GenesisError(f"genesis.chain_id: 1 to {MAX_CHAIN_ID_LEN} characters")
+    batch, depth = _decode_circuit(doc)
+    genesis = Genesis(
+        chain_id=chain_id,
+        genesis_time=_get(doc, "genesis_time", str, "genesis")[:64],
+        consensus=_decode_consensus(doc),
+        validators=tuple(
+            _decode_validator(v, f"genesis.validators[{i}]")
+            for i, v in enumerate(_decode_list(doc, "validators", MAX_VALIDATORS))
+        ),
+        accounts=tuple(
+            _decode_account(a, f"genesis.accounts[{i}]")
+            for i, a in enumerate(_decode_list(doc, "accounts", MAX_ACCOUNTS))
+        ),
+        circuit_batch_size=batch,
+        circuit_tree_depth=depth,
+    )
+    _check_unique(genesis)
+    return genesis
+
+
+def read_genesis(path: Path) -> Genesis:
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_GENESIS_BYTES + 1)
+    except OSError as err:
+        raise GenesisError(f"cannot read genesis {path}: {err.strerror}") from err
+    return decode_genesis(data)

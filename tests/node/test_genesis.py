@@ -1,0 +1,104 @@
+"""zkpov.node.genesis: round trip, hash, and strict decoding of hostile documents."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zkpov.errors import DecodeError
+from zkpov.node.genesis import (
+    GenesisError,
+    compute_genesis_hash,
+    decode_genesis,
+    encode_genesis,
+    read_genesis,
+)
+from zkpov.node.setup import create_testnet
+
+
+@pytest.fixture(scope="module")
+def genesis_text(tmp_path_factory: pytest.TempPathFactory) -> str:
+    out = tmp_path_factory.mktemp("net")
+    layout = create_testnet(out, 3, accounts=2)
+    return (layout.homes[0] / "genesis.json").read_text()
+
+
+def test_round_trip_and_hash(genesis_text: str) -> None:
+    genesis = decode_genesis(genesis_text)
+    assert len(genesis.validators) == 3
+    assert len(genesis.accounts) == 2
+    assert encode_genesis(genesis) == genesis_text
+    assert compute_genesis_hash(decode_genesis(encode_genesis(genesis))) == compute_genesis_hash(
+        genesis
+    )
+
+
+def mutate(text: str, change: Any) -> str:
+    doc = json.loads(text)
+    change(doc)
+    return json.dumps(doc)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(extra=1), "unknown fields"),
+        (lambda d: d.pop("chain_id"), "missing field 'chain_id'"),
+        (lambda d: d.update(chain_id=""), "chain_id"),
+        (lambda d: d["validators"].clear(), "at least one"),
+        (lambda d: d["validators"].append(d["validators"][0]), "no key twice"),
+        (lambda d: d["validators"][0].update(stake=0), "positive"),
+        (lambda d: d["validators"][0].update(stake=True), "expected int"),
+        (lambda d: d["validators"][0].update(bls_public_key="zz"), "not hex"),
+        (
+            lambda d: d["validators"][0].update(
+                proof_of_possession=d["validators"][1]["proof_of_possession"]
+            ),
+            "proof of possession",
+        ),
+        (lambda d: d["accounts"][0].update(balance=2**64), "64 bits"),
+        (lambda d: d["consensus"].update(finality_threshold="1/2"), "consensus"),
+        (lambda d: d["consensus"].update(bogus=1), "unknown fields"),
+        (lambda d: d["circuit"].update(batch_size=0), "batch_size"),
+    ],
+)
+def test_bad_documents_are_rejected(genesis_text: str, change: Any, message: str) -> None:
+    with pytest.raises(GenesisError, match=message):
+        decode_genesis(mutate(genesis_text, change))
+
+
+def test_read_genesis_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(GenesisError, match="cannot read"):
+        read_genesis(tmp_path / "genesis.json")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.binary(max_size=300), st.text(max_size=300)))
+def test_random_input_is_a_decode_error(data: bytes | str) -> None:
+    with pytest.raises(DecodeError):
+        decode_genesis(data)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["chain_id", "consensus", "circuit", "validators", "accounts"]), json_values)
+def test_any_field_replaced_by_junk_is_a_decode_error_or_valid(
+    genesis_text: str, key: str, value: Any
+) -> None:
+    try:
+        decode_genesis(mutate(genesis_text, lambda d: d.update({key: value})))
+    except DecodeError as err:
+        assert str(err)
