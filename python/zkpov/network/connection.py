@@ -17,11 +17,12 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from zkpov.errors import DecodeError
 from zkpov.network.channels import DEFAULT_CHANNELS, ChannelId, ChannelSpec
 from zkpov.network.codec import MAX_CHUNK_BYTES, Frame, PacketDecoder, encode_frame
-from zkpov.network.noise import PeerIdentity, SecureStream
+from zkpov.network.noise import IdleTimeoutError, PeerIdentity, SecureStream
 from zkpov.network.ratelimit import TokenBucket
 
 __all__ = ["Connection", "FrameHandler", "PeerStats", "SendQueues", "TransportConfig"]
@@ -119,7 +120,7 @@ class Connection:
         }
         self._task: asyncio.Task[None] | None = None
         self._closed = asyncio.Event()
-        self._stopping = False
+        self._stop = asyncio.Event()
 
     @property
     def validator_pk(self) -> bytes:
@@ -147,8 +148,7 @@ class Connection:
     def close(self, reason: str) -> None:
         if self.close_reason is None:
             self.close_reason = reason
-        if self._task is not None and not self._stopping:
-            self._task.cancel()
+        self._stop.set()
 
     async def wait_closed(self) -> None:
         await self._closed.wait()
@@ -157,27 +157,25 @@ class Connection:
         return f"Connection({self.validator_pk.hex()[:12]}..., {self.address}, out={self.outbound})"
 
     async def _run(self, on_closed: Callable[[Connection], None]) -> None:
-        tasks = [asyncio.create_task(self._read_loop()), asyncio.create_task(self._write_loop())]
+        loops = [asyncio.create_task(self._read_loop()), asyncio.create_task(self._write_loop())]
+        stop = asyncio.create_task(self._stop.wait())
         try:
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            self._record_reason(next(iter(done)))
-        except asyncio.CancelledError:
-            pass
+            done, _ = await asyncio.wait([*loops, stop], return_when=asyncio.FIRST_COMPLETED)
+            if stop not in done:
+                self._record_reason(next(iter(done)))
         finally:
-            self._stopping = True
             try:
-                await self._shutdown(tasks)
+                await self._shutdown([*loops, stop])
             finally:
                 self._closed.set()
                 on_closed(self)
 
-    def _record_reason(self, task: asyncio.Task[None]) -> None:
-        exc = task.exception()
+    def _record_reason(self, task: asyncio.Task[object]) -> None:
         if self.close_reason is None:
-            self.close_reason = _describe(exc)
+            self.close_reason = _describe(task.exception())
         log.info("peer %r disconnected: %s", self, self.close_reason)
 
-    async def _shutdown(self, tasks: list[asyncio.Task[None]]) -> None:
+    async def _shutdown(self, tasks: list[asyncio.Task[Any]]) -> None:
         self.close_reason = self.close_reason or "closed"
         for task in tasks:
             task.cancel()
@@ -200,9 +198,7 @@ class Connection:
 
     async def _read_loop(self) -> None:
         while True:
-            packet = await self.stream.read_packet(
-                self._get_idle_budget(), self.config.read_timeout
-            )
+            packet = await self._read_packet()
             self.stats.bytes_in += len(packet)
             delay = self._byte_bucket.take_with_delay(len(packet), time.monotonic())
             if delay > 0:
@@ -210,14 +206,17 @@ class Connection:
             for frame in self._decoder.feed(packet, time.monotonic()):
                 await self._on_frame(frame)
 
-    def _get_idle_budget(self) -> float:
+    async def _read_packet(self) -> bytes:
         started = self._decoder.get_oldest_start()
-        if started is None:
-            return self.config.idle_timeout
-        left = started + self.config.frame_timeout - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("a frame did not complete within frame_timeout")
-        return min(left, self.config.idle_timeout)
+        budget = self.config.idle_timeout
+        if started is not None:
+            budget = min(budget, started + self.config.frame_timeout - time.monotonic())
+        try:
+            return await self.stream.read_packet(max(budget, 0.0), self.config.read_timeout)
+        except IdleTimeoutError as exc:
+            if started is not None and budget < self.config.idle_timeout:
+                raise TimeoutError("a frame did not complete within frame_timeout") from exc
+            raise
 
     async def _on_frame(self, frame: Frame) -> None:
         self.stats.frames_in += 1
@@ -246,7 +245,7 @@ def _describe(exc: BaseException | None) -> str:
     if isinstance(exc, DecodeError):
         return f"protocol violation: {exc}"
     if isinstance(exc, TimeoutError):
-        return f"read timeout: {exc}" if str(exc) else "read timeout"
+        return f"timeout: {exc}" if str(exc) else "timeout"
     if isinstance(exc, asyncio.IncompleteReadError | ConnectionError):
         return "connection lost"
     return f"error: {exc!r}"

@@ -31,6 +31,7 @@ from zkpov.errors import DecodeError, ZkpovError
 __all__ = [
     "NOISE_PROTOCOL",
     "HandshakeError",
+    "IdleTimeoutError",
     "KeyFileError",
     "NodeIdentity",
     "NodeKey",
@@ -198,12 +199,24 @@ class SecureStream:
         write_message(self.writer, self._noise.encrypt(payload))
 
 
+class IdleTimeoutError(TimeoutError):
+    """No message began within the idle budget."""
+
+
 async def read_message(reader: asyncio.StreamReader, idle: float, timeout: float) -> bytes:
-    header = await asyncio.wait_for(reader.readexactly(2), idle)
+    """One ``u16 length | body`` message: the length within ``idle`` seconds, the body within
+    ``timeout`` seconds more (an absolute deadline, so trickled bytes do not extend it)."""
+    try:
+        header = await asyncio.wait_for(reader.readexactly(2), idle)
+    except TimeoutError as exc:
+        raise IdleTimeoutError("no message within the idle timeout") from exc
     length = int.from_bytes(header, "big")
     if length == 0:
         raise DecodeError("empty Noise message")
-    return await asyncio.wait_for(reader.readexactly(length), timeout)
+    try:
+        return await asyncio.wait_for(reader.readexactly(length), timeout)
+    except TimeoutError as exc:
+        raise TimeoutError("a message body did not arrive within read_timeout") from exc
 
 
 def write_message(writer: asyncio.StreamWriter, ciphertext: bytes) -> None:
