@@ -285,7 +285,9 @@ def test_persistent_peer_reconnects_with_backoff() -> None:
         await probe.wait_closed()
         dialler = await start_node(GOOD, ALLOWED)
         dialler.transport.add_persistent_peer("127.0.0.1", port)
-        await asyncio.sleep(0.5)  # nobody listens: attempts back off (0.05, 0.1, 0.2 s ...)
+        await asyncio.sleep(0.6)  # nobody listens: delays double from 0.05 s up to 0.4 s
+        (persistent,) = dialler.transport.get_persistent_peers()
+        assert 3 <= persistent.dial_attempts <= 8, persistent.dial_attempts
         server = await _listen_at(port)
         await wait_until(lambda: server.transport.get_peer(GOOD.validator_pk) is not None)
         server.transport.get_peer(GOOD.validator_pk).close("test drops the link")  # type: ignore[union-attr]

@@ -70,6 +70,7 @@ class Transport:
         self._background: set[asyncio.Task[None]] = set()
         self._pending = 0
         self._closing = False
+        self._persistent: list[PersistentPeer] = []
 
     def register(self, channel: ChannelId, handler: FrameHandler) -> None:
         if channel not in self.config.channels or channel == ChannelId.CONTROL:
@@ -109,7 +110,12 @@ class Transport:
 
     def add_persistent_peer(self, host: str, port: int, validator_pk: bytes | None = None) -> None:
         """Keep a connection to ``host:port``, redialling with exponential backoff."""
-        self._spawn(self._keep_connected(PersistentPeer(host, port, validator_pk)))
+        peer = PersistentPeer(host, port, validator_pk)
+        self._persistent.append(peer)
+        self._spawn(self._keep_connected(peer))
+
+    def get_persistent_peers(self) -> list[PersistentPeer]:
+        return list(self._persistent)
 
     def get_peer(self, validator_pk: bytes) -> Connection | None:
         return self._peers.get(validator_pk)
