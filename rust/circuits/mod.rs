@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod merkle;
+pub mod permutation;
 pub mod poseidon;
 pub mod range;
 pub mod schnorr;

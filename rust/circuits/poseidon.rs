@@ -1,8 +1,10 @@
 //! Poseidon permutations in R1CS, equal to the native `poseidon` (t = 3) and `poseidon_wide`
 //! (t = 5). Round constants and the MDS mix stay linear combinations, so a permutation costs
-//! only its S-boxes: 3 constraints each (x^2, x^4, x^5), 243 for t = 3 and 300 for t = 5.
+//! only its S-boxes: 3 constraints each (x^2, x^4, x^5), 243 for t = 3 and 300 for t = 5
+//! (fewer when a lane starts as a constant, as the capacity lane does).
 #![forbid(unsafe_code)]
 
+pub use super::permutation::permute_var;
 use crate::{poseidon, poseidon_wide};
 use ark_bls12_381::Fr;
 use ark_r1cs_std::fields::fp::FpVar;
@@ -48,40 +50,6 @@ pub fn spec5() -> &'static PoseidonSpec {
             partial_rounds: poseidon_wide::PARTIAL_ROUNDS,
         }
     })
-}
-
-fn sbox(x: &Fv) -> Result<Fv, SynthesisError> {
-    let x2 = x.square()?;
-    let x4 = x2.square()?;
-    Ok(x4 * x)
-}
-
-fn mix(state: &[Fv], mds: &[Vec<Fr>]) -> Vec<Fv> {
-    mds.iter()
-        .map(|row| {
-            row.iter()
-                .zip(state)
-                .fold(Fv::zero(), |acc, (m, x)| acc + x * *m)
-        })
-        .collect()
-}
-
-/// The permutation, in place.
-pub fn permute_var(spec: &PoseidonSpec, state: &mut Vec<Fv>) -> Result<(), SynthesisError> {
-    for (round, rc) in spec.ark.iter().enumerate() {
-        for (s, c) in state.iter_mut().zip(rc) {
-            *s += *c;
-        }
-        if poseidon_wide::is_full_round(round, spec.full_rounds, spec.partial_rounds) {
-            for s in state.iter_mut() {
-                *s = sbox(s)?;
-            }
-        } else {
-            state[0] = sbox(&state[0])?;
-        }
-        *state = mix(state, &spec.mds);
-    }
-    Ok(())
 }
 
 /// `poseidon::hash2`: `permute([0, a, b])[1]`.

@@ -1,0 +1,186 @@
+"""Validity-proof benchmarks: circuit size, setup/prove/verify, batch verification, native hashing.
+
+    python benches/bench_snark.py [--quick] [--prove-repeat N]
+
+Every setup/prove measurement runs in a fresh child process, so "peak RSS" is that process's own
+high-water mark (Python, the extension, keys and prover together). Cells are medians of the
+repeats shown; setups run once per config. Proving uses rayon's pool: ``RAYON_NUM_THREADS``
+sets its size (the last table proves the default config with 1 and with 2 threads).
+``--quick`` drops batch 16 and uses fewer repeats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from zkpov.chain.state import AccountState, Transfer, sign_transfer
+from zkpov.crypto import poseidon, schnorr, snark
+
+BATCHES = (1, 4, 16)
+DEPTHS = (20, 32)
+BATCH_VERIFY_SIZES = (1, 8, 32, 128)
+
+
+def median_seconds(fn: Callable[[], object], repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def make_batch(depth: int, size: int) -> tuple[AccountState, list[Transfer]]:
+    """A funded sender paying ``size`` distinct new accounts (the costlier path: new leaves)."""
+    keys = schnorr.generate_keypair()
+    state = AccountState(depth)
+    state.credit(1, keys.public_key, 10**12)
+    transfers = [
+        sign_transfer(keys.secret_key, 1, 2 + i, keys.public_key, 7, i + 1) for i in range(size)
+    ]
+    return state, transfers
+
+
+def run_child(batch: int, depth: int, repeat: int) -> dict[str, Any]:
+    """Setup once, prove ``repeat`` times, verify 30 times; report medians and peak RSS."""
+    config = snark.CircuitConfig(batch, depth)
+    start = time.perf_counter()
+    pk, vk = snark.insecure_setup(config, b"bench")
+    setup = time.perf_counter() - start
+    state, transfers = make_batch(depth, batch)
+    proof, inputs = snark.prove(pk, state, transfers)
+    prove = median_seconds(lambda: snark.prove(pk, state, transfers), repeat)
+    verify = median_seconds(lambda: snark.verify(vk, inputs, proof), 30)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"setup": setup, "prove": prove, "verify": verify, "rss_mb": rss_mb}
+
+
+def spawn(batch: int, depth: int, repeat: int, threads: int | None = None) -> dict[str, Any]:
+    env = dict(os.environ)
+    if threads is not None:
+        env["RAYON_NUM_THREADS"] = str(threads)
+    args = [sys.executable, __file__, "--child", str(batch), str(depth), str(repeat)]
+    out = subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def print_rows(title: str, header: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
+    print(f"\n## {title}\n")
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+    for row in (header, tuple("-" * w for w in widths), *rows):
+        print("  ".join(str(x).rjust(w) for x, w in zip(row, widths, strict=True)))
+
+
+def bench_sizes() -> None:
+    rows = []
+    for depth in DEPTHS:
+        stats = snark.get_circuit_stats(snark.CircuitConfig(1, depth))
+        rows.append((depth, stats.constraints_per_transfer, stats.merkle_path, stats.signature))
+    header = ("depth", "constraints/transfer", "merkle path", "signature")
+    print_rows("Constraints per transfer", header, rows)
+
+
+def bench_prover(batches: tuple[int, ...], repeat: int) -> None:
+    rows = []
+    for depth in DEPTHS:
+        for batch in batches:
+            stats = snark.get_circuit_stats(snark.CircuitConfig(batch, depth))
+            r = spawn(batch, depth, repeat)
+            rows.append(
+                (
+                    batch,
+                    depth,
+                    stats.constraint_count,
+                    f"{r['setup']:.2f}",
+                    f"{r['prove']:.2f}",
+                    f"{r['verify'] * 1e3:.2f}",
+                    f"{r['rss_mb']:.0f}",
+                )
+            )
+    header = ("batch", "depth", "constraints", "setup s", "prove s", "verify ms", "peak RSS MB")
+    print_rows(f"Setup, prove (median of {repeat}), verify (median of 30)", header, rows)
+
+
+def bench_batch_verify(repeat: int) -> None:
+    config = snark.CircuitConfig(1, 8)
+    pk, vk = snark.insecure_setup(config, b"bench")
+    state, transfers = make_batch(8, 1)
+    proofs = [snark.prove(pk, state, transfers) for _ in range(4)]
+    items = [(inputs, proof) for proof, inputs in proofs]
+    single = median_seconds(lambda: snark.verify(vk, items[0][0], items[0][1]), 50)
+    times = {}
+    for n in BATCH_VERIFY_SIZES:
+        batch = [items[i % len(items)] for i in range(n)]
+        times[n] = median_seconds(lambda b=batch: snark.batch_verify(vk, b), repeat)
+    rows: list[tuple[object, ...]] = [("1 (verify)", f"{single * 1e3:.2f}", "", "")]
+    for n in BATCH_VERIFY_SIZES:
+        marginal = (times[n] - times[1]) / (n - 1) if n > 1 else float("nan")
+        per = f"{marginal * 1e3:.3f}" if n > 1 else ""
+        rows.append((n, f"{times[n] * 1e3:.2f}", f"{times[n] / n * 1e3:.3f}", per))
+    header = ("proofs", "total ms", "ms/proof", "marginal ms/proof")
+    print_rows(f"Batch verify, decode included (median of {repeat})", header, rows)
+
+
+def bench_native(repeat: int) -> None:
+    n = 2000
+    h2 = median_seconds(lambda: [poseidon.hash2(i, i + 1) for i in range(n)], repeat)
+    keys = schnorr.generate_keypair()
+
+    def updates() -> None:
+        state = AccountState(32)
+        for i in range(n // 10):
+            state.credit(i * 7919, keys.public_key, i)
+
+    upd = median_seconds(updates, repeat)
+    state, transfers = make_batch(32, 100)
+    apply = median_seconds(lambda: state.copy().apply_transfers(transfers), repeat)
+    rows: list[tuple[object, ...]] = [
+        ("poseidon.hash2 (t=3, from Python)", f"{n / h2:,.0f}/s"),
+        ("account tree update (depth 32, 17 x t=5)", f"{n // 10 / upd:,.0f}/s"),
+        ("apply_transfers (signature + 2 updates)", f"{len(transfers) / apply:,.0f}/s"),
+    ]
+    print_rows(f"Native throughput (median of {repeat})", ("operation", "rate"), rows)
+
+
+def bench_throughput(repeat: int) -> None:
+    config = snark.CircuitConfig()
+    rows = []
+    for threads in (1, 2):
+        r = spawn(config.batch_size, config.tree_depth, repeat, threads)
+        rows.append((threads, f"{r['prove']:.2f}", f"{config.batch_size / r['prove']:.2f}"))
+    header = ("RAYON_NUM_THREADS", "prove s", "proven transfers/s")
+    title = f"Default config (batch {config.batch_size}, depth {config.tree_depth})"
+    print_rows(title, header, rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--prove-repeat", type=int, default=3)
+    parser.add_argument("--child", nargs=3, type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_child(*args.child)))
+        return
+    repeat = 1 if args.quick else args.prove_repeat
+    print(f"# zkpov validity-proof benchmarks ({platform.machine()}, {os.cpu_count()} cores)")
+    bench_sizes()
+    bench_native(3 if args.quick else 5)
+    bench_batch_verify(3 if args.quick else 9)
+    bench_throughput(repeat)
+    bench_prover(BATCHES[:2] if args.quick else BATCHES, repeat)
+
+
+if __name__ == "__main__":
+    main()

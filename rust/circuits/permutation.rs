@@ -1,0 +1,183 @@
+//! The Poseidon permutation in R1CS (see `poseidon.rs` for the hashes built on it).
+#![forbid(unsafe_code)]
+
+use super::poseidon::{Fv, PoseidonSpec};
+use crate::poseidon_wide;
+use ark_bls12_381::Fr;
+use ark_ff::{Field, One, Zero};
+use ark_r1cs_std::fields::fp::{AllocatedFp, FpVar};
+use ark_r1cs_std::R1CSVar;
+use ark_relations::r1cs::{ConstraintSystemRef, LinearCombination, SynthesisError, Variable};
+
+/// The state of a permutation in progress: each lane is a dense linear combination over `basis`
+/// (index 0 is the constant 1). Keeping the linear layers as dense vectors, instead of chains of
+/// symbolic linear combinations, makes synthesis and the final inlining several times cheaper.
+struct Lanes {
+    cs: ConstraintSystemRef<Fr>,
+    basis: Vec<Variable>,
+    coeffs: Vec<Vec<Fr>>,
+    values: Option<Vec<Fr>>,
+}
+
+fn unit(len: usize, i: usize) -> Vec<Fr> {
+    let mut v = vec![Fr::zero(); len];
+    v[i] = Fr::one();
+    v
+}
+
+impl Lanes {
+    fn new(inputs: &[Fv]) -> Self {
+        let cs = inputs
+            .iter()
+            .fold(ConstraintSystemRef::None, |cs, x| cs.or(x.cs()));
+        let mut basis = vec![Variable::One];
+        basis.extend(inputs.iter().filter_map(|x| match x {
+            FpVar::Var(a) => Some(a.variable),
+            FpVar::Constant(_) => None,
+        }));
+        let mut next = 0;
+        let coeffs = inputs
+            .iter()
+            .map(|x| match x {
+                FpVar::Constant(c) => {
+                    let mut v = vec![Fr::zero(); basis.len()];
+                    v[0] = *c;
+                    v
+                }
+                FpVar::Var(_) => {
+                    next += 1;
+                    unit(basis.len(), next)
+                }
+            })
+            .collect();
+        let values = inputs
+            .iter()
+            .map(|x| x.value().ok())
+            .collect::<Option<Vec<Fr>>>();
+        Lanes {
+            cs,
+            basis,
+            coeffs,
+            values,
+        }
+    }
+
+    fn lc(&self, lane: usize) -> LinearCombination<Fr> {
+        let terms = self.coeffs[lane]
+            .iter()
+            .zip(&self.basis)
+            .filter(|(c, _)| !c.is_zero());
+        let mut lc = LinearCombination(terms.map(|(c, v)| (*c, *v)).collect());
+        lc.compactify();
+        lc
+    }
+
+    fn is_constant(&self, lane: usize) -> bool {
+        self.coeffs[lane][1..].iter().all(|c| c.is_zero())
+    }
+
+    fn add_constants(&mut self, rc: &[Fr]) {
+        for (lane, c) in rc.iter().enumerate() {
+            self.coeffs[lane][0] += c;
+        }
+        if let Some(v) = self.values.as_mut() {
+            v.iter_mut().zip(rc).for_each(|(x, c)| *x += c);
+        }
+    }
+
+    /// A witness `a * b` with its constraint; `a`, `b` are linear combinations with values.
+    fn mul(
+        &self,
+        a: LinearCombination<Fr>,
+        b: LinearCombination<Fr>,
+        value: Option<Fr>,
+    ) -> Result<Variable, SynthesisError> {
+        let out = self
+            .cs
+            .new_witness_variable(|| value.ok_or(SynthesisError::AssignmentMissing))?;
+        self.cs
+            .enforce_constraint(a, b, LinearCombination::from(out))?;
+        Ok(out)
+    }
+
+    /// Replaces lane `i` by its fifth power (3 constraints, none for a constant lane).
+    fn sbox(&mut self, lane: usize) -> Result<(), SynthesisError> {
+        let x = self.values.as_ref().map(|v| v[lane]);
+        let pow = |k: u64| x.map(|x| x.pow([k]));
+        if self.is_constant(lane) {
+            self.coeffs[lane][0] = self.coeffs[lane][0].pow([poseidon_wide::ALPHA]);
+        } else {
+            let lc = self.lc(lane);
+            let x2 = self.mul(lc.clone(), lc.clone(), pow(2))?;
+            let x4 = self.mul(x2.into(), x2.into(), pow(4))?;
+            let x5 = self.mul(x4.into(), lc, pow(5))?;
+            self.basis.push(x5);
+            self.coeffs.iter_mut().for_each(|c| c.push(Fr::zero()));
+            self.coeffs[lane] = unit(self.basis.len(), self.basis.len() - 1);
+        }
+        if let Some(v) = self.values.as_mut() {
+            v[lane] = v[lane].pow([poseidon_wide::ALPHA]);
+        }
+        Ok(())
+    }
+
+    fn mix(&mut self, mds: &[Vec<Fr>]) {
+        let len = self.basis.len();
+        self.coeffs = mds
+            .iter()
+            .map(|row| {
+                let mut out = vec![Fr::zero(); len];
+                for (m, lane) in row.iter().zip(&self.coeffs) {
+                    out.iter_mut().zip(lane).for_each(|(o, c)| *o += *m * c);
+                }
+                out
+            })
+            .collect();
+        if let Some(v) = self.values.as_mut() {
+            let old = v.clone();
+            for (x, row) in v.iter_mut().zip(mds) {
+                *x = row.iter().zip(&old).map(|(m, y)| *m * y).sum();
+            }
+        }
+    }
+
+    /// After a full round every lane is a combination of the new S-box outputs alone.
+    fn drop_unused_basis(&mut self) {
+        let keep: Vec<usize> = (0..self.basis.len())
+            .filter(|&k| k == 0 || self.coeffs.iter().any(|c| !c[k].is_zero()))
+            .collect();
+        self.basis = keep.iter().map(|&k| self.basis[k]).collect();
+        for c in self.coeffs.iter_mut() {
+            *c = keep.iter().map(|&k| c[k]).collect();
+        }
+    }
+
+    fn output(&self, lane: usize) -> Result<Fv, SynthesisError> {
+        let value = self.values.as_ref().map(|v| v[lane]);
+        if self.is_constant(lane) {
+            return Ok(Fv::Constant(self.coeffs[lane][0]));
+        }
+        let var = self.cs.new_lc(self.lc(lane))?;
+        Ok(FpVar::Var(AllocatedFp::new(value, var, self.cs.clone())))
+    }
+}
+
+/// The permutation, in place.
+pub fn permute_var(spec: &PoseidonSpec, state: &mut [Fv]) -> Result<(), SynthesisError> {
+    let mut lanes = Lanes::new(state);
+    for (round, rc) in spec.ark.iter().enumerate() {
+        lanes.add_constants(rc);
+        let full = poseidon_wide::is_full_round(round, spec.full_rounds, spec.partial_rounds);
+        for lane in 0..if full { state.len() } else { 1 } {
+            lanes.sbox(lane)?;
+        }
+        lanes.mix(&spec.mds);
+        if full {
+            lanes.drop_unused_basis();
+        }
+    }
+    for (i, x) in state.iter_mut().enumerate() {
+        *x = lanes.output(i)?;
+    }
+    Ok(())
+}
