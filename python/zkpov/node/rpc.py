@@ -96,10 +96,22 @@ async def on_error(request: web.Request, handler: Any) -> web.StreamResponse:
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return _error_response(exc.status, exc.reason)
+        return _error_response(exc.status, compute_http_error_message(request, exc))
     except Exception:
         _log.exception("RPC handler failed on %s %s", request.method, request.path)
         return _error_response(500, "internal error")
+
+
+def compute_http_error_message(request: web.Request, exc: web.HTTPException) -> str:
+    """What aiohttp's own refusals mean, in words a client can act on."""
+    path = request.path[:200]
+    if isinstance(exc, web.HTTPNotFound):
+        return f"no route {path}; GET /openapi.json lists the routes"
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        return f"{request.method[:20]} is not allowed on {path}; use {sorted(exc.allowed_methods)}"
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):
+        return f"body too large: at most {request.app[CONFIG_KEY].max_body_bytes} bytes"
+    return exc.reason
 
 
 def _json(doc: Any) -> web.Response:
@@ -199,7 +211,8 @@ async def on_proof(request: web.Request) -> web.Response:
     record = view.get_proof(height)
     if record is None:
         proven = view.get_status().sync.proven_final_height
-        raise RpcError(404, f"no validity proof for height {height}; proven-final: {proven}")
+        asked = "yet" if height is None else f"for height {height}"
+        raise RpcError(404, f"no validity proof {asked}; the proven-final height is {proven}")
     return _json(codec.encode_proof(record))
 
 
