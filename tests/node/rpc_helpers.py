@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from tests.node.fake_view import FakeNode
@@ -20,18 +21,21 @@ def with_client(
     view: Any = None,
     metrics: NodeMetrics | None = None,
     config: RpcConfig | None = None,
+    app: web.Application | None = None,
 ) -> None:
-    """Serve ``view`` (a fresh FakeNode by default) and run ``fn`` with a client."""
+    """Serve ``app`` (or one over ``view``, a fresh FakeNode by default); run ``fn``."""
 
     async def main() -> None:
-        app = create_app(view or FakeNode(), metrics=metrics, config=config)
-        async with TestClient(TestServer(app)) as client:
+        served = app or create_app(view or FakeNode(), metrics=metrics, config=config)
+        async with TestClient(TestServer(served)) as client:
             await fn(client)
 
     asyncio.run(main())
 
 
-def get_json(path: str, view: Any = None, **kwargs: Any) -> tuple[int, Any]:
+def get_json(
+    path: str, view: Any = None, app: web.Application | None = None, **kwargs: Any
+) -> tuple[int, Any]:
     """``GET path`` and return the status and the decoded JSON body."""
     result: list[tuple[int, Any]] = []
 
@@ -39,7 +43,7 @@ def get_json(path: str, view: Any = None, **kwargs: Any) -> tuple[int, Any]:
         response = await client.get(path, **kwargs)
         result.append((response.status, await response.json()))
 
-    with_client(fn, view)
+    with_client(fn, view, app=app)
     return result[0]
 
 

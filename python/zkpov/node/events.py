@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from zkpov.config import ConfigError
 from zkpov.node.view import (
     EventKind,
     NodeEvent,
@@ -27,7 +28,7 @@ class EventHubConfig:
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_subscribers <= 100_000 or not 1 <= self.max_pending <= 1_000_000:
-            raise ValueError("max_subscribers and max_pending must be positive and bounded")
+            raise ConfigError("max_subscribers and max_pending must be positive and bounded")
 
 
 class QueueSubscription:

@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
+from zkpov.config import ConfigError
+from zkpov.errors import ZkpovError
 from zkpov.node import rpc_codec as codec
 from zkpov.node.metrics import NodeMetrics
 from zkpov.node.rpc_params import (
@@ -38,7 +40,15 @@ from zkpov.node.rpc_stream import stream_events
 from zkpov.node.view import EventKind, EventSubscription, NodeUnavailableError, NodeView
 from zkpov.types import Height
 
-__all__ = ["RPC_VERSION", "RpcConfig", "RpcError", "RpcServer", "create_app", "get_routes"]
+__all__ = [
+    "RPC_VERSION",
+    "RpcConfig",
+    "RpcError",
+    "RpcServer",
+    "RpcServerError",
+    "create_app",
+    "get_routes",
+]
 
 RPC_VERSION = "0.1.0"
 _log = logging.getLogger(__name__)
@@ -61,11 +71,15 @@ class RpcConfig:
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
-            raise ValueError(f"port must be in [0, 65535], got {self.port}")
+            raise ConfigError(f"port must be in [0, 65535], got {self.port}")
         if not 1024 <= self.max_body_bytes <= 16 * 1024 * 1024:
-            raise ValueError("max_body_bytes must be between 1 KiB and 16 MiB")
+            raise ConfigError("max_body_bytes must be between 1 KiB and 16 MiB")
         if not 0 < self.sse_heartbeat_seconds <= 300:
-            raise ValueError("sse_heartbeat_seconds must be in (0, 300]")
+            raise ConfigError("sse_heartbeat_seconds must be in (0, 300]")
+
+
+class RpcServerError(ZkpovError):
+    """The RPC server was used out of order (asked for its port before it started)."""
 
 
 class RpcError(Exception):
@@ -318,7 +332,7 @@ class RpcServer:
     def get_port(self) -> int:
         """The port actually bound (useful with port 0)."""
         if self._runner is None:
-            raise RuntimeError("RPC server is not started")
+            raise RpcServerError("RPC server is not started")
         return int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
