@@ -77,10 +77,12 @@ class ReputationLeaders:
         self.committed: dict[int, Block] = {}
         self.highest_committed = 0
         self._final_weights: dict[int, tuple[int, ...]] = {}
+        self._tentative_weights: dict[int, tuple[int, ...]] = {}
 
     def on_commit(self, block: Block) -> None:
         self.committed[block.round] = block
         self.highest_committed = max(self.highest_committed, block.round)
+        self._tentative_weights.clear()
 
     def is_final(self, round_: Round) -> bool:
         return self.highest_committed >= (round_ // self.window) * self.window - self.exclude
@@ -90,13 +92,15 @@ class ReputationLeaders:
         return choose_index(weights, compute_leader_seed(self.seed, self.epoch, round_))
 
     def get_period_weights(self, period: int) -> tuple[int, ...]:
-        if period in self._final_weights:
-            return self._final_weights[period]
+        """Weights for the rounds of ``period`` (memoized; tentative ones until final)."""
+        cached = self._final_weights.get(period) or self._tentative_weights.get(period)
+        if cached is not None:
+            return cached
         end = period * self.window - self.exclude
         start = max(1, end - self.window)
         weights = self.stakes if end <= start else self._compute_weights(start, end)
-        if self.highest_committed >= end:
-            self._final_weights[period] = weights
+        final = self.highest_committed >= end
+        (self._final_weights if final else self._tentative_weights)[period] = weights
         return weights
 
     def _compute_weights(self, start: int, end: int) -> tuple[int, ...]:

@@ -27,7 +27,7 @@ class Pacemaker:
         self.consecutive_timeouts = 0
         self.deadline = float("inf")
         self.timed_out_round = Round(-1)
-        self.round_started_at = 0.0
+        self.round_started_at = float("-inf")
         self.previous_round_started_at = float("-inf")
 
     def get_duration(self) -> float:

@@ -1,0 +1,105 @@
+"""Small networks of consensus cores for unit tests (real BLS unless a test asks otherwise)."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from zkpov.chain.state import AccountState, Transfer
+from zkpov.config import ConsensusConfig
+from zkpov.consensus.actions import Action, Broadcast, SendTo
+from zkpov.consensus.core import ConsensusCore
+from zkpov.consensus.genesis import make_genesis
+from zkpov.consensus.leader import FixedLeaders, LeaderElection
+from zkpov.consensus.messages import Block, Proposal, QuorumCert, Timeout, Vote
+from zkpov.consensus.safety_data import SafetyData
+from zkpov.consensus.signing import SignatureScheme, get_scheme
+from zkpov.consensus.validators import ValidatorSet
+from zkpov.consensus.validity import NativeReexecution, compute_root_bytes
+from zkpov.types import Epoch, Stake, ValidatorIndex
+
+CONFIG = ConsensusConfig(block_time=0.001, timeout_base=1.0)
+
+
+@dataclass
+class Net:
+    scheme: SignatureScheme
+    vset: ValidatorSet
+    sks: list[bytes]
+    genesis: Block
+    genesis_qc: QuorumCert
+    cores: list[ConsensusCore] = field(default_factory=list)
+
+
+def make_net(
+    n: int = 4,
+    *,
+    scheme: str = "bls",
+    stakes: list[int] | None = None,
+    leaders: dict[int, int] | None = None,
+) -> Net:
+    sch = get_scheme(scheme)
+    keys = [sch.derive_keypair(b"unit-%d" % i) for i in range(n)]
+    vset = ValidatorSet(
+        Epoch(0),
+        tuple(pk for _, pk in keys),
+        tuple(Stake(s) for s in (stakes or [10] * n)),
+        sch,
+        CONFIG,
+    )
+    genesis, genesis_qc = make_genesis(vset, compute_root_bytes(AccountState().root))
+    net = Net(sch, vset, [sk for sk, _ in keys], genesis, genesis_qc)
+    schedule = leaders or {}
+    net.cores = [make_core(net, i, FixedLeaders({r: ValidatorIndex(v) for r, v in schedule.items()}, n)) for i in range(n)]
+    return net
+
+
+def make_core(net: Net, index: int, leaders: LeaderElection, **kwargs: object) -> ConsensusCore:
+    return ConsensusCore(
+        vset=net.vset,
+        index=ValidatorIndex(index),
+        sk=net.sks[index],
+        safety_data=SafetyData(Epoch(0)),
+        leaders=leaders,
+        checker=NativeReexecution(net.genesis.id, AccountState(), Transfer.from_bytes),
+        root=net.genesis,
+        root_qc=net.genesis_qc,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def dispatch(core: ConsensusCore, message: object, sender: int, now: float) -> list[Action]:
+    if isinstance(message, Proposal):
+        return core.on_proposal(message, now)
+    if isinstance(message, Vote):
+        return core.on_vote(message, now)
+    if isinstance(message, Timeout):
+        return core.on_timeout(message, now)
+    raise TypeError(type(message))
+
+
+class Router:
+    """Delivers every message at once (no latency), optionally dropping some nodes' traffic."""
+
+    def __init__(self, net: Net, down: set[int] | None = None) -> None:
+        self.net = net
+        self.down = down or set()
+        self.queue: deque[tuple[int, int, object]] = deque()
+        self.log: list[tuple[int, Action]] = []
+
+    def run(self, index: int, actions: list[Action], now: float = 0.0) -> None:
+        self._route(index, actions)
+        while self.queue:
+            dst, src, message = self.queue.popleft()
+            if dst not in self.down:
+                self._route(dst, dispatch(self.net.cores[dst], message, src, now))
+
+    def _route(self, src: int, actions: list[Action]) -> None:
+        for action in actions:
+            self.log.append((src, action))
+            if src in self.down:
+                continue
+            if isinstance(action, Broadcast):
+                self.queue.extend((d, src, action.message) for d in range(len(self.net.cores)) if d != src)
+            elif isinstance(action, SendTo):
+                self.queue.append((action.to, src, action.message))

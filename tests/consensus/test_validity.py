@@ -1,0 +1,99 @@
+"""Block validity by native re-execution of real transfers (pre-state, block, post-state)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from zkpov.chain.state import AccountState, Transfer, sign_transfer
+from zkpov.consensus.messages import Block, QuorumCert, VoteData
+from zkpov.consensus.validity import (
+    InvalidBlock,
+    NativeReexecution,
+    check_block_shape,
+    compute_root_bytes,
+    decode_payload,
+    encode_payload,
+)
+from zkpov.crypto import schnorr
+from zkpov.errors import DecodeError
+from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
+
+ALICE = schnorr.generate_keypair()
+BOB = schnorr.generate_keypair()
+
+
+def genesis_state() -> AccountState:
+    state = AccountState(8)
+    state.credit(1, ALICE.public_key, 100)
+    return state
+
+
+def make_block(parent: Block, payload: bytes, root: bytes, round_: int = 1) -> Block:
+    data = VoteData(Epoch(0), parent.round, parent.id, Round(0), parent.parent_id)
+    qc = QuorumCert(data, b"\x00", b"")
+    return Block(
+        Epoch(0), Round(round_), Height(parent.height + 1), parent.id, ValidatorIndex(0),
+        Root(root), qc, payload,
+    )  # fmt: skip
+
+
+GENESIS = Block(
+    Epoch(0), Round(0), Height(0), BlockId(bytes(32)), ValidatorIndex(0),
+    compute_root_bytes(genesis_state().root), QuorumCert(VoteData(Epoch(0), Round(0), BlockId(bytes(32)), Round(0), BlockId(bytes(32))), b"", b""),
+)  # fmt: skip
+
+
+def pay(amount: int, nonce: int) -> bytes:
+    return encode_payload([sign_transfer(ALICE.secret_key, 1, 2, BOB.public_key, amount, nonce).to_bytes()])
+
+
+def checker() -> NativeReexecution:
+    return NativeReexecution(GENESIS.id, genesis_state(), Transfer.from_bytes)
+
+
+def test_valid_transfer_block_is_accepted_and_its_state_kept() -> None:
+    native = checker()
+    payload = pay(30, 1)
+    root = native.compute_post_root(GENESIS, payload)
+    block = make_block(GENESIS, payload, root)
+    native.check_block(block, GENESIS)
+    child = make_block(block, pay(70, 2), native.compute_post_root(block, pay(70, 2)), round_=2)
+    native.check_block(child, block)  # the child executes on the parent's post-state
+    assert native.states[child.id].get_account(1).balance == 0
+
+
+@pytest.mark.parametrize(
+    ("payload", "why"),
+    [(pay(101, 1), "invalid transfer"), (pay(1, 5), "invalid transfer"), (b"\x01\x02", "decode")],
+)
+def test_invalid_payloads_are_invalid_blocks(payload: bytes, why: str) -> None:
+    with pytest.raises(InvalidBlock, match=why):
+        checker().check_block(make_block(GENESIS, payload, GENESIS.state_root), GENESIS)
+
+
+def test_wrong_post_root_is_an_invalid_block() -> None:
+    native = checker()
+    payload = pay(30, 1)
+    with pytest.raises(InvalidBlock, match="post-state root"):
+        native.check_block(make_block(GENESIS, payload, GENESIS.state_root), GENESIS)
+
+
+def test_empty_block_must_keep_the_parent_root() -> None:
+    check_block_shape(make_block(GENESIS, b"", GENESIS.state_root), GENESIS)
+    with pytest.raises(InvalidBlock, match="changes the state root"):
+        check_block_shape(make_block(GENESIS, b"", b"\x01" * 32), GENESIS)
+
+
+def test_block_must_extend_its_parent() -> None:
+    block = make_block(GENESIS, b"", GENESIS.state_root)
+    with pytest.raises(InvalidBlock, match="extend"):
+        check_block_shape(dataclasses.replace(block, height=Height(5)), GENESIS)
+
+
+def test_payload_decoding_is_strict() -> None:
+    assert decode_payload(b"") == [] and decode_payload(b"\x90") == []
+    for bad in (b"\xc1", b"\x91\x01", b"\x81\x01\x02"):
+        with pytest.raises(DecodeError):
+            decode_payload(bad)
