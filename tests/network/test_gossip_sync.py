@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -97,7 +98,7 @@ def test_gossip_seen_cache_is_bounded() -> None:
 
 
 async def sync_pair(
-    serve_delay: float = 0.0, max_serving: int = 4
+    serve_delay: float = 0.0, max_serving: int = 4, max_queued: int = 32
 ) -> tuple[Transport, Transport, RequestChannel, RequestChannel]:
     async def serve(body: bytes, peer: bytes) -> bytes:
         if body == b"malformed":
@@ -107,7 +108,9 @@ async def sync_pair(
 
     server = Transport(IDS[0], ALLOWED.__contains__, FAST)
     client = Transport(IDS[1], ALLOWED.__contains__, FAST)
-    server_channel = RequestChannel(server, ChannelId.BLOCK_SYNC, serve, max_serving=max_serving)
+    server_channel = RequestChannel(
+        server, ChannelId.BLOCK_SYNC, serve, max_serving=max_serving, max_queued=max_queued
+    )
     client_channel = RequestChannel(client, ChannelId.BLOCK_SYNC)
     await client.dial(*(await server.start()))
     await wait_until(lambda: server.get_peer(IDS[1].validator_pk) is not None)
@@ -140,12 +143,14 @@ def test_a_slow_server_times_out_and_a_late_response_is_dropped() -> None:
 
 def test_serving_is_capped_per_peer() -> None:
     async def body() -> None:
-        server, client, served, channel = await sync_pair(serve_delay=0.3, max_serving=1)
+        server, client, served, channel = await sync_pair(0.3, max_serving=1, max_queued=2)
         pk = IDS[0].validator_pk
-        results = await asyncio.gather(
-            *(channel.request(pk, b"q", 1.0) for _ in range(3)), return_exceptions=True
-        )
-        assert sum(isinstance(r, RequestTimeoutError) for r in results) == 2
+        start = time.monotonic()
+        requests = (channel.request(pk, b"q", 1.5) for _ in range(5))
+        results = await asyncio.gather(*requests, return_exceptions=True)
+        assert results[:3] == [b"re:q"] * 3  # one served at a time, two queued
+        assert all(isinstance(r, RequestTimeoutError) for r in results[3:])
+        assert time.monotonic() - start >= 0.9
         assert served.refused == 2
         await client.close()
         await server.close()

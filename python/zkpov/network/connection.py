@@ -87,14 +87,19 @@ class SendQueues:
         return None
 
     def _take_chunk(self, channel: ChannelId, queue: deque[bytes]) -> bytes:
-        start = self._offsets[channel]
-        chunk = queue[0][start : start + MAX_CHUNK_BYTES]
-        if start + len(chunk) >= len(queue[0]):
-            queue.popleft()
-            self._offsets[channel] = 0
-        else:
-            self._offsets[channel] = start + len(chunk)
-        return bytes([channel]) + chunk
+        """Up to MAX_CHUNK_BYTES of the channel's stream: small frames share one packet."""
+        parts, room = [bytes([channel])], MAX_CHUNK_BYTES
+        while queue and room > 0:
+            start = self._offsets[channel]
+            piece = queue[0][start : start + room]
+            parts.append(piece)
+            room -= len(piece)
+            if start + len(piece) >= len(queue[0]):
+                queue.popleft()
+                self._offsets[channel] = 0
+            else:
+                self._offsets[channel] = start + len(piece)
+        return b"".join(parts)
 
 
 class Connection:

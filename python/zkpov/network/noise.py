@@ -207,14 +207,16 @@ async def read_message(reader: asyncio.StreamReader, idle: float, timeout: float
     """One ``u16 length | body`` message: the length within ``idle`` seconds, the body within
     ``timeout`` seconds more (an absolute deadline, so trickled bytes do not extend it)."""
     try:
-        header = await asyncio.wait_for(reader.readexactly(2), idle)
+        async with asyncio.timeout(idle):
+            header = await reader.readexactly(2)
     except TimeoutError as exc:
         raise IdleTimeoutError("no message within the idle timeout") from exc
     length = int.from_bytes(header, "big")
     if length == 0:
         raise DecodeError("empty Noise message")
     try:
-        return await asyncio.wait_for(reader.readexactly(length), timeout)
+        async with asyncio.timeout(timeout):
+            return await reader.readexactly(length)
     except TimeoutError as exc:
         raise TimeoutError("a message body did not arrive within read_timeout") from exc
 

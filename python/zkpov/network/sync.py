@@ -5,8 +5,9 @@
 :class:`RequestTimeoutError` / ``PeerError`` (not connected, disconnected while waiting).
 Requests carry a fresh non-zero 31-bit id; the response carries the same id with
 ``RESPONSE_FLAG`` set. ``serve(body, peer_pk)`` answers a request (``DecodeError`` if the request
-is malformed: the requester is disconnected); each peer has at most ``max_serving`` requests
-being served at once, and further ones are dropped (the requester times out). A response that
+is malformed: the requester is disconnected). Per peer, at most ``max_serving`` requests are
+served at once and ``max_queued`` wait; further ones are dropped (the requester times out). A
+response that
 matches no pending request (late, or never asked for) is dropped and counted.
 """
 
@@ -37,13 +38,14 @@ class RequestTimeoutError(PeerError):
 class RequestChannel:
     def __init__(
         self, transport: Transport, channel: ChannelId, serve: Server | None = None,
-        max_serving: int = 4,
+        max_serving: int = 4, max_queued: int = 32,
     ) -> None:  # fmt: skip
         self.transport, self.channel = transport, channel
-        self._serve, self._max_serving = serve, max_serving
+        self._serve, self._max_serving, self._max_queued = serve, max_serving, max_queued
         self._ids = itertools.count(1)
         self._pending: dict[tuple[bytes, int], asyncio.Future[bytes]] = {}
-        self._serving: dict[bytes, int] = {}
+        self._serving: dict[bytes, int] = {}  # requests accepted and not yet answered, per peer
+        self._slots: dict[bytes, asyncio.Semaphore] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.unmatched = self.refused = 0
         transport.register(channel, self.on_frame)
@@ -85,7 +87,7 @@ class RequestChannel:
 
     def _on_request(self, conn: Connection, frame: Frame) -> None:
         pk = conn.validator_pk
-        if self._serve is None or self._serving.get(pk, 0) >= self._max_serving:
+        if self._serve is None or self._serving.get(pk, 0) >= self._max_serving + self._max_queued:
             self.refused += 1
             return
         self._serving[pk] = self._serving.get(pk, 0) + 1
@@ -94,8 +96,10 @@ class RequestChannel:
         task.add_done_callback(self._tasks.discard)
 
     async def _answer(self, serve: Server, conn: Connection, frame: Frame) -> None:
+        slots = self._slots.setdefault(conn.validator_pk, asyncio.Semaphore(self._max_serving))
         try:
-            response = await serve(frame.body, conn.validator_pk)
+            async with slots:
+                response = await serve(frame.body, conn.validator_pk)
             conn.send(self.channel, response, frame.request_id | RESPONSE_FLAG)
         except DecodeError as exc:
             conn.close(f"protocol violation: bad {self.channel.name} request: {exc}")
@@ -107,6 +111,7 @@ class RequestChannel:
 
     def _on_disconnected(self, conn: Connection) -> None:
         self._serving.pop(conn.validator_pk, None)
+        self._slots.pop(conn.validator_pk, None)
         for (pk, _), future in list(self._pending.items()):
             if pk == conn.validator_pk and not future.done():
                 future.set_exception(PeerError(f"peer disconnected: {conn.close_reason}"))
