@@ -76,7 +76,7 @@ def test_rpc_conforms_to_its_openapi(
     @given(operation.as_strategy(generation_mode=mode))
     @settings(max_examples=25, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))  # fmt: skip
-    def check(case: schemathesis.Case) -> None:
+    def check(case: schemathesis.Case[Any]) -> None:
         case.call_and_validate(base_url=base_url)
 
     check()

@@ -71,7 +71,7 @@ class QueryParam(Generic[T]):
             return None
         if len(values) > 1:
             raise InvalidParamError(f"{self.name}: given more than once")
-        return self._parse_one(values[0])
+        return self.parse_text(values[0])
 
     def get_required(self, request: web.Request) -> T:
         value = self.get(request)
@@ -79,7 +79,7 @@ class QueryParam(Generic[T]):
             raise InvalidParamError(f"{self.name}: missing required parameter")
         return value
 
-    def _parse_one(self, text: str) -> T:
+    def parse_text(self, text: str) -> T:
         if len(text) > _MAX_PARAM_CHARS:
             raise InvalidParamError(f"{self.name}: longer than {_MAX_PARAM_CHARS} characters")
         try:
