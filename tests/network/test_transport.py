@@ -369,3 +369,57 @@ def test_sending_an_oversized_body_is_a_programming_error() -> None:
         await server.transport.close()
 
     run(body())
+
+
+def test_a_silent_peer_is_cut_off_at_the_idle_timeout_while_keepalives_hold_good_links() -> None:
+    config = dataclasses.replace(FAST, idle_timeout=1.0, ping_interval=0.3)
+
+    async def body() -> None:
+        server = await start_node(SERVER, ALLOWED, config)
+        good = await start_node(GOOD, ALLOWED, config)
+        await good.transport.dial(*server.address)
+        reader, writer = await asyncio.open_connection(*server.address)
+        await secure(server, reader, writer)  # then says nothing, not even keepalives
+        await wait_until(lambda: server.transport.get_peer(BAD.validator_pk) is not None)
+        await asyncio.wait_for(_is_hung_up(reader), 3)
+        assert server.transport.get_peer(GOOD.validator_pk) is not None  # idle but alive
+        await good.transport.close()
+        await server.transport.close()
+
+    run(body())
+
+
+def test_pending_handshakes_are_capped_and_cancelled_on_close() -> None:
+    config = dataclasses.replace(FAST, max_pending_handshakes=1)
+
+    async def body() -> None:
+        server, dialler = await start_node(SERVER, ALLOWED, config), await start_node(GOOD, ALLOWED)
+        reader, writer = await asyncio.open_connection(*server.address)  # holds the one slot
+        await asyncio.sleep(0.05)
+        with pytest.raises(HandshakeError):
+            await dialler.transport.dial(*server.address)
+        start = time.monotonic()
+        await server.transport.close()  # does not wait out the silent handshake
+        assert time.monotonic() - start < 1.0
+        assert await asyncio.wait_for(_is_hung_up(reader), 1)
+        writer.close()
+        await dialler.transport.close()
+
+    run(body())
+
+
+def test_a_policy_change_disconnects_peers_no_longer_allowed() -> None:
+    async def body() -> None:
+        allowed = set(ALLOWED)
+        server = await start_node(SERVER, allowed)
+        good = await start_node(GOOD, ALLOWED)
+        await good.transport.dial(*server.address)
+        await wait_until(lambda: server.transport.get_peer(GOOD.validator_pk) is not None)
+        assert server.transport.process_policy_change() == 0
+        allowed.discard(GOOD.validator_pk)
+        assert server.transport.process_policy_change() == 1
+        await wait_until(lambda: server.transport.get_peer(GOOD.validator_pk) is None)
+        await good.transport.close()
+        await server.transport.close()
+
+    run(body())

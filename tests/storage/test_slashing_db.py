@@ -5,7 +5,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import signal
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -200,3 +203,40 @@ json_values = st.recursive(
 def test_fuzz_import_raises_only_decode_error(db: SlashingDB, data: str | bytes) -> None:
     with contextlib.suppress(DecodeError):  # any other exception fails the test
         db.import_interchange(data)
+
+
+def test_two_handles_on_one_file_see_each_others_records(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    with SlashingDB(path, GENESIS) as first, SlashingDB(path, GENESIS) as second:
+        first.check_and_record_vote(PK, 0, 4, root("a"))
+        with pytest.raises(DoubleSignError):
+            second.check_and_record_vote(PK, 0, 4, root("b"))
+
+
+_SIGNER = """
+import hashlib, sys
+from zkpov.storage.slashing_db import SlashingDB
+db = SlashingDB(sys.argv[1], bytes.fromhex(sys.argv[2]))
+pk = bytes.fromhex(sys.argv[3])
+for rnd in range(1, 100000):
+    db.check_and_record_vote(pk, 0, rnd, hashlib.sha256(b"%d" % rnd).digest())
+    print(rnd, flush=True)  # the vote may leave only now
+"""
+
+
+def test_every_acknowledged_record_survives_kill_9(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    args = [str(path), GENESIS.hex(), PK.hex()]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SIGNER, *args], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    acknowledged = 0
+    while acknowledged < 30:
+        acknowledged = int(proc.stdout.readline())
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    with SlashingDB(path, GENESIS) as db:
+        for rnd in range(1, acknowledged + 1):
+            with pytest.raises(DoubleSignError):
+                db.check_and_record_vote(PK, 0, rnd, root("conflicting"))

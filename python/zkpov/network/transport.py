@@ -68,7 +68,7 @@ class Transport:
         self._on_disconnected: list[PeerListener] = []
         self._server: asyncio.Server | None = None
         self._background: set[asyncio.Task[None]] = set()
-        self._pending = 0
+        self._handshaking: set[asyncio.Task[Any]] = set()
         self._closing = False
         self._persistent: list[PersistentPeer] = []
 
@@ -123,6 +123,13 @@ class Transport:
     def get_peers(self) -> list[Connection]:
         return list(self._peers.values())
 
+    def process_policy_change(self) -> int:
+        """Disconnect peers the policy no longer allows (call after a validator-set change)."""
+        dropped = [peer for pk, peer in self._peers.items() if not self.policy(pk)]
+        for peer in dropped:
+            peer.close("validator key no longer allowed")
+        return len(dropped)
+
     def send(
         self, validator_pk: bytes, channel: ChannelId, body: bytes, request_id: int = 0
     ) -> bool:
@@ -140,9 +147,10 @@ class Transport:
         self._closing = True
         if self._server is not None:
             self._server.close()
-        for task in list(self._background):
+        tasks = [*self._background, *self._handshaking]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         peers = list(self._peers.values())
         for peer in peers:
             peer.close("transport shutting down")
@@ -152,10 +160,20 @@ class Transport:
                 await asyncio.wait_for(self._server.wait_closed(), self.config.close_timeout)
 
     async def _on_accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self._closing or not self._has_room():
+        task = asyncio.current_task()
+        if self._closing or not self._has_room() or task is None:
             writer.close()
             return
-        self._pending += 1
+        self._handshaking.add(task)
+        admitted = False
+        try:
+            admitted = await self._accept(reader, writer)
+        finally:
+            self._handshaking.discard(task)
+            if not admitted:  # refused, failed or cancelled by close()
+                writer.close()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         try:
             stream = await handshake(
                 reader, writer, self.identity, self.policy, initiator=False,
@@ -164,13 +182,16 @@ class Transport:
             self._admit(stream, outbound=False, address=writer.get_extra_info("peername"))
         except (ZkpovError, OSError) as exc:
             log.info("inbound handshake refused: %s", exc)
-            writer.close()
-        finally:
-            self._pending -= 1
+            return False
+        except Exception:  # a bug must not leak the socket or reach the event loop
+            log.exception("inbound handshake failed")
+            return False
+        return True
 
     def _has_room(self) -> bool:
         config = self.config
-        return self._pending < config.max_pending_handshakes and len(self._peers) < config.max_peers
+        pending = len(self._handshaking)
+        return pending < config.max_pending_handshakes and len(self._peers) < config.max_peers
 
     def _admit(
         self, stream: SecureStream, *, outbound: bool, address: tuple[str, int]
@@ -235,8 +256,11 @@ class Transport:
             return self._peers.get(exc.validator_pk)
         except (ZkpovError, OSError) as exc:
             log.info(
-                "dial %s:%d failed (attempt %d): %s", peer.host, peer.port, peer.dial_attempts, exc
+                "dial %s:%d failed (try %d): %s", peer.host, peer.port, peer.dial_attempts, exc
             )
+            return None
+        except Exception:  # keep redialling even if something unexpected broke this attempt
+            log.exception("dial %s:%d failed unexpectedly", peer.host, peer.port)
             return None
         peer.validator_pk, peer.dial_attempts = conn.validator_pk, 0
         return conn
