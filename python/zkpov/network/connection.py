@@ -6,6 +6,9 @@ keepalive when idle. The reader enforces, per peer: an idle timeout, a deadline 
 each Noise message once its length arrived, a deadline for each started frame (slow-loris), a
 byte-rate token bucket (reads pause, TCP pushes back) and per-channel frame buckets (frames over
 them are dropped and counted). Any protocol violation closes the connection with a reason.
+
+Memory per connection is bounded by the sum of the channels' ``max_body_bytes`` (partial frames)
+plus the send queues (``send_queue_frames`` per channel).
 """
 
 from __future__ import annotations
@@ -176,9 +179,12 @@ class Connection:
                 on_closed(self)
 
     def _record_reason(self, task: asyncio.Task[object]) -> None:
+        exc = task.exception()
         if self.close_reason is None:
-            self.close_reason = _describe(task.exception())
-        log.info("peer %r disconnected: %s", self, self.close_reason)
+            self.close_reason = _describe(exc)
+        expected = isinstance(exc, DecodeError | TimeoutError | ConnectionError | EOFError)
+        log.log(logging.INFO if expected else logging.WARNING, "peer %r disconnected: %s",
+                self, self.close_reason, exc_info=None if expected else exc)  # fmt: skip
 
     async def _shutdown(self, tasks: list[asyncio.Task[Any]]) -> None:
         self.close_reason = self.close_reason or "closed"
