@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from typing import Any
@@ -12,8 +13,9 @@ from tests.node.fake_view import GENESIS_DOC, FakeNode, compute_tx_hash
 from tests.node.rpc_helpers import assert_error, get_json, post
 from zkpov.config import ConfigError
 from zkpov.node.metrics import NodeMetrics
-from zkpov.node.rpc import RpcConfig, create_app, get_routes
+from zkpov.node.rpc import RpcConfig, RpcServer, RpcServerError, create_app, get_routes
 from zkpov.node.rpc_params import MAX_TX_BYTES
+from zkpov.node.rpc_server import is_loopback
 from zkpov.node.view import NodeView
 from zkpov.types import Height
 
@@ -218,3 +220,26 @@ def test_config_defaults_to_loopback_and_checks_limits() -> None:
     for bad in ({"port": 70000}, {"max_body_bytes": 10}, {"sse_heartbeat_seconds": 0}):
         with pytest.raises(ConfigError):
             RpcConfig(**bad)  # type: ignore[arg-type]
+
+
+def test_server_binds_loopback_and_reports_a_taken_port() -> None:
+    async def main() -> None:
+        first = RpcServer(create_app(FakeNode()), RpcConfig(port=0))
+        with pytest.raises(RpcServerError):
+            first.get_port()
+        await first.start()
+        taken = RpcConfig(port=first.get_port())
+        with pytest.raises(RpcServerError, match="cannot listen"):
+            await RpcServer(create_app(FakeNode()), taken).start()
+        await first.stop()
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("127.8.0.1", True), ("::1", True), ("localhost", True),
+     ("0.0.0.0", False), ("::", False), ("10.0.0.1", False), ("example.com", False)],
+)  # fmt: skip
+def test_is_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback

@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from zkpov.config import ConfigError
-from zkpov.errors import ZkpovError
 from zkpov.node import rpc_codec as codec
 from zkpov.node.metrics import NodeMetrics
 from zkpov.node.rpc_params import (
@@ -28,7 +25,6 @@ from zkpov.node.rpc_params import (
     EVENT_TYPES,
     HASH,
     HEIGHT,
-    MAX_TX_BYTES,
     PAGE,
     PER_PAGE,
     TX_BODY_SCHEMA,
@@ -36,6 +32,7 @@ from zkpov.node.rpc_params import (
     parse_tx_body,
 )
 from zkpov.node.rpc_schema import Route, build_openapi, ref
+from zkpov.node.rpc_server import RpcConfig, RpcServer, RpcServerError
 from zkpov.node.rpc_stream import stream_events
 from zkpov.node.view import EventKind, EventSubscription, NodeUnavailableError, NodeView
 from zkpov.types import Height
@@ -55,31 +52,9 @@ _log = logging.getLogger(__name__)
 
 VIEW_KEY = web.AppKey[NodeView]("zkpov_view")
 METRICS_KEY = web.AppKey[NodeMetrics]("zkpov_metrics")
-CONFIG_KEY = web.AppKey["RpcConfig"]("zkpov_rpc_config")
+CONFIG_KEY = web.AppKey[RpcConfig]("zkpov_rpc_config")
 OPENAPI_KEY = web.AppKey[str]("zkpov_openapi")
 STREAMS_KEY = web.AppKey[set[EventSubscription]]("zkpov_streams")
-
-
-@dataclass(frozen=True)
-class RpcConfig:
-    """Where to listen (loopback by default) and the server's own limits."""
-
-    host: str = "127.0.0.1"
-    port: int = 26657
-    max_body_bytes: int = 2 * MAX_TX_BYTES + 1024  # a hex tx in a small JSON object
-    sse_heartbeat_seconds: float = 15.0
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.port <= 65535:
-            raise ConfigError(f"port must be in [0, 65535], got {self.port}")
-        if not 1024 <= self.max_body_bytes <= 16 * 1024 * 1024:
-            raise ConfigError("max_body_bytes must be between 1 KiB and 16 MiB")
-        if not 0 < self.sse_heartbeat_seconds <= 300:
-            raise ConfigError("sse_heartbeat_seconds must be in (0, 300]")
-
-
-class RpcServerError(ZkpovError):
-    """The RPC server was used out of order (asked for its port before it started)."""
 
 
 class RpcError(Exception):
@@ -314,29 +289,3 @@ def create_app(
         app.router.add_route(route.method, route.path, route.handler)
     app.on_shutdown.append(_on_shutdown)
     return app
-
-
-class RpcServer:
-    """Serves an RPC app on ``config.host:config.port`` (port 0 picks a free one)."""
-
-    def __init__(self, app: web.Application, config: RpcConfig) -> None:
-        self._app, self._config = app, config
-        self._runner: web.AppRunner | None = None
-
-    async def start(self) -> None:
-        runner = web.AppRunner(self._app, access_log=None, shutdown_timeout=5.0)
-        await runner.setup()
-        await web.TCPSite(runner, self._config.host, self._config.port).start()
-        self._runner = runner
-
-    def get_port(self) -> int:
-        """The port actually bound (useful with port 0)."""
-        if self._runner is None:
-            raise RpcServerError("RPC server is not started")
-        return int(self._runner.addresses[0][1])
-
-    async def stop(self) -> None:
-        """Close open streams, finish in-flight requests, stop listening."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
