@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
 from pathlib import Path
 
 import msgpack
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.network.conftest import CHAIN_ID, make_identity, run
 from zkpov.crypto import bls
@@ -22,6 +25,7 @@ from zkpov.network.noise import (
     PeerRefusedError,
     SecureStream,
     compute_hello_message,
+    decode_hello,
     handshake,
 )
 
@@ -184,3 +188,14 @@ def test_chain_id_is_bounded() -> None:
     with pytest.raises(ValueError):
         NodeIdentity(b"", NodeKey.generate(), bls.keygen(b"x" * 32))
     assert CHAIN_ID in compute_hello_message(CHAIN_ID, b"k" * 32)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.binary(max_size=200)
+    | st.builds(msgpack.packb, st.lists(st.integers(0, 2) | st.binary(max_size=100), max_size=4))
+)
+def test_fuzz_hello_decoding_raises_only_decode_error(payload: bytes) -> None:
+    with contextlib.suppress(DecodeError):
+        pk, sig = decode_hello(payload)
+        assert len(pk) == 48 and len(sig) == 96

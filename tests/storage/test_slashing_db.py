@@ -240,3 +240,8 @@ def test_every_acknowledged_record_survives_kill_9(tmp_path: Path) -> None:
         for rnd in range(1, acknowledged + 1):
             with pytest.raises(DoubleSignError):
                 db.check_and_record_vote(PK, 0, rnd, root("conflicting"))
+
+
+def test_an_unknown_kind_is_refused(db: SlashingDB) -> None:
+    with pytest.raises(SlashingProtectionError, match="kind"):
+        db.check_and_record(7, PK, 0, 1, root("x"))  # type: ignore[arg-type]

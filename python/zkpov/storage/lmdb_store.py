@@ -226,12 +226,14 @@ class LmdbBlockStore:
 def _open_env(path: Path, map_size: int) -> Any:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
-        return lmdb.open(
+        env = lmdb.open(
             str(path), map_size=map_size, max_dbs=len(_DB_NAMES), subdir=True, mode=0o600,
             sync=True, metasync=True, lock=True, readahead=False,
         )  # fmt: skip
+        env.reader_check()  # free reader slots left by killed processes
     except lmdb.Error as exc:
         raise StorageError(f"cannot open LMDB store at {path}: {exc}") from exc
+    return env
 
 
 def _get_tip(txn: Any, log: Any) -> Height | None:

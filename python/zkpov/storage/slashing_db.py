@@ -97,6 +97,8 @@ class SlashingDB:
     ) -> None:
         """Refuse (``SlashingProtectionError``) or durably record before returning."""
         record = _check_record(pubkey, epoch, round, root)
+        if kind not in SignedKind.__members__.values():
+            raise SlashingProtectionError(f"unknown message kind {kind!r}")
         with self._transaction() as cur:
             _process_record(cur, SignedKind(kind), pubkey, record)
 
