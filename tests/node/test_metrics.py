@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.node.rpc_helpers import with_client
@@ -146,3 +148,26 @@ def test_metrics_route_is_absent_without_metrics() -> None:
         assert (await client.get("/metrics")).status == 404
 
     with_client(fn)
+
+
+@settings(max_examples=200)
+@given(
+    st.text(max_size=120)
+    | st.builds(
+        "application/openmetrics-text; version={}; escaping={}".format,
+        st.text(max_size=8), st.text(max_size=8),
+    )
+)  # fmt: skip
+def test_any_accept_header_gets_an_exposition(accept: str) -> None:
+    body, content_type = NodeMetrics().render(accept)
+    assert body and content_type.split(";")[0] in ("text/plain", "application/openmetrics-text")
+
+
+def test_unparseable_accept_falls_back_to_text_over_http() -> None:
+    async def fn(client: TestClient[Any, Any]) -> None:
+        accept = {"Accept": "application/openmetrics-text; version=abc"}
+        response = await client.get("/metrics", headers=accept)
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/plain")
+
+    with_client(fn, metrics=NodeMetrics())

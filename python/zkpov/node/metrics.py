@@ -34,6 +34,7 @@ NAMESPACE = "zkpov"
 CHANNELS = ("consensus", "transactions", "block_sync", "control")
 _INTERVAL_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0)
 _PROVE_BUCKETS = (0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0)
+_MAX_ACCEPT_CHARS = 1024
 _VERIFY_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
@@ -183,8 +184,12 @@ class NodeMetrics:
         self._sent.labels(channel=_channel(channel)).inc(_count(nbytes, "bytes"))
 
     def render(self, accept: str = "") -> tuple[bytes, str]:
-        """The exposition in the format ``accept`` asks for (text or OpenMetrics) and its type."""
-        encoder, content_type = choose_encoder(accept)
+        """The exposition in the format ``accept`` asks for (text or OpenMetrics) and its type;
+        an ``Accept`` header the client library cannot parse gets the plain text format."""
+        try:
+            encoder, content_type = choose_encoder(accept[:_MAX_ACCEPT_CHARS])
+        except (TypeError, ValueError):  # e.g. "version=abc": compared as a str to an int
+            encoder, content_type = choose_encoder("")
         return encoder(self.registry), content_type
 
 

@@ -168,7 +168,8 @@ class TxRecord:
 @dataclass(frozen=True)
 class FinalizedRecord:
     """What a light client needs to follow finality: the latest committed header, the 2-chain
-    certificate that committed it, and a commitment to the validator set that signed it."""
+    certificate that committed it, and a commitment to the validator set that signed it.
+    Before the first commit: the genesis header and its root QC (no signers)."""
 
     header: BlockHeader
     commit_certificate: QuorumCert
