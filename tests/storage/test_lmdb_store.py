@@ -213,3 +213,27 @@ def test_lmdb_keeps_every_acknowledged_commit_after_kill_9(tmp_path: Path) -> No
             assert store.get_committed_id(height) == block_id(height)
             assert store.get_block(block_id(height)) is not None
             assert store.get_tx_height(tx_hash(height)) == height
+
+
+def test_prune_deletes_state_retired_at_or_below_the_floor(store: BlockStore) -> None:
+    store.write(commit_batch(0).put_state(b"node/v0", b"old").put_state(b"node/keep", b"k"))
+    store.write(commit_batch(1).put_state(b"node/v1", b"new").retire_state(b"node/v0", 1))
+    store.write(commit_batch(2).retire_state(b"node/v1", 3))
+    for height in range(3, 5):
+        store.write(commit_batch(height))
+    assert store.prune(keep_last=4).state_entries_removed == 1  # floor 1
+    assert store.get_state(b"node/v0") is None
+    assert store.get_state(b"node/v1") == b"new"  # state at heights 1, 2 still needs it
+    assert store.prune(keep_last=2).state_entries_removed == 1  # floor 3
+    assert store.get_state(b"node/v1") is None
+    assert store.get_state(b"node/keep") == b"k"
+
+
+def test_retired_state_survives_reopen_until_pruned(tmp_path: Path) -> None:
+    with LmdbBlockStore(tmp_path / "db") as store:
+        store.write(commit_batch(0).put_state(b"n", b"v").retire_state(b"n", 1))
+        store.write(commit_batch(1))
+    with LmdbBlockStore(tmp_path / "db") as store:
+        assert store.get_state(b"n") == b"v"
+        assert store.prune(keep_last=1).state_entries_removed == 1
+        assert store.get_state(b"n") is None

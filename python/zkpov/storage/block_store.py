@@ -8,11 +8,13 @@ so the store depends on no consensus type and its on-disk format never changes w
 - committed log: height -> block id, append-only; a height once committed never changes
 - tx index:      tx hash (32 bytes) -> height of the committed block that holds it
 - state:         key (1..512 bytes) -> value, for the account tree and other node state
+- retired state: (height, key) -> marks a state entry that state at ``height`` and later no
+                 longer needs (e.g. a tree node replaced at that height, as in Jellyfish Merkle)
 
 Every change goes through a :class:`WriteBatch` applied by :meth:`BlockStore.write` in one atomic
 transaction: after a crash either all of a batch is there or none of it. :meth:`BlockStore.prune`
-drops block bodies, certificates and tx-index entries of old committed heights; the committed log
-itself (32 bytes a height) and the state namespace are kept.
+drops block bodies, certificates and tx-index entries of old committed heights, and the state
+entries retired at or below the new floor; the committed log (32 bytes a height) is kept.
 """
 
 from __future__ import annotations
@@ -70,11 +72,13 @@ class StoreConfig:
 
 @dataclass(frozen=True)
 class PruneReport:
-    """What a prune removed: heights below ``floor`` lost their bodies, certificates, tx entries."""
+    """What a prune removed: heights below ``floor`` lost their bodies, certificates, tx entries;
+    state entries retired at or below ``floor`` were deleted."""
 
     floor: Height
     blocks_removed: int
     tx_entries_removed: int
+    state_entries_removed: int = 0
 
 
 @dataclass
@@ -86,6 +90,7 @@ class WriteBatch:
     commits: list[tuple[Height, BlockId]] = field(default_factory=list)
     tx_index: dict[bytes, Height] = field(default_factory=dict)
     state: dict[bytes, bytes | None] = field(default_factory=dict)
+    retired: dict[bytes, Height] = field(default_factory=dict)
 
     def put_block(self, block_id: bytes, data: bytes) -> WriteBatch:
         self.blocks[_check_hash(block_id, "block id")] = _check_value(data)
@@ -112,8 +117,23 @@ class WriteBatch:
         self.state[_check_state_key(key)] = None
         return self
 
+    def retire_state(self, key: bytes, height: int) -> WriteBatch:
+        """State at ``height`` and later no longer needs ``key``: a prune whose floor reaches
+        ``height`` deletes it (versions below the floor are no longer readable anyway). Retire
+        only keys that are never written again, e.g. tree nodes keyed by the version that wrote
+        them (Jellyfish Merkle style); a rewritten key would still be deleted."""
+        self.retired[_check_state_key(key)] = Height(_check_height(height))
+        return self
+
     def is_empty(self) -> bool:
-        parts = (self.blocks, self.certificates, self.commits, self.tx_index, self.state)
+        parts = (
+            self.blocks,
+            self.certificates,
+            self.commits,
+            self.tx_index,
+            self.state,
+            self.retired,
+        )
         return not any(parts)
 
 

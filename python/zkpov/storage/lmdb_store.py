@@ -32,7 +32,9 @@ from zkpov.types import BlockId, Height
 __all__ = ["CorruptStoreError", "LmdbBlockStore"]
 
 _SCHEMA_VERSION = b"\x00\x00\x00\x01"
-_DB_NAMES = (b"blocks", b"certificates", b"log", b"tx_index", b"tx_by_height", b"state", b"meta")
+_DB_NAMES = (
+    b"blocks", b"certificates", b"log", b"tx_index", b"tx_by_height", b"state", b"retired", b"meta",
+)  # fmt: skip
 _MAX_MAP_SIZE = 1 << 40
 _OPEN_PATHS: set[str] = set()
 _OPEN_LOCK = threading.Lock()
@@ -127,6 +129,8 @@ class LmdbBlockStore:
         self._put_all(txn, b"certificates", batch.certificates.items())
         self._process_tx_index(txn, batch.tx_index)
         self._process_state(txn, batch.state)
+        for key, height in batch.retired.items():
+            txn.put(encode_height(height) + key, b"", db=self._dbs[b"retired"])
         self._process_commits(txn, fresh)
         if fresh and self.config.keep_last is not None:
             self._process_prune(txn, self.config.keep_last)
@@ -156,9 +160,10 @@ class LmdbBlockStore:
         if floor is None or base is None:
             return PruneReport(base or Height(0), 0, 0)
         blocks = sum(self._prune_height(txn, h) for h in range(base, floor))
-        txs = self._prune_tx_index(txn, floor)
+        txs = self._prune_index(txn, b"tx_by_height", b"tx_index", floor)
+        states = self._prune_index(txn, b"retired", b"state", Height(floor + 1))
         txn.put(b"base", encode_height(floor), db=self._dbs[b"meta"])
-        return PruneReport(floor, blocks, txs)
+        return PruneReport(floor, blocks, txs, states)
 
     def _prune_height(self, txn: Any, height: int) -> int:
         block_id = txn.get(encode_height(height), db=self._dbs[b"log"])
@@ -167,17 +172,18 @@ class LmdbBlockStore:
         txn.delete(block_id, db=self._dbs[b"certificates"])
         return 1 if txn.delete(block_id, db=self._dbs[b"blocks"]) else 0
 
-    def _prune_tx_index(self, txn: Any, floor: Height) -> int:
-        cursor = txn.cursor(db=self._dbs[b"tx_by_height"])
-        limit = encode_height(floor)
+    def _prune_index(self, txn: Any, index: bytes, target: bytes, below: Height) -> int:
+        """Drop index entries ``height|key`` below ``below`` and their ``key`` in ``target``."""
+        cursor = txn.cursor(db=self._dbs[index])
+        limit = encode_height(below)
         stale: list[bytes] = []
         for key in cursor.iternext(values=False):
             if bytes(key[:8]) >= limit:
                 break
             stale.append(bytes(key))
         for key in stale:
-            txn.delete(key, db=self._dbs[b"tx_by_height"])
-            txn.delete(key[8:], db=self._dbs[b"tx_index"])
+            txn.delete(key, db=self._dbs[index])
+            txn.delete(key[8:], db=self._dbs[target])
         return len(stale)
 
     def _put_all(self, txn: Any, name: bytes, items: Any) -> None:

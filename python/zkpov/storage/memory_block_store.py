@@ -29,6 +29,7 @@ class MemoryBlockStore:
         self._log: dict[int, BlockId] = {}
         self._tx_index: dict[bytes, Height] = {}
         self._state: dict[bytes, bytes] = {}
+        self._retired: dict[bytes, Height] = {}
         self._base: Height | None = None
         self._closed = False
 
@@ -65,6 +66,7 @@ class MemoryBlockStore:
         self._certificates.update(batch.certificates)
         self._tx_index.update(batch.tx_index)
         self._process_state(batch.state)
+        self._retired.update(batch.retired)
         self._process_commits(fresh)
         if fresh and self.config.keep_last is not None:
             self.prune(self.config.keep_last)
@@ -80,8 +82,12 @@ class MemoryBlockStore:
         stale = [tx for tx, height in self._tx_index.items() if height < floor]
         for tx in stale:
             del self._tx_index[tx]
+        retired = [key for key, height in self._retired.items() if height <= floor]
+        for key in retired:
+            self._state.pop(key, None)
+            del self._retired[key]
         self._base = floor
-        return PruneReport(floor, len(removed), len(stale))
+        return PruneReport(floor, len(removed), len(stale), len(retired))
 
     def close(self) -> None:
         self._closed = True
