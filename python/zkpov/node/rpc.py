@@ -27,6 +27,7 @@ from zkpov.node.rpc_params import (
     HEIGHT,
     PAGE,
     PER_PAGE,
+    PROOF_HEIGHT,
     TX_BODY_SCHEMA,
     InvalidParamError,
     parse_tx_body,
@@ -196,7 +197,7 @@ async def on_finalized(request: web.Request) -> web.Response:
 
 
 async def on_proof(request: web.Request) -> web.Response:
-    height, view = HEIGHT.get(request), _view(request)
+    height, view = PROOF_HEIGHT.get(request), _view(request)
     record = view.get_proof(height)
     if record is None:
         proven = view.get_status().sync.proven_final_height
@@ -248,7 +249,7 @@ _CHAIN_ROUTES = (
           "Latest finalized header, its commit certificate and validator-set commitment.",
           on_finalized, ref("Finalized")),
     Route("GET", "/light/proof", "light_proof", "The validity proof of a height, if proven.",
-          on_proof, ref("Proof"), (HEIGHT,), errors=(400, 404, 503)),
+          on_proof, ref("Proof"), (PROOF_HEIGHT,), errors=(400, 404, 503)),
     Route("GET", "/events", "events", "Server-Sent Events: new_block, finalized, proven_final.",
           on_events, _TEXT, (EVENT_TYPES,), content_type="text/event-stream",
           errors=(400, 503)),

@@ -7,6 +7,7 @@ Every parser caps its input before converting it and raises :class:`InvalidParam
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -29,6 +30,7 @@ __all__ = [
     "MAX_TX_BYTES",
     "PAGE",
     "PER_PAGE",
+    "PROOF_HEIGHT",
     "TX_BODY_SCHEMA",
     "InvalidParamError",
     "QueryParam",
@@ -125,6 +127,9 @@ HEIGHT: QueryParam[Height] = QueryParam(
     "height", "Block height; the latest committed height when absent.",
     _int_schema(0, MAX_HEIGHT), _parse_height,
 )  # fmt: skip
+PROOF_HEIGHT: QueryParam[Height] = dataclasses.replace(
+    HEIGHT, description="Block height; the latest proven-final height when absent."
+)
 HASH: QueryParam[bytes] = QueryParam(
     "hash", "Transaction hash: 64 hex digits, optionally 0x-prefixed.",
     {"type": "string", "pattern": "^(0x)?[0-9a-fA-F]{64}$"}, compute_hash, required=True,
