@@ -6,7 +6,7 @@ Every node of a chain derives the same validator set, genesis block and root QC 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from zkpov.chain.state import AccountState, Transfer, compute_account_index
@@ -18,7 +18,7 @@ from zkpov.consensus.safety_data import SafetyData
 from zkpov.consensus.signing import get_scheme
 from zkpov.consensus.validators import ValidatorSet
 from zkpov.consensus.validity import NativeReexecution, ValidityChecker, compute_root_bytes
-from zkpov.errors import ValidatorError
+from zkpov.errors import ValidatorError, ZkpovError
 from zkpov.node.genesis import Genesis, compute_genesis_hash
 from zkpov.types import BLSPubkey, Epoch, Stake, ValidatorIndex
 
@@ -28,6 +28,7 @@ __all__ = [
     "build_core",
     "build_genesis_state",
     "get_validator_index",
+    "restore_pending",
 ]
 
 
@@ -76,8 +77,11 @@ def build_core(
     safety_data: SafetyData | None,
     checker: ValidityChecker,
     payload_source: Callable[[Block], bytes] | None = None,
+    root: tuple[Block, QuorumCert] | None = None,
+    history: Sequence[Block] = (),
 ) -> ConsensusCore:
-    """A core at genesis for validator ``index``, resuming from ``safety_data`` if given."""
+    """A core for validator ``index`` rooted at ``root`` (genesis if None), resuming from
+    ``safety_data`` if given; ``history`` is the committed chain the leader election replays."""
     config = start.vset.config
     leaders = ReputationLeaders(
         start.vset.stakes,
@@ -86,6 +90,9 @@ def build_core(
         config.reputation_window,
         config.reputation_exclude_rounds,
     )
+    for block in history:
+        leaders.on_commit(block)
+    root_block, root_qc = root or (start.block, start.qc)
     return ConsensusCore(
         vset=start.vset,
         index=index,
@@ -93,8 +100,8 @@ def build_core(
         safety_data=safety_data or SafetyData(start.vset.epoch),
         leaders=leaders,
         checker=checker,
-        root=start.block,
-        root_qc=start.qc,
+        root=root_block,
+        root_qc=root_qc,
         payload_source=payload_source,
     )
 
@@ -102,3 +109,22 @@ def build_core(
 def build_native_checker(start: ChainStart, genesis: Genesis) -> NativeReexecution:
     """Validity by native re-execution from the genesis state."""
     return NativeReexecution(start.block.id, build_genesis_state(genesis), Transfer.from_bytes)
+
+
+def restore_pending(core: ConsensusCore, blocks: Sequence[Block], hqc: QuorumCert | None) -> int:
+    """Re-inserts certified blocks above the root and the highest QC after a restart (before
+    ``core.start``); blocks that no longer connect or check are skipped. Returns how many."""
+    restored = 0
+    for block in sorted(blocks, key=lambda b: b.height):
+        parent = core.tree.get(block.parent_id)
+        if parent is None or core.tree.has(block.id) or block.height <= core.tree.root.height:
+            continue
+        try:
+            core.checker.check_block(block, parent)
+        except ZkpovError:
+            continue
+        core.tree.insert(block)
+        restored += 1
+    if hqc is not None and core.tree.has(hqc.block_id):
+        core.tree.observe_qc(hqc)
+    return restored

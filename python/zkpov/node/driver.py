@@ -30,7 +30,14 @@ from zkpov.consensus.actions import (
 )
 from zkpov.consensus.codec import decode_message, encode_message
 from zkpov.consensus.core import ConsensusCore
-from zkpov.consensus.messages import BlockRequest, BlockResponse, Proposal, Timeout, Vote
+from zkpov.consensus.messages import (
+    BlockRequest,
+    BlockResponse,
+    Message,
+    Proposal,
+    Timeout,
+    Vote,
+)
 from zkpov.errors import DecodeError, ZkpovError
 from zkpov.storage.interface import SafetyStore
 from zkpov.types import ValidatorIndex
@@ -55,12 +62,19 @@ def _ignore(_: object) -> None:
     return None
 
 
+def _allow(_: object) -> bool:
+    return True
+
+
 @dataclass
 class DriverHooks:
-    """Callbacks for what leaves consensus: final blocks and evidence."""
+    """Callbacks for what leaves consensus: final blocks, evidence, and a last check on every
+    outgoing message (``before_send``: slashing protection; False drops the message)."""
 
     on_commit: Callable[[Commit], None] = _ignore
     on_evidence: Callable[[RecordEvidence], None] = _ignore
+    before_send: Callable[[Message], bool] = _allow
+    after_input: Callable[[], None] = lambda: None
 
 
 @dataclass
@@ -70,6 +84,7 @@ class DriverStats:
     dropped: int = 0
     sent: int = 0
     persisted: int = 0
+    refused: int = 0
     last_error: str = ""
 
 
@@ -102,6 +117,7 @@ class ConsensusDriver:
                 self.execute(self.core.on_tick(self.clock()))
             else:
                 self.execute(self.on_input(*item))
+            self.hooks.after_input()
 
     async def _next_input(self, stop: asyncio.Event) -> tuple[ValidatorIndex, bytes] | None:
         wait = self._seconds_to_deadline()
@@ -154,15 +170,22 @@ class ConsensusDriver:
         if isinstance(action, PersistSafety):
             self.safety_store.save(action.data)
             self.stats.persisted += 1
-        elif isinstance(action, SendTo):
-            self.outbox.send_to(action.to, encode_message(action.message))
-            self.stats.sent += 1
-        elif isinstance(action, Broadcast):
-            self.outbox.broadcast(encode_message(action.message))
-            self.stats.sent += 1
+        elif isinstance(action, SendTo | Broadcast):
+            self._send(action)
         elif isinstance(action, ScheduleTimeout):
             heapq.heappush(self._deadlines, action.deadline)
         elif isinstance(action, Commit):
             self.hooks.on_commit(action)
         elif isinstance(action, RecordEvidence):
             self.hooks.on_evidence(action)
+
+    def _send(self, action: SendTo | Broadcast) -> None:
+        if not self.hooks.before_send(action.message):
+            self.stats.refused += 1
+            return
+        payload = encode_message(action.message)
+        if isinstance(action, SendTo):
+            self.outbox.send_to(action.to, payload)
+        else:
+            self.outbox.broadcast(payload)
+        self.stats.sent += 1

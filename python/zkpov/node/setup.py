@@ -26,6 +26,8 @@ KEYS_DIR = "keys"
 
 @dataclass(frozen=True)
 class TestnetLayout:
+    __test__ = False  # not a pytest test class
+
     genesis: Genesis
     homes: tuple[Path, ...]
     account_key_files: tuple[Path, ...]

@@ -1,0 +1,189 @@
+"""A validator node: config, keys and genesis in; consensus over Noise TCP; LMDB, slashing DB.
+
+``Node(config)`` opens everything synchronously (typed errors for bad files); ``await
+node.run(stop)`` serves until ``stop`` is set, then closes the transport and the stores. The
+sans-I/O core runs in a :class:`~zkpov.node.driver.ConsensusDriver`; commits go to the
+:class:`~zkpov.node.ledger.Ledger` (atomic, before anyone is told) and then to the mempool and
+the event subscribers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from zkpov.chain.state import Transfer
+from zkpov.consensus.actions import Commit, RecordEvidence
+from zkpov.consensus.messages import Block
+from zkpov.consensus.validity import NativeReexecution, encode_payload
+from zkpov.network.channels import ChannelId
+from zkpov.network.codec import Frame
+from zkpov.network.connection import Connection
+from zkpov.network.noise import NodeIdentity, NodeKey
+from zkpov.network.transport import Transport
+from zkpov.node.bootstrap import (
+    build_chain_start,
+    build_core,
+    build_genesis_state,
+    get_validator_index,
+    restore_pending,
+)
+from zkpov.node.config import NodeConfig
+from zkpov.node.driver import ConsensusDriver, DriverHooks
+from zkpov.node.genesis import Genesis, compute_genesis_hash, read_genesis
+from zkpov.node.keys import KeyKind, read_key_file
+from zkpov.node.ledger import Ledger
+from zkpov.node.mempool import AddResult, Mempool
+from zkpov.node.network_outbox import NetworkOutbox, SlashingGuard, route_consensus_frames
+from zkpov.storage.block_store import StoreConfig
+from zkpov.storage.lmdb_store import LmdbBlockStore
+from zkpov.storage.safety_store import FileSafetyStore
+from zkpov.storage.slashing_db import SlashingDB
+
+__all__ = ["CommitEvent", "Node"]
+
+log = logging.getLogger(__name__)
+
+UNPROVEN_BLOCK_TRANSFERS = 64
+
+
+@dataclass(frozen=True)
+class CommitEvent:
+    height: int
+    block_id: bytes
+    round: int
+    transfers: int
+    committed_at: float
+
+
+@dataclass
+class NodeCounters:
+    txs_committed: int = 0
+    evidence: list[RecordEvidence] = field(default_factory=list)
+    commit_times: list[float] = field(default_factory=list)
+
+
+class Node:
+    def __init__(self, config: NodeConfig) -> None:
+        self.config = config
+        self.genesis: Genesis = read_genesis(config.get_path(config.genesis_file))
+        self.validator = read_key_file(
+            config.get_path(config.validator_key_file), KeyKind.VALIDATOR
+        )
+        node_key = read_key_file(config.get_path(config.node_key_file), KeyKind.NODE)
+        self.start = build_chain_start(self.genesis)
+        self.index = get_validator_index(self.start, self.validator.public)
+        self._open_stores()
+        self.mempool = Mempool(config.mempool_max_txs, config.mempool_max_bytes)
+        self.counters = NodeCounters()
+        self.subscribers: list[Callable[[CommitEvent], None]] = []
+        identity = NodeIdentity(
+            self.genesis.chain_id.encode(), NodeKey(node_key.secret), self.validator.secret
+        )
+        members = set(self.start.vset.pubkeys)
+        self.transport = Transport(identity, policy=lambda pk: pk in members)
+        self.driver = self._build_driver()
+
+    def _open_stores(self) -> None:
+        data = self.config.get_path(self.config.db_dir)
+        data.mkdir(parents=True, exist_ok=True, mode=0o700)
+        keep = self.config.prune_keep_blocks or None
+        self.store = LmdbBlockStore(data / "blocks", StoreConfig(keep_last=keep))
+        self.ledger = Ledger(self.store, self.start, build_genesis_state(self.genesis))
+        self.safety_store = FileSafetyStore(data / "safety.bin")
+        self.slashing = SlashingDB(data / "slashing.sqlite", compute_genesis_hash(self.genesis))
+
+    def _build_driver(self) -> ConsensusDriver:
+        root = self.ledger.get_root()
+        self.checker = NativeReexecution(root[0].id, self.ledger.state.copy(), Transfer.from_bytes)
+        core = build_core(
+            self.start, self.index, self.validator.secret, self.safety_store.load(), self.checker,
+            payload_source=self._make_payload, root=root, history=self.ledger.blocks,
+        )  # fmt: skip
+        restore_pending(core, *self.ledger.get_pending())
+        self._saved_hqc = core.tree.hqc
+        pubkeys = tuple(bytes(pk) for pk in self.start.vset.pubkeys)
+        guard = SlashingGuard(self.slashing, self.index, self.validator.public)
+        hooks = DriverHooks(self._on_commit, self._on_evidence, guard, self._save_progress)
+        driver = ConsensusDriver(
+            core, NetworkOutbox(self.transport, pubkeys), self.safety_store, hooks
+        )
+        route_consensus_frames(self.transport, driver, pubkeys)
+        self.transport.register(ChannelId.TRANSACTIONS, self._on_tx_frame)
+        return driver
+
+    # -- transactions -----------------------------------------------------------------------
+
+    @property
+    def max_block_transfers(self) -> int:
+        """What the prover can prove per block (the circuit's batch), or a cap without proofs."""
+        if self.config.proofs_enabled:
+            return self.genesis.circuit_batch_size
+        return UNPROVEN_BLOCK_TRANSFERS
+
+    def submit_tx(self, tx: bytes) -> AddResult:
+        """Adds a transfer from a client (``DecodeError`` if malformed) and gossips it."""
+        result = self.mempool.add(tx)
+        if result.accepted:
+            self.transport.broadcast(ChannelId.TRANSACTIONS, tx)
+        return result
+
+    async def _on_tx_frame(self, conn: Connection, frame: Frame) -> None:
+        self.mempool.add(frame.body)  # DecodeError disconnects the peer that sent garbage
+
+    def _make_payload(self, parent: Block) -> bytes:
+        state = self.checker.states.get(parent.id)
+        if state is None:
+            return b""
+        chosen = self.mempool.select(state, self.max_block_transfers)
+        return encode_payload([t.to_bytes() for t in chosen])
+
+    # -- consensus outputs ------------------------------------------------------------------
+
+    def _on_commit(self, commit: Commit) -> None:
+        root_qc = self.driver.core.tree.root_qc
+        txs = self.ledger.on_commit(commit, root_qc)
+        self.mempool.remove(txs)
+        self.mempool.remove_stale(self.ledger.state)
+        self.counters.txs_committed += len(txs)
+        now = time.time()
+        for block in commit.blocks:
+            self.counters.commit_times.append(now)
+            event = CommitEvent(block.height, block.id, block.round, len(txs), now)
+            for notify in list(self.subscribers):
+                notify(event)
+
+    def _save_progress(self) -> None:
+        tree = self.driver.core.tree
+        if tree.hqc is self._saved_hqc:
+            return
+        chain, block = [], tree.get(tree.hqc.block_id)
+        while block is not None and block.height > tree.root.height:
+            chain.append(block)
+            block = tree.get(block.parent_id)
+        self.ledger.save_pending(tuple(reversed(chain)), tree.hqc)
+        self._saved_hqc = tree.hqc
+
+    def _on_evidence(self, evidence: RecordEvidence) -> None:
+        log.warning("evidence of %s by validator %d", evidence.kind, evidence.offender)
+        self.counters.evidence.append(evidence)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        host, port = self.config.p2p_listen
+        await self.transport.start(host, port)
+        for peer in self.config.peers:
+            self.transport.add_persistent_peer(peer.host, peer.port, peer.validator_public_key)
+        try:
+            await self.driver.run(stop)
+        finally:
+            await self.transport.close()
+            self.close()
+
+    def close(self) -> None:
+        self.store.close()
+        self.slashing.close()

@@ -1,0 +1,91 @@
+"""Four nodes over real Noise TCP on loopback, with LMDB and the slashing DB (one process)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+from zkpov.chain.state import compute_account_index, sign_transfer
+from zkpov.node.config import load_node_config
+from zkpov.node.keys import KeyKind, read_key_file
+from zkpov.node.runtime import Node
+from zkpov.node.setup import TestnetLayout, create_testnet
+
+
+def free_base_port(count: int) -> int:
+    """A base port with ``count`` consecutive free ports (best effort, loopback only)."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = int(probe.getsockname()[1])
+        if base + count < 65000 and all(_is_free(base + i) for i in range(count)):
+            return base
+    raise RuntimeError("no free port range on loopback")
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.05)
+
+
+def make_transfer(layout: TestnetLayout, depth: int) -> bytes:
+    account = read_key_file(layout.account_key_files[0], KeyKind.ACCOUNT)
+    target = read_key_file(layout.account_key_files[1], KeyKind.ACCOUNT)
+    sender = compute_account_index(account.public, depth)
+    recipient = compute_account_index(target.public, depth)
+    return sign_transfer(account.secret, sender, recipient, target.public, 5, 1).to_bytes()
+
+
+def committed_ids(node: Node) -> list[bytes]:
+    return [block.id for block in node.ledger.blocks]
+
+
+def assert_agree(nodes: list[Node]) -> None:
+    logs = [committed_ids(node) for node in nodes]
+    shortest = min(len(log) for log in logs)
+    assert all(log[:shortest] == logs[0][:shortest] for log in logs)
+
+
+async def scenario(layout: TestnetLayout) -> None:
+    nodes = [Node(load_node_config(home)) for home in layout.homes]
+    stop, crash = asyncio.Event(), asyncio.Event()
+    tasks = [
+        asyncio.create_task(node.run(crash if i == 3 else stop)) for i, node in enumerate(nodes)
+    ]
+    tx = make_transfer(layout, nodes[0].genesis.circuit_tree_depth)
+    await wait_for(lambda: all(len(n.transport.get_peers()) == 3 for n in nodes))
+    assert nodes[0].submit_tx(tx).accepted
+    await wait_for(lambda: all(n.counters.txs_committed == 1 for n in nodes))
+    assert (
+        len({n.ledger.state.root for n in nodes if n.ledger.height == nodes[0].ledger.height}) == 1
+    )
+    crash.set()  # node 3 stops; the others keep committing without it
+    await tasks[3]
+    stopped_at = committed_ids(nodes[3])
+    await wait_for(lambda: min(n.ledger.height for n in nodes[:3]) >= len(stopped_at) + 3)
+    again = Node(load_node_config(layout.homes[3]))
+    assert committed_ids(again) == stopped_at, "committed data survives the restart"
+    tasks[3] = asyncio.create_task(again.run(stop))
+    nodes[3] = again
+    await wait_for(lambda: again.ledger.height >= nodes[0].ledger.height > len(stopped_at) + 3)
+    stop.set()
+    await asyncio.gather(*tasks)
+    assert_agree(nodes)
+    assert again.driver.stats.refused == 0
+
+
+def test_nodes_commit_a_transfer_and_a_restarted_node_catches_up(tmp_path: Path) -> None:
+    layout = create_testnet(tmp_path / "net", 4, accounts=2, base_port=free_base_port(8))
+    asyncio.run(scenario(layout))
