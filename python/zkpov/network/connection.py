@@ -82,6 +82,9 @@ class SendQueues:
         queue.append(data)
         return True
 
+    def is_empty(self) -> bool:
+        return not any(self._queues.values())
+
     def pop_packet(self) -> bytes | None:
         """The next packet ``channel | chunk`` from the most urgent channel, or None."""
         for channel, queue in self._queues.items():
@@ -129,6 +132,7 @@ class Connection:
         self._task: asyncio.Task[None] | None = None
         self._closed = asyncio.Event()
         self._stop = asyncio.Event()
+        self._wrote_direct = False
 
     @property
     def validator_pk(self) -> bytes:
@@ -146,11 +150,14 @@ class Connection:
         if len(body) > spec.max_body_bytes:
             raise ValueError(f"{channel.name} body of {len(body)} bytes exceeds its maximum")
         frame = encode_frame(Frame(channel, request_id, body))
-        if not self.is_open() or not self._queues.push(channel, frame):
+        if self._is_idle_writer() and len(frame) <= MAX_CHUNK_BYTES:
+            self._write_direct(bytes([channel]) + frame)
+        elif not self.is_open() or not self._queues.push(channel, frame):
             self.stats.dropped_out += 1
             return False
+        else:
+            self._wakeup.set()
         self.stats.frames_out += 1
-        self._wakeup.set()
         return True
 
     def close(self, reason: str) -> None:
@@ -203,9 +210,30 @@ class Connection:
                 if not await _wait_event(self._wakeup, self.config.ping_interval):
                     self.send(ChannelId.CONTROL, b"")
                 continue
-            self.stream.write_packet(packet)
-            self.stats.bytes_out += len(packet)
+            self._write_packet(packet)
             await self.stream.writer.drain()
+
+    def _is_idle_writer(self) -> bool:
+        """Open, nothing queued or buffered, no direct write yet in this loop iteration: the
+        frame may skip the writer task (lower latency); frames sent in a burst still queue and
+        share packets."""
+        transport = self.stream.writer.transport
+        return (
+            not self._wrote_direct and self.is_open() and self._queues.is_empty()
+            and not transport.is_closing() and transport.get_write_buffer_size() == 0
+        )  # fmt: skip
+
+    def _write_direct(self, packet: bytes) -> None:
+        self._wrote_direct = True
+        asyncio.get_running_loop().call_soon(self._end_direct_tick)
+        self._write_packet(packet)
+
+    def _end_direct_tick(self) -> None:
+        self._wrote_direct = False
+
+    def _write_packet(self, packet: bytes) -> None:
+        self.stream.write_packet(packet)
+        self.stats.bytes_out += len(packet)
 
     async def _read_loop(self) -> None:
         while True:
