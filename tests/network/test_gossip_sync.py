@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.network.conftest import FAST, make_identity, run, wait_until
+from tests.network.helpers import FAST, make_identity, run, wait_until
 from zkpov.errors import DecodeError
 from zkpov.network.channels import ChannelId
 from zkpov.network.codec import RESPONSE_FLAG

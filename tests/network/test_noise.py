@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.network.conftest import CHAIN_ID, make_identity, run
+from tests.network.helpers import CHAIN_ID, make_identity, run
 from zkpov.crypto import bls
 from zkpov.errors import DecodeError
 from zkpov.network.noise import (

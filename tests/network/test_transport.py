@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from tests.network.conftest import FAST, Inbox, Node, make_identity, run, start_node, wait_until
+from tests.network.helpers import FAST, Inbox, Node, make_identity, run, start_node, wait_until
 from zkpov.network.channels import DEFAULT_CHANNELS, ChannelId
 from zkpov.network.codec import Frame, encode_frame, pack_body, unpack_body
 from zkpov.network.connection import Connection
