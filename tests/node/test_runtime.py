@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import socket
 from collections.abc import Callable
 from pathlib import Path
+
+import aiohttp
 
 from zkpov.chain.state import compute_account_index, sign_transfer
 from zkpov.node.config import load_node_config
@@ -56,6 +59,21 @@ def assert_agree(nodes: list[Node]) -> None:
     logs = [committed_ids(node) for node in nodes]
     shortest = min(len(log) for log in logs)
     assert all(log[:shortest] == logs[0][:shortest] for log in logs)
+
+
+async def check_rpc(node: Node, tx: bytes) -> None:
+    host, port = node.config.rpc_listen
+    base = f"http://{host}:{port}"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{base}/status") as resp:
+            status = await resp.json()
+        async with http.get(f"{base}/tx", params={"hash": hashlib.sha256(tx).hexdigest()}) as resp:
+            found = await resp.json()
+        async with http.post(f"{base}/broadcast_tx", json={"tx": "00"}) as resp:
+            rejected = await resp.json()
+    assert status["sync_info"]["latest_block_height"] >= found["height"] >= 1
+    assert found["tx"] == tx.hex()
+    assert rejected["accepted"] is False
 
 
 async def scenario(layout: TestnetLayout) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from zkpov.chain.state import Transfer
 from zkpov.consensus.actions import Commit, RecordEvidence
 from zkpov.consensus.messages import Block
-from zkpov.consensus.validity import NativeReexecution, encode_payload
+from zkpov.consensus.validity import NativeReexecution, decode_payload, encode_payload
 from zkpov.network.channels import ChannelId
 from zkpov.network.codec import Frame
 from zkpov.network.connection import Connection
@@ -33,11 +33,17 @@ from zkpov.node.bootstrap import (
 )
 from zkpov.node.config import NodeConfig
 from zkpov.node.driver import ConsensusDriver, DriverHooks
+from zkpov.node.events import EventHub
 from zkpov.node.genesis import Genesis, compute_genesis_hash, read_genesis
 from zkpov.node.keys import KeyKind, read_key_file
 from zkpov.node.ledger import Ledger
 from zkpov.node.mempool import AddResult, Mempool
+from zkpov.node.metrics import CommitStats, NodeMetrics
 from zkpov.node.network_outbox import NetworkOutbox, SlashingGuard, route_consensus_frames
+from zkpov.node.node_view import RuntimeView
+from zkpov.node.rpc import create_app
+from zkpov.node.rpc_server import RpcConfig, RpcServer
+from zkpov.node.view import EventKind, NodeEvent
 from zkpov.storage.block_store import StoreConfig
 from zkpov.storage.lmdb_store import LmdbBlockStore
 from zkpov.storage.safety_store import FileSafetyStore
@@ -80,6 +86,8 @@ class Node:
         self.mempool = Mempool(config.mempool_max_txs, config.mempool_max_bytes)
         self.counters = NodeCounters()
         self.subscribers: list[Callable[[CommitEvent], None]] = []
+        self.events = EventHub()
+        self.metrics = NodeMetrics()
         identity = NodeIdentity(
             self.genesis.chain_id.encode(), NodeKey(node_key.secret), self.validator.secret
         )
@@ -151,10 +159,19 @@ class Node:
         self.counters.txs_committed += len(txs)
         now = time.time()
         for block in commit.blocks:
-            self.counters.commit_times.append(now)
-            event = CommitEvent(block.height, block.id, block.round, len(txs), now)
-            for notify in list(self.subscribers):
-                notify(event)
+            self._announce(block, len(decode_payload(block.payload)), now)
+        self.metrics.on_mempool_size(len(self.mempool))
+
+    def _announce(self, block: Block, num_txs: int, now: float) -> None:
+        self.counters.commit_times.append(now)
+        event = CommitEvent(block.height, block.id, block.round, num_txs, now)
+        for notify in list(self.subscribers):
+            notify(event)
+        kind = EventKind.FINALIZED
+        self.events.publish(
+            NodeEvent(kind, block.height, block.id, block.state_root, block.round, num_txs)
+        )
+        self.metrics.on_block_committed(CommitStats(block.height, num_txs, 0, 0, time.monotonic()))
 
     def _save_progress(self) -> None:
         tree = self.driver.core.tree
@@ -178,11 +195,20 @@ class Node:
         await self.transport.start(host, port)
         for peer in self.config.peers:
             self.transport.add_persistent_peer(peer.host, peer.port, peer.validator_public_key)
+        rpc = self._make_rpc_server()
         try:
+            await rpc.start()
             await self.driver.run(stop)
         finally:
+            await rpc.stop()
+            self.events.close()
             await self.transport.close()
             self.close()
+
+    def _make_rpc_server(self) -> RpcServer:
+        host, port = self.config.rpc_listen
+        config = RpcConfig(host=host, port=port)
+        return RpcServer(create_app(RuntimeView(self), metrics=self.metrics, config=config), config)
 
     def close(self) -> None:
         self.store.close()

@@ -1,0 +1,126 @@
+"""The runtime's answer to the RPC: :class:`RuntimeView` implements ``NodeView`` over a Node."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+from zkpov import __version__
+from zkpov.consensus.validity import decode_payload
+from zkpov.errors import DecodeError
+from zkpov.node.genesis import compute_genesis_hash, encode_genesis
+from zkpov.node.view import (
+    BlockRecord,
+    BroadcastResult,
+    CommitRecord,
+    EventKind,
+    EventSubscription,
+    FinalizedRecord,
+    GenesisRecord,
+    NetInfo,
+    NodeStatus,
+    PeerInfo,
+    ProofRecord,
+    SyncInfo,
+    TxRecord,
+    ValidatorInfo,
+    ValidatorsRecord,
+)
+from zkpov.types import BLSPubkey, Height, Root, Stake, ValidatorIndex
+
+if TYPE_CHECKING:
+    from zkpov.node.runtime import Node
+
+__all__ = ["RuntimeView"]
+
+
+class RuntimeView:
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    def _height(self, height: Height | None) -> Height:
+        return self.node.ledger.height if height is None else height
+
+    def _validators(self) -> tuple[ValidatorInfo, ...]:
+        vset = self.node.start.vset
+        return tuple(
+            ValidatorInfo(ValidatorIndex(i), BLSPubkey(pk), Stake(stake), int(stake))
+            for i, (pk, stake) in enumerate(zip(vset.pubkeys, vset.stakes, strict=True))
+        )
+
+    def get_status(self) -> NodeStatus:
+        node, core = self.node, self.node.driver.core
+        tip = node.ledger.get_block(node.ledger.height) or node.start.block
+        sync = SyncInfo(
+            node.ledger.height, tip.id, tip.state_root, tip.round, Height(0), None,
+            core.pacemaker.round, False,
+        )  # fmt: skip
+        me = self._validators()[node.index]
+        chain_id = node.genesis.chain_id
+        identity = node.transport.identity
+        return NodeStatus(
+            identity.node_key.public, chain_id, __version__, node.start.vset.epoch, sync, me
+        )
+
+    def get_net_info(self) -> NetInfo:
+        peers = tuple(
+            PeerInfo(b"", BLSPubkey(conn.validator_pk), str(conn), False, 0, 0)
+            for conn in self.node.transport.get_peers()
+        )
+        host, port = self.node.config.p2p_listen
+        return NetInfo(True, f"{host}:{port}", peers)
+
+    def get_block(self, height: Height | None) -> BlockRecord | None:
+        block = self.node.ledger.get_block(self._height(height))
+        if block is None:
+            return None
+        return BlockRecord(block, tuple(decode_payload(block.payload)))
+
+    def get_commit(self, height: Height | None) -> CommitRecord | None:
+        h = self._height(height)
+        block = self.node.ledger.get_block(h)
+        if block is None:
+            return None
+        child = self.node.ledger.get_block(h + 1)
+        certificate = child.qc if child is not None else self.node.ledger.get_root()[1]
+        if certificate.block_id != block.id:
+            return None
+        return CommitRecord(block.header, certificate, None)
+
+    def get_validators(self, height: Height | None) -> ValidatorsRecord | None:
+        h = self._height(height)
+        if h > self.node.ledger.height:
+            return None
+        return ValidatorsRecord(h, self.node.start.vset.epoch, self._validators())
+
+    def get_genesis(self) -> GenesisRecord:
+        genesis = self.node.genesis
+        return GenesisRecord(encode_genesis(genesis), compute_genesis_hash(genesis))
+
+    def get_tx(self, tx_hash: bytes) -> TxRecord | None:
+        height = self.node.store.get_tx_height(tx_hash)
+        block = None if height is None else self.node.ledger.get_block(height)
+        if height is None or block is None:
+            return None
+        for i, tx in enumerate(decode_payload(block.payload)):
+            if hashlib.sha256(tx).digest() == tx_hash:
+                return TxRecord(tx_hash, height, i, tx)
+        return None
+
+    def get_finalized(self) -> FinalizedRecord:
+        root, root_qc = self.node.ledger.get_root()
+        commitment = Root(hashlib.sha256(b"".join(self.node.start.vset.pubkeys)).digest())
+        return FinalizedRecord(root.header, root_qc, commitment, None)
+
+    def get_proof(self, height: Height | None) -> ProofRecord | None:
+        return None  # blocks carry no validity proofs yet (see the node's proof pipeline issue)
+
+    async def broadcast_tx(self, tx: bytes) -> BroadcastResult:
+        try:
+            result = self.node.submit_tx(tx)
+        except DecodeError as err:
+            return BroadcastResult(hashlib.sha256(tx).digest(), False, str(err))
+        return BroadcastResult(result.tx_hash, result.accepted, result.reason)
+
+    def subscribe(self, kinds: frozenset[EventKind]) -> EventSubscription:
+        return self.node.events.subscribe(kinds)
