@@ -137,7 +137,7 @@ pub fn batch_verify(
             .into_affine(),
     );
     let mut g2: Vec<<Bls12_381 as Pairing>::G2Prepared> =
-        items.iter().map(|(_, p)| p.b.into()).collect();
+        items.par_iter().map(|(_, p)| p.b.into()).collect();
     g2.push(pvk.gamma_g2_neg_pc.clone());
     g2.push(pvk.delta_g2_neg_pc.clone());
     let ml = Bls12_381::multi_miller_loop(g1, g2);
@@ -213,15 +213,17 @@ mod tests {
 
     #[test]
     fn prove_verify_batch_verify_and_encodings() {
-        let config = CircuitConfig::new(2, 8).unwrap();
+        // The smallest circuit (one slot, one tree level) keeps this fast in the unoptimized
+        // test profile; the Python tests prove a batch-2, depth-8 circuit on a release build.
+        let config = CircuitConfig::new(1, 2).unwrap();
         let (pk, vk) = insecure_setup(&config, b"test").unwrap();
         let pvk = prepare(&vk);
         let sk = generate_secret_key();
-        let mut state = State::new(8).unwrap();
+        let mut state = State::new(2).unwrap();
         state
             .process_credit(3, compute_public_key(&sk), 50)
             .unwrap();
-        let t = signed(&sk, 3, 4, compute_public_key(&sk), 5, 1);
+        let t = signed(&sk, 3, 1, compute_public_key(&sk), 5, 1);
         let circuit = config.build_circuit(&state, &[t]).unwrap();
         let inputs = circuit.public_inputs().to_vec();
         let proof = prove(&pk, &pvk, circuit).unwrap();
@@ -231,7 +233,11 @@ mod tests {
         wrong[1] += Fr::from(1u64);
         assert!(!verify(&pvk, &wrong, &proof).unwrap());
         let good = (inputs.clone(), proof.clone());
-        assert!(batch_verify(&pvk, &[good.clone(), good.clone()]).unwrap());
+        let empty = config.build_circuit(&state, &[]).unwrap();
+        let empty_inputs = empty.public_inputs().to_vec();
+        let other = (empty_inputs, prove(&pk, &pvk, empty).unwrap());
+        assert!(batch_verify(&pvk, &[good.clone(), other.clone(), good.clone()]).unwrap());
+        assert!(!batch_verify(&pvk, &[(other.0.clone(), proof.clone()), other.clone()]).unwrap());
         assert!(!batch_verify(&pvk, &[good.clone(), (wrong, proof.clone())]).unwrap());
         let vk2 = decode_verifying_key(&encode_verifying_key(&vk)).unwrap();
         assert_eq!(vk2, vk);

@@ -13,6 +13,7 @@ use ark_groth16::{PreparedVerifyingKey, Proof, ProvingKey, VerifyingKey};
 use num_bigint::BigUint;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
+use rayon::prelude::*;
 
 /// Most proofs one `batch_verify` call decodes.
 const MAX_BATCH_PROOFS: usize = 1 << 16;
@@ -127,7 +128,7 @@ impl Groth16VerifyingKey {
             .collect::<PyResult<Vec<_>>>()?;
         let proofs: Vec<Vec<u8>> = raw.into_iter().map(|(_, p)| p).collect();
         guard_nogil(py, || {
-            let proofs = proofs.iter().map(|p| groth16::decode_proof(p));
+            let proofs = proofs.par_iter().map(|p| groth16::decode_proof(p));
             let decoded: Vec<Proof<Bls12_381>> = proofs.collect::<CoreResult<_>>()?;
             let items: Vec<(Vec<Fr>, Proof<Bls12_381>)> = inputs.into_iter().zip(decoded).collect();
             groth16::batch_verify(&self.pvk, &items)

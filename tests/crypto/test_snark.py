@@ -203,3 +203,16 @@ def test_decoders_fuzz(
         assert snark.verify(keys[1], [0, 0, 0], data[:192].ljust(192, b"\x00")) in (True, False)
     except DecodeError as err:
         assert str(err)
+
+
+@pytest.mark.slow
+def test_default_config_proves_and_verifies() -> None:
+    config = snark.CircuitConfig()
+    assert (config.batch_size, config.tree_depth) == (2, 32)
+    pk, vk = snark.insecure_setup(config, b"slow")
+    state = AccountState(config.tree_depth)
+    state.credit(2**32 - 1, ALICE.public_key, 10)
+    transfers = [sign_transfer(ALICE.secret_key, 2**32 - 1, 0, BOB.public_key, 10, 1)]
+    proof, inputs = snark.prove(pk, state, transfers)
+    assert snark.verify(vk, inputs, proof)
+    assert inputs.post_root == state.apply_transfers(transfers)
