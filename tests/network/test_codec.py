@@ -24,7 +24,7 @@ from zkpov.network.codec import (
     pack_body,
     unpack_body,
 )
-from zkpov.network.connection import SendQueues
+from zkpov.network.queues import SendQueues
 
 CONSENSUS = DEFAULT_CHANNELS[ChannelId.CONSENSUS]
 TXS = DEFAULT_CHANNELS[ChannelId.TRANSACTIONS]

@@ -423,3 +423,23 @@ def test_a_policy_change_disconnects_peers_no_longer_allowed() -> None:
         await server.transport.close()
 
     run(body())
+
+
+def test_traffic_is_counted_by_channel_across_connections() -> None:
+    async def body() -> None:
+        server, sender = await start_node(SERVER, ALLOWED), await start_node(GOOD, ALLOWED)
+        conn = await sender.transport.dial(*server.address)
+        conn.send(ChannelId.CONSENSUS, b"v" * 91)
+        conn.send(ChannelId.TRANSACTIONS, b"t" * 11)
+        await server.inbox.wait_for(2)
+        conn.close("done")
+        await conn.wait_closed()
+        assert sender.transport.traffic.sent == {
+            ChannelId.CONSENSUS: 100,
+            ChannelId.TRANSACTIONS: 20,
+        }
+        assert server.transport.traffic.received == sender.transport.traffic.sent
+        await sender.transport.close()
+        await server.transport.close()
+
+    run(body())

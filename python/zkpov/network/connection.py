@@ -17,18 +17,24 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from zkpov.errors import DecodeError
 from zkpov.network.channels import DEFAULT_CHANNELS, ChannelId, ChannelSpec
-from zkpov.network.codec import MAX_CHUNK_BYTES, Frame, PacketDecoder, encode_frame
+from zkpov.network.codec import HEADER_BYTES, MAX_CHUNK_BYTES, Frame, PacketDecoder, encode_frame
 from zkpov.network.noise import IdleTimeoutError, PeerIdentity, SecureStream
+from zkpov.network.queues import SendQueues
 from zkpov.network.ratelimit import TokenBucket
 
-__all__ = ["Connection", "FrameHandler", "PeerStats", "SendQueues", "TransportConfig"]
+__all__ = [
+    "ChannelTraffic",
+    "Connection",
+    "FrameHandler",
+    "PeerStats",
+    "TransportConfig",
+]
 
 log = logging.getLogger("zkpov.network")
 
@@ -54,6 +60,17 @@ class TransportConfig:
 
 
 @dataclass
+class ChannelTraffic:
+    """Frame bytes (header included) by channel, e.g. for ``p2p_message_*_bytes_total``."""
+
+    received: dict[ChannelId, int] = field(default_factory=dict)
+    sent: dict[ChannelId, int] = field(default_factory=dict)
+
+    def add(self, table: dict[ChannelId, int], channel: ChannelId, nbytes: int) -> None:
+        table[channel] = table.get(channel, 0) + nbytes
+
+
+@dataclass
 class PeerStats:
     frames_in: int = 0
     frames_out: int = 0
@@ -66,58 +83,17 @@ class PeerStats:
 FrameHandler = Callable[["Connection", Frame], Awaitable[None]]
 
 
-class SendQueues:
-    """Per-channel queues of encoded frames, drained chunk by chunk in priority order."""
-
-    def __init__(self, channels: Mapping[ChannelId, ChannelSpec]) -> None:
-        ordered = sorted(channels.values(), key=lambda spec: spec.priority)
-        self._queues: dict[ChannelId, deque[bytes]] = {s.channel: deque() for s in ordered}
-        self._caps = {s.channel: s.send_queue_frames for s in ordered}
-        self._offsets: dict[ChannelId, int] = dict.fromkeys(self._queues, 0)
-
-    def push(self, channel: ChannelId, data: bytes) -> bool:
-        queue = self._queues[channel]
-        if len(queue) >= self._caps[channel]:
-            return False
-        queue.append(data)
-        return True
-
-    def is_empty(self) -> bool:
-        return not any(self._queues.values())
-
-    def pop_packet(self) -> bytes | None:
-        """The next packet ``channel | chunk`` from the most urgent channel, or None."""
-        for channel, queue in self._queues.items():
-            if queue:
-                return self._take_chunk(channel, queue)
-        return None
-
-    def _take_chunk(self, channel: ChannelId, queue: deque[bytes]) -> bytes:
-        """Up to MAX_CHUNK_BYTES of the channel's stream: small frames share one packet."""
-        parts, room = [bytes([channel])], MAX_CHUNK_BYTES
-        while queue and room > 0:
-            start = self._offsets[channel]
-            piece = queue[0][start : start + room]
-            parts.append(piece)
-            room -= len(piece)
-            if start + len(piece) >= len(queue[0]):
-                queue.popleft()
-                self._offsets[channel] = 0
-            else:
-                self._offsets[channel] = start + len(piece)
-        return b"".join(parts)
-
-
 class Connection:
     """A live, authenticated connection to one peer (see module docstring)."""
 
     def __init__(
         self, stream: SecureStream, config: TransportConfig, *, outbound: bool,
-        address: tuple[str, int], dispatch: FrameHandler,
+        address: tuple[str, int], dispatch: FrameHandler, traffic: ChannelTraffic | None = None,
     ) -> None:  # fmt: skip
         self.stream, self.config, self.outbound, self.address = stream, config, outbound, address
         self.peer: PeerIdentity = stream.peer
         self.stats = PeerStats()
+        self.traffic = traffic or ChannelTraffic()
         self.close_reason: str | None = None
         self._dispatch = dispatch
         self._queues = SendQueues(config.channels)
@@ -158,6 +134,7 @@ class Connection:
         else:
             self._wakeup.set()
         self.stats.frames_out += 1
+        self.traffic.add(self.traffic.sent, channel, len(frame))
         return True
 
     def close(self, reason: str) -> None:
@@ -259,6 +236,7 @@ class Connection:
 
     async def _on_frame(self, frame: Frame) -> None:
         self.stats.frames_in += 1
+        self.traffic.add(self.traffic.received, frame.channel, HEADER_BYTES + len(frame.body))
         if not self._frame_buckets[frame.channel].try_take(1, time.monotonic()):
             self.stats.dropped_in += 1
             return

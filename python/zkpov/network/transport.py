@@ -28,7 +28,7 @@ from typing import Any
 from zkpov.errors import ZkpovError
 from zkpov.network.channels import ChannelId
 from zkpov.network.codec import Frame
-from zkpov.network.connection import Connection, FrameHandler, TransportConfig
+from zkpov.network.connection import ChannelTraffic, Connection, FrameHandler, TransportConfig
 from zkpov.network.noise import NodeIdentity, PeerError, PeerPolicy, SecureStream, handshake
 from zkpov.network.ratelimit import compute_backoff
 
@@ -71,6 +71,7 @@ class Transport:
         self._handshaking: set[asyncio.Task[Any]] = set()
         self._closing = False
         self._persistent: list[PersistentPeer] = []
+        self.traffic = ChannelTraffic()  # totals over all connections, closed ones included
 
     def register(self, channel: ChannelId, handler: FrameHandler) -> None:
         if channel not in self.config.channels or channel == ChannelId.CONTROL:
@@ -211,8 +212,9 @@ class Transport:
         if existing is not None:
             existing.close("replaced by the preferred duplicate connection")
         conn = Connection(
-            stream, self.config, outbound=outbound, address=address, dispatch=self._dispatch
-        )
+            stream, self.config, outbound=outbound, address=address, dispatch=self._dispatch,
+            traffic=self.traffic,
+        )  # fmt: skip
         self._peers[pk] = conn
         conn.start(self._on_closed)
         for listener in self._on_connected:
