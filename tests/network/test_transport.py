@@ -12,11 +12,14 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from tests.network.helpers import FAST, Inbox, Node, make_identity, run, start_node, wait_until
+from zkpov.consensus.codec import decode_message, encode_message
+from zkpov.consensus.messages import Vote, VoteData
 from zkpov.network.channels import DEFAULT_CHANNELS, ChannelId
 from zkpov.network.codec import Frame, encode_frame, pack_body, unpack_body
 from zkpov.network.connection import Connection
 from zkpov.network.noise import HandshakeError, PeerRefusedError, SecureStream, handshake
 from zkpov.network.transport import Transport
+from zkpov.types import BlockId, Epoch, Round, ValidatorIndex
 
 SERVER, GOOD, BAD = make_identity(10), make_identity(11), make_identity(12)
 ALLOWED = {SERVER.validator_pk, GOOD.validator_pk, BAD.validator_pk}
@@ -439,6 +442,33 @@ def test_traffic_is_counted_by_channel_across_connections() -> None:
             ChannelId.TRANSACTIONS: 20,
         }
         assert server.transport.traffic.received == sender.transport.traffic.sent
+        await sender.transport.close()
+        await server.transport.close()
+
+    run(body())
+
+
+def test_consensus_messages_cross_and_a_malformed_one_cuts_the_sender() -> None:
+    """The node decodes CONSENSUS bodies with the consensus codec; its DecodeError is the cue."""
+    vote = Vote(
+        VoteData(Epoch(1), Round(5), BlockId(b"b" * 32), Round(4), BlockId(b"p" * 32)),
+        ValidatorIndex(2), b"s" * 96,
+    )  # fmt: skip
+
+    async def body() -> None:
+        server, sender = await start_node(SERVER, ALLOWED), await start_node(GOOD, ALLOWED)
+        decoded: list[object] = []
+
+        async def on_consensus(conn: Connection, frame: Frame) -> None:
+            decoded.append(decode_message(frame.body))
+
+        server.transport.register(ChannelId.CONSENSUS, on_consensus)
+        conn = await sender.transport.dial(*server.address)
+        conn.send(ChannelId.CONSENSUS, encode_message(vote))
+        await wait_until(lambda: decoded == [vote])
+        conn.send(ChannelId.CONSENSUS, encode_message(vote)[:-3])
+        await asyncio.wait_for(conn.wait_closed(), 3)
+        assert decoded == [vote]
         await sender.transport.close()
         await server.transport.close()
 
