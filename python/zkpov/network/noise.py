@@ -31,6 +31,7 @@ from zkpov.errors import DecodeError, ZkpovError
 __all__ = [
     "NOISE_PROTOCOL",
     "HandshakeError",
+    "IdentityError",
     "IdleTimeoutError",
     "KeyFileError",
     "NodeIdentity",
@@ -67,6 +68,10 @@ class PeerRefusedError(HandshakeError):
 
 class KeyFileError(ZkpovError):
     """A key file is missing, malformed or readable by others."""
+
+
+class IdentityError(ZkpovError, ValueError):
+    """A node identity cannot be built from these values."""
 
 
 class NodeKey:
@@ -133,7 +138,7 @@ class NodeIdentity:
 
     def __post_init__(self) -> None:
         if not isinstance(self.chain_id, bytes) or not 0 < len(self.chain_id) <= 64:
-            raise ValueError("chain id must be 1..64 bytes")
+            raise IdentityError("chain id must be 1..64 bytes")
         pk = bls.sk_to_pk(self.validator_sk)
         sig = bls.sign(
             self.validator_sk, compute_hello_message(self.chain_id, self.node_key.public)
