@@ -77,3 +77,47 @@ pub fn decode_proving_key(bytes: &[u8]) -> CoreResult<ProvingKey<Bls12_381>> {
     ProvingKey::deserialize_with_mode(bytes, Compress::No, Validate::No)
         .map_err(|e| decode_err(format!("proving key does not decode: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_bls12_381::{G1Affine, G2Affine};
+    use ark_ec::AffineRepr;
+    use ark_groth16::VerifyingKey;
+
+    fn small_key() -> ProvingKey<Bls12_381> {
+        let (g1, g2) = (G1Affine::generator(), G2Affine::generator());
+        let vk = VerifyingKey {
+            alpha_g1: g1,
+            beta_g2: g2,
+            gamma_g2: g2,
+            delta_g2: g2,
+            gamma_abc_g1: vec![g1; 4],
+        };
+        ProvingKey {
+            vk,
+            beta_g1: g1,
+            delta_g1: g1,
+            a_query: vec![g1; 3],
+            b_g1_query: vec![g1; 3],
+            b_g2_query: vec![g2; 3],
+            h_query: vec![g1; 2],
+            l_query: vec![g1; 2],
+        }
+    }
+
+    #[test]
+    fn round_trips_and_rejects_bad_lengths_before_allocating() {
+        let pk = small_key();
+        let bytes = encode_proving_key(&pk);
+        assert_eq!(decode_proving_key(&bytes).unwrap(), pk);
+        assert!(decode_proving_key(&bytes[..bytes.len() - 1]).is_err());
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(decode_proving_key(&longer).is_err());
+        let prefix_at = G1 + 3 * G2;
+        let mut huge = bytes.clone();
+        huge[prefix_at..prefix_at + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(decode_proving_key(&huge).is_err());
+    }
+}
