@@ -16,7 +16,7 @@ from zkpov.consensus.codec import decode_message, encode_message
 from zkpov.consensus.messages import Vote, VoteData
 from zkpov.network.channels import DEFAULT_CHANNELS, ChannelId
 from zkpov.network.codec import Frame, encode_frame, pack_body, unpack_body
-from zkpov.network.connection import Connection
+from zkpov.network.connection import Connection, TransportConfigError
 from zkpov.network.noise import HandshakeError, PeerRefusedError, SecureStream, handshake
 from zkpov.network.transport import Transport
 from zkpov.types import BlockId, Epoch, Round, ValidatorIndex
@@ -473,3 +473,13 @@ def test_consensus_messages_cross_and_a_malformed_one_cuts_the_sender() -> None:
         await server.transport.close()
 
     run(body())
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"read_timeout": 0}, {"max_peers": -1}, {"idle_timeout": float("nan")},
+     {"backoff_cap": True}, {"ping_interval": 60.0}, {"channels": {}}],
+)  # fmt: skip
+def test_transport_config_rejects_bad_values(change: dict) -> None:  # type: ignore[type-arg]
+    with pytest.raises(TransportConfigError):
+        dataclasses.replace(FAST, **change)

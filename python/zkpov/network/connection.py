@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from zkpov.errors import DecodeError
+from zkpov.errors import DecodeError, ZkpovError
 from zkpov.network.channels import DEFAULT_CHANNELS, ChannelId, ChannelSpec
 from zkpov.network.codec import HEADER_BYTES, MAX_CHUNK_BYTES, Frame, PacketDecoder, encode_frame
 from zkpov.network.noise import IdleTimeoutError, PeerIdentity, SecureStream
@@ -34,6 +34,7 @@ __all__ = [
     "FrameHandler",
     "PeerStats",
     "TransportConfig",
+    "TransportConfigError",
 ]
 
 log = logging.getLogger("zkpov.network")
@@ -57,6 +58,24 @@ class TransportConfig:
     backoff_cap: float = 30.0
     close_timeout: float = 2.0
     channels: Mapping[ChannelId, ChannelSpec] = field(default_factory=lambda: DEFAULT_CHANNELS)
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if name != "channels" and not _is_positive(value):
+                raise TransportConfigError(f"{name} must be a positive number, got {value!r}")
+        if ChannelId.CONTROL not in self.channels:
+            raise TransportConfigError("the CONTROL channel (keepalives) must be configured")
+        if self.ping_interval >= self.idle_timeout:
+            raise TransportConfigError("ping_interval must be shorter than idle_timeout")
+
+
+class TransportConfigError(ZkpovError, ValueError):
+    """A transport setting is out of range."""
+
+
+def _is_positive(value: object) -> bool:
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    return is_number and 0 < value < float("inf")  # type: ignore[operator]
 
 
 @dataclass
