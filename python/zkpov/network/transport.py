@@ -198,17 +198,8 @@ class Transport:
         self, stream: SecureStream, *, outbound: bool, address: tuple[str, int]
     ) -> Connection:
         pk = stream.peer.validator_pk
+        self._check_admission(stream, outbound)
         existing = self._peers.get(pk)
-        if (
-            existing is not None
-            and existing.is_open()
-            and not self._is_preferred(pk, outbound, existing)
-        ):
-            stream.writer.close()
-            raise DuplicatePeerError(pk)
-        if self._closing:
-            stream.writer.close()
-            raise PeerError("the transport is closing")
         if existing is not None:
             existing.close("replaced by the preferred duplicate connection")
         conn = Connection(
@@ -220,6 +211,17 @@ class Transport:
         for listener in self._on_connected:
             listener(conn)
         return conn
+
+    def _check_admission(self, stream: SecureStream, outbound: bool) -> None:
+        pk = stream.peer.validator_pk
+        existing = self._peers.get(pk)
+        is_live = existing is not None and existing.is_open()
+        if is_live and existing is not None and not self._is_preferred(pk, outbound, existing):
+            stream.writer.close()
+            raise DuplicatePeerError(pk)
+        if self._closing:
+            stream.writer.close()
+            raise PeerError("the transport is closing")
 
     def _is_preferred(self, peer_pk: bytes, outbound: bool, existing: Connection) -> bool:
         """Both ends keep the connection dialled by the smaller validator key."""
