@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import random
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -18,12 +19,12 @@ from zkpov.node.setup import TestnetLayout, create_testnet
 
 
 def free_base_port(count: int) -> int:
-    """A base port with ``count`` consecutive free ports (best effort, loopback only)."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = int(probe.getsockname()[1])
-        if base + count < 65000 and all(_is_free(base + i) for i in range(count)):
+    """A base port with ``count`` consecutive free ports, below the kernel's ephemeral range so
+    that the nodes' own outgoing connections cannot take them (best effort, loopback only)."""
+    rng = random.Random()
+    for _ in range(100):
+        base = rng.randrange(20000, 30000 - count)
+        if all(_is_free(base + i) for i in range(count)):
             return base
     raise RuntimeError("no free port range on loopback")
 
@@ -86,6 +87,17 @@ async def scenario(layout: TestnetLayout) -> None:
     await wait_for(lambda: all(len(n.transport.get_peers()) == 3 for n in nodes))
     assert nodes[0].submit_tx(tx).accepted
     await wait_for(lambda: all(n.counters.txs_committed == 1 for n in nodes))
+    # The proposer proves the batch; every node verifies the gossiped proof (real Groth16).
+    await wait_for(
+        lambda: all(n.prover is not None and n.prover.proofs_verified == 1 for n in nodes)
+    )
+    tx_height = nodes[0].store.get_tx_height(hashlib.sha256(tx).digest())
+    assert tx_height is not None
+    await wait_for(
+        lambda: all(
+            n.prover is not None and n.prover.proven_final_height >= tx_height for n in nodes
+        )
+    )
     assert (
         len({n.ledger.state.root for n in nodes if n.ledger.height == nodes[0].ledger.height}) == 1
     )
@@ -104,6 +116,7 @@ async def scenario(layout: TestnetLayout) -> None:
     assert again.driver.stats.refused == 0
 
 
-def test_nodes_commit_a_transfer_and_a_restarted_node_catches_up(tmp_path: Path) -> None:
+def test_nodes_commit_prove_a_transfer_and_a_restarted_node_catches_up(tmp_path: Path) -> None:
     layout = create_testnet(tmp_path / "net", 4, accounts=2, base_port=free_base_port(8))
+    Node(load_node_config(layout.homes[0])).close()  # the first node creates the shared proving key
     asyncio.run(scenario(layout))

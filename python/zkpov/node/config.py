@@ -58,6 +58,7 @@ class NodeConfig:
     prune_keep_blocks: int = 0  # 0 keeps every block
     proofs_enabled: bool = True
     prover_threads: int = 0  # 0 lets the prover use every core
+    key_cache_dir: str = "data/circuit-keys"  # proving keys, cached by circuit id
     mempool_max_txs: int = 5000
     mempool_max_bytes: int = 16 * 1024 * 1024
 
@@ -83,7 +84,7 @@ _SCHEMA: dict[str, dict[str, type]] = {
     "p2p": {"listen": str, "peers": list},
     "rpc": {"listen": str},
     "storage": {"db_dir": str, "prune_keep_blocks": int},
-    "prover": {"proofs_enabled": bool, "prover_threads": int},
+    "prover": {"proofs_enabled": bool, "prover_threads": int, "key_cache_dir": str},
     "mempool": {"mempool_max_txs": int, "mempool_max_bytes": int},
 }
 

@@ -10,6 +10,7 @@ store's state namespace are a later optimisation).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from zkpov.chain.state import AccountState, Transfer
@@ -88,8 +89,11 @@ class Ledger:
         self.blocks.append(block)
         return txs
 
-    def on_commit(self, commit: Commit, root_qc: QuorumCert) -> list[bytes]:
-        """Persists ``commit`` atomically, then applies it; returns the committed transfers."""
+    def on_commit(
+        self, commit: Commit, root_qc: QuorumCert, keep: Callable[[Block], bool] = lambda b: False
+    ) -> tuple[list[bytes], dict[int, AccountState]]:
+        """Persists ``commit`` atomically, then applies it. Returns the committed transfers and,
+        for the blocks ``keep`` selects, the account state before each (for proving)."""
         batch = WriteBatch()
         for block in commit.blocks:
             batch.put_block(block.id, encode_message(block)).commit(block.height, block.id)
@@ -101,7 +105,13 @@ class Ledger:
             ROOT_QC_KEY, encode_message(root_qc)
         )
         self.store.write(batch)
-        return [tx for block in commit.blocks for tx in self._apply(block)]
+        txs: list[bytes] = []
+        pre_states: dict[int, AccountState] = {}
+        for block in commit.blocks:
+            if keep(block):
+                pre_states[block.height] = self.state.copy()
+            txs += self._apply(block)
+        return txs, pre_states
 
     def save_pending(self, blocks: tuple[Block, ...], hqc: QuorumCert) -> None:
         """Remembers the certified chain above the root and the highest QC (liveness after a

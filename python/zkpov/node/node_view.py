@@ -9,6 +9,7 @@ from zkpov import __version__
 from zkpov.consensus.validity import decode_payload
 from zkpov.errors import DecodeError
 from zkpov.node.genesis import compute_genesis_hash, encode_genesis
+from zkpov.node.prover import compute_public_inputs
 from zkpov.node.view import (
     BlockRecord,
     BroadcastResult,
@@ -51,8 +52,9 @@ class RuntimeView:
     def get_status(self) -> NodeStatus:
         node, core = self.node, self.node.driver.core
         tip = node.ledger.get_block(node.ledger.height) or node.start.block
+        proven = None if node.prover is None else Height(node.prover.proven_final_height)
         sync = SyncInfo(
-            node.ledger.height, tip.id, tip.state_root, tip.round, Height(0), None,
+            node.ledger.height, tip.id, tip.state_root, tip.round, Height(0), proven,
             core.pacemaker.round, False,
         )  # fmt: skip
         me = self._validators()[node.index]
@@ -113,7 +115,20 @@ class RuntimeView:
         return FinalizedRecord(root.header, root_qc, commitment, None)
 
     def get_proof(self, height: Height | None) -> ProofRecord | None:
-        return None  # blocks carry no validity proofs yet (see the node's proof pipeline issue)
+        """Proofs travel as gossip, not inside blocks yet, so ``proven_in`` is the height itself."""
+        prover = self.node.prover
+        if prover is None:
+            return None
+        h = Height(prover.proven_final_height) if height is None else height
+        proof, block, parent = (
+            prover.proofs.get(h),
+            self.node.ledger.get_block(h),
+            self.node.ledger.get_block(h - 1),
+        )
+        if proof is None or block is None or parent is None:
+            return None
+        inputs = tuple(compute_public_inputs(parent, block))
+        return ProofRecord(h, h, prover.vk_circuit_id, proof, inputs)
 
     async def broadcast_tx(self, tx: bytes) -> BroadcastResult:
         try:

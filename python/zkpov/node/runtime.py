@@ -15,10 +15,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from zkpov.chain.state import Transfer
+from zkpov.chain.state import AccountState, Transfer
 from zkpov.consensus.actions import Commit, RecordEvidence
 from zkpov.consensus.messages import Block
 from zkpov.consensus.validity import NativeReexecution, decode_payload, encode_payload
+from zkpov.errors import DecodeError
 from zkpov.network.channels import ChannelId
 from zkpov.network.codec import Frame
 from zkpov.network.connection import Connection
@@ -41,6 +42,7 @@ from zkpov.node.mempool import AddResult, Mempool
 from zkpov.node.metrics import CommitStats, NodeMetrics
 from zkpov.node.network_outbox import NetworkOutbox, SlashingGuard, route_consensus_frames
 from zkpov.node.node_view import RuntimeView
+from zkpov.node.prover import ProofAnnouncement, ProofTracker, load_devnet_keys
 from zkpov.node.rpc import create_app
 from zkpov.node.rpc_server import RpcConfig, RpcServer
 from zkpov.node.view import EventKind, NodeEvent
@@ -54,6 +56,8 @@ __all__ = ["CommitEvent", "Node"]
 log = logging.getLogger(__name__)
 
 UNPROVEN_BLOCK_TRANSFERS = 64
+GOSSIP_TX = b"\x01"
+GOSSIP_PROOF = b"\x02"
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,17 @@ class Node:
         members = set(self.start.vset.pubkeys)
         self.transport = Transport(identity, policy=lambda pk: pk in members)
         self.driver = self._build_driver()
+        self.prover = self._build_prover() if config.proofs_enabled else None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def _build_prover(self) -> ProofTracker:
+        cache = self.config.get_path(self.config.key_cache_dir)
+        genesis_hash = compute_genesis_hash(self.genesis)
+        batch, depth = self.genesis.circuit_batch_size, self.genesis.circuit_tree_depth
+        pk, vk = load_devnet_keys(batch, depth, cache, genesis_hash)
+        return ProofTracker(
+            pk, vk, self.ledger.get_block, self._gossip_proof, self._on_proven_final
+        )
 
     def _open_stores(self) -> None:
         data = self.config.get_path(self.config.db_dir)
@@ -136,16 +151,35 @@ class Node:
         """Adds a transfer from a client (``DecodeError`` if malformed) and gossips it."""
         result = self.mempool.add(tx)
         if result.accepted:
-            self.transport.broadcast(ChannelId.TRANSACTIONS, tx)
+            self.transport.broadcast(ChannelId.TRANSACTIONS, GOSSIP_TX + tx)
         return result
 
     async def _on_tx_frame(self, conn: Connection, frame: Frame) -> None:
-        self.mempool.add(frame.body)  # DecodeError disconnects the peer that sent garbage
+        """Gossip: a transfer or a proof announcement. ``DecodeError`` disconnects the sender."""
+        kind, body = frame.body[:1], frame.body[1:]
+        if kind == GOSSIP_TX:
+            self.mempool.add(body)
+        elif kind == GOSSIP_PROOF and self.prover is not None:
+            self.prover.on_announcement(ProofAnnouncement.from_bytes(body))
+        elif kind != GOSSIP_PROOF:
+            raise DecodeError("unknown gossip message kind")
+
+    def _gossip_proof(self, announcement: ProofAnnouncement) -> None:
+        self.transport.broadcast(ChannelId.TRANSACTIONS, GOSSIP_PROOF + announcement.to_bytes())
+
+    def _on_proven_final(self, height: int) -> None:
+        self.metrics.on_proven_final(height)
+        block = self.ledger.get_block(height)
+        if block is not None:
+            event = NodeEvent(
+                EventKind.PROVEN_FINAL, block.height, block.id, block.state_root, block.round, 0
+            )
+            self.events.publish(event)
 
     def _make_payload(self, parent: Block) -> bytes:
         state = self.checker.states.get(parent.id)
-        if state is None:
-            return b""
+        if state is None or (self.prover is not None and self.prover.is_busy()):
+            return b""  # backpressure: no new transfers while our last batch is being proven
         chosen = self.mempool.select(state, self.max_block_transfers)
         return encode_payload([t.to_bytes() for t in chosen])
 
@@ -153,7 +187,8 @@ class Node:
 
     def _on_commit(self, commit: Commit) -> None:
         root_qc = self.driver.core.tree.root_qc
-        txs = self.ledger.on_commit(commit, root_qc)
+        txs, pre_states = self.ledger.on_commit(commit, root_qc, self._is_ours_to_prove)
+        self._schedule_proofs(pre_states)
         self.mempool.remove(txs)
         self.mempool.remove_stale(self.ledger.state)
         self.counters.txs_committed += len(txs)
@@ -161,6 +196,21 @@ class Node:
         for block in commit.blocks:
             self._announce(block, len(decode_payload(block.payload)), now)
         self.metrics.on_mempool_size(len(self.mempool))
+
+    def _is_ours_to_prove(self, block: Block) -> bool:
+        return self.prover is not None and block.proposer == self.index and bool(block.payload)
+
+    def _schedule_proofs(self, pre_states: dict[int, AccountState]) -> None:
+        for height, pre_state in pre_states.items():
+            block = self.ledger.get_block(height)
+            if self.prover is None or block is None:
+                continue
+            transfers = [Transfer.from_bytes(tx) for tx in decode_payload(block.payload)]
+            task = asyncio.get_running_loop().create_task(
+                self.prover.prove(height, pre_state, transfers)
+            )
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     def _announce(self, block: Block, num_txs: int, now: float) -> None:
         self.counters.commit_times.append(now)
@@ -172,6 +222,8 @@ class Node:
             NodeEvent(kind, block.height, block.id, block.state_root, block.round, num_txs)
         )
         self.metrics.on_block_committed(CommitStats(block.height, num_txs, 0, 0, time.monotonic()))
+        if self.prover is not None:
+            self.prover.on_commit(block.height)
 
     def _save_progress(self) -> None:
         tree = self.driver.core.tree
@@ -200,6 +252,9 @@ class Node:
             await rpc.start()
             await self.driver.run(stop)
         finally:
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
             await rpc.stop()
             self.events.close()
             await self.transport.close()

@@ -88,8 +88,10 @@ def create_network(
     base_port: int = 26656,
     consensus: ConsensusConfig | None = None,
     circuit: tuple[int, int] = (2, 8),
+    key_cache_dir: str | None = None,
 ) -> TestnetLayout:
-    """One validator per home, all dialing each other; funded account keys in ``accounts_dir``."""
+    """One validator per home, all dialing each other; funded account keys in ``accounts_dir``.
+    ``key_cache_dir`` (relative to each home) lets the nodes share cached proving keys."""
     nodes = [create_node_home(home, i, base_port) for i, home in enumerate(homes)]
     account_files = [accounts_dir / f"account{i}.json" for i in range(accounts)]
     account_keys = [_new_key(path, KeyKind.ACCOUNT) for path in account_files]
@@ -98,12 +100,16 @@ def create_network(
     )
     text = encode_genesis(genesis)
     for config, _ in nodes:
+        if key_cache_dir is not None:
+            config = dataclasses.replace(config, key_cache_dir=key_cache_dir)
         write_node_config(_with_peers(config, nodes))
         config.get_path(config.genesis_file).write_text(text)
     return TestnetLayout(genesis, tuple(cfg.home for cfg, _ in nodes), tuple(account_files))
 
 
 def create_testnet(output: Path, validators: int, **options: Any) -> TestnetLayout:
-    """``output/node{i}`` homes and ``output/accounts`` keys (see ``create_network``)."""
+    """``output/node{i}`` homes and ``output/accounts`` keys (see ``create_network``); the nodes
+    share ``output/circuit-keys``."""
     homes = [output / f"node{i}" for i in range(validators)]
+    options.setdefault("key_cache_dir", "../circuit-keys")
     return create_network(homes, output / "accounts", **options)

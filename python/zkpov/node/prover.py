@@ -1,0 +1,145 @@
+"""Validity proofs for committed batches: who proves, how proofs travel, what is proven-final.
+
+The proposer of a committed block with transfers proves it (Groth16, in a worker thread: the
+native prover releases the GIL) and gossips ``(height, proof)``. Every node verifies a proof
+against its own committed block: public inputs ``(parent state root, block state root, batch
+commitment)``. A block is *proven-final* once it and every earlier block with transfers have a
+verified proof; blocks without transfers need none.
+
+Deviation from DESIGN.md section 5, stated plainly: proofs travel as gossip next to the chain,
+not inside a later block (``proof_lag``), so a proof is not yet itself finalized by consensus and
+validators still vote after native re-execution. Backpressure is real: a proposer with a proof
+still running includes no transfers.
+
+The proving key comes from ``insecure_setup`` seeded with the genesis hash, so every node of a
+devnet derives the same keys: anyone who knows the genesis can forge proofs. Devnets only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zkpov.chain.state import AccountState, Transfer, compute_batch_commitment
+from zkpov.consensus.messages import Block
+from zkpov.consensus.validity import decode_payload
+from zkpov.crypto import snark
+from zkpov.errors import DecodeError, ZkpovError
+
+__all__ = ["ProofAnnouncement", "ProofTracker", "load_devnet_keys"]
+
+log = logging.getLogger(__name__)
+
+MAX_PENDING_ANNOUNCEMENTS = 256
+
+
+@dataclass(frozen=True)
+class ProofAnnouncement:
+    height: int
+    proof: bytes
+
+    def to_bytes(self) -> bytes:
+        return self.height.to_bytes(8, "big") + self.proof
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ProofAnnouncement:
+        if len(data) != 8 + snark.PROOF_BYTES:
+            raise DecodeError(f"proof announcement must be {8 + snark.PROOF_BYTES} bytes")
+        return cls(int.from_bytes(data[:8], "big"), data[8:])
+
+
+def load_devnet_keys(
+    batch_size: int, depth: int, cache_dir: Path, genesis_hash: bytes
+) -> tuple[snark.ProvingKey, snark.VerifyingKey]:
+    config = snark.CircuitConfig(batch_size=batch_size, tree_depth=depth)
+    return snark.load_or_create_insecure_keys(config, cache_dir, b"zkpov-devnet" + genesis_hash)
+
+
+def compute_public_inputs(parent: Block, block: Block) -> list[int]:
+    transfers = [Transfer.from_bytes(tx) for tx in decode_payload(block.payload)]
+    pre, post = (int.from_bytes(b.state_root, "big") for b in (parent, block))
+    return [pre, post, compute_batch_commitment(transfers)]
+
+
+@dataclass
+class ProofTracker:
+    """Proves own committed batches, verifies everyone's, tracks the proven-final height."""
+
+    pk: snark.ProvingKey
+    vk: snark.VerifyingKey
+    get_block: Callable[[int], Block | None]
+    publish: Callable[[ProofAnnouncement], None]
+    on_proven_final: Callable[[int], None]
+    proofs: dict[int, bytes] = field(default_factory=dict)
+    pending: dict[int, bytes] = field(default_factory=dict)
+    proven_final_height: int = 0
+    proofs_verified: int = 0
+    prove_seconds: list[float] = field(default_factory=list)
+    verify_seconds: list[float] = field(default_factory=list)
+    busy: int = 0
+
+    @property
+    def vk_circuit_id(self) -> str:
+        return self.pk.config.circuit_id
+
+    def is_busy(self) -> bool:
+        return self.busy > 0
+
+    async def prove(self, height: int, pre_state: AccountState, transfers: list[Transfer]) -> None:
+        """Proves a committed block of ours off the event loop, then announces the proof."""
+        self.busy += 1
+        try:
+            start = time.perf_counter()
+            proof, _ = await asyncio.to_thread(snark.prove, self.pk, pre_state, transfers)
+            self.prove_seconds.append(time.perf_counter() - start)
+        except ZkpovError as err:
+            log.error("could not prove block %d: %s", height, err)
+            return
+        finally:
+            self.busy -= 1
+        self.on_announcement(ProofAnnouncement(height, proof))
+        self.publish(ProofAnnouncement(height, proof))
+
+    def on_announcement(self, announcement: ProofAnnouncement) -> None:
+        """Verifies a proof for a committed height, or keeps it until that height commits."""
+        if announcement.height in self.proofs or announcement.height <= 0:
+            return
+        if self.get_block(announcement.height) is None:
+            if len(self.pending) < MAX_PENDING_ANNOUNCEMENTS:
+                self.pending[announcement.height] = announcement.proof
+            return
+        self._verify(announcement.height, announcement.proof)
+
+    def on_commit(self, height: int) -> None:
+        proof = self.pending.pop(height, None)
+        if proof is not None:
+            self._verify(height, proof)
+        self._advance()
+
+    def _verify(self, height: int, proof: bytes) -> None:
+        block, parent = self.get_block(height), self.get_block(height - 1)
+        if block is None or parent is None or not block.payload:
+            return
+        start = time.perf_counter()
+        ok = snark.verify(self.vk, compute_public_inputs(parent, block), proof)
+        self.verify_seconds.append(time.perf_counter() - start)
+        if not ok:
+            log.warning("invalid validity proof announced for height %d", height)
+            return
+        self.proofs[height] = proof
+        self.proofs_verified += 1
+        self._advance()
+
+    def _advance(self) -> None:
+        height = self.proven_final_height
+        while (block := self.get_block(height + 1)) is not None:
+            if block.payload and height + 1 not in self.proofs:
+                break
+            height += 1
+        if height > self.proven_final_height:
+            self.proven_final_height = height
+            self.on_proven_final(height)
