@@ -7,7 +7,9 @@ import click
 from zkpov import __version__
 from zkpov.commands.circuit import circuit
 from zkpov.commands.demo import demo
+from zkpov.commands.devnet import devnet
 from zkpov.commands.keys import keys
+from zkpov.commands.node import start, status, tx
 from zkpov.commands.sim import sim
 from zkpov.commands.testnet import init, testnet
 
@@ -20,7 +22,11 @@ def main() -> None:
 
 main.add_command(circuit)
 main.add_command(demo)
+main.add_command(devnet)
 main.add_command(init)
 main.add_command(keys)
 main.add_command(sim)
+main.add_command(start)
+main.add_command(status)
 main.add_command(testnet)
+main.add_command(tx)

@@ -51,9 +51,10 @@ IDLE_TICK_SECONDS = 0.5
 
 
 class Outbox(Protocol):
-    """Where the driver sends encoded consensus messages (the network, or a loopback hub)."""
+    """Where the driver sends encoded consensus messages (the network, or a loopback hub).
+    ``bulk`` marks block-sync traffic, which must never delay votes (its own channel)."""
 
-    def send_to(self, to: ValidatorIndex, payload: bytes) -> None: ...
+    def send_to(self, to: ValidatorIndex, payload: bytes, bulk: bool = False) -> None: ...
 
     def broadcast(self, payload: bytes) -> None: ...
 
@@ -185,7 +186,8 @@ class ConsensusDriver:
             return
         payload = encode_message(action.message)
         if isinstance(action, SendTo):
-            self.outbox.send_to(action.to, payload)
+            bulk = isinstance(action.message, BlockRequest | BlockResponse)
+            self.outbox.send_to(action.to, payload, bulk)
         else:
             self.outbox.broadcast(payload)
         self.stats.sent += 1

@@ -39,7 +39,7 @@ class LoopbackOutbox:
     hub: LoopbackHub
     index: ValidatorIndex
 
-    def send_to(self, to: ValidatorIndex, payload: bytes) -> None:
+    def send_to(self, to: ValidatorIndex, payload: bytes, bulk: bool = False) -> None:
         self.hub.deliver(self.index, to, payload)
 
     def broadcast(self, payload: bytes) -> None:

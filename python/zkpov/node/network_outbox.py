@@ -21,14 +21,16 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class NetworkOutbox:
-    """Sends encoded consensus messages to validators by index over the transport."""
+    """Sends encoded consensus messages to validators by index over the transport; block-sync
+    requests and responses go on their own channel so that they never hold back a vote."""
 
     transport: Transport
     pubkeys: tuple[bytes, ...]
 
-    def send_to(self, to: ValidatorIndex, payload: bytes) -> None:
+    def send_to(self, to: ValidatorIndex, payload: bytes, bulk: bool = False) -> None:
+        channel = ChannelId.BLOCK_SYNC if bulk else ChannelId.CONSENSUS
         if 0 <= to < len(self.pubkeys):
-            self.transport.send(self.pubkeys[to], ChannelId.CONSENSUS, payload)
+            self.transport.send(self.pubkeys[to], channel, payload)
 
     def broadcast(self, payload: bytes) -> None:
         self.transport.broadcast(ChannelId.CONSENSUS, payload)
@@ -37,7 +39,8 @@ class NetworkOutbox:
 def route_consensus_frames(
     transport: Transport, driver: ConsensusDriver, pubkeys: tuple[bytes, ...]
 ) -> None:
-    """Feeds consensus frames to the driver, tagged with the sender's authenticated index."""
+    """Feeds consensus and block-sync frames to the driver, tagged with the sender's
+    authenticated validator index."""
     index_of = {pk: ValidatorIndex(i) for i, pk in enumerate(pubkeys)}
 
     async def on_frame(conn: Connection, frame: Frame) -> None:
@@ -46,6 +49,7 @@ def route_consensus_frames(
             driver.deliver(sender, frame.body)
 
     transport.register(ChannelId.CONSENSUS, on_frame)
+    transport.register(ChannelId.BLOCK_SYNC, on_frame)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from zkpov.consensus.validity import NativeReexecution, decode_payload, encode_p
 from zkpov.errors import DecodeError
 from zkpov.network.channels import ChannelId
 from zkpov.network.codec import Frame
-from zkpov.network.connection import Connection
+from zkpov.network.connection import Connection, TransportConfig
 from zkpov.network.noise import NodeIdentity, NodeKey
 from zkpov.network.transport import Transport
 from zkpov.node.bootstrap import (
@@ -56,6 +56,7 @@ __all__ = ["CommitEvent", "Node"]
 log = logging.getLogger(__name__)
 
 UNPROVEN_BLOCK_TRANSFERS = 64
+RECONNECT_BACKOFF_CAP = 5.0  # seconds: a restarted validator is redialled quickly
 GOSSIP_TX = b"\x01"
 GOSSIP_PROOF = b"\x02"
 
@@ -96,7 +97,8 @@ class Node:
             self.genesis.chain_id.encode(), NodeKey(node_key.secret), self.validator.secret
         )
         members = set(self.start.vset.pubkeys)
-        self.transport = Transport(identity, policy=lambda pk: pk in members)
+        transport_config = TransportConfig(backoff_cap=RECONNECT_BACKOFF_CAP)
+        self.transport = Transport(identity, lambda pk: pk in members, transport_config)
         self.driver = self._build_driver()
         self.prover = self._build_prover() if config.proofs_enabled else None
         self._tasks: set[asyncio.Task[None]] = set()

@@ -1,0 +1,98 @@
+"""``zkpov devnet``: the main job. Validators as processes on loopback, a load, a live table."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from zkpov.node.devnet import (
+    DevnetOptions,
+    DevnetReport,
+    NodeProgress,
+    Tracker,
+    prepare_devnet,
+    run_devnet,
+)
+
+
+def _table(progress: list[NodeProgress], tracker: Tracker | None, target: int) -> Table:
+    table = Table(title=f"zkpov devnet (stops at {target} finalized blocks; Ctrl-C stops early)")
+    for column in ("node", "height", "round", "proven-final", "mean proof s"):
+        table.add_column(column, justify="right")
+    for i, p in enumerate(progress):
+        proof = "-" if p.proof_seconds is None else f"{p.proof_seconds:.2f}"
+        table.add_row(f"node{i}", str(p.height), str(p.round), str(p.proven_final), proof)
+    if tracker is not None:
+        lat = sorted(tracker.latencies)
+        p50 = f"{lat[len(lat) // 2]:.2f}s" if lat else "-"
+        table.caption = f"txs committed {tracker.committed}; commit latency p50 {p50}"
+    return table
+
+
+def _print_summary(console: Console, report: DevnetReport) -> None:
+    console.print(
+        f"finalized height: {report.finalized_height} (all nodes agree: {report.nodes_agree})"
+    )
+    console.print(
+        f"transfers committed: {report.txs_committed} of {report.txs_submitted} submitted"
+    )
+    proven = report.proven_final_height
+    console.print(
+        f"validity proofs verified: {report.proofs_verified}; proven-final height: {proven}"
+    )
+    console.print(
+        f"tx commit latency: {report.commit_latency_s}; block interval: {report.block_interval_s}"
+    )
+    console.print(f"{report.load_note}; wall time {report.wall_seconds}s")
+
+
+@click.command()
+@click.option("--validators", default=4, show_default=True, type=click.IntRange(1, 16))
+@click.option("--blocks", default=10, show_default=True, type=click.IntRange(1, 100_000))
+@click.option(
+    "--dir", "directory", default="devnet", show_default=True, type=click.Path(path_type=Path)
+)
+@click.option("--proofs/--no-proofs", default=True, show_default=True)
+@click.option("--base-port", default=26656, show_default=True, type=click.IntRange(1024, 60000))
+@click.option("--timeout", default=600.0, show_default=True, type=click.FloatRange(10, 86400))
+@click.option("--json", "as_json", is_flag=True, help="end with one JSON line (for scripts)")
+def devnet(
+    validators: int,
+    blocks: int,
+    directory: Path,
+    proofs: bool,
+    base_port: int,
+    timeout: float,
+    as_json: bool,
+) -> None:
+    """Run N validators as processes on loopback with embedded LMDB under --dir, a built-in
+    transfer load sized to what the provers keep up with, and a live table; then a summary."""
+    options = DevnetOptions(directory, validators, blocks, proofs, base_port, timeout)
+    console = Console(stderr=as_json)
+    try:
+        layout = prepare_devnet(options)
+    except FileExistsError as err:
+        raise click.ClickException(str(err)) from err
+    with Live(
+        _table([], None, blocks), console=console, refresh_per_second=4, transient=as_json
+    ) as live:
+
+        def on_progress(progress: list[NodeProgress], tracker: Tracker) -> Any:
+            live.update(_table(progress, tracker, blocks))
+
+        try:
+            report = asyncio.run(run_devnet(options, layout, on_progress))
+        except KeyboardInterrupt:
+            raise click.ClickException("interrupted; the nodes were stopped") from None
+    _print_summary(console, report)
+    if as_json:
+        click.echo(json.dumps(report.to_json()))
+    if not report.nodes_agree or report.finalized_height < blocks:
+        raise SystemExit(1)

@@ -1,0 +1,334 @@
+"""``zkpov devnet``: N validator processes on loopback, a transfer load, live progress, summary.
+
+The load is sized to what the provers keep up with: at most ``batch_size`` transfers in flight
+per validator, since a proposer includes no transfers while its previous batch is being proven.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from zkpov.chain.state import compute_account_index, sign_transfer
+from zkpov.node.client import RpcClient
+from zkpov.node.config import load_node_config, write_node_config
+from zkpov.node.genesis import compute_genesis_hash
+from zkpov.node.keys import KeyKind, SecretKeyFile, read_key_file
+from zkpov.node.prover import load_devnet_keys
+from zkpov.node.setup import TestnetLayout, create_testnet
+
+__all__ = ["DevnetOptions", "DevnetReport", "prepare_devnet", "run_devnet"]
+
+MARKER = ".zkpov-devnet"
+PROOF_DRAIN_SECONDS = 180.0
+
+
+@dataclass(frozen=True)
+class DevnetOptions:
+    directory: Path
+    validators: int = 4
+    blocks: int = 10
+    proofs: bool = True
+    base_port: int = 26656
+    timeout: float = 600.0
+    batch_size: int = 2
+    depth: int = 8
+
+
+@dataclass
+class NodeProgress:
+    height: int = 0
+    round: int = 0
+    proven_final: int = 0
+    proof_seconds: float | None = None
+
+
+@dataclass
+class DevnetReport:
+    finalized_height: int = 0
+    nodes_agree: bool = False
+    proofs_verified: int = 0
+    proven_final_height: int = 0
+    txs_submitted: int = 0
+    txs_committed: int = 0
+    commit_latency_s: dict[str, float] = field(default_factory=dict)
+    block_interval_s: dict[str, float] = field(default_factory=dict)
+    wall_seconds: float = 0.0
+    load_note: str = ""
+    nodes: list[NodeProgress] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out.pop("nodes")
+        return out
+
+
+def prepare_devnet(options: DevnetOptions) -> TestnetLayout:
+    """A fresh devnet directory (a previous devnet there is removed; anything else is refused)."""
+    root = options.directory
+    if root.exists() and any(root.iterdir()):
+        if not (root / MARKER).exists():
+            raise FileExistsError(f"{root} is not empty and is not a zkpov devnet")
+        shutil.rmtree(root)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / MARKER).write_text("created by zkpov devnet\n")
+    layout = create_testnet(
+        root,
+        options.validators,
+        base_port=options.base_port,
+        circuit=(options.batch_size, options.depth),
+    )
+    for home in layout.homes:
+        config = load_node_config(home)
+        write_node_config(dataclasses.replace(config, proofs_enabled=options.proofs))
+    if options.proofs:  # one setup for all nodes (insecure, devnet-only keys)
+        genesis_hash = compute_genesis_hash(layout.genesis)
+        load_devnet_keys(options.batch_size, options.depth, root / "circuit-keys", genesis_hash)
+    return layout
+
+
+def spawn_nodes(layout: TestnetLayout) -> list[subprocess.Popen[bytes]]:
+    procs = []
+    for home in layout.homes:
+        log = (home / "node.log").open("wb")
+        cmd = [sys.executable, "-m", "zkpov", "start", "--home", str(home)]
+        procs.append(
+            subprocess.Popen(  # noqa: S603 (our own interpreter and fixed arguments)
+                cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        )
+    return procs
+
+
+def stop_nodes(procs: list[subprocess.Popen[bytes]], grace: float = 15.0) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@dataclass
+class Load:
+    """Transfers between the funded accounts, each account's nonces in order."""
+
+    accounts: list[SecretKeyFile]
+    depth: int
+    nonces: dict[int, int] = field(default_factory=dict)
+    submitted_at: dict[str, float] = field(default_factory=dict)
+    next_sender: int = 0
+
+    def make(self) -> bytes:
+        i = self.next_sender % len(self.accounts)
+        self.next_sender += 1
+        sender, target = self.accounts[i], self.accounts[(i + 1) % len(self.accounts)]
+        nonce = self.nonces.get(i, 0) + 1
+        self.nonces[i] = nonce
+        s_index = compute_account_index(sender.public, self.depth)
+        t_index = compute_account_index(target.public, self.depth)
+        return sign_transfer(sender.secret, s_index, t_index, target.public, 1, nonce).to_bytes()
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    ordered = sorted(values)
+    p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+    return {"p50": round(statistics.median(ordered), 3), "p99": round(p99, 3)}
+
+
+def _metric(text: str, name: str) -> float | None:
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
+async def poll_node(client: RpcClient) -> NodeProgress:
+    try:
+        status = await client.get("/status")
+        metrics = await client.get_text("/metrics")
+    except (aiohttp.ClientError, TimeoutError):
+        return NodeProgress()
+    sync = status["sync_info"]
+    total = _metric(metrics, "zkpov_proof_generation_seconds_sum")
+    count = _metric(metrics, "zkpov_proof_generation_seconds_count")
+    mean = total / count if total is not None and count else None
+    return NodeProgress(
+        sync["latest_block_height"], sync["current_round"], sync["proven_final_height"] or 0, mean
+    )
+
+
+async def wait_ready(clients: list[RpcClient], timeout: float) -> None:
+    async with asyncio.timeout(timeout):
+        for client in clients:
+            while True:
+                with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                    if await client.get("/health") is not None:
+                        break
+                await asyncio.sleep(0.2)
+
+
+@dataclass
+class Tracker:
+    """What the devnet saw: committed blocks (from node 0), commit times, transfer latencies."""
+
+    load: Load
+    blocks: dict[int, str] = field(default_factory=dict)
+    tx_heights: dict[int, int] = field(default_factory=dict)
+    commit_times: list[float] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    committed: int = 0
+
+    async def collect(self, client: RpcClient, height: int) -> None:
+        import hashlib
+
+        for h in range(len(self.blocks) + 1, height + 1):
+            record = await client.get("/block", height=h)
+            if record is None:
+                return
+            self.blocks[h] = record["block_id"]
+            self.commit_times.append(time.monotonic())
+            self.tx_heights[h] = len(record["txs"])
+            for tx in record["txs"]:
+                sent = self.load.submitted_at.pop(
+                    hashlib.sha256(bytes.fromhex(tx)).hexdigest(), None
+                )
+                if sent is not None:
+                    self.latencies.append(time.monotonic() - sent)
+                self.committed += 1
+
+
+async def submit_load(clients: list[RpcClient], tracker: Tracker, limit: int) -> None:
+    import hashlib
+
+    while len(tracker.load.submitted_at) < limit:
+        tx = tracker.load.make()
+        client = clients[tracker.load.next_sender % len(clients)]
+        result = await client.broadcast_tx(tx)
+        if not result.get("accepted"):
+            break
+        tracker.load.submitted_at[hashlib.sha256(tx).hexdigest()] = time.monotonic()
+
+
+async def check_agreement(clients: list[RpcClient], height: int) -> bool:
+    for h in range(1, height + 1):
+        ids = {(await c.get("/block", height=h) or {}).get("block_id") for c in clients}
+        if len(ids) != 1 or None in ids:
+            return False
+    return True
+
+
+async def count_proofs(client: RpcClient, tracker: Tracker, height: int) -> int:
+    heights = [h for h in range(1, height + 1) if tracker.tx_heights.get(h)]
+    found = [await client.get("/light/proof", height=h) for h in heights]
+    return sum(1 for record in found if record is not None)
+
+
+async def drive(
+    options: DevnetOptions,
+    clients: list[RpcClient],
+    tracker: Tracker,
+    on_progress: Any,
+) -> list[NodeProgress]:
+    """Submits load and polls until every node has ``options.blocks`` final blocks (or time out)."""
+    deadline = time.monotonic() + options.timeout
+    in_flight = options.validators * options.batch_size if options.proofs else 64
+    while True:
+        progress = list(await asyncio.gather(*(poll_node(c) for c in clients)))
+        await tracker.collect(clients[0], progress[0].height)
+        await submit_load(clients, tracker, in_flight)
+        on_progress(progress, tracker)
+        if min(p.height for p in progress) >= options.blocks or time.monotonic() > deadline:
+            return progress
+        await asyncio.sleep(0.3)
+
+
+async def drain_proofs(
+    options: DevnetOptions,
+    clients: list[RpcClient],
+    tracker: Tracker,
+    progress: list[NodeProgress],
+    on_progress: Any,
+) -> list[NodeProgress]:
+    """After the last block: wait (bounded) until every node holds proofs of the proven blocks."""
+    final = min(p.height for p in progress)
+    last_with_txs = max((h for h, n in tracker.tx_heights.items() if n and h <= final), default=0)
+    deadline = time.monotonic() + min(options.timeout, PROOF_DRAIN_SECONDS)
+    while min(p.proven_final for p in progress) < last_with_txs and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        progress = list(await asyncio.gather(*(poll_node(c) for c in clients)))
+        on_progress(progress, tracker)
+    return progress
+
+
+async def summarize(
+    options: DevnetOptions, clients: list[RpcClient], tracker: Tracker, progress: list[NodeProgress]
+) -> DevnetReport:
+    final = min(p.height for p in progress)
+    intervals = [
+        b - a for a, b in zip(tracker.commit_times, tracker.commit_times[1:], strict=False)
+    ]
+    report = DevnetReport(
+        finalized_height=final,
+        nodes_agree=await check_agreement(clients, final),
+        proofs_verified=await count_proofs(clients[0], tracker, final) if options.proofs else 0,
+        proven_final_height=min(p.proven_final for p in progress),
+        txs_submitted=tracker.committed + len(tracker.load.submitted_at),
+        txs_committed=tracker.committed,
+        commit_latency_s=_percentiles(tracker.latencies),
+        block_interval_s=_percentiles(intervals),
+        nodes=progress,
+    )
+    in_flight = options.validators * options.batch_size
+    report.load_note = (
+        f"load kept at {in_flight} transfers in flight: each proposer proves its batch of"
+        f" {options.batch_size} (Groth16, depth {options.depth}) before it takes more"
+        if options.proofs
+        else "proofs off: load kept at 64 transfers in flight"
+    )
+    return report
+
+
+async def run_devnet(
+    options: DevnetOptions, layout: TestnetLayout, on_progress: Any
+) -> DevnetReport:
+    """Spawns the nodes, drives the load, and always stops the processes."""
+    started = time.monotonic()
+    procs = spawn_nodes(layout)
+    accounts = [read_key_file(path, KeyKind.ACCOUNT) for path in layout.account_key_files]
+    tracker = Tracker(Load(accounts, options.depth))
+    try:
+        async with aiohttp.ClientSession() as session:
+            clients = [_client(session, home) for home in layout.homes]
+            await wait_ready(clients, 120)
+            progress = await drive(options, clients, tracker, on_progress)
+            if options.proofs:
+                progress = await drain_proofs(options, clients, tracker, progress, on_progress)
+            report = await summarize(options, clients, tracker, progress)
+    finally:
+        await asyncio.to_thread(stop_nodes, procs)
+    report.wall_seconds = round(time.monotonic() - started, 1)
+    return report
+
+
+def _client(session: aiohttp.ClientSession, home: Path) -> RpcClient:
+    host, port = load_node_config(home).rpc_listen
+    return RpcClient(session, f"http://{host}:{port}")
