@@ -13,6 +13,9 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "ConsensusConfig": "zkpov.config",
     "CircuitConfig": "zkpov.crypto.snark",
+    "ConsensusEngine": "zkpov.engine",
+    "ConsensusDecision": "zkpov.engine",
+    "ZKProof": "zkpov.engine",
 }
 
 __all__ = ["__version__", *_LAZY]

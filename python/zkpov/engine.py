@@ -1,0 +1,242 @@
+"""``ConsensusEngine``: one validator's consensus as a library (DESIGN.md section 8).
+
+For people who embed zkpov in their own process and move messages themselves. The engine is the
+sans-I/O core plus what a validator needs around it: a validator set built from
+``register_validator`` calls (each key with its proof of possession), native re-execution of
+transfers, safety data persisted before a vote is returned, and Groth16 proofs of state
+transitions. The node (``zkpov start``) is the same core driven by the network instead.
+
+    engine = ConsensusEngine.new(config, secret_key=sk)
+    await engine.register_validator(stake, pk, proof_of_possession=pop)   # the genesis set
+    proposal = await engine.propose_block(transactions)    # when this validator leads
+    decision = await engine.process_block(proposal)       # ConsensusDecision (vote or reason)
+    qc = await engine.cast_vote(block_hash, vote)          # at the next leader: QC once >2/3
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from zkpov.chain.state import AccountState, Transfer
+from zkpov.config import ConsensusConfig
+from zkpov.consensus.actions import Action, Broadcast, Commit, PersistSafety, SendTo
+from zkpov.consensus.core import ConsensusCore
+from zkpov.consensus.genesis import make_genesis
+from zkpov.consensus.leader import ReputationLeaders
+from zkpov.consensus.messages import Block, Proposal, QuorumCert, Vote
+from zkpov.consensus.safety_data import SafetyData
+from zkpov.consensus.signing import get_scheme
+from zkpov.consensus.validators import ValidatorSet
+from zkpov.consensus.validity import NativeReexecution, compute_root_bytes, encode_payload
+from zkpov.crypto import bls, snark
+from zkpov.errors import ProposalError, ValidatorError, VotingError, ZkpovError
+from zkpov.storage.interface import SafetyStore
+from zkpov.storage.memory import MemorySafetyStore
+from zkpov.types import BLSPubkey, Epoch, Stake, ValidatorIndex
+
+__all__ = ["ConsensusDecision", "ConsensusEngine", "StateTransition", "ZKProof"]
+
+
+@dataclass(frozen=True)
+class ConsensusDecision:
+    """What processing a proposal led to: our vote (to send to ``vote_to``), or why not."""
+
+    accepted: bool
+    vote: Vote | None = None
+    vote_to: ValidatorIndex | None = None
+    reason: str = ""
+    committed: tuple[Block, ...] = ()
+
+
+@dataclass(frozen=True)
+class StateTransition:
+    pre_state: AccountState
+    transfers: tuple[Transfer, ...]
+
+
+@dataclass(frozen=True)
+class ZKProof:
+    proof: bytes
+    public_inputs: snark.PublicInputs
+    circuit_id: str
+
+
+@dataclass
+class _Registry:
+    pubkeys: list[bytes] = field(default_factory=list)
+    stakes: list[int] = field(default_factory=list)
+
+
+class ConsensusEngine:
+    def __init__(
+        self,
+        config: ConsensusConfig,
+        *,
+        secret_key: bytes | None = None,
+        genesis_state: AccountState | None = None,
+        safety_store: SafetyStore | None = None,
+        circuit_keys: tuple[snark.ProvingKey, snark.VerifyingKey] | None = None,
+    ) -> None:
+        self.config = config
+        self.secret_key = secret_key if secret_key is not None else bls.generate_secret_key()
+        self.public_key = bls.sk_to_pk(self.secret_key)
+        self.genesis_state = genesis_state if genesis_state is not None else AccountState()
+        self.safety_store = safety_store if safety_store is not None else MemorySafetyStore()
+        self.circuit_keys = circuit_keys
+        self._registry = _Registry()
+        self._core: ConsensusCore | None = None
+        self._payload = b""
+        self._proposals: dict[int, Proposal] = {}
+
+    @classmethod
+    def new(cls, config: ConsensusConfig, **options: object) -> ConsensusEngine:
+        return cls(config, **options)  # type: ignore[arg-type]
+
+    # -- validator set ------------------------------------------------------------------------
+
+    async def register_validator(
+        self, stake: int, public_key: bytes, proof_of_possession: bytes | None = None
+    ) -> ValidatorIndex:
+        """Adds a genesis validator; its key must come with a proof of possession (the
+        engine makes its own). Registration closes when consensus starts."""
+        if self._core is not None:
+            raise ValidatorError("the validator set is fixed once consensus has started")
+        if stake < self.config.min_stake or stake <= 0:
+            raise ValidatorError(f"stake must be at least min_stake = {self.config.min_stake}")
+        pop = proof_of_possession
+        if pop is None and public_key == self.public_key:
+            pop = bls.pop_prove(self.secret_key)
+        if pop is None or not bls.pop_verify(public_key, pop):
+            raise ValidatorError("a validator key needs a valid proof of possession")
+        if public_key in self._registry.pubkeys:
+            raise ValidatorError("this key is already registered")
+        self._registry.pubkeys.append(public_key)
+        self._registry.stakes.append(stake)
+        return ValidatorIndex(len(self._registry.pubkeys) - 1)
+
+    @property
+    def core(self) -> ConsensusCore:
+        if self._core is None:
+            self._core = self._start()
+        return self._core
+
+    def _start(self) -> ConsensusCore:
+        if self.public_key not in self._registry.pubkeys:
+            raise ValidatorError("register this engine's own key before starting consensus")
+        pks = tuple(BLSPubkey(pk) for pk in self._registry.pubkeys)
+        stakes = tuple(Stake(s) for s in self._registry.stakes)
+        vset = ValidatorSet(Epoch(0), pks, stakes, get_scheme("bls"), self.config, bytes(32))
+        block, qc = make_genesis(vset, compute_root_bytes(self.genesis_state.root))
+        checker = NativeReexecution(block.id, self.genesis_state.copy(), Transfer.from_bytes)
+        leaders = ReputationLeaders(
+            stakes,
+            vset.epoch,
+            vset.seed,
+            self.config.reputation_window,
+            self.config.reputation_exclude_rounds,
+        )
+        core = ConsensusCore(
+            vset=vset,
+            index=ValidatorIndex(pks.index(BLSPubkey(self.public_key))),
+            sk=self.secret_key,
+            safety_data=self.safety_store.load() or SafetyData(vset.epoch),
+            leaders=leaders,
+            checker=checker,
+            root=block,
+            root_qc=qc,
+            payload_source=lambda _: self._payload,
+        )
+        self._execute(core.start(time.monotonic()))
+        return core
+
+    # -- consensus ------------------------------------------------------------------------------
+
+    def _execute(self, actions: list[Action]) -> list[Action]:
+        """Persists safety data in order (before any vote is handed out), remembers our own
+        proposals (the core proposes as soon as a round it leads begins), returns the rest."""
+        out: list[Action] = []
+        for action in actions:
+            if isinstance(action, PersistSafety):
+                self.safety_store.save(action.data)
+                continue
+            if isinstance(action, Broadcast) and isinstance(action.message, Proposal):
+                self._proposals[action.message.block.round] = action.message
+            out.append(action)
+        return out
+
+    async def propose_block(self, transactions: Sequence[bytes]) -> Proposal:
+        """This validator's proposal for the current round, carrying ``transactions``.
+
+        The core proposes as soon as a round it leads begins (with no transactions); asking
+        for that round again returns that proposal, or ``ProposalError`` if it was asked to
+        carry transactions: one proposal per round, never two."""
+        core = self.core
+        round_ = core.pacemaker.round
+        if core.leaders.get_leader(round_) != core.index:
+            raise ProposalError(f"validator {core.index} does not lead round {round_}")
+        made = self._proposals.get(round_)
+        if made is not None:
+            if transactions and made.block.payload != encode_payload(list(transactions)):
+                raise ProposalError(f"round {round_} already has our proposal; propose next round")
+            return made
+        self._payload = encode_payload(list(transactions))
+        core.proposal_due = (round_, 0.0)
+        try:
+            self._execute(core.on_tick(time.monotonic()))
+        finally:
+            self._payload = b""
+        if round_ not in self._proposals:
+            raise ProposalError(
+                "no proposal: the transactions do not apply, or the round is unsafe"
+            )
+        return self._proposals[round_]
+
+    async def process_block(self, proposal: Proposal) -> ConsensusDecision:
+        """Checks a proposal (signatures, certificates, validity) and votes if it is safe."""
+        try:
+            actions = self._execute(self.core.on_proposal(proposal, time.monotonic()))
+        except ZkpovError as err:
+            return ConsensusDecision(False, reason=f"{type(err).__name__}: {err}")
+        committed = tuple(b for a in actions if isinstance(a, Commit) for b in a.blocks)
+        for action in actions:
+            if isinstance(action, SendTo) and isinstance(action.message, Vote):
+                return ConsensusDecision(True, action.message, action.to, committed=committed)
+        own = self.core.safety.data.last_vote
+        if own is not None and own.vote_data.block_id == proposal.block.id:
+            return ConsensusDecision(True, own, None, committed=committed)
+        return ConsensusDecision(
+            False,
+            reason="not voted: invalid, unsafe or not for the current round",
+            committed=committed,
+        )
+
+    async def cast_vote(self, block_hash: bytes, vote: Vote) -> QuorumCert | None:
+        """Collects a vote for ``block_hash`` (as the next leader); the QC once > 2/3 signed."""
+        if vote.vote_data.block_id != block_hash:
+            raise VotingError("the vote is for another block")
+        self._execute(self.core.on_vote(vote, time.monotonic()))
+        hqc = self.core.tree.hqc
+        return hqc if hqc.block_id == block_hash else None
+
+    # -- validity proofs --------------------------------------------------------------------
+
+    def generate_consensus_proof(self, state_transition: StateTransition) -> ZKProof:
+        pk, _ = self._keys()
+        proof, inputs = snark.prove(
+            pk, state_transition.pre_state, list(state_transition.transfers)
+        )
+        return ZKProof(proof, inputs, pk.config.circuit_id)
+
+    def verify_consensus_proof(
+        self, proof: ZKProof | bytes, public_inputs: snark.PublicInputs | Sequence[int]
+    ) -> bool:
+        _, vk = self._keys()
+        raw = proof.proof if isinstance(proof, ZKProof) else proof
+        return snark.verify(vk, public_inputs, raw)
+
+    def _keys(self) -> tuple[snark.ProvingKey, snark.VerifyingKey]:
+        if self.circuit_keys is None:
+            raise ZkpovError("no circuit keys: pass circuit_keys=(pk, vk) (tests: insecure_setup)")
+        return self.circuit_keys
