@@ -50,7 +50,10 @@ def make_net(
     genesis, genesis_qc = make_genesis(vset, compute_root_bytes(AccountState().root))
     net = Net(sch, vset, [sk for sk, _ in keys], genesis, genesis_qc)
     schedule = leaders or {}
-    net.cores = [make_core(net, i, FixedLeaders({r: ValidatorIndex(v) for r, v in schedule.items()}, n)) for i in range(n)]
+    net.cores = [
+        make_core(net, i, FixedLeaders({r: ValidatorIndex(v) for r, v in schedule.items()}, n))
+        for i in range(n)
+    ]
     return net
 
 
@@ -100,6 +103,8 @@ class Router:
             if src in self.down:
                 continue
             if isinstance(action, Broadcast):
-                self.queue.extend((d, src, action.message) for d in range(len(self.net.cores)) if d != src)
+                self.queue.extend(
+                    (d, src, action.message) for d in range(len(self.net.cores)) if d != src
+                )
             elif isinstance(action, SendTo):
                 self.queue.append((action.to, src, action.message))

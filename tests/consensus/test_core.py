@@ -96,7 +96,11 @@ def test_stake_weighted_quorum_needs_more_than_two_thirds_of_stake() -> None:
 
 
 def _proposal_from(net: Net, router: Router) -> Proposal:
-    return next(a.message for _, a in router.log if isinstance(a, Broadcast) and isinstance(a.message, Proposal))
+    return next(
+        a.message
+        for _, a in router.log
+        if isinstance(a, Broadcast) and isinstance(a.message, Proposal)
+    )
 
 
 def test_invalid_empty_block_is_rejected_with_evidence() -> None:
@@ -140,7 +144,9 @@ def test_proposal_with_a_bad_signature_is_refused() -> None:
     router = Router(net, down={1, 2, 3})
     router.run(0, net.cores[0].start(0.0), 0.0)
     proposal = _proposal_from(net, router)
-    forged = Proposal(proposal.block, net.scheme.sign(net.sks[1], proposal.block.header.signing_root))
+    forged = Proposal(
+        proposal.block, net.scheme.sign(net.sks[1], proposal.block.header.signing_root)
+    )
     with pytest.raises(InvalidProposal, match="signature"):
         net.cores[1].on_proposal(forged, 0.0)
 
@@ -161,7 +167,9 @@ FORBIDDEN = {"asyncio", "socket", "time", "datetime", "sqlite3", "lmdb", "thread
 
 
 @pytest.mark.parametrize(
-    "path", sorted((Path(__file__).parents[2] / "python/zkpov/consensus").glob("*.py")), ids=lambda p: p.name
+    "path",
+    sorted((Path(__file__).parents[2] / "python/zkpov/consensus").glob("*.py")),
+    ids=lambda p: p.name,
 )
 def test_consensus_core_is_sans_io(path: Path) -> None:
     tree = ast.parse(path.read_text())
@@ -170,5 +178,9 @@ def test_consensus_core_is_sans_io(path: Path) -> None:
         for node in ast.walk(tree)
         if isinstance(node, ast.Import)
         for alias in node.names
-    } | {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    } | {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
     assert not imported & FORBIDDEN

@@ -8,7 +8,12 @@ import pytest
 
 from zkpov.chain.reputation import compute_reputation, compute_reputation_weights
 from zkpov.consensus.encoding import compute_bitfield
-from zkpov.consensus.leader import FixedLeaders, ReputationLeaders, choose_index, compute_leader_seed
+from zkpov.consensus.leader import (
+    FixedLeaders,
+    ReputationLeaders,
+    choose_index,
+    compute_leader_seed,
+)
 from zkpov.consensus.messages import Block, QuorumCert, VoteData
 from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 

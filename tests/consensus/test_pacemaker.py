@@ -8,7 +8,9 @@ from zkpov.consensus.pacemaker import Pacemaker, compute_timeout_duration
 from zkpov.types import Round
 
 
-@pytest.mark.parametrize(("k", "expected"), [(0, 1.0), (1, 1.2), (3, 1.728), (6, 1.2**6), (20, 1.2**6)])
+@pytest.mark.parametrize(
+    ("k", "expected"), [(0, 1.0), (1, 1.2), (3, 1.728), (6, 1.2**6), (20, 1.2**6)]
+)
 def test_backoff_is_base_times_1_2_to_min_k_6(k: int, expected: float) -> None:
     assert compute_timeout_duration(1.0, k) == pytest.approx(expected)
 

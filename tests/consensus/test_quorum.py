@@ -53,7 +53,10 @@ def test_qc_with_a_wrong_signature_or_signer_set_fails(weighted: Net) -> None:
     with pytest.raises(InvalidCertificate, match="bitfield"):
         verify_qc(dataclasses.replace(good, signers=b"\x03\x00"), weighted.vset)
     with pytest.raises(InvalidCertificate, match="epoch"):
-        verify_qc(dataclasses.replace(good, vote_data=dataclasses.replace(DATA, epoch=Epoch(1))), weighted.vset)
+        verify_qc(
+            dataclasses.replace(good, vote_data=dataclasses.replace(DATA, epoch=Epoch(1))),
+            weighted.vset,
+        )
 
 
 def test_optimistic_aggregation_drops_a_bad_vote_and_still_forms_the_qc() -> None:
@@ -74,7 +77,10 @@ def test_collector_reports_a_verified_double_vote() -> None:
     other = dataclasses.replace(DATA, block_id=BlockId(b"\x02" * 32))
     collector.on_vote(vote(net, 1))
     _, double = collector.on_vote(vote(net, 1, other))
-    assert double is not None and {d.vote_data.block_id for d in double} == {DATA.block_id, other.block_id}
+    assert double is not None and {d.vote_data.block_id for d in double} == {
+        DATA.block_id,
+        other.block_id,
+    }
     _, forged = collector.on_vote(vote(net, 2, other, signer=0))
     assert forged is None
 
@@ -115,7 +121,9 @@ def test_tc_with_repeated_signer_or_wrong_rounds_fails() -> None:
         verify_tc(bad_signers, net.vset, net.genesis_qc)
     with pytest.raises(InvalidCertificate, match="aggregate"):
         verify_tc(dataclasses.replace(tc, round=Round(3)), net.vset, net.genesis_qc)
-    too_few = TimeoutCert(tc.epoch, tc.round, tc.signers[:2], tc.hqc_rounds[:2], tc.signature, tc.highest_qc)
+    too_few = TimeoutCert(
+        tc.epoch, tc.round, tc.signers[:2], tc.hqc_rounds[:2], tc.signature, tc.highest_qc
+    )
     with pytest.raises(InvalidCertificate, match="quorum"):
         verify_tc(too_few, net.vset, net.genesis_qc)
 
@@ -124,4 +132,6 @@ def test_timeout_with_a_bad_signature_is_refused() -> None:
     net = make_net(4)
     good = _timeouts(net, [0])[0]
     with pytest.raises(InvalidTimeout, match="signature"):
-        verify_timeout(dataclasses.replace(good, signer=ValidatorIndex(1)), net.vset, net.genesis_qc)
+        verify_timeout(
+            dataclasses.replace(good, signer=ValidatorIndex(1)), net.vset, net.genesis_qc
+        )

@@ -39,7 +39,9 @@ def block(round_: int, parent_qc: QuorumCert, payload: bytes = b"") -> Block:
 def tc(round_: int, hqc_rounds: tuple[int, ...]) -> TimeoutCert:
     highest = qc(max(hqc_rounds))
     signers = tuple(ValidatorIndex(i) for i in range(len(hqc_rounds)))
-    return TimeoutCert(Epoch(0), Round(round_), signers, tuple(Round(r) for r in hqc_rounds), b"", highest)
+    return TimeoutCert(
+        Epoch(0), Round(round_), signers, tuple(Round(r) for r in hqc_rounds), b"", highest
+    )
 
 
 def rules(**fields: int) -> SafetyRules:
@@ -57,7 +59,9 @@ def rules(**fields: int) -> SafetyRules:
         (5, 3, 3, 2, False),  # TC not for the previous round
     ],
 )
-def test_vote_rule(block_round: int, qc_round: int, tc_round: int | None, tc_hqc: int | None, safe: bool) -> None:
+def test_vote_rule(
+    block_round: int, qc_round: int, tc_round: int | None, tc_hqc: int | None, safe: bool
+) -> None:
     cert = None if tc_round is None or tc_hqc is None else tc(tc_round, (tc_hqc, 0, 0))
     assert is_safe_to_vote(Round(block_round), Round(qc_round), cert) is safe
 

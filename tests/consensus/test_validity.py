@@ -39,14 +39,18 @@ def make_block(parent: Block, payload: bytes, root: bytes, round_: int = 1) -> B
     )  # fmt: skip
 
 
+ZERO = BlockId(bytes(32))
+GENESIS_QC = QuorumCert(VoteData(Epoch(0), Round(0), ZERO, Round(0), ZERO), b"", b"")
 GENESIS = Block(
-    Epoch(0), Round(0), Height(0), BlockId(bytes(32)), ValidatorIndex(0),
-    compute_root_bytes(genesis_state().root), QuorumCert(VoteData(Epoch(0), Round(0), BlockId(bytes(32)), Round(0), BlockId(bytes(32))), b"", b""),
+    Epoch(0), Round(0), Height(0), ZERO, ValidatorIndex(0),
+    compute_root_bytes(genesis_state().root), GENESIS_QC,
 )  # fmt: skip
 
 
 def pay(amount: int, nonce: int) -> bytes:
-    return encode_payload([sign_transfer(ALICE.secret_key, 1, 2, BOB.public_key, amount, nonce).to_bytes()])
+    return encode_payload(
+        [sign_transfer(ALICE.secret_key, 1, 2, BOB.public_key, amount, nonce).to_bytes()]
+    )
 
 
 def checker() -> NativeReexecution:

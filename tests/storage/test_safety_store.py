@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -15,7 +16,11 @@ from zkpov.errors import DecodeError
 from zkpov.storage import FileSafetyStore, MemorySafetyStore, decode_safety_data, encode_safety_data
 from zkpov.types import BlockId, Epoch, Round, ValidatorIndex
 
-VOTE = Vote(VoteData(Epoch(2), Round(9), BlockId(b"\x01" * 32), Round(8), BlockId(b"\x02" * 32)), ValidatorIndex(3), b"\x05" * 96)
+VOTE = Vote(
+    VoteData(Epoch(2), Round(9), BlockId(b"\x01" * 32), Round(8), BlockId(b"\x02" * 32)),
+    ValidatorIndex(3),
+    b"\x05" * 96,
+)
 DATA = SafetyData(Epoch(2), Round(9), Round(7), Round(8), VOTE, Round(6))
 
 
@@ -73,7 +78,9 @@ def test_write_is_fsynced_before_rename_and_directory_fsynced_after(
     assert calls == ["fsync-file", "rename", "fsync-dir"]
 
 
-def test_failed_write_keeps_the_previous_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_write_keeps_the_previous_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = FileSafetyStore(tmp_path / "safety")
     store.save(DATA)
 
@@ -90,10 +97,8 @@ def test_failed_write_keeps_the_previous_data(tmp_path: Path, monkeypatch: pytes
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=200))
 def test_random_bytes_are_decode_errors(blob: bytes) -> None:
-    try:
+    with contextlib.suppress(DecodeError):
         decode_safety_data(blob)
-    except DecodeError:
-        pass
 
 
 @settings(max_examples=200, deadline=None)
@@ -101,7 +106,5 @@ def test_random_bytes_are_decode_errors(blob: bytes) -> None:
 def test_random_bodies_with_a_valid_checksum_are_decode_errors(body: bytes) -> None:
     import hashlib
 
-    try:
+    with contextlib.suppress(DecodeError):
         decode_safety_data(hashlib.sha256(body).digest() + body)
-    except DecodeError:
-        pass

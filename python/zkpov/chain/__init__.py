@@ -1,1 +1,4 @@
-"""Chain state and economics, pyspec style: ``get_`` reads, ``compute_`` is pure, ``process_`` mutates."""
+"""Chain state and economics, pyspec style.
+
+``get_`` reads state, ``compute_`` is pure, ``process_`` mutates.
+"""

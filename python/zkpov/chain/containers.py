@@ -17,6 +17,7 @@ __all__ = [
     "ValidatorStatus",
 ]
 
+NO_STAKE = Stake(0)
 Owner = bytes  # an account identifier (the owner's public key bytes)
 RegistryIndex = int  # position in ``ChainState.validators`` (consensus indices are per epoch)
 
@@ -36,7 +37,7 @@ class Validator:
     self_stake: Stake
     commission_bps: int
     status: ValidatorStatus = ValidatorStatus.PENDING
-    slashed_amount: Stake = Stake(0)
+    slashed_amount: Stake = NO_STAKE
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from zkpov.consensus.encoding import get_bitfield_indices
 from zkpov.constants import (
     REPUTATION_ACTIVE_WEIGHT,
     REPUTATION_FAILED_WEIGHT,
     REPUTATION_FAILURE_THRESHOLD,
     REPUTATION_INACTIVE_WEIGHT,
 )
-from zkpov.consensus.encoding import get_bitfield_indices
 
 __all__ = ["compute_reputation", "compute_reputation_weights"]
 
@@ -29,7 +29,7 @@ def _signers(bitfield: bytes, size: int) -> tuple[int, ...]:
 def compute_reputation_weights(
     stakes: tuple[int, ...], window: tuple[tuple[int, bytes], ...], failed: tuple[int, ...]
 ) -> tuple[int, ...]:
-    """Stake x reputation from (proposer, QC signer bitfield) of committed blocks and failed leaders."""
+    """Stake x reputation from committed blocks (proposer, QC signers) and failed leaders."""
     size = len(stakes)
     proposals = [0] * size
     failures = [0] * size
@@ -42,7 +42,8 @@ def compute_reputation_weights(
     for leader in failed:
         failures[leader] += 1
     return tuple(
-        stake * compute_reputation(proposals[i], failures[i], active[i]) for i, stake in enumerate(stakes)
+        stake * compute_reputation(proposals[i], failures[i], active[i])
+        for i, stake in enumerate(stakes)
     )
 
 

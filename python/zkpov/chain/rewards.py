@@ -51,14 +51,19 @@ def _pay_validator(state: ChainState, index: RegistryIndex, amount: int) -> int:
     commission = amount * validator.commission_bps // COMMISSION_DENOMINATOR
     holders = _get_stakeholders(state, index)
     shares = compute_shares(amount - commission, [stake for _, stake in holders])
-    payments = [(validator.owner, commission)] + [(o, s) for (o, _), s in zip(holders, shares, strict=True)]
+    payments = [(validator.owner, commission)] + [
+        (o, s) for (o, _), s in zip(holders, shares, strict=True)
+    ]
     for owner, paid in payments:
         state.balances[owner] = state.balances.get(owner, 0) + paid
     return sum(paid for _, paid in payments)
 
 
 def process_block_rewards(
-    state: ChainState, config: ConsensusConfig, proposer: RegistryIndex, signers: Sequence[RegistryIndex]
+    state: ChainState,
+    config: ConsensusConfig,
+    proposer: RegistryIndex,
+    signers: Sequence[RegistryIndex],
 ) -> int:
     """Pay the proposer and the QC signers for one block; return the amount minted."""
     reward = compute_block_reward(sum(state.active_stakes), config)

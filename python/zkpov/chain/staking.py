@@ -46,8 +46,11 @@ def get_validator_stake(state: ChainState, index: RegistryIndex) -> Stake:
 def get_total_stake(state: ChainState) -> int:
     """All tokens: bonded, delegated, unbonding and liquid (the conserved quantity)."""
     bonded = sum(v.self_stake for v in state.validators)
-    return bonded + sum(state.delegations.values()) + sum(u.amount for u in state.unbonding) + sum(
-        state.balances.values()
+    return (
+        bonded
+        + sum(state.delegations.values())
+        + sum(u.amount for u in state.unbonding)
+        + sum(state.balances.values())
     )
 
 
@@ -100,7 +103,9 @@ def _get_owned(state: ChainState, owner: Owner, index: RegistryIndex) -> Validat
     return validator
 
 
-def process_delegate(state: ChainState, delegator: Owner, index: RegistryIndex, amount: Stake) -> None:
+def process_delegate(
+    state: ChainState, delegator: Owner, index: RegistryIndex, amount: Stake
+) -> None:
     """Bond ``amount`` of the delegator's balance to validator ``index``."""
     if not 0 <= index < len(state.validators) or state.validators[index].status in _LEAVING:
         raise ValidatorError(f"validator {index} does not take delegations")
@@ -110,7 +115,11 @@ def process_delegate(state: ChainState, delegator: Owner, index: RegistryIndex, 
 
 
 def process_undelegate(
-    state: ChainState, config: ConsensusConfig, delegator: Owner, index: RegistryIndex, amount: Stake
+    state: ChainState,
+    config: ConsensusConfig,
+    delegator: Owner,
+    index: RegistryIndex,
+    amount: Stake,
 ) -> None:
     """Start unbonding ``amount``; it returns to the balance after ``unbonding_epochs``."""
     key = Delegation(delegator, index)
@@ -170,7 +179,9 @@ def _process_active_set(state: ChainState, config: ConsensusConfig) -> None:
     chosen_set = {i for _, i in chosen}
     for index, validator in enumerate(state.validators):
         if validator.status in (ValidatorStatus.PENDING, ValidatorStatus.ACTIVE):
-            validator.status = ValidatorStatus.ACTIVE if index in chosen_set else ValidatorStatus.PENDING
+            validator.status = (
+                ValidatorStatus.ACTIVE if index in chosen_set else ValidatorStatus.PENDING
+            )
     ordered = sorted(chosen_set)
     state.active = tuple(ordered)
     state.active_stakes = tuple(get_validator_stake(state, i) for i in ordered)

@@ -40,7 +40,9 @@ def compute_genesis_state(
     return state
 
 
-def process_block(state: ChainState, config: ConsensusConfig, vset: ValidatorSet, block: Block) -> None:
+def process_block(
+    state: ChainState, config: ConsensusConfig, vset: ValidatorSet, block: Block
+) -> None:
     """Apply one committed block's economics to ``state``."""
     process_block_evidence(state, config, vset, block)
     process_block_signers(state, config, vset, block)

@@ -42,7 +42,9 @@ __all__ = ["sim"]
     metavar="START:END:GROUPS",
     help="Cut the network, e.g. 2:6:0-3/4-6 (seconds; '/' separates node groups).",
 )
-@click.option("--crash", multiple=True, metavar="NODE@TIME[:RESTART]", help="Crash (and restart) a node.")
+@click.option(
+    "--crash", multiple=True, metavar="NODE@TIME[:RESTART]", help="Crash (and restart) a node."
+)
 @click.option("--loss", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True)
 @click.option(
     "--scheme",
@@ -52,7 +54,9 @@ __all__ = ["sim"]
     help="insecure-hash skips pairings (large runs only; forgeable).",
 )
 @click.option("--block-time", type=click.FloatRange(min=0.001), default=0.5, show_default=True)
-@click.option("--timeout", "timeout_base", type=click.FloatRange(min=0.01), default=1.0, show_default=True)
+@click.option(
+    "--timeout", "timeout_base", type=click.FloatRange(min=0.01), default=1.0, show_default=True
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def sim(
     validators: int,

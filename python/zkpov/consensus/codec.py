@@ -116,11 +116,15 @@ def _vote(o: Any) -> Vote:
 
 
 def _timeout(o: Any) -> Timeout:
-    e, r, hqc, signer, sig = seq(o, 5)
+    e, r, hqc, signer, sig, tc = seq(o, 6)
     return Timeout(
-        Epoch(uint(e)), Round(uint(r)), _qc(hqc), ValidatorIndex(uint(signer)),
+        Epoch(uint(e)),
+        Round(uint(r)),
+        _qc(hqc),
+        ValidatorIndex(uint(signer)),
         raw(sig, limit=BLS_SIGNATURE_LENGTH),
-    )  # fmt: skip
+        None if tc is None else _tc(tc),
+    )
 
 
 def _request(o: Any) -> BlockRequest:
@@ -161,7 +165,8 @@ def _message_obj(m: Any) -> Any:
     if isinstance(m, Vote):
         return [to_obj(m.vote_data), m.voter, m.signature]
     if isinstance(m, Timeout):
-        return [m.epoch, m.round, to_obj(m.hqc), m.signer, m.signature]
+        tc = None if m.tc is None else to_obj(m.tc)
+        return [m.epoch, m.round, to_obj(m.hqc), m.signer, m.signature, tc]
     if isinstance(m, BlockRequest):
         return [m.block_id, m.count]
     if isinstance(m, BlockResponse):
@@ -192,7 +197,8 @@ def from_obj(kind: int, obj: Any) -> Any:
 
 def encode_message(m: Message | Block | QuorumCert | TimeoutCert) -> bytes:
     """Wire bytes ``msgpack([kind, body])``."""
-    return msgpack.packb([_KINDS[type(m)], to_obj(m)], use_bin_type=True)
+    encoded: bytes = msgpack.packb([_KINDS[type(m)], to_obj(m)], use_bin_type=True)
+    return encoded
 
 
 def decode_message(data: bytes, limit: int = MAX_MESSAGE_BYTES) -> Any:

@@ -9,39 +9,48 @@ directly after its parent commits that parent and its ancestors (2-chain rule).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from zkpov.chain.seed import compute_randao_signing_root
-from zkpov.consensus import sync
 from zkpov.consensus.actions import (
     Action,
     Broadcast,
     Commit,
     PersistSafety,
-    RecordEvidence,
     ScheduleTimeout,
     SendTo,
 )
 from zkpov.consensus.block_tree import BlockTree, MissingBlock
-from zkpov.consensus.evidence import DoubleVote, Evidence, encode_evidence, get_evidence_kind
-from zkpov.consensus.evidence import get_offender as get_evidence_offender
+from zkpov.consensus.evidence import DoubleVote
+from zkpov.consensus.evidence_pool import EvidencePool
 from zkpov.consensus.leader import LeaderElection
-from zkpov.consensus.messages import Block, Proposal, QuorumCert, Timeout, TimeoutCert, Vote
+from zkpov.consensus.messages import (
+    Block,
+    BlockRequest,
+    BlockResponse,
+    Proposal,
+    QuorumCert,
+    Timeout,
+    TimeoutCert,
+    Vote,
+)
 from zkpov.consensus.pacemaker import Pacemaker
 from zkpov.consensus.proposals import check_proposal, make_block, record_invalid_block
-from zkpov.consensus.quorum import TimeoutCollector, VoteCollector, verify_timeout
+from zkpov.consensus.quorum import TimeoutCollector, VoteCollector, verify_tc, verify_timeout
 from zkpov.consensus.safety import SafetyRules, UnsafeTimeout, UnsafeVote
 from zkpov.consensus.safety_data import SafetyData
+from zkpov.consensus.sync import BlockSync, compute_sync_peer
 from zkpov.consensus.validators import ValidatorSet
 from zkpov.consensus.validity import InvalidBlock, ValidityChecker
-from zkpov.types import BlockId, Round, ValidatorIndex
+from zkpov.types import Round, ValidatorIndex
 
 __all__ = ["ConsensusCore"]
 
 PayloadSource = Callable[[Block], bytes]
 
 
-class ConsensusCore(sync.SyncMixin):
+class ConsensusCore:
     """One validator's consensus state machine for one epoch."""
 
     def __init__(
@@ -69,14 +78,13 @@ class ConsensusCore(sync.SyncMixin):
         self.htc: TimeoutCert | None = None
         self.votes: dict[Round, VoteCollector] = {}
         self.timeouts: dict[Round, TimeoutCollector] = {}
-        self.evidence_pool: dict[bytes, None] = {}
-        self.seen_headers: dict[tuple[Round, ValidatorIndex], Proposal] = {}
+        self.evidence = EvidencePool()
         self.best_commit_qc: QuorumCert | None = None
         self.last_timeout: Timeout | None = None
         self.randao_reveal = vset.scheme.sign(sk, compute_randao_signing_root(vset.epoch))
         self.now = 0.0
         self.proposal_due: tuple[Round, float] | None = None
-        sync.SyncMixin.__init__(self)
+        self.sync = BlockSync(self)
 
     # -- inputs ---------------------------------------------------------------------------------
 
@@ -90,12 +98,12 @@ class ConsensusCore(sync.SyncMixin):
         self._set_time(now)
         block = proposal.block
         check_proposal(proposal, self.vset, self.tree.root_qc)
-        actions = self._check_equivocation(proposal)
+        actions = self.evidence.on_proposal(proposal)
         actions += self._process_certificates(block.qc, proposal.tc)
         if block.height <= self.tree.root.height:
             return actions
         if not self.tree.has(block.parent_id):
-            return actions + self.request_block(block.parent_id, block.proposer, proposal)
+            return actions + self.sync.request_block(block.parent_id, block.proposer, proposal)
         return actions + self._process_block(proposal)
 
     def on_vote(self, vote: Vote, now: float | None = None) -> list[Action]:
@@ -107,7 +115,7 @@ class ConsensusCore(sync.SyncMixin):
             return []
         collector = self.votes.setdefault(vote.round, VoteCollector(self.vset))
         qc, double = collector.on_vote(vote)
-        actions = [] if double is None else self._record_evidence(DoubleVote(*double))
+        actions = [] if double is None else self.evidence.record(DoubleVote(*double))
         if qc is not None:
             actions += self._process_certificates(qc, None)
         return actions
@@ -118,8 +126,32 @@ class ConsensusCore(sync.SyncMixin):
         if timeout.round < self.pacemaker.round:
             return []
         verify_timeout(timeout, self.vset, self.tree.root_qc)
-        actions = self._process_certificates(timeout.hqc, None)
+        tc = timeout.tc
+        if tc is not None and (self.htc is None or tc.round > self.htc.round):
+            verify_tc(tc, self.vset, self.tree.root_qc)
+        actions = self._process_certificates(timeout.hqc, tc)
         return actions + self._collect_timeout(timeout)
+
+    def on_block_request(self, request: BlockRequest, sender: ValidatorIndex) -> list[Action]:
+        """A peer asks for blocks we know."""
+        return self.sync.on_block_request(request, sender)
+
+    def on_block_response(
+        self, response: BlockResponse, sender: ValidatorIndex, now: float | None = None
+    ) -> list[Action]:
+        """Blocks we asked for: insert those that check, then resume parked proposals."""
+        self._set_time(now)
+        return self.sync.on_block_response(response, sender)
+
+    def on_blocks_inserted(self, blocks: list[Block]) -> list[Action]:
+        """Certificates inside new blocks, parked proposals, and commits they enable."""
+        actions: list[Action] = []
+        for block in blocks:
+            actions += self._process_qc(block.qc)
+        for block in blocks:
+            for proposal in self.sync.take_pending(block.id):
+                actions += self._process_block(proposal)
+        return actions + self._try_commit() + self._advance_round()
 
     def on_tick(self, now: float) -> list[Action]:
         """Time passed: time out of the round, or re-send our timeout, at the deadline."""
@@ -129,7 +161,8 @@ class ConsensusCore(sync.SyncMixin):
             return actions
         if self.pacemaker.is_timed_out() and self.last_timeout is not None:
             deadline = self.pacemaker.process_local_timeout(now)
-            return [Broadcast(self.last_timeout), ScheduleTimeout(self.pacemaker.round, deadline)]
+            resend = dataclasses.replace(self.last_timeout, tc=self.htc)
+            return [Broadcast(resend), ScheduleTimeout(self.pacemaker.round, deadline)]
         return actions + self._local_timeout()
 
     def _propose_if_due(self) -> list[Action]:
@@ -149,9 +182,9 @@ class ConsensusCore(sync.SyncMixin):
         try:
             self.checker.check_block(block, parent)
         except InvalidBlock:
-            return self._record_evidence(record_invalid_block(proposal, parent))
+            return self.evidence.record(record_invalid_block(proposal, parent))
         self.tree.insert(block)
-        actions = self._on_blocks_inserted([block])
+        actions = self.on_blocks_inserted([block])
         if block.round == self.pacemaker.round:
             actions += self._vote(proposal)
         return actions
@@ -173,31 +206,12 @@ class ConsensusCore(sync.SyncMixin):
             return []
         payload = self.payload_source(parent) if self.payload_source else b""
         root = self.checker.compute_post_root(parent, payload)
-        evidence = tuple(self.evidence_pool)[:16]
+        evidence = self.evidence.get_for_proposal()
         block = make_block(self, round_, parent, root, payload, evidence)
         signature = self.vset.scheme.sign(self._sk, block.header.signing_root)
         tc = self.htc if self.htc is not None and self.htc.round == round_ - 1 else None
         proposal = Proposal(block, signature, tc)
         return [Broadcast(proposal), *self.on_proposal(proposal)]
-
-    def _check_equivocation(self, proposal: Proposal) -> list[Action]:
-        from zkpov.consensus.proposals import make_double_proposal
-
-        key = (proposal.block.round, proposal.block.proposer)
-        first = self.seen_headers.setdefault(key, proposal)
-        if first.block.id == proposal.block.id:
-            return []
-        return self._record_evidence(make_double_proposal(first, proposal))
-
-    def _record_evidence(self, evidence: Evidence | None) -> list[Action]:
-        if evidence is None:
-            return []
-        encoded = encode_evidence(evidence)
-        if encoded in self.evidence_pool:
-            return []
-        self.evidence_pool[encoded] = None
-        offender = get_evidence_offender(evidence)
-        return [RecordEvidence(get_evidence_kind(evidence), offender, encoded)]
 
     # -- certificates, rounds and commits -------------------------------------------------------
 
@@ -229,13 +243,14 @@ class ConsensusCore(sync.SyncMixin):
                 raise MissingBlock(qc.block_id)
             path = self.tree.get_path_from_root(target)
         except MissingBlock as missing:
-            return self.request_block(missing.block_id, self._pick_peer(qc), None)
+            return self.sync.request_block(
+                missing.block_id, compute_sync_peer(qc, self.vset, self.index), None
+            )
         self.tree.process_commit(path, qc)
         for block in path:
             self.leaders.on_commit(block)
             self.checker.on_commit(block)
-            for item in block.evidence:
-                self.evidence_pool.pop(item, None)
+            self.evidence.on_commit(block)
         return [Commit(tuple(path), qc)]
 
     def _advance_round(self) -> list[Action]:
@@ -258,8 +273,7 @@ class ConsensusCore(sync.SyncMixin):
         for table in (self.votes, self.timeouts):
             for old in [r for r in table if r + 2 < new_round]:
                 del table[old]
-        for key in [k for k in self.seen_headers if k[0] + 2 < new_round]:
-            del self.seen_headers[key]
+        self.evidence.prune(new_round)
 
     # -- timeouts -------------------------------------------------------------------------------
 
@@ -270,6 +284,7 @@ class ConsensusCore(sync.SyncMixin):
         except UnsafeTimeout:
             return []
         deadline = self.pacemaker.process_local_timeout(self.now)
+        timeout = dataclasses.replace(timeout, tc=self.htc)
         self.last_timeout = timeout
         actions: list[Action] = [PersistSafety(self.safety.data), Broadcast(timeout)]
         actions.append(ScheduleTimeout(self.pacemaker.round, deadline))
@@ -292,12 +307,3 @@ class ConsensusCore(sync.SyncMixin):
     def _set_time(self, now: float | None) -> None:
         if now is not None:
             self.now = max(self.now, now)
-
-    def _pick_peer(self, qc: QuorumCert) -> ValidatorIndex:
-        from zkpov.consensus.encoding import get_bitfield_indices
-
-        signers = [i for i in get_bitfield_indices(qc.signers, len(self.vset)) if i != self.index]
-        return ValidatorIndex(signers[0] if signers else (self.index + 1) % len(self.vset))
-
-    def get_known_block(self, block_id: BlockId) -> Block | None:
-        return self.tree.get(block_id)

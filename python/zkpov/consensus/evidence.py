@@ -159,7 +159,8 @@ def encode_evidence(evidence: Evidence) -> bytes:
         body = [2, *(_signed_obj(s) for s in (evidence.first, evidence.second))]
     else:
         body = [3, _signed_obj(evidence.block), _header_obj(evidence.parent)]
-    return msgpack.packb(body, use_bin_type=True)
+    encoded: bytes = msgpack.packb(body, use_bin_type=True)
+    return encoded
 
 
 def _signed_obj(s: SignedHeader) -> list[Any]:

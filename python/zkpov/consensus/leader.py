@@ -1,7 +1,7 @@
 """Leader election: ``choose_index(stake x reputation, seed(epoch, round))``.
 
-Reputation (Aptos-style) for the rounds of period ``p = round // W`` is read from the committed blocks
-of the window ``[pW - X - W, pW - X)`` (``W`` = ``reputation_window``, ``X`` =
+Reputation (Aptos-style) for the rounds of period ``p = round // W`` is read from the committed
+blocks of the window ``[pW - X - W, pW - X)`` (``W`` = ``reputation_window``, ``X`` =
 ``reputation_exclude_rounds``). A validator whose proposals failed more than 10% of the time in the
 window weighs 1; one that proposed or voted weighs 1000; an inactive one 10. A round in the window
 without a committed block is a failed proposal by that round's leader. Once a validator has

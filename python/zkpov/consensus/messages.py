@@ -1,8 +1,9 @@
 """Consensus messages: blocks, proposals, votes, timeouts and their certificates.
 
 Each signed message has a signing root (``compute_signing_root``) over a fixed field list.
-A vote signs its :class:`VoteData` (the block and its parent), so a QC alone tells the 2-chain rule
-whether it certifies a block directly after its parent. A timeout signs ``(epoch, round, hqc_round)``.
+A vote signs its :class:`VoteData` (the block and its parent), so a QC alone tells the 2-chain
+rule whether it certifies a block directly after its parent. A timeout signs
+``(epoch, round, hqc_round)``.
 """
 
 from __future__ import annotations
@@ -188,13 +189,15 @@ class Vote:
 
 @dataclass(frozen=True)
 class Timeout:
-    """A validator gives up on ``round``; carries its highest QC (signed: its round)."""
+    """A validator gives up on ``round``; carries its highest QC (signed: its round) and, unsigned,
+    its highest TC so that validators still in an older round can catch up (Aptos sync info)."""
 
     epoch: Epoch
     round: Round
     hqc: QuorumCert
     signer: ValidatorIndex
     signature: bytes
+    tc: TimeoutCert | None = None
 
     @cached_property
     def signing_root(self) -> bytes:

@@ -12,6 +12,8 @@ from zkpov.types import Round
 
 __all__ = ["Pacemaker", "compute_timeout_duration"]
 
+ROUND_ZERO = Round(0)
+
 
 def compute_timeout_duration(base: float, consecutive_timeouts: int) -> float:
     """``base * 1.2 ** min(k, 6)`` seconds."""
@@ -21,7 +23,7 @@ def compute_timeout_duration(base: float, consecutive_timeouts: int) -> float:
 class Pacemaker:
     """Round state of one validator (times come from the driver's clock)."""
 
-    def __init__(self, base_timeout: float, start_round: Round = Round(0)) -> None:
+    def __init__(self, base_timeout: float, start_round: Round = ROUND_ZERO) -> None:
         self.base_timeout = base_timeout
         self.round = start_round
         self.consecutive_timeouts = 0

@@ -9,14 +9,16 @@ from zkpov.types import Epoch, Round
 
 __all__ = ["SafetyData"]
 
+ROUND_ZERO = Round(0)
+
 
 @dataclass(frozen=True)
 class SafetyData:
     """Aptos/Diem 2-chain safety data (DESIGN.md section 4)."""
 
     epoch: Epoch
-    last_voted_round: Round = Round(0)
-    preferred_round: Round = Round(0)
-    one_chain_round: Round = Round(0)
+    last_voted_round: Round = ROUND_ZERO
+    preferred_round: Round = ROUND_ZERO
+    one_chain_round: Round = ROUND_ZERO
     last_vote: Vote | None = None
-    highest_timeout_round: Round = Round(0)
+    highest_timeout_round: Round = ROUND_ZERO

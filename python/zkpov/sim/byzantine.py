@@ -34,7 +34,9 @@ def _resign(block: Block, sk: bytes, scheme: SignatureScheme, tc: object) -> Pro
     return Proposal(block, signature, tc)  # type: ignore[arg-type]
 
 
-def _equivocate(action: Broadcast, sk: bytes, scheme: SignatureScheme) -> list[Action | Equivocation]:
+def _equivocate(
+    action: Broadcast, sk: bytes, scheme: SignatureScheme
+) -> list[Action | Equivocation]:
     proposal = action.message
     if not isinstance(proposal, Proposal):
         return [action]
@@ -42,7 +44,9 @@ def _equivocate(action: Broadcast, sk: bytes, scheme: SignatureScheme) -> list[A
     return [Equivocation(proposal, _resign(twin, sk, scheme, proposal.tc))]
 
 
-def _invalid_block(action: Broadcast, sk: bytes, scheme: SignatureScheme) -> list[Action | Equivocation]:
+def _invalid_block(
+    action: Broadcast, sk: bytes, scheme: SignatureScheme
+) -> list[Action | Equivocation]:
     proposal = action.message
     if not isinstance(proposal, Proposal):
         return [action]

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 __all__ = ["EventQueue"]
-
-
-@dataclass(order=True)
-class _Event:
-    time: float
-    seq: int
-    run: Callable[[], None] = field(compare=False)
 
 
 class EventQueue:
@@ -21,21 +13,20 @@ class EventQueue:
 
     def __init__(self) -> None:
         self.now = 0.0
-        self._heap: list[_Event] = []
+        self._heap: list[tuple[float, int, Callable[[], None]]] = []
         self._seq = 0
 
     def schedule(self, at: float, run: Callable[[], None]) -> None:
         """Run ``run`` at virtual time ``at`` (never earlier than now)."""
         self._seq += 1
-        heapq.heappush(self._heap, _Event(max(at, self.now), self._seq, run))
+        heapq.heappush(self._heap, (max(at, self.now), self._seq, run))
 
     def run_next(self) -> bool:
         """Advance time to the next event and run it; False when the queue is empty."""
         if not self._heap:
             return False
-        event = heapq.heappop(self._heap)
-        self.now = event.time
-        event.run()
+        self.now, _, run = heapq.heappop(self._heap)
+        run()
         return True
 
     def __len__(self) -> int:

@@ -62,7 +62,9 @@ class InvariantChecker:
         key = (node.index, block.round)
         previous = self.signed_rounds.setdefault(key, block.id)
         if previous != block.id:
-            self.report("one_vote_per_round", f"validator {node.index} voted twice in {block.round}")
+            self.report(
+                "one_vote_per_round", f"validator {node.index} voted twice in {block.round}"
+            )
         if block.round <= self.last_signed.get(node.index, Round(-1)) and previous == block.id:
             self.report("vote_rule", f"validator {node.index} voted in non-increasing round")
         if not is_safe_to_vote(block.round, block.qc.round, record.tc):
@@ -72,8 +74,12 @@ class InvariantChecker:
 
     def _check_timeout(self, node: SimNode, record: SignedRecord) -> None:
         hqc_round = record.hqc.round if record.hqc is not None else Round(0)
-        if not is_safe_to_timeout(record.round, hqc_round, record.tc_round, record.one_chain_before):
-            self.report("timeout_rule", f"validator {node.index} timed out unsafely in {record.round}")
+        if not is_safe_to_timeout(
+            record.round, hqc_round, record.tc_round, record.one_chain_before
+        ):
+            self.report(
+                "timeout_rule", f"validator {node.index} timed out unsafely in {record.round}"
+            )
         if record.round < self.last_signed.get(node.index, Round(-1)):
             self.report("timeout_rule", f"validator {node.index} timed out below its last vote")
         self.last_signed[node.index] = Round(max(self.last_signed.get(node.index, 0), record.round))
@@ -95,7 +101,10 @@ class InvariantChecker:
         self.check_qc(commit.commit_qc)
         for offset, block in enumerate(commit.blocks):
             if block.height != previous_height + offset + 1:
-                self.report("irreversible_finality", f"node {node.node_id} re-committed height {block.height}")
+                self.report(
+                    "irreversible_finality",
+                    f"node {node.node_id} re-committed height {block.height}",
+                )
             self._check_agreement(node, block)
 
     def _check_agreement(self, node: SimNode, block: Block) -> None:
@@ -104,7 +113,9 @@ class InvariantChecker:
             self.canonical.append(block.id)
             self.reference.on_commit(block)
         elif height <= len(self.canonical) and self.canonical[height - 1] != block.id:
-            self.report("agreement", f"node {node.node_id} committed a conflicting block at {height}")
+            self.report(
+                "agreement", f"node {node.node_id} committed a conflicting block at {height}"
+            )
             self._check_accountability()
 
     def _check_accountability(self) -> None:

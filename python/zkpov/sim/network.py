@@ -61,12 +61,14 @@ class Network:
         loss: float = 0.0,
         partitions: Sequence[Partition] = (),
         message_filter: MessageFilter | None = None,
+        filter_until: float = float("inf"),
     ) -> None:
         self.rng = rng
         self.latency = latency
         self.loss = loss
         self.partitions = list(partitions)
         self.message_filter = message_filter
+        self.filter_until = filter_until
         self.sent = 0
         self.dropped = 0
 
@@ -81,6 +83,7 @@ class Network:
     def _is_dropped(self, now: float, src: NodeId, dst: NodeId, message: object) -> bool:
         if any(p.is_cut(now, src, dst) for p in self.partitions):
             return True
-        if self.message_filter is not None and not self.message_filter(src, dst, message):
+        is_filtering = self.message_filter is not None and now < self.filter_until
+        if is_filtering and not self.message_filter(src, dst, message):  # type: ignore[misc]
             return True
         return self.loss > 0 and self.rng.random() < self.loss

@@ -26,6 +26,8 @@ from zkpov.types import NodeId, Round, ValidatorIndex
 
 __all__ = ["RecordingSafetyRules", "SignedRecord", "SimNode"]
 
+ROUND_ZERO = Round(0)
+
 
 @dataclass(frozen=True)
 class SignedRecord:
@@ -36,8 +38,8 @@ class SignedRecord:
     block: Block | None = None
     tc: TimeoutCert | None = None
     hqc: QuorumCert | None = None
-    tc_round: Round = Round(0)
-    one_chain_before: Round = Round(0)
+    tc_round: Round = ROUND_ZERO
+    one_chain_before: Round = ROUND_ZERO
     message: Any = None
 
 
@@ -101,7 +103,9 @@ class SimNode:
             return []
 
 
-def _dispatch(core: ConsensusCore, message: object, sender: ValidatorIndex, now: float) -> list[Action]:
+def _dispatch(
+    core: ConsensusCore, message: object, sender: ValidatorIndex, now: float
+) -> list[Action]:
     if isinstance(message, Proposal):
         return core.on_proposal(message, now)
     if isinstance(message, Vote):

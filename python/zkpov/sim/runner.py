@@ -7,6 +7,7 @@ Actions run in order: ``PersistSafety`` really writes the node's store before th
 
 from __future__ import annotations
 
+import functools
 import random
 from typing import Any
 
@@ -45,14 +46,15 @@ class Simulation:
 
     def __init__(self, config: SimConfig) -> None:
         self.config = config
-        self.rng = random.Random(config.seed)
+        self.rng = random.Random(config.seed)  # noqa: S311 - a seeded simulation, not crypto
         self.world = setup.build_world(config)
         self.vset = self.world.vset
         self.nodes: list[SimNode] = self.world.nodes
         self.queue = EventQueue()
         self.network = Network(
-            self.rng, config.latency, config.loss, config.partitions, self.world.message_filter
-        )
+            self.rng, config.latency, config.loss, config.partitions, self.world.message_filter,
+            config.round_partitions_until,
+        )  # fmt: skip
         reference = self.world.make_leaders()
         self.invariants = InvariantChecker(self.vset, self.world.genesis_qc, reference)
         self.world.ledger = SimLedger(self.vset, self.invariants.report)
@@ -64,7 +66,7 @@ class Simulation:
 
     def run(self) -> SimReport:
         for node in self.nodes:
-            self.queue.schedule(0.0, lambda node=node: self._boot(node))
+            self.queue.schedule(0.0, functools.partial(self._boot, node))
         for spec in self.config.crashes:
             self._schedule_crash(spec.node, spec.at, spec.restart_at)
         limit = self.config.get_max_time()
@@ -172,7 +174,7 @@ class Simulation:
         self.world.on_canonical(self.invariants.canonical, self)
 
     def _measure_commit(self, node: SimNode, commit: Commit) -> None:
-        current = node.core.pacemaker.round if node.core is not None else 0
+        current = commit.commit_qc.round + 1  # the round in which the committing QC is used
         for block in commit.blocks:
             proposed = self.metrics.proposed_at.get(block.id)
             self.metrics.latency_rounds.append(current - block.round)

@@ -61,6 +61,7 @@ class SimConfig:
     equal_stakes: bool = True
     leader_schedule: Mapping[int, int] | None = None
     round_partitions: Mapping[int, tuple[frozenset[NodeId], ...]] | None = None
+    round_partitions_until: float = float("inf")
     test_only_break_vote_rule: bool = False
     reputation_window: int = 10
     reputation_exclude_rounds: int = 4

@@ -73,6 +73,7 @@ class World:
     instances: dict[int, list[SimNode]]
     message_filter: Callable[[NodeId, NodeId, object], bool] | None = None
     ledger: Any = None
+    genesis_state: AccountState = field(default_factory=AccountState)
     processed_height: int = 0
     on_canonical_hooks: list[Callable[[Block], None]] = field(default_factory=list)
 
@@ -89,8 +90,10 @@ class World:
         leaders = self.make_leaders()
         for block in node.committed:
             leaders.on_commit(block)
-        if node.checker is None:
-            node.checker = NativeReexecution(self.genesis.id, AccountState(), Transfer.from_bytes)
+        if node.checker is None:  # the node's state database survives its crashes
+            node.checker = NativeReexecution(
+                self.genesis.id, self.genesis_state, Transfer.from_bytes
+            )
         node.core = ConsensusCore(
             vset=self.vset, index=node.index, sk=node.sk,
             safety_data=node.load_safety_data(self.vset.epoch), leaders=leaders,
@@ -128,9 +131,10 @@ def build_world(config: SimConfig) -> World:
     seed = hashlib.sha256(b"genesis-seed%d" % config.seed).digest()
     pks = tuple(pk for _, pk in keys)
     vset = ValidatorSet(Epoch(0), pks, compute_stakes(config), scheme, consensus, seed)
-    genesis, genesis_qc = make_genesis(vset, compute_root_bytes(AccountState().root))
+    state = AccountState()  # shared: re-execution always works on a copy
+    genesis, genesis_qc = make_genesis(vset, compute_root_bytes(state.root))
     nodes, instances = _make_nodes(config, keys)
-    world = World(config, scheme, vset, genesis, genesis_qc, nodes, instances)
+    world = World(config, scheme, vset, genesis, genesis_qc, nodes, instances, genesis_state=state)
     if config.round_partitions is not None:
         world.message_filter = make_round_filter(config.round_partitions)
     return world
@@ -139,7 +143,8 @@ def build_world(config: SimConfig) -> World:
 def make_round_filter(
     partitions: Mapping[int, tuple[frozenset[NodeId], ...]],
 ) -> Callable[[NodeId, NodeId, object], bool]:
-    """Twins-style cut: a message of round r passes only inside one group of round r's partition."""
+    """Twins-style cut: a message of round r passes only inside one group of round r's partition
+    (the network applies it only until ``round_partitions_until``, then heals)."""
 
     def is_delivered(src: NodeId, dst: NodeId, message: object) -> bool:
         round_ = get_message_round(message)

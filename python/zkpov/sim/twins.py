@@ -2,7 +2,8 @@
 
 A scenario fixes, for each of the first ``rounds`` rounds, the leader and a partition of the node
 instances; a message of round r is delivered only inside one group of round r's partition. After
-the scenario rounds the network heals for ``heal_rounds`` so that commits surface any conflict.
+the scenario rounds (and at the latest after three round timeouts per scenario round of virtual
+time) the network heals for ``heal_rounds``, so that commits surface any conflict.
 Scenarios are drawn from a seeded generator over (partitions x leaders)^rounds.
 """
 
@@ -18,6 +19,7 @@ from zkpov.sim.runner import run_simulation
 from zkpov.sim.scenarios import SimConfig
 from zkpov.types import NodeId
 
+TIMEOUT_BASE = 0.1
 STICKINESS = 0.5  # a round keeps the previous round's leader / partition with this probability
 
 __all__ = ["TwinsScenario", "generate_scenarios", "run_twins", "run_twins_scenario"]
@@ -49,7 +51,7 @@ def compute_random_partition(rng: random.Random, instances: int) -> tuple[frozen
 
 
 def compute_leader(rng: random.Random, validators: int, twins: int) -> int:
-    """Two rounds in three are led by a twinned validator (the highest indices), the rest by anyone."""
+    """Two rounds in three are led by a twinned validator (highest indices), the rest by anyone."""
     if twins and rng.random() < 2 / 3:
         return validators - 1 - rng.randrange(twins)
     return rng.randrange(validators)
@@ -59,7 +61,7 @@ def generate_scenarios(
     count: int, *, validators: int = 4, twins: int = 1, rounds: int = 6, seed: int = 0
 ) -> Iterator[TwinsScenario]:
     """``count`` seeded scenarios of ``rounds`` rounds (leaders and partitions per round)."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - a seeded scenario generator, not crypto
     for number in range(count):
         leaders: list[int] = []
         partitions: list[tuple[frozenset[NodeId], ...]] = []
@@ -67,7 +69,9 @@ def generate_scenarios(
             sticky = r > 0 and rng.random() < STICKINESS
             leaders.append(leaders[-1] if sticky else compute_leader(rng, validators, twins))
             sticky = r > 0 and rng.random() < STICKINESS
-            partition = partitions[-1] if sticky else compute_random_partition(rng, validators + twins)
+            partition = (
+                partitions[-1] if sticky else compute_random_partition(rng, validators + twins)
+            )
             partitions.append(partition)
         scenario_seed = seed * 1_000_003 + number
         yield TwinsScenario(validators, twins, tuple(leaders), tuple(partitions), scenario_seed)
@@ -84,17 +88,23 @@ def run_twins_scenario(
         byzantine={"twins": scenario.twins},
         leader_schedule={r + 1: leader for r, leader in enumerate(scenario.leaders)},
         round_partitions={r + 1: groups for r, groups in enumerate(scenario.partitions)},
+        round_partitions_until=len(scenario.leaders) * TIMEOUT_BASE * 3,
         latency=Latency(kind="uniform", low=0.001, high=0.01),
         scheme="insecure-hash",
         block_time=0.02,
-        timeout_base=0.1,
+        timeout_base=TIMEOUT_BASE,
         test_only_break_vote_rule=break_vote_rule,
     )
     return run_simulation(config)
 
 
 def run_twins(
-    count: int, *, seed: int = 0, rounds: int = 6, break_vote_rule: bool = False, stop_on_violation: bool = False
+    count: int,
+    *,
+    seed: int = 0,
+    rounds: int = 6,
+    break_vote_rule: bool = False,
+    stop_on_violation: bool = False,
 ) -> tuple[int, list[tuple[TwinsScenario, list[str]]]]:
     """Run ``count`` scenarios; return how many ran and the ones with violations."""
     failures: list[tuple[TwinsScenario, list[str]]] = []

@@ -35,11 +35,16 @@ class SafetyStore(Protocol):
 
 def encode_safety_data(data: SafetyData) -> bytes:
     vote = None if data.last_vote is None else to_obj(data.last_vote)
-    body = msgpack.packb(
+    body: bytes = msgpack.packb(
         [
-            _VERSION, data.epoch, data.last_voted_round, data.preferred_round,
-            data.one_chain_round, data.highest_timeout_round, vote,
-        ],  # fmt: skip
+            _VERSION,
+            data.epoch,
+            data.last_voted_round,
+            data.preferred_round,
+            data.one_chain_round,
+            data.highest_timeout_round,
+            vote,
+        ],
         use_bin_type=True,
     )
     return hashlib.sha256(body).digest() + body

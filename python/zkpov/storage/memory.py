@@ -1,4 +1,4 @@
-"""In-memory SafetyData store (tests and the simulator; a simulated crash keeps it, as a disk would)."""
+"""In-memory SafetyData store for tests and the simulator (a simulated crash keeps it)."""
 
 from __future__ import annotations
 

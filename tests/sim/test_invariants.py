@@ -1,0 +1,131 @@
+"""The invariant checker fails when it should (each check fed a real violation)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from zkpov.consensus.actions import Commit
+from zkpov.consensus.encoding import compute_bitfield
+from zkpov.consensus.messages import Block, QuorumCert, TimeoutCert, Vote, VoteData
+from zkpov.sim.invariants import InvariantChecker
+from zkpov.sim.node import SignedRecord, SimNode
+from zkpov.sim.scenarios import SimConfig
+from zkpov.sim.setup import World, build_world
+from zkpov.types import BlockId, Epoch, Height, NodeId, Round, ValidatorIndex
+
+
+@pytest.fixture
+def world() -> World:
+    return build_world(SimConfig(validators=4, scheme="insecure-hash"))
+
+
+def checker(world: World) -> InvariantChecker:
+    return InvariantChecker(world.vset, world.genesis_qc, world.make_leaders())
+
+
+def signed_qc(world: World, data: VoteData, signers: list[int]) -> QuorumCert:
+    sks = [n.sk for n in world.nodes]
+    sig = world.scheme.aggregate([world.scheme.sign(sks[i], data.signing_root) for i in signers])
+    return QuorumCert(data, compute_bitfield(signers, 4), sig)
+
+
+def block(world: World, round_: int, tag: bytes = b"", proposer: int | None = None) -> Block:
+    leader = world.make_leaders().get_leader(Round(round_)) if proposer is None else proposer
+    return Block(
+        Epoch(0), Round(round_), Height(1), world.genesis.id, ValidatorIndex(leader),
+        world.genesis.state_root, world.genesis_qc, tag,
+    )  # fmt: skip
+
+
+def commit_of(world: World, b: Block, consecutive: bool = True) -> Commit:
+    data = VoteData(
+        Epoch(0), Round(b.round + (1 if consecutive else 2)), BlockId(b"\x09" * 32), b.round, b.id
+    )
+    return Commit((b,), signed_qc(world, data, [0, 1, 2]))
+
+
+def test_agreement_and_accountability(world: World) -> None:
+    check = checker(world)
+    a, b = world.nodes[0], world.nodes[1]
+    check.check_commit(a, commit_of(world, block(world, 1)), 0)
+    check.check_commit(b, commit_of(world, block(world, 1, b"\x90")), 0)
+    assert [v.split(":")[0] for v in check.violations] == ["agreement", "accountability"]
+
+
+def test_two_chain_and_certificate_checks(world: World) -> None:
+    check = checker(world)
+    bad = commit_of(world, block(world, 1), consecutive=False)
+    check.check_commit(world.nodes[0], bad, 0)
+    forged = dataclasses.replace(
+        commit_of(world, block(world, 2)),
+        commit_qc=dataclasses.replace(bad.commit_qc, signature=b"\x00" * 96),
+    )
+    check.check_commit(world.nodes[0], forged, 0)
+    assert {v.split(":")[0] for v in check.violations} >= {
+        "two_chain_commit",
+        "certificate_validity",
+    }
+
+
+def test_recommitting_a_height_breaks_irreversible_finality(world: World) -> None:
+    check = checker(world)
+    check.check_commit(world.nodes[0], commit_of(world, block(world, 1)), 0)
+    check.check_commit(world.nodes[0], commit_of(world, block(world, 1)), 1)
+    assert [v.split(":")[0] for v in check.violations] == ["irreversible_finality"]
+
+
+def test_vote_timeout_and_leader_rules(world: World) -> None:
+    check = checker(world)
+    node = world.nodes[0]
+    b3 = block(world, 3)
+    vote = Vote(
+        VoteData(Epoch(0), Round(3), b3.id, Round(0), world.genesis.id), ValidatorIndex(0), b""
+    )
+    check.check_records(
+        node, [SignedRecord("vote", Round(3), block=b3, message=vote)]
+    )  # QC 0, no TC
+    other = block(world, 3, b"\x90", proposer=(b3.proposer + 1) % 4)
+    check.check_records(node, [SignedRecord("vote", Round(3), block=other, message=vote)])
+    check.check_records(
+        node, [SignedRecord("timeout", Round(2), hqc=world.genesis_qc, tc_round=Round(0))]
+    )
+    kinds = {v.split(":")[0] for v in check.violations}
+    assert kinds == {"vote_rule", "one_vote_per_round", "leader_determinism", "timeout_rule"}
+
+
+def test_round_monotonicity_and_stake(world: World) -> None:
+    check = checker(world)
+    node = SimNode(NodeId(0), ValidatorIndex(0), b"", lives=1)
+    world.boot(node)
+    assert node.core is not None
+    node.core.pacemaker.round = Round(5)
+    check.check_round(node)
+    node.core.pacemaker.round = Round(4)
+    check.check_round(node)
+    check.check_stake(10, 9)
+    assert {v.split(":")[0] for v in check.violations} == {
+        "round_monotonicity",
+        "stake_conservation",
+    }
+
+
+def test_tc_check_catches_a_forged_tc(world: World) -> None:
+    check = checker(world)
+    tc = TimeoutCert(
+        Epoch(0),
+        Round(1),
+        (ValidatorIndex(0), ValidatorIndex(1), ValidatorIndex(2)),
+        (Round(0),) * 3,
+        b"\x00" * 96,
+        world.genesis_qc,
+    )
+    check.check_tc(tc)
+    assert check.violations and check.violations[0].startswith("certificate_validity")
+
+
+def test_an_honest_run_has_none(world: World) -> None:
+    from zkpov.sim import run_simulation
+
+    assert run_simulation(validators=4, rounds=10, seed=9, scheme="insecure-hash").violations == []
