@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import os
 import shutil
 import signal
 import statistics
@@ -66,6 +67,10 @@ class DevnetReport:
     commit_latency_s: dict[str, float] = field(default_factory=dict)
     block_interval_s: dict[str, float] = field(default_factory=dict)
     wall_seconds: float = 0.0
+    ordered_tx_per_s: float = 0.0
+    proven_tx_per_s: float = 0.0
+    node_cpu_seconds: list[float] = field(default_factory=list)
+    node_max_rss_mb: list[float] = field(default_factory=list)
     load_note: str = ""
     nodes: list[NodeProgress] = field(default_factory=list)
 
@@ -110,6 +115,19 @@ def spawn_nodes(layout: TestnetLayout) -> list[subprocess.Popen[bytes]]:
             )
         )
     return procs
+
+
+def read_usage(pid: int) -> tuple[float, float]:
+    """(CPU seconds, peak RSS in MiB) of a live process, from /proc (Linux); zeros elsewhere."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0, 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(stat[11]) + int(stat[12])) / ticks
+    peak = next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")), "0")
+    return round(cpu, 1), round(int(peak) / 1024, 1)
 
 
 def stop_nodes(procs: list[subprocess.Popen[bytes]], grace: float = 15.0) -> None:
@@ -298,6 +316,12 @@ async def summarize(
         nodes=progress,
     )
     in_flight = options.validators * options.batch_size
+    span = (
+        tracker.commit_times[-1] - tracker.commit_times[0] if len(tracker.commit_times) > 1 else 0
+    )
+    proven_txs = sum(n for h, n in tracker.tx_heights.items() if h <= report.proven_final_height)
+    report.ordered_tx_per_s = round(tracker.committed / span, 2) if span else 0.0
+    report.proven_tx_per_s = round(proven_txs / span, 2) if span else 0.0
     report.load_note = (
         f"load kept at {in_flight} transfers in flight: each proposer proves its batch of"
         f" {options.batch_size} (Groth16, depth {options.depth}) before it takes more"
@@ -323,6 +347,9 @@ async def run_devnet(
             if options.proofs:
                 progress = await drain_proofs(options, clients, tracker, progress, on_progress)
             report = await summarize(options, clients, tracker, progress)
+        usage = [read_usage(proc.pid) for proc in procs]
+        report.node_cpu_seconds = [cpu for cpu, _ in usage]
+        report.node_max_rss_mb = [rss for _, rss in usage]
     finally:
         await asyncio.to_thread(stop_nodes, procs)
     report.wall_seconds = round(time.monotonic() - started, 1)
