@@ -7,14 +7,9 @@ per validator, since a proposer includes no transfers while its previous batch i
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
-import os
 import shutil
-import signal
 import statistics
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,15 +17,25 @@ from typing import Any
 
 import aiohttp
 
-from zkpov.chain.state import compute_account_index, sign_transfer
 from zkpov.node.client import RpcClient
 from zkpov.node.config import load_node_config, write_node_config
+from zkpov.node.devnet_load import Load, NodeProgress, Tracker, poll_node, submit_load, wait_ready
+from zkpov.node.devnet_processes import read_usage, spawn_nodes, stop_nodes
 from zkpov.node.genesis import compute_genesis_hash
-from zkpov.node.keys import KeyKind, SecretKeyFile, read_key_file
+from zkpov.node.keys import KeyKind, read_key_file
 from zkpov.node.prover import load_devnet_keys
 from zkpov.node.setup import TestnetLayout, create_testnet
 
-__all__ = ["DevnetOptions", "DevnetReport", "prepare_devnet", "run_devnet"]
+__all__ = [
+    "DevnetOptions",
+    "DevnetReport",
+    "NodeProgress",
+    "Tracker",
+    "prepare_devnet",
+    "run_devnet",
+    "spawn_nodes",
+    "stop_nodes",
+]
 
 MARKER = ".zkpov-devnet"
 PROOF_DRAIN_SECONDS = 180.0
@@ -46,14 +51,6 @@ class DevnetOptions:
     timeout: float = 600.0
     batch_size: int = 2
     depth: int = 8
-
-
-@dataclass
-class NodeProgress:
-    height: int = 0
-    round: int = 0
-    proven_final: int = 0
-    proof_seconds: float | None = None
 
 
 @dataclass
@@ -104,146 +101,12 @@ def prepare_devnet(options: DevnetOptions) -> TestnetLayout:
     return layout
 
 
-def spawn_nodes(layout: TestnetLayout) -> list[subprocess.Popen[bytes]]:
-    procs = []
-    for home in layout.homes:
-        log = (home / "node.log").open("wb")
-        cmd = [sys.executable, "-m", "zkpov", "start", "--home", str(home)]
-        procs.append(
-            subprocess.Popen(  # noqa: S603 (our own interpreter and fixed arguments)
-                cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        )
-    return procs
-
-
-def read_usage(pid: int) -> tuple[float, float]:
-    """(CPU seconds, peak RSS in MiB) of a live process, from /proc (Linux); zeros elsewhere."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0.0, 0.0
-    ticks = os.sysconf("SC_CLK_TCK")
-    cpu = (int(stat[11]) + int(stat[12])) / ticks
-    peak = next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")), "0")
-    return round(cpu, 1), round(int(peak) / 1024, 1)
-
-
-def stop_nodes(procs: list[subprocess.Popen[bytes]], grace: float = 15.0) -> None:
-    for proc in procs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    for proc in procs:
-        try:
-            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-@dataclass
-class Load:
-    """Transfers between the funded accounts, each account's nonces in order."""
-
-    accounts: list[SecretKeyFile]
-    depth: int
-    nonces: dict[int, int] = field(default_factory=dict)
-    submitted_at: dict[str, float] = field(default_factory=dict)
-    next_sender: int = 0
-
-    def make(self) -> bytes:
-        i = self.next_sender % len(self.accounts)
-        self.next_sender += 1
-        sender, target = self.accounts[i], self.accounts[(i + 1) % len(self.accounts)]
-        nonce = self.nonces.get(i, 0) + 1
-        self.nonces[i] = nonce
-        s_index = compute_account_index(sender.public, self.depth)
-        t_index = compute_account_index(target.public, self.depth)
-        return sign_transfer(sender.secret, s_index, t_index, target.public, 1, nonce).to_bytes()
-
-
 def _percentiles(values: list[float]) -> dict[str, float]:
     if not values:
         return {}
     ordered = sorted(values)
     p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
     return {"p50": round(statistics.median(ordered), 3), "p99": round(p99, 3)}
-
-
-def _metric(text: str, name: str) -> float | None:
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    return None
-
-
-async def poll_node(client: RpcClient) -> NodeProgress:
-    try:
-        status = await client.get("/status")
-        metrics = await client.get_text("/metrics")
-    except (aiohttp.ClientError, TimeoutError):
-        return NodeProgress()
-    sync = status["sync_info"]
-    total = _metric(metrics, "zkpov_proof_generation_seconds_sum")
-    count = _metric(metrics, "zkpov_proof_generation_seconds_count")
-    mean = total / count if total is not None and count else None
-    return NodeProgress(
-        sync["latest_block_height"], sync["current_round"], sync["proven_final_height"] or 0, mean
-    )
-
-
-async def wait_ready(clients: list[RpcClient], timeout: float) -> None:
-    async with asyncio.timeout(timeout):
-        for client in clients:
-            while True:
-                with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                    if await client.get("/health") is not None:
-                        break
-                await asyncio.sleep(0.2)
-
-
-@dataclass
-class Tracker:
-    """What the devnet saw: committed blocks (from node 0), commit times, transfer latencies."""
-
-    load: Load
-    blocks: dict[int, str] = field(default_factory=dict)
-    tx_heights: dict[int, int] = field(default_factory=dict)
-    commit_times: list[float] = field(default_factory=list)
-    latencies: list[float] = field(default_factory=list)
-    committed: int = 0
-
-    async def collect(self, client: RpcClient, height: int) -> None:
-        import hashlib
-
-        for h in range(len(self.blocks) + 1, height + 1):
-            record = await client.get("/block", height=h)
-            if record is None:
-                return
-            self.blocks[h] = record["block_id"]
-            self.commit_times.append(time.monotonic())
-            self.tx_heights[h] = len(record["txs"])
-            for tx in record["txs"]:
-                sent = self.load.submitted_at.pop(
-                    hashlib.sha256(bytes.fromhex(tx)).hexdigest(), None
-                )
-                if sent is not None:
-                    self.latencies.append(time.monotonic() - sent)
-                self.committed += 1
-
-
-async def submit_load(clients: list[RpcClient], tracker: Tracker, limit: int) -> None:
-    import hashlib
-
-    while len(tracker.load.submitted_at) < limit:
-        tx = tracker.load.make()
-        client = clients[tracker.load.next_sender % len(clients)]
-        result = await client.broadcast_tx(tx)
-        if not result.get("accepted"):
-            break
-        tracker.load.submitted_at[hashlib.sha256(tx).hexdigest()] = time.monotonic()
 
 
 async def check_agreement(clients: list[RpcClient], height: int) -> bool:
