@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from zkpov.constants import UINT64_MAX
 from zkpov.errors import DecodeError
@@ -59,11 +60,13 @@ def compute_bitfield(indices: Iterable[int], size: int) -> bytes:
     return bytes(bits)
 
 
+@lru_cache(maxsize=4096)
 def get_bitfield_indices(bitfield: bytes, size: int) -> Sequence[int]:
-    """The set bits of ``bitfield``; ``DecodeError`` on a wrong length or bits beyond ``size``."""
+    """The set bits of ``bitfield``; ``DecodeError`` on a wrong length or bits beyond ``size``.
+    Memoized: a certificate's bitfield is decoded once per process, however many check it."""
     if len(bitfield) != (size + 7) // 8:
         raise DecodeError(f"bitfield has {len(bitfield)} bytes, expected {(size + 7) // 8}")
-    indices = [i for i in range(len(bitfield) * 8) if bitfield[i // 8] >> (i % 8) & 1]
+    indices = tuple(i for i in range(len(bitfield) * 8) if bitfield[i // 8] >> (i % 8) & 1)
     if indices and indices[-1] >= size:
         raise DecodeError(f"bitfield sets bit {indices[-1]} beyond size {size}")
     return indices

@@ -3,7 +3,8 @@
 ``BlsScheme`` is the real one (``zkpov.crypto.bls``: min_pk, proof of possession). Its results are
 cached per process by the bytes of (public keys, message, signature): in the simulator a thousand
 nodes verify the same certificate, and only the first pays for the pairing. A cached result is the
-same result, so the cache never changes a verdict.
+same result, so the cache never changes a verdict. (An aggregate check is keyed by the digest of
+the validator set's key list plus the signer indices, which name the same public keys.)
 
 ``InsecureHashScheme`` is the documented switch that lets large non-crypto runs skip pairings
 (DESIGN.md section 2). Its "signatures" are SHA-256 tags of (public key, message) that anyone can
@@ -13,6 +14,7 @@ messages or aggregates are caught, but it is for simulations and tests only.
 
 from __future__ import annotations
 
+import array
 import hashlib
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -81,6 +83,7 @@ class _BlsKeyRing:
         self._bls = bls
         self._pks = [bytes(pk) for pk in pks]
         self._keyset = bls.KeySet(self._pks)
+        self._id = hashlib.sha256(b"".join(self._pks)).digest()  # names the whole key list
 
     def verify(self, index: int, msg: bytes, sig: bytes) -> bool:
         pk = self._pks[index]
@@ -88,7 +91,7 @@ class _BlsKeyRing:
         return VERIFICATION_CACHE.get_or_compute(key, lambda: self._bls.verify(pk, msg, sig))
 
     def fast_aggregate_verify(self, indices: Sequence[int], msg: bytes, sig: bytes) -> bool:
-        key = _cache_key(b"f", [self._pks[i] for i in indices], [msg], sig)
+        key = _cache_key(b"f", [self._id, array.array("I", indices).tobytes()], [msg], sig)
         return VERIFICATION_CACHE.get_or_compute(
             key, lambda: self._keyset.fast_aggregate_verify(list(indices), msg, sig)
         )

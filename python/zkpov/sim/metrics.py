@@ -43,6 +43,7 @@ class Metrics:
     sync_messages: int = 0
     timeout_rounds: set[int] = field(default_factory=set)
     commit_times: list[float] = field(default_factory=list)
+    commit_events: list[tuple[float, int]] = field(default_factory=list)  # (time, block round)
 
     def count_message(self, message: object, copies: int) -> None:
         round_ = get_message_round(message)

@@ -180,6 +180,7 @@ class Simulation:
             self.metrics.latency_rounds.append(current - block.round)
             if proposed is not None:
                 self.metrics.latency_seconds.append(self.queue.now - proposed)
+            self.metrics.commit_events.append((self.queue.now, block.round))
         self.metrics.commit_times.append(self.queue.now)
 
     def _record_evidence(self, node: SimNode, action: RecordEvidence) -> None:

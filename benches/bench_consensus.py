@@ -1,0 +1,227 @@
+"""Consensus benchmarks on the simulator; prints one table per question (medians over seeds).
+
+    python benches/bench_consensus.py [--quick]
+
+1. Commit latency in rounds and simulated seconds (p50/p99), messages per happy round (target
+   <= 3N) and wall time per simulated round, for N = 4, 16, 100, 1000 with 500 ms rounds and
+   real BLS. BLS verification results are cached per process by the bytes of (public keys,
+   message, signature), so a certificate checked by a thousand simulated nodes costs one pairing;
+   every vote, proposal, timeout and RANDAO reveal is still really signed.
+2. Liveness after crashing f validators including the next leader: time to the first commit of a
+   new block (bound: 2 x timeout + 1.5 s), and messages per timeout round.
+3. Failed-leader rate once a reputation window has passed with f validators crashed (<= 10%).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from zkpov.sim import SimConfig
+from zkpov.sim.runner import Simulation
+from zkpov.types import Round
+
+BLOCK_TIME = 0.5
+TIMEOUT = 1.0
+LIVENESS_BOUND = 2 * TIMEOUT + 1.5
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple[str, ...]
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def fault_tolerance(n: int) -> int:
+    """Largest f with n - f >= floor(2n/3) + 1 (equal stakes)."""
+    return n - (2 * n // 3 + 1)
+
+
+def run_happy(n: int, rounds: int, seed: int) -> dict[str, float]:
+    config = SimConfig(
+        validators=n, rounds=rounds, seed=seed, block_time=BLOCK_TIME, timeout_base=TIMEOUT
+    )
+    sim = Simulation(config)
+    start = time.perf_counter()
+    report = sim.run()
+    wall = time.perf_counter() - start
+    if report.violations:
+        raise SystemExit(f"invariant violated at N={n}: {report.violations}")
+    return {
+        "lat_r50": report.latency_rounds["p50"],
+        "lat_r99": report.latency_rounds["p99"],
+        "lat_s50": report.latency_seconds["p50"],
+        "lat_s99": report.latency_seconds["p99"],
+        "msgs": report.messages_per_happy_round,
+        "wall": wall / max(1, report.rounds),
+    }
+
+
+def crash_next_leader(sim: Simulation, f: int) -> Callable[[], None]:
+    """At call time, crash the next round's leader and f - 1 other validators."""
+
+    def crash() -> None:
+        current = max(n.core.pacemaker.round for n in sim.nodes if n.core is not None)
+        leader = sim.invariants.reference.get_leader(Round(current + 1))
+        others = [i for i in range(len(sim.nodes) - 1, -1, -1) if i != leader][: f - 1]
+        for index in [leader, *others]:
+            sim.nodes[index].crashed, sim.nodes[index].core = True, None
+        sim.crash_info = (sim.queue.now, current + 1)  # type: ignore[attr-defined]
+
+    return crash
+
+
+def run_liveness(n: int, seed: int, scheme: str) -> dict[str, float]:
+    config = SimConfig(
+        validators=n,
+        rounds=30,
+        seed=seed,
+        block_time=BLOCK_TIME,
+        timeout_base=TIMEOUT,
+        scheme=scheme,
+    )
+    sim = Simulation(config)
+    sim.queue.schedule(3.0, crash_next_leader(sim, fault_tolerance(n)))
+    report = sim.run()
+    crashed_at, first_round = sim.crash_info  # type: ignore[attr-defined]
+    times = [t for t, r in sim.metrics.commit_events if t > crashed_at and r >= first_round]
+    if report.violations:
+        raise SystemExit(f"invariant violated at N={n}: {report.violations}")
+    return {
+        "first_commit": (min(times) - crashed_at) if times else float("inf"),
+        "timeout_msgs": report.messages_per_timeout_round,
+    }
+
+
+def run_reputation(n: int, seed: int) -> dict[str, float]:
+    f = fault_tolerance(n)
+    crashes = tuple(f"{i}@0.0" for i in range(n - f, n))
+    from zkpov.sim.scenarios import parse_crash
+
+    config = SimConfig(
+        validators=n, rounds=80, seed=seed, block_time=BLOCK_TIME, timeout_base=TIMEOUT,
+        crashes=tuple(parse_crash(c) for c in crashes), scheme="insecure-hash",
+    )  # fmt: skip
+    sim = Simulation(config)
+    report = sim.run()
+    reference = sim.invariants.reference
+    start = 2 * config.reputation_window  # windows from here on saw only the crashed set
+    rounds = [r for r in range(start, report.rounds) if reference.is_final(Round(r))]
+    failed = sum(reference.get_leader(Round(r)) >= n - f for r in rounds)
+    return {"rate": failed / len(rounds) if rounds else float("nan"), "rounds": len(rounds), "f": f}
+
+
+def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    print(f"\n{title}")
+    print("  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
+
+
+def bench_happy(sizes: Sequence[tuple[int, int, int]]) -> None:
+    rows = []
+    for n, rounds, seeds in sizes:
+        runs = [run_happy(n, rounds, seed) for seed in range(seeds)]
+        m = {k: median([r[k] for r in runs]) for k in runs[0]}
+        rounds_cell = f"{m['lat_r50']:.0f} / {m['lat_r99']:.0f}"
+        seconds_cell = f"{m['lat_s50']:.2f} / {m['lat_s99']:.2f}"
+        msgs_cell = f"{m['msgs']:.0f} ({m['msgs'] / n:.2f}N)"
+        rows.append(
+            (str(n), rounds_cell, seconds_cell, msgs_cell, f"{m['wall'] * 1e3:.0f}", str(seeds))
+        )
+    header = (
+        "N",
+        "latency rounds p50/p99",
+        "latency s p50/p99",
+        "msgs/happy round",
+        "wall ms/round",
+        "seeds",
+    )
+    print_table(
+        "1. Happy path, 500 ms rounds, real BLS (verification cached per process)", header, rows
+    )
+
+
+def bench_liveness(sizes: Sequence[tuple[int, int, str]]) -> None:
+    rows = []
+    for n, seeds, scheme in sizes:
+        runs = [run_liveness(n, seed, scheme) for seed in range(seeds)]
+        first = median([r["first_commit"] for r in runs])
+        worst = max(r["first_commit"] for r in runs)
+        ok = f"{sum(r['first_commit'] <= LIVENESS_BOUND for r in runs)}/{len(runs)}"
+        msgs = median([r["timeout_msgs"] for r in runs])
+        rows.append(
+            (
+                str(n),
+                str(fault_tolerance(n)),
+                scheme,
+                f"{first:.2f}",
+                f"{worst:.2f}",
+                ok,
+                f"{msgs:.0f}",
+                str(seeds),
+            )
+        )
+    header = (
+        "N",
+        "f crashed",
+        "scheme",
+        "first commit s (median)",
+        "worst",
+        f"<= {LIVENESS_BOUND:.1f}s",
+        "msgs/timeout round",
+        "seeds",
+    )
+    print_table(
+        "2. Liveness after crashing f validators including the next leader (timeout 1 s)",
+        header,
+        rows,
+    )
+
+
+def bench_reputation(sizes: Sequence[tuple[int, int]]) -> None:
+    rows = []
+    for n, seeds in sizes:
+        runs = [run_reputation(n, seed) for seed in range(seeds)]
+        rate = median([r["rate"] for r in runs])
+        rows.append(
+            (
+                str(n),
+                str(int(runs[0]["f"])),
+                f"{rate * 100:.1f}%",
+                "yes" if rate <= 0.10 else "NO",
+                str(int(runs[0]["rounds"])),
+                str(seeds),
+            )
+        )
+    header = ("N", "f crashed", "failed-leader rate", "<= 10%", "rounds measured", "seeds")
+    print_table(
+        "3. Failed-leader rate after one reputation window (window 10 rounds)", header, rows
+    )
+
+
+def main(argv: Sequence[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer seeds and rounds")
+    quick = parser.parse_args(argv).quick
+    if quick:
+        bench_happy([(4, 20, 1), (16, 20, 1), (100, 10, 1), (1000, 4, 1)])
+        bench_liveness([(4, 1, "bls"), (16, 1, "bls"), (100, 1, "bls")])
+        bench_reputation([(16, 1)])
+        return
+    bench_happy([(4, 40, 5), (16, 40, 5), (100, 20, 3), (1000, 8, 1)])
+    bench_liveness([(4, 9, "bls"), (16, 9, "bls"), (100, 5, "bls"), (1000, 1, "insecure-hash")])
+    bench_reputation([(16, 3), (100, 2)])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
