@@ -1,8 +1,8 @@
 //! zkpov's native core. The cryptography lives in `#![forbid(unsafe_code)]` modules with no
 //! Python in them; `bindings` (behind the `python` feature) is the only PyO3 code.
 pub mod accounts;
-pub mod circuits;
 pub mod bls;
+pub mod circuits;
 pub mod error;
 pub mod field;
 pub mod groth16;

@@ -48,7 +48,7 @@ _LAYOUT = struct.Struct(">QQ32sQQ64s")
 _INDEX_DST = b"zkpov/account-index"
 
 
-class InvalidTransfer(ProposalError):  # noqa: N818 (pyspec-style name, like InvalidBlock)
+class InvalidTransfer(ProposalError):
     """A transfer (or a batch) breaks a state rule; the state is left unchanged."""
 
 
