@@ -6,10 +6,10 @@ import contextlib
 
 import msgpack
 import pytest
-from consensus_helpers import Router, make_net
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.consensus.consensus_helpers import Router, make_net
 from zkpov.consensus.codec import decode_message, encode_message
 from zkpov.consensus.messages import BlockRequest, BlockResponse
 from zkpov.errors import DecodeError

@@ -7,10 +7,10 @@ import dataclasses
 import hashlib
 
 import pytest
-from consensus_helpers import make_net
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.consensus.consensus_helpers import make_net
 from zkpov.consensus.evidence import (
     DoubleProposal,
     DoubleVote,

@@ -8,8 +8,8 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from consensus_helpers import Net, Router, make_net
 
+from tests.consensus.consensus_helpers import Net, Router, make_net
 from zkpov.consensus.actions import (
     Broadcast,
     Commit,

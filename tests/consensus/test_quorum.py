@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from consensus_helpers import Net, make_net
 
+from tests.consensus.consensus_helpers import Net, make_net
 from zkpov.consensus.encoding import compute_bitfield
 from zkpov.consensus.messages import QuorumCert, Timeout, TimeoutCert, Vote, VoteData
 from zkpov.consensus.quorum import (
