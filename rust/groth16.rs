@@ -5,6 +5,8 @@
 //! * Proofs are 192 bytes, compressed `A (G1) || B (G2) || C (G1)`; verifying keys are arkworks'
 //!   compressed encoding. Decoding checks lengths, the curve and the prime-order subgroups, and
 //!   that the key has one input slot per public input (`DecodeError` otherwise).
+//! * Python verifies through `verifier.rs` (the same equations on blst's faster pairing); the
+//!   arkworks `verify` here checks each fresh proof in `prove` and cross-checks `verifier` in tests.
 //! * `batch_verify` combines n proofs with random 128-bit weights `r_i`:
 //!   `prod e(r_i A_i, B_i) * e(sum r_i IC_i, -gamma) * e(sum r_i C_i, -delta) == e(alpha, beta)^(sum r_i)`,
 //!   n + 2 Miller loops and one final exponentiation; a bad proof passes with chance 2^-128.
@@ -243,6 +245,12 @@ mod tests {
         assert!(batch_verify(&pvk, &[good.clone(), other.clone(), good.clone()]).unwrap());
         assert!(!batch_verify(&pvk, &[(other.0.clone(), proof.clone()), other.clone()]).unwrap());
         assert!(!batch_verify(&pvk, &[good.clone(), (wrong, proof.clone())]).unwrap());
+        let fast = crate::verifier::FastVerifyingKey::new(&vk).unwrap();
+        let fast_proof = crate::verifier::decode_proof(&encode_proof(&proof)).unwrap();
+        assert!(crate::verifier::verify(&fast, &inputs, &fast_proof).unwrap());
+        assert!(!crate::verifier::verify(&fast, &other.0, &fast_proof).unwrap());
+        let fast_items = [(inputs.clone(), fast_proof), (inputs.clone(), fast_proof)];
+        assert!(crate::verifier::batch_verify(&fast, &fast_items).unwrap());
         let vk2 = decode_verifying_key(&encode_verifying_key(&vk)).unwrap();
         assert_eq!(vk2, vk);
         assert_eq!(encode_verifying_key(&vk).len(), VERIFYING_KEY_BYTES);

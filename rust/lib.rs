@@ -12,6 +12,7 @@ pub mod poseidon;
 pub mod poseidon_wide;
 pub mod schnorr;
 pub mod smt;
+pub mod verifier;
 
 #[cfg(feature = "python")]
 mod bindings;

@@ -7,9 +7,9 @@ use crate::circuits::analysis::compute_stats;
 use crate::circuits::CircuitConfig;
 use crate::error::{decode_err, CoreError, CoreResult};
 use crate::field::fr_to_biguint;
-use crate::{groth16, keys};
+use crate::{groth16, keys, verifier};
 use ark_bls12_381::{Bls12_381, Fr};
-use ark_groth16::{PreparedVerifyingKey, Proof, ProvingKey, VerifyingKey};
+use ark_groth16::{PreparedVerifyingKey, ProvingKey, VerifyingKey};
 use num_bigint::BigUint;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
@@ -79,38 +79,40 @@ impl Groth16ProvingKey {
         self.config.tree_depth
     }
 
-    fn verifying_key(&self) -> Groth16VerifyingKey {
-        Groth16VerifyingKey {
-            pvk: self.pvk.clone(),
-        }
+    fn verifying_key(&self) -> PyResult<Groth16VerifyingKey> {
+        guard(|| Groth16VerifyingKey::from_vk(&self.pk.vk))
     }
 }
 
 /// A decoded, prepared verifying key.
 #[pyclass(frozen, module = "zkpov._native")]
 pub struct Groth16VerifyingKey {
-    pvk: PreparedVerifyingKey<Bls12_381>,
+    key: verifier::FastVerifyingKey,
+}
+
+impl Groth16VerifyingKey {
+    fn from_vk(vk: &VerifyingKey<Bls12_381>) -> CoreResult<Self> {
+        Ok(Self {
+            key: verifier::FastVerifyingKey::new(vk)?,
+        })
+    }
 }
 
 #[pymethods]
 impl Groth16VerifyingKey {
     #[new]
     fn new(data: &[u8]) -> PyResult<Self> {
-        guard(|| {
-            Ok(Self {
-                pvk: groth16::prepare(&groth16::decode_verifying_key(data)?),
-            })
-        })
+        guard(|| Self::from_vk(&groth16::decode_verifying_key(data)?))
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &groth16::encode_verifying_key(&self.pvk.vk))
+        PyBytes::new(py, &groth16::encode_verifying_key(self.key.verifying_key()))
     }
 
     fn verify(&self, py: Python<'_>, inputs: &Bound<'_, PyAny>, proof: &[u8]) -> PyResult<bool> {
         let inputs = extract_inputs(inputs)?;
         guard_nogil(py, || {
-            groth16::verify(&self.pvk, &inputs, &groth16::decode_proof(proof)?)
+            verifier::verify(&self.key, &inputs, &verifier::decode_proof(proof)?)
         })
     }
 
@@ -128,10 +130,11 @@ impl Groth16VerifyingKey {
             .collect::<PyResult<Vec<_>>>()?;
         let proofs: Vec<Vec<u8>> = raw.into_iter().map(|(_, p)| p).collect();
         guard_nogil(py, || {
-            let proofs = proofs.par_iter().map(|p| groth16::decode_proof(p));
-            let decoded: Vec<Proof<Bls12_381>> = proofs.collect::<CoreResult<_>>()?;
-            let items: Vec<(Vec<Fr>, Proof<Bls12_381>)> = inputs.into_iter().zip(decoded).collect();
-            groth16::batch_verify(&self.pvk, &items)
+            let proofs = proofs.par_iter().map(|p| verifier::decode_proof(p));
+            let decoded: Vec<verifier::FastProof> = proofs.collect::<CoreResult<_>>()?;
+            let items: Vec<(Vec<Fr>, verifier::FastProof)> =
+                inputs.into_iter().zip(decoded).collect();
+            verifier::batch_verify(&self.key, &items)
         })
     }
 }

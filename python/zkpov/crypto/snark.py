@@ -10,7 +10,8 @@ The circuit (``rust/circuits``) proves that ``transfers`` take the account root 
   constraint is built), proves with the GIL released on rayon's pool (``RAYON_NUM_THREADS``
   sets its size), and checks the proof before returning it.
 * :func:`verify` uses a prepared verifying key; :func:`batch_verify` checks n proofs with n + 2
-  Miller loops and one final exponentiation (random linear combination, 128-bit weights).
+  Miller loops and one final exponentiation (random linear combination, 128-bit weights). Both
+  run on blst's pairing (``rust/verifier.rs``); proving and setup use arkworks.
 * Proofs are 192 compressed bytes; verifying keys 536. Decoding checks the curve and subgroups
   and raises ``DecodeError``. Keys are cached on disk by circuit id with a SHA-256 check.
 
