@@ -37,6 +37,7 @@ __all__ = [
     "Transfer",
     "compute_account_index",
     "compute_batch_commitment",
+    "compute_transfer_message",
     "sign_transfer",
     "verify_account_proof",
 ]
