@@ -61,8 +61,20 @@ def run_child(batch: int, depth: int, repeat: int) -> dict[str, Any]:
     proof, inputs = snark.prove(pk, state, transfers)
     prove = median_seconds(lambda: snark.prove(pk, state, transfers), repeat)
     verify = median_seconds(lambda: snark.verify(vk, inputs, proof), 30)
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"setup": setup, "prove": prove, "verify": verify, "rss_mb": rss_mb}
+    return {"setup": setup, "prove": prove, "verify": verify, "rss_mb": get_peak_rss_mb()}
+
+
+def get_peak_rss_mb() -> float:
+    """This process's peak RSS. Linux's VmHWM starts afresh at exec; ru_maxrss would carry the
+    parent's peak over the fork, hiding a child smaller than the parent."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def spawn(batch: int, depth: int, repeat: int, threads: int | None = None) -> dict[str, Any]:
