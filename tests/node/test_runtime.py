@@ -72,9 +72,14 @@ async def check_rpc(node: Node, tx: bytes) -> None:
             found = await resp.json()
         async with http.post(f"{base}/broadcast_tx", json={"tx": "00"}) as resp:
             rejected = await resp.json()
+        async with http.get(f"{base}/commit", params={"height": "1"}) as resp:
+            commit = await resp.json()
     assert status["sync_info"]["latest_block_height"] >= found["height"] >= 1
     assert found["tx"] == tx.hex()
     assert rejected["accepted"] is False
+    assert commit["certificate"]["block_id"] == commit["block_id"]
+    two_chain = commit["commit_certificate"]
+    assert two_chain is None or two_chain["parent_id"] == commit["block_id"]
 
 
 async def scenario(layout: TestnetLayout) -> None:

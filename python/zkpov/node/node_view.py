@@ -6,6 +6,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from zkpov import __version__
+from zkpov.consensus.messages import Block, QuorumCert
 from zkpov.consensus.validity import decode_payload
 from zkpov.errors import DecodeError
 from zkpov.node.genesis import compute_genesis_hash, encode_genesis
@@ -83,11 +84,28 @@ class RuntimeView:
         block = self.node.ledger.get_block(h)
         if block is None:
             return None
-        child = self.node.ledger.get_block(h + 1)
-        certificate = child.qc if child is not None else self.node.ledger.get_root()[1]
-        if certificate.block_id != block.id:
+        certificate = self._get_certificate(h)
+        if certificate is None or certificate.block_id != block.id:
             return None
-        return CommitRecord(block.header, certificate, None)
+        return CommitRecord(block.header, certificate, self._get_commit_certificate(h, block))
+
+    def _get_certificate(self, height: int) -> QuorumCert | None:
+        """The QC that certifies the committed block at ``height``: its child's parent QC, or
+        for the last committed block the stored root QC."""
+        child = self.node.ledger.get_block(height + 1)
+        if child is not None:
+            return child.qc
+        root, root_qc = self.node.ledger.get_root()
+        return root_qc if root.height == height else None
+
+    def _get_commit_certificate(self, height: int, block: Block) -> QuorumCert | None:
+        """The 2-chain that committed ``block``: a QC for its child one round later. None when
+        the block was committed as an ancestor (or its child's QC is not held)."""
+        child = self.node.ledger.get_block(height + 1)
+        if child is None or child.round != block.round + 1:
+            return None
+        qc = self._get_certificate(height + 1)
+        return qc if qc is not None and qc.block_id == child.id else None
 
     def get_validators(self, height: Height | None) -> ValidatorsRecord | None:
         h = self._height(height)
