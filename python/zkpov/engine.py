@@ -24,14 +24,13 @@ from zkpov.config import ConsensusConfig
 from zkpov.consensus.actions import Action, Broadcast, Commit, PersistSafety, SendTo
 from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.genesis import make_genesis
-from zkpov.consensus.leader import ReputationLeaders
 from zkpov.consensus.messages import Block, Proposal, QuorumCert, Vote
-from zkpov.consensus.safety_data import SafetyData
 from zkpov.consensus.signing import get_scheme
 from zkpov.consensus.validators import ValidatorSet
 from zkpov.consensus.validity import NativeReexecution, compute_root_bytes, encode_payload
 from zkpov.crypto import bls, snark
 from zkpov.errors import ProposalError, ValidatorError, VotingError, ZkpovError
+from zkpov.node.bootstrap import ChainStart, build_core
 from zkpov.storage.interface import SafetyStore
 from zkpov.storage.memory import MemorySafetyStore
 from zkpov.types import BLSPubkey, Epoch, Stake, ValidatorIndex
@@ -130,22 +129,13 @@ class ConsensusEngine:
         vset = ValidatorSet(Epoch(0), pks, stakes, get_scheme("bls"), self.config, bytes(32))
         block, qc = make_genesis(vset, compute_root_bytes(self.genesis_state.root))
         checker = NativeReexecution(block.id, self.genesis_state.copy(), Transfer.from_bytes)
-        leaders = ReputationLeaders(
-            stakes,
-            vset.epoch,
-            vset.seed,
-            self.config.reputation_window,
-            self.config.reputation_exclude_rounds,
-        )
-        core = ConsensusCore(
-            vset=vset,
-            index=ValidatorIndex(pks.index(BLSPubkey(self.public_key))),
-            sk=self.secret_key,
-            safety_data=self.safety_store.load() or SafetyData(vset.epoch),
-            leaders=leaders,
-            checker=checker,
-            root=block,
-            root_qc=qc,
+        index = ValidatorIndex(pks.index(BLSPubkey(self.public_key)))
+        core = build_core(
+            ChainStart(vset, block, qc),
+            index,
+            self.secret_key,
+            self.safety_store.load(),
+            checker,
             payload_source=lambda _: self._payload,
         )
         self._execute(core.start(time.monotonic()))

@@ -30,13 +30,11 @@ from zkpov.consensus.actions import (
 )
 from zkpov.consensus.codec import decode_message, encode_message
 from zkpov.consensus.core import ConsensusCore
+from zkpov.consensus.dispatch import dispatch_message
 from zkpov.consensus.messages import (
     BlockRequest,
     BlockResponse,
     Message,
-    Proposal,
-    Timeout,
-    Vote,
 )
 from zkpov.errors import DecodeError, ZkpovError
 from zkpov.storage.interface import SafetyStore
@@ -141,26 +139,12 @@ class ConsensusDriver:
     def on_input(self, sender: ValidatorIndex, payload: bytes) -> list[Action]:
         self.stats.received += 1
         try:
-            return self._dispatch(sender, decode_message(payload))
+            return dispatch_message(self.core, decode_message(payload), sender, self.clock())
         except (ZkpovError, DecodeError) as err:
             self.stats.rejected += 1
             self.stats.last_error = f"{type(err).__name__}: {err}"
             log.debug("rejected input from validator %d: %s", sender, err)
             return []
-
-    def _dispatch(self, sender: ValidatorIndex, message: object) -> list[Action]:
-        now = self.clock()
-        if isinstance(message, Proposal):
-            return self.core.on_proposal(message, now)
-        if isinstance(message, Vote):
-            return self.core.on_vote(message, now)
-        if isinstance(message, Timeout):
-            return self.core.on_timeout(message, now)
-        if isinstance(message, BlockRequest):
-            return self.core.on_block_request(message, sender)
-        if isinstance(message, BlockResponse):
-            return self.core.on_block_response(message, sender, now)
-        raise DecodeError(f"not a consensus message: {type(message).__name__}")
 
     def execute(self, actions: list[Action]) -> None:
         """Carry out actions in order; ``PersistSafety`` completes before anything after it."""

@@ -7,11 +7,9 @@ from typing import Any
 
 from zkpov.consensus.actions import Action
 from zkpov.consensus.core import ConsensusCore
+from zkpov.consensus.dispatch import dispatch_message
 from zkpov.consensus.messages import (
     Block,
-    BlockRequest,
-    BlockResponse,
-    Proposal,
     QuorumCert,
     Timeout,
     TimeoutCert,
@@ -97,23 +95,7 @@ class SimNode:
         if core is None or self.crashed:
             return []
         try:
-            return _dispatch(core, message, sender, now)
+            return dispatch_message(core, message, sender, now)
         except (ZkpovError, DecodeError):
             self.rejected += 1
             return []
-
-
-def _dispatch(
-    core: ConsensusCore, message: object, sender: ValidatorIndex, now: float
-) -> list[Action]:
-    if isinstance(message, Proposal):
-        return core.on_proposal(message, now)
-    if isinstance(message, Vote):
-        return core.on_vote(message, now)
-    if isinstance(message, Timeout):
-        return core.on_timeout(message, now)
-    if isinstance(message, BlockRequest):
-        return core.on_block_request(message, sender)
-    if isinstance(message, BlockResponse):
-        return core.on_block_response(message, sender, now)
-    raise DecodeError(f"unknown message type {type(message).__name__}")
