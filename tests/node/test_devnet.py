@@ -10,13 +10,18 @@ from pathlib import Path
 from tests.node.test_runtime import free_base_port
 
 
+def _node_logs(root: Path) -> str:
+    logs = sorted(root.glob("node*/node.log"))
+    return "".join(f"\n--- {log}\n{log.read_text()[-2000:]}" for log in logs)
+
+
 def test_devnet_finalizes_agrees_and_verifies_proofs(tmp_path: Path) -> None:
     cmd = [
         sys.executable, "-m", "zkpov", "devnet", "--dir", str(tmp_path / "devnet"),
         "--blocks", "4", "--base-port", str(free_base_port(8)), "--timeout", "300", "--json",
     ]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.returncode == 0, done.stderr[-3000:] + _node_logs(tmp_path / "devnet")
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["nodes_agree"] is True
     assert report["finalized_height"] >= 4

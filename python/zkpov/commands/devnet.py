@@ -16,8 +16,10 @@ from zkpov.node.devnet import (
     DevnetOptions,
     DevnetReport,
     NodeProgress,
+    NodeStartError,
     Tracker,
     prepare_devnet,
+    read_log_tail,
     run_devnet,
 )
 
@@ -91,6 +93,9 @@ def devnet(
             report = asyncio.run(run_devnet(options, layout, on_progress))
         except KeyboardInterrupt:
             raise click.ClickException("interrupted; the nodes were stopped") from None
+        except NodeStartError as err:
+            log = layout.homes[err.index] / "node.log"
+            raise click.ClickException(f"{err}; the end of {log}:\n{read_log_tail(log)}") from None
     _print_summary(console, report)
     if as_json:
         click.echo(json.dumps(report.to_json()))

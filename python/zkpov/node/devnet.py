@@ -19,7 +19,15 @@ import aiohttp
 
 from zkpov.node.client import RpcClient
 from zkpov.node.config import load_node_config, write_node_config
-from zkpov.node.devnet_load import Load, NodeProgress, Tracker, poll_node, submit_load, wait_ready
+from zkpov.node.devnet_load import (
+    Load,
+    NodeProgress,
+    NodeStartError,
+    Tracker,
+    poll_node,
+    submit_load,
+    wait_ready,
+)
 from zkpov.node.devnet_processes import read_usage, spawn_nodes, stop_nodes
 from zkpov.node.genesis import compute_genesis_hash
 from zkpov.node.keys import KeyKind, read_key_file
@@ -30,8 +38,10 @@ __all__ = [
     "DevnetOptions",
     "DevnetReport",
     "NodeProgress",
+    "NodeStartError",
     "Tracker",
     "prepare_devnet",
+    "read_log_tail",
     "run_devnet",
     "spawn_nodes",
     "stop_nodes",
@@ -39,6 +49,7 @@ __all__ = [
 
 MARKER = ".zkpov-devnet"
 PROOF_DRAIN_SECONDS = 180.0
+START_SECONDS = 120.0  # each node loads keys and opens LMDB before it serves RPC
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,14 @@ def prepare_devnet(options: DevnetOptions) -> TestnetLayout:
         genesis_hash = compute_genesis_hash(layout.genesis)
         load_devnet_keys(options.batch_size, options.depth, root / "circuit-keys", genesis_hash)
     return layout
+
+
+def read_log_tail(path: Path, limit: int = 4000) -> str:
+    """The last ``limit`` characters of a node's log (for start-up failures)."""
+    try:
+        return path.read_text(errors="replace")[-limit:]
+    except OSError as err:
+        return f"(no log: {err})"
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
@@ -205,7 +224,7 @@ async def run_devnet(
     try:
         async with aiohttp.ClientSession() as session:
             clients = [_client(session, home) for home in layout.homes]
-            await wait_ready(clients, 120)
+            await wait_ready(clients, START_SECONDS, lambda i: procs[i].poll() is None)
             progress = await drive(options, clients, tracker, on_progress)
             if options.proofs:
                 progress = await drain_proofs(options, clients, tracker, progress, on_progress)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -14,7 +15,15 @@ from zkpov.chain.state import compute_account_index, sign_transfer
 from zkpov.node.client import RpcClient
 from zkpov.node.keys import SecretKeyFile
 
-__all__ = ["Load", "NodeProgress", "Tracker", "poll_node", "submit_load", "wait_ready"]
+__all__ = [
+    "Load",
+    "NodeProgress",
+    "NodeStartError",
+    "Tracker",
+    "poll_node",
+    "submit_load",
+    "wait_ready",
+]
 
 
 @dataclass
@@ -68,14 +77,33 @@ async def poll_node(client: RpcClient) -> NodeProgress:
     )
 
 
-async def wait_ready(clients: list[RpcClient], timeout: float) -> None:
-    async with asyncio.timeout(timeout):
-        for client in clients:
-            while True:
-                with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                    if await client.get("/health") is not None:
-                        break
-                await asyncio.sleep(0.2)
+async def wait_ready(
+    clients: list[RpcClient], timeout: float, is_alive: Callable[[int], bool]
+) -> None:
+    """Waits until every node answers ``/health``; ``NodeStartError`` names the first node that
+    exited (``is_alive(i)`` false) or was still silent when ``timeout`` ran out."""
+    deadline = time.monotonic() + timeout
+    for index, client in enumerate(clients):
+        while not await _is_healthy(client):
+            if not is_alive(index):
+                raise NodeStartError(index, "exited during start-up")
+            if time.monotonic() > deadline:
+                raise NodeStartError(index, f"did not serve /health within {timeout:.0f} s")
+            await asyncio.sleep(0.2)
+
+
+async def _is_healthy(client: RpcClient) -> bool:
+    with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+        return await client.get("/health") is not None
+    return False
+
+
+class NodeStartError(RuntimeError):
+    """A devnet node failed to start; ``index`` says which."""
+
+    def __init__(self, index: int, reason: str) -> None:
+        super().__init__(f"node{index} {reason}")
+        self.index = index
 
 
 @dataclass
