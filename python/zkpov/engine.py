@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from zkpov.chain.state import AccountState, Transfer
 from zkpov.config import ConsensusConfig
 from zkpov.consensus.actions import Action, Broadcast, Commit, PersistSafety, SendTo
-from zkpov.consensus.core import ConsensusCore
+from zkpov.consensus.core import BlockBody, ConsensusCore
 from zkpov.consensus.genesis import make_genesis
 from zkpov.consensus.messages import Block, Proposal, QuorumCert, Vote
 from zkpov.consensus.signing import get_scheme
@@ -136,7 +136,7 @@ class ConsensusEngine:
             self.secret_key,
             self.safety_store.load(),
             checker,
-            payload_source=lambda _: self._payload,
+            payload_source=lambda _: BlockBody(self._payload),
         )
         self._execute(core.start(time.monotonic()))
         return core

@@ -14,6 +14,7 @@ import aiohttp
 from zkpov.chain.state import compute_account_index, sign_transfer
 from zkpov.node.config import load_node_config
 from zkpov.node.keys import KeyKind, read_key_file
+from zkpov.node.proof_chain import get_carried
 from zkpov.node.runtime import Node
 from zkpov.node.setup import TestnetLayout, create_testnet
 
@@ -50,6 +51,10 @@ def make_transfer(layout: TestnetLayout, depth: int) -> bytes:
     sender = compute_account_index(account.public, depth)
     recipient = compute_account_index(target.public, depth)
     return sign_transfer(account.secret, sender, recipient, target.public, 5, 1).to_bytes()
+
+
+def carried_heights(node: Node) -> set[int]:
+    return {height for block in node.ledger.blocks for height, _ in get_carried(block)}
 
 
 def committed_ids(node: Node) -> list[bytes]:
@@ -106,6 +111,8 @@ async def scenario(layout: TestnetLayout) -> None:
     assert (
         len({n.ledger.state.root for n in nodes if n.ledger.height == nodes[0].ledger.height}) == 1
     )
+    # proof_lag 2: a later block carries the proof, checked by every validator before voting.
+    await wait_for(lambda: all(tx_height in carried_heights(n) for n in nodes))
     crash.set()  # node 3 stops; the others keep committing without it
     await tasks[3]
     stopped_at = committed_ids(nodes[3])
@@ -122,6 +129,7 @@ async def scenario(layout: TestnetLayout) -> None:
 
 
 def test_nodes_commit_prove_a_transfer_and_a_restarted_node_catches_up(tmp_path: Path) -> None:
-    layout = create_testnet(tmp_path / "net", 4, accounts=2, base_port=free_base_port(8))
+    port = free_base_port(8)
+    layout = create_testnet(tmp_path / "net", 4, accounts=2, base_port=port, proof_lag=2)
     Node(load_node_config(layout.homes[0])).close()  # the first node creates the shared proving key
     asyncio.run(scenario(layout))

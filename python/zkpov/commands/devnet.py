@@ -62,6 +62,13 @@ def _print_summary(console: Console, report: DevnetReport) -> None:
     "--dir", "directory", default="devnet", show_default=True, type=click.Path(path_type=Path)
 )
 @click.option("--proofs/--no-proofs", default=True, show_default=True)
+@click.option(
+    "--proof-lag",
+    default=8,
+    show_default=True,
+    type=click.IntRange(0, 1024),
+    help="blocks carry validity proofs at most this many heights behind (0: proofs only gossiped)",
+)
 @click.option("--base-port", default=26656, show_default=True, type=click.IntRange(1024, 60000))
 @click.option("--timeout", default=600.0, show_default=True, type=click.FloatRange(10, 86400))
 @click.option("--json", "as_json", is_flag=True, help="end with one JSON line (for scripts)")
@@ -70,13 +77,16 @@ def devnet(
     blocks: int,
     directory: Path,
     proofs: bool,
+    proof_lag: int,
     base_port: int,
     timeout: float,
     as_json: bool,
 ) -> None:
     """Run N validators as processes on loopback with embedded LMDB under --dir, a built-in
     transfer load sized to what the provers keep up with, and a live table; then a summary."""
-    options = DevnetOptions(directory, validators, blocks, proofs, base_port, timeout)
+    options = DevnetOptions(
+        directory, validators, blocks, proofs, base_port, timeout, proof_lag=proof_lag
+    )
     console = Console(stderr=as_json)
     try:
         layout = prepare_devnet(options)

@@ -36,7 +36,12 @@ from zkpov.consensus.messages import (
     Vote,
 )
 from zkpov.consensus.pacemaker import Pacemaker
-from zkpov.consensus.proposals import check_proposal, make_block, record_invalid_block
+from zkpov.consensus.proposals import (
+    BlockBody,
+    check_proposal,
+    make_block,
+    record_invalid_block,
+)
 from zkpov.consensus.quorum import TimeoutCollector, VoteCollector, verify_tc, verify_timeout
 from zkpov.consensus.safety import SafetyRules, UnsafeTimeout, UnsafeVote
 from zkpov.consensus.safety_data import SafetyData
@@ -45,9 +50,9 @@ from zkpov.consensus.validators import ValidatorSet
 from zkpov.consensus.validity import InvalidBlock, ValidityChecker
 from zkpov.types import Round, ValidatorIndex
 
-__all__ = ["ConsensusCore"]
+__all__ = ["BlockBody", "ConsensusCore", "PayloadSource"]
 
-PayloadSource = Callable[[Block], bytes]
+PayloadSource = Callable[[Block], BlockBody]
 
 
 class ConsensusCore:
@@ -204,10 +209,10 @@ class ConsensusCore:
         parent = self.tree.get(self.tree.hqc.block_id)
         if parent is None or round_ <= self.safety.data.last_voted_round:
             return []
-        payload = self.payload_source(parent) if self.payload_source else b""
-        root = self.checker.compute_post_root(parent, payload)
+        body = self.payload_source(parent) if self.payload_source else BlockBody()
+        root = self.checker.compute_post_root(parent, body.payload)
         evidence = self.evidence.get_for_proposal()
-        block = make_block(self, round_, parent, root, payload, evidence)
+        block = make_block(self, round_, parent, root, body, evidence)
         signature = self.vset.scheme.sign(self._sk, block.header.signing_root)
         tc = self.htc if self.htc is not None and self.htc.round == round_ - 1 else None
         proposal = Proposal(block, signature, tc)

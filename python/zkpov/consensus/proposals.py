@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from zkpov.chain.seed import compute_randao_signing_root
@@ -16,12 +17,22 @@ if TYPE_CHECKING:
     from zkpov.consensus.core import ConsensusCore
 
 __all__ = [
+    "BlockBody",
     "InvalidProposal",
     "check_proposal",
     "make_block",
     "make_double_proposal",
     "record_invalid_block",
 ]
+
+
+@dataclass(frozen=True)
+class BlockBody:
+    """What a proposer's payload source fills in: the transfers (``payload``) and the validity
+    proofs the block carries (``proof``; see :mod:`zkpov.consensus.proof_carry`)."""
+
+    payload: bytes = b""
+    proof: bytes = b""
 
 
 class InvalidProposal(ProposalError):
@@ -51,7 +62,7 @@ def make_block(
     round_: Round,
     parent: Block,
     root: Root,
-    payload: bytes,
+    body: BlockBody,
     evidence: tuple[bytes, ...],
 ) -> Block:
     """The block a leader proposes in ``round_`` on top of ``parent`` (certified by the hqc)."""
@@ -63,8 +74,9 @@ def make_block(
         proposer=core.index,
         state_root=root,
         qc=core.tree.hqc,
-        payload=payload,
+        payload=body.payload,
         evidence=evidence,
+        proof=body.proof,
         randao_reveal=core.randao_reveal,
     )
 

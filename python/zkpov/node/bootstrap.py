@@ -6,11 +6,11 @@ Every node of a chain derives the same validator set, genesis block and root QC 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from zkpov.chain.state import AccountState, Transfer, compute_account_index
-from zkpov.consensus.core import ConsensusCore
+from zkpov.consensus.core import ConsensusCore, PayloadSource
 from zkpov.consensus.genesis import make_genesis
 from zkpov.consensus.leader import ReputationLeaders
 from zkpov.consensus.messages import Block, QuorumCert
@@ -76,7 +76,7 @@ def build_core(
     sk: bytes,
     safety_data: SafetyData | None,
     checker: ValidityChecker,
-    payload_source: Callable[[Block], bytes] | None = None,
+    payload_source: PayloadSource | None = None,
     root: tuple[Block, QuorumCert] | None = None,
     history: Sequence[Block] = (),
 ) -> ConsensusCore:

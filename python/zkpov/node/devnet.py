@@ -62,6 +62,7 @@ class DevnetOptions:
     timeout: float = 600.0
     batch_size: int = 2
     depth: int = 8
+    proof_lag: int = 8  # blocks carry proofs at most this many heights behind (0: gossip only)
 
 
 @dataclass
@@ -102,6 +103,7 @@ def prepare_devnet(options: DevnetOptions) -> TestnetLayout:
         options.validators,
         base_port=options.base_port,
         circuit=(options.batch_size, options.depth),
+        proof_lag=options.proof_lag if options.proofs else 0,
     )
     for home in layout.homes:
         config = load_node_config(home)
@@ -206,7 +208,8 @@ async def summarize(
     report.proven_tx_per_s = round(proven_txs / span, 2) if span else 0.0
     report.load_note = (
         f"load kept at {in_flight} transfers in flight: each proposer proves its batch of"
-        f" {options.batch_size} (Groth16, depth {options.depth}) before it takes more"
+        f" {options.batch_size} (Groth16, depth {options.depth}) before it takes more, and"
+        f" blocks carry the proofs at most {options.proof_lag} heights behind"
         if options.proofs
         else "proofs off: load kept at 64 transfers in flight"
     )

@@ -6,10 +6,12 @@ against its own committed block: public inputs ``(parent state root, block state
 commitment)``. A block is *proven-final* once it and every earlier block with transfers have a
 verified proof; blocks without transfers need none.
 
-Deviation from DESIGN.md section 5, stated plainly: proofs travel as gossip next to the chain,
-not inside a later block (``proof_lag``), so a proof is not yet itself finalized by consensus and
-validators still vote after native re-execution. Backpressure is real: a proposer with a proof
-still running includes no transfers.
+With ``genesis.proof_lag > 0`` (the devnet's default) gossip only brings proofs to the next
+proposers: a later block carries them, and every validator checks them before voting
+(:mod:`zkpov.consensus.proof_carry`); the lag rule holds back transfers when proofs fall behind.
+With ``proof_lag = 0`` proofs travel as gossip only. Validators still re-execute the transfers of
+the block they vote for (its own proof comes later). A proposer with a proof still running also
+includes no transfers.
 
 The proving key comes from ``insecure_setup`` seeded with the genesis hash, so every node of a
 devnet derives the same keys: anyone who knows the genesis can forge proofs. Devnets only.
@@ -80,6 +82,8 @@ class ProofTracker:
     proofs_verified: int = 0
     prove_seconds: list[float] = field(default_factory=list)
     verify_seconds: list[float] = field(default_factory=list)
+    observe_prove: Callable[[float], None] = lambda seconds: None
+    observe_verify: Callable[[float], None] = lambda seconds: None
     busy: int = 0
 
     @property
@@ -96,6 +100,8 @@ class ProofTracker:
             start = time.perf_counter()
             proof, _ = await asyncio.to_thread(snark.prove, self.pk, pre_state, transfers)
             self.prove_seconds.append(time.perf_counter() - start)
+            self.observe_prove(self.prove_seconds[-1])
+            log.info("proved block %d in %.2f s", height, self.prove_seconds[-1])
         except ZkpovError as err:
             log.error("could not prove block %d: %s", height, err)
             return
@@ -127,11 +133,20 @@ class ProofTracker:
         start = time.perf_counter()
         ok = snark.verify(self.vk, compute_public_inputs(parent, block), proof)
         self.verify_seconds.append(time.perf_counter() - start)
+        self.observe_verify(self.verify_seconds[-1])
         if not ok:
             log.warning("invalid validity proof announced for height %d", height)
             return
         self.proofs[height] = proof
         self.proofs_verified += 1
+        self._advance()
+
+    def record_carried(self, height: int, proof: bytes) -> None:
+        """A proof carried in a committed block: consensus checked it before voting."""
+        self.pending.pop(height, None)
+        if height not in self.proofs:
+            self.proofs[height] = proof
+            self.proofs_verified += 1
         self._advance()
 
     def _advance(self) -> None:

@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 from zkpov.chain.state import AccountState, Transfer
 from zkpov.consensus.actions import Commit, RecordEvidence
 from zkpov.consensus.messages import Block
-from zkpov.consensus.validity import NativeReexecution, decode_payload, encode_payload
+from zkpov.consensus.proof_carry import CarriedProofs
+from zkpov.consensus.proposals import BlockBody
+from zkpov.consensus.validity import (
+    NativeReexecution,
+    ValidityChecker,
+    decode_payload,
+    encode_payload,
+)
+from zkpov.crypto import snark
 from zkpov.errors import DecodeError
 from zkpov.network.channels import ChannelId
 from zkpov.network.codec import Frame
@@ -42,6 +50,7 @@ from zkpov.node.mempool import AddResult, Mempool
 from zkpov.node.metrics import CommitStats, NodeMetrics
 from zkpov.node.network_outbox import NetworkOutbox, SlashingGuard, route_consensus_frames
 from zkpov.node.node_view import RuntimeView
+from zkpov.node.proof_chain import build_carried_checker, get_carried, make_block_body
 from zkpov.node.prover import ProofAnnouncement, ProofTracker, load_devnet_keys
 from zkpov.node.rpc import create_app
 from zkpov.node.rpc_server import RpcConfig, RpcServer
@@ -99,18 +108,22 @@ class Node:
         members = set(self.start.vset.pubkeys)
         transport_config = TransportConfig(backoff_cap=RECONNECT_BACKOFF_CAP)
         self.transport = Transport(identity, lambda pk: pk in members, transport_config)
-        self.driver = self._build_driver()
         self.prover = self._build_prover() if config.proofs_enabled else None
+        self.driver = self._build_driver()
         self._tasks: set[asyncio.Task[None]] = set()
 
     def _build_prover(self) -> ProofTracker:
-        cache = self.config.get_path(self.config.key_cache_dir)
-        genesis_hash = compute_genesis_hash(self.genesis)
-        batch, depth = self.genesis.circuit_batch_size, self.genesis.circuit_tree_depth
-        pk, vk = load_devnet_keys(batch, depth, cache, genesis_hash)
+        pk, vk = self._load_circuit_keys()
         return ProofTracker(
-            pk, vk, self.ledger.get_block, self._gossip_proof, self._on_proven_final
-        )
+            pk, vk, self.ledger.get_block, self._gossip_proof, self._on_proven_final,
+            observe_prove=self.metrics.observe_proof_generation,
+            observe_verify=self.metrics.observe_proof_verification,
+        )  # fmt: skip
+
+    def _load_circuit_keys(self) -> tuple[snark.ProvingKey, snark.VerifyingKey]:
+        cache = self.config.get_path(self.config.key_cache_dir)
+        batch, depth = self.genesis.circuit_batch_size, self.genesis.circuit_tree_depth
+        return load_devnet_keys(batch, depth, cache, compute_genesis_hash(self.genesis))
 
     def _open_stores(self) -> None:
         data = self.config.get_path(self.config.db_dir)
@@ -123,10 +136,11 @@ class Node:
 
     def _build_driver(self) -> ConsensusDriver:
         root = self.ledger.get_root()
-        self.checker = NativeReexecution(root[0].id, self.ledger.state.copy(), Transfer.from_bytes)
+        self.native = NativeReexecution(root[0].id, self.ledger.state.copy(), Transfer.from_bytes)
+        self.checker = self._build_checker()
         core = build_core(
             self.start, self.index, self.validator.secret, self.safety_store.load(), self.checker,
-            payload_source=self._make_payload, root=root, history=self.ledger.blocks,
+            payload_source=self._make_body, root=root, history=self.ledger.blocks,
         )  # fmt: skip
         restore_pending(core, *self.ledger.get_pending())
         self._saved_hqc = core.tree.hqc
@@ -178,8 +192,25 @@ class Node:
             )
             self.events.publish(event)
 
+    def _build_checker(self) -> ValidityChecker:
+        """Re-execution, plus the carried-proof rules when the genesis sets a proof lag."""
+        if not self.genesis.proof_lag:
+            return self.native
+        vk = self.prover.vk if self.prover is not None else self._load_circuit_keys()[1]
+        committed = [self.start.block, *self.ledger.blocks]
+        return build_carried_checker(
+            self.native, committed, self.genesis.proof_lag, vk,
+            self.metrics.observe_proof_verification,
+        )  # fmt: skip
+
+    def _make_body(self, parent: Block) -> BlockBody:
+        if not isinstance(self.checker, CarriedProofs):
+            return BlockBody(self._make_payload(parent))
+        proofs = self.prover.proofs if self.prover is not None else {}
+        return make_block_body(self.checker, parent, proofs, self._make_payload)
+
     def _make_payload(self, parent: Block) -> bytes:
-        state = self.checker.states.get(parent.id)
+        state = self.native.states.get(parent.id)
         if state is None or (self.prover is not None and self.prover.is_busy()):
             return b""  # backpressure: no new transfers while our last batch is being proven
         chosen = self.mempool.select(state, self.max_block_transfers)
@@ -225,6 +256,8 @@ class Node:
         )
         self.metrics.on_block_committed(CommitStats(block.height, num_txs, 0, 0, time.monotonic()))
         if self.prover is not None:
+            for height, proof in get_carried(block):
+                self.prover.record_carried(height, proof)
             self.prover.on_commit(block.height)
 
     def _save_progress(self) -> None:
