@@ -10,6 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.node.test_runtime import free_base_port
+from zkpov.chain.state import compute_account_index
+from zkpov.crypto import schnorr
 from zkpov.errors import DecodeError
 from zkpov.node.genesis import (
     GenesisError,
@@ -102,3 +105,26 @@ def test_any_field_replaced_by_junk_is_a_decode_error_or_valid(
         decode_genesis(mutate(genesis_text, lambda d: d.update({key: value})))
     except DecodeError as err:
         assert str(err)
+
+
+def test_two_accounts_at_one_index_are_rejected(tmp_path: Path) -> None:
+    layout = create_testnet(tmp_path / "net", 1, accounts=2, base_port=free_base_port(2))
+    doc = json.loads(encode_genesis(layout.genesis))
+    doc["circuit"]["tree_depth"] = 2  # 4 slots: find two keys that share one
+    by_index: dict[int, list[bytes]] = {}
+    for _ in range(5):  # five keys in four slots: two share one
+        key = schnorr.generate_keypair().public_key
+        by_index.setdefault(compute_account_index(key, 2), []).append(key)
+    pair = next(keys for keys in by_index.values() if len(keys) > 1)[:2]
+    doc["accounts"] = [{"public_key": k.hex(), "balance": 1} for k in pair]
+    with pytest.raises(GenesisError, match="same account index"):
+        decode_genesis(json.dumps(doc))
+
+
+def test_testnet_accounts_never_share_an_index_even_at_depth_4(tmp_path: Path) -> None:
+    for attempt in range(3):  # 8 random keys in 16 slots collide almost always
+        out = tmp_path / f"net{attempt}"
+        layout = create_testnet(out, 1, accounts=8, base_port=free_base_port(2), circuit=(1, 4))
+        indices = {compute_account_index(a.public_key, 4) for a in layout.genesis.accounts}
+        assert len(indices) == 8
+        decode_genesis((layout.homes[0] / "genesis.json").read_text())

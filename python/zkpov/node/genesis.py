@@ -17,6 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from zkpov.chain.state import compute_account_index
 from zkpov.config import ConfigError, ConsensusConfig
 from zkpov.crypto import bls
 from zkpov.errors import DecodeError
@@ -196,6 +197,20 @@ def _check_unique(genesis: Genesis) -> None:
     accounts = [a.public_key for a in genesis.accounts]
     if len(set(accounts)) != len(accounts):
         raise GenesisError("genesis.accounts: an account key appears twice")
+    _check_account_indices(accounts, genesis.circuit_tree_depth)
+
+
+def _check_account_indices(keys: list[bytes], depth: int) -> None:
+    """Each account lives at ``compute_account_index(key, depth)``: two keys may not share one."""
+    seen: dict[int, int] = {}
+    for i, key in enumerate(keys):
+        index = compute_account_index(key, depth)
+        if index in seen:
+            raise GenesisError(
+                f"genesis.accounts[{seen[index]}] and [{i}] map to the same account index"
+                f" {index} at tree depth {depth}: fund another key"
+            )
+        seen[index] = i
 
 
 def decode_genesis(data: bytes | str) -> Genesis:

@@ -10,7 +10,7 @@ store's state namespace are a later optimisation).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from zkpov.chain.state import AccountState, Transfer
@@ -112,6 +112,21 @@ class Ledger:
                 pre_states[block.height] = self.state.copy()
             txs += self._apply(block)
         return txs, pre_states
+
+    def compute_states_before(
+        self, heights: Iterable[int], genesis_state: AccountState
+    ) -> dict[int, AccountState]:
+        """The account state before each committed height in ``heights``, replayed from
+        ``genesis_state`` (after a restart, for batches that still need a proof)."""
+        wanted = {h for h in heights if 1 <= h <= len(self.blocks)}
+        states: dict[int, AccountState] = {}
+        state = genesis_state
+        for block in self.blocks[: max(wanted, default=0)]:
+            if block.height in wanted:
+                states[block.height] = state.copy()
+            txs = decode_payload(block.payload)
+            state.apply_transfers([Transfer.from_bytes(tx) for tx in txs])
+        return states
 
     def save_pending(self, blocks: tuple[Block, ...], hqc: QuorumCert) -> None:
         """Remembers the certified chain above the root and the highest QC (liveness after a

@@ -7,9 +7,12 @@ its chain's oldest unproven blocks, and adds transfers only when the lag rule al
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from typing import Any
 
+from zkpov.chain.state import AccountState, Transfer
 from zkpov.consensus.messages import Block
 from zkpov.consensus.proof_carry import (
     CarriedProofs,
@@ -18,11 +21,20 @@ from zkpov.consensus.proof_carry import (
     encode_carried_proofs,
 )
 from zkpov.consensus.proposals import BlockBody
-from zkpov.consensus.validity import ValidityChecker
+from zkpov.consensus.validity import ValidityChecker, decode_payload
 from zkpov.crypto import snark
-from zkpov.node.prover import compute_public_inputs
+from zkpov.node.ledger import Ledger
+from zkpov.node.prover import OwedBatch, ProofTracker, compute_public_inputs
 
-__all__ = ["build_carried_checker", "compute_block_inputs", "get_carried", "make_block_body"]
+__all__ = [
+    "ProvingPipeline",
+    "build_carried_checker",
+    "compute_block_inputs",
+    "get_carried",
+    "make_block_body",
+]
+
+PROVER_TICK_SECONDS = 1.0  # how often overdue batches are checked (ProofTracker.get_due)
 
 
 def compute_block_inputs(block: Block, parent: Block) -> tuple[int, int, int]:
@@ -67,3 +79,43 @@ def make_block_body(
 def get_carried(block: Block) -> list[tuple[int, bytes]]:
     """The proofs a committed block carries (checked before it was voted for)."""
     return decode_carried_proofs(block.proof)
+
+
+class ProvingPipeline:
+    """Which committed batches this node proves, and when (on commit and on a 1 s tick)."""
+
+    def __init__(
+        self,
+        prover: ProofTracker,
+        ledger: Ledger,
+        index: int,
+        size: int,
+        spawn: Callable[[Coroutine[Any, Any, None]], None],
+    ) -> None:
+        self.prover, self.ledger, self.index, self.size = prover, ledger, index, size
+        self._spawn = spawn
+
+    def on_commit(self, pre_states: dict[int, AccountState], prove_now: bool = True) -> None:
+        """Owes a proof for each committed batch in ``pre_states`` (height to the state before)."""
+        for height, pre_state in pre_states.items():
+            block = self.ledger.get_block(height)
+            if block is not None:
+                transfers = [Transfer.from_bytes(tx) for tx in decode_payload(block.payload)]
+                batch = OwedBatch(pre_state, transfers, block.proposer, time.monotonic())
+                self.prover.owe(height, batch)
+        if prove_now:
+            self.prove_due()
+
+    def restore(self, heights: Sequence[int], genesis_state: AccountState) -> None:
+        """After a restart: the committed batches the chain still owes proofs for."""
+        self.on_commit(self.ledger.compute_states_before(heights, genesis_state), False)
+
+    def prove_due(self) -> None:
+        """Starts the proofs this node owes now (its own batches, or overdue ones of others)."""
+        for height in self.prover.get_due(time.monotonic(), self.index, self.size):
+            self._spawn(self.prover.prove(height))
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(PROVER_TICK_SECONDS)
+            self.prove_due()

@@ -1,10 +1,12 @@
 """Validity proofs for committed batches: who proves, how proofs travel, what is proven-final.
 
 The proposer of a committed block with transfers proves it (Groth16, in a worker thread: the
-native prover releases the GIL) and gossips ``(height, proof)``. Every node verifies a proof
-against its own committed block: public inputs ``(parent state root, block state root, batch
-commitment)``. A block is *proven-final* once it and every earlier block with transfers have a
-verified proof; blocks without transfers need none.
+native prover releases the GIL) and gossips ``(height, proof)``. If no proof of a batch arrives
+within a patience window (its proposer crashed, restarted or is slow), the other validators prove
+it themselves, one after another in validator order (:meth:`ProofTracker.get_due`). Every node
+verifies a proof against its own committed block: public inputs ``(parent state root, block
+state root, batch commitment)``. A block is *proven-final* once it and every earlier block with
+transfers have a verified proof; blocks without transfers need none.
 
 With ``genesis.proof_lag > 0`` (the devnet's default) gossip only brings proofs to the next
 proposers: a later block carries them, and every validator checks them before voting
@@ -32,11 +34,23 @@ from zkpov.consensus.validity import decode_payload
 from zkpov.crypto import snark
 from zkpov.errors import DecodeError, ZkpovError
 
-__all__ = ["ProofAnnouncement", "ProofTracker", "load_devnet_keys"]
+__all__ = ["OwedBatch", "ProofAnnouncement", "ProofTracker", "load_devnet_keys"]
 
 log = logging.getLogger(__name__)
 
 MAX_PENDING_ANNOUNCEMENTS = 256
+RESCUE_PATIENCE_SECONDS = 30.0  # before proving another proposer's batch (see get_due)
+MAX_CONCURRENT_PROOFS = 1  # proving already uses every core (rayon)
+
+
+@dataclass
+class OwedBatch:
+    """A committed block with transfers and no verified proof yet, and what proving it takes."""
+
+    pre_state: AccountState
+    transfers: list[Transfer]
+    proposer: int
+    committed_at: float  # time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -84,21 +98,49 @@ class ProofTracker:
     verify_seconds: list[float] = field(default_factory=list)
     observe_prove: Callable[[float], None] = lambda seconds: None
     observe_verify: Callable[[float], None] = lambda seconds: None
-    busy: int = 0
+    owed: dict[int, OwedBatch] = field(default_factory=dict)
+    proving: set[int] = field(default_factory=set)
 
     @property
     def vk_circuit_id(self) -> str:
         return self.pk.config.circuit_id
 
     def is_busy(self) -> bool:
-        return self.busy > 0
+        return bool(self.proving)
 
-    async def prove(self, height: int, pre_state: AccountState, transfers: list[Transfer]) -> None:
-        """Proves a committed block of ours off the event loop, then announces the proof."""
-        self.busy += 1
+    def owe(self, height: int, batch: OwedBatch) -> None:
+        """Remembers a committed batch until some proof of it is verified."""
+        if height not in self.proofs:
+            self.owed[height] = batch
+
+    def get_due(
+        self, now: float, index: int, size: int, patience: float = RESCUE_PATIENCE_SECONDS
+    ) -> list[int]:
+        """Owed heights this node should start proving now, oldest first: its own batches at
+        once; another proposer's after ``patience x (our distance from it in the validator
+        order)`` seconds, so a crashed or restarted prover's batch is picked up by one node at a
+        time and the lag rule cannot stall transfers for good."""
+        free = MAX_CONCURRENT_PROOFS - len(self.proving)
+        due = [
+            height
+            for height, batch in sorted(self.owed.items())
+            if height not in self.proving
+            and now >= batch.committed_at + patience * ((index - batch.proposer) % size)
+        ]
+        return due[: max(0, free)]
+
+    async def prove(self, height: int) -> None:
+        """Proves an owed batch off the event loop (the native prover releases the GIL), then
+        verifies and announces the proof."""
+        batch = self.owed.get(height)
+        if batch is None or height in self.proving:
+            return
+        self.proving.add(height)
         try:
             start = time.perf_counter()
-            proof, _ = await asyncio.to_thread(snark.prove, self.pk, pre_state, transfers)
+            proof, _ = await asyncio.to_thread(
+                snark.prove, self.pk, batch.pre_state, batch.transfers
+            )
             self.prove_seconds.append(time.perf_counter() - start)
             self.observe_prove(self.prove_seconds[-1])
             log.info("proved block %d in %.2f s", height, self.prove_seconds[-1])
@@ -106,7 +148,7 @@ class ProofTracker:
             log.error("could not prove block %d: %s", height, err)
             return
         finally:
-            self.busy -= 1
+            self.proving.discard(height)
         self.on_announcement(ProofAnnouncement(height, proof))
         self.publish(ProofAnnouncement(height, proof))
 
@@ -137,16 +179,18 @@ class ProofTracker:
         if not ok:
             log.warning("invalid validity proof announced for height %d", height)
             return
-        self.proofs[height] = proof
-        self.proofs_verified += 1
-        self._advance()
+        self._record(height, proof)
 
     def record_carried(self, height: int, proof: bytes) -> None:
         """A proof carried in a committed block: consensus checked it before voting."""
         self.pending.pop(height, None)
         if height not in self.proofs:
-            self.proofs[height] = proof
-            self.proofs_verified += 1
+            self._record(height, proof)
+
+    def _record(self, height: int, proof: bytes) -> None:
+        self.proofs[height] = proof
+        self.proofs_verified += 1
+        self.owed.pop(height, None)
         self._advance()
 
     def _advance(self) -> None:

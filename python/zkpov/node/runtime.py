@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
-from zkpov.chain.state import AccountState, Transfer
+from zkpov.chain.state import Transfer
 from zkpov.consensus.actions import Commit, RecordEvidence
 from zkpov.consensus.messages import Block
 from zkpov.consensus.proof_carry import CarriedProofs
@@ -50,7 +51,12 @@ from zkpov.node.mempool import AddResult, Mempool
 from zkpov.node.metrics import CommitStats, NodeMetrics
 from zkpov.node.network_outbox import NetworkOutbox, SlashingGuard, route_consensus_frames
 from zkpov.node.node_view import RuntimeView
-from zkpov.node.proof_chain import build_carried_checker, get_carried, make_block_body
+from zkpov.node.proof_chain import (
+    ProvingPipeline,
+    build_carried_checker,
+    get_carried,
+    make_block_body,
+)
 from zkpov.node.prover import ProofAnnouncement, ProofTracker, load_devnet_keys
 from zkpov.node.rpc import create_app
 from zkpov.node.rpc_server import RpcConfig, RpcServer
@@ -110,6 +116,7 @@ class Node:
         self.transport = Transport(identity, lambda pk: pk in members, transport_config)
         self.prover = self._build_prover() if config.proofs_enabled else None
         self.driver = self._build_driver()
+        self.pipeline = self._build_pipeline()
         self._tasks: set[asyncio.Task[None]] = set()
 
     def _build_prover(self) -> ProofTracker:
@@ -220,8 +227,9 @@ class Node:
 
     def _on_commit(self, commit: Commit) -> None:
         root_qc = self.driver.core.tree.root_qc
-        txs, pre_states = self.ledger.on_commit(commit, root_qc, self._is_ours_to_prove)
-        self._schedule_proofs(pre_states)
+        txs, pre_states = self.ledger.on_commit(commit, root_qc, self._owes_proof)
+        if self.pipeline is not None:
+            self.pipeline.on_commit(pre_states)
         self.mempool.remove(txs)
         self.mempool.remove_stale(self.ledger.state)
         self.counters.txs_committed += len(txs)
@@ -230,20 +238,23 @@ class Node:
             self._announce(block, len(decode_payload(block.payload)), now)
         self.metrics.on_mempool_size(len(self.mempool))
 
-    def _is_ours_to_prove(self, block: Block) -> bool:
-        return self.prover is not None and block.proposer == self.index and bool(block.payload)
+    def _owes_proof(self, block: Block) -> bool:
+        return self.prover is not None and bool(block.payload)
 
-    def _schedule_proofs(self, pre_states: dict[int, AccountState]) -> None:
-        for height, pre_state in pre_states.items():
-            block = self.ledger.get_block(height)
-            if self.prover is None or block is None:
-                continue
-            transfers = [Transfer.from_bytes(tx) for tx in decode_payload(block.payload)]
-            task = asyncio.get_running_loop().create_task(
-                self.prover.prove(height, pre_state, transfers)
-            )
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+    def _build_pipeline(self) -> ProvingPipeline | None:
+        if self.prover is None:
+            return None
+        size = len(self.start.vset.pubkeys)
+        pipeline = ProvingPipeline(self.prover, self.ledger, self.index, size, self._start_task)
+        if isinstance(self.checker, CarriedProofs):
+            debt = self.checker.get_debt(self.ledger.get_root()[0].id) or ()
+            pipeline.restore([d.height for d in debt], build_genesis_state(self.genesis))
+        return pipeline
+
+    def _start_task(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _announce(self, block: Block, num_txs: int, now: float) -> None:
         self.counters.commit_times.append(now)
@@ -283,6 +294,8 @@ class Node:
         for peer in self.config.peers:
             self.transport.add_persistent_peer(peer.host, peer.port, peer.validator_public_key)
         rpc = self._make_rpc_server()
+        if self.pipeline is not None:
+            self._start_task(self.pipeline.run())
         try:
             await rpc.start()
             await self.driver.run(stop)

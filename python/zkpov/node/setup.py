@@ -13,11 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from zkpov.chain.state import compute_account_index
 from zkpov.config import ConsensusConfig
 from zkpov.crypto import bls
 from zkpov.node.config import NodeConfig, PeerAddress, write_node_config
 from zkpov.node.genesis import AccountAllocation, Genesis, GenesisValidator, encode_genesis
-from zkpov.node.keys import KeyKind, SecretKeyFile, generate_secret, write_key_file
+from zkpov.node.keys import (
+    KeyKind,
+    SecretKeyFile,
+    generate_secret,
+    get_public_key,
+    write_key_file,
+)
 
 __all__ = ["TestnetLayout", "create_network", "create_node_home", "create_testnet"]
 
@@ -36,6 +43,27 @@ class TestnetLayout:
 def _new_key(path: Path, kind: KeyKind) -> SecretKeyFile:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     return write_key_file(path, kind, generate_secret(kind))
+
+
+def _new_account_keys(paths: Sequence[Path], depth: int) -> list[SecretKeyFile]:
+    """Fresh account keys whose account indices at tree ``depth`` are distinct (at depth 8, 8
+    random keys collide one time in nine: a genesis may not fund two keys at one index)."""
+    if len(paths) > 2**depth // 2:
+        raise ValueError(f"{len(paths)} accounts do not fit a depth-{depth} tree comfortably")
+    keys: list[SecretKeyFile] = []
+    taken: set[int] = set()
+    for path in paths:
+        secret = generate_secret(KeyKind.ACCOUNT)
+        while _account_index(secret, depth) in taken:
+            secret = generate_secret(KeyKind.ACCOUNT)
+        taken.add(_account_index(secret, depth))
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        keys.append(write_key_file(path, KeyKind.ACCOUNT, secret))
+    return keys
+
+
+def _account_index(secret: bytes, depth: int) -> int:
+    return compute_account_index(get_public_key(KeyKind.ACCOUNT, secret), depth)
 
 
 def create_node_home(home: Path, index: int, base_port: int) -> tuple[NodeConfig, SecretKeyFile]:
@@ -98,7 +126,7 @@ def create_network(
     keys); ``key_cache_dir`` (relative to each home) lets the nodes share cached proving keys."""
     nodes = [create_node_home(home, i, base_port) for i, home in enumerate(homes)]
     account_files = [accounts_dir / f"account{i}.json" for i in range(accounts)]
-    account_keys = [_new_key(path, KeyKind.ACCOUNT) for path in account_files]
+    account_keys = _new_account_keys(account_files, circuit[1])
     consensus = consensus or ConsensusConfig.from_preset("minimal")
     genesis = _make_genesis(chain_id, nodes, account_keys, consensus, circuit, proof_lag)
     text = encode_genesis(genesis)
