@@ -59,6 +59,7 @@ class NodeConfig:
     proofs_enabled: bool = True
     prover_threads: int = 0  # 0 lets the prover use every core
     key_cache_dir: str = "data/circuit-keys"  # proving keys, cached by circuit id
+    proof_rescue_seconds: int = 30  # then prove another proposer's batch whose proof is missing
     mempool_max_txs: int = 5000
     mempool_max_bytes: int = 16 * 1024 * 1024
 
@@ -84,7 +85,12 @@ _SCHEMA: dict[str, dict[str, type]] = {
     "p2p": {"listen": str, "peers": list},
     "rpc": {"listen": str},
     "storage": {"db_dir": str, "prune_keep_blocks": int},
-    "prover": {"proofs_enabled": bool, "prover_threads": int, "key_cache_dir": str},
+    "prover": {
+        "proofs_enabled": bool,
+        "prover_threads": int,
+        "key_cache_dir": str,
+        "proof_rescue_seconds": int,
+    },
     "mempool": {"mempool_max_txs": int, "mempool_max_bytes": int},
 }
 
@@ -116,7 +122,11 @@ def _parse_peer(entry: Any, i: int) -> PeerAddress:
 
 
 def _check_ranges(config: NodeConfig) -> None:
-    for name in ("prune_keep_blocks", "prover_threads", "mempool_max_txs", "mempool_max_bytes"):
+    names = (
+        "prune_keep_blocks", "prover_threads", "mempool_max_txs", "mempool_max_bytes",
+        "proof_rescue_seconds",
+    )  # fmt: skip
+    for name in names:
         if getattr(config, name) < 0:
             raise NodeConfigError(f"{name} must not be negative")
 
@@ -178,6 +188,8 @@ def encode_node_config(config: NodeConfig) -> str:
         "prover": {
             "proofs_enabled": config.proofs_enabled,
             "prover_threads": config.prover_threads,
+            "key_cache_dir": config.key_cache_dir,
+            "proof_rescue_seconds": config.proof_rescue_seconds,
         },
         "mempool": {
             "mempool_max_txs": config.mempool_max_txs,

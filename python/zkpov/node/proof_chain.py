@@ -91,9 +91,10 @@ class ProvingPipeline:
         index: int,
         size: int,
         spawn: Callable[[Coroutine[Any, Any, None]], None],
+        patience: float,
     ) -> None:
         self.prover, self.ledger, self.index, self.size = prover, ledger, index, size
-        self._spawn = spawn
+        self._spawn, self.patience = spawn, patience
 
     def on_commit(self, pre_states: dict[int, AccountState], prove_now: bool = True) -> None:
         """Owes a proof for each committed batch in ``pre_states`` (height to the state before)."""
@@ -112,7 +113,8 @@ class ProvingPipeline:
 
     def prove_due(self) -> None:
         """Starts the proofs this node owes now (its own batches, or overdue ones of others)."""
-        for height in self.prover.get_due(time.monotonic(), self.index, self.size):
+        now = time.monotonic()
+        for height in self.prover.get_due(now, self.index, self.size, self.patience):
             self._spawn(self.prover.prove(height))
 
     async def run(self) -> None:

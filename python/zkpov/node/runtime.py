@@ -245,7 +245,10 @@ class Node:
         if self.prover is None:
             return None
         size = len(self.start.vset.pubkeys)
-        pipeline = ProvingPipeline(self.prover, self.ledger, self.index, size, self._start_task)
+        pipeline = ProvingPipeline(
+            self.prover, self.ledger, self.index, size, self._start_task,
+            patience=self.config.proof_rescue_seconds,
+        )  # fmt: skip
         if isinstance(self.checker, CarriedProofs):
             debt = self.checker.get_debt(self.ledger.get_root()[0].id) or ()
             pipeline.restore([d.height for d in debt], build_genesis_state(self.genesis))

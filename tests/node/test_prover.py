@@ -1,0 +1,61 @@
+"""Who proves what, when: own batches at once, a silent proposer's batch after a patience window
+(one validator at a time, in validator order), never two proofs at once on one node."""
+
+from __future__ import annotations
+
+import pytest
+
+from zkpov.chain.state import AccountState
+from zkpov.crypto import snark
+from zkpov.node.prover import RESCUE_PATIENCE_SECONDS, OwedBatch, ProofTracker
+
+CONFIG = snark.CircuitConfig(batch_size=1, tree_depth=4)
+
+
+@pytest.fixture(scope="module")
+def keys() -> tuple[snark.ProvingKey, snark.VerifyingKey]:
+    return snark.insecure_setup(CONFIG, b"prover-schedule-test")
+
+
+def tracker(keys: tuple[snark.ProvingKey, snark.VerifyingKey]) -> ProofTracker:
+    pk, vk = keys
+    return ProofTracker(pk, vk, lambda h: None, lambda a: None, lambda h: None)
+
+
+def owe(t: ProofTracker, height: int, proposer: int, at: float = 100.0) -> None:
+    t.owe(height, OwedBatch(AccountState(CONFIG.tree_depth), [], proposer, at))
+
+
+def test_own_batches_are_due_at_once_others_after_patience_by_distance(
+    keys: tuple[snark.ProvingKey, snark.VerifyingKey],
+) -> None:
+    t = tracker(keys)
+    owe(t, 5, proposer=1)
+    assert t.get_due(100.0, index=1, size=4) == [5]
+    assert t.get_due(100.0, index=2, size=4) == []
+    assert t.get_due(100.0 + RESCUE_PATIENCE_SECONDS, index=2, size=4) == [5]
+    assert t.get_due(100.0 + RESCUE_PATIENCE_SECONDS, index=3, size=4) == []
+    assert t.get_due(100.0 + 2 * RESCUE_PATIENCE_SECONDS, index=3, size=4) == [5]
+    assert t.get_due(100.0 + 3 * RESCUE_PATIENCE_SECONDS, index=0, size=4) == [5]
+
+
+def test_one_proof_at_a_time_oldest_first(
+    keys: tuple[snark.ProvingKey, snark.VerifyingKey],
+) -> None:
+    t = tracker(keys)
+    owe(t, 9, proposer=0)
+    owe(t, 7, proposer=0)
+    assert t.get_due(100.0, index=0, size=4) == [7]
+    t.proving.add(7)
+    assert t.get_due(100.0, index=0, size=4) == []
+
+
+def test_a_recorded_proof_settles_the_debt(
+    keys: tuple[snark.ProvingKey, snark.VerifyingKey],
+) -> None:
+    t = tracker(keys)
+    owe(t, 3, proposer=0)
+    t.record_carried(3, b"proof checked by consensus")
+    assert t.get_due(1e9, index=0, size=4) == []
+    owe(t, 3, proposer=0)  # a late commit hook cannot re-open it
+    assert 3 not in t.owed
