@@ -3,11 +3,12 @@
 //! * Account leaf: `hash4(LEAF_TAG, [pk.x, pk.y, balance, nonce])` (width-5 Poseidon, lane 0 =
 //!   `LEAF_TAG` = 1, output lane 1); balance and nonce are integers below 2^64 embedded as scalars.
 //!   An empty slot is the leaf 0.
-//! * Transfer message: `poseidon::hash_n([sender, recipient, to.x, to.y, amount, nonce])`.
-//! * Transfer bytes (128, fixed): sender u64 BE, recipient u64 BE, recipient key (32, compressed
-//!   Jubjub), amount u64 BE, nonce u64 BE, signature (64).
+//! * Transfer message: `poseidon::hash_n([sender, recipient, to.x, to.y, amount, fee, nonce])`.
+//! * Transfer bytes (136, fixed): sender u64 BE, recipient u64 BE, recipient key (32, compressed
+//!   Jubjub), amount u64 BE, fee u64 BE, nonce u64 BE, signature (64).
 //! * Rules, in order: the sender exists; `nonce == sender.nonce + 1`; the signature verifies under
-//!   the sender's key; `amount <= balance`; the sender is debited and its nonce bumped; then the
+//!   the sender's key; `amount + fee <= balance`; the sender is debited `amount + fee` (the fee is
+//!   burned: it leaves the supply) and its nonce bumped; then the
 //!   recipient (read after the debit, so a self-transfer only bumps the nonce) must be empty (a new
 //!   account with `recipient_pk`, nonce 0) or hold `recipient_pk`, and must not overflow 2^64.
 #![forbid(unsafe_code)]
@@ -22,7 +23,7 @@ use ark_ed_on_bls12_381::EdwardsAffine;
 use std::collections::HashMap;
 
 pub const LEAF_TAG: u64 = 1;
-pub const TRANSFER_BYTES: usize = 128;
+pub const TRANSFER_BYTES: usize = 136;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Account {
@@ -44,31 +45,46 @@ pub struct Transfer {
     pub recipient: u64,
     pub recipient_pk: EdwardsAffine,
     pub amount: u64,
+    pub fee: u64,
     pub nonce: u64,
     pub signature: Signature,
 }
 
+/// The integer fields of a transfer that its signature covers, besides the recipient's key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TransferTerms {
+    pub sender: u64,
+    pub recipient: u64,
+    pub amount: u64,
+    pub fee: u64,
+    pub nonce: u64,
+}
+
 /// The signed message of a transfer.
-pub fn compute_message(
-    sender: u64,
-    recipient: u64,
-    to: &EdwardsAffine,
-    amount: u64,
-    nonce: u64,
-) -> Fr {
-    let ints = [sender, recipient, amount, nonce].map(Fr::from);
-    poseidon::hash_n(&[ints[0], ints[1], to.x, to.y, ints[2], ints[3]])
+pub fn compute_message(terms: &TransferTerms, to: &EdwardsAffine) -> Fr {
+    let t = terms;
+    let ints = [t.sender, t.recipient, t.amount, t.fee, t.nonce].map(Fr::from);
+    poseidon::hash_n(&[ints[0], ints[1], to.x, to.y, ints[2], ints[3], ints[4]])
 }
 
 impl Transfer {
+    pub fn terms(&self) -> TransferTerms {
+        TransferTerms {
+            sender: self.sender,
+            recipient: self.recipient,
+            amount: self.amount,
+            fee: self.fee,
+            nonce: self.nonce,
+        }
+    }
+
     pub fn message(&self) -> Fr {
-        compute_message(
-            self.sender,
-            self.recipient,
-            &self.recipient_pk,
-            self.amount,
-            self.nonce,
-        )
+        compute_message(&self.terms(), &self.recipient_pk)
+    }
+
+    /// What the sender pays: `amount + fee` (None if it exceeds 2^64 - 1).
+    pub fn debit(&self) -> Option<u64> {
+        self.amount.checked_add(self.fee)
     }
 
     pub fn encode(&self) -> [u8; TRANSFER_BYTES] {
@@ -77,15 +93,16 @@ impl Transfer {
         out[8..16].copy_from_slice(&self.recipient.to_be_bytes());
         out[16..48].copy_from_slice(&schnorr::encode_point(&self.recipient_pk));
         out[48..56].copy_from_slice(&self.amount.to_be_bytes());
-        out[56..64].copy_from_slice(&self.nonce.to_be_bytes());
-        out[64..].copy_from_slice(&schnorr::encode_signature(&self.signature));
+        out[56..64].copy_from_slice(&self.fee.to_be_bytes());
+        out[64..72].copy_from_slice(&self.nonce.to_be_bytes());
+        out[72..].copy_from_slice(&schnorr::encode_signature(&self.signature));
         out
     }
 
     pub fn decode(bytes: &[u8]) -> CoreResult<Self> {
         if bytes.len() != TRANSFER_BYTES {
             return Err(decode_err(format!(
-                "transfer must be 128 bytes, got {}",
+                "transfer must be {TRANSFER_BYTES} bytes, got {}",
                 bytes.len()
             )));
         }
@@ -95,8 +112,9 @@ impl Transfer {
             recipient: u64_at(8),
             recipient_pk: schnorr::decode_public_key(&bytes[16..48])?,
             amount: u64_at(48),
-            nonce: u64_at(56),
-            signature: schnorr::decode_signature(&bytes[64..])?,
+            fee: u64_at(56),
+            nonce: u64_at(64),
+            signature: schnorr::decode_signature(&bytes[72..])?,
         })
     }
 }
@@ -151,10 +169,10 @@ fn check_sender(t: &Transfer, sender: Option<Account>) -> CoreResult<Account> {
             "signature does not verify under the sender's key".into(),
         ));
     }
-    if t.amount > s.balance {
+    if t.debit().map_or(true, |debit| debit > s.balance) {
         return Err(reject(format!(
-            "amount {} exceeds balance {}",
-            t.amount, s.balance
+            "amount {} plus fee {} exceeds balance {}",
+            t.amount, t.fee, s.balance
         )));
     }
     Ok(s)
@@ -193,7 +211,7 @@ pub fn process_transfer(
     let sender = check_sender(t, accounts.get_account(t.sender))?;
     let sender_siblings = shape.get_siblings(nodes, t.sender);
     let debited = Account {
-        balance: sender.balance - t.amount,
+        balance: sender.balance - t.amount - t.fee,
         nonce: t.nonce,
         ..sender
     };

@@ -164,7 +164,7 @@ fn checked_balance(balance: u64, amount: u64) -> CoreResult<u64> {
 #[cfg(test)]
 pub mod tests {
     use super::*;
-    use crate::accounts::compute_message;
+    use crate::accounts::{compute_message, TransferTerms};
     use crate::schnorr::{compute_public_key, generate_secret_key, sign};
     use crate::smt::is_valid_proof;
     use ark_ed_on_bls12_381::Fr as JubjubScalar;
@@ -177,14 +177,25 @@ pub mod tests {
         amount: u64,
         nonce: u64,
     ) -> Transfer {
-        let msg = compute_message(from, to, &to_pk, amount, nonce);
-        let signature = sign(sk, msg);
-        Transfer {
+        let terms = TransferTerms {
             sender: from,
             recipient: to,
-            recipient_pk: to_pk,
             amount,
+            fee: 0,
             nonce,
+        };
+        signed_terms(sk, terms, to_pk)
+    }
+
+    pub fn signed_terms(sk: &JubjubScalar, terms: TransferTerms, to_pk: EdwardsAffine) -> Transfer {
+        let signature = sign(sk, compute_message(&terms, &to_pk));
+        Transfer {
+            sender: terms.sender,
+            recipient: terms.recipient,
+            recipient_pk: to_pk,
+            amount: terms.amount,
+            fee: terms.fee,
+            nonce: terms.nonce,
             signature,
         }
     }
@@ -213,6 +224,30 @@ pub mod tests {
     }
 
     #[test]
+    fn the_fee_is_debited_and_burned_and_cannot_overflow() {
+        let (a, b) = (generate_secret_key(), generate_secret_key());
+        let (pa, pb) = (compute_public_key(&a), compute_public_key(&b));
+        let mut state = State::new(8).unwrap();
+        state.process_credit(1, pa, 100).unwrap();
+        let terms = |amount, fee, nonce| TransferTerms {
+            sender: 1,
+            recipient: 7,
+            amount,
+            fee,
+            nonce,
+        };
+        let t = signed_terms(&a, terms(30, 5, 1), pb);
+        assert_eq!(Transfer::decode(&t.encode()).unwrap(), t);
+        state.process_transfers(&[t]).unwrap();
+        assert_eq!(state.get_account(1).unwrap().balance, 65);
+        assert_eq!(state.get_account(7).unwrap().balance, 30);
+        let overflow = signed_terms(&a, terms(u64::MAX, 1, 2), pb);
+        assert!(state.process_transfers(&[overflow]).is_err());
+        let too_much = signed_terms(&a, terms(60, 6, 2), pb);
+        assert!(state.process_transfers(&[too_much]).is_err());
+    }
+
+    #[test]
     fn failed_batch_changes_nothing() {
         let a = generate_secret_key();
         let pa = compute_public_key(&a);
@@ -222,7 +257,7 @@ pub mod tests {
         let good = signed(&a, 1, 2, pa, 10, 1);
         let overspend = signed(&a, 1, 2, pa, 1000, 2);
         let err = state.process_transfers(&[good, overspend]).unwrap_err();
-        assert!(format!("{err}").contains("transfer 1: amount 1000 exceeds balance 90"));
+        assert!(format!("{err}").contains("transfer 1: amount 1000 plus fee 0 exceeds balance 90"));
         assert_eq!(state.get_root(), before);
         assert_eq!(state.get_account(1).unwrap().balance, 100);
     }

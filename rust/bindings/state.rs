@@ -1,7 +1,9 @@
 //! Python bindings of the account state (`crate::ledger`, `crate::accounts`, `crate::smt`).
 use super::errors::guard;
 use super::schnorr::extract_field;
-use crate::accounts::{compute_batch_commitment, compute_message, Account, Transfer};
+use crate::accounts::{
+    compute_batch_commitment, compute_message, Account, Transfer, TransferTerms,
+};
 use crate::error::{decode_err, CoreResult};
 use crate::field::fr_to_biguint;
 use crate::ledger::State;
@@ -150,13 +152,19 @@ fn transfer_message(
     recipient: u64,
     recipient_pk: &[u8],
     amount: u64,
+    fee: u64,
     nonce: u64,
 ) -> PyResult<BigUint> {
     guard(|| {
         let pk = schnorr::decode_public_key(recipient_pk)?;
-        Ok(fr_to_biguint(&compute_message(
-            sender, recipient, &pk, amount, nonce,
-        )))
+        let terms = TransferTerms {
+            sender,
+            recipient,
+            amount,
+            fee,
+            nonce,
+        };
+        Ok(fr_to_biguint(&compute_message(&terms, &pk)))
     })
 }
 

@@ -1,7 +1,7 @@
 //! The witness of one circuit slot, built from a native `StepWitness` or as no-op padding.
 #![forbid(unsafe_code)]
 
-use crate::accounts::StepWitness;
+use crate::accounts::{StepWitness, TransferTerms};
 use crate::ledger::BatchWitness;
 use crate::smt::compute_defaults;
 use ark_bls12_381::Fr;
@@ -15,6 +15,7 @@ pub struct SlotWitness {
     pub recipient: u64,
     pub recipient_pk: (Fr, Fr),
     pub amount: u64,
+    pub fee: u64,
     pub nonce: u64,
     pub sender_pk: (Fr, Fr),
     pub sender_balance: u64,
@@ -42,6 +43,7 @@ impl SlotWitness {
             recipient: 0,
             recipient_pk: identity,
             amount: 0,
+            fee: 0,
             nonce: 0,
             sender_pk: identity,
             sender_balance: 0,
@@ -66,6 +68,7 @@ impl SlotWitness {
             recipient: t.recipient,
             recipient_pk: (t.recipient_pk.x, t.recipient_pk.y),
             amount: t.amount,
+            fee: t.fee,
             nonce: t.nonce,
             sender_pk: (step.sender.pk.x, step.sender.pk.y),
             sender_balance: step.sender.balance,
@@ -77,6 +80,19 @@ impl SlotWitness {
             recipient_siblings: step.recipient_siblings.clone(),
             signature_r: (t.signature.r.x, t.signature.r.y),
             signature_s: t.signature.s,
+        }
+    }
+}
+
+impl SlotWitness {
+    /// The signed integer fields of the slot's transfer.
+    pub fn terms(&self) -> TransferTerms {
+        TransferTerms {
+            sender: self.sender,
+            recipient: self.recipient,
+            amount: self.amount,
+            fee: self.fee,
+            nonce: self.nonce,
         }
     }
 }

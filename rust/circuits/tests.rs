@@ -58,7 +58,8 @@ fn model(state: &State, slots: &mut [SlotWitness]) -> (Fr, Fr) {
     for w in slots.iter_mut().filter(|w| w.is_real) {
         let (amount, nonce) = (Fr::from(w.amount), Fr::from(w.nonce));
         w.sender_siblings = shape.get_siblings(&store, w.sender);
-        let debited = leaf(w.sender_pk, Fr::from(w.sender_balance) - amount, nonce);
+        let paid = amount + Fr::from(w.fee);
+        let debited = leaf(w.sender_pk, Fr::from(w.sender_balance) - paid, nonce);
         shape.process_update(&mut store, w.sender, debited);
         w.recipient_siblings = shape.get_siblings(&store, w.recipient);
         let credited = Fr::from(w.recipient_balance) + amount;
@@ -68,10 +69,7 @@ fn model(state: &State, slots: &mut [SlotWitness]) -> (Fr, Fr) {
             leaf(w.recipient_pk, credited, Fr::from(w.recipient_nonce)),
         );
         let to = EdwardsAffine::new_unchecked(w.recipient_pk.0, w.recipient_pk.1);
-        acc = hash2(
-            acc,
-            compute_message(w.sender, w.recipient, &to, w.amount, w.nonce),
-        );
+        acc = hash2(acc, compute_message(&w.terms(), &to));
     }
     (shape.get_root(&store), acc)
 }
@@ -79,10 +77,7 @@ fn model(state: &State, slots: &mut [SlotWitness]) -> (Fr, Fr) {
 /// Re-signs a slot's (edited) transfer with `sk`.
 fn resign(w: &mut SlotWitness, sk: &JubjubScalar) {
     let to = EdwardsAffine::new_unchecked(w.recipient_pk.0, w.recipient_pk.1);
-    let sig = schnorr::sign(
-        sk,
-        compute_message(w.sender, w.recipient, &to, w.amount, w.nonce),
-    );
+    let sig = schnorr::sign(sk, compute_message(&w.terms(), &to));
     (w.signature_r, w.signature_s) = ((sig.r.x, sig.r.y), sig.s);
 }
 
@@ -139,6 +134,23 @@ fn overspend_is_unsatisfiable() {
         w.amount = 101;
         resign(w, &f.sk);
     })));
+}
+
+#[test]
+fn the_fee_counts_against_the_balance_and_is_signed() {
+    let f = fixture();
+    let paying = |amount: u64, fee: u64| {
+        forged(&f, |w| {
+            (w.amount, w.fee) = (amount, fee);
+            resign(w, &f.sk);
+        })
+    };
+    assert!(is_satisfied(paying(90, 10)));
+    assert!(!is_satisfied(paying(90, 11)));
+    assert!(
+        !is_satisfied(forged(&f, |w| w.fee = 1)),
+        "a fee added after signing"
+    );
 }
 
 #[test]

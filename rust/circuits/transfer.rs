@@ -4,8 +4,9 @@
 //! enforces, against the running root:
 //! 1. the sender leaf `(A, balance, nonce)` is in the tree (membership path, old root);
 //! 2. `transfer.nonce == nonce + 1`, and the Schnorr signature over the transfer message
-//!    verifies under `A`;
-//! 3. `amount < 2^64` and `balance - amount < 2^64` (so `amount <= balance`);
+//!    (which covers the fee) verifies under `A`;
+//! 3. `amount < 2^64`, `fee < 2^64` and `balance - amount - fee < 2^64` (so
+//!    `amount + fee <= balance`; the fee is burned);
 //! 4. the debited sender leaf gives the intermediate root along the same path;
 //! 5. the recipient slot holds 0 (`is_new`, with balance and nonce 0) or the leaf of
 //!    `(recipient_pk, balance', nonce')` under the intermediate root; `balance' + amount < 2^64`;
@@ -80,6 +81,7 @@ struct TransferVars {
     to_x: Fv,
     to_y: Fv,
     amount: Fv,
+    fee: Fv,
     nonce: Fv,
     message: Fv,
 }
@@ -97,6 +99,8 @@ fn alloc_transfer(
     );
     let amount = witness(cs, Fr::from(w.amount))?;
     enforce_range(&amount, AMOUNT_BITS)?;
+    let fee = witness(cs, Fr::from(w.fee))?;
+    enforce_range(&fee, AMOUNT_BITS)?;
     let nonce = witness(cs, Fr::from(w.nonce))?;
     let from = Boolean::le_bits_to_fp(&sender.bits)?;
     let to = Boolean::le_bits_to_fp(&recipient.bits)?;
@@ -106,6 +110,7 @@ fn alloc_transfer(
         to_x.clone(),
         to_y.clone(),
         amount.clone(),
+        fee.clone(),
         nonce.clone(),
     ];
     let message = hash_n_var(&fields)?;
@@ -114,6 +119,7 @@ fn alloc_transfer(
         to_x,
         to_y,
         amount,
+        fee,
         nonce,
         message,
     })
@@ -137,7 +143,7 @@ fn process_sender(
         .conditional_enforce_equal(&(&nonce + Fr::from(1u64)), &t.is_real)?;
     let sig = SignatureVar::new_witness(cs, w.signature_r, &w.signature_s)?;
     super::schnorr::enforce_signature((&pk_x, &pk_y), &t.message, &sig, &t.is_real)?;
-    let debited = &balance - &t.amount;
+    let debited = &balance - &t.amount - &t.fee;
     enforce_range(&debited, AMOUNT_BITS)?;
     let new_leaf = leaf_var((&pk_x, &pk_y), &debited, &t.nonce)?;
     compute_root_var(&new_leaf, &path.bits, &path.siblings)

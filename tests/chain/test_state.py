@@ -46,7 +46,7 @@ def test_transfer_creates_recipient_and_updates_root() -> None:
 @pytest.mark.parametrize(
     ("transfer", "why"),
     [
-        (pay(91, 2), "transfer 1: amount 91 exceeds balance 90"),
+        (pay(91, 2), "transfer 1: amount 91 plus fee 0 exceeds balance 90"),
         (pay(1, 3), "nonce"),
         (pay(1, 1), "nonce"),
         (sign_transfer(BOB.secret_key, 1, 2, BOB.public_key, 1, 2), "signature"),
@@ -100,7 +100,9 @@ def test_membership_and_non_membership_proofs() -> None:
 def test_leaf_and_message_encodings() -> None:
     t = pay(30, 1)
     x, y = schnorr.get_public_key_coordinates(BOB.public_key)
-    assert t.message() == poseidon.hash_n([1, 2, x, y, 30, 1])
+    assert t.message() == poseidon.hash_n([1, 2, x, y, 30, 0, 1])  # amount, fee, nonce
+    with_fee = sign_transfer(ALICE.secret_key, 1, 2, BOB.public_key, 30, 1, fee=4)
+    assert with_fee.message() == poseidon.hash_n([1, 2, x, y, 30, 4, 1])
     assert compute_batch_commitment([t, t]) == poseidon.hash2(
         poseidon.hash2(0, t.message()), t.message()
     )
@@ -138,7 +140,7 @@ def flip(data: tuple[int, int]) -> bytes:
 @given(
     st.one_of(
         st.binary(max_size=300),
-        st.binary(min_size=128, max_size=128),
+        st.binary(min_size=TRANSFER_BYTES, max_size=TRANSFER_BYTES),
         st.tuples(st.integers(0, 127), st.integers(0, 7)).map(flip),
     )
 )

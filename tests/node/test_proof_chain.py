@@ -1,5 +1,5 @@
 """Carried proofs in a live 4-node network: validators without a prover cannot stall transfers,
-because a validator that has one proves an overdue batch itself (real Groth16, real BLS, Noise TCP)."""
+because a validator that has one proves an overdue batch itself (real Groth16, BLS, Noise TCP)."""
 
 from __future__ import annotations
 

@@ -5,13 +5,14 @@ Encoding (the circuit in ``rust/circuits`` proves exactly these rules):
 * The tree is 4-ary with ``depth`` address bits (default 32, even), hashed with width-5
   Poseidon; an account sits at its index in ``[0, 2**depth)``. See ``rust/smt.rs``.
 * Leaf = ``Poseidon5(tag=1; pk_x, pk_y, balance, nonce)``; an empty slot is the leaf 0.
-* A transfer's signed message is ``poseidon.hash_n([sender, recipient, to_x, to_y, amount,
+* A transfer's signed message is ``poseidon.hash_n([sender, recipient, to_x, to_y, amount, fee,
   nonce])`` where ``(to_x, to_y)`` is the recipient's public key; the batch commitment folds
   ``acc = poseidon.hash2(acc, message)`` over the batch from ``acc = 0``.
-* Transfer bytes (128): sender u64 BE, recipient u64 BE, recipient public key (32), amount u64
-  BE, nonce u64 BE, Schnorr signature (64).
+* Transfer bytes (136): sender u64 BE, recipient u64 BE, recipient public key (32), amount u64
+  BE, fee u64 BE, nonce u64 BE, Schnorr signature (64).
 * Rules, in order: the sender exists; ``nonce == sender.nonce + 1``; the signature verifies under
-  the sender's key; ``amount <= balance``; the sender is debited; then the recipient is either an
+  the sender's key; ``amount + fee <= balance``; the sender is debited ``amount + fee`` (the fee
+  is burned: it leaves the supply, as Ethereum's base fee does); then the recipient is either an
   empty slot (a new account with ``recipient_public_key`` and nonce 0) or holds that key, and its
   balance stays below ``2**64``. A self-transfer only bumps the nonce.
 """
@@ -44,8 +45,8 @@ __all__ = [
 
 DEFAULT_TREE_DEPTH = 32
 MAX_AMOUNT = 2**64 - 1
-TRANSFER_BYTES = 128
-_LAYOUT = struct.Struct(">QQ32sQQ64s")
+TRANSFER_BYTES = 136
+_LAYOUT = struct.Struct(">QQ32sQQQ64s")
 _INDEX_DST = b"zkpov/account-index"
 
 
@@ -75,7 +76,8 @@ class Account:
 
 @dataclass(frozen=True)
 class Transfer:
-    """A signed transfer of ``amount`` from account ``sender`` to account ``recipient``."""
+    """A signed transfer of ``amount`` from account ``sender`` to account ``recipient``, paying
+    ``fee`` (burned; the mempool orders by it and may demand a minimum)."""
 
     sender: int
     recipient: int
@@ -83,9 +85,10 @@ class Transfer:
     amount: int
     nonce: int
     signature: bytes
+    fee: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("sender", "recipient", "amount", "nonce"):
+        for name in ("sender", "recipient", "amount", "nonce", "fee"):
             _check_u64(name, getattr(self, name))
         _check_bytes("recipient_public_key", self.recipient_public_key, schnorr.PUBLIC_KEY_BYTES)
         _check_bytes("signature", self.signature, schnorr.SIGNATURE_BYTES)
@@ -93,8 +96,9 @@ class Transfer:
     def message(self) -> int:
         """The field element the sender signs."""
         return compute_transfer_message(
-            self.sender, self.recipient, self.recipient_public_key, self.amount, self.nonce
-        )
+            self.sender, self.recipient, self.recipient_public_key, self.amount, self.nonce,
+            fee=self.fee,
+        )  # fmt: skip
 
     def to_bytes(self) -> bytes:
         return _LAYOUT.pack(
@@ -102,23 +106,32 @@ class Transfer:
             self.recipient,
             self.recipient_public_key,
             self.amount,
+            self.fee,
             self.nonce,
             self.signature,
         )
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Transfer:
-        """Decodes 128 bytes; ``DecodeError`` on a bad length, key or signature encoding."""
+        """Decodes 136 bytes; ``DecodeError`` on a bad length, key or signature encoding."""
         if not isinstance(data, bytes) or len(data) != TRANSFER_BYTES:
             raise DecodeError(f"transfer must be {TRANSFER_BYTES} bytes")
         accounts.check_transfer_bytes(data)
-        return cls(*_LAYOUT.unpack(data))
+        sender, recipient, key, amount, fee, nonce, signature = _LAYOUT.unpack(data)
+        return cls(sender, recipient, key, amount, nonce, signature, fee)
 
 
 def compute_transfer_message(
-    sender: int, recipient: int, recipient_public_key: bytes, amount: int, nonce: int
+    sender: int,
+    recipient: int,
+    recipient_public_key: bytes,
+    amount: int,
+    nonce: int,
+    fee: int = 0,
 ) -> int:
-    return accounts.compute_transfer_message(sender, recipient, recipient_public_key, amount, nonce)
+    return accounts.compute_transfer_message(
+        sender, recipient, recipient_public_key, amount, fee, nonce
+    )
 
 
 def sign_transfer(
@@ -128,11 +141,12 @@ def sign_transfer(
     recipient_public_key: bytes,
     amount: int,
     nonce: int,
+    fee: int = 0,
 ) -> Transfer:
     """Builds and signs a transfer with the sender's Schnorr secret key."""
-    msg = compute_transfer_message(sender, recipient, recipient_public_key, amount, nonce)
+    msg = compute_transfer_message(sender, recipient, recipient_public_key, amount, nonce, fee=fee)
     sig = schnorr.sign(secret_key, msg)
-    return Transfer(sender, recipient, recipient_public_key, amount, nonce, sig)
+    return Transfer(sender, recipient, recipient_public_key, amount, nonce, sig, fee)
 
 
 def compute_account_index(public_key: bytes, depth: int = DEFAULT_TREE_DEPTH) -> int:

@@ -70,13 +70,21 @@ def tx() -> None:
 @click.option(
     "--nonce", type=click.IntRange(1, 2**64 - 1), required=True, help="sender's next nonce"
 )
+@click.option(
+    "--fee",
+    type=click.IntRange(0, 2**64 - 1),
+    default=0,
+    show_default=True,
+    help="burned; nodes may demand a minimum and order by it",
+)
 @click.option("--rpc", default="http://127.0.0.1:26657", show_default=True)
-def send(key: Path, recipient: str, amount: int, nonce: int, rpc: str) -> None:
+def send(key: Path, recipient: str, amount: int, nonce: int, fee: int, rpc: str) -> None:
     """Sign a transfer with --key and broadcast it through --rpc."""
     from zkpov.node.client import broadcast, build_transfer
 
     try:
-        raw = asyncio.run(build_transfer(rpc, key, bytes.fromhex(recipient), amount, nonce))
+        to = bytes.fromhex(recipient)
+        raw = asyncio.run(build_transfer(rpc, key, to, amount, nonce, fee))
         click.echo(json.dumps(asyncio.run(broadcast(rpc, raw))))
     except (ValueError, ZkpovError) as err:
         raise click.ClickException(str(err)) from err

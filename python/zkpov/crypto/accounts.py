@@ -27,13 +27,13 @@ def compute_account_leaf(public_key: bytes, balance: int, nonce: int) -> int:
 
 
 def compute_transfer_message(
-    sender: int, recipient: int, recipient_public_key: bytes, amount: int, nonce: int
+    sender: int, recipient: int, recipient_public_key: bytes, amount: int, fee: int, nonce: int
 ) -> int:
-    return _native.transfer_message(sender, recipient, recipient_public_key, amount, nonce)
+    return _native.transfer_message(sender, recipient, recipient_public_key, amount, fee, nonce)
 
 
 def check_transfer_bytes(data: bytes) -> None:
-    """``DecodeError`` unless ``data`` is a well-formed 128-byte transfer."""
+    """``DecodeError`` unless ``data`` is a well-formed 136-byte transfer."""
     _native.transfer_check(data)
 
 

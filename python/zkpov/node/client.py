@@ -43,7 +43,7 @@ class RpcClient:
 
 
 async def build_transfer(
-    rpc: str, key_file: Path, recipient: bytes, amount: int, nonce: int
+    rpc: str, key_file: Path, recipient: bytes, amount: int, nonce: int, fee: int = 0
 ) -> bytes:
     """Signs a transfer; the tree depth (so the account indices) comes from the node's genesis."""
     key = read_key_file(key_file, KeyKind.ACCOUNT)
@@ -51,7 +51,7 @@ async def build_transfer(
         doc = await RpcClient(session, rpc).get("/genesis")
     depth = decode_genesis(json.dumps(doc["genesis"])).circuit_tree_depth
     sender, to = compute_account_index(key.public, depth), compute_account_index(recipient, depth)
-    return sign_transfer(key.secret, sender, to, recipient, amount, nonce).to_bytes()
+    return sign_transfer(key.secret, sender, to, recipient, amount, nonce, fee).to_bytes()
 
 
 async def broadcast(rpc: str, tx: bytes) -> Any:

@@ -62,6 +62,7 @@ class NodeConfig:
     proof_rescue_seconds: int = 30  # then prove another proposer's batch whose proof is missing
     mempool_max_txs: int = 5000
     mempool_max_bytes: int = 16 * 1024 * 1024
+    mempool_min_fee: int = 0  # transfers paying less are refused (0, as Cosmos SDK's default)
 
     def get_path(self, relative: str) -> Path:
         path = Path(relative)
@@ -91,7 +92,7 @@ _SCHEMA: dict[str, dict[str, type]] = {
         "key_cache_dir": str,
         "proof_rescue_seconds": int,
     },
-    "mempool": {"mempool_max_txs": int, "mempool_max_bytes": int},
+    "mempool": {"mempool_max_txs": int, "mempool_max_bytes": int, "mempool_min_fee": int},
 }
 
 
@@ -124,7 +125,7 @@ def _parse_peer(entry: Any, i: int) -> PeerAddress:
 def _check_ranges(config: NodeConfig) -> None:
     names = (
         "prune_keep_blocks", "prover_threads", "mempool_max_txs", "mempool_max_bytes",
-        "proof_rescue_seconds",
+        "proof_rescue_seconds", "mempool_min_fee",
     )  # fmt: skip
     for name in names:
         if getattr(config, name) < 0:
@@ -194,6 +195,7 @@ def encode_node_config(config: NodeConfig) -> str:
         "mempool": {
             "mempool_max_txs": config.mempool_max_txs,
             "mempool_max_bytes": config.mempool_max_bytes,
+            "mempool_min_fee": config.mempool_min_fee,
         },
     }
     return tomli_w.dumps(doc)

@@ -20,6 +20,7 @@ import aiohttp
 from zkpov.node.client import RpcClient
 from zkpov.node.config import load_node_config, write_node_config
 from zkpov.node.devnet_load import (
+    DEVNET_FEE,
     Load,
     NodeProgress,
     NodeStartError,
@@ -107,7 +108,9 @@ def prepare_devnet(options: DevnetOptions) -> TestnetLayout:
     )
     for home in layout.homes:
         config = load_node_config(home)
-        write_node_config(dataclasses.replace(config, proofs_enabled=options.proofs))
+        write_node_config(
+            dataclasses.replace(config, proofs_enabled=options.proofs, mempool_min_fee=DEVNET_FEE)
+        )
     if options.proofs:  # one setup for all nodes (insecure, devnet-only keys)
         genesis_hash = compute_genesis_hash(layout.genesis)
         load_devnet_keys(options.batch_size, options.depth, root / "circuit-keys", genesis_hash)

@@ -26,6 +26,9 @@ __all__ = [
 ]
 
 
+DEVNET_FEE = 1  # every devnet transfer pays it; the nodes' mempools demand it
+
+
 @dataclass
 class NodeProgress:
     height: int = 0
@@ -52,7 +55,10 @@ class Load:
         self.nonces[i] = nonce
         s_index = compute_account_index(sender.public, self.depth)
         t_index = compute_account_index(target.public, self.depth)
-        return sign_transfer(sender.secret, s_index, t_index, target.public, 1, nonce).to_bytes()
+        transfer = sign_transfer(
+            sender.secret, s_index, t_index, target.public, 1, nonce, fee=DEVNET_FEE
+        )
+        return transfer.to_bytes()
 
 
 def _metric(text: str, name: str) -> float | None:

@@ -103,7 +103,9 @@ class Node:
         self.start = build_chain_start(self.genesis)
         self.index = get_validator_index(self.start, self.validator.public)
         self._open_stores()
-        self.mempool = Mempool(config.mempool_max_txs, config.mempool_max_bytes)
+        self.mempool = Mempool(
+            config.mempool_max_txs, config.mempool_max_bytes, config.mempool_min_fee
+        )
         self.counters = NodeCounters()
         self.subscribers: list[Callable[[CommitEvent], None]] = []
         self.events = EventHub()
