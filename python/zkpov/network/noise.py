@@ -18,7 +18,6 @@ import asyncio
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import msgpack
@@ -75,7 +74,8 @@ class IdentityError(ZkpovError, ValueError):
 
 
 class NodeKey:
-    """The X25519 node key (the Noise static key). Never printed or logged."""
+    """The X25519 node key (the Noise static key). Never printed or logged; files holding it
+    are :mod:`zkpov.node.keys`'s business (``KeyKind.NODE``, mode 0600)."""
 
     __slots__ = ("_private", "public")
 
@@ -88,25 +88,6 @@ class NodeKey:
     @classmethod
     def generate(cls) -> NodeKey:
         return cls(os.urandom(32))
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> NodeKey:
-        """Read a key written by :meth:`save`; refuses a file that others can read."""
-        file = Path(path)
-        if file.stat().st_mode & 0o077:
-            raise KeyFileError(f"{file} is readable by group or others; chmod 600 it")
-        try:
-            return cls(bytes.fromhex(file.read_text().strip()))
-        except ValueError as exc:
-            raise KeyFileError(f"{file} does not hold a hex node key") from exc
-
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the key as hex to a new file with mode 0600 (never overwrites)."""
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(self._private.hex() + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
 
     def get_private_bytes(self) -> bytes:
         return self._private
