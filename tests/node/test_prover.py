@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from zkpov.chain.state import AccountState
-from zkpov.crypto import snark
-from zkpov.node.prover import RESCUE_PATIENCE_SECONDS, OwedBatch, ProofTracker
+from zkpov.chain.state import AccountState, compute_batch_commitment, sign_transfer
+from zkpov.consensus.validity import compute_root_bytes
+from zkpov.crypto import schnorr, snark
+from zkpov.node.prover import RESCUE_PATIENCE_SECONDS, LocalProver, OwedBatch, ProofTracker
 
 CONFIG = snark.CircuitConfig(batch_size=1, tree_depth=4)
 
@@ -59,3 +62,39 @@ def test_a_recorded_proof_settles_the_debt(
     assert t.get_due(1e9, index=0, size=4) == []
     owe(t, 3, proposer=0)  # a late commit hook cannot re-open it
     assert 3 not in t.owed
+
+
+def test_the_local_backend_proves_off_the_event_loop(
+    keys: tuple[snark.ProvingKey, snark.VerifyingKey],
+) -> None:
+    pk, vk = keys
+    alice, bob = schnorr.generate_keypair(), schnorr.generate_keypair()
+    state = AccountState(CONFIG.tree_depth)
+    state.credit(1, alice.public_key, 50)
+    transfer = sign_transfer(alice.secret_key, 1, 2, bob.public_key, 5, 1, fee=1)
+    backend = LocalProver()
+
+    async def prove_while_ticking() -> tuple[bytes, int]:
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.001)
+                ticks += 1
+
+        ticker = asyncio.create_task(tick())
+        proof = await backend.prove(pk, state, [transfer])
+        ticker.cancel()
+        return proof, ticks
+
+    try:
+        proof, ticks = asyncio.run(prove_while_ticking())
+    finally:
+        backend.close()
+    before = int.from_bytes(compute_root_bytes(state.root), "big")
+    state.apply_transfers([transfer])
+    after = int.from_bytes(compute_root_bytes(state.root), "big")
+    inputs = [before, after, compute_batch_commitment([transfer])]
+    assert snark.verify(vk, inputs, proof)
+    assert ticks > 0, "the event loop ran while the proof was computed"

@@ -22,11 +22,14 @@ devnet derives the same keys: anyone who knows the genesis can forge proofs. Dev
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from zkpov.chain.state import AccountState, Transfer, compute_batch_commitment
 from zkpov.consensus.messages import Block
@@ -34,7 +37,14 @@ from zkpov.consensus.validity import decode_payload
 from zkpov.crypto import snark
 from zkpov.errors import DecodeError, ZkpovError
 
-__all__ = ["OwedBatch", "ProofAnnouncement", "ProofTracker", "load_devnet_keys"]
+__all__ = [
+    "LocalProver",
+    "OwedBatch",
+    "ProofAnnouncement",
+    "ProofTracker",
+    "ProverBackend",
+    "load_devnet_keys",
+]
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +91,37 @@ def compute_public_inputs(parent: Block, block: Block) -> list[int]:
     return [pre, post, compute_batch_commitment(transfers)]
 
 
+class ProverBackend(Protocol):
+    """Where proofs are computed. The default is :class:`LocalProver`; a remote proving service
+    or an accelerator would implement the same call."""
+
+    async def prove(
+        self, pk: snark.ProvingKey, pre_state: AccountState, transfers: Sequence[Transfer]
+    ) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+class LocalProver:
+    """Proves on a local thread pool (one proof at a time by default): the native prover
+    releases the GIL and spreads each proof over rayon's threads (``RAYON_NUM_THREADS``, set from
+    the node's ``prover_threads``), so the event loop keeps serving consensus meanwhile."""
+
+    def __init__(self, workers: int = MAX_CONCURRENT_PROOFS) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="zkpov-prover")
+
+    async def prove(
+        self, pk: snark.ProvingKey, pre_state: AccountState, transfers: Sequence[Transfer]
+    ) -> bytes:
+        loop = asyncio.get_running_loop()
+        job = functools.partial(snark.prove, pk, pre_state, list(transfers))
+        proof, _ = await loop.run_in_executor(self._pool, job)
+        return proof
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
 @dataclass
 class ProofTracker:
     """Proves own committed batches, verifies everyone's, tracks the proven-final height."""
@@ -100,6 +141,7 @@ class ProofTracker:
     observe_verify: Callable[[float], None] = lambda seconds: None
     owed: dict[int, OwedBatch] = field(default_factory=dict)
     proving: set[int] = field(default_factory=set)
+    backend: ProverBackend = field(default_factory=LocalProver)
 
     @property
     def vk_circuit_id(self) -> str:
@@ -138,9 +180,7 @@ class ProofTracker:
         self.proving.add(height)
         try:
             start = time.perf_counter()
-            proof, _ = await asyncio.to_thread(
-                snark.prove, self.pk, batch.pre_state, batch.transfers
-            )
+            proof = await self.backend.prove(self.pk, batch.pre_state, batch.transfers)
             self.prove_seconds.append(time.perf_counter() - start)
             self.observe_prove(self.prove_seconds[-1])
             log.info("proved block %d in %.2f s", height, self.prove_seconds[-1])

@@ -319,5 +319,7 @@ class Node:
         return RpcServer(create_app(RuntimeView(self), metrics=self.metrics, config=config), config)
 
     def close(self) -> None:
+        if self.prover is not None:
+            self.prover.backend.close()
         self.store.close()
         self.slashing.close()
