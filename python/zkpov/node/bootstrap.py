@@ -18,7 +18,7 @@ from zkpov.consensus.safety_data import SafetyData
 from zkpov.consensus.signing import get_scheme
 from zkpov.consensus.validators import ValidatorSet
 from zkpov.consensus.validity import NativeReexecution, ValidityChecker, compute_root_bytes
-from zkpov.errors import ValidatorError, ZkpovError
+from zkpov.errors import ValidatorError
 from zkpov.node.genesis import Genesis, compute_genesis_hash
 from zkpov.types import BLSPubkey, Epoch, Stake, ValidatorIndex
 
@@ -28,7 +28,6 @@ __all__ = [
     "build_core",
     "build_genesis_state",
     "get_validator_index",
-    "restore_pending",
 ]
 
 
@@ -109,22 +108,3 @@ def build_core(
 def build_native_checker(start: ChainStart, genesis: Genesis) -> NativeReexecution:
     """Validity by native re-execution from the genesis state."""
     return NativeReexecution(start.block.id, build_genesis_state(genesis), Transfer.from_bytes)
-
-
-def restore_pending(core: ConsensusCore, blocks: Sequence[Block], hqc: QuorumCert | None) -> int:
-    """Re-inserts certified blocks above the root and the highest QC after a restart (before
-    ``core.start``); blocks that no longer connect or check are skipped. Returns how many."""
-    restored = 0
-    for block in sorted(blocks, key=lambda b: b.height):
-        parent = core.tree.get(block.parent_id)
-        if parent is None or core.tree.has(block.id) or block.height <= core.tree.root.height:
-            continue
-        try:
-            core.checker.check_block(block, parent)
-        except ZkpovError:
-            continue
-        core.tree.insert(block)
-        restored += 1
-    if hqc is not None and core.tree.has(hqc.block_id):
-        core.tree.observe_qc(hqc)
-    return restored

@@ -17,6 +17,7 @@ from zkpov.chain.state import AccountState, Transfer
 from zkpov.consensus.actions import Commit
 from zkpov.consensus.codec import decode_message, encode_message
 from zkpov.consensus.messages import Block, BlockResponse, QuorumCert
+from zkpov.consensus.recovery import RecoveryData
 from zkpov.consensus.validity import decode_payload
 from zkpov.errors import DecodeError
 from zkpov.node.bootstrap import ChainStart
@@ -134,10 +135,11 @@ class Ledger:
         batch = WriteBatch().put_state(HQC_KEY, encode_message(hqc))
         self.store.write(batch.put_state(PENDING_KEY, encode_message(BlockResponse(blocks))))
 
-    def get_pending(self) -> tuple[tuple[Block, ...], QuorumCert | None]:
+    def get_recovery_data(self) -> RecoveryData:
+        """What :meth:`save_pending` stored (empty before the first save)."""
         raw_hqc = self.store.get_state(HQC_KEY)
         if raw_hqc is None:
-            return (), None
+            return RecoveryData()
         hqc = _decode(raw_hqc, QuorumCert, "highest QC")
         pending = _decode(self.store.get_state(PENDING_KEY), BlockResponse, "pending blocks")
-        return pending.blocks, hqc  # type: ignore[attr-defined, return-value]
+        return RecoveryData(pending.blocks, hqc)  # type: ignore[attr-defined, arg-type]

@@ -21,6 +21,7 @@ from zkpov.consensus.actions import Commit, RecordEvidence
 from zkpov.consensus.messages import Block
 from zkpov.consensus.proof_carry import CarriedProofs
 from zkpov.consensus.proposals import BlockBody
+from zkpov.consensus.recovery import apply_recovery
 from zkpov.consensus.validity import (
     NativeReexecution,
     ValidityChecker,
@@ -39,7 +40,6 @@ from zkpov.node.bootstrap import (
     build_core,
     build_genesis_state,
     get_validator_index,
-    restore_pending,
 )
 from zkpov.node.config import NodeConfig
 from zkpov.node.driver import ConsensusDriver, DriverHooks
@@ -151,7 +151,7 @@ class Node:
             self.start, self.index, self.validator.secret, self.safety_store.load(), self.checker,
             payload_source=self._make_body, root=root, history=self.ledger.blocks,
         )  # fmt: skip
-        restore_pending(core, *self.ledger.get_pending())
+        apply_recovery(core, self.ledger.get_recovery_data())
         self._saved_hqc = core.tree.hqc
         pubkeys = tuple(bytes(pk) for pk in self.start.vset.pubkeys)
         guard = SlashingGuard(self.slashing, self.index, self.validator.public)
