@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 
 import pytest
 
@@ -98,3 +99,32 @@ def test_the_local_backend_proves_off_the_event_loop(
     inputs = [before, after, compute_batch_commitment([transfer])]
     assert snark.verify(vk, inputs, proof)
     assert ticks > 0, "the event loop ran while the proof was computed"
+
+
+def test_with_carried_proofs_only_a_proof_in_a_committed_block_settles(
+    keys: tuple[snark.ProvingKey, snark.VerifyingKey],
+) -> None:
+    pk, vk = keys
+    finals: list[int] = []
+    chain = {h: SimpleNamespace(payload=b"transfers") for h in range(1, 3)}  # heights 1, 2
+    t = ProofTracker(
+        pk, vk, chain.get, lambda a: None, finals.append, carried_only=True,  # type: ignore[arg-type]
+    )  # fmt: skip
+    owe(t, 1, proposer=0)
+    t._record(1, b"gossiped")  # what _verify records for a good gossiped proof
+    assert t.proofs[1] == b"gossiped" and 1 not in t.owed
+    assert t.proven_final_height == 0, "a gossiped proof is not yet in a committed block"
+    t.record_carried(1, b"gossiped")
+    assert t.proven_final_height == 1 and finals == [1]
+    t.record_carried(2, b"carried")
+    assert t.proven_final_height == 2
+
+
+def test_without_carried_proofs_a_verified_gossiped_proof_settles(
+    keys: tuple[snark.ProvingKey, snark.VerifyingKey],
+) -> None:
+    pk, vk = keys
+    chain = {1: SimpleNamespace(payload=b"transfers")}
+    t = ProofTracker(pk, vk, chain.get, lambda a: None, lambda h: None)  # type: ignore[arg-type]
+    t._record(1, b"gossiped")
+    assert t.proven_final_height == 1

@@ -6,14 +6,15 @@ within a patience window (its proposer crashed, restarted or is slow), the other
 it themselves, one after another in validator order (:meth:`ProofTracker.get_due`). Every node
 verifies a proof against its own committed block: public inputs ``(parent state root, block
 state root, batch commitment)``. A block is *proven-final* once it and every earlier block with
-transfers have a verified proof; blocks without transfers need none.
+transfers have a settling proof; blocks without transfers need none.
 
 With ``genesis.proof_lag > 0`` (the devnet's default) gossip only brings proofs to the next
-proposers: a later block carries them, and every validator checks them before voting
-(:mod:`zkpov.consensus.proof_carry`); the lag rule holds back transfers when proofs fall behind.
-With ``proof_lag = 0`` proofs travel as gossip only. Validators still re-execute the transfers of
-the block they vote for (its own proof comes later). A proposer with a proof still running also
-includes no transfers.
+proposers: a later block carries them, every validator checks them before voting
+(:mod:`zkpov.consensus.proof_carry`), and only a proof inside a committed block settles (DESIGN.md
+section 5); the lag rule holds back transfers when proofs fall behind. With ``proof_lag = 0``
+proofs travel as gossip only and a verified gossiped proof settles. Validators still re-execute
+the transfers of the block they vote for (its own proof comes later). A proposer with a proof
+still running also includes no transfers.
 
 The proving key comes from ``insecure_setup`` seeded with the genesis hash, so every node of a
 devnet derives the same keys: anyone who knows the genesis can forge proofs. Devnets only.
@@ -131,7 +132,9 @@ class ProofTracker:
     get_block: Callable[[int], Block | None]
     publish: Callable[[ProofAnnouncement], None]
     on_proven_final: Callable[[int], None]
-    proofs: dict[int, bytes] = field(default_factory=dict)
+    proofs: dict[int, bytes] = field(default_factory=dict)  # verified, by height
+    settled: set[int] = field(default_factory=set)  # heights whose proof counts for proven-final
+    carried_only: bool = False  # proof_lag > 0: only a proof inside a committed block settles
     pending: dict[int, bytes] = field(default_factory=dict)
     proven_final_height: int = 0
     proofs_verified: int = 0
@@ -224,19 +227,21 @@ class ProofTracker:
     def record_carried(self, height: int, proof: bytes) -> None:
         """A proof carried in a committed block: consensus checked it before voting."""
         self.pending.pop(height, None)
-        if height not in self.proofs:
-            self._record(height, proof)
+        self._record(height, proof, carried=True)
 
-    def _record(self, height: int, proof: bytes) -> None:
-        self.proofs[height] = proof
-        self.proofs_verified += 1
+    def _record(self, height: int, proof: bytes, carried: bool = False) -> None:
+        if height not in self.proofs:
+            self.proofs[height] = proof
+            self.proofs_verified += 1
         self.owed.pop(height, None)
+        if carried or not self.carried_only:
+            self.settled.add(height)
         self._advance()
 
     def _advance(self) -> None:
         height = self.proven_final_height
         while (block := self.get_block(height + 1)) is not None:
-            if block.payload and height + 1 not in self.proofs:
+            if block.payload and height + 1 not in self.settled:
                 break
             height += 1
         if height > self.proven_final_height:

@@ -127,6 +127,7 @@ class Node:
             pk, vk, self.ledger.get_block, self._gossip_proof, self._on_proven_final,
             observe_prove=self.metrics.observe_proof_generation,
             observe_verify=self.metrics.observe_proof_verification,
+            carried_only=self.genesis.proof_lag > 0,
         )  # fmt: skip
 
     def _load_circuit_keys(self) -> tuple[snark.ProvingKey, snark.VerifyingKey]:
