@@ -17,7 +17,7 @@ use pyo3::types::PyBytes;
 /// Most transfers one call decodes (a constant cap on decoded lengths).
 pub const MAX_TRANSFERS: usize = 1 << 16;
 
-/// Decodes a list of 128-byte transfers.
+/// Decodes a list of encoded transfers (`TRANSFER_BYTES` each).
 pub fn decode_transfers(items: &[Vec<u8>]) -> CoreResult<Vec<Transfer>> {
     if items.len() > MAX_TRANSFERS {
         return Err(decode_err(format!(
@@ -79,6 +79,32 @@ impl AccountTree {
 
     fn get_account(&self, py: Python<'_>, index: u64) -> Option<AccountTuple> {
         self.state.get_account(index).map(|a| account_tuple(py, &a))
+    }
+
+    /// Every account as `(index, pk, balance, nonce)`, by index.
+    fn accounts(&self, py: Python<'_>) -> Vec<(u64, Py<PyBytes>, u64, u64)> {
+        let all = self.state.get_accounts();
+        all.iter()
+            .map(|(i, a)| {
+                let (pk, balance, nonce) = account_tuple(py, a);
+                (*i, pk, balance, nonce)
+            })
+            .collect()
+    }
+
+    /// Puts a persisted account back (restart); see `State::restore_account`.
+    fn restore_account(
+        &mut self,
+        index: u64,
+        pk: &[u8],
+        balance: u64,
+        nonce: u64,
+    ) -> PyResult<BigUint> {
+        guard(|| {
+            let pk = schnorr::decode_public_key(pk)?;
+            let account = Account { pk, balance, nonce };
+            Ok(fr_to_biguint(&self.state.restore_account(index, account)?))
+        })
     }
 
     fn credit(&mut self, index: u64, pk: &[u8], amount: u64) -> PyResult<BigUint> {

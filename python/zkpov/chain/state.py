@@ -217,6 +217,23 @@ class AccountState:
         found = self._tree.get_account(index)
         return None if found is None else Account(*found)
 
+    def get_accounts(self) -> list[tuple[int, Account]]:
+        """Every account with its index, by index (a snapshot to persist)."""
+        return [(i, Account(pk, balance, nonce)) for i, pk, balance, nonce in self._tree.accounts()]
+
+    def restore_account(self, index: int, account: Account) -> int:
+        """Puts a persisted account back (restart from a snapshot); returns the new root.
+        ``InvalidTransfer`` if the index was already restored or is outside the tree."""
+        _check_u64("index", index)
+        try:
+            return self._tree.restore_account(
+                index, account.public_key, account.balance, account.nonce
+            )
+        except DecodeError:
+            raise
+        except ValueError as exc:
+            raise InvalidTransfer(str(exc)) from exc
+
     def credit(self, index: int, public_key: bytes, amount: int) -> int:
         """Genesis funding: creates the account or tops it up; returns the new root."""
         _check_u64("index", index)

@@ -27,6 +27,7 @@ __all__ = [
 ]
 
 MAX_CONFIG_BYTES = 1024 * 1024
+MIN_PRUNE_KEEP_BLOCKS = 256
 MAX_PEERS = 1000
 CONFIG_FILE = "config.toml"
 
@@ -55,7 +56,7 @@ class NodeConfig:
     validator_key_file: str = "keys/validator_key.json"
     node_key_file: str = "keys/node_key.json"
     db_dir: str = "data"
-    prune_keep_blocks: int = 0  # 0 keeps every block
+    prune_keep_blocks: int = 0  # 0 keeps every block; else >= MIN_PRUNE_KEEP_BLOCKS
     proofs_enabled: bool = True
     prover_threads: int = 0  # 0 lets the prover use every core
     key_cache_dir: str = "data/circuit-keys"  # proving keys, cached by circuit id
@@ -123,6 +124,11 @@ def _parse_peer(entry: Any, i: int) -> PeerAddress:
 
 
 def _check_ranges(config: NodeConfig) -> None:
+    if 0 < config.prune_keep_blocks < MIN_PRUNE_KEEP_BLOCKS:
+        raise NodeConfigError(
+            f"prune_keep_blocks must be 0 (keep all) or at least {MIN_PRUNE_KEEP_BLOCKS}: leader"
+            " reputation and the proof debt read recent committed blocks after a restart"
+        )
     names = (
         "prune_keep_blocks", "prover_threads", "mempool_max_txs", "mempool_max_bytes",
         "proof_rescue_seconds", "mempool_min_fee",

@@ -37,7 +37,6 @@ MAX_GENESIS_BYTES = 16 * 1024 * 1024
 MAX_VALIDATORS = 1000
 MAX_ACCOUNTS = 100_000
 MAX_CHAIN_ID_LEN = 64
-MAX_PROOF_LAG = 1024
 
 
 class GenesisError(DecodeError):
@@ -67,7 +66,6 @@ class Genesis:
     accounts: tuple[AccountAllocation, ...]
     circuit_batch_size: int
     circuit_tree_depth: int
-    proof_lag: int = 0  # 0: proofs only gossiped; L > 0: blocks carry them (consensus.proof_carry)
 
 
 def _consensus_to_json(config: ConsensusConfig) -> dict[str, Any]:
@@ -87,7 +85,6 @@ def encode_genesis(genesis: Genesis) -> str:
         "circuit": {
             "batch_size": genesis.circuit_batch_size,
             "tree_depth": genesis.circuit_tree_depth,
-            "proof_lag": genesis.proof_lag,
         },
         "validators": [
             {
@@ -175,19 +172,16 @@ def _decode_consensus(doc: Any) -> ConsensusConfig:
         raise GenesisError(f"genesis.consensus: {err}") from err
 
 
-def _decode_circuit(doc: Any) -> tuple[int, int, int]:
+def _decode_circuit(doc: Any) -> tuple[int, int]:
     circuit = _get(doc, "circuit", dict, "genesis")
-    _only(circuit, {"batch_size", "tree_depth", "proof_lag"}, "genesis.circuit")
+    _only(circuit, {"batch_size", "tree_depth"}, "genesis.circuit")
     batch = _get(circuit, "batch_size", int, "genesis.circuit")
     depth = _get(circuit, "tree_depth", int, "genesis.circuit")
     if not (1 <= batch <= 1024 and 2 <= depth <= 64):
         raise GenesisError(
             "genesis.circuit: batch_size must be in [1, 1024], tree_depth in [2, 64]"
         )
-    lag = _get(circuit, "proof_lag", int, "genesis.circuit") if "proof_lag" in circuit else 0
-    if not 0 <= lag <= MAX_PROOF_LAG:
-        raise GenesisError(f"genesis.circuit.proof_lag must be in [0, {MAX_PROOF_LAG}]")
-    return batch, depth, lag
+    return batch, depth
 
 
 def _check_unique(genesis: Genesis) -> None:
@@ -229,7 +223,7 @@ def decode_genesis(data: bytes | str) -> Genesis:
     chain_id = _get(doc, "chain_id", str, "genesis")
     if not 0 < len(chain_id) <= MAX_CHAIN_ID_LEN:
         raise GenesisError(f"genesis.chain_id: 1 to {MAX_CHAIN_ID_LEN} characters")
-    batch, depth, lag = _decode_circuit(doc)
+    batch, depth = _decode_circuit(doc)
     genesis = Genesis(
         chain_id=chain_id,
         genesis_time=_get(doc, "genesis_time", str, "genesis")[:64],
@@ -244,7 +238,6 @@ def decode_genesis(data: bytes | str) -> Genesis:
         ),
         circuit_batch_size=batch,
         circuit_tree_depth=depth,
-        proof_lag=lag,
     )
     _check_unique(genesis)
     return genesis

@@ -1,8 +1,9 @@
 """The node's side of carried validity proofs (:mod:`zkpov.consensus.proof_carry`).
 
-With ``genesis.proof_lag > 0`` every validator checks the proofs that blocks carry, in one batch
-per block, before voting for it; the proposer of a block carries the proofs it has verified for
-its chain's oldest unproven blocks, and adds transfers only when the lag rule allows.
+With ``proof_lag > 0`` (genesis consensus config) every validator checks the proofs that blocks
+carry, in one batch per block, before voting for it; the proposer of a block carries the proofs
+it has verified for its chain's oldest unproven blocks, and adds transfers only when the lag rule
+allows.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ verifies a proof against its own committed block: public inputs ``(parent state 
 state root, batch commitment)``. A block is *proven-final* once it and every earlier block with
 transfers have a settling proof; blocks without transfers need none.
 
-With ``genesis.proof_lag > 0`` (the devnet's default) gossip only brings proofs to the next
-proposers: a later block carries them, every validator checks them before voting
+With ``proof_lag > 0`` in the genesis consensus config (the devnet's default) gossip only brings
+proofs to the next proposers: a later block carries them, every validator checks them before voting
 (:mod:`zkpov.consensus.proof_carry`), and only a proof inside a committed block settles (DESIGN.md
 section 5); the lag rule holds back transfers when proofs fall behind. With ``proof_lag = 0``
 proofs travel as gossip only and a verified gossiped proof settles. Validators still re-execute

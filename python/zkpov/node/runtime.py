@@ -127,7 +127,7 @@ class Node:
             pk, vk, self.ledger.get_block, self._gossip_proof, self._on_proven_final,
             observe_prove=self.metrics.observe_proof_generation,
             observe_verify=self.metrics.observe_proof_verification,
-            carried_only=self.genesis.proof_lag > 0,
+            carried_only=self.genesis.consensus.proof_lag > 0,
         )  # fmt: skip
 
     def _load_circuit_keys(self) -> tuple[snark.ProvingKey, snark.VerifyingKey]:
@@ -204,12 +204,12 @@ class Node:
 
     def _build_checker(self) -> ValidityChecker:
         """Re-execution, plus the carried-proof rules when the genesis sets a proof lag."""
-        if not self.genesis.proof_lag:
+        if not self.genesis.consensus.proof_lag:
             return self.native
         vk = self.prover.vk if self.prover is not None else self._load_circuit_keys()[1]
-        committed = [self.start.block, *self.ledger.blocks]
+        committed = self.ledger.get_retained_chain()
         return build_carried_checker(
-            self.native, committed, self.genesis.proof_lag, vk,
+            self.native, committed, self.genesis.consensus.proof_lag, vk,
             self.metrics.observe_proof_verification,
         )  # fmt: skip
 

@@ -85,7 +85,6 @@ def _make_genesis(
     accounts: list[SecretKeyFile],
     consensus: ConsensusConfig,
     circuit: tuple[int, int],
-    proof_lag: int,
 ) -> Genesis:
     return Genesis(
         chain_id=chain_id,
@@ -98,7 +97,6 @@ def _make_genesis(
         accounts=tuple(AccountAllocation(a.public, 1_000_000_000) for a in accounts),
         circuit_batch_size=circuit[0],
         circuit_tree_depth=circuit[1],
-        proof_lag=proof_lag,
     )
 
 
@@ -118,17 +116,20 @@ def create_network(
     base_port: int = 26656,
     consensus: ConsensusConfig | None = None,
     circuit: tuple[int, int] = (2, 8),
-    proof_lag: int = 0,
+    proof_lag: int | None = None,
     key_cache_dir: str | None = None,
 ) -> TestnetLayout:
     """One validator per home, all dialing each other; funded account keys in ``accounts_dir``.
-    ``proof_lag > 0`` makes blocks carry validity proofs (every node then loads the circuit
-    keys); ``key_cache_dir`` (relative to each home) lets the nodes share cached proving keys."""
+    ``proof_lag`` overrides ``consensus.proof_lag``: above 0, blocks carry validity proofs (every
+    node then loads the circuit keys); ``key_cache_dir`` (relative to each home) lets the nodes
+    share cached proving keys."""
     nodes = [create_node_home(home, i, base_port) for i, home in enumerate(homes)]
     account_files = [accounts_dir / f"account{i}.json" for i in range(accounts)]
     account_keys = _new_account_keys(account_files, circuit[1])
     consensus = consensus or ConsensusConfig.from_preset("minimal")
-    genesis = _make_genesis(chain_id, nodes, account_keys, consensus, circuit, proof_lag)
+    if proof_lag is not None:
+        consensus = dataclasses.replace(consensus, proof_lag=proof_lag)
+    genesis = _make_genesis(chain_id, nodes, account_keys, consensus, circuit)
     text = encode_genesis(genesis)
     for config, _ in nodes:
         if key_cache_dir is not None:
