@@ -22,7 +22,7 @@ def world() -> World:
 
 
 def checker(world: World) -> InvariantChecker:
-    return InvariantChecker(world.vset, world.genesis_qc, world.make_leaders())
+    return InvariantChecker(world.vset, world.genesis_qc, world.make_leaders(), world.genesis)
 
 
 def signed_qc(world: World, data: VoteData, signers: list[int]) -> QuorumCert:

@@ -24,7 +24,13 @@ from zkpov.consensus.actions import (
 from zkpov.consensus.block_tree import BlockTree, MissingBlock
 from zkpov.consensus.evidence import DoubleVote
 from zkpov.consensus.evidence_pool import EvidencePool
-from zkpov.consensus.leader import LeaderElection
+from zkpov.consensus.leader import (
+    Anchor,
+    LeaderElection,
+    get_proposal_anchor,
+    get_recovery_anchor,
+    get_successor_anchor,
+)
 from zkpov.consensus.messages import (
     Block,
     BlockRequest,
@@ -111,7 +117,8 @@ class ConsensusCore:
         self._set_time(now)
         if vote.round + 1 < self.pacemaker.round or vote.round < self.tree.root.round:
             return []
-        if self.leaders.get_leader(Round(vote.round + 1)) != self.index:
+        block = self.tree.get(vote.vote_data.block_id)
+        if block is not None and self.get_next_leader(block) != self.index:
             return []
         collector = self.votes.setdefault(vote.round, VoteCollector(self.vset))
         qc, double = collector.on_vote(vote)
@@ -176,9 +183,10 @@ class ConsensusCore:
 
     def _process_block(self, proposal: Proposal) -> list[Action]:
         block = proposal.block
-        if self.leaders.get_leader(block.round) != block.proposer:
-            return []
         parent = self.tree.blocks[block.parent_id]
+        anchor = get_proposal_anchor(block, proposal.tc, parent)
+        if anchor is None or self.leaders.get_leader(block.round, anchor) != block.proposer:
+            return []
         try:
             self.checker.check_block(block, parent)
         except InvalidBlock:
@@ -195,7 +203,7 @@ class ConsensusCore:
         except UnsafeVote:
             return []
         actions: list[Action] = [PersistSafety(self.safety.data)] if is_new else []
-        next_leader = self.leaders.get_leader(Round(vote.round + 1))
+        next_leader = self.get_next_leader(proposal.block)
         if next_leader == self.index:
             return actions + self.on_vote(vote)
         return [*actions, SendTo(next_leader, vote)]
@@ -203,6 +211,8 @@ class ConsensusCore:
     def _propose(self, round_: Round) -> list[Action]:
         parent = self.tree.get(self.tree.hqc.block_id)
         if parent is None or round_ <= self.safety.data.last_voted_round:
+            return []
+        if self.get_round_leader(round_) != self.index:
             return []
         payload = self.payload_source(parent) if self.payload_source else b""
         root = self.checker.compute_post_root(parent, payload)
@@ -261,13 +271,30 @@ class ConsensusCore:
             return []
         self._prune_collectors(new_round)
         actions: list[Action] = [ScheduleTimeout(new_round, self.pacemaker.deadline)]
-        if self.leaders.get_leader(new_round) == self.index:
+        if self.get_round_leader(new_round) in (self.index, None):
             at = self.pacemaker.get_proposal_time(self.vset.config.block_time)
             self.proposal_due = (new_round, at)
             self.pacemaker.deadline = at + self.pacemaker.get_duration()
             actions = [ScheduleTimeout(new_round, self.pacemaker.deadline)]
             actions += self._propose_if_due() or [ScheduleTimeout(new_round, at)]
         return actions
+
+    def get_round_leader(self, round_: Round) -> ValidatorIndex | None:
+        """Leader of ``round_`` entered from our certificates now (None: the parent is missing)."""
+        anchor = self._get_entry_anchor(round_)
+        return None if anchor is None else self.leaders.get_leader(round_, anchor)
+
+    def _get_entry_anchor(self, round_: Round) -> Anchor | None:
+        hqc = self.tree.hqc
+        if hqc.round + 1 == round_:
+            parent = self.tree.get(hqc.block_id)
+            return None if parent is None else get_successor_anchor(parent)
+        htc = self.htc
+        return get_recovery_anchor(htc) if htc is not None and htc.round + 1 == round_ else None
+
+    def get_next_leader(self, block: Block) -> ValidatorIndex:
+        """Leader of the round after ``block`` for a block extending it (where votes on it go)."""
+        return self.leaders.get_leader(Round(block.round + 1), get_successor_anchor(block))
 
     def _prune_collectors(self, new_round: Round) -> None:
         for table in (self.votes, self.timeouts):

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from zkpov.consensus.actions import Commit
-from zkpov.consensus.leader import LeaderElection
+from zkpov.consensus.leader import Anchor, LeaderElection, get_proposal_anchor
 from zkpov.consensus.messages import Block, QuorumCert, TimeoutCert, Vote
 from zkpov.consensus.quorum import InvalidCertificate, verify_qc, verify_tc
 from zkpov.consensus.safety import is_safe_to_timeout, is_safe_to_vote
@@ -25,7 +25,13 @@ __all__ = ["InvariantChecker"]
 class InvariantChecker:
     """Global observer of honest behaviour, commits and certificates."""
 
-    def __init__(self, vset: ValidatorSet, root_qc: QuorumCert, reference: LeaderElection) -> None:
+    def __init__(
+        self,
+        vset: ValidatorSet,
+        root_qc: QuorumCert,
+        reference: LeaderElection,
+        root: Block | None = None,
+    ) -> None:
         self.vset = vset
         self.root_qc = root_qc
         self.reference = reference
@@ -34,7 +40,8 @@ class InvariantChecker:
         self.counts: Counter[str] = Counter()
         self.signed_rounds: dict[tuple[ValidatorIndex, Round], BlockId] = {}
         self.last_signed: dict[ValidatorIndex, Round] = {}
-        self.round_proposers: dict[Round, ValidatorIndex] = {}
+        self.round_proposers: dict[tuple[Round, Anchor | None], ValidatorIndex] = {}
+        self.voted_blocks: dict[BlockId, Block] = {} if root is None else {root.id: root}
         self.rounds: dict[tuple[NodeId, int], Round] = {}
         self.checked_certificates: set[bytes] = set()
         self.all_votes: dict[tuple[ValidatorIndex, Round], Vote] = {}
@@ -70,7 +77,7 @@ class InvariantChecker:
         if not is_safe_to_vote(block.round, block.qc.round, record.tc):
             self.report("vote_rule", f"validator {node.index} voted unsafely in {block.round}")
         self.last_signed[node.index] = Round(max(self.last_signed.get(node.index, 0), block.round))
-        self._check_leader(block)
+        self._check_leader(block, record.tc)
 
     def _check_timeout(self, node: SimNode, record: SignedRecord) -> None:
         hqc_round = record.hqc.round if record.hqc is not None else Round(0)
@@ -84,12 +91,17 @@ class InvariantChecker:
             self.report("timeout_rule", f"validator {node.index} timed out below its last vote")
         self.last_signed[node.index] = Round(max(self.last_signed.get(node.index, 0), record.round))
 
-    def _check_leader(self, block: Block) -> None:
-        first = self.round_proposers.setdefault(block.round, block.proposer)
+    def _check_leader(self, block: Block, tc: TimeoutCert | None) -> None:
+        """One leader per round and anchor (the same proposal data), equal to the reference's."""
+        self.voted_blocks.setdefault(block.id, block)
+        parent = self.voted_blocks.get(block.parent_id)
+        anchor = None if parent is None else get_proposal_anchor(block, tc, parent)
+        first = self.round_proposers.setdefault((block.round, anchor), block.proposer)
         if first != block.proposer:
             self.report("leader_determinism", f"two leaders accepted in round {block.round}")
-        is_final = self.reference.is_final(block.round)
-        if is_final and self.reference.get_leader(block.round) != block.proposer:
+        if anchor is None or not self.reference.is_final(block.round):
+            return
+        if self.reference.get_leader(block.round, anchor) != block.proposer:
             self.report("leader_determinism", f"round {block.round} leader differs from reference")
 
     # -- commits ---------------------------------------------------------------------------------
