@@ -67,13 +67,17 @@ def run_happy(n: int, rounds: int, seed: int) -> dict[str, float]:
 
 
 def find_next_leader(sim: Simulation, current: int) -> int:
-    """Where the votes of round ``current`` go: the leader after its block (draw 0 if unseen)."""
-    for node in sim.nodes:
-        blocks = [] if node.core is None else node.core.tree.blocks.values()
-        for block in blocks:
-            if block.round == current and node.core is not None:
-                return node.core.get_next_leader(block)
-    return sim.invariants.reference.get_leader(Round(current + 1))
+    """Where the votes of round ``current`` go: the leader after its block (if unseen, draw 0 of
+    round ``current + 1`` along a live node's highest certified block)."""
+    cores = [node.core for node in sim.nodes if node.core is not None]
+    for core in cores:
+        for block in core.tree.blocks.values():
+            leader = core.get_next_leader(block) if block.round == current else None
+            if leader is not None:
+                return leader
+    core = cores[0]
+    tip = core.tree.blocks[core.tree.hqc.block_id]
+    return core.leaders.get_leader(Round(current + 1), tip, lookup=core.tree.get)
 
 
 def crash_next_leader(sim: Simulation, f: int) -> Callable[[], None]:

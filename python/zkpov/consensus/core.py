@@ -24,13 +24,7 @@ from zkpov.consensus.actions import (
 from zkpov.consensus.block_tree import BlockTree, MissingBlock
 from zkpov.consensus.evidence import DoubleVote
 from zkpov.consensus.evidence_pool import EvidencePool
-from zkpov.consensus.leader import (
-    Anchor,
-    LeaderElection,
-    get_proposal_anchor,
-    get_recovery_anchor,
-    get_successor_anchor,
-)
+from zkpov.consensus.leader import LeaderElection
 from zkpov.consensus.messages import (
     Block,
     BlockRequest,
@@ -44,6 +38,11 @@ from zkpov.consensus.messages import (
 from zkpov.consensus.pacemaker import Pacemaker
 from zkpov.consensus.proposals import check_proposal, make_block, record_invalid_block
 from zkpov.consensus.quorum import TimeoutCollector, VoteCollector, verify_tc, verify_timeout
+from zkpov.consensus.round_leaders import (
+    get_entry_leader,
+    get_proposal_leader,
+    get_vote_recipient,
+)
 from zkpov.consensus.safety import SafetyRules, UnsafeTimeout, UnsafeVote
 from zkpov.consensus.safety_data import SafetyData
 from zkpov.consensus.sync import BlockSync, compute_sync_peer
@@ -184,8 +183,7 @@ class ConsensusCore:
     def _process_block(self, proposal: Proposal) -> list[Action]:
         block = proposal.block
         parent = self.tree.blocks[block.parent_id]
-        anchor = get_proposal_anchor(block, proposal.tc, parent)
-        if anchor is None or self.leaders.get_leader(block.round, anchor) != block.proposer:
+        if get_proposal_leader(self.leaders, self.tree, proposal) != block.proposer:
             return []
         try:
             self.checker.check_block(block, parent)
@@ -204,6 +202,8 @@ class ConsensusCore:
             return []
         actions: list[Action] = [PersistSafety(self.safety.data)] if is_new else []
         next_leader = self.get_next_leader(proposal.block)
+        if next_leader is None:  # unreachable: the block was just inserted with its ancestry
+            return actions
         if next_leader == self.index:
             return actions + self.on_vote(vote)
         return [*actions, SendTo(next_leader, vote)]
@@ -280,21 +280,12 @@ class ConsensusCore:
         return actions
 
     def get_round_leader(self, round_: Round) -> ValidatorIndex | None:
-        """Leader of ``round_`` entered from our certificates now (None: the parent is missing)."""
-        anchor = self._get_entry_anchor(round_)
-        return None if anchor is None else self.leaders.get_leader(round_, anchor)
+        """Leader of ``round_`` entered from our certificates now (None: unknown to us)."""
+        return get_entry_leader(self.leaders, self.tree, self.htc, round_)
 
-    def _get_entry_anchor(self, round_: Round) -> Anchor | None:
-        hqc = self.tree.hqc
-        if hqc.round + 1 == round_:
-            parent = self.tree.get(hqc.block_id)
-            return None if parent is None else get_successor_anchor(parent)
-        htc = self.htc
-        return get_recovery_anchor(htc) if htc is not None and htc.round + 1 == round_ else None
-
-    def get_next_leader(self, block: Block) -> ValidatorIndex:
+    def get_next_leader(self, block: Block) -> ValidatorIndex | None:
         """Leader of the round after ``block`` for a block extending it (where votes on it go)."""
-        return self.leaders.get_leader(Round(block.round + 1), get_successor_anchor(block))
+        return get_vote_recipient(self.leaders, self.tree, block)
 
     def _prune_collectors(self, new_round: Round) -> None:
         for table in (self.votes, self.timeouts):

@@ -1,5 +1,11 @@
 """Leader election: the first validator of a stake x reputation draw order that the round's
-*anchor* shows alive.
+*anchor* shows alive, with the reputation read along the proposal's own chain.
+
+**The rule.** The leader of a block ``B`` at round ``r`` in period ``p = r // W`` is
+``choose_anchored(weights(p, chain), draw order of r, anchor(B))``, where ``chain`` is ``B``'s
+parent and its ancestors and ``anchor(B)`` is read from the parent or ``B``'s TC. Every input is
+the proposal's own data or its hash-linked ancestry, so every honest node that checks the same
+proposal computes the same leader, whatever it has committed.
 
 **Draw order.** For round ``r`` the validators are drawn one by one without replacement, each draw
 proportional to stake x reputation among those not yet drawn; draw ``k`` uses the 256-bit hash of
@@ -16,22 +22,23 @@ alone is the plain ``choose_index(stake x reputation, seed(epoch, r))``.
   signers (genesis) anchors every validator.
 
 The leader is the first validator of the draw order in the anchor (or the sticky proposer). A vote
-on ``B`` goes to the leader of ``B.round + 1`` with ``get_successor_anchor(B)``.
+on ``B`` goes to the leader of ``B.round + 1`` with ``get_successor_anchor(B)`` and ``B``'s chain
+(``B`` and its ancestors).
 
-**Determinism.** The leader is a function of (epoch seed, round, reputation window, anchor); the
-anchor is read from the parent block (hash-linked by the QC) or the TC inside the proposal, so every
-honest node checking the same proposal computes the same leader, including a Byzantine proposer's
-(it can choose which valid TC to attach or which valid votes its QC carries: that biases who leads,
-never what is safe). Honest nodes holding different TCs for ``r - 1`` may each see a different
-recovery leader; competing proposals can split the votes and cost a round. Safety never depends on
-the leader: the vote and timeout rules are unchanged.
+**Reputation** (Aptos-style, ``reputation_leaders.py``): ``weights(p, chain)`` are computed from
+the blocks of ``chain`` whose rounds lie in ``[pW - X - W, pW - X)`` (``W`` =
+``reputation_window``, ``X`` = ``reputation_exclude_rounds``; from round 1, and plain stakes when
+that range is empty). A validator whose proposals failed more than 10% of the time in the window
+weighs 1; one that proposed or signed a QC there weighs 1000; an inactive one 10. A round of the
+window without a block on the chain is a failed proposal by that round's draw-0 validator, drawn
+with the weights of that round's own period along the same chain. The window depends only on the
+highest block of the chain below ``pW - X`` (its *top*), so weights are cached per (period, top).
 
-**Reputation** (Aptos-style) for the rounds of period ``p = round // W`` is read from the committed
-blocks of the window ``[pW - X - W, pW - X)`` (``W`` = ``reputation_window``, ``X`` =
-``reputation_exclude_rounds``). A validator whose proposals failed more than 10% of the time in the
-window weighs 1; one that proposed or voted weighs 1000; an inactive one 10. A round in the window
-without a committed block is a failed proposal by that round's draw-0 validator. Once a validator
-has committed a block at round ``>= pW - X`` the window is final.
+**Determinism and its limits.** A Byzantine proposer may choose which valid TC to attach or which
+valid votes its QC carries: that biases who leads, never what is safe. Honest nodes holding
+different TCs for ``r - 1`` (or, for their own next round, different highest QCs) may expect
+different leaders; competing proposals can split the votes and cost a round. Safety never depends
+on the leader: the vote and timeout rules are unchanged.
 """
 
 from __future__ import annotations
@@ -39,23 +46,23 @@ from __future__ import annotations
 import bisect
 import hashlib
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
-from zkpov.chain.reputation import compute_reputation_weights
 from zkpov.consensus.encoding import compute_hash, get_bitfield_indices
 from zkpov.consensus.messages import Block, TimeoutCert
 from zkpov.constants import DOMAIN_LEADER_SEED
-from zkpov.types import Epoch, Round, ValidatorIndex
+from zkpov.types import BlockId, Epoch, Round, ValidatorIndex
 
 __all__ = [
     "EVERYONE",
     "Anchor",
+    "BlockLookup",
     "FixedLeaders",
     "LeaderElection",
-    "ReputationLeaders",
+    "choose_anchored",
     "choose_index",
     "compute_leader_seed",
     "get_proposal_anchor",
@@ -105,15 +112,25 @@ def get_proposal_anchor(block: Block, tc: TimeoutCert | None, parent: Block) -> 
     return get_recovery_anchor(tc)
 
 
+BlockLookup = Callable[[BlockId], Block | None]
+
+
 class LeaderElection(Protocol):
-    """Who leads a round given its anchor; fed with committed blocks."""
+    """Who leads a round given the chain below it (``tip`` and its ancestors) and its anchor."""
 
-    def get_leader(self, round_: Round, anchor: Anchor = EVERYONE) -> ValidatorIndex: ...
+    def get_leader(
+        self,
+        round_: Round,
+        tip: Block,
+        anchor: Anchor = EVERYONE,
+        lookup: BlockLookup | None = None,
+    ) -> ValidatorIndex:
+        """Leader of ``round_`` for a block extending ``tip``; ``lookup`` finds its ancestors
+        (``MissingBlock`` if one is unknown)."""
+        ...
 
-    def on_commit(self, block: Block) -> None: ...
-
-    def is_final(self, round_: Round) -> bool:
-        """Whether the leader of ``round_`` can no longer change with more commits."""
+    def on_commit(self, block: Block) -> None:
+        """``block`` was committed (blocks arrive in chain order): cache its windows, prune."""
         ...
 
 
@@ -158,60 +175,6 @@ def choose_anchored(weights: Sequence[int], seed: bytes, anchor: Anchor) -> Vali
     return next((i for i in iterate_draws(weights, seed) if i in members), first)
 
 
-class ReputationLeaders:
-    """Stake x reputation leader election over one validator's committed history."""
-
-    def __init__(
-        self, stakes: Sequence[int], epoch: Epoch, seed: bytes, window: int, exclude: int
-    ) -> None:
-        self.stakes = tuple(stakes)
-        self.epoch = epoch
-        self.seed = seed
-        self.window = window
-        self.exclude = exclude
-        self.committed: dict[int, Block] = {}
-        self.highest_committed = 0
-        self._final_weights: dict[int, tuple[int, ...]] = {}
-        self._tentative_weights: dict[int, tuple[int, ...]] = {}
-
-    def on_commit(self, block: Block) -> None:
-        self.committed[block.round] = block
-        self.highest_committed = max(self.highest_committed, block.round)
-        self._tentative_weights.clear()
-
-    def is_final(self, round_: Round) -> bool:
-        return self.highest_committed >= (round_ // self.window) * self.window - self.exclude
-
-    def get_leader(self, round_: Round, anchor: Anchor = EVERYONE) -> ValidatorIndex:
-        """First validator of round ``round_``'s draw order in ``anchor`` (module docstring)."""
-        weights = self.get_period_weights(round_ // self.window)
-        seed = compute_leader_seed(self.seed, self.epoch, round_)
-        return choose_anchored(weights, seed, anchor)
-
-    def get_period_weights(self, period: int) -> tuple[int, ...]:
-        """Weights for the rounds of ``period`` (memoized; tentative ones until final)."""
-        cached = self._final_weights.get(period) or self._tentative_weights.get(period)
-        if cached is not None:
-            return cached
-        end = period * self.window - self.exclude
-        start = max(1, end - self.window)
-        weights = self.stakes if end <= start else self._compute_weights(start, end)
-        final = self.highest_committed >= end
-        (self._final_weights if final else self._tentative_weights)[period] = weights
-        return weights
-
-    def _compute_weights(self, start: int, end: int) -> tuple[int, ...]:
-        window = tuple(
-            (self.committed[r].proposer, self.committed[r].qc.signers)
-            for r in range(start, end)
-            if r in self.committed
-        )
-        failed = tuple(
-            self.get_leader(Round(r)) for r in range(start, end) if r not in self.committed
-        )
-        return compute_reputation_weights(self.stakes, window, failed)
-
-
 class FixedLeaders:
     """A fixed schedule (Twins scenarios); rounds not listed fall back to round-robin."""
 
@@ -219,12 +182,15 @@ class FixedLeaders:
         self.schedule = dict(schedule)
         self.size = size
 
-    def get_leader(self, round_: Round, anchor: Anchor = EVERYONE) -> ValidatorIndex:
-        """The scheduled leader; the anchor is ignored."""
+    def get_leader(
+        self,
+        round_: Round,
+        tip: Block | None = None,
+        anchor: Anchor = EVERYONE,
+        lookup: BlockLookup | None = None,
+    ) -> ValidatorIndex:
+        """The scheduled leader; the chain and the anchor are ignored."""
         return self.schedule.get(round_, ValidatorIndex(round_ % self.size))
 
     def on_commit(self, block: Block) -> None:
         """A fixed schedule ignores history."""
-
-    def is_final(self, round_: Round) -> bool:
-        return True

@@ -56,7 +56,7 @@ class Simulation:
             self.rng, config.latency, config.loss, config.partitions, self.world.message_filter,
             config.round_partitions_until,
         )  # fmt: skip
-        reference = self.world.make_leaders()
+        reference = self.world.make_leaders(prune=False)
         self.invariants = InvariantChecker(
             self.vset, self.world.genesis_qc, reference, self.world.genesis
         )
