@@ -30,7 +30,8 @@ def make_engines(n: int) -> list[ConsensusEngine]:
 async def one_round(engines: list[ConsensusEngine]) -> bytes:
     """The leader proposes, everyone processes, the next leader aggregates a QC."""
     round_ = engines[0].core.pacemaker.round
-    leader = engines[0].core.leaders.get_leader(round_)
+    leader = engines[0].core.get_round_leader(round_)
+    assert leader is not None
     proposal = await engines[leader].propose_block([])
     decisions = [
         await engine.process_block(proposal) for engine in engines if engine is not engines[leader]
@@ -70,7 +71,8 @@ def test_registration_rules() -> None:
 
 def test_a_non_leader_cannot_propose() -> None:
     engines = make_engines(4)
-    leader = engines[0].core.leaders.get_leader(engines[0].core.pacemaker.round)
+    leader = engines[0].core.get_round_leader(engines[0].core.pacemaker.round)
+    assert leader is not None
     follower = engines[(leader + 1) % 4]
     with pytest.raises(ProposalError, match="does not lead"):
         asyncio.run(follower.propose_block([]))
@@ -78,7 +80,8 @@ def test_a_non_leader_cannot_propose() -> None:
 
 def test_a_forged_proposal_is_refused() -> None:
     engines = make_engines(4)
-    leader = engines[0].core.leaders.get_leader(engines[0].core.pacemaker.round)
+    leader = engines[0].core.get_round_leader(engines[0].core.pacemaker.round)
+    assert leader is not None
     proposal = asyncio.run(engines[leader].propose_block([]))
     forged = type(proposal)(proposal.block, bytes(96), proposal.tc)
     decision = asyncio.run(engines[(leader + 1) % 4].process_block(forged))

@@ -164,7 +164,7 @@ class ConsensusEngine:
         carry transactions: one proposal per round, never two."""
         core = self.core
         round_ = core.pacemaker.round
-        if core.leaders.get_leader(round_) != core.index:
+        if core.get_round_leader(round_) != core.index:
             raise ProposalError(f"validator {core.index} does not lead round {round_}")
         made = self._proposals.get(round_)
         if made is not None:

@@ -22,7 +22,7 @@ def test_round_trip(tmp_path: Path) -> None:
         moniker="n1",
         p2p_listen=("127.0.0.1", 30000),
         peers=(PeerAddress(b"\xaa" * 48, "127.0.0.1", 30002),),
-        prune_keep_blocks=300,
+        prune_keep_blocks=2000,
         proofs_enabled=False,
     )
     write_node_config(config)
@@ -37,7 +37,7 @@ def test_round_trip(tmp_path: Path) -> None:
         ("[node]\ncolour = 'red'\n", "unknown key"),
         ("[storage]\nprune_keep_blocks = 'ten'\n", "expected int"),
         ("[storage]\nprune_keep_blocks = -1\n", "negative"),
-        ("[storage]\nprune_keep_blocks = 10\n", "at least 256"),
+        ("[storage]\nprune_keep_blocks = 10\n", "at least 1024"),
         ("[p2p]\nlisten = '127.0.0.1'\n", "host:port"),
         ("[p2p]\nlisten = '127.0.0.1:70000'\n", "host:port"),
         ("[[p2p.peers]]\nvalidator = 'aa'\naddress = '127.0.0.1:1'\n", "48-byte"),

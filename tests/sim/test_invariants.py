@@ -8,9 +8,12 @@ import pytest
 
 from zkpov.consensus.actions import Commit
 from zkpov.consensus.encoding import compute_bitfield
+from zkpov.consensus.leader import EVERYONE, Anchor, BlockLookup
 from zkpov.consensus.messages import Block, QuorumCert, TimeoutCert, Vote, VoteData
+from zkpov.consensus.reputation_leaders import ReputationLeaders
 from zkpov.sim.invariants import InvariantChecker
 from zkpov.sim.node import SignedRecord, SimNode
+from zkpov.sim.runner import Simulation
 from zkpov.sim.scenarios import SimConfig
 from zkpov.sim.setup import World, build_world
 from zkpov.types import BlockId, Epoch, Height, NodeId, Round, ValidatorIndex
@@ -22,7 +25,7 @@ def world() -> World:
 
 
 def checker(world: World) -> InvariantChecker:
-    return InvariantChecker(world.vset, world.genesis_qc, world.make_leaders())
+    return InvariantChecker(world.vset, world.genesis_qc, world.make_leaders(), world.genesis)
 
 
 def signed_qc(world: World, data: VoteData, signers: list[int]) -> QuorumCert:
@@ -32,7 +35,8 @@ def signed_qc(world: World, data: VoteData, signers: list[int]) -> QuorumCert:
 
 
 def block(world: World, round_: int, tag: bytes = b"", proposer: int | None = None) -> Block:
-    leader = world.make_leaders().get_leader(Round(round_)) if proposer is None else proposer
+    leaders = world.make_leaders()
+    leader = leaders.get_leader(Round(round_), world.genesis) if proposer is None else proposer
     return Block(
         Epoch(0), Round(round_), Height(1), world.genesis.id, ValidatorIndex(leader),
         world.genesis.state_root, world.genesis_qc, tag,
@@ -129,3 +133,49 @@ def test_an_honest_run_has_none(world: World) -> None:
     from zkpov.sim import run_simulation
 
     assert run_simulation(validators=4, rounds=10, seed=9, scheme="insecure-hash").violations == []
+
+
+def _vote_on(check: InvariantChecker, world: World, proposer: int) -> None:
+    b1 = block(world, 1, proposer=proposer)  # extends genesis with its QC: not a recovery block
+    data = VoteData(Epoch(0), Round(1), b1.id, Round(0), world.genesis.id)
+    vote = Vote(data, ValidatorIndex(0), b"")
+    check.check_records(world.nodes[0], [SignedRecord("vote", Round(1), block=b1, message=vote)])
+
+
+def test_leader_check_compares_with_the_reference_along_the_chain(world: World) -> None:
+    right = world.make_leaders().get_leader(Round(1), world.genesis)
+    honest = checker(world)
+    _vote_on(honest, world, right)
+    assert honest.violations == []
+    wrong = checker(world)
+    _vote_on(wrong, world, (right + 1) % 4)
+    assert [v.split(":")[0] for v in wrong.violations] == ["leader_determinism"]
+
+
+class OffByOneLeaders(ReputationLeaders):
+    """A deliberately broken rule every node shares: every third round goes to the next index."""
+
+    def get_leader(
+        self,
+        round_: Round,
+        tip: Block,
+        anchor: Anchor = EVERYONE,
+        lookup: BlockLookup | None = None,
+    ) -> ValidatorIndex:
+        leader = super().get_leader(round_, tip, anchor, lookup)
+        return ValidatorIndex((leader + 1) % len(self.stakes)) if round_ % 3 == 0 else leader
+
+
+def test_a_broken_leader_rule_is_caught_in_a_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = SimConfig(validators=4, rounds=12, seed=3, scheme="insecure-hash")
+    sim = Simulation(config)  # its reference keeps the real rule
+
+    def broken(*, prune: bool = True) -> OffByOneLeaders:
+        vset = sim.world.vset
+        window, exclude = config.reputation_window, config.reputation_exclude_rounds
+        return OffByOneLeaders(vset.stakes, vset.epoch, vset.seed, window, exclude, prune=prune)
+
+    monkeypatch.setattr(sim.world, "make_leaders", broken)
+    report = sim.run()
+    assert all(len(ids) >= 3 for ids in report.committed.values())  # they agree and progress
+    assert set(report.violation_counts) == {"leader_determinism"}

@@ -43,6 +43,11 @@ from zkpov.consensus.proposals import (
     record_invalid_block,
 )
 from zkpov.consensus.quorum import TimeoutCollector, VoteCollector, verify_tc, verify_timeout
+from zkpov.consensus.round_leaders import (
+    get_entry_leader,
+    get_proposal_leader,
+    get_vote_recipient,
+)
 from zkpov.consensus.safety import SafetyRules, UnsafeTimeout, UnsafeVote
 from zkpov.consensus.safety_data import SafetyData
 from zkpov.consensus.sync import BlockSync, compute_sync_peer
@@ -116,7 +121,8 @@ class ConsensusCore:
         self._set_time(now)
         if vote.round + 1 < self.pacemaker.round or vote.round < self.tree.root.round:
             return []
-        if self.leaders.get_leader(Round(vote.round + 1)) != self.index:
+        block = self.tree.get(vote.vote_data.block_id)
+        if block is not None and self.get_next_leader(block) != self.index:
             return []
         collector = self.votes.setdefault(vote.round, VoteCollector(self.vset))
         qc, double = collector.on_vote(vote)
@@ -181,9 +187,9 @@ class ConsensusCore:
 
     def _process_block(self, proposal: Proposal) -> list[Action]:
         block = proposal.block
-        if self.leaders.get_leader(block.round) != block.proposer:
-            return []
         parent = self.tree.blocks[block.parent_id]
+        if get_proposal_leader(self.leaders, self.tree, proposal) != block.proposer:
+            return []
         try:
             self.checker.check_block(block, parent)
         except InvalidBlock:
@@ -200,7 +206,9 @@ class ConsensusCore:
         except UnsafeVote:
             return []
         actions: list[Action] = [PersistSafety(self.safety.data)] if is_new else []
-        next_leader = self.leaders.get_leader(Round(vote.round + 1))
+        next_leader = self.get_next_leader(proposal.block)
+        if next_leader is None:  # unreachable: the block was just inserted with its ancestry
+            return actions
         if next_leader == self.index:
             return actions + self.on_vote(vote)
         return [*actions, SendTo(next_leader, vote)]
@@ -208,6 +216,8 @@ class ConsensusCore:
     def _propose(self, round_: Round) -> list[Action]:
         parent = self.tree.get(self.tree.hqc.block_id)
         if parent is None or round_ <= self.safety.data.last_voted_round:
+            return []
+        if self.get_round_leader(round_) != self.index:
             return []
         body = self.payload_source(parent) if self.payload_source else BlockBody()
         root = self.checker.compute_post_root(parent, body.payload)
@@ -266,13 +276,21 @@ class ConsensusCore:
             return []
         self._prune_collectors(new_round)
         actions: list[Action] = [ScheduleTimeout(new_round, self.pacemaker.deadline)]
-        if self.leaders.get_leader(new_round) == self.index:
+        if self.get_round_leader(new_round) in (self.index, None):
             at = self.pacemaker.get_proposal_time(self.vset.config.block_time)
             self.proposal_due = (new_round, at)
             self.pacemaker.deadline = at + self.pacemaker.get_duration()
             actions = [ScheduleTimeout(new_round, self.pacemaker.deadline)]
             actions += self._propose_if_due() or [ScheduleTimeout(new_round, at)]
         return actions
+
+    def get_round_leader(self, round_: Round) -> ValidatorIndex | None:
+        """Leader of ``round_`` entered from our certificates now (None: unknown to us)."""
+        return get_entry_leader(self.leaders, self.tree, self.htc, round_)
+
+    def get_next_leader(self, block: Block) -> ValidatorIndex | None:
+        """Leader of the round after ``block`` for a block extending it (where votes on it go)."""
+        return get_vote_recipient(self.leaders, self.tree, block)
 
     def _prune_collectors(self, new_round: Round) -> None:
         for table in (self.votes, self.timeouts):

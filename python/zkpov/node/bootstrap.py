@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from zkpov.chain.state import AccountState, Transfer, compute_account_index
 from zkpov.consensus.core import ConsensusCore, PayloadSource
 from zkpov.consensus.genesis import make_genesis
-from zkpov.consensus.leader import ReputationLeaders
 from zkpov.consensus.messages import Block, QuorumCert
+from zkpov.consensus.reputation_leaders import ReputationLeaders
 from zkpov.consensus.safety_data import SafetyData
 from zkpov.consensus.signing import get_scheme
 from zkpov.consensus.validators import ValidatorSet

@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 MAX_CONFIG_BYTES = 1024 * 1024
-MIN_PRUNE_KEEP_BLOCKS = 256
+MIN_PRUNE_KEEP_BLOCKS = 1024  # > 2 x reputation_window + exclude rounds of every preset
 MAX_PEERS = 1000
 CONFIG_FILE = "config.toml"
 

@@ -11,7 +11,8 @@ from collections import Counter
 from collections.abc import Iterable
 
 from zkpov.consensus.actions import Commit
-from zkpov.consensus.leader import LeaderElection
+from zkpov.consensus.block_tree import MissingBlock
+from zkpov.consensus.leader import Anchor, LeaderElection, get_proposal_anchor
 from zkpov.consensus.messages import Block, QuorumCert, TimeoutCert, Vote
 from zkpov.consensus.quorum import InvalidCertificate, verify_qc, verify_tc
 from zkpov.consensus.safety import is_safe_to_timeout, is_safe_to_vote
@@ -25,7 +26,13 @@ __all__ = ["InvariantChecker"]
 class InvariantChecker:
     """Global observer of honest behaviour, commits and certificates."""
 
-    def __init__(self, vset: ValidatorSet, root_qc: QuorumCert, reference: LeaderElection) -> None:
+    def __init__(
+        self,
+        vset: ValidatorSet,
+        root_qc: QuorumCert,
+        reference: LeaderElection,
+        root: Block | None = None,
+    ) -> None:
         self.vset = vset
         self.root_qc = root_qc
         self.reference = reference
@@ -34,7 +41,8 @@ class InvariantChecker:
         self.counts: Counter[str] = Counter()
         self.signed_rounds: dict[tuple[ValidatorIndex, Round], BlockId] = {}
         self.last_signed: dict[ValidatorIndex, Round] = {}
-        self.round_proposers: dict[Round, ValidatorIndex] = {}
+        self.round_proposers: dict[tuple[Round, BlockId, Anchor | None], ValidatorIndex] = {}
+        self.voted_blocks: dict[BlockId, Block] = {} if root is None else {root.id: root}
         self.rounds: dict[tuple[NodeId, int], Round] = {}
         self.checked_certificates: set[bytes] = set()
         self.all_votes: dict[tuple[ValidatorIndex, Round], Vote] = {}
@@ -70,7 +78,7 @@ class InvariantChecker:
         if not is_safe_to_vote(block.round, block.qc.round, record.tc):
             self.report("vote_rule", f"validator {node.index} voted unsafely in {block.round}")
         self.last_signed[node.index] = Round(max(self.last_signed.get(node.index, 0), block.round))
-        self._check_leader(block)
+        self._check_leader(block, record.tc)
 
     def _check_timeout(self, node: SimNode, record: SignedRecord) -> None:
         hqc_round = record.hqc.round if record.hqc is not None else Round(0)
@@ -84,13 +92,29 @@ class InvariantChecker:
             self.report("timeout_rule", f"validator {node.index} timed out below its last vote")
         self.last_signed[node.index] = Round(max(self.last_signed.get(node.index, 0), record.round))
 
-    def _check_leader(self, block: Block) -> None:
-        first = self.round_proposers.setdefault(block.round, block.proposer)
-        if first != block.proposer:
+    def _check_leader(self, block: Block, tc: TimeoutCert | None) -> None:
+        """The proposer of a block an honest node voted for is the reference's leader for that
+        proposal (its anchor and its chain); one leader per (round, parent, anchor)."""
+        self.voted_blocks.setdefault(block.id, block)
+        parent = self.voted_blocks.get(block.parent_id)
+        anchor = None if parent is None else get_proposal_anchor(block, tc, parent)
+        key = (block.round, block.parent_id, anchor)
+        if self.round_proposers.setdefault(key, block.proposer) != block.proposer:
             self.report("leader_determinism", f"two leaders accepted in round {block.round}")
-        is_final = self.reference.is_final(block.round)
-        if is_final and self.reference.get_leader(block.round) != block.proposer:
+        if self._get_reference_leader(block, parent, anchor) != block.proposer:
             self.report("leader_determinism", f"round {block.round} leader differs from reference")
+
+    def _get_reference_leader(
+        self, block: Block, parent: Block | None, anchor: Anchor | None
+    ) -> ValidatorIndex | None:
+        """The reference's leader along ``parent``'s chain; None if no leader can be known (no
+        TC(r-1) for a recovery block, or an ancestor no honest node voted for or committed)."""
+        if parent is None or anchor is None:
+            return None
+        try:
+            return self.reference.get_leader(block.round, parent, anchor, self.voted_blocks.get)
+        except MissingBlock:
+            return None
 
     # -- commits ---------------------------------------------------------------------------------
 
@@ -111,6 +135,7 @@ class InvariantChecker:
         height = block.height
         if height == len(self.canonical) + 1:
             self.canonical.append(block.id)
+            self.voted_blocks.setdefault(block.id, block)
             self.reference.on_commit(block)
         elif height <= len(self.canonical) and self.canonical[height - 1] != block.id:
             self.report(

@@ -44,6 +44,7 @@ class Metrics:
     timeout_rounds: set[int] = field(default_factory=set)
     commit_times: list[float] = field(default_factory=list)
     commit_events: list[tuple[float, int]] = field(default_factory=list)  # (time, block round)
+    round_leaders: list[tuple[int, int | None]] = field(default_factory=list)  # honest entries
 
     def count_message(self, message: object, copies: int) -> None:
         round_ = get_message_round(message)

@@ -20,6 +20,7 @@ from zkpov.consensus.actions import (
     ScheduleTimeout,
     SendTo,
 )
+from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.messages import Proposal, Vote
 from zkpov.sim import setup
 from zkpov.sim.byzantine import Equivocation, rewrite_actions
@@ -31,7 +32,7 @@ from zkpov.sim.network import Network
 from zkpov.sim.node import SimNode
 from zkpov.sim.report import build_report
 from zkpov.sim.scenarios import SimConfig
-from zkpov.types import NodeId, ValidatorIndex
+from zkpov.types import NodeId, Round, ValidatorIndex
 
 __all__ = ["SimReport", "Simulation", "run_simulation"]
 
@@ -55,14 +56,17 @@ class Simulation:
             self.rng, config.latency, config.loss, config.partitions, self.world.message_filter,
             config.round_partitions_until,
         )  # fmt: skip
-        reference = self.world.make_leaders()
-        self.invariants = InvariantChecker(self.vset, self.world.genesis_qc, reference)
+        reference = self.world.make_leaders(prune=False)
+        self.invariants = InvariantChecker(
+            self.vset, self.world.genesis_qc, reference, self.world.genesis
+        )
         self.world.ledger = SimLedger(self.vset, self.invariants.report)
         self.world.on_canonical_hooks.append(self.world.ledger.on_block)
         self.metrics = Metrics()
         self.evidence: dict[tuple[str, int], bytes] = {}
         self.record_cursor: dict[NodeId, int] = {}
         self.max_round = 0
+        self.entered_rounds: dict[NodeId, Round] = {}
 
     def run(self) -> SimReport:
         for node in self.nodes:
@@ -197,3 +201,11 @@ class Simulation:
         self.record_cursor[node.node_id] = len(node.records)
         if node.is_honest and node.core is not None:
             self.max_round = max(self.max_round, node.core.pacemaker.round)
+            self._record_round_leader(node.node_id, node.core)
+
+    def _record_round_leader(self, node_id: NodeId, core: ConsensusCore) -> None:
+        """The leader an honest node sees on entering a round (once per node and round)."""
+        round_ = core.pacemaker.round
+        if self.entered_rounds.get(node_id) != round_:
+            self.entered_rounds[node_id] = round_
+            self.metrics.round_leaders.append((round_, core.get_round_leader(round_)))

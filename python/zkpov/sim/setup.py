@@ -12,8 +12,9 @@ from zkpov.chain.state import AccountState, Transfer
 from zkpov.config import ConsensusConfig
 from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.genesis import make_genesis
-from zkpov.consensus.leader import FixedLeaders, LeaderElection, ReputationLeaders
+from zkpov.consensus.leader import FixedLeaders, LeaderElection
 from zkpov.consensus.messages import Block, QuorumCert
+from zkpov.consensus.reputation_leaders import ReputationLeaders
 from zkpov.consensus.signing import SignatureScheme, get_scheme
 from zkpov.consensus.validators import ValidatorSet
 from zkpov.consensus.validity import NativeReexecution, compute_root_bytes
@@ -77,12 +78,15 @@ class World:
     processed_height: int = 0
     on_canonical_hooks: list[Callable[[Block], None]] = field(default_factory=list)
 
-    def make_leaders(self) -> LeaderElection:
+    def make_leaders(self, *, prune: bool = True) -> LeaderElection:
+        """The nodes' leader election; ``prune=False`` for the checker's reference, which must
+        answer for any round an honest node votes in, however far below the commits."""
         if self.config.leader_schedule is not None:
             schedule = {r: ValidatorIndex(i) for r, i in self.config.leader_schedule.items()}
             return FixedLeaders(schedule, len(self.vset))
         window, exclude = self.config.reputation_window, self.config.reputation_exclude_rounds
-        return ReputationLeaders(self.vset.stakes, self.vset.epoch, self.vset.seed, window, exclude)
+        vset = self.vset
+        return ReputationLeaders(vset.stakes, vset.epoch, vset.seed, window, exclude, prune=prune)
 
     def boot(self, node: SimNode) -> None:
         """(Re)start ``node`` from its persisted safety data and committed root."""
