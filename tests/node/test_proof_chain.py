@@ -52,7 +52,7 @@ async def scenario(layout: TestnetLayout) -> None:
     finally:
         stop.set()
         await asyncio.gather(*tasks)
-    assert [n.prover is None for n in nodes] == [True, True, True, False]
+    assert [n.pipeline is None for n in nodes] == [True, True, True, False]  # who proves
 
 
 RESCUE = 1

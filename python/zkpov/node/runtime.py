@@ -116,7 +116,10 @@ class Node:
         members = set(self.start.vset.pubkeys)
         transport_config = TransportConfig(backoff_cap=RECONNECT_BACKOFF_CAP)
         self.transport = Transport(identity, lambda pk: pk in members, transport_config)
-        self.prover = self._build_prover() if config.proofs_enabled else None
+        # proofs_enabled: this node proves; with a proof lag every node also collects and checks
+        # gossiped proofs, so that any proposer can carry them
+        carries = config.proofs_enabled or self.genesis.consensus.proof_lag > 0
+        self.prover = self._build_prover() if carries else None
         self.driver = self._build_driver()
         self.pipeline = self._build_pipeline()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -242,10 +245,10 @@ class Node:
         self.metrics.on_mempool_size(len(self.mempool))
 
     def _owes_proof(self, block: Block) -> bool:
-        return self.prover is not None and bool(block.payload)
+        return self.config.proofs_enabled and bool(block.payload)
 
     def _build_pipeline(self) -> ProvingPipeline | None:
-        if self.prover is None:
+        if self.prover is None or not self.config.proofs_enabled:
             return None
         size = len(self.start.vset.pubkeys)
         pipeline = ProvingPipeline(
