@@ -9,6 +9,7 @@ pub mod groth16;
 pub mod keys;
 pub mod ledger;
 pub mod poseidon;
+pub mod poseidon_perm;
 pub mod poseidon_wide;
 pub mod schnorr;
 pub mod smt;

@@ -10,44 +10,26 @@
 //!   `[a]` and `[a, 0]` differ); each pair is added to lanes 1 and 2, then permuted; output lane 1.
 #![forbid(unsafe_code)]
 
+use crate::poseidon_perm::Permutation;
 use ark_bls12_381::Fr;
-use ark_crypto_primitives::sponge::poseidon::{find_poseidon_ark_and_mds, PoseidonConfig};
-use ark_ff::{Field, Zero};
+use ark_crypto_primitives::sponge::poseidon::PoseidonConfig;
+use ark_ff::Zero;
 use std::sync::OnceLock;
 
+pub use crate::poseidon_perm::ALPHA;
 pub const WIDTH: usize = 3;
 pub const FULL_ROUNDS: usize = 8;
 pub const PARTIAL_ROUNDS: usize = 57;
-pub const ALPHA: u64 = 5;
 pub const RATE: usize = 2;
 
 /// Round constants (one row of `WIDTH` per round) and the MDS matrix.
-pub struct PoseidonParams {
-    pub ark: Vec<[Fr; WIDTH]>,
-    pub mds: [[Fr; WIDTH]; WIDTH],
-}
+pub type PoseidonParams = Permutation<WIDTH>;
 
 static PARAMS: OnceLock<PoseidonParams> = OnceLock::new();
 
-fn to_row(v: &[Fr]) -> [Fr; WIDTH] {
-    [v[0], v[1], v[2]]
-}
-
 /// The parameters, generated once per process by the Grain LFSR.
 pub fn params() -> &'static PoseidonParams {
-    PARAMS.get_or_init(|| {
-        let (ark, mds) = find_poseidon_ark_and_mds::<Fr>(
-            255,
-            RATE,
-            FULL_ROUNDS as u64,
-            PARTIAL_ROUNDS as u64,
-            0,
-        );
-        PoseidonParams {
-            ark: ark.iter().map(|r| to_row(r)).collect(),
-            mds: [to_row(&mds[0]), to_row(&mds[1]), to_row(&mds[2])],
-        }
-    })
+    PARAMS.get_or_init(|| Permutation::generate(FULL_ROUNDS, PARTIAL_ROUNDS))
 }
 
 /// The same parameters as an arkworks sponge configuration (for `PoseidonSpongeVar`).
@@ -57,43 +39,16 @@ pub fn sponge_config() -> PoseidonConfig<Fr> {
         FULL_ROUNDS,
         PARTIAL_ROUNDS,
         ALPHA,
-        p.mds.iter().map(|r| r.to_vec()).collect(),
-        p.ark.iter().map(|r| r.to_vec()).collect(),
+        p.mds_rows(),
+        p.ark_rows(),
         RATE,
         1,
     )
 }
 
-fn sbox(x: &mut Fr) {
-    let x2 = x.square();
-    *x *= x2.square();
-}
-
-fn mix(state: &mut [Fr; WIDTH], mds: &[[Fr; WIDTH]; WIDTH]) {
-    let s = *state;
-    for (out, row) in state.iter_mut().zip(mds.iter()) {
-        *out = row[0] * s[0] + row[1] * s[1] + row[2] * s[2];
-    }
-}
-
-fn is_full_round(round: usize) -> bool {
-    !(FULL_ROUNDS / 2..FULL_ROUNDS / 2 + PARTIAL_ROUNDS).contains(&round)
-}
-
 /// The Poseidon permutation, in place.
 pub fn permute(state: &mut [Fr; WIDTH]) {
-    let p = params();
-    for (round, rc) in p.ark.iter().enumerate() {
-        for (s, c) in state.iter_mut().zip(rc.iter()) {
-            *s += c;
-        }
-        if is_full_round(round) {
-            state.iter_mut().for_each(sbox);
-        } else {
-            sbox(&mut state[0]);
-        }
-        mix(state, &p.mds);
-    }
+    params().permute(state)
 }
 
 /// Two-to-one hash (Merkle nodes, leaves of fixed arity): `permute([0, a, b])[1]`.

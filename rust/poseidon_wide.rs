@@ -11,70 +11,26 @@
 //! domain tag, the four inputs fill the rate lanes and the output is lane 1.
 #![forbid(unsafe_code)]
 
+use crate::poseidon_perm::Permutation;
 use ark_bls12_381::Fr;
-use ark_crypto_primitives::sponge::poseidon::find_poseidon_ark_and_mds;
-use ark_ff::Field;
 use std::sync::OnceLock;
 
+pub use crate::poseidon_perm::{is_full_round, ALPHA};
 pub const WIDTH: usize = 5;
 pub const RATE: usize = 4;
 pub const FULL_ROUNDS: usize = 8;
 pub const PARTIAL_ROUNDS: usize = 60;
-pub const ALPHA: u64 = 5;
 
-/// Round constants (one row per round) and the MDS matrix, as rows.
-pub struct WideParams {
-    pub ark: Vec<Vec<Fr>>,
-    pub mds: Vec<Vec<Fr>>,
-}
-
-static PARAMS: OnceLock<WideParams> = OnceLock::new();
+static PARAMS: OnceLock<Permutation<WIDTH>> = OnceLock::new();
 
 /// The parameters, generated once per process.
-pub fn params() -> &'static WideParams {
-    PARAMS.get_or_init(|| {
-        let (ark, mds) = find_poseidon_ark_and_mds::<Fr>(
-            255,
-            RATE,
-            FULL_ROUNDS as u64,
-            PARTIAL_ROUNDS as u64,
-            0,
-        );
-        WideParams { ark, mds }
-    })
-}
-
-/// True for the first and last `FULL_ROUNDS / 2` rounds.
-pub fn is_full_round(round: usize, full_rounds: usize, partial_rounds: usize) -> bool {
-    round < full_rounds / 2 || round >= full_rounds / 2 + partial_rounds
-}
-
-fn sbox(x: &mut Fr) {
-    let x2 = x.square();
-    *x *= x2.square();
-}
-
-fn mix(state: &mut [Fr; WIDTH], mds: &[Vec<Fr>]) {
-    let s = *state;
-    for (out, row) in state.iter_mut().zip(mds.iter()) {
-        *out = row.iter().zip(s.iter()).map(|(m, x)| *m * x).sum();
-    }
+pub fn params() -> &'static Permutation<WIDTH> {
+    PARAMS.get_or_init(|| Permutation::generate(FULL_ROUNDS, PARTIAL_ROUNDS))
 }
 
 /// The width-5 Poseidon permutation, in place.
 pub fn permute(state: &mut [Fr; WIDTH]) {
-    let p = params();
-    for (round, rc) in p.ark.iter().enumerate() {
-        for (s, c) in state.iter_mut().zip(rc.iter()) {
-            *s += c;
-        }
-        if is_full_round(round, FULL_ROUNDS, PARTIAL_ROUNDS) {
-            state.iter_mut().for_each(sbox);
-        } else {
-            sbox(&mut state[0]);
-        }
-        mix(state, &p.mds);
-    }
+    params().permute(state)
 }
 
 /// Four-to-one hash with a domain tag in the capacity lane.
@@ -96,8 +52,8 @@ mod tests {
             FULL_ROUNDS,
             PARTIAL_ROUNDS,
             ALPHA,
-            p.mds.clone(),
-            p.ark.clone(),
+            p.mds_rows(),
+            p.ark_rows(),
             RATE,
             1,
         )

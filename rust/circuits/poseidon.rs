@@ -29,8 +29,8 @@ pub fn spec3() -> &'static PoseidonSpec {
     SPEC3.get_or_init(|| {
         let p = poseidon::params();
         PoseidonSpec {
-            ark: p.ark.iter().map(|r| r.to_vec()).collect(),
-            mds: p.mds.iter().map(|r| r.to_vec()).collect(),
+            ark: p.ark_rows(),
+            mds: p.mds_rows(),
             full_rounds: poseidon::FULL_ROUNDS,
             partial_rounds: poseidon::PARTIAL_ROUNDS,
         }
@@ -44,8 +44,8 @@ pub fn spec5() -> &'static PoseidonSpec {
     SPEC5.get_or_init(|| {
         let p = poseidon_wide::params();
         PoseidonSpec {
-            ark: p.ark.clone(),
-            mds: p.mds.clone(),
+            ark: p.ark_rows(),
+            mds: p.mds_rows(),
             full_rounds: poseidon_wide::FULL_ROUNDS,
             partial_rounds: poseidon_wide::PARTIAL_ROUNDS,
         }
