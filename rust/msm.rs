@@ -36,6 +36,7 @@ fn internal(what: &str) -> CoreError {
 pub trait BlstCurve: AffineRepr {
     type Blst: Copy + Send + Sync;
     fn to_blst(&self) -> CoreResult<Self::Blst>;
+    fn from_blst(p: &Self::Blst) -> CoreResult<Self>;
     /// `sum_i scalars_i * bases_i`, `scalars` 32 little-endian bytes per base.
     fn msm(bases: &[Self::Blst], scalars: &[u8]) -> CoreResult<Self::Group>;
 }
@@ -52,16 +53,18 @@ impl BlstCurve for Affine<g1::Config> {
             .map_err(|_| internal("G1 point"))
     }
 
+    fn from_blst(p: &blst_p1_affine) -> CoreResult<G1Affine> {
+        let bytes = BlstG1::from(*p).serialize();
+        G1Affine::deserialize_uncompressed_unchecked(&bytes[..]).map_err(|_| internal("G1 point"))
+    }
+
     fn msm(bases: &[blst_p1_affine], scalars: &[u8]) -> CoreResult<G1Projective> {
         check_lengths(bases.len(), scalars)?;
         if bases.is_empty() {
             return Ok(G1Projective::default());
         }
         let sum = p1_affines::from(&[bases.mult(scalars, SCALAR_BITS)]);
-        let bytes = BlstG1::from(sum[0]).serialize();
-        G1Affine::deserialize_uncompressed_unchecked(&bytes[..])
-            .map(Into::into)
-            .map_err(|_| internal("G1 point"))
+        Self::from_blst(&sum[0]).map(Into::into)
     }
 }
 
@@ -77,16 +80,18 @@ impl BlstCurve for Affine<g2::Config> {
             .map_err(|_| internal("G2 point"))
     }
 
+    fn from_blst(p: &blst_p2_affine) -> CoreResult<G2Affine> {
+        let bytes = BlstG2::from(*p).serialize();
+        G2Affine::deserialize_uncompressed_unchecked(&bytes[..]).map_err(|_| internal("G2 point"))
+    }
+
     fn msm(bases: &[blst_p2_affine], scalars: &[u8]) -> CoreResult<G2Projective> {
         check_lengths(bases.len(), scalars)?;
         if bases.is_empty() {
             return Ok(G2Projective::default());
         }
         let sum = p2_affines::from(&[bases.mult(scalars, SCALAR_BITS)]);
-        let bytes = BlstG2::from(sum[0]).serialize();
-        G2Affine::deserialize_uncompressed_unchecked(&bytes[..])
-            .map(Into::into)
-            .map_err(|_| internal("G2 point"))
+        Self::from_blst(&sum[0]).map(Into::into)
     }
 }
 
@@ -103,6 +108,7 @@ fn check_lengths(n: usize, scalars: &[u8]) -> CoreResult<()> {
 
 /// The non-identity points of a query in blst form, with their positions in the query.
 pub struct Bases<C: BlstCurve> {
+    query_len: usize,
     index: Vec<u32>,
     points: Vec<C::Blst>,
 }
@@ -115,7 +121,25 @@ impl<C: BlstCurve> Bases<C> {
             .par_iter()
             .map(|i| query[*i as usize].to_blst())
             .collect::<CoreResult<_>>()?;
-        Ok(Bases { index, points })
+        Ok(Bases {
+            query_len: query.len(),
+            index,
+            points,
+        })
+    }
+
+    /// The query back in arkworks form (identity points where `new` dropped them).
+    pub fn to_query(&self) -> CoreResult<Vec<C>> {
+        let mut query = vec![C::zero(); self.query_len];
+        let points: Vec<C> = self
+            .points
+            .par_iter()
+            .map(C::from_blst)
+            .collect::<CoreResult<_>>()?;
+        for (i, p) in self.index.iter().zip(points) {
+            query[*i as usize] = p;
+        }
+        Ok(query)
     }
 
     pub fn len(&self) -> usize {
@@ -191,6 +215,7 @@ mod tests {
             }
             let bases = Bases::<$curve>::new(&points).unwrap();
             assert_eq!(bases.len(), points.iter().filter(|p| !p.is_zero()).count());
+            assert_eq!(bases.to_query().unwrap(), points);
             let ours = bases.msm(&to_bigints(&values)).unwrap();
             let theirs = <$curve as AffineRepr>::Group::msm(&points, &values[..n]).unwrap();
             assert_eq!(ours, theirs, "n = {n}");

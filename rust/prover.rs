@@ -9,7 +9,8 @@
 //! * `C = sum aux_j l_j + sum h_k h_k + s A + r B1 - r s delta` (G1).
 //!
 //! [`PreparedProvingKey`] holds the key's query points in blst form, converted once when the
-//! key is loaded, so a proof converts only its scalars and its three results. The constraint
+//! key is loaded, so a proof converts only its scalars and its three results. It is the only
+//! copy a holder needs: `to_proving_key` rebuilds the arkworks key for encoding. The constraint
 //! system is dropped before the witness map, leaving the matrices and the assignment.
 #![forbid(unsafe_code)]
 
@@ -19,7 +20,7 @@ use ark_bls12_381::{Bls12_381, Fr, G1Affine, G2Affine};
 use ark_ec::CurveGroup;
 use ark_ff::UniformRand;
 use ark_groth16::r1cs_to_qap::{LibsnarkReduction, R1CSToQAP};
-use ark_groth16::{Proof, ProvingKey};
+use ark_groth16::{Proof, ProvingKey, VerifyingKey};
 use ark_poly::GeneralEvaluationDomain;
 use ark_relations::r1cs::{
     ConstraintMatrices, ConstraintSynthesizer, ConstraintSystem, OptimizationGoal,
@@ -32,11 +33,9 @@ fn proof_err(what: &str, e: impl std::fmt::Display) -> CoreError {
 
 /// A proving key's points in the form the prover uses (see the module docs).
 pub struct PreparedProvingKey {
-    alpha_g1: G1Affine,
+    vk: VerifyingKey<Bls12_381>,
     beta_g1: G1Affine,
     delta_g1: G1Affine,
-    beta_g2: G2Affine,
-    delta_g2: G2Affine,
     /// Length of `z`: the A and B queries have one point per variable.
     num_variables: usize,
     /// `1` plus the public inputs: where `aux` starts in `z`.
@@ -57,11 +56,9 @@ impl PreparedProvingKey {
             ));
         }
         Ok(PreparedProvingKey {
-            alpha_g1: pk.vk.alpha_g1,
+            vk: pk.vk.clone(),
             beta_g1: pk.beta_g1,
             delta_g1: pk.delta_g1,
-            beta_g2: pk.vk.beta_g2,
-            delta_g2: pk.vk.delta_g2,
             num_variables: n,
             num_inputs: pk.vk.gamma_abc_g1.len(),
             a: Bases::new(&pk.a_query)?,
@@ -69,6 +66,24 @@ impl PreparedProvingKey {
             b_g2: Bases::new(&pk.b_g2_query)?,
             h: Bases::new(&pk.h_query)?,
             l: Bases::new(&pk.l_query)?,
+        })
+    }
+
+    pub fn verifying_key(&self) -> &VerifyingKey<Bls12_381> {
+        &self.vk
+    }
+
+    /// The arkworks key again (for encoding it: a holder need not keep both forms).
+    pub fn to_proving_key(&self) -> CoreResult<ProvingKey<Bls12_381>> {
+        Ok(ProvingKey {
+            vk: self.vk.clone(),
+            beta_g1: self.beta_g1,
+            delta_g1: self.delta_g1,
+            a_query: self.a.to_query()?,
+            b_g1_query: self.b_g1.to_query()?,
+            b_g2_query: self.b_g2.to_query()?,
+            h_query: self.h.to_query()?,
+            l_query: self.l.to_query()?,
         })
     }
 
@@ -164,9 +179,9 @@ pub fn create_proof(
     }
     let z = to_bigints(&witness.assignment);
     let h = to_bigints(&witness.h);
-    let a = key.a.msm(&z)? + key.alpha_g1 + key.delta_g1 * r;
+    let a = key.a.msm(&z)? + key.vk.alpha_g1 + key.delta_g1 * r;
     let b1 = key.b_g1.msm(&z)? + key.beta_g1 + key.delta_g1 * s;
-    let b2 = key.b_g2.msm(&z)? + key.beta_g2 + key.delta_g2 * s;
+    let b2 = key.b_g2.msm(&z)? + key.vk.beta_g2 + key.vk.delta_g2 * s;
     let lh = key.l.msm(&z[key.num_inputs..])? + key.h.msm(&h)?;
     let c = lh + a * s + b1 * r - key.delta_g1 * (r * s);
     Ok(Proof {

@@ -36,6 +36,8 @@ fn same_proof_as_arkworks_verifies_and_is_randomized() {
     let config = CircuitConfig::new(1, 2).unwrap();
     let (pk, vk) = insecure_setup(&config, b"prover").unwrap();
     let (pvk, key) = (prepare(&vk), PreparedProvingKey::new(&pk).unwrap());
+    assert_eq!(key.to_proving_key().unwrap(), pk);
+    assert_eq!(key.verifying_key(), &vk);
     let c = circuit(&config, 1);
     let inputs = c.public_inputs();
     let mut rng = ChaCha20Rng::seed_from_u64(1);

@@ -37,12 +37,11 @@ fn extract_inputs(inputs: &Bound<'_, PyAny>) -> PyResult<Vec<Fr>> {
     items.iter().map(extract_field).collect()
 }
 
-/// A proving key with its circuit's shape, its points in the prover's form (converted once,
-/// here) and its prepared verifying key.
+/// A proving key with its circuit's shape and its prepared verifying key. The key is held only
+/// in the prover's form (converted once, here); `to_bytes` rebuilds the arkworks key.
 #[pyclass(frozen, module = "zkpov._native")]
 pub struct Groth16ProvingKey {
     config: CircuitConfig,
-    pk: ProvingKey<Bls12_381>,
     key: PreparedProvingKey,
     pvk: PreparedVerifyingKey<Bls12_381>,
 }
@@ -51,12 +50,7 @@ impl Groth16ProvingKey {
     fn new(config: CircuitConfig, pk: ProvingKey<Bls12_381>) -> CoreResult<Self> {
         let pvk = groth16::prepare(&pk.vk);
         let key = PreparedProvingKey::new(&pk)?;
-        Ok(Groth16ProvingKey {
-            config,
-            pk,
-            key,
-            pvk,
-        })
+        Ok(Groth16ProvingKey { config, key, pvk })
     }
 }
 
@@ -74,8 +68,11 @@ impl Groth16ProvingKey {
         guard_nogil(py, || Self::new(config, keys::decode_proving_key(data)?))
     }
 
-    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &keys::encode_proving_key(&self.pk))
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = guard_nogil(py, || {
+            Ok(keys::encode_proving_key(&self.key.to_proving_key()?))
+        })?;
+        Ok(PyBytes::new(py, &bytes))
     }
 
     #[getter]
@@ -89,7 +86,7 @@ impl Groth16ProvingKey {
     }
 
     fn verifying_key(&self) -> PyResult<Groth16VerifyingKey> {
-        guard(|| Groth16VerifyingKey::from_vk(&self.pk.vk))
+        guard(|| Groth16VerifyingKey::from_vk(self.key.verifying_key()))
     }
 }
 
