@@ -193,13 +193,21 @@ fn phase_times(config: &CircuitConfig, runs: usize) {
         rows.push(("  blst", ours));
     }
     let b2 = Bases::new(&pk.b_g2_query).unwrap();
+    let q = &pk.b_g2_query;
     rows.push((
         "MSM B2 (G2)",
-        time(runs, || {
-            _ = black_box(G2Projective::msm_bigint(&pk.b_g2_query, &z))
-        }),
+        time(runs, || _ = black_box(G2Projective::msm_bigint(q, &z))),
     ));
     rows.push(("  blst", time(runs, || _ = black_box(b2.msm(&z).unwrap()))));
+    let class = |v: &&BigInt<4>| match v.0 {
+        [0, 0, 0, 0] => 0,
+        [1, 0, 0, 0] => 1,
+        [_, 0, 0, 0] => 2,
+        _ => 3,
+    };
+    let mut counts = [0usize; 4];
+    z.iter().for_each(|v| counts[class(&v)] += 1);
+    println!("assignment values [zero, one, < 2^64, larger] = {counts:?}");
     let mut rng = ChaCha20Rng::seed_from_u64(2);
     let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
     rows.push((
