@@ -4,8 +4,10 @@
 
 Every setup/prove measurement runs in a fresh child process, so "peak RSS" is that process's own
 high-water mark (Python, the extension, keys and prover together). Cells are medians of the
-repeats shown; setups run once per config. Proving uses rayon's pool: ``RAYON_NUM_THREADS``
-sets its size (the last table proves the default config with 1 and with 2 threads).
+repeats shown; setups run once per config. ``RAYON_NUM_THREADS`` sizes rayon's pool, which runs
+setup and the prover's synthesis and FFTs; the prover's multi-scalar multiplications run on
+blst's pool, one thread per CPU whatever the variable says (the last table proves the default
+config with 1 and with 2 rayon threads).
 ``--quick`` drops batch 16 and uses fewer repeats.
 """
 

@@ -1,5 +1,7 @@
 //! Groth16 over BLS12-381 for the transfer-batch circuit (arkworks, `parallel`).
 //!
+//! * `prove` runs `crate::prover` (arkworks' synthesis and QAP reduction, blst's multi-scalar
+//!   multiplications) on a `PreparedProvingKey`; setup is arkworks'.
 //! * `insecure_setup` derives the toxic waste from a seed: anyone who knows the seed can forge
 //!   proofs. It is for tests and devnets only; production keys come from a phase-2 ceremony.
 //! * Proofs are 192 bytes, compressed `A (G1) || B (G2) || C (G1)`; verifying keys are arkworks'
@@ -17,6 +19,7 @@
 use crate::circuits::transfer::TransferBatchCircuit;
 use crate::circuits::CircuitConfig;
 use crate::error::{decode_err, CoreError, CoreResult};
+use crate::prover::PreparedProvingKey;
 use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective};
 use ark_ec::pairing::Pairing;
 use ark_ec::{CurveGroup, VariableBaseMSM};
@@ -51,17 +54,17 @@ pub fn insecure_setup(
         .map_err(|e| CoreError::Proof(format!("setup failed: {e}")))
 }
 
-/// Proves a built circuit with fresh randomness, then checks the proof before returning it.
+/// Proves a built circuit with fresh randomness (`crate::prover`, on a key prepared once with
+/// `PreparedProvingKey::new`), then checks the proof before returning it.
 pub fn prove(
-    pk: &ProvingKey<Bls12_381>,
+    key: &PreparedProvingKey,
     pvk: &PreparedVerifyingKey<Bls12_381>,
     circuit: TransferBatchCircuit,
 ) -> CoreResult<Proof<Bls12_381>> {
     let inputs = circuit.public_inputs();
     let mut rng =
         ChaCha20Rng::from_rng(rand::rngs::OsRng).map_err(|e| CoreError::Proof(e.to_string()))?;
-    let proof = Groth16::<Bls12_381>::prove(pk, circuit, &mut rng)
-        .map_err(|e| CoreError::Proof(format!("proving failed: {e}")))?;
+    let proof = crate::prover::prove(key, circuit, &mut rng)?;
     if !verify(pvk, &inputs, &proof)? {
         return Err(CoreError::Proof(
             "the witness does not satisfy the circuit".into(),
@@ -224,6 +227,7 @@ mod tests {
         let config = CircuitConfig::new(1, 2).unwrap();
         let (pk, vk) = insecure_setup(&config, b"test").unwrap();
         let pvk = prepare(&vk);
+        let key = PreparedProvingKey::new(&pk).unwrap();
         let sk = generate_secret_key();
         let mut state = State::new(2).unwrap();
         state
@@ -232,7 +236,7 @@ mod tests {
         let t = signed(&sk, 3, 1, compute_public_key(&sk), 5, 1);
         let circuit = config.build_circuit(&state, &[t]).unwrap();
         let inputs = circuit.public_inputs().to_vec();
-        let proof = prove(&pk, &pvk, circuit).unwrap();
+        let proof = prove(&key, &pvk, circuit).unwrap();
         let proof = decode_proof(&encode_proof(&proof)).unwrap();
         assert!(verify(&pvk, &inputs, &proof).unwrap());
         let mut wrong = inputs.clone();
@@ -241,7 +245,7 @@ mod tests {
         let good = (inputs.clone(), proof.clone());
         let empty = config.build_circuit(&state, &[]).unwrap();
         let empty_inputs = empty.public_inputs().to_vec();
-        let other = (empty_inputs, prove(&pk, &pvk, empty).unwrap());
+        let other = (empty_inputs, prove(&key, &pvk, empty).unwrap());
         assert!(batch_verify(&pvk, &[good.clone(), other.clone(), good.clone()]).unwrap());
         assert!(!batch_verify(&pvk, &[(other.0.clone(), proof.clone()), other.clone()]).unwrap());
         assert!(!batch_verify(&pvk, &[good.clone(), (wrong, proof.clone())]).unwrap());

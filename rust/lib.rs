@@ -8,9 +8,13 @@ pub mod field;
 pub mod groth16;
 pub mod keys;
 pub mod ledger;
+pub mod msm;
 pub mod poseidon;
 pub mod poseidon_perm;
 pub mod poseidon_wide;
+pub mod prover;
+#[cfg(test)]
+mod prover_tests;
 pub mod schnorr;
 pub mod smt;
 pub mod verifier;

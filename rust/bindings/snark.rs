@@ -1,5 +1,6 @@
 //! Python bindings of `crate::groth16` and `crate::circuits`. Setup and proving run with the GIL
-//! released; arkworks parallelises them over rayon's pool (`RAYON_NUM_THREADS`).
+//! released. Setup and the prover's synthesis and FFTs run on rayon's pool (`RAYON_NUM_THREADS`);
+//! the prover's multi-scalar multiplications run on blst's own pool, one thread per CPU.
 use super::errors::{guard, guard_nogil, to_py};
 use super::schnorr::extract_field;
 use super::state::{decode_transfers, AccountTree};
@@ -7,6 +8,7 @@ use crate::circuits::analysis::compute_stats;
 use crate::circuits::CircuitConfig;
 use crate::error::{decode_err, CoreError, CoreResult};
 use crate::field::fr_to_biguint;
+use crate::prover::PreparedProvingKey;
 use crate::{groth16, keys, verifier};
 use ark_bls12_381::{Bls12_381, Fr};
 use ark_groth16::{PreparedVerifyingKey, ProvingKey, VerifyingKey};
@@ -35,18 +37,20 @@ fn extract_inputs(inputs: &Bound<'_, PyAny>) -> PyResult<Vec<Fr>> {
     items.iter().map(extract_field).collect()
 }
 
-/// A proving key with its circuit's shape and its prepared verifying key.
+/// A proving key with its circuit's shape and its prepared verifying key. The key is held only
+/// in the prover's form (converted once, here); `to_bytes` rebuilds the arkworks key.
 #[pyclass(frozen, module = "zkpov._native")]
 pub struct Groth16ProvingKey {
     config: CircuitConfig,
-    pk: ProvingKey<Bls12_381>,
+    key: PreparedProvingKey,
     pvk: PreparedVerifyingKey<Bls12_381>,
 }
 
 impl Groth16ProvingKey {
-    fn new(config: CircuitConfig, pk: ProvingKey<Bls12_381>) -> Self {
+    fn new(config: CircuitConfig, pk: ProvingKey<Bls12_381>) -> CoreResult<Self> {
         let pvk = groth16::prepare(&pk.vk);
-        Groth16ProvingKey { config, pk, pvk }
+        let key = PreparedProvingKey::new(&pk)?;
+        Ok(Groth16ProvingKey { config, key, pvk })
     }
 }
 
@@ -61,12 +65,14 @@ impl Groth16ProvingKey {
         data: &[u8],
     ) -> PyResult<Self> {
         let config = config(batch_size, tree_depth)?;
-        let pk = guard_nogil(py, || keys::decode_proving_key(data))?;
-        Ok(Self::new(config, pk))
+        guard_nogil(py, || Self::new(config, keys::decode_proving_key(data)?))
     }
 
-    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &keys::encode_proving_key(&self.pk))
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = guard_nogil(py, || {
+            Ok(keys::encode_proving_key(&self.key.to_proving_key()?))
+        })?;
+        Ok(PyBytes::new(py, &bytes))
     }
 
     #[getter]
@@ -80,7 +86,7 @@ impl Groth16ProvingKey {
     }
 
     fn verifying_key(&self) -> PyResult<Groth16VerifyingKey> {
-        guard(|| Groth16VerifyingKey::from_vk(&self.pk.vk))
+        guard(|| Groth16VerifyingKey::from_vk(self.key.verifying_key()))
     }
 }
 
@@ -147,9 +153,10 @@ fn groth16_insecure_setup(
     seed: &[u8],
 ) -> PyResult<Groth16ProvingKey> {
     let config = config(batch_size, tree_depth)?;
-    let (pk, _vk): (ProvingKey<Bls12_381>, VerifyingKey<Bls12_381>) =
-        guard_nogil(py, || groth16::insecure_setup(&config, seed))?;
-    Ok(Groth16ProvingKey::new(config, pk))
+    guard_nogil(py, || {
+        let (pk, _vk) = groth16::insecure_setup(&config, seed)?;
+        Groth16ProvingKey::new(config, pk)
+    })
 }
 
 /// Native checks and witness under the GIL, proving without it: `(proof, [pre, post, commitment])`.
@@ -166,7 +173,7 @@ fn groth16_prove<'py>(
         pk.config.build_circuit(&state.borrow().state, &transfers)
     })?;
     let inputs: Vec<BigUint> = circuit.public_inputs().iter().map(fr_to_biguint).collect();
-    let proof = guard_nogil(py, || groth16::prove(&pk.pk, &pk.pvk, circuit))?;
+    let proof = guard_nogil(py, || groth16::prove(&pk.key, &pk.pvk, circuit))?;
     Ok((PyBytes::new(py, &groth16::encode_proof(&proof)), inputs))
 }
 
