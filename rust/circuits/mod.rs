@@ -23,7 +23,7 @@ use slot::{compute_slots, SlotWitness};
 use transfer::TransferBatchCircuit;
 
 /// Bumped whenever the constraints change, so cached keys of an older circuit are never reused.
-pub const CIRCUIT_VERSION: u32 = 2; // 2: transfers carry a fee
+pub const CIRCUIT_VERSION: u32 = 3; // 2: transfers carry a fee; 3: amount and fee packed
 pub const MAX_BATCH_SIZE: usize = 1024;
 const CIRCUIT_ID_DST: &[u8] = b"zkpov/transfer-batch";
 

@@ -104,15 +104,8 @@ fn alloc_transfer(
     let nonce = witness(cs, Fr::from(w.nonce))?;
     let from = Boolean::le_bits_to_fp(&sender.bits)?;
     let to = Boolean::le_bits_to_fp(&recipient.bits)?;
-    let fields = [
-        from,
-        to,
-        to_x.clone(),
-        to_y.clone(),
-        amount.clone(),
-        fee.clone(),
-        nonce.clone(),
-    ];
+    let packed = &amount + &fee * Fr::from(1u128 << 64); // injective: both < 2^64
+    let fields = [from, to, to_x.clone(), to_y.clone(), packed, nonce.clone()];
     let message = hash_n_var(&fields)?;
     Ok(TransferVars {
         is_real,

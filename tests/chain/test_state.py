@@ -100,9 +100,9 @@ def test_membership_and_non_membership_proofs() -> None:
 def test_leaf_and_message_encodings() -> None:
     t = pay(30, 1)
     x, y = schnorr.get_public_key_coordinates(BOB.public_key)
-    assert t.message() == poseidon.hash_n([1, 2, x, y, 30, 0, 1])  # amount, fee, nonce
+    assert t.message() == poseidon.hash_n([1, 2, x, y, 30, 1])  # amount + fee * 2**64, nonce
     with_fee = sign_transfer(ALICE.secret_key, 1, 2, BOB.public_key, 30, 1, fee=4)
-    assert with_fee.message() == poseidon.hash_n([1, 2, x, y, 30, 4, 1])
+    assert with_fee.message() == poseidon.hash_n([1, 2, x, y, 30 + 4 * 2**64, 1])
     assert compute_batch_commitment([t, t]) == poseidon.hash2(
         poseidon.hash2(0, t.message()), t.message()
     )
