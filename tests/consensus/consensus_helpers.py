@@ -9,9 +9,10 @@ from zkpov.chain.state import AccountState, Transfer
 from zkpov.config import ConsensusConfig
 from zkpov.consensus.actions import Action, Broadcast, SendTo
 from zkpov.consensus.core import ConsensusCore
+from zkpov.consensus.dispatch import dispatch_message
 from zkpov.consensus.genesis import make_genesis
 from zkpov.consensus.leader import FixedLeaders, LeaderElection
-from zkpov.consensus.messages import Block, Proposal, QuorumCert, Timeout, Vote
+from zkpov.consensus.messages import Block, QuorumCert
 from zkpov.consensus.safety_data import SafetyData
 from zkpov.consensus.signing import SignatureScheme, get_scheme
 from zkpov.consensus.validators import ValidatorSet
@@ -71,16 +72,6 @@ def make_core(net: Net, index: int, leaders: LeaderElection, **kwargs: object) -
     )
 
 
-def dispatch(core: ConsensusCore, message: object, sender: int, now: float) -> list[Action]:
-    if isinstance(message, Proposal):
-        return core.on_proposal(message, now)
-    if isinstance(message, Vote):
-        return core.on_vote(message, now)
-    if isinstance(message, Timeout):
-        return core.on_timeout(message, now)
-    raise TypeError(type(message))
-
-
 class Router:
     """Delivers every message at once (no latency), optionally dropping some nodes' traffic."""
 
@@ -95,7 +86,9 @@ class Router:
         while self.queue:
             dst, src, message = self.queue.popleft()
             if dst not in self.down:
-                self._route(dst, dispatch(self.net.cores[dst], message, src, now))
+                self._route(
+                    dst, dispatch_message(self.net.cores[dst], message, ValidatorIndex(src), now)
+                )
 
     def _route(self, src: int, actions: list[Action]) -> None:
         for action in actions:
