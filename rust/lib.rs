@@ -1,7 +1,9 @@
 //! zkpov's native core. The cryptography lives in `#![forbid(unsafe_code)]` modules with no
-//! Python in them; `bindings` (behind the `python` feature) is the only PyO3 code.
+//! Python in them, except `blst_raw`, the one module that calls blst's C API directly (each call
+//! behind a length check); `bindings` (behind the `python` feature) is the only PyO3 code.
 pub mod accounts;
 pub mod bls;
+pub mod blst_raw;
 pub mod circuits;
 pub mod error;
 pub mod field;

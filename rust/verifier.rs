@@ -1,25 +1,32 @@
 //! Groth16 verification with blst's pairing (about twice arkworks' speed for Miller loops, point
-//! decompression and subgroup checks), through blst's safe Rust API only.
+//! decompression and subgroup checks). blst's C calls that its safe API lacks live in
+//! `crate::blst_raw`; this module has no `unsafe`.
 //!
 //! Proof bytes are arkworks' compressed encoding, which for BLS12-381 is the ZCash format blst
 //! reads: `A` and `C` decode as G1 points, `B` as a G2 point, each checked to be on the curve,
 //! in the prime-order subgroup and not the identity (`DecodeError` otherwise).
 //!
 //! * `verify`: `e(A, B) * e(IC, -gamma) * e(C, -delta) == e(alpha, beta)`, three Miller loops and
-//!   one final exponentiation against the precomputed Miller loop of `(alpha, beta)`.
-//! * `batch_verify`: with random 128-bit weights `w_i`,
-//!   `prod e(w_i A_i, B_i) * e(sum w_i IC_i, -gamma) * e(sum w_i C_i, -delta)
-//!   == e(alpha, beta)^(sum w_i)`: n + 2 Miller loops and one final exponentiation (the power is
-//!   taken of the precomputed Miller loop value). A bad proof passes with chance 2^-128.
+//!   one final exponentiation against the precomputed Miller loop of `(alpha, beta)`, all on the
+//!   calling thread. `IC = sum_j x_j gamma_abc_j` (with `x_0 = 1`) comes from a fixed-base table.
+//! * `batch_verify`: with weights `w_i` that sum to one,
+//!   `prod e(w_i A_i, B_i) * e(sum w_i IC_i, -gamma) * e(sum w_i C_i, -delta) == e(alpha, beta)`:
+//!   n + 2 Miller loops and one final exponentiation, with no exponentiation of the right side.
+//!   `w_1..w_{n-1}` are independent 128-bit values from the OS RNG and `w_n = 1 - sum of the
+//!   others` (mod r). Soundness: write `E_i` for proof i's error term in GT (`E_i = 1` iff it
+//!   verifies alone). The check is `prod_{i<n} (E_i / E_n)^{w_i} * E_n = 1`. If some `E_i != E_n`
+//!   that element has order r, so a fixed product passes for at most one `w_i` in 2^128; if all
+//!   `E_i` equal `E_n`, the check is `E_n = 1`. A batch with a bad proof passes with chance
+//!   at most 2^-128. The weighted Miller loops run on rayon's pool, in chunks.
 #![forbid(unsafe_code)]
 
+use crate::blst_raw::{self, FixedBaseTable, Scalar};
 use crate::error::{decode_err, CoreError, CoreResult};
-use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective, G2Affine};
-use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
-use ark_ff::One;
+use ark_bls12_381::{Bls12_381, Fr, G1Affine, G2Affine};
+use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{BigInteger, PrimeField, UniformRand};
 use ark_groth16::VerifyingKey;
-use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use ark_serialize::CanonicalSerialize;
 use blst::min_pk::{PublicKey as G1Point, Signature as G2Point};
 use blst::{blst_fp12, blst_p1_affine, blst_p2_affine};
 use rand::SeedableRng;
@@ -28,12 +35,18 @@ use rayon::prelude::*;
 
 pub const PROOF_BYTES: usize = 192;
 
-/// A verifying key in blst form plus the arkworks key (for the public-input combination).
+/// Weights of all but the last proof of a batch are this wide.
+const WEIGHT_BITS: usize = 128;
+/// Most proofs whose Miller loops one rayon task runs.
+const MAX_CHUNK: usize = 16;
+
+/// A verifying key in blst form, with a fixed-base table of its input points.
 pub struct FastVerifyingKey {
     vk: VerifyingKey<Bls12_381>,
     neg_gamma: blst_p2_affine,
     neg_delta: blst_p2_affine,
     alpha_beta: blst_fp12,
+    inputs_table: FixedBaseTable,
 }
 
 /// A decoded, validated proof.
@@ -66,9 +79,10 @@ fn g2_to_blst(p: &G2Affine) -> CoreResult<blst_p2_affine> {
         .map_err(|_| internal("G2 point"))
 }
 
-fn g1_from_blst(p: &blst_p1_affine) -> CoreResult<G1Affine> {
-    let bytes = G1Point::from(*p).serialize();
-    G1Affine::deserialize_uncompressed_unchecked(&bytes[..]).map_err(|_| internal("G1 point"))
+fn to_scalar(x: &Fr) -> Scalar {
+    let mut out = [0u8; blst_raw::SCALAR_BYTES];
+    out.copy_from_slice(&x.into_bigint().to_bytes_le());
+    out
 }
 
 impl FastVerifyingKey {
@@ -77,11 +91,17 @@ impl FastVerifyingKey {
         let neg_delta = g2_to_blst(&(-vk.delta_g2.into_group()).into_affine())?;
         let alpha_beta =
             blst_fp12::miller_loop(&g2_to_blst(&vk.beta_g2)?, &g1_to_blst(&vk.alpha_g1)?);
+        let points: Vec<blst_p1_affine> = vk
+            .gamma_abc_g1
+            .iter()
+            .map(g1_to_blst)
+            .collect::<CoreResult<_>>()?;
         Ok(FastVerifyingKey {
             vk: vk.clone(),
             neg_gamma,
             neg_delta,
             alpha_beta,
+            inputs_table: FixedBaseTable::new(&points)?,
         })
     }
 
@@ -99,16 +119,37 @@ impl FastVerifyingKey {
         Ok(())
     }
 
-    /// `sum_i w_i * IC(inputs_i)` as one multi-scalar multiplication over the input points.
-    fn combine_inputs(&self, inputs: &[&[Fr]], w: &[Fr]) -> CoreResult<blst_p1_affine> {
-        let mut scalars = vec![w.iter().sum::<Fr>()];
-        for j in 0..self.vk.gamma_abc_g1.len() - 1 {
-            scalars.push(inputs.iter().zip(w).map(|(x, wi)| x[j] * wi).sum());
-        }
-        let ic =
-            G1Projective::msm(&self.vk.gamma_abc_g1, &scalars).map_err(|_| internal("inputs"))?;
-        g1_to_blst(&ic.into_affine())
+    /// `sum_j x_j gamma_abc_j` for `x = (weight sum, combined inputs...)`.
+    fn combine_inputs(&self, x: &[Fr]) -> CoreResult<blst_p1_affine> {
+        let scalars: Vec<Scalar> = x.iter().map(to_scalar).collect();
+        let ic = self
+            .inputs_table
+            .mult(&scalars, Fr::MODULUS_BIT_SIZE as usize)?;
+        Ok(blst_raw::to_affine(&ic))
     }
+
+    /// `e(p_1, -gamma) * e(p_2, -delta)` and the other pairs, checked against `e(alpha, beta)`.
+    fn check_pairing(
+        &self,
+        f: blst_fp12,
+        ic: blst_p1_affine,
+        c: blst_p1_affine,
+    ) -> CoreResult<bool> {
+        let g = miller_loop(&[self.neg_gamma, self.neg_delta], &[ic, c])?;
+        Ok(blst_fp12::finalverify(&(f * g), &self.alpha_beta))
+    }
+}
+
+/// The Miller loop of the pairs whose G1 point is not the identity (those pair to one; blst's
+/// loop assumes finite points).
+fn miller_loop(qs: &[blst_p2_affine], ps: &[blst_p1_affine]) -> CoreResult<blst_fp12> {
+    let inf = blst_p1_affine::default();
+    let (q, p): (Vec<blst_p2_affine>, Vec<blst_p1_affine>) =
+        qs.iter().zip(ps).filter(|(_, p)| **p != inf).unzip();
+    if q.is_empty() {
+        return Ok(blst_fp12::default());
+    }
+    blst_raw::miller_loop_n(&q, &p)
 }
 
 fn decode_g1(what: &str, bytes: &[u8]) -> CoreResult<blst_p1_affine> {
@@ -137,31 +178,69 @@ pub fn decode_proof(bytes: &[u8]) -> CoreResult<FastProof> {
     Ok(FastProof { a, b: b.into(), c })
 }
 
-/// One proof: three Miller loops, one final exponentiation.
+/// One proof: three Miller loops, one final exponentiation, on the calling thread.
 pub fn verify(key: &FastVerifyingKey, inputs: &[Fr], proof: &FastProof) -> CoreResult<bool> {
     key.check_inputs(inputs.len())?;
-    let ic = key.combine_inputs(&[inputs], &[Fr::one()])?;
-    let qs = [proof.b, key.neg_gamma, key.neg_delta];
-    let ps = [proof.a, ic, proof.c];
-    Ok(blst_fp12::finalverify(
-        &blst_fp12::miller_loop_n(&qs, &ps),
-        &key.alpha_beta,
-    ))
+    let mut x = vec![Fr::from(1u64)];
+    x.extend_from_slice(inputs);
+    let ic = key.combine_inputs(&x)?;
+    key.check_pairing(miller_loop(&[proof.b], &[proof.a])?, ic, proof.c)
 }
 
-/// `base^e` by square-and-multiply (on Miller-loop values, before the final exponentiation).
-fn pow(base: &blst_fp12, e: &Fr) -> blst_fp12 {
-    let bits = e.into_bigint().to_bits_be();
-    bits.iter()
-        .skip_while(|b| !**b)
-        .fold(blst_fp12::default(), |acc, bit| {
-            let sq = acc * acc;
-            if *bit {
-                sq * *base
-            } else {
-                sq
-            }
+/// `n - 1` random 128-bit weights and a last one that makes them sum to one.
+fn draw_weights(n: usize) -> CoreResult<Vec<Fr>> {
+    let mut rng = ChaCha20Rng::from_rng(rand::rngs::OsRng)
+        .map_err(|e| CoreError::Verification(e.to_string()))?;
+    let mut w: Vec<Fr> = (1..n).map(|_| Fr::from(u128::rand(&mut rng))).collect();
+    let rest: Fr = w.iter().sum();
+    w.push(Fr::from(1u64) - rest);
+    Ok(w)
+}
+
+/// The width of a weight: 128 bits but for the last of a batch.
+fn get_bits(w: &Fr) -> usize {
+    let bits = w.into_bigint().num_bits() as usize;
+    if bits <= WEIGHT_BITS {
+        WEIGHT_BITS
+    } else {
+        Fr::MODULUS_BIT_SIZE as usize
+    }
+}
+
+/// `prod e(w_i A_i, B_i)` over one chunk of the batch.
+fn weighted_loops(items: &[(Vec<Fr>, FastProof)], w: &[Fr]) -> CoreResult<blst_fp12> {
+    let ps = items
+        .iter()
+        .zip(w)
+        .map(|((_, p), wi)| {
+            blst_raw::mult(&p.a, &to_scalar(wi), get_bits(wi)).map(|x| blst_raw::to_affine(&x))
         })
+        .collect::<CoreResult<Vec<_>>>()?;
+    let qs: Vec<blst_p2_affine> = items.iter().map(|(_, p)| p.b).collect();
+    miller_loop(&qs, &ps)
+}
+
+/// `sum_i w_i C_i` and `sum_i w_i x_i` (the weighted inputs, led by the weight sum, one).
+fn combine_c_and_inputs(
+    items: &[(Vec<Fr>, FastProof)],
+    w: &[Fr],
+) -> CoreResult<(blst_p1_affine, Vec<Fr>)> {
+    let cs: Vec<blst_p1_affine> = items.iter().map(|(_, p)| p.c).collect();
+    let scalars: Vec<Scalar> = w.iter().map(to_scalar).collect();
+    let c = blst_raw::to_affine(&blst_raw::msm(
+        &cs,
+        &scalars,
+        Fr::MODULUS_BIT_SIZE as usize,
+    )?);
+    let mut x = vec![Fr::from(1u64)];
+    x.extend((0..items[0].0.len()).map(|j| {
+        items
+            .iter()
+            .zip(w)
+            .map(|((xs, _), wi)| xs[j] * wi)
+            .sum::<Fr>()
+    }));
+    Ok((c, x))
 }
 
 /// Random-linear-combination batch verification (see the module docs).
@@ -174,31 +253,107 @@ pub fn batch_verify(key: &FastVerifyingKey, items: &[(Vec<Fr>, FastProof)]) -> C
     items
         .iter()
         .try_for_each(|(x, _)| key.check_inputs(x.len()))?;
-    let mut rng = ChaCha20Rng::from_rng(rand::rngs::OsRng)
-        .map_err(|e| CoreError::Verification(e.to_string()))?;
-    let w: Vec<Fr> = (0..items.len())
-        .map(|_| Fr::from(u128::rand(&mut rng)))
-        .collect();
-    let weighted: Vec<(blst_p1_affine, G1Affine)> = items
-        .par_iter()
-        .zip(&w)
-        .map(|((_, p), wi)| {
-            let a = g1_from_blst(&p.a)?;
-            Ok((g1_to_blst(&(a * wi).into_affine())?, g1_from_blst(&p.c)?))
-        })
-        .collect::<CoreResult<_>>()?;
-    let cs: Vec<G1Affine> = weighted.iter().map(|(_, c)| *c).collect();
-    let sum_c = G1Projective::msm(&cs, &w)
-        .map_err(|_| internal("C"))?
-        .into_affine();
-    let inputs: Vec<&[Fr]> = items.iter().map(|(x, _)| x.as_slice()).collect();
-    let mut ps: Vec<blst_p1_affine> = weighted.iter().map(|(a, _)| *a).collect();
-    let mut qs: Vec<blst_p2_affine> = items.iter().map(|(_, p)| p.b).collect();
-    ps.extend([key.combine_inputs(&inputs, &w)?, g1_to_blst(&sum_c)?]);
-    qs.extend([key.neg_gamma, key.neg_delta]);
-    let expected = pow(&key.alpha_beta, &w.iter().sum());
-    Ok(blst_fp12::finalverify(
-        &blst_fp12::miller_loop_n(&qs, &ps),
-        &expected,
-    ))
+    let w = draw_weights(items.len())?;
+    let chunk = items
+        .len()
+        .div_ceil(rayon::current_num_threads())
+        .clamp(1, MAX_CHUNK);
+    let (f, rest) = rayon::join(
+        || {
+            items
+                .par_chunks(chunk)
+                .zip(w.par_chunks(chunk))
+                .map(|(it, wi)| weighted_loops(it, wi))
+                .try_reduce(blst_fp12::default, |a, b| Ok(a * b))
+        },
+        || combine_c_and_inputs(items, &w),
+    );
+    let (c, x) = rest?;
+    key.check_pairing(f?, key.combine_inputs(&x)?, c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::circuits::CircuitConfig;
+    use crate::groth16::{encode_proof, insecure_setup, prepare, prove};
+    use crate::ledger::tests::signed;
+    use crate::ledger::State;
+    use crate::prover::PreparedProvingKey;
+    use crate::schnorr::{compute_public_key, generate_secret_key};
+
+    type Item = (Vec<Fr>, FastProof);
+
+    /// A key and two statements with a valid proof each (one transfer, and the empty batch).
+    fn setup() -> (FastVerifyingKey, [Item; 2]) {
+        let config = CircuitConfig::new(1, 2).unwrap();
+        let (pk, vk) = insecure_setup(&config, b"verifier").unwrap();
+        let (pvk, key) = (prepare(&vk), PreparedProvingKey::new(&pk).unwrap());
+        let sk = generate_secret_key();
+        let mut state = State::new(2).unwrap();
+        state
+            .process_credit(3, compute_public_key(&sk), 50)
+            .unwrap();
+        let t = signed(&sk, 3, 1, compute_public_key(&sk), 5, 1);
+        let items = [vec![t], vec![]].map(|batch| {
+            let circuit = config.build_circuit(&state, &batch).unwrap();
+            let inputs = circuit.public_inputs().to_vec();
+            let proof = prove(&key, &pvk, circuit).unwrap();
+            (inputs, decode_proof(&encode_proof(&proof)).unwrap())
+        });
+        (FastVerifyingKey::new(&vk).unwrap(), items)
+    }
+
+    fn batch(items: &[Item; 2], n: usize) -> Vec<Item> {
+        (0..n).map(|i| items[i % 2].clone()).collect()
+    }
+
+    #[test]
+    fn verify_and_batch_verify_across_chunk_sizes() {
+        let (key, items) = setup();
+        for (inputs, proof) in &items {
+            assert!(verify(&key, inputs, proof).unwrap());
+        }
+        assert!(!verify(&key, &items[1].0, &items[0].1).unwrap());
+        for n in [1, 2, 3, 17, 40] {
+            assert!(batch_verify(&key, &batch(&items, n)).unwrap(), "{n} good proofs");
+        }
+        assert!(batch_verify(&key, &[]).is_err());
+        assert!(verify(&key, &items[0].0[..2], &items[0].1).is_err());
+    }
+
+    #[test]
+    fn batch_verify_rejects_a_bad_proof_at_any_position() {
+        let (key, items) = setup();
+        for n in [1, 3, 17] {
+            for bad in 0..n {
+                let mut b = batch(&items, n);
+                b[bad].0[2] += Fr::from(1u64);
+                assert!(!batch_verify(&key, &b).unwrap(), "bad proof {bad} of {n}");
+            }
+        }
+    }
+
+    /// The weights sum to one, so n copies of one bad statement must still fail: the check
+    /// becomes that statement's own equation.
+    #[test]
+    fn batch_verify_rejects_copies_of_one_bad_proof() {
+        let (key, items) = setup();
+        let bad = (items[1].0.clone(), items[0].1);
+        for n in [2, 5, 32] {
+            assert!(!batch_verify(&key, &vec![bad.clone(); n]).unwrap(), "{n} copies");
+        }
+    }
+
+    #[test]
+    fn miller_loop_skips_identity_points() {
+        let (key, items) = setup();
+        let p = items[0].1;
+        let inf = blst_p1_affine::default();
+        let with = miller_loop(&[p.b, key.neg_gamma], &[p.a, inf]).unwrap();
+        assert_eq!(with, miller_loop(&[p.b], &[p.a]).unwrap());
+        let zero = blst_raw::mult(&p.a, &[0u8; 32], 8).unwrap();
+        assert_eq!(blst_raw::to_affine(&zero), inf);
+        assert_eq!(miller_loop(&[p.b], &[inf]).unwrap(), blst_fp12::default());
+    }
 }
