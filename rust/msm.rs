@@ -146,6 +146,16 @@ impl<C: BlstCurve> Bases<C> {
         self.points.len()
     }
 
+    /// The query's length, identity points included.
+    pub fn query_len(&self) -> usize {
+        self.query_len
+    }
+
+    /// Non-identity points before position `end` of the query.
+    pub fn count_below(&self, end: usize) -> usize {
+        self.index.partition_point(|i| (*i as usize) < end)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.points.is_empty()
     }

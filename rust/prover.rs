@@ -10,8 +10,14 @@
 //!
 //! [`PreparedProvingKey`] holds the key's query points in blst form, converted once when the
 //! key is loaded, so a proof converts only its scalars and its three results. It is the only
-//! copy a holder needs: `to_proving_key` rebuilds the arkworks key for encoding. The constraint
-//! system is dropped before the witness map, leaving the matrices and the assignment.
+//! copy a holder needs: `to_proving_key` rebuilds the arkworks key for encoding.
+//!
+//! The constraint matrices are the same for every proof of a circuit, so the key builds them
+//! once, from a setup-mode synthesis (no witness), at its first proof, and keeps them. Each proof
+//! then synthesizes the assignment alone (arkworks' prove mode without matrices: no constraint
+//! is stored, no linear combination inlined), which saves a third of synthesis time and most of
+//! its memory. A witness that does not satisfy the matrices yields a proof that fails to
+//! verify; `groth16::prove` checks every proof before returning it.
 #![forbid(unsafe_code)]
 
 use crate::error::{CoreError, CoreResult};
@@ -23,9 +29,10 @@ use ark_groth16::r1cs_to_qap::{LibsnarkReduction, R1CSToQAP};
 use ark_groth16::{Proof, ProvingKey, VerifyingKey};
 use ark_poly::GeneralEvaluationDomain;
 use ark_relations::r1cs::{
-    ConstraintMatrices, ConstraintSynthesizer, ConstraintSystem, OptimizationGoal,
+    ConstraintMatrices, ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
 };
 use rand::Rng;
+use std::sync::OnceLock;
 
 fn proof_err(what: &str, e: impl std::fmt::Display) -> CoreError {
     CoreError::Proof(format!("{what}: {e}"))
@@ -43,14 +50,24 @@ pub struct PreparedProvingKey {
     a: Bases<G1Affine>,
     b_g1: Bases<G1Affine>,
     b_g2: Bases<G2Affine>,
-    h: Bases<G1Affine>,
-    l: Bases<G1Affine>,
+    /// The L query followed by the H query: C needs only their sum, and one Pippenger over both
+    /// costs less than two (wider windows, one bucket reduction).
+    lh: Bases<G1Affine>,
+    /// Length of the L query (one point per witness variable): where H starts in `lh`.
+    l_len: usize,
+    /// The circuit's constraint matrices, built at the first proof.
+    matrices: OnceLock<ConstraintMatrices<Fr>>,
 }
 
 impl PreparedProvingKey {
     pub fn new(pk: &ProvingKey<Bls12_381>) -> CoreResult<Self> {
         let n = pk.a_query.len();
-        if pk.b_g1_query.len() != n || pk.b_g2_query.len() != n || pk.vk.gamma_abc_g1.len() > n {
+        let inputs = pk.vk.gamma_abc_g1.len();
+        if pk.b_g1_query.len() != n
+            || pk.b_g2_query.len() != n
+            || inputs > n
+            || pk.l_query.len() != n - inputs
+        {
             return Err(CoreError::Proof(
                 "proving key queries have inconsistent lengths".into(),
             ));
@@ -64,9 +81,30 @@ impl PreparedProvingKey {
             a: Bases::new(&pk.a_query)?,
             b_g1: Bases::new(&pk.b_g1_query)?,
             b_g2: Bases::new(&pk.b_g2_query)?,
-            h: Bases::new(&pk.h_query)?,
-            l: Bases::new(&pk.l_query)?,
+            lh: Bases::new(&[&pk.l_query[..], &pk.h_query[..]].concat())?,
+            l_len: pk.l_query.len(),
+            matrices: OnceLock::new(),
         })
+    }
+
+    /// The circuit's matrices: kept from the first proof, or built now from `circuit`'s shape
+    /// (and kept only if they fit this key's variable counts).
+    pub fn get_matrices<C: ConstraintSynthesizer<Fr>>(
+        &self,
+        circuit: C,
+    ) -> CoreResult<&ConstraintMatrices<Fr>> {
+        if let Some(m) = self.matrices.get() {
+            return Ok(m);
+        }
+        let m = synthesize_matrices(circuit)?;
+        let vars = m.num_instance_variables + m.num_witness_variables;
+        if vars != self.num_variables || m.num_instance_variables != self.num_inputs {
+            return Err(CoreError::Proof(format!(
+                "the circuit has {vars} variables and {} inputs, the key {} and {}",
+                m.num_instance_variables, self.num_variables, self.num_inputs
+            )));
+        }
+        Ok(self.matrices.get_or_init(|| m))
     }
 
     pub fn verifying_key(&self) -> &VerifyingKey<Bls12_381> {
@@ -75,6 +113,8 @@ impl PreparedProvingKey {
 
     /// The arkworks key again (for encoding it: a holder need not keep both forms).
     pub fn to_proving_key(&self) -> CoreResult<ProvingKey<Bls12_381>> {
+        let mut l_query = self.lh.to_query()?;
+        let h_query = l_query.split_off(self.l_len);
         Ok(ProvingKey {
             vk: self.vk.clone(),
             beta_g1: self.beta_g1,
@@ -82,8 +122,8 @@ impl PreparedProvingKey {
             a_query: self.a.to_query()?,
             b_g1_query: self.b_g1.to_query()?,
             b_g2_query: self.b_g2.to_query()?,
-            h_query: self.h.to_query()?,
-            l_query: self.l.to_query()?,
+            h_query,
+            l_query,
         })
     }
 
@@ -93,25 +133,9 @@ impl PreparedProvingKey {
             self.a.len(),
             self.b_g1.len(),
             self.b_g2.len(),
-            self.h.len(),
-            self.l.len(),
+            self.lh.count_below(self.lh.query_len()) - self.lh.count_below(self.l_len),
+            self.lh.count_below(self.l_len),
         ]
-    }
-}
-
-/// A synthesized circuit: its constraint matrices and the full assignment `z`.
-pub struct Synthesized {
-    matrices: ConstraintMatrices<Fr>,
-    assignment: Vec<Fr>,
-}
-
-impl Synthesized {
-    pub fn num_constraints(&self) -> usize {
-        self.matrices.num_constraints
-    }
-
-    pub fn num_variables(&self) -> usize {
-        self.assignment.len()
     }
 }
 
@@ -122,40 +146,61 @@ pub struct Witness {
     pub(crate) h: Vec<Fr>,
 }
 
-/// Generates the constraints and the assignment (arkworks' prover mode, constraint-optimized).
-pub fn synthesize<C: ConstraintSynthesizer<Fr>>(circuit: C) -> CoreResult<Synthesized> {
+fn new_cs(mode: SynthesisMode) -> ark_relations::r1cs::ConstraintSystemRef<Fr> {
     let cs = ConstraintSystem::new_ref();
     cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(mode);
+    cs
+}
+
+/// The constraint matrices (a setup-mode synthesis, linear combinations inlined).
+pub fn synthesize_matrices<C: ConstraintSynthesizer<Fr>>(
+    circuit: C,
+) -> CoreResult<ConstraintMatrices<Fr>> {
+    let cs = new_cs(SynthesisMode::Setup);
     circuit
         .generate_constraints(cs.clone())
         .map_err(|e| proof_err("constraint synthesis failed", e))?;
     cs.finalize();
-    let matrices = cs
-        .to_matrices()
-        .ok_or_else(|| CoreError::Proof("the constraint system has no matrices".into()))?;
+    cs.to_matrices()
+        .ok_or_else(|| CoreError::Proof("the constraint system has no matrices".into()))
+}
+
+/// The full assignment `z = (1, inputs, aux)` alone (prove mode, no matrices).
+pub fn synthesize_assignment<C: ConstraintSynthesizer<Fr>>(circuit: C) -> CoreResult<Vec<Fr>> {
+    let cs = new_cs(SynthesisMode::Prove {
+        construct_matrices: false,
+    });
+    circuit
+        .generate_constraints(cs.clone())
+        .map_err(|e| proof_err("constraint synthesis failed", e))?;
     let cs = cs
         .into_inner()
         .ok_or_else(|| CoreError::Proof("the constraint system is still shared".into()))?;
     let mut assignment = cs.instance_assignment;
     assignment.extend_from_slice(&cs.witness_assignment);
-    Ok(Synthesized {
-        matrices,
-        assignment,
-    })
+    Ok(assignment)
 }
 
 /// libsnark's witness map (FFTs over the smallest power-of-two domain that fits).
-pub fn witness_map(s: Synthesized) -> CoreResult<Witness> {
-    let num_inputs = s.matrices.num_instance_variables;
+pub fn witness_map(m: &ConstraintMatrices<Fr>, assignment: Vec<Fr>) -> CoreResult<Witness> {
+    let num_inputs = m.num_instance_variables;
+    if assignment.len() != num_inputs + m.num_witness_variables {
+        return Err(CoreError::Proof(format!(
+            "the assignment has {} values, the circuit {} variables",
+            assignment.len(),
+            num_inputs + m.num_witness_variables
+        )));
+    }
     let h = LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
-        &s.matrices,
+        m,
         num_inputs,
-        s.matrices.num_constraints,
-        &s.assignment,
+        m.num_constraints,
+        &assignment,
     )
     .map_err(|e| proof_err("witness map failed", e))?;
     Ok(Witness {
-        assignment: s.assignment,
+        assignment,
         num_inputs,
         h,
     })
@@ -178,11 +223,20 @@ pub fn create_proof(
         )));
     }
     let z = to_bigints(&witness.assignment);
-    let h = to_bigints(&witness.h);
+    // The H query has one point fewer than the domain: h's top coefficient pairs with nothing.
+    let h_len = key.lh.query_len() - key.l_len;
+    let h = witness.h.get(..h_len).ok_or_else(|| {
+        CoreError::Proof(format!(
+            "{} quotient values for {h_len} H points",
+            witness.h.len()
+        ))
+    })?;
+    let mut aux_h = z[key.num_inputs..].to_vec();
+    aux_h.extend(to_bigints(h));
     let a = key.a.msm(&z)? + key.vk.alpha_g1 + key.delta_g1 * r;
     let b1 = key.b_g1.msm(&z)? + key.beta_g1 + key.delta_g1 * s;
     let b2 = key.b_g2.msm(&z)? + key.vk.beta_g2 + key.vk.delta_g2 * s;
-    let lh = key.l.msm(&z[key.num_inputs..])? + key.h.msm(&h)?;
+    let lh = key.lh.msm(&aux_h)?;
     let c = lh + a * s + b1 * r - key.delta_g1 * (r * s);
     Ok(Proof {
         a: a.into_affine(),
@@ -193,13 +247,14 @@ pub fn create_proof(
 
 /// Synthesizes, maps and proves with randomizers `r`, then `s`, drawn from `rng` (the order
 /// `ark_groth16::Groth16::prove` draws them in).
-pub fn prove<C: ConstraintSynthesizer<Fr>, R: Rng>(
+pub fn prove<C: ConstraintSynthesizer<Fr> + Clone, R: Rng>(
     key: &PreparedProvingKey,
     circuit: C,
     rng: &mut R,
 ) -> CoreResult<Proof<Bls12_381>> {
     let r = Fr::rand(rng);
     let s = Fr::rand(rng);
-    let witness = witness_map(synthesize(circuit)?)?;
+    let matrices = key.get_matrices(circuit.clone())?;
+    let witness = witness_map(matrices, synthesize_assignment(circuit)?)?;
     create_proof(key, &witness, r, s)
 }

@@ -6,7 +6,9 @@ use crate::groth16::{self, insecure_setup, prepare};
 use crate::ledger::tests::signed;
 use crate::ledger::State;
 use crate::msm::{to_bigints, Bases};
-use crate::prover::{self, create_proof, synthesize, witness_map, PreparedProvingKey};
+use crate::prover::{
+    self, create_proof, synthesize_assignment, synthesize_matrices, witness_map, PreparedProvingKey,
+};
 use crate::schnorr::{compute_public_key, generate_secret_key};
 use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective, G2Projective};
 use ark_ec::VariableBaseMSM;
@@ -42,12 +44,9 @@ fn same_proof_as_arkworks_verifies_and_is_randomized() {
     let inputs = c.public_inputs();
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
-    let ours = create_proof(
-        &key,
-        &witness_map(synthesize(c.clone()).unwrap()).unwrap(),
-        r,
-        s,
-    );
+    let matrices = synthesize_matrices(c.clone()).unwrap();
+    let assignment = synthesize_assignment(c.clone()).unwrap();
+    let ours = create_proof(&key, &witness_map(&matrices, assignment).unwrap(), r, s);
     let theirs = Groth16::<Bls12_381>::create_proof_with_reduction(c.clone(), &pk, r, s);
     assert_eq!(ours.unwrap(), theirs.unwrap());
 
@@ -68,6 +67,8 @@ fn rejects_a_key_of_another_circuit_and_a_false_witness() {
     let (pvk, key) = (prepare(&vk), PreparedProvingKey::new(&pk).unwrap());
     let other = CircuitConfig::new(2, 2).unwrap();
     assert!(groth16::prove(&key, &pvk, circuit(&other, 1)).is_err());
+    // The failed first proof left no matrices of the other circuit behind.
+    assert!(groth16::prove(&key, &pvk, circuit(&small, 1)).is_ok());
     let mut forged = circuit(&small, 1);
     forged.post_root += Fr::from(1u64);
     assert!(groth16::prove(&key, &pvk, forged).is_err());
@@ -125,29 +126,24 @@ fn prover_phase_times() {
 
 fn synthesis_phases(c: &TransferBatchCircuit, runs: usize) -> Vec<(&'static str, (f64, f64))> {
     let mut rows = vec![];
-    let cs = || {
-        let cs = ConstraintSystem::<Fr>::new_ref();
-        cs.set_optimization_goal(OptimizationGoal::Constraints);
-        cs
-    };
     rows.push((
-        "generate_constraints",
+        "matrices (once per key)",
         time(runs, || {
-            c.clone().generate_constraints(cs()).unwrap();
+            _ = black_box(synthesize_matrices(c.clone()).unwrap())
         }),
     ));
-    let gen_finalize = time(runs, || {
-        let cs = cs();
-        c.clone().generate_constraints(cs.clone()).unwrap();
-        cs.finalize();
-    });
-    rows.push(("finalize (inline LCs)", sub(gen_finalize, rows[0].1)));
-    let all = time(runs, || _ = black_box(synthesize(c.clone()).unwrap()));
-    rows.push(("to_matrices + assignment", sub(all, gen_finalize)));
-    let mapped = time(runs, || {
-        _ = black_box(witness_map(synthesize(c.clone()).unwrap()).unwrap())
-    });
-    rows.push(("witness map (FFTs)", sub(mapped, all)));
+    let m = synthesize_matrices(c.clone()).unwrap();
+    rows.push((
+        "assignment (per proof)",
+        time(runs, || {
+            _ = black_box(synthesize_assignment(c.clone()).unwrap())
+        }),
+    ));
+    let z = synthesize_assignment(c.clone()).unwrap();
+    rows.push((
+        "witness map (FFTs)",
+        time(runs, || _ = black_box(witness_map(&m, z.clone()).unwrap())),
+    ));
     rows
 }
 
@@ -164,16 +160,16 @@ fn phase_times(config: &CircuitConfig, runs: usize) {
     let prepare_key = t.elapsed().as_secs_f64();
     let pvk = prepare(&vk);
     let c = circuit(config, config.batch_size);
-    let syn = synthesize(c.clone()).unwrap();
+    let m = synthesize_matrices(c.clone()).unwrap();
     println!(
         "\n# batch {} depth {}: {} constraints, {} variables; setup {setup:.1} s, key prep {prepare_key:.2} s; non-zero query points [A, B1, B2, H, L] = {:?}; median of {runs}, wall s / CPU s",
         config.batch_size,
         config.tree_depth,
-        syn.num_constraints(),
-        syn.num_variables(),
+        m.num_constraints,
+        m.num_instance_variables + m.num_witness_variables,
         key.query_sizes()
     );
-    let w = witness_map(syn).unwrap();
+    let w = witness_map(&m, synthesize_assignment(c.clone()).unwrap()).unwrap();
     let (z, h) = (to_bigints(&w.assignment), to_bigints(&w.h));
     let aux = &z[w.num_inputs..];
     let mut rows = synthesis_phases(&c, runs);
@@ -192,6 +188,12 @@ fn phase_times(config: &CircuitConfig, runs: usize) {
         rows.push((name, ark));
         rows.push(("  blst", ours));
     }
+    let lh = Bases::new(&[&pk.l_query[..], &pk.h_query[..]].concat()).unwrap();
+    let lh_values = [aux, &h[..pk.h_query.len()]].concat();
+    rows.push((
+        "MSM L and H as one (blst)",
+        time(runs, || _ = black_box(lh.msm(&lh_values).unwrap())),
+    ));
     let b2 = Bases::new(&pk.b_g2_query).unwrap();
     let q = &pk.b_g2_query;
     rows.push((

@@ -316,7 +316,10 @@ mod tests {
         }
         assert!(!verify(&key, &items[1].0, &items[0].1).unwrap());
         for n in [1, 2, 3, 17, 40] {
-            assert!(batch_verify(&key, &batch(&items, n)).unwrap(), "{n} good proofs");
+            assert!(
+                batch_verify(&key, &batch(&items, n)).unwrap(),
+                "{n} good proofs"
+            );
         }
         assert!(batch_verify(&key, &[]).is_err());
         assert!(verify(&key, &items[0].0[..2], &items[0].1).is_err());
@@ -341,7 +344,10 @@ mod tests {
         let (key, items) = setup();
         let bad = (items[1].0.clone(), items[0].1);
         for n in [2, 5, 32] {
-            assert!(!batch_verify(&key, &vec![bad.clone(); n]).unwrap(), "{n} copies");
+            assert!(
+                !batch_verify(&key, &vec![bad.clone(); n]).unwrap(),
+                "{n} copies"
+            );
         }
     }
 
