@@ -74,6 +74,32 @@ fn rejects_a_key_of_another_circuit_and_a_false_witness() {
     assert!(groth16::prove(&key, &pvk, forged).is_err());
 }
 
+/// The full prove-mode assignment (constraints kept, as arkworks' prover synthesizes).
+fn full_assignment(c: TransferBatchCircuit) -> Vec<Fr> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    c.generate_constraints(cs.clone()).unwrap();
+    assert!(cs.is_satisfied().unwrap());
+    let cs = cs.into_inner().unwrap();
+    [cs.instance_assignment, cs.witness_assignment].concat()
+}
+
+/// The values-only Poseidon lanes allocate the same witnesses in the same order.
+#[test]
+fn assignment_alone_equals_the_full_synthesis() {
+    for (batch, depth, transfers) in [(1, 2, 0), (1, 2, 1), (2, 8, 1), (3, 8, 3)] {
+        let c = circuit(&CircuitConfig::new(batch, depth).unwrap(), transfers);
+        let ours = synthesize_assignment(c.clone()).unwrap();
+        let full = full_assignment(c);
+        let first = ours.iter().zip(&full).position(|(a, b)| a != b);
+        assert_eq!(
+            (ours.len(), first),
+            (full.len(), None),
+            "batch {batch}, depth {depth}: lengths and first difference"
+        );
+    }
+}
+
 /// This process's CPU seconds (all threads, user + system; 10 ms ticks).
 fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();

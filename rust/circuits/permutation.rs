@@ -12,10 +12,18 @@ use ark_relations::r1cs::{ConstraintSystemRef, LinearCombination, SynthesisError
 /// The state of a permutation in progress: each lane is a dense linear combination over `basis`
 /// (index 0 is the constant 1). Keeping the linear layers as dense vectors, instead of chains of
 /// symbolic linear combinations, makes synthesis and the final inlining several times cheaper.
+///
+/// When the constraint system keeps no constraints (a prover computing its assignment alone),
+/// the lanes track values only (`track` false): the same witness variables, in the same order,
+/// without the dense vectors, which cost most of the time of such a synthesis.
+/// Which lanes are constant follows from the inputs alone (a lane is constant when every lane
+/// mixed into it is), so both modes allocate the same variables.
 struct Lanes {
     cs: ConstraintSystemRef<Fr>,
+    track: bool,
     basis: Vec<Variable>,
     coeffs: Vec<Vec<Fr>>,
+    constant: Vec<bool>,
     values: Option<Vec<Fr>>,
 }
 
@@ -55,11 +63,17 @@ impl Lanes {
             .map(|x| x.value().ok())
             .collect::<Option<Vec<Fr>>>();
         Lanes {
+            track: cs.should_construct_matrices() || values.is_none(),
             cs,
             basis,
             coeffs,
+            constant: inputs.iter().map(|x| x.is_constant()).collect(),
             values,
         }
+    }
+
+    fn value(&self, lane: usize) -> Option<Fr> {
+        self.values.as_ref().map(|v| v[lane])
     }
 
     fn lc(&self, lane: usize) -> LinearCombination<Fr> {
@@ -70,10 +84,6 @@ impl Lanes {
         let mut lc = LinearCombination(terms.map(|(c, v)| (*c, *v)).collect());
         lc.compactify();
         lc
-    }
-
-    fn is_constant(&self, lane: usize) -> bool {
-        self.coeffs[lane][1..].iter().all(|c| c.is_zero())
     }
 
     fn add_constants(&mut self, rc: &[Fr]) {
@@ -100,12 +110,25 @@ impl Lanes {
         Ok(out)
     }
 
+    /// The S-box's witnesses `x^2, x^4, x^5` without their constraints (`track` false).
+    fn alloc_powers(&self, x: Option<Fr>) -> Result<(), SynthesisError> {
+        for k in [2, 4, 5] {
+            let value = x
+                .map(|x| x.pow([k]))
+                .ok_or(SynthesisError::AssignmentMissing);
+            self.cs.new_witness_variable(|| value)?;
+        }
+        Ok(())
+    }
+
     /// Replaces lane `i` by its fifth power (3 constraints, none for a constant lane).
     fn sbox(&mut self, lane: usize) -> Result<(), SynthesisError> {
-        let x = self.values.as_ref().map(|v| v[lane]);
+        let x = self.value(lane);
         let pow = |k: u64| x.map(|x| x.pow([k]));
-        if self.is_constant(lane) {
+        if self.constant[lane] {
             self.coeffs[lane][0] = self.coeffs[lane][0].pow([poseidon_wide::ALPHA]);
+        } else if !self.track {
+            self.alloc_powers(x)?;
         } else {
             let lc = self.lc(lane);
             let x2 = self.mul(lc.clone(), lc.clone(), pow(2))?;
@@ -122,6 +145,26 @@ impl Lanes {
     }
 
     fn mix(&mut self, mds: &[Vec<Fr>]) {
+        self.constant = mds
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .zip(&self.constant)
+                    .all(|(m, c)| *c || m.is_zero())
+            })
+            .collect();
+        if let Some(v) = self.values.as_mut() {
+            let old = v.clone();
+            for (x, row) in v.iter_mut().zip(mds) {
+                *x = row.iter().zip(&old).map(|(m, y)| *m * y).sum();
+            }
+        }
+        if self.track {
+            self.mix_coeffs(mds);
+        }
+    }
+
+    fn mix_coeffs(&mut self, mds: &[Vec<Fr>]) {
         let len = self.basis.len();
         self.coeffs = mds
             .iter()
@@ -133,16 +176,13 @@ impl Lanes {
                 out
             })
             .collect();
-        if let Some(v) = self.values.as_mut() {
-            let old = v.clone();
-            for (x, row) in v.iter_mut().zip(mds) {
-                *x = row.iter().zip(&old).map(|(m, y)| *m * y).sum();
-            }
-        }
     }
 
     /// After a full round every lane is a combination of the new S-box outputs alone.
     fn drop_unused_basis(&mut self) {
+        if !self.track {
+            return;
+        }
         let keep: Vec<usize> = (0..self.basis.len())
             .filter(|&k| k == 0 || self.coeffs.iter().any(|c| !c[k].is_zero()))
             .collect();
@@ -152,12 +192,25 @@ impl Lanes {
         }
     }
 
+    /// The lane as a variable: a symbolic linear combination. Untracked, it is the lane's value
+    /// times the constant 1: no constraint reads it then, but arkworks evaluates variables'
+    /// values from their combinations.
     fn output(&self, lane: usize) -> Result<Fv, SynthesisError> {
-        let value = self.values.as_ref().map(|v| v[lane]);
-        if self.is_constant(lane) {
-            return Ok(Fv::Constant(self.coeffs[lane][0]));
+        let value = self.value(lane);
+        if self.constant[lane] {
+            // Untracked lanes always have values; tracked constant lanes keep theirs in `coeffs`.
+            let c = if self.track {
+                Some(self.coeffs[lane][0])
+            } else {
+                value
+            };
+            return c.map(Fv::Constant).ok_or(SynthesisError::AssignmentMissing);
         }
-        let var = self.cs.new_lc(self.lc(lane))?;
+        let lc = match (self.track, value) {
+            (false, Some(v)) => LinearCombination::from((v, Variable::One)),
+            _ => self.lc(lane),
+        };
+        let var = self.cs.new_lc(lc)?;
         Ok(FpVar::Var(AllocatedFp::new(value, var, self.cs.clone())))
     }
 }
