@@ -2,12 +2,15 @@
 
     python benches/bench_snark.py [--quick] [--prove-repeat N]
 
-Every setup/prove measurement runs in a fresh child process, so "peak RSS" is that process's own
-high-water mark (Python, the extension, keys and prover together). Cells are medians of the
-repeats shown; setups run once per config. ``RAYON_NUM_THREADS`` sizes rayon's pool, which runs
-setup and the prover's synthesis and FFTs; the prover's multi-scalar multiplications run on
-blst's pool, one thread per CPU whatever the variable says (the last table proves the default
-config with 1 and with 2 rayon threads).
+Setup and proving run in separate fresh child processes (the setup child writes the key to a
+temporary key cache, the prover child loads it from there), so each "peak RSS" is that process's
+own high-water mark: Python, the extension, the key and the work together. Cells are medians of
+the repeats shown; setups run once per config. The prover's constraint matrices are built at its
+first proof, which is not timed (a node proves many blocks with one key).
+``RAYON_NUM_THREADS`` sizes rayon's pool, which runs setup, the prover's FFTs and batch
+verification's Miller loops; the prover's multi-scalar multiplications run on blst's pool, one
+thread per CPU whatever the variable says (a table proves the default config with 1 and with 2
+rayon threads).
 ``--quick`` drops batch 16 and uses fewer repeats.
 """
 
@@ -21,8 +24,10 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from zkpov.chain.state import AccountState, Transfer, sign_transfer
@@ -31,6 +36,9 @@ from zkpov.crypto import poseidon, schnorr, snark
 BATCHES = (1, 4, 16)
 DEPTHS = (20, 32)
 BATCH_VERIFY_SIZES = (1, 8, 32, 128)
+# Batch 2 at depth 40 has 65,069 constraints: the largest circuit on a 2^16 evaluation domain.
+TARGET_2_16 = (2, 40)
+SEED = b"bench"
 
 
 def median_seconds(fn: Callable[[], object], repeat: int) -> float:
@@ -53,17 +61,24 @@ def make_batch(depth: int, size: int) -> tuple[AccountState, list[Transfer]]:
     return state, transfers
 
 
-def run_child(batch: int, depth: int, repeat: int) -> dict[str, Any]:
-    """Setup once, prove ``repeat`` times, verify 30 times; report medians and peak RSS."""
+def run_setup_child(batch: int, depth: int, cache_dir: Path) -> dict[str, Any]:
+    """Setup once, writing the key to ``cache_dir``; report its time and peak RSS."""
     config = snark.CircuitConfig(batch, depth)
     start = time.perf_counter()
-    pk, vk = snark.insecure_setup(config, b"bench")
-    setup = time.perf_counter() - start
+    snark.load_or_create_insecure_keys(config, cache_dir, SEED)
+    return {"setup": time.perf_counter() - start, "setup_rss_mb": get_peak_rss_mb()}
+
+
+def run_prove_child(batch: int, depth: int, repeat: int, cache_dir: Path) -> dict[str, Any]:
+    """Load the key from ``cache_dir``, prove ``repeat`` times after a first, untimed proof, verify
+    30 times; report medians and the peak RSS of this process."""
+    config = snark.CircuitConfig(batch, depth)
+    pk, vk = snark.load_or_create_insecure_keys(config, cache_dir, SEED)
     state, transfers = make_batch(depth, batch)
     proof, inputs = snark.prove(pk, state, transfers)
     prove = median_seconds(lambda: snark.prove(pk, state, transfers), repeat)
     verify = median_seconds(lambda: snark.verify(vk, inputs, proof), 30)
-    return {"setup": setup, "prove": prove, "verify": verify, "rss_mb": get_peak_rss_mb()}
+    return {"prove": prove, "verify": verify, "rss_mb": get_peak_rss_mb()}
 
 
 def get_peak_rss_mb() -> float:
@@ -79,13 +94,22 @@ def get_peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def spawn(batch: int, depth: int, repeat: int, threads: int | None = None) -> dict[str, Any]:
+def run_in_child(args: list[str], threads: int | None = None) -> dict[str, Any]:
     env = dict(os.environ)
     if threads is not None:
         env["RAYON_NUM_THREADS"] = str(threads)
-    args = [sys.executable, __file__, "--child", str(batch), str(depth), str(repeat)]
-    out = subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
+    command = [sys.executable, __file__, *args]
+    out = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def spawn(batch: int, depth: int, repeat: int, threads: int | None = None) -> dict[str, Any]:
+    """Setup in one child, prove and verify in another; both children's figures."""
+    with tempfile.TemporaryDirectory(prefix="zkpov-bench-keys-") as cache_dir:
+        shape = [str(batch), str(depth)]
+        result = run_in_child(["--setup-child", *shape, cache_dir], threads)
+        result |= run_in_child(["--prove-child", *shape, str(repeat), cache_dir], threads)
     return result
 
 
@@ -106,23 +130,33 @@ def bench_sizes() -> None:
 
 
 def bench_prover(batches: tuple[int, ...], repeat: int) -> None:
+    shapes = [(batch, depth) for depth in DEPTHS for batch in batches] + [TARGET_2_16]
     rows = []
-    for depth in DEPTHS:
-        for batch in batches:
-            stats = snark.get_circuit_stats(snark.CircuitConfig(batch, depth))
-            r = spawn(batch, depth, repeat)
-            rows.append(
-                (
-                    batch,
-                    depth,
-                    stats.constraint_count,
-                    f"{r['setup']:.2f}",
-                    f"{r['prove']:.2f}",
-                    f"{r['verify'] * 1e3:.2f}",
-                    f"{r['rss_mb']:.0f}",
-                )
+    for batch, depth in shapes:
+        stats = snark.get_circuit_stats(snark.CircuitConfig(batch, depth))
+        r = spawn(batch, depth, repeat)
+        rows.append(
+            (
+                batch,
+                depth,
+                stats.constraint_count,
+                f"{r['setup']:.2f}",
+                f"{r['setup_rss_mb']:.0f}",
+                f"{r['prove']:.2f}",
+                f"{r['rss_mb']:.0f}",
+                f"{r['verify'] * 1e3:.2f}",
             )
-    header = ("batch", "depth", "constraints", "setup s", "prove s", "verify ms", "peak RSS MB")
+        )
+    header = (
+        "batch",
+        "depth",
+        "constraints",
+        "setup s",
+        "setup RSS MB",
+        "prove s",
+        "prove RSS MB",
+        "verify ms",
+    )
     print_rows(f"Setup, prove (median of {repeat}), verify (median of 30)", header, rows)
 
 
@@ -182,10 +216,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--prove-repeat", type=int, default=3)
-    parser.add_argument("--child", nargs=3, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--setup-child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--prove-child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        print(json.dumps(run_child(*args.child)))
+    if args.setup_child:
+        batch, depth, cache_dir = args.setup_child
+        print(json.dumps(run_setup_child(int(batch), int(depth), Path(cache_dir))))
+        return
+    if args.prove_child:
+        batch, depth, repeat, cache_dir = args.prove_child
+        print(json.dumps(run_prove_child(int(batch), int(depth), int(repeat), Path(cache_dir))))
         return
     repeat = 1 if args.quick else args.prove_repeat
     print(f"# zkpov validity-proof benchmarks ({platform.machine()}, {os.cpu_count()} cores)")

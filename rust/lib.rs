@@ -17,6 +17,7 @@ pub mod poseidon_wide;
 pub mod prover;
 #[cfg(test)]
 mod prover_tests;
+pub mod r1cs;
 pub mod schnorr;
 pub mod smt;
 pub mod verifier;

@@ -22,16 +22,19 @@
 
 use crate::error::{CoreError, CoreResult};
 use crate::msm::{to_bigints, Bases};
+use crate::r1cs::CompactMatrices;
 use ark_bls12_381::{Bls12_381, Fr, G1Affine, G2Affine};
 use ark_ec::CurveGroup;
 use ark_ff::UniformRand;
-use ark_groth16::r1cs_to_qap::{LibsnarkReduction, R1CSToQAP};
+use ark_ff::{FftField, Field, Zero};
 use ark_groth16::{Proof, ProvingKey, VerifyingKey};
+use ark_poly::EvaluationDomain;
 use ark_poly::GeneralEvaluationDomain;
 use ark_relations::r1cs::{
     ConstraintMatrices, ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
 };
 use rand::Rng;
+use rayon::prelude::*;
 use std::sync::OnceLock;
 
 fn proof_err(what: &str, e: impl std::fmt::Display) -> CoreError {
@@ -55,8 +58,8 @@ pub struct PreparedProvingKey {
     lh: Bases<G1Affine>,
     /// Length of the L query (one point per witness variable): where H starts in `lh`.
     l_len: usize,
-    /// The circuit's constraint matrices, built at the first proof.
-    matrices: OnceLock<ConstraintMatrices<Fr>>,
+    /// The circuit's constraint matrices: loaded from the key cache, or built at the first proof.
+    matrices: OnceLock<CompactMatrices>,
 }
 
 impl PreparedProvingKey {
@@ -87,24 +90,51 @@ impl PreparedProvingKey {
         })
     }
 
-    /// The circuit's matrices: kept from the first proof, or built now from `circuit`'s shape
-    /// (and kept only if they fit this key's variable counts).
+    /// The circuit's matrices: kept from the first proof (or [`Self::set_matrices`]), or built
+    /// now from `circuit`'s shape (and kept only if they fit this key's variable counts).
     pub fn get_matrices<C: ConstraintSynthesizer<Fr>>(
         &self,
         circuit: C,
-    ) -> CoreResult<&ConstraintMatrices<Fr>> {
+    ) -> CoreResult<&CompactMatrices> {
         if let Some(m) = self.matrices.get() {
             return Ok(m);
         }
-        let m = synthesize_matrices(circuit)?;
-        let vars = m.num_instance_variables + m.num_witness_variables;
-        if vars != self.num_variables || m.num_instance_variables != self.num_inputs {
+        let m = CompactMatrices::new(&synthesize_matrices(circuit)?)?;
+        self.check_shape(&m)?;
+        Ok(self.matrices.get_or_init(|| m))
+    }
+
+    /// Matrices from the key cache (checked against this key's variable and domain sizes).
+    pub fn set_matrices(&self, m: CompactMatrices) -> CoreResult<()> {
+        self.check_shape(&m)?;
+        if self.matrices.get().is_some_and(|have| *have != m) {
+            return Err(CoreError::Proof(
+                "the key already holds other matrices".into(),
+            ));
+        }
+        let _ = self.matrices.set(m);
+        Ok(())
+    }
+
+    fn check_shape(&self, m: &CompactMatrices) -> CoreResult<()> {
+        let domain =
+            GeneralEvaluationDomain::<Fr>::new(m.num_constraints() + m.num_instance_variables)
+                .map(|d| d.size());
+        if m.num_variables() != self.num_variables
+            || m.num_instance_variables != self.num_inputs
+            || domain != Some(self.lh.query_len() - self.l_len + 1)
+        {
             return Err(CoreError::Proof(format!(
-                "the circuit has {vars} variables and {} inputs, the key {} and {}",
-                m.num_instance_variables, self.num_variables, self.num_inputs
+                "the circuit has {} variables, {} inputs and {} constraints; the key {} variables, {} inputs and an H query of {}",
+                m.num_variables(),
+                m.num_instance_variables,
+                m.num_constraints(),
+                self.num_variables,
+                self.num_inputs,
+                self.lh.query_len() - self.l_len
             )));
         }
-        Ok(self.matrices.get_or_init(|| m))
+        Ok(())
     }
 
     pub fn verifying_key(&self) -> &VerifyingKey<Bls12_381> {
@@ -182,27 +212,47 @@ pub fn synthesize_assignment<C: ConstraintSynthesizer<Fr>>(circuit: C) -> CoreRe
     Ok(assignment)
 }
 
-/// libsnark's witness map (FFTs over the smallest power-of-two domain that fits).
-pub fn witness_map(m: &ConstraintMatrices<Fr>, assignment: Vec<Fr>) -> CoreResult<Witness> {
-    let num_inputs = m.num_instance_variables;
-    if assignment.len() != num_inputs + m.num_witness_variables {
+/// libsnark's witness map (`ark_groth16`'s `LibsnarkReduction`), on compact matrices: the
+/// quotient `h = (a b - c) / Z` from the rows' values over the smallest power-of-two domain
+/// that holds the constraints and one row per input, through a coset.
+pub fn witness_map(m: &CompactMatrices, assignment: Vec<Fr>) -> CoreResult<Witness> {
+    let (n, num_inputs) = (m.num_constraints(), m.num_instance_variables);
+    if assignment.len() != m.num_variables() {
         return Err(CoreError::Proof(format!(
             "the assignment has {} values, the circuit {} variables",
             assignment.len(),
-            num_inputs + m.num_witness_variables
+            m.num_variables()
         )));
     }
-    let h = LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
-        m,
-        num_inputs,
-        m.num_constraints,
-        &assignment,
-    )
-    .map_err(|e| proof_err("witness map failed", e))?;
+    let domain = GeneralEvaluationDomain::<Fr>::new(n + num_inputs)
+        .ok_or_else(|| CoreError::Proof("the circuit is too large for an FFT domain".into()))?;
+    let coset = domain
+        .get_coset(Fr::GENERATOR)
+        .ok_or_else(|| CoreError::Proof("no coset of the FFT domain".into()))?;
+    let evaluations = |which: usize| {
+        let mut v = m.evaluate(which, &assignment);
+        if which == 0 {
+            v.extend_from_slice(&assignment[..num_inputs]);
+        }
+        v.resize(domain.size(), Fr::zero());
+        domain.ifft_in_place(&mut v);
+        coset.fft_in_place(&mut v);
+        v
+    };
+    let mut ab = domain.mul_polynomials_in_evaluation_domain(&evaluations(0), &evaluations(1));
+    let c = evaluations(2);
+    let z_inv = domain
+        .evaluate_vanishing_polynomial(Fr::GENERATOR)
+        .inverse()
+        .ok_or_else(|| CoreError::Proof("the vanishing polynomial is zero on the coset".into()))?;
+    ab.par_iter_mut()
+        .zip(c)
+        .for_each(|(x, c)| *x = (*x - c) * z_inv);
+    coset.ifft_in_place(&mut ab);
     Ok(Witness {
         assignment,
         num_inputs,
-        h,
+        h: ab,
     })
 }
 

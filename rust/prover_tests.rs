@@ -9,6 +9,7 @@ use crate::msm::{to_bigints, Bases};
 use crate::prover::{
     self, create_proof, synthesize_assignment, synthesize_matrices, witness_map, PreparedProvingKey,
 };
+use crate::r1cs::CompactMatrices;
 use crate::schnorr::{compute_public_key, generate_secret_key};
 use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective, G2Projective};
 use ark_ec::VariableBaseMSM;
@@ -44,7 +45,7 @@ fn same_proof_as_arkworks_verifies_and_is_randomized() {
     let inputs = c.public_inputs();
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
-    let matrices = synthesize_matrices(c.clone()).unwrap();
+    let matrices = CompactMatrices::new(&synthesize_matrices(c.clone()).unwrap()).unwrap();
     let assignment = synthesize_assignment(c.clone()).unwrap();
     let ours = create_proof(&key, &witness_map(&matrices, assignment).unwrap(), r, s);
     let theirs = Groth16::<Bls12_381>::create_proof_with_reduction(c.clone(), &pk, r, s);
@@ -158,7 +159,7 @@ fn synthesis_phases(c: &TransferBatchCircuit, runs: usize) -> Vec<(&'static str,
             _ = black_box(synthesize_matrices(c.clone()).unwrap())
         }),
     ));
-    let m = synthesize_matrices(c.clone()).unwrap();
+    let m = CompactMatrices::new(&synthesize_matrices(c.clone()).unwrap()).unwrap();
     rows.push((
         "assignment (per proof)",
         time(runs, || {
@@ -173,10 +174,6 @@ fn synthesis_phases(c: &TransferBatchCircuit, runs: usize) -> Vec<(&'static str,
     rows
 }
 
-fn sub(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
-    (a.0 - b.0, a.1 - b.1)
-}
-
 fn phase_times(config: &CircuitConfig, runs: usize) {
     let t = Instant::now();
     let (pk, vk) = insecure_setup(config, b"bench").unwrap();
@@ -186,13 +183,13 @@ fn phase_times(config: &CircuitConfig, runs: usize) {
     let prepare_key = t.elapsed().as_secs_f64();
     let pvk = prepare(&vk);
     let c = circuit(config, config.batch_size);
-    let m = synthesize_matrices(c.clone()).unwrap();
+    let m = CompactMatrices::new(&synthesize_matrices(c.clone()).unwrap()).unwrap();
     println!(
         "\n# batch {} depth {}: {} constraints, {} variables; setup {setup:.1} s, key prep {prepare_key:.2} s; non-zero query points [A, B1, B2, H, L] = {:?}; median of {runs}, wall s / CPU s",
         config.batch_size,
         config.tree_depth,
-        m.num_constraints,
-        m.num_instance_variables + m.num_witness_variables,
+        m.num_constraints(),
+        m.num_variables(),
         key.query_sizes()
     );
     let w = witness_map(&m, synthesize_assignment(c.clone()).unwrap()).unwrap();

@@ -9,6 +9,7 @@ use crate::circuits::CircuitConfig;
 use crate::error::{decode_err, CoreError, CoreResult};
 use crate::field::fr_to_biguint;
 use crate::prover::PreparedProvingKey;
+use crate::r1cs::CompactMatrices;
 use crate::{groth16, keys, verifier};
 use ark_bls12_381::{Bls12_381, Fr};
 use ark_groth16::{PreparedVerifyingKey, ProvingKey, VerifyingKey};
@@ -87,6 +88,24 @@ impl Groth16ProvingKey {
 
     fn verifying_key(&self) -> PyResult<Groth16VerifyingKey> {
         guard(|| Groth16VerifyingKey::from_vk(self.key.verifying_key()))
+    }
+
+    /// The circuit's constraint matrices, compact (`rust/r1cs.rs`); built now if the key has
+    /// none yet (a setup-mode synthesis: seconds and about 230 MB at 2^16 constraints).
+    fn matrices_to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let blank = self.config.blank_circuit();
+        let bytes = guard_nogil(py, || Ok(self.key.get_matrices(blank)?.encode()))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// Matrices from `matrices_to_bytes` (checked; `DecodeError` if they do not fit the key).
+    fn load_matrices(&self, py: Python<'_>, data: &[u8]) -> PyResult<()> {
+        guard_nogil(py, || {
+            let m = CompactMatrices::decode(data)?;
+            self.key
+                .set_matrices(m)
+                .map_err(|e| decode_err(format!("constraint matrices do not fit the key: {e}")))
+        })
     }
 }
 

@@ -130,10 +130,12 @@ impl Lanes {
         } else if !self.track {
             self.alloc_powers(x)?;
         } else {
-            let lc = self.lc(lane);
-            let x2 = self.mul(lc.clone(), lc.clone(), pow(2))?;
+            // One symbolic combination for the three uses: the matrices come out the same
+            // (it is inlined into each row), but synthesis holds one dense copy, not three.
+            let v: LinearCombination<Fr> = self.cs.new_lc(self.lc(lane))?.into();
+            let x2 = self.mul(v.clone(), v.clone(), pow(2))?;
             let x4 = self.mul(x2.into(), x2.into(), pow(4))?;
-            let x5 = self.mul(x4.into(), lc, pow(5))?;
+            let x5 = self.mul(x4.into(), v, pow(5))?;
             self.basis.push(x5);
             self.coeffs.iter_mut().for_each(|c| c.push(Fr::zero()));
             self.coeffs[lane] = unit(self.basis.len(), self.basis.len() - 1);

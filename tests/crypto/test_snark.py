@@ -158,18 +158,43 @@ def test_verifying_key_round_trips_and_rejects_garbage(
             snark.VerifyingKey.from_bytes(bad)
 
 
+def flip_byte(path: Path, offset: int = -100) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 1
+    path.write_bytes(bytes(data))
+
+
 def test_key_cache_round_trips_and_detects_corruption(tmp_path: Path) -> None:
-    config = snark.CircuitConfig(1, 2)
+    config = CONFIG
     pk, vk = snark.load_or_create_insecure_keys(config, tmp_path, b"cache")
-    (path,) = tmp_path.iterdir()
-    assert path.name.startswith(config.circuit_id)
+    key_file, matrices_file = sorted(tmp_path.iterdir(), key=lambda p: p.suffix)
+    assert (key_file.suffix, matrices_file.suffix) == (".pk", ".r1cs")
+    assert key_file.name.startswith(config.circuit_id)
+    assert matrices_file.stat().st_mode & 0o777 == 0o600
     pk2, vk2 = snark.load_or_create_insecure_keys(config, tmp_path, b"cache")
     assert vk2 == vk and pk2.to_bytes() == pk.to_bytes()
-    data = bytearray(path.read_bytes())
-    data[-100] ^= 1
-    path.write_bytes(bytes(data))
+    assert pk2.matrices_to_bytes() == pk.matrices_to_bytes()
+    proof, inputs = snark.prove(pk2, genesis(), [pay(5, 1)])
+    assert snark.verify(vk, inputs, proof)
+    flip_byte(matrices_file)
     with pytest.raises(DecodeError, match="corrupt"):
         snark.load_or_create_insecure_keys(config, tmp_path, b"cache")
+    flip_byte(key_file)
+    with pytest.raises(DecodeError, match="corrupt"):
+        snark.load_or_create_insecure_keys(config, tmp_path, b"cache")
+
+
+def test_matrices_of_another_circuit_do_not_load(
+    keys: tuple[snark.ProvingKey, snark.VerifyingKey],
+) -> None:
+    other = snark.insecure_setup(snark.CircuitConfig(1, 4), b"other")[0]
+    with pytest.raises(DecodeError, match="do not fit"):
+        keys[0].load_matrices(other.matrices_to_bytes())
+    data = keys[0].matrices_to_bytes()
+    for bad in (data[:-1], data + b"\x00", b""):
+        with pytest.raises(DecodeError):
+            keys[0].load_matrices(bad)
+    keys[0].load_matrices(data)
 
 
 def test_circuit_id_depends_on_config() -> None:

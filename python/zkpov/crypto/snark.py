@@ -56,6 +56,7 @@ DEFAULT_BATCH_SIZE = 2
 DEFAULT_TREE_DEPTH = 32
 PROOF_BYTES = 192
 _CACHE_MAGIC = b"ZKPOV-PK-1\n"
+_MATRICES_MAGIC = b"ZKPOV-R1CS-1\n"
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,15 @@ class ProvingKey:
         native = _native.Groth16ProvingKey.from_bytes(config.batch_size, config.tree_depth, data)
         return cls(config, native)
 
+    def matrices_to_bytes(self) -> bytes:
+        """The circuit's constraint matrices (built now if the key has none yet: the first proof
+        builds them otherwise). Load them only through the integrity-checked cache."""
+        return self._native.matrices_to_bytes()
+
+    def load_matrices(self, data: bytes) -> None:
+        """Matrices from :meth:`matrices_to_bytes`; ``DecodeError`` if they do not fit."""
+        self._native.load_matrices(data)
+
 
 class AccountTreeHolder(Protocol):
     """What :func:`prove` needs of a pre-state (``zkpov.chain.state.AccountState``)."""
@@ -193,39 +203,48 @@ def _cache_path(cache_dir: Path, config: CircuitConfig, seed: bytes) -> Path:
     return cache_dir / f"{config.circuit_id}-{seed_tag}.pk"
 
 
-def _read_cached(path: Path, config: CircuitConfig) -> ProvingKey:
-    data = path.read_bytes()
-    header = len(_CACHE_MAGIC) + 32
-    body = data[header:]
-    if (
-        data[: len(_CACHE_MAGIC)] != _CACHE_MAGIC
-        or hashlib.sha256(body).digest() != data[len(_CACHE_MAGIC) : header]
-    ):
+def _read_cache_file(path: Path, magic: bytes) -> bytes:
+    """A cache file's body, read once; ``DecodeError`` for a bad header or SHA-256."""
+    header_len = len(magic) + 32
+    with path.open("rb") as f:
+        header = f.read(header_len)
+        body = f.read()
+    if header[: len(magic)] != magic or hashlib.sha256(body).digest() != header[len(magic) :]:
         raise DecodeError(f"key cache file {path} is corrupt (bad header or SHA-256); delete it")
-    return ProvingKey.from_bytes(config, body)
+    return body
 
 
-def _write_cached(path: Path, pk: ProvingKey) -> None:
-    body = pk.to_bytes()
+def _write_cache_file(path: Path, magic: bytes, body: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     with os.fdopen(fd, "wb") as f:
-        f.write(_CACHE_MAGIC + hashlib.sha256(body).digest() + body)
+        f.write(magic + hashlib.sha256(body).digest() + body)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
+def _load_or_write_matrices(pk: ProvingKey, path: Path) -> None:
+    """Loads the circuit's matrices from ``path``, or builds and writes them there."""
+    if path.exists():
+        pk.load_matrices(_read_cache_file(path, _MATRICES_MAGIC))
+    else:
+        _write_cache_file(path, _MATRICES_MAGIC, pk.matrices_to_bytes())
+
+
 def load_or_create_insecure_keys(
     config: CircuitConfig, cache_dir: Path, seed: bytes
 ) -> tuple[ProvingKey, VerifyingKey]:
-    """:func:`insecure_setup`, cached as ``<circuit_id>-<seed tag>.pk`` under ``cache_dir``.
+    """:func:`insecure_setup`, cached as ``<circuit_id>-<seed tag>.pk`` under ``cache_dir``, with
+    the circuit's constraint matrices beside it (``.r1cs``), so that a prover that loads the key
+    never synthesizes the circuit in setup mode (about 230 MB at 2^16 constraints).
 
     A cached file must carry the right header and SHA-256 of its body, else ``DecodeError``."""
     path = _cache_path(cache_dir, config, seed)
     if path.exists():
-        pk = _read_cached(path, config)
-        return pk, pk.verifying_key
-    pk, vk = insecure_setup(config, seed)
-    _write_cached(path, pk)
-    return pk, vk
+        pk = ProvingKey.from_bytes(config, _read_cache_file(path, _CACHE_MAGIC))
+    else:
+        pk = insecure_setup(config, seed)[0]
+        _write_cache_file(path, _CACHE_MAGIC, pk.to_bytes())
+    _load_or_write_matrices(pk, path.with_suffix(".r1cs"))
+    return pk, pk.verifying_key
