@@ -15,10 +15,11 @@
 
 use crate::error::{CoreError, CoreResult};
 use blst::{
-    blst_fp12, blst_miller_loop_n, blst_p1, blst_p1_affine, blst_p1_from_affine, blst_p1_mult,
-    blst_p1_to_affine, blst_p1s_mult_pippenger, blst_p1s_mult_pippenger_scratch_sizeof,
-    blst_p1s_mult_wbits, blst_p1s_mult_wbits_precompute, blst_p1s_mult_wbits_precompute_sizeof,
-    blst_p1s_mult_wbits_scratch_sizeof, blst_p2_affine, limb_t,
+    blst_fp12, blst_miller_loop_n, blst_p1, blst_p1_add_or_double, blst_p1_affine,
+    blst_p1_from_affine, blst_p1_mult, blst_p1_to_affine, blst_p1s_mult_pippenger,
+    blst_p1s_mult_pippenger_scratch_sizeof, blst_p1s_mult_wbits, blst_p1s_mult_wbits_precompute,
+    blst_p1s_mult_wbits_precompute_sizeof, blst_p1s_mult_wbits_scratch_sizeof, blst_p2_affine,
+    limb_t,
 };
 use std::ptr;
 
@@ -33,6 +34,15 @@ fn check_bits(nbits: usize) -> CoreResult<()> {
         )));
     }
     Ok(())
+}
+
+/// The scalars as blst reads a list of them: `ceil(nbits / 8)` bytes each, back to back.
+fn pack(scalars: &[Scalar], nbits: usize) -> Vec<u8> {
+    let n = nbits.div_ceil(8);
+    scalars
+        .iter()
+        .flat_map(|s| s[..n].iter().copied())
+        .collect()
 }
 
 fn scratch(bytes: usize) -> Vec<limb_t> {
@@ -68,6 +78,14 @@ pub fn mult(point: &blst_p1_affine, scalar: &Scalar, nbits: usize) -> CoreResult
     Ok(out)
 }
 
+/// `a + b` (blst's complete formula: doubling and the identity included).
+pub fn add(a: &blst_p1, b: &blst_p1) -> blst_p1 {
+    let mut out = blst_p1::default();
+    // SAFETY: reads two initialized points, writes `out`.
+    unsafe { blst_p1_add_or_double(&mut out, a, b) };
+    out
+}
+
 pub fn to_affine(point: &blst_p1) -> blst_p1_affine {
     let mut out = blst_p1_affine::default();
     // SAFETY: reads one initialized point, writes `out`.
@@ -85,13 +103,14 @@ pub fn msm(points: &[blst_p1_affine], scalars: &[Scalar], nbits: usize) -> CoreR
             points.len()
         )));
     }
+    let packed = pack(scalars, nbits);
     let p = [points.as_ptr(), ptr::null()];
-    let s = [scalars.as_ptr().cast::<u8>(), ptr::null()];
+    let s = [packed.as_ptr(), ptr::null()];
     let mut out = blst_p1::default();
     // SAFETY: the sizing call reads nothing.
     let mut buf = scratch(unsafe { blst_p1s_mult_pippenger_scratch_sizeof(points.len()) });
-    // SAFETY: `p[0]` points at `n` points, `s[0]` at `n` contiguous 32-byte scalars, `buf` is
-    // the scratch size blst asked for; blst writes `out` and `buf`.
+    // SAFETY: `p[0]` points at `n` points, `s[0]` at `n` scalars of `ceil(nbits / 8)` bytes,
+    // `buf` is the scratch size blst asked for; blst writes `out` and `buf`.
     unsafe {
         blst_p1s_mult_pippenger(
             &mut out,
@@ -142,12 +161,13 @@ impl FixedBaseTable {
                 scalars.len()
             )));
         }
-        let s = [scalars.as_ptr().cast::<u8>(), ptr::null()];
+        let packed = pack(scalars, nbits);
+        let s = [packed.as_ptr(), ptr::null()];
         let mut out = blst_p1::default();
         // SAFETY: the sizing call reads nothing.
         let mut buf = scratch(unsafe { blst_p1s_mult_wbits_scratch_sizeof(self.npoints) });
         // SAFETY: `table` was built by blst for `npoints` points at `WBITS`; `s[0]` points at
-        // `npoints` contiguous 32-byte scalars; `buf` is the scratch size blst asked for.
+        // `npoints` scalars of `ceil(nbits / 8)` bytes; `buf` is the scratch size blst asked for.
         unsafe {
             blst_p1s_mult_wbits(
                 &mut out,
@@ -202,6 +222,31 @@ mod tests {
         assert_eq!(to_affine(&msm(&ps, &ss, 255).unwrap()), want);
         let table = FixedBaseTable::new(&ps).unwrap();
         assert_eq!(to_affine(&table.mult(&ss, 255).unwrap()), want);
+        let sum = add(
+            &msm(&ps[..2], &ss[..2], 255).unwrap(),
+            &msm(&ps[2..], &ss[2..], 255).unwrap(),
+        );
+        assert_eq!(to_affine(&sum), want);
+        for n in 1..=3 {
+            let want = to_affine(&ps[..n].mult(&flat(&ss[..n]), 255));
+            assert_eq!(
+                to_affine(&msm(&ps[..n], &ss[..n], 255).unwrap()),
+                want,
+                "{n} points"
+            );
+        }
+        // Narrower scalars: blst reads ceil(nbits / 8) bytes per scalar.
+        let low: Vec<Scalar> = ss
+            .iter()
+            .map(|s| {
+                let mut x = [0u8; SCALAR_BYTES];
+                x[..16].copy_from_slice(&s[..16]);
+                x
+            })
+            .collect();
+        let want = to_affine(&ps.as_slice().mult(&flat(&low), 255));
+        assert_eq!(to_affine(&msm(&ps, &low, 128).unwrap()), want);
+        assert_eq!(to_affine(&table.mult(&low, 128).unwrap()), want);
         let one = to_affine(&mult(&ps[0], &ss[0], 128).unwrap());
         assert_eq!(one, to_affine(&[ps[0]].mult(&ss[0][..16], 128)));
     }

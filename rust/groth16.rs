@@ -1,7 +1,8 @@
 //! Groth16 over BLS12-381 for the transfer-batch circuit (arkworks, `parallel`).
 //!
-//! * `prove` runs `crate::prover` (arkworks' synthesis and QAP reduction, blst's multi-scalar
-//!   multiplications) on a `PreparedProvingKey`; setup is arkworks'.
+//! * `prove` runs `crate::prover` (arkworks' synthesis, libsnark's QAP reduction on compact
+//!   matrices, blst's multi-scalar multiplications) on a `PreparedProvingKey`; setup is
+//!   arkworks'.
 //! * `insecure_setup` derives the toxic waste from a seed: anyone who knows the seed can forge
 //!   proofs. It is for tests and devnets only; production keys come from a phase-2 ceremony.
 //! * Proofs are 192 bytes, compressed `A (G1) || B (G2) || C (G1)`; verifying keys are arkworks'
@@ -9,7 +10,8 @@
 //!   that the key has one input slot per public input (`DecodeError` otherwise).
 //! * Python verifies through `verifier.rs` (the same equations on blst's faster pairing); the
 //!   arkworks `verify` here checks each fresh proof in `prove` and cross-checks `verifier` in tests.
-//! * `batch_verify` combines n proofs with random 128-bit weights `r_i`:
+//! * `batch_verify` (arkworks; Rust tests only, Python uses `verifier::batch_verify`) combines
+//!   n proofs with random 128-bit weights `r_i`:
 //!   `prod e(r_i A_i, B_i) * e(sum r_i IC_i, -gamma) * e(sum r_i C_i, -delta) == e(alpha, beta)^(sum r_i)`,
 //!   n + 2 Miller loops and one final exponentiation; a bad proof passes with chance 2^-128.
 //!

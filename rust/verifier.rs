@@ -17,7 +17,8 @@
 //!   verifies alone). The check is `prod_{i<n} (E_i / E_n)^{w_i} * E_n = 1`. If some `E_i != E_n`
 //!   that element has order r, so a fixed product passes for at most one `w_i` in 2^128; if all
 //!   `E_i` equal `E_n`, the check is `E_n = 1`. A batch with a bad proof passes with chance
-//!   at most 2^-128. The weighted Miller loops run on rayon's pool, in chunks.
+//!   at most 2^-128. The weighted Miller loops run in chunks on rayon's pool, beside one
+//!   Pippenger for `sum w_i C_i`.
 #![forbid(unsafe_code)]
 
 use crate::blst_raw::{self, FixedBaseTable, Scalar};
@@ -28,7 +29,7 @@ use ark_ff::{BigInteger, PrimeField, UniformRand};
 use ark_groth16::VerifyingKey;
 use ark_serialize::CanonicalSerialize;
 use blst::min_pk::{PublicKey as G1Point, Signature as G2Point};
-use blst::{blst_fp12, blst_p1_affine, blst_p2_affine};
+use blst::{blst_fp12, blst_p1, blst_p1_affine, blst_p2_affine};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
@@ -212,26 +213,34 @@ fn weighted_loops(items: &[(Vec<Fr>, FastProof)], w: &[Fr]) -> CoreResult<blst_f
     let ps = items
         .iter()
         .zip(w)
-        .map(|((_, p), wi)| {
-            blst_raw::mult(&p.a, &to_scalar(wi), get_bits(wi)).map(|x| blst_raw::to_affine(&x))
-        })
+        .map(|((_, p), wi)| blst_raw::mult(&p.a, &to_scalar(wi), get_bits(wi)))
+        .map(|x| x.map(|x| blst_raw::to_affine(&x)))
         .collect::<CoreResult<Vec<_>>>()?;
     let qs: Vec<blst_p2_affine> = items.iter().map(|(_, p)| p.b).collect();
     miller_loop(&qs, &ps)
 }
 
-/// `sum_i w_i C_i` and `sum_i w_i x_i` (the weighted inputs, led by the weight sum, one).
-fn combine_c_and_inputs(
-    items: &[(Vec<Fr>, FastProof)],
-    w: &[Fr],
-) -> CoreResult<(blst_p1_affine, Vec<Fr>)> {
-    let cs: Vec<blst_p1_affine> = items.iter().map(|(_, p)| p.c).collect();
-    let scalars: Vec<Scalar> = w.iter().map(to_scalar).collect();
-    let c = blst_raw::to_affine(&blst_raw::msm(
-        &cs,
-        &scalars,
-        Fr::MODULUS_BIT_SIZE as usize,
-    )?);
+/// `sum_i w_i C_i`: one Pippenger over the 128-bit weights, the last (full-width) apart.
+fn combine_c(items: &[(Vec<Fr>, FastProof)], w: &[Fr]) -> CoreResult<blst_p1> {
+    let n = items.len();
+    let last = blst_raw::mult(
+        &items[n - 1].1.c,
+        &to_scalar(&w[n - 1]),
+        get_bits(&w[n - 1]),
+    )?;
+    if n == 1 {
+        return Ok(last);
+    }
+    let cs: Vec<blst_p1_affine> = items[..n - 1].iter().map(|(_, p)| p.c).collect();
+    let scalars: Vec<Scalar> = w[..n - 1].iter().map(to_scalar).collect();
+    Ok(blst_raw::add(
+        &blst_raw::msm(&cs, &scalars, WEIGHT_BITS)?,
+        &last,
+    ))
+}
+
+/// `sum_i w_i x_i` (the weighted inputs), led by the weight sum, one.
+fn combine_inputs(items: &[(Vec<Fr>, FastProof)], w: &[Fr]) -> Vec<Fr> {
     let mut x = vec![Fr::from(1u64)];
     x.extend((0..items[0].0.len()).map(|j| {
         items
@@ -240,7 +249,7 @@ fn combine_c_and_inputs(
             .map(|((xs, _), wi)| xs[j] * wi)
             .sum::<Fr>()
     }));
-    Ok((c, x))
+    x
 }
 
 /// Random-linear-combination batch verification (see the module docs).
@@ -258,7 +267,7 @@ pub fn batch_verify(key: &FastVerifyingKey, items: &[(Vec<Fr>, FastProof)]) -> C
         .len()
         .div_ceil(rayon::current_num_threads())
         .clamp(1, MAX_CHUNK);
-    let (f, rest) = rayon::join(
+    let (f, c) = rayon::join(
         || {
             items
                 .par_chunks(chunk)
@@ -266,10 +275,11 @@ pub fn batch_verify(key: &FastVerifyingKey, items: &[(Vec<Fr>, FastProof)]) -> C
                 .map(|(it, wi)| weighted_loops(it, wi))
                 .try_reduce(blst_fp12::default, |a, b| Ok(a * b))
         },
-        || combine_c_and_inputs(items, &w),
+        || combine_c(items, &w),
     );
-    let (c, x) = rest?;
-    key.check_pairing(f?, key.combine_inputs(&x)?, c)
+    let (f, c) = (f?, c?);
+    let ic = key.combine_inputs(&combine_inputs(items, &w))?;
+    key.check_pairing(f, ic, blst_raw::to_affine(&c))
 }
 
 #[cfg(test)]

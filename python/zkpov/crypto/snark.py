@@ -8,15 +8,19 @@ The circuit (``rust/circuits``) proves that ``transfers`` take the account root 
   It is for tests and devnets; production keys come from a multi-party phase-2 ceremony.
 * :func:`prove` runs the native rules first (a bad transfer raises ``ProofError`` before any
   constraint is built), proves with the GIL released, and checks the proof before returning
-  it. Synthesis and the FFTs run on rayon's pool (``RAYON_NUM_THREADS`` sets its size); the
-  multi-scalar multiplications, most of the time, run on blst's own pool of one thread per
-  CPU, which ``RAYON_NUM_THREADS`` does not limit.
-* :func:`verify` uses a prepared verifying key; :func:`batch_verify` checks n proofs with n + 2
-  Miller loops and one final exponentiation (random linear combination, 128-bit weights). Both
-  run on blst's pairing (``rust/verifier.rs``); setup uses arkworks, proving arkworks'
-  constraint synthesis with blst's multi-scalar multiplication (``rust/prover.rs``).
+  it. Each proof synthesizes only its assignment; the constraint matrices are built once per key
+  (or loaded from the key cache) and kept in compact form. The FFTs run on rayon's pool
+  (``RAYON_NUM_THREADS`` sets its size); the multi-scalar multiplications, most of the time, run
+  on blst's own pool of one thread per CPU, which ``RAYON_NUM_THREADS`` does not limit.
+* :func:`verify` uses a prepared verifying key, on the calling thread; :func:`batch_verify`
+  checks n proofs with n + 2 Miller loops and one final exponentiation (random linear
+  combination: 128-bit weights, the last chosen so that they sum to one), its Miller loops on
+  rayon's pool. Both run on blst's pairing (``rust/verifier.rs``); setup uses arkworks,
+  proving arkworks' constraint synthesis with blst's multi-scalar multiplication
+  (``rust/prover.rs``).
 * Proofs are 192 compressed bytes; verifying keys 536. Decoding checks the curve and subgroups
-  and raises ``DecodeError``. Keys are cached on disk by circuit id with a SHA-256 check.
+  and raises ``DecodeError``. Keys and constraint matrices are cached on disk by circuit id with
+  a SHA-256 check.
 
 Groth16 is not post-quantum: its security rests on pairings, which a quantum computer breaks.
 """
