@@ -372,4 +372,63 @@ mod tests {
         assert_eq!(blst_raw::to_affine(&zero), inf);
         assert_eq!(miller_loop(&[p.b], &[inf]).unwrap(), blst_fp12::default());
     }
+
+    fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
+        let mut v: Vec<f64> = (0..runs)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                f();
+                t.elapsed().as_secs_f64() * 1e3
+            })
+            .collect();
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[runs / 2]
+    }
+
+    /// Ours against arkworks' (`ark_groth16` verify from bytes; for batches, `groth16::batch_verify`
+    /// on arkworks' pairing, proofs decoded beforehand) in one run: `cargo test --release --lib verifier_times -- --ignored
+    /// --nocapture`.
+    #[test]
+    #[ignore = "a benchmark"]
+    fn verifier_times() {
+        let (key, items) = setup();
+        let pvk = crate::groth16::prepare(key.verifying_key());
+        let bytes = crate::groth16::encode_proof;
+        let ark_items: Vec<(Vec<Fr>, ark_groth16::Proof<Bls12_381>)> = {
+            let config = CircuitConfig::new(1, 2).unwrap();
+            let (pk, _) = insecure_setup(&config, b"verifier").unwrap();
+            let prepared = PreparedProvingKey::new(&pk).unwrap();
+            let circuit = config.build_circuit(&State::new(2).unwrap(), &[]).unwrap();
+            let inputs = circuit.public_inputs().to_vec();
+            vec![(inputs, prove(&prepared, &pvk, circuit).unwrap())]
+        };
+        let encoded = bytes(&ark_items[0].1);
+        let ours = median_ms(200, || {
+            let p = decode_proof(&encoded).unwrap();
+            assert!(verify(&key, &ark_items[0].0, &p).unwrap());
+        });
+        let theirs = median_ms(200, || {
+            let p = crate::groth16::decode_proof(&encoded).unwrap();
+            assert!(crate::groth16::verify(&pvk, &ark_items[0].0, &p).unwrap());
+        });
+        println!(
+            "verify: ours {ours:.3} ms, arkworks {theirs:.3} ms, ratio {:.2}",
+            ours / theirs
+        );
+        for n in [32usize, 128] {
+            let ark_batch: Vec<_> = (0..n).map(|_| ark_items[0].clone()).collect();
+            let b: Vec<Item> = (0..n)
+                .map(|_| (ark_items[0].0.clone(), decode_proof(&encoded).unwrap()))
+                .collect();
+            let ours = median_ms(15, || assert!(batch_verify(&key, &b).unwrap()));
+            let theirs = median_ms(15, || {
+                assert!(crate::groth16::batch_verify(&pvk, &ark_batch).unwrap());
+            });
+            println!(
+                "batch {n}, decoded: ours {ours:.2} ms, arkworks {theirs:.2} ms, ratio {:.2}",
+                ours / theirs
+            );
+        }
+        drop(items);
+    }
 }
