@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from zkpov.chain.state import AccountState, Transfer, sign_transfer
-from zkpov.crypto import poseidon, schnorr, snark
+from zkpov.crypto import bls, poseidon, schnorr, snark
 
 BATCHES = (1, 4, 16)
 DEPTHS = (20, 32)
@@ -171,13 +171,28 @@ def bench_batch_verify(repeat: int) -> None:
     for n in BATCH_VERIFY_SIZES:
         batch = [items[i % len(items)] for i in range(n)]
         times[n] = median_seconds(lambda b=batch: snark.batch_verify(vk, b), repeat)
-    rows: list[tuple[object, ...]] = [("1 (verify)", f"{single * 1e3:.2f}", "", "")]
+    bls_ms = get_bls_verify_seconds() * 1e3
+    rows: list[tuple[object, ...]] = [
+        ("BLS verify (reference)", f"{bls_ms:.2f}", "", ""),
+        ("1 (verify)", f"{single * 1e3:.2f}", "", ""),
+    ]
     for n in BATCH_VERIFY_SIZES:
         marginal = (times[n] - times[1]) / (n - 1) if n > 1 else float("nan")
         per = f"{marginal * 1e3:.3f}" if n > 1 else ""
         rows.append((n, f"{times[n] * 1e3:.2f}", f"{times[n] / n * 1e3:.3f}", per))
     header = ("proofs", "total ms", "ms/proof", "marginal ms/proof")
     print_rows(f"Batch verify, decode included (median of {repeat})", header, rows)
+    print(
+        f"\nverify = {single * 1e3 / bls_ms:.2f} x a BLS verify in this run; marginal at 128 "
+        f"proofs = {(times[128] - times[1]) / 127 * 1e3 / bls_ms:.2f} x"
+    )
+
+
+def get_bls_verify_seconds() -> float:
+    """One BLS signature check (blst, from bytes): a yardstick for this machine's speed now."""
+    sk = bls.generate_secret_key()
+    pk, sig = bls.sk_to_pk(sk), bls.sign(sk, b"reference")
+    return median_seconds(lambda: bls.verify(pk, b"reference", sig), 101)
 
 
 def bench_native(repeat: int) -> None:
