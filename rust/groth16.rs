@@ -214,9 +214,7 @@ pub fn decode_verifying_key(bytes: &[u8]) -> CoreResult<VerifyingKey<Bls12_381>>
 mod tests {
     use super::*;
     use crate::keys::{decode_proving_key, encode_proving_key};
-    use crate::ledger::tests::signed;
-    use crate::ledger::State;
-    use crate::schnorr::{compute_public_key, generate_secret_key};
+    use crate::ledger::tests::funded_transfer;
 
     /// Unoptimized (CI's `cargo test` profile) arkworks takes minutes here, so this runs on
     /// request (`cargo test --lib -- --ignored`); tests/crypto/test_snark.py proves the same
@@ -230,12 +228,7 @@ mod tests {
         let (pk, vk) = insecure_setup(&config, b"test").unwrap();
         let pvk = prepare(&vk);
         let key = PreparedProvingKey::new(&pk).unwrap();
-        let sk = generate_secret_key();
-        let mut state = State::new(2).unwrap();
-        state
-            .process_credit(3, compute_public_key(&sk), 50)
-            .unwrap();
-        let t = signed(&sk, 3, 1, compute_public_key(&sk), 5, 1);
+        let (state, t) = funded_transfer();
         let circuit = config.build_circuit(&state, &[t]).unwrap();
         let inputs = circuit.public_inputs().to_vec();
         let proof = prove(&key, &pvk, circuit).unwrap();

@@ -207,6 +207,16 @@ pub mod tests {
         signed_terms(sk, terms, to_pk)
     }
 
+    /// A depth-2 state whose account 3 holds 50, and a signed transfer of 5 from it to account 1.
+    pub fn funded_transfer() -> (State, Transfer) {
+        let sk = generate_secret_key();
+        let mut state = State::new(2).unwrap();
+        state
+            .process_credit(3, compute_public_key(&sk), 50)
+            .unwrap();
+        (state, signed(&sk, 3, 1, compute_public_key(&sk), 5, 1))
+    }
+
     pub fn signed_terms(sk: &JubjubScalar, terms: TransferTerms, to_pk: EdwardsAffine) -> Transfer {
         let signature = sign(sk, compute_message(&terms, &to_pk));
         Transfer {

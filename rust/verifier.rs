@@ -288,10 +288,9 @@ mod tests {
     use super::*;
     use crate::circuits::CircuitConfig;
     use crate::groth16::{encode_proof, insecure_setup, prepare, prove};
-    use crate::ledger::tests::signed;
+    use crate::ledger::tests::funded_transfer;
     use crate::ledger::State;
     use crate::prover::PreparedProvingKey;
-    use crate::schnorr::{compute_public_key, generate_secret_key};
 
     type Item = (Vec<Fr>, FastProof);
 
@@ -300,12 +299,7 @@ mod tests {
         let config = CircuitConfig::new(1, 2).unwrap();
         let (pk, vk) = insecure_setup(&config, b"verifier").unwrap();
         let (pvk, key) = (prepare(&vk), PreparedProvingKey::new(&pk).unwrap());
-        let sk = generate_secret_key();
-        let mut state = State::new(2).unwrap();
-        state
-            .process_credit(3, compute_public_key(&sk), 50)
-            .unwrap();
-        let t = signed(&sk, 3, 1, compute_public_key(&sk), 5, 1);
+        let (state, t) = funded_transfer();
         let items = [vec![t], vec![]].map(|batch| {
             let circuit = config.build_circuit(&state, &batch).unwrap();
             let inputs = circuit.public_inputs().to_vec();
