@@ -9,8 +9,8 @@ the repeats shown; setups run once per config. The prover's constraint matrices 
 first proof, which is not timed (a node proves many blocks with one key).
 ``RAYON_NUM_THREADS`` sizes rayon's pool, which runs setup, the prover's FFTs and batch
 verification's Miller loops; the prover's multi-scalar multiplications run on blst's pool, one
-thread per CPU whatever the variable says (a table proves the default config with 1 and with 2
-rayon threads).
+thread per CPU the process may use, whatever the variable says (a table proves the default config
+pinned to one core, and on two cores with 1 and 2 rayon threads).
 ``--quick`` drops batch 16 and uses fewer repeats.
 """
 
@@ -94,22 +94,31 @@ def get_peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_in_child(args: list[str], threads: int | None = None) -> dict[str, Any]:
+def run_in_child(
+    args: list[str], threads: int | None = None, cores: int | None = None
+) -> dict[str, Any]:
+    """Runs this script with ``args``; ``threads`` sets ``RAYON_NUM_THREADS`` and ``cores`` pins
+    the child to that many CPUs (blst sizes its pool from the CPUs the process may use)."""
     env = dict(os.environ)
     if threads is not None:
         env["RAYON_NUM_THREADS"] = str(threads)
     command = [sys.executable, __file__, *args]
+    if cores is not None:
+        command = ["taskset", "--cpu-list", f"0-{cores - 1}", *command]
     out = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return result
 
 
-def spawn(batch: int, depth: int, repeat: int, threads: int | None = None) -> dict[str, Any]:
+def spawn(
+    batch: int, depth: int, repeat: int, threads: int | None = None, cores: int | None = None
+) -> dict[str, Any]:
     """Setup in one child, prove and verify in another; both children's figures."""
     with tempfile.TemporaryDirectory(prefix="zkpov-bench-keys-") as cache_dir:
         shape = [str(batch), str(depth)]
         result = run_in_child(["--setup-child", *shape, cache_dir], threads)
-        result |= run_in_child(["--prove-child", *shape, str(repeat), cache_dir], threads)
+        prove_args = ["--prove-child", *shape, str(repeat), cache_dir]
+        result |= run_in_child(prove_args, threads, cores)
     return result
 
 
@@ -219,10 +228,11 @@ def bench_native(repeat: int) -> None:
 def bench_throughput(repeat: int) -> None:
     config = snark.CircuitConfig()
     rows = []
-    for threads in (1, 2):
-        r = spawn(config.batch_size, config.tree_depth, repeat, threads)
-        rows.append((threads, f"{r['prove']:.2f}", f"{config.batch_size / r['prove']:.2f}"))
-    header = ("RAYON_NUM_THREADS", "prove s", "proven transfers/s")
+    for cores, threads in ((1, 1), (2, 1), (2, 2)):
+        r = spawn(config.batch_size, config.tree_depth, repeat, threads, cores)
+        per_second = f"{config.batch_size / r['prove']:.2f}"
+        rows.append((cores, threads, f"{r['prove']:.2f}", per_second))
+    header = ("cores (taskset)", "RAYON_NUM_THREADS", "prove s", "proven transfers/s")
     title = f"Default config (batch {config.batch_size}, depth {config.tree_depth})"
     print_rows(title, header, rows)
 
