@@ -23,11 +23,11 @@
 
 use crate::blst_raw::{self, FixedBaseTable, Scalar};
 use crate::error::{decode_err, CoreError, CoreResult};
-use ark_bls12_381::{Bls12_381, Fr, G1Affine, G2Affine};
+use crate::msm::BlstCurve;
+use ark_bls12_381::{Bls12_381, Fr};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{BigInteger, PrimeField, UniformRand};
 use ark_groth16::VerifyingKey;
-use ark_serialize::CanonicalSerialize;
 use blst::min_pk::{PublicKey as G1Point, Signature as G2Point};
 use blst::{blst_fp12, blst_p1, blst_p1_affine, blst_p2_affine};
 use rand::SeedableRng;
@@ -63,22 +63,9 @@ fn internal(what: &str) -> CoreError {
     CoreError::Verification(format!("cannot convert {what} to blst"))
 }
 
-fn g1_to_blst(p: &G1Affine) -> CoreResult<blst_p1_affine> {
-    let mut buf = [0u8; 96];
-    p.serialize_uncompressed(&mut buf[..])
-        .map_err(|_| internal("G1 point"))?;
-    G1Point::deserialize(&buf)
-        .map(Into::into)
-        .map_err(|_| internal("G1 point"))
-}
-
-fn g2_to_blst(p: &G2Affine) -> CoreResult<blst_p2_affine> {
-    let mut buf = [0u8; 192];
-    p.serialize_uncompressed(&mut buf[..])
-        .map_err(|_| internal("G2 point"))?;
-    G2Point::deserialize(&buf)
-        .map(Into::into)
-        .map_err(|_| internal("G2 point"))
+/// A key point in blst form (`crate::msm`'s conversion; a failure is a verification error).
+fn to_blst<C: BlstCurve>(p: &C) -> CoreResult<C::Blst> {
+    p.to_blst().map_err(|_| internal("a verifying-key point"))
 }
 
 fn to_scalar(x: &Fr) -> Scalar {
@@ -89,14 +76,13 @@ fn to_scalar(x: &Fr) -> Scalar {
 
 impl FastVerifyingKey {
     pub fn new(vk: &VerifyingKey<Bls12_381>) -> CoreResult<Self> {
-        let neg_gamma = g2_to_blst(&(-vk.gamma_g2.into_group()).into_affine())?;
-        let neg_delta = g2_to_blst(&(-vk.delta_g2.into_group()).into_affine())?;
-        let alpha_beta =
-            blst_fp12::miller_loop(&g2_to_blst(&vk.beta_g2)?, &g1_to_blst(&vk.alpha_g1)?);
+        let neg_gamma = to_blst(&(-vk.gamma_g2.into_group()).into_affine())?;
+        let neg_delta = to_blst(&(-vk.delta_g2.into_group()).into_affine())?;
+        let alpha_beta = blst_fp12::miller_loop(&to_blst(&vk.beta_g2)?, &to_blst(&vk.alpha_g1)?);
         let points: Vec<blst_p1_affine> = vk
             .gamma_abc_g1
             .iter()
-            .map(g1_to_blst)
+            .map(to_blst)
             .collect::<CoreResult<_>>()?;
         Ok(FastVerifyingKey {
             vk: vk.clone(),
