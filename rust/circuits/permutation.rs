@@ -16,6 +16,7 @@ use ark_relations::r1cs::{ConstraintSystemRef, LinearCombination, SynthesisError
 /// When the constraint system keeps no constraints (a prover computing its assignment alone),
 /// the lanes track values only (`track` false): the same witness variables, in the same order,
 /// without the dense vectors, which cost most of the time of such a synthesis.
+/// Untracked, `coeffs` is left as built and never read (values carry constant lanes too).
 /// Which lanes are constant follows from the inputs alone (a lane is constant when every lane
 /// mixed into it is), so both modes allocate the same variables.
 struct Lanes {
@@ -87,8 +88,10 @@ impl Lanes {
     }
 
     fn add_constants(&mut self, rc: &[Fr]) {
-        for (lane, c) in rc.iter().enumerate() {
-            self.coeffs[lane][0] += c;
+        if self.track {
+            for (lane, c) in rc.iter().enumerate() {
+                self.coeffs[lane][0] += c;
+            }
         }
         if let Some(v) = self.values.as_mut() {
             v.iter_mut().zip(rc).for_each(|(x, c)| *x += c);
@@ -126,7 +129,9 @@ impl Lanes {
         let x = self.value(lane);
         let pow = |k: u64| x.map(|x| x.pow([k]));
         if self.constant[lane] {
-            self.coeffs[lane][0] = self.coeffs[lane][0].pow([poseidon_wide::ALPHA]);
+            if self.track {
+                self.coeffs[lane][0] = self.coeffs[lane][0].pow([poseidon_wide::ALPHA]);
+            }
         } else if !self.track {
             self.alloc_powers(x)?;
         } else {
