@@ -122,6 +122,9 @@ class Simulation:
             node.store.save(action.data)
         elif isinstance(action, Broadcast):
             self._broadcast(node, action.message)
+        elif isinstance(action, SendTo) and action.to == node.index:
+            message = action.message  # our own vote, as next leader: back to ourselves at once
+            self.queue.schedule(self.queue.now, lambda: self._deliver(node, message, node.index))
         elif isinstance(action, SendTo):
             for target in self.world.instances[action.to]:
                 self._send(node, target, action.message)
