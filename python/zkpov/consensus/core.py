@@ -187,7 +187,7 @@ class ConsensusCore:
         for block in blocks:
             for proposal in self.sync.take_pending(block.id):
                 actions += self._process_block(proposal)
-        return actions + self._try_commit() + self._advance_round()
+        return actions + self._try_commit() + self._advance_round() + self._propose_if_due()
 
     def on_tick(self, now: float) -> list[Action]:
         """Time passed: propose when due, retry syncs, retransmit, time out at the deadline."""
@@ -333,8 +333,12 @@ class ConsensusCore:
         return actions + self._apply_proposal(proposal)
 
     def _propose_if_due(self) -> list[Action]:
+        """Propose once the pacing time came, as soon as we hold the block to extend (a QC
+        formed from votes can arrive before the block it certifies)."""
         due = self.proposal_due
         if due is None or due[1] > self.now:
+            return []
+        if due[0] == self.pacemaker.round and not self.tree.has(self.tree.hqc.block_id):
             return []
         self.proposal_due = None
         return self._propose(due[0]) if due[0] == self.pacemaker.round else []
