@@ -171,7 +171,7 @@ def test_a_restarted_leader_never_proposes_the_same_round_twice() -> None:
 
 
 def test_sync_asks_two_holders_and_retries_the_next() -> None:
-    net, router = _running_net()
+    net, _ = _running_net()
     core = net.cores[0]
     missing = BlockId(b"\x07" * 32)
     sent = core.sync.request_block(missing, [1, 2, 3], None)
