@@ -42,19 +42,29 @@ class InvalidCertificate(VotingError):
 
 
 def verify_qc(qc: QuorumCert, vset: ValidatorSet, trusted: QuorumCert | None = None) -> None:
-    """Check ``qc``: epoch, signers carry a quorum, aggregate signature valid."""
+    """Check ``qc``: epoch, signers carry a quorum, aggregate signature valid.
+
+    ``trusted`` is the QC of the node's committed root. It is accepted as is, and so, after the
+    epoch check alone, is any QC of a lower round: such a QC can neither raise the highest QC nor
+    commit anything. (A restarted node's root is not genesis, yet old timeouts and TCs still carry
+    the unsigned genesis QC: round 0, no signers, empty signature.)
+    """
     if trusted is not None and qc == trusted:
         return
     if qc.vote_data.epoch != vset.epoch:
         raise InvalidCertificate(f"QC for epoch {qc.vote_data.epoch}, expected {vset.epoch}")
+    if trusted is not None and qc.round < trusted.round:
+        return
     try:
         indices = get_bitfield_indices(qc.signers, len(vset))
     except DecodeError as exc:
         raise InvalidCertificate(f"QC signer bitfield: {exc}") from exc
-    if vset.get_signers_power(qc.signers, indices) < vset.quorum_power:
+    power = vset.get_signers_power(qc.signers, indices)
+    if power < vset.quorum_power:
         raise InvalidCertificate(f"QC for round {qc.round} lacks a quorum of stake")
     if not vset.keyring.fast_aggregate_verify(indices, qc.vote_data.signing_root, qc.signature):
         raise InvalidCertificate(f"QC for round {qc.round} has an invalid aggregate signature")
+    vset.remember_signers_power(qc.signers, power)
 
 
 def verify_tc(tc: TimeoutCert, vset: ValidatorSet, trusted: QuorumCert | None = None) -> None:
