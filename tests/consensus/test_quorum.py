@@ -189,3 +189,15 @@ def test_a_tc_carrying_the_genesis_qc_checks_against_a_later_root() -> None:
     tc = collector.get_tc()
     assert tc is not None and tc.highest_qc == net.genesis_qc
     verify_tc(tc, net.vset, _root_qc(net, 5))
+
+
+def test_timeout_collector_keeps_one_entry_per_member_of_its_round() -> None:
+    net = make_net(4, scheme="insecure-hash")
+    collector = TimeoutCollector(net.vset, Round(2))
+    timeout = _timeouts(net, [0])[0]
+    collector.add(dataclasses.replace(timeout, signer=ValidatorIndex(9)))
+    collector.add(dataclasses.replace(timeout, round=Round(3)))
+    assert collector.timeouts == {} and collector.power == 0
+    for _ in range(3):
+        collector.add(timeout)
+    assert list(collector.timeouts) == [0] and collector.power == 10
