@@ -48,6 +48,7 @@ class Chain:
         block = dataclasses.replace(
             parent, round=Round(parent.round + 1), height=Height(parent.height + 1),
             parent_id=parent.id, payload=payload, state_root=compute_root_bytes(state.root),
+            randao_reveal=bytes(96),
         )  # fmt: skip
         ledger.on_commit(Commit((block,), self.start.qc), self.start.qc)
         return block
