@@ -156,7 +156,7 @@ class ConsensusCore:
         block = self.tree.get(vote.vote_data.block_id)
         if block is not None and self.get_next_leader(block) != self.index:
             return []
-        collector = self.votes.setdefault(vote.round, VoteCollector(self.vset))
+        collector = self.votes.setdefault(vote.round, VoteCollector(self.vset, vote.round))
         qc, double = collector.on_vote(vote)
         return self._guard(self._apply_vote, qc, double)
 
@@ -488,7 +488,7 @@ class ConsensusCore:
     def get_table_sizes(self) -> dict[str, int]:
         """Entries in the tables peers can fill (the simulator reports their peaks)."""
         return {
-            "votes": sum(_get_collector_size(c) for c in self.votes.values()),
+            "votes": sum(c.retained_size() for c in self.votes.values()),
             "timeouts": sum(len(c.timeouts) for c in self.timeouts.values()),
             "blocks": len(self.tree.blocks),
             "parked": self.sync.get_parked_count(),
@@ -500,8 +500,3 @@ class ConsensusCore:
     def _set_time(self, now: float | None) -> None:
         if now is not None:
             self.now = max(self.now, now)
-
-
-def _get_collector_size(collector: VoteCollector) -> int:
-    size = getattr(collector, "retained_size", None)
-    return int(size()) if callable(size) else len(collector.first_votes)
