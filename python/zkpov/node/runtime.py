@@ -4,7 +4,9 @@
 node.run(stop)`` serves until ``stop`` is set, then closes the transport and the stores. The
 sans-I/O core runs in a :class:`~zkpov.node.driver.ConsensusDriver`; commits go to the
 :class:`~zkpov.node.ledger.Ledger` (atomic, before anyone is told) and then to the mempool and
-the event subscribers.
+the event subscribers. A core that fails, or whose commit the ledger refuses, is replaced by one
+that ``_build_core`` rebuilds from durable state, as at boot; peers that keep sending invalid
+consensus input are banned (:mod:`~zkpov.node.peer_penalties`).
 """
 
 from __future__ import annotations
@@ -172,7 +174,8 @@ class Node:
         penalties = PeerPenalties(self.index, make_ban(self.transport, pubkeys), self.metrics)
         hooks = DriverHooks(
             self._on_commit, self._on_evidence, guard, self._save_progress,
-            on_rejected=penalties.on_rejected, on_core_restart=self._on_core_restart,
+            on_rejected=penalties.on_rejected,
+            on_core_restart=lambda err: self.metrics.on_core_restart(),
         )  # fmt: skip
         driver = ConsensusDriver(
             self._build_core(), NetworkOutbox(self.transport, pubkeys), self.safety_store, hooks,
@@ -181,9 +184,6 @@ class Node:
         route_consensus_frames(self.transport, driver, pubkeys)
         self.gossip.register()
         return driver
-
-    def _on_core_restart(self, err: Exception) -> None:
-        self.metrics.on_core_restart()
 
     # -- transactions -----------------------------------------------------------------------
 
