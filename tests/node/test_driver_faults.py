@@ -20,6 +20,7 @@ from zkpov.consensus.actions import (
     SendTo,
 )
 from zkpov.consensus.codec import encode_message
+from zkpov.consensus.dispatch import SenderMismatch
 from zkpov.consensus.messages import (
     Block,
     BlockRequest,
@@ -34,7 +35,7 @@ from zkpov.consensus.quorum import InvalidVote
 from zkpov.consensus.safety_data import SafetyData
 from zkpov.crypto import bls
 from zkpov.node.driver import SELF_DELIVERIES_PER_STEP, ConsensusDriver, DriverHooks
-from zkpov.node.input_guard import LOG_BURST, WrongSenderError
+from zkpov.node.input_guard import LOG_BURST
 from zkpov.node.ledger import CommitOrderError
 from zkpov.node.network_outbox import SlashingGuard
 from zkpov.storage.slashing_db import SignedKind, SlashingDB
@@ -190,7 +191,7 @@ def test_a_message_from_a_peer_other_than_its_author_is_refused(message: Message
     assert driver.on_input(ValidatorIndex(3), encode_message(message)) == []
     assert core.received == [] and driver.stats.rejected == 1
     ((sender, err),) = rejected
-    assert sender == 3 and isinstance(err, WrongSenderError)
+    assert sender == 3 and isinstance(err, SenderMismatch)
     driver.on_input(ValidatorIndex(2), encode_message(message))
     assert core.received == [message] and driver.stats.rejected == 1
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from tests.node.test_driver_faults import FakeCore, make_driver, make_vote
 from tests.node.test_metrics import value
 from zkpov.consensus.codec import encode_message
+from zkpov.consensus.dispatch import SenderMismatch
 from zkpov.consensus.quorum import InvalidCertificate
 from zkpov.errors import ConsensusError, DecodeError
 from zkpov.node.driver import DriverHooks
-from zkpov.node.input_guard import WrongSenderError
 from zkpov.node.metrics import NodeMetrics
 from zkpov.node.peer_penalties import PeerPenalties, PenaltyConfig
 from zkpov.types import ValidatorIndex
@@ -51,7 +51,7 @@ def test_a_peer_is_banned_once_its_offences_pass_the_burst() -> None:
 def test_offences_are_forgiven_over_time() -> None:
     penalties, bans, clock = make_penalties()
     for _ in range(30):
-        penalties.on_rejected(PEER, WrongSenderError("not yours"))
+        penalties.on_rejected(PEER, SenderMismatch("not yours"))
         clock.now += 10.0  # one offence every 10 s: the refill rate
     assert bans == [] and penalties.offences[PEER] == 30
 

@@ -48,7 +48,7 @@ from zkpov.consensus.messages import (
     Message,
 )
 from zkpov.errors import ZkpovError
-from zkpov.node.input_guard import RejectionLog, check_sender
+from zkpov.node.input_guard import RejectionLog
 from zkpov.storage.interface import SafetyStore
 from zkpov.types import ValidatorIndex
 
@@ -180,7 +180,6 @@ class ConsensusDriver:
         return self._guard(lambda: self._dispatch(decode_message(payload), sender), sender)
 
     def _dispatch(self, message: object, sender: ValidatorIndex) -> list[Action]:
-        check_sender(message, sender)
         return dispatch_message(self.core, message, sender, self.clock())
 
     def _guard(self, step: Step, sender: ValidatorIndex) -> list[Action]:

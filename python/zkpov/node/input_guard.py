@@ -3,17 +3,18 @@
 Proposals, votes and timeouts travel point to point from their author: the node relays none of
 them (consensus frames go straight from the transport to the driver, and the core echoes a
 timeout by signing its own). So a message whose author is not the authenticated peer that sent
-it is forged or replayed, and is refused before the core spends a signature check on it.
+it is forged or replayed: ``dispatch_message`` refuses it (``SenderMismatch``) before the core
+spends a signature check on it, and the sender is penalised like any forger.
 """
 
 from __future__ import annotations
 
 import logging
 
-from zkpov.consensus.messages import Proposal, Timeout, Vote
+from zkpov.consensus.dispatch import SenderMismatch
 from zkpov.consensus.proposals import InvalidProposal
 from zkpov.consensus.quorum import InvalidCertificate, InvalidTimeout, InvalidVote
-from zkpov.errors import ConsensusError, DecodeError
+from zkpov.errors import DecodeError
 from zkpov.network.ratelimit import TokenBucket
 from zkpov.node.metrics import REJECT_REASONS
 from zkpov.types import ValidatorIndex
@@ -21,9 +22,6 @@ from zkpov.types import ValidatorIndex
 __all__ = [
     "REJECT_REASONS",
     "RejectionLog",
-    "WrongSenderError",
-    "check_sender",
-    "get_author",
     "get_reject_reason",
     "is_verification_failure",
 ]
@@ -35,30 +33,7 @@ LOG_LINES_PER_SECOND = 0.2  # per peer, after a burst of LOG_BURST lines
 LOG_BURST = 5.0
 
 
-class WrongSenderError(ConsensusError):
-    """A proposal, vote or timeout that did not come from its own author."""
-
-
-_PENALISED = (DecodeError, WrongSenderError, *_VERIFICATION)
-
-
-def get_author(message: object) -> ValidatorIndex | None:
-    """Who signed ``message`` (None for block-sync messages, which anyone may send)."""
-    if isinstance(message, Vote):
-        return message.voter
-    if isinstance(message, Timeout):
-        return message.signer
-    if isinstance(message, Proposal):
-        return message.block.proposer
-    return None
-
-
-def check_sender(message: object, sender: ValidatorIndex) -> None:
-    """``WrongSenderError`` unless ``sender`` authored ``message`` (or anyone may send it)."""
-    author = get_author(message)
-    if author is not None and author != sender:
-        kind = type(message).__name__.lower()
-        raise WrongSenderError(f"a {kind} by validator {author} came from validator {sender}")
+_PENALISED = (DecodeError, SenderMismatch, *_VERIFICATION)
 
 
 def is_verification_failure(err: Exception) -> bool:
@@ -70,7 +45,7 @@ def get_reject_reason(err: Exception) -> str:
     """One of ``REJECT_REASONS`` (metric label)."""
     if isinstance(err, DecodeError):
         return "decode"
-    if isinstance(err, WrongSenderError):
+    if isinstance(err, SenderMismatch):
         return "wrong_sender"
     return "verification" if isinstance(err, _VERIFICATION) else "other"
 
