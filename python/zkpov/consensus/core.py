@@ -139,7 +139,10 @@ class ConsensusCore:
             return []
         if self.tree.is_extendable(block.parent_id):
             check_parent_link(block, self.tree.blocks[block.parent_id])
-            if get_proposal_leader(self.leaders, self.tree, block) != block.proposer:
+            leader = get_proposal_leader(self.leaders, self.tree, block)
+            if leader is None:  # an ancestor we cannot read: no verdict, and no blame
+                return []
+            if leader != block.proposer:
                 raise InvalidProposal(f"{block.proposer} does not lead round {block.round}")
         check_proposal_signatures(proposal, self.vset, self.tree.root_qc)
         checked = dataclasses.replace(proposal, tc=self._check_proposal_tc(proposal))
