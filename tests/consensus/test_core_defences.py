@@ -203,3 +203,27 @@ def test_a_stale_parent_proposal_is_ignored_cheaply() -> None:
     sizes = core.get_table_sizes()
     assert core.on_proposal(proposal, core.now) == []
     assert core.get_table_sizes() == sizes
+
+
+def test_a_far_future_proposal_costs_no_leader_computation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A signed proposal for round 10**9 (its period's weights would take 10**8 steps to
+    compute): only its QC is read; the leader rule is never asked."""
+    net, router = _running_net()
+    core = net.cores[0]
+    proposal = next(
+        a.message
+        for _, a in router.log
+        if isinstance(a, Broadcast) and isinstance(a.message, Proposal)
+    )
+    far = dataclasses.replace(proposal.block, round=Round(10**9))
+    signed = Proposal(far, net.scheme.sign(net.sks[far.proposer], far.header.signing_root))
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("the leader rule was asked about a far-future round")
+
+    monkeypatch.setattr(core.leaders, "get_leader", refuse)
+    sizes = core.get_table_sizes()
+    core.on_proposal(signed, core.now)
+    assert core.get_table_sizes() == sizes

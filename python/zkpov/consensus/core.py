@@ -59,6 +59,7 @@ from zkpov.consensus.quorum import (
     InvalidVote,
     TimeoutCollector,
     VoteCollector,
+    verify_qc,
     verify_tc,
     verify_timeout,
 )
@@ -137,6 +138,9 @@ class ConsensusCore:
         check_proposal_shape(proposal, self.vset)
         if self._is_stale(block):
             return []
+        if not self._is_in_window(block.round):  # we lag, or junk: learn its QC, nothing more
+            verify_qc(block.qc, self.vset, self.tree.root_qc)
+            return self._guard(self._process_certificates, block.qc, None)
         if self.tree.is_extendable(block.parent_id):
             check_parent_link(block, self.tree.blocks[block.parent_id])
             leader = get_proposal_leader(self.leaders, self.tree, block)
@@ -255,7 +259,7 @@ class ConsensusCore:
         block = proposal.block
         actions = self._process_certificates(block.qc, proposal.tc)
         if not self._is_in_window(block.round) or self._is_stale(block):
-            return actions
+            return actions  # our own round moved on meanwhile (a commit, a TC)
         actions += self.evidence.on_proposal(proposal)
         if not self.tree.is_extendable(block.parent_id):
             holders = compute_holders(block.qc, len(self.vset), block.proposer)
