@@ -15,10 +15,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,30 +26,7 @@ import aiohttp
 from zkpov.node.client import RpcClient
 from zkpov.node.config import load_node_config
 from zkpov.node.devnet import DevnetOptions, prepare_devnet, spawn_nodes, stop_nodes
-
-
-def find_base_port(count: int) -> int:
-    rng = random.Random()
-    for _ in range(100):
-        base = rng.randrange(20000, 30000 - count)
-        if all(_is_free(base + i) for i in range(count)):
-            return base
-    raise RuntimeError("no free port range on loopback")
-
-
-def _is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def spawn_one(home: Path) -> subprocess.Popen[bytes]:
-    log = (home / "node.log").open("ab")
-    cmd = [sys.executable, "-m", "zkpov", "start", "--home", str(home)]
-    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+from zkpov.node.devnet_processes import find_free_base_port, spawn_node
 
 
 async def get_heights(clients: list[RpcClient]) -> list[int]:
@@ -92,11 +67,11 @@ async def run_trial(homes: list[Path], procs: list[subprocess.Popen[bytes]], rng
         await asyncio.sleep(rng.uniform(1.0, 5.0))
         live = [c for i, c in enumerate(clients) if i not in (down, crashed)]
         before = max(await get_heights(live))
-        procs[crashed] = spawn_one(homes[crashed])
+        procs[crashed] = spawn_node(homes[crashed])
         others = [c for i, c in enumerate(clients) if i != down]
         recovered = await wait_above(others, before, bound + 20)
         before = max(await get_heights(others))
-        procs[down] = spawn_one(homes[down])
+        procs[down] = spawn_node(homes[down])
         rejoined = await wait_above(clients, before, bound + 40)
         return recovered, rejoined
 
@@ -104,7 +79,7 @@ async def run_trial(homes: list[Path], procs: list[subprocess.Popen[bytes]], rng
 def trial(index: int, seed: int, bound: float) -> tuple[float | None, float | None]:
     rng = random.Random(seed * 1000 + index)
     with tempfile.TemporaryDirectory() as tmp:
-        options = DevnetOptions(Path(tmp) / "net", proofs=False, base_port=find_base_port(8))
+        options = DevnetOptions(Path(tmp) / "net", proofs=False, base_port=find_free_base_port(8))
         layout = prepare_devnet(options)
         procs = spawn_nodes(layout)
         try:

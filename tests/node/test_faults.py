@@ -9,7 +9,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -18,12 +17,9 @@ from tests.node.test_runtime import free_base_port
 from zkpov.node.client import RpcClient
 from zkpov.node.config import load_node_config
 from zkpov.node.devnet import DevnetOptions, prepare_devnet, spawn_nodes, stop_nodes
+from zkpov.node.devnet_processes import spawn_node
 
-
-def spawn_one(home: Path) -> subprocess.Popen[bytes]:
-    log = (home / "node.log").open("ab")
-    cmd = [sys.executable, "-m", "zkpov", "start", "--home", str(home)]
-    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+spawn_one = spawn_node
 
 
 async def heights(clients: list[RpcClient]) -> list[int]:

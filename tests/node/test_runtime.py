@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import random
-import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,30 +11,13 @@ import aiohttp
 
 from zkpov.chain.state import compute_account_index, sign_transfer
 from zkpov.node.config import load_node_config
+from zkpov.node.devnet_processes import find_free_base_port
 from zkpov.node.keys import KeyKind, read_key_file
 from zkpov.node.proof_chain import get_carried
 from zkpov.node.runtime import Node
 from zkpov.node.setup import TestnetLayout, create_testnet
 
-
-def free_base_port(count: int) -> int:
-    """A base port with ``count`` consecutive free ports, below the kernel's ephemeral range so
-    that the nodes' own outgoing connections cannot take them (best effort, loopback only)."""
-    rng = random.Random()
-    for _ in range(100):
-        base = rng.randrange(20000, 30000 - count)
-        if all(_is_free(base + i) for i in range(count)):
-            return base
-    raise RuntimeError("no free port range on loopback")
-
-
-def _is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+free_base_port = find_free_base_port  # the name the node tests import
 
 
 async def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:

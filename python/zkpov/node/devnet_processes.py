@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -11,20 +13,40 @@ from pathlib import Path
 
 from zkpov.node.setup import TestnetLayout
 
-__all__ = ["read_usage", "spawn_nodes", "stop_nodes"]
+__all__ = ["find_free_base_port", "read_usage", "spawn_node", "spawn_nodes", "stop_nodes"]
 
 
 def spawn_nodes(layout: TestnetLayout) -> list[subprocess.Popen[bytes]]:
-    procs = []
-    for home in layout.homes:
-        log = (home / "node.log").open("wb")
-        cmd = [sys.executable, "-m", "zkpov", "start", "--home", str(home)]
-        procs.append(
-            subprocess.Popen(  # noqa: S603 (our own interpreter and fixed arguments)
-                cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        )
-    return procs
+    return [spawn_node(home, append=False) for home in layout.homes]
+
+
+def spawn_node(home: Path, *, append: bool = True) -> subprocess.Popen[bytes]:
+    """``zkpov start --home HOME`` in its own session, logging to ``HOME/node.log``."""
+    log = (home / "node.log").open("ab" if append else "wb")
+    cmd = [sys.executable, "-m", "zkpov", "start", "--home", str(home)]
+    return subprocess.Popen(  # noqa: S603 (our own interpreter and fixed arguments)
+        cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def find_free_base_port(count: int) -> int:
+    """A base port with ``count`` consecutive free ports, below the kernel's ephemeral range so
+    that the nodes' own outgoing connections cannot take them (best effort, loopback only)."""
+    rng = random.Random()  # noqa: S311 - picking a port, not crypto
+    for _ in range(100):
+        base = rng.randrange(20000, 30000 - count)
+        if all(_is_free(base + i) for i in range(count)):
+            return base
+    raise RuntimeError("no free port range on loopback")
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def read_usage(pid: int) -> tuple[float, float]:
