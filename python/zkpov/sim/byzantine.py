@@ -21,9 +21,10 @@ from zkpov.consensus.actions import Action, Broadcast, SendTo
 from zkpov.consensus.messages import Proposal, Vote, VoteData
 from zkpov.sim import forgery, grinding
 from zkpov.sim.attack import Attacker, Delayed, Equivocation, Output, Rewrite, per_action, resign
+from zkpov.sim.node import SimNode
 from zkpov.types import BlockId, Root
 
-__all__ = ["Attacker", "Delayed", "Equivocation", "rewrite_actions"]
+__all__ = ["Attacker", "Delayed", "Equivocation", "observe_message", "rewrite_actions"]
 
 
 def _equivocate(action: Action, attacker: Attacker) -> list[Output]:
@@ -65,6 +66,12 @@ REWRITES: dict[str, Rewrite] = {
     **forgery.REWRITES,
     "leader_grinder": grinding.rewrite_grinder,
 }
+
+
+def observe_message(node: SimNode, message: object, attacker: Attacker) -> None:
+    """What a Byzantine node receives, for behaviours that remember it."""
+    if node.behaviour == "leader_grinder" and isinstance(message, Vote):
+        grinding.observe_vote(attacker, message)
 
 
 def rewrite_actions(actions: Sequence[Action], attacker: Attacker) -> list[Output]:

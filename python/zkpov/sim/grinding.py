@@ -1,10 +1,12 @@
 """``leader_grinder``: a coalition that chooses which votes its QCs carry (simulation only).
 
-When a member leads round r, it re-aggregates its QC for r - 1 from a quorum subset of the votes
-it collected: while the leader of r + 1 its own core computes for the block is an honest signer
-whose vote is not needed for the quorum, it drops that voter. If that makes a member the leader,
-it re-signs the block with the new QC, proposes it instead, and votes for it. The leader rule of
-the core decides whether this pays: with a rule that reads the QC's signers it does.
+Members keep every vote they receive (``observe_vote``), not only the quorum their core
+aggregated. When a member leads round r, it re-aggregates its QC for r - 1 from a quorum subset
+of the valid votes it holds on that QC's VoteData: while the leader of r + 1 (as its own core
+computes it for the block) is an honest signer whose vote the quorum does not need, it drops
+that voter. If that makes a member the leader, it re-signs the block with the new QC, proposes
+it instead, and votes for it. Whether this pays depends on the core's leader rule: it does when
+the rule reads the QC's signers. TCs are not ground (see the simulator's notes).
 """
 
 from __future__ import annotations
@@ -20,7 +22,19 @@ from zkpov.errors import ZkpovError
 from zkpov.sim.attack import Attacker, Output, resign
 from zkpov.types import ValidatorIndex
 
-__all__ = ["grind_block", "rewrite_grinder"]
+__all__ = ["grind_block", "observe_vote", "rewrite_grinder"]
+
+KEPT_ROUNDS = 4  # rounds of received votes a member keeps
+
+
+def observe_vote(attacker: Attacker, vote: Vote) -> None:
+    """Keep a received vote (the last one per voter and VoteData) for later grinding."""
+    kept: dict[VoteData, dict[ValidatorIndex, Vote]] = attacker.state.setdefault("votes", {})
+    kept.setdefault(vote.vote_data, {})[vote.voter] = vote
+    if len(kept) > 4 * KEPT_ROUNDS:
+        newest = max(data.round for data in kept)
+        for data in [d for d in kept if d.round + KEPT_ROUNDS < newest]:
+            del kept[data]
 
 
 def rewrite_grinder(actions: Sequence[Action], attacker: Attacker) -> list[Output]:
@@ -45,7 +59,7 @@ def grind_block(attacker: Attacker, block: Block) -> Block | None:
     """``block`` with a QC subset that makes a member lead the next round; None if none does
     (or the votes behind its QC are not at hand)."""
     core = attacker.core
-    votes = _get_qc_votes(core, block.qc) if core is not None else {}
+    votes = _get_votes(attacker, block.qc)
     if core is None or not votes:
         return None
     coalition, signers = attacker.get_coalition(), set(votes)
@@ -75,12 +89,20 @@ def _is_vote_on(action: Action, block: Block) -> bool:
     return isinstance(message, Vote) and message.vote_data.block_id == block.id
 
 
-def _get_qc_votes(core: ConsensusCore, qc: QuorumCert) -> dict[ValidatorIndex, Vote]:
-    """The collected votes behind ``qc`` (its signers only); empty if the core has none."""
-    collector = getattr(core, "votes", {}).get(qc.round)
-    pending = getattr(collector, "pending", {}).get(qc.vote_data, {})
-    signers = set(get_bitfield_indices(qc.signers, len(qc.signers) * 8))
-    return {voter: vote for voter, vote in pending.items() if voter in signers}
+def _get_votes(attacker: Attacker, qc: QuorumCert) -> dict[ValidatorIndex, Vote]:
+    """Valid votes on ``qc``'s VoteData: those received and, if it signed ``qc``, its own."""
+    data = qc.vote_data
+    kept = dict(attacker.state.get("votes", {}).get(data, {}))
+    own = attacker.node.index
+    if own in get_bitfield_indices(qc.signers, len(attacker.vset)):
+        kept[own] = Vote(data, own, attacker.scheme.sign(attacker.sk, data.signing_root))
+    keyring = attacker.vset.keyring
+    return {
+        voter: vote
+        for voter, vote in kept.items()
+        if attacker.vset.is_member(voter)
+        and keyring.verify(voter, data.signing_root, vote.signature)
+    }
 
 
 def _with_signers(

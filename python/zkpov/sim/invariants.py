@@ -7,8 +7,10 @@ collects them all (the first of each kind, and a count).
 
 from __future__ import annotations
 
+import inspect
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any, cast
 
 from zkpov.consensus.actions import Commit
 from zkpov.consensus.block_tree import MissingBlock
@@ -21,6 +23,11 @@ from zkpov.sim.node import SignedRecord, SimNode
 from zkpov.types import BlockId, NodeId, Round, ValidatorIndex
 
 __all__ = ["InvariantChecker"]
+
+
+def _takes_anchor(election: LeaderElection) -> bool:
+    """Whether ``get_leader`` still takes the anchor (the rule before issue 9 read QC signers)."""
+    return "anchor" in inspect.signature(election.get_leader).parameters
 
 
 class InvariantChecker:
@@ -109,10 +116,15 @@ class InvariantChecker:
     ) -> ValidatorIndex | None:
         """The reference's leader along ``parent``'s chain; None if no leader can be known (no
         TC(r-1) for a recovery block, or an ancestor no honest node voted for or committed)."""
-        if parent is None or anchor is None:
+        if parent is None or (anchor is None and _takes_anchor(self.reference)):
             return None
+        lookup = self.voted_blocks.get
+        election: Any = self.reference  # either signature: with the anchor (old rule) or without
+        round_ = block.round
         try:
-            return self.reference.get_leader(block.round, parent, anchor, self.voted_blocks.get)
+            if anchor is not None and _takes_anchor(election):
+                return cast(ValidatorIndex, election.get_leader(round_, parent, anchor, lookup))
+            return cast(ValidatorIndex, election.get_leader(round_, parent, lookup=lookup))
         except MissingBlock:
             return None
 

@@ -24,7 +24,13 @@ from zkpov.consensus.actions import (
 from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.messages import Proposal, Vote
 from zkpov.sim import setup
-from zkpov.sim.byzantine import Attacker, Delayed, Equivocation, rewrite_actions
+from zkpov.sim.byzantine import (
+    Attacker,
+    Delayed,
+    Equivocation,
+    observe_message,
+    rewrite_actions,
+)
 from zkpov.sim.clock import EventQueue
 from zkpov.sim.faults import schedule_crash, schedule_random_restarts
 from zkpov.sim.invariants import InvariantChecker
@@ -183,6 +189,8 @@ class Simulation:
     def _deliver(self, node: SimNode, message: object, sender: ValidatorIndex) -> None:
         if node.crashed or node.core is None:
             return
+        if not node.is_honest:
+            observe_message(node, message, Attacker(node, self.world, self.queue.now))
         actions = node.handle(message, sender, self.queue.now)
         if actions is None:
             self.fail_node(node)
