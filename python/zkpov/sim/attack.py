@@ -16,7 +16,16 @@ from zkpov.sim.node import SimNode
 if TYPE_CHECKING:
     from zkpov.sim.setup import World
 
-__all__ = ["Attacker", "Delayed", "Equivocation", "Output", "Rewrite", "per_action", "resign"]
+__all__ = [
+    "Attacker",
+    "Delayed",
+    "Equivocation",
+    "Later",
+    "Output",
+    "Rewrite",
+    "per_action",
+    "resign",
+]
 
 
 @dataclass(frozen=True)
@@ -35,7 +44,15 @@ class Delayed:
     action: Action
 
 
-Output = Action | Equivocation | Delayed
+@dataclass(frozen=True)
+class Later:
+    """What ``make()`` returns, computed and performed ``delay`` seconds later."""
+
+    delay: float
+    make: Callable[[], Sequence[Output]]
+
+
+Output = Action | Equivocation | Delayed | Later
 
 
 @dataclass

@@ -20,11 +20,20 @@ from collections.abc import Sequence
 from zkpov.consensus.actions import Action, Broadcast, SendTo
 from zkpov.consensus.messages import Proposal, Vote, VoteData
 from zkpov.sim import forgery, grinding
-from zkpov.sim.attack import Attacker, Delayed, Equivocation, Output, Rewrite, per_action, resign
+from zkpov.sim.attack import (
+    Attacker,
+    Delayed,
+    Equivocation,
+    Later,
+    Output,
+    Rewrite,
+    per_action,
+    resign,
+)
 from zkpov.sim.node import SimNode
 from zkpov.types import BlockId, Root
 
-__all__ = ["Attacker", "Delayed", "Equivocation", "observe_message", "rewrite_actions"]
+__all__ = ["Attacker", "Delayed", "Equivocation", "Later", "observe_message", "rewrite_actions"]
 
 
 def _equivocate(action: Action, attacker: Attacker) -> list[Output]:

@@ -1,12 +1,13 @@
 """``leader_grinder``: a coalition that chooses which votes its QCs carry (simulation only).
 
 Members keep every vote they receive (``observe_vote``), not only the quorum their core
-aggregated. When a member leads round r, it re-aggregates its QC for r - 1 from a quorum subset
-of the valid votes it holds on that QC's VoteData: while the leader of r + 1 (as its own core
-computes it for the block) is an honest signer whose vote the quorum does not need, it drops
-that voter. If that makes a member the leader, it re-signs the block with the new QC, proposes
-it instead, and votes for it. Whether this pays depends on the core's leader rule: it does when
-the rule reads the QC's signers. TCs are not ground (see the simulator's notes).
+aggregated, and hold a proposal made on a bare quorum a moment for late votes. When a member
+leads round r, it re-aggregates its QC for r - 1 from a quorum subset of the valid votes it holds
+on that QC's VoteData: while the leader of r + 1 (as its own core computes it for the block) is
+an honest signer whose vote the quorum does not need, it drops that voter. If that makes a member
+the leader, it re-signs the block with the new QC, proposes it instead, and votes for it. Whether
+this pays depends on the core's leader rule: it does when the rule reads the QC's signers. TCs
+are not ground.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.encoding import compute_bitfield, get_bitfield_indices
 from zkpov.consensus.messages import Block, Proposal, QuorumCert, Vote, VoteData
 from zkpov.errors import ZkpovError
-from zkpov.sim.attack import Attacker, Output, resign
+from zkpov.sim.attack import Attacker, Later, Output, resign
 from zkpov.types import ValidatorIndex
 
 __all__ = ["grind_block", "observe_vote", "rewrite_grinder"]
 
 KEPT_ROUNDS = 4  # rounds of received votes a member keeps
+GRIND_WAIT = 0.1  # seconds a member holds a proposal made on a bare quorum, for late votes
 
 
 def observe_vote(attacker: Attacker, vote: Vote) -> None:
@@ -38,8 +40,22 @@ def observe_vote(attacker: Attacker, vote: Vote) -> None:
 
 
 def rewrite_grinder(actions: Sequence[Action], attacker: Attacker) -> list[Output]:
-    """Swap the member's proposal (and its vote on it) for the ground block, if one pays."""
+    """Swap the member's proposal (and its vote on it) for the ground block, if one pays; wait
+    for late votes first when the core proposed on a bare quorum and grinding could pay."""
     proposal = _find_proposal(actions)
+    if proposal is None or not _is_worth_waiting(attacker, proposal.block):
+        return _swap(actions, attacker, proposal)
+    return [Later(GRIND_WAIT, lambda: _swap(actions, attacker, proposal))]
+
+
+def _is_worth_waiting(attacker: Attacker, block: Block) -> bool:
+    core = attacker.core
+    if core is None or len(_get_votes(attacker, block.qc)) == len(attacker.vset):
+        return False
+    return core.get_next_leader(block) not in attacker.get_coalition()
+
+
+def _swap(actions: Sequence[Action], attacker: Attacker, proposal: Proposal | None) -> list[Output]:
     core = attacker.core
     ground = None if proposal is None or core is None else grind_block(attacker, proposal.block)
     if proposal is None or core is None or ground is None:

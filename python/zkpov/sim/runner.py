@@ -28,6 +28,7 @@ from zkpov.sim.byzantine import (
     Attacker,
     Delayed,
     Equivocation,
+    Later,
     observe_message,
     rewrite_actions,
 )
@@ -155,10 +156,18 @@ class Simulation:
             self._record_evidence(node, action)
         elif isinstance(action, Equivocation):
             self._equivocate(node, action)
-        elif isinstance(action, Delayed):
-            self.queue.schedule(
-                self.queue.now + action.delay, lambda: self._perform(node, action.action)
-            )
+        elif isinstance(action, Later | Delayed):
+            self._perform_later(node, action)
+
+    def _perform_later(self, node: SimNode, later: Later | Delayed) -> None:
+        """A Byzantine output held back (``Later`` computes its actions when the time comes)."""
+
+        def perform() -> None:
+            actions = later.make() if isinstance(later, Later) else [later.action]
+            for action in actions:
+                self._perform(node, action)
+
+        self.queue.schedule(self.queue.now + later.delay, perform)
 
     def _broadcast(self, node: SimNode, message: object) -> None:
         if isinstance(message, Proposal):
