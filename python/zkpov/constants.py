@@ -28,9 +28,11 @@ TIMEOUT_ECHO_FRACTION: Final = Fraction(1, 3)
 # required power equals the classic BFT minimum floor(2T/3) + 1.
 DEFAULT_FINALITY_THRESHOLD: Final = BFT_QUORUM_FRACTION + Fraction(1, 2**64)
 
-# Pacemaker: timeout = base * TIMEOUT_BACKOFF ** min(k, TIMEOUT_BACKOFF_MAX_EXPONENT).
+# Pacemaker: timeout = base * TIMEOUT_BACKOFF ** min(k, TIMEOUT_BACKOFF_MAX_EXPONENT). The cap
+# (1.2 ** 30, about 237 x base) is high enough that any realistic post-GST delay is outgrown;
+# a round entered through a QC resets k.
 TIMEOUT_BACKOFF: Final = 1.2
-TIMEOUT_BACKOFF_MAX_EXPONENT: Final = 6
+TIMEOUT_BACKOFF_MAX_EXPONENT: Final = 30
 
 # Aptos-style leader reputation weights (multiplied by stake).
 REPUTATION_ACTIVE_WEIGHT: Final = 1000

@@ -15,8 +15,9 @@ transitions. The node (``zkpov start``) is the same core driven by the network i
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from zkpov.chain.state import AccountState, Transfer
@@ -29,7 +30,13 @@ from zkpov.consensus.signing import get_scheme
 from zkpov.consensus.validators import ValidatorSet
 from zkpov.consensus.validity import NativeReexecution, compute_root_bytes, encode_payload
 from zkpov.crypto import bls, snark
-from zkpov.errors import ProposalError, ValidatorError, VotingError, ZkpovError
+from zkpov.errors import (
+    ConsensusError,
+    ProposalError,
+    ValidatorError,
+    VotingError,
+    ZkpovError,
+)
 from zkpov.node.bootstrap import ChainStart, build_core
 from zkpov.storage.interface import SafetyStore
 from zkpov.storage.memory import MemorySafetyStore
@@ -88,6 +95,7 @@ class ConsensusEngine:
         self._core: ConsensusCore | None = None
         self._payload = b""
         self._proposals: dict[int, Proposal] = {}
+        self.core_restarts = 0
 
     @classmethod
     def new(cls, config: ConsensusConfig, **options: object) -> ConsensusEngine:
@@ -145,7 +153,8 @@ class ConsensusEngine:
 
     def _execute(self, actions: list[Action]) -> list[Action]:
         """Persists safety data in order (before any vote is handed out), remembers our own
-        proposals (the core proposes as soon as a round it leads begins), returns the rest."""
+        proposals (the core proposes as soon as a round it leads begins), delivers our own
+        vote to ourselves when we lead next, and returns the rest."""
         out: list[Action] = []
         for action in actions:
             if isinstance(action, PersistSafety):
@@ -154,7 +163,22 @@ class ConsensusEngine:
             if isinstance(action, Broadcast) and isinstance(action.message, Proposal):
                 self._proposals[action.message.block.round] = action.message
             out.append(action)
+            if isinstance(action, SendTo) and action.to == self.core.index:
+                assert isinstance(action.message, Vote)  # the core sends itself only its vote
+                out += self._run(functools.partial(self.core.on_vote, action.message))
         return out
+
+    def _run(self, handler: Callable[[], list[Action]]) -> list[Action]:
+        """Run a core handler; a non-protocol exception is fatal for the core: drop it (the next
+        call rebuilds it from the safety store) and report a ``ConsensusError``."""
+        try:
+            return self._execute(handler())
+        except ZkpovError:
+            raise
+        except Exception as exc:
+            self._core = None
+            self.core_restarts += 1
+            raise ConsensusError(f"consensus core failed and was reset: {exc!r}") from exc
 
     async def propose_block(self, transactions: Sequence[bytes]) -> Proposal:
         """This validator's proposal for the current round, carrying ``transactions``.
@@ -174,7 +198,7 @@ class ConsensusEngine:
         self._payload = encode_payload(list(transactions))
         core.proposal_due = (round_, 0.0)
         try:
-            self._execute(core.on_tick(time.monotonic()))
+            self._run(lambda: core.on_tick(time.monotonic()))
         finally:
             self._payload = b""
         if round_ not in self._proposals:
@@ -186,7 +210,8 @@ class ConsensusEngine:
     async def process_block(self, proposal: Proposal) -> ConsensusDecision:
         """Checks a proposal (signatures, certificates, validity) and votes if it is safe."""
         try:
-            actions = self._execute(self.core.on_proposal(proposal, time.monotonic()))
+            core = self.core
+            actions = self._run(lambda: core.on_proposal(proposal, time.monotonic()))
         except ZkpovError as err:
             return ConsensusDecision(False, reason=f"{type(err).__name__}: {err}")
         committed = tuple(b for a in actions if isinstance(a, Commit) for b in a.blocks)
@@ -206,7 +231,8 @@ class ConsensusEngine:
         """Collects a vote for ``block_hash`` (as the next leader); the QC once > 2/3 signed."""
         if vote.vote_data.block_id != block_hash:
             raise VotingError("the vote is for another block")
-        self._execute(self.core.on_vote(vote, time.monotonic()))
+        core = self.core
+        self._run(lambda: core.on_vote(vote, time.monotonic()))
         hqc = self.core.tree.hqc
         return hqc if hqc.block_id == block_hash else None
 

@@ -128,15 +128,20 @@ def test_two_proposals_in_one_round_give_double_proposal_evidence() -> None:
     assert not any(isinstance(a, SendTo) for a in actions)  # no second vote
 
 
-def test_repeated_proposal_resends_the_stored_vote_without_persisting() -> None:
+def test_repeated_proposal_is_ignored_and_the_vote_retransmitted_once_mid_round() -> None:
     net = make_net(4, leaders={1: 0, 2: 2})
     router = Router(net, down={1, 2, 3})
     router.run(0, net.cores[0].start(0.0), 0.0)
     proposal = _proposal_from(net, router)
-    first = net.cores[1].on_proposal(proposal, 0.0)
-    again = net.cores[1].on_proposal(proposal, 0.0)
-    assert [type(a) for a in first] == [ScheduleTimeout, PersistSafety, SendTo]
-    assert [type(a) for a in again] == [SendTo] and again[0] == first[-1]
+    core = net.cores[1]
+    first = core.on_proposal(proposal, 0.0)
+    assert [type(a) for a in first] == [ScheduleTimeout, ScheduleTimeout, PersistSafety, SendTo]
+    assert core.on_proposal(proposal, 0.0) == []
+    retransmit_at = core.pacemaker.retransmit_at
+    assert retransmit_at < core.pacemaker.deadline
+    assert core.on_tick(retransmit_at - 0.01) == []
+    assert core.on_tick(retransmit_at) == [first[-1]]  # the same vote, not persisted again
+    assert core.on_tick(retransmit_at + 0.01) == []
 
 
 def test_proposal_with_a_bad_signature_is_refused() -> None:
@@ -160,7 +165,9 @@ def test_proposal_from_a_non_leader_gets_no_vote() -> None:
     proposal = _proposal_from(net, router)
     fake_leaders = make_net(4, leaders={1: 2}).cores[0].leaders
     core0.leaders = fake_leaders
-    assert not any(isinstance(a, SendTo) for a in core0.on_proposal(proposal, 0.0))
+    with pytest.raises(InvalidProposal, match="does not lead round 1"):
+        core0.on_proposal(proposal, 0.0)
+    assert core0.safety.data.last_vote is None and not core0.tree.has(proposal.block.id)
 
 
 FORBIDDEN = {"asyncio", "socket", "time", "datetime", "sqlite3", "lmdb", "threading", "selectors"}

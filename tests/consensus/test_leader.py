@@ -1,26 +1,22 @@
-"""Leader election: stake x reputation weights, draws, anchors, fixed schedules."""
+"""Leader election: stake x reputation weights, draws, skipped failed leaders, fixed schedules."""
 
 from __future__ import annotations
 
 import collections
+import dataclasses
 
 import pytest
 
 from zkpov.chain.reputation import compute_reputation, compute_reputation_weights
 from zkpov.consensus.encoding import compute_bitfield
 from zkpov.consensus.leader import (
-    EVERYONE,
-    Anchor,
+    MAX_SKIPPED_ROUNDS,
     FixedLeaders,
     choose_index,
     compute_leader_seed,
-    get_proposal_anchor,
-    get_recovery_anchor,
-    get_successor_anchor,
-    is_recovery_block,
     iterate_draws,
 )
-from zkpov.consensus.messages import Block, QuorumCert, TimeoutCert, VoteData
+from zkpov.consensus.messages import Block, QuorumCert, VoteData
 from zkpov.consensus.reputation_leaders import ReputationLeaders
 from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 
@@ -79,13 +75,6 @@ def _leaders(n: int = 16) -> ReputationLeaders:
 GENESIS = _block(0, 0, [], n=16)  # an empty chain: every round of a window failed
 
 
-def _tc(round_: int, signers: list[int]) -> TimeoutCert:
-    qc = _block(1, 0, [0]).qc
-    indices = tuple(ValidatorIndex(i) for i in signers)
-    rounds = tuple(Round(0) for _ in signers)
-    return TimeoutCert(Epoch(0), Round(round_), indices, rounds, b"", qc)
-
-
 def test_draws_are_a_permutation_starting_with_the_plain_draw() -> None:
     weights = [3, 1, 0, 5, 2]
     order = list(iterate_draws(weights, b"seed"))
@@ -93,62 +82,61 @@ def test_draws_are_a_permutation_starting_with_the_plain_draw() -> None:
     assert sorted(order) == [0, 1, 3, 4]  # zero weight is never drawn
 
 
-def test_anchored_leader_is_the_first_draw_in_the_anchor() -> None:
-    leaders, seed = _leaders(), compute_leader_seed(b"s" * 32, Epoch(0), Round(7))
-    order = list(iterate_draws([10] * 16, seed))
-    assert leaders.get_leader(Round(7), GENESIS) == order[0]
-    members = frozenset(order[3:])
-    assert leaders.get_leader(Round(7), GENESIS, Anchor(members=members)) == order[3]
-    assert leaders.get_leader(Round(7), GENESIS, Anchor(members=frozenset(order))) == order[0]
-    assert leaders.get_leader(Round(7), GENESIS, Anchor(sticky=ValidatorIndex(5))) == 5
+def _order(round_: int, n: int = 16) -> list[ValidatorIndex]:
+    return list(iterate_draws([10] * n, compute_leader_seed(b"s" * 32, Epoch(0), Round(round_))))
 
 
-def test_same_certificate_gives_the_same_leader_at_every_node() -> None:
+def test_leader_after_failed_rounds_skips_their_leaders() -> None:
+    """Rounds 1..6 failed on the genesis chain: round 7 skips their leaders, each computed by
+    the same rule in order (round 2 skips round 1's leader, and so on)."""
+    leaders = _leaders()
+    skipped: list[ValidatorIndex] = []
+    for r in range(1, 8):
+        expected = next(i for i in _order(r) if i not in skipped)
+        assert leaders.get_leader(Round(r), GENESIS) == expected
+        skipped.append(expected)
+    assert leaders.get_leader(Round(1), GENESIS) == _order(1)[0]
+
+
+def test_only_the_latest_failed_rounds_are_skipped() -> None:
+    leaders = _leaders(n=64)
+    round_ = 40
+    skipped: list[ValidatorIndex] = []
+
+    def order(r: int) -> list[ValidatorIndex]:
+        weights = leaders.get_weights(r // 10, GENESIS)
+        return list(iterate_draws(weights, compute_leader_seed(b"s" * 32, Epoch(0), Round(r))))
+
+    for r in range(round_ - MAX_SKIPPED_ROUNDS, round_):
+        skipped.append(next(i for i in order(r) if i not in skipped))
+    expected = next(i for i in order(round_) if i not in skipped)
+    assert leaders.get_leader(Round(round_), GENESIS) == expected
+
+
+def test_leader_does_not_depend_on_which_quorum_signed_the_parent() -> None:
+    """The parent's QC signer set (the proposer's choice) never changes who leads next."""
+    leaders = _leaders()
+    for r in range(2, 40):
+        one = dataclasses.replace(_block(r - 1, 0, list(range(5, 16)), n=16), height=Height(1))
+        other = dataclasses.replace(_block(r - 1, 0, list(range(11)), n=16), height=Height(1))
+        assert leaders.get_leader(Round(r), one) == leaders.get_leader(Round(r), other)
+
+
+def test_same_chain_gives_the_same_leader_at_every_node() -> None:
     a, b = _leaders(), _leaders()
     for r in range(2, 60):
-        anchor = get_recovery_anchor(_tc(r - 1, list(range(r % 5, 16))))
-        assert a.get_leader(Round(r), GENESIS, anchor) == b.get_leader(Round(r), GENESIS, anchor)
-        assert a.get_leader(Round(r), GENESIS, anchor) in anchor.members  # type: ignore[operator]
+        assert a.get_leader(Round(r), GENESIS) == b.get_leader(Round(r), GENESIS)
 
 
-def test_different_tcs_may_disagree_only_on_a_draw_missing_from_one() -> None:
-    """Two honest nodes with different TCs for round r - 1: the leaders differ only when the
-    earlier draw of the order signed one TC but not the other (a liveness cost, no safety one)."""
-    leaders = _leaders()
-    disagreements = 0
-    for r in range(2, 200):
-        first = leaders.get_leader(Round(r), GENESIS)
-        one = list(range(5, 16))  # 11 signers each: both quorums of 16
-        other = list(range(11))
-        x = leaders.get_leader(Round(r), GENESIS, get_recovery_anchor(_tc(r - 1, one)))
-        y = leaders.get_leader(Round(r), GENESIS, get_recovery_anchor(_tc(r - 1, other)))
-        if first in one and first in other:
-            assert x == y == first
-        disagreements += x != y
-    assert 0 < disagreements < 150
+def test_a_long_stretch_without_blocks_needs_no_recursion() -> None:
+    """50,000 failed rounds after genesis: weights are computed bottom-up in one pass (the old
+    rule recursed once per window and hit RecursionError)."""
+    leaders = ReputationLeaders([10] * 16, Epoch(0), b"s" * 32, window=10, exclude=4)
+    leader = leaders.get_leader(Round(50_000), GENESIS)
+    assert 0 <= leader < 16
+    assert leaders.get_leader(Round(50_000), GENESIS) == leader
 
 
-def test_successor_anchor_reads_the_parent() -> None:
-    normal = _block(5, 2, [0, 1, 3], n=4)
-    assert get_successor_anchor(normal) == Anchor(members=frozenset({0, 1, 3}))
-    recovery = _block(7, 2, [0, 1, 3], n=4, qc_round=4)
-    assert is_recovery_block(recovery) and not is_recovery_block(normal)
-    assert get_successor_anchor(recovery) == Anchor(sticky=ValidatorIndex(2))
-    assert get_successor_anchor(_block(1, 0, [], n=4)) == EVERYONE
-
-
-def test_proposal_anchor_needs_the_tc_of_the_previous_round() -> None:
-    parent = _block(3, 1, [0, 1, 2])
-    assert get_proposal_anchor(_block(4, 0, [1, 2, 3]), None, parent) == Anchor(
-        members=frozenset({0, 1, 2})
-    )
-    recovery = _block(6, 0, [0, 1, 2], qc_round=3)
-    assert get_proposal_anchor(recovery, None, parent) is None
-    assert get_proposal_anchor(recovery, _tc(4, [0, 1, 2]), parent) is None
-    tc = _tc(5, [1, 2, 3])
-    assert get_proposal_anchor(recovery, tc, parent) == Anchor(members=frozenset({1, 2, 3}))
-
-
-def test_fixed_schedule_ignores_the_anchor() -> None:
+def test_fixed_schedule_ignores_the_chain() -> None:
     leaders = FixedLeaders({3: ValidatorIndex(0)}, 4)
-    assert leaders.get_leader(Round(3), None, Anchor(members=frozenset({1}))) == 0
+    assert leaders.get_leader(Round(3), _block(2, 1, [1])) == 0

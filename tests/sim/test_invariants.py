@@ -8,7 +8,7 @@ import pytest
 
 from zkpov.consensus.actions import Commit
 from zkpov.consensus.encoding import compute_bitfield
-from zkpov.consensus.leader import EVERYONE, Anchor, BlockLookup
+from zkpov.consensus.leader import BlockLookup
 from zkpov.consensus.messages import Block, QuorumCert, TimeoutCert, Vote, VoteData
 from zkpov.consensus.reputation_leaders import ReputationLeaders
 from zkpov.sim.invariants import InvariantChecker
@@ -159,10 +159,9 @@ class OffByOneLeaders(ReputationLeaders):
         self,
         round_: Round,
         tip: Block,
-        anchor: Anchor = EVERYONE,
         lookup: BlockLookup | None = None,
     ) -> ValidatorIndex:
-        leader = super().get_leader(round_, tip, anchor, lookup)
+        leader = super().get_leader(round_, tip, lookup)
         return ValidatorIndex((leader + 1) % len(self.stakes)) if round_ % 3 == 0 else leader
 
 

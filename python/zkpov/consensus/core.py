@@ -2,17 +2,26 @@
 
 Round flow (DESIGN.md section 4): the leader of round r extends the highest certified block; a
 validator checks the proposal, votes (after persisting SafetyData) and sends the vote to the next
-leader, who aggregates a QC and proposes round r + 1. Without progress, validators time out,
-broadcast signed timeouts, echo them at > 1/3 of the stake and form a TC at > 2/3. A QC for a block
-directly after its parent commits that parent and its ancestors (2-chain rule).
+leader (itself included: its own vote leaves as a ``SendTo`` like any other, so drivers record it
+in slashing protection), who aggregates a QC and proposes round r + 1. Without progress,
+validators time out, broadcast signed timeouts, echo them at > 1/3 of the stake and form a TC at
+> 2/3. A QC for a block directly after its parent commits that parent and its ancestors.
+
+**Handlers are atomic.** Each ``on_*`` first validates its input, cheapest checks first (shape,
+window, parent, leader, then signatures and certificates), raising a ``ZkpovError`` without
+changing anything; only then does it apply the input. A ``ZkpovError`` raised while applying is
+a bug and becomes :class:`CoreFault`: drivers treat any exception other than a ``ZkpovError`` as
+fatal for the core and rebuild it from durable state, never dropping its actions and carrying on.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 from zkpov.chain.seed import compute_randao_signing_root
+from zkpov.consensus import limits
 from zkpov.consensus.actions import (
     Action,
     Broadcast,
@@ -38,11 +47,21 @@ from zkpov.consensus.messages import (
 from zkpov.consensus.pacemaker import Pacemaker
 from zkpov.consensus.proposals import (
     BlockBody,
-    check_proposal,
+    InvalidProposal,
+    check_parent_link,
+    check_proposal_shape,
+    check_proposal_signatures,
     make_block,
     record_invalid_block,
 )
-from zkpov.consensus.quorum import TimeoutCollector, VoteCollector, verify_tc, verify_timeout
+from zkpov.consensus.quorum import (
+    InvalidCertificate,
+    InvalidVote,
+    TimeoutCollector,
+    VoteCollector,
+    verify_tc,
+    verify_timeout,
+)
 from zkpov.consensus.round_leaders import (
     get_entry_leader,
     get_proposal_leader,
@@ -50,14 +69,19 @@ from zkpov.consensus.round_leaders import (
 )
 from zkpov.consensus.safety import SafetyRules, UnsafeTimeout, UnsafeVote
 from zkpov.consensus.safety_data import SafetyData
-from zkpov.consensus.sync import BlockSync, compute_sync_peer
+from zkpov.consensus.sync import BlockSync, compute_holders
 from zkpov.consensus.validators import ValidatorSet
 from zkpov.consensus.validity import InvalidBlock, ValidityChecker
+from zkpov.errors import ZkpovError
 from zkpov.types import Round, ValidatorIndex
 
-__all__ = ["BlockBody", "ConsensusCore", "PayloadSource"]
+__all__ = ["BlockBody", "ConsensusCore", "CoreFault", "PayloadSource"]
 
 PayloadSource = Callable[[Block], BlockBody]
+
+
+class CoreFault(RuntimeError):
+    """A handler failed after it began to change the core: rebuild it from durable state."""
 
 
 class ConsensusCore:
@@ -91,6 +115,9 @@ class ConsensusCore:
         self.evidence = EvidencePool()
         self.best_commit_qc: QuorumCert | None = None
         self.last_timeout: Timeout | None = None
+        self.last_proposal: Proposal | None = None
+        self.tc_failures: dict[Round, int] = {}  # proposal TCs that failed, per round
+        self.tc_muted_until: dict[ValidatorIndex, Round] = {}  # timeout senders of a bad TC
         self.randao_reveal = vset.scheme.sign(sk, compute_randao_signing_root(vset.epoch))
         self.now = 0.0
         self.proposal_due: tuple[Round, float] | None = None
@@ -101,35 +128,37 @@ class ConsensusCore:
     def start(self, now: float) -> list[Action]:
         """Enter the first round after the root (call once, at boot or restart)."""
         self.now = now
-        return self._advance_round()
+        return self._guard(self._advance_round)
 
     def on_proposal(self, proposal: Proposal, now: float | None = None) -> list[Action]:
-        """Check a proposal, process its certificates, and vote if it is safe and valid."""
+        """Check a proposal (cheap checks first), then process its certificates and vote."""
         self._set_time(now)
         block = proposal.block
-        check_proposal(proposal, self.vset, self.tree.root_qc)
-        actions = self.evidence.on_proposal(proposal)
-        actions += self._process_certificates(block.qc, proposal.tc)
-        if block.height <= self.tree.root.height:
-            return actions
-        if not self.tree.has(block.parent_id):
-            return actions + self.sync.request_block(block.parent_id, block.proposer, proposal)
-        return actions + self._process_block(proposal)
+        check_proposal_shape(proposal, self.vset)
+        if self._is_stale(block):
+            return []
+        if self.tree.is_extendable(block.parent_id):
+            check_parent_link(block, self.tree.blocks[block.parent_id])
+            if get_proposal_leader(self.leaders, self.tree, block) != block.proposer:
+                raise InvalidProposal(f"{block.proposer} does not lead round {block.round}")
+        check_proposal_signatures(proposal, self.vset, self.tree.root_qc)
+        checked = dataclasses.replace(proposal, tc=self._check_proposal_tc(proposal))
+        return self._guard(self._apply_proposal, checked)
 
     def on_vote(self, vote: Vote, now: float | None = None) -> list[Action]:
         """Collect a vote sent to us as the next round's leader."""
         self._set_time(now)
-        if vote.round + 1 < self.pacemaker.round or vote.round < self.tree.root.round:
+        if vote.vote_data.epoch != self.vset.epoch or not self.vset.is_member(vote.voter):
+            raise InvalidVote(f"vote from {vote.voter} is not from epoch {self.vset.epoch}'s set")
+        is_old = vote.round + 1 < self.pacemaker.round or vote.round < self.tree.root.round
+        if is_old or not self._is_in_window(vote.round):
             return []
         block = self.tree.get(vote.vote_data.block_id)
         if block is not None and self.get_next_leader(block) != self.index:
             return []
         collector = self.votes.setdefault(vote.round, VoteCollector(self.vset))
         qc, double = collector.on_vote(vote)
-        actions = [] if double is None else self.evidence.record(DoubleVote(*double))
-        if qc is not None:
-            actions += self._process_certificates(qc, None)
-        return actions
+        return self._guard(self._apply_vote, qc, double)
 
     def on_timeout(self, timeout: Timeout, now: float | None = None) -> list[Action]:
         """Verify a timeout; echo at > 1/3 of the stake; form a TC at > 2/3."""
@@ -137,11 +166,7 @@ class ConsensusCore:
         if timeout.round < self.pacemaker.round:
             return []
         verify_timeout(timeout, self.vset, self.tree.root_qc)
-        tc = timeout.tc
-        if tc is not None and (self.htc is None or tc.round > self.htc.round):
-            verify_tc(tc, self.vset, self.tree.root_qc)
-        actions = self._process_certificates(timeout.hqc, tc)
-        return actions + self._collect_timeout(timeout)
+        return self._guard(self._apply_timeout, timeout, self._check_timeout_tc(timeout))
 
     def on_block_request(self, request: BlockRequest, sender: ValidatorIndex) -> list[Action]:
         """A peer asks for blocks we know."""
@@ -152,7 +177,7 @@ class ConsensusCore:
     ) -> list[Action]:
         """Blocks we asked for: insert those that check, then resume parked proposals."""
         self._set_time(now)
-        return self.sync.on_block_response(response, sender)
+        return self._guard(self.sync.on_block_response, response, sender)
 
     def on_blocks_inserted(self, blocks: list[Block]) -> list[Action]:
         """Certificates inside new blocks, parked proposals, and commits they enable."""
@@ -165,31 +190,82 @@ class ConsensusCore:
         return actions + self._try_commit() + self._advance_round()
 
     def on_tick(self, now: float) -> list[Action]:
-        """Time passed: time out of the round, or re-send our timeout, at the deadline."""
+        """Time passed: propose when due, retry syncs, retransmit, time out at the deadline."""
         self._set_time(now)
-        actions = self._propose_if_due()
-        if not self.pacemaker.is_expired(now):
-            return actions
-        if self.pacemaker.is_timed_out() and self.last_timeout is not None:
-            deadline = self.pacemaker.process_local_timeout(now)
-            resend = dataclasses.replace(self.last_timeout, tc=self.htc)
-            return [Broadcast(resend), ScheduleTimeout(self.pacemaker.round, deadline)]
-        return actions + self._local_timeout()
+        return self._guard(self._apply_tick)
 
-    def _propose_if_due(self) -> list[Action]:
-        due = self.proposal_due
-        if due is None or due[1] > self.now:
-            return []
-        self.proposal_due = None
-        return self._propose(due[0]) if due[0] == self.pacemaker.round else []
+    # -- validation helpers (no mutation beyond bounded bookkeeping) ----------------------------
+
+    def _is_stale(self, block: Block) -> bool:
+        """Nothing to learn: at or below the root, or extending a block that cannot commit."""
+        root = self.tree.root
+        if block.height <= root.height or block.qc.round < root.round:
+            return True
+        return self.tree.has(block.parent_id) and not self.tree.is_extendable(block.parent_id)
+
+    def _is_in_window(self, round_: Round) -> bool:
+        return round_ <= self.pacemaker.round + limits.FUTURE_ROUND_WINDOW
+
+    def _check_proposal_tc(self, proposal: Proposal) -> TimeoutCert | None:
+        """The proposal's TC if it justifies its round (TC(r - 1) of a recovery block) and
+        verifies; checked only while few TCs of that round failed. Any other TC is ignored."""
+        tc, block = proposal.tc, proposal.block
+        if tc is None or tc.round + 1 != block.round or block.round == block.qc.round + 1:
+            return None
+        if tc == self.htc:
+            return tc
+        if self.tc_failures.get(block.round, 0) >= limits.MAX_TC_CHECKS_PER_ROUND:
+            return None
+        try:
+            verify_tc(tc, self.vset, self.tree.root_qc)
+        except InvalidCertificate:
+            self.tc_failures[block.round] = self.tc_failures.get(block.round, 0) + 1
+            return None
+        return tc
+
+    def _check_timeout_tc(self, timeout: Timeout) -> TimeoutCert | None:
+        """A timeout's TC if it is new to us and verifies; a sender whose TC failed is not
+        checked again for ``FUTURE_ROUND_WINDOW`` rounds. The signed timeout stands either way."""
+        tc, sender = timeout.tc, timeout.signer
+        if tc is None or tc.round >= timeout.round:
+            return None
+        if (self.htc is not None and tc.round <= self.htc.round) or tc.round < self.tree.root.round:
+            return None
+        if self.tc_muted_until.get(sender, Round(-1)) >= self.pacemaker.round:
+            return None
+        try:
+            verify_tc(tc, self.vset, self.tree.root_qc)
+        except InvalidCertificate:
+            self.tc_muted_until[sender] = Round(self.pacemaker.round + limits.FUTURE_ROUND_WINDOW)
+            return None
+        return tc
+
+    def _guard(self, apply: Callable[..., list[Action]], *args: Any) -> list[Action]:
+        try:
+            return apply(*args)
+        except ZkpovError as exc:
+            raise CoreFault(f"{apply.__name__} failed after changing the core: {exc}") from exc
 
     # -- proposals and votes --------------------------------------------------------------------
 
+    def _apply_proposal(self, proposal: Proposal) -> list[Action]:
+        block = proposal.block
+        actions = self._process_certificates(block.qc, proposal.tc)
+        if not self._is_in_window(block.round) or self._is_stale(block):
+            return actions
+        actions += self.evidence.on_proposal(proposal)
+        if not self.tree.is_extendable(block.parent_id):
+            holders = compute_holders(block.qc, len(self.vset), block.proposer)
+            return actions + self.sync.request_block(block.parent_id, holders, proposal)
+        return actions + self._process_block(proposal)
+
     def _process_block(self, proposal: Proposal) -> list[Action]:
         block = proposal.block
-        parent = self.tree.blocks[block.parent_id]
-        if get_proposal_leader(self.leaders, self.tree, proposal) != block.proposer:
+        if self.tree.has(block.id):
+            return self._vote_if_due(proposal)
+        if not self._is_insertable_proposal(block):
             return []
+        parent = self.tree.blocks[block.parent_id]
         try:
             self.checker.check_block(block, parent)
         except InvalidBlock:
@@ -200,22 +276,49 @@ class ConsensusCore:
             actions += self._vote(proposal)
         return actions
 
+    def _is_insertable_proposal(self, block: Block) -> bool:
+        """On an extendable parent, by the round's leader, and not past the cap on one leader's
+        blocks in one round (an equivocating leader cannot fill our memory)."""
+        parent = self.tree.get(block.parent_id)
+        if parent is None or not self.tree.is_extendable(parent.id):
+            return False
+        if block.height != parent.height + 1 or block.qc.round != parent.round:
+            return False
+        if get_proposal_leader(self.leaders, self.tree, block) != block.proposer:
+            return False
+        same_height = (self.tree.blocks[i] for i in self.tree.by_height.get(block.height, ()))
+        twins = sum(b.round == block.round and b.proposer == block.proposer for b in same_height)
+        return twins < limits.MAX_BLOCKS_PER_LEADER_ROUND
+
+    def _vote_if_due(self, proposal: Proposal) -> list[Action]:
+        """A block we hold (restored at restart, or synced) but have not voted on yet."""
+        last = self.safety.data.last_vote
+        is_due = proposal.block.round == self.pacemaker.round
+        return (
+            self._vote(proposal)
+            if is_due and (last is None or last.round < self.pacemaker.round)
+            else []
+        )
+
     def _vote(self, proposal: Proposal) -> list[Action]:
+        block = proposal.block
+        tc = proposal.tc or self._get_justifying_tc(block.round)
         try:
-            vote, is_new = self.safety.sign_vote(proposal.block, proposal.tc)
+            vote, is_new = self.safety.sign_vote(block, tc)
         except UnsafeVote:
             return []
         actions: list[Action] = [PersistSafety(self.safety.data)] if is_new else []
-        next_leader = self.get_next_leader(proposal.block)
-        if next_leader is None:  # unreachable: the block was just inserted with its ancestry
-            return actions
-        if next_leader == self.index:
-            return actions + self.on_vote(vote)
-        return [*actions, SendTo(next_leader, vote)]
+        next_leader = self.get_next_leader(block)
+        return actions if next_leader is None else [*actions, SendTo(next_leader, vote)]
+
+    def _apply_vote(self, qc: QuorumCert | None, double: tuple[Vote, Vote] | None) -> list[Action]:
+        actions = [] if double is None else self.evidence.record(DoubleVote(*double))
+        return actions + ([] if qc is None else self._process_certificates(qc, None))
 
     def _propose(self, round_: Round) -> list[Action]:
         parent = self.tree.get(self.tree.hqc.block_id)
-        if parent is None or round_ <= self.safety.data.last_voted_round:
+        data = self.safety.data
+        if parent is None or round_ <= max(data.last_voted_round, data.last_proposed_round):
             return []
         if self.get_round_leader(round_) != self.index:
             return []
@@ -223,10 +326,18 @@ class ConsensusCore:
         root = self.checker.compute_post_root(parent, body.payload)
         evidence = self.evidence.get_for_proposal()
         block = make_block(self, round_, parent, root, body, evidence)
-        signature = self.vset.scheme.sign(self._sk, block.header.signing_root)
-        tc = self.htc if self.htc is not None and self.htc.round == round_ - 1 else None
-        proposal = Proposal(block, signature, tc)
-        return [Broadcast(proposal), *self.on_proposal(proposal)]
+        signature = self.safety.sign_proposal(round_, block.header.signing_root)
+        proposal = Proposal(block, signature, self._get_justifying_tc(round_))
+        self.last_proposal = proposal
+        actions: list[Action] = [PersistSafety(self.safety.data), Broadcast(proposal)]
+        return actions + self._apply_proposal(proposal)
+
+    def _propose_if_due(self) -> list[Action]:
+        due = self.proposal_due
+        if due is None or due[1] > self.now:
+            return []
+        self.proposal_due = None
+        return self._propose(due[0]) if due[0] == self.pacemaker.round else []
 
     # -- certificates, rounds and commits -------------------------------------------------------
 
@@ -258,9 +369,8 @@ class ConsensusCore:
                 raise MissingBlock(qc.block_id)
             path = self.tree.get_path_from_root(target)
         except MissingBlock as missing:
-            return self.sync.request_block(
-                missing.block_id, compute_sync_peer(qc, self.vset, self.index), None
-            )
+            holders = compute_holders(qc, len(self.vset))
+            return self.sync.request_block(missing.block_id, holders, None)
         self.tree.process_commit(path, qc)
         for block in path:
             self.leaders.on_commit(block)
@@ -275,30 +385,74 @@ class ConsensusCore:
         if not self.pacemaker.process_new_round(new_round, self.now, via_tc):
             return []
         self._prune_collectors(new_round)
-        actions: list[Action] = [ScheduleTimeout(new_round, self.pacemaker.deadline)]
+        start, due = self.now, []
         if self.get_round_leader(new_round) in (self.index, None):
-            at = self.pacemaker.get_proposal_time(self.vset.config.block_time)
-            self.proposal_due = (new_round, at)
-            self.pacemaker.deadline = at + self.pacemaker.get_duration()
-            actions = [ScheduleTimeout(new_round, self.pacemaker.deadline)]
-            actions += self._propose_if_due() or [ScheduleTimeout(new_round, at)]
-        return actions
+            start = self.pacemaker.get_proposal_time(self.vset.config.block_time)
+            self.proposal_due = (new_round, start)
+            self.pacemaker.deadline = start + self.pacemaker.get_duration()
+            due = self._propose_if_due() or [ScheduleTimeout(new_round, start)]
+        retransmit = self.pacemaker.schedule_retransmit(start, self.vset.config.block_time)
+        actions: list[Action] = [ScheduleTimeout(new_round, self.pacemaker.deadline)]
+        if retransmit != float("inf"):
+            actions.append(ScheduleTimeout(new_round, retransmit))
+        return actions + due
 
     def get_round_leader(self, round_: Round) -> ValidatorIndex | None:
-        """Leader of ``round_`` entered from our certificates now (None: unknown to us)."""
-        return get_entry_leader(self.leaders, self.tree, self.htc, round_)
+        """Leader of ``round_`` for a block extending our highest certified block."""
+        return get_entry_leader(self.leaders, self.tree, round_)
 
     def get_next_leader(self, block: Block) -> ValidatorIndex | None:
         """Leader of the round after ``block`` for a block extending it (where votes on it go)."""
         return get_vote_recipient(self.leaders, self.tree, block)
 
+    def _get_justifying_tc(self, round_: Round) -> TimeoutCert | None:
+        """Our TC for ``round_ - 1`` (the only TC worth attaching to a message of ``round_``)."""
+        htc = self.htc
+        return htc if htc is not None and htc.round + 1 == round_ else None
+
     def _prune_collectors(self, new_round: Round) -> None:
-        for table in (self.votes, self.timeouts):
+        for table in (self.votes, self.timeouts, self.tc_failures):
             for old in [r for r in table if r + 2 < new_round]:
                 del table[old]
+        for sender in [s for s, r in self.tc_muted_until.items() if r < new_round]:
+            del self.tc_muted_until[sender]
         self.evidence.prune(new_round)
 
-    # -- timeouts -------------------------------------------------------------------------------
+    # -- timeouts and retransmission ------------------------------------------------------------
+
+    def _apply_tick(self) -> list[Action]:
+        actions = self._propose_if_due() + self.sync.on_tick(self.now)
+        if self.pacemaker.is_retransmit_due(self.now):
+            actions += self._retransmit()
+        if not self.pacemaker.is_expired(self.now):
+            return actions
+        if self.pacemaker.is_timed_out() and self.last_timeout is not None:
+            deadline = self.pacemaker.process_local_timeout(self.now)
+            tc = self._get_justifying_tc(self.last_timeout.round)
+            resend = dataclasses.replace(self.last_timeout, tc=tc)
+            schedule = ScheduleTimeout(self.pacemaker.round, deadline)
+            return [*actions, Broadcast(resend), *self._resend_vote(), schedule]
+        return actions + self._local_timeout()
+
+    def _retransmit(self) -> list[Action]:
+        """Re-send this round's proposal (as its leader) and vote, which may have been lost."""
+        proposal = self.last_proposal
+        mine = proposal is not None and proposal.block.round == self.pacemaker.round
+        return ([Broadcast(proposal)] if mine and proposal else []) + self._resend_vote()
+
+    def _resend_vote(self) -> list[Action]:
+        vote = self.safety.data.last_vote
+        if vote is None or vote.round != self.pacemaker.round:
+            return []
+        block = self.tree.get(vote.vote_data.block_id)
+        leader = None if block is None else self.get_next_leader(block)
+        return [] if leader is None or leader == self.index else [SendTo(leader, vote)]
+
+    def _apply_timeout(self, timeout: Timeout, tc: TimeoutCert | None) -> list[Action]:
+        actions = self._process_certificates(timeout.hqc, tc)
+        if timeout.round < self.pacemaker.round or not self._is_in_window(timeout.round):
+            return actions
+        return actions + self._collect_timeout(timeout)
 
     def _local_timeout(self) -> list[Action]:
         tc_round = Round(self.htc.round if self.htc is not None else 0)
@@ -307,10 +461,10 @@ class ConsensusCore:
         except UnsafeTimeout:
             return []
         deadline = self.pacemaker.process_local_timeout(self.now)
-        timeout = dataclasses.replace(timeout, tc=self.htc)
+        timeout = dataclasses.replace(timeout, tc=self._get_justifying_tc(timeout.round))
         self.last_timeout = timeout
         actions: list[Action] = [PersistSafety(self.safety.data), Broadcast(timeout)]
-        actions.append(ScheduleTimeout(self.pacemaker.round, deadline))
+        actions += [*self._resend_vote(), ScheduleTimeout(self.pacemaker.round, deadline)]
         return actions + self._collect_timeout(timeout)
 
     def _collect_timeout(self, timeout: Timeout) -> list[Action]:
@@ -327,6 +481,23 @@ class ConsensusCore:
             actions += self._process_certificates(None, tc)
         return actions
 
+    def get_table_sizes(self) -> dict[str, int]:
+        """Entries in the tables peers can fill (the simulator reports their peaks)."""
+        return {
+            "votes": sum(_get_collector_size(c) for c in self.votes.values()),
+            "timeouts": sum(len(c.timeouts) for c in self.timeouts.values()),
+            "blocks": len(self.tree.blocks),
+            "parked": self.sync.get_parked_count(),
+            "sync": len(self.sync.requests) + len(self.sync.orphans),
+            "evidence": self.evidence.get_size(),
+            "tc_checks": len(self.tc_failures) + len(self.tc_muted_until),
+        }
+
     def _set_time(self, now: float | None) -> None:
         if now is not None:
             self.now = max(self.now, now)
+
+
+def _get_collector_size(collector: VoteCollector) -> int:
+    size = getattr(collector, "retained_size", None)
+    return int(size()) if callable(size) else len(collector.first_votes)

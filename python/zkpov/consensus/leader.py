@@ -1,44 +1,22 @@
-"""Leader election: the first validator of a stake x reputation draw order that the round's
-*anchor* shows alive, with the reputation read along the proposal's own chain.
+"""Leader election: a stake x reputation draw order per round, read along the proposal's chain.
 
-**The rule.** The leader of a block ``B`` at round ``r`` in period ``p = r // W`` is
-``choose_anchored(weights(p, chain), draw order of r, anchor(B))``, where ``chain`` is ``B``'s
-parent and its ancestors and ``anchor(B)`` is read from the parent or ``B``'s TC. Every input is
-the proposal's own data or its hash-linked ancestry, so every honest node that checks the same
-proposal computes the same leader, whatever it has committed.
+**The rule.** The leader of round ``r`` for a block extending ``tip`` is the first validator of
+round ``r``'s draw order that is not *skipped*: the skipped validators are the leaders of the
+rounds after ``tip`` and before ``r`` (rounds that failed on this chain; at most
+``MAX_SKIPPED_ROUNDS`` of the latest), each computed by this same rule, oldest first. The draw
+order uses the weights of ``r``'s period along ``tip``'s chain (``reputation_leaders.py``).
+
+Every input is the epoch seed, the round and ``tip``'s hash-linked ancestry, so every honest node
+that checks the same proposal computes the same leader, and no proposer can steer it by choosing
+which votes its QC aggregates or which TC it attaches (the old rule drew the leader among those
+signers, and a coalition under 1/3 of the stake led 75-100% of the blocks by dropping honest
+voters). A crashed leader is still skipped at once: the round after a failed round skips its
+leader; the reputation window then lowers its weight for good.
 
 **Draw order.** For round ``r`` the validators are drawn one by one without replacement, each draw
 proportional to stake x reputation among those not yet drawn; draw ``k`` uses the 256-bit hash of
 ``seed(epoch, r)`` for ``k = 0`` and of ``H(seed(epoch, r), k)`` after (``iterate_draws``). Draw 0
 alone is the plain ``choose_index(stake x reputation, seed(epoch, r))``.
-
-**Anchor** of a proposal of block ``B`` at round ``r`` (``get_proposal_anchor``):
-
-- ``B`` is a *recovery block* (``B.round > B.qc.round + 1``, entered through a timeout): its
-  proposal carries ``TC(r - 1)``; the anchor is that TC's signers (they were alive at ``r - 1``).
-- otherwise ``B`` extends its parent ``P`` at round ``r - 1`` (``get_successor_anchor(P)``): if
-  ``P`` is a recovery block, the leader is ``P.proposer`` (it was drawn from a TC's live signers
-  and has just proposed); else the anchor is the signers of ``P.qc`` (QC(r - 2)); a QC without
-  signers (genesis) anchors every validator.
-
-The leader is the first validator of the draw order in the anchor (or the sticky proposer). A vote
-on ``B`` goes to the leader of ``B.round + 1`` with ``get_successor_anchor(B)`` and ``B``'s chain
-(``B`` and its ancestors).
-
-**Reputation** (Aptos-style, ``reputation_leaders.py``): ``weights(p, chain)`` are computed from
-the blocks of ``chain`` whose rounds lie in ``[pW - X - W, pW - X)`` (``W`` =
-``reputation_window``, ``X`` = ``reputation_exclude_rounds``; from round 1, and plain stakes when
-that range is empty). A validator whose proposals failed more than 10% of the time in the window
-weighs 1; one that proposed or signed a QC there weighs 1000; an inactive one 10. A round of the
-window without a block on the chain is a failed proposal by that round's draw-0 validator, drawn
-with the weights of that round's own period along the same chain. The window depends only on the
-highest block of the chain below ``pW - X`` (its *top*), so weights are cached per (period, top).
-
-**Determinism and its limits.** A Byzantine proposer may choose which valid TC to attach or which
-valid votes its QC carries: that biases who leads, never what is safe. Honest nodes holding
-different TCs for ``r - 1`` (or, for their own next round, different highest QCs) may expect
-different leaders; competing proposals can split the votes and cost a round. Safety never depends
-on the leader: the vote and timeout rules are unchanged.
 """
 
 from __future__ import annotations
@@ -46,84 +24,38 @@ from __future__ import annotations
 import bisect
 import hashlib
 import itertools
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterator, Sequence
 from functools import lru_cache
 from typing import Protocol
 
-from zkpov.consensus.encoding import compute_hash, get_bitfield_indices
-from zkpov.consensus.messages import Block, TimeoutCert
+from zkpov.consensus.encoding import compute_hash
+from zkpov.consensus.messages import Block
 from zkpov.constants import DOMAIN_LEADER_SEED
 from zkpov.types import BlockId, Epoch, Round, ValidatorIndex
 
 __all__ = [
-    "EVERYONE",
-    "Anchor",
+    "MAX_SKIPPED_ROUNDS",
     "BlockLookup",
     "FixedLeaders",
     "LeaderElection",
-    "choose_anchored",
+    "choose_first_unskipped",
     "choose_index",
     "compute_leader_seed",
-    "get_proposal_anchor",
-    "get_recovery_anchor",
-    "get_successor_anchor",
-    "is_recovery_block",
+    "get_skipped_rounds",
     "iterate_draws",
 ]
 
-
-@dataclass(frozen=True)
-class Anchor:
-    """Who may lead a round: ``members`` shown alive (None: everyone), or one ``sticky`` leader."""
-
-    members: frozenset[int] | None = None
-    sticky: ValidatorIndex | None = None
-
-
-EVERYONE = Anchor()
-
-
-def is_recovery_block(block: Block) -> bool:
-    """A block entered through a timeout: it does not extend a QC of the round before it."""
-    return block.round > block.qc.round + 1
-
-
-def get_successor_anchor(parent: Block) -> Anchor:
-    """Anchor of the round after ``parent`` for a block extending it (and for votes on it)."""
-    if is_recovery_block(parent):
-        return Anchor(sticky=parent.proposer)
-    bitfield = parent.qc.signers
-    signers = frozenset(get_bitfield_indices(bitfield, len(bitfield) * 8))
-    return Anchor(members=signers) if signers else EVERYONE
-
-
-def get_recovery_anchor(tc: TimeoutCert) -> Anchor:
-    """Anchor of round ``tc.round + 1`` entered through ``tc``: its signers."""
-    return Anchor(members=frozenset(tc.signers))
-
-
-def get_proposal_anchor(block: Block, tc: TimeoutCert | None, parent: Block) -> Anchor | None:
-    """The anchor ``block``'s proposer must satisfy; None for a recovery block without TC(r-1)."""
-    if not is_recovery_block(block):
-        return get_successor_anchor(parent)
-    if tc is None or tc.round + 1 != block.round:
-        return None
-    return get_recovery_anchor(tc)
-
+# Failed rounds right before a round whose leaders it skips (bounds the work per leader).
+MAX_SKIPPED_ROUNDS = 8
 
 BlockLookup = Callable[[BlockId], Block | None]
 
 
 class LeaderElection(Protocol):
-    """Who leads a round given the chain below it (``tip`` and its ancestors) and its anchor."""
+    """Who leads a round given the chain below it (``tip`` and its ancestors)."""
 
     def get_leader(
-        self,
-        round_: Round,
-        tip: Block,
-        anchor: Anchor = EVERYONE,
-        lookup: BlockLookup | None = None,
+        self, round_: Round, tip: Block, lookup: BlockLookup | None = None
     ) -> ValidatorIndex:
         """Leader of ``round_`` for a block extending ``tip``; ``lookup`` finds its ancestors
         (``MissingBlock`` if one is unknown)."""
@@ -136,6 +68,11 @@ class LeaderElection(Protocol):
 
 def compute_leader_seed(epoch_seed: bytes, epoch: Epoch, round_: Round) -> bytes:
     return compute_hash(DOMAIN_LEADER_SEED, (epoch_seed, epoch, round_))
+
+
+def get_skipped_rounds(tip_round: Round, round_: Round) -> range:
+    """The failed rounds between ``tip`` and ``round_`` whose leaders ``round_`` skips."""
+    return range(max(tip_round + 1, round_ - MAX_SKIPPED_ROUNDS), round_)
 
 
 @lru_cache(maxsize=256)
@@ -164,15 +101,14 @@ def iterate_draws(weights: Sequence[int], seed: bytes) -> Iterator[ValidatorInde
         remaining[index] = 0
 
 
-def choose_anchored(weights: Sequence[int], seed: bytes, anchor: Anchor) -> ValidatorIndex:
-    """The sticky leader, else the first draw in the anchor's members (draw 0 if none is)."""
-    if anchor.sticky is not None:
-        return anchor.sticky
+def choose_first_unskipped(
+    weights: Sequence[int], seed: bytes, skipped: Collection[int]
+) -> ValidatorIndex:
+    """The first draw not in ``skipped`` (draw 0 if every validator is skipped)."""
     first = choose_index(weights, seed)
-    if anchor.members is None or first in anchor.members:
+    if first not in skipped:
         return first
-    members = anchor.members
-    return next((i for i in iterate_draws(weights, seed) if i in members), first)
+    return next((i for i in iterate_draws(weights, seed) if i not in skipped), first)
 
 
 class FixedLeaders:
@@ -183,13 +119,9 @@ class FixedLeaders:
         self.size = size
 
     def get_leader(
-        self,
-        round_: Round,
-        tip: Block | None = None,
-        anchor: Anchor = EVERYONE,
-        lookup: BlockLookup | None = None,
+        self, round_: Round, tip: Block | None = None, lookup: BlockLookup | None = None
     ) -> ValidatorIndex:
-        """The scheduled leader; the chain and the anchor are ignored."""
+        """The scheduled leader; the chain is ignored."""
         return self.schedule.get(round_, ValidatorIndex(round_ % self.size))
 
     def on_commit(self, block: Block) -> None:

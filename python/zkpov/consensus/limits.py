@@ -17,6 +17,10 @@ MAX_PARKED_BYTES = 8 * 1024 * 1024
 # Committed blocks the in-memory tree keeps below its root (block sync and reputation windows).
 COMMITTED_TAIL_BLOCKS = 256
 
+# Blocks of one leader in one round the tree accepts from proposals (two: equivocation is seen,
+# evidence recorded, and the core's vote rule, not this cap, decides which one it votes for).
+MAX_BLOCKS_PER_LEADER_ROUND = 2
+
 # Timeout certificates that fail verification before the core stops checking new ones for a round.
 MAX_TC_CHECKS_PER_ROUND = 2
 

@@ -2,7 +2,10 @@
 
 ``round = max(hqc.round, htc.round) + 1`` and never decreases. A round entered through a TC counts
 as one more consecutive timeout; a round entered through a QC resets the count. The round timeout
-is ``base * 1.2 ** min(k, 6)``; after a local timeout the timeout message is re-sent every period.
+is ``base * 1.2 ** min(k, 30)`` (the cap outgrows any realistic post-GST delay). Lost messages
+are recovered by retransmission: once per round, half-way between the leader's block time and the
+deadline, the core re-sends its proposal or vote of the round; after a local timeout it re-sends
+its timeout (and its vote) every period.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ ROUND_ZERO = Round(0)
 
 
 def compute_timeout_duration(base: float, consecutive_timeouts: int) -> float:
-    """``base * 1.2 ** min(k, 6)`` seconds."""
+    """``base * 1.2 ** min(k, 30)`` seconds."""
     return base * TIMEOUT_BACKOFF ** min(consecutive_timeouts, TIMEOUT_BACKOFF_MAX_EXPONENT)
 
 
@@ -31,6 +34,7 @@ class Pacemaker:
         self.timed_out_round = Round(-1)
         self.round_started_at = float("-inf")
         self.previous_round_started_at = float("-inf")
+        self.retransmit_at = float("inf")
 
     def get_duration(self) -> float:
         return compute_timeout_duration(self.base_timeout, self.consecutive_timeouts)
@@ -44,6 +48,22 @@ class Pacemaker:
         self.previous_round_started_at = self.round_started_at
         self.round_started_at = now
         self.deadline = now + self.get_duration()
+        self.retransmit_at = float("inf")
+        return True
+
+    def schedule_retransmit(self, start: float, block_time: float) -> float:
+        """When to re-send this round's proposal or vote: half-way from ``start + block_time``
+        (``start``: our proposal time as leader, else entering the round) to the deadline, so
+        never in a round that goes as fast as the block time (inf: a round that short)."""
+        begin = start + block_time
+        self.retransmit_at = (begin + self.deadline) / 2 if self.deadline > begin else float("inf")
+        return self.retransmit_at
+
+    def is_retransmit_due(self, now: float) -> bool:
+        """Once per round: the retransmission time passed (clears it)."""
+        if now < self.retransmit_at:
+            return False
+        self.retransmit_at = float("inf")
         return True
 
     def get_proposal_time(self, block_time: float) -> float:

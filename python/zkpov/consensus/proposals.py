@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from zkpov.chain.seed import compute_randao_signing_root
-from zkpov.consensus.evidence import DoubleProposal, InvalidBlockProposal, SignedHeader
+from zkpov.consensus.evidence import InvalidBlockProposal, SignedHeader
 from zkpov.consensus.messages import EMPTY_DIGEST, Block, Proposal, QuorumCert
-from zkpov.consensus.quorum import verify_qc, verify_tc
+from zkpov.consensus.quorum import verify_qc
 from zkpov.consensus.validators import ValidatorSet
 from zkpov.errors import ProposalError
 from zkpov.types import Height, Root, Round
@@ -19,9 +19,11 @@ if TYPE_CHECKING:
 __all__ = [
     "BlockBody",
     "InvalidProposal",
-    "check_proposal",
+    "check_parent_link",
+    "check_proposal_shape",
+    "check_proposal_signatures",
+    "get_signed_header",
     "make_block",
-    "make_double_proposal",
     "record_invalid_block",
 ]
 
@@ -39,13 +41,26 @@ class InvalidProposal(ProposalError):
     """A proposal that is malformed or not signed by its proposer."""
 
 
-def check_proposal(proposal: Proposal, vset: ValidatorSet, trusted: QuorumCert) -> None:
-    """Signature, structure, RANDAO reveal and certificates of a proposal (``ProposalError``)."""
+def check_proposal_shape(proposal: Proposal, vset: ValidatorSet) -> None:
+    """Cheap checks before anything is verified: epoch, proposer, QC link, field sizes."""
     block = proposal.block
     if block.epoch != vset.epoch or not vset.is_member(block.proposer):
         raise InvalidProposal(f"proposal from {block.proposer} is not from epoch {vset.epoch}")
     if block.parent_id != block.qc.block_id or block.round <= block.qc.round:
         raise InvalidProposal(f"block at round {block.round} does not extend its QC")
+    if block.height < 1 or block.qc.vote_data.epoch != block.epoch:
+        raise InvalidProposal(f"block at round {block.round} has a malformed height or QC")
+
+
+def check_parent_link(block: Block, parent: Block) -> None:
+    """``block`` sits directly on ``parent``: one height above it, on the QC of its round."""
+    if block.height != parent.height + 1 or block.qc.round != parent.round:
+        raise InvalidProposal(f"block at round {block.round} does not sit on its parent")
+
+
+def check_proposal_signatures(proposal: Proposal, vset: ValidatorSet, trusted: QuorumCert) -> None:
+    """Proposer signature, RANDAO reveal and QC (``ProposalError``); the TC is checked apart."""
+    block = proposal.block
     keyring = vset.keyring
     if not keyring.verify(block.proposer, block.header.signing_root, proposal.signature):
         raise InvalidProposal(f"proposal at round {block.round} has a bad signature")
@@ -53,8 +68,6 @@ def check_proposal(proposal: Proposal, vset: ValidatorSet, trusted: QuorumCert) 
     if not keyring.verify(block.proposer, randao_root, block.randao_reveal):
         raise InvalidProposal(f"proposal at round {block.round} has a bad RANDAO reveal")
     verify_qc(block.qc, vset, trusted)
-    if proposal.tc is not None:
-        verify_tc(proposal.tc, vset, trusted)
 
 
 def make_block(
@@ -81,12 +94,9 @@ def make_block(
     )
 
 
-def make_double_proposal(first: Proposal, second: Proposal) -> DoubleProposal:
-    """Evidence from two verified proposals of one round by one proposer."""
-    return DoubleProposal(
-        SignedHeader(first.block.header, first.signature),
-        SignedHeader(second.block.header, second.signature),
-    )
+def get_signed_header(proposal: Proposal) -> SignedHeader:
+    """What double-proposal detection keeps of a verified proposal (no payload)."""
+    return SignedHeader(proposal.block.header, proposal.signature)
 
 
 def record_invalid_block(proposal: Proposal, parent: Block) -> InvalidBlockProposal | None:

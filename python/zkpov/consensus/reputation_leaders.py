@@ -1,43 +1,46 @@
 """Stake x reputation leader election with the reputation window read along a block's chain.
 
-``leader.py`` states the rule. The weights of period ``p`` along a chain depend only on the chain's
-*top* for ``p``: its highest block below round ``pW - X``. They are cached per (period, top id),
-so nodes and the simulator's reference compute each window once per chain.
+``leader.py`` states the rule. **Reputation** (Aptos-style): ``weights(p, chain)`` are computed
+from the blocks of ``chain`` whose rounds lie in ``[pW - X - W, pW - X)`` (``W`` =
+``reputation_window``, ``X`` = ``reputation_exclude_rounds``; from round 1, and plain stakes when
+that range is empty). A validator whose proposals failed more than 10% of the time in the window
+weighs 1; one that proposed or signed a QC there weighs 1000; an inactive one 10. A round of the
+window without a block on the chain is a failed proposal by that round's leader under the rule,
+read along the chain below the gap. The window depends only on the chain's *top* for ``p`` (its
+highest block below round ``pW - X``), so weights are cached per (period, top id).
 
-Ancestors are read from the committed history this object is fed (``on_commit``, in chain order)
-and, above it, from the caller's ``lookup`` (the node's block tree, the checker's blocks). The walk
-stops at height 1: the parent of a height-1 block is the epoch's genesis (height 0), whose round 0
-is never in a window.
+**No recursion.** The weights of ``p`` need those of ``p - 1`` and ``p - 2`` (the failed rounds
+of its window lie there). ``get_weights`` walks the chain down once until two consecutive periods
+are known, then computes the missing ones bottom-up, so its depth never grows with the history
+(a long stretch without QCs costs one pass, then it is cached).
 
 **Memory** (``prune=True``): each commit computes, along the committed chain, the weights of the
-periods it made final (``pW - X <= root.round``; ``F`` the last one), then drops cached weights
-of periods below ``L = min(root.round // W, F - 1)`` and committed blocks below the top of ``L``.
-A later request is for a round above the root, so for a period ``>= L``; a final one is cached,
-and a non-final one ``p >= F + 1`` recurses only into periods ``>= p - 2 >= F - 1``, which are
-cached or above the root. What remains is a few periods of weights and about ``2W + X`` blocks.
+periods it made final, then drops cached weights of periods below ``L = min(root.round // W,
+F - 1)`` (``F`` the last final period) and committed blocks below the top of ``L``. The cache is
+also capped at ``MAX_CACHED_WEIGHTS`` entries (oldest first out).
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterator, Sequence
 
 from zkpov.chain.reputation import compute_reputation_weights
 from zkpov.consensus.block_tree import MissingBlock
 from zkpov.consensus.leader import (
-    EVERYONE,
-    Anchor,
     BlockLookup,
-    choose_anchored,
-    choose_index,
+    choose_first_unskipped,
     compute_leader_seed,
+    get_skipped_rounds,
 )
 from zkpov.consensus.messages import Block
 from zkpov.types import BlockId, Epoch, Round, ValidatorIndex
 
-__all__ = ["ReputationLeaders"]
+__all__ = ["MAX_CACHED_WEIGHTS", "ReputationLeaders"]
+
+MAX_CACHED_WEIGHTS = 8192
 
 WeightsKey = tuple[int, BlockId | None]  # (period, top id; None: no block below the window's end)
 
@@ -63,29 +66,42 @@ class ReputationLeaders:
         self.history: deque[Block] = deque()
         self.root: Block | None = None
         self.final_period = 0
-        self.weights: dict[WeightsKey, tuple[int, ...]] = {}
+        self.weights: OrderedDict[WeightsKey, tuple[int, ...]] = OrderedDict()
 
     def get_leader(
+        self, round_: Round, tip: Block | None, lookup: BlockLookup | None = None
+    ) -> ValidatorIndex:
+        """Leader of ``round_`` for a block extending ``tip`` (None: the genesis): the first
+        draw of ``round_`` that is not the leader of a failed round since ``tip``."""
+        skipped: list[ValidatorIndex] = []
+        for failed in get_skipped_rounds(Round(0 if tip is None else tip.round), round_):
+            skipped.append(self._choose(Round(failed), tip, skipped, lookup))
+        return self._choose(round_, tip, skipped, lookup)
+
+    def _choose(
         self,
         round_: Round,
-        tip: Block,
-        anchor: Anchor = EVERYONE,
-        lookup: BlockLookup | None = None,
+        tip: Block | None,
+        skipped: list[ValidatorIndex],
+        lookup: BlockLookup | None,
     ) -> ValidatorIndex:
-        """First validator of ``round_``'s draw order in ``anchor``, with the weights of
-        ``round_``'s period along ``tip``'s chain (``tip`` and its ancestors)."""
         weights = self.get_weights(round_ // self.window, tip, lookup)
         seed = compute_leader_seed(self.seed, self.epoch, round_)
-        return choose_anchored(weights, seed, anchor)
+        return choose_first_unskipped(weights, seed, skipped)
 
     def get_weights(
         self, period: int, tip: Block | None, lookup: BlockLookup | None = None
     ) -> tuple[int, ...]:
         """Stake x reputation for the rounds of ``period`` along ``tip``'s chain."""
-        end = self.get_window_end(period)
-        if end <= 1:
+        if self.get_window_end(period) <= 1:
             return self.stakes
-        return self._get_cached(period, self._find_top(tip, end, lookup), lookup)
+        weights = self.stakes
+        for key, top in reversed(self._collect_tops(period, tip, lookup)):
+            cached = self.weights.get(key)
+            weights = cached or self._compute_weights(key[0], top, lookup)
+            if cached is None:
+                self._store(key, weights)
+        return weights
 
     def get_window_end(self, period: int) -> int:
         """First round after the window of ``period``: ``period * W - X``."""
@@ -104,14 +120,25 @@ class ReputationLeaders:
 
     # -- windows ---------------------------------------------------------------------------------
 
-    def _get_cached(
-        self, period: int, top: Block | None, lookup: BlockLookup | None
-    ) -> tuple[int, ...]:
-        key = (period, None if top is None else top.id)
-        weights = self.weights.get(key)
-        if weights is None:
-            weights = self.weights[key] = self._compute_weights(period, top, lookup)
-        return weights
+    def _collect_tops(
+        self, period: int, tip: Block | None, lookup: BlockLookup | None
+    ) -> list[tuple[WeightsKey, Block | None]]:
+        """(key, top) for ``period`` and below, newest first, down to two known periods in a
+        row (cached, or before any window): everything ``period`` needs, in one chain walk."""
+        chain = self._iterate_chain(tip, lookup)
+        block = next(chain, None)
+        tops: list[tuple[WeightsKey, Block | None]] = []
+        known_in_a_row = 0
+        for q in range(period, 0, -1):
+            end = self.get_window_end(q)
+            if end <= 1 or known_in_a_row == 2:
+                break
+            while block is not None and block.round >= end:
+                block = next(chain, None)
+            key = (q, None if block is None else block.id)
+            tops.append((key, block))
+            known_in_a_row = known_in_a_row + 1 if key in self.weights else 0
+        return tops
 
     def _compute_weights(
         self, period: int, top: Block | None, lookup: BlockLookup | None
@@ -120,24 +147,38 @@ class ReputationLeaders:
         start = max(1, end - self.window)
         chain = self._iterate_chain(top, lookup)
         blocks = list(itertools.takewhile(lambda b: b.round >= start, chain))
-        present = {b.round for b in blocks}
+        below = blocks[-1] if blocks else top
+        below = self._get_parent(below, lookup) if blocks else below
         window = tuple((b.proposer, b.qc.signers) for b in reversed(blocks))
-        missing = (Round(r) for r in range(start, end) if r not in present)
-        failed = tuple(self._get_draw_zero(r, top, lookup) for r in missing)
+        failed = tuple(self._get_failed_leaders(start, end, list(reversed(blocks)), below, lookup))
         return compute_reputation_weights(self.stakes, window, failed)
 
-    def _get_draw_zero(
-        self, round_: Round, top: Block | None, lookup: BlockLookup | None
-    ) -> ValidatorIndex:
-        """Who a failed ``round_`` is blamed on: its draw 0 along the same chain."""
-        weights = self.get_weights(round_ // self.window, top, lookup)
-        return choose_index(weights, compute_leader_seed(self.seed, self.epoch, round_))
+    def _get_failed_leaders(
+        self,
+        start: int,
+        end: int,
+        blocks: list[Block],
+        below: Block | None,
+        lookup: BlockLookup | None,
+    ) -> Iterator[ValidatorIndex]:
+        """Who each round of ``[start, end)`` without a block is blamed on: its leader along
+        the chain below it (``blocks`` oldest first; ``below`` the block before them)."""
+        present = {b.round for b in blocks}
+        before = below
+        chain_blocks = iter(blocks)
+        upcoming = next(chain_blocks, None)
+        for round_ in range(start, end):
+            if upcoming is not None and upcoming.round == round_:
+                before, upcoming = upcoming, next(chain_blocks, None)
+            if round_ not in present:
+                yield self.get_leader(Round(round_), before, lookup)
+
+    def _store(self, key: WeightsKey, weights: tuple[int, ...]) -> None:
+        self.weights[key] = weights
+        while len(self.weights) > MAX_CACHED_WEIGHTS:
+            self.weights.popitem(last=False)
 
     # -- chains ----------------------------------------------------------------------------------
-
-    def _find_top(self, block: Block | None, end: int, lookup: BlockLookup | None) -> Block | None:
-        """The highest block of ``block``'s chain (``block`` included) below round ``end``."""
-        return next((b for b in self._iterate_chain(block, lookup) if b.round < end), None)
 
     def _iterate_chain(self, block: Block | None, lookup: BlockLookup | None) -> Iterator[Block]:
         """``block`` and its ancestors above the genesis, newest first."""
@@ -145,9 +186,9 @@ class ReputationLeaders:
             yield block
             block = self._get_parent(block, lookup)
 
-    def _get_parent(self, block: Block, lookup: BlockLookup | None) -> Block | None:
+    def _get_parent(self, block: Block | None, lookup: BlockLookup | None) -> Block | None:
         """``block``'s parent; None below height 1 (genesis); ``MissingBlock`` if unknown."""
-        if block.height <= 1:
+        if block is None or block.height <= 1:
             return None
         parent = self.committed.get(block.parent_id)
         if parent is None and lookup is not None:
@@ -169,7 +210,8 @@ class ReputationLeaders:
     def _prune(self, root: Block) -> None:
         """Drop weights of periods below ``L`` and committed blocks below the top of ``L``."""
         low = min(root.round // self.window, self.final_period - 1)
-        self.weights = {key: w for key, w in self.weights.items() if key[0] >= low}
+        for key in [key for key in self.weights if key[0] < low]:
+            del self.weights[key]
         end = self.get_window_end(low)
         while len(self.history) > 1 and self.history[1].round < end:
             del self.committed[self.history.popleft().id]

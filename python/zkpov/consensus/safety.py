@@ -21,11 +21,12 @@ from zkpov.consensus.messages import (
 )
 from zkpov.consensus.safety_data import SafetyData
 from zkpov.consensus.signing import SignatureScheme
-from zkpov.errors import VotingError
+from zkpov.errors import ProposalError, VotingError
 from zkpov.types import Round, ValidatorIndex
 
 __all__ = [
     "SafetyRules",
+    "UnsafeProposal",
     "UnsafeTimeout",
     "UnsafeVote",
     "compute_observed_qc",
@@ -40,6 +41,10 @@ class UnsafeVote(VotingError):
 
 class UnsafeTimeout(VotingError):
     """Timing out of this round could break safety."""
+
+
+class UnsafeProposal(ProposalError):
+    """Proposing in this round again would equivocate."""
 
 
 def is_safe_to_vote(block_round: Round, qc_round: Round, tc: TimeoutCert | None) -> bool:
@@ -109,6 +114,15 @@ class SafetyRules:
     def _make_vote(self, block: Block) -> Vote:
         data = VoteData(block.epoch, block.round, block.id, block.qc.round, block.qc.block_id)
         return Vote(data, self.index, self._scheme.sign(self._sk, data.signing_root))
+
+    def sign_proposal(self, round_: Round, signing_root: bytes) -> bytes:
+        """Sign a proposal for ``round_`` once: ``last_proposed_round`` moves first, and the
+        core persists it before the proposal leaves (so a restart never proposes ``round_``
+        again, even without the slashing-protection database)."""
+        if round_ <= self.data.last_proposed_round:
+            raise UnsafeProposal(f"already proposed in round {self.data.last_proposed_round}")
+        self.data = dataclasses.replace(self.data, last_proposed_round=round_)
+        return self._scheme.sign(self._sk, signing_root)
 
     def sign_timeout(self, round_: Round, hqc: QuorumCert, tc_round: Round) -> Timeout:
         """Time out of ``round_`` with highest QC ``hqc`` (last TC's round ``tc_round``)."""

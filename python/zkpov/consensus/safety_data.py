@@ -22,3 +22,4 @@ class SafetyData:
     one_chain_round: Round = ROUND_ZERO
     last_vote: Vote | None = None
     highest_timeout_round: Round = ROUND_ZERO
+    last_proposed_round: Round = ROUND_ZERO  # a leader never proposes twice in a round

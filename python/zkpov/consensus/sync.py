@@ -1,4 +1,9 @@
-"""Block sync: fetch missing ancestors of certified blocks from a peer.
+"""Block sync: fetch missing ancestors of certified blocks from the peers that hold them.
+
+A request goes to ``limits.SYNC_FANOUT`` of the block's holders at once (the proposer of the
+child that named it, then the signers of the QC that certifies it) and is retried with the next
+holders every base timeout until the block arrives, so one peer that lacks the block (or lies)
+cannot stall a node that is behind. Requests, parked proposals and orphans are bounded.
 
 Fork choice when syncing: we fetch the branch of the highest certified block we learn of; its
 blocks are linked by hash to a certified id, and each must verify (its QC and its validity check)
@@ -8,29 +13,49 @@ before it is inserted, so a branch with an invalid block is never adopted.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from zkpov.consensus import limits
 from zkpov.consensus.actions import Action, SendTo
 from zkpov.consensus.encoding import get_bitfield_indices
 from zkpov.consensus.messages import Block, BlockRequest, BlockResponse, Proposal, QuorumCert
 from zkpov.consensus.quorum import InvalidCertificate, verify_qc
-from zkpov.consensus.validators import ValidatorSet
 from zkpov.consensus.validity import InvalidBlock
 from zkpov.constants import MAX_SYNC_BLOCKS
+from zkpov.errors import DecodeError
 from zkpov.types import BlockId, ValidatorIndex
 
 if TYPE_CHECKING:
     from zkpov.consensus.core import ConsensusCore
 
-__all__ = ["BlockSync", "compute_sync_peer"]
+__all__ = ["BlockSync", "compute_holders"]
 
-_MAX_PENDING = 64
+_MAX_ORPHANS = 4 * MAX_SYNC_BLOCKS
+_MAX_ATTEMPTS = 8
 
 
-def compute_sync_peer(qc: QuorumCert, vset: ValidatorSet, own: ValidatorIndex) -> ValidatorIndex:
-    """Someone who certified ``qc`` (so holds its block), other than ourselves."""
-    signers = [i for i in get_bitfield_indices(qc.signers, len(vset)) if i != own]
-    return ValidatorIndex(signers[0] if signers else (own + 1) % len(vset))
+def compute_holders(qc: QuorumCert, size: int, first: ValidatorIndex | None = None) -> list[int]:
+    """Who holds the block ``qc`` certifies: ``first`` (its child's proposer), then its signers."""
+    try:
+        signers = get_bitfield_indices(qc.signers, size)
+    except DecodeError:
+        signers = []
+    head = [] if first is None else [int(first)]
+    return head + [i for i in signers if i != first]
+
+
+def _get_size(proposal: Proposal) -> int:
+    return len(proposal.block.payload) + len(proposal.block.proof)
+
+
+@dataclass
+class SyncRequest:
+    holders: list[int]
+    sent_at: float
+    next_holder: int = 0
+    attempts: int = 0
+    proposals: list[Proposal] = field(default_factory=list)
 
 
 class BlockSync:
@@ -38,23 +63,59 @@ class BlockSync:
 
     def __init__(self, core: ConsensusCore) -> None:
         self.core = core
-        self.requested: dict[BlockId, float] = {}
-        self.pending: dict[BlockId, list[Proposal]] = {}
+        self.requests: dict[BlockId, SyncRequest] = {}
+        self.parked_bytes = 0
         self.orphans: dict[BlockId, Block] = {}
 
     def request_block(
-        self, block_id: BlockId, peer: ValidatorIndex, proposal: Proposal | None
+        self, block_id: BlockId, holders: list[int], proposal: Proposal | None
     ) -> list[Action]:
-        """Ask ``peer`` for ``block_id`` (and ancestors); park ``proposal`` until it arrives."""
+        """Ask holders for ``block_id`` (and ancestors); park ``proposal`` until it arrives."""
+        request = self.requests.get(block_id)
+        if request is None:
+            if len(self.requests) >= limits.MAX_SYNC_REQUESTS:
+                return []
+            request = self.requests[block_id] = SyncRequest(holders, float("-inf"))
+        self._park(request, proposal)
+        for holder in holders:
+            if holder not in request.holders:
+                request.holders.append(holder)
+        return self._send(block_id, request, self.core.now)
+
+    def _park(self, request: SyncRequest, proposal: Proposal | None) -> None:
+        if proposal is None or self.get_parked_count() >= limits.MAX_PARKED_PROPOSALS:
+            return
+        size = _get_size(proposal)
+        if self.parked_bytes + size <= limits.MAX_PARKED_BYTES:
+            request.proposals.append(proposal)
+            self.parked_bytes += size
+
+    def _send(self, block_id: BlockId, request: SyncRequest, now: float) -> list[Action]:
         core = self.core
-        if proposal is not None and len(self.pending) < _MAX_PENDING:
-            self.pending.setdefault(block_id, []).append(proposal)
-        last = self.requested.get(block_id)
-        recent = last is not None and core.now - last < core.pacemaker.base_timeout
-        if peer == core.index or recent:
+        if now - request.sent_at < core.pacemaker.base_timeout:
             return []
-        self.requested[block_id] = core.now
-        return [SendTo(peer, BlockRequest(block_id, MAX_SYNC_BLOCKS))]
+        others = [h for h in request.holders if h != core.index] or [
+            i for i in range(len(core.vset)) if i != core.index
+        ]
+        request.sent_at = now
+        request.attempts += 1
+        actions: list[Action] = []
+        for _ in range(min(limits.SYNC_FANOUT, len(others))):
+            peer = others[request.next_holder % len(others)]
+            request.next_holder += 1
+            actions.append(SendTo(ValidatorIndex(peer), BlockRequest(block_id, MAX_SYNC_BLOCKS)))
+        return actions
+
+    def on_tick(self, now: float) -> list[Action]:
+        """Retry every outstanding request with the next holders once it is a timeout old;
+        give up on one after ``_MAX_ATTEMPTS`` (a later proposal or QC asks again)."""
+        actions: list[Action] = []
+        for block_id, request in list(self.requests.items()):
+            if request.attempts >= _MAX_ATTEMPTS:
+                self.take_pending(block_id)
+            else:
+                actions += self._send(block_id, request, now)
+        return actions
 
     def on_block_request(self, request: BlockRequest, sender: ValidatorIndex) -> list[Action]:
         """Answer with the block and its ancestors, newest first."""
@@ -70,11 +131,12 @@ class BlockSync:
         if any(child.parent_id != parent.id for child, parent in itertools.pairwise(chain)):
             return []
         for block in chain:
-            self.orphans.setdefault(block.parent_id, block)
+            if len(self.orphans) < _MAX_ORPHANS:
+                self.orphans.setdefault(block.parent_id, block)
         return self._insert_orphans(sender)
 
     def _is_wanted(self, block_id: BlockId) -> bool:
-        return block_id in self.requested or any(
+        return block_id in self.requests or any(
             block.parent_id == block_id for block in self.orphans.values()
         )
 
@@ -84,12 +146,13 @@ class BlockSync:
         progress = True
         while progress:
             progress = False
-            for parent_id in [p for p in self.orphans if tree.has(p)]:
+            for parent_id in [p for p in self.orphans if tree.is_extendable(p)]:
                 block = self.orphans.pop(parent_id)
                 if self._is_insertable(block):
                     tree.insert(block)
                     inserted.append(block)
                     progress = True
+        self._drop_stale_orphans()
         actions = self.core.on_blocks_inserted(inserted)
         return actions + self._request_missing_orphans(sender)
 
@@ -104,18 +167,28 @@ class BlockSync:
             return False
         return True
 
-    def _request_missing_orphans(self, sender: ValidatorIndex) -> list[Action]:
+    def _drop_stale_orphans(self) -> None:
+        """Orphans whose parent is known but cannot be extended descend from a dead branch."""
         tree = self.core.tree
+        for parent_id in [p for p, b in self.orphans.items() if b.height <= tree.root.height + 1]:
+            if not tree.is_extendable(parent_id):
+                del self.orphans[parent_id]
+
+    def _request_missing_orphans(self, sender: ValidatorIndex) -> list[Action]:
         actions: list[Action] = []
-        for parent_id in list(self.orphans):
-            oldest = self.orphans[parent_id]
-            if oldest.height <= tree.root.height + 1 and not tree.has(parent_id):
-                del self.orphans[parent_id]  # descends from a branch that cannot commit
-                continue
-            actions += self.request_block(parent_id, sender, None)
+        size = len(self.core.vset)
+        for parent_id, oldest in list(self.orphans.items()):
+            holders = [int(sender), *compute_holders(oldest.qc, size, oldest.proposer)]
+            actions += self.request_block(parent_id, holders, None)
         return actions
 
     def take_pending(self, block_id: BlockId) -> list[Proposal]:
         """Proposals parked on ``block_id``, now that it arrived."""
-        self.requested.pop(block_id, None)
-        return self.pending.pop(block_id, [])
+        request = self.requests.pop(block_id, None)
+        if request is None:
+            return []
+        self.parked_bytes -= sum(_get_size(p) for p in request.proposals)
+        return request.proposals
+
+    def get_parked_count(self) -> int:
+        return sum(len(r.proposals) for r in self.requests.values())

@@ -9,9 +9,10 @@
 - ``future_round_flooder``: on entering each round, floods every node with messages for rounds
   far ahead: garbage votes and timeouts, its own signed timeouts, and signed proposals with big
   payloads;
-- ``tc_forger``: each timeout and proposal it sends, re-sends included, goes out as is and again
-  with freshly forged TCs attached (every validator as signer, garbage signature, one signing
-  group per signer): the copies cost their receivers a failed TC check each;
+- ``tc_forger``: every timeout it sends (re-sends included) carries a freshly forged TC for the
+  round before, and every proposal goes out as is and again with freshly forged TC(r - 1)s: each
+  forged TC claims every validator (one signing group per signer where it can), a valid older
+  QC and a garbage signature, so that it passes the cheap checks and costs a pairing check;
 - ``stale_parent_proposer``: on entering each round it does not lead, proposes to every node a
   signed block at that round extending an ancient committed block (its first committed block, or
   the genesis); it leads its own rounds honestly, so only the defence is measured, not a lost
@@ -131,10 +132,12 @@ def _make_flood_messages(
 # -- forged timeout certificates -------------------------------------------------------------------
 
 
-def forge_tc(attacker: Attacker, round_: Round, hqc: QuorumCert) -> TimeoutCert:
+def forge_tc(attacker: Attacker, round_: Round, qc: QuorumCert) -> TimeoutCert:
     """A TC for ``round_`` claiming every validator, one hqc round (signing group) per signer
-    where possible, and a well-formed but wrong signature (fresh each time: no cache hit)."""
+    where possible, and a well-formed but wrong signature (fresh each time: no cache hit). Its
+    highest QC is ``qc`` or the newest ancestor QC below ``round_``."""
     count = attacker.state["forged_tcs"] = attacker.state.get("forged_tcs", 0) + 1
+    hqc = _get_qc_below(attacker, qc, round_)
     size = len(attacker.vset)
     rounds = tuple(Round(hqc.round - i % (hqc.round + 1)) for i in range(size))
     signature = attacker.scheme.sign(attacker.sk, b"forged tc %d" % count)
@@ -142,16 +145,29 @@ def forge_tc(attacker: Attacker, round_: Round, hqc: QuorumCert) -> TimeoutCert:
     return TimeoutCert(attacker.vset.epoch, round_, signers, rounds, signature, hqc)
 
 
+def _get_qc_below(attacker: Attacker, qc: QuorumCert, round_: Round) -> QuorumCert:
+    """``qc``, or the QC inside its block and so on down, until one is below ``round_``."""
+    core = attacker.core
+    while qc.round >= round_ and core is not None:
+        block = core.tree.get(qc.block_id)
+        if block is None or block.height == 0:
+            return attacker.world.genesis_qc
+        qc = block.qc
+    return qc
+
+
 def _attach_forged_tc(action: Action, attacker: Attacker) -> list[Output]:
     message = action.message if isinstance(action, Broadcast) else None
     if isinstance(message, Timeout):
-        forged = [forge_tc(attacker, message.round, message.hqc) for _ in range(TC_COPIES)]
-    elif isinstance(message, Proposal):
+        before = Round(message.round - 1)
+        copies = [forge_tc(attacker, before, message.hqc) for _ in range(TC_COPIES)]
+        return [Broadcast(dataclasses.replace(message, tc=tc)) for tc in copies]
+    if isinstance(message, Proposal):
         block = message.block
-        forged = [forge_tc(attacker, block.round, block.qc) for _ in range(TC_COPIES)]
-    else:
-        return [action]
-    return [action, *(Broadcast(dataclasses.replace(message, tc=tc)) for tc in forged)]
+        before = Round(block.round - 1)
+        copies = [forge_tc(attacker, before, block.qc) for _ in range(TC_COPIES)]
+        return [action, *(Broadcast(dataclasses.replace(message, tc=tc)) for tc in copies)]
+    return [action]
 
 
 # -- stale parents ---------------------------------------------------------------------------------

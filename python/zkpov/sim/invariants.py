@@ -7,14 +7,12 @@ collects them all (the first of each kind, and a count).
 
 from __future__ import annotations
 
-import inspect
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any, cast
 
 from zkpov.consensus.actions import Commit
 from zkpov.consensus.block_tree import MissingBlock
-from zkpov.consensus.leader import Anchor, LeaderElection, get_proposal_anchor
+from zkpov.consensus.leader import LeaderElection
 from zkpov.consensus.messages import Block, QuorumCert, TimeoutCert, Vote
 from zkpov.consensus.quorum import InvalidCertificate, verify_qc, verify_tc
 from zkpov.consensus.safety import is_safe_to_timeout, is_safe_to_vote
@@ -23,11 +21,6 @@ from zkpov.sim.node import SignedRecord, SimNode
 from zkpov.types import BlockId, NodeId, Round, ValidatorIndex
 
 __all__ = ["InvariantChecker"]
-
-
-def _takes_anchor(election: LeaderElection) -> bool:
-    """Whether ``get_leader`` still takes the anchor (the rule before issue 9 read QC signers)."""
-    return "anchor" in inspect.signature(election.get_leader).parameters
 
 
 class InvariantChecker:
@@ -48,7 +41,7 @@ class InvariantChecker:
         self.counts: Counter[str] = Counter()
         self.signed_rounds: dict[tuple[ValidatorIndex, Round], BlockId] = {}
         self.last_signed: dict[ValidatorIndex, Round] = {}
-        self.round_proposers: dict[tuple[Round, BlockId, Anchor | None], ValidatorIndex] = {}
+        self.round_proposers: dict[tuple[Round, BlockId], ValidatorIndex] = {}
         self.voted_blocks: dict[BlockId, Block] = {} if root is None else {root.id: root}
         self.rounds: dict[tuple[NodeId, int], Round] = {}
         self.checked_certificates: set[bytes] = set()
@@ -101,30 +94,22 @@ class InvariantChecker:
 
     def _check_leader(self, block: Block, tc: TimeoutCert | None) -> None:
         """The proposer of a block an honest node voted for is the reference's leader for that
-        proposal (its anchor and its chain); one leader per (round, parent, anchor)."""
+        round along its parent's chain; one leader per (round, parent)."""
         self.voted_blocks.setdefault(block.id, block)
         parent = self.voted_blocks.get(block.parent_id)
-        anchor = None if parent is None else get_proposal_anchor(block, tc, parent)
-        key = (block.round, block.parent_id, anchor)
+        key = (block.round, block.parent_id)
         if self.round_proposers.setdefault(key, block.proposer) != block.proposer:
             self.report("leader_determinism", f"two leaders accepted in round {block.round}")
-        if self._get_reference_leader(block, parent, anchor) != block.proposer:
+        if self._get_reference_leader(block, parent) != block.proposer:
             self.report("leader_determinism", f"round {block.round} leader differs from reference")
 
-    def _get_reference_leader(
-        self, block: Block, parent: Block | None, anchor: Anchor | None
-    ) -> ValidatorIndex | None:
-        """The reference's leader along ``parent``'s chain; None if no leader can be known (no
-        TC(r-1) for a recovery block, or an ancestor no honest node voted for or committed)."""
-        if parent is None or (anchor is None and _takes_anchor(self.reference)):
+    def _get_reference_leader(self, block: Block, parent: Block | None) -> ValidatorIndex | None:
+        """The reference's leader along ``parent``'s chain; None if no leader can be known (an
+        ancestor no honest node voted for or committed)."""
+        if parent is None:
             return None
-        lookup = self.voted_blocks.get
-        election: Any = self.reference  # either signature: with the anchor (old rule) or without
-        round_ = block.round
         try:
-            if anchor is not None and _takes_anchor(election):
-                return cast(ValidatorIndex, election.get_leader(round_, parent, anchor, lookup))
-            return cast(ValidatorIndex, election.get_leader(round_, parent, lookup=lookup))
+            return self.reference.get_leader(block.round, parent, self.voted_blocks.get)
         except MissingBlock:
             return None
 

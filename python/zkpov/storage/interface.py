@@ -1,8 +1,9 @@
 """The SafetyData store: ``save`` returns only once the data would survive a crash.
 
 Encoding: ``SHA-256(body) || body`` with ``body = msgpack([version, epoch, last_voted_round,
-preferred_round, one_chain_round, highest_timeout_round, last_vote])``; a torn or altered file
-fails the checksum and raises ``DecodeError`` instead of loading wrong safety data.
+preferred_round, one_chain_round, highest_timeout_round, last_vote, last_proposed_round])``
+(version 2; version 1 files, without ``last_proposed_round``, still load with it 0); a torn or
+altered file fails the checksum and raises ``DecodeError`` instead of loading wrong safety data.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from zkpov.types import Epoch, Round
 
 __all__ = ["SafetyStore", "decode_safety_data", "encode_safety_data"]
 
-_VERSION = 1
+_VERSION = 2
 _MAX_BYTES = 1 << 16
 
 
@@ -44,6 +45,7 @@ def encode_safety_data(data: SafetyData) -> bytes:
             data.one_chain_round,
             data.highest_timeout_round,
             vote,
+            data.last_proposed_round,
         ],
         use_bin_type=True,
     )
@@ -61,10 +63,13 @@ def decode_safety_data(blob: bytes) -> SafetyData:
         obj = msgpack.unpackb(body, raw=False)
     except Exception as exc:  # msgpack raises several unrelated types on bad input
         raise DecodeError(f"safety data is not valid msgpack: {exc}") from exc
-    version, epoch, lvr, pr, ocr, htr, vote = seq(obj, 7)
-    if version != _VERSION:
-        raise DecodeError(f"unknown safety data version {version!r}")
+    items = seq(obj)
+    version = items[0] if items else None
+    if (version, len(items)) not in ((1, 7), (_VERSION, 8)):
+        raise DecodeError(f"unknown safety data version {version!r} or field count")
+    epoch, lvr, pr, ocr, htr, vote = items[1:7]
+    lpr = items[7] if version == _VERSION else 0
     return SafetyData(
         Epoch(uint(epoch)), Round(uint(lvr)), Round(uint(pr)), Round(uint(ocr)),
-        None if vote is None else from_obj(2, vote), Round(uint(htr)),
+        None if vote is None else from_obj(2, vote), Round(uint(htr)), Round(uint(lpr)),
     )  # fmt: skip
