@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from zkpov.consensus.core import ConsensusCore
 from zkpov.types import NodeId
 
@@ -12,31 +9,8 @@ __all__ = ["TablePeaks", "get_table_sizes"]
 
 
 def get_table_sizes(core: ConsensusCore) -> dict[str, int]:
-    """The core's own ``get_table_sizes()``; before it exists, counts read from its tables."""
-    method: Callable[[], dict[str, int]] | None = getattr(core, "get_table_sizes", None)
-    if method is not None:
-        return method()
-    return _count_tables(core)
-
-
-def _count_tables(core: Any) -> dict[str, int]:
-    """Entries of the tables a peer can fill (today's core; absent tables are skipped)."""
-    counters: dict[str, Callable[[], int]] = {
-        "votes": lambda: sum(len(v) for c in core.votes.values() for v in c.pending.values()),
-        "timeouts": lambda: sum(len(c.timeouts) for c in core.timeouts.values()),
-        "parked_proposals": lambda: sum(len(p) for p in core.sync.pending.values()),
-        "first_proposals": lambda: len(core.evidence.first_proposals),
-        "evidence": lambda: len(core.evidence.pending),
-        "blocks": lambda: len(core.tree.blocks),
-        "sync_requests": lambda: len(core.sync.requested),
-    }
-    sizes: dict[str, int] = {}
-    for name, count in counters.items():
-        try:
-            sizes[name] = count()
-        except AttributeError:
-            continue
-    return sizes
+    """Entry counts of the core's message tables (votes, timeouts, parked proposals, ...)."""
+    return core.get_table_sizes()
 
 
 class TablePeaks:
