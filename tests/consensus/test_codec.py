@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
+from typing import Any
 
 import msgpack
 import pytest
@@ -10,9 +12,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.consensus.consensus_helpers import Router, make_net
-from zkpov.consensus.codec import decode_message, encode_message
-from zkpov.consensus.messages import BlockRequest, BlockResponse
+from zkpov.consensus.codec import decode_message, encode_message, pubkey, to_obj
+from zkpov.consensus.encoding import compute_bitfield
+from zkpov.consensus.messages import (
+    BlockRequest,
+    BlockResponse,
+    Proposal,
+    QuorumCert,
+    Timeout,
+    Vote,
+    VoteData,
+)
 from zkpov.errors import DecodeError
+from zkpov.types import BlockId, Epoch, Round
 
 NET = make_net(4, scheme="insecure-hash", leaders={1: 0, 2: 1, 3: 2})
 
@@ -79,3 +91,116 @@ def test_malformed_structures_are_decode_errors(obj: object) -> None:
 def test_oversized_message_is_refused_before_parsing() -> None:
     with pytest.raises(DecodeError, match="at most"):
         decode_message(b"\x00" * 100, limit=10)
+
+
+def encode_kind(message: Any) -> int:
+    kind: int = msgpack.unpackb(encode_message(message))[0]
+    return kind
+
+
+def _first(kind: type, predicate: Callable[[Any], bool] = lambda m: True) -> Any:
+    return next(m for m in MESSAGES if isinstance(m, kind) and predicate(m))
+
+
+def _with_tc(m: Any) -> bool:
+    return getattr(m, "tc", None) is not None
+
+
+def _signed_qc() -> QuorumCert:
+    data = VoteData(Epoch(0), Round(1), BlockId(b"\x01" * 32), Round(0), NET.genesis.id)
+    sigs = [NET.scheme.sign(sk, data.signing_root) for sk in NET.sks[:3]]
+    return QuorumCert(data, compute_bitfield([0, 1, 2], 4), NET.scheme.aggregate(sigs))
+
+
+# (message, path to a signature inside its wire object)
+SIGNATURE_FIELDS = {
+    "vote": (_first(Vote), [2]),
+    "timeout": (_first(Timeout), [4]),
+    "proposal": (_first(Proposal), [1]),
+    "randao reveal": (_first(Proposal), [0, 10]),
+    "qc": (_signed_qc(), [2]),
+    "tc": (_first(Proposal, _with_tc), [2, 4]),
+    "timeout's tc": (_first(Timeout, _with_tc), [5, 4]),
+}
+
+
+def _encode_with(message: Any, path: list[int], value: object) -> bytes:
+    obj = to_obj(message)
+    inner = obj
+    for step in path[:-1]:
+        inner = inner[step]
+    inner[path[-1]] = value
+    packed: bytes = msgpack.packb([encode_kind(message), obj], use_bin_type=True)
+    return packed
+
+
+@pytest.mark.parametrize("field", SIGNATURE_FIELDS)
+@pytest.mark.parametrize("length", [0, 95, 97])
+def test_signatures_must_be_exactly_96_bytes(field: str, length: int) -> None:
+    message, path = SIGNATURE_FIELDS[field]
+    assert decode_message(_encode_with(message, path, b"\x01" * 96)) is not None
+    with pytest.raises(DecodeError, match="96 bytes"):
+        decode_message(_encode_with(message, path, b"\x01" * length))
+
+
+def test_public_keys_must_be_exactly_48_bytes() -> None:
+    assert pubkey(b"\x01" * 48) == b"\x01" * 48
+    for bad in (b"\x01" * 47, b"\x01" * 49, "key"):
+        with pytest.raises(DecodeError, match="48 bytes"):
+            pubkey(bad)
+
+
+def test_the_unsigned_genesis_qc_and_block_round_trip() -> None:
+    for item in (NET.genesis_qc, NET.genesis):
+        assert decode_message(encode_message(item)) == item  # type: ignore[arg-type]
+    signed_bits = [7, [to_obj(NET.genesis_qc.vote_data), b"\x01", b""]]
+    with pytest.raises(DecodeError, match="QC signature"):
+        decode_message(msgpack.packb(signed_bits, use_bin_type=True))
+
+
+@pytest.mark.parametrize(
+    ("signers", "rounds", "match"),
+    [([0, 1], [0], "2 signers and 1"), ([], [], "0 signers"), ([1 << 16], [0], "validator index")],
+)
+def test_tc_arrays_are_checked(signers: list[int], rounds: list[int], match: str) -> None:
+    tc = _first(Proposal, _with_tc).tc
+    obj = [8, [*to_obj(tc)[:2], signers, rounds, *to_obj(tc)[4:]]]
+    with pytest.raises(DecodeError, match=match):
+        decode_message(msgpack.packb(obj, use_bin_type=True))
+
+
+_leaves = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**63), 2**64 - 1), st.binary(max_size=100),
+    st.text(max_size=5), st.floats(allow_nan=True),
+)  # fmt: skip
+_trees = st.recursive(_leaves, lambda inner: st.lists(inner, max_size=12), max_leaves=60)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.integers(0, 9), _trees)
+def test_structured_garbage_raises_decode_error_only(kind: int, body: object) -> None:
+    with contextlib.suppress(DecodeError):
+        decode_message(msgpack.packb([kind, body], use_bin_type=True))
+
+
+def _leaf_paths(obj: Any, path: tuple[int, ...] = ()) -> list[tuple[int, ...]]:
+    if not isinstance(obj, list):
+        return [path]
+    return [path, *(p for i, item in enumerate(obj) for p in _leaf_paths(item, (*path, i)))]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(MESSAGES), st.data())
+def test_any_field_replaced_raises_decode_error_or_decodes(message: Any, data: Any) -> None:
+    obj = [encode_kind(message), to_obj(message)]
+    path = data.draw(st.sampled_from(_leaf_paths(obj)))
+    value = data.draw(_trees)
+    if not path:
+        obj = value
+    else:
+        inner = obj
+        for step in path[:-1]:
+            inner = inner[step]
+        inner[path[-1]] = value
+    with contextlib.suppress(DecodeError):
+        decode_message(msgpack.packb(obj, use_bin_type=True))

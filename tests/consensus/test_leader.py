@@ -72,7 +72,7 @@ def _leaders(n: int = 16) -> ReputationLeaders:
     return ReputationLeaders([10] * n, Epoch(0), b"s" * 32, window=10, exclude=2)
 
 
-GENESIS = _block(0, 0, [], n=16)  # an empty chain: every round of a window failed
+GENESIS = _block(0, 0, [], n=16, qc_round=0)  # an empty chain: every round of a window failed
 
 
 def test_draws_are_a_permutation_starting_with_the_plain_draw() -> None:
@@ -86,31 +86,35 @@ def _order(round_: int, n: int = 16) -> list[ValidatorIndex]:
     return list(iterate_draws([10] * n, compute_leader_seed(b"s" * 32, Epoch(0), Round(round_))))
 
 
-def test_leader_after_failed_rounds_skips_their_leaders() -> None:
-    """Rounds 1..6 failed on the genesis chain: round 7 skips their leaders, each computed by
-    the same rule in order (round 2 skips round 1's leader, and so on)."""
+def test_leader_after_failed_rounds_skips_their_nominal_leaders() -> None:
+    """Rounds 1..6 failed on the genesis chain: round 7 skips their draw-0 validators."""
     leaders = _leaders()
-    skipped: list[ValidatorIndex] = []
     for r in range(1, 8):
+        skipped = {_order(k)[0] for k in range(1, r)}
         expected = next(i for i in _order(r) if i not in skipped)
         assert leaders.get_leader(Round(r), GENESIS) == expected
-        skipped.append(expected)
-    assert leaders.get_leader(Round(1), GENESIS) == _order(1)[0]
 
 
 def test_only_the_latest_failed_rounds_are_skipped() -> None:
     leaders = _leaders(n=64)
     round_ = 40
-    skipped: list[ValidatorIndex] = []
 
     def order(r: int) -> list[ValidatorIndex]:
         weights = leaders.get_weights(r // 10, GENESIS)
         return list(iterate_draws(weights, compute_leader_seed(b"s" * 32, Epoch(0), Round(r))))
 
-    for r in range(round_ - MAX_SKIPPED_ROUNDS, round_):
-        skipped.append(next(i for i in order(r) if i not in skipped))
+    skipped = {order(r)[0] for r in range(round_ - MAX_SKIPPED_ROUNDS, round_)}
     expected = next(i for i in order(round_) if i not in skipped)
     assert leaders.get_leader(Round(round_), GENESIS) == expected
+    older = {order(r)[0] for r in range(1, round_ - MAX_SKIPPED_ROUNDS)} - skipped
+    assert older  # some validators failed long ago and are no longer skipped
+
+
+def test_a_round_after_a_success_skips_only_the_failures_on_its_chain() -> None:
+    leaders = _leaders()
+    tip = dataclasses.replace(_block(5, _order(5)[0], [0, 1, 2]), height=Height(1))
+    skipped = {_order(k)[0] for k in (1, 2, 3, 4, 6)}  # round 5 has a block on the chain
+    assert leaders.get_leader(Round(7), tip) == next(i for i in _order(7) if i not in skipped)
 
 
 def test_leader_does_not_depend_on_which_quorum_signed_the_parent() -> None:

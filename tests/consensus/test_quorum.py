@@ -8,7 +8,14 @@ import pytest
 
 from tests.consensus.consensus_helpers import Net, make_net
 from zkpov.consensus.encoding import compute_bitfield
-from zkpov.consensus.messages import QuorumCert, Timeout, TimeoutCert, Vote, VoteData
+from zkpov.consensus.messages import (
+    QuorumCert,
+    Timeout,
+    TimeoutCert,
+    Vote,
+    VoteData,
+    compute_timeout_signing_root,
+)
 from zkpov.consensus.quorum import (
     InvalidCertificate,
     InvalidTimeout,
@@ -30,9 +37,9 @@ def vote(net: Net, voter: int, data: VoteData = DATA, signer: int | None = None)
     return Vote(data, ValidatorIndex(voter), net.scheme.sign(sk, data.signing_root))
 
 
-def qc_of(net: Net, voters: list[int]) -> QuorumCert:
-    sig = net.scheme.aggregate([vote(net, v).signature for v in voters])
-    return QuorumCert(DATA, compute_bitfield(voters, len(net.vset)), sig)
+def qc_of(net: Net, voters: list[int], data: VoteData = DATA) -> QuorumCert:
+    sig = net.scheme.aggregate([vote(net, v, data).signature for v in voters])
+    return QuorumCert(data, compute_bitfield(voters, len(net.vset)), sig)
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +142,62 @@ def test_timeout_with_a_bad_signature_is_refused() -> None:
         verify_timeout(
             dataclasses.replace(good, signer=ValidatorIndex(1)), net.vset, net.genesis_qc
         )
+
+
+def test_power_cache_is_filled_only_by_verified_qcs_and_is_bounded() -> None:
+    net = make_net(4, scheme="insecure-hash")
+    forged = dataclasses.replace(qc_of(net, [0, 1, 2]), signature=bytes(96))
+    for signers in ([0, 1, 2], [0, 1, 3], [1, 2, 3]):
+        with pytest.raises(InvalidCertificate, match="aggregate"):
+            verify_qc(dataclasses.replace(forged, signers=compute_bitfield(signers, 4)), net.vset)
+    assert net.vset.get_power_cache_size() == 0
+    verify_qc(qc_of(net, [0, 1, 2]), net.vset)
+    assert net.vset.get_power_cache_size() == 1
+    for i in range(5000):
+        net.vset.remember_signers_power(i.to_bytes(2, "big"), 1)
+    assert net.vset.get_power_cache_size() == 4096
+
+
+def _root_qc(net: Net, round_: int) -> QuorumCert:
+    data = dataclasses.replace(DATA, round=Round(round_), parent_round=Round(round_ - 1))
+    return qc_of(net, [0, 1, 2], data)
+
+
+def test_a_qc_below_the_trusted_root_is_accepted_without_its_signature() -> None:
+    net = make_net(4)
+    root = _root_qc(net, 5)
+    verify_qc(net.genesis_qc, net.vset, root)  # unsigned, round 0 < 5
+    with pytest.raises(InvalidCertificate, match="quorum"):
+        verify_qc(net.genesis_qc, net.vset)  # no root given: checked in full
+    at_root = dataclasses.replace(root, signature=net.genesis_qc.signature, signers=b"\x00")
+    with pytest.raises(InvalidCertificate, match="quorum"):
+        verify_qc(at_root, net.vset, root)  # same round as the root, not the root: checked
+    other_epoch = dataclasses.replace(net.genesis_qc.vote_data, epoch=Epoch(1))
+    with pytest.raises(InvalidCertificate, match="epoch"):
+        verify_qc(dataclasses.replace(net.genesis_qc, vote_data=other_epoch), net.vset, root)
+
+
+def test_a_tc_carrying_the_genesis_qc_checks_against_a_later_root() -> None:
+    net = make_net(4)
+    collector = TimeoutCollector(net.vset, Round(7))
+    for i in (0, 1, 2):
+        root = compute_timeout_signing_root(Epoch(0), Round(7), Round(0))
+        signature = net.scheme.sign(net.sks[i], root)
+        timeout = Timeout(Epoch(0), Round(7), net.genesis_qc, ValidatorIndex(i), signature)
+        verify_timeout(timeout, net.vset, _root_qc(net, 5))
+        collector.add(timeout)
+    tc = collector.get_tc()
+    assert tc is not None and tc.highest_qc == net.genesis_qc
+    verify_tc(tc, net.vset, _root_qc(net, 5))
+
+
+def test_timeout_collector_keeps_one_entry_per_member_of_its_round() -> None:
+    net = make_net(4, scheme="insecure-hash")
+    collector = TimeoutCollector(net.vset, Round(2))
+    timeout = _timeouts(net, [0])[0]
+    collector.add(dataclasses.replace(timeout, signer=ValidatorIndex(9)))
+    collector.add(dataclasses.replace(timeout, round=Round(3)))
+    assert collector.timeouts == {} and collector.power == 0
+    for _ in range(3):
+        collector.add(timeout)
+    assert list(collector.timeouts) == [0] and collector.power == 10

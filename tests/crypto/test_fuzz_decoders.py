@@ -11,6 +11,7 @@ from collections.abc import Callable
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from zkpov.consensus.signing import BlsScheme
 from zkpov.crypto import bls, poseidon
 from zkpov.errors import DecodeError
 
@@ -88,6 +89,18 @@ def test_keyset_indices(indices: list[int], msg: bytes) -> None:
     ok = keyset.fast_aggregate_verify(indices, msg, SIG)
     decodes_or_raises(lambda: keyset.aggregate_pubkey(indices))
     assert ok in (True, False)
+
+
+KEYRING = BlsScheme().make_keyring([PK, bls.sk_to_pk(bls.keygen(b"\x08" * 32))])
+groups_like = st.lists(st.tuples(st.lists(st.integers(0, 1), max_size=3), any_bytes), max_size=3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(groups_like, sig_like)
+def test_keyring_group_check(groups: list[tuple[list[int], bytes]], sig: bytes) -> None:
+    """Empty or repeated signer groups and malformed signatures are False, never an error."""
+    assert KEYRING.aggregate_verify_groups(groups, sig) in (True, False)
+    assert KEYRING.verify(0, b"msg", sig) in (True, False)
 
 
 @settings(max_examples=200, deadline=None)

@@ -16,7 +16,7 @@ from zkpov.consensus.validity import compute_root_bytes, encode_payload
 from zkpov.node.account_store import ACCOUNT_PREFIX
 from zkpov.node.bootstrap import ChainStart, build_chain_start, build_genesis_state
 from zkpov.node.keys import KeyKind, read_key_file
-from zkpov.node.ledger import Ledger
+from zkpov.node.ledger import CommitOrderError, Ledger
 from zkpov.node.setup import TestnetLayout, create_testnet
 from zkpov.storage.block_store import StorageError, StoreConfig, WriteBatch
 from zkpov.storage.lmdb_store import LmdbBlockStore
@@ -40,17 +40,22 @@ class Chain:
         return sign_transfer(sender.secret, s, t, target.public, 3, nonce, fee=1).to_bytes()
 
     def commit(self, ledger: Ledger, txs: list[bytes]) -> Block:
-        parent = ledger.get_block(ledger.height)
+        block = self.make_child(ledger, txs)
+        ledger.on_commit(Commit((block,), self.start.qc), self.start.qc)
+        return block
+
+    def make_child(self, ledger: Ledger, txs: list[bytes], parent: Block | None = None) -> Block:
+        """A block on ``parent`` (the last committed one by default), not committed."""
+        parent = parent or ledger.get_block(ledger.height)
         assert parent is not None
         state: AccountState = ledger.state.copy()
         payload = encode_payload(txs)
         state.apply_transfers([Transfer.from_bytes(tx) for tx in txs])
-        block = dataclasses.replace(
+        return dataclasses.replace(
             parent, round=Round(parent.round + 1), height=Height(parent.height + 1),
             parent_id=parent.id, payload=payload, state_root=compute_root_bytes(state.root),
+            randao_reveal=bytes(96),
         )  # fmt: skip
-        ledger.on_commit(Commit((block,), self.start.qc), self.start.qc)
-        return block
 
 
 @pytest.fixture
@@ -94,3 +99,45 @@ def test_a_damaged_account_entry_is_refused(chain: Chain, tmp_path: Path) -> Non
     ledger.store.close()
     with pytest.raises(StorageError, match="do not give the state root"):
         chain.open(tmp_path / "db")
+
+
+def get_snapshot(ledger: Ledger) -> tuple[object, ...]:
+    store = ledger.store
+    return (
+        ledger.height, [b.id for b in ledger.blocks], ledger.state.root,
+        store.get_committed_height(), ledger.get_root(),
+    )  # fmt: skip
+
+
+def test_a_commit_after_a_gap_is_refused_and_changes_nothing(chain: Chain, tmp_path: Path) -> None:
+    ledger = chain.open(tmp_path / "db")
+    chain.commit(ledger, [chain.transfer(1)])
+    skipped = chain.make_child(ledger, [chain.transfer(2)])  # height 2, never committed
+    later = chain.make_child(ledger, [], parent=skipped)  # height 3
+    before = get_snapshot(ledger)
+    with pytest.raises(CommitOrderError, match="height 3 does not extend"):
+        ledger.on_commit(Commit((later,), chain.start.qc), chain.start.qc)
+    assert get_snapshot(ledger) == before
+    assert ledger.store.get_committed_id(3) is None
+    chain.commit(ledger, [chain.transfer(2)])  # the chain still extends normally
+    assert ledger.height == 2
+
+
+def test_a_fork_of_the_last_committed_block_is_refused(chain: Chain, tmp_path: Path) -> None:
+    ledger = chain.open(tmp_path / "db")
+    first = chain.commit(ledger, [chain.transfer(1)])
+    rival = dataclasses.replace(first, payload=b"", randao_reveal=b"\x01" * 96)  # height 1 again
+    fork = chain.make_child(ledger, [], parent=rival)  # height 2, on the rival
+    before = get_snapshot(ledger)
+    for blocks in [(fork,), (rival,), (chain.make_child(ledger, []), fork)]:
+        with pytest.raises(CommitOrderError):
+            ledger.on_commit(Commit(blocks, chain.start.qc), chain.start.qc)
+        assert get_snapshot(ledger) == before
+    ledger.store.close()
+    assert get_snapshot(chain.open(tmp_path / "db")) == before
+
+
+def test_an_empty_commit_is_refused(chain: Chain, tmp_path: Path) -> None:
+    ledger = chain.open(tmp_path / "db")
+    with pytest.raises(CommitOrderError):
+        ledger.on_commit(Commit((), chain.start.qc), chain.start.qc)

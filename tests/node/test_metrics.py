@@ -34,6 +34,10 @@ EXPECTED = {
     "zkpov_p2p_peers": "gauge",
     "zkpov_p2p_message_receive_bytes": "counter",
     "zkpov_p2p_message_send_bytes": "counter",
+    "zkpov_consensus_core_restarts": "counter",
+    "zkpov_consensus_rejected_inputs": "counter",
+    "zkpov_p2p_peer_offences": "counter",
+    "zkpov_p2p_peer_bans": "counter",
 }
 
 

@@ -29,7 +29,15 @@ def test_ci_twins_scenarios_have_no_violation() -> None:
     assert ran == CI_SCENARIOS and failures == []
 
 
+# The slow run: 100,000 scenarios over four shapes (validators, twins, rounds, count).
+SLOW_SHAPES = [(4, 1, 8, 40_000), (5, 1, 10, 25_000), (7, 2, 10, 25_000), (10, 3, 14, 10_000)]
+
+
 @pytest.mark.slow
-def test_ten_thousand_twins_scenarios_have_no_violation() -> None:
-    ran, failures = run_twins(10_000, seed=1, rounds=8)
-    assert ran == 10_000 and failures == []
+@pytest.mark.parametrize(("validators", "twins", "rounds", "count"), SLOW_SHAPES)
+def test_a_hundred_thousand_twins_scenarios_have_no_violation(
+    validators: int, twins: int, rounds: int, count: int
+) -> None:
+    shape = {"validators": validators, "twins": twins, "rounds": rounds}
+    ran, failures = run_twins(count, seed=validators, **shape)
+    assert ran == count and failures == []

@@ -2,6 +2,9 @@
 
 ``decode_message`` checks the size cap before parsing and raises ``DecodeError`` (never another
 exception) on any malformed input: wrong kinds, lengths, out-of-range integers, trailing bytes.
+BLS signatures are exactly 96 bytes and public keys exactly 48, with two exceptions made for
+genesis: a QC with no signer bit set may carry an empty signature, and a height-0 block carries
+the 32-byte epoch seed where other blocks carry a RANDAO reveal.
 """
 
 from __future__ import annotations
@@ -24,21 +27,26 @@ from zkpov.consensus.messages import (
     VoteData,
 )
 from zkpov.constants import (
+    BLS_PUBKEY_LENGTH,
     BLS_SIGNATURE_LENGTH,
     HASH_LENGTH,
     MAX_EVIDENCE_PER_BLOCK,
     MAX_MESSAGE_BYTES,
     MAX_PAYLOAD_BYTES,
     MAX_SYNC_BLOCKS,
+    MAX_VALIDATORS_LIMIT,
     UINT64_MAX,
 )
 from zkpov.errors import DecodeError
 from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 
-__all__ = ["decode_message", "encode_message", "from_obj", "to_obj"]
+__all__ = [
+    "decode_message", "encode_message", "from_obj", "pubkey", "raw", "seq", "signature", "to_obj",
+    "uint",
+]  # fmt: skip
 
-_MAX_BITFIELD = 1 << 13
-_MAX_SIGNERS = 1 << 16
+_MAX_BITFIELD = (MAX_VALIDATORS_LIMIT + 7) // 8
+_MAX_SIGNERS = MAX_VALIDATORS_LIMIT
 
 
 def uint(value: Any) -> int:
@@ -71,6 +79,31 @@ def _hash(value: Any) -> bytes:
     return raw(value, length=HASH_LENGTH)
 
 
+def signature(value: Any, what: str = "signature") -> bytes:
+    """A BLS signature field: exactly 96 bytes (whether it is a G2 point is checked on use)."""
+    if not isinstance(value, bytes) or len(value) != BLS_SIGNATURE_LENGTH:
+        raise DecodeError(f"{what} must be {BLS_SIGNATURE_LENGTH} bytes, got {_describe(value)}")
+    return value
+
+
+def pubkey(value: Any, what: str = "public key") -> bytes:
+    """A BLS public key field: exactly 48 bytes."""
+    if not isinstance(value, bytes) or len(value) != BLS_PUBKEY_LENGTH:
+        raise DecodeError(f"{what} must be {BLS_PUBKEY_LENGTH} bytes, got {_describe(value)}")
+    return value
+
+
+def _describe(value: Any) -> str:
+    return f"{len(value)} bytes" if isinstance(value, bytes) else type(value).__name__
+
+
+def _validator(value: Any) -> ValidatorIndex:
+    index = uint(value)
+    if index >= MAX_VALIDATORS_LIMIT:
+        raise DecodeError(f"validator index {index} is not below {MAX_VALIDATORS_LIMIT}")
+    return ValidatorIndex(index)
+
+
 def _vote_data(o: Any) -> VoteData:
     e, r, b, pr, p = seq(o, 5)
     return VoteData(
@@ -80,39 +113,52 @@ def _vote_data(o: Any) -> VoteData:
 
 def _qc(o: Any) -> QuorumCert:
     vd, signers, sig = seq(o, 3)
+    bitfield = raw(signers, limit=_MAX_BITFIELD)
+    is_unsigned = sig == b"" and not any(bitfield)  # the genesis QC
     return QuorumCert(
-        _vote_data(vd), raw(signers, limit=_MAX_BITFIELD), raw(sig, limit=BLS_SIGNATURE_LENGTH)
+        _vote_data(vd), bitfield, sig if is_unsigned else signature(sig, "QC signature")
     )
 
 
 def _tc(o: Any) -> TimeoutCert:
     e, r, signers, rounds, sig, qc = seq(o, 6)
+    ids = tuple(_validator(i) for i in seq(signers, limit=_MAX_SIGNERS))
+    hqc_rounds = tuple(Round(uint(x)) for x in seq(rounds, limit=_MAX_SIGNERS))
+    if not ids or len(ids) != len(hqc_rounds):
+        raise DecodeError(f"TC has {len(ids)} signers and {len(hqc_rounds)} hqc rounds")
     return TimeoutCert(
-        Epoch(uint(e)), Round(uint(r)), tuple(ValidatorIndex(uint(i)) for i in seq(signers)),
-        tuple(Round(uint(x)) for x in seq(rounds)), raw(sig, limit=BLS_SIGNATURE_LENGTH), _qc(qc),
-    )  # fmt: skip
+        Epoch(uint(e)), Round(uint(r)), ids, hqc_rounds, signature(sig, "TC signature"), _qc(qc)
+    )
 
 
 def _block(o: Any) -> Block:
     e, r, h, parent, proposer, root, qc, payload, evidence, proof, reveal = seq(o, 11)
+    height = Height(uint(h))
     return Block(
-        Epoch(uint(e)), Round(uint(r)), Height(uint(h)), BlockId(_hash(parent)),
-        ValidatorIndex(uint(proposer)), Root(_hash(root)), _qc(qc), raw(payload),
+        Epoch(uint(e)), Round(uint(r)), height, BlockId(_hash(parent)), _validator(proposer),
+        Root(_hash(root)), _qc(qc), raw(payload),
         tuple(raw(x) for x in seq(evidence, limit=MAX_EVIDENCE_PER_BLOCK)), raw(proof),
-        raw(reveal, limit=BLS_SIGNATURE_LENGTH),
+        _reveal(reveal, height),
     )  # fmt: skip
+
+
+def _reveal(value: Any, height: int) -> bytes:
+    """A block's RANDAO reveal; a height-0 (genesis) block carries the epoch seed instead."""
+    if height == 0:
+        return raw(value, length=HASH_LENGTH)
+    return signature(value, "RANDAO reveal")
 
 
 def _proposal(o: Any) -> Proposal:
     block, sig, tc = seq(o, 3)
     return Proposal(
-        _block(block), raw(sig, limit=BLS_SIGNATURE_LENGTH), None if tc is None else _tc(tc)
+        _block(block), signature(sig, "proposal signature"), None if tc is None else _tc(tc)
     )
 
 
 def _vote(o: Any) -> Vote:
     vd, voter, sig = seq(o, 3)
-    return Vote(_vote_data(vd), ValidatorIndex(uint(voter)), raw(sig, limit=BLS_SIGNATURE_LENGTH))
+    return Vote(_vote_data(vd), _validator(voter), signature(sig, "vote signature"))
 
 
 def _timeout(o: Any) -> Timeout:
@@ -121,8 +167,8 @@ def _timeout(o: Any) -> Timeout:
         Epoch(uint(e)),
         Round(uint(r)),
         _qc(hqc),
-        ValidatorIndex(uint(signer)),
-        raw(sig, limit=BLS_SIGNATURE_LENGTH),
+        _validator(signer),
+        signature(sig, "timeout signature"),
         None if tc is None else _tc(tc),
     )
 

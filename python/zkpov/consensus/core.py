@@ -59,6 +59,7 @@ from zkpov.consensus.quorum import (
     InvalidVote,
     TimeoutCollector,
     VoteCollector,
+    verify_qc,
     verify_tc,
     verify_timeout,
 )
@@ -137,9 +138,15 @@ class ConsensusCore:
         check_proposal_shape(proposal, self.vset)
         if self._is_stale(block):
             return []
+        if not self._is_in_window(block.round):  # we lag, or junk: learn its QC, nothing more
+            verify_qc(block.qc, self.vset, self.tree.root_qc)
+            return self._guard(self._process_certificates, block.qc, None)
         if self.tree.is_extendable(block.parent_id):
             check_parent_link(block, self.tree.blocks[block.parent_id])
-            if get_proposal_leader(self.leaders, self.tree, block) != block.proposer:
+            leader = get_proposal_leader(self.leaders, self.tree, block)
+            if leader is None:  # an ancestor we cannot read: no verdict, and no blame
+                return []
+            if leader != block.proposer:
                 raise InvalidProposal(f"{block.proposer} does not lead round {block.round}")
         check_proposal_signatures(proposal, self.vset, self.tree.root_qc)
         checked = dataclasses.replace(proposal, tc=self._check_proposal_tc(proposal))
@@ -156,7 +163,7 @@ class ConsensusCore:
         block = self.tree.get(vote.vote_data.block_id)
         if block is not None and self.get_next_leader(block) != self.index:
             return []
-        collector = self.votes.setdefault(vote.round, VoteCollector(self.vset))
+        collector = self.votes.setdefault(vote.round, VoteCollector(self.vset, vote.round))
         qc, double = collector.on_vote(vote)
         return self._guard(self._apply_vote, qc, double)
 
@@ -187,7 +194,7 @@ class ConsensusCore:
         for block in blocks:
             for proposal in self.sync.take_pending(block.id):
                 actions += self._process_block(proposal)
-        return actions + self._try_commit() + self._advance_round()
+        return actions + self._try_commit() + self._advance_round() + self._propose_if_due()
 
     def on_tick(self, now: float) -> list[Action]:
         """Time passed: propose when due, retry syncs, retransmit, time out at the deadline."""
@@ -252,7 +259,7 @@ class ConsensusCore:
         block = proposal.block
         actions = self._process_certificates(block.qc, proposal.tc)
         if not self._is_in_window(block.round) or self._is_stale(block):
-            return actions
+            return actions  # our own round moved on meanwhile (a commit, a TC)
         actions += self.evidence.on_proposal(proposal)
         if not self.tree.is_extendable(block.parent_id):
             holders = compute_holders(block.qc, len(self.vset), block.proposer)
@@ -333,8 +340,12 @@ class ConsensusCore:
         return actions + self._apply_proposal(proposal)
 
     def _propose_if_due(self) -> list[Action]:
+        """Propose once the pacing time came, as soon as we hold the block to extend (a QC
+        formed from votes can arrive before the block it certifies)."""
         due = self.proposal_due
         if due is None or due[1] > self.now:
+            return []
+        if due[0] == self.pacemaker.round and not self.tree.has(self.tree.hqc.block_id):
             return []
         self.proposal_due = None
         return self._propose(due[0]) if due[0] == self.pacemaker.round else []
@@ -484,7 +495,7 @@ class ConsensusCore:
     def get_table_sizes(self) -> dict[str, int]:
         """Entries in the tables peers can fill (the simulator reports their peaks)."""
         return {
-            "votes": sum(_get_collector_size(c) for c in self.votes.values()),
+            "votes": sum(c.retained_size() for c in self.votes.values()),
             "timeouts": sum(len(c.timeouts) for c in self.timeouts.values()),
             "blocks": len(self.tree.blocks),
             "parked": self.sync.get_parked_count(),
@@ -496,8 +507,3 @@ class ConsensusCore:
     def _set_time(self, now: float | None) -> None:
         if now is not None:
             self.now = max(self.now, now)
-
-
-def _get_collector_size(collector: VoteCollector) -> int:
-    size = getattr(collector, "retained_size", None)
-    return int(size()) if callable(size) else len(collector.first_votes)

@@ -1,17 +1,20 @@
 """Leader election: a stake x reputation draw order per round, read along the proposal's chain.
 
 **The rule.** The leader of round ``r`` for a block extending ``tip`` is the first validator of
-round ``r``'s draw order that is not *skipped*: the skipped validators are the leaders of the
-rounds after ``tip`` and before ``r`` (rounds that failed on this chain; at most
-``MAX_SKIPPED_ROUNDS`` of the latest), each computed by this same rule, oldest first. The draw
-order uses the weights of ``r``'s period along ``tip``'s chain (``reputation_leaders.py``).
+round ``r``'s draw order that is not *skipped*. The skipped validators are the *nominal leaders*
+(draw 0) of the rounds of ``[r - MAX_SKIPPED_ROUNDS, r)`` that have no block on ``tip``'s chain:
+rounds that failed on this chain. Draws use the weights of their round's period along the chain
+below them (``reputation_leaders.py``), and a failed round is blamed on its nominal leader, so
+nothing recurses.
 
 Every input is the epoch seed, the round and ``tip``'s hash-linked ancestry, so every honest node
 that checks the same proposal computes the same leader, and no proposer can steer it by choosing
 which votes its QC aggregates or which TC it attaches (the old rule drew the leader among those
 signers, and a coalition under 1/3 of the stake led 75-100% of the blocks by dropping honest
-voters). A crashed leader is still skipped at once: the round after a failed round skips its
-leader; the reputation window then lowers its weight for good.
+voters). A crashed validator is skipped from the round after its first failure for
+``MAX_SKIPPED_ROUNDS`` rounds, about the lag after which the reputation window lowers its weight
+for good. (The proposer still chooses its parent among certified blocks, as in every chain-based
+rule, and its QC's signers count as active in a reputation window ``X`` rounds later.)
 
 **Draw order.** For round ``r`` the validators are drawn one by one without replacement, each draw
 proportional to stake x reputation among those not yet drawn; draw ``k`` uses the 256-bit hash of
@@ -41,12 +44,13 @@ __all__ = [
     "choose_first_unskipped",
     "choose_index",
     "compute_leader_seed",
-    "get_skipped_rounds",
+    "get_skip_range",
     "iterate_draws",
 ]
 
-# Failed rounds right before a round whose leaders it skips (bounds the work per leader).
-MAX_SKIPPED_ROUNDS = 8
+# How far back a round looks for failed rounds whose nominal leaders it skips: about the lag of
+# the reputation window (W + X = 14 by default), and a bound on the work per leader.
+MAX_SKIPPED_ROUNDS = 16
 
 BlockLookup = Callable[[BlockId], Block | None]
 
@@ -70,9 +74,9 @@ def compute_leader_seed(epoch_seed: bytes, epoch: Epoch, round_: Round) -> bytes
     return compute_hash(DOMAIN_LEADER_SEED, (epoch_seed, epoch, round_))
 
 
-def get_skipped_rounds(tip_round: Round, round_: Round) -> range:
-    """The failed rounds between ``tip`` and ``round_`` whose leaders ``round_`` skips."""
-    return range(max(tip_round + 1, round_ - MAX_SKIPPED_ROUNDS), round_)
+def get_skip_range(round_: Round) -> range:
+    """The rounds whose failures ``round_`` looks at."""
+    return range(max(1, round_ - MAX_SKIPPED_ROUNDS), round_)
 
 
 @lru_cache(maxsize=256)

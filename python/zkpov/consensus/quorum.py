@@ -1,8 +1,9 @@
 """Certificates: verifying QCs and TCs, and collecting votes and timeouts by stake.
 
 Vote collection is optimistic: votes are stored unverified; once they carry a quorum of stake they
-are aggregated and verified with one pairing check. If that fails, each vote is verified, the bad
-ones are dropped, and collection goes on. Timeouts are verified on arrival (each carries a QC).
+are aggregated and verified with one pairing check. If that fails, each vote not yet verified is
+checked alone, the bad ones are dropped, and collection goes on. A vote counts towards a QC only
+through a verified aggregate. Timeouts are verified on arrival (each carries a QC).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from zkpov.consensus.encoding import compute_bitfield, get_bitfield_indices
 from zkpov.consensus.messages import QuorumCert, Timeout, TimeoutCert, Vote, VoteData
 from zkpov.consensus.validators import ValidatorSet
+from zkpov.constants import BLS_SIGNATURE_LENGTH
 from zkpov.errors import DecodeError, VotingError
 from zkpov.types import Round, ValidatorIndex
 
@@ -28,6 +30,10 @@ __all__ = [
     "verify_vote",
 ]
 
+Slot = tuple[Round, ValidatorIndex]
+
+_MAX_VOTES_PER_SLOT = 2  # a voter's first vote of a round, plus one for another block (evidence)
+
 
 class InvalidVote(VotingError):
     """A vote that is not signed by its claimed voter, or not from this epoch's set."""
@@ -42,19 +48,29 @@ class InvalidCertificate(VotingError):
 
 
 def verify_qc(qc: QuorumCert, vset: ValidatorSet, trusted: QuorumCert | None = None) -> None:
-    """Check ``qc``: epoch, signers carry a quorum, aggregate signature valid."""
+    """Check ``qc``: epoch, signers carry a quorum, aggregate signature valid.
+
+    ``trusted`` is the QC of the node's committed root. It is accepted as is, and so, after the
+    epoch check alone, is any QC of a lower round: such a QC can neither raise the highest QC nor
+    commit anything. (A restarted node's root is not genesis, yet old timeouts and TCs still carry
+    the unsigned genesis QC: round 0, no signers, empty signature.)
+    """
     if trusted is not None and qc == trusted:
         return
     if qc.vote_data.epoch != vset.epoch:
         raise InvalidCertificate(f"QC for epoch {qc.vote_data.epoch}, expected {vset.epoch}")
+    if trusted is not None and qc.round < trusted.round:
+        return
     try:
         indices = get_bitfield_indices(qc.signers, len(vset))
     except DecodeError as exc:
         raise InvalidCertificate(f"QC signer bitfield: {exc}") from exc
-    if vset.get_signers_power(qc.signers, indices) < vset.quorum_power:
+    power = vset.get_signers_power(qc.signers, indices)
+    if power < vset.quorum_power:
         raise InvalidCertificate(f"QC for round {qc.round} lacks a quorum of stake")
     if not vset.keyring.fast_aggregate_verify(indices, qc.vote_data.signing_root, qc.signature):
         raise InvalidCertificate(f"QC for round {qc.round} has an invalid aggregate signature")
+    vset.remember_signers_power(qc.signers, power)
 
 
 def verify_tc(tc: TimeoutCert, vset: ValidatorSet, trusted: QuorumCert | None = None) -> None:
@@ -114,69 +130,136 @@ def verify_timeout(timeout: Timeout, vset: ValidatorSet, trusted: QuorumCert | N
 
 
 class VoteCollector:
-    """Votes of one round grouped by VoteData; forms a QC at a quorum of verified stake."""
+    """Votes grouped by VoteData; forms a QC once the votes on one VoteData carry a quorum.
 
-    def __init__(self, vset: ValidatorSet) -> None:
+    Votes are stored unverified and aggregated optimistically (one pairing check). If that check
+    fails, each vote not yet verified is checked alone, the bad ones are dropped, and the loop
+    tries again. Memory is bounded: a (round, voter) slot stores at most two votes, its first and
+    one for another block (kept as double-vote evidence); a stored vote is never replaced, so a
+    second signature for the same (VoteData, voter) is ignored. A slot that showed a bad
+    signature, or holds a vote for another block, has its later votes verified before storing.
+    """
+
+    def __init__(self, vset: ValidatorSet, round_: Round | None = None) -> None:
         self.vset = vset
-        self.pending: dict[VoteData, dict[ValidatorIndex, Vote]] = defaultdict(dict)
-        self.verified: set[tuple[VoteData, ValidatorIndex]] = set()
-        self.first_votes: dict[tuple[Round, ValidatorIndex], Vote] = {}
+        self.round = round_
+        self.pending: dict[VoteData, dict[ValidatorIndex, Vote]] = {}
+        self.power: dict[VoteData, int] = {}
+        self.slots: dict[Slot, list[Vote]] = {}
+        self.verified: set[tuple[ValidatorIndex, bytes, bytes]] = set()
+        self.suspect: set[Slot] = set()
+        self.convicted: set[Slot] = set()
         self.done: set[VoteData] = set()
-        self.power: dict[VoteData, int] = defaultdict(int)
 
     def on_vote(self, vote: Vote) -> tuple[QuorumCert | None, tuple[Vote, Vote] | None]:
         """Add ``vote``; return a new QC if one formed, and a verified double vote if seen."""
-        double = self._check_double_vote(vote)
-        if vote.vote_data in self.done or not self.vset.is_member(vote.voter):
+        if not self._is_admissible(vote):
+            return None, None
+        slot = (vote.round, vote.voter)
+        stored = self.slots.get(slot, [])
+        if slot in self.convicted or any(v.vote_data == vote.vote_data for v in stored):
+            return None, None
+        conflicts = [v for v in stored if v.vote_data.block_id != vote.vote_data.block_id]
+        if (conflicts or slot in self.suspect) and not self._is_valid(vote):
+            self.suspect.add(slot)
+            return None, None
+        double = self._find_double_vote(conflicts, vote)
+        if len(self.slots.get(slot, [])) >= _MAX_VOTES_PER_SLOT:
             return None, double
-        votes = self.pending[vote.vote_data]
-        if vote.voter not in votes:
-            self.power[vote.vote_data] += self.vset.stakes[vote.voter]
-        votes[vote.voter] = vote
+        self._store(slot, vote)
         return self._try_form_qc(vote.vote_data), double
 
-    def _check_double_vote(self, vote: Vote) -> tuple[Vote, Vote] | None:
-        key = (vote.round, vote.voter)
-        first = self.first_votes.setdefault(key, vote)
-        if first.vote_data.block_id == vote.vote_data.block_id:
-            return None
-        if not self._is_valid(first):
-            self.first_votes[key] = vote
-            return None
-        return (first, vote) if self._is_valid(vote) else None
+    def is_verified(self, vote: Vote) -> bool:
+        """Whether this exact vote (its signature bytes included) was verified here."""
+        return (vote.voter, vote.vote_data.signing_root, vote.signature) in self.verified
+
+    def retained_size(self) -> int:
+        """Entries held: stored votes plus verdicts and per-slot marks (bounded per round)."""
+        votes = sum(len(stored) for stored in self.slots.values())
+        return votes + len(self.verified) + len(self.suspect) + len(self.convicted)
+
+    def _is_admissible(self, vote: Vote) -> bool:
+        sig = vote.signature
+        well_formed = isinstance(sig, bytes) and len(sig) == BLS_SIGNATURE_LENGTH
+        in_round = self.round is None or vote.round == self.round
+        in_set = vote.vote_data.epoch == self.vset.epoch and self.vset.is_member(vote.voter)
+        return well_formed and in_round and in_set
 
     def _is_valid(self, vote: Vote) -> bool:
+        if self.is_verified(vote):
+            return True
         try:
             verify_vote(vote, self.vset)
-        except InvalidVote:
+        except (InvalidVote, ValueError, TypeError):  # a malformed signature is just invalid
             return False
+        self.verified.add((vote.voter, vote.vote_data.signing_root, vote.signature))
         return True
 
-    def _try_form_qc(self, data: VoteData) -> QuorumCert | None:
-        votes = self.pending[data]
-        if self.power[data] < self.vset.quorum_power:
-            return None
-        qc = self._aggregate(data, votes)
-        if self.vset.keyring.fast_aggregate_verify(sorted(votes), data.signing_root, qc.signature):
-            self.done.add(data)
-            return qc
-        self._drop_invalid(data, votes)
-        return self._try_form_qc(data) if len(votes) else None
+    def _find_double_vote(self, conflicts: list[Vote], vote: Vote) -> tuple[Vote, Vote] | None:
+        """``vote`` is valid here; pair it with a valid earlier vote for another block."""
+        for first in conflicts:
+            if self._is_valid(first):
+                self.convicted.add((vote.round, vote.voter))
+                return first, vote
+            self._drop(first)
+        return None
 
-    def _aggregate(self, data: VoteData, votes: dict[ValidatorIndex, Vote]) -> QuorumCert:
+    def _store(self, slot: Slot, vote: Vote) -> None:
+        self.slots.setdefault(slot, []).append(vote)
+        data = vote.vote_data
+        if data not in self.done:
+            self.pending.setdefault(data, {})[vote.voter] = vote
+            self.power[data] = self.power.get(data, 0) + self.vset.stakes[vote.voter]
+
+    def _drop(self, vote: Vote) -> None:
+        """Forget a vote proven invalid, and verify its slot's later votes before storing."""
+        slot = (vote.round, vote.voter)
+        self.slots[slot].remove(vote)
+        self.suspect.add(slot)
+        votes = self.pending.get(vote.vote_data, {})
+        if votes.get(vote.voter) is vote:
+            del votes[vote.voter]
+            self.power[vote.vote_data] -= self.vset.stakes[vote.voter]
+        if not votes:
+            self.pending.pop(vote.vote_data, None)
+            self.power.pop(vote.vote_data, None)
+
+    def _try_form_qc(self, data: VoteData) -> QuorumCert | None:
+        """Aggregate and verify; on failure drop the bad votes and retry (a loop: each pass
+        drops at least one vote, and a pass that drops none ends it)."""
+        votes = self.pending.get(data, {})
+        while data not in self.done and self.power.get(data, 0) >= self.vset.quorum_power:
+            qc = self._aggregate(data, votes)
+            if qc is not None and self._is_aggregate_valid(qc, votes):
+                self._finish(data)
+                return qc
+            if not self._drop_invalid(votes):
+                return None
+        return None
+
+    def _aggregate(self, data: VoteData, votes: dict[ValidatorIndex, Vote]) -> QuorumCert | None:
         indices = sorted(votes)
-        signature = self.vset.scheme.aggregate([votes[i].signature for i in indices])
+        try:
+            signature = self.vset.scheme.aggregate([votes[i].signature for i in indices])
+        except (ValueError, TypeError):  # DecodeError: a signature that is not a G2 point
+            return None
         return QuorumCert(data, compute_bitfield(indices, len(self.vset)), signature)
 
-    def _drop_invalid(self, data: VoteData, votes: dict[ValidatorIndex, Vote]) -> None:
-        for voter in sorted(votes):
-            if (data, voter) in self.verified:
-                continue
-            if self._is_valid(votes[voter]):
-                self.verified.add((data, voter))
-            else:
-                del votes[voter]
-                self.power[data] -= self.vset.stakes[voter]
+    def _is_aggregate_valid(self, qc: QuorumCert, votes: dict[ValidatorIndex, Vote]) -> bool:
+        root = qc.vote_data.signing_root
+        return self.vset.keyring.fast_aggregate_verify(sorted(votes), root, qc.signature)
+
+    def _drop_invalid(self, votes: dict[ValidatorIndex, Vote]) -> bool:
+        """Verify each vote alone (never raises); drop the bad ones; True if any was dropped."""
+        bad = [vote for vote in list(votes.values()) if not self._is_valid(vote)]
+        for vote in bad:
+            self._drop(vote)
+        return bool(bad)
+
+    def _finish(self, data: VoteData) -> None:
+        self.done.add(data)
+        self.pending.pop(data, None)
+        self.power.pop(data, None)
 
 
 class TimeoutCollector:
@@ -190,7 +273,10 @@ class TimeoutCollector:
         self.tc: TimeoutCert | None = None
 
     def add(self, timeout: Timeout) -> None:
-        """Store an already verified timeout (first one per signer wins)."""
+        """Store an already verified timeout of this round (first one per signer wins; at most
+        one entry per validator, so the table is bounded by the set's size)."""
+        if timeout.round != self.round or not self.vset.is_member(timeout.signer):
+            return
         if timeout.signer not in self.timeouts:
             self.timeouts[timeout.signer] = timeout
             self.power += self.vset.stakes[timeout.signer]

@@ -5,19 +5,22 @@ from the blocks of ``chain`` whose rounds lie in ``[pW - X - W, pW - X)`` (``W``
 ``reputation_window``, ``X`` = ``reputation_exclude_rounds``; from round 1, and plain stakes when
 that range is empty). A validator whose proposals failed more than 10% of the time in the window
 weighs 1; one that proposed or signed a QC there weighs 1000; an inactive one 10. A round of the
-window without a block on the chain is a failed proposal by that round's leader under the rule,
-read along the chain below the gap. The window depends only on the chain's *top* for ``p`` (its
-highest block below round ``pW - X``), so weights are cached per (period, top id).
+window without a block on the chain is a failed proposal by that round's nominal leader (its
+draw 0, read along the chain below the gap). The window depends only on the chain's *top* for
+``p`` (its highest block below round ``pW - X``), so weights are cached per (period, top id).
 
-**No recursion.** The weights of ``p`` need those of ``p - 1`` and ``p - 2`` (the failed rounds
-of its window lie there). ``get_weights`` walks the chain down once until two consecutive periods
-are known, then computes the missing ones bottom-up, so its depth never grows with the history
-(a long stretch without QCs costs one pass, then it is cached).
+**No deep recursion.** A window's failed rounds are blamed on their actual leaders, whose
+rule reads the weights of up to ``depth`` periods below the window (their own periods, and the
+nominal leaders of ``MAX_SKIPPED_ROUNDS`` rounds before each). ``get_weights`` walks the chain
+down once until ``depth`` consecutive periods are known, then computes the missing ones
+bottom-up, so the call depth never grows with the history (a long stretch without QCs costs one
+pass, then it is cached).
 
 **Memory** (``prune=True``): each commit computes, along the committed chain, the weights of the
-periods it made final, then drops cached weights of periods below ``L = min(root.round // W,
-F - 1)`` (``F`` the last final period) and committed blocks below the top of ``L``. The cache is
-also capped at ``MAX_CACHED_WEIGHTS`` entries (oldest first out).
+periods it made final (``F`` the last one), then drops cached weights of periods below
+``L = min((root.round - MAX_SKIPPED_ROUNDS) // W, F + 1 - depth)`` and committed blocks that no
+window or skip range of a period ``>= L`` reaches. The caches are also capped at
+``MAX_CACHED_WEIGHTS`` entries (oldest first out).
 """
 
 from __future__ import annotations
@@ -25,15 +28,17 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections import OrderedDict, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from zkpov.chain.reputation import compute_reputation_weights
 from zkpov.consensus.block_tree import MissingBlock
 from zkpov.consensus.leader import (
+    MAX_SKIPPED_ROUNDS,
     BlockLookup,
     choose_first_unskipped,
+    choose_index,
     compute_leader_seed,
-    get_skipped_rounds,
+    get_skip_range,
 )
 from zkpov.consensus.messages import Block
 from zkpov.types import BlockId, Epoch, Round, ValidatorIndex
@@ -42,6 +47,7 @@ __all__ = ["MAX_CACHED_WEIGHTS", "ReputationLeaders"]
 
 MAX_CACHED_WEIGHTS = 8192
 
+Blame = Callable[[Round, Block | None, BlockLookup | None], ValidatorIndex]
 WeightsKey = tuple[int, BlockId | None]  # (period, top id; None: no block below the window's end)
 
 
@@ -61,33 +67,40 @@ class ReputationLeaders:
         self.stakes = tuple(stakes)
         self.epoch, self.seed = epoch, seed
         self.window, self.exclude = window, exclude
+        # periods below a window that its computation reads (its rounds' own periods, and the
+        # nominal leaders of up to MAX_SKIPPED_ROUNDS rounds before each of them)
+        self.depth = (exclude + window + MAX_SKIPPED_ROUNDS) // window + 2
         self.prune = prune
         self.committed: dict[BlockId, Block] = {}
         self.history: deque[Block] = deque()
         self.root: Block | None = None
         self.final_period = 0
         self.weights: OrderedDict[WeightsKey, tuple[int, ...]] = OrderedDict()
+        self.leaders: OrderedDict[tuple[Round, BlockId | None], ValidatorIndex] = OrderedDict()
 
     def get_leader(
         self, round_: Round, tip: Block | None, lookup: BlockLookup | None = None
     ) -> ValidatorIndex:
         """Leader of ``round_`` for a block extending ``tip`` (None: the genesis): the first
-        draw of ``round_`` that is not the leader of a failed round since ``tip``."""
-        skipped: list[ValidatorIndex] = []
-        for failed in get_skipped_rounds(Round(0 if tip is None else tip.round), round_):
-            skipped.append(self._choose(Round(failed), tip, skipped, lookup))
-        return self._choose(round_, tip, skipped, lookup)
+        draw of ``round_`` that is not the nominal leader of a round that failed on the chain."""
+        key = (round_, None if tip is None else tip.id)
+        leader = self.leaders.get(key)
+        if leader is None:
+            rounds = get_skip_range(round_)
+            skipped = set(self._get_failed_leaders(rounds, tip, lookup, self.get_nominal_leader))
+            weights = self.get_weights(round_ // self.window, tip, lookup)
+            seed = compute_leader_seed(self.seed, self.epoch, round_)
+            leader = self.leaders[key] = choose_first_unskipped(weights, seed, skipped)
+            if len(self.leaders) > MAX_CACHED_WEIGHTS:
+                self.leaders.popitem(last=False)
+        return leader
 
-    def _choose(
-        self,
-        round_: Round,
-        tip: Block | None,
-        skipped: list[ValidatorIndex],
-        lookup: BlockLookup | None,
+    def get_nominal_leader(
+        self, round_: Round, tip: Block | None, lookup: BlockLookup | None = None
     ) -> ValidatorIndex:
+        """Draw 0 of ``round_`` along ``tip``'s chain: who a failed ``round_`` is blamed on."""
         weights = self.get_weights(round_ // self.window, tip, lookup)
-        seed = compute_leader_seed(self.seed, self.epoch, round_)
-        return choose_first_unskipped(weights, seed, skipped)
+        return choose_index(weights, compute_leader_seed(self.seed, self.epoch, round_))
 
     def get_weights(
         self, period: int, tip: Block | None, lookup: BlockLookup | None = None
@@ -123,21 +136,23 @@ class ReputationLeaders:
     def _collect_tops(
         self, period: int, tip: Block | None, lookup: BlockLookup | None
     ) -> list[tuple[WeightsKey, Block | None]]:
-        """(key, top) for ``period`` and below, newest first, down to two known periods in a
-        row (cached, or before any window): everything ``period`` needs, in one chain walk."""
+        """(key, top) for ``period`` and below, newest first, down to ``depth`` known periods in
+        a row (or before any window): everything ``period`` needs, in one chain walk."""
         chain = self._iterate_chain(tip, lookup)
         block = next(chain, None)
         tops: list[tuple[WeightsKey, Block | None]] = []
         known_in_a_row = 0
         for q in range(period, 0, -1):
             end = self.get_window_end(q)
-            if end <= 1 or known_in_a_row == 2:
+            if end <= 1 or known_in_a_row == self.depth:
                 break
             while block is not None and block.round >= end:
                 block = next(chain, None)
             key = (q, None if block is None else block.id)
             tops.append((key, block))
             known_in_a_row = known_in_a_row + 1 if key in self.weights else 0
+            if known_in_a_row == len(tops):  # the requested period itself is known
+                break
         return tops
 
     def _compute_weights(
@@ -145,33 +160,32 @@ class ReputationLeaders:
     ) -> tuple[int, ...]:
         end = self.get_window_end(period)
         start = max(1, end - self.window)
-        chain = self._iterate_chain(top, lookup)
-        blocks = list(itertools.takewhile(lambda b: b.round >= start, chain))
-        below = blocks[-1] if blocks else top
-        below = self._get_parent(below, lookup) if blocks else below
+        blocks = self._get_chain_from(start, top, lookup)
         window = tuple((b.proposer, b.qc.signers) for b in reversed(blocks))
-        failed = tuple(self._get_failed_leaders(start, end, list(reversed(blocks)), below, lookup))
-        return compute_reputation_weights(self.stakes, window, failed)
+        failed = self._get_failed_leaders(range(start, end), top, lookup, self.get_leader)
+        return compute_reputation_weights(self.stakes, window, tuple(failed))
+
+    def _get_chain_from(
+        self, start: int, top: Block | None, lookup: BlockLookup | None
+    ) -> list[Block]:
+        """The blocks of ``top``'s chain at rounds >= ``start``, newest first."""
+        chain = self._iterate_chain(top, lookup)
+        return list(itertools.takewhile(lambda b: b.round >= start, chain))
 
     def _get_failed_leaders(
-        self,
-        start: int,
-        end: int,
-        blocks: list[Block],
-        below: Block | None,
-        lookup: BlockLookup | None,
+        self, rounds: range, top: Block | None, lookup: BlockLookup | None, blame: Blame
     ) -> Iterator[ValidatorIndex]:
-        """Who each round of ``[start, end)`` without a block is blamed on: its leader along
-        the chain below it (``blocks`` oldest first; ``below`` the block before them)."""
-        present = {b.round for b in blocks}
-        before = below
-        chain_blocks = iter(blocks)
-        upcoming = next(chain_blocks, None)
-        for round_ in range(start, end):
-            if upcoming is not None and upcoming.round == round_:
-                before, upcoming = upcoming, next(chain_blocks, None)
+        """Who ``blame`` names for each round of ``rounds`` without a block on ``top``'s chain
+        (``top`` at or above their end), read along the chain below that round."""
+        chain = self._get_chain_from(rounds.start, top, lookup)
+        before = self._get_parent(chain[-1], lookup) if chain else top
+        upcoming = list(reversed(chain))
+        present = {b.round for b in chain}
+        for round_ in rounds:
+            while upcoming and upcoming[0].round < round_:
+                before = upcoming.pop(0)
             if round_ not in present:
-                yield self.get_leader(Round(round_), before, lookup)
+                yield blame(Round(round_), before, lookup)
 
     def _store(self, key: WeightsKey, weights: tuple[int, ...]) -> None:
         self.weights[key] = weights
@@ -209,9 +223,10 @@ class ReputationLeaders:
 
     def _prune(self, root: Block) -> None:
         """Drop weights of periods below ``L`` and committed blocks below the top of ``L``."""
-        low = min(root.round // self.window, self.final_period - 1)
+        skip_start = root.round - MAX_SKIPPED_ROUNDS
+        low = min(skip_start // self.window, self.final_period + 1 - self.depth)
         for key in [key for key in self.weights if key[0] < low]:
             del self.weights[key]
-        end = self.get_window_end(low)
+        end = min(self.get_window_end(low) - self.window, skip_start) - MAX_SKIPPED_ROUNDS
         while len(self.history) > 1 and self.history[1].round < end:
             del self.committed[self.history.popleft().id]

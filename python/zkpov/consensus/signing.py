@@ -4,7 +4,8 @@
 cached per process by the bytes of (public keys, message, signature): in the simulator a thousand
 nodes verify the same certificate, and only the first pays for the pairing. A cached result is the
 same result, so the cache never changes a verdict. (An aggregate check is keyed by the digest of
-the validator set's key list plus the signer indices, which name the same public keys.)
+the validator set's key list plus the signer indices, which name the same public keys; the cache
+is read before any key is aggregated.)
 
 ``InsecureHashScheme`` is the documented switch that lets large non-crypto runs skip pairings
 (DESIGN.md section 2). Its "signatures" are SHA-256 tags of (public key, message) that anyone can
@@ -99,12 +100,18 @@ class _BlsKeyRing:
     def aggregate_verify_groups(
         self, groups: Sequence[tuple[Sequence[int], bytes]], sig: bytes
     ) -> bool:
-        pks = [self._bls.aggregate_pubkeys([self._pks[i] for i in ids]) for ids, _ in groups]
+        ids = [array.array("I", indices).tobytes() for indices, _ in groups]
         msgs = [msg for _, msg in groups]
-        key = _cache_key(b"a", pks, msgs, sig)
-        return VERIFICATION_CACHE.get_or_compute(
-            key, lambda: self._bls.aggregate_verify(pks, msgs, sig)
-        )
+        key = _cache_key(b"g", [self._id, *ids], msgs, sig)
+        return VERIFICATION_CACHE.get_or_compute(key, lambda: self._verify_groups(groups, sig))
+
+    def _verify_groups(self, groups: Sequence[tuple[Sequence[int], bytes]], sig: bytes) -> bool:
+        """Aggregate each group's keys (only on a cache miss), then one aggregate check."""
+        try:
+            pks = [self._keyset.aggregate_pubkey(list(indices)) for indices, _ in groups]
+        except ValueError:  # DecodeError: repeated, out-of-range or no indices
+            return False
+        return bool(pks) and self._bls.aggregate_verify(pks, [msg for _, msg in groups], sig)
 
 
 class BlsScheme:

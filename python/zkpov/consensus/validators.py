@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -12,6 +13,8 @@ from zkpov.errors import ValidatorError
 from zkpov.types import BLSPubkey, Epoch, Stake
 
 __all__ = ["ValidatorSet"]
+
+_POWER_CACHE_LIMIT = 4096  # verified signer bitfields remembered (an LRU)
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,9 @@ class ValidatorSet:
     scheme: SignatureScheme
     config: ConsensusConfig
     seed: bytes = bytes(32)
-    _power_cache: dict[bytes, int] = field(default_factory=dict, compare=False, repr=False)
+    _power_cache: OrderedDict[bytes, int] = field(
+        default_factory=OrderedDict, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if not self.pubkeys or len(self.pubkeys) != len(self.stakes):
@@ -63,7 +68,20 @@ class ValidatorSet:
         return Stake(sum(self.stakes[i] for i in set(indices)))
 
     def get_signers_power(self, bitfield: bytes, indices: Sequence[int]) -> Stake:
-        """``get_power`` memoized by bitfield (certificates are checked by many nodes)."""
-        if bitfield not in self._power_cache:
-            self._power_cache[bitfield] = self.get_power(indices)
-        return Stake(self._power_cache[bitfield])
+        """Stake of ``indices``, the set bits of ``bitfield``; read from the cache of verified
+        bitfields when there (a certificate is checked by many nodes of one process)."""
+        power = self._power_cache.get(bitfield)
+        if power is None:
+            return self.get_power(indices)
+        self._power_cache.move_to_end(bitfield)
+        return Stake(power)
+
+    def remember_signers_power(self, bitfield: bytes, power: int) -> None:
+        """Cache the power of a bitfield whose certificate verified (bounded: least recent out)."""
+        self._power_cache[bitfield] = power
+        self._power_cache.move_to_end(bitfield)
+        if len(self._power_cache) > _POWER_CACHE_LIMIT:
+            self._power_cache.popitem(last=False)
+
+    def get_power_cache_size(self) -> int:
+        return len(self._power_cache)

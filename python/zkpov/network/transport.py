@@ -13,7 +13,8 @@ Handlers run inside the peer's read loop: keep them short (queue the work). A ha
 raises ``DecodeError`` disconnects that peer (its message was malformed). At most one connection
 per validator key: when two nodes dial each other at once, both keep the connection dialled by
 the smaller validator key. Inbound connections beyond ``max_peers`` or ``max_pending_handshakes``
-are closed before the handshake.
+are closed before the handshake. ``ban(pk, seconds)`` disconnects a peer and refuses it, in both
+directions, until the ban ends.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from zkpov.errors import ZkpovError
+from zkpov.network.banlist import BanList
 from zkpov.network.channels import ChannelId
 from zkpov.network.codec import Frame
 from zkpov.network.connection import ChannelTraffic, Connection, FrameHandler, TransportConfig
@@ -72,6 +75,7 @@ class Transport:
         self._closing = False
         self._persistent: list[PersistentPeer] = []
         self.traffic = ChannelTraffic()  # totals over all connections, closed ones included
+        self.bans = BanList()
 
     def register(self, channel: ChannelId, handler: FrameHandler) -> None:
         if channel not in self.config.channels or channel == ChannelId.CONTROL:
@@ -130,6 +134,16 @@ class Transport:
         for peer in dropped:
             peer.close("validator key no longer allowed")
         return len(dropped)
+
+    def ban(self, validator_pk: bytes, seconds: float) -> None:
+        """Disconnect ``validator_pk`` and refuse it for ``seconds`` (a longer ban stands)."""
+        self.bans.ban(validator_pk, time.monotonic() + seconds)
+        peer = self._peers.get(validator_pk)
+        if peer is not None:
+            peer.close(f"banned for {seconds:g} s")
+
+    def is_banned(self, validator_pk: bytes) -> bool:
+        return self.bans.is_banned(validator_pk, time.monotonic())
 
     def send(
         self, validator_pk: bytes, channel: ChannelId, body: bytes, request_id: int = 0
@@ -222,6 +236,9 @@ class Transport:
         if self._closing:
             stream.writer.close()
             raise PeerError("the transport is closing")
+        if self.is_banned(pk):
+            stream.writer.close()
+            raise PeerError(f"validator {pk.hex()[:16]}... is banned")
 
     def _is_preferred(self, peer_pk: bytes, outbound: bool, existing: Connection) -> bool:
         """Both ends keep the connection dialled by the smaller validator key."""
@@ -253,6 +270,8 @@ class Transport:
 
     async def _try_dial(self, peer: PersistentPeer) -> Connection | None:
         peer.dial_attempts += 1
+        if peer.validator_pk is not None and self.is_banned(peer.validator_pk):
+            return None
         try:
             conn = await self.dial(peer.host, peer.port, peer.validator_pk)
         except DuplicatePeerError as exc:

@@ -3,7 +3,9 @@ index, and the committed accounts (:mod:`zkpov.node.account_store`).
 
 Each ``Commit`` is written in one atomic batch (blocks, log, index, changed accounts, root) before
 anything reports it final, so a crash either keeps a commit whole or loses it whole; the store
-refuses to rewrite a committed height, so finality is never reverted. On restart the node resumes
+refuses to rewrite a committed height, so finality is never reverted. A commit whose first block
+is not the child of the last committed block (a gap or a fork) is refused before anything
+changes (:class:`CommitOrderError`). On restart the node resumes
 from the stored root block and its QC and rebuilds the account tree from the stored accounts,
 checking its root against the root block's; it keeps the blocks that pruning left in memory.
 """
@@ -19,19 +21,34 @@ from zkpov.consensus.codec import decode_message, encode_message
 from zkpov.consensus.messages import Block, BlockResponse, QuorumCert
 from zkpov.consensus.recovery import RecoveryData
 from zkpov.consensus.validity import compute_root_bytes, decode_payload
-from zkpov.errors import DecodeError
+from zkpov.errors import ConsensusError, DecodeError
 from zkpov.node.account_store import load_accounts, put_accounts
 from zkpov.node.bootstrap import ChainStart
 from zkpov.node.mempool import compute_tx_hash
 from zkpov.storage.block_store import BlockStore, StorageError, WriteBatch
 from zkpov.types import Height
 
-__all__ = ["Ledger"]
+__all__ = ["CommitOrderError", "Ledger"]
 
 ROOT_BLOCK_KEY = b"consensus/root-block"
 ROOT_QC_KEY = b"consensus/root-qc"
 HQC_KEY = b"consensus/highest-qc"
 PENDING_KEY = b"consensus/pending-blocks"
+
+
+class CommitOrderError(ConsensusError):
+    """A commit that does not extend the committed chain block by block (a gap or a fork)."""
+
+
+def _check_chain(parent: Block, blocks: Iterable[Block]) -> None:
+    """``CommitOrderError`` unless each block is the child of the one before, from ``parent``."""
+    for block in blocks:
+        if block.parent_id != parent.id or block.height != parent.height + 1:
+            raise CommitOrderError(
+                f"block {block.id.hex()[:16]} at height {block.height} does not extend block"
+                f" {parent.id.hex()[:16]} at height {parent.height}, the last committed"
+            )
+        parent = block
 
 
 def _apply(state: AccountState, block: Block) -> list[bytes]:
@@ -115,7 +132,12 @@ class Ledger:
     ) -> tuple[list[bytes], dict[int, AccountState]]:
         """Applies ``commit`` to a copy of the accounts and persists it atomically, then adopts
         it. Returns the committed transfers and, for the blocks ``keep`` selects, the account
-        state before each (for proving)."""
+        state before each (for proving). ``CommitOrderError`` (nothing changed) unless the
+        blocks extend the last committed block."""
+        tip = self.get_block(self.height)
+        if tip is None or not commit.blocks:
+            raise CommitOrderError("an empty commit, or no last committed block to extend")
+        _check_chain(tip, commit.blocks)
         state, txs, pre_states = self.state.copy(), list[bytes](), dict[int, AccountState]()
         for block in commit.blocks:
             if keep(block):

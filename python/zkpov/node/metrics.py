@@ -16,6 +16,9 @@ several nodes in one process (tests, the simulator) keep separate numbers. The r
   (proposal seen to commit), ``proof_generation_seconds``, ``proof_verification_seconds``.
 - ``mempool_size``, ``p2p_peers``, ``p2p_message_receive_bytes_total`` and
   ``p2p_message_send_bytes_total`` by ``channel``.
+- ``consensus_core_restarts_total``: consensus cores rebuilt from durable state after a fault;
+  ``consensus_rejected_inputs_total`` by ``reason`` (``REJECT_REASONS``);
+  ``p2p_peer_offences_total`` (verification failures peers sent) and ``p2p_peer_bans_total``.
 """
 
 from __future__ import annotations
@@ -28,10 +31,11 @@ from prometheus_client.exposition import choose_encoder
 
 from zkpov.errors import ZkpovError
 
-__all__ = ["CHANNELS", "CommitStats", "MetricsError", "NodeMetrics"]
+__all__ = ["CHANNELS", "REJECT_REASONS", "CommitStats", "MetricsError", "NodeMetrics"]
 
 NAMESPACE = "zkpov"
 CHANNELS = ("consensus", "transactions", "block_sync", "control")
+REJECT_REASONS = ("decode", "wrong_sender", "verification", "other")
 _INTERVAL_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0)
 _PROVE_BUCKETS = (0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 _MAX_ACCEPT_CHARS = 1024
@@ -76,6 +80,7 @@ class NodeMetrics:
         self._init_consensus()
         self._init_proofs()
         self._init_network()
+        self._init_faults()
 
     def _gauge(self, subsystem: str, name: str, doc: str) -> Gauge:
         return Gauge(name, doc, namespace=NAMESPACE, subsystem=subsystem, registry=self.registry)
@@ -132,6 +137,38 @@ class NodeMetrics:
         for channel in CHANNELS:  # export zeros for every channel from the start
             self._received.labels(channel=channel)
             self._sent.labels(channel=channel)
+
+    def _counter(
+        self, subsystem: str, name: str, doc: str, labels: tuple[str, ...] = ()
+    ) -> Counter:
+        return Counter(
+            name, doc, labels, namespace=NAMESPACE, subsystem=subsystem, registry=self.registry
+        )
+
+    def _init_faults(self) -> None:
+        c = self._counter
+        self.core_restarts = c("consensus", "core_restarts", "Cores rebuilt after a fault.")
+        self.rejected_inputs = c(
+            "consensus", "rejected_inputs", "Consensus input refused, by reason.", ("reason",)
+        )
+        for reason in REJECT_REASONS:
+            self.rejected_inputs.labels(reason=reason)
+        self.peer_offences = c("p2p", "peer_offences", "Verification failures peers sent.")
+        self.peer_bans = c("p2p", "peer_bans", "Peers banned for their offences.")
+
+    def on_core_restart(self) -> None:
+        self.core_restarts.inc()
+
+    def on_input_rejected(self, reason: str) -> None:
+        if reason not in REJECT_REASONS:
+            raise MetricsError(f"unknown rejection reason {reason!r}; known: {REJECT_REASONS}")
+        self.rejected_inputs.labels(reason=reason).inc()
+
+    def on_peer_offence(self) -> None:
+        self.peer_offences.inc()
+
+    def on_peer_banned(self) -> None:
+        self.peer_bans.inc()
 
     def on_new_round(self, height: int, rounds_at_height: int) -> None:
         """Consensus moved to a round: ``rounds_at_height`` rounds so far at ``height``."""

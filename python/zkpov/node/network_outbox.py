@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from zkpov.consensus.messages import Message, Proposal, Timeout, Vote
@@ -14,7 +15,7 @@ from zkpov.node.driver import ConsensusDriver
 from zkpov.storage.slashing_db import SlashingDB, SlashingProtectionError
 from zkpov.types import ValidatorIndex
 
-__all__ = ["NetworkOutbox", "SlashingGuard", "route_consensus_frames"]
+__all__ = ["NetworkOutbox", "SlashingGuard", "make_ban", "route_consensus_frames"]
 
 log = logging.getLogger(__name__)
 
@@ -40,16 +41,29 @@ def route_consensus_frames(
     transport: Transport, driver: ConsensusDriver, pubkeys: tuple[bytes, ...]
 ) -> None:
     """Feeds consensus and block-sync frames to the driver, tagged with the sender's
-    authenticated validator index."""
+    authenticated validator index. Nothing is relayed: each frame goes to this node's driver
+    only. Frames that a closed (e.g. just banned) connection had still buffered are dropped."""
     index_of = {pk: ValidatorIndex(i) for i, pk in enumerate(pubkeys)}
 
     async def on_frame(conn: Connection, frame: Frame) -> None:
         sender = index_of.get(conn.validator_pk)
-        if sender is not None:
+        if sender is not None and conn.is_open():
             driver.deliver(sender, frame.body)
 
     transport.register(ChannelId.CONSENSUS, on_frame)
     transport.register(ChannelId.BLOCK_SYNC, on_frame)
+
+
+def make_ban(
+    transport: Transport, pubkeys: tuple[bytes, ...]
+) -> Callable[[ValidatorIndex, float], None]:
+    """Bans a validator, by index, on the transport (peer penalties)."""
+
+    def ban(index: ValidatorIndex, seconds: float) -> None:
+        if 0 <= index < len(pubkeys):
+            transport.ban(pubkeys[index], seconds)
+
+    return ban
 
 
 @dataclass

@@ -4,7 +4,9 @@
 node.run(stop)`` serves until ``stop`` is set, then closes the transport and the stores. The
 sans-I/O core runs in a :class:`~zkpov.node.driver.ConsensusDriver`; commits go to the
 :class:`~zkpov.node.ledger.Ledger` (atomic, before anyone is told) and then to the mempool and
-the event subscribers.
+the event subscribers. A core that fails, or whose commit the ledger refuses, is replaced by one
+that ``_build_core`` rebuilds from durable state, as at boot; peers that keep sending invalid
+consensus input are banned (:mod:`~zkpov.node.peer_penalties`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from zkpov.chain.state import Transfer
 from zkpov.consensus.actions import Commit, RecordEvidence
+from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.messages import Block
 from zkpov.consensus.proof_carry import CarriedProofs
 from zkpov.consensus.proposals import BlockBody
@@ -29,10 +32,7 @@ from zkpov.consensus.validity import (
     encode_payload,
 )
 from zkpov.crypto import snark
-from zkpov.errors import DecodeError
-from zkpov.network.channels import ChannelId
-from zkpov.network.codec import Frame
-from zkpov.network.connection import Connection, TransportConfig
+from zkpov.network.connection import TransportConfig
 from zkpov.network.noise import NodeIdentity, NodeKey
 from zkpov.network.transport import Transport
 from zkpov.node.bootstrap import (
@@ -49,17 +49,24 @@ from zkpov.node.keys import KeyKind, read_key_file
 from zkpov.node.ledger import Ledger
 from zkpov.node.mempool import AddResult, Mempool
 from zkpov.node.metrics import CommitStats, NodeMetrics
-from zkpov.node.network_outbox import NetworkOutbox, SlashingGuard, route_consensus_frames
+from zkpov.node.network_outbox import (
+    NetworkOutbox,
+    SlashingGuard,
+    make_ban,
+    route_consensus_frames,
+)
 from zkpov.node.node_view import RuntimeView
+from zkpov.node.peer_penalties import PeerPenalties
 from zkpov.node.proof_chain import (
     ProvingPipeline,
     build_carried_checker,
     get_carried,
     make_block_body,
 )
-from zkpov.node.prover import ProofAnnouncement, ProofTracker, load_devnet_keys
+from zkpov.node.prover import ProofTracker, load_devnet_keys
 from zkpov.node.rpc import create_app
 from zkpov.node.rpc_server import RpcConfig, RpcServer
+from zkpov.node.tx_gossip import TxGossip
 from zkpov.node.view import EventKind, NodeEvent
 from zkpov.storage.block_store import StoreConfig
 from zkpov.storage.lmdb_store import LmdbBlockStore
@@ -72,8 +79,6 @@ log = logging.getLogger(__name__)
 
 UNPROVEN_BLOCK_TRANSFERS = 64
 RECONNECT_BACKOFF_CAP = 5.0  # seconds: a restarted validator is redialled quickly
-GOSSIP_TX = b"\x01"
-GOSSIP_PROOF = b"\x02"
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,9 @@ class Node:
         # proofs_enabled: this node proves; with a proof lag every node also collects and checks
         # gossiped proofs, so that any proposer can carry them
         carries = config.proofs_enabled or self.genesis.consensus.proof_lag > 0
+        self.gossip = TxGossip(self.transport, self.mempool)
         self.prover = self._build_prover() if carries else None
+        self.gossip.prover = self.prover
         self.driver = self._build_driver()
         self.pipeline = self._build_pipeline()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -127,7 +134,7 @@ class Node:
     def _build_prover(self) -> ProofTracker:
         pk, vk = self._load_circuit_keys()
         return ProofTracker(
-            pk, vk, self.ledger.get_block, self._gossip_proof, self._on_proven_final,
+            pk, vk, self.ledger.get_block, self.gossip.publish_proof, self._on_proven_final,
             observe_prove=self.metrics.observe_proof_generation,
             observe_verify=self.metrics.observe_proof_verification,
             carried_only=self.genesis.consensus.proof_lag > 0,
@@ -147,7 +154,9 @@ class Node:
         self.safety_store = FileSafetyStore(data / "safety.bin")
         self.slashing = SlashingDB(data / "slashing.sqlite", compute_genesis_hash(self.genesis))
 
-    def _build_driver(self) -> ConsensusDriver:
+    def _build_core(self) -> ConsensusCore:
+        """A core from durable state: the ledger's committed root and accounts, the safety data
+        and the recovery data. The first boot and every restart after a core fault use this."""
         root = self.ledger.get_root()
         self.native = NativeReexecution(root[0].id, self.ledger.state.copy(), Transfer.from_bytes)
         self.checker = self._build_checker()
@@ -157,14 +166,23 @@ class Node:
         )  # fmt: skip
         apply_recovery(core, self.ledger.get_recovery_data())
         self._saved_hqc = core.tree.hqc
+        return core
+
+    def _build_driver(self) -> ConsensusDriver:
         pubkeys = tuple(bytes(pk) for pk in self.start.vset.pubkeys)
         guard = SlashingGuard(self.slashing, self.index, self.validator.public)
-        hooks = DriverHooks(self._on_commit, self._on_evidence, guard, self._save_progress)
+        penalties = PeerPenalties(self.index, make_ban(self.transport, pubkeys), self.metrics)
+        hooks = DriverHooks(
+            self._on_commit, self._on_evidence, guard, self._save_progress,
+            on_rejected=penalties.on_rejected,
+            on_core_restart=lambda err: self.metrics.on_core_restart(),
+        )  # fmt: skip
         driver = ConsensusDriver(
-            core, NetworkOutbox(self.transport, pubkeys), self.safety_store, hooks
-        )
+            self._build_core(), NetworkOutbox(self.transport, pubkeys), self.safety_store, hooks,
+            rebuild=self._build_core,
+        )  # fmt: skip
         route_consensus_frames(self.transport, driver, pubkeys)
-        self.transport.register(ChannelId.TRANSACTIONS, self._on_tx_frame)
+        self.gossip.register()
         return driver
 
     # -- transactions -----------------------------------------------------------------------
@@ -178,23 +196,7 @@ class Node:
 
     def submit_tx(self, tx: bytes) -> AddResult:
         """Adds a transfer from a client (``DecodeError`` if malformed) and gossips it."""
-        result = self.mempool.add(tx)
-        if result.accepted:
-            self.transport.broadcast(ChannelId.TRANSACTIONS, GOSSIP_TX + tx)
-        return result
-
-    async def _on_tx_frame(self, conn: Connection, frame: Frame) -> None:
-        """Gossip: a transfer or a proof announcement. ``DecodeError`` disconnects the sender."""
-        kind, body = frame.body[:1], frame.body[1:]
-        if kind == GOSSIP_TX:
-            self.mempool.add(body)
-        elif kind == GOSSIP_PROOF and self.prover is not None:
-            self.prover.on_announcement(ProofAnnouncement.from_bytes(body))
-        elif kind != GOSSIP_PROOF:
-            raise DecodeError("unknown gossip message kind")
-
-    def _gossip_proof(self, announcement: ProofAnnouncement) -> None:
-        self.transport.broadcast(ChannelId.TRANSACTIONS, GOSSIP_PROOF + announcement.to_bytes())
+        return self.gossip.submit_tx(tx)
 
     def _on_proven_final(self, height: int) -> None:
         self.metrics.on_proven_final(height)

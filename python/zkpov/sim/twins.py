@@ -103,13 +103,16 @@ def run_twins(
     *,
     seed: int = 0,
     rounds: int = 6,
+    validators: int = 4,
+    twins: int = 1,
     break_vote_rule: bool = False,
     stop_on_violation: bool = False,
 ) -> tuple[int, list[tuple[TwinsScenario, list[str]]]]:
-    """Run ``count`` scenarios; return how many ran and the ones with violations."""
+    """Run ``count`` scenarios of one shape; return how many ran and those with violations."""
     failures: list[tuple[TwinsScenario, list[str]]] = []
     ran = 0
-    for scenario in generate_scenarios(count, rounds=rounds, seed=seed):
+    shape = {"validators": validators, "twins": twins, "rounds": rounds}
+    for scenario in generate_scenarios(count, seed=seed, **shape):
         report = run_twins_scenario(scenario, break_vote_rule=break_vote_rule)
         ran += 1
         if report.violations:
