@@ -7,8 +7,8 @@
 - ``bad_signature_voter``: sends its vote with an undecodable signature (95 bytes, or 96 bytes
   that are not a curve point, alternately);
 - ``future_round_flooder``: on entering each round, floods every node with messages for rounds
-  far ahead: garbage votes and timeouts, its own signed timeouts, and signed proposals with big
-  payloads;
+  far ahead, all in its own name (peers accept signed messages only from their signer): votes
+  and timeouts with garbage signatures, signed timeouts, and signed proposals with big payloads;
 - ``tc_forger``: every timeout it sends (re-sends included) carries a freshly forged TC for the
   round before, and every proposal goes out as is and again with freshly forged TC(r - 1)s: each
   forged TC claims every validator (one signing group per signer where it can), a valid older
@@ -108,15 +108,14 @@ def _make_flood_messages(
     attacker: Attacker, far: Round, hqc: QuorumCert, parent: Block | None
 ) -> list[object]:
     vset, own = attacker.vset, attacker.node.index
-    victim = ValidatorIndex(far % len(vset))
     fake_id = BlockId(_garbage(far)[:32])
     data = VoteData(vset.epoch, far, fake_id, Round(far - 1), fake_id)
     signed = attacker.scheme.sign(
         attacker.sk, compute_timeout_signing_root(vset.epoch, far, hqc.round)
     )
     messages: list[object] = [
-        Vote(data, victim, _garbage(far, 1)),
-        Timeout(vset.epoch, far, hqc, victim, _garbage(far, 2)),
+        Vote(data, own, _garbage(far, 1)),
+        Timeout(vset.epoch, far, hqc, own, _garbage(far, 2)),
         Timeout(vset.epoch, far, hqc, own, signed),
     ]
     if parent is not None and attacker.core is not None:
