@@ -44,7 +44,7 @@ FORGE_DELAYS = (0.0, 0.03, 0.08, 0.2)  # seconds after its own vote: each forged
 FLOOD_ROUNDS = 8  # far-future rounds flooded per round entered
 FLOOD_OFFSET = 1000  # how far ahead
 FLOOD_PAYLOAD = bytes(64 * 1024)
-TC_COPIES = 2  # each timeout is sent this many times, each with its own forged TC
+TC_COPIES = 2  # forged TCs per timeout (one copy each) and extra copies per proposal
 
 
 def _get_vote(action: Action) -> Vote | None:
