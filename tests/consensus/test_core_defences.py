@@ -13,6 +13,7 @@ from tests.consensus.consensus_helpers import Net, Router, make_core, make_net
 from tests.consensus.test_core import commits, drive
 from zkpov.consensus import limits
 from zkpov.consensus import quorum as quorum_module
+from zkpov.consensus import tc_gate as tc_gate_module
 from zkpov.consensus.actions import Broadcast, PersistSafety, SendTo
 from zkpov.consensus.core import ConsensusCore, CoreFault
 from zkpov.consensus.leader import FixedLeaders
@@ -81,9 +82,7 @@ def _count_tc_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls.append(1)
         real(*args, **kwargs)  # type: ignore[arg-type]
 
-    import zkpov.consensus.core as core_module
-
-    monkeypatch.setattr(core_module, "verify_tc", counting)
+    monkeypatch.setattr(tc_gate_module, "verify_tc", counting)
     return calls
 
 

@@ -55,12 +55,10 @@ from zkpov.consensus.proposals import (
     record_invalid_block,
 )
 from zkpov.consensus.quorum import (
-    InvalidCertificate,
     InvalidVote,
     TimeoutCollector,
     VoteCollector,
     verify_qc,
-    verify_tc,
     verify_timeout,
 )
 from zkpov.consensus.round_leaders import (
@@ -71,6 +69,7 @@ from zkpov.consensus.round_leaders import (
 from zkpov.consensus.safety import SafetyRules, UnsafeTimeout, UnsafeVote
 from zkpov.consensus.safety_data import SafetyData
 from zkpov.consensus.sync import BlockSync, compute_holders
+from zkpov.consensus.tc_gate import TcGate
 from zkpov.consensus.validators import ValidatorSet
 from zkpov.consensus.validity import InvalidBlock, ValidityChecker
 from zkpov.errors import ZkpovError
@@ -117,8 +116,7 @@ class ConsensusCore:
         self.best_commit_qc: QuorumCert | None = None
         self.last_timeout: Timeout | None = None
         self.last_proposal: Proposal | None = None
-        self.tc_failures: dict[Round, int] = {}  # proposal TCs that failed, per round
-        self.tc_muted_until: dict[ValidatorIndex, Round] = {}  # timeout senders of a bad TC
+        self.tc_gate = TcGate(vset)
         self.randao_reveal = vset.scheme.sign(sk, compute_randao_signing_root(vset.epoch))
         self.now = 0.0
         self.proposal_due: tuple[Round, float] | None = None
@@ -149,7 +147,8 @@ class ConsensusCore:
             if leader != block.proposer:
                 raise InvalidProposal(f"{block.proposer} does not lead round {block.round}")
         check_proposal_signatures(proposal, self.vset, self.tree.root_qc)
-        checked = dataclasses.replace(proposal, tc=self._check_proposal_tc(proposal))
+        tc = self.tc_gate.check_proposal_tc(proposal, self.htc, self.tree.root_qc)
+        checked = dataclasses.replace(proposal, tc=tc)
         return self._guard(self._apply_proposal, checked)
 
     def on_vote(self, vote: Vote, now: float | None = None) -> list[Action]:
@@ -173,7 +172,9 @@ class ConsensusCore:
         if timeout.round < self.pacemaker.round:
             return []
         verify_timeout(timeout, self.vset, self.tree.root_qc)
-        return self._guard(self._apply_timeout, timeout, self._check_timeout_tc(timeout))
+        root_qc, current = self.tree.root_qc, self.pacemaker.round
+        tc = self.tc_gate.check_timeout_tc(timeout, self.htc, root_qc, current)
+        return self._guard(self._apply_timeout, timeout, tc)
 
     def on_block_request(self, request: BlockRequest, sender: ValidatorIndex) -> list[Action]:
         """A peer asks for blocks we know."""
@@ -212,40 +213,6 @@ class ConsensusCore:
 
     def _is_in_window(self, round_: Round) -> bool:
         return round_ <= self.pacemaker.round + limits.FUTURE_ROUND_WINDOW
-
-    def _check_proposal_tc(self, proposal: Proposal) -> TimeoutCert | None:
-        """The proposal's TC if it justifies its round (TC(r - 1) of a recovery block) and
-        verifies; checked only while few TCs of that round failed. Any other TC is ignored."""
-        tc, block = proposal.tc, proposal.block
-        if tc is None or tc.round + 1 != block.round or block.round == block.qc.round + 1:
-            return None
-        if tc == self.htc:
-            return tc
-        if self.tc_failures.get(block.round, 0) >= limits.MAX_TC_CHECKS_PER_ROUND:
-            return None
-        try:
-            verify_tc(tc, self.vset, self.tree.root_qc)
-        except InvalidCertificate:
-            self.tc_failures[block.round] = self.tc_failures.get(block.round, 0) + 1
-            return None
-        return tc
-
-    def _check_timeout_tc(self, timeout: Timeout) -> TimeoutCert | None:
-        """A timeout's TC if it is new to us and verifies; a sender whose TC failed is not
-        checked again for ``FUTURE_ROUND_WINDOW`` rounds. The signed timeout stands either way."""
-        tc, sender = timeout.tc, timeout.signer
-        if tc is None or tc.round >= timeout.round:
-            return None
-        if (self.htc is not None and tc.round <= self.htc.round) or tc.round < self.tree.root.round:
-            return None
-        if self.tc_muted_until.get(sender, Round(-1)) >= self.pacemaker.round:
-            return None
-        try:
-            verify_tc(tc, self.vset, self.tree.root_qc)
-        except InvalidCertificate:
-            self.tc_muted_until[sender] = Round(self.pacemaker.round + limits.FUTURE_ROUND_WINDOW)
-            return None
-        return tc
 
     def _guard(self, apply: Callable[..., list[Action]], *args: Any) -> list[Action]:
         try:
@@ -422,11 +389,10 @@ class ConsensusCore:
         return htc if htc is not None and htc.round + 1 == round_ else None
 
     def _prune_collectors(self, new_round: Round) -> None:
-        for table in (self.votes, self.timeouts, self.tc_failures):
+        for table in (self.votes, self.timeouts):
             for old in [r for r in table if r + 2 < new_round]:
                 del table[old]
-        for sender in [s for s, r in self.tc_muted_until.items() if r < new_round]:
-            del self.tc_muted_until[sender]
+        self.tc_gate.prune(new_round)
         self.evidence.prune(new_round)
 
     # -- timeouts and retransmission ------------------------------------------------------------
@@ -501,7 +467,7 @@ class ConsensusCore:
             "parked": self.sync.get_parked_count(),
             "sync": len(self.sync.requests) + len(self.sync.orphans),
             "evidence": self.evidence.get_size(),
-            "tc_checks": len(self.tc_failures) + len(self.tc_muted_until),
+            "tc_checks": self.tc_gate.get_size(),
         }
 
     def _set_time(self, now: float | None) -> None:
