@@ -1,17 +1,23 @@
 """Consensus benchmarks on the simulator; prints one table per question (medians over seeds).
 
-    python benches/bench_consensus.py [--quick] [--only happy|liveness|reputation ...]
+    python benches/bench_consensus.py [--quick] [--only happy|liveness|reputation|attacks ...]
 
 1. Commit latency in rounds and simulated seconds (p50/p99), messages per happy round (target
    <= 3N) and wall time per simulated round, for N = 4, 16, 100, 1000 with 500 ms rounds and
    real BLS. BLS verification results are cached per process by the bytes of (public keys,
    message, signature), so a certificate checked by a thousand simulated nodes costs one pairing;
    every vote, proposal, timeout and RANDAO reveal is still really signed.
-2. Liveness after crashing f validators including the next leader: time to the first commit of a
-   new block (bound: 2 x timeout + 1.5 s), and messages per timeout round.
+2. Liveness after crashing f validators including the next leader (the leader an honest core
+   will use for the next round): time to the first commit of a new block (bound: 2 x timeout +
+   1.5 s), and messages per timeout round; a run that never timed out is an error.
 3. Failed-leader rate once a reputation window has passed with f validators crashed (<= 10%):
    the share of (honest node, round) entries whose leader, as that node computes it on entering
    the round, is a crashed validator.
+4. Attacks (issue 9): each Byzantine kind with 1 attacker at N = 4, 16, 100 and f attackers at
+   N = 16, over the same virtual time as the run without attack: honest commits as a ratio of
+   that run's, violations, crashed honest cores, the peak retained table total of one honest
+   core (no attack in brackets), and for leader_grinder the coalition's share of committed
+   blocks (also at N = 31 with f members).
 """
 
 from __future__ import annotations
@@ -22,10 +28,10 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from zkpov.sim import SimConfig
+from zkpov.sim import SimConfig, run_simulation
 from zkpov.sim.runner import Simulation
-from zkpov.types import Round
 
 BLOCK_TIME = 0.5
 TIMEOUT = 1.0
@@ -66,30 +72,33 @@ def run_happy(n: int, rounds: int, seed: int) -> dict[str, float]:
     }
 
 
-def find_next_leader(sim: Simulation, current: int) -> int:
-    """Where the votes of round ``current`` go: the leader after its block (if unseen, draw 0 of
-    round ``current + 1`` along a live node's highest certified block)."""
-    cores = [node.core for node in sim.nodes if node.core is not None]
-    for core in cores:
-        for block in core.tree.blocks.values():
-            leader = core.get_next_leader(block) if block.round == current else None
-            if leader is not None:
-                return leader
-    core = cores[0]
-    tip = core.tree.blocks[core.tree.hqc.block_id]
-    return core.leaders.get_leader(Round(current + 1), tip, lookup=core.tree.get)
+def find_next_leader(sim: Simulation) -> tuple[int, int]:
+    """The leader an honest core will use next, and its round: the vote recipient of the current
+    round's block if the core has it, else the current round's leader (it has yet to propose)."""
+    core = max(
+        (n.core for n in sim.nodes if n.core is not None and n.is_honest),
+        key=lambda c: c.pacemaker.round,
+    )
+    current = core.pacemaker.round
+    block = next((b for b in core.tree.blocks.values() if b.round == current), None)
+    leader = core.get_next_leader(block) if block is not None else None
+    if leader is not None:
+        return leader, current + 1
+    leader = core.get_round_leader(current)
+    if leader is None:
+        raise SystemExit(f"no leader known for round {current}")
+    return leader, current
 
 
 def crash_next_leader(sim: Simulation, f: int) -> Callable[[], None]:
     """At call time, crash the next round's leader and f - 1 other validators."""
 
     def crash() -> None:
-        current = max(n.core.pacemaker.round for n in sim.nodes if n.core is not None)
-        leader = find_next_leader(sim, current)
+        leader, first_round = find_next_leader(sim)
         others = [i for i in range(len(sim.nodes) - 1, -1, -1) if i != leader][: f - 1]
         for index in [leader, *others]:
             sim.nodes[index].crashed, sim.nodes[index].core = True, None
-        sim.crash_info = (sim.queue.now, current + 1)  # type: ignore[attr-defined]
+        sim.crash_info = (sim.queue.now, first_round)  # type: ignore[attr-defined]
 
     return crash
 
@@ -110,6 +119,8 @@ def run_liveness(n: int, seed: int, scheme: str) -> dict[str, float]:
     times = [t for t, r in sim.metrics.commit_events if t > crashed_at and r >= first_round]
     if report.violations:
         raise SystemExit(f"invariant violated at N={n}: {report.violations}")
+    if not any(r >= first_round for r in sim.metrics.timeout_rounds):
+        raise SystemExit(f"N={n} seed={seed}: no round timed out after the crash")
     return {
         "first_commit": (min(times) - crashed_at) if times else float("inf"),
         "timeout_msgs": report.messages_per_timeout_round,
@@ -132,6 +143,66 @@ def run_reputation(n: int, seed: int) -> dict[str, float]:
     failed = sum(leader is None or leader >= n - f for _, leader in seen)
     rounds = len({r for r, _ in seen})
     return {"rate": failed / len(seen) if seen else float("nan"), "rounds": rounds, "f": f}
+
+
+ATTACK_KINDS = (
+    "vote_forger",
+    "bad_signature_voter",
+    "leader_grinder",
+    "future_round_flooder",
+    "tc_forger",
+    "stale_parent_proposer",
+)
+
+
+def run_attack(n: int, kind: str | None, count: int, scheme: str, seconds: float) -> dict[str, Any]:
+    """One run bounded by virtual time: slowest honest log, violations, crashes, peak tables."""
+    config = SimConfig(
+        validators=n, rounds=10**6, seed=0, byzantine={kind: count} if kind else {},
+        scheme=scheme, max_time=seconds, block_time=BLOCK_TIME, timeout_base=TIMEOUT,
+    )  # fmt: skip
+    report = run_simulation(config)
+    byzantine = set(report.extra["byzantine"])
+    honest = [len(ids) for node, ids in report.committed.items() if str(node) not in byzantine]
+    peaks = report.extra["peak_table_sizes"]
+    retained = [sum(s.values()) for node, s in peaks.items() if node not in byzantine]
+    return {
+        "commits": min(honest), "violations": len(report.violations),
+        "crashed": report.extra["crashed_nodes"], "retained": max(retained),
+        "share": report.extra["byzantine_proposal_share"],
+    }  # fmt: skip
+
+
+def get_attack_rows(n: int, count: int, scheme: str, seconds: float) -> list[tuple[str, ...]]:
+    base = run_attack(n, None, 0, scheme, seconds)
+    rows = []
+    for kind in ATTACK_KINDS:
+        m = run_attack(n, kind, count, scheme, seconds)
+        ratio = m["commits"] / max(1, base["commits"])
+        share = f"{m['share']:.2f}" if kind == "leader_grinder" else "-"
+        rows.append(
+            (str(n), str(count), scheme, kind, f"{ratio:.2f}", str(m["violations"]),
+             str(m["crashed"]), f"{m['retained']} ({base['retained']})", share)
+        )  # fmt: skip
+    return rows
+
+
+def bench_attacks(
+    configs: Sequence[tuple[int, int, str]], grinders: Sequence[int], seconds: float
+) -> None:
+    rows = [
+        row for n, count, scheme in configs for row in get_attack_rows(n, count, scheme, seconds)
+    ]
+    header = ("N", "attackers", "scheme", "kind", "commits vs none", "violations",
+              "crashed", "peak tables (none)", "byz share")  # fmt: skip
+    print_table(f"4. Attacks over {seconds:.0f} virtual seconds (seed 0)", header, rows)
+    share_rows = []
+    for n in grinders:
+        f = fault_tolerance(n)
+        m = run_attack(n, "leader_grinder", f, "insecure-hash", 2 * seconds)
+        share_rows.append((str(n), str(f), f"{f / n:.2f}", f"{m['share']:.2f}", str(m["commits"])))
+    header = ("N", "grinders", "stake share", "share of committed blocks", "commits")
+    print_table("4b. leader_grinder coalition of f (insecure-hash)", header, share_rows)
 
 
 def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
@@ -229,16 +300,17 @@ def main(argv: Sequence[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer seeds and rounds")
     parser.add_argument(
-        "--only", choices=("happy", "liveness", "reputation"), action="append",
+        "--only", choices=("happy", "liveness", "reputation", "attacks"), action="append",
         help="run only these sections (repeatable)",
     )  # fmt: skip
     args = parser.parse_args(argv)
-    quick, only = args.quick, set(args.only or ("happy", "liveness", "reputation"))
+    quick, only = args.quick, set(args.only or ("happy", "liveness", "reputation", "attacks"))
     if quick:
         sections: dict[str, Callable[[], None]] = {
             "happy": lambda: bench_happy([(4, 20, 1), (16, 20, 1), (100, 10, 1), (1000, 4, 1)]),
             "liveness": lambda: bench_liveness([(4, 1, "bls"), (16, 1, "bls"), (100, 1, "bls")]),
             "reputation": lambda: bench_reputation([(16, 1)]),
+            "attacks": lambda: bench_attacks([(4, 1, "bls")], [16], 10.0),
         }
     else:
         sections = {
@@ -247,6 +319,11 @@ def main(argv: Sequence[str]) -> None:
                 [(4, 9, "bls"), (16, 9, "bls"), (100, 5, "bls"), (1000, 1, "insecure-hash")]
             ),
             "reputation": lambda: bench_reputation([(16, 3), (100, 2)]),
+            "attacks": lambda: bench_attacks(
+                [(4, 1, "bls"), (16, 1, "bls"), (100, 1, "insecure-hash"), (16, 5, "bls")],
+                [16, 31],
+                15.0,
+            ),
         }
     for name, run in sections.items():
         if name in only:

@@ -39,9 +39,24 @@ def test_json_report_has_the_documented_shape() -> None:
     assert report["slashed"]["6"] > 0
 
 
+def test_json_reports_crashes_proposal_share_and_peak_tables() -> None:
+    code, output = run(
+        "-n", "4", "-r", "10", "--scheme", "insecure-hash", "--byzantine", "leader_grinder=1",
+        "--crash", "3@0", "--crash-random", "1:2", "--json",
+    )  # fmt: skip
+    assert code == 0, output
+    report = json.loads(output)
+    assert report["crashed_nodes"] == 0 and report["rejected_inputs"] >= 0
+    assert 0.0 <= report["byzantine_proposal_share"] <= 1.0
+    peaks = report["peak_table_sizes"]
+    assert set(peaks) <= {"0", "1", "2", "3"} and {"0", "2"} <= set(peaks)
+    assert all(isinstance(v, int) for sizes in peaks.values() for v in sizes.values())
+
+
 def test_bad_options_are_usage_errors() -> None:
     assert run("--byzantine", "sleepy=1")[0] == 2
     assert run("--crash", "x@y")[0] == 2
+    assert run("--crash-random", "1")[0] == 2
     assert run("--partition", "5:1:0-1")[0] == 2
     assert run("--validators", "1001")[0] == 2
 

@@ -1,8 +1,10 @@
 """``zkpov sim``: run the seeded adversarial simulator and print its report.
 
 With ``--json`` it prints exactly one JSON object (keys: committed, violations, evidence, slashed,
-latency_rounds, latency_seconds, messages_per_round, and more); the exit status is 0 when no
-invariant was violated and 1 otherwise.
+latency_rounds, latency_seconds, messages_per_round, rejected_inputs, crashed_nodes (honest cores
+that failed and were restarted), byzantine_proposal_share, peak_table_sizes (per node id, the
+largest size of each core message table), and more); the exit status is 0 when no invariant was
+violated and 1 otherwise.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from zkpov.sim.scenarios import (
     ScenarioError,
     parse_byzantine,
     parse_crash,
+    parse_crash_random,
     parse_partition,
 )
 
@@ -45,6 +48,12 @@ __all__ = ["sim"]
 @click.option(
     "--crash", multiple=True, metavar="NODE@TIME[:RESTART]", help="Crash (and restart) a node."
 )
+@click.option(
+    "--crash-random",
+    multiple=True,
+    metavar="NODE:COUNT",
+    help="Crash and restart a node COUNT times at seeded random moments.",
+)
 @click.option("--loss", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True)
 @click.option(
     "--scheme",
@@ -65,6 +74,7 @@ def sim(
     byzantine: tuple[str, ...],
     partition: tuple[str, ...],
     crash: tuple[str, ...],
+    crash_random: tuple[str, ...],
     loss: float,
     scheme: str,
     block_time: float,
@@ -77,6 +87,7 @@ def sim(
             validators=validators, rounds=rounds, seed=seed, byzantine=parse_byzantine(byzantine),
             partitions=tuple(parse_partition(p) for p in partition),
             crashes=tuple(parse_crash(c) for c in crash), loss=loss, scheme=scheme,
+            random_restarts=tuple(parse_crash_random(c) for c in crash_random),
             block_time=block_time, timeout_base=timeout_base,
         )  # fmt: skip
     except ScenarioError as exc:
@@ -102,6 +113,8 @@ def print_summary(report: SimReport) -> None:
         ("messages per round", f"{report.messages_per_round:.1f}"),
         ("evidence", ", ".join(f"{e['kind']}:{e['validator']}" for e in report.evidence) or "-"),
         ("slashed", ", ".join(f"{k}:{v}" for k, v in report.slashed.items()) or "-"),
+        ("crashed honest nodes", str(report.extra.get("crashed_nodes", 0))),
+        ("byzantine proposal share", f"{report.extra.get('byzantine_proposal_share', 0.0):.2f}"),
         ("violations", "; ".join(report.violations) or "none"),
     ]
     for name, value in rows:

@@ -5,81 +5,85 @@
 - ``double_voter``: with each vote, also signs a vote for a fabricated block of the same round;
 - ``withholder``: sends nothing (its core still runs, so it can resume being honest);
 - ``invalid_block_proposer``: as leader, proposes an empty block that changes the state root;
-- ``twins``: handled by the runner: two honest instances share one key and validator index.
+- ``twins``: handled by the runner: two honest instances share one key and validator index;
+- ``vote_forger``, ``bad_signature_voter``, ``future_round_flooder``, ``tc_forger``,
+  ``stale_parent_proposer``: see :mod:`zkpov.sim.forgery`; ``leader_grinder``: see
+  :mod:`zkpov.sim.grinding`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Sequence
 
 from zkpov.consensus.actions import Action, Broadcast, SendTo
-from zkpov.consensus.messages import Block, Proposal, Vote, VoteData
-from zkpov.consensus.signing import SignatureScheme
+from zkpov.consensus.messages import Proposal, Vote, VoteData
+from zkpov.sim import forgery, grinding
+from zkpov.sim.attack import (
+    Attacker,
+    Delayed,
+    Equivocation,
+    Later,
+    Output,
+    Rewrite,
+    per_action,
+    resign,
+)
+from zkpov.sim.node import SimNode
 from zkpov.types import BlockId, Root
 
-__all__ = ["Equivocation", "rewrite_actions"]
+__all__ = ["Attacker", "Delayed", "Equivocation", "Later", "observe_message", "rewrite_actions"]
 
 
-@dataclasses.dataclass(frozen=True)
-class Equivocation:
-    """Two proposals to deliver in opposite orders to the two halves of the network."""
-
-    first: Proposal
-    second: Proposal
-
-
-def _resign(block: Block, sk: bytes, scheme: SignatureScheme, tc: object) -> Proposal:
-    signature = scheme.sign(sk, block.header.signing_root)
-    return Proposal(block, signature, tc)  # type: ignore[arg-type]
-
-
-def _equivocate(
-    action: Broadcast, sk: bytes, scheme: SignatureScheme
-) -> list[Action | Equivocation]:
-    proposal = action.message
+def _equivocate(action: Action, attacker: Attacker) -> list[Output]:
+    proposal = action.message if isinstance(action, Broadcast) else None
     if not isinstance(proposal, Proposal):
         return [action]
     twin = dataclasses.replace(proposal.block, payload=b"\x90")  # msgpack []: zero transfers
-    return [Equivocation(proposal, _resign(twin, sk, scheme, proposal.tc))]
+    return [Equivocation(proposal, resign(twin, attacker, proposal.tc))]
 
 
-def _invalid_block(
-    action: Broadcast, sk: bytes, scheme: SignatureScheme
-) -> list[Action | Equivocation]:
-    proposal = action.message
+def _invalid_block(action: Action, attacker: Attacker) -> list[Output]:
+    proposal = action.message if isinstance(action, Broadcast) else None
     if not isinstance(proposal, Proposal):
         return [action]
     forged_root = Root(hashlib.sha256(b"mint" + proposal.block.state_root).digest())
     block = dataclasses.replace(proposal.block, state_root=forged_root)
-    return [Broadcast(_resign(block, sk, scheme, proposal.tc))]
+    return [Broadcast(resign(block, attacker, proposal.tc))]
 
 
-def _double_vote(action: SendTo, sk: bytes, scheme: SignatureScheme) -> list[Action | Equivocation]:
-    vote = action.message
-    if not isinstance(vote, Vote):
+def _double_vote(action: Action, attacker: Attacker) -> list[Output]:
+    vote = action.message if isinstance(action, SendTo) else None
+    if not isinstance(action, SendTo) or not isinstance(vote, Vote):
         return [action]
     fake_id = BlockId(hashlib.sha256(b"fork" + vote.vote_data.block_id).digest())
     data: VoteData = dataclasses.replace(vote.vote_data, block_id=fake_id)
-    fake = Vote(data, vote.voter, scheme.sign(sk, data.signing_root))
+    fake = Vote(data, vote.voter, attacker.scheme.sign(attacker.sk, data.signing_root))
     return [action, SendTo(action.to, fake)]
 
 
-def rewrite_actions(
-    behaviour: str, actions: list[Action], sk: bytes, scheme: SignatureScheme
-) -> list[Action | Equivocation]:
-    """The actions a node with ``behaviour`` really performs."""
-    result: list[Action | Equivocation] = []
-    for action in actions:
-        is_send = isinstance(action, Broadcast | SendTo)
-        if behaviour == "withholder" and is_send:
-            continue
-        if behaviour == "equivocating_leader" and isinstance(action, Broadcast):
-            result += _equivocate(action, sk, scheme)
-        elif behaviour == "invalid_block_proposer" and isinstance(action, Broadcast):
-            result += _invalid_block(action, sk, scheme)
-        elif behaviour == "double_voter" and isinstance(action, SendTo):
-            result += _double_vote(action, sk, scheme)
-        else:
-            result.append(action)
-    return result
+def _withhold(action: Action, attacker: Attacker) -> list[Output]:
+    return [] if isinstance(action, Broadcast | SendTo) else [action]
+
+
+REWRITES: dict[str, Rewrite] = {
+    "equivocating_leader": per_action(_equivocate),
+    "double_voter": per_action(_double_vote),
+    "withholder": per_action(_withhold),
+    "invalid_block_proposer": per_action(_invalid_block),
+    **forgery.REWRITES,
+    "leader_grinder": grinding.rewrite_grinder,
+}
+
+
+def observe_message(node: SimNode, message: object, attacker: Attacker) -> None:
+    """What a Byzantine node receives, for behaviours that remember it."""
+    if node.behaviour == "leader_grinder" and isinstance(message, Vote):
+        grinding.observe_vote(attacker, message)
+
+
+def rewrite_actions(actions: Sequence[Action], attacker: Attacker) -> list[Output]:
+    """The actions a node with the attacker's behaviour really performs."""
+    rewrite = REWRITES.get(attacker.node.behaviour)
+    return list(actions) if rewrite is None else rewrite(actions, attacker)

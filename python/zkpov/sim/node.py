@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +78,9 @@ class SimNode:
     crashed: bool = False
     lives: int = 0
     rejected: int = 0
+    failures: int = 0
+    last_failure: str = ""
+    attack: dict[str, Any] = field(default_factory=dict)
     records: list[SignedRecord] = field(default_factory=list)
     root: tuple[Block, QuorumCert] | None = None
 
@@ -89,13 +93,23 @@ class SimNode:
 
         return self.store.load() or SafetyData(Epoch(epoch))
 
-    def handle(self, message: object, sender: ValidatorIndex, now: float) -> list[Action]:
-        """Feed one message to the core; rejected input is counted, never fatal."""
+    def handle(self, message: object, sender: ValidatorIndex, now: float) -> list[Action] | None:
+        """Feed one message to the core: rejected input is counted, never fatal; None when the
+        core failed (any other exception: the caller restarts the node)."""
+        return self.call_core(lambda core: dispatch_message(core, message, sender, now))
+
+    def call_core(self, run: Callable[[ConsensusCore], list[Action]]) -> list[Action] | None:
+        """``run(core)``; ``[]`` if the input was rejected (a ``ZkpovError`` changes nothing),
+        None if the core failed with anything else (a bug, a failure mid-mutation: fatal)."""
         core = self.core
         if core is None or self.crashed:
             return []
         try:
-            return dispatch_message(core, message, sender, now)
+            return run(core)
         except (ZkpovError, DecodeError):
             self.rejected += 1
             return []
+        except Exception as exc:  # any other exception is fatal for this core
+            self.failures += 1
+            self.last_failure = f"{type(exc).__name__}: {exc}"
+            return None

@@ -39,5 +39,16 @@ def build_report(sim: Simulation) -> SimReport:
             "messages_dropped": sim.network.dropped,
             "rejected_inputs": sum(n.rejected for n in sim.nodes),
             "byzantine": {str(n.node_id): n.behaviour for n in sim.nodes if not n.is_honest},
+            "byzantine_proposal_share": compute_byzantine_share(sim),
+            "crashed_nodes": sim.crashed_nodes,
+            "peak_table_sizes": {str(k): dict(v) for k, v in sorted(sim.tables.peaks.items())},
         },
     )
+
+
+def compute_byzantine_share(sim: Simulation) -> float:
+    """Share of the blocks on the longest honest committed log proposed by Byzantine validators."""
+    honest = [n.committed for n in sim.nodes if n.is_honest]
+    log = max(honest, key=len, default=[])
+    byzantine = {n.index for n in sim.nodes if not n.is_honest}
+    return sum(b.proposer in byzantine for b in log) / len(log) if log else 0.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import random
+from collections.abc import Callable
 from typing import Any
 
 from zkpov.consensus.actions import (
@@ -23,8 +24,16 @@ from zkpov.consensus.actions import (
 from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.messages import Proposal, Vote
 from zkpov.sim import setup
-from zkpov.sim.byzantine import Equivocation, rewrite_actions
+from zkpov.sim.byzantine import (
+    Attacker,
+    Delayed,
+    Equivocation,
+    Later,
+    observe_message,
+    rewrite_actions,
+)
 from zkpov.sim.clock import EventQueue
+from zkpov.sim.faults import schedule_crash, schedule_random_restarts
 from zkpov.sim.invariants import InvariantChecker
 from zkpov.sim.ledger import SimLedger
 from zkpov.sim.metrics import Metrics, SimReport
@@ -32,6 +41,7 @@ from zkpov.sim.network import Network
 from zkpov.sim.node import SimNode
 from zkpov.sim.report import build_report
 from zkpov.sim.scenarios import SimConfig
+from zkpov.sim.tables import TablePeaks
 from zkpov.types import NodeId, Round, ValidatorIndex
 
 __all__ = ["SimReport", "Simulation", "run_simulation"]
@@ -67,12 +77,16 @@ class Simulation:
         self.record_cursor: dict[NodeId, int] = {}
         self.max_round = 0
         self.entered_rounds: dict[NodeId, Round] = {}
+        self.crashed_nodes = 0  # honest cores that failed (fatal exception) and were restarted
+        self.tables = TablePeaks()
 
     def run(self) -> SimReport:
         for node in self.nodes:
             self.queue.schedule(0.0, functools.partial(self._boot, node))
         for spec in self.config.crashes:
-            self._schedule_crash(spec.node, spec.at, spec.restart_at)
+            schedule_crash(self, spec.node, spec.at, spec.restart_at)
+        for node_id, count in self.config.random_restarts:
+            schedule_random_restarts(self, node_id, count)
         limit = self.config.get_max_time()
         events = 0
         while self.max_round <= self.config.rounds and self.queue.now <= limit:
@@ -86,33 +100,41 @@ class Simulation:
     def _boot(self, node: SimNode) -> None:
         if node.crashed:
             return
-        self.world.boot(node)
-        self.record_cursor[node.node_id] = len(node.records)
-        if node.core is not None:
-            self._execute(node, node.core.start(self.queue.now))
-
-    def _schedule_crash(self, node_id: int, at: float, restart_at: float | None) -> None:
-        if not 0 <= node_id < len(self.nodes):
+        try:
+            self.world.boot(node)
+        except Exception:  # a core that cannot even start: try again later
+            node.failures += 1
+            self.fail_node(node, self.config.timeout_base)
             return
-        node = self.nodes[node_id]
+        self.record_cursor[node.node_id] = len(node.records)
+        now = self.queue.now
+        self._step(node, lambda core: core.start(now))
 
-        def crash() -> None:
-            node.crashed, node.core = True, None
+    def restart(self, node: SimNode) -> None:
+        """Restart a crashed node from its durable state (safety store, committed root)."""
+        node.crashed = False
+        self._boot(node)
 
-        def restart() -> None:
-            node.crashed = False
-            self._boot(node)
+    def fail_node(self, node: SimNode, delay: float = 0.0) -> None:
+        """A core raised a non-protocol exception: count it, crash the node, restart it."""
+        if node.is_honest:
+            self.crashed_nodes += 1
+        node.crashed, node.core = True, None
+        self.queue.schedule(self.queue.now + delay, lambda: self.restart(node))
 
-        self.queue.schedule(at, crash)
-        if restart_at is not None:
-            self.queue.schedule(restart_at, restart)
+    def _step(self, node: SimNode, run: Callable[[ConsensusCore], list[Action]]) -> None:
+        actions = node.call_core(run)
+        if actions is None:
+            self.fail_node(node)
+        else:
+            self._execute(node, actions)
 
     # -- actions -----------------------------------------------------------------------------------
 
     def _execute(self, node: SimNode, actions: list[Action]) -> None:
         todo: list[Any] = list(actions)
         if not node.is_honest:
-            todo = rewrite_actions(node.behaviour, actions, node.sk, self.vset.scheme)
+            todo = rewrite_actions(actions, Attacker(node, self.world, self.queue.now))
         for action in todo:
             self._perform(node, action)
         self._after_step(node)
@@ -122,12 +144,9 @@ class Simulation:
             node.store.save(action.data)
         elif isinstance(action, Broadcast):
             self._broadcast(node, action.message)
-        elif isinstance(action, SendTo) and action.to == node.index:
-            message = action.message  # our own vote, as next leader: back to ourselves at once
-            self.queue.schedule(self.queue.now, lambda: self._deliver(node, message, node.index))
         elif isinstance(action, SendTo):
             for target in self.world.instances[action.to]:
-                self._send(node, target, action.message)
+                self._send(node, target, action.message, to_self=True)
         elif isinstance(action, ScheduleTimeout):
             life = node.lives
             self.queue.schedule(action.deadline, lambda: self._tick(node, life))
@@ -137,6 +156,18 @@ class Simulation:
             self._record_evidence(node, action)
         elif isinstance(action, Equivocation):
             self._equivocate(node, action)
+        elif isinstance(action, Later | Delayed):
+            self._perform_later(node, action)
+
+    def _perform_later(self, node: SimNode, later: Later | Delayed) -> None:
+        """A Byzantine output held back (``Later`` computes its actions when the time comes)."""
+
+        def perform() -> None:
+            actions = later.make() if isinstance(later, Later) else [later.action]
+            for action in actions:
+                self._perform(node, action)
+
+        self.queue.schedule(self.queue.now + later.delay, perform)
 
     def _broadcast(self, node: SimNode, message: object) -> None:
         if isinstance(message, Proposal):
@@ -150,12 +181,15 @@ class Simulation:
             for message in pair if position % 2 == 0 else pair[::-1]:
                 self._send(node, target, message)
 
-    def _send(self, src: SimNode, dst: SimNode, message: object) -> None:
-        if dst.node_id == src.node_id:
+    def _send(self, src: SimNode, dst: SimNode, message: object, *, to_self: bool = False) -> None:
+        """Broadcasts skip the sender; a SendTo addressed to itself comes back at once."""
+        is_self = dst.node_id == src.node_id
+        if is_self and not to_self:
             return
         if isinstance(message, Vote):
             self.invariants.observe_vote(message)
-        self.metrics.count_message(message, 1)
+        if not is_self:
+            self.metrics.count_message(message, 1)
         delay = self.network.get_delay(self.queue.now, src.node_id, dst.node_id, message)
         if delay is not None:
             at = self.queue.now + delay
@@ -164,12 +198,19 @@ class Simulation:
     def _deliver(self, node: SimNode, message: object, sender: ValidatorIndex) -> None:
         if node.crashed or node.core is None:
             return
-        self._execute(node, node.handle(message, sender, self.queue.now))
+        if not node.is_honest:
+            observe_message(node, message, Attacker(node, self.world, self.queue.now))
+        actions = node.handle(message, sender, self.queue.now)
+        if actions is None:
+            self.fail_node(node)
+        else:
+            self._execute(node, actions)
 
     def _tick(self, node: SimNode, life: int) -> None:
         if node.crashed or node.core is None or node.lives != life:
             return
-        self._execute(node, node.core.on_tick(self.queue.now))
+        now = self.queue.now
+        self._step(node, lambda core: core.on_tick(now))
 
     def _commit(self, node: SimNode, commit: Commit) -> None:
         if node.is_honest:
@@ -202,6 +243,8 @@ class Simulation:
             self.invariants.check_records(node, node.records[cursor:])
             self.invariants.check_round(node)
         self.record_cursor[node.node_id] = len(node.records)
+        if node.core is not None:
+            self.tables.observe(node.node_id, node.core)
         if node.is_honest and node.core is not None:
             self.max_round = max(self.max_round, node.core.pacemaker.round)
             self._record_round_leader(node.node_id, node.core)

@@ -3,6 +3,7 @@
 ``--partition START:END:GROUPS`` cuts the network between ``START`` and ``END`` seconds into
 ``GROUPS``, node ids like ``0-3/4,5,6`` (``/`` separates groups; unlisted nodes are isolated).
 ``--crash NODE@TIME`` crashes node ``NODE`` at ``TIME``; ``NODE@TIME:RESTART`` restarts it.
+``--crash-random NODE:COUNT`` crashes and restarts ``NODE`` ``COUNT`` times at seeded moments.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ __all__ = [
     "SimConfig",
     "parse_byzantine",
     "parse_crash",
+    "parse_crash_random",
     "parse_partition",
 ]
 
@@ -29,6 +31,12 @@ BYZANTINE_KINDS = (
     "withholder",
     "invalid_block_proposer",
     "twins",
+    "vote_forger",
+    "bad_signature_voter",
+    "leader_grinder",
+    "future_round_flooder",
+    "tc_forger",
+    "stale_parent_proposer",
 )
 
 
@@ -53,6 +61,7 @@ class SimConfig:
     byzantine: Mapping[str, int] = field(default_factory=dict)
     partitions: tuple[Partition, ...] = ()
     crashes: tuple[CrashSpec, ...] = ()
+    random_restarts: tuple[tuple[int, int], ...] = ()  # (node, count): seeded crash + restart
     latency: Latency = field(default_factory=Latency)
     loss: float = 0.0
     scheme: str = "bls"
@@ -130,3 +139,11 @@ def parse_crash(text: str) -> CrashSpec:
     if spec.restart_at is not None and spec.restart_at <= spec.at:
         raise ScenarioError("a restart must come after the crash")
     return spec
+
+
+def parse_crash_random(text: str) -> tuple[int, int]:
+    """``NODE:COUNT``."""
+    node, sep, count = text.partition(":")
+    if not sep or not node.isdigit() or not count.isdigit():
+        raise ScenarioError(f"--crash-random takes NODE:COUNT, got {text!r}")
+    return int(node), int(count)

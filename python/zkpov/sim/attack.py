@@ -1,0 +1,110 @@
+"""What a Byzantine rewrite works with: its node, the world, and the extra actions it may emit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from zkpov.consensus.actions import Action
+from zkpov.consensus.core import ConsensusCore
+from zkpov.consensus.messages import Block, Proposal, TimeoutCert
+from zkpov.consensus.signing import SignatureScheme
+from zkpov.consensus.validators import ValidatorSet
+from zkpov.sim.node import SimNode
+
+if TYPE_CHECKING:
+    from zkpov.sim.setup import World
+
+__all__ = [
+    "Attacker",
+    "Delayed",
+    "Equivocation",
+    "Later",
+    "Output",
+    "Rewrite",
+    "per_action",
+    "resign",
+]
+
+
+@dataclass(frozen=True)
+class Equivocation:
+    """Two proposals to deliver in opposite orders to the two halves of the network."""
+
+    first: Proposal
+    second: Proposal
+
+
+@dataclass(frozen=True)
+class Delayed:
+    """``action``, performed ``delay`` seconds later."""
+
+    delay: float
+    action: Action
+
+
+@dataclass(frozen=True)
+class Later:
+    """What ``make()`` returns, computed and performed ``delay`` seconds later."""
+
+    delay: float
+    make: Callable[[], Sequence[Output]]
+
+
+Output = Action | Equivocation | Delayed | Later
+
+
+@dataclass
+class Attacker:
+    """A Byzantine node's view: its key and core, the validator set, and virtual time."""
+
+    node: SimNode
+    world: World
+    now: float
+
+    @property
+    def sk(self) -> bytes:
+        return self.node.sk
+
+    @property
+    def vset(self) -> ValidatorSet:
+        return self.world.vset
+
+    @property
+    def scheme(self) -> SignatureScheme:
+        return self.world.vset.scheme
+
+    @property
+    def core(self) -> ConsensusCore | None:
+        return self.node.core
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """Per-node attack memory (survives between steps)."""
+        return self.node.attack
+
+    def get_coalition(self) -> set[int]:
+        """Validator indices sharing this node's behaviour."""
+        behaviour = self.node.behaviour
+        return {int(n.index) for n in self.world.nodes if n.behaviour == behaviour}
+
+
+Rewrite = Callable[[Sequence[Action], Attacker], list[Output]]
+
+
+def per_action(rewrite: Callable[[Action, Attacker], list[Output]]) -> Rewrite:
+    """A list rewrite applying ``rewrite`` to each action in turn."""
+
+    def run(actions: Sequence[Action], attacker: Attacker) -> list[Output]:
+        result: list[Output] = []
+        for action in actions:
+            result += rewrite(action, attacker)
+        return result
+
+    return run
+
+
+def resign(block: Block, attacker: Attacker, tc: TimeoutCert | None) -> Proposal:
+    """``block`` signed by the attacker, with ``tc``."""
+    return Proposal(block, attacker.scheme.sign(attacker.sk, block.header.signing_root), tc)
