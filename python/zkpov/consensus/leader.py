@@ -1,10 +1,11 @@
 """Leader election: a stake x reputation draw order per round, read along the proposal's chain.
 
 **The rule.** The leader of round ``r`` for a block extending ``tip`` is the first validator of
-round ``r``'s draw order that is not *skipped*. The skipped validators are the *nominal leaders*
-(draw 0) of the rounds of ``[r - MAX_SKIPPED_ROUNDS, r)`` that have no block on ``tip``'s chain:
-rounds that failed on this chain. Draws use the weights of their round's period along the chain
-below them (``reputation_leaders.py``), and a failed round is blamed on its nominal leader, so
+round ``r``'s draw order that is not *skipped*. For every round ``k`` of
+``[r - MAX_SKIPPED_ROUNDS, r)`` that has no block on ``tip``'s chain (it failed on this chain),
+the two validators that may have failed it are skipped: its *nominal leader* (draw 0 of ``k``),
+who should have proposed, and the nominal leader of ``k + 1``, to whom its votes went. Draws use
+the weights of their round's period along the chain below them (``reputation_leaders.py``), so
 nothing recurses.
 
 Every input is the epoch seed, the round and ``tip``'s hash-linked ancestry, so every honest node
@@ -13,8 +14,10 @@ which votes its QC aggregates or which TC it attaches (the old rule drew the lea
 signers, and a coalition under 1/3 of the stake led 75-100% of the blocks by dropping honest
 voters). A crashed validator is skipped from the round after its first failure for
 ``MAX_SKIPPED_ROUNDS`` rounds, about the lag after which the reputation window lowers its weight
-for good. (The proposer still chooses its parent among certified blocks, as in every chain-based
-rule, and its QC's signers count as active in a reputation window ``X`` rounds later.)
+for good. Unlike the old rule it must fail once first: with ``f`` validators crashed at once,
+each may cost one round before it is skipped. (The proposer still chooses its parent among
+certified blocks, as in every chain-based rule, and its QC's signers count as active in a
+reputation window ``X`` rounds later.)
 
 **Draw order.** For round ``r`` the validators are drawn one by one without replacement, each draw
 proportional to stake x reputation among those not yet drawn; draw ``k`` uses the 256-bit hash of

@@ -29,6 +29,7 @@ import contextlib
 import itertools
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
 
 from zkpov.chain.reputation import compute_reputation_weights
 from zkpov.consensus.block_tree import MissingBlock
@@ -47,7 +48,8 @@ __all__ = ["MAX_CACHED_WEIGHTS", "ReputationLeaders"]
 
 MAX_CACHED_WEIGHTS = 8192
 
-Blame = Callable[[Round, Block | None, BlockLookup | None], ValidatorIndex]
+T = TypeVar("T")
+Blame = Callable[[Round, Block | None, BlockLookup | None], T]
 WeightsKey = tuple[int, BlockId | None]  # (period, top id; None: no block below the window's end)
 
 
@@ -82,18 +84,29 @@ class ReputationLeaders:
         self, round_: Round, tip: Block | None, lookup: BlockLookup | None = None
     ) -> ValidatorIndex:
         """Leader of ``round_`` for a block extending ``tip`` (None: the genesis): the first
-        draw of ``round_`` that is not the nominal leader of a round that failed on the chain."""
+        draw of ``round_`` that is no suspect of a round that failed on the chain."""
         key = (round_, None if tip is None else tip.id)
         leader = self.leaders.get(key)
         if leader is None:
             rounds = get_skip_range(round_)
-            skipped = set(self._get_failed_leaders(rounds, tip, lookup, self.get_nominal_leader))
+            suspects = self._get_failed_leaders(rounds, tip, lookup, self._get_suspects)
+            skipped = {index for pair in suspects for index in pair}
             weights = self.get_weights(round_ // self.window, tip, lookup)
             seed = compute_leader_seed(self.seed, self.epoch, round_)
             leader = self.leaders[key] = choose_first_unskipped(weights, seed, skipped)
             if len(self.leaders) > MAX_CACHED_WEIGHTS:
                 self.leaders.popitem(last=False)
         return leader
+
+    def _get_suspects(
+        self, round_: Round, before: Block | None, lookup: BlockLookup | None
+    ) -> tuple[ValidatorIndex, ValidatorIndex]:
+        """Who may have failed ``round_``: its nominal proposer, or the nominal leader of the
+        round after it, to whom its votes went."""
+        after = Round(round_ + 1)
+        return self.get_nominal_leader(round_, before, lookup), self.get_nominal_leader(
+            after, before, lookup
+        )
 
     def get_nominal_leader(
         self, round_: Round, tip: Block | None, lookup: BlockLookup | None = None
@@ -173,8 +186,8 @@ class ReputationLeaders:
         return list(itertools.takewhile(lambda b: b.round >= start, chain))
 
     def _get_failed_leaders(
-        self, rounds: range, top: Block | None, lookup: BlockLookup | None, blame: Blame
-    ) -> Iterator[ValidatorIndex]:
+        self, rounds: range, top: Block | None, lookup: BlockLookup | None, blame: Blame[T]
+    ) -> Iterator[T]:
         """Who ``blame`` names for each round of ``rounds`` without a block on ``top``'s chain
         (``top`` at or above their end), read along the chain below that round."""
         chain = self._get_chain_from(rounds.start, top, lookup)
