@@ -3,6 +3,7 @@ proposal after a restart, multi-peer sync, a pruned tree. Each test can fail wit
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import tracemalloc
@@ -226,3 +227,45 @@ def test_a_far_future_proposal_costs_no_leader_computation(
     sizes = core.get_table_sizes()
     core.on_proposal(signed, core.now)
     assert core.get_table_sizes() == sizes
+
+
+def _flood_future_timeouts(net: Net, core: ConsensusCore, count: int) -> None:
+    sender = make_core(net, 1, FixedLeaders({}, 4))
+    far = core.pacemaker.round + 50
+    for i in range(count):
+        round_ = Round(far + i)
+        sender.safety.data = dataclasses.replace(sender.safety.data, last_voted_round=round_ - 1)
+        timeout = sender.safety.sign_timeout(round_, net.genesis_qc, Round(round_ - 1))
+        with contextlib.suppress(ZkpovError):
+            core.on_timeout(timeout, 0.0)
+
+
+def _flood_future_proposals(net: Net, core: ConsensusCore, count: int) -> None:
+    parent = core.tree.blocks[core.tree.hqc.block_id]
+    for i in range(count):
+        block = dataclasses.replace(
+            parent, round=Round(core.pacemaker.round + 50 + i), payload=bytes(1000),
+            proposer=ValidatorIndex(1), qc=core.tree.hqc, parent_id=core.tree.hqc.block_id,
+            height=parent.height + 1,
+        )  # fmt: skip
+        with contextlib.suppress(ZkpovError):  # not its round to lead: refused
+            core.on_proposal(
+                Proposal(block, net.scheme.sign(net.sks[1], block.header.signing_root))
+            )
+
+
+@pytest.mark.parametrize("flood", [_flood_future_timeouts, _flood_future_proposals])
+def test_twenty_thousand_future_messages_retain_at_most_50_bytes_each(flood: object) -> None:
+    """Signed future-round timeouts and proposals (a 1 kB payload each) from one validator."""
+    net, _ = _running_net(scheme="insecure-hash")
+    core = net.cores[0]
+    retained = _retained_bytes(lambda: flood(net, core, 20_000))  # type: ignore[operator]
+    assert retained <= 50 * 20_000
+
+
+def test_without_the_window_future_timeouts_pile_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    net, _ = _running_net(scheme="insecure-hash")
+    core = net.cores[0]
+    monkeypatch.setattr(limits, "FUTURE_ROUND_WINDOW", 10**9)
+    retained = _retained_bytes(lambda: _flood_future_timeouts(net, core, 2_000))
+    assert retained > 500 * 2_000
