@@ -3,7 +3,6 @@ read them (before issue 9), and nothing under the rule that reads only seed, rou
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -19,8 +18,6 @@ from zkpov.types import Round, ValidatorIndex
 
 VALIDATORS, COALITION = 16, 5
 STAKE_SHARE = COALITION / VALIDATORS
-
-OLD_RULE_ON_MAIN = "anchor" in inspect.signature(ReputationLeaders.get_leader).parameters
 
 
 def iterate_draws(weights: Sequence[int], seed: bytes) -> Iterator[ValidatorIndex]:
@@ -38,32 +35,29 @@ class LegacyLeaders:
     """The rule before issue 9 (leader.py ``choose_anchored`` / ``get_successor_anchor`` at
     be644a8): the leader of the round after ``tip`` is the first validator of the round's draw
     order among the signers of ``tip``'s QC, or ``tip``'s proposer if ``tip`` came through a
-    timeout. Other rounds use the anchor the core passes (if it still does), else draw 0."""
+    timeout. Other rounds (entered through a TC, whose signers the core no longer passes) use
+    draw 0."""
 
     def __init__(self, inner: ReputationLeaders) -> None:
         self.inner = inner
 
-    def get_leader(
-        self, round_: Round, tip: Block, anchor: Any = None, lookup: Any = None
-    ) -> ValidatorIndex:
-        if lookup is None and callable(anchor):  # the new signature: (round, tip, lookup)
-            anchor, lookup = None, anchor
+    def get_leader(self, round_: Round, tip: Block, lookup: Any = None) -> ValidatorIndex:
         inner = self.inner
         weights = inner.get_weights(round_ // inner.window, tip, lookup)
         seed = compute_leader_seed(inner.seed, inner.epoch, round_)
         if round_ == tip.round + 1 and tip.round > tip.qc.round + 1:
             return tip.proposer
-        members = self._get_members(round_, tip, anchor)
+        members = self._get_members(round_, tip)
         first = choose_index(weights, seed)
         if members is None or first in members:
             return first
         return next((i for i in iterate_draws(weights, seed) if i in members), first)
 
-    def _get_members(self, round_: Round, tip: Block, anchor: Any) -> frozenset[int] | None:
-        if round_ == tip.round + 1:
-            signers = frozenset(get_bitfield_indices(tip.qc.signers, len(tip.qc.signers) * 8))
-            return signers or None
-        return getattr(anchor, "members", None)
+    def _get_members(self, round_: Round, tip: Block) -> frozenset[int] | None:
+        if round_ != tip.round + 1:
+            return None
+        signers = frozenset(get_bitfield_indices(tip.qc.signers, len(tip.qc.signers) * 8))
+        return signers or None
 
     def on_commit(self, block: Block) -> None:
         self.inner.on_commit(block)
@@ -97,12 +91,6 @@ def test_grinding_the_qc_signers_pays_under_the_old_rule(monkeypatch: pytest.Mon
     assert sum(shares) / len(shares) >= STAKE_SHARE + 0.2, shares  # 0.85, 0.61, 0.71 measured
 
 
-@pytest.mark.xfail(
-    OLD_RULE_ON_MAIN,
-    strict=True,
-    reason="the leader rule on main still reads the QC's signers (the anchor): issue 9's rule "
-    "(seed, round and reputation along the chain only) is not on main yet",
-)
 def test_grinding_buys_nothing_under_the_new_rule() -> None:
     shares = [get_share(seed) for seed in (0, 1, 2)]
     assert sum(shares) / len(shares) <= STAKE_SHARE + 0.10, shares
