@@ -34,6 +34,7 @@ from typing import Any
 
 from zkpov.sim import SimConfig, run_simulation
 from zkpov.sim.runner import Simulation
+from zkpov.sim.scenarios import ATTACK_KINDS
 
 BLOCK_TIME = 0.5
 TIMEOUT = 1.0
@@ -146,16 +147,6 @@ def run_reputation(n: int, seed: int) -> dict[str, float]:
     failed = sum(leader is None or leader >= n - f for _, leader in seen)
     rounds = len({r for r, _ in seen})
     return {"rate": failed / len(seen) if seen else float("nan"), "rounds": rounds, "f": f}
-
-
-ATTACK_KINDS = (
-    "vote_forger",
-    "bad_signature_voter",
-    "leader_grinder",
-    "future_round_flooder",
-    "tc_forger",
-    "stale_parent_proposer",
-)
 
 
 def run_attack(n: int, kind: str | None, count: int, scheme: str, seconds: float) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import pytest
 
 from zkpov.consensus import dispatch
 from zkpov.sim import SimConfig, SimReport, forgery, run_simulation
+from zkpov.sim.scenarios import ATTACK_KINDS
 
 VIRTUAL_SECONDS = 15.0
 
@@ -26,17 +27,7 @@ def get_honest_commits(report: SimReport) -> int:
     return min(len(ids) for node, ids in report.committed.items() if str(node) not in byzantine)
 
 
-@pytest.mark.parametrize(
-    "kind",
-    [
-        "vote_forger",
-        "bad_signature_voter",
-        "leader_grinder",
-        "future_round_flooder",
-        "tc_forger",
-        "stale_parent_proposer",
-    ],
-)
+@pytest.mark.parametrize("kind", ATTACK_KINDS)
 def test_one_attacker_keeps_four_validators_safe_and_live(
     kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -3,13 +3,18 @@ read them (before issue 9), and nothing under the rule that reads only seed, rou
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from zkpov.consensus.encoding import compute_hash, get_bitfield_indices
-from zkpov.consensus.leader import LeaderElection, choose_index, compute_leader_seed
+from zkpov.consensus.encoding import get_bitfield_indices
+from zkpov.consensus.leader import (
+    LeaderElection,
+    choose_index,
+    compute_leader_seed,
+    iterate_draws,
+)
 from zkpov.consensus.messages import Block
 from zkpov.consensus.reputation_leaders import ReputationLeaders
 from zkpov.sim import SimConfig, run_simulation
@@ -18,17 +23,6 @@ from zkpov.types import Round, ValidatorIndex
 
 VALIDATORS, COALITION = 16, 5
 STAKE_SHARE = COALITION / VALIDATORS
-
-
-def iterate_draws(weights: Sequence[int], seed: bytes) -> Iterator[ValidatorIndex]:
-    """Draws without replacement (leader.py at be644a8)."""
-    remaining = list(weights)
-    for k in range(len(remaining)):
-        if sum(remaining) <= 0:
-            return
-        index = choose_index(remaining, seed if k == 0 else compute_hash(seed, (k,)))
-        yield index
-        remaining[index] = 0
 
 
 class LegacyLeaders:

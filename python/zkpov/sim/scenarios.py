@@ -15,6 +15,7 @@ from zkpov.sim.network import Latency, Partition
 from zkpov.types import NodeId
 
 __all__ = [
+    "ATTACK_KINDS",
     "BYZANTINE_KINDS",
     "CrashSpec",
     "ScenarioError",
@@ -25,18 +26,22 @@ __all__ = [
     "parse_partition",
 ]
 
-BYZANTINE_KINDS = (
-    "equivocating_leader",
-    "double_voter",
-    "withholder",
-    "invalid_block_proposer",
-    "twins",
+# Attacks on availability and fairness (issue 9); safety stays the invariants' business.
+ATTACK_KINDS = (
     "vote_forger",
     "bad_signature_voter",
     "leader_grinder",
     "future_round_flooder",
     "tc_forger",
     "stale_parent_proposer",
+)
+BYZANTINE_KINDS = (
+    "equivocating_leader",
+    "double_voter",
+    "withholder",
+    "invalid_block_proposer",
+    "twins",
+    *ATTACK_KINDS,
 )
 
 
