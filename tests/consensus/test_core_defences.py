@@ -141,11 +141,11 @@ def test_a_fault_after_mutation_is_a_core_fault_not_a_rejection(
 
     monkeypatch.setattr(core.checker, "on_commit", broken)
     with pytest.raises(CoreFault) as caught:
-        drive_one(net, router, core)
+        drive_one(net, router)
     assert not isinstance(caught.value, ZkpovError)
 
 
-def drive_one(net: Net, router: Router, core: ConsensusCore) -> None:
+def drive_one(net: Net, router: Router) -> None:
     t = 0.004
     for _ in range(200):
         t += 0.001

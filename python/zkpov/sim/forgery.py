@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from typing import TypeGuard
 
 from zkpov.consensus.actions import Action, Broadcast, ScheduleTimeout, SendTo
 from zkpov.consensus.messages import (
@@ -85,16 +86,21 @@ def _bad_signature(action: Action, attacker: Attacker) -> list[Output]:
     return [SendTo(action.to, dataclasses.replace(vote, signature=signature))]
 
 
+def _is_round_entry(action: Action, attacker: Attacker, key: str) -> TypeGuard[ScheduleTimeout]:
+    """The first ``ScheduleTimeout`` of a round (a round was entered), once per ``key``."""
+    if not isinstance(action, ScheduleTimeout) or attacker.state.get(key) == action.round:
+        return False
+    attacker.state[key] = action.round
+    return True
+
+
 # -- far-future flood ------------------------------------------------------------------------------
 
 
 def _flood(action: Action, attacker: Attacker) -> list[Output]:
     core = attacker.core
-    if not isinstance(action, ScheduleTimeout) or core is None:
+    if core is None or not _is_round_entry(action, attacker, "flooded"):
         return [action]
-    if attacker.state.get("flooded") == action.round:
-        return [action]
-    attacker.state["flooded"] = action.round
     hqc = core.tree.hqc
     parent = core.tree.get(hqc.block_id)
     messages: list[object] = []
@@ -174,11 +180,8 @@ def _attach_forged_tc(action: Action, attacker: Attacker) -> list[Output]:
 
 def _propose_stale(action: Action, attacker: Attacker) -> list[Output]:
     core = attacker.core
-    if not isinstance(action, ScheduleTimeout) or core is None:
+    if core is None or not _is_round_entry(action, attacker, "stale"):
         return [action]
-    if attacker.state.get("stale") == action.round:
-        return [action]
-    attacker.state["stale"] = action.round
     if core.get_round_leader(action.round) == attacker.node.index:
         return [action]  # no second proposal for a round it leads: that would be equivocation
     parent, qc = _get_ancient(attacker)

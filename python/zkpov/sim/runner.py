@@ -123,7 +123,10 @@ class Simulation:
         self.queue.schedule(self.queue.now + delay, lambda: self.restart(node))
 
     def _step(self, node: SimNode, run: Callable[[ConsensusCore], list[Action]]) -> None:
-        actions = node.call_core(run)
+        self._carry_out(node, node.call_core(run))
+
+    def _carry_out(self, node: SimNode, actions: list[Action] | None) -> None:
+        """Execute a core call's actions; None means the core failed: restart the node."""
         if actions is None:
             self.fail_node(node)
         else:
@@ -200,11 +203,7 @@ class Simulation:
             return
         if not node.is_honest:
             observe_message(node, message, Attacker(node, self.world, self.queue.now))
-        actions = node.handle(message, sender, self.queue.now)
-        if actions is None:
-            self.fail_node(node)
-        else:
-            self._execute(node, actions)
+        self._carry_out(node, node.handle(message, sender, self.queue.now))
 
     def _tick(self, node: SimNode, life: int) -> None:
         if node.crashed or node.core is None or node.lives != life:
