@@ -25,10 +25,7 @@ from zkpov.config import ConsensusConfig
 from zkpov.consensus.actions import Action, Broadcast, Commit, PersistSafety, SendTo
 from zkpov.consensus.core import BlockBody, ConsensusCore
 from zkpov.consensus.genesis import make_genesis
-from zkpov.consensus.messages import Block, Proposal, QuorumCert, Vote
-from zkpov.consensus.signing import get_scheme
-from zkpov.consensus.validators import ValidatorSet
-from zkpov.consensus.validity import NativeReexecution, compute_root_bytes, encode_payload
+from zkpov.consensus.validity import NativeReexecution
 from zkpov.crypto import bls, snark
 from zkpov.errors import (
     ConsensusError,
@@ -38,6 +35,11 @@ from zkpov.errors import (
     ZkpovError,
 )
 from zkpov.node.bootstrap import ChainStart, build_core
+from zkpov.spec.codec.payload import encode_payload
+from zkpov.spec.messages import Block, Proposal, QuorumCert, Vote
+from zkpov.spec.payload import compute_root_bytes
+from zkpov.spec.signing import get_scheme
+from zkpov.spec.validators import ValidatorSet
 from zkpov.storage.interface import SafetyStore
 from zkpov.storage.memory import MemorySafetyStore
 from zkpov.types import BLSPubkey, Epoch, Stake, ValidatorIndex

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from zkpov.chain.seed import compute_epoch_seed, compute_randao_mix, compute_randao_signing_root
+from zkpov.chain.seed import compute_epoch_seed, compute_randao_mix
 from zkpov.crypto import bls
+from zkpov.spec.messages import compute_randao_signing_root
 from zkpov.types import Epoch
 
 

@@ -8,12 +8,13 @@ import hashlib
 from zkpov.chain.containers import ValidatorStatus
 from zkpov.chain.transition import compute_genesis_state, is_supply_conserved, process_block
 from zkpov.config import ConsensusConfig
-from zkpov.consensus.encoding import compute_bitfield
-from zkpov.consensus.evidence import InvalidBlockProposal, SignedHeader, encode_evidence
 from zkpov.consensus.genesis import make_genesis
-from zkpov.consensus.messages import Block, QuorumCert, VoteData
-from zkpov.consensus.signing import InsecureHashScheme
-from zkpov.consensus.validators import ValidatorSet
+from zkpov.spec.codec.evidence import encode_evidence
+from zkpov.spec.encoding import compute_bitfield
+from zkpov.spec.evidence import InvalidBlockProposal, SignedHeader
+from zkpov.spec.messages import Block, QuorumCert, VoteData
+from zkpov.spec.signing import InsecureHashScheme
+from zkpov.spec.validators import ValidatorSet
 from zkpov.types import Epoch, Height, Root, Round, Stake, ValidatorIndex
 
 SCHEME = InsecureHashScheme()

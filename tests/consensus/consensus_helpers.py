@@ -12,11 +12,12 @@ from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.dispatch import dispatch_message
 from zkpov.consensus.genesis import make_genesis
 from zkpov.consensus.leader import FixedLeaders, LeaderElection
-from zkpov.consensus.messages import Block, QuorumCert
-from zkpov.consensus.safety_data import SafetyData
-from zkpov.consensus.signing import SignatureScheme, get_scheme
-from zkpov.consensus.validators import ValidatorSet
-from zkpov.consensus.validity import NativeReexecution, compute_root_bytes
+from zkpov.consensus.validity import NativeReexecution
+from zkpov.spec.messages import Block, QuorumCert
+from zkpov.spec.payload import compute_root_bytes
+from zkpov.spec.safety_data import SafetyData
+from zkpov.spec.signing import SignatureScheme, get_scheme
+from zkpov.spec.validators import ValidatorSet
 from zkpov.types import Epoch, Stake, ValidatorIndex
 
 CONFIG = ConsensusConfig(block_time=0.001, timeout_base=1.0)

@@ -12,9 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.consensus.consensus_helpers import Router, make_net
-from zkpov.consensus.codec import decode_message, encode_message, pubkey, to_obj
-from zkpov.consensus.encoding import compute_bitfield
-from zkpov.consensus.messages import (
+from zkpov.errors import DecodeError
+from zkpov.spec.codec.fields import pubkey
+from zkpov.spec.codec.messages import decode_message, encode_message, to_obj
+from zkpov.spec.encoding import compute_bitfield
+from zkpov.spec.messages import (
     BlockRequest,
     BlockResponse,
     Proposal,
@@ -23,7 +25,6 @@ from zkpov.consensus.messages import (
     Vote,
     VoteData,
 )
-from zkpov.errors import DecodeError
 from zkpov.types import BlockId, Epoch, Round
 
 NET = make_net(4, scheme="insecure-hash", leaders={1: 0, 2: 1, 3: 2})

@@ -11,18 +11,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.consensus.consensus_helpers import make_net
-from zkpov.consensus.evidence import (
+from zkpov.errors import DecodeError
+from zkpov.spec.codec.evidence import decode_evidence, encode_evidence
+from zkpov.spec.evidence import (
     DoubleProposal,
     DoubleVote,
     InvalidBlockProposal,
     InvalidEvidence,
     SignedHeader,
-    decode_evidence,
-    encode_evidence,
     verify_evidence,
 )
-from zkpov.consensus.messages import Block, Vote, VoteData
-from zkpov.errors import DecodeError
+from zkpov.spec.messages import Block, Vote, VoteData
 from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 
 NET = make_net(4)

@@ -18,8 +18,8 @@ from zkpov.consensus.actions import (
     ScheduleTimeout,
     SendTo,
 )
-from zkpov.consensus.messages import Proposal, Timeout, Vote
 from zkpov.consensus.proposals import InvalidProposal
+from zkpov.spec.messages import Proposal, Timeout, Vote
 from zkpov.types import Root
 
 

@@ -18,8 +18,8 @@ from zkpov.consensus import tc_gate as tc_gate_module
 from zkpov.consensus.actions import Broadcast, PersistSafety, SendTo
 from zkpov.consensus.core import ConsensusCore, CoreFault
 from zkpov.consensus.leader import FixedLeaders
-from zkpov.consensus.messages import BlockRequest, Proposal, TimeoutCert, Vote, VoteData
 from zkpov.errors import ZkpovError
+from zkpov.spec.messages import BlockRequest, Proposal, TimeoutCert, Vote, VoteData
 from zkpov.types import BlockId, Epoch, Round, ValidatorIndex
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from tests.consensus.consensus_helpers import make_net
 from zkpov.consensus.dispatch import SenderMismatch, dispatch_message
-from zkpov.consensus.messages import Vote, VoteData
+from zkpov.spec.messages import Vote, VoteData
 from zkpov.types import BlockId, Epoch, Round, ValidatorIndex
 
 

@@ -6,13 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zkpov.consensus.encoding import (
+from zkpov.errors import DecodeError
+from zkpov.spec.encoding import (
     compute_bitfield,
     compute_signing_root,
     encode_field,
     get_bitfield_indices,
 )
-from zkpov.errors import DecodeError
 
 fields = st.lists(st.one_of(st.integers(0, 2**64 - 1), st.binary(max_size=40)), max_size=6)
 

@@ -8,7 +8,6 @@ import dataclasses
 import pytest
 
 from zkpov.chain.reputation import compute_reputation, compute_reputation_weights
-from zkpov.consensus.encoding import compute_bitfield
 from zkpov.consensus.leader import (
     MAX_SKIPPED_ROUNDS,
     FixedLeaders,
@@ -16,8 +15,9 @@ from zkpov.consensus.leader import (
     compute_leader_seed,
     iterate_draws,
 )
-from zkpov.consensus.messages import Block, QuorumCert, VoteData
 from zkpov.consensus.reputation_leaders import ReputationLeaders
+from zkpov.spec.encoding import compute_bitfield
+from zkpov.spec.messages import Block, QuorumCert, VoteData
 from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 
 

@@ -11,23 +11,19 @@ from hypothesis import strategies as st
 
 from tests.consensus.test_validity import ALICE, BOB, GENESIS, genesis_state, make_block
 from zkpov.chain.state import Transfer, compute_batch_commitment, sign_transfer
-from zkpov.consensus.messages import Block
-from zkpov.consensus.proof_carry import (
-    MAX_CARRIED_PROOFS,
-    CarriedProofs,
-    compute_chain_debt,
-    decode_carried_proofs,
-    encode_carried_proofs,
-)
-from zkpov.consensus.validity import (
-    InvalidBlock,
-    NativeReexecution,
-    compute_root_bytes,
-    decode_payload,
-    encode_payload,
-)
+from zkpov.consensus.proof_carry import CarriedProofs, compute_chain_debt
+from zkpov.consensus.validity import NativeReexecution
 from zkpov.crypto import snark
 from zkpov.errors import DecodeError
+from zkpov.spec.codec.payload import (
+    MAX_CARRIED_PROOFS,
+    decode_carried_proofs,
+    decode_payload,
+    encode_carried_proofs,
+    encode_payload,
+)
+from zkpov.spec.messages import Block
+from zkpov.spec.payload import InvalidBlock, compute_root_bytes
 
 CONFIG = snark.CircuitConfig(batch_size=1, tree_depth=8)
 LAG = 2

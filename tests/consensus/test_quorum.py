@@ -7,15 +7,6 @@ import dataclasses
 import pytest
 
 from tests.consensus.consensus_helpers import Net, make_net
-from zkpov.consensus.encoding import compute_bitfield
-from zkpov.consensus.messages import (
-    QuorumCert,
-    Timeout,
-    TimeoutCert,
-    Vote,
-    VoteData,
-    compute_timeout_signing_root,
-)
 from zkpov.consensus.quorum import (
     InvalidCertificate,
     InvalidTimeout,
@@ -26,7 +17,16 @@ from zkpov.consensus.quorum import (
     verify_timeout,
 )
 from zkpov.consensus.safety import SafetyRules
-from zkpov.consensus.safety_data import SafetyData
+from zkpov.spec.encoding import compute_bitfield
+from zkpov.spec.messages import (
+    QuorumCert,
+    Timeout,
+    TimeoutCert,
+    Vote,
+    VoteData,
+    compute_timeout_signing_root,
+)
+from zkpov.spec.safety_data import SafetyData
 from zkpov.types import BlockId, Epoch, Round, ValidatorIndex
 
 DATA = VoteData(Epoch(0), Round(1), BlockId(b"\x01" * 32), Round(0), BlockId(b"\x00" * 32))

@@ -7,10 +7,10 @@ import pytest
 
 from zkpov.chain.reputation import compute_reputation_weights
 from zkpov.consensus.block_tree import MissingBlock
-from zkpov.consensus.encoding import compute_bitfield
 from zkpov.consensus.leader import MAX_SKIPPED_ROUNDS, choose_index, compute_leader_seed
-from zkpov.consensus.messages import Block, QuorumCert, VoteData
 from zkpov.consensus.reputation_leaders import ReputationLeaders
+from zkpov.spec.encoding import compute_bitfield
+from zkpov.spec.messages import Block, QuorumCert, VoteData
 from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 
 N, W, X = 8, 10, 2

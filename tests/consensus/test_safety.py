@@ -6,7 +6,6 @@ import dataclasses
 
 import pytest
 
-from zkpov.consensus.messages import Block, QuorumCert, TimeoutCert, VoteData
 from zkpov.consensus.safety import (
     SafetyRules,
     UnsafeTimeout,
@@ -14,8 +13,9 @@ from zkpov.consensus.safety import (
     is_safe_to_timeout,
     is_safe_to_vote,
 )
-from zkpov.consensus.safety_data import SafetyData
-from zkpov.consensus.signing import InsecureHashScheme
+from zkpov.spec.messages import Block, QuorumCert, TimeoutCert, VoteData
+from zkpov.spec.safety_data import SafetyData
+from zkpov.spec.signing import InsecureHashScheme
 from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 
 SCHEME = InsecureHashScheme()

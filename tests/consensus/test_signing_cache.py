@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from zkpov.consensus.messages import compute_timeout_signing_root
-from zkpov.consensus.signing import BlsScheme
 from zkpov.crypto import bls
+from zkpov.spec.messages import compute_timeout_signing_root
+from zkpov.spec.signing import BlsScheme
 from zkpov.types import Epoch, Round
 
 SCHEME = BlsScheme()

@@ -7,17 +7,12 @@ import dataclasses
 import pytest
 
 from zkpov.chain.state import AccountState, Transfer, sign_transfer
-from zkpov.consensus.messages import Block, QuorumCert, VoteData
-from zkpov.consensus.validity import (
-    InvalidBlock,
-    NativeReexecution,
-    check_block_shape,
-    compute_root_bytes,
-    decode_payload,
-    encode_payload,
-)
+from zkpov.consensus.validity import NativeReexecution
 from zkpov.crypto import schnorr
 from zkpov.errors import DecodeError
+from zkpov.spec.codec.payload import decode_payload, encode_payload
+from zkpov.spec.messages import Block, QuorumCert, VoteData
+from zkpov.spec.payload import InvalidBlock, check_block_shape, compute_root_bytes
 from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 
 ALICE = schnorr.generate_keypair()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 
 from tests.consensus.consensus_helpers import Net, make_net
-from zkpov.consensus.encoding import compute_bitfield
-from zkpov.consensus.messages import Vote, VoteData
 from zkpov.consensus.quorum import VoteCollector, verify_qc
+from zkpov.spec.encoding import compute_bitfield
+from zkpov.spec.messages import Vote, VoteData
 from zkpov.types import BlockId, Epoch, Round, ValidatorIndex
 
 DATA = VoteData(Epoch(0), Round(1), BlockId(b"\x01" * 32), Round(0), BlockId(b"\x00" * 32))

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zkpov.consensus.signing import BlsScheme
 from zkpov.crypto import bls, poseidon
 from zkpov.errors import DecodeError
+from zkpov.spec.signing import BlsScheme
 
 SK = bls.keygen(b"\x07" * 32)
 PK = bls.sk_to_pk(SK)

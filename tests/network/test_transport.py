@@ -12,13 +12,13 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from tests.network.helpers import FAST, Inbox, Node, make_identity, run, start_node, wait_until
-from zkpov.consensus.codec import decode_message, encode_message
-from zkpov.consensus.messages import Vote, VoteData
 from zkpov.network.channels import DEFAULT_CHANNELS, ChannelId
 from zkpov.network.codec import Frame, encode_frame, pack_body, unpack_body
 from zkpov.network.connection import Connection, TransportConfigError
 from zkpov.network.noise import HandshakeError, PeerRefusedError, SecureStream, handshake
 from zkpov.network.transport import Transport
+from zkpov.spec.codec.messages import decode_message, encode_message
+from zkpov.spec.messages import Vote, VoteData
 from zkpov.types import BlockId, Epoch, Round, ValidatorIndex
 
 SERVER, GOOD, BAD = make_identity(10), make_identity(11), make_identity(12)

@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-from zkpov.consensus.encoding import compute_bitfield
-from zkpov.consensus.messages import Block, QuorumCert, VoteData
 from zkpov.node.events import EventHub, EventHubConfig, QueueSubscription
 from zkpov.node.view import (
     BlockRecord,
@@ -33,6 +31,8 @@ from zkpov.node.view import (
     ValidatorInfo,
     ValidatorsRecord,
 )
+from zkpov.spec.encoding import compute_bitfield
+from zkpov.spec.messages import Block, QuorumCert, VoteData
 from zkpov.types import BlockId, BLSPubkey, Epoch, Height, Root, Round, Stake, ValidatorIndex
 
 ZERO = BlockId(bytes(32))

@@ -19,9 +19,15 @@ from zkpov.consensus.actions import (
     ScheduleTimeout,
     SendTo,
 )
-from zkpov.consensus.codec import encode_message
 from zkpov.consensus.dispatch import SenderMismatch
-from zkpov.consensus.messages import (
+from zkpov.consensus.quorum import InvalidVote
+from zkpov.crypto import bls
+from zkpov.node.driver import SELF_DELIVERIES_PER_STEP, ConsensusDriver, DriverHooks
+from zkpov.node.input_guard import LOG_BURST
+from zkpov.node.ledger import CommitOrderError
+from zkpov.node.network_outbox import SlashingGuard
+from zkpov.spec.codec.messages import encode_message
+from zkpov.spec.messages import (
     Block,
     BlockRequest,
     Message,
@@ -31,13 +37,7 @@ from zkpov.consensus.messages import (
     Vote,
     VoteData,
 )
-from zkpov.consensus.quorum import InvalidVote
-from zkpov.consensus.safety_data import SafetyData
-from zkpov.crypto import bls
-from zkpov.node.driver import SELF_DELIVERIES_PER_STEP, ConsensusDriver, DriverHooks
-from zkpov.node.input_guard import LOG_BURST
-from zkpov.node.ledger import CommitOrderError
-from zkpov.node.network_outbox import SlashingGuard
+from zkpov.spec.safety_data import SafetyData
 from zkpov.storage.slashing_db import SignedKind, SlashingDB
 from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 

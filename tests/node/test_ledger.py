@@ -11,13 +11,14 @@ import pytest
 from tests.node.test_runtime import free_base_port
 from zkpov.chain.state import AccountState, Transfer, compute_account_index, sign_transfer
 from zkpov.consensus.actions import Commit
-from zkpov.consensus.messages import Block
-from zkpov.consensus.validity import compute_root_bytes, encode_payload
 from zkpov.node.account_store import ACCOUNT_PREFIX
 from zkpov.node.bootstrap import ChainStart, build_chain_start, build_genesis_state
 from zkpov.node.keys import KeyKind, read_key_file
 from zkpov.node.ledger import CommitOrderError, Ledger
 from zkpov.node.setup import TestnetLayout, create_testnet
+from zkpov.spec.codec.payload import encode_payload
+from zkpov.spec.messages import Block
+from zkpov.spec.payload import compute_root_bytes
 from zkpov.storage.block_store import StorageError, StoreConfig, WriteBatch
 from zkpov.storage.lmdb_store import LmdbBlockStore
 from zkpov.types import Height, Round

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from tests.node.test_driver import Recorder, make_net
 from zkpov.consensus.core import ConsensusCore
-from zkpov.consensus.messages import Vote
 from zkpov.node.bootstrap import build_chain_start, build_core, build_native_checker
 from zkpov.node.driver import ConsensusDriver, DriverHooks
 from zkpov.node.genesis import compute_genesis_hash
 from zkpov.node.loopback import LoopbackHub
 from zkpov.node.network_outbox import SlashingGuard
+from zkpov.spec.messages import Vote
 from zkpov.storage.safety_store import FileSafetyStore
 from zkpov.storage.slashing_db import SignedKind, SlashingDB
 from zkpov.types import ValidatorIndex

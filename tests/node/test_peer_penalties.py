@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from tests.node.test_driver_faults import FakeCore, make_driver, make_vote
 from tests.node.test_metrics import value
-from zkpov.consensus.codec import encode_message
 from zkpov.consensus.dispatch import SenderMismatch
 from zkpov.consensus.quorum import InvalidCertificate
 from zkpov.errors import ConsensusError, DecodeError
 from zkpov.node.driver import DriverHooks
 from zkpov.node.metrics import NodeMetrics
 from zkpov.node.peer_penalties import PeerPenalties, PenaltyConfig
+from zkpov.spec.codec.messages import encode_message
 from zkpov.types import ValidatorIndex
 
 OWN, PEER = ValidatorIndex(1), ValidatorIndex(3)

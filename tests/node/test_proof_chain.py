@@ -9,12 +9,12 @@ from pathlib import Path
 
 from tests.node.test_runtime import free_base_port, wait_for
 from zkpov.chain.state import compute_account_index, sign_transfer
-from zkpov.consensus.validity import decode_payload
 from zkpov.node.config import load_node_config, write_node_config
 from zkpov.node.keys import KeyKind, read_key_file
 from zkpov.node.proof_chain import get_carried
 from zkpov.node.runtime import Node
 from zkpov.node.setup import TestnetLayout, create_testnet
+from zkpov.spec.codec.payload import decode_payload
 
 
 def transfers(layout: TestnetLayout, depth: int, count: int) -> list[bytes]:

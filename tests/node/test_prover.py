@@ -9,9 +9,9 @@ from types import SimpleNamespace
 import pytest
 
 from zkpov.chain.state import AccountState, compute_batch_commitment, sign_transfer
-from zkpov.consensus.validity import compute_root_bytes
 from zkpov.crypto import schnorr, snark
 from zkpov.node.prover import RESCUE_PATIENCE_SECONDS, LocalProver, OwedBatch, ProofTracker
+from zkpov.spec.payload import compute_root_bytes
 
 CONFIG = snark.CircuitConfig(batch_size=1, tree_depth=4)
 

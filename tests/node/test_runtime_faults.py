@@ -13,10 +13,10 @@ import pytest
 from tests.node.test_driver_faults import make_vote
 from tests.node.test_metrics import value
 from tests.node.test_runtime import assert_agree, free_base_port, wait_for
-from zkpov.consensus.codec import encode_message
 from zkpov.node.config import load_node_config
 from zkpov.node.runtime import Node
 from zkpov.node.setup import create_testnet
+from zkpov.spec.codec.messages import encode_message
 from zkpov.types import ValidatorIndex
 
 

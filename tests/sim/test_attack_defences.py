@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from zkpov.consensus import limits, signing
+from zkpov.consensus import limits
 from zkpov.consensus.reputation_leaders import ReputationLeaders
 from zkpov.sim import SimConfig, SimReport, forgery, run_simulation
 from zkpov.sim.scenarios import parse_crash
+from zkpov.spec import signing
 
 OFF = 10**9
 

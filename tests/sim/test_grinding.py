@@ -8,17 +8,17 @@ from typing import Any
 
 import pytest
 
-from zkpov.consensus.encoding import get_bitfield_indices
 from zkpov.consensus.leader import (
     LeaderElection,
     choose_index,
     compute_leader_seed,
     iterate_draws,
 )
-from zkpov.consensus.messages import Block
 from zkpov.consensus.reputation_leaders import ReputationLeaders
 from zkpov.sim import SimConfig, run_simulation
 from zkpov.sim.setup import World
+from zkpov.spec.encoding import get_bitfield_indices
+from zkpov.spec.messages import Block
 from zkpov.types import Round, ValidatorIndex
 
 VALIDATORS, COALITION = 16, 5

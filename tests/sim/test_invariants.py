@@ -7,15 +7,15 @@ import dataclasses
 import pytest
 
 from zkpov.consensus.actions import Commit
-from zkpov.consensus.encoding import compute_bitfield
 from zkpov.consensus.leader import BlockLookup
-from zkpov.consensus.messages import Block, QuorumCert, TimeoutCert, Vote, VoteData
 from zkpov.consensus.reputation_leaders import ReputationLeaders
 from zkpov.sim.invariants import InvariantChecker
 from zkpov.sim.node import SignedRecord, SimNode
 from zkpov.sim.runner import Simulation
 from zkpov.sim.scenarios import SimConfig
 from zkpov.sim.setup import World, build_world
+from zkpov.spec.encoding import compute_bitfield
+from zkpov.spec.messages import Block, QuorumCert, TimeoutCert, Vote, VoteData
 from zkpov.types import BlockId, Epoch, Height, NodeId, Round, ValidatorIndex
 
 

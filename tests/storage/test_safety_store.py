@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zkpov.consensus.messages import Vote, VoteData
-from zkpov.consensus.safety_data import SafetyData
 from zkpov.errors import DecodeError
-from zkpov.storage import FileSafetyStore, MemorySafetyStore, decode_safety_data, encode_safety_data
+from zkpov.spec.codec.safety_data import decode_safety_data, encode_safety_data
+from zkpov.spec.messages import Vote, VoteData
+from zkpov.spec.safety_data import SafetyData
+from zkpov.storage import FileSafetyStore, MemorySafetyStore
 from zkpov.types import BlockId, Epoch, Round, ValidatorIndex
 
 VOTE = Vote(

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from zkpov.chain.containers import ChainState, RegistryIndex, ValidatorStatus
 from zkpov.config import ConsensusConfig
-from zkpov.consensus.evidence import Evidence, InvalidEvidence, verify_evidence
-from zkpov.consensus.validators import ValidatorSet
+from zkpov.spec.evidence import Evidence, InvalidEvidence, verify_evidence
+from zkpov.spec.validators import ValidatorSet
 from zkpov.types import Stake
 
 __all__ = ["compute_slash_amount", "process_evidence", "process_slashing"]

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from zkpov.consensus.encoding import get_bitfield_indices
 from zkpov.constants import (
     REPUTATION_ACTIVE_WEIGHT,
     REPUTATION_FAILED_WEIGHT,
     REPUTATION_FAILURE_THRESHOLD,
     REPUTATION_INACTIVE_WEIGHT,
 )
+from zkpov.spec.encoding import get_bitfield_indices
 
 __all__ = ["compute_reputation", "compute_reputation_weights"]
 

@@ -1,5 +1,7 @@
 """Epoch randomness, RANDAO style: proposers reveal a BLS signature over the epoch.
 
+The reveal's signing root is :func:`zkpov.spec.messages.compute_randao_signing_root`.
+
 A reveal is unique per (key, epoch) and anyone can verify it, so a proposer can only choose to
 withhold, never to grind. The epoch seed hashes the previous seed with the mixed reveals in commit
 order. A QC's aggregate signature is never used as randomness.
@@ -10,16 +12,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from zkpov.consensus.encoding import compute_hash, compute_signing_root
 from zkpov.constants import DOMAIN_RANDAO
+from zkpov.spec.encoding import compute_hash
 from zkpov.types import Epoch
 
-__all__ = ["compute_epoch_seed", "compute_randao_mix", "compute_randao_signing_root"]
-
-
-def compute_randao_signing_root(epoch: Epoch) -> bytes:
-    """What a proposer signs as its RANDAO reveal for ``epoch``."""
-    return compute_signing_root(DOMAIN_RANDAO, (epoch,))
+__all__ = ["compute_epoch_seed", "compute_randao_mix"]
 
 
 def compute_randao_mix(mix: bytes, reveal: bytes) -> bytes:

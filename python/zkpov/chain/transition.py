@@ -15,11 +15,11 @@ from zkpov.chain.evidence import process_evidence
 from zkpov.chain.rewards import process_block_rewards
 from zkpov.chain.staking import get_total_stake, process_epoch_transition
 from zkpov.config import ConsensusConfig
-from zkpov.consensus.encoding import get_bitfield_indices
-from zkpov.consensus.evidence import decode_evidence
-from zkpov.consensus.messages import Block
-from zkpov.consensus.validators import ValidatorSet
 from zkpov.errors import DecodeError
+from zkpov.spec.codec.evidence import decode_evidence
+from zkpov.spec.encoding import get_bitfield_indices
+from zkpov.spec.messages import Block
+from zkpov.spec.validators import ValidatorSet
 from zkpov.types import BLSPubkey, Epoch, Stake
 
 __all__ = ["compute_genesis_state", "is_supply_conserved", "process_block"]

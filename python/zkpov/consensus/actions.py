@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zkpov.consensus.messages import Block, Message, QuorumCert
-from zkpov.consensus.safety_data import SafetyData
+from zkpov.spec.messages import Block, Message, QuorumCert
+from zkpov.spec.safety_data import SafetyData
 from zkpov.types import BlockId, Round, ValidatorIndex
 
 __all__ = [

@@ -8,7 +8,7 @@ indexed by height so that a commit prunes without scanning the whole tree.
 from __future__ import annotations
 
 from zkpov.consensus import limits
-from zkpov.consensus.messages import Block, QuorumCert
+from zkpov.spec.messages import Block, QuorumCert
 from zkpov.types import BlockId, Height
 
 __all__ = ["BlockTree", "MissingBlock"]

@@ -20,7 +20,6 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from zkpov.chain.seed import compute_randao_signing_root
 from zkpov.consensus import limits
 from zkpov.consensus.actions import (
     Action,
@@ -31,19 +30,8 @@ from zkpov.consensus.actions import (
     SendTo,
 )
 from zkpov.consensus.block_tree import BlockTree, MissingBlock
-from zkpov.consensus.evidence import DoubleVote
 from zkpov.consensus.evidence_pool import EvidencePool
 from zkpov.consensus.leader import LeaderElection
-from zkpov.consensus.messages import (
-    Block,
-    BlockRequest,
-    BlockResponse,
-    Proposal,
-    QuorumCert,
-    Timeout,
-    TimeoutCert,
-    Vote,
-)
 from zkpov.consensus.pacemaker import Pacemaker
 from zkpov.consensus.proposals import (
     BlockBody,
@@ -67,12 +55,25 @@ from zkpov.consensus.round_leaders import (
     get_vote_recipient,
 )
 from zkpov.consensus.safety import SafetyRules, UnsafeTimeout, UnsafeVote
-from zkpov.consensus.safety_data import SafetyData
 from zkpov.consensus.sync import BlockSync, compute_holders
 from zkpov.consensus.tc_gate import TcGate
-from zkpov.consensus.validators import ValidatorSet
-from zkpov.consensus.validity import InvalidBlock, ValidityChecker
+from zkpov.consensus.validity import ValidityChecker
 from zkpov.errors import ZkpovError
+from zkpov.spec.evidence import DoubleVote
+from zkpov.spec.messages import (
+    Block,
+    BlockRequest,
+    BlockResponse,
+    Proposal,
+    QuorumCert,
+    Timeout,
+    TimeoutCert,
+    Vote,
+    compute_randao_signing_root,
+)
+from zkpov.spec.payload import InvalidBlock
+from zkpov.spec.safety_data import SafetyData
+from zkpov.spec.validators import ValidatorSet
 from zkpov.types import Round, ValidatorIndex
 
 __all__ = ["BlockBody", "ConsensusCore", "CoreFault", "PayloadSource"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from zkpov.consensus.actions import Action
 from zkpov.consensus.core import ConsensusCore
-from zkpov.consensus.messages import BlockRequest, BlockResponse, Proposal, Timeout, Vote
 from zkpov.errors import ConsensusError, DecodeError
+from zkpov.spec.messages import BlockRequest, BlockResponse, Proposal, Timeout, Vote
 from zkpov.types import ValidatorIndex
 
 __all__ = ["SenderMismatch", "dispatch_message", "get_signer"]

@@ -10,18 +10,18 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from zkpov.consensus.actions import Action, RecordEvidence
-from zkpov.consensus.evidence import (
+from zkpov.consensus.proposals import get_signed_header
+from zkpov.spec.codec.evidence import encode_evidence
+from zkpov.spec.evidence import (
     DoubleProposal,
     DoubleVote,
     Evidence,
     InvalidBlockProposal,
     SignedHeader,
-    encode_evidence,
     get_evidence_kind,
     get_offender,
 )
-from zkpov.consensus.messages import Block, Proposal
-from zkpov.consensus.proposals import get_signed_header
+from zkpov.spec.messages import Block, Proposal
 from zkpov.types import Round, ValidatorIndex
 
 __all__ = ["MAX_PENDING_EVIDENCE", "EvidencePool", "get_evidence_round"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from zkpov.consensus.encoding import compute_bitfield
-from zkpov.consensus.messages import Block, QuorumCert, VoteData
-from zkpov.consensus.validators import ValidatorSet
+from zkpov.spec.encoding import compute_bitfield
+from zkpov.spec.messages import Block, QuorumCert, VoteData
+from zkpov.spec.validators import ValidatorSet
 from zkpov.types import BlockId, Height, Root, Round, ValidatorIndex
 
 __all__ = ["make_genesis"]

@@ -34,9 +34,9 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from functools import lru_cache
 from typing import Protocol
 
-from zkpov.consensus.encoding import compute_hash
-from zkpov.consensus.messages import Block
 from zkpov.constants import DOMAIN_LEADER_SEED
+from zkpov.spec.encoding import compute_hash
+from zkpov.spec.messages import Block
 from zkpov.types import BlockId, Epoch, Round, ValidatorIndex
 
 __all__ = [

@@ -3,8 +3,8 @@
 Proving a batch takes seconds and a round well under one, so a block cannot carry its own proof.
 With ``proof_lag = L >= 1`` the chain rule is:
 
-1. A block's ``proof`` field carries Groth16 proofs of earlier blocks of its own chain, encoded as
-   msgpack ``[[height, proof], ...]`` (at most :data:`MAX_CARRIED_PROOFS`): proofs of the chain's
+1. A block's ``proof`` field carries Groth16 proofs of earlier blocks of its own chain (encoded
+   by :mod:`zkpov.spec.codec.payload`, at most ``MAX_CARRIED_PROOFS``): proofs of the chain's
    oldest still-unproven blocks with transfers, in height order, with no gap and no repeat.
 2. Each carried proof must verify against its block's public inputs (parent state root, state
    root, batch commitment). A block's carried proofs are checked in one batch verification
@@ -24,30 +24,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-import msgpack
-
-from zkpov.consensus.codec import raw, seq
-from zkpov.consensus.messages import Block
-from zkpov.consensus.validity import InvalidBlock, ValidityChecker
+from zkpov.consensus.validity import ValidityChecker
 from zkpov.errors import DecodeError
+from zkpov.spec.codec.payload import MAX_CARRIED_PROOFS, decode_carried_proofs
+from zkpov.spec.messages import Block
+from zkpov.spec.payload import InvalidBlock, PublicInputs
 from zkpov.types import BlockId, Root
 
 __all__ = [
-    "MAX_CARRIED_PROOFS",
     "CarriedProofs",
     "ProofDue",
     "compute_chain_debt",
     "compute_next_debt",
-    "decode_carried_proofs",
-    "encode_carried_proofs",
 ]
 
-MAX_CARRIED_PROOFS = 16
-MAX_PROOF_BYTES = 512  # a compressed Groth16 proof over BLS12-381 is 192 bytes
-
-PublicInputs = tuple[int, int, int]
 ComputeInputs = Callable[[Block, Block], PublicInputs]  # (block, parent) -> public inputs
 BatchVerify = Callable[[Sequence[tuple[PublicInputs, bytes]]], bool]
 
@@ -61,34 +52,6 @@ class ProofDue:
 
 
 Debt = tuple[ProofDue, ...]
-
-
-def encode_carried_proofs(entries: Sequence[tuple[int, bytes]]) -> bytes:
-    """The ``proof`` field for ``[(height, proof), ...]`` (no entries: empty bytes)."""
-    if not entries:
-        return b""
-    packed: bytes = msgpack.packb([[h, p] for h, p in entries], use_bin_type=True)
-    return packed
-
-
-def decode_carried_proofs(data: bytes) -> list[tuple[int, bytes]]:
-    """``[(height, proof), ...]`` from a block's ``proof`` field; ``DecodeError`` if malformed."""
-    if not data:
-        return []
-    try:
-        obj = msgpack.unpackb(data, raw=False, max_bin_len=MAX_PROOF_BYTES, max_array_len=64)
-    except Exception as exc:  # msgpack raises several unrelated types on bad input
-        raise DecodeError(f"carried proofs are not valid msgpack: {exc}") from exc
-    return [_decode_entry(item) for item in seq(obj, limit=MAX_CARRIED_PROOFS)]
-
-
-def _decode_entry(item: Any) -> tuple[int, bytes]:
-    pair = seq(item, limit=2)
-    if len(pair) != 2 or not isinstance(pair[0], int) or isinstance(pair[0], bool):
-        raise DecodeError("a carried proof is [height, proof bytes]")
-    if pair[0] < 1:
-        raise DecodeError(f"carried proof for height {pair[0]}: heights start at 1")
-    return pair[0], raw(pair[1], limit=MAX_PROOF_BYTES)
 
 
 def compute_next_debt(

@@ -5,12 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from zkpov.chain.seed import compute_randao_signing_root
-from zkpov.consensus.evidence import InvalidBlockProposal, SignedHeader
-from zkpov.consensus.messages import EMPTY_DIGEST, Block, Proposal, QuorumCert
 from zkpov.consensus.quorum import verify_qc
-from zkpov.consensus.validators import ValidatorSet
 from zkpov.errors import ProposalError
+from zkpov.spec.evidence import InvalidBlockProposal, SignedHeader
+from zkpov.spec.messages import (
+    EMPTY_DIGEST,
+    Block,
+    Proposal,
+    QuorumCert,
+    compute_randao_signing_root,
+)
+from zkpov.spec.validators import ValidatorSet
 from zkpov.types import Height, Root, Round
 
 if TYPE_CHECKING:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from zkpov.consensus.encoding import compute_bitfield, get_bitfield_indices
-from zkpov.consensus.messages import QuorumCert, Timeout, TimeoutCert, Vote, VoteData
-from zkpov.consensus.validators import ValidatorSet
 from zkpov.constants import BLS_SIGNATURE_LENGTH
 from zkpov.errors import DecodeError, VotingError
+from zkpov.spec.encoding import compute_bitfield, get_bitfield_indices
+from zkpov.spec.messages import QuorumCert, Timeout, TimeoutCert, Vote, VoteData
+from zkpov.spec.validators import ValidatorSet
 from zkpov.types import Round, ValidatorIndex
 
 __all__ = [
@@ -95,7 +95,7 @@ def compute_timeout_groups(
     epoch: int, round_: int, signers: Sequence[int], hqc_rounds: Sequence[int]
 ) -> list[tuple[list[int], bytes]]:
     """Signers grouped by the message they signed (one message per distinct hqc round)."""
-    from zkpov.consensus.messages import compute_timeout_signing_root
+    from zkpov.spec.messages import compute_timeout_signing_root
     from zkpov.types import Epoch
 
     by_round: dict[int, list[int]] = defaultdict(list)

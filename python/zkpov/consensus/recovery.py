@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from zkpov.consensus.messages import Block, QuorumCert
 from zkpov.errors import ZkpovError
+from zkpov.spec.messages import Block, QuorumCert
 
 if TYPE_CHECKING:
     from zkpov.consensus.core import ConsensusCore

@@ -41,7 +41,7 @@ from zkpov.consensus.leader import (
     compute_leader_seed,
     get_skip_range,
 )
-from zkpov.consensus.messages import Block
+from zkpov.spec.messages import Block
 from zkpov.types import BlockId, Epoch, Round, ValidatorIndex
 
 __all__ = ["MAX_CACHED_WEIGHTS", "ReputationLeaders"]

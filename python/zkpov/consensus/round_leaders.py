@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from zkpov.consensus.block_tree import BlockTree, MissingBlock
 from zkpov.consensus.leader import LeaderElection
-from zkpov.consensus.messages import Block
+from zkpov.spec.messages import Block
 from zkpov.types import Round, ValidatorIndex
 
 __all__ = ["get_entry_leader", "get_proposal_leader", "get_vote_recipient"]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from zkpov.consensus.messages import (
+from zkpov.errors import ProposalError, VotingError
+from zkpov.spec.messages import (
     Block,
     QuorumCert,
     Timeout,
@@ -19,9 +20,8 @@ from zkpov.consensus.messages import (
     VoteData,
     compute_timeout_signing_root,
 )
-from zkpov.consensus.safety_data import SafetyData
-from zkpov.consensus.signing import SignatureScheme
-from zkpov.errors import ProposalError, VotingError
+from zkpov.spec.safety_data import SafetyData
+from zkpov.spec.signing import SignatureScheme
 from zkpov.types import Round, ValidatorIndex
 
 __all__ = [

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 
 from zkpov.consensus import limits
 from zkpov.consensus.actions import Action, SendTo
-from zkpov.consensus.encoding import get_bitfield_indices
-from zkpov.consensus.messages import Block, BlockRequest, BlockResponse, Proposal, QuorumCert
 from zkpov.consensus.quorum import InvalidCertificate, verify_qc
-from zkpov.consensus.validity import InvalidBlock
 from zkpov.constants import MAX_SYNC_BLOCKS
 from zkpov.errors import DecodeError
+from zkpov.spec.encoding import get_bitfield_indices
+from zkpov.spec.messages import Block, BlockRequest, BlockResponse, Proposal, QuorumCert
+from zkpov.spec.payload import InvalidBlock
 from zkpov.types import BlockId, ValidatorIndex
 
 if TYPE_CHECKING:

@@ -11,9 +11,9 @@ fails is dropped; the signed message around it stands.
 from __future__ import annotations
 
 from zkpov.consensus import limits
-from zkpov.consensus.messages import Proposal, QuorumCert, Timeout, TimeoutCert
 from zkpov.consensus.quorum import InvalidCertificate, verify_tc
-from zkpov.consensus.validators import ValidatorSet
+from zkpov.spec.messages import Proposal, QuorumCert, Timeout, TimeoutCert
+from zkpov.spec.validators import ValidatorSet
 from zkpov.types import Round, ValidatorIndex
 
 __all__ = ["TcGate"]

@@ -1,43 +1,27 @@
 """Block validity: is a block's post-state root the honest result of its payload?
 
-Two implementations of :class:`ValidityChecker`:
+Two implementations of :class:`ValidityChecker`: :class:`NativeReexecution` here re-executes the
+payload's transfers on the parent's account state (``zkpov.chain.state.AccountState``) and
+compares roots; :class:`zkpov.consensus.proof_carry.CarriedProofs` wraps it and checks the
+Groth16 proofs a block carries for earlier blocks.
 
-- :class:`NativeReexecution` re-executes the payload's transfers on the parent's account state
-  (``zkpov.chain.state.AccountState``) and compares roots;
-- :class:`ProofVerification` (in :mod:`zkpov.consensus.proof_validity`) verifies the block's Groth16
-  proof against (parent root, post root, payload commitment) without the state.
-
-Both first apply :func:`check_block_shape`: an empty block (no transfers, no proof) must keep its
-parent's root; this is the check the ``invalid_block`` evidence replays from headers alone.
+Both first apply :func:`zkpov.spec.payload.check_block_shape`: an empty block (no transfers, no
+proof) must keep its parent's root; this is the check the ``invalid_block`` evidence replays
+from headers alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, Protocol
 
-import msgpack
-
-from zkpov.consensus.codec import raw, seq
-from zkpov.consensus.messages import Block
-from zkpov.constants import MAX_PAYLOAD_BYTES
 from zkpov.errors import DecodeError, ProposalError
+from zkpov.spec.codec.payload import decode_payload
+from zkpov.spec.messages import Block
+from zkpov.spec.payload import InvalidBlock, check_block_shape, compute_root_bytes
 from zkpov.types import BlockId, Root
 
-__all__ = [
-    "InvalidBlock",
-    "NativeReexecution",
-    "ValidityChecker",
-    "check_block_shape",
-    "decode_payload",
-    "encode_payload",
-]
-
-MAX_TRANSFERS_PER_BLOCK = 4096
-
-
-class InvalidBlock(ProposalError):
-    """A block whose state transition is not valid."""
+__all__ = ["NativeReexecution", "ValidityChecker"]
 
 
 class ValidityChecker(Protocol):
@@ -51,37 +35,6 @@ class ValidityChecker(Protocol):
 
     def on_commit(self, block: Block) -> None:
         """``block`` is final; forget state of branches that can no longer commit."""
-
-
-def encode_payload(transfers: Sequence[bytes]) -> bytes:
-    """Payload bytes for a list of encoded transfers (empty list: empty payload)."""
-    return b"" if not transfers else msgpack.packb(list(transfers), use_bin_type=True)
-
-
-def decode_payload(payload: bytes) -> list[bytes]:
-    """The encoded transfers of a payload; ``DecodeError`` if malformed."""
-    if not payload:
-        return []
-    try:
-        obj = msgpack.unpackb(payload, raw=False, max_bin_len=MAX_PAYLOAD_BYTES)
-    except Exception as exc:  # msgpack raises several unrelated types on bad input
-        raise DecodeError(f"payload is not valid msgpack: {exc}") from exc
-    return [raw(item, limit=1024) for item in seq(obj, limit=MAX_TRANSFERS_PER_BLOCK)]
-
-
-def check_block_shape(block: Block, parent: Block) -> None:
-    """Parent link, height, round order, and the empty-block root rule."""
-    if block.parent_id != parent.id or block.height != parent.height + 1:
-        raise InvalidBlock(f"block at round {block.round} does not extend its parent")
-    if block.round <= parent.round:
-        raise InvalidBlock(f"block round {block.round} is not above parent {parent.round}")
-    if not block.payload and not block.proof and block.state_root != parent.state_root:
-        raise InvalidBlock(f"empty block at round {block.round} changes the state root")
-
-
-def compute_root_bytes(root: bytes | int) -> Root:
-    """A state root as 32 bytes (field elements big-endian)."""
-    return Root(root.to_bytes(32, "big") if isinstance(root, int) else bytes(root))
 
 
 class NativeReexecution:

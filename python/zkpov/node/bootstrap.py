@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from zkpov.chain.state import AccountState, Transfer, compute_account_index
 from zkpov.consensus.core import ConsensusCore, PayloadSource
 from zkpov.consensus.genesis import make_genesis
-from zkpov.consensus.messages import Block, QuorumCert
 from zkpov.consensus.reputation_leaders import ReputationLeaders
-from zkpov.consensus.safety_data import SafetyData
-from zkpov.consensus.signing import get_scheme
-from zkpov.consensus.validators import ValidatorSet
-from zkpov.consensus.validity import NativeReexecution, ValidityChecker, compute_root_bytes
+from zkpov.consensus.validity import NativeReexecution, ValidityChecker
 from zkpov.errors import ValidatorError
 from zkpov.node.genesis import Genesis, compute_genesis_hash
+from zkpov.spec.messages import Block, QuorumCert
+from zkpov.spec.payload import compute_root_bytes
+from zkpov.spec.safety_data import SafetyData
+from zkpov.spec.signing import get_scheme
+from zkpov.spec.validators import ValidatorSet
 from zkpov.types import BLSPubkey, Epoch, Stake, ValidatorIndex
 
 __all__ = [

@@ -39,16 +39,12 @@ from zkpov.consensus.actions import (
     ScheduleTimeout,
     SendTo,
 )
-from zkpov.consensus.codec import decode_message, encode_message
 from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.dispatch import dispatch_message
-from zkpov.consensus.messages import (
-    BlockRequest,
-    BlockResponse,
-    Message,
-)
 from zkpov.errors import ZkpovError
 from zkpov.node.input_guard import RejectionLog
+from zkpov.spec.codec.messages import decode_message, encode_message
+from zkpov.spec.messages import BlockRequest, BlockResponse, Message
 from zkpov.storage.interface import SafetyStore
 from zkpov.types import ValidatorIndex
 

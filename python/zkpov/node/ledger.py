@@ -17,14 +17,15 @@ from dataclasses import dataclass, field
 
 from zkpov.chain.state import AccountState, Transfer
 from zkpov.consensus.actions import Commit
-from zkpov.consensus.codec import decode_message, encode_message
-from zkpov.consensus.messages import Block, BlockResponse, QuorumCert
 from zkpov.consensus.recovery import RecoveryData
-from zkpov.consensus.validity import compute_root_bytes, decode_payload
 from zkpov.errors import ConsensusError, DecodeError
 from zkpov.node.account_store import load_accounts, put_accounts
 from zkpov.node.bootstrap import ChainStart
 from zkpov.node.mempool import compute_tx_hash
+from zkpov.spec.codec.messages import decode_message, encode_message
+from zkpov.spec.codec.payload import decode_payload
+from zkpov.spec.messages import Block, BlockResponse, QuorumCert
+from zkpov.spec.payload import compute_root_bytes
 from zkpov.storage.block_store import BlockStore, StorageError, WriteBatch
 from zkpov.types import Height
 

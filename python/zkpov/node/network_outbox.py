@@ -6,12 +6,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from zkpov.consensus.messages import Message, Proposal, Timeout, Vote
 from zkpov.network.channels import ChannelId
 from zkpov.network.codec import Frame
 from zkpov.network.connection import Connection
 from zkpov.network.transport import Transport
 from zkpov.node.driver import ConsensusDriver
+from zkpov.spec.messages import Message, Proposal, Timeout, Vote
 from zkpov.storage.slashing_db import SlashingDB, SlashingProtectionError
 from zkpov.types import ValidatorIndex
 

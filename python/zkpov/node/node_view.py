@@ -6,11 +6,9 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from zkpov import __version__
-from zkpov.consensus.messages import Block, QuorumCert
-from zkpov.consensus.validity import decode_payload
+from zkpov.chain.proof_inputs import compute_block_public_inputs
 from zkpov.errors import DecodeError
 from zkpov.node.genesis import compute_genesis_hash, encode_genesis
-from zkpov.node.prover import compute_public_inputs
 from zkpov.node.view import (
     BlockRecord,
     BroadcastResult,
@@ -28,6 +26,8 @@ from zkpov.node.view import (
     ValidatorInfo,
     ValidatorsRecord,
 )
+from zkpov.spec.codec.payload import decode_payload
+from zkpov.spec.messages import Block, QuorumCert
 from zkpov.types import BLSPubkey, Height, Root, Stake, ValidatorIndex
 
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ class RuntimeView:
         )
         if proof is None or block is None or parent is None:
             return None
-        inputs = tuple(compute_public_inputs(parent, block))
+        inputs = compute_block_public_inputs(block, parent)
         return ProofRecord(h, h, prover.vk_circuit_id, proof, inputs)
 
     async def broadcast_tx(self, tx: bytes) -> BroadcastResult:

@@ -13,34 +13,25 @@ import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
+from zkpov.chain.proof_inputs import compute_block_public_inputs
 from zkpov.chain.state import AccountState, Transfer
-from zkpov.consensus.messages import Block
-from zkpov.consensus.proof_carry import (
-    CarriedProofs,
-    compute_chain_debt,
-    decode_carried_proofs,
-    encode_carried_proofs,
-)
+from zkpov.consensus.proof_carry import CarriedProofs, compute_chain_debt
 from zkpov.consensus.proposals import BlockBody
-from zkpov.consensus.validity import ValidityChecker, decode_payload
+from zkpov.consensus.validity import ValidityChecker
 from zkpov.crypto import snark
 from zkpov.node.ledger import Ledger
-from zkpov.node.prover import OwedBatch, ProofTracker, compute_public_inputs
+from zkpov.node.prover import OwedBatch, ProofTracker
+from zkpov.spec.codec.payload import decode_carried_proofs, decode_payload, encode_carried_proofs
+from zkpov.spec.messages import Block
 
 __all__ = [
     "ProvingPipeline",
     "build_carried_checker",
-    "compute_block_inputs",
     "get_carried",
     "make_block_body",
 ]
 
 PROVER_TICK_SECONDS = 1.0  # how often overdue batches are checked (ProofTracker.get_due)
-
-
-def compute_block_inputs(block: Block, parent: Block) -> tuple[int, int, int]:
-    pre, post, commitment = compute_public_inputs(parent, block)
-    return pre, post, commitment
 
 
 def build_carried_checker(
@@ -60,8 +51,8 @@ def build_carried_checker(
         return valid
 
     pairs = zip(committed[1:], committed, strict=False)
-    debt = compute_chain_debt(pairs, compute_block_inputs)
-    return CarriedProofs(inner, committed[-1], debt, lag, compute_block_inputs, verify_batch)
+    debt = compute_chain_debt(pairs, compute_block_public_inputs)
+    return CarriedProofs(inner, committed[-1], debt, lag, compute_block_public_inputs, verify_batch)
 
 
 def make_block_body(

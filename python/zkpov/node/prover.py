@@ -32,16 +32,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from zkpov.chain.state import AccountState, Transfer, compute_batch_commitment
-from zkpov.consensus.messages import Block
-from zkpov.consensus.validity import decode_payload
+from zkpov.chain.proof_inputs import compute_block_public_inputs
+from zkpov.chain.state import AccountState, Transfer
 from zkpov.crypto import snark
-from zkpov.errors import DecodeError, ZkpovError
+from zkpov.errors import ZkpovError
+from zkpov.spec.messages import Block
+from zkpov.spec.payload import ProofAnnouncement
 
 __all__ = [
     "LocalProver",
     "OwedBatch",
-    "ProofAnnouncement",
     "ProofTracker",
     "ProverBackend",
     "load_devnet_keys",
@@ -64,32 +64,11 @@ class OwedBatch:
     committed_at: float  # time.monotonic()
 
 
-@dataclass(frozen=True)
-class ProofAnnouncement:
-    height: int
-    proof: bytes
-
-    def to_bytes(self) -> bytes:
-        return self.height.to_bytes(8, "big") + self.proof
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> ProofAnnouncement:
-        if len(data) != 8 + snark.PROOF_BYTES:
-            raise DecodeError(f"proof announcement must be {8 + snark.PROOF_BYTES} bytes")
-        return cls(int.from_bytes(data[:8], "big"), data[8:])
-
-
 def load_devnet_keys(
     batch_size: int, depth: int, cache_dir: Path, genesis_hash: bytes
 ) -> tuple[snark.ProvingKey, snark.VerifyingKey]:
     config = snark.CircuitConfig(batch_size=batch_size, tree_depth=depth)
     return snark.load_or_create_insecure_keys(config, cache_dir, b"zkpov-devnet" + genesis_hash)
-
-
-def compute_public_inputs(parent: Block, block: Block) -> list[int]:
-    transfers = [Transfer.from_bytes(tx) for tx in decode_payload(block.payload)]
-    pre, post = (int.from_bytes(b.state_root, "big") for b in (parent, block))
-    return [pre, post, compute_batch_commitment(transfers)]
 
 
 class ProverBackend(Protocol):
@@ -216,7 +195,7 @@ class ProofTracker:
         if block is None or parent is None or not block.payload:
             return
         start = time.perf_counter()
-        ok = snark.verify(self.vk, compute_public_inputs(parent, block), proof)
+        ok = snark.verify(self.vk, list(compute_block_public_inputs(block, parent)), proof)
         self.verify_seconds.append(time.perf_counter() - start)
         self.observe_verify(self.verify_seconds[-1])
         if not ok:

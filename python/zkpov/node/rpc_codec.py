@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from zkpov.consensus.messages import BlockHeader, QuorumCert
 from zkpov.node.view import (
     BlockRecord,
     BroadcastResult,
@@ -24,6 +23,7 @@ from zkpov.node.view import (
     TxRecord,
     ValidatorInfo,
 )
+from zkpov.spec.messages import BlockHeader, QuorumCert
 
 __all__ = [
     "JsonObject",

@@ -21,16 +21,10 @@ from typing import Any
 from zkpov.chain.state import Transfer
 from zkpov.consensus.actions import Commit, RecordEvidence
 from zkpov.consensus.core import ConsensusCore
-from zkpov.consensus.messages import Block
 from zkpov.consensus.proof_carry import CarriedProofs
 from zkpov.consensus.proposals import BlockBody
 from zkpov.consensus.recovery import apply_recovery
-from zkpov.consensus.validity import (
-    NativeReexecution,
-    ValidityChecker,
-    decode_payload,
-    encode_payload,
-)
+from zkpov.consensus.validity import NativeReexecution, ValidityChecker
 from zkpov.crypto import snark
 from zkpov.network.connection import TransportConfig
 from zkpov.network.noise import NodeIdentity, NodeKey
@@ -68,6 +62,8 @@ from zkpov.node.rpc import create_app
 from zkpov.node.rpc_server import RpcConfig, RpcServer
 from zkpov.node.tx_gossip import TxGossip
 from zkpov.node.view import EventKind, NodeEvent
+from zkpov.spec.codec.payload import decode_payload, encode_payload
+from zkpov.spec.messages import Block
 from zkpov.storage.block_store import StoreConfig
 from zkpov.storage.lmdb_store import LmdbBlockStore
 from zkpov.storage.safety_store import FileSafetyStore

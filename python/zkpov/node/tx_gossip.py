@@ -15,7 +15,9 @@ from zkpov.network.codec import Frame
 from zkpov.network.connection import Connection
 from zkpov.network.transport import Transport
 from zkpov.node.mempool import AddResult, Mempool
-from zkpov.node.prover import ProofAnnouncement, ProofTracker
+from zkpov.node.prover import ProofTracker
+from zkpov.spec.codec.payload import decode_proof_announcement, encode_proof_announcement
+from zkpov.spec.payload import ProofAnnouncement
 
 __all__ = ["GOSSIP_PROOF", "GOSSIP_TX", "TxGossip"]
 
@@ -40,7 +42,9 @@ class TxGossip:
         return result
 
     def publish_proof(self, announcement: ProofAnnouncement) -> None:
-        self.transport.broadcast(ChannelId.TRANSACTIONS, GOSSIP_PROOF + announcement.to_bytes())
+        self.transport.broadcast(
+            ChannelId.TRANSACTIONS, GOSSIP_PROOF + encode_proof_announcement(announcement)
+        )
 
     async def on_frame(self, conn: Connection, frame: Frame) -> None:
         """A transfer or a proof announcement from a peer."""
@@ -48,6 +52,6 @@ class TxGossip:
         if kind == GOSSIP_TX:
             self.mempool.add(body)
         elif kind == GOSSIP_PROOF and self.prover is not None:
-            self.prover.on_announcement(ProofAnnouncement.from_bytes(body))
+            self.prover.on_announcement(decode_proof_announcement(body))
         elif kind != GOSSIP_PROOF:
             raise DecodeError("unknown gossip message kind")

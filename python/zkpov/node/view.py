@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
-from zkpov.consensus.messages import Block, BlockHeader, QuorumCert
 from zkpov.errors import ZkpovError
+from zkpov.spec.messages import Block, BlockHeader, QuorumCert
 from zkpov.types import BlockId, BLSPubkey, Epoch, Height, Root, Round, Stake, ValidatorIndex
 
 __all__ = [

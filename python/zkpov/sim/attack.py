@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from zkpov.consensus.actions import Action
 from zkpov.consensus.core import ConsensusCore
-from zkpov.consensus.messages import Block, Proposal, TimeoutCert
-from zkpov.consensus.signing import SignatureScheme
-from zkpov.consensus.validators import ValidatorSet
 from zkpov.sim.node import SimNode
+from zkpov.spec.messages import Block, Proposal, TimeoutCert
+from zkpov.spec.signing import SignatureScheme
+from zkpov.spec.validators import ValidatorSet
 
 if TYPE_CHECKING:
     from zkpov.sim.setup import World

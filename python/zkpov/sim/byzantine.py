@@ -18,7 +18,6 @@ import hashlib
 from collections.abc import Sequence
 
 from zkpov.consensus.actions import Action, Broadcast, SendTo
-from zkpov.consensus.messages import Proposal, Vote, VoteData
 from zkpov.sim import forgery, grinding
 from zkpov.sim.attack import (
     Attacker,
@@ -31,6 +30,7 @@ from zkpov.sim.attack import (
     resign,
 )
 from zkpov.sim.node import SimNode
+from zkpov.spec.messages import Proposal, Vote, VoteData
 from zkpov.types import BlockId, Root
 
 __all__ = ["Attacker", "Delayed", "Equivocation", "Later", "observe_message", "rewrite_actions"]

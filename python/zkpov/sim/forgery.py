@@ -26,7 +26,8 @@ import hashlib
 from typing import TypeGuard
 
 from zkpov.consensus.actions import Action, Broadcast, ScheduleTimeout, SendTo
-from zkpov.consensus.messages import (
+from zkpov.sim.attack import Attacker, Delayed, Output, Rewrite, per_action, resign
+from zkpov.spec.messages import (
     Block,
     Proposal,
     QuorumCert,
@@ -36,7 +37,6 @@ from zkpov.consensus.messages import (
     VoteData,
     compute_timeout_signing_root,
 )
-from zkpov.sim.attack import Attacker, Delayed, Output, Rewrite, per_action, resign
 from zkpov.types import BlockId, Height, Round, ValidatorIndex
 
 __all__ = ["REWRITES", "forge_tc"]

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 
 from zkpov.consensus.actions import Action, Broadcast, SendTo
 from zkpov.consensus.core import ConsensusCore
-from zkpov.consensus.encoding import compute_bitfield, get_bitfield_indices
-from zkpov.consensus.messages import Block, Proposal, QuorumCert, Vote, VoteData
 from zkpov.errors import ZkpovError
 from zkpov.sim.attack import Attacker, Later, Output, resign
+from zkpov.spec.encoding import compute_bitfield, get_bitfield_indices
+from zkpov.spec.messages import Block, Proposal, QuorumCert, Vote, VoteData
 from zkpov.types import ValidatorIndex
 
 __all__ = ["grind_block", "observe_vote", "rewrite_grinder"]

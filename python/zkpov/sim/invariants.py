@@ -13,11 +13,11 @@ from collections.abc import Iterable
 from zkpov.consensus.actions import Commit
 from zkpov.consensus.block_tree import MissingBlock
 from zkpov.consensus.leader import LeaderElection
-from zkpov.consensus.messages import Block, QuorumCert, TimeoutCert, Vote
 from zkpov.consensus.quorum import InvalidCertificate, verify_qc, verify_tc
 from zkpov.consensus.safety import is_safe_to_timeout, is_safe_to_vote
-from zkpov.consensus.validators import ValidatorSet
 from zkpov.sim.node import SignedRecord, SimNode
+from zkpov.spec.messages import Block, QuorumCert, TimeoutCert, Vote
+from zkpov.spec.validators import ValidatorSet
 from zkpov.types import BlockId, NodeId, Round, ValidatorIndex
 
 __all__ = ["InvariantChecker"]

@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 from zkpov.chain.staking import get_total_stake
 from zkpov.chain.transition import compute_genesis_state, is_supply_conserved, process_block
-from zkpov.consensus.messages import Block
-from zkpov.consensus.validators import ValidatorSet
+from zkpov.spec.messages import Block
+from zkpov.spec.validators import ValidatorSet
 
 __all__ = ["SimLedger"]
 

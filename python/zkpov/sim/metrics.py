@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from zkpov.consensus.messages import BlockRequest, BlockResponse, Proposal, Timeout, Vote
+from zkpov.spec.messages import BlockRequest, BlockResponse, Proposal, Timeout, Vote
 from zkpov.types import BlockId
 
 __all__ = ["Metrics", "SimReport", "compute_percentile", "get_message_round"]

@@ -9,16 +9,10 @@ from typing import Any
 from zkpov.consensus.actions import Action
 from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.dispatch import dispatch_message
-from zkpov.consensus.messages import (
-    Block,
-    QuorumCert,
-    Timeout,
-    TimeoutCert,
-    Vote,
-)
 from zkpov.consensus.safety import SafetyRules
-from zkpov.consensus.safety_data import SafetyData
 from zkpov.errors import DecodeError, ZkpovError
+from zkpov.spec.messages import Block, QuorumCert, Timeout, TimeoutCert, Vote
+from zkpov.spec.safety_data import SafetyData
 from zkpov.storage.interface import SafetyStore
 from zkpov.storage.memory import MemorySafetyStore
 from zkpov.types import NodeId, Round, ValidatorIndex

@@ -22,7 +22,6 @@ from zkpov.consensus.actions import (
     SendTo,
 )
 from zkpov.consensus.core import ConsensusCore
-from zkpov.consensus.messages import Proposal, Vote
 from zkpov.sim import setup
 from zkpov.sim.byzantine import (
     Attacker,
@@ -42,6 +41,7 @@ from zkpov.sim.node import SimNode
 from zkpov.sim.report import build_report
 from zkpov.sim.scenarios import SimConfig
 from zkpov.sim.tables import TablePeaks
+from zkpov.spec.messages import Proposal, Vote
 from zkpov.types import NodeId, Round, ValidatorIndex
 
 __all__ = ["SimReport", "Simulation", "run_simulation"]

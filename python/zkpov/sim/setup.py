@@ -13,14 +13,15 @@ from zkpov.config import ConsensusConfig
 from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.genesis import make_genesis
 from zkpov.consensus.leader import FixedLeaders, LeaderElection
-from zkpov.consensus.messages import Block, QuorumCert
 from zkpov.consensus.reputation_leaders import ReputationLeaders
-from zkpov.consensus.signing import SignatureScheme, get_scheme
-from zkpov.consensus.validators import ValidatorSet
-from zkpov.consensus.validity import NativeReexecution, compute_root_bytes
+from zkpov.consensus.validity import NativeReexecution
 from zkpov.sim.metrics import get_message_round
 from zkpov.sim.node import RecordingSafetyRules, SimNode
 from zkpov.sim.scenarios import BYZANTINE_KINDS, SimConfig
+from zkpov.spec.messages import Block, QuorumCert
+from zkpov.spec.payload import compute_root_bytes
+from zkpov.spec.signing import SignatureScheme, get_scheme
+from zkpov.spec.validators import ValidatorSet
 from zkpov.types import BLSPubkey, Epoch, NodeId, Stake, ValidatorIndex
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """Storage backends: the SafetyData store interface, in-memory and durable file implementations."""
 
-from zkpov.storage.interface import SafetyStore, decode_safety_data, encode_safety_data
+from zkpov.storage.interface import SafetyStore
 from zkpov.storage.memory import MemorySafetyStore
 from zkpov.storage.safety_store import FileSafetyStore
 
@@ -8,6 +8,4 @@ __all__ = [
     "FileSafetyStore",
     "MemorySafetyStore",
     "SafetyStore",
-    "decode_safety_data",
-    "encode_safety_data",
 ]

@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from zkpov.consensus.safety_data import SafetyData
-from zkpov.storage.interface import decode_safety_data, encode_safety_data
+from zkpov.spec.codec.safety_data import decode_safety_data, encode_safety_data
+from zkpov.spec.safety_data import SafetyData
 
 __all__ = ["FileSafetyStore"]
 

@@ -12,13 +12,14 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from zkpov.consensus.encoding import compute_hash, compute_signing_root
 from zkpov.constants import (
     DOMAIN_BLOCK_ID,
     DOMAIN_PROPOSAL,
+    DOMAIN_RANDAO,
     DOMAIN_TIMEOUT,
     DOMAIN_VOTE,
 )
+from zkpov.spec.encoding import compute_hash, compute_signing_root
 from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 
 __all__ = [
@@ -35,6 +36,8 @@ __all__ = [
     "Vote",
     "VoteData",
     "compute_digest",
+    "compute_randao_signing_root",
+    "compute_timeout_signing_root",
 ]
 
 
@@ -81,6 +84,11 @@ class QuorumCert:
     @cached_property
     def digest(self) -> bytes:
         return compute_hash(b"QC", (self.vote_data.signing_root, self.signers, self.signature))
+
+
+def compute_randao_signing_root(epoch: Epoch) -> bytes:
+    """What a proposer signs as its RANDAO reveal for ``epoch``."""
+    return compute_signing_root(DOMAIN_RANDAO, (epoch,))
 
 
 def compute_timeout_signing_root(epoch: Epoch, round_: Round, hqc_round: Round) -> bytes:

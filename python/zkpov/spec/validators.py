@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from zkpov.config import ConsensusConfig
-from zkpov.consensus.signing import KeyRing, SignatureScheme
 from zkpov.errors import ValidatorError
+from zkpov.spec.signing import KeyRing, SignatureScheme
 from zkpov.types import BLSPubkey, Epoch, Stake
 
 __all__ = ["ValidatorSet"]

@@ -10,17 +10,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-import msgpack
-
-from zkpov.consensus.codec import from_obj as _from_obj
-from zkpov.consensus.codec import raw, seq, uint
-from zkpov.consensus.codec import to_obj as _to_obj
-from zkpov.consensus.messages import EMPTY_DIGEST, BlockHeader, Vote
-from zkpov.consensus.validators import ValidatorSet
-from zkpov.errors import ConsensusError, DecodeError
-from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
+from zkpov.errors import ConsensusError
+from zkpov.spec.messages import EMPTY_DIGEST, BlockHeader, Vote
+from zkpov.spec.validators import ValidatorSet
+from zkpov.types import ValidatorIndex
 
 __all__ = [
     "DoubleProposal",
@@ -28,8 +22,6 @@ __all__ = [
     "Evidence",
     "InvalidBlockProposal",
     "InvalidEvidence",
-    "decode_evidence",
-    "encode_evidence",
     "get_evidence_kind",
     "verify_evidence",
 ]
@@ -127,57 +119,3 @@ def _check_invalid_block(evidence: InvalidBlockProposal, vset: ValidatorSet) -> 
     if header.state_root == parent.state_root:
         raise InvalidEvidence("the empty block keeps its parent's state root: it is valid")
     _check_signed_header(evidence.block, vset)
-
-
-def _header_obj(h: BlockHeader) -> list[Any]:
-    return [
-        h.epoch, h.round, h.height, h.parent_id, h.proposer, h.state_root, h.qc_digest,
-        h.payload_digest, h.evidence_digest, h.proof_digest, h.randao_reveal,
-    ]  # fmt: skip
-
-
-def _header(o: Any) -> BlockHeader:
-    e, r, ht, parent, proposer, root, qcd, pd, ed, prd, reveal = seq(o, 11)
-    digests = [raw(x, length=32) for x in (parent, root, qcd, pd, ed, prd)]
-    return BlockHeader(
-        Epoch(uint(e)), Round(uint(r)), Height(uint(ht)), BlockId(digests[0]),
-        ValidatorIndex(uint(proposer)), Root(digests[1]), digests[2], digests[3], digests[4],
-        digests[5], raw(reveal, limit=96),
-    )  # fmt: skip
-
-
-def _signed(o: Any) -> SignedHeader:
-    header, sig = seq(o, 2)
-    return SignedHeader(_header(header), raw(sig, limit=96))
-
-
-def encode_evidence(evidence: Evidence) -> bytes:
-    """Canonical msgpack bytes of ``evidence`` (what blocks carry)."""
-    if isinstance(evidence, DoubleVote):
-        body: list[Any] = [1, _to_obj(evidence.first), _to_obj(evidence.second)]
-    elif isinstance(evidence, DoubleProposal):
-        body = [2, *(_signed_obj(s) for s in (evidence.first, evidence.second))]
-    else:
-        body = [3, _signed_obj(evidence.block), _header_obj(evidence.parent)]
-    encoded: bytes = msgpack.packb(body, use_bin_type=True)
-    return encoded
-
-
-def _signed_obj(s: SignedHeader) -> list[Any]:
-    return [_header_obj(s.header), s.signature]
-
-
-def decode_evidence(data: bytes) -> Evidence:
-    """Parse evidence bytes; ``DecodeError`` on anything malformed."""
-    try:
-        obj = msgpack.unpackb(data, raw=False, strict_map_key=True)
-    except Exception as exc:  # msgpack raises several unrelated types on bad input
-        raise DecodeError(f"evidence is not valid msgpack: {exc}") from exc
-    kind, first, second = seq(obj, 3)
-    if kind == 1:
-        return DoubleVote(_from_obj(2, first), _from_obj(2, second))
-    if kind == 2:
-        return DoubleProposal(_signed(first), _signed(second))
-    if kind == 3:
-        return InvalidBlockProposal(_signed(first), _header(second))
-    raise DecodeError(f"unknown evidence kind {kind!r}")

@@ -14,7 +14,16 @@ from typing import Any
 
 import msgpack
 
-from zkpov.consensus.messages import (
+from zkpov.constants import (
+    HASH_LENGTH,
+    MAX_EVIDENCE_PER_BLOCK,
+    MAX_MESSAGE_BYTES,
+    MAX_SYNC_BLOCKS,
+    MAX_VALIDATORS_LIMIT,
+)
+from zkpov.errors import DecodeError
+from zkpov.spec.codec.fields import digest, raw, seq, signature, uint
+from zkpov.spec.messages import (
     Block,
     BlockRequest,
     BlockResponse,
@@ -26,75 +35,11 @@ from zkpov.consensus.messages import (
     Vote,
     VoteData,
 )
-from zkpov.constants import (
-    BLS_PUBKEY_LENGTH,
-    BLS_SIGNATURE_LENGTH,
-    HASH_LENGTH,
-    MAX_EVIDENCE_PER_BLOCK,
-    MAX_MESSAGE_BYTES,
-    MAX_PAYLOAD_BYTES,
-    MAX_SYNC_BLOCKS,
-    MAX_VALIDATORS_LIMIT,
-    UINT64_MAX,
-)
-from zkpov.errors import DecodeError
 from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 
-__all__ = [
-    "decode_message", "encode_message", "from_obj", "pubkey", "raw", "seq", "signature", "to_obj",
-    "uint",
-]  # fmt: skip
+__all__ = ["decode_message", "encode_message", "from_obj", "to_obj"]
 
 _MAX_BITFIELD = (MAX_VALIDATORS_LIMIT + 7) // 8
-_MAX_SIGNERS = MAX_VALIDATORS_LIMIT
-
-
-def uint(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= UINT64_MAX:
-        raise DecodeError(f"expected a uint64, got {type(value).__name__}")
-    return value
-
-
-def raw(value: Any, *, length: int | None = None, limit: int = MAX_PAYLOAD_BYTES) -> bytes:
-    if not isinstance(value, bytes):
-        raise DecodeError(f"expected bytes, got {type(value).__name__}")
-    if length is not None and len(value) != length:
-        raise DecodeError(f"expected {length} bytes, got {len(value)}")
-    if len(value) > limit:
-        raise DecodeError(f"byte string of {len(value)} bytes exceeds {limit}")
-    return value
-
-
-def seq(value: Any, size: int | None = None, limit: int = _MAX_SIGNERS) -> list[Any]:
-    if not isinstance(value, list | tuple):
-        raise DecodeError(f"expected an array, got {type(value).__name__}")
-    if size is not None and len(value) != size:
-        raise DecodeError(f"expected an array of {size} items, got {len(value)}")
-    if len(value) > limit:
-        raise DecodeError(f"array of {len(value)} items exceeds {limit}")
-    return list(value)
-
-
-def _hash(value: Any) -> bytes:
-    return raw(value, length=HASH_LENGTH)
-
-
-def signature(value: Any, what: str = "signature") -> bytes:
-    """A BLS signature field: exactly 96 bytes (whether it is a G2 point is checked on use)."""
-    if not isinstance(value, bytes) or len(value) != BLS_SIGNATURE_LENGTH:
-        raise DecodeError(f"{what} must be {BLS_SIGNATURE_LENGTH} bytes, got {_describe(value)}")
-    return value
-
-
-def pubkey(value: Any, what: str = "public key") -> bytes:
-    """A BLS public key field: exactly 48 bytes."""
-    if not isinstance(value, bytes) or len(value) != BLS_PUBKEY_LENGTH:
-        raise DecodeError(f"{what} must be {BLS_PUBKEY_LENGTH} bytes, got {_describe(value)}")
-    return value
-
-
-def _describe(value: Any) -> str:
-    return f"{len(value)} bytes" if isinstance(value, bytes) else type(value).__name__
 
 
 def _validator(value: Any) -> ValidatorIndex:
@@ -107,7 +52,7 @@ def _validator(value: Any) -> ValidatorIndex:
 def _vote_data(o: Any) -> VoteData:
     e, r, b, pr, p = seq(o, 5)
     return VoteData(
-        Epoch(uint(e)), Round(uint(r)), BlockId(_hash(b)), Round(uint(pr)), BlockId(_hash(p))
+        Epoch(uint(e)), Round(uint(r)), BlockId(digest(b)), Round(uint(pr)), BlockId(digest(p))
     )
 
 
@@ -122,8 +67,8 @@ def _qc(o: Any) -> QuorumCert:
 
 def _tc(o: Any) -> TimeoutCert:
     e, r, signers, rounds, sig, qc = seq(o, 6)
-    ids = tuple(_validator(i) for i in seq(signers, limit=_MAX_SIGNERS))
-    hqc_rounds = tuple(Round(uint(x)) for x in seq(rounds, limit=_MAX_SIGNERS))
+    ids = tuple(_validator(i) for i in seq(signers, limit=MAX_VALIDATORS_LIMIT))
+    hqc_rounds = tuple(Round(uint(x)) for x in seq(rounds, limit=MAX_VALIDATORS_LIMIT))
     if not ids or len(ids) != len(hqc_rounds):
         raise DecodeError(f"TC has {len(ids)} signers and {len(hqc_rounds)} hqc rounds")
     return TimeoutCert(
@@ -135,8 +80,8 @@ def _block(o: Any) -> Block:
     e, r, h, parent, proposer, root, qc, payload, evidence, proof, reveal = seq(o, 11)
     height = Height(uint(h))
     return Block(
-        Epoch(uint(e)), Round(uint(r)), height, BlockId(_hash(parent)), _validator(proposer),
-        Root(_hash(root)), _qc(qc), raw(payload),
+        Epoch(uint(e)), Round(uint(r)), height, BlockId(digest(parent)), _validator(proposer),
+        Root(digest(root)), _qc(qc), raw(payload),
         tuple(raw(x) for x in seq(evidence, limit=MAX_EVIDENCE_PER_BLOCK)), raw(proof),
         _reveal(reveal, height),
     )  # fmt: skip
@@ -175,7 +120,7 @@ def _timeout(o: Any) -> Timeout:
 
 def _request(o: Any) -> BlockRequest:
     block_id, count = seq(o, 2)
-    return BlockRequest(BlockId(_hash(block_id)), uint(count))
+    return BlockRequest(BlockId(digest(block_id)), uint(count))
 
 
 def _response(o: Any) -> BlockResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zkpov.consensus.messages import Vote
+from zkpov.spec.messages import Vote
 from zkpov.types import Epoch, Round
 
 __all__ = ["SafetyData"]
