@@ -174,7 +174,7 @@ def test_sync_asks_two_holders_and_retries_the_next() -> None:
     net, _ = _running_net()
     core = net.cores[0]
     missing = BlockId(b"\x07" * 32)
-    sent = core.sync.request_block(missing, [1, 2, 3], None)
+    sent = core.sync.request_block(missing, [1, 2, 3], None, core.now)
     assert [a.to for a in sent if isinstance(a, SendTo)] == [1, 2]
     assert core.sync.on_tick(core.now) == []  # not before a base timeout
     retry = core.sync.on_tick(core.now + core.pacemaker.base_timeout)

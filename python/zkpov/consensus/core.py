@@ -36,6 +36,7 @@ from zkpov.consensus.pacemaker import Pacemaker
 from zkpov.consensus.proposals import (
     BlockBody,
     InvalidProposal,
+    ProposerContext,
     check_parent_link,
     check_proposal_shape,
     check_proposal_signatures,
@@ -121,7 +122,7 @@ class ConsensusCore:
         self.randao_reveal = vset.scheme.sign(sk, compute_randao_signing_root(vset.epoch))
         self.now = 0.0
         self.proposal_due: tuple[Round, float] | None = None
-        self.sync = BlockSync(self)
+        self.sync = BlockSync(self.tree, vset, checker, index, vset.config.timeout_base)
 
     # -- inputs ---------------------------------------------------------------------------------
 
@@ -186,7 +187,13 @@ class ConsensusCore:
     ) -> list[Action]:
         """Blocks we asked for: insert those that check, then resume parked proposals."""
         self._set_time(now)
-        return self._guard(self.sync.on_block_response, response, sender)
+        return self._guard(self._apply_block_response, response, sender)
+
+    def _apply_block_response(
+        self, response: BlockResponse, sender: ValidatorIndex
+    ) -> list[Action]:
+        result = self.sync.on_block_response(response, sender, self.now)
+        return self.on_blocks_inserted(result.inserted) + result.requests
 
     def on_blocks_inserted(self, blocks: list[Block]) -> list[Action]:
         """Certificates inside new blocks, parked proposals, and commits they enable."""
@@ -231,7 +238,7 @@ class ConsensusCore:
         actions += self.evidence.on_proposal(proposal)
         if not self.tree.is_extendable(block.parent_id):
             holders = compute_holders(block.qc, len(self.vset), block.proposer)
-            return actions + self.sync.request_block(block.parent_id, holders, proposal)
+            return actions + self.sync.request_block(block.parent_id, holders, proposal, self.now)
         return actions + self._process_block(proposal)
 
     def _process_block(self, proposal: Proposal) -> list[Action]:
@@ -300,7 +307,8 @@ class ConsensusCore:
         body = self.payload_source(parent) if self.payload_source else BlockBody()
         root = self.checker.compute_post_root(parent, body.payload)
         evidence = self.evidence.get_for_proposal()
-        block = make_block(self, round_, parent, root, body, evidence)
+        context = ProposerContext(self.vset.epoch, self.index, self.randao_reveal, self.tree.hqc)
+        block = make_block(context, round_, parent, root, body, evidence)
         signature = self.safety.sign_proposal(round_, block.header.signing_root)
         proposal = Proposal(block, signature, self._get_justifying_tc(round_))
         self.last_proposal = proposal
@@ -349,7 +357,7 @@ class ConsensusCore:
             path = self.tree.get_path_from_root(target)
         except MissingBlock as missing:
             holders = compute_holders(qc, len(self.vset))
-            return self.sync.request_block(missing.block_id, holders, None)
+            return self.sync.request_block(missing.block_id, holders, None, self.now)
         self.tree.process_commit(path, qc)
         for block in path:
             self.leaders.on_commit(block)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from zkpov.consensus.quorum import verify_qc
 from zkpov.errors import ProposalError
@@ -16,14 +15,12 @@ from zkpov.spec.messages import (
     compute_randao_signing_root,
 )
 from zkpov.spec.validators import ValidatorSet
-from zkpov.types import Height, Root, Round
-
-if TYPE_CHECKING:
-    from zkpov.consensus.core import ConsensusCore
+from zkpov.types import Epoch, Height, Root, Round, ValidatorIndex
 
 __all__ = [
     "BlockBody",
     "InvalidProposal",
+    "ProposerContext",
     "check_parent_link",
     "check_proposal_shape",
     "check_proposal_signatures",
@@ -75,8 +72,18 @@ def check_proposal_signatures(proposal: Proposal, vset: ValidatorSet, trusted: Q
     verify_qc(block.qc, vset, trusted)
 
 
+@dataclass(frozen=True)
+class ProposerContext:
+    """Who proposes, in which epoch, with which RANDAO reveal, on top of which certificate."""
+
+    epoch: Epoch
+    proposer: ValidatorIndex
+    randao_reveal: bytes
+    hqc: QuorumCert
+
+
 def make_block(
-    core: ConsensusCore,
+    context: ProposerContext,
     round_: Round,
     parent: Block,
     root: Root,
@@ -85,17 +92,17 @@ def make_block(
 ) -> Block:
     """The block a leader proposes in ``round_`` on top of ``parent`` (certified by the hqc)."""
     return Block(
-        epoch=core.vset.epoch,
+        epoch=context.epoch,
         round=round_,
         height=Height(parent.height + 1),
         parent_id=parent.id,
-        proposer=core.index,
+        proposer=context.proposer,
         state_root=root,
-        qc=core.tree.hqc,
+        qc=context.hqc,
         payload=body.payload,
         evidence=evidence,
         proof=body.proof,
-        randao_reveal=core.randao_reveal,
+        randao_reveal=context.randao_reveal,
     )
 
 

@@ -14,22 +14,21 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from zkpov.consensus import limits
 from zkpov.consensus.actions import Action, SendTo
+from zkpov.consensus.block_tree import BlockTree
 from zkpov.consensus.quorum import InvalidCertificate, verify_qc
+from zkpov.consensus.validity import ValidityChecker
 from zkpov.constants import MAX_SYNC_BLOCKS
 from zkpov.errors import DecodeError
 from zkpov.spec.encoding import get_bitfield_indices
 from zkpov.spec.messages import Block, BlockRequest, BlockResponse, Proposal, QuorumCert
 from zkpov.spec.payload import InvalidBlock
+from zkpov.spec.validators import ValidatorSet
 from zkpov.types import BlockId, ValidatorIndex
 
-if TYPE_CHECKING:
-    from zkpov.consensus.core import ConsensusCore
-
-__all__ = ["BlockSync", "compute_holders"]
+__all__ = ["BlockSync", "SyncResult", "compute_holders"]
 
 _MAX_ORPHANS = 4 * MAX_SYNC_BLOCKS
 _MAX_ATTEMPTS = 8
@@ -49,6 +48,15 @@ def _get_size(proposal: Proposal) -> int:
     return len(proposal.block.payload) + len(proposal.block.proof)
 
 
+@dataclass(frozen=True)
+class SyncResult:
+    """What a block response did: the blocks inserted (parents first) and the requests to send
+    for the parents that orphans still lack."""
+
+    inserted: list[Block] = field(default_factory=list)
+    requests: list[Action] = field(default_factory=list)
+
+
 @dataclass
 class SyncRequest:
     holders: list[int]
@@ -59,16 +67,29 @@ class SyncRequest:
 
 
 class BlockSync:
-    """Requests, parked proposals and orphan blocks of one core."""
+    """Requests, parked proposals and orphan blocks of one core.
 
-    def __init__(self, core: ConsensusCore) -> None:
-        self.core = core
+    It inserts into ``tree`` only blocks whose QC verifies against ``vset`` and that pass
+    ``checker``; it returns what it inserted and leaves the consequences to the core. A request
+    is retried with the next holders every ``retry_after`` seconds.
+    """
+
+    def __init__(
+        self,
+        tree: BlockTree,
+        vset: ValidatorSet,
+        checker: ValidityChecker,
+        index: ValidatorIndex,
+        retry_after: float,
+    ) -> None:
+        self.tree, self.vset, self.checker = tree, vset, checker
+        self.index, self.retry_after = index, retry_after
         self.requests: dict[BlockId, SyncRequest] = {}
         self.parked_bytes = 0
         self.orphans: dict[BlockId, Block] = {}
 
     def request_block(
-        self, block_id: BlockId, holders: list[int], proposal: Proposal | None
+        self, block_id: BlockId, holders: list[int], proposal: Proposal | None, now: float
     ) -> list[Action]:
         """Ask holders for ``block_id`` (and ancestors); park ``proposal`` until it arrives."""
         request = self.requests.get(block_id)
@@ -80,7 +101,7 @@ class BlockSync:
         for holder in holders:
             if holder not in request.holders:
                 request.holders.append(holder)
-        return self._send(block_id, request, self.core.now)
+        return self._send(block_id, request, now)
 
     def _park(self, request: SyncRequest, proposal: Proposal | None) -> None:
         if proposal is None or self.get_parked_count() >= limits.MAX_PARKED_PROPOSALS:
@@ -91,11 +112,10 @@ class BlockSync:
             self.parked_bytes += size
 
     def _send(self, block_id: BlockId, request: SyncRequest, now: float) -> list[Action]:
-        core = self.core
-        if now - request.sent_at < core.pacemaker.base_timeout:
+        if now - request.sent_at < self.retry_after:
             return []
-        others = [h for h in request.holders if h != core.index] or [
-            i for i in range(len(core.vset)) if i != core.index
+        others = [h for h in request.holders if h != self.index] or [
+            i for i in range(len(self.vset)) if i != self.index
         ]
         request.sent_at = now
         request.attempts += 1
@@ -120,28 +140,31 @@ class BlockSync:
     def on_block_request(self, request: BlockRequest, sender: ValidatorIndex) -> list[Action]:
         """Answer with the block and its ancestors, newest first."""
         count = max(1, min(request.count, MAX_SYNC_BLOCKS))
-        blocks = self.core.tree.get_ancestors(request.block_id, count)
+        blocks = self.tree.get_ancestors(request.block_id, count)
         return [SendTo(sender, BlockResponse(tuple(blocks)))] if blocks else []
 
-    def on_block_response(self, response: BlockResponse, sender: ValidatorIndex) -> list[Action]:
+    def on_block_response(
+        self, response: BlockResponse, sender: ValidatorIndex, now: float
+    ) -> SyncResult:
         """Insert the answered chain if it links to a requested id and every block checks."""
         chain = list(response.blocks)
         if not chain or not self._is_wanted(chain[0].id):
-            return []
+            return SyncResult()
         if any(child.parent_id != parent.id for child, parent in itertools.pairwise(chain)):
-            return []
+            return SyncResult()
         for block in chain:
             if len(self.orphans) < _MAX_ORPHANS:
                 self.orphans.setdefault(block.parent_id, block)
-        return self._insert_orphans(sender)
+        inserted = self._insert_orphans()
+        return SyncResult(inserted, self._request_missing(sender, now))
 
     def _is_wanted(self, block_id: BlockId) -> bool:
         return block_id in self.requests or any(
             block.parent_id == block_id for block in self.orphans.values()
         )
 
-    def _insert_orphans(self, sender: ValidatorIndex) -> list[Action]:
-        tree = self.core.tree
+    def _insert_orphans(self) -> list[Block]:
+        tree = self.tree
         inserted: list[Block] = []
         progress = True
         while progress:
@@ -153,33 +176,32 @@ class BlockSync:
                     inserted.append(block)
                     progress = True
         self._drop_stale_orphans()
-        actions = self.core.on_blocks_inserted(inserted)
-        return actions + self._request_missing_orphans(sender)
+        return inserted
 
     def _is_insertable(self, block: Block) -> bool:
-        core = self.core
-        if core.tree.has(block.id) or block.height <= core.tree.root.height:
+        tree = self.tree
+        if tree.has(block.id) or block.height <= tree.root.height:
             return False
         try:
-            verify_qc(block.qc, core.vset, core.tree.root_qc)
-            core.checker.check_block(block, core.tree.blocks[block.parent_id])
+            verify_qc(block.qc, self.vset, tree.root_qc)
+            self.checker.check_block(block, tree.blocks[block.parent_id])
         except (InvalidCertificate, InvalidBlock):
             return False
         return True
 
     def _drop_stale_orphans(self) -> None:
         """Orphans whose parent is known but cannot be extended descend from a dead branch."""
-        tree = self.core.tree
+        tree = self.tree
         for parent_id in [p for p, b in self.orphans.items() if b.height <= tree.root.height + 1]:
             if not tree.is_extendable(parent_id):
                 del self.orphans[parent_id]
 
-    def _request_missing_orphans(self, sender: ValidatorIndex) -> list[Action]:
+    def _request_missing(self, sender: ValidatorIndex, now: float) -> list[Action]:
         actions: list[Action] = []
-        size = len(self.core.vset)
+        size = len(self.vset)
         for parent_id, oldest in list(self.orphans.items()):
             holders = [int(sender), *compute_holders(oldest.qc, size, oldest.proposer)]
-            actions += self.request_block(parent_id, holders, None)
+            actions += self.request_block(parent_id, holders, None, now)
         return actions
 
     def take_pending(self, block_id: BlockId) -> list[Proposal]:
