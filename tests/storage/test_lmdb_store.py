@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.memory_block_store import MemoryBlockStore
 from zkpov.storage.block_store import (
     BlockStore,
     CommitConflictError,
@@ -20,7 +21,6 @@ from zkpov.storage.block_store import (
     WriteBatch,
 )
 from zkpov.storage.lmdb_store import CorruptStoreError, LmdbBlockStore
-from zkpov.storage.memory_block_store import MemoryBlockStore
 
 
 def block_id(height: int) -> bytes:

@@ -1,4 +1,4 @@
-"""In-memory :class:`~zkpov.storage.block_store.BlockStore` for tests and the simulator.
+"""In-memory block store: a reference double of the BlockStore contract for the storage tests.
 
 Same semantics as the LMDB store (contiguous append-only log, atomic batches, pruning); a
 simulated crash keeps the object, as a disk would keep its files.

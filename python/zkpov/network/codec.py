@@ -25,7 +25,6 @@ from zkpov.network.channels import ChannelId, ChannelSpec
 __all__ = [
     "HEADER_BYTES",
     "MAX_CHUNK_BYTES",
-    "RESPONSE_FLAG",
     "BodyLimits",
     "Frame",
     "FrameDecoder",
@@ -39,7 +38,6 @@ __all__ = [
 _HEADER = struct.Struct(">IBI")
 HEADER_BYTES = _HEADER.size
 MAX_CHUNK_BYTES = 16 * 1024
-RESPONSE_FLAG = 1 << 31  # set in the request id of a response
 _MAX_REQUEST_ID = (1 << 32) - 1
 
 

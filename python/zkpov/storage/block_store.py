@@ -1,7 +1,8 @@
 """The block store interface: blocks, certificates, committed log, indexes, a state namespace.
 
-Values are opaque bytes (the node encodes blocks and certificates with ``zkpov.spec.codec.messages``),
-so the store depends on no consensus type and its on-disk format never changes with them.
+Values are opaque bytes (the node encodes blocks and certificates with
+``zkpov.spec.codec.messages``), so the store depends on no consensus type and its on-disk
+format never changes with them.
 
 - blocks:        block id (32 bytes) -> encoded block
 - certificates:  block id -> encoded certificate (the QC that certifies the block)
