@@ -15,16 +15,23 @@ transitions. The node (``zkpov start``) is the same core driven by the network i
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from zkpov.chain.state import AccountState, Transfer
 from zkpov.config import ConsensusConfig
-from zkpov.consensus.actions import Action, Broadcast, Commit, PersistSafety, SendTo
+from zkpov.consensus.actions import (
+    Action,
+    Broadcast,
+    Commit,
+    RecordEvidence,
+    ScheduleTimeout,
+    SendTo,
+)
 from zkpov.consensus.core import BlockBody, ConsensusCore
 from zkpov.consensus.genesis import make_genesis
+from zkpov.consensus.interpreter import ActionInterpreter
 from zkpov.consensus.validity import NativeReexecution
 from zkpov.crypto import bls, snark
 from zkpov.errors import (
@@ -36,8 +43,9 @@ from zkpov.errors import (
 )
 from zkpov.node.bootstrap import ChainStart, build_core
 from zkpov.spec.codec.payload import encode_payload
-from zkpov.spec.messages import Block, Proposal, QuorumCert, Vote
+from zkpov.spec.messages import Block, Message, Proposal, QuorumCert, Vote
 from zkpov.spec.payload import compute_root_bytes
+from zkpov.spec.safety_data import SafetyData
 from zkpov.spec.signing import get_scheme
 from zkpov.spec.validators import ValidatorSet
 from zkpov.storage.interface import SafetyStore
@@ -77,6 +85,41 @@ class _Registry:
     stakes: list[int] = field(default_factory=list)
 
 
+class _EngineSink:
+    """Persists safety data, remembers our proposals, and hands every other action back."""
+
+    def __init__(self, store: SafetyStore, proposals: dict[int, Proposal]) -> None:
+        self.store, self.proposals = store, proposals
+        self.out: list[Action] = []
+        self.own_votes: list[Vote] = []
+
+    def persist_safety(self, data: SafetyData) -> None:
+        self.store.save(data)
+
+    def send(self, to: ValidatorIndex, message: Message) -> None:
+        self.out.append(SendTo(to, message))
+        if isinstance(message, Vote) and message.voter == to:  # we lead next: our own vote
+            self.own_votes.append(message)
+
+    def broadcast(self, message: Message) -> None:
+        if isinstance(message, Proposal):
+            self.proposals[message.block.round] = message
+        self.out.append(Broadcast(message))
+
+    def schedule_timeout(self, action: ScheduleTimeout) -> None:
+        self.out.append(action)
+
+    def commit(self, action: Commit) -> None:
+        self.out.append(action)
+
+    def record_evidence(self, action: RecordEvidence) -> None:
+        self.out.append(action)
+
+    def take_own_votes(self) -> list[Vote]:
+        votes, self.own_votes = self.own_votes, []
+        return votes
+
+
 class ConsensusEngine:
     def __init__(
         self,
@@ -97,6 +140,8 @@ class ConsensusEngine:
         self._core: ConsensusCore | None = None
         self._payload = b""
         self._proposals: dict[int, Proposal] = {}
+        self._sink = _EngineSink(self.safety_store, self._proposals)
+        self._interpreter: ActionInterpreter | None = None
         self.core_restarts = 0
 
     @classmethod
@@ -140,34 +185,35 @@ class ConsensusEngine:
         block, qc = make_genesis(vset, compute_root_bytes(self.genesis_state.root))
         checker = NativeReexecution(block.id, self.genesis_state.copy(), Transfer.from_bytes)
         index = ValidatorIndex(pks.index(BLSPubkey(self.public_key)))
+        persisted = self.safety_store.load()
         core = build_core(
             ChainStart(vset, block, qc),
             index,
             self.secret_key,
-            self.safety_store.load(),
+            persisted,
             checker,
             payload_source=lambda _: BlockBody(self._payload),
         )
-        self._execute(core.start(time.monotonic()))
+        self._interpreter = ActionInterpreter(index, self._sink, persisted)
+        self._execute(core.start(time.monotonic()), core)
         return core
 
     # -- consensus ------------------------------------------------------------------------------
 
-    def _execute(self, actions: list[Action]) -> list[Action]:
-        """Persists safety data in order (before any vote is handed out), remembers our own
-        proposals (the core proposes as soon as a round it leads begins), delivers our own
-        vote to ourselves when we lead next, and returns the rest."""
+    def _execute(self, actions: list[Action], core: ConsensusCore | None = None) -> list[Action]:
+        """Carries out actions through the shared interpreter (safety data persisted before
+        any vote is handed out), feeds our own vote back to the core when we lead next, and
+        returns what was not persisted, our own proposals and self-deliveries included."""
+        core = core or self.core
+        assert self._interpreter is not None  # made with the core
         out: list[Action] = []
-        for action in actions:
-            if isinstance(action, PersistSafety):
-                self.safety_store.save(action.data)
-                continue
-            if isinstance(action, Broadcast) and isinstance(action.message, Proposal):
-                self._proposals[action.message.block.round] = action.message
-            out.append(action)
-            if isinstance(action, SendTo) and action.to == self.core.index:
-                assert isinstance(action.message, Vote)  # the core sends itself only its vote
-                out += self._run(functools.partial(self.core.on_vote, action.message))
+        pending = [actions]
+        while pending:
+            self._sink.out = []
+            self._interpreter.execute(pending.pop(0))
+            out += self._sink.out
+            for vote in self._sink.take_own_votes():
+                pending.append(core.on_vote(vote, time.monotonic()))
         return out
 
     def _run(self, handler: Callable[[], list[Action]]) -> list[Action]:

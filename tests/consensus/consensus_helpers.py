@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 
 from zkpov.chain.state import AccountState, Transfer
 from zkpov.config import ConsensusConfig
-from zkpov.consensus.actions import Action, Broadcast, SendTo
+from zkpov.consensus.actions import Action, Commit, RecordEvidence, ScheduleTimeout
 from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.dispatch import dispatch_message
 from zkpov.consensus.genesis import make_genesis
+from zkpov.consensus.interpreter import ActionInterpreter
 from zkpov.consensus.leader import FixedLeaders, LeaderElection
 from zkpov.consensus.validity import NativeReexecution
-from zkpov.spec.messages import Block, QuorumCert
+from zkpov.spec.messages import Block, Message, QuorumCert
 from zkpov.spec.payload import compute_root_bytes
 from zkpov.spec.safety_data import SafetyData
 from zkpov.spec.signing import SignatureScheme, get_scheme
@@ -81,6 +82,7 @@ class Router:
         self.down = down or set()
         self.queue: deque[tuple[int, int, object]] = deque()
         self.log: list[tuple[int, Action]] = []
+        self._interpreters: dict[int, ActionInterpreter] = {}
 
     def run(self, index: int, actions: list[Action], now: float = 0.0) -> None:
         self._route(index, actions)
@@ -92,13 +94,38 @@ class Router:
                 )
 
     def _route(self, src: int, actions: list[Action]) -> None:
+        interpreter = self._interpreters.get(src)
+        if interpreter is None:
+            sink = _QueueSink(self, src)
+            interpreter = self._interpreters[src] = ActionInterpreter(ValidatorIndex(src), sink)
+            interpreter.persisted = self.net.cores[src].safety.data
         for action in actions:
             self.log.append((src, action))
-            if src in self.down:
-                continue
-            if isinstance(action, Broadcast):
-                self.queue.extend(
-                    (d, src, action.message) for d in range(len(self.net.cores)) if d != src
-                )
-            elif isinstance(action, SendTo):
-                self.queue.append((action.to, src, action.message))
+            if src not in self.down:
+                interpreter.execute_one(action)
+
+
+class _QueueSink:
+    """Messages go to the router's queue at once; the rest (stores, timers) is not modelled."""
+
+    def __init__(self, router: Router, src: int) -> None:
+        self.router, self.src = router, src
+
+    def persist_safety(self, data: SafetyData) -> None:
+        return None
+
+    def send(self, to: ValidatorIndex, message: Message) -> None:
+        self.router.queue.append((to, self.src, message))
+
+    def broadcast(self, message: Message) -> None:
+        size = len(self.router.net.cores)
+        self.router.queue.extend((d, self.src, message) for d in range(size) if d != self.src)
+
+    def schedule_timeout(self, action: ScheduleTimeout) -> None:
+        return None
+
+    def commit(self, action: Commit) -> None:
+        return None
+
+    def record_evidence(self, action: RecordEvidence) -> None:
+        return None

@@ -20,6 +20,7 @@ from zkpov.consensus.actions import (
     SendTo,
 )
 from zkpov.consensus.dispatch import SenderMismatch
+from zkpov.consensus.interpreter import UnsafeSend
 from zkpov.consensus.quorum import InvalidVote
 from zkpov.crypto import bls
 from zkpov.node.driver import SELF_DELIVERIES_PER_STEP, ConsensusDriver, DriverHooks
@@ -43,6 +44,10 @@ from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 
 OWN = ValidatorIndex(1)
 SIG = b"\x11" * 96
+# Safety data that covers every own message below (the interpreter refuses any it does not).
+COVERED = PersistSafety(
+    SafetyData(Epoch(0), Round(99), Round(0), Round(0), None, Round(99), Round(99))
+)
 
 
 def make_vote(voter: int, round_: int = 5, block: bytes = b"b") -> Vote:
@@ -143,7 +148,7 @@ def test_own_vote_is_persisted_checked_by_before_send_then_fed_to_own_core() -> 
 def test_own_vote_refused_by_before_send_never_reaches_the_core() -> None:
     core = FakeCore()
     driver = make_driver(core, DriverHooks(before_send=lambda m: False))
-    driver.execute([SendTo(OWN, make_vote(OWN))])
+    driver.execute([COVERED, SendTo(OWN, make_vote(OWN))])
     assert core.received == [] and driver.stats.refused == 1
 
 
@@ -152,17 +157,30 @@ def test_what_the_own_vote_causes_is_carried_out_and_broadcasts_skip_ourselves()
     core = FakeCore(reply=[SendTo(ValidatorIndex(2), other)])
     driver = make_driver(core)
     proposal = make_proposal(OWN)
-    driver.execute([Broadcast(proposal), SendTo(OWN, make_vote(OWN))])
+    driver.execute([COVERED, Broadcast(proposal), SendTo(OWN, make_vote(OWN))])
     assert driver.outbox.broadcasts == [encode_message(proposal)]  # type: ignore[attr-defined]
     assert core.received == [make_vote(OWN)]  # the broadcast proposal was not fed back
     assert driver.outbox.sent == [(2, encode_message(other))]  # type: ignore[attr-defined]
+
+
+def test_an_own_vote_no_persisted_safety_data_covers_is_a_core_fault() -> None:
+    core = FakeCore()
+    driver = make_driver(core)
+    with pytest.raises(UnsafeSend):
+        driver.execute(
+            [
+                PersistSafety(SafetyData(Epoch(0), last_voted_round=Round(4))),
+                SendTo(OWN, make_vote(OWN)),
+            ]
+        )
+    assert core.received == [] and driver.stats.self_delivered == 0
 
 
 def test_a_loop_of_own_votes_yields_to_the_inbox() -> None:
     vote = make_vote(OWN)
     core = FakeCore(reply=[SendTo(OWN, vote)])
     driver = make_driver(core)
-    driver.execute([SendTo(OWN, vote)])
+    driver.execute([COVERED, SendTo(OWN, vote)])
     assert len(core.received) == SELF_DELIVERIES_PER_STEP
     assert driver._inbox.get_nowait() == (OWN, encode_message(vote))
 
@@ -175,7 +193,7 @@ def test_every_own_vote_gets_a_slashing_record_and_a_conflicting_one_is_not_deli
         core = FakeCore()
         driver = make_driver(core, DriverHooks(before_send=SlashingGuard(db, OWN, pubkey)))
         first, rival = make_vote(OWN, 5, b"a"), make_vote(OWN, 5, b"c")
-        driver.execute([SendTo(OWN, first), SendTo(OWN, rival)])
+        driver.execute([COVERED, SendTo(OWN, first), SendTo(OWN, rival)])
         data = first.vote_data
         assert db.get_records(pubkey, SignedKind.VOTE) == [(0, 5, data.signing_root)]
         assert core.received == [first] and driver.stats.refused == 1

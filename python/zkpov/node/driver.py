@@ -30,21 +30,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from zkpov.consensus.actions import (
-    Action,
-    Broadcast,
-    Commit,
-    PersistSafety,
-    RecordEvidence,
-    ScheduleTimeout,
-    SendTo,
-)
+from zkpov.consensus.actions import Action, Commit, RecordEvidence, ScheduleTimeout
 from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.dispatch import dispatch_message
+from zkpov.consensus.interpreter import ActionInterpreter
 from zkpov.errors import ZkpovError
 from zkpov.node.input_guard import RejectionLog
 from zkpov.spec.codec.messages import decode_message, encode_message
 from zkpov.spec.messages import BlockRequest, BlockResponse, Message
+from zkpov.spec.safety_data import SafetyData
 from zkpov.storage.interface import SafetyStore
 from zkpov.types import ValidatorIndex
 
@@ -121,6 +115,7 @@ class ConsensusDriver:
         self._deadlines: list[float] = []
         self._to_self: deque[Message] = deque()
         self._rejections = RejectionLog()
+        self._interpreter = ActionInterpreter(self.core.index, self, self.safety_store.load())
 
     def deliver(self, sender: ValidatorIndex, payload: bytes) -> None:
         """Queue bytes from ``sender`` (a validator index the transport authenticated)."""
@@ -221,34 +216,41 @@ class ConsensusDriver:
         return self._guard(lambda: self._dispatch(message, self.core.index), self.core.index)
 
     def _execute_all(self, actions: list[Action]) -> None:
-        for action in actions:
-            self._execute_one(action)
+        self._interpreter.execute(actions)
 
-    def _execute_one(self, action: Action) -> None:
-        if isinstance(action, PersistSafety):
-            self.safety_store.save(action.data)
-            self.stats.persisted += 1
-        elif isinstance(action, SendTo | Broadcast):
-            self._send(action)
-        elif isinstance(action, ScheduleTimeout):
-            heapq.heappush(self._deadlines, action.deadline)
-        elif isinstance(action, Commit):
-            self.hooks.on_commit(action)
-        elif isinstance(action, RecordEvidence):
-            self.hooks.on_evidence(action)
+    # -- ActionSink: what each action does here ---------------------------------------------------
 
-    def _send(self, action: SendTo | Broadcast) -> None:
-        """Broadcasts go to the others only: the core handles its own proposals and timeouts."""
-        if not self.hooks.before_send(action.message):
+    def persist_safety(self, data: SafetyData) -> None:
+        self.safety_store.save(data)
+        self.stats.persisted += 1
+
+    def send(self, to: ValidatorIndex, message: Message) -> None:
+        self._send(message, to)
+
+    def broadcast(self, message: Message) -> None:
+        """To the others only: the core handles its own proposals and timeouts."""
+        self._send(message, None)
+
+    def schedule_timeout(self, action: ScheduleTimeout) -> None:
+        heapq.heappush(self._deadlines, action.deadline)
+
+    def commit(self, action: Commit) -> None:
+        self.hooks.on_commit(action)
+
+    def record_evidence(self, action: RecordEvidence) -> None:
+        self.hooks.on_evidence(action)
+
+    def _send(self, message: Message, to: ValidatorIndex | None) -> None:
+        if not self.hooks.before_send(message):
             self.stats.refused += 1
             return
-        if isinstance(action, SendTo) and action.to == self.core.index:
-            self._to_self.append(action.message)
+        if to == self.core.index:
+            self._to_self.append(message)
             return
-        payload = encode_message(action.message)
-        if isinstance(action, SendTo):
-            bulk = isinstance(action.message, BlockRequest | BlockResponse)
-            self.outbox.send_to(action.to, payload, bulk)
+        payload = encode_message(message)
+        if to is not None:
+            bulk = isinstance(message, BlockRequest | BlockResponse)
+            self.outbox.send_to(to, payload, bulk)
         else:
             self.outbox.broadcast(payload)
         self.stats.sent += 1

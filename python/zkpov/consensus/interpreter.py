@@ -1,0 +1,110 @@
+"""The one interpreter of core actions: in list order, and nothing signed leaves unpersisted.
+
+Every driver (the node, the simulator, the in-process engine, the tests' network) hands the
+core's actions to :class:`ActionInterpreter`, which calls its :class:`ActionSink` in list order.
+``persist_safety`` must return only once the write is durable. Before the sink sends our own
+vote, timeout or proposal, the interpreter checks that safety data already persisted covers it
+(``last_voted_round``, ``highest_timeout_round`` or ``last_proposed_round`` at or above its
+round, in its epoch or a later one); if not, it raises :class:`UnsafeSend` and sends nothing,
+which drivers treat as a core fault. No I/O happens here: the sink does it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from zkpov.consensus.actions import (
+    Action,
+    Broadcast,
+    Commit,
+    PersistSafety,
+    RecordEvidence,
+    ScheduleTimeout,
+    SendTo,
+)
+from zkpov.spec.messages import Message, Proposal, Timeout, Vote
+from zkpov.spec.safety_data import SafetyData
+from zkpov.types import Epoch, Round, ValidatorIndex
+
+__all__ = ["ActionInterpreter", "ActionSink", "UnsafeSend", "is_covered"]
+
+
+class UnsafeSend(RuntimeError):
+    """The core asked to send a message it signed that no persisted safety data covers."""
+
+
+class ActionSink(Protocol):
+    """What a driver does for each kind of action."""
+
+    def persist_safety(self, data: SafetyData) -> None:
+        """Write ``data``; return only once it would survive a crash."""
+
+    def send(self, to: ValidatorIndex, message: Message) -> None: ...
+
+    def broadcast(self, message: Message) -> None: ...
+
+    def schedule_timeout(self, action: ScheduleTimeout) -> None: ...
+
+    def commit(self, action: Commit) -> None: ...
+
+    def record_evidence(self, action: RecordEvidence) -> None: ...
+
+
+def _get_signed_position(
+    message: Message, own: ValidatorIndex
+) -> tuple[str, tuple[Epoch, Round]] | None:
+    """Which safety field must cover ``message`` if we signed it, and its (epoch, round)."""
+    if isinstance(message, Vote) and message.voter == own:
+        return "last_voted_round", (message.vote_data.epoch, message.round)
+    if isinstance(message, Timeout) and message.signer == own:
+        return "highest_timeout_round", (message.epoch, message.round)
+    if isinstance(message, Proposal) and message.block.proposer == own:
+        return "last_proposed_round", (message.block.epoch, message.block.round)
+    return None
+
+
+def is_covered(message: Message, own: ValidatorIndex, persisted: SafetyData | None) -> bool:
+    """Whether ``message`` may leave: not signed by ``own``, or covered by ``persisted``."""
+    signed = _get_signed_position(message, own)
+    if signed is None:
+        return True
+    if persisted is None:
+        return False
+    field, position = signed
+    return (persisted.epoch, getattr(persisted, field)) >= position
+
+
+class ActionInterpreter:
+    """Carries out one core's actions through ``sink``; ``persisted`` is what the safety store
+    held when the core was built (a restarted core may resend its stored vote)."""
+
+    def __init__(
+        self, own: ValidatorIndex, sink: ActionSink, persisted: SafetyData | None = None
+    ) -> None:
+        self.own, self.sink, self.persisted = own, sink, persisted
+
+    def execute(self, actions: Iterable[Action]) -> None:
+        for action in actions:
+            self.execute_one(action)
+
+    def execute_one(self, action: Action) -> None:
+        if isinstance(action, PersistSafety):
+            self.sink.persist_safety(action.data)
+            self.persisted = action.data
+        elif isinstance(action, SendTo):
+            self._check(action.message)
+            self.sink.send(action.to, action.message)
+        elif isinstance(action, Broadcast):
+            self._check(action.message)
+            self.sink.broadcast(action.message)
+        elif isinstance(action, ScheduleTimeout):
+            self.sink.schedule_timeout(action)
+        elif isinstance(action, Commit):
+            self.sink.commit(action)
+        else:
+            self.sink.record_evidence(action)
+
+    def _check(self, message: Message) -> None:
+        if not is_covered(message, self.own, self.persisted):
+            raise UnsafeSend(f"{type(message).__name__} would leave before its safety data")
