@@ -5,7 +5,8 @@
 The server (over the in-memory FakeNode of the tests) runs in a child process; the client is
 aiohttp with keep-alive and several concurrent workers. The baseline route returns a constant
 ``{}`` from a bare aiohttp app: the ratio is what the view, the encoding and the error middleware
-cost. Each cell is the median of several timed runs.
+cost. Each cell is the median of several timed runs. A last row times ``RpcServer.stop()`` with
+one ``/events`` stream open (the test only checks that stop ends the stream cleanly).
 """
 
 from __future__ import annotations
@@ -69,6 +70,18 @@ async def measure(url: str, seconds: float) -> float:
         return sum(counts) / (time.perf_counter() - start)
 
 
+async def measure_stop() -> float:
+    """Seconds ``RpcServer.stop()`` takes with one ``/events`` stream open."""
+    server = RpcServer(create_app(FakeNode()), RpcConfig(port=0))
+    await server.start()
+    async with aiohttp.ClientSession() as session:
+        response = await session.get(f"http://127.0.0.1:{server.get_port()}/events")
+        await response.content.readline()  # the stream is open
+        start = time.perf_counter()
+        await server.stop()
+        return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
@@ -90,6 +103,8 @@ def main() -> None:
         rates = [asyncio.run(measure(url, seconds)) for _ in range(runs)]
         print(f"{name:32} {statistics.median(rates):16.0f}")
     server.terminate()
+    stops = [asyncio.run(measure_stop()) for _ in range(runs)]
+    print(f"\nstop() with an open /events stream: {statistics.median(stops) * 1e3:.1f} ms (median)")
 
 
 if __name__ == "__main__":

@@ -1,21 +1,17 @@
-"""Shared test configuration: where the outside test vectors live."""
+"""Shared test configuration: where the outside test vectors live (tests/vectors, in the repo)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-VECTORS_DIR = Path(
-    os.environ.get(
-        "ZKPOV_VECTORS", Path(__file__).resolve().parents[1].parent / "shared" / "vectors"
-    )
-)
+VECTORS_DIR = Path(__file__).resolve().parent / "vectors"
 
 
-@pytest.fixture(scope="session")
-def vectors_dir() -> Path:
-    if not VECTORS_DIR.is_dir():
-        pytest.fail(f"test vectors not found at {VECTORS_DIR} (set ZKPOV_VECTORS)")
-    return VECTORS_DIR
+def vector_file(*parts: str) -> Path:
+    """A file under tests/vectors; a missing one fails the test (never skips it)."""
+    path = VECTORS_DIR.joinpath(*parts)
+    if not path.is_file():
+        pytest.fail(f"test vector {path} is missing (see tests/vectors/README.md)")
+    return path

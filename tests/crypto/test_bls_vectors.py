@@ -1,4 +1,4 @@
-"""The Ethereum BLS12-381 test suite (../shared/vectors/bls), one pytest case per file."""
+"""The Ethereum BLS12-381 test suite (tests/vectors/bls), one pytest case per file."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ HASH_TO_G2_DST = b"QUUX-V01-CS02-with-BLS12381G2_XMD:SHA-256_SSWU_RO_"
 def cases(kind: str) -> list[Path]:
     files = sorted((BLS_DIR / kind).glob("*.yaml"))
     if not files:
-        pytest.fail(f"no {kind} vectors under {BLS_DIR}")
+        pytest.fail(f"no {kind} vectors under {BLS_DIR} (see tests/vectors/README.md)")
     return files
 
 

@@ -1,4 +1,4 @@
-"""The reference Poseidon permutation poseidonperm_x5_255_3 (../shared/vectors/poseidon)."""
+"""The reference Poseidon permutation poseidonperm_x5_255_3 (tests/vectors/poseidon)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,14 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import VECTORS_DIR
+from tests.conftest import vector_file
 from zkpov.crypto import poseidon
 
 
 @pytest.fixture(scope="module")
 def reference() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(
-        (VECTORS_DIR / "poseidon" / "poseidonperm_x5_255_3.json").read_text()
-    )
+    path = vector_file("poseidon", "poseidonperm_x5_255_3.json")
+    data: dict[str, Any] = json.loads(path.read_text())
     return data
 
 

@@ -35,10 +35,12 @@ async def secure(
 async def under_attack(
     attack: Callable[[Node, asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
 ) -> str | None:
-    """Run ``attack`` against a server while a good peer sends it a vote every 20 ms.
+    """Run ``attack`` against a server while a good peer sends it a numbered ping every 20 ms.
 
     Returns the reason the server gave for dropping the attacker (None if it was never admitted)
-    after checking the good peer was served throughout."""
+    after checking that the good peer was served throughout: its connection never dropped, every
+    ping it sent arrived in order, and pings still arrive after the attack. How fast the server
+    served it meanwhile is a measurement, not a test: benches/bench_transport_faults.py."""
     server, good = await start_node(SERVER, ALLOWED), await start_node(GOOD, ALLOWED)
     reasons: dict[bytes, str | None] = {}
     server.transport.add_listeners(
@@ -53,16 +55,16 @@ async def under_attack(
 
     ping = asyncio.create_task(pinger())
     reader, writer = await asyncio.open_connection(*server.address)
-    start, before = time.monotonic(), len(server.inbox.frames)
     with contextlib.suppress(ConnectionError):  # the server may hang up mid-attack
         await attack(server, reader, writer)
     assert await asyncio.wait_for(_is_hung_up(reader), 6)
-    elapsed, during = time.monotonic() - start, len(server.inbox.frames) - before
-    assert during >= int(elapsed / 0.02 * 0.5), (during, elapsed)  # served all along
     after = len(server.inbox.frames)
-    await server.inbox.wait_for(after + 3)  # and still is
+    await server.inbox.wait_for(after + 3)  # the good peer is still served
     ping.cancel()
+    assert GOOD.validator_pk not in reasons  # never dropped
     assert server.transport.get_peer(GOOD.validator_pk) is not None
+    pings = [unpack_body(f.body) for pk, f in server.inbox.frames if pk == GOOD.validator_pk]
+    assert pings == list(range(pings[0], pings[0] + len(pings)))  # none lost, none reordered
     await good.transport.close()
     await server.transport.close()
     return reasons.get(BAD.validator_pk)
@@ -393,7 +395,10 @@ def test_a_silent_peer_is_cut_off_at_the_idle_timeout_while_keepalives_hold_good
 
 
 def test_pending_handshakes_are_capped_and_cancelled_on_close() -> None:
-    config = dataclasses.replace(FAST, max_pending_handshakes=1)
+    # A handshake timeout far beyond the guard below: a close that waited out the silent
+    # handshake instead of cancelling it would hang there. How long close takes is measured by
+    # benches/bench_transport_faults.py.
+    config = dataclasses.replace(FAST, max_pending_handshakes=1, handshake_timeout=120.0)
 
     async def body() -> None:
         server, dialler = await start_node(SERVER, ALLOWED, config), await start_node(GOOD, ALLOWED)
@@ -401,10 +406,8 @@ def test_pending_handshakes_are_capped_and_cancelled_on_close() -> None:
         await asyncio.sleep(0.05)
         with pytest.raises(HandshakeError):
             await dialler.transport.dial(*server.address)
-        start = time.monotonic()
-        await server.transport.close()  # does not wait out the silent handshake
-        assert time.monotonic() - start < 1.0
-        assert await asyncio.wait_for(_is_hung_up(reader), 1)
+        await asyncio.wait_for(server.transport.close(), 20)  # cancels the silent handshake
+        assert await asyncio.wait_for(_is_hung_up(reader), 5)
         writer.close()
         await dialler.transport.close()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from typing import Any
 
 import aiohttp
@@ -126,16 +125,18 @@ def test_node_closing_the_hub_ends_the_stream() -> None:
     with_client(fn, node)
 
 
-def test_server_stop_ends_open_streams_promptly() -> None:
+def test_server_stop_ends_open_streams_cleanly() -> None:
+    """Stop closes open streams itself: each ends at a frame boundary with the end of the chunked
+    body. A stream left to aiohttp's shutdown timeout would be cut off instead (the read below
+    raises ClientPayloadError), after seconds; benches/bench_rpc.py times stop()."""
+
     async def main() -> None:
         server = RpcServer(create_app(FakeNode()), RpcConfig(port=0))
         await server.start()
         async with aiohttp.ClientSession() as session:
             response = await session.get(f"http://127.0.0.1:{server.get_port()}/events")
             assert await read_frame(response) == {"retry": "3000"}
-            started = time.monotonic()
             await server.stop()
-            assert time.monotonic() - started < 3
             assert await read_frame(response) == {}
 
     asyncio.run(main())
