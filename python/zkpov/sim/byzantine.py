@@ -18,7 +18,6 @@ import hashlib
 from collections.abc import Sequence
 
 from zkpov.consensus.actions import Action, Broadcast, SendTo
-from zkpov.sim import forgery, grinding
 from zkpov.sim.attack import (
     Attacker,
     Delayed,
@@ -29,6 +28,8 @@ from zkpov.sim.attack import (
     per_action,
     resign,
 )
+from zkpov.sim.forgery import REWRITES as FORGERY_REWRITES
+from zkpov.sim.grinding import observe_vote, rewrite_grinder
 from zkpov.sim.node import SimNode
 from zkpov.spec.messages import Proposal, Vote, VoteData
 from zkpov.types import BlockId, Root
@@ -72,15 +73,15 @@ REWRITES: dict[str, Rewrite] = {
     "double_voter": per_action(_double_vote),
     "withholder": per_action(_withhold),
     "invalid_block_proposer": per_action(_invalid_block),
-    **forgery.REWRITES,
-    "leader_grinder": grinding.rewrite_grinder,
+    **FORGERY_REWRITES,
+    "leader_grinder": rewrite_grinder,
 }
 
 
 def observe_message(node: SimNode, message: object, attacker: Attacker) -> None:
     """What a Byzantine node receives, for behaviours that remember it."""
     if node.behaviour == "leader_grinder" and isinstance(message, Vote):
-        grinding.observe_vote(attacker, message)
+        observe_vote(attacker, message)
 
 
 def rewrite_actions(actions: Sequence[Action], attacker: Attacker) -> list[Output]:

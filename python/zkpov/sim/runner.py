@@ -22,7 +22,6 @@ from zkpov.consensus.actions import (
     SendTo,
 )
 from zkpov.consensus.core import ConsensusCore
-from zkpov.sim import setup
 from zkpov.sim.byzantine import (
     Attacker,
     Delayed,
@@ -40,6 +39,7 @@ from zkpov.sim.network import Network
 from zkpov.sim.node import SimNode
 from zkpov.sim.report import build_report
 from zkpov.sim.scenarios import SimConfig
+from zkpov.sim.setup import build_world
 from zkpov.sim.tables import TablePeaks
 from zkpov.spec.messages import Proposal, Vote
 from zkpov.types import NodeId, Round, ValidatorIndex
@@ -58,7 +58,7 @@ class Simulation:
     def __init__(self, config: SimConfig) -> None:
         self.config = config
         self.rng = random.Random(config.seed)  # noqa: S311 - a seeded simulation, not crypto
-        self.world = setup.build_world(config)
+        self.world = build_world(config)
         self.vset = self.world.vset
         self.nodes: list[SimNode] = self.world.nodes
         self.queue = EventQueue()
