@@ -93,7 +93,17 @@ class Simulation:
             if events >= self.config.max_events or not self.queue.run_next():
                 break
             events += 1
-        return build_report(self)
+        return self._report()
+
+    def _report(self) -> SimReport:
+        return build_report(
+            self.config, self.nodes, self.metrics,
+            violations=self.invariants.violations, violation_counts=self.invariants.counts,
+            evidence=self.evidence, slashed=self.world.ledger.get_slashed(),
+            rounds=self.max_round, virtual_seconds=self.queue.now,
+            messages_dropped=self.network.dropped, crashed_nodes=self.crashed_nodes,
+            table_peaks=self.tables.peaks,
+        )  # fmt: skip
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
