@@ -1,10 +1,8 @@
 """A core that raises anything but a ZkpovError is fatal for that core: the simulator counts a
-crash and restarts the node from its durable state; the run goes on. Own-vote delivery, and a
-validator down for good beside one restarted at random moments."""
+crash and restarts the node from its durable state; the run goes on. Own-vote delivery."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +12,6 @@ from zkpov.consensus.actions import Broadcast, SendTo
 from zkpov.consensus.core import ConsensusCore
 from zkpov.errors import ProposalError
 from zkpov.sim import SimConfig
-from zkpov.sim.faults import compute_random_restarts
 from zkpov.sim.node import SimNode
 from zkpov.sim.runner import Simulation
 from zkpov.sim.scenarios import parse_crash
@@ -98,28 +95,3 @@ def test_a_send_to_oneself_comes_back_and_a_broadcast_does_not(
         pass
     assert (0, "own vote", 0.0) in received
     assert sorted(n for n, m, _ in received if m == "to all") == [1, 2, 3]
-
-
-def test_random_restarts_are_seeded_and_do_not_overlap() -> None:
-    times = compute_random_restarts(5, 1, 4, 20.0, 1.0)
-    assert (
-        times
-        == compute_random_restarts(5, 1, 4, 20.0, 1.0)
-        != compute_random_restarts(6, 1, 4, 20.0, 1.0)
-    )
-    assert len(times) == 4
-    for (at, back), (next_at, _) in itertools.pairwise(times):
-        assert at < back < next_at
-
-
-def test_one_validator_down_for_good_and_one_restarted_at_random_moments() -> None:
-    config = SimConfig(
-        validators=7, rounds=40, seed=3, crashes=(parse_crash("6@0.0"),),
-        random_restarts=((1, 3),), scheme="insecure-hash",
-    )  # fmt: skip
-    sim = Simulation(config)
-    report = sim.run()
-    assert report.violations == [] and report.extra["crashed_nodes"] == 0
-    assert sim.nodes[1].lives == 4 and sim.nodes[6].crashed
-    longest = max(len(ids) for ids in report.committed.values())
-    assert longest >= 25 and len(report.committed[1]) >= longest - 3

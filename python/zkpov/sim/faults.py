@@ -4,27 +4,48 @@ from __future__ import annotations
 
 import hashlib
 import random
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
 
-if TYPE_CHECKING:
-    from zkpov.sim.runner import Simulation
+from zkpov.sim.clock import EventQueue
+from zkpov.sim.node import SimNode
+from zkpov.sim.scenarios import CrashSpec, SimConfig
 
-__all__ = ["compute_random_restarts", "schedule_crash", "schedule_random_restarts"]
+__all__ = [
+    "compute_random_restarts",
+    "make_random_crashes",
+    "schedule_crash",
+    "schedule_faults",
+]
+
+Restart = Callable[[SimNode], None]
 
 
-def schedule_crash(sim: Simulation, node_id: int, at: float, restart_at: float | None) -> None:
-    """Crash ``node_id`` at ``at`` (losing its core, keeping its durable state); restart it at
-    ``restart_at`` unless None."""
-    if not 0 <= node_id < len(sim.nodes):
+def schedule_faults(
+    config: SimConfig, queue: EventQueue, nodes: Sequence[SimNode], restart: Restart
+) -> None:
+    """Put ``config``'s crashes, then its seeded random restarts, on ``queue``."""
+    specs = list(config.crashes)
+    for node_id, count in config.random_restarts:
+        specs += make_random_crashes(config, node_id, count)
+    for spec in specs:
+        schedule_crash(queue, nodes, restart, spec)
+
+
+def schedule_crash(
+    queue: EventQueue, nodes: Sequence[SimNode], restart: Restart, spec: CrashSpec
+) -> None:
+    """Crash node ``spec.node`` at ``spec.at`` (losing its core, keeping its durable state); call
+    ``restart`` on it at ``spec.restart_at`` unless None. A node id out of range is ignored."""
+    if not 0 <= spec.node < len(nodes):
         return
-    node = sim.nodes[node_id]
+    node = nodes[spec.node]
 
     def crash() -> None:
         node.crashed, node.core = True, None
 
-    sim.queue.schedule(at, crash)
-    if restart_at is not None:
-        sim.queue.schedule(restart_at, lambda: sim.restart(node))
+    queue.schedule(spec.at, crash)
+    if spec.restart_at is not None:
+        queue.schedule(spec.restart_at, lambda: restart(node))
 
 
 def compute_random_restarts(
@@ -45,10 +66,9 @@ def compute_random_restarts(
     return result
 
 
-def schedule_random_restarts(sim: Simulation, node_id: int, count: int) -> None:
-    """Crash and restart ``node_id`` ``count`` times at seeded moments of the expected run."""
-    config = sim.config
+def make_random_crashes(config: SimConfig, node_id: int, count: int) -> list[CrashSpec]:
+    """``count`` crashes of ``node_id``, each with its restart, at seeded moments of the expected
+    run."""
     span = config.rounds * (config.block_time + config.latency.high)
     times = compute_random_restarts(config.seed, node_id, count, span, config.timeout_base)
-    for at, restart_at in times:
-        schedule_crash(sim, node_id, at, restart_at)
+    return [CrashSpec(node_id, at, restart_at) for at, restart_at in times]

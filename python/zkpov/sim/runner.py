@@ -31,7 +31,7 @@ from zkpov.sim.byzantine import (
     rewrite_actions,
 )
 from zkpov.sim.clock import EventQueue
-from zkpov.sim.faults import schedule_crash, schedule_random_restarts
+from zkpov.sim.faults import schedule_faults
 from zkpov.sim.invariants import InvariantChecker
 from zkpov.sim.ledger import SimLedger
 from zkpov.sim.metrics import Metrics, SimReport
@@ -83,10 +83,7 @@ class Simulation:
     def run(self) -> SimReport:
         for node in self.nodes:
             self.queue.schedule(0.0, functools.partial(self._boot, node))
-        for spec in self.config.crashes:
-            schedule_crash(self, spec.node, spec.at, spec.restart_at)
-        for node_id, count in self.config.random_restarts:
-            schedule_random_restarts(self, node_id, count)
+        schedule_faults(self.config, self.queue, self.nodes, self.restart)
         limit = self.config.get_max_time()
         events = 0
         while self.max_round <= self.config.rounds and self.queue.now <= limit:
