@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from zkpov.chain.state import AccountState, Transfer
 from zkpov.config import ConsensusConfig
@@ -22,12 +22,9 @@ from zkpov.spec.messages import Block, QuorumCert
 from zkpov.spec.payload import compute_root_bytes
 from zkpov.spec.signing import SignatureScheme, get_scheme
 from zkpov.spec.validators import ValidatorSet
-from zkpov.types import BLSPubkey, Epoch, NodeId, Stake, ValidatorIndex
+from zkpov.types import BlockId, BLSPubkey, Epoch, NodeId, Stake, ValidatorIndex
 
-if TYPE_CHECKING:
-    from zkpov.sim.runner import Simulation
-
-__all__ = ["World", "build_world"]
+__all__ = ["NodeHolder", "World", "build_world"]
 
 # The simulator runs one epoch: consensus keeps its validator set for the whole run (epoch
 # transitions of the chain state are tested in tests/chain).
@@ -108,17 +105,25 @@ class World:
         node.core.safety.records = node.records  # type: ignore[attr-defined]
         node.lives += 1
 
-    def on_canonical(self, canonical: list[Any], sim: Simulation) -> None:
-        """Feed newly agreed blocks to the hooks (the chain ledger)."""
+    def on_canonical(self, canonical: Sequence[BlockId], holder: NodeHolder) -> None:
+        """Feed the blocks agreed since the last call (``canonical`` is the agreed log's ids) to
+        the hooks, each read from the committed log of an honest node of ``holder``."""
         while self.processed_height < len(canonical):
             self.processed_height += 1
-            block = _find_block(sim, self.processed_height)
+            block = _find_block(holder.nodes, self.processed_height)
             for hook in self.on_canonical_hooks:
                 hook(block)
 
 
-def _find_block(sim: Simulation, height: int) -> Block:
-    for node in sim.nodes:
+class NodeHolder(Protocol):
+    """What holds the node instances (the runner), as :meth:`World.on_canonical` reads it."""
+
+    @property
+    def nodes(self) -> Sequence[SimNode]: ...
+
+
+def _find_block(nodes: Sequence[SimNode], height: int) -> Block:
+    for node in nodes:
         if len(node.committed) >= height and node.is_honest:
             return node.committed[height - 1]
     raise LookupError(f"no honest node committed height {height}")
