@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from zkpov.consensus.actions import Action
 from zkpov.consensus.core import ConsensusCore
 from zkpov.sim.node import SimNode
-from zkpov.spec.messages import Block, Proposal, TimeoutCert
+from zkpov.spec.messages import Block, Proposal, QuorumCert, TimeoutCert
 from zkpov.spec.signing import SignatureScheme
 from zkpov.spec.validators import ValidatorSet
-
-if TYPE_CHECKING:
-    from zkpov.sim.setup import World
 
 __all__ = [
     "Attacker",
@@ -23,6 +20,7 @@ __all__ = [
     "Later",
     "Output",
     "Rewrite",
+    "WorldView",
     "per_action",
     "resign",
 ]
@@ -55,12 +53,29 @@ class Later:
 Output = Action | Equivocation | Delayed | Later
 
 
+class WorldView(Protocol):
+    """What an attacker reads of the simulated world (a :class:`~zkpov.sim.setup.World`)."""
+
+    @property
+    def vset(self) -> ValidatorSet: ...
+
+    @property
+    def nodes(self) -> Sequence[SimNode]: ...
+
+    @property
+    def genesis(self) -> Block: ...
+
+    @property
+    def genesis_qc(self) -> QuorumCert: ...
+
+
 @dataclass
 class Attacker:
-    """A Byzantine node's view: its key and core, the validator set, and virtual time."""
+    """A Byzantine node's view: its key and core, the validator set, the genesis, the other
+    nodes' behaviours (for its coalition), and virtual time."""
 
     node: SimNode
-    world: World
+    world: WorldView
     now: float
 
     @property
