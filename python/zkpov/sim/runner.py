@@ -30,10 +30,10 @@ from zkpov.sim.byzantine import (
     observe_message,
     rewrite_actions,
 )
+from zkpov.sim.chain_state import CanonicalChainState
 from zkpov.sim.clock import EventQueue
 from zkpov.sim.faults import schedule_faults
 from zkpov.sim.invariants import InvariantChecker
-from zkpov.sim.ledger import SimLedger
 from zkpov.sim.metrics import Metrics, SimReport
 from zkpov.sim.network import Network
 from zkpov.sim.node import SimNode
@@ -70,8 +70,8 @@ class Simulation:
         self.invariants = InvariantChecker(
             self.vset, self.world.genesis_qc, reference, self.world.genesis
         )
-        self.world.ledger = SimLedger(self.vset, self.invariants.report)
-        self.world.on_canonical_hooks.append(self.world.ledger.on_block)
+        self.chain_state = CanonicalChainState(self.vset, self.invariants.report)
+        self.world.on_canonical_hooks.append(self.chain_state.on_block)
         self.metrics = Metrics()
         self.evidence: dict[tuple[str, int], bytes] = {}
         self.record_cursor: dict[NodeId, int] = {}
@@ -96,7 +96,7 @@ class Simulation:
         return build_report(
             self.config, self.nodes, self.metrics,
             violations=self.invariants.violations, violation_counts=self.invariants.counts,
-            evidence=self.evidence, slashed=self.world.ledger.get_slashed(),
+            evidence=self.evidence, slashed=self.chain_state.get_slashed(),
             rounds=self.max_round, virtual_seconds=self.queue.now,
             messages_dropped=self.network.dropped, crashed_nodes=self.crashed_nodes,
             table_peaks=self.tables.peaks,

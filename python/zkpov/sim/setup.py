@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Protocol
 
 from zkpov.chain.state import AccountState, Transfer
 from zkpov.config import ConsensusConfig
@@ -71,7 +71,6 @@ class World:
     nodes: list[SimNode]
     instances: dict[int, list[SimNode]]
     message_filter: Callable[[NodeId, NodeId, object], bool] | None = None
-    ledger: Any = None
     genesis_state: AccountState = field(default_factory=AccountState)
     processed_height: int = 0
     on_canonical_hooks: list[Callable[[Block], None]] = field(default_factory=list)

@@ -1,7 +1,8 @@
-"""The simulator's chain ledger: the economics of the agreed committed log.
+"""The chain state of the agreed (canonical) committed log: stakes, rewards and slashing.
 
-Honest nodes all execute the same committed log (agreement is checked separately), so the
-simulator executes it once. After every block the supply is checked (stake conservation).
+Agreement is checked separately, so every honest node's log gives the same chain state: the
+simulator computes it once, block by block as blocks become agreed. After every block the supply
+is checked (stake conservation).
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from zkpov.chain.transition import compute_genesis_state, is_supply_conserved, p
 from zkpov.spec.messages import Block
 from zkpov.spec.validators import ValidatorSet
 
-__all__ = ["SimLedger"]
+__all__ = ["CanonicalChainState"]
 
 
-class SimLedger:
+class CanonicalChainState:
+    """The :class:`~zkpov.chain.containers.ChainState` of the agreed log; ``report(kind, detail)``
+    receives a broken stake conservation."""
+
     def __init__(self, vset: ValidatorSet, report: Callable[[str, str], None]) -> None:
         self.vset = vset
         owners = [b"owner-%d" % i for i in range(len(vset))]
@@ -24,6 +28,7 @@ class SimLedger:
         self.report = report
 
     def on_block(self, block: Block) -> None:
+        """Apply the next agreed block, then check the supply."""
         process_block(self.state, self.vset.config, self.vset, block)
         if not is_supply_conserved(self.state):
             expected = self.state.initial_supply + self.state.minted - self.state.burned
