@@ -5,7 +5,8 @@
 - ``double_voter``: with each vote, also signs a vote for a fabricated block of the same round;
 - ``withholder``: sends nothing (its core still runs, so it can resume being honest);
 - ``invalid_block_proposer``: as leader, proposes an empty block that changes the state root;
-- ``twins``: handled by the runner: two honest instances share one key and validator index;
+- ``twins``: no rewrite: setup builds a second instance with the same key and validator index,
+  and both run the honest core;
 - ``vote_forger``, ``bad_signature_voter``, ``future_round_flooder``, ``tc_forger``,
   ``stale_parent_proposer``: see :mod:`zkpov.sim.forgery`; ``leader_grinder``: see
   :mod:`zkpov.sim.grinding`.

@@ -2,7 +2,9 @@
 
 Every honest node runs the same :class:`~zkpov.consensus.core.ConsensusCore` the node runtime uses.
 Actions run in order: ``PersistSafety`` really writes the node's store before the next action
-(the vote or timeout) is handed to the network. After each event the invariants are checked.
+(the vote or timeout) is handed to the network. After each step of a core (boot, delivered
+message, tick) the invariants are checked on what it signed and on its round; commits and votes
+are checked as they happen.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ class Simulation:
         self.record_cursor: dict[NodeId, int] = {}
         self.max_round = 0
         self.entered_rounds: dict[NodeId, Round] = {}
-        self.crashed_nodes = 0  # honest cores that failed (fatal exception) and were restarted
+        self.crashed_nodes = 0  # fatal failures of honest cores (each schedules a restart)
         self.tables = TablePeaks()
 
     def run(self) -> SimReport:

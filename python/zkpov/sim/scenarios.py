@@ -94,7 +94,9 @@ class SimConfig:
             raise ScenarioError("more byzantine validators than validators")
 
     def get_max_time(self) -> float:
-        """Virtual time limit: every round timing out at full backoff, plus slack."""
+        """Virtual time limit: ``max_time``, else three base timeouts and a block time per round
+        plus 10 s. Not a full backoff: a run whose rounds take longer stops here, short of
+        ``rounds``."""
         return self.max_time or self.rounds * (self.timeout_base * 3.0 + self.block_time) + 10.0
 
 
