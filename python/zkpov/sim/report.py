@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from zkpov.sim.metrics import Metrics, SimReport, summarize
 from zkpov.sim.node import SimNode
@@ -45,19 +46,30 @@ def build_report(
         rounds=rounds,
         virtual_seconds=virtual_seconds,
         violation_counts=dict(violation_counts),
-        extra={
-            "validators": config.validators,
-            "seed": config.seed,
-            "scheme": config.scheme,
-            "messages_sync": metrics.sync_messages,
-            "messages_dropped": messages_dropped,
-            "rejected_inputs": sum(n.rejected for n in nodes),
-            "byzantine": {str(n.node_id): n.behaviour for n in nodes if not n.is_honest},
-            "byzantine_proposal_share": compute_byzantine_share(nodes),
-            "crashed_nodes": crashed_nodes,
-            "peak_table_sizes": {str(k): dict(v) for k, v in sorted(table_peaks.items())},
-        },
+        extra=_build_extra(config, nodes, metrics, messages_dropped, crashed_nodes, table_peaks),
     )
+
+
+def _build_extra(
+    config: SimConfig,
+    nodes: Sequence[SimNode],
+    metrics: Metrics,
+    messages_dropped: int,
+    crashed_nodes: int,
+    table_peaks: Mapping[NodeId, Mapping[str, int]],
+) -> dict[str, Any]:
+    return {
+        "validators": config.validators,
+        "seed": config.seed,
+        "scheme": config.scheme,
+        "messages_sync": metrics.sync_messages,
+        "messages_dropped": messages_dropped,
+        "rejected_inputs": sum(n.rejected for n in nodes),
+        "byzantine": {str(n.node_id): n.behaviour for n in nodes if not n.is_honest},
+        "byzantine_proposal_share": compute_byzantine_share(nodes),
+        "crashed_nodes": crashed_nodes,
+        "peak_table_sizes": {str(k): dict(v) for k, v in sorted(table_peaks.items())},
+    }
 
 
 def compute_byzantine_share(nodes: Sequence[SimNode]) -> float:
