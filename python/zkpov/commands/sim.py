@@ -1,10 +1,10 @@
 """``zkpov sim``: run the seeded adversarial simulator and print its report.
 
 With ``--json`` it prints exactly one JSON object (keys: committed, violations, evidence, slashed,
-latency_rounds, latency_seconds, messages_per_round, rejected_inputs, crashed_nodes (honest cores
-that failed and were restarted), byzantine_proposal_share, peak_table_sizes (per node id, the
-largest size of each core message table), and more); the exit status is 0 when no invariant was
-violated and 1 otherwise.
+latency_rounds, latency_seconds, messages_per_round, rejected_inputs, crashed_nodes (fatal failures
+of honest cores, each with a restart scheduled), byzantine_proposal_share, peak_table_sizes
+(per node id, the largest size of each core message table), and more); the exit status is 0
+when no invariant was violated and 1 otherwise.
 """
 
 from __future__ import annotations

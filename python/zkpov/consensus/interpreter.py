@@ -77,12 +77,21 @@ def is_covered(message: Message, own: ValidatorIndex, persisted: SafetyData | No
 
 class ActionInterpreter:
     """Carries out one core's actions through ``sink``; ``persisted`` is what the safety store
-    held when the core was built (a restarted core may resend its stored vote)."""
+    held when the core was built (a restarted core may resend its stored vote).
+
+    ``check_persisted=False`` is for the simulator's Byzantine validators only: they sign what
+    they like, and the simulator must let them to show that honest nodes survive it."""
 
     def __init__(
-        self, own: ValidatorIndex, sink: ActionSink, persisted: SafetyData | None = None
+        self,
+        own: ValidatorIndex,
+        sink: ActionSink,
+        persisted: SafetyData | None = None,
+        *,
+        check_persisted: bool = True,
     ) -> None:
         self.own, self.sink, self.persisted = own, sink, persisted
+        self.check_persisted = check_persisted
 
     def execute(self, actions: Iterable[Action]) -> None:
         for action in actions:
@@ -106,5 +115,5 @@ class ActionInterpreter:
             self.sink.record_evidence(action)
 
     def _check(self, message: Message) -> None:
-        if not is_covered(message, self.own, self.persisted):
+        if self.check_persisted and not is_covered(message, self.own, self.persisted):
             raise UnsafeSend(f"{type(message).__name__} would leave before its safety data")

@@ -1,10 +1,11 @@
 """The simulation loop: nodes, network and invariants on one virtual clock.
 
 Every honest node runs the same :class:`~zkpov.consensus.core.ConsensusCore` the node runtime uses.
-Actions run in order: ``PersistSafety`` really writes the node's store before the next action
-(the vote or timeout) is handed to the network. After each step of a core (boot, delivered
-message, tick) the invariants are checked on what it signed and on its round; commits and votes
-are checked as they happen.
+Actions run in order through :class:`~zkpov.consensus.interpreter.ActionInterpreter`:
+``PersistSafety`` really writes the node's store before the next action (the vote or timeout)
+is handed to the network, and a signed message no persisted data covers is a violation. After
+each step of a core (boot, delivered message, tick) the invariants are checked on what it signed
+and on its round; commits and votes are checked as they happen.
 """
 
 from __future__ import annotations
@@ -16,14 +17,12 @@ from typing import Any
 
 from zkpov.consensus.actions import (
     Action,
-    Broadcast,
     Commit,
-    PersistSafety,
     RecordEvidence,
     ScheduleTimeout,
-    SendTo,
 )
 from zkpov.consensus.core import ConsensusCore
+from zkpov.consensus.interpreter import ActionInterpreter, UnsafeSend
 from zkpov.sim.byzantine import (
     Attacker,
     Delayed,
@@ -43,7 +42,8 @@ from zkpov.sim.report import build_report
 from zkpov.sim.scenarios import SimConfig
 from zkpov.sim.setup import build_world
 from zkpov.sim.tables import TablePeaks
-from zkpov.spec.messages import Proposal, Vote
+from zkpov.spec.messages import Message, Proposal, Vote
+from zkpov.spec.safety_data import SafetyData
 from zkpov.types import NodeId, Round, ValidatorIndex
 
 __all__ = ["SimReport", "Simulation", "run_simulation"]
@@ -77,6 +77,7 @@ class Simulation:
         self.metrics = Metrics()
         self.evidence: dict[tuple[str, int], bytes] = {}
         self.record_cursor: dict[NodeId, int] = {}
+        self.interpreters: dict[tuple[NodeId, int], ActionInterpreter] = {}
         self.max_round = 0
         self.entered_rounds: dict[NodeId, Round] = {}
         self.crashed_nodes = 0  # fatal failures of honest cores (each schedules a restart)
@@ -147,29 +148,43 @@ class Simulation:
         todo: list[Any] = list(actions)
         if not node.is_honest:
             todo = rewrite_actions(actions, Attacker(node, self.world, self.queue.now))
-        for action in todo:
-            self._perform(node, action)
+        try:
+            for action in todo:
+                self._perform(node, action)
+        except UnsafeSend as err:  # a core that signs before persisting: report, restart it
+            self.invariants.report("persist_before_send", f"validator {node.index}: {err}")
+            self.fail_node(node)
         self._after_step(node)
 
     def _perform(self, node: SimNode, action: Any) -> None:
-        if isinstance(action, PersistSafety):
-            node.store.save(action.data)
-        elif isinstance(action, Broadcast):
-            self._broadcast(node, action.message)
-        elif isinstance(action, SendTo):
-            for target in self.world.instances[action.to]:
-                self._send(node, target, action.message, to_self=True)
-        elif isinstance(action, ScheduleTimeout):
-            life = node.lives
-            self.queue.schedule(action.deadline, lambda: self._tick(node, life))
-        elif isinstance(action, Commit):
-            self._commit(node, action)
-        elif isinstance(action, RecordEvidence):
-            self._record_evidence(node, action)
-        elif isinstance(action, Equivocation):
+        """Byzantine outputs here; the core's own actions through the shared interpreter."""
+        if isinstance(action, Equivocation):
             self._equivocate(node, action)
         elif isinstance(action, Later | Delayed):
             self._perform_later(node, action)
+        else:
+            self._get_interpreter(node).execute_one(action)
+
+    def _get_interpreter(self, node: SimNode) -> ActionInterpreter:
+        """One per node life: a restarted node starts from what its store persisted."""
+        key = (node.node_id, node.lives)
+        interpreter = self.interpreters.get(key)
+        if interpreter is None:
+            self.interpreters.pop((node.node_id, node.lives - 1), None)
+            sink = _NodeSink(self, node)
+            honest, persisted = node.is_honest, node.store.load()
+            interpreter = ActionInterpreter(node.index, sink, persisted, check_persisted=honest)
+            self.interpreters[key] = interpreter
+        return interpreter
+
+    def send_to(self, node: SimNode, to: ValidatorIndex, message: Message) -> None:
+        """Every instance of validator ``to`` (Twins have two), the sender itself included."""
+        for target in self.world.instances[to]:
+            self._send(node, target, message, to_self=True)
+
+    def schedule_tick(self, node: SimNode, deadline: float) -> None:
+        life = node.lives
+        self.queue.schedule(deadline, lambda: self._tick(node, life))
 
     def _perform_later(self, node: SimNode, later: Later | Delayed) -> None:
         """A Byzantine output held back (``Later`` computes its actions when the time comes)."""
@@ -181,7 +196,7 @@ class Simulation:
 
         self.queue.schedule(self.queue.now + later.delay, perform)
 
-    def _broadcast(self, node: SimNode, message: object) -> None:
+    def broadcast(self, node: SimNode, message: object) -> None:
         if isinstance(message, Proposal):
             self.metrics.proposed_at.setdefault(message.block.id, self.queue.now)
         for target in self.nodes:
@@ -220,7 +235,7 @@ class Simulation:
         now = self.queue.now
         self._step(node, lambda core: core.on_tick(now))
 
-    def _commit(self, node: SimNode, commit: Commit) -> None:
+    def commit(self, node: SimNode, commit: Commit) -> None:
         if node.is_honest:
             self.invariants.check_commit(node, commit, len(node.committed))
             self._measure_commit(node, commit)
@@ -239,7 +254,7 @@ class Simulation:
             self.metrics.commit_events.append((self.queue.now, block.round))
         self.metrics.commit_times.append(self.queue.now)
 
-    def _record_evidence(self, node: SimNode, action: RecordEvidence) -> None:
+    def record_evidence(self, node: SimNode, action: RecordEvidence) -> None:
         if not node.is_honest:
             return
         self.evidence.setdefault((action.kind, int(action.offender)), action.evidence)
@@ -263,3 +278,28 @@ class Simulation:
         if self.entered_rounds.get(node_id) != round_:
             self.entered_rounds[node_id] = round_
             self.metrics.round_leaders.append((round_, core.get_round_leader(round_)))
+
+
+class _NodeSink:
+    """What one simulated node's actions do: its store, the simulated network and clock."""
+
+    def __init__(self, sim: Simulation, node: SimNode) -> None:
+        self.sim, self.node = sim, node
+
+    def persist_safety(self, data: SafetyData) -> None:
+        self.node.store.save(data)
+
+    def send(self, to: ValidatorIndex, message: Message) -> None:
+        self.sim.send_to(self.node, to, message)
+
+    def broadcast(self, message: Message) -> None:
+        self.sim.broadcast(self.node, message)
+
+    def schedule_timeout(self, action: ScheduleTimeout) -> None:
+        self.sim.schedule_tick(self.node, action.deadline)
+
+    def commit(self, action: Commit) -> None:
+        self.sim.commit(self.node, action)
+
+    def record_evidence(self, action: RecordEvidence) -> None:
+        self.sim.record_evidence(self.node, action)
