@@ -10,6 +10,7 @@ from zkpov.config import ConsensusConfig
 from zkpov.consensus.actions import Action, Commit, RecordEvidence, ScheduleTimeout
 from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.dispatch import dispatch_message
+from zkpov.consensus.factory import ChainStart, build_core
 from zkpov.consensus.genesis import make_genesis
 from zkpov.consensus.interpreter import ActionInterpreter
 from zkpov.consensus.leader import FixedLeaders, LeaderElection
@@ -60,17 +61,14 @@ def make_net(
     return net
 
 
-def make_core(net: Net, index: int, leaders: LeaderElection, **kwargs: object) -> ConsensusCore:
-    return ConsensusCore(
-        vset=net.vset,
-        index=ValidatorIndex(index),
-        sk=net.sks[index],
-        safety_data=SafetyData(Epoch(0)),
+def make_core(net: Net, index: int, leaders: LeaderElection) -> ConsensusCore:
+    return build_core(
+        ChainStart(net.vset, net.genesis, net.genesis_qc),
+        ValidatorIndex(index),
+        net.sks[index],
+        None,
+        NativeReexecution(net.genesis.id, AccountState(), Transfer.from_bytes),
         leaders=leaders,
-        checker=NativeReexecution(net.genesis.id, AccountState(), Transfer.from_bytes),
-        root=net.genesis,
-        root_qc=net.genesis_qc,
-        **kwargs,  # type: ignore[arg-type]
     )
 
 

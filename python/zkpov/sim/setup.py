@@ -10,10 +10,13 @@ from typing import Protocol
 
 from zkpov.chain.state import AccountState, Transfer
 from zkpov.config import ConsensusConfig
-from zkpov.consensus.core import ConsensusCore
-from zkpov.consensus.genesis import make_genesis
+from zkpov.consensus.factory import (
+    ChainStart,
+    build_core,
+    build_reputation_leaders,
+    start_chain,
+)
 from zkpov.consensus.leader import FixedLeaders, LeaderElection
-from zkpov.consensus.reputation_leaders import ReputationLeaders
 from zkpov.consensus.validity import NativeReexecution
 from zkpov.sim.metrics import get_message_round
 from zkpov.sim.node import RecordingSafetyRules, SimNode
@@ -81,24 +84,19 @@ class World:
         if self.config.leader_schedule is not None:
             schedule = {r: ValidatorIndex(i) for r, i in self.config.leader_schedule.items()}
             return FixedLeaders(schedule, len(self.vset))
-        window, exclude = self.config.reputation_window, self.config.reputation_exclude_rounds
-        vset = self.vset
-        return ReputationLeaders(vset.stakes, vset.epoch, vset.seed, window, exclude, prune=prune)
+        return build_reputation_leaders(self.vset, prune=prune)
 
     def boot(self, node: SimNode) -> None:
         """(Re)start ``node`` from its persisted safety data and committed root."""
-        root, root_qc = node.root or (self.genesis, self.genesis_qc)
-        leaders = self.make_leaders()
-        for block in node.committed:
-            leaders.on_commit(block)
         if node.checker is None:  # the node's state database survives its crashes
             node.checker = NativeReexecution(
                 self.genesis.id, self.genesis_state, Transfer.from_bytes
             )
-        node.core = ConsensusCore(
-            vset=self.vset, index=node.index, sk=node.sk,
-            safety_data=node.load_safety_data(self.vset.epoch), leaders=leaders,
-            checker=node.checker, root=root, root_qc=root_qc, safety_rules=RecordingSafetyRules,
+        start = ChainStart(self.vset, self.genesis, self.genesis_qc)
+        node.core = build_core(
+            start, node.index, node.sk, node.load_safety_data(self.vset.epoch), node.checker,
+            leaders=self.make_leaders(), root=node.root, history=node.committed,
+            safety_rules=RecordingSafetyRules,
             test_only_break_vote_rule=self.config.test_only_break_vote_rule,
         )  # fmt: skip
         node.core.safety.records = node.records  # type: ignore[attr-defined]
@@ -141,7 +139,8 @@ def build_world(config: SimConfig) -> World:
     pks = tuple(pk for _, pk in keys)
     vset = ValidatorSet(Epoch(0), pks, compute_stakes(config), scheme, consensus, seed)
     state = AccountState()  # shared: re-execution always works on a copy
-    genesis, genesis_qc = make_genesis(vset, compute_root_bytes(state.root))
+    start = start_chain(vset, compute_root_bytes(state.root))
+    genesis, genesis_qc = start.block, start.qc
     nodes, instances = _make_nodes(config, keys)
     world = World(config, scheme, vset, genesis, genesis_qc, nodes, instances, genesis_state=state)
     if config.round_partitions is not None:
