@@ -1,9 +1,9 @@
 //! The witness of one circuit slot, built from a native `StepWitness` or as no-op padding.
 #![forbid(unsafe_code)]
 
-use crate::accounts::{StepWitness, TransferTerms};
-use crate::ledger::BatchWitness;
-use crate::smt::compute_defaults;
+use crate::state::accounts::{StepWitness, TransferTerms};
+use crate::state::batch_transition::BatchWitness;
+use crate::state::smt::compute_defaults;
 use ark_bls12_381::Fr;
 use ark_ed_on_bls12_381::Fr as JubjubScalar;
 use ark_ff::Zero;

@@ -3,12 +3,12 @@
 use super::slot::SlotWitness;
 use super::transfer::TransferBatchCircuit;
 use super::CircuitConfig;
-use crate::accounts::{compute_message, LEAF_TAG};
-use crate::ledger::tests::signed;
-use crate::ledger::State;
 use crate::poseidon::hash2;
-use crate::poseidon_wide::hash4;
+use crate::poseidon::wide::hash4;
 use crate::schnorr::{self, compute_public_key, generate_secret_key};
+use crate::state::accounts::{compute_message, LEAF_TAG};
+use crate::state::batch_transition::tests::signed;
+use crate::state::batch_transition::State;
 use ark_bls12_381::Fr;
 use ark_ed_on_bls12_381::{EdwardsAffine, Fr as JubjubScalar};
 use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystem};

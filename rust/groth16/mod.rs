@@ -1,6 +1,6 @@
 //! Groth16 over BLS12-381 for the transfer-batch circuit (arkworks, `parallel`).
 //!
-//! * `prove` runs `crate::prover` (arkworks' synthesis, libsnark's QAP reduction on compact
+//! * `prove` runs `prover` (arkworks' synthesis, libsnark's QAP reduction on compact
 //!   matrices, blst's multi-scalar multiplications) on a `PreparedProvingKey`; setup is
 //!   arkworks'.
 //! * `insecure_setup` derives the toxic waste from a seed: anyone who knows the seed can forge
@@ -8,7 +8,7 @@
 //! * Proofs are 192 bytes, compressed `A (G1) || B (G2) || C (G1)`; verifying keys are arkworks'
 //!   compressed encoding. Decoding checks lengths, the curve and the prime-order subgroups, and
 //!   that the key has one input slot per public input (`DecodeError` otherwise).
-//! * Python verifies through `verifier.rs` (the same equations on blst's faster pairing); the
+//! * Python verifies through `verifier` (the same equations on blst's faster pairing); the
 //!   arkworks `verify` here checks each fresh proof in `prove` and cross-checks `verifier` in tests.
 //! * `batch_verify` (arkworks; Rust tests only, Python uses `verifier::batch_verify`) combines
 //!   n proofs with random 128-bit weights `r_i`:
@@ -18,10 +18,17 @@
 //! Groth16 rests on pairings over BLS12-381: it is not post-quantum secure.
 #![forbid(unsafe_code)]
 
+pub mod keys;
+pub mod msm;
+pub mod prover;
+#[cfg(test)]
+mod prover_tests;
+pub mod r1cs;
+pub mod verifier;
+
 use crate::circuits::transfer::TransferBatchCircuit;
 use crate::circuits::CircuitConfig;
 use crate::error::{decode_err, CoreError, CoreResult};
-use crate::prover::PreparedProvingKey;
 use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective};
 use ark_ec::pairing::Pairing;
 use ark_ec::{CurveGroup, VariableBaseMSM};
@@ -29,6 +36,7 @@ use ark_ff::{Field, PrimeField, UniformRand};
 use ark_groth16::{Groth16, PreparedVerifyingKey, Proof, ProvingKey, VerifyingKey};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use ark_snark::SNARK;
+use prover::PreparedProvingKey;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
@@ -56,7 +64,7 @@ pub fn insecure_setup(
         .map_err(|e| CoreError::Proof(format!("setup failed: {e}")))
 }
 
-/// Proves a built circuit with fresh randomness (`crate::prover`, on a key prepared once with
+/// Proves a built circuit with fresh randomness (`prover`, on a key prepared once with
 /// `PreparedProvingKey::new`), then checks the proof before returning it.
 pub fn prove(
     key: &PreparedProvingKey,
@@ -66,7 +74,7 @@ pub fn prove(
     let inputs = circuit.public_inputs();
     let mut rng =
         ChaCha20Rng::from_rng(rand::rngs::OsRng).map_err(|e| CoreError::Proof(e.to_string()))?;
-    let proof = crate::prover::prove(key, circuit, &mut rng)?;
+    let proof = prover::prove(key, circuit, &mut rng)?;
     if !verify(pvk, &inputs, &proof)? {
         return Err(CoreError::Proof(
             "the witness does not satisfy the circuit".into(),
@@ -213,8 +221,8 @@ pub fn decode_verifying_key(bytes: &[u8]) -> CoreResult<VerifyingKey<Bls12_381>>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::{decode_proving_key, encode_proving_key};
-    use crate::ledger::tests::funded_transfer;
+    use crate::state::batch_transition::tests::funded_transfer;
+    use keys::{decode_proving_key, encode_proving_key};
 
     /// Unoptimized (CI's `cargo test` profile) arkworks takes minutes here, so this runs on
     /// request (`cargo test --lib -- --ignored`); tests/crypto/test_snark.py proves the same
@@ -244,12 +252,12 @@ mod tests {
         assert!(batch_verify(&pvk, &[good.clone(), other.clone(), good.clone()]).unwrap());
         assert!(!batch_verify(&pvk, &[(other.0.clone(), proof.clone()), other.clone()]).unwrap());
         assert!(!batch_verify(&pvk, &[good.clone(), (wrong, proof.clone())]).unwrap());
-        let fast = crate::verifier::FastVerifyingKey::new(&vk).unwrap();
-        let fast_proof = crate::verifier::decode_proof(&encode_proof(&proof)).unwrap();
-        assert!(crate::verifier::verify(&fast, &inputs, &fast_proof).unwrap());
-        assert!(!crate::verifier::verify(&fast, &other.0, &fast_proof).unwrap());
+        let fast = verifier::FastVerifyingKey::new(&vk).unwrap();
+        let fast_proof = verifier::decode_proof(&encode_proof(&proof)).unwrap();
+        assert!(verifier::verify(&fast, &inputs, &fast_proof).unwrap());
+        assert!(!verifier::verify(&fast, &other.0, &fast_proof).unwrap());
         let fast_items = [(inputs.clone(), fast_proof), (inputs.clone(), fast_proof)];
-        assert!(crate::verifier::batch_verify(&fast, &fast_items).unwrap());
+        assert!(verifier::batch_verify(&fast, &fast_items).unwrap());
         let vk2 = decode_verifying_key(&encode_verifying_key(&vk)).unwrap();
         assert_eq!(vk2, vk);
         assert_eq!(encode_verifying_key(&vk).len(), VERIFYING_KEY_BYTES);

@@ -1,16 +1,16 @@
 //! The blst-backed prover against `ark_groth16`: identical proofs for the same randomizers,
 //! verifying and randomized proofs, and phase timings (`prover_phase_times`, on request).
+use super::msm::{to_bigints, Bases};
+use super::prover::{
+    self, create_proof, synthesize_assignment, synthesize_matrices, witness_map, PreparedProvingKey,
+};
+use super::r1cs::CompactMatrices;
 use crate::circuits::transfer::TransferBatchCircuit;
 use crate::circuits::CircuitConfig;
 use crate::groth16::{self, insecure_setup, prepare};
-use crate::ledger::tests::signed;
-use crate::ledger::State;
-use crate::msm::{to_bigints, Bases};
-use crate::prover::{
-    self, create_proof, synthesize_assignment, synthesize_matrices, witness_map, PreparedProvingKey,
-};
-use crate::r1cs::CompactMatrices;
 use crate::schnorr::{compute_public_key, generate_secret_key};
+use crate::state::batch_transition::tests::signed;
+use crate::state::batch_transition::State;
 use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective, G2Projective};
 use ark_ec::VariableBaseMSM;
 use ark_ff::{BigInt, UniformRand};

@@ -21,9 +21,9 @@
 //!   Pippenger for `sum w_i C_i`.
 #![forbid(unsafe_code)]
 
+use super::msm::BlstCurve;
 use crate::blst_raw::{self, FixedBaseTable, Scalar};
 use crate::error::{decode_err, CoreError, CoreResult};
-use crate::msm::BlstCurve;
 use ark_bls12_381::{Bls12_381, Fr};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{BigInteger, PrimeField, UniformRand};
@@ -63,7 +63,7 @@ fn internal(what: &str) -> CoreError {
     CoreError::Verification(format!("cannot convert {what} to blst"))
 }
 
-/// A key point in blst form (`crate::msm`'s conversion; a failure is a verification error).
+/// A key point in blst form (`groth16::msm`'s conversion; a failure is a verification error).
 fn to_blst<C: BlstCurve>(p: &C) -> CoreResult<C::Blst> {
     p.to_blst().map_err(|_| internal("a verifying-key point"))
 }
@@ -273,10 +273,10 @@ pub fn batch_verify(key: &FastVerifyingKey, items: &[(Vec<Fr>, FastProof)]) -> C
 mod tests {
     use super::*;
     use crate::circuits::CircuitConfig;
+    use crate::groth16::prover::PreparedProvingKey;
     use crate::groth16::{encode_proof, insecure_setup, prepare, prove};
-    use crate::ledger::tests::funded_transfer;
-    use crate::ledger::State;
-    use crate::prover::PreparedProvingKey;
+    use crate::state::batch_transition::tests::funded_transfer;
+    use crate::state::batch_transition::State;
 
     type Item = (Vec<Fr>, FastProof);
 

@@ -15,11 +15,11 @@
 //!   account with `recipient_pk`, nonce 0) or hold `recipient_pk`, and must not overflow 2^64.
 #![forbid(unsafe_code)]
 
+use super::smt::{NodeStore, Siblings, TreeShape};
 use crate::error::{decode_err, CoreError, CoreResult};
 use crate::poseidon;
-use crate::poseidon_wide::hash4;
+use crate::poseidon::wide::hash4;
 use crate::schnorr::{self, Signature};
-use crate::smt::{NodeStore, Siblings, TreeShape};
 use ark_bls12_381::Fr;
 use ark_ed_on_bls12_381::EdwardsAffine;
 use std::collections::HashMap;

@@ -8,15 +8,21 @@
 //!   rate 2, capacity 1: `absorb(a, b); squeeze(1)`.
 //! * `hash_n(xs)`: a sponge whose capacity lane starts at `len(xs)` (length domain separation, so
 //!   `[a]` and `[a, 0]` differ); each pair is added to lanes 1 and 2, then permuted; output lane 1.
+//!
+//! `permutation` is the permutation for any width; `wide` is its t = 5 instance, which hashes the
+//! account tree.
 #![forbid(unsafe_code)]
 
-use crate::poseidon_perm::Permutation;
+pub mod permutation;
+pub mod wide;
+
 use ark_bls12_381::Fr;
 use ark_crypto_primitives::sponge::poseidon::PoseidonConfig;
 use ark_ff::Zero;
+use permutation::Permutation;
 use std::sync::OnceLock;
 
-pub use crate::poseidon_perm::ALPHA;
+pub use permutation::ALPHA;
 pub const WIDTH: usize = 3;
 pub const FULL_ROUNDS: usize = 8;
 pub const PARTIAL_ROUNDS: usize = 57;
