@@ -49,7 +49,7 @@ pub struct Groth16ProvingKey {
 
 impl Groth16ProvingKey {
     fn new(config: CircuitConfig, pk: ProvingKey<Bls12_381>) -> CoreResult<Self> {
-        let pvk = groth16::prepare(&pk.vk);
+        let pvk = groth16::prepare_verifying_key(&pk.vk);
         let key = PreparedProvingKey::new(&pk)?;
         Ok(Groth16ProvingKey { config, key, pvk })
     }
@@ -112,13 +112,13 @@ impl Groth16ProvingKey {
 /// A decoded, prepared verifying key.
 #[pyclass(frozen, module = "zkpov._native")]
 pub struct Groth16VerifyingKey {
-    key: verifier::FastVerifyingKey,
+    key: verifier::PreparedVerifyingKey,
 }
 
 impl Groth16VerifyingKey {
     fn from_vk(vk: &VerifyingKey<Bls12_381>) -> CoreResult<Self> {
         Ok(Self {
-            key: verifier::FastVerifyingKey::new(vk)?,
+            key: verifier::PreparedVerifyingKey::new(vk)?,
         })
     }
 }

@@ -83,7 +83,9 @@ pub fn prove(
     Ok(proof)
 }
 
-pub fn prepare(vk: &VerifyingKey<Bls12_381>) -> PreparedVerifyingKey<Bls12_381> {
+/// arkworks' prepared key (`e(alpha, beta)` and the Miller-loop precomputation of `-gamma` and
+/// `-delta`): what `prove` checks each fresh proof against.
+pub fn prepare_verifying_key(vk: &VerifyingKey<Bls12_381>) -> PreparedVerifyingKey<Bls12_381> {
     ark_groth16::prepare_verifying_key(vk)
 }
 
@@ -234,7 +236,7 @@ mod tests {
         // test profile; the Python tests prove a batch-2, depth-8 circuit on a release build.
         let config = CircuitConfig::new(1, 2).unwrap();
         let (pk, vk) = insecure_setup(&config, b"test").unwrap();
-        let pvk = prepare(&vk);
+        let pvk = prepare_verifying_key(&vk);
         let key = PreparedProvingKey::new(&pk).unwrap();
         let (state, t) = funded_transfer();
         let circuit = config.build_circuit(&state, &[t]).unwrap();
@@ -252,12 +254,12 @@ mod tests {
         assert!(batch_verify(&pvk, &[good.clone(), other.clone(), good.clone()]).unwrap());
         assert!(!batch_verify(&pvk, &[(other.0.clone(), proof.clone()), other.clone()]).unwrap());
         assert!(!batch_verify(&pvk, &[good.clone(), (wrong, proof.clone())]).unwrap());
-        let fast = verifier::FastVerifyingKey::new(&vk).unwrap();
-        let fast_proof = verifier::decode_proof(&encode_proof(&proof)).unwrap();
-        assert!(verifier::verify(&fast, &inputs, &fast_proof).unwrap());
-        assert!(!verifier::verify(&fast, &other.0, &fast_proof).unwrap());
-        let fast_items = [(inputs.clone(), fast_proof), (inputs.clone(), fast_proof)];
-        assert!(verifier::batch_verify(&fast, &fast_items).unwrap());
+        let blst_pvk = verifier::PreparedVerifyingKey::new(&vk).unwrap();
+        let blst_proof = verifier::decode_proof(&encode_proof(&proof)).unwrap();
+        assert!(verifier::verify(&blst_pvk, &inputs, &blst_proof).unwrap());
+        assert!(!verifier::verify(&blst_pvk, &other.0, &blst_proof).unwrap());
+        let blst_items = [(inputs.clone(), blst_proof), (inputs.clone(), blst_proof)];
+        assert!(verifier::batch_verify(&blst_pvk, &blst_items).unwrap());
         let vk2 = decode_verifying_key(&encode_verifying_key(&vk)).unwrap();
         assert_eq!(vk2, vk);
         assert_eq!(encode_verifying_key(&vk).len(), VERIFYING_KEY_BYTES);

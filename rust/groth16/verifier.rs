@@ -42,8 +42,9 @@ const WEIGHT_BITS: usize = 128;
 /// per thread, so that stealing evens out the threads beside the C sum).
 const MAX_CHUNK: usize = 16;
 
-/// A verifying key in blst form, with a fixed-base table of its input points.
-pub struct FastVerifyingKey {
+/// A verifying key prepared for blst (arkworks' `PreparedVerifyingKey`, in blst form): `-gamma`,
+/// `-delta`, the Miller loop of `(alpha, beta)` and a fixed-base table of the input points.
+pub struct PreparedVerifyingKey {
     vk: VerifyingKey<Bls12_381>,
     neg_gamma: blst_p2_affine,
     neg_delta: blst_p2_affine,
@@ -74,7 +75,7 @@ fn to_scalar(x: &Fr) -> Scalar {
     out
 }
 
-impl FastVerifyingKey {
+impl PreparedVerifyingKey {
     pub fn new(vk: &VerifyingKey<Bls12_381>) -> CoreResult<Self> {
         let neg_gamma = to_blst(&(-vk.gamma_g2.into_group()).into_affine())?;
         let neg_delta = to_blst(&(-vk.delta_g2.into_group()).into_affine())?;
@@ -84,7 +85,7 @@ impl FastVerifyingKey {
             .iter()
             .map(to_blst)
             .collect::<CoreResult<_>>()?;
-        Ok(FastVerifyingKey {
+        Ok(PreparedVerifyingKey {
             vk: vk.clone(),
             neg_gamma,
             neg_delta,
@@ -167,7 +168,7 @@ pub fn decode_proof(bytes: &[u8]) -> CoreResult<FastProof> {
 }
 
 /// One proof: three Miller loops, one final exponentiation, on the calling thread.
-pub fn verify(key: &FastVerifyingKey, inputs: &[Fr], proof: &FastProof) -> CoreResult<bool> {
+pub fn verify(key: &PreparedVerifyingKey, inputs: &[Fr], proof: &FastProof) -> CoreResult<bool> {
     key.check_inputs(inputs.len())?;
     let mut x = vec![Fr::from(1u64)];
     x.extend_from_slice(inputs);
@@ -240,7 +241,10 @@ fn combine_inputs(items: &[(Vec<Fr>, FastProof)], w: &[Fr]) -> Vec<Fr> {
 }
 
 /// Random-linear-combination batch verification (see the module docs).
-pub fn batch_verify(key: &FastVerifyingKey, items: &[(Vec<Fr>, FastProof)]) -> CoreResult<bool> {
+pub fn batch_verify(
+    key: &PreparedVerifyingKey,
+    items: &[(Vec<Fr>, FastProof)],
+) -> CoreResult<bool> {
     if items.is_empty() {
         return Err(CoreError::InvalidArgument(
             "batch_verify needs at least one proof".into(),
@@ -274,17 +278,20 @@ mod tests {
     use super::*;
     use crate::circuits::CircuitConfig;
     use crate::groth16::prover::PreparedProvingKey;
-    use crate::groth16::{encode_proof, insecure_setup, prepare, prove};
+    use crate::groth16::{encode_proof, insecure_setup, prepare_verifying_key, prove};
     use crate::state::batch_transition::tests::funded_transfer;
     use crate::state::batch_transition::State;
 
     type Item = (Vec<Fr>, FastProof);
 
     /// A key and two statements with a valid proof each (one transfer, and the empty batch).
-    fn setup() -> (FastVerifyingKey, [Item; 2]) {
+    fn setup() -> (PreparedVerifyingKey, [Item; 2]) {
         let config = CircuitConfig::new(1, 2).unwrap();
         let (pk, vk) = insecure_setup(&config, b"verifier").unwrap();
-        let (pvk, key) = (prepare(&vk), PreparedProvingKey::new(&pk).unwrap());
+        let (pvk, key) = (
+            prepare_verifying_key(&vk),
+            PreparedProvingKey::new(&pk).unwrap(),
+        );
         let (state, t) = funded_transfer();
         let items = [vec![t], vec![]].map(|batch| {
             let circuit = config.build_circuit(&state, &batch).unwrap();
@@ -292,7 +299,7 @@ mod tests {
             let proof = prove(&key, &pvk, circuit).unwrap();
             (inputs, decode_proof(&encode_proof(&proof)).unwrap())
         });
-        (FastVerifyingKey::new(&vk).unwrap(), items)
+        (PreparedVerifyingKey::new(&vk).unwrap(), items)
     }
 
     fn batch(items: &[Item; 2], n: usize) -> Vec<Item> {
@@ -373,7 +380,7 @@ mod tests {
     #[ignore = "a benchmark"]
     fn verifier_times() {
         let (key, items) = setup();
-        let pvk = crate::groth16::prepare(key.verifying_key());
+        let pvk = crate::groth16::prepare_verifying_key(key.verifying_key());
         let bytes = crate::groth16::encode_proof;
         let ark_items: Vec<(Vec<Fr>, ark_groth16::Proof<Bls12_381>)> = {
             let config = CircuitConfig::new(1, 2).unwrap();
