@@ -1,19 +1,18 @@
-//! Groth16 over BLS12-381 for the transfer-batch circuit (arkworks, `parallel`).
+//! Groth16 over BLS12-381 for the transfer-batch circuit (arkworks, `parallel`): setup, proving
+//! and the proof and verifying-key encodings here; the prover in `prover` (with `msm` and
+//! `r1cs`), the verifier Python calls in `verifier`, the proving-key cache bytes in `keys`.
 //!
 //! * `prove` runs `prover` (arkworks' synthesis, libsnark's QAP reduction on compact
 //!   matrices, blst's multi-scalar multiplications) on a `PreparedProvingKey`; setup is
 //!   arkworks'.
 //! * `insecure_setup` derives the toxic waste from a seed: anyone who knows the seed can forge
 //!   proofs. It is for tests and devnets only; production keys come from a phase-2 ceremony.
-//! * Proofs are 192 bytes, compressed `A (G1) || B (G2) || C (G1)`; verifying keys are arkworks'
-//!   compressed encoding. Decoding checks lengths, the curve and the prime-order subgroups, and
-//!   that the key has one input slot per public input (`DecodeError` otherwise).
-//! * Python verifies through `verifier` (the same equations on blst's faster pairing); the
-//!   arkworks `verify` here checks each fresh proof in `prove` and cross-checks `verifier` in tests.
-//! * `batch_verify` (arkworks; Rust tests only, Python uses `verifier::batch_verify`) combines
-//!   n proofs with random 128-bit weights `r_i`:
-//!   `prod e(r_i A_i, B_i) * e(sum r_i IC_i, -gamma) * e(sum r_i C_i, -delta) == e(alpha, beta)^(sum r_i)`,
-//!   n + 2 Miller loops and one final exponentiation; a bad proof passes with chance 2^-128.
+//! * Proofs are 192 bytes, compressed `A (G1) || B (G2) || C (G1)` (`verifier::decode_proof`
+//!   decodes them); verifying keys are arkworks' compressed encoding. Decoding checks lengths, the
+//!   curve and the prime-order subgroups, and that the key has one input slot per public input
+//!   (`DecodeError` otherwise).
+//! * Python verifies, one proof or a batch, through `verifier` (the same equations on blst's
+//!   faster pairing); the arkworks `verify` here checks each fresh proof in `prove`.
 //!
 //! Groth16 rests on pairings over BLS12-381: it is not post-quantum secure.
 #![forbid(unsafe_code)]
@@ -29,17 +28,13 @@ pub mod verifier;
 use crate::circuits::transfer::TransferBatchCircuit;
 use crate::circuits::CircuitConfig;
 use crate::error::{decode_err, CoreError, CoreResult};
-use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective};
-use ark_ec::pairing::Pairing;
-use ark_ec::{CurveGroup, VariableBaseMSM};
-use ark_ff::{Field, PrimeField, UniformRand};
+use ark_bls12_381::{Bls12_381, Fr};
 use ark_groth16::{Groth16, PreparedVerifyingKey, Proof, ProvingKey, VerifyingKey};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use ark_snark::SNARK;
 use prover::PreparedProvingKey;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 pub const PROOF_BYTES: usize = 192;
@@ -110,81 +105,12 @@ pub fn verify(
         .map_err(|e| CoreError::Verification(e.to_string()))
 }
 
-/// `sum_i w_i * IC(inputs_i)` as one multi-scalar multiplication over the key's input points.
-fn combine_inputs(
-    pvk: &PreparedVerifyingKey<Bls12_381>,
-    items: &[(Vec<Fr>, Proof<Bls12_381>)],
-    w: &[Fr],
-) -> G1Projective {
-    let mut scalars = vec![w.iter().sum::<Fr>()];
-    for j in 0..pvk.vk.gamma_abc_g1.len() - 1 {
-        scalars.push(items.iter().zip(w).map(|((x, _), wi)| x[j] * wi).sum());
-    }
-    G1Projective::msm(&pvk.vk.gamma_abc_g1, &scalars).expect("equal lengths")
-}
-
-/// Random-linear-combination batch verification (see the module docs).
-pub fn batch_verify(
-    pvk: &PreparedVerifyingKey<Bls12_381>,
-    items: &[(Vec<Fr>, Proof<Bls12_381>)],
-) -> CoreResult<bool> {
-    if items.is_empty() {
-        return Err(CoreError::InvalidArgument(
-            "batch_verify needs at least one proof".into(),
-        ));
-    }
-    for (inputs, _) in items {
-        check_input_count(pvk, inputs.len())?;
-    }
-    let mut rng = ChaCha20Rng::from_rng(rand::rngs::OsRng)
-        .map_err(|e| CoreError::Verification(e.to_string()))?;
-    let w: Vec<Fr> = (0..items.len())
-        .map(|_| Fr::from(u128::rand(&mut rng)))
-        .collect();
-    let mut g1: Vec<G1Affine> = items
-        .par_iter()
-        .zip(&w)
-        .map(|((_, p), wi)| (p.a * wi).into_affine())
-        .collect();
-    let cs: Vec<G1Affine> = items.iter().map(|(_, p)| p.c).collect();
-    g1.push(combine_inputs(pvk, items, &w).into_affine());
-    g1.push(
-        G1Projective::msm(&cs, &w)
-            .expect("equal lengths")
-            .into_affine(),
-    );
-    let mut g2: Vec<<Bls12_381 as Pairing>::G2Prepared> =
-        items.par_iter().map(|(_, p)| p.b.into()).collect();
-    g2.push(pvk.gamma_g2_neg_pc.clone());
-    g2.push(pvk.delta_g2_neg_pc.clone());
-    let ml = Bls12_381::multi_miller_loop(g1, g2);
-    let Some(out) = Bls12_381::final_exponentiation(ml) else {
-        return Ok(false);
-    };
-    let total: Fr = w.iter().sum();
-    Ok(out.0 == pvk.alpha_g1_beta_g2.pow(total.into_bigint()))
-}
-
 pub fn encode_proof(proof: &Proof<Bls12_381>) -> Vec<u8> {
     let mut out = Vec::with_capacity(PROOF_BYTES);
     proof
         .serialize_compressed(&mut out)
         .expect("in-memory write");
     out
-}
-
-pub fn decode_proof(bytes: &[u8]) -> CoreResult<Proof<Bls12_381>> {
-    if bytes.len() != PROOF_BYTES {
-        return Err(decode_err(format!(
-            "proof must be {PROOF_BYTES} bytes, got {}",
-            bytes.len()
-        )));
-    }
-    Proof::deserialize_with_mode(bytes, Compress::Yes, Validate::Yes).map_err(|e| {
-        decode_err(format!(
-            "proof is not three valid compressed points in the prime-order subgroups: {e}"
-        ))
-    })
 }
 
 pub fn encode_verifying_key(vk: &VerifyingKey<Bls12_381>) -> Vec<u8> {
@@ -242,24 +168,25 @@ mod tests {
         let circuit = config.build_circuit(&state, &[t]).unwrap();
         let inputs = circuit.public_inputs().to_vec();
         let proof = prove(&key, &pvk, circuit).unwrap();
-        let proof = decode_proof(&encode_proof(&proof)).unwrap();
         assert!(verify(&pvk, &inputs, &proof).unwrap());
         let mut wrong = inputs.clone();
         wrong[1] += Fr::from(1u64);
         assert!(!verify(&pvk, &wrong, &proof).unwrap());
-        let good = (inputs.clone(), proof.clone());
+        // The same proof through the verifier Python uses, from its encoding.
+        let blst_pvk = verifier::PreparedVerifyingKey::new(&vk).unwrap();
+        let decode = |p| verifier::decode_proof(&encode_proof(p)).unwrap();
+        let good = (inputs.clone(), decode(&proof));
         let empty = config.build_circuit(&state, &[]).unwrap();
         let empty_inputs = empty.public_inputs().to_vec();
-        let other = (empty_inputs, prove(&key, &pvk, empty).unwrap());
-        assert!(batch_verify(&pvk, &[good.clone(), other.clone(), good.clone()]).unwrap());
-        assert!(!batch_verify(&pvk, &[(other.0.clone(), proof.clone()), other.clone()]).unwrap());
-        assert!(!batch_verify(&pvk, &[good.clone(), (wrong, proof.clone())]).unwrap());
-        let blst_pvk = verifier::PreparedVerifyingKey::new(&vk).unwrap();
-        let blst_proof = verifier::decode_proof(&encode_proof(&proof)).unwrap();
-        assert!(verifier::verify(&blst_pvk, &inputs, &blst_proof).unwrap());
-        assert!(!verifier::verify(&blst_pvk, &other.0, &blst_proof).unwrap());
-        let blst_items = [(inputs.clone(), blst_proof), (inputs.clone(), blst_proof)];
-        assert!(verifier::batch_verify(&blst_pvk, &blst_items).unwrap());
+        let other = (empty_inputs, decode(&prove(&key, &pvk, empty).unwrap()));
+        assert!(verifier::verify(&blst_pvk, &good.0, &good.1).unwrap());
+        assert!(!verifier::verify(&blst_pvk, &other.0, &good.1).unwrap());
+        let batch = [good.clone(), other.clone(), good.clone()];
+        assert!(verifier::batch_verify(&blst_pvk, &batch).unwrap());
+        let swapped = [(other.0.clone(), good.1), other.clone()];
+        assert!(!verifier::batch_verify(&blst_pvk, &swapped).unwrap());
+        let forged = [good.clone(), (wrong, good.1)];
+        assert!(!verifier::batch_verify(&blst_pvk, &forged).unwrap());
         let vk2 = decode_verifying_key(&encode_verifying_key(&vk)).unwrap();
         assert_eq!(vk2, vk);
         assert_eq!(encode_verifying_key(&vk).len(), VERIFYING_KEY_BYTES);
