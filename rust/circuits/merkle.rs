@@ -10,7 +10,6 @@ use crate::state::smt::{ARITY, NODE_TAG};
 use ark_bls12_381::Fr;
 use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::boolean::Boolean;
-use ark_r1cs_std::fields::FieldVar;
 use ark_r1cs_std::prelude::CondSelectGadget;
 use ark_relations::r1cs::{ConstraintSystemRef, SynthesisError};
 
@@ -74,11 +73,6 @@ pub fn compute_root_var(
         node = hash4_var(NODE_TAG, [&c[0], &c[1], &c[2], &c[3]])?;
     }
     Ok(node)
-}
-
-/// A zero constant (the empty leaf).
-pub fn empty_leaf() -> Fv {
-    Fv::zero()
 }
 
 #[cfg(test)]
