@@ -157,7 +157,8 @@ impl PreparedProvingKey {
         })
     }
 
-    /// Non-identity points per query: `[A, B1, B2, H, L]`.
+    /// Non-identity points per query: `[A, B1, B2, H, L]` (printed by `prover_phase_times`).
+    #[cfg(test)]
     pub fn query_sizes(&self) -> [usize; 5] {
         [
             self.a.len(),

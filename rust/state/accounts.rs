@@ -90,6 +90,9 @@ impl Transfer {
         self.amount.checked_add(self.fee)
     }
 
+    /// The bytes `decode` reads. Only the tests encode: Python builds transfer bytes itself
+    /// (`zkpov.chain.state.Transfer.to_bytes`).
+    #[cfg(test)]
     pub fn encode(&self) -> [u8; TRANSFER_BYTES] {
         let mut out = [0u8; TRANSFER_BYTES];
         out[..8].copy_from_slice(&self.sender.to_be_bytes());

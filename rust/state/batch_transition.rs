@@ -74,7 +74,8 @@ impl State {
         self.accounts.get(&index).copied()
     }
 
-    /// The tree's shape and nodes (read-only), for models and analysis.
+    /// The tree's shape and nodes (read-only), for the circuit tests' model of the transition.
+    #[cfg(test)]
     pub fn get_tree(&self) -> (&TreeShape, &MemoryStore) {
         (&self.shape, &self.nodes)
     }
