@@ -152,14 +152,11 @@ mod tests {
     use crate::state::batch_transition::tests::funded_transfer;
     use keys::{decode_proving_key, encode_proving_key};
 
-    /// Unoptimized (CI's `cargo test` profile) arkworks takes minutes here, so this runs on
-    /// request (`cargo test --lib -- --ignored`); tests/crypto/test_snark.py proves the same
-    /// things on the release build in CI.
     #[test]
-    #[ignore = "minutes without optimizations; covered by tests/crypto/test_snark.py"]
     fn prove_verify_batch_verify_and_encodings() {
-        // The smallest circuit (one slot, one tree level) keeps this fast in the unoptimized
-        // test profile; the Python tests prove a batch-2, depth-8 circuit on a release build.
+        // The smallest circuit (one slot, one tree level) keeps this fast in the dev profile
+        // (its dependencies are built with opt-level 3); the Python tests prove a batch-2,
+        // depth-8 circuit on a release build.
         let config = CircuitConfig::new(1, 2).unwrap();
         let (pk, vk) = insecure_setup(&config, b"test").unwrap();
         let pvk = prepare_verifying_key(&vk);

@@ -1,4 +1,5 @@
-//! Accounts, transfers and the native state transition (the same rules the circuit enforces).
+//! Accounts, transfers and the rules of one transfer (`process_transfer`, the same rules the
+//! circuit enforces); `batch_transition` applies a batch of them all or nothing.
 //!
 //! * Account leaf: `hash4(LEAF_TAG, [pk.x, pk.y, balance, nonce])` (width-5 Poseidon, lane 0 =
 //!   `LEAF_TAG` = 1, output lane 1); balance and nonce are integers below 2^64 embedded as scalars.
