@@ -257,10 +257,6 @@ impl KeySet {
         self.keys.is_empty()
     }
 
-    pub fn key(&self, index: usize) -> Option<&PublicKey> {
-        self.keys.get(index)
-    }
-
     /// The sum of the keys at `indices`; indices must be distinct and in range.
     pub fn aggregate(&self, indices: &[usize]) -> CoreResult<PublicKey> {
         let mut seen = vec![false; self.keys.len()];

@@ -36,23 +36,9 @@ pub fn fr_from_le_bytes(bytes: &[u8]) -> CoreResult<Fr> {
         .ok_or_else(|| decode_err("field element is not below the BLS12-381 scalar modulus r"))
 }
 
-/// Decodes 32 big-endian bytes in `[0, r)`.
-pub fn fr_from_be_bytes(bytes: &[u8]) -> CoreResult<Fr> {
-    let mut le = bytes.to_vec();
-    le.reverse();
-    fr_from_le_bytes(&le)
-}
-
 /// The canonical integer value of a scalar.
 pub fn fr_to_biguint(value: &Fr) -> BigUint {
     BigUint::from_bytes_le(&value.into_bigint().to_bytes_le())
-}
-
-/// The canonical 32-byte big-endian encoding of a scalar.
-pub fn fr_to_be_bytes(value: &Fr) -> [u8; FR_BYTES] {
-    let mut out = [0u8; FR_BYTES];
-    out.copy_from_slice(&value.into_bigint().to_bytes_be());
-    out
 }
 
 #[cfg(test)]
@@ -65,12 +51,5 @@ mod tests {
         assert!(fr_from_biguint(&r).is_err());
         let top = fr_from_biguint(&(r.clone() - 1u32)).unwrap();
         assert_eq!(fr_to_biguint(&top), r - 1u32);
-    }
-
-    #[test]
-    fn be_round_trip() {
-        let x = Fr::from(123456789u64);
-        assert_eq!(fr_from_be_bytes(&fr_to_be_bytes(&x)).unwrap(), x);
-        assert!(fr_from_be_bytes(&[0u8; 31]).is_err());
     }
 }

@@ -8,9 +8,9 @@ use crate::circuits::analysis::compute_stats;
 use crate::circuits::CircuitConfig;
 use crate::error::{decode_err, CoreError, CoreResult};
 use crate::field::fr_to_biguint;
-use crate::prover::PreparedProvingKey;
-use crate::r1cs::CompactMatrices;
-use crate::{groth16, keys, verifier};
+use crate::groth16::prover::PreparedProvingKey;
+use crate::groth16::r1cs::CompactMatrices;
+use crate::groth16::{self, keys, verifier};
 use ark_bls12_381::{Bls12_381, Fr};
 use ark_groth16::{PreparedVerifyingKey, ProvingKey, VerifyingKey};
 use num_bigint::BigUint;
@@ -49,7 +49,7 @@ pub struct Groth16ProvingKey {
 
 impl Groth16ProvingKey {
     fn new(config: CircuitConfig, pk: ProvingKey<Bls12_381>) -> CoreResult<Self> {
-        let pvk = groth16::prepare(&pk.vk);
+        let pvk = groth16::prepare_verifying_key(&pk.vk);
         let key = PreparedProvingKey::new(&pk)?;
         Ok(Groth16ProvingKey { config, key, pvk })
     }
@@ -57,7 +57,7 @@ impl Groth16ProvingKey {
 
 #[pymethods]
 impl Groth16ProvingKey {
-    /// Cache bytes (uncompressed, unchecked on load; see `rust/keys.rs`).
+    /// Cache bytes (uncompressed, unchecked on load; see `rust/groth16/keys.rs`).
     #[staticmethod]
     fn from_bytes(
         py: Python<'_>,
@@ -90,8 +90,8 @@ impl Groth16ProvingKey {
         guard(|| Groth16VerifyingKey::from_vk(self.key.verifying_key()))
     }
 
-    /// The circuit's constraint matrices, compact (`rust/r1cs.rs`); built now if the key has
-    /// none yet (a setup-mode synthesis: seconds and about 230 MB at 2^16 constraints).
+    /// The circuit's constraint matrices, compact (`rust/groth16/r1cs.rs`); built now if the key
+    /// has none yet (a setup-mode synthesis: seconds and about 230 MB at 2^16 constraints).
     fn matrices_to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let blank = self.config.blank_circuit();
         let bytes = guard_nogil(py, || Ok(self.key.get_matrices(blank)?.encode()))?;
@@ -112,13 +112,13 @@ impl Groth16ProvingKey {
 /// A decoded, prepared verifying key.
 #[pyclass(frozen, module = "zkpov._native")]
 pub struct Groth16VerifyingKey {
-    key: verifier::FastVerifyingKey,
+    key: verifier::PreparedVerifyingKey,
 }
 
 impl Groth16VerifyingKey {
     fn from_vk(vk: &VerifyingKey<Bls12_381>) -> CoreResult<Self> {
         Ok(Self {
-            key: verifier::FastVerifyingKey::new(vk)?,
+            key: verifier::PreparedVerifyingKey::new(vk)?,
         })
     }
 }

@@ -1,14 +1,14 @@
-//! Python bindings of the account state (`crate::ledger`, `crate::accounts`, `crate::smt`).
+//! Python bindings of the account state (`crate::state`: `batch_transition`, `accounts`, `smt`).
 use super::errors::guard;
 use super::schnorr::extract_field;
-use crate::accounts::{
-    compute_batch_commitment, compute_message, Account, Transfer, TransferTerms,
-};
 use crate::error::{decode_err, CoreResult};
 use crate::field::fr_to_biguint;
-use crate::ledger::State;
 use crate::schnorr;
-use crate::smt;
+use crate::state::accounts::{
+    compute_batch_commitment, compute_message, Account, Transfer, TransferTerms,
+};
+use crate::state::batch_transition::State;
+use crate::state::smt;
 use ark_bls12_381::Fr;
 use num_bigint::BigUint;
 use pyo3::prelude::*;

@@ -1,4 +1,4 @@
-//! The 4-ary Merkle path gadget (see `smt.rs` for the tree). Each level places the running node
+//! The 4-ary Merkle path gadget (see `state::smt` for the tree). Each level places the running node
 //! among its three siblings by the two index bits of that level (5 constraints: the fourth child
 //! is the sum of all four minus the other three, a free linear combination) and hashes the four
 //! children with width-5 Poseidon (300 constraints). The index bits are allocated once per
@@ -6,11 +6,10 @@
 #![forbid(unsafe_code)]
 
 use super::poseidon::{hash4_var, Fv};
-use crate::smt::{ARITY, NODE_TAG};
+use crate::state::smt::{ARITY, NODE_TAG};
 use ark_bls12_381::Fr;
 use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::boolean::Boolean;
-use ark_r1cs_std::fields::FieldVar;
 use ark_r1cs_std::prelude::CondSelectGadget;
 use ark_relations::r1cs::{ConstraintSystemRef, SynthesisError};
 
@@ -76,15 +75,10 @@ pub fn compute_root_var(
     Ok(node)
 }
 
-/// A zero constant (the empty leaf).
-pub fn empty_leaf() -> Fv {
-    Fv::zero()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::smt::{MemoryStore, TreeShape};
+    use crate::state::smt::{MemoryStore, TreeShape};
     use ark_r1cs_std::R1CSVar;
     use ark_relations::r1cs::ConstraintSystem;
 

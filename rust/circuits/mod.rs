@@ -13,10 +13,10 @@ pub mod transfer;
 #[cfg(test)]
 mod tests;
 
-use crate::accounts::{compute_batch_commitment, Transfer};
 use crate::error::{CoreError, CoreResult};
-use crate::ledger::State;
-use crate::smt::check_depth;
+use crate::state::accounts::{compute_batch_commitment, Transfer};
+use crate::state::batch_transition::State;
+use crate::state::smt::check_depth;
 use ark_bls12_381::Fr;
 use sha2::{Digest, Sha256};
 use slot::{compute_slots, SlotWitness};

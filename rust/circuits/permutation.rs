@@ -1,8 +1,8 @@
-//! The Poseidon permutation in R1CS (see `poseidon.rs` for the hashes built on it).
+//! The Poseidon permutation in R1CS (see `circuits::poseidon` for the hashes built on it).
 #![forbid(unsafe_code)]
 
 use super::poseidon::{Fv, PoseidonSpec};
-use crate::poseidon_wide;
+use crate::poseidon::wide;
 use ark_bls12_381::Fr;
 use ark_ff::{Field, One, Zero};
 use ark_r1cs_std::fields::fp::{AllocatedFp, FpVar};
@@ -130,7 +130,7 @@ impl Lanes {
         let pow = |k: u64| x.map(|x| x.pow([k]));
         if self.constant[lane] {
             if self.track {
-                self.coeffs[lane][0] = self.coeffs[lane][0].pow([poseidon_wide::ALPHA]);
+                self.coeffs[lane][0] = self.coeffs[lane][0].pow([wide::ALPHA]);
             }
         } else if !self.track {
             self.alloc_powers(x)?;
@@ -146,7 +146,7 @@ impl Lanes {
             self.coeffs[lane] = unit(self.basis.len(), self.basis.len() - 1);
         }
         if let Some(v) = self.values.as_mut() {
-            v[lane] = v[lane].pow([poseidon_wide::ALPHA]);
+            v[lane] = v[lane].pow([wide::ALPHA]);
         }
         Ok(())
     }
@@ -227,7 +227,7 @@ pub fn permute_var(spec: &PoseidonSpec, state: &mut [Fv]) -> Result<(), Synthesi
     let mut lanes = Lanes::new(state);
     for (round, rc) in spec.ark.iter().enumerate() {
         lanes.add_constants(rc);
-        let full = poseidon_wide::is_full_round(round, spec.full_rounds, spec.partial_rounds);
+        let full = wide::is_full_round(round, spec.full_rounds, spec.partial_rounds);
         for lane in 0..if full { state.len() } else { 1 } {
             lanes.sbox(lane)?;
         }

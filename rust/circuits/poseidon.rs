@@ -1,11 +1,11 @@
-//! Poseidon permutations in R1CS, equal to the native `poseidon` (t = 3) and `poseidon_wide`
+//! Poseidon permutations in R1CS, equal to the native `poseidon` (t = 3) and `poseidon::wide`
 //! (t = 5). Round constants and the MDS mix stay linear combinations, so a permutation costs
 //! only its S-boxes: 3 constraints each (x^2, x^4, x^5), 243 for t = 3 and 300 for t = 5
 //! (fewer when a lane starts as a constant, as the capacity lane does).
 #![forbid(unsafe_code)]
 
 pub use super::permutation::permute_var;
-use crate::{poseidon, poseidon_wide};
+use crate::poseidon::{self, wide};
 use ark_bls12_381::Fr;
 use ark_r1cs_std::fields::fp::FpVar;
 use ark_r1cs_std::fields::FieldVar;
@@ -39,15 +39,15 @@ pub fn spec3() -> &'static PoseidonSpec {
 
 static SPEC5: OnceLock<PoseidonSpec> = OnceLock::new();
 
-/// The t = 5 permutation of `crate::poseidon_wide`.
+/// The t = 5 permutation of `crate::poseidon::wide`.
 pub fn spec5() -> &'static PoseidonSpec {
     SPEC5.get_or_init(|| {
-        let p = poseidon_wide::params();
+        let p = wide::params();
         PoseidonSpec {
             ark: p.ark_rows(),
             mds: p.mds_rows(),
-            full_rounds: poseidon_wide::FULL_ROUNDS,
-            partial_rounds: poseidon_wide::PARTIAL_ROUNDS,
+            full_rounds: wide::FULL_ROUNDS,
+            partial_rounds: wide::PARTIAL_ROUNDS,
         }
     })
 }
@@ -78,7 +78,7 @@ pub fn hash_n_var(xs: &[Fv]) -> Result<Fv, SynthesisError> {
     Ok(state.swap_remove(1))
 }
 
-/// `poseidon_wide::hash4`: `permute5([tag, a, b, c, d])[1]`.
+/// `poseidon::wide::hash4`: `permute5([tag, a, b, c, d])[1]`.
 pub fn hash4_var(tag: u64, xs: [&Fv; 4]) -> Result<Fv, SynthesisError> {
     let mut state = vec![Fv::constant(Fr::from(tag))];
     state.extend(xs.iter().map(|x| (*x).clone()));
@@ -116,7 +116,7 @@ mod tests {
             .unwrap()
             .value()
             .unwrap();
-        assert_eq!(got, poseidon_wide::hash4(1, [f[0], f[1], f[2], f[3]]));
+        assert_eq!(got, wide::hash4(1, [f[0], f[1], f[2], f[3]]));
         assert!(cs.is_satisfied().unwrap());
     }
 

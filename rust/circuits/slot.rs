@@ -1,9 +1,9 @@
 //! The witness of one circuit slot, built from a native `StepWitness` or as no-op padding.
 #![forbid(unsafe_code)]
 
-use crate::accounts::{StepWitness, TransferTerms};
-use crate::ledger::BatchWitness;
-use crate::smt::compute_defaults;
+use crate::state::accounts::StepWitness;
+use crate::state::batch_transition::BatchWitness;
+use crate::state::smt::compute_defaults;
 use ark_bls12_381::Fr;
 use ark_ed_on_bls12_381::Fr as JubjubScalar;
 use ark_ff::Zero;
@@ -80,19 +80,6 @@ impl SlotWitness {
             recipient_siblings: step.recipient_siblings.clone(),
             signature_r: (t.signature.r.x, t.signature.r.y),
             signature_s: t.signature.s,
-        }
-    }
-}
-
-impl SlotWitness {
-    /// The signed integer fields of the slot's transfer.
-    pub fn terms(&self) -> TransferTerms {
-        TransferTerms {
-            sender: self.sender,
-            recipient: self.recipient,
-            amount: self.amount,
-            fee: self.fee,
-            nonce: self.nonce,
         }
     }
 }

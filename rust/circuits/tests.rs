@@ -3,12 +3,12 @@
 use super::slot::SlotWitness;
 use super::transfer::TransferBatchCircuit;
 use super::CircuitConfig;
-use crate::accounts::{compute_message, LEAF_TAG};
-use crate::ledger::tests::signed;
-use crate::ledger::State;
 use crate::poseidon::hash2;
-use crate::poseidon_wide::hash4;
+use crate::poseidon::wide::hash4;
 use crate::schnorr::{self, compute_public_key, generate_secret_key};
+use crate::state::accounts::{compute_message, TransferTerms, LEAF_TAG};
+use crate::state::batch_transition::tests::signed;
+use crate::state::batch_transition::State;
 use ark_bls12_381::Fr;
 use ark_ed_on_bls12_381::{EdwardsAffine, Fr as JubjubScalar};
 use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystem};
@@ -46,6 +46,17 @@ fn is_satisfied(circuit: TransferBatchCircuit) -> bool {
     cs.is_satisfied().unwrap()
 }
 
+/// The signed integer fields of a slot's transfer.
+fn terms(w: &SlotWitness) -> TransferTerms {
+    TransferTerms {
+        sender: w.sender,
+        recipient: w.recipient,
+        amount: w.amount,
+        fee: w.fee,
+        nonce: w.nonce,
+    }
+}
+
 fn leaf(pk: (Fr, Fr), balance: Fr, nonce: Fr) -> Fr {
     hash4(LEAF_TAG, [pk.0, pk.1, balance, nonce])
 }
@@ -69,7 +80,7 @@ fn model(state: &State, slots: &mut [SlotWitness]) -> (Fr, Fr) {
             leaf(w.recipient_pk, credited, Fr::from(w.recipient_nonce)),
         );
         let to = EdwardsAffine::new_unchecked(w.recipient_pk.0, w.recipient_pk.1);
-        acc = hash2(acc, compute_message(&w.terms(), &to));
+        acc = hash2(acc, compute_message(&terms(w), &to));
     }
     (shape.get_root(&store), acc)
 }
@@ -77,7 +88,7 @@ fn model(state: &State, slots: &mut [SlotWitness]) -> (Fr, Fr) {
 /// Re-signs a slot's (edited) transfer with `sk`.
 fn resign(w: &mut SlotWitness, sk: &JubjubScalar) {
     let to = EdwardsAffine::new_unchecked(w.recipient_pk.0, w.recipient_pk.1);
-    let sig = schnorr::sign(sk, compute_message(&w.terms(), &to));
+    let sig = schnorr::sign(sk, compute_message(&terms(w), &to));
     (w.signature_r, w.signature_s) = ((sig.r.x, sig.r.y), sig.s);
 }
 

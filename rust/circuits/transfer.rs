@@ -23,7 +23,7 @@ use super::poseidon::{hash2_var, hash4_var, hash_n_var, Fv};
 use super::range::{enforce_range, AMOUNT_BITS};
 use super::schnorr::SignatureVar;
 use super::slot::SlotWitness;
-use crate::accounts::LEAF_TAG;
+use crate::state::accounts::LEAF_TAG;
 use ark_bls12_381::Fr;
 use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::boolean::Boolean;

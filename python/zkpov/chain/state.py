@@ -3,7 +3,7 @@
 Encoding (the circuit in ``rust/circuits`` proves exactly these rules):
 
 * The tree is 4-ary with ``depth`` address bits (default 32, even), hashed with width-5
-  Poseidon; an account sits at its index in ``[0, 2**depth)``. See ``rust/smt.rs``.
+  Poseidon; an account sits at its index in ``[0, 2**depth)``. See ``rust/state/smt.rs``.
 * Leaf = ``Poseidon5(tag=1; pk_x, pk_y, balance, nonce)``; an empty slot is the leaf 0.
 * A transfer's signed message is ``poseidon.hash_n([sender, recipient, to_x, to_y,
   amount + fee * 2**64, nonce])`` (both below 2**64, so the packing is injective) where

@@ -15,9 +15,9 @@ The circuit (``rust/circuits``) proves that ``transfers`` take the account root 
 * :func:`verify` uses a prepared verifying key, on the calling thread; :func:`batch_verify`
   checks n proofs with n + 2 Miller loops and one final exponentiation (random linear
   combination: 128-bit weights, the last chosen so that they sum to one), its Miller loops on
-  rayon's pool. Both run on blst's pairing (``rust/verifier.rs``); setup uses arkworks,
+  rayon's pool. Both run on blst's pairing (``rust/groth16/verifier.rs``); setup uses arkworks,
   proving arkworks' constraint synthesis with blst's multi-scalar multiplication
-  (``rust/prover.rs``).
+  (``rust/groth16/prover.rs``).
 * Proofs are 192 compressed bytes; verifying keys 536. Decoding checks the curve and subgroups
   and raises ``DecodeError``. Keys and constraint matrices are cached on disk by circuit id with
   a SHA-256 check.

@@ -1,11 +1,13 @@
-//! The account state: the tree's nodes plus the accounts behind its leaves. Every transition runs
-//! on overlays and is committed only if all of its transfers are valid, so a failed batch leaves
-//! the state exactly as it was.
+//! The batch state transition: `State` holds the tree's nodes plus the accounts behind its
+//! leaves, and applies a batch of transfers (`accounts::process_transfer` each) all or nothing.
+//! Every transition runs on overlays and is committed only if all of its transfers are valid, so
+//! a failed batch leaves the state exactly as it was; the same run yields the batch's witness
+//! for the circuit (`BatchWitness`).
 #![forbid(unsafe_code)]
 
-use crate::accounts::{process_transfer, Account, AccountStore, StepWitness, Transfer};
+use super::accounts::{process_transfer, Account, AccountStore, StepWitness, Transfer};
+use super::smt::{MemoryStore, NodeStore, Overlay, Siblings, TreeShape};
 use crate::error::{CoreError, CoreResult};
-use crate::smt::{MemoryStore, NodeStore, Overlay, Siblings, TreeShape};
 use ark_bls12_381::Fr;
 use ark_ed_on_bls12_381::EdwardsAffine;
 use std::collections::HashMap;
@@ -46,7 +48,7 @@ pub struct State {
 }
 
 type Changes = (
-    HashMap<crate::smt::NodeKey, Option<Fr>>,
+    HashMap<super::smt::NodeKey, Option<Fr>>,
     HashMap<u64, Account>,
 );
 
@@ -72,7 +74,8 @@ impl State {
         self.accounts.get(&index).copied()
     }
 
-    /// The tree's shape and nodes (read-only), for models and analysis.
+    /// The tree's shape and nodes (read-only), for the circuit tests' model of the transition.
+    #[cfg(test)]
     pub fn get_tree(&self) -> (&TreeShape, &MemoryStore) {
         (&self.shape, &self.nodes)
     }
@@ -184,9 +187,9 @@ fn checked_balance(balance: u64, amount: u64) -> CoreResult<u64> {
 #[cfg(test)]
 pub mod tests {
     use super::*;
-    use crate::accounts::{compute_message, TransferTerms};
     use crate::schnorr::{compute_public_key, generate_secret_key, sign};
-    use crate::smt::is_valid_proof;
+    use crate::state::accounts::{compute_message, TransferTerms};
+    use crate::state::smt::is_valid_proof;
     use ark_ed_on_bls12_381::Fr as JubjubScalar;
 
     pub fn signed(

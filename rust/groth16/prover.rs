@@ -1,6 +1,6 @@
 //! Groth16 proving over BLS12-381: the math of `ark_groth16`'s `create_proof_with_reduction`
 //! (libsnark's R1CS-to-QAP reduction, the same proving key and proof types), with the five
-//! multi-scalar multiplications on blst's Pippenger (`crate::msm`).
+//! multi-scalar multiplications on blst's Pippenger (`groth16::msm`).
 //!
 //! With the assignment `z = (1, inputs, aux)`, the QAP quotient `h` and randomizers `r`, `s`:
 //!
@@ -20,9 +20,9 @@
 //! verify; `groth16::prove` checks every proof before returning it.
 #![forbid(unsafe_code)]
 
+use super::msm::{to_bigints, Bases};
+use super::r1cs::CompactMatrices;
 use crate::error::{CoreError, CoreResult};
-use crate::msm::{to_bigints, Bases};
-use crate::r1cs::CompactMatrices;
 use ark_bls12_381::{Bls12_381, Fr, G1Affine, G2Affine};
 use ark_ec::CurveGroup;
 use ark_ff::UniformRand;
@@ -157,7 +157,8 @@ impl PreparedProvingKey {
         })
     }
 
-    /// Non-identity points per query: `[A, B1, B2, H, L]`.
+    /// Non-identity points per query: `[A, B1, B2, H, L]` (printed by `prover_phase_times`).
+    #[cfg(test)]
     pub fn query_sizes(&self) -> [usize; 5] {
         [
             self.a.len(),

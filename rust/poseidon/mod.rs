@@ -8,15 +8,19 @@
 //!   rate 2, capacity 1: `absorb(a, b); squeeze(1)`.
 //! * `hash_n(xs)`: a sponge whose capacity lane starts at `len(xs)` (length domain separation, so
 //!   `[a]` and `[a, 0]` differ); each pair is added to lanes 1 and 2, then permuted; output lane 1.
+//!
+//! `permutation` is the permutation for any width; `wide` is its t = 5 instance, which hashes the
+//! account tree.
 #![forbid(unsafe_code)]
 
-use crate::poseidon_perm::Permutation;
+pub mod permutation;
+pub mod wide;
+
 use ark_bls12_381::Fr;
-use ark_crypto_primitives::sponge::poseidon::PoseidonConfig;
 use ark_ff::Zero;
+use permutation::Permutation;
 use std::sync::OnceLock;
 
-pub use crate::poseidon_perm::ALPHA;
 pub const WIDTH: usize = 3;
 pub const FULL_ROUNDS: usize = 8;
 pub const PARTIAL_ROUNDS: usize = 57;
@@ -30,20 +34,6 @@ static PARAMS: OnceLock<PoseidonParams> = OnceLock::new();
 /// The parameters, generated once per process by the Grain LFSR.
 pub fn params() -> &'static PoseidonParams {
     PARAMS.get_or_init(|| Permutation::generate(FULL_ROUNDS, PARTIAL_ROUNDS))
-}
-
-/// The same parameters as an arkworks sponge configuration (for `PoseidonSpongeVar`).
-pub fn sponge_config() -> PoseidonConfig<Fr> {
-    let p = params();
-    PoseidonConfig::new(
-        FULL_ROUNDS,
-        PARTIAL_ROUNDS,
-        ALPHA,
-        p.mds_rows(),
-        p.ark_rows(),
-        RATE,
-        1,
-    )
 }
 
 /// The Poseidon permutation, in place.
@@ -75,13 +65,29 @@ pub fn hash_n(xs: &[Fr]) -> Fr {
 
 #[cfg(test)]
 mod tests {
+    use super::permutation::ALPHA;
     use super::*;
-    use ark_crypto_primitives::sponge::{poseidon::PoseidonSponge, CryptographicSponge};
+    use ark_crypto_primitives::sponge::poseidon::{PoseidonConfig, PoseidonSponge};
+    use ark_crypto_primitives::sponge::CryptographicSponge;
+
+    /// The same parameters as an arkworks sponge configuration.
+    fn arkworks_config() -> PoseidonConfig<Fr> {
+        let p = params();
+        PoseidonConfig::new(
+            FULL_ROUNDS,
+            PARTIAL_ROUNDS,
+            ALPHA,
+            p.mds_rows(),
+            p.ark_rows(),
+            RATE,
+            1,
+        )
+    }
 
     #[test]
     fn hash2_matches_arkworks_sponge() {
         let (a, b) = (Fr::from(7u64), Fr::from(11u64));
-        let mut sponge = PoseidonSponge::new(&sponge_config());
+        let mut sponge = PoseidonSponge::new(&arkworks_config());
         sponge.absorb(&vec![a, b]);
         let out: Vec<Fr> = sponge.squeeze_field_elements(1);
         assert_eq!(out[0], hash2(a, b));

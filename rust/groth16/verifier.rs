@@ -21,9 +21,9 @@
 //!   Pippenger for `sum w_i C_i`.
 #![forbid(unsafe_code)]
 
+use super::msm::BlstCurve;
 use crate::blst_raw::{self, FixedBaseTable, Scalar};
 use crate::error::{decode_err, CoreError, CoreResult};
-use crate::msm::BlstCurve;
 use ark_bls12_381::{Bls12_381, Fr};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{BigInteger, PrimeField, UniformRand};
@@ -42,8 +42,9 @@ const WEIGHT_BITS: usize = 128;
 /// per thread, so that stealing evens out the threads beside the C sum).
 const MAX_CHUNK: usize = 16;
 
-/// A verifying key in blst form, with a fixed-base table of its input points.
-pub struct FastVerifyingKey {
+/// A verifying key prepared for blst (arkworks' `PreparedVerifyingKey`, in blst form): `-gamma`,
+/// `-delta`, the Miller loop of `(alpha, beta)` and a fixed-base table of the input points.
+pub struct PreparedVerifyingKey {
     vk: VerifyingKey<Bls12_381>,
     neg_gamma: blst_p2_affine,
     neg_delta: blst_p2_affine,
@@ -63,7 +64,7 @@ fn internal(what: &str) -> CoreError {
     CoreError::Verification(format!("cannot convert {what} to blst"))
 }
 
-/// A key point in blst form (`crate::msm`'s conversion; a failure is a verification error).
+/// A key point in blst form (`groth16::msm`'s conversion; a failure is a verification error).
 fn to_blst<C: BlstCurve>(p: &C) -> CoreResult<C::Blst> {
     p.to_blst().map_err(|_| internal("a verifying-key point"))
 }
@@ -74,7 +75,7 @@ fn to_scalar(x: &Fr) -> Scalar {
     out
 }
 
-impl FastVerifyingKey {
+impl PreparedVerifyingKey {
     pub fn new(vk: &VerifyingKey<Bls12_381>) -> CoreResult<Self> {
         let neg_gamma = to_blst(&(-vk.gamma_g2.into_group()).into_affine())?;
         let neg_delta = to_blst(&(-vk.delta_g2.into_group()).into_affine())?;
@@ -84,7 +85,7 @@ impl FastVerifyingKey {
             .iter()
             .map(to_blst)
             .collect::<CoreResult<_>>()?;
-        Ok(FastVerifyingKey {
+        Ok(PreparedVerifyingKey {
             vk: vk.clone(),
             neg_gamma,
             neg_delta,
@@ -167,7 +168,7 @@ pub fn decode_proof(bytes: &[u8]) -> CoreResult<FastProof> {
 }
 
 /// One proof: three Miller loops, one final exponentiation, on the calling thread.
-pub fn verify(key: &FastVerifyingKey, inputs: &[Fr], proof: &FastProof) -> CoreResult<bool> {
+pub fn verify(key: &PreparedVerifyingKey, inputs: &[Fr], proof: &FastProof) -> CoreResult<bool> {
     key.check_inputs(inputs.len())?;
     let mut x = vec![Fr::from(1u64)];
     x.extend_from_slice(inputs);
@@ -240,7 +241,10 @@ fn combine_inputs(items: &[(Vec<Fr>, FastProof)], w: &[Fr]) -> Vec<Fr> {
 }
 
 /// Random-linear-combination batch verification (see the module docs).
-pub fn batch_verify(key: &FastVerifyingKey, items: &[(Vec<Fr>, FastProof)]) -> CoreResult<bool> {
+pub fn batch_verify(
+    key: &PreparedVerifyingKey,
+    items: &[(Vec<Fr>, FastProof)],
+) -> CoreResult<bool> {
     if items.is_empty() {
         return Err(CoreError::InvalidArgument(
             "batch_verify needs at least one proof".into(),
@@ -273,18 +277,26 @@ pub fn batch_verify(key: &FastVerifyingKey, items: &[(Vec<Fr>, FastProof)]) -> C
 mod tests {
     use super::*;
     use crate::circuits::CircuitConfig;
-    use crate::groth16::{encode_proof, insecure_setup, prepare, prove};
-    use crate::ledger::tests::funded_transfer;
-    use crate::ledger::State;
-    use crate::prover::PreparedProvingKey;
+    use crate::groth16::prover::PreparedProvingKey;
+    use crate::groth16::{encode_proof, insecure_setup, prepare_verifying_key, prove};
+    use crate::state::batch_transition::tests::funded_transfer;
+    use crate::state::batch_transition::State;
+    use ark_bls12_381::{G1Affine, G1Projective};
+    use ark_ec::pairing::Pairing;
+    use ark_ec::VariableBaseMSM;
+    use ark_ff::Field;
+    use ark_serialize::{CanonicalDeserialize, Compress, Validate};
 
     type Item = (Vec<Fr>, FastProof);
 
     /// A key and two statements with a valid proof each (one transfer, and the empty batch).
-    fn setup() -> (FastVerifyingKey, [Item; 2]) {
+    fn setup() -> (PreparedVerifyingKey, [Item; 2]) {
         let config = CircuitConfig::new(1, 2).unwrap();
         let (pk, vk) = insecure_setup(&config, b"verifier").unwrap();
-        let (pvk, key) = (prepare(&vk), PreparedProvingKey::new(&pk).unwrap());
+        let (pvk, key) = (
+            prepare_verifying_key(&vk),
+            PreparedProvingKey::new(&pk).unwrap(),
+        );
         let (state, t) = funded_transfer();
         let items = [vec![t], vec![]].map(|batch| {
             let circuit = config.build_circuit(&state, &batch).unwrap();
@@ -292,7 +304,7 @@ mod tests {
             let proof = prove(&key, &pvk, circuit).unwrap();
             (inputs, decode_proof(&encode_proof(&proof)).unwrap())
         });
-        (FastVerifyingKey::new(&vk).unwrap(), items)
+        (PreparedVerifyingKey::new(&vk).unwrap(), items)
     }
 
     fn batch(items: &[Item; 2], n: usize) -> Vec<Item> {
@@ -366,14 +378,57 @@ mod tests {
         v[runs / 2]
     }
 
-    /// Ours against arkworks' (`ark_groth16` verify from bytes; for batches, `groth16::batch_verify`
-    /// on arkworks' pairing, proofs decoded beforehand) in one run: `cargo test --release --lib verifier_times -- --ignored
-    /// --nocapture`.
+    /// arkworks' proof decoding (curve and subgroup checks), for `verifier_times`.
+    fn arkworks_decode_proof(bytes: &[u8]) -> ark_groth16::Proof<Bls12_381> {
+        ark_groth16::Proof::deserialize_with_mode(bytes, Compress::Yes, Validate::Yes).unwrap()
+    }
+
+    /// The batch verification `verifier_times` measures ours against, on arkworks' pairing:
+    /// independent 128-bit weights `r_i` and
+    /// `prod e(r_i A_i, B_i) * e(sum r_i IC_i, -gamma) * e(sum r_i C_i, -delta) == e(alpha, beta)^(sum r_i)`,
+    /// n + 2 Miller loops, one final exponentiation and one exponentiation in GT.
+    fn arkworks_batch_verify(
+        pvk: &ark_groth16::PreparedVerifyingKey<Bls12_381>,
+        items: &[(Vec<Fr>, ark_groth16::Proof<Bls12_381>)],
+    ) -> bool {
+        let mut rng = ChaCha20Rng::from_rng(rand::rngs::OsRng).unwrap();
+        let w: Vec<Fr> = (0..items.len())
+            .map(|_| Fr::from(u128::rand(&mut rng)))
+            .collect();
+        let mut scalars = vec![w.iter().sum::<Fr>()];
+        for j in 0..pvk.vk.gamma_abc_g1.len() - 1 {
+            scalars.push(items.iter().zip(&w).map(|((x, _), wi)| x[j] * wi).sum());
+        }
+        let mut g1: Vec<G1Affine> = items
+            .par_iter()
+            .zip(&w)
+            .map(|((_, p), wi)| (p.a * wi).into_affine())
+            .collect();
+        let cs: Vec<G1Affine> = items.iter().map(|(_, p)| p.c).collect();
+        g1.push(
+            G1Projective::msm(&pvk.vk.gamma_abc_g1, &scalars)
+                .unwrap()
+                .into_affine(),
+        );
+        g1.push(G1Projective::msm(&cs, &w).unwrap().into_affine());
+        let mut g2: Vec<<Bls12_381 as Pairing>::G2Prepared> =
+            items.par_iter().map(|(_, p)| p.b.into()).collect();
+        g2.push(pvk.gamma_g2_neg_pc.clone());
+        g2.push(pvk.delta_g2_neg_pc.clone());
+        let ml = Bls12_381::multi_miller_loop(g1, g2);
+        let total: Fr = w.iter().sum();
+        Bls12_381::final_exponentiation(ml)
+            .is_some_and(|out| out.0 == pvk.alpha_g1_beta_g2.pow(total.into_bigint()))
+    }
+
+    /// Ours against arkworks' (`ark_groth16` verify from bytes; for batches,
+    /// `arkworks_batch_verify`, proofs decoded beforehand) in one run:
+    /// `cargo test --release --lib verifier_times -- --ignored --nocapture`.
     #[test]
     #[ignore = "a benchmark"]
     fn verifier_times() {
         let (key, items) = setup();
-        let pvk = crate::groth16::prepare(key.verifying_key());
+        let pvk = crate::groth16::prepare_verifying_key(key.verifying_key());
         let bytes = crate::groth16::encode_proof;
         let ark_items: Vec<(Vec<Fr>, ark_groth16::Proof<Bls12_381>)> = {
             let config = CircuitConfig::new(1, 2).unwrap();
@@ -389,7 +444,7 @@ mod tests {
             assert!(verify(&key, &ark_items[0].0, &p).unwrap());
         });
         let theirs = median_ms(200, || {
-            let p = crate::groth16::decode_proof(&encoded).unwrap();
+            let p = arkworks_decode_proof(&encoded);
             assert!(crate::groth16::verify(&pvk, &ark_items[0].0, &p).unwrap());
         });
         println!(
@@ -403,7 +458,7 @@ mod tests {
                 .collect();
             let ours = median_ms(15, || assert!(batch_verify(&key, &b).unwrap()));
             let theirs = median_ms(15, || {
-                assert!(crate::groth16::batch_verify(&pvk, &ark_batch).unwrap());
+                assert!(arkworks_batch_verify(&pvk, &ark_batch));
             });
             println!(
                 "batch {n}, decoded: ours {ours:.2} ms, arkworks {theirs:.2} ms, ratio {:.2}",

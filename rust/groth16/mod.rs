@@ -1,37 +1,40 @@
-//! Groth16 over BLS12-381 for the transfer-batch circuit (arkworks, `parallel`).
+//! Groth16 over BLS12-381 for the transfer-batch circuit (arkworks, `parallel`): setup, proving
+//! and the proof and verifying-key encodings here; the prover in `prover` (with `msm` and
+//! `r1cs`), the verifier Python calls in `verifier`, the proving-key cache bytes in `keys`.
 //!
-//! * `prove` runs `crate::prover` (arkworks' synthesis, libsnark's QAP reduction on compact
+//! * `prove` runs `prover` (arkworks' synthesis, libsnark's QAP reduction on compact
 //!   matrices, blst's multi-scalar multiplications) on a `PreparedProvingKey`; setup is
 //!   arkworks'.
 //! * `insecure_setup` derives the toxic waste from a seed: anyone who knows the seed can forge
 //!   proofs. It is for tests and devnets only; production keys come from a phase-2 ceremony.
-//! * Proofs are 192 bytes, compressed `A (G1) || B (G2) || C (G1)`; verifying keys are arkworks'
-//!   compressed encoding. Decoding checks lengths, the curve and the prime-order subgroups, and
-//!   that the key has one input slot per public input (`DecodeError` otherwise).
-//! * Python verifies through `verifier.rs` (the same equations on blst's faster pairing); the
-//!   arkworks `verify` here checks each fresh proof in `prove` and cross-checks `verifier` in tests.
-//! * `batch_verify` (arkworks; Rust tests only, Python uses `verifier::batch_verify`) combines
-//!   n proofs with random 128-bit weights `r_i`:
-//!   `prod e(r_i A_i, B_i) * e(sum r_i IC_i, -gamma) * e(sum r_i C_i, -delta) == e(alpha, beta)^(sum r_i)`,
-//!   n + 2 Miller loops and one final exponentiation; a bad proof passes with chance 2^-128.
+//! * Proofs are 192 bytes, compressed `A (G1) || B (G2) || C (G1)` (`verifier::decode_proof`
+//!   decodes them); verifying keys are arkworks' compressed encoding. Decoding checks lengths, the
+//!   curve and the prime-order subgroups, and that the key has one input slot per public input
+//!   (`DecodeError` otherwise).
+//! * Python verifies, one proof or a batch, through `verifier` (the same equations on blst's
+//!   faster pairing); the arkworks `verify` here checks each fresh proof in `prove`.
 //!
 //! Groth16 rests on pairings over BLS12-381: it is not post-quantum secure.
 #![forbid(unsafe_code)]
 
+pub mod keys;
+pub mod msm;
+pub mod prover;
+#[cfg(test)]
+mod prover_tests;
+pub mod r1cs;
+pub mod verifier;
+
 use crate::circuits::transfer::TransferBatchCircuit;
 use crate::circuits::CircuitConfig;
 use crate::error::{decode_err, CoreError, CoreResult};
-use crate::prover::PreparedProvingKey;
-use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective};
-use ark_ec::pairing::Pairing;
-use ark_ec::{CurveGroup, VariableBaseMSM};
-use ark_ff::{Field, PrimeField, UniformRand};
+use ark_bls12_381::{Bls12_381, Fr};
 use ark_groth16::{Groth16, PreparedVerifyingKey, Proof, ProvingKey, VerifyingKey};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use ark_snark::SNARK;
+use prover::PreparedProvingKey;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 pub const PROOF_BYTES: usize = 192;
@@ -56,7 +59,7 @@ pub fn insecure_setup(
         .map_err(|e| CoreError::Proof(format!("setup failed: {e}")))
 }
 
-/// Proves a built circuit with fresh randomness (`crate::prover`, on a key prepared once with
+/// Proves a built circuit with fresh randomness (`prover`, on a key prepared once with
 /// `PreparedProvingKey::new`), then checks the proof before returning it.
 pub fn prove(
     key: &PreparedProvingKey,
@@ -66,7 +69,7 @@ pub fn prove(
     let inputs = circuit.public_inputs();
     let mut rng =
         ChaCha20Rng::from_rng(rand::rngs::OsRng).map_err(|e| CoreError::Proof(e.to_string()))?;
-    let proof = crate::prover::prove(key, circuit, &mut rng)?;
+    let proof = prover::prove(key, circuit, &mut rng)?;
     if !verify(pvk, &inputs, &proof)? {
         return Err(CoreError::Proof(
             "the witness does not satisfy the circuit".into(),
@@ -75,7 +78,9 @@ pub fn prove(
     Ok(proof)
 }
 
-pub fn prepare(vk: &VerifyingKey<Bls12_381>) -> PreparedVerifyingKey<Bls12_381> {
+/// arkworks' prepared key (`e(alpha, beta)` and the Miller-loop precomputation of `-gamma` and
+/// `-delta`): what `prove` checks each fresh proof against.
+pub fn prepare_verifying_key(vk: &VerifyingKey<Bls12_381>) -> PreparedVerifyingKey<Bls12_381> {
     ark_groth16::prepare_verifying_key(vk)
 }
 
@@ -100,81 +105,12 @@ pub fn verify(
         .map_err(|e| CoreError::Verification(e.to_string()))
 }
 
-/// `sum_i w_i * IC(inputs_i)` as one multi-scalar multiplication over the key's input points.
-fn combine_inputs(
-    pvk: &PreparedVerifyingKey<Bls12_381>,
-    items: &[(Vec<Fr>, Proof<Bls12_381>)],
-    w: &[Fr],
-) -> G1Projective {
-    let mut scalars = vec![w.iter().sum::<Fr>()];
-    for j in 0..pvk.vk.gamma_abc_g1.len() - 1 {
-        scalars.push(items.iter().zip(w).map(|((x, _), wi)| x[j] * wi).sum());
-    }
-    G1Projective::msm(&pvk.vk.gamma_abc_g1, &scalars).expect("equal lengths")
-}
-
-/// Random-linear-combination batch verification (see the module docs).
-pub fn batch_verify(
-    pvk: &PreparedVerifyingKey<Bls12_381>,
-    items: &[(Vec<Fr>, Proof<Bls12_381>)],
-) -> CoreResult<bool> {
-    if items.is_empty() {
-        return Err(CoreError::InvalidArgument(
-            "batch_verify needs at least one proof".into(),
-        ));
-    }
-    for (inputs, _) in items {
-        check_input_count(pvk, inputs.len())?;
-    }
-    let mut rng = ChaCha20Rng::from_rng(rand::rngs::OsRng)
-        .map_err(|e| CoreError::Verification(e.to_string()))?;
-    let w: Vec<Fr> = (0..items.len())
-        .map(|_| Fr::from(u128::rand(&mut rng)))
-        .collect();
-    let mut g1: Vec<G1Affine> = items
-        .par_iter()
-        .zip(&w)
-        .map(|((_, p), wi)| (p.a * wi).into_affine())
-        .collect();
-    let cs: Vec<G1Affine> = items.iter().map(|(_, p)| p.c).collect();
-    g1.push(combine_inputs(pvk, items, &w).into_affine());
-    g1.push(
-        G1Projective::msm(&cs, &w)
-            .expect("equal lengths")
-            .into_affine(),
-    );
-    let mut g2: Vec<<Bls12_381 as Pairing>::G2Prepared> =
-        items.par_iter().map(|(_, p)| p.b.into()).collect();
-    g2.push(pvk.gamma_g2_neg_pc.clone());
-    g2.push(pvk.delta_g2_neg_pc.clone());
-    let ml = Bls12_381::multi_miller_loop(g1, g2);
-    let Some(out) = Bls12_381::final_exponentiation(ml) else {
-        return Ok(false);
-    };
-    let total: Fr = w.iter().sum();
-    Ok(out.0 == pvk.alpha_g1_beta_g2.pow(total.into_bigint()))
-}
-
 pub fn encode_proof(proof: &Proof<Bls12_381>) -> Vec<u8> {
     let mut out = Vec::with_capacity(PROOF_BYTES);
     proof
         .serialize_compressed(&mut out)
         .expect("in-memory write");
     out
-}
-
-pub fn decode_proof(bytes: &[u8]) -> CoreResult<Proof<Bls12_381>> {
-    if bytes.len() != PROOF_BYTES {
-        return Err(decode_err(format!(
-            "proof must be {PROOF_BYTES} bytes, got {}",
-            bytes.len()
-        )));
-    }
-    Proof::deserialize_with_mode(bytes, Compress::Yes, Validate::Yes).map_err(|e| {
-        decode_err(format!(
-            "proof is not three valid compressed points in the prime-order subgroups: {e}"
-        ))
-    })
 }
 
 pub fn encode_verifying_key(vk: &VerifyingKey<Bls12_381>) -> Vec<u8> {
@@ -213,43 +149,41 @@ pub fn decode_verifying_key(bytes: &[u8]) -> CoreResult<VerifyingKey<Bls12_381>>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::{decode_proving_key, encode_proving_key};
-    use crate::ledger::tests::funded_transfer;
+    use crate::state::batch_transition::tests::funded_transfer;
+    use keys::{decode_proving_key, encode_proving_key};
 
-    /// Unoptimized (CI's `cargo test` profile) arkworks takes minutes here, so this runs on
-    /// request (`cargo test --lib -- --ignored`); tests/crypto/test_snark.py proves the same
-    /// things on the release build in CI.
     #[test]
-    #[ignore = "minutes without optimizations; covered by tests/crypto/test_snark.py"]
     fn prove_verify_batch_verify_and_encodings() {
-        // The smallest circuit (one slot, one tree level) keeps this fast in the unoptimized
-        // test profile; the Python tests prove a batch-2, depth-8 circuit on a release build.
+        // The smallest circuit (one slot, one tree level) keeps this fast in the dev profile
+        // (its dependencies are built with opt-level 3); the Python tests prove a batch-2,
+        // depth-8 circuit on a release build.
         let config = CircuitConfig::new(1, 2).unwrap();
         let (pk, vk) = insecure_setup(&config, b"test").unwrap();
-        let pvk = prepare(&vk);
+        let pvk = prepare_verifying_key(&vk);
         let key = PreparedProvingKey::new(&pk).unwrap();
         let (state, t) = funded_transfer();
         let circuit = config.build_circuit(&state, &[t]).unwrap();
         let inputs = circuit.public_inputs().to_vec();
         let proof = prove(&key, &pvk, circuit).unwrap();
-        let proof = decode_proof(&encode_proof(&proof)).unwrap();
         assert!(verify(&pvk, &inputs, &proof).unwrap());
         let mut wrong = inputs.clone();
         wrong[1] += Fr::from(1u64);
         assert!(!verify(&pvk, &wrong, &proof).unwrap());
-        let good = (inputs.clone(), proof.clone());
+        // The same proof through the verifier Python uses, from its encoding.
+        let blst_pvk = verifier::PreparedVerifyingKey::new(&vk).unwrap();
+        let decode = |p| verifier::decode_proof(&encode_proof(p)).unwrap();
+        let good = (inputs.clone(), decode(&proof));
         let empty = config.build_circuit(&state, &[]).unwrap();
         let empty_inputs = empty.public_inputs().to_vec();
-        let other = (empty_inputs, prove(&key, &pvk, empty).unwrap());
-        assert!(batch_verify(&pvk, &[good.clone(), other.clone(), good.clone()]).unwrap());
-        assert!(!batch_verify(&pvk, &[(other.0.clone(), proof.clone()), other.clone()]).unwrap());
-        assert!(!batch_verify(&pvk, &[good.clone(), (wrong, proof.clone())]).unwrap());
-        let fast = crate::verifier::FastVerifyingKey::new(&vk).unwrap();
-        let fast_proof = crate::verifier::decode_proof(&encode_proof(&proof)).unwrap();
-        assert!(crate::verifier::verify(&fast, &inputs, &fast_proof).unwrap());
-        assert!(!crate::verifier::verify(&fast, &other.0, &fast_proof).unwrap());
-        let fast_items = [(inputs.clone(), fast_proof), (inputs.clone(), fast_proof)];
-        assert!(crate::verifier::batch_verify(&fast, &fast_items).unwrap());
+        let other = (empty_inputs, decode(&prove(&key, &pvk, empty).unwrap()));
+        assert!(verifier::verify(&blst_pvk, &good.0, &good.1).unwrap());
+        assert!(!verifier::verify(&blst_pvk, &other.0, &good.1).unwrap());
+        let batch = [good.clone(), other.clone(), good.clone()];
+        assert!(verifier::batch_verify(&blst_pvk, &batch).unwrap());
+        let swapped = [(other.0.clone(), good.1), other.clone()];
+        assert!(!verifier::batch_verify(&blst_pvk, &swapped).unwrap());
+        let forged = [good.clone(), (wrong, good.1)];
+        assert!(!verifier::batch_verify(&blst_pvk, &forged).unwrap());
         let vk2 = decode_verifying_key(&encode_verifying_key(&vk)).unwrap();
         assert_eq!(vk2, vk);
         assert_eq!(encode_verifying_key(&vk).len(), VERIFYING_KEY_BYTES);

@@ -1,16 +1,16 @@
 //! The blst-backed prover against `ark_groth16`: identical proofs for the same randomizers,
 //! verifying and randomized proofs, and phase timings (`prover_phase_times`, on request).
-use crate::circuits::transfer::TransferBatchCircuit;
-use crate::circuits::CircuitConfig;
-use crate::groth16::{self, insecure_setup, prepare};
-use crate::ledger::tests::signed;
-use crate::ledger::State;
-use crate::msm::{to_bigints, Bases};
-use crate::prover::{
+use super::msm::{to_bigints, Bases};
+use super::prover::{
     self, create_proof, synthesize_assignment, synthesize_matrices, witness_map, PreparedProvingKey,
 };
-use crate::r1cs::CompactMatrices;
+use super::r1cs::CompactMatrices;
+use crate::circuits::transfer::TransferBatchCircuit;
+use crate::circuits::CircuitConfig;
+use crate::groth16::{self, insecure_setup, prepare_verifying_key};
 use crate::schnorr::{compute_public_key, generate_secret_key};
+use crate::state::batch_transition::tests::signed;
+use crate::state::batch_transition::State;
 use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective, G2Projective};
 use ark_ec::VariableBaseMSM;
 use ark_ff::{BigInt, UniformRand};
@@ -38,7 +38,10 @@ fn circuit(config: &CircuitConfig, transfers: usize) -> TransferBatchCircuit {
 fn same_proof_as_arkworks_verifies_and_is_randomized() {
     let config = CircuitConfig::new(1, 2).unwrap();
     let (pk, vk) = insecure_setup(&config, b"prover").unwrap();
-    let (pvk, key) = (prepare(&vk), PreparedProvingKey::new(&pk).unwrap());
+    let (pvk, key) = (
+        prepare_verifying_key(&vk),
+        PreparedProvingKey::new(&pk).unwrap(),
+    );
     assert_eq!(key.to_proving_key().unwrap(), pk);
     assert_eq!(key.verifying_key(), &vk);
     let c = circuit(&config, 1);
@@ -65,7 +68,10 @@ fn same_proof_as_arkworks_verifies_and_is_randomized() {
 fn rejects_a_key_of_another_circuit_and_a_false_witness() {
     let small = CircuitConfig::new(1, 2).unwrap();
     let (pk, vk) = insecure_setup(&small, b"prover").unwrap();
-    let (pvk, key) = (prepare(&vk), PreparedProvingKey::new(&pk).unwrap());
+    let (pvk, key) = (
+        prepare_verifying_key(&vk),
+        PreparedProvingKey::new(&pk).unwrap(),
+    );
     let other = CircuitConfig::new(2, 2).unwrap();
     assert!(groth16::prove(&key, &pvk, circuit(&other, 1)).is_err());
     // The failed first proof left no matrices of the other circuit behind.
@@ -181,7 +187,7 @@ fn phase_times(config: &CircuitConfig, runs: usize) {
     let t = Instant::now();
     let key = PreparedProvingKey::new(&pk).unwrap();
     let prepare_key = t.elapsed().as_secs_f64();
-    let pvk = prepare(&vk);
+    let pvk = prepare_verifying_key(&vk);
     let c = circuit(config, config.batch_size);
     let m = CompactMatrices::new(&synthesize_matrices(c.clone()).unwrap()).unwrap();
     println!(

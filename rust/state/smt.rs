@@ -1,10 +1,11 @@
-//! A sparse Merkle tree of accounts: 4-ary, hashed with width-5 Poseidon (`poseidon_wide`).
+//! A sparse Merkle tree of accounts: 4-ary, hashed with width-5 Poseidon (`poseidon::wide`).
 //!
-//! * `depth` counts address bits (default 32, so 2^32 leaves); it must be even, and the tree has
-//!   `depth / 2` levels of arity 4. Level 0 holds the leaves; the root is at level `depth / 2`.
+//! * `depth` counts address bits (32 by default in `zkpov.chain.state`, so 2^32 leaves); it must
+//!   be even, and the tree has `depth / 2` levels of arity 4. Level 0 holds the leaves; the root
+//!   is at level `depth / 2`.
 //! * The child of a node that holds leaf `index` at level `l` is digit `(index >> 2l) & 3`.
 //! * An empty leaf is 0. An empty node at level `l + 1` is `hash4(NODE_TAG, [e_l; 4])`.
-//! * A node is `hash4(NODE_TAG, [c0, c1, c2, c3])`; leaves use `LEAF_TAG` (see `state.rs`).
+//! * A node is `hash4(NODE_TAG, [c0, c1, c2, c3])`; leaves use `LEAF_TAG` (see `accounts`).
 //! * A proof for `index` is, per level from the leaves up, the three siblings in child order with
 //!   the path's own child left out. A non-membership proof is a proof that the leaf is 0.
 //!
@@ -18,14 +19,13 @@
 #![forbid(unsafe_code)]
 
 use crate::error::{CoreError, CoreResult};
-use crate::poseidon_wide::hash4;
+use crate::poseidon::wide::hash4;
 use ark_bls12_381::Fr;
 use ark_ff::Zero;
 use std::collections::HashMap;
 
 pub const ARITY: usize = 4;
 pub const NODE_TAG: u64 = 0;
-pub const DEFAULT_DEPTH: u32 = 32;
 pub const MAX_DEPTH: u32 = 62;
 
 /// Where a node sits: `level` 0 is the leaves.
@@ -51,11 +51,8 @@ pub struct MemoryStore {
     nodes: HashMap<NodeKey, Fr>,
 }
 
+#[cfg(test)]
 impl MemoryStore {
-    pub fn len(&self) -> usize {
-        self.nodes.len()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }

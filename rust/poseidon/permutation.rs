@@ -1,6 +1,6 @@
 //! The Poseidon permutation over BLS12-381 Fr for any width `W` (alpha = 5), with the Grain-LFSR
 //! constants of arkworks' `find_poseidon_ark_and_mds(255, W - 1, R_F, R_P, 0)`. `poseidon`
-//! (t = 3) and `poseidon_wide` (t = 5) are its two instances; the R1CS version is
+//! (t = 3) and `poseidon::wide` (t = 5) are its two instances; the R1CS version is
 //! `circuits::permutation`.
 #![forbid(unsafe_code)]
 

@@ -142,22 +142,9 @@ impl<C: BlstCurve> Bases<C> {
         Ok(query)
     }
 
-    pub fn len(&self) -> usize {
-        self.points.len()
-    }
-
     /// The query's length, identity points included.
     pub fn query_len(&self) -> usize {
         self.query_len
-    }
-
-    /// Non-identity points before position `end` of the query.
-    pub fn count_below(&self, end: usize) -> usize {
-        self.index.partition_point(|i| (*i as usize) < end)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.points.is_empty()
     }
 
     /// `sum_i values[i] * query[i]` over the query's non-identity points (`values` as
@@ -165,6 +152,23 @@ impl<C: BlstCurve> Bases<C> {
     pub fn msm(&self, values: &[BigInt<4>]) -> CoreResult<C::Group> {
         let scalars = gather(&self.index, values)?;
         C::msm(&self.points, &scalars)
+    }
+}
+
+/// Point counts, for the tests and `PreparedProvingKey::query_sizes`.
+#[cfg(test)]
+impl<C: BlstCurve> Bases<C> {
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    /// Non-identity points before position `end` of the query.
+    pub fn count_below(&self, end: usize) -> usize {
+        self.index.partition_point(|i| (*i as usize) < end)
     }
 }
 

@@ -1,4 +1,5 @@
-//! Accounts, transfers and the native state transition (the same rules the circuit enforces).
+//! Accounts, transfers and the rules of one transfer (`process_transfer`, the same rules the
+//! circuit enforces); `batch_transition` applies a batch of them all or nothing.
 //!
 //! * Account leaf: `hash4(LEAF_TAG, [pk.x, pk.y, balance, nonce])` (width-5 Poseidon, lane 0 =
 //!   `LEAF_TAG` = 1, output lane 1); balance and nonce are integers below 2^64 embedded as scalars.
@@ -15,11 +16,11 @@
 //!   account with `recipient_pk`, nonce 0) or hold `recipient_pk`, and must not overflow 2^64.
 #![forbid(unsafe_code)]
 
+use super::smt::{NodeStore, Siblings, TreeShape};
 use crate::error::{decode_err, CoreError, CoreResult};
 use crate::poseidon;
-use crate::poseidon_wide::hash4;
+use crate::poseidon::wide::hash4;
 use crate::schnorr::{self, Signature};
-use crate::smt::{NodeStore, Siblings, TreeShape};
 use ark_bls12_381::Fr;
 use ark_ed_on_bls12_381::EdwardsAffine;
 use std::collections::HashMap;
@@ -90,6 +91,9 @@ impl Transfer {
         self.amount.checked_add(self.fee)
     }
 
+    /// The bytes `decode` reads. Only the tests encode: Python builds transfer bytes itself
+    /// (`zkpov.chain.state.Transfer.to_bytes`).
+    #[cfg(test)]
     pub fn encode(&self) -> [u8; TRANSFER_BYTES] {
         let mut out = [0u8; TRANSFER_BYTES];
         out[..8].copy_from_slice(&self.sender.to_be_bytes());

@@ -5,17 +5,17 @@
 //! It hashes the account tree: the tree is 4-ary, so one permutation hashes a whole node (four
 //! children) or a whole leaf (pk_x, pk_y, balance, nonce). In R1CS a t = 5 permutation costs 300
 //! constraints against 243 for t = 3, but it replaces two binary levels (486 constraints); see
-//! `smt.rs` for the constraint budget this buys.
+//! `state::smt` for the constraint budget this buys.
 //!
 //! `hash4(tag, [a, b, c, d]) = permute([tag, a, b, c, d])[1]`: lane 0 (the capacity) carries a
 //! domain tag, the four inputs fill the rate lanes and the output is lane 1.
 #![forbid(unsafe_code)]
 
-use crate::poseidon_perm::Permutation;
+use super::permutation::Permutation;
 use ark_bls12_381::Fr;
 use std::sync::OnceLock;
 
-pub use crate::poseidon_perm::{is_full_round, ALPHA};
+pub use super::permutation::{is_full_round, ALPHA};
 pub const WIDTH: usize = 5;
 pub const RATE: usize = 4;
 pub const FULL_ROUNDS: usize = 8;

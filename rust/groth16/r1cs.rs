@@ -237,7 +237,7 @@ impl Reader<'_> {
 mod tests {
     use super::*;
     use crate::circuits::CircuitConfig;
-    use crate::prover::synthesize_matrices;
+    use crate::groth16::prover::synthesize_matrices;
 
     fn matrices() -> (ConstraintMatrices<Fr>, CompactMatrices) {
         let m = synthesize_matrices(CircuitConfig::new(1, 2).unwrap().blank_circuit()).unwrap();
