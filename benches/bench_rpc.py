@@ -20,8 +20,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from tests.node.fake_view import FakeNode
-from zkpov.node.rpc import RpcConfig, RpcServer, create_app
+from tests.node.rpc.fake_view import FakeNode
+from zkpov.node.rpc.api import RpcConfig, RpcServer, create_app
 
 WORKERS = 8
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import aiohttp
 
 from zkpov.chain.state import compute_account_index, sign_transfer
-from zkpov.node.config import load_node_config
-from zkpov.node.devnet_processes import find_free_base_port
-from zkpov.node.keys import KeyKind, read_key_file
-from zkpov.node.proof_chain import get_carried
+from zkpov.devnet.processes import find_free_base_port
+from zkpov.node.ops.config import load_node_config
+from zkpov.node.ops.keys import KeyKind, read_key_file
+from zkpov.node.ops.setup import TestnetLayout, create_testnet
+from zkpov.node.proving.proof_chain import get_carried
 from zkpov.node.runtime import Node
-from zkpov.node.setup import TestnetLayout, create_testnet
 
 free_base_port = find_free_base_port  # the name the node tests import
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.node.test_driver_faults import make_vote
-from tests.node.test_metrics import value
+from tests.node.consensus_io.test_driver_faults import make_vote
+from tests.node.rpc.test_metrics import value
 from tests.node.test_runtime import assert_agree, free_base_port, wait_for
-from zkpov.node.config import load_node_config
+from zkpov.node.ops.config import load_node_config
+from zkpov.node.ops.setup import create_testnet
 from zkpov.node.runtime import Node
-from zkpov.node.setup import create_testnet
 from zkpov.spec.codec.messages import encode_message
 from zkpov.types import ValidatorIndex
 

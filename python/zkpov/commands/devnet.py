@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from zkpov.node.devnet import (
+from zkpov.devnet.run import (
     DevnetOptions,
     DevnetReport,
     NodeProgress,

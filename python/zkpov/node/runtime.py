@@ -2,11 +2,11 @@
 
 ``Node(config)`` opens everything synchronously (typed errors for bad files); ``await
 node.run(stop)`` serves until ``stop`` is set, then closes the transport and the stores. The
-sans-I/O core runs in a :class:`~zkpov.node.driver.ConsensusDriver`; commits go to the
-:class:`~zkpov.node.ledger.Ledger` (atomic, before anyone is told) and then to the mempool and
-the event subscribers. A core that fails, or whose commit the ledger refuses, is replaced by one
-that ``_build_core`` rebuilds from durable state, as at boot; peers that keep sending invalid
-consensus input are banned (:mod:`~zkpov.node.peer_penalties`).
+sans-I/O core runs in a :class:`~zkpov.node.consensus_io.driver.ConsensusDriver`; commits go to
+the :class:`~zkpov.node.state.committed_chain.Ledger` (atomic, before anyone is told) and then
+to the mempool and the event subscribers. A core that fails, or whose commit the ledger refuses,
+is replaced by one that ``_build_core`` rebuilds from durable state, as at boot; peers that keep
+sending invalid consensus input are banned (:mod:`~zkpov.node.consensus_io.peer_penalties`).
 """
 
 from __future__ import annotations
@@ -29,39 +29,39 @@ from zkpov.crypto import snark
 from zkpov.network.connection import TransportConfig
 from zkpov.network.noise import NodeIdentity, NodeKey
 from zkpov.network.transport import Transport
-from zkpov.node.bootstrap import (
-    build_chain_start,
-    build_core,
-    build_genesis_state,
-    get_validator_index,
-)
-from zkpov.node.config import NodeConfig
-from zkpov.node.driver import ConsensusDriver, DriverHooks
-from zkpov.node.events import EventHub
-from zkpov.node.genesis import Genesis, compute_genesis_hash, read_genesis
-from zkpov.node.keys import KeyKind, read_key_file
-from zkpov.node.ledger import Ledger
-from zkpov.node.mempool import AddResult, Mempool
-from zkpov.node.metrics import CommitStats, NodeMetrics
-from zkpov.node.network_outbox import (
+from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks
+from zkpov.node.consensus_io.peer_penalties import PeerPenalties
+from zkpov.node.consensus_io.reactor import (
     NetworkOutbox,
     SlashingGuard,
     make_ban,
     route_consensus_frames,
 )
-from zkpov.node.node_view import RuntimeView
-from zkpov.node.peer_penalties import PeerPenalties
-from zkpov.node.proof_chain import (
+from zkpov.node.consensus_io.tx_gossip import TxGossip
+from zkpov.node.ops.config import NodeConfig
+from zkpov.node.ops.keys import KeyKind, read_key_file
+from zkpov.node.proving.proof_chain import (
     ProvingPipeline,
     build_carried_checker,
     get_carried,
     make_block_body,
 )
-from zkpov.node.prover import ProofTracker, load_devnet_keys
-from zkpov.node.rpc import create_app
-from zkpov.node.rpc_server import RpcConfig, RpcServer
-from zkpov.node.tx_gossip import TxGossip
-from zkpov.node.view import EventKind, NodeEvent
+from zkpov.node.proving.prover import ProofTracker, load_devnet_keys
+from zkpov.node.rpc.api import create_app
+from zkpov.node.rpc.events import EventHub
+from zkpov.node.rpc.metrics import CommitStats, NodeMetrics
+from zkpov.node.rpc.runtime_view import RuntimeView
+from zkpov.node.rpc.server import RpcConfig, RpcServer
+from zkpov.node.rpc.view import EventKind, NodeEvent
+from zkpov.node.state.bootstrap import (
+    build_chain_start,
+    build_core,
+    build_genesis_state,
+    get_validator_index,
+)
+from zkpov.node.state.committed_chain import Ledger
+from zkpov.node.state.genesis import Genesis, compute_genesis_hash, read_genesis
+from zkpov.node.state.mempool import AddResult, Mempool
 from zkpov.spec.codec.payload import decode_payload, encode_payload
 from zkpov.spec.messages import Block
 from zkpov.storage.block_store import StoreConfig
