@@ -3,10 +3,11 @@
 ``Node(config)`` opens everything synchronously (typed errors for bad files); ``await
 node.run(stop)`` serves until ``stop`` is set, then closes the transport and the stores. The
 sans-I/O core runs in a :class:`~zkpov.node.consensus_io.driver.ConsensusDriver`; commits go to
-the :class:`~zkpov.node.state.committed_chain.Ledger` (atomic, before anyone is told) and then
-to the mempool and the event subscribers. A core that fails, or whose commit the ledger refuses,
-is replaced by one that ``_build_core`` rebuilds from durable state, as at boot; peers that keep
-sending invalid consensus input are banned (:mod:`~zkpov.node.consensus_io.peer_penalties`).
+the :class:`~zkpov.node.state.committed_chain.CommittedChain` (atomic, before anyone is told)
+and then to the mempool and the event subscribers. A core that fails, or whose commit the
+committed chain refuses, is replaced by one that ``_build_core`` rebuilds from durable state, as
+at boot; peers that keep sending invalid consensus input are banned
+(:mod:`~zkpov.node.consensus_io.peer_penalties`).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ from zkpov.node.state.bootstrap import (
     build_genesis_state,
     get_validator_index,
 )
-from zkpov.node.state.committed_chain import Ledger
+from zkpov.node.state.committed_chain import CommittedChain
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash, read_genesis
 from zkpov.node.state.mempool import AddResult, Mempool
 from zkpov.spec.codec.payload import decode_payload, encode_payload
@@ -130,7 +131,7 @@ class Node:
     def _build_prover(self) -> ProofTracker:
         pk, vk = self._load_circuit_keys()
         return ProofTracker(
-            pk, vk, self.ledger.get_block, self.gossip.publish_proof, self._on_proven_final,
+            pk, vk, self.chain.get_block, self.gossip.publish_proof, self._on_proven_final,
             observe_prove=self.metrics.observe_proof_generation,
             observe_verify=self.metrics.observe_proof_verification,
             carried_only=self.genesis.consensus.proof_lag > 0,
@@ -146,21 +147,21 @@ class Node:
         data.mkdir(parents=True, exist_ok=True, mode=0o700)
         keep = self.config.prune_keep_blocks or None
         self.store = LmdbBlockStore(data / "blocks", StoreConfig(keep_last=keep))
-        self.ledger = Ledger(self.store, self.start, build_genesis_state(self.genesis))
+        self.chain = CommittedChain(self.store, self.start, build_genesis_state(self.genesis))
         self.safety_store = FileSafetyStore(data / "safety.bin")
         self.slashing = SlashingDB(data / "slashing.sqlite", compute_genesis_hash(self.genesis))
 
     def _build_core(self) -> ConsensusCore:
-        """A core from durable state: the ledger's committed root and accounts, the safety data
+        """A core from durable state: the committed chain's root and accounts, the safety data
         and the recovery data. The first boot and every restart after a core fault use this."""
-        root = self.ledger.get_root()
-        self.native = NativeReexecution(root[0].id, self.ledger.state.copy(), Transfer.from_bytes)
+        root = self.chain.get_root()
+        self.native = NativeReexecution(root[0].id, self.chain.state.copy(), Transfer.from_bytes)
         self.checker = self._build_checker()
         core = build_core(
             self.start, self.index, self.validator.secret, self.safety_store.load(), self.checker,
-            payload_source=self._make_body, root=root, history=self.ledger.blocks,
+            payload_source=self._make_body, root=root, history=self.chain.blocks,
         )  # fmt: skip
-        apply_recovery(core, self.ledger.get_recovery_data())
+        apply_recovery(core, self.chain.get_recovery_data())
         self._saved_hqc = core.tree.hqc
         return core
 
@@ -196,7 +197,7 @@ class Node:
 
     def _on_proven_final(self, height: int) -> None:
         self.metrics.on_proven_final(height)
-        block = self.ledger.get_block(height)
+        block = self.chain.get_block(height)
         if block is not None:
             event = NodeEvent(
                 EventKind.PROVEN_FINAL, block.height, block.id, block.state_root, block.round, 0
@@ -208,7 +209,7 @@ class Node:
         if not self.genesis.consensus.proof_lag:
             return self.native
         vk = self.prover.vk if self.prover is not None else self._load_circuit_keys()[1]
-        committed = self.ledger.get_retained_chain()
+        committed = self.chain.get_retained_chain()
         return build_carried_checker(
             self.native, committed, self.genesis.consensus.proof_lag, vk,
             self.metrics.observe_proof_verification,
@@ -231,11 +232,11 @@ class Node:
 
     def _on_commit(self, commit: Commit) -> None:
         root_qc = self.driver.core.tree.root_qc
-        txs, pre_states = self.ledger.on_commit(commit, root_qc, self._owes_proof)
+        txs, pre_states = self.chain.on_commit(commit, root_qc, self._owes_proof)
         if self.pipeline is not None:
             self.pipeline.on_commit(pre_states)
         self.mempool.remove(txs)
-        self.mempool.remove_stale(self.ledger.state)
+        self.mempool.remove_stale(self.chain.state)
         self.counters.txs_committed += len(txs)
         now = time.time()
         for block in commit.blocks:
@@ -250,11 +251,11 @@ class Node:
             return None
         size = len(self.start.vset.pubkeys)
         pipeline = ProvingPipeline(
-            self.prover, self.ledger, self.index, size, self._start_task,
+            self.prover, self.chain, self.index, size, self._start_task,
             patience=self.config.proof_rescue_seconds,
         )  # fmt: skip
         if isinstance(self.checker, CarriedProofs):
-            debt = self.checker.get_debt(self.ledger.get_root()[0].id) or ()
+            debt = self.checker.get_debt(self.chain.get_root()[0].id) or ()
             pipeline.restore([d.height for d in debt], build_genesis_state(self.genesis))
         return pipeline
 
@@ -286,7 +287,7 @@ class Node:
         while block is not None and block.height > tree.root.height:
             chain.append(block)
             block = tree.get(block.parent_id)
-        self.ledger.save_pending(tuple(reversed(chain)), tree.hqc)
+        self.chain.save_pending(tuple(reversed(chain)), tree.hqc)
         self._saved_hqc = tree.hqc
 
     def _on_evidence(self, evidence: RecordEvidence) -> None:

@@ -29,11 +29,11 @@ def transfers(layout: TestnetLayout, depth: int, count: int) -> list[bytes]:
 
 
 def proven_heights(node: Node) -> set[int]:
-    return {h for block in node.ledger.blocks for h, _ in get_carried(block)}
+    return {h for block in node.chain.blocks for h, _ in get_carried(block)}
 
 
 def transfer_heights(node: Node) -> set[int]:
-    return {b.height for b in node.ledger.blocks if decode_payload(b.payload)}
+    return {b.height for b in node.chain.blocks if decode_payload(b.payload)}
 
 
 async def scenario(layout: TestnetLayout) -> None:

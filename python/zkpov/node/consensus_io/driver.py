@@ -13,8 +13,8 @@ penalties) and dropped. A full inbox drops new input (counted) instead of growin
 A message the core addresses to its own validator (its vote when it leads the next round) goes
 through ``before_send`` like any other, so slashing protection records it, and is then fed back
 to the core as input from itself, never over the network. Any other failure, in the core or
-while carrying out its actions (a ledger that refuses a commit), is a core fault: the driver
-drops the core and its remaining actions and, given ``rebuild``, starts a fresh core from
+while carrying out its actions (a committed chain that refuses a commit), is a core fault: the
+driver drops the core and its remaining actions and, given ``rebuild``, starts a fresh core from
 durable state; without ``rebuild`` the fault is raised.
 """
 

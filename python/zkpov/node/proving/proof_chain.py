@@ -20,7 +20,7 @@ from zkpov.consensus.proposals import BlockBody
 from zkpov.consensus.validity import ValidityChecker
 from zkpov.crypto import snark
 from zkpov.node.proving.prover import OwedBatch, ProofTracker
-from zkpov.node.state.committed_chain import Ledger
+from zkpov.node.state.committed_chain import CommittedChain
 from zkpov.spec.codec.payload import decode_carried_proofs, decode_payload, encode_carried_proofs
 from zkpov.spec.messages import Block
 
@@ -79,19 +79,19 @@ class ProvingPipeline:
     def __init__(
         self,
         prover: ProofTracker,
-        ledger: Ledger,
+        chain: CommittedChain,
         index: int,
         size: int,
         spawn: Callable[[Coroutine[Any, Any, None]], None],
         patience: float,
     ) -> None:
-        self.prover, self.ledger, self.index, self.size = prover, ledger, index, size
+        self.prover, self.chain, self.index, self.size = prover, chain, index, size
         self._spawn, self.patience = spawn, patience
 
     def on_commit(self, pre_states: dict[int, AccountState], prove_now: bool = True) -> None:
         """Owes a proof for each committed batch in ``pre_states`` (height to the state before)."""
         for height, pre_state in pre_states.items():
-            block = self.ledger.get_block(height)
+            block = self.chain.get_block(height)
             if block is not None:
                 transfers = [Transfer.from_bytes(tx) for tx in decode_payload(block.payload)]
                 batch = OwedBatch(pre_state, transfers, block.proposer, time.monotonic())
@@ -101,7 +101,7 @@ class ProvingPipeline:
 
     def restore(self, heights: Sequence[int], genesis_state: AccountState) -> None:
         """After a restart: the committed batches the chain still owes proofs for."""
-        self.on_commit(self.ledger.compute_states_before(heights, genesis_state), False)
+        self.on_commit(self.chain.compute_states_before(heights, genesis_state), False)
 
     def prove_due(self) -> None:
         """Starts the proofs this node owes now (its own batches, or overdue ones of others)."""

@@ -41,7 +41,7 @@ class RuntimeView:
         self.node = node
 
     def _height(self, height: Height | None) -> Height:
-        return self.node.ledger.height if height is None else height
+        return self.node.chain.height if height is None else height
 
     def _validators(self) -> tuple[ValidatorInfo, ...]:
         vset = self.node.start.vset
@@ -52,10 +52,10 @@ class RuntimeView:
 
     def get_status(self) -> NodeStatus:
         node, core = self.node, self.node.driver.core
-        tip = node.ledger.get_block(node.ledger.height) or node.start.block
+        tip = node.chain.get_block(node.chain.height) or node.start.block
         proven = None if node.prover is None else Height(node.prover.proven_final_height)
         sync = SyncInfo(
-            node.ledger.height, tip.id, tip.state_root, tip.round, Height(0), proven,
+            node.chain.height, tip.id, tip.state_root, tip.round, Height(0), proven,
             core.pacemaker.round, False,
         )  # fmt: skip
         me = self._validators()[node.index]
@@ -74,14 +74,14 @@ class RuntimeView:
         return NetInfo(True, f"{host}:{port}", peers)
 
     def get_block(self, height: Height | None) -> BlockRecord | None:
-        block = self.node.ledger.get_block(self._height(height))
+        block = self.node.chain.get_block(self._height(height))
         if block is None:
             return None
         return BlockRecord(block, tuple(decode_payload(block.payload)))
 
     def get_commit(self, height: Height | None) -> CommitRecord | None:
         h = self._height(height)
-        block = self.node.ledger.get_block(h)
+        block = self.node.chain.get_block(h)
         if block is None:
             return None
         certificate = self._get_certificate(h)
@@ -92,16 +92,16 @@ class RuntimeView:
     def _get_certificate(self, height: int) -> QuorumCert | None:
         """The QC that certifies the committed block at ``height``: its child's parent QC, or
         for the last committed block the stored root QC."""
-        child = self.node.ledger.get_block(height + 1)
+        child = self.node.chain.get_block(height + 1)
         if child is not None:
             return child.qc
-        root, root_qc = self.node.ledger.get_root()
+        root, root_qc = self.node.chain.get_root()
         return root_qc if root.height == height else None
 
     def _get_commit_certificate(self, height: int, block: Block) -> QuorumCert | None:
         """The 2-chain that committed ``block``: a QC for its child one round later. None when
         the block was committed as an ancestor (or its child's QC is not held)."""
-        child = self.node.ledger.get_block(height + 1)
+        child = self.node.chain.get_block(height + 1)
         if child is None or child.round != block.round + 1:
             return None
         qc = self._get_certificate(height + 1)
@@ -109,7 +109,7 @@ class RuntimeView:
 
     def get_validators(self, height: Height | None) -> ValidatorsRecord | None:
         h = self._height(height)
-        if h > self.node.ledger.height:
+        if h > self.node.chain.height:
             return None
         return ValidatorsRecord(h, self.node.start.vset.epoch, self._validators())
 
@@ -119,7 +119,7 @@ class RuntimeView:
 
     def get_tx(self, tx_hash: bytes) -> TxRecord | None:
         height = self.node.store.get_tx_height(tx_hash)
-        block = None if height is None else self.node.ledger.get_block(height)
+        block = None if height is None else self.node.chain.get_block(height)
         if height is None or block is None:
             return None
         for i, tx in enumerate(decode_payload(block.payload)):
@@ -128,7 +128,7 @@ class RuntimeView:
         return None
 
     def get_finalized(self) -> FinalizedRecord:
-        root, root_qc = self.node.ledger.get_root()
+        root, root_qc = self.node.chain.get_root()
         commitment = Root(hashlib.sha256(b"".join(self.node.start.vset.pubkeys)).digest())
         return FinalizedRecord(root.header, root_qc, commitment, None)
 
@@ -140,8 +140,8 @@ class RuntimeView:
         h = Height(prover.proven_final_height) if height is None else height
         proof, block, parent = (
             prover.proofs.get(h),
-            self.node.ledger.get_block(h),
-            self.node.ledger.get_block(h - 1),
+            self.node.chain.get_block(h),
+            self.node.chain.get_block(h - 1),
         )
         if proof is None or block is None or parent is None:
             return None

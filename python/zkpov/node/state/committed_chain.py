@@ -29,7 +29,7 @@ from zkpov.spec.payload import compute_root_bytes
 from zkpov.storage.block_store import BlockStore, StorageError, WriteBatch
 from zkpov.types import Height
 
-__all__ = ["CommitOrderError", "Ledger"]
+__all__ = ["CommitOrderError", "CommittedChain"]
 
 ROOT_BLOCK_KEY = b"consensus/root-block"
 ROOT_QC_KEY = b"consensus/root-qc"
@@ -68,7 +68,7 @@ def _decode(data: bytes | None, kind: type, what: str) -> object:
 
 
 @dataclass
-class Ledger:
+class CommittedChain:
     store: BlockStore
     start: ChainStart
     state: AccountState  # the genesis accounts when constructed; the committed accounts after
