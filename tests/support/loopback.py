@@ -1,8 +1,8 @@
-"""An in-process network: several validators' drivers in one asyncio loop.
+"""An in-process network for tests: several validators' drivers in one asyncio loop.
 
-For embedding a whole validator set in one process (tests, notebooks, the engine facade). The
-wire format is the same as over TCP: every message is encoded and decoded, so nothing is shared
-between validators but bytes.
+The driver and slashing-protection tests run a whole validator set in one process over it,
+without sockets. The wire format is the same as over TCP: every message is encoded and decoded,
+so nothing is shared between validators but bytes.
 """
 
 from __future__ import annotations

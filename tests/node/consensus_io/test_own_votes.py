@@ -7,11 +7,12 @@ import asyncio
 from pathlib import Path
 
 from tests.node.consensus_io.test_driver import Recorder, make_net
+from tests.support.checkers import build_native_checker
 from tests.support.loopback import LoopbackHub
 from zkpov.consensus.core import ConsensusCore
 from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks
 from zkpov.node.consensus_io.reactor import SlashingGuard
-from zkpov.node.state.bootstrap import build_chain_start, build_core, build_native_checker
+from zkpov.node.state.bootstrap import build_chain_start, build_core
 from zkpov.node.state.genesis import compute_genesis_hash
 from zkpov.spec.messages import Vote
 from zkpov.storage.safety_store import FileSafetyStore

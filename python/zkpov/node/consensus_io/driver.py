@@ -59,7 +59,7 @@ Step = Callable[[], list[Action]]
 
 
 class Outbox(Protocol):
-    """Where the driver sends encoded consensus messages (the network, or a loopback hub).
+    """Where the driver sends encoded consensus messages (the network; tests use a loopback hub).
     ``bulk`` marks block-sync traffic, which must never delay votes (its own channel)."""
 
     def send_to(self, to: ValidatorIndex, payload: bytes, bulk: bool = False) -> None: ...

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from zkpov.chain.state import AccountState, Transfer, compute_account_index
+from zkpov.chain.state import AccountState, compute_account_index
 from zkpov.consensus.core import ConsensusCore, PayloadSource
 from zkpov.consensus.genesis import make_genesis
 from zkpov.consensus.reputation_leaders import ReputationLeaders
-from zkpov.consensus.validity import NativeReexecution, ValidityChecker
+from zkpov.consensus.validity import ValidityChecker
 from zkpov.errors import ValidatorError
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash
 from zkpov.spec.messages import Block, QuorumCert
@@ -104,8 +104,3 @@ def build_core(
         root_qc=root_qc,
         payload_source=payload_source,
     )
-
-
-def build_native_checker(start: ChainStart, genesis: Genesis) -> NativeReexecution:
-    """Validity by native re-execution from the genesis state."""
-    return NativeReexecution(start.block.id, build_genesis_state(genesis), Transfer.from_bytes)
