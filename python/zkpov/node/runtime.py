@@ -32,12 +32,8 @@ from zkpov.network.noise import NodeIdentity, NodeKey
 from zkpov.network.transport import Transport
 from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks
 from zkpov.node.consensus_io.peer_penalties import PeerPenalties
-from zkpov.node.consensus_io.reactor import (
-    NetworkOutbox,
-    SlashingGuard,
-    make_ban,
-    route_consensus_frames,
-)
+from zkpov.node.consensus_io.reactor import NetworkOutbox, make_ban, route_consensus_frames
+from zkpov.node.consensus_io.slashing_guard import SlashingGuard
 from zkpov.node.consensus_io.tx_gossip import TxGossip
 from zkpov.node.ops.config import NodeConfig
 from zkpov.node.ops.keys import KeyKind, read_key_file

@@ -24,7 +24,7 @@ from zkpov.consensus.quorum import InvalidVote
 from zkpov.crypto import bls
 from zkpov.node.consensus_io.driver import SELF_DELIVERIES_PER_STEP, ConsensusDriver, DriverHooks
 from zkpov.node.consensus_io.input_guard import LOG_BURST
-from zkpov.node.consensus_io.reactor import SlashingGuard
+from zkpov.node.consensus_io.slashing_guard import SlashingGuard
 from zkpov.node.state.committed_chain import CommitOrderError
 from zkpov.spec.codec.messages import encode_message
 from zkpov.spec.messages import (

@@ -1,8 +1,13 @@
-"""Consensus over the node transport: the driver's outbox, inbound routing, slashing guard."""
+"""The consensus reactor: the glue between the transport's consensus frames and the driver.
+
+Outbound, :class:`NetworkOutbox` sends what the driver says to validators by index; inbound,
+:func:`route_consensus_frames` hands each consensus and block-sync frame to the driver tagged
+with its authenticated sender; :func:`make_ban` lets peer penalties ban a validator by index.
+Transfers and proof announcements travel apart, on their own channel (``tx_gossip``).
+"""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,13 +16,9 @@ from zkpov.network.codec import Frame
 from zkpov.network.connection import Connection
 from zkpov.network.transport import Transport
 from zkpov.node.consensus_io.driver import ConsensusDriver
-from zkpov.spec.messages import Message, Proposal, Timeout, Vote
-from zkpov.storage.slashing_db import SlashingDB, SlashingProtectionError
 from zkpov.types import ValidatorIndex
 
-__all__ = ["NetworkOutbox", "SlashingGuard", "make_ban", "route_consensus_frames"]
-
-log = logging.getLogger(__name__)
+__all__ = ["NetworkOutbox", "make_ban", "route_consensus_frames"]
 
 
 @dataclass
@@ -64,35 +65,3 @@ def make_ban(
             transport.ban(pubkeys[index], seconds)
 
     return ban
-
-
-@dataclass
-class SlashingGuard:
-    """Records every own vote, timeout and proposal in the slashing DB before it is sent, and
-    refuses (drops) one that conflicts with a signature made earlier, across restarts too."""
-
-    db: SlashingDB
-    index: ValidatorIndex
-    pubkey: bytes
-
-    def __call__(self, message: Message) -> bool:
-        try:
-            self._record(message)
-        except SlashingProtectionError as err:
-            log.error("slashing protection refused an outgoing message: %s", err)
-            return False
-        return True
-
-    def _record(self, message: Message) -> None:
-        if isinstance(message, Vote) and message.voter == self.index:
-            data = message.vote_data
-            self.db.check_and_record_vote(self.pubkey, data.epoch, data.round, data.signing_root)
-        elif isinstance(message, Timeout) and message.signer == self.index:
-            self.db.check_and_record_timeout(
-                self.pubkey, message.epoch, message.round, message.signing_root
-            )
-        elif isinstance(message, Proposal) and message.block.proposer == self.index:
-            header = message.block.header
-            self.db.check_and_record_proposal(
-                self.pubkey, header.epoch, header.round, header.signing_root
-            )
