@@ -21,7 +21,8 @@ import aiohttp
 from aiohttp import web
 
 from tests.node.rpc.fake_view import FakeNode
-from zkpov.node.rpc.api import RpcConfig, RpcServer, create_app
+from zkpov.node.rpc.app import create_app
+from zkpov.node.rpc.server import RpcConfig, RpcServer
 
 WORKERS = 8
 

@@ -44,7 +44,7 @@ from zkpov.node.proving.proof_chain import (
     make_block_body,
 )
 from zkpov.node.proving.prover import ProofTracker, load_devnet_keys
-from zkpov.node.rpc.api import create_app
+from zkpov.node.rpc.app import create_app
 from zkpov.node.rpc.events import EventHub
 from zkpov.node.rpc.metrics import CommitStats, NodeMetrics
 from zkpov.node.rpc.runtime_view import RuntimeView

@@ -10,8 +10,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from tests.node.rpc.fake_view import FakeNode
-from zkpov.node.rpc.api import RpcConfig, create_app
+from zkpov.node.rpc.app import create_app
 from zkpov.node.rpc.metrics import NodeMetrics
+from zkpov.node.rpc.server import RpcConfig
 
 ClientFn = Callable[[TestClient[Any, Any]], Awaitable[None]]
 

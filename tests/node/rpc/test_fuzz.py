@@ -20,8 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
 from tests.node.rpc.fake_view import FakeNode
-from zkpov.node.rpc.api import RpcConfig, RpcServer, create_app, get_routes
+from zkpov.node.rpc.api import get_routes
+from zkpov.node.rpc.app import create_app
 from zkpov.node.rpc.metrics import NodeMetrics
+from zkpov.node.rpc.server import RpcConfig, RpcServer
 
 
 class _ThreadServer:

@@ -12,8 +12,9 @@ from aiohttp.test_utils import TestClient
 
 from tests.node.rpc.fake_view import FakeNode
 from tests.node.rpc.helpers import assert_error, get_json, with_client
-from zkpov.node.rpc.api import RpcConfig, RpcServer, create_app
+from zkpov.node.rpc.app import create_app
 from zkpov.node.rpc.events import EventHubConfig
+from zkpov.node.rpc.server import RpcConfig, RpcServer
 
 Frame = dict[str, str]
 

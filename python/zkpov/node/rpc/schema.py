@@ -1,6 +1,6 @@
 """The RPC's route table type and the OpenAPI 3.1 description built from it.
 
-``zkpov.node.rpc.api`` lists its routes once (:class:`Route`); the server mounts them and
+``zkpov.node.rpc.api`` lists its routes once (:class:`Route`); the application mounts them and
 :func:`build_openapi` describes them, so the description cannot drift from what is served.
 Response schemas are strict (every property required, no others), and the tests check served
 responses against them.
