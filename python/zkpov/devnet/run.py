@@ -21,7 +21,6 @@ from zkpov.devnet.load import (
     DEVNET_FEE,
     Load,
     NodeProgress,
-    NodeStartError,
     Tracker,
     poll_node,
     submit_load,
@@ -35,18 +34,7 @@ from zkpov.node.proving.prover import load_devnet_keys
 from zkpov.node.rpc.client import RpcClient
 from zkpov.node.state.genesis import compute_genesis_hash
 
-__all__ = [
-    "DevnetOptions",
-    "DevnetReport",
-    "NodeProgress",
-    "NodeStartError",
-    "Tracker",
-    "prepare_devnet",
-    "read_log_tail",
-    "run_devnet",
-    "spawn_nodes",
-    "stop_nodes",
-]
+__all__ = ["DevnetOptions", "DevnetReport", "prepare_devnet", "read_log_tail", "run_devnet"]
 
 MARKER = ".zkpov-devnet"
 PROOF_DRAIN_SECONDS = 180.0
