@@ -1,6 +1,7 @@
 """The consensus reactor: the glue between the transport's consensus frames and the driver.
 
-Outbound, :class:`NetworkOutbox` sends what the driver says to validators by index; inbound,
+:func:`build_transport` builds the transport, which admits the genesis validators only. Outbound,
+:class:`NetworkOutbox` sends what the driver says to validators by index; inbound,
 :func:`route_consensus_frames` hands each consensus and block-sync frame to the driver tagged
 with its authenticated sender; :func:`make_ban` lets peer penalties ban a validator by index.
 Transfers and proof announcements travel apart, on their own channel (``tx_gossip``).
@@ -8,17 +9,31 @@ Transfers and proof announcements travel apart, on their own channel (``tx_gossi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from zkpov.network.channels import ChannelId
 from zkpov.network.codec import Frame
-from zkpov.network.connection import Connection
+from zkpov.network.connection import Connection, TransportConfig
+from zkpov.network.noise import NodeIdentity, NodeKey
 from zkpov.network.transport import Transport
 from zkpov.node.consensus_io.driver import ConsensusDriver
 from zkpov.types import ValidatorIndex
 
-__all__ = ["NetworkOutbox", "make_ban", "route_consensus_frames"]
+__all__ = ["NetworkOutbox", "build_transport", "make_ban", "route_consensus_frames"]
+
+RECONNECT_BACKOFF_CAP = 5.0  # seconds: a restarted validator is redialled quickly
+
+
+def build_transport(
+    chain_id: str, node_secret: bytes, validator_secret: bytes, pubkeys: Sequence[bytes]
+) -> Transport:
+    """Noise with this node's key and a hello signed by its validator key; only the validators
+    in ``pubkeys`` (the genesis set) are admitted."""
+    identity = NodeIdentity(chain_id.encode(), NodeKey(node_secret), validator_secret)
+    members = set(pubkeys)
+    config = TransportConfig(backoff_cap=RECONNECT_BACKOFF_CAP)
+    return Transport(identity, lambda pk: pk in members, config)
 
 
 @dataclass
