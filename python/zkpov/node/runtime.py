@@ -126,9 +126,10 @@ class Node:
         batch, lag = self.genesis.circuit_batch_size, self.genesis.consensus.proof_lag
         return CoreFactory(
             self.start, self.index, self.validator.secret, self.chain, self.safety_store,
-            self.mempool, self.prover, get_max_block_transfers(self.config.proofs_enabled, batch),
-            lag, self.prover.vk if self.prover is not None else None,
-            self.metrics.observe_proof_verification,
+            self.mempool, self.prover,
+            max_transfers=get_max_block_transfers(self.config.proofs_enabled, batch),
+            proof_lag=lag, vk=self.prover.vk if self.prover is not None else None,
+            observe_verify=self.metrics.observe_proof_verification,
         )  # fmt: skip
 
     def _build_driver(self) -> ConsensusDriver:
@@ -188,9 +189,8 @@ class Node:
             self.genesis, self.start, self.index, self.chain, self.driver, self.transport,
             self.config.p2p_listen, self.gossip, self.prover, self.events,
         )  # fmt: skip
-        return RpcServer(
-            create_app(RuntimeView(parts), metrics=self.metrics, config=config), config
-        )
+        app = create_app(RuntimeView(parts), metrics=self.metrics, config=config)
+        return RpcServer(app, config)
 
     def close(self) -> None:
         if self.prover is not None:
