@@ -1,10 +1,10 @@
 """The RPC's routes (CometBFT-like names): one handler per route over any :class:`NodeView`.
 
 The routes are listed once (``get_routes``): :mod:`zkpov.node.rpc.app` mounts them and
-``/openapi.json`` describes them. A handler answers 200 with JSON, or raises :class:`RpcError`
-(404 for an unknown height or transaction, 415 for a body that is not JSON),
-``InvalidParamError`` (400) or ``NodeUnavailableError`` (503), which the application turns into
-its JSON error shape.
+``/openapi.json`` describes them. A handler answers 200 (JSON; an event stream for ``/events``,
+Prometheus text for ``/metrics``) or raises :class:`RpcError` (404 for an unknown height,
+transaction or page, 415 for a body that is not JSON), ``InvalidParamError`` (400) or
+``NodeUnavailableError`` (503), which the application turns into its JSON error shape.
 """
 
 from __future__ import annotations

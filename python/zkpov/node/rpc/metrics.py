@@ -1,24 +1,38 @@
 """Prometheus metrics of one node, with CometBFT-style names under the ``zkpov`` namespace.
 
 Each :class:`NodeMetrics` owns its own ``CollectorRegistry`` (never the process-global one), so
-several nodes in one process (tests, the simulator) keep separate numbers. The runtime calls the
-``on_*`` / ``observe_*`` methods; ``GET /metrics`` serves :meth:`NodeMetrics.render`.
+several nodes in one process (as in the tests) keep separate numbers. ``GET /metrics`` serves
+:meth:`NodeMetrics.render`. Every series below is registered and served, but the node feeds only
+some of them, through the ``on_*`` / ``observe_*`` methods named here.
 
-- ``consensus_height``: the height being decided (latest committed + 1);
-  ``consensus_latest_block_height``: the latest committed height;
-  ``consensus_proven_final_height`` and ``proof_lag_blocks`` (their difference).
-- ``consensus_rounds``: rounds spent at the current height (0 on the happy path).
-- ``consensus_validators`` / ``consensus_validators_power``: the current set and its stake;
-  ``consensus_missing_validators_power``: stake not in the latest commit's certificate;
-  ``consensus_byzantine_validators``: validators with evidence in the latest block.
-- ``consensus_num_txs`` (latest block), ``consensus_total_txs`` (since start).
-- histograms: ``consensus_block_interval_seconds``, ``consensus_commit_latency_seconds``
-  (proposal seen to commit), ``proof_generation_seconds``, ``proof_verification_seconds``.
-- ``mempool_size``, ``p2p_peers``, ``p2p_message_receive_bytes_total`` and
-  ``p2p_message_send_bytes_total`` by ``channel``.
-- ``consensus_core_restarts_total``: consensus cores rebuilt from durable state after a fault;
-  ``consensus_rejected_inputs_total`` by ``reason`` (``REJECT_REASONS``);
-  ``p2p_peer_offences_total`` (verification failures peers sent) and ``p2p_peer_bans_total``.
+Fed by the node:
+
+- on each commit (the commit pipeline, ``on_block_committed``): ``consensus_height`` (latest
+  committed + 1, the height being decided), ``consensus_latest_block_height``,
+  ``consensus_num_txs`` (latest block), ``consensus_total_txs`` (since start) and the
+  ``consensus_block_interval_seconds`` histogram; after it ``mempool_size``
+  (``on_mempool_size``, not updated when transfers arrive between commits).
+- when the proven-final height moves (``on_proven_final``): ``consensus_proven_final_height``
+  and ``proof_lag_blocks`` (latest committed minus proven-final, as of that moment).
+- by the prover and the carried-proof checker: the ``proof_generation_seconds`` and
+  ``proof_verification_seconds`` histograms.
+- ``consensus_core_restarts_total`` (cores rebuilt from durable state after a fault, through the
+  driver's hook), ``consensus_rejected_inputs_total`` by ``reason`` (``REJECT_REASONS``),
+  ``p2p_peer_offences_total`` (verification failures peers sent) and ``p2p_peer_bans_total``
+  (peer penalties).
+
+Not fed yet (another change will feed them); they stay at their initial value:
+
+- ``consensus_rounds`` (rounds spent at the current height): ``on_new_round`` has no caller;
+- ``consensus_validators`` / ``consensus_validators_power`` (the current set and its stake):
+  ``on_validator_set`` has no caller;
+- ``consensus_missing_validators_power`` (stake not in the latest commit's certificate) and
+  ``consensus_byzantine_validators`` (validators with evidence in the latest block): the commit
+  pipeline passes 0 for both;
+- the ``consensus_commit_latency_seconds`` histogram (proposal seen to commit): the commit
+  pipeline passes no ``proposed_at``;
+- ``p2p_peers``, and ``p2p_message_receive_bytes_total`` / ``p2p_message_send_bytes_total`` by
+  ``channel``: ``on_peers``, ``on_message_received`` and ``on_message_sent`` have no caller.
 """
 
 from __future__ import annotations
@@ -48,7 +62,8 @@ class MetricsError(ZkpovError):
 
 @dataclass(frozen=True)
 class CommitStats:
-    """One committed block as the runtime saw it; times in seconds on a monotonic clock."""
+    """One committed block as the commit pipeline saw it; times in seconds on a monotonic
+    clock."""
 
     height: int
     num_txs: int

@@ -74,6 +74,8 @@ class RuntimeView:
         )
 
     def get_status(self) -> NodeStatus:
+        """``earliest_height`` is reported as 0 even after pruning and ``catching_up`` as False:
+        the runtime tracks neither yet."""
         parts, core = self.parts, self.parts.driver.core
         tip = parts.chain.get_block(parts.chain.height) or parts.start.block
         proven = None if parts.prover is None else Height(parts.prover.proven_final_height)
@@ -89,6 +91,8 @@ class RuntimeView:
         )
 
     def get_net_info(self) -> NetInfo:
+        """Each connected validator; the transport keeps no node id, direction or byte counts
+        per peer, so those are reported empty."""
         peers = tuple(
             PeerInfo(b"", BLSPubkey(conn.validator_pk), str(conn), False, 0, 0)
             for conn in self.parts.transport.get_peers()
@@ -151,12 +155,21 @@ class RuntimeView:
         return None
 
     def get_finalized(self) -> FinalizedRecord:
+        """The committed root. Its ``commit_certificate`` is the root QC the committed chain
+        stores, which certifies the root block itself (not the child's QC that committed it);
+        ``proven_final_height`` is not filled in (None)."""
         root, root_qc = self.parts.chain.get_root()
         commitment = Root(hashlib.sha256(b"".join(self.parts.start.vset.pubkeys)).digest())
         return FinalizedRecord(root.header, root_qc, commitment, None)
 
     def get_proof(self, height: Height | None) -> ProofRecord | None:
-        """Proofs travel as gossip, not inside blocks yet, so ``proven_in`` is the height itself."""
+        """A verified proof of ``height`` that the prover holds (None: the proven-final height).
+
+        With ``proof_lag = 0`` proofs travel as gossip only. With a proof lag, blocks carry
+        them: a proof settles once a committed block carries it, but the prover also holds
+        proofs verified from gossip that no committed block carries yet, and it does not record
+        which block carried a proof. So ``proven_in`` is reported as the height itself, not the
+        carrying block's height that :class:`ProofRecord` describes."""
         prover = self.parts.prover
         if prover is None:
             return None

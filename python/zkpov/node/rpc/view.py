@@ -1,6 +1,7 @@
 """What the RPC reads from a running node: the :class:`NodeView` protocol and its records.
 
-The node runtime implements :class:`NodeView`; ``zkpov.node.rpc.api`` serves any implementation.
+The runtime implements :class:`NodeView` (:mod:`zkpov.node.rpc.runtime_view`); the RPC
+application (:mod:`zkpov.node.rpc.app`) serves any implementation.
 Every record is a frozen dataclass of plain values and consensus types, so the RPC never reaches
 into the runtime's internals and a test can serve a chain it built by hand.
 
@@ -14,7 +15,7 @@ Contract for implementers:
 - ``broadcast_tx`` is asynchronous (checking a signature may run in a thread) and reports a
   rejected transaction in its result, never by raising.
 - ``subscribe`` returns a bounded :class:`EventSubscription`; ``zkpov.node.rpc.events.EventHub``
-  is a ready implementation the runtime publishes into.
+  is a ready implementation, which the node's commit pipeline publishes into.
 """
 
 from __future__ import annotations
@@ -60,8 +61,12 @@ class SubscriptionClosedError(ZkpovError):
 
 @dataclass(frozen=True)
 class ValidatorInfo:
-    """One validator of an epoch: ``power`` is its stake; ``leader_weight`` is stake times its
-    reputation weight, the weight leader election draws with."""
+    """One validator of an epoch: ``power`` is its stake. ``leader_weight`` is the weight the
+    node reports for leader election; the runtime reports the stake. The election itself draws
+    with stake x reputation, where the reputation (1, 10 or 1000) is recomputed for each period
+    of ``reputation_window`` rounds from the blocks along the proposal's chain, and skips the
+    leaders of recently failed rounds (:mod:`zkpov.consensus.leader`,
+    :mod:`zkpov.consensus.reputation_leaders`): no single number per validator states it."""
 
     index: ValidatorIndex
     pubkey: BLSPubkey
@@ -191,9 +196,13 @@ class ProofRecord:
 
 
 class EventKind(Enum):
-    NEW_BLOCK = "new_block"  # a block was certified (a QC formed); it may still be orphaned
+    # a block was certified (a QC formed); it may still be orphaned. The runtime does not
+    # publish it yet: only FINALIZED and PROVEN_FINAL
+    NEW_BLOCK = "new_block"
     FINALIZED = "finalized"  # a block was committed by the 2-chain rule; never reverted
-    PROVEN_FINAL = "proven_final"  # a committed block's validity proof is in a committed block
+    # every committed block up to this one is proven: by proofs carried in committed blocks with
+    # a proof lag, by verified gossiped proofs without one
+    PROVEN_FINAL = "proven_final"
 
 
 @dataclass(frozen=True)
