@@ -1,4 +1,5 @@
-"""JSON encodings of the RPC's records (``zkpov.node.rpc.view``), described by ``rpc_schema``.
+"""JSON encodings of the RPC's records (``zkpov.node.rpc.view``), described by
+``zkpov.node.rpc.schema``.
 
 Conventions: bytes are lowercase hex without ``0x``; heights, rounds, epochs and counts are JSON
 integers; stake and voting power are decimal strings (they can exceed 2**53, which JavaScript
