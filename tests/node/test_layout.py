@@ -1,5 +1,5 @@
-"""The node package's layering: nothing in it imports the face layer or the runtime that
-assembles it, and its subpackages re-export nothing."""
+"""The node package's layering: its services import only services below them (no circles),
+nothing in it imports the face layer, and its subpackages re-export nothing."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import zkpov.node
 
 NODE = Path(zkpov.node.__file__).parent
 FACE = ("zkpov.cli", "zkpov.commands", "zkpov.engine", "zkpov.devnet")
+LAYERS = (("runtime",), ("rpc",), ("consensus_io", "ops"), ("state",), ("proving",))  # top first
 
 
 def get_imports(path: Path) -> set[str]:
@@ -38,13 +39,23 @@ def test_node_never_imports_the_face_layer() -> None:
     assert found == set()
 
 
-def test_no_service_imports_the_runtime() -> None:
-    found = {
-        str(path.relative_to(NODE))
-        for path in NODE.rglob("*.py")
-        if path.name != "runtime.py" and "zkpov.node.runtime" in get_imports(path)
-    }
-    assert found == set()
+def get_layer(service: str) -> int:
+    return next(i for i, layer in enumerate(LAYERS) if service in layer)
+
+
+def test_services_import_only_services_below_them() -> None:
+    upward = set()
+    for path in NODE.rglob("*.py"):
+        parts = path.relative_to(NODE).with_suffix("").parts
+        if parts == ("__init__",):
+            continue
+        for name in get_imports(path):
+            if not is_under(name, "zkpov.node") or name == "zkpov.node":
+                continue
+            service = name.split(".")[2]
+            if service != parts[0] and get_layer(service) <= get_layer(parts[0]):
+                upward.add((str(path.relative_to(NODE)), name))
+    assert upward == set()
 
 
 def test_subpackages_hold_a_docstring_and_re_export_nothing() -> None:

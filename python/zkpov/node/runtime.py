@@ -9,7 +9,8 @@ each part does lives with its service:
   durable state (:mod:`~zkpov.node.consensus_io.core_factory`), frames travel through the
   reactor, own signatures through the slashing guard, peers that keep sending invalid input are
   banned (:mod:`~zkpov.node.consensus_io.peer_penalties`);
-- commits: :mod:`~zkpov.node.state.commit_pipeline`;
+- commits: :mod:`~zkpov.node.state.commit_pipeline`, heard by the RPC's events and metrics
+  through :mod:`~zkpov.node.rpc.commit_feed`;
 - proofs: :mod:`~zkpov.node.proving`;
 - the RPC over a :class:`~zkpov.node.rpc.runtime_view.RuntimeView` of the parts.
 """
@@ -34,8 +35,9 @@ from zkpov.node.consensus_io.tx_gossip import TxGossip
 from zkpov.node.ops.config import NodeConfig
 from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.proving.proof_chain import ProvingPipeline
-from zkpov.node.proving.prover import ProofTracker, load_genesis_keys
+from zkpov.node.proving.prover import ProofTracker, load_devnet_keys
 from zkpov.node.rpc.app import create_app
+from zkpov.node.rpc.commit_feed import CommitFeed
 from zkpov.node.rpc.events import EventHub
 from zkpov.node.rpc.metrics import NodeMetrics
 from zkpov.node.rpc.runtime_view import RuntimeView, ViewParts
@@ -81,7 +83,7 @@ class Node:
         self.pipeline = self._build_pipeline()
         self.commits = CommitPipeline(
             self.chain, self.mempool, self.prover, self.pipeline, config.proofs_enabled,
-            self.events, self.metrics, self.counters, self.subscribers,
+            CommitFeed(self.events, self.metrics), self.counters, self.subscribers,
         )  # fmt: skip
         self.cores = self._build_core_factory()
         self.driver = self._build_driver()
@@ -105,7 +107,9 @@ class Node:
         lag = self.genesis.consensus.proof_lag
         if not self.config.proofs_enabled and not lag:
             return None
-        pk, vk = load_genesis_keys(self.genesis, self.config.get_path(self.config.key_cache_dir))
+        batch, depth = self.genesis.circuit_batch_size, self.genesis.circuit_tree_depth
+        cache = self.config.get_path(self.config.key_cache_dir)
+        pk, vk = load_devnet_keys(batch, depth, cache, compute_genesis_hash(self.genesis))
         return ProofTracker(
             pk, vk, self.chain.get_block, self.gossip.publish_proof,
             lambda height: self.commits.on_proven_final(height),

@@ -16,7 +16,6 @@ from zkpov.consensus.proposals import InvalidProposal
 from zkpov.consensus.quorum import InvalidCertificate, InvalidTimeout, InvalidVote
 from zkpov.errors import DecodeError
 from zkpov.network.ratelimit import TokenBucket
-from zkpov.node.rpc.metrics import REJECT_REASONS
 from zkpov.types import ValidatorIndex
 
 __all__ = [
@@ -28,6 +27,7 @@ __all__ = [
 
 log = logging.getLogger("zkpov.node.consensus_io.driver")
 
+REJECT_REASONS = ("decode", "wrong_sender", "verification", "other")  # a metric's label values
 _VERIFICATION = (InvalidVote, InvalidTimeout, InvalidCertificate, InvalidProposal)
 LOG_LINES_PER_SECOND = 0.2  # per peer, after a burst of LOG_BURST lines
 LOG_BURST = 5.0

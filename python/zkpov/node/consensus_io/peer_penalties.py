@@ -14,15 +14,25 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from zkpov.network.ratelimit import TokenBucket
 from zkpov.node.consensus_io.input_guard import get_reject_reason, is_verification_failure
-from zkpov.node.rpc.metrics import NodeMetrics
 from zkpov.types import ValidatorIndex
 
-__all__ = ["PeerPenalties", "PenaltyConfig"]
+__all__ = ["PeerPenalties", "PenaltyConfig", "PenaltyMetrics"]
 
 log = logging.getLogger(__name__)
+
+
+class PenaltyMetrics(Protocol):
+    """The counters penalties feed (the node's ``NodeMetrics``)."""
+
+    def on_input_rejected(self, reason: str) -> None: ...
+
+    def on_peer_offence(self) -> None: ...
+
+    def on_peer_banned(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -37,7 +47,7 @@ class PeerPenalties:
 
     def __init__(
         self, own: ValidatorIndex, ban: Callable[[ValidatorIndex, float], None],
-        metrics: NodeMetrics, config: PenaltyConfig | None = None,
+        metrics: PenaltyMetrics, config: PenaltyConfig | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:  # fmt: skip
         self.own, self._ban, self.metrics = own, ban, metrics

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
 from zkpov.chain.proof_inputs import compute_block_public_inputs
 from zkpov.chain.state import AccountState, Transfer
@@ -20,11 +20,11 @@ from zkpov.consensus.proposals import BlockBody
 from zkpov.consensus.validity import ValidityChecker
 from zkpov.crypto import snark
 from zkpov.node.proving.prover import OwedBatch, ProofTracker
-from zkpov.node.state.committed_chain import CommittedChain
 from zkpov.spec.codec.payload import decode_carried_proofs, decode_payload, encode_carried_proofs
 from zkpov.spec.messages import Block
 
 __all__ = [
+    "CommittedBlocks",
     "ProvingPipeline",
     "build_carried_checker",
     "get_carried",
@@ -32,6 +32,17 @@ __all__ = [
 ]
 
 PROVER_TICK_SECONDS = 1.0  # how often overdue batches are checked (ProofTracker.get_due)
+
+
+class CommittedBlocks(Protocol):
+    """What the proving pipeline reads from the committed chain
+    (:class:`~zkpov.node.state.committed_chain.CommittedChain`)."""
+
+    def get_block(self, height: int) -> Block | None: ...
+
+    def compute_states_before(
+        self, heights: Iterable[int], genesis_state: AccountState
+    ) -> dict[int, AccountState]: ...
 
 
 def build_carried_checker(
@@ -79,7 +90,7 @@ class ProvingPipeline:
     def __init__(
         self,
         prover: ProofTracker,
-        chain: CommittedChain,
+        chain: CommittedBlocks,
         index: int,
         size: int,
         spawn: Callable[[Coroutine[Any, Any, None]], None],

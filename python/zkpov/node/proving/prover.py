@@ -36,7 +36,6 @@ from zkpov.chain.proof_inputs import compute_block_public_inputs
 from zkpov.chain.state import AccountState, Transfer
 from zkpov.crypto import snark
 from zkpov.errors import ZkpovError
-from zkpov.node.state.genesis import Genesis, compute_genesis_hash
 from zkpov.spec.messages import Block
 from zkpov.spec.payload import ProofAnnouncement
 
@@ -46,7 +45,6 @@ __all__ = [
     "ProofTracker",
     "ProverBackend",
     "load_devnet_keys",
-    "load_genesis_keys",
 ]
 
 log = logging.getLogger(__name__)
@@ -71,14 +69,6 @@ def load_devnet_keys(
 ) -> tuple[snark.ProvingKey, snark.VerifyingKey]:
     config = snark.CircuitConfig(batch_size=batch_size, tree_depth=depth)
     return snark.load_or_create_insecure_keys(config, cache_dir, b"zkpov-devnet" + genesis_hash)
-
-
-def load_genesis_keys(
-    genesis: Genesis, cache_dir: Path
-) -> tuple[snark.ProvingKey, snark.VerifyingKey]:
-    """The devnet keys of the circuit that ``genesis`` names, seeded with its hash."""
-    batch, depth = genesis.circuit_batch_size, genesis.circuit_tree_depth
-    return load_devnet_keys(batch, depth, cache_dir, compute_genesis_hash(genesis))
 
 
 class ProverBackend(Protocol):

@@ -1,4 +1,4 @@
-"""Event fan-out for the node: the commit pipeline publishes, each RPC stream subscribes.
+"""Event fan-out for the node: the commit feed publishes, each RPC stream subscribes.
 
 Publishing never waits: every subscriber has a bounded queue, and one that falls ``max_pending``
 events behind is dropped (its next ``get`` raises ``SubscriptionClosedError``), as CometBFT

@@ -7,7 +7,7 @@ some of them, through the ``on_*`` / ``observe_*`` methods named here.
 
 Fed by the node:
 
-- on each commit (the commit pipeline, ``on_block_committed``): ``consensus_height`` (latest
+- on each commit (the commit feed, ``on_block_committed``): ``consensus_height`` (latest
   committed + 1, the height being decided), ``consensus_latest_block_height``,
   ``consensus_num_txs`` (latest block), ``consensus_total_txs`` (since start) and the
   ``consensus_block_interval_seconds`` histogram; after it ``mempool_size``
@@ -17,9 +17,9 @@ Fed by the node:
 - by the prover and the carried-proof checker: the ``proof_generation_seconds`` and
   ``proof_verification_seconds`` histograms.
 - ``consensus_core_restarts_total`` (cores rebuilt from durable state after a fault, through the
-  driver's hook), ``consensus_rejected_inputs_total`` by ``reason`` (``REJECT_REASONS``),
-  ``p2p_peer_offences_total`` (verification failures peers sent) and ``p2p_peer_bans_total``
-  (peer penalties).
+  driver's hook), ``consensus_rejected_inputs_total`` by ``reason`` (the input guard's
+  ``REJECT_REASONS``), ``p2p_peer_offences_total`` (verification failures peers sent) and
+  ``p2p_peer_bans_total`` (peer penalties).
 
 Not fed yet (another change will feed them); they stay at their initial value:
 
@@ -28,9 +28,9 @@ Not fed yet (another change will feed them); they stay at their initial value:
   ``on_validator_set`` has no caller;
 - ``consensus_missing_validators_power`` (stake not in the latest commit's certificate) and
   ``consensus_byzantine_validators`` (validators with evidence in the latest block): the commit
-  pipeline passes 0 for both;
+  feed passes 0 for both;
 - the ``consensus_commit_latency_seconds`` histogram (proposal seen to commit): the commit
-  pipeline passes no ``proposed_at``;
+  feed passes no ``proposed_at``;
 - ``p2p_peers``, and ``p2p_message_receive_bytes_total`` / ``p2p_message_send_bytes_total`` by
   ``channel``: ``on_peers``, ``on_message_received`` and ``on_message_sent`` have no caller.
 """
@@ -44,12 +44,12 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import choose_encoder
 
 from zkpov.errors import ZkpovError
+from zkpov.node.consensus_io.input_guard import REJECT_REASONS
 
-__all__ = ["CHANNELS", "REJECT_REASONS", "CommitStats", "MetricsError", "NodeMetrics"]
+__all__ = ["CHANNELS", "CommitStats", "MetricsError", "NodeMetrics"]
 
 NAMESPACE = "zkpov"
 CHANNELS = ("consensus", "transactions", "block_sync", "control")
-REJECT_REASONS = ("decode", "wrong_sender", "verification", "other")
 _INTERVAL_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0)
 _PROVE_BUCKETS = (0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 _MAX_ACCEPT_CHARS = 1024
@@ -62,8 +62,7 @@ class MetricsError(ZkpovError):
 
 @dataclass(frozen=True)
 class CommitStats:
-    """One committed block as the commit pipeline saw it; times in seconds on a monotonic
-    clock."""
+    """One committed block as the commit feed saw it; times in seconds on a monotonic clock."""
 
     height: int
     num_txs: int

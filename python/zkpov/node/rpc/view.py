@@ -15,7 +15,7 @@ Contract for implementers:
 - ``broadcast_tx`` is asynchronous (checking a signature may run in a thread) and reports a
   rejected transaction in its result, never by raising.
 - ``subscribe`` returns a bounded :class:`EventSubscription`; ``zkpov.node.rpc.events.EventHub``
-  is a ready implementation, which the node's commit pipeline publishes into.
+  is a ready implementation, which the node's commit feed publishes into.
 """
 
 from __future__ import annotations

@@ -2,11 +2,14 @@
 
 1. The committed chain writes it in one atomic batch (:mod:`~zkpov.node.state.committed_chain`);
    nothing below happens if that fails (the driver then rebuilds the core).
-2. The proving pipeline owes a proof for each committed batch this node proves.
+2. If this node proves, its proving pipeline owes a proof of each committed block with
+   transfers (its own batches are proven at once, others' once overdue).
 3. The mempool drops the committed transfers and those the new state makes stale.
-4. Each block is announced: commit subscribers, a ``FINALIZED`` event, the metrics; the prover
-   records the proofs the block carries and moves the proven-final height, which publishes a
-   ``PROVEN_FINAL`` event (:meth:`CommitPipeline.on_proven_final`).
+4. Each block is announced: to the commit subscribers, then to the listener (the RPC's commit
+   feed: a ``FINALIZED`` event and the metrics); the prover records the proofs the block
+   carries and moves the proven-final height, which the listener hears of too
+   (:meth:`CommitPipeline.on_proven_final`).
+5. The listener hears the mempool's new size.
 
 Evidence, the other output of consensus, is logged and kept in the counters.
 """
@@ -17,19 +20,17 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from zkpov.consensus.actions import Commit, RecordEvidence
 from zkpov.node.proving.proof_chain import ProvingPipeline, get_carried
 from zkpov.node.proving.prover import ProofTracker
-from zkpov.node.rpc.events import EventHub
-from zkpov.node.rpc.metrics import CommitStats, NodeMetrics
-from zkpov.node.rpc.view import EventKind, NodeEvent
 from zkpov.node.state.committed_chain import CommittedChain
 from zkpov.node.state.mempool import Mempool
 from zkpov.spec.codec.payload import decode_payload
 from zkpov.spec.messages import Block, QuorumCert
 
-__all__ = ["CommitEvent", "CommitPipeline", "NodeCounters"]
+__all__ = ["CommitEvent", "CommitListener", "CommitPipeline", "NodeCounters"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,17 @@ class NodeCounters:
     commit_times: list[float] = field(default_factory=list)
 
 
+class CommitListener(Protocol):
+    """Who hears of commits besides the subscribers: the RPC's events and the metrics
+    (:class:`~zkpov.node.rpc.commit_feed.CommitFeed`)."""
+
+    def on_block_committed(self, block: Block, num_txs: int) -> None: ...
+
+    def on_proven_final(self, height: int, block: Block | None) -> None: ...
+
+    def on_mempool_size(self, size: int) -> None: ...
+
+
 @dataclass
 class CommitPipeline:
     """Carries out commits; ``proving`` is None unless this node proves, ``prover`` None unless
@@ -60,8 +72,7 @@ class CommitPipeline:
     prover: ProofTracker | None
     proving: ProvingPipeline | None
     proofs_enabled: bool
-    events: EventHub
-    metrics: NodeMetrics
+    listener: CommitListener
     counters: NodeCounters
     subscribers: list[Callable[[CommitEvent], None]]
 
@@ -75,7 +86,7 @@ class CommitPipeline:
         now = time.time()
         for block in commit.blocks:
             self._announce(block, len(decode_payload(block.payload)), now)
-        self.metrics.on_mempool_size(len(self.mempool))
+        self.listener.on_mempool_size(len(self.mempool))
 
     def _owes_proof(self, block: Block) -> bool:
         return self.proofs_enabled and bool(block.payload)
@@ -85,11 +96,7 @@ class CommitPipeline:
         event = CommitEvent(block.height, block.id, block.round, num_txs, now)
         for notify in list(self.subscribers):
             notify(event)
-        kind = EventKind.FINALIZED
-        self.events.publish(
-            NodeEvent(kind, block.height, block.id, block.state_root, block.round, num_txs)
-        )
-        self.metrics.on_block_committed(CommitStats(block.height, num_txs, 0, 0, time.monotonic()))
+        self.listener.on_block_committed(block, num_txs)
         if self.prover is not None:
             for height, proof in get_carried(block):
                 self.prover.record_carried(height, proof)
@@ -97,13 +104,7 @@ class CommitPipeline:
 
     def on_proven_final(self, height: int) -> None:
         """The prover's callback: every block up to ``height`` is proven."""
-        self.metrics.on_proven_final(height)
-        block = self.chain.get_block(height)
-        if block is not None:
-            event = NodeEvent(
-                EventKind.PROVEN_FINAL, block.height, block.id, block.state_root, block.round, 0
-            )
-            self.events.publish(event)
+        self.listener.on_proven_final(height, self.chain.get_block(height))
 
     def on_evidence(self, evidence: RecordEvidence) -> None:
         log.warning("evidence of %s by validator %d", evidence.kind, evidence.offender)
