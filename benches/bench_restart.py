@@ -23,10 +23,10 @@ from pathlib import Path
 
 import aiohttp
 
-from zkpov.node.client import RpcClient
-from zkpov.node.config import load_node_config
-from zkpov.node.devnet import DevnetOptions, prepare_devnet, spawn_nodes, stop_nodes
-from zkpov.node.devnet_processes import find_free_base_port, spawn_node
+from zkpov.devnet.processes import find_free_base_port, spawn_node, spawn_nodes, stop_nodes
+from zkpov.devnet.run import DevnetOptions, prepare_devnet
+from zkpov.node.ops.config import load_node_config
+from zkpov.node.rpc.client import RpcClient
 
 
 async def get_heights(clients: list[RpcClient]) -> list[int]:

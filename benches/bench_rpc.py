@@ -21,8 +21,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from tests.node.fake_view import FakeNode
-from zkpov.node.rpc import RpcConfig, RpcServer, create_app
+from tests.node.rpc.fake_view import FakeNode
+from zkpov.node.rpc.app import create_app
+from zkpov.node.rpc.server import RpcConfig, RpcServer
 
 WORKERS = 8
 

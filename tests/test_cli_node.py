@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 from tests.node.test_runtime import free_base_port
-from zkpov.node.config import load_node_config, write_node_config
-from zkpov.node.keys import KeyKind, read_key_file
+from zkpov.node.ops.config import load_node_config, write_node_config
+from zkpov.node.ops.keys import KeyKind, read_key_file
 
 ZKPOV = [sys.executable, "-m", "zkpov"]
 

@@ -41,7 +41,7 @@ from zkpov.errors import (
     VotingError,
     ZkpovError,
 )
-from zkpov.node.bootstrap import ChainStart, build_core
+from zkpov.node.state.bootstrap import ChainStart, build_core
 from zkpov.spec.codec.payload import encode_payload
 from zkpov.spec.messages import Block, Message, Proposal, QuorumCert, Vote
 from zkpov.spec.payload import compute_root_bytes

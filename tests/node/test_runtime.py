@@ -10,12 +10,12 @@ from pathlib import Path
 import aiohttp
 
 from zkpov.chain.state import compute_account_index, sign_transfer
-from zkpov.node.config import load_node_config
-from zkpov.node.devnet_processes import find_free_base_port
-from zkpov.node.keys import KeyKind, read_key_file
-from zkpov.node.proof_chain import get_carried
+from zkpov.devnet.processes import find_free_base_port
+from zkpov.node.ops.config import load_node_config
+from zkpov.node.ops.keys import KeyKind, read_key_file
+from zkpov.node.ops.setup import TestnetLayout, create_testnet
+from zkpov.node.proving.proof_chain import get_carried
 from zkpov.node.runtime import Node
-from zkpov.node.setup import TestnetLayout, create_testnet
 
 free_base_port = find_free_base_port  # the name the node tests import
 
@@ -35,11 +35,11 @@ def make_transfer(layout: TestnetLayout, depth: int) -> bytes:
 
 
 def carried_heights(node: Node) -> set[int]:
-    return {height for block in node.ledger.blocks for height, _ in get_carried(block)}
+    return {height for block in node.chain.blocks for height, _ in get_carried(block)}
 
 
 def committed_ids(node: Node) -> list[bytes]:
-    return [block.id for block in node.ledger.blocks]
+    return [block.id for block in node.chain.blocks]
 
 
 def assert_agree(nodes: list[Node]) -> None:
@@ -89,20 +89,18 @@ async def scenario(layout: TestnetLayout) -> None:
             n.prover is not None and n.prover.proven_final_height >= tx_height for n in nodes
         )
     )
-    assert (
-        len({n.ledger.state.root for n in nodes if n.ledger.height == nodes[0].ledger.height}) == 1
-    )
+    assert len({n.chain.state.root for n in nodes if n.chain.height == nodes[0].chain.height}) == 1
     # proof_lag 2: a later block carries the proof, checked by every validator before voting.
     await wait_for(lambda: all(tx_height in carried_heights(n) for n in nodes))
     crash.set()  # node 3 stops; the others keep committing without it
     await tasks[3]
     stopped_at = committed_ids(nodes[3])
-    await wait_for(lambda: min(n.ledger.height for n in nodes[:3]) >= len(stopped_at) + 3)
+    await wait_for(lambda: min(n.chain.height for n in nodes[:3]) >= len(stopped_at) + 3)
     again = Node(load_node_config(layout.homes[3]))
     assert committed_ids(again) == stopped_at, "committed data survives the restart"
     tasks[3] = asyncio.create_task(again.run(stop))
     nodes[3] = again
-    await wait_for(lambda: again.ledger.height >= nodes[0].ledger.height > len(stopped_at) + 3)
+    await wait_for(lambda: again.chain.height >= nodes[0].chain.height > len(stopped_at) + 3)
     stop.set()
     await asyncio.gather(*tasks)
     assert_agree(nodes)

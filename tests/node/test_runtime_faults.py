@@ -1,5 +1,6 @@
 """The node's fault paths, proofs off: a peer forging votes is banned, and a consensus core that
-fails (or whose commit the ledger could not take) is rebuilt from durable state and goes on."""
+fails (or whose commit the committed chain could not take) is rebuilt from durable state and
+goes on."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.node.test_driver_faults import make_vote
-from tests.node.test_metrics import value
+from tests.node.consensus_io.test_driver_faults import make_vote
+from tests.node.rpc.test_metrics import value
 from tests.node.test_runtime import assert_agree, free_base_port, wait_for
-from zkpov.node.config import load_node_config
+from zkpov.node.ops.config import load_node_config
+from zkpov.node.ops.setup import create_testnet
 from zkpov.node.runtime import Node
-from zkpov.node.setup import create_testnet
 from zkpov.spec.codec.messages import encode_message
 from zkpov.types import ValidatorIndex
 
@@ -46,7 +47,7 @@ def test_a_peer_forging_votes_is_banned_on_the_transport(node: Node) -> None:
     node.close()
 
 
-def test_a_failing_core_is_rebuilt_from_the_ledger_and_counted(node: Node) -> None:
+def test_a_failing_core_is_rebuilt_from_the_committed_chain_and_counted(node: Node) -> None:
     failed = node.driver.core
 
     def crash(*_: object) -> None:
@@ -56,13 +57,13 @@ def test_a_failing_core_is_rebuilt_from_the_ledger_and_counted(node: Node) -> No
     vote = encode_message(make_vote(2))
     node.driver.process(functools.partial(node.driver.on_input, ValidatorIndex(2), vote))
     fresh = node.driver.core
-    assert fresh is not failed and fresh.tree.root == node.ledger.get_root()[0]
+    assert fresh is not failed and fresh.tree.root == node.chain.get_root()[0]
     assert node.driver.stats.restarts == 1
     assert value(node.metrics, "zkpov_consensus_core_restarts_total") == 1
     node.close()
 
 
-def test_a_commit_the_ledger_could_not_take_restarts_the_core_without_a_gap(
+def test_a_commit_that_could_not_be_written_restarts_the_core_without_a_gap(
     tmp_path: Path,
 ) -> None:
     asyncio.run(run_with_one_failed_commit(make_nodes(tmp_path, 4)))
@@ -72,29 +73,29 @@ async def run_with_one_failed_commit(nodes: list[Node]) -> None:
     stop = asyncio.Event()
     tasks = [asyncio.create_task(n.run(stop)) for n in nodes]
     try:
-        await wait_for(lambda: min(n.ledger.height for n in nodes) >= 2)
+        await wait_for(lambda: min(n.chain.height for n in nodes) >= 2)
         failed_at = fail_next_commit(nodes[0])
         await wait_for(lambda: failed_at)
-        await wait_for(lambda: nodes[0].ledger.height >= failed_at[0] + 3)
+        await wait_for(lambda: nodes[0].chain.height >= failed_at[0] + 3)
     finally:
         stop.set()
         await asyncio.gather(*tasks)
-    assert [b.height for b in nodes[0].ledger.blocks] == list(range(1, nodes[0].ledger.height + 1))
+    assert [b.height for b in nodes[0].chain.blocks] == list(range(1, nodes[0].chain.height + 1))
     assert nodes[0].driver.stats.restarts == 1
     assert_agree(nodes)
 
 
 def fail_next_commit(node: Node) -> list[int]:
-    """Makes the ledger's next write fail once (as a full disk would), after the core committed;
-    returns a list that gets the height the ledger was at."""
+    """Makes the committed chain's next write fail once (as a full disk would), after the core
+    committed; returns a list that gets the height the committed chain was at."""
     failed_at: list[int] = []
-    on_commit = node.ledger.on_commit
+    on_commit = node.chain.on_commit
 
     def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
         if not failed_at:
-            failed_at.append(node.ledger.height)
+            failed_at.append(node.chain.height)
             raise OSError("no space left on device")
         return on_commit(*args, **kwargs)
 
-    node.ledger.on_commit = failing  # type: ignore[method-assign]
+    node.chain.on_commit = failing  # type: ignore[method-assign]
     return failed_at

@@ -12,16 +12,8 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from zkpov.node.devnet import (
-    DevnetOptions,
-    DevnetReport,
-    NodeProgress,
-    NodeStartError,
-    Tracker,
-    prepare_devnet,
-    read_log_tail,
-    run_devnet,
-)
+from zkpov.devnet.load import NodeProgress, NodeStartError, Tracker
+from zkpov.devnet.run import DevnetOptions, DevnetReport, prepare_devnet, read_log_tail, run_devnet
 
 
 def _table(progress: list[NodeProgress], tracker: Tracker | None, target: int) -> Table:

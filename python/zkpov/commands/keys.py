@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from zkpov.node.keys import KeyKind, generate_secret, read_key_file, write_key_file
+from zkpov.node.ops.keys import KeyKind, generate_secret, read_key_file, write_key_file
 
 KINDS = {"validator": KeyKind.VALIDATOR, "node": KeyKind.NODE, "account": KeyKind.ACCOUNT}
 

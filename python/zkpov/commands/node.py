@@ -15,7 +15,7 @@ from zkpov.errors import ZkpovError
 
 
 async def _serve(home: Path) -> None:
-    from zkpov.node.config import load_node_config
+    from zkpov.node.ops.config import load_node_config
     from zkpov.node.runtime import Node
 
     config = load_node_config(home)
@@ -80,7 +80,7 @@ def tx() -> None:
 @click.option("--rpc", default="http://127.0.0.1:26657", show_default=True)
 def send(key: Path, recipient: str, amount: int, nonce: int, fee: int, rpc: str) -> None:
     """Sign a transfer with --key and broadcast it through --rpc."""
-    from zkpov.node.client import broadcast, build_transfer
+    from zkpov.node.rpc.client import broadcast, build_transfer
 
     try:
         to = bytes.fromhex(recipient)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from zkpov.node.setup import create_network, create_testnet
+from zkpov.node.ops.setup import create_network, create_testnet
 
 
 def _refuse_existing(path: Path) -> None:

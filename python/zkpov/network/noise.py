@@ -75,7 +75,7 @@ class IdentityError(ZkpovError, ValueError):
 
 class NodeKey:
     """The X25519 node key (the Noise static key). Never printed or logged; files holding it
-    are :mod:`zkpov.node.keys`'s business (``KeyKind.NODE``, mode 0600)."""
+    are :mod:`zkpov.node.ops.keys`'s business (``KeyKind.NODE``, mode 0600)."""
 
     __slots__ = ("_private", "public")
 

@@ -1,0 +1,237 @@
+"""``zkpov devnet``: N validator processes on loopback, a transfer load, live progress, summary.
+
+The load is sized to what the provers keep up with: at most ``batch_size`` transfers in flight
+per validator, since a proposer includes no transfers while its previous batch is being proven.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import shutil
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from zkpov.devnet.load import (
+    DEVNET_FEE,
+    Load,
+    NodeProgress,
+    Tracker,
+    poll_node,
+    submit_load,
+    wait_ready,
+)
+from zkpov.devnet.processes import read_usage, spawn_nodes, stop_nodes
+from zkpov.node.ops.config import load_node_config, write_node_config
+from zkpov.node.ops.keys import KeyKind, read_key_file
+from zkpov.node.ops.setup import TestnetLayout, create_testnet
+from zkpov.node.proving.prover import load_devnet_keys
+from zkpov.node.rpc.client import RpcClient
+from zkpov.node.state.genesis import compute_genesis_hash
+
+__all__ = ["DevnetOptions", "DevnetReport", "prepare_devnet", "read_log_tail", "run_devnet"]
+
+MARKER = ".zkpov-devnet"
+PROOF_DRAIN_SECONDS = 180.0
+START_SECONDS = 120.0  # each node loads keys and opens LMDB before it serves RPC
+
+
+@dataclass(frozen=True)
+class DevnetOptions:
+    directory: Path
+    validators: int = 4
+    blocks: int = 10
+    proofs: bool = True
+    base_port: int = 26656
+    timeout: float = 600.0
+    batch_size: int = 2
+    depth: int = 8
+    proof_lag: int = 8  # blocks carry proofs at most this many heights behind (0: gossip only)
+
+
+@dataclass
+class DevnetReport:
+    finalized_height: int = 0
+    nodes_agree: bool = False
+    proofs_verified: int = 0
+    proven_final_height: int = 0
+    txs_submitted: int = 0
+    txs_committed: int = 0
+    commit_latency_s: dict[str, float] = field(default_factory=dict)
+    block_interval_s: dict[str, float] = field(default_factory=dict)
+    wall_seconds: float = 0.0
+    ordered_tx_per_s: float = 0.0
+    proven_tx_per_s: float = 0.0
+    node_cpu_seconds: list[float] = field(default_factory=list)
+    node_max_rss_mb: list[float] = field(default_factory=list)
+    load_note: str = ""
+    nodes: list[NodeProgress] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out.pop("nodes")
+        return out
+
+
+def prepare_devnet(options: DevnetOptions) -> TestnetLayout:
+    """A fresh devnet directory (a previous devnet there is removed; anything else is refused)."""
+    root = options.directory
+    if root.exists() and any(root.iterdir()):
+        if not (root / MARKER).exists():
+            raise FileExistsError(f"{root} is not empty and is not a zkpov devnet")
+        shutil.rmtree(root)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / MARKER).write_text("created by zkpov devnet\n")
+    layout = create_testnet(
+        root,
+        options.validators,
+        base_port=options.base_port,
+        circuit=(options.batch_size, options.depth),
+        proof_lag=options.proof_lag if options.proofs else 0,
+    )
+    for home in layout.homes:
+        config = load_node_config(home)
+        write_node_config(
+            dataclasses.replace(config, proofs_enabled=options.proofs, mempool_min_fee=DEVNET_FEE)
+        )
+    if options.proofs:  # one setup for all nodes (insecure, devnet-only keys)
+        genesis_hash = compute_genesis_hash(layout.genesis)
+        load_devnet_keys(options.batch_size, options.depth, root / "circuit-keys", genesis_hash)
+    return layout
+
+
+def read_log_tail(path: Path, limit: int = 4000) -> str:
+    """The last ``limit`` characters of a node's log (for start-up failures)."""
+    try:
+        return path.read_text(errors="replace")[-limit:]
+    except OSError as err:
+        return f"(no log: {err})"
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    ordered = sorted(values)
+    p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+    return {"p50": round(statistics.median(ordered), 3), "p99": round(p99, 3)}
+
+
+async def check_agreement(clients: list[RpcClient], height: int) -> bool:
+    for h in range(1, height + 1):
+        ids = {(await c.get("/block", height=h) or {}).get("block_id") for c in clients}
+        if len(ids) != 1 or None in ids:
+            return False
+    return True
+
+
+async def count_proofs(client: RpcClient, tracker: Tracker, height: int) -> int:
+    heights = [h for h in range(1, height + 1) if tracker.tx_heights.get(h)]
+    found = [await client.get("/light/proof", height=h) for h in heights]
+    return sum(1 for record in found if record is not None)
+
+
+async def drive(
+    options: DevnetOptions,
+    clients: list[RpcClient],
+    tracker: Tracker,
+    on_progress: Any,
+) -> list[NodeProgress]:
+    """Submits load and polls until every node has ``options.blocks`` final blocks (or time out)."""
+    deadline = time.monotonic() + options.timeout
+    in_flight = options.validators * options.batch_size if options.proofs else 64
+    while True:
+        progress = list(await asyncio.gather(*(poll_node(c) for c in clients)))
+        await tracker.collect(clients[0], progress[0].height)
+        await submit_load(clients, tracker, in_flight)
+        on_progress(progress, tracker)
+        if min(p.height for p in progress) >= options.blocks or time.monotonic() > deadline:
+            return progress
+        await asyncio.sleep(0.3)
+
+
+async def drain_proofs(
+    options: DevnetOptions,
+    clients: list[RpcClient],
+    tracker: Tracker,
+    progress: list[NodeProgress],
+    on_progress: Any,
+) -> list[NodeProgress]:
+    """After the last block: wait (bounded) until every node holds proofs of the proven blocks."""
+    final = min(p.height for p in progress)
+    last_with_txs = max((h for h, n in tracker.tx_heights.items() if n and h <= final), default=0)
+    deadline = time.monotonic() + min(options.timeout, PROOF_DRAIN_SECONDS)
+    while min(p.proven_final for p in progress) < last_with_txs and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        progress = list(await asyncio.gather(*(poll_node(c) for c in clients)))
+        on_progress(progress, tracker)
+    return progress
+
+
+async def summarize(
+    options: DevnetOptions, clients: list[RpcClient], tracker: Tracker, progress: list[NodeProgress]
+) -> DevnetReport:
+    final = min(p.height for p in progress)
+    intervals = [
+        b - a for a, b in zip(tracker.commit_times, tracker.commit_times[1:], strict=False)
+    ]
+    report = DevnetReport(
+        finalized_height=final,
+        nodes_agree=await check_agreement(clients, final),
+        proofs_verified=await count_proofs(clients[0], tracker, final) if options.proofs else 0,
+        proven_final_height=min(p.proven_final for p in progress),
+        txs_submitted=tracker.committed + len(tracker.load.submitted_at),
+        txs_committed=tracker.committed,
+        commit_latency_s=_percentiles(tracker.latencies),
+        block_interval_s=_percentiles(intervals),
+        nodes=progress,
+    )
+    in_flight = options.validators * options.batch_size
+    span = (
+        tracker.commit_times[-1] - tracker.commit_times[0] if len(tracker.commit_times) > 1 else 0
+    )
+    proven_txs = sum(n for h, n in tracker.tx_heights.items() if h <= report.proven_final_height)
+    report.ordered_tx_per_s = round(tracker.committed / span, 2) if span else 0.0
+    report.proven_tx_per_s = round(proven_txs / span, 2) if span else 0.0
+    report.load_note = (
+        f"load kept at {in_flight} transfers in flight: each proposer proves its batch of"
+        f" {options.batch_size} (Groth16, depth {options.depth}) before it takes more, and"
+        f" blocks carry the proofs at most {options.proof_lag} heights behind"
+        if options.proofs
+        else "proofs off: load kept at 64 transfers in flight"
+    )
+    return report
+
+
+async def run_devnet(
+    options: DevnetOptions, layout: TestnetLayout, on_progress: Any
+) -> DevnetReport:
+    """Spawns the nodes, drives the load, and always stops the processes."""
+    started = time.monotonic()
+    procs = spawn_nodes(layout)
+    accounts = [read_key_file(path, KeyKind.ACCOUNT) for path in layout.account_key_files]
+    tracker = Tracker(Load(accounts, options.depth))
+    try:
+        async with aiohttp.ClientSession() as session:
+            clients = [_client(session, home) for home in layout.homes]
+            await wait_ready(clients, START_SECONDS, lambda i: procs[i].poll() is None)
+            progress = await drive(options, clients, tracker, on_progress)
+            if options.proofs:
+                progress = await drain_proofs(options, clients, tracker, progress, on_progress)
+            report = await summarize(options, clients, tracker, progress)
+        usage = [read_usage(proc.pid) for proc in procs]
+        report.node_cpu_seconds = [cpu for cpu, _ in usage]
+        report.node_max_rss_mb = [rss for _, rss in usage]
+    finally:
+        await asyncio.to_thread(stop_nodes, procs)
+    report.wall_seconds = round(time.monotonic() - started, 1)
+    return report
+
+
+def _client(session: aiohttp.ClientSession, home: Path) -> RpcClient:
+    host, port = load_node_config(home).rpc_listen
+    return RpcClient(session, f"http://{host}:{port}")

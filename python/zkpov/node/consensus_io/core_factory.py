@@ -1,0 +1,120 @@
+"""Consensus cores from durable state, and what each core plugs in.
+
+The node's first core, and every core that replaces a failed one, comes from
+:meth:`CoreFactory.build`: the committed chain's root and accounts, the safety data, and the
+recovery data (the certified chain above the root and the highest QC) that
+:meth:`CoreFactory.save_progress` writes after each input. Each core gets a fresh validity
+checker: re-execution of the transfers, plus the carried-proof rules when the genesis sets a
+proof lag. As proposer it fills blocks through :meth:`CoreFactory.make_body`: transfers from the
+mempool, none while this node's last batch is being proven, and with a proof lag the proofs the
+lag rule asks for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from zkpov.chain.state import Transfer
+from zkpov.consensus.block_tree import BlockTree
+from zkpov.consensus.core import ConsensusCore
+from zkpov.consensus.proof_carry import CarriedProofs
+from zkpov.consensus.proposals import BlockBody
+from zkpov.consensus.recovery import apply_recovery
+from zkpov.consensus.validity import NativeReexecution, ValidityChecker
+from zkpov.crypto import snark
+from zkpov.node.proving.proof_chain import build_carried_checker, make_block_body
+from zkpov.node.proving.prover import ProofTracker
+from zkpov.node.state.bootstrap import ChainStart, build_core
+from zkpov.node.state.committed_chain import CommittedChain
+from zkpov.node.state.mempool import Mempool
+from zkpov.spec.codec.payload import encode_payload
+from zkpov.spec.messages import Block, QuorumCert
+from zkpov.storage.interface import SafetyStore
+from zkpov.types import ValidatorIndex
+
+__all__ = ["UNPROVEN_BLOCK_TRANSFERS", "CoreFactory", "get_max_block_transfers"]
+
+UNPROVEN_BLOCK_TRANSFERS = 64
+
+
+def get_max_block_transfers(proofs_enabled: bool, batch_size: int) -> int:
+    """What the prover can prove per block (the circuit's batch), or a cap without proofs."""
+    return batch_size if proofs_enabled else UNPROVEN_BLOCK_TRANSFERS
+
+
+@dataclass
+class CoreFactory:
+    """Builds cores for validator ``index``; ``vk`` is the circuit's verifying key when blocks
+    carry proofs (``proof_lag > 0``), else None; ``prover`` is None when this node neither proves
+    nor collects proofs."""
+
+    start: ChainStart
+    index: ValidatorIndex
+    secret: bytes
+    chain: CommittedChain
+    safety_store: SafetyStore
+    mempool: Mempool
+    prover: ProofTracker | None
+    max_transfers: int
+    proof_lag: int
+    vk: snark.VerifyingKey | None
+    observe_verify: Callable[[float], None]
+    native: NativeReexecution | None = field(default=None, init=False)
+    checker: ValidityChecker | None = field(default=None, init=False)
+    _saved_hqc: QuorumCert | None = field(default=None, init=False)
+
+    def build(self) -> ConsensusCore:
+        """A core from durable state: the committed chain's root and accounts, the safety data
+        and the recovery data. The first boot and every restart after a core fault use this."""
+        root = self.chain.get_root()
+        self.native = NativeReexecution(root[0].id, self.chain.state.copy(), Transfer.from_bytes)
+        self.checker = self._build_checker(self.native)
+        core = build_core(
+            self.start, self.index, self.secret, self.safety_store.load(), self.checker,
+            payload_source=self.make_body, root=root, history=self.chain.blocks,
+        )  # fmt: skip
+        apply_recovery(core, self.chain.get_recovery_data())
+        self._saved_hqc = core.tree.hqc
+        return core
+
+    def _build_checker(self, native: NativeReexecution) -> ValidityChecker:
+        """Re-execution, plus the carried-proof rules when the genesis sets a proof lag."""
+        if not self.proof_lag or self.vk is None:
+            return native
+        return build_carried_checker(
+            native, self.chain.get_retained_chain(), self.proof_lag, self.vk, self.observe_verify
+        )
+
+    def get_unproven_heights(self) -> list[int]:
+        """The committed heights whose batches the chain still owes proofs for (carried-proof
+        rules only; empty without them): what a restarted prover picks up."""
+        if not isinstance(self.checker, CarriedProofs):
+            return []
+        return [debt.height for debt in self.checker.get_debt(self.chain.get_root()[0].id) or ()]
+
+    def make_body(self, parent: Block) -> BlockBody:
+        """The body of this validator's proposal on ``parent``."""
+        if not isinstance(self.checker, CarriedProofs):
+            return BlockBody(self._make_payload(parent))
+        proofs = self.prover.proofs if self.prover is not None else {}
+        return make_block_body(self.checker, parent, proofs, self._make_payload)
+
+    def _make_payload(self, parent: Block) -> bytes:
+        state = None if self.native is None else self.native.states.get(parent.id)
+        if state is None or (self.prover is not None and self.prover.is_busy()):
+            return b""  # backpressure: no new transfers while our last batch is being proven
+        chosen = self.mempool.select(state, self.max_transfers)
+        return encode_payload([t.to_bytes() for t in chosen])
+
+    def save_progress(self, tree: BlockTree) -> None:
+        """Writes the certified chain above the root and the highest QC when the QC changed (the
+        recovery data :meth:`build` resumes from)."""
+        if tree.hqc is self._saved_hqc:
+            return
+        chain, block = [], tree.get(tree.hqc.block_id)
+        while block is not None and block.height > tree.root.height:
+            chain.append(block)
+            block = tree.get(block.parent_id)
+        self.chain.save_pending(tuple(reversed(chain)), tree.hqc)
+        self._saved_hqc = tree.hqc

@@ -1,0 +1,256 @@
+"""Drive the sans-I/O consensus core with real time on an asyncio loop.
+
+The driver owns the core's inbox and timers and carries out its actions in order. The one rule
+that matters for safety: a ``PersistSafety`` action is written durably (the store fsyncs or
+commits) before any later action runs, so no vote or timeout leaves the process before the data
+that forbids signing a conflicting one is on disk.
+
+Bad input never stops the driver: bytes that do not decode, a proposal, vote or timeout that
+did not come from its author, and messages the core rejects (a ``ZkpovError``: the core did not
+change) are counted, logged per peer at a bounded rate, reported to ``on_rejected`` (peer
+penalties) and dropped. A full inbox drops new input (counted) instead of growing without bound.
+
+A message the core addresses to its own validator (its vote when it leads the next round) goes
+through ``before_send`` like any other, so slashing protection records it, and is then fed back
+to the core as input from itself, never over the network. Any other failure, in the core or
+while carrying out its actions (a committed chain that refuses a commit), is a core fault: the
+driver drops the core and its remaining actions and, given ``rebuild``, starts a fresh core from
+durable state; without ``rebuild`` the fault is raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import heapq
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from zkpov.consensus.actions import Action, Commit, RecordEvidence, ScheduleTimeout
+from zkpov.consensus.core import ConsensusCore
+from zkpov.consensus.dispatch import dispatch_message
+from zkpov.consensus.interpreter import ActionInterpreter
+from zkpov.errors import ZkpovError
+from zkpov.node.consensus_io.input_guard import RejectionLog
+from zkpov.spec.codec.messages import decode_message, encode_message
+from zkpov.spec.messages import BlockRequest, BlockResponse, Message
+from zkpov.spec.safety_data import SafetyData
+from zkpov.storage.interface import SafetyStore
+from zkpov.types import ValidatorIndex
+
+__all__ = ["ConsensusDriver", "DriverHooks", "DriverStats", "Outbox"]
+
+log = logging.getLogger(__name__)
+
+INBOX_CAPACITY = 10_000
+IDLE_TICK_SECONDS = 0.5
+SELF_DELIVERIES_PER_STEP = 256  # more wait in the inbox, so a loop of own votes yields
+Step = Callable[[], list[Action]]
+
+
+class Outbox(Protocol):
+    """Where the driver sends encoded consensus messages (the network; tests use a loopback hub).
+    ``bulk`` marks block-sync traffic, which must never delay votes (its own channel)."""
+
+    def send_to(self, to: ValidatorIndex, payload: bytes, bulk: bool = False) -> None: ...
+
+    def broadcast(self, payload: bytes) -> None: ...
+
+
+def _ignore(_: object) -> None:
+    return None
+
+
+def _allow(_: object) -> bool:
+    return True
+
+
+def _ignore_rejection(sender: ValidatorIndex, err: Exception) -> None:
+    return None
+
+
+@dataclass
+class DriverHooks:
+    """Callbacks for what leaves consensus: final blocks, evidence, and a last check on every
+    outgoing message (``before_send``: slashing protection; False drops the message); input
+    the driver or the core rejected (``on_rejected``: peer penalties) and core restarts."""
+
+    on_commit: Callable[[Commit], None] = _ignore
+    on_evidence: Callable[[RecordEvidence], None] = _ignore
+    before_send: Callable[[Message], bool] = _allow
+    after_input: Callable[[], None] = lambda: None
+    on_rejected: Callable[[ValidatorIndex, Exception], None] = _ignore_rejection
+    on_core_restart: Callable[[Exception], None] = _ignore
+
+
+@dataclass
+class DriverStats:
+    received: int = 0
+    rejected: int = 0
+    dropped: int = 0
+    sent: int = 0
+    persisted: int = 0
+    refused: int = 0
+    self_delivered: int = 0
+    restarts: int = 0
+    last_error: str = ""
+
+
+@dataclass
+class ConsensusDriver:
+    core: ConsensusCore
+    outbox: Outbox
+    safety_store: SafetyStore
+    hooks: DriverHooks = field(default_factory=DriverHooks)
+    clock: Callable[[], float] = time.monotonic
+    stats: DriverStats = field(default_factory=DriverStats)
+    rebuild: Callable[[], ConsensusCore] | None = None  # a fresh core from durable state
+
+    def __post_init__(self) -> None:
+        self._inbox: asyncio.Queue[tuple[ValidatorIndex, bytes]] = asyncio.Queue(INBOX_CAPACITY)
+        self._deadlines: list[float] = []
+        self._to_self: deque[Message] = deque()
+        self._rejections = RejectionLog()
+        self._interpreter = ActionInterpreter(self.core.index, self, self.safety_store.load())
+
+    def deliver(self, sender: ValidatorIndex, payload: bytes) -> None:
+        """Queue bytes from ``sender`` (a validator index the transport authenticated)."""
+        try:
+            self._inbox.put_nowait((sender, payload))
+        except asyncio.QueueFull:
+            self.stats.dropped += 1
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Start the core and process input and timers until ``stop`` is set."""
+        self.process(lambda: self.core.start(self.clock()))
+        while not stop.is_set():
+            item = await self._next_input(stop)
+            if item is None:
+                self.process(self._tick)
+            else:
+                self.process(functools.partial(self.on_input, *item))
+
+    def _tick(self) -> list[Action]:
+        """A ``ZkpovError`` here left the core unchanged too: logged, not a fault."""
+        return self._guard(lambda: self.core.on_tick(self.clock()), self.core.index)
+
+    async def _next_input(self, stop: asyncio.Event) -> tuple[ValidatorIndex, bytes] | None:
+        wait = self._seconds_to_deadline()
+        try:
+            return await asyncio.wait_for(self._inbox.get(), timeout=wait)
+        except TimeoutError:
+            return None
+
+    def _seconds_to_deadline(self) -> float:
+        """0 when a deadline has passed (tick now), else the wait until the next one."""
+        now = self.clock()
+        if self._deadlines and self._deadlines[0] <= now:
+            while self._deadlines and self._deadlines[0] <= now:
+                heapq.heappop(self._deadlines)
+            return 0.0
+        if not self._deadlines:
+            return IDLE_TICK_SECONDS
+        return min(self._deadlines[0] - now, IDLE_TICK_SECONDS)
+
+    def process(self, step: Step) -> None:
+        """Run one core step, carry out its actions and call ``after_input``; a fault restarts
+        the core."""
+        try:
+            self.execute(step())
+            self.hooks.after_input()
+        except Exception as err:  # any failure but a rejected input is a core fault
+            self._restart_core(err)
+
+    def on_input(self, sender: ValidatorIndex, payload: bytes) -> list[Action]:
+        """The core's actions for ``payload`` from ``sender``; [] if it was rejected."""
+        self.stats.received += 1
+        return self._guard(lambda: self._dispatch(decode_message(payload), sender), sender)
+
+    def _dispatch(self, message: object, sender: ValidatorIndex) -> list[Action]:
+        return dispatch_message(self.core, message, sender, self.clock())
+
+    def _guard(self, step: Step, sender: ValidatorIndex) -> list[Action]:
+        """A ``ZkpovError`` rejects the input (the core did not change); others propagate."""
+        try:
+            return step()
+        except ZkpovError as err:
+            self._on_rejected(sender, err)
+            return []
+
+    def _on_rejected(self, sender: ValidatorIndex, err: ZkpovError) -> None:
+        self.stats.rejected += 1
+        self.stats.last_error = f"{type(err).__name__}: {err}"
+        self._rejections.on_rejected(sender, err, self.clock())
+        self.hooks.on_rejected(sender, err)
+
+    def _restart_core(self, err: Exception) -> None:
+        """Drop the failed core, its timers and its undelivered messages; start a fresh one."""
+        if self.rebuild is None:
+            raise err
+        log.error("consensus core failed; restarting it from durable state: %r", err, exc_info=err)
+        self.stats.restarts += 1
+        self.stats.last_error = f"{type(err).__name__}: {err}"
+        self.hooks.on_core_restart(err)
+        self._deadlines.clear()
+        self._to_self.clear()
+        self.core = self.rebuild()
+        self.execute(self.core.start(self.clock()))  # a fault here is fatal: raised
+
+    def execute(self, actions: list[Action]) -> None:
+        """Carry out actions in order; ``PersistSafety`` completes before anything after it.
+        Then feed the messages addressed to ourselves back to the core, oldest first."""
+        self._execute_all(actions)
+        for _ in range(SELF_DELIVERIES_PER_STEP):
+            if not self._to_self:
+                return
+            self._execute_all(self._deliver_to_self(self._to_self.popleft()))
+        while self._to_self:  # rare: let network input and timers in between
+            self.deliver(self.core.index, encode_message(self._to_self.popleft()))
+
+    def _deliver_to_self(self, message: Message) -> list[Action]:
+        self.stats.self_delivered += 1
+        return self._guard(lambda: self._dispatch(message, self.core.index), self.core.index)
+
+    def _execute_all(self, actions: list[Action]) -> None:
+        self._interpreter.execute(actions)
+
+    # -- ActionSink: what each action does here ---------------------------------------------------
+
+    def persist_safety(self, data: SafetyData) -> None:
+        self.safety_store.save(data)
+        self.stats.persisted += 1
+
+    def send(self, to: ValidatorIndex, message: Message) -> None:
+        self._send(message, to)
+
+    def broadcast(self, message: Message) -> None:
+        """To the others only: the core handles its own proposals and timeouts."""
+        self._send(message, None)
+
+    def schedule_timeout(self, action: ScheduleTimeout) -> None:
+        heapq.heappush(self._deadlines, action.deadline)
+
+    def commit(self, action: Commit) -> None:
+        self.hooks.on_commit(action)
+
+    def record_evidence(self, action: RecordEvidence) -> None:
+        self.hooks.on_evidence(action)
+
+    def _send(self, message: Message, to: ValidatorIndex | None) -> None:
+        if not self.hooks.before_send(message):
+            self.stats.refused += 1
+            return
+        if to == self.core.index:
+            self._to_self.append(message)
+            return
+        payload = encode_message(message)
+        if to is not None:
+            bulk = isinstance(message, BlockRequest | BlockResponse)
+            self.outbox.send_to(to, payload, bulk)
+        else:
+            self.outbox.broadcast(payload)
+        self.stats.sent += 1

@@ -1,0 +1,147 @@
+"""Lay out node homes: keys (mode 0600), config.toml and a shared genesis.json.
+
+``create_testnet`` is what ``zkpov testnet`` and the devnet use: N validators on loopback, each
+dialing all the others, with funded accounts for the built-in transfer load.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from zkpov.chain.state import compute_account_index
+from zkpov.config import ConsensusConfig
+from zkpov.crypto import bls
+from zkpov.node.ops.config import NodeConfig, PeerAddress, write_node_config
+from zkpov.node.ops.keys import (
+    KeyKind,
+    SecretKeyFile,
+    generate_secret,
+    get_public_key,
+    write_key_file,
+)
+from zkpov.node.state.genesis import AccountAllocation, Genesis, GenesisValidator, encode_genesis
+
+__all__ = ["TestnetLayout", "create_network", "create_node_home", "create_testnet"]
+
+KEYS_DIR = "keys"
+
+
+@dataclass(frozen=True)
+class TestnetLayout:
+    __test__ = False  # not a pytest test class
+
+    genesis: Genesis
+    homes: tuple[Path, ...]
+    account_key_files: tuple[Path, ...]
+
+
+def _new_key(path: Path, kind: KeyKind) -> SecretKeyFile:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return write_key_file(path, kind, generate_secret(kind))
+
+
+def _new_account_keys(paths: Sequence[Path], depth: int) -> list[SecretKeyFile]:
+    """Fresh account keys whose account indices at tree ``depth`` are distinct (at depth 8, 8
+    random keys collide one time in nine: a genesis may not fund two keys at one index)."""
+    if len(paths) > 2**depth // 2:
+        raise ValueError(f"{len(paths)} accounts do not fit a depth-{depth} tree comfortably")
+    keys: list[SecretKeyFile] = []
+    taken: set[int] = set()
+    for path in paths:
+        secret = generate_secret(KeyKind.ACCOUNT)
+        while _account_index(secret, depth) in taken:
+            secret = generate_secret(KeyKind.ACCOUNT)
+        taken.add(_account_index(secret, depth))
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        keys.append(write_key_file(path, KeyKind.ACCOUNT, secret))
+    return keys
+
+
+def _account_index(secret: bytes, depth: int) -> int:
+    return compute_account_index(get_public_key(KeyKind.ACCOUNT, secret), depth)
+
+
+def create_node_home(home: Path, index: int, base_port: int) -> tuple[NodeConfig, SecretKeyFile]:
+    """Creates ``home`` with a fresh validator key and node key; returns its (peerless) config."""
+    config = NodeConfig(
+        home=home,
+        moniker=f"node{index}",
+        p2p_listen=("127.0.0.1", base_port + 2 * index),
+        rpc_listen=("127.0.0.1", base_port + 2 * index + 1),
+    )
+    validator = _new_key(config.get_path(config.validator_key_file), KeyKind.VALIDATOR)
+    _new_key(config.get_path(config.node_key_file), KeyKind.NODE)
+    return config, validator
+
+
+def _make_genesis(
+    chain_id: str,
+    validators: list[tuple[NodeConfig, SecretKeyFile]],
+    accounts: list[SecretKeyFile],
+    consensus: ConsensusConfig,
+    circuit: tuple[int, int],
+) -> Genesis:
+    return Genesis(
+        chain_id=chain_id,
+        genesis_time=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        consensus=consensus,
+        validators=tuple(
+            GenesisValidator(cfg.moniker, key.public, bls.pop_prove(key.secret), 1_000_000)
+            for cfg, key in validators
+        ),
+        accounts=tuple(AccountAllocation(a.public, 1_000_000_000) for a in accounts),
+        circuit_batch_size=circuit[0],
+        circuit_tree_depth=circuit[1],
+    )
+
+
+def _with_peers(config: NodeConfig, everyone: list[tuple[NodeConfig, SecretKeyFile]]) -> NodeConfig:
+    peers = tuple(
+        PeerAddress(key.public, *cfg.p2p_listen) for cfg, key in everyone if cfg.home != config.home
+    )
+    return dataclasses.replace(config, peers=peers)
+
+
+def create_network(
+    homes: Sequence[Path],
+    accounts_dir: Path,
+    *,
+    chain_id: str = "zkpov-devnet",
+    accounts: int = 8,
+    base_port: int = 26656,
+    consensus: ConsensusConfig | None = None,
+    circuit: tuple[int, int] = (2, 8),
+    proof_lag: int | None = None,
+    key_cache_dir: str | None = None,
+) -> TestnetLayout:
+    """One validator per home, all dialing each other; funded account keys in ``accounts_dir``.
+    ``proof_lag`` overrides ``consensus.proof_lag``: above 0, blocks carry validity proofs (every
+    node then loads the circuit keys); ``key_cache_dir`` (relative to each home) lets the nodes
+    share cached proving keys."""
+    nodes = [create_node_home(home, i, base_port) for i, home in enumerate(homes)]
+    account_files = [accounts_dir / f"account{i}.json" for i in range(accounts)]
+    account_keys = _new_account_keys(account_files, circuit[1])
+    consensus = consensus or ConsensusConfig.from_preset("minimal")
+    if proof_lag is not None:
+        consensus = dataclasses.replace(consensus, proof_lag=proof_lag)
+    genesis = _make_genesis(chain_id, nodes, account_keys, consensus, circuit)
+    text = encode_genesis(genesis)
+    for config, _ in nodes:
+        if key_cache_dir is not None:
+            config = dataclasses.replace(config, key_cache_dir=key_cache_dir)
+        write_node_config(_with_peers(config, nodes))
+        config.get_path(config.genesis_file).write_text(text)
+    return TestnetLayout(genesis, tuple(cfg.home for cfg, _ in nodes), tuple(account_files))
+
+
+def create_testnet(output: Path, validators: int, **options: Any) -> TestnetLayout:
+    """``output/node{i}`` homes and ``output/accounts`` keys (see ``create_network``); the nodes
+    share ``output/circuit-keys``."""
+    homes = [output / f"node{i}" for i in range(validators)]
+    options.setdefault("key_cache_dir", "../circuit-keys")
+    return create_network(homes, output / "accounts", **options)

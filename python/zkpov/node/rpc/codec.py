@@ -1,0 +1,205 @@
+"""JSON encodings of the RPC's records (``zkpov.node.rpc.view``), described by
+``zkpov.node.rpc.schema``.
+
+Conventions: bytes are lowercase hex without ``0x``; heights, rounds, epochs and counts are JSON
+integers; stake and voting power are decimal strings (they can exceed 2**53, which JavaScript
+numbers cannot hold exactly); field elements are 32-byte big-endian hex.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zkpov.node.rpc.view import (
+    BlockRecord,
+    BroadcastResult,
+    CommitRecord,
+    FinalizedRecord,
+    NetInfo,
+    NodeEvent,
+    NodeStatus,
+    PeerInfo,
+    ProofRecord,
+    SyncInfo,
+    TxRecord,
+    ValidatorInfo,
+)
+from zkpov.spec.messages import BlockHeader, QuorumCert
+
+__all__ = [
+    "JsonObject",
+    "encode_block",
+    "encode_broadcast",
+    "encode_commit",
+    "encode_event",
+    "encode_field_element",
+    "encode_finalized",
+    "encode_header",
+    "encode_net_info",
+    "encode_proof",
+    "encode_qc",
+    "encode_status",
+    "encode_tx",
+    "encode_validator",
+]
+
+JsonObject = dict[str, Any]
+
+
+def encode_field_element(value: int) -> str:
+    return value.to_bytes(32, "big").hex()
+
+
+def encode_header(header: BlockHeader) -> JsonObject:
+    return {
+        "block_id": header.id.hex(),
+        "epoch": header.epoch,
+        "round": header.round,
+        "height": header.height,
+        "parent_id": header.parent_id.hex(),
+        "proposer": header.proposer,
+        "state_root": header.state_root.hex(),
+        "qc_digest": header.qc_digest.hex(),
+        "payload_digest": header.payload_digest.hex(),
+        "evidence_digest": header.evidence_digest.hex(),
+        "proof_digest": header.proof_digest.hex(),
+        "randao_reveal": header.randao_reveal.hex(),
+    }
+
+
+def encode_qc(qc: QuorumCert) -> JsonObject:
+    data = qc.vote_data
+    return {
+        "epoch": data.epoch,
+        "round": data.round,
+        "block_id": data.block_id.hex(),
+        "parent_round": data.parent_round,
+        "parent_id": data.parent_id.hex(),
+        "signers": qc.signers.hex(),
+        "signature": qc.signature.hex(),
+    }
+
+
+def encode_block(record: BlockRecord) -> JsonObject:
+    block = record.block
+    return {
+        "block_id": block.id.hex(),
+        "header": encode_header(block.header),
+        "qc": encode_qc(block.qc),
+        "txs": [tx.hex() for tx in record.txs],
+        "evidence": [item.hex() for item in block.evidence],
+        "proof": block.proof.hex(),
+    }
+
+
+def encode_commit(record: CommitRecord) -> JsonObject:
+    child = record.commit_certificate
+    return {
+        "height": record.header.height,
+        "block_id": record.header.id.hex(),
+        "header": encode_header(record.header),
+        "certificate": encode_qc(record.certificate),
+        "commit_certificate": None if child is None else encode_qc(child),
+    }
+
+
+def encode_validator(info: ValidatorInfo) -> JsonObject:
+    return {
+        "index": info.index,
+        "pubkey": info.pubkey.hex(),
+        "voting_power": str(info.power),
+        "leader_weight": str(info.leader_weight),
+    }
+
+
+def _encode_sync(sync: SyncInfo) -> JsonObject:
+    proven = sync.proven_final_height
+    return {
+        "latest_block_height": sync.latest_height,
+        "latest_block_id": sync.latest_block_id.hex(),
+        "latest_state_root": sync.latest_state_root.hex(),
+        "latest_block_round": sync.latest_round,
+        "earliest_block_height": sync.earliest_height,
+        "proven_final_height": proven,
+        "current_round": sync.current_round,
+        "catching_up": sync.catching_up,
+    }
+
+
+def encode_status(status: NodeStatus) -> JsonObject:
+    own = status.validator
+    return {
+        "node_info": {
+            "node_id": status.node_id.hex(),
+            "chain_id": status.chain_id,
+            "version": status.version,
+        },
+        "epoch": status.epoch,
+        "sync_info": _encode_sync(status.sync),
+        "validator_info": None if own is None else encode_validator(own),
+    }
+
+
+def _encode_peer(peer: PeerInfo) -> JsonObject:
+    return {
+        "node_id": peer.node_id.hex(),
+        "validator_pubkey": peer.validator_pubkey.hex(),
+        "address": peer.address,
+        "outbound": peer.outbound,
+        "bytes_received": peer.bytes_received,
+        "bytes_sent": peer.bytes_sent,
+    }
+
+
+def encode_net_info(info: NetInfo) -> JsonObject:
+    return {
+        "listening": info.listening,
+        "listen_address": info.listen_address,
+        "n_peers": len(info.peers),
+        "peers": [_encode_peer(peer) for peer in info.peers],
+    }
+
+
+def encode_tx(record: TxRecord) -> JsonObject:
+    return {
+        "hash": record.tx_hash.hex(),
+        "height": record.height,
+        "index": record.index,
+        "tx": record.tx.hex(),
+    }
+
+
+def encode_broadcast(result: BroadcastResult) -> JsonObject:
+    return {"hash": result.tx_hash.hex(), "accepted": result.accepted, "reason": result.reason}
+
+
+def encode_finalized(record: FinalizedRecord) -> JsonObject:
+    return {
+        "height": record.header.height,
+        "block_id": record.header.id.hex(),
+        "header": encode_header(record.header),
+        "commit_certificate": encode_qc(record.commit_certificate),
+        "validator_set_commitment": record.validator_set_commitment.hex(),
+        "proven_final_height": record.proven_final_height,
+    }
+
+
+def encode_proof(record: ProofRecord) -> JsonObject:
+    return {
+        "height": record.height,
+        "proven_in": record.proven_in,
+        "circuit_id": record.circuit_id,
+        "proof": record.proof.hex(),
+        "public_inputs": [encode_field_element(x) for x in record.public_inputs],
+    }
+
+
+def encode_event(event: NodeEvent) -> JsonObject:
+    return {
+        "type": event.kind.value,
+        "height": event.height,
+        "block_id": event.block_id.hex(),
+        "state_root": event.state_root.hex(),
+        "round": event.round,
+        "num_txs": event.num_txs,
+    }

@@ -1,0 +1,250 @@
+"""Prometheus metrics of one node, with CometBFT-style names under the ``zkpov`` namespace.
+
+Each :class:`NodeMetrics` owns its own ``CollectorRegistry`` (never the process-global one), so
+several nodes in one process (as in the tests) keep separate numbers. ``GET /metrics`` serves
+:meth:`NodeMetrics.render`. Every series below is registered and served, but the node feeds only
+some of them, through the ``on_*`` / ``observe_*`` methods named here.
+
+Fed by the node:
+
+- on each commit (the commit feed, ``on_block_committed``): ``consensus_height`` (latest
+  committed + 1, the height being decided), ``consensus_latest_block_height``,
+  ``consensus_num_txs`` (latest block), ``consensus_total_txs`` (since start) and the
+  ``consensus_block_interval_seconds`` histogram; after it ``mempool_size``
+  (``on_mempool_size``, not updated when transfers arrive between commits).
+- when the proven-final height moves (``on_proven_final``): ``consensus_proven_final_height``
+  and ``proof_lag_blocks`` (latest committed minus proven-final, as of that moment).
+- by the prover and the carried-proof checker: the ``proof_generation_seconds`` and
+  ``proof_verification_seconds`` histograms.
+- ``consensus_core_restarts_total`` (cores rebuilt from durable state after a fault, through the
+  driver's hook), ``consensus_rejected_inputs_total`` by ``reason`` (the input guard's
+  ``REJECT_REASONS``), ``p2p_peer_offences_total`` (verification failures peers sent) and
+  ``p2p_peer_bans_total`` (peer penalties).
+
+Not fed yet (another change will feed them); they stay at their initial value:
+
+- ``consensus_rounds`` (rounds spent at the current height): ``on_new_round`` has no caller;
+- ``consensus_validators`` / ``consensus_validators_power`` (the current set and its stake):
+  ``on_validator_set`` has no caller;
+- ``consensus_missing_validators_power`` (stake not in the latest commit's certificate) and
+  ``consensus_byzantine_validators`` (validators with evidence in the latest block): the commit
+  feed passes 0 for both;
+- the ``consensus_commit_latency_seconds`` histogram (proposal seen to commit): the commit
+  feed passes no ``proposed_at``;
+- ``p2p_peers``, and ``p2p_message_receive_bytes_total`` / ``p2p_message_send_bytes_total`` by
+  ``channel``: ``on_peers``, ``on_message_received`` and ``on_message_sent`` have no caller.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.exposition import choose_encoder
+
+from zkpov.errors import ZkpovError
+from zkpov.node.consensus_io.input_guard import REJECT_REASONS
+
+__all__ = ["CHANNELS", "CommitStats", "MetricsError", "NodeMetrics"]
+
+NAMESPACE = "zkpov"
+CHANNELS = ("consensus", "transactions", "block_sync", "control")
+_INTERVAL_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0)
+_PROVE_BUCKETS = (0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0)
+_MAX_ACCEPT_CHARS = 1024
+_VERIFY_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0)
+
+
+class MetricsError(ZkpovError):
+    """A metric update with an impossible value (negative count, NaN duration, unknown channel)."""
+
+
+@dataclass(frozen=True)
+class CommitStats:
+    """One committed block as the commit feed saw it; times in seconds on a monotonic clock."""
+
+    height: int
+    num_txs: int
+    missing_power: int
+    byzantine_validators: int
+    committed_at: float
+    proposed_at: float | None = None
+
+
+def _count(value: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise MetricsError(f"{what} must be a non-negative integer, got {value!r}")
+    return value
+
+
+def _seconds(value: float, what: str) -> float:
+    if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise MetricsError(f"{what} must be a finite, non-negative number, got {value!r}")
+    return float(value)
+
+
+class NodeMetrics:
+    """The node's metrics on a registry of its own."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self._last_commit_at: float | None = None
+        self._latest_height = 0
+        self._init_consensus()
+        self._init_proofs()
+        self._init_network()
+        self._init_faults()
+
+    def _gauge(self, subsystem: str, name: str, doc: str) -> Gauge:
+        return Gauge(name, doc, namespace=NAMESPACE, subsystem=subsystem, registry=self.registry)
+
+    def _histogram(
+        self, subsystem: str, name: str, doc: str, buckets: tuple[float, ...]
+    ) -> Histogram:
+        return Histogram(
+            name, doc, namespace=NAMESPACE, subsystem=subsystem,
+            registry=self.registry, buckets=buckets,
+        )  # fmt: skip
+
+    def _init_consensus(self) -> None:
+        g = self._gauge
+        self.height = g("consensus", "height", "Height being decided.")
+        self.latest_height = g("consensus", "latest_block_height", "Latest committed height.")
+        self.proven_final_height = g("consensus", "proven_final_height", "Latest proven height.")
+        self.rounds = g("consensus", "rounds", "Rounds spent at the current height.")
+        self.validators = g("consensus", "validators", "Validators in the current set.")
+        self.validators_power = g("consensus", "validators_power", "Total validator stake.")
+        self.missing_power = g(
+            "consensus", "missing_validators_power", "Stake missing from the latest commit."
+        )
+        self.byzantine = g("consensus", "byzantine_validators", "Validators with evidence.")
+        self.num_txs = g("consensus", "num_txs", "Transactions in the latest block.")
+        self.total_txs = g("consensus", "total_txs", "Transactions committed since start.")
+        self.block_interval = self._histogram(
+            "consensus", "block_interval_seconds", "Time between commits.", _INTERVAL_BUCKETS
+        )
+        self.commit_latency = self._histogram(
+            "consensus", "commit_latency_seconds", "Proposal to commit.", _INTERVAL_BUCKETS
+        )
+
+    def _init_proofs(self) -> None:
+        self.proof_generation = self._histogram(
+            "proof", "generation_seconds", "Time to prove one block.", _PROVE_BUCKETS
+        )
+        self.proof_verification = self._histogram(
+            "proof", "verification_seconds", "Time to verify a proof.", _VERIFY_BUCKETS
+        )
+        self.proof_lag = self._gauge("proof", "lag_blocks", "Committed minus proven height.")
+
+    def _init_network(self) -> None:
+        self.mempool_size = self._gauge("mempool", "size", "Transactions in the mempool.")
+        self.peers = self._gauge("p2p", "peers", "Connected peers.")
+        self._received = Counter(
+            "message_receive_bytes", "Bytes received, by channel.", ["channel"],
+            namespace=NAMESPACE, subsystem="p2p", registry=self.registry,
+        )  # fmt: skip
+        self._sent = Counter(
+            "message_send_bytes", "Bytes sent, by channel.", ["channel"],
+            namespace=NAMESPACE, subsystem="p2p", registry=self.registry,
+        )  # fmt: skip
+        for channel in CHANNELS:  # export zeros for every channel from the start
+            self._received.labels(channel=channel)
+            self._sent.labels(channel=channel)
+
+    def _counter(
+        self, subsystem: str, name: str, doc: str, labels: tuple[str, ...] = ()
+    ) -> Counter:
+        return Counter(
+            name, doc, labels, namespace=NAMESPACE, subsystem=subsystem, registry=self.registry
+        )
+
+    def _init_faults(self) -> None:
+        c = self._counter
+        self.core_restarts = c("consensus", "core_restarts", "Cores rebuilt after a fault.")
+        self.rejected_inputs = c(
+            "consensus", "rejected_inputs", "Consensus input refused, by reason.", ("reason",)
+        )
+        for reason in REJECT_REASONS:
+            self.rejected_inputs.labels(reason=reason)
+        self.peer_offences = c("p2p", "peer_offences", "Verification failures peers sent.")
+        self.peer_bans = c("p2p", "peer_bans", "Peers banned for their offences.")
+
+    def on_core_restart(self) -> None:
+        self.core_restarts.inc()
+
+    def on_input_rejected(self, reason: str) -> None:
+        if reason not in REJECT_REASONS:
+            raise MetricsError(f"unknown rejection reason {reason!r}; known: {REJECT_REASONS}")
+        self.rejected_inputs.labels(reason=reason).inc()
+
+    def on_peer_offence(self) -> None:
+        self.peer_offences.inc()
+
+    def on_peer_banned(self) -> None:
+        self.peer_bans.inc()
+
+    def on_new_round(self, height: int, rounds_at_height: int) -> None:
+        """Consensus moved to a round: ``rounds_at_height`` rounds so far at ``height``."""
+        self.height.set(_count(height, "height"))
+        self.rounds.set(_count(rounds_at_height, "rounds"))
+
+    def on_validator_set(self, powers: tuple[int, ...]) -> None:
+        self.validators.set(len(powers))
+        self.validators_power.set(sum(_count(power, "power") for power in powers))
+
+    def on_block_committed(self, stats: CommitStats) -> None:
+        self._latest_height = _count(stats.height, "height")
+        self.latest_height.set(stats.height)
+        self.height.set(stats.height + 1)
+        self.num_txs.set(_count(stats.num_txs, "num_txs"))
+        self.total_txs.inc(stats.num_txs)
+        self.missing_power.set(_count(stats.missing_power, "missing_power"))
+        self.byzantine.set(_count(stats.byzantine_validators, "byzantine_validators"))
+        self._observe_times(stats)
+
+    def _observe_times(self, stats: CommitStats) -> None:
+        now = _seconds(stats.committed_at, "committed_at")
+        if self._last_commit_at is not None:
+            self.block_interval.observe(max(0.0, now - self._last_commit_at))
+        self._last_commit_at = now
+        if stats.proposed_at is not None:
+            latency = now - _seconds(stats.proposed_at, "proposed_at")
+            self.commit_latency.observe(_seconds(latency, "commit latency"))
+
+    def on_proven_final(self, height: int) -> None:
+        self.proven_final_height.set(_count(height, "height"))
+        self.proof_lag.set(max(0, self._latest_height - height))
+
+    def observe_proof_generation(self, seconds: float) -> None:
+        self.proof_generation.observe(_seconds(seconds, "proof generation time"))
+
+    def observe_proof_verification(self, seconds: float) -> None:
+        self.proof_verification.observe(_seconds(seconds, "proof verification time"))
+
+    def on_mempool_size(self, size: int) -> None:
+        self.mempool_size.set(_count(size, "mempool size"))
+
+    def on_peers(self, count: int) -> None:
+        self.peers.set(_count(count, "peer count"))
+
+    def on_message_received(self, channel: str, nbytes: int) -> None:
+        self._received.labels(channel=_channel(channel)).inc(_count(nbytes, "bytes"))
+
+    def on_message_sent(self, channel: str, nbytes: int) -> None:
+        self._sent.labels(channel=_channel(channel)).inc(_count(nbytes, "bytes"))
+
+    def render(self, accept: str = "") -> tuple[bytes, str]:
+        """The exposition in the format ``accept`` asks for (text or OpenMetrics) and its type;
+        an ``Accept`` header the client library cannot parse gets the plain text format."""
+        try:
+            encoder, content_type = choose_encoder(accept[:_MAX_ACCEPT_CHARS])
+        except (TypeError, ValueError):  # e.g. "version=abc": compared as a str to an int
+            encoder, content_type = choose_encoder("")
+        return encoder(self.registry), content_type
+
+
+def _channel(name: str) -> str:
+    if name not in CHANNELS:  # a fixed label set: peers cannot blow up the series count
+        raise MetricsError(f"unknown channel {name!r}; known: {CHANNELS}")
+    return name

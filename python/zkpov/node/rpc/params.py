@@ -1,0 +1,181 @@
+"""Query parameters and request bodies of the RPC: one object per parameter holds both its
+OpenAPI schema and its parser, so the description and the checks cannot drift apart.
+
+Every parser caps its input before converting it and raises :class:`InvalidParamError` (a
+``DecodeError``) saying what was wrong; the RPC answers it with HTTP 400.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from aiohttp import web
+
+from zkpov.errors import DecodeError
+from zkpov.node.rpc.view import EventKind
+from zkpov.types import Height
+
+__all__ = [
+    "DEFAULT_PER_PAGE",
+    "EVENT_TYPES",
+    "HASH",
+    "HEIGHT",
+    "MAX_HEIGHT",
+    "MAX_PER_PAGE",
+    "MAX_TX_BYTES",
+    "PAGE",
+    "PER_PAGE",
+    "PROOF_HEIGHT",
+    "TX_BODY_SCHEMA",
+    "InvalidParamError",
+    "QueryParam",
+    "parse_tx_body",
+]
+
+T = TypeVar("T")
+
+MAX_HEIGHT = 2**63 - 1
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 30
+MAX_PAGE = 1 << 16
+MAX_TX_BYTES = 64 * 1024  # the transactions channel's frame cap
+_MAX_PARAM_CHARS = 256
+
+_DIGITS = re.compile(r"[0-9]{1,19}")
+_HASH = re.compile(r"(0x)?[0-9a-fA-F]{64}")
+_HEX = re.compile(r"(0x)?(?:[0-9a-fA-F]{2})+")
+
+
+class InvalidParamError(DecodeError):
+    """A query parameter or request body that does not decode; HTTP 400."""
+
+
+@dataclass(frozen=True)
+class QueryParam(Generic[T]):
+    """A query parameter: its name, OpenAPI schema and parser."""
+
+    name: str
+    description: str
+    schema: dict[str, Any]
+    parse: Callable[[str], T]
+    required: bool = False
+
+    def get(self, request: web.Request) -> T | None:
+        values = request.query.getall(self.name, [])
+        if not values:
+            if self.required:
+                raise InvalidParamError(f"{self.name}: missing required parameter")
+            return None
+        if len(values) > 1:
+            raise InvalidParamError(f"{self.name}: given more than once")
+        return self.parse_text(values[0])
+
+    def get_required(self, request: web.Request) -> T:
+        value = self.get(request)
+        if value is None:
+            raise InvalidParamError(f"{self.name}: missing required parameter")
+        return value
+
+    def parse_text(self, text: str) -> T:
+        if len(text) > _MAX_PARAM_CHARS:
+            raise InvalidParamError(f"{self.name}: longer than {_MAX_PARAM_CHARS} characters")
+        try:
+            return self.parse(text)
+        except InvalidParamError as exc:
+            raise InvalidParamError(f"{self.name}: {exc}") from None
+
+
+def compute_bounded_int(text: str, low: int, high: int) -> int:
+    """A decimal integer in ``[low, high]``: digits only (no sign, spaces or underscores)."""
+    if _DIGITS.fullmatch(text) is None:
+        raise InvalidParamError(f"must be a decimal integer, got {text!r}")
+    value = int(text)
+    if not low <= value <= high:
+        raise InvalidParamError(f"must be between {low} and {high}, got {value}")
+    return value
+
+
+def compute_hash(text: str) -> bytes:
+    if _HASH.fullmatch(text) is None:
+        raise InvalidParamError("must be 32 bytes as 64 hex digits (optionally 0x-prefixed)")
+    return bytes.fromhex(text.removeprefix("0x"))
+
+
+def compute_event_kinds(text: str) -> frozenset[EventKind]:
+    known = {kind.value: kind for kind in EventKind}
+    names = text.split(",")
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise InvalidParamError(f"unknown event type {unknown[0]!r}; known: {sorted(known)}")
+    return frozenset(known[name] for name in names)
+
+
+def _parse_height(text: str) -> Height:
+    return Height(compute_bounded_int(text, 0, MAX_HEIGHT))
+
+
+def _int_schema(low: int, high: int) -> dict[str, Any]:
+    return {"type": "integer", "minimum": low, "maximum": high}
+
+
+HEIGHT: QueryParam[Height] = QueryParam(
+    "height", "Block height; the latest committed height when absent.",
+    _int_schema(0, MAX_HEIGHT), _parse_height,
+)  # fmt: skip
+PROOF_HEIGHT: QueryParam[Height] = dataclasses.replace(
+    HEIGHT, description="Block height; the latest proven-final height when absent."
+)
+HASH: QueryParam[bytes] = QueryParam(
+    "hash", "Transaction hash: 64 hex digits, optionally 0x-prefixed.",
+    {"type": "string", "pattern": "^(0x)?[0-9a-fA-F]{64}$"}, compute_hash, required=True,
+)  # fmt: skip
+PAGE: QueryParam[int] = QueryParam(
+    "page", "Page number, from 1.",
+    _int_schema(1, MAX_PAGE), lambda text: compute_bounded_int(text, 1, MAX_PAGE),
+)  # fmt: skip
+PER_PAGE: QueryParam[int] = QueryParam(
+    "per_page", f"Validators per page (default {DEFAULT_PER_PAGE}).",
+    _int_schema(1, MAX_PER_PAGE), lambda text: compute_bounded_int(text, 1, MAX_PER_PAGE),
+)  # fmt: skip
+EVENT_TYPES: QueryParam[frozenset[EventKind]] = QueryParam(
+    "types", "Comma-separated event types to receive; all when absent.",
+    {"type": "string", "pattern": "^(new_block|finalized|proven_final)"
+     "(,(new_block|finalized|proven_final))*$"},
+    compute_event_kinds,
+)  # fmt: skip
+
+TX_BODY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "tx": {
+            "type": "string",
+            "description": f"The transaction as hex (1 to {MAX_TX_BYTES} bytes).",
+            "pattern": "^(0x)?([0-9a-fA-F]{2})+$",
+            "maxLength": 2 * MAX_TX_BYTES + 2,
+        }
+    },
+    "required": ["tx"],
+    "additionalProperties": False,
+}
+
+
+def parse_tx_body(body: bytes) -> bytes:
+    """The transaction of a ``{"tx": "<hex>"}`` body (already capped in size by the server)."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        raise InvalidParamError("body is not valid UTF-8 JSON") from None
+    if not isinstance(doc, dict) or set(doc) != {"tx"}:
+        raise InvalidParamError('body must be a JSON object {"tx": "<hex>"} and nothing else')
+    text = doc["tx"]
+    if not isinstance(text, str) or _HEX.fullmatch(text) is None:
+        raise InvalidParamError("tx must be a non-empty string of hex byte pairs")
+    tx = bytes.fromhex(text.removeprefix("0x"))
+    if len(tx) > MAX_TX_BYTES:
+        raise InvalidParamError(f"tx is {len(tx)} bytes; at most {MAX_TX_BYTES}")
+    return tx

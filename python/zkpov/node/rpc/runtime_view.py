@@ -1,0 +1,195 @@
+"""The runtime's answer to the RPC: :class:`RuntimeView` implements ``NodeView`` over the parts
+of a node that it reads (:class:`ViewParts`), never the node itself."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from zkpov import __version__
+from zkpov.chain.proof_inputs import compute_block_public_inputs
+from zkpov.errors import DecodeError
+from zkpov.network.transport import Transport
+from zkpov.node.consensus_io.driver import ConsensusDriver
+from zkpov.node.consensus_io.tx_gossip import TxGossip
+from zkpov.node.proving.prover import ProofTracker
+from zkpov.node.rpc.events import EventHub
+from zkpov.node.rpc.view import (
+    BlockRecord,
+    BroadcastResult,
+    CommitRecord,
+    EventKind,
+    EventSubscription,
+    FinalizedRecord,
+    GenesisRecord,
+    NetInfo,
+    NodeStatus,
+    PeerInfo,
+    ProofRecord,
+    SyncInfo,
+    TxRecord,
+    ValidatorInfo,
+    ValidatorsRecord,
+)
+from zkpov.node.state.bootstrap import ChainStart
+from zkpov.node.state.committed_chain import CommittedChain
+from zkpov.node.state.genesis import Genesis, compute_genesis_hash, encode_genesis
+from zkpov.spec.codec.payload import decode_payload
+from zkpov.spec.messages import Block, QuorumCert
+from zkpov.types import BLSPubkey, Height, Root, Stake, ValidatorIndex
+
+__all__ = ["RuntimeView", "ViewParts"]
+
+
+@dataclass(frozen=True)
+class ViewParts:
+    """What the view reads, each from the service that owns it. The driver is read for its
+    current core (a core that failed is replaced); ``prover`` is None when the node neither
+    proves nor collects proofs."""
+
+    genesis: Genesis
+    start: ChainStart
+    index: ValidatorIndex
+    chain: CommittedChain
+    driver: ConsensusDriver
+    transport: Transport
+    p2p_listen: tuple[str, int]
+    gossip: TxGossip
+    prover: ProofTracker | None
+    events: EventHub
+
+
+class RuntimeView:
+    def __init__(self, parts: ViewParts) -> None:
+        self.parts = parts
+
+    def _height(self, height: Height | None) -> Height:
+        return self.parts.chain.height if height is None else height
+
+    def _validators(self) -> tuple[ValidatorInfo, ...]:
+        vset = self.parts.start.vset
+        return tuple(
+            ValidatorInfo(ValidatorIndex(i), BLSPubkey(pk), Stake(stake), int(stake))
+            for i, (pk, stake) in enumerate(zip(vset.pubkeys, vset.stakes, strict=True))
+        )
+
+    def get_status(self) -> NodeStatus:
+        """``earliest_height`` is reported as 0 even after pruning and ``catching_up`` as False:
+        the runtime tracks neither yet."""
+        parts, core = self.parts, self.parts.driver.core
+        tip = parts.chain.get_block(parts.chain.height) or parts.start.block
+        proven = None if parts.prover is None else Height(parts.prover.proven_final_height)
+        sync = SyncInfo(
+            parts.chain.height, tip.id, tip.state_root, tip.round, Height(0), proven,
+            core.pacemaker.round, False,
+        )  # fmt: skip
+        me = self._validators()[parts.index]
+        chain_id = parts.genesis.chain_id
+        identity = parts.transport.identity
+        return NodeStatus(
+            identity.node_key.public, chain_id, __version__, parts.start.vset.epoch, sync, me
+        )
+
+    def get_net_info(self) -> NetInfo:
+        """Each connected validator; the transport keeps no node id, direction or byte counts
+        per peer, so those are reported empty."""
+        peers = tuple(
+            PeerInfo(b"", BLSPubkey(conn.validator_pk), str(conn), False, 0, 0)
+            for conn in self.parts.transport.get_peers()
+        )
+        host, port = self.parts.p2p_listen
+        return NetInfo(True, f"{host}:{port}", peers)
+
+    def get_block(self, height: Height | None) -> BlockRecord | None:
+        block = self.parts.chain.get_block(self._height(height))
+        if block is None:
+            return None
+        return BlockRecord(block, tuple(decode_payload(block.payload)))
+
+    def get_commit(self, height: Height | None) -> CommitRecord | None:
+        h = self._height(height)
+        block = self.parts.chain.get_block(h)
+        if block is None:
+            return None
+        certificate = self._get_certificate(h)
+        if certificate is None or certificate.block_id != block.id:
+            return None
+        return CommitRecord(block.header, certificate, self._get_commit_certificate(h, block))
+
+    def _get_certificate(self, height: int) -> QuorumCert | None:
+        """The QC that certifies the committed block at ``height``: its child's parent QC, or
+        for the last committed block the stored root QC."""
+        child = self.parts.chain.get_block(height + 1)
+        if child is not None:
+            return child.qc
+        root, root_qc = self.parts.chain.get_root()
+        return root_qc if root.height == height else None
+
+    def _get_commit_certificate(self, height: int, block: Block) -> QuorumCert | None:
+        """The 2-chain that committed ``block``: a QC for its child one round later. None when
+        the block was committed as an ancestor (or its child's QC is not held)."""
+        child = self.parts.chain.get_block(height + 1)
+        if child is None or child.round != block.round + 1:
+            return None
+        qc = self._get_certificate(height + 1)
+        return qc if qc is not None and qc.block_id == child.id else None
+
+    def get_validators(self, height: Height | None) -> ValidatorsRecord | None:
+        h = self._height(height)
+        if h > self.parts.chain.height:
+            return None
+        return ValidatorsRecord(h, self.parts.start.vset.epoch, self._validators())
+
+    def get_genesis(self) -> GenesisRecord:
+        genesis = self.parts.genesis
+        return GenesisRecord(encode_genesis(genesis), compute_genesis_hash(genesis))
+
+    def get_tx(self, tx_hash: bytes) -> TxRecord | None:
+        height = self.parts.chain.store.get_tx_height(tx_hash)
+        block = None if height is None else self.parts.chain.get_block(height)
+        if height is None or block is None:
+            return None
+        for i, tx in enumerate(decode_payload(block.payload)):
+            if hashlib.sha256(tx).digest() == tx_hash:
+                return TxRecord(tx_hash, height, i, tx)
+        return None
+
+    def get_finalized(self) -> FinalizedRecord:
+        """The committed root. Its ``commit_certificate`` is the root QC the committed chain
+        stores, which certifies the root block itself (not the child's QC that committed it);
+        ``proven_final_height`` is not filled in (None)."""
+        root, root_qc = self.parts.chain.get_root()
+        commitment = Root(hashlib.sha256(b"".join(self.parts.start.vset.pubkeys)).digest())
+        return FinalizedRecord(root.header, root_qc, commitment, None)
+
+    def get_proof(self, height: Height | None) -> ProofRecord | None:
+        """A verified proof of ``height`` that the prover holds (None: the proven-final height).
+
+        With ``proof_lag = 0`` proofs travel as gossip only. With a proof lag, blocks carry
+        them: a proof settles once a committed block carries it, but the prover also holds
+        proofs verified from gossip that no committed block carries yet, and it does not record
+        which block carried a proof. So ``proven_in`` is reported as the height itself, not the
+        carrying block's height that :class:`ProofRecord` describes."""
+        prover = self.parts.prover
+        if prover is None:
+            return None
+        h = Height(prover.proven_final_height) if height is None else height
+        proof, block, parent = (
+            prover.proofs.get(h),
+            self.parts.chain.get_block(h),
+            self.parts.chain.get_block(h - 1),
+        )
+        if proof is None or block is None or parent is None:
+            return None
+        inputs = compute_block_public_inputs(block, parent)
+        return ProofRecord(h, h, prover.vk_circuit_id, proof, inputs)
+
+    async def broadcast_tx(self, tx: bytes) -> BroadcastResult:
+        try:
+            result = self.parts.gossip.submit_tx(tx)
+        except DecodeError as err:
+            return BroadcastResult(hashlib.sha256(tx).digest(), False, str(err))
+        return BroadcastResult(result.tx_hash, result.accepted, result.reason)
+
+    def subscribe(self, kinds: frozenset[EventKind]) -> EventSubscription:
+        return self.parts.events.subscribe(kinds)

@@ -1,0 +1,189 @@
+"""The RPC's route table type and the OpenAPI 3.1 description built from it.
+
+``zkpov.node.rpc.api`` lists its routes once (:class:`Route`); the application mounts them and
+:func:`build_openapi` describes them, so the description cannot drift from what is served.
+Response schemas are strict (every property required, no others), and the tests check served
+responses against them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from zkpov.node.rpc.params import QueryParam
+
+__all__ = ["COMPONENTS", "Handler", "Route", "build_openapi", "ref"]
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Schema = dict[str, Any]
+
+_ERROR_TEXT = {
+    400: "Invalid query parameter or request body.",
+    404: "Not found (unknown height, pruned block, unknown transaction, not yet proven).",
+    413: "Request body too large.",
+    415: "Request body is not application/json.",
+    503: "The node cannot answer now (starting, shutting down, too many subscribers).",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One RPC endpoint: what the server mounts and what OpenAPI describes."""
+
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    handler: Handler
+    response: Schema
+    params: tuple[QueryParam[Any], ...] = ()
+    body: Schema | None = None
+    content_type: str = "application/json"
+    errors: tuple[int, ...] = (503,)
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _hex(length: int | None = None) -> Schema:
+    if length is None:
+        return {"type": "string", "pattern": "^([0-9a-f]{2})*$"}
+    return {"type": "string", "pattern": f"^[0-9a-f]{{{2 * length}}}$"}
+
+
+def _nullable(schema: Schema) -> Schema:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _object(properties: dict[str, Schema]) -> Schema:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
+_UINT: Schema = {"type": "integer", "minimum": 0}
+_DECIMAL: Schema = {"type": "string", "pattern": "^[0-9]+$", "description": "decimal integer"}
+_HASH = _hex(32)
+
+_HEADER = _object({
+    "block_id": _HASH, "epoch": _UINT, "round": _UINT, "height": _UINT, "parent_id": _HASH,
+    "proposer": _UINT, "state_root": _HASH, "qc_digest": _HASH, "payload_digest": _HASH,
+    "evidence_digest": _HASH, "proof_digest": _HASH, "randao_reveal": _hex(),
+})  # fmt: skip
+_QC = _object({
+    "epoch": _UINT, "round": _UINT, "block_id": _HASH, "parent_round": _UINT,
+    "parent_id": _HASH, "signature": _hex(),
+    "signers": {**_hex(), "description": "bitfield of validator indices, little-endian bits"},
+})  # fmt: skip
+_VALIDATOR = _object({
+    "index": _UINT, "pubkey": _hex(48), "voting_power": _DECIMAL, "leader_weight": _DECIMAL,
+})  # fmt: skip
+_SYNC = _object({
+    "latest_block_height": _UINT, "latest_block_id": _HASH, "latest_state_root": _HASH,
+    "latest_block_round": _UINT, "earliest_block_height": _UINT,
+    "proven_final_height": _nullable(_UINT), "current_round": _UINT,
+    "catching_up": {"type": "boolean"},
+})  # fmt: skip
+_PEER = _object({
+    "node_id": _hex(), "validator_pubkey": _hex(48), "address": {"type": "string"},
+    "outbound": {"type": "boolean"}, "bytes_received": _UINT, "bytes_sent": _UINT,
+})  # fmt: skip
+
+COMPONENTS: dict[str, Schema] = {
+    "Error": _object({"error": _object({"code": _UINT, "message": {"type": "string"}})}),
+    "Header": _HEADER,
+    "QuorumCert": _QC,
+    "Validator": _VALIDATOR,
+    "Block": _object({
+        "block_id": _HASH, "header": ref("Header"), "qc": ref("QuorumCert"),
+        "txs": {"type": "array", "items": _hex()},
+        "evidence": {"type": "array", "items": _hex()}, "proof": _hex(),
+    }),
+    "Commit": _object({
+        "height": _UINT, "block_id": _HASH, "header": ref("Header"),
+        "certificate": ref("QuorumCert"), "commit_certificate": _nullable(ref("QuorumCert")),
+    }),
+    "Validators": _object({
+        "block_height": _UINT, "epoch": _UINT, "count": _UINT, "total": _UINT,
+        "total_power": _DECIMAL, "validators": {"type": "array", "items": ref("Validator")},
+    }),
+    "Status": _object({
+        "node_info": _object({
+            "node_id": _hex(), "chain_id": {"type": "string"}, "version": {"type": "string"},
+        }),
+        "epoch": _UINT, "sync_info": _SYNC, "validator_info": _nullable(ref("Validator")),
+    }),
+    "NetInfo": _object({
+        "listening": {"type": "boolean"}, "listen_address": {"type": "string"},
+        "n_peers": _UINT, "peers": {"type": "array", "items": _PEER},
+    }),
+    "Genesis": _object({"genesis_hash": _HASH, "genesis": {"type": "object"}}),
+    "Tx": _object({"hash": _HASH, "height": _UINT, "index": _UINT, "tx": _hex()}),
+    "BroadcastResult": _object({
+        "hash": _HASH, "accepted": {"type": "boolean"}, "reason": {"type": "string"},
+    }),
+    "Finalized": _object({
+        "height": _UINT, "block_id": _HASH, "header": ref("Header"),
+        "commit_certificate": ref("QuorumCert"), "validator_set_commitment": _HASH,
+        "proven_final_height": _nullable(_UINT),
+    }),
+    "Proof": _object({
+        "height": _UINT, "proven_in": _UINT, "circuit_id": {"type": "string"}, "proof": _hex(),
+        "public_inputs": {"type": "array", "items": _HASH},
+    }),
+    "Event": _object({
+        "type": {"enum": ["new_block", "finalized", "proven_final"]}, "height": _UINT,
+        "block_id": _HASH, "state_root": _HASH, "round": _UINT, "num_txs": _UINT,
+    }),
+}  # fmt: skip
+
+
+def _describe_param(param: QueryParam[Any]) -> Schema:
+    return {
+        "name": param.name,
+        "in": "query",
+        "required": param.required,
+        "description": param.description,
+        "schema": param.schema,
+    }
+
+
+def _describe_responses(route: Route) -> Schema:
+    ok = {"description": "OK", "content": {route.content_type: {"schema": route.response}}}
+    responses: Schema = {"200": ok}
+    for status in route.errors:
+        content = {"application/json": {"schema": ref("Error")}}
+        responses[str(status)] = {"description": _ERROR_TEXT[status], "content": content}
+    return responses
+
+
+def _describe_operation(route: Route) -> Schema:
+    operation: Schema = {"operationId": route.operation_id, "summary": route.summary}
+    if route.params:
+        operation["parameters"] = [_describe_param(param) for param in route.params]
+    if route.body is not None:
+        content = {"application/json": {"schema": route.body}}
+        operation["requestBody"] = {"required": True, "content": content}
+    operation["responses"] = _describe_responses(route)
+    return operation
+
+
+def build_openapi(routes: Sequence[Route], version: str) -> Schema:
+    """The OpenAPI 3.1 document describing ``routes``."""
+    paths: dict[str, Schema] = {}
+    for route in routes:
+        paths.setdefault(route.path, {})[route.method.lower()] = _describe_operation(route)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "zkpov node RPC", "version": version},
+        "paths": paths,
+        "components": {"schemas": COMPONENTS},
+    }

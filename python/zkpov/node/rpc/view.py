@@ -1,0 +1,251 @@
+"""What the RPC reads from a running node: the :class:`NodeView` protocol and its records.
+
+The runtime implements :class:`NodeView` (:mod:`zkpov.node.rpc.runtime_view`); the RPC
+application (:mod:`zkpov.node.rpc.app`) serves any implementation.
+Every record is a frozen dataclass of plain values and consensus types, so the RPC never reaches
+into the runtime's internals and a test can serve a chain it built by hand.
+
+Contract for implementers:
+
+- Read methods are synchronous and must not block the event loop (memory or an LMDB read).
+- A height argument of ``None`` means the latest committed height. A height the node does not
+  hold (above the tip, below the pruning base) gives ``None``; the RPC turns that into 404.
+- A node that cannot answer right now (starting, shutting down) raises
+  :class:`NodeUnavailableError`; the RPC answers 503.
+- ``broadcast_tx`` is asynchronous (checking a signature may run in a thread) and reports a
+  rejected transaction in its result, never by raising.
+- ``subscribe`` returns a bounded :class:`EventSubscription`; ``zkpov.node.rpc.events.EventHub``
+  is a ready implementation, which the node's commit feed publishes into.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol
+
+from zkpov.errors import ZkpovError
+from zkpov.spec.messages import Block, BlockHeader, QuorumCert
+from zkpov.types import BlockId, BLSPubkey, Epoch, Height, Root, Round, Stake, ValidatorIndex
+
+__all__ = [
+    "BlockRecord",
+    "BroadcastResult",
+    "CommitRecord",
+    "EventKind",
+    "EventSubscription",
+    "FinalizedRecord",
+    "GenesisRecord",
+    "NetInfo",
+    "NodeEvent",
+    "NodeStatus",
+    "NodeUnavailableError",
+    "NodeView",
+    "PeerInfo",
+    "ProofRecord",
+    "SubscriptionClosedError",
+    "SyncInfo",
+    "TxRecord",
+    "ValidatorInfo",
+    "ValidatorsRecord",
+]
+
+
+class NodeUnavailableError(ZkpovError):
+    """The node cannot answer now (starting up, shutting down); the RPC answers 503."""
+
+
+class SubscriptionClosedError(ZkpovError):
+    """The event subscription ended: the node shut down or the subscriber fell too far behind."""
+
+
+@dataclass(frozen=True)
+class ValidatorInfo:
+    """One validator of an epoch: ``power`` is its stake. ``leader_weight`` is the weight the
+    node reports for leader election; the runtime reports the stake. The election itself draws
+    with stake x reputation, where the reputation (1, 10 or 1000) is recomputed for each period
+    of ``reputation_window`` rounds from the blocks along the proposal's chain, and skips the
+    leaders of recently failed rounds (:mod:`zkpov.consensus.leader`,
+    :mod:`zkpov.consensus.reputation_leaders`): no single number per validator states it."""
+
+    index: ValidatorIndex
+    pubkey: BLSPubkey
+    power: Stake
+    leader_weight: int
+
+
+@dataclass(frozen=True)
+class SyncInfo:
+    """Where the node's chain stands. ``earliest_height`` is the lowest height whose block body
+    is still kept (raised by pruning); ``proven_final_height`` is None before the first proof."""
+
+    latest_height: Height
+    latest_block_id: BlockId
+    latest_state_root: Root
+    latest_round: Round
+    earliest_height: Height
+    proven_final_height: Height | None
+    current_round: Round
+    catching_up: bool
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    """``node_id`` is the node's Noise static public key; ``validator`` is this node's own entry
+    in the current validator set, or None if it does not validate."""
+
+    node_id: bytes
+    chain_id: str
+    version: str
+    epoch: Epoch
+    sync: SyncInfo
+    validator: ValidatorInfo | None
+
+
+@dataclass(frozen=True)
+class PeerInfo:
+    node_id: bytes
+    validator_pubkey: BLSPubkey
+    address: str
+    outbound: bool
+    bytes_received: int
+    bytes_sent: int
+
+
+@dataclass(frozen=True)
+class NetInfo:
+    listening: bool
+    listen_address: str
+    peers: tuple[PeerInfo, ...]
+
+
+@dataclass(frozen=True)
+class BlockRecord:
+    """A committed block and its transactions (the payload decoded by the runtime)."""
+
+    block: Block
+    txs: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class CommitRecord:
+    """Why a block is final. ``certificate`` certifies the block itself. ``commit_certificate``
+    certifies its direct child (its vote data names the block as parent, one round earlier): the
+    2-chain that committed it. None when the block was committed as an ancestor of a later one."""
+
+    header: BlockHeader
+    certificate: QuorumCert
+    commit_certificate: QuorumCert | None
+
+
+@dataclass(frozen=True)
+class ValidatorsRecord:
+    """The validator set that signs blocks at ``height``."""
+
+    height: Height
+    epoch: Epoch
+    validators: tuple[ValidatorInfo, ...]
+
+
+@dataclass(frozen=True)
+class GenesisRecord:
+    """``document`` is the genesis JSON text as the node holds it; ``genesis_hash`` its id."""
+
+    document: str
+    genesis_hash: bytes
+
+
+@dataclass(frozen=True)
+class BroadcastResult:
+    tx_hash: bytes
+    accepted: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class TxRecord:
+    tx_hash: bytes
+    height: Height
+    index: int
+    tx: bytes
+
+
+@dataclass(frozen=True)
+class FinalizedRecord:
+    """What a light client needs to follow finality: the latest committed header, the 2-chain
+    certificate that committed it, and a commitment to the validator set that signed it.
+    Before the first commit: the genesis header and its root QC (no signers)."""
+
+    header: BlockHeader
+    commit_certificate: QuorumCert
+    validator_set_commitment: Root
+    proven_final_height: Height | None
+
+
+@dataclass(frozen=True)
+class ProofRecord:
+    """The validity proof of the block at ``height``, carried by the block at ``proven_in``
+    (``proven_in - height`` is the proof lag). ``public_inputs`` are BLS12-381 Fr elements:
+    pre-state root, post-state root, batch commitment."""
+
+    height: Height
+    proven_in: Height
+    circuit_id: str
+    proof: bytes
+    public_inputs: tuple[int, ...]
+
+
+class EventKind(Enum):
+    # a block was certified (a QC formed); it may still be orphaned. The runtime does not
+    # publish it yet: only FINALIZED and PROVEN_FINAL
+    NEW_BLOCK = "new_block"
+    FINALIZED = "finalized"  # a block was committed by the 2-chain rule; never reverted
+    # every committed block up to this one is proven: by proofs carried in committed blocks with
+    # a proof lag, by verified gossiped proofs without one
+    PROVEN_FINAL = "proven_final"
+
+
+@dataclass(frozen=True)
+class NodeEvent:
+    kind: EventKind
+    height: Height
+    block_id: BlockId
+    state_root: Root
+    round: Round
+    num_txs: int
+
+
+class EventSubscription(Protocol):
+    async def get(self) -> NodeEvent:
+        """The next event; ``SubscriptionClosedError`` once the subscription has ended."""
+
+    def close(self) -> None:
+        """Stop receiving; pending ``get`` calls raise ``SubscriptionClosedError``."""
+
+
+class NodeView(Protocol):
+    """The read side of a node, plus transaction submission and event subscription."""
+
+    def get_status(self) -> NodeStatus: ...
+
+    def get_net_info(self) -> NetInfo: ...
+
+    def get_block(self, height: Height | None) -> BlockRecord | None: ...
+
+    def get_commit(self, height: Height | None) -> CommitRecord | None: ...
+
+    def get_validators(self, height: Height | None) -> ValidatorsRecord | None: ...
+
+    def get_genesis(self) -> GenesisRecord: ...
+
+    def get_tx(self, tx_hash: bytes) -> TxRecord | None: ...
+
+    def get_finalized(self) -> FinalizedRecord: ...
+
+    def get_proof(self, height: Height | None) -> ProofRecord | None:
+        """The validity proof of ``height`` (None: the latest proven-final height), if proven."""
+
+    async def broadcast_tx(self, tx: bytes) -> BroadcastResult: ...
+
+    def subscribe(self, kinds: frozenset[EventKind]) -> EventSubscription:
+        """A new subscription to events of ``kinds``; ``NodeUnavailableError`` when full."""

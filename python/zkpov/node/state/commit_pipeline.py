@@ -1,0 +1,111 @@
+"""What a commit does, in order, once consensus has decided it.
+
+1. The committed chain writes it in one atomic batch (:mod:`~zkpov.node.state.committed_chain`);
+   nothing below happens if that fails (the driver then rebuilds the core).
+2. If this node proves, its proving pipeline owes a proof of each committed block with
+   transfers (its own batches are proven at once, others' once overdue).
+3. The mempool drops the committed transfers and those the new state makes stale.
+4. Each block is announced: to the commit subscribers, then to the listener (the RPC's commit
+   feed: a ``FINALIZED`` event and the metrics); the prover records the proofs the block
+   carries and moves the proven-final height, which the listener hears of too
+   (:meth:`CommitPipeline.on_proven_final`).
+5. The listener hears the mempool's new size.
+
+Evidence, the other output of consensus, is logged and kept in the counters.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from zkpov.consensus.actions import Commit, RecordEvidence
+from zkpov.node.proving.proof_chain import ProvingPipeline, get_carried
+from zkpov.node.proving.prover import ProofTracker
+from zkpov.node.state.committed_chain import CommittedChain
+from zkpov.node.state.mempool import Mempool
+from zkpov.spec.codec.payload import decode_payload
+from zkpov.spec.messages import Block, QuorumCert
+
+__all__ = ["CommitEvent", "CommitListener", "CommitPipeline", "NodeCounters"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CommitEvent:
+    height: int
+    block_id: bytes
+    round: int
+    transfers: int
+    committed_at: float
+
+
+@dataclass
+class NodeCounters:
+    txs_committed: int = 0
+    evidence: list[RecordEvidence] = field(default_factory=list)
+    commit_times: list[float] = field(default_factory=list)
+
+
+class CommitListener(Protocol):
+    """Who hears of commits besides the subscribers: the RPC's events and the metrics
+    (:class:`~zkpov.node.rpc.commit_feed.CommitFeed`)."""
+
+    def on_block_committed(self, block: Block, num_txs: int) -> None: ...
+
+    def on_proven_final(self, height: int, block: Block | None) -> None: ...
+
+    def on_mempool_size(self, size: int) -> None: ...
+
+
+@dataclass
+class CommitPipeline:
+    """Carries out commits; ``proving`` is None unless this node proves, ``prover`` None unless
+    it proves or collects proofs."""
+
+    chain: CommittedChain
+    mempool: Mempool
+    prover: ProofTracker | None
+    proving: ProvingPipeline | None
+    proofs_enabled: bool
+    listener: CommitListener
+    counters: NodeCounters
+    subscribers: list[Callable[[CommitEvent], None]]
+
+    def on_commit(self, commit: Commit, root_qc: QuorumCert) -> None:
+        txs, pre_states = self.chain.on_commit(commit, root_qc, self._owes_proof)
+        if self.proving is not None:
+            self.proving.on_commit(pre_states)
+        self.mempool.remove(txs)
+        self.mempool.remove_stale(self.chain.state)
+        self.counters.txs_committed += len(txs)
+        now = time.time()
+        for block in commit.blocks:
+            self._announce(block, len(decode_payload(block.payload)), now)
+        self.listener.on_mempool_size(len(self.mempool))
+
+    def _owes_proof(self, block: Block) -> bool:
+        return self.proofs_enabled and bool(block.payload)
+
+    def _announce(self, block: Block, num_txs: int, now: float) -> None:
+        self.counters.commit_times.append(now)
+        event = CommitEvent(block.height, block.id, block.round, num_txs, now)
+        for notify in list(self.subscribers):
+            notify(event)
+        self.listener.on_block_committed(block, num_txs)
+        if self.prover is not None:
+            for height, proof in get_carried(block):
+                self.prover.record_carried(height, proof)
+            self.prover.on_commit(block.height)
+
+    def on_proven_final(self, height: int) -> None:
+        """The prover's callback: every block up to ``height`` is proven."""
+        self.listener.on_proven_final(height, self.chain.get_block(height))
+
+    def on_evidence(self, evidence: RecordEvidence) -> None:
+        log.warning("evidence of %s by validator %d", evidence.kind, evidence.offender)
+        self.counters.evidence.append(evidence)

@@ -1,0 +1,197 @@
+"""The committed chain on disk: blocks, the certificate of the root, the committed log, the tx
+index, and the committed accounts (:mod:`zkpov.node.state.account_store`).
+
+Each ``Commit`` is written in one atomic batch (blocks, log, index, changed accounts, root) before
+anything reports it final, so a crash either keeps a commit whole or loses it whole; the store
+refuses to rewrite a committed height, so finality is never reverted. A commit whose first block
+is not the child of the last committed block (a gap or a fork) is refused before anything
+changes (:class:`CommitOrderError`). On restart the node resumes
+from the stored root block and its QC and rebuilds the account tree from the stored accounts,
+checking its root against the root block's; it keeps the blocks that pruning left in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from zkpov.chain.state import AccountState, Transfer
+from zkpov.consensus.actions import Commit
+from zkpov.consensus.recovery import RecoveryData
+from zkpov.errors import ConsensusError, DecodeError
+from zkpov.node.state.account_store import load_accounts, put_accounts
+from zkpov.node.state.bootstrap import ChainStart
+from zkpov.node.state.mempool import compute_tx_hash
+from zkpov.spec.codec.messages import decode_message, encode_message
+from zkpov.spec.codec.payload import decode_payload
+from zkpov.spec.messages import Block, BlockResponse, QuorumCert
+from zkpov.spec.payload import compute_root_bytes
+from zkpov.storage.block_store import BlockStore, StorageError, WriteBatch
+from zkpov.types import Height
+
+__all__ = ["CommitOrderError", "CommittedChain"]
+
+ROOT_BLOCK_KEY = b"consensus/root-block"
+ROOT_QC_KEY = b"consensus/root-qc"
+HQC_KEY = b"consensus/highest-qc"
+PENDING_KEY = b"consensus/pending-blocks"
+
+
+class CommitOrderError(ConsensusError):
+    """A commit that does not extend the committed chain block by block (a gap or a fork)."""
+
+
+def _check_chain(parent: Block, blocks: Iterable[Block]) -> None:
+    """``CommitOrderError`` unless each block is the child of the one before, from ``parent``."""
+    for block in blocks:
+        if block.parent_id != parent.id or block.height != parent.height + 1:
+            raise CommitOrderError(
+                f"block {block.id.hex()[:16]} at height {block.height} does not extend block"
+                f" {parent.id.hex()[:16]} at height {parent.height}, the last committed"
+            )
+        parent = block
+
+
+def _apply(state: AccountState, block: Block) -> list[bytes]:
+    txs = decode_payload(block.payload)
+    state.apply_transfers([Transfer.from_bytes(tx) for tx in txs])
+    return txs
+
+
+def _decode(data: bytes | None, kind: type, what: str) -> object:
+    if data is None:
+        raise DecodeError(f"the store lacks the {what}")
+    value = decode_message(data)
+    if not isinstance(value, kind):
+        raise DecodeError(f"the stored {what} is not a {kind.__name__}")
+    return value
+
+
+@dataclass
+class CommittedChain:
+    store: BlockStore
+    start: ChainStart
+    state: AccountState  # the genesis accounts when constructed; the committed accounts after
+    blocks: list[Block] = field(default_factory=list)  # committed, from base + 1 upward
+    base: int = 0  # heights up to ``base`` were pruned (their bodies are gone), except ``floor``
+    floor: Block | None = None  # the block at ``base`` (genesis while nothing is pruned)
+
+    def __post_init__(self) -> None:
+        if self.store.get_committed_height() is None:
+            batch = WriteBatch().put_block(self.start.block.id, encode_message(self.start.block))
+            indices = [index for index, _ in self.state.get_accounts()]
+            self.store.write(
+                put_accounts(batch.commit(0, self.start.block.id), self.state, indices)
+            )
+        self._load()
+
+    @property
+    def height(self) -> Height:
+        return Height(self.base + len(self.blocks))
+
+    def get_block(self, height: int) -> Block | None:
+        if height == 0:
+            return self.start.block
+        if height == self.base:
+            return self.floor
+        offset = height - self.base - 1
+        return self.blocks[offset] if 0 <= offset < len(self.blocks) else None
+
+    def get_retained_chain(self) -> list[Block]:
+        """The lowest retained block (genesis or the pruning floor), then every later one."""
+        return [self.floor or self.start.block, *self.blocks]
+
+    def get_root(self) -> tuple[Block, QuorumCert]:
+        """The last committed block and the QC that certifies it (genesis at first boot)."""
+        raw_qc = self.store.get_state(ROOT_QC_KEY)
+        if raw_qc is None:
+            return self.start.block, self.start.qc
+        block = _decode(self.store.get_state(ROOT_BLOCK_KEY), Block, "root block")
+        qc = _decode(raw_qc, QuorumCert, "root QC")
+        return block, qc  # type: ignore[return-value]
+
+    def _load(self) -> None:
+        tip = self.store.get_committed_height() or 0
+        self.base = self.store.get_base_height() or 0
+        self.floor = self._read_block(self.base) if self.base else self.start.block
+        self.blocks = [self._read_block(h) for h in range(self.base + 1, tip + 1)]
+        self.state = load_accounts(self.store, self.state.depth)
+        root = self.get_root()[0]
+        if compute_root_bytes(self.state.root) != root.state_root:
+            raise StorageError(
+                f"the stored accounts do not give the state root of committed height {tip}:"
+                " the store is damaged; restore it or resync from peers"
+            )
+
+    def _read_block(self, height: int) -> Block:
+        block_id = self.store.get_committed_id(height)
+        raw = None if block_id is None else self.store.get_block(block_id)
+        return _decode(raw, Block, f"block at height {height}")  # type: ignore[return-value]
+
+    def on_commit(
+        self, commit: Commit, root_qc: QuorumCert, keep: Callable[[Block], bool] = lambda b: False
+    ) -> tuple[list[bytes], dict[int, AccountState]]:
+        """Applies ``commit`` to a copy of the accounts and persists it atomically, then adopts
+        it. Returns the committed transfers and, for the blocks ``keep`` selects, the account
+        state before each (for proving). ``CommitOrderError`` (nothing changed) unless the
+        blocks extend the last committed block."""
+        tip = self.get_block(self.height)
+        if tip is None or not commit.blocks:
+            raise CommitOrderError("an empty commit, or no last committed block to extend")
+        _check_chain(tip, commit.blocks)
+        state, txs, pre_states = self.state.copy(), list[bytes](), dict[int, AccountState]()
+        for block in commit.blocks:
+            if keep(block):
+                pre_states[block.height] = state.copy()
+            txs += _apply(state, block)
+        self.store.write(self._make_batch(commit, root_qc, state, txs))
+        self.state = state
+        self.blocks.extend(commit.blocks)
+        return txs, pre_states
+
+    def _make_batch(
+        self, commit: Commit, root_qc: QuorumCert, state: AccountState, txs: list[bytes]
+    ) -> WriteBatch:
+        batch = WriteBatch()
+        for block in commit.blocks:
+            batch.put_block(block.id, encode_message(block)).commit(block.height, block.id)
+            for tx in decode_payload(block.payload):
+                batch.index_tx(compute_tx_hash(tx), block.height)
+        last = commit.blocks[-1]
+        batch.put_certificate(last.id, encode_message(root_qc))
+        batch.put_state(ROOT_BLOCK_KEY, encode_message(last))
+        batch.put_state(ROOT_QC_KEY, encode_message(root_qc))
+        touched = [i for t in map(Transfer.from_bytes, txs) for i in (t.sender, t.recipient)]
+        return put_accounts(batch, state, touched)
+
+    def compute_states_before(
+        self, heights: Iterable[int], genesis_state: AccountState
+    ) -> dict[int, AccountState]:
+        """The account state before each committed height in ``heights``, replayed from
+        ``genesis_state`` (after a restart, for batches that still need a proof). Empty once
+        pruning has removed early blocks: other validators prove those batches then."""
+        if self.base:
+            return {}
+        wanted = {h for h in heights if 1 <= h <= len(self.blocks)}
+        states: dict[int, AccountState] = {}
+        state = genesis_state
+        for block in self.blocks[: max(wanted, default=0)]:
+            if block.height in wanted:
+                states[block.height] = state.copy()
+            _apply(state, block)
+        return states
+
+    def save_pending(self, blocks: tuple[Block, ...], hqc: QuorumCert) -> None:
+        """Remembers the certified chain above the root and the highest QC (liveness after a
+        restart: without them a node whose safety data is ahead of its root cannot time out)."""
+        batch = WriteBatch().put_state(HQC_KEY, encode_message(hqc))
+        self.store.write(batch.put_state(PENDING_KEY, encode_message(BlockResponse(blocks))))
+
+    def get_recovery_data(self) -> RecoveryData:
+        """What :meth:`save_pending` stored (empty before the first save)."""
+        raw_hqc = self.store.get_state(HQC_KEY)
+        if raw_hqc is None:
+            return RecoveryData()
+        hqc = _decode(raw_hqc, QuorumCert, "highest QC")
+        pending = _decode(self.store.get_state(PENDING_KEY), BlockResponse, "pending blocks")
+        return RecoveryData(pending.blocks, hqc)  # type: ignore[attr-defined, arg-type]

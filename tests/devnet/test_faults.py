@@ -1,0 +1,86 @@
+"""Fault tests on loopback with real processes: kill -9 and restart, a frozen (partitioned) node.
+
+Proofs are off here (the devnet test covers them); these are about consensus and storage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import aiohttp
+
+from tests.node.test_runtime import free_base_port
+from zkpov.devnet.processes import spawn_node, spawn_nodes, stop_nodes
+from zkpov.devnet.run import DevnetOptions, prepare_devnet
+from zkpov.node.ops.config import load_node_config
+from zkpov.node.rpc.client import RpcClient
+
+spawn_one = spawn_node
+
+
+async def heights(clients: list[RpcClient]) -> list[int]:
+    out = []
+    for client in clients:
+        try:
+            status = await client.get("/status")
+            out.append(status["sync_info"]["latest_block_height"])
+        except (aiohttp.ClientError, TimeoutError):
+            out.append(-1)
+    return out
+
+
+async def wait_heights(clients: list[RpcClient], minimum: int, timeout: float = 240) -> list[int]:
+    async with asyncio.timeout(timeout):
+        while True:
+            now = await heights(clients)
+            if min(now) >= minimum:
+                return now
+            await asyncio.sleep(0.3)
+
+
+async def block_ids(client: RpcClient, upto: int) -> list[str]:
+    return [(await client.get("/block", height=h))["block_id"] for h in range(1, upto + 1)]
+
+
+async def scenario(homes: list[Path], procs: list[subprocess.Popen[bytes]]) -> None:
+    async with aiohttp.ClientSession() as session:
+        clients = [
+            RpcClient(session, "http://{}:{}".format(*load_node_config(h).rpc_listen))
+            for h in homes
+        ]
+        await wait_heights(clients, 3)
+        # kill -9 validator 3 mid-run; the other three keep finalizing without it
+        procs[3].kill()
+        procs[3].wait()
+        before = await block_ids(clients[0], 3)
+        now = await wait_heights(clients[:3], max(await heights(clients[:3])) + 3)
+        procs[3] = spawn_one(homes[3])
+        await wait_heights(clients, max(now) + 2)
+        assert (await block_ids(clients[3], 3)) == before, "committed data survived kill -9"
+        # freeze validator 2 (as if partitioned away), then let it back
+        os.kill(procs[2].pid, signal.SIGSTOP)
+        frozen_at = max(await heights([clients[0], clients[1], clients[3]]))
+        await wait_heights([clients[0], clients[1], clients[3]], frozen_at + 3)
+        os.kill(procs[2].pid, signal.SIGCONT)
+        final = await wait_heights(clients, frozen_at + 5)
+        ids = [await block_ids(c, min(final)) for c in clients]
+        assert all(x == ids[0] for x in ids), "every node holds the same committed log"
+
+
+def test_kill_restart_and_partition_heal(tmp_path: Path) -> None:
+    options = DevnetOptions(tmp_path / "net", proofs=False, base_port=free_base_port(8))
+    layout = prepare_devnet(options)
+    procs = spawn_nodes(layout)
+    try:
+        asyncio.run(scenario(list(layout.homes), procs))
+    finally:
+        stop_nodes(procs)
+    for home in layout.homes:
+        log = (home / "node.log").read_text()
+        assert "Traceback" not in log
+        assert "slashing protection refused" not in log
+        assert "evidence of" not in log, "no validator was caught equivocating"

@@ -1,0 +1,55 @@
+"""zkpov.node.ops.config: TOML round trip and strict rejection of bad config files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from zkpov.node.ops.config import (
+    NodeConfig,
+    NodeConfigError,
+    PeerAddress,
+    decode_node_config,
+    load_node_config,
+    write_node_config,
+)
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    config = NodeConfig(
+        home=tmp_path,
+        moniker="n1",
+        p2p_listen=("127.0.0.1", 30000),
+        peers=(PeerAddress(b"\xaa" * 48, "127.0.0.1", 30002),),
+        prune_keep_blocks=2000,
+        proofs_enabled=False,
+    )
+    write_node_config(config)
+    assert load_node_config(tmp_path) == config
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[node\n", "does not parse"),
+        ("[bogus]\nx = 1\n", "unknown section"),
+        ("[node]\ncolour = 'red'\n", "unknown key"),
+        ("[storage]\nprune_keep_blocks = 'ten'\n", "expected int"),
+        ("[storage]\nprune_keep_blocks = -1\n", "negative"),
+        ("[storage]\nprune_keep_blocks = 10\n", "at least 1024"),
+        ("[p2p]\nlisten = '127.0.0.1'\n", "host:port"),
+        ("[p2p]\nlisten = '127.0.0.1:70000'\n", "host:port"),
+        ("[[p2p.peers]]\nvalidator = 'aa'\naddress = '127.0.0.1:1'\n", "48-byte"),
+        ("[[p2p.peers]]\nvalidator = 'zz'\naddress = '127.0.0.1:1'\n", "not hex"),
+        ("[[p2p.peers]]\naddress = '127.0.0.1:1'\n", "expected"),
+    ],
+)
+def test_bad_config_is_rejected(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(NodeConfigError, match=message):
+        decode_node_config(text, tmp_path)
+
+
+def test_missing_config(tmp_path: Path) -> None:
+    with pytest.raises(NodeConfigError, match="cannot read"):
+        load_node_config(tmp_path)

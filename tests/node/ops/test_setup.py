@@ -1,0 +1,56 @@
+"""zkpov.node.ops.setup and the ``zkpov testnet`` / ``init`` / ``keys`` commands."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from zkpov.cli import main
+from zkpov.node.ops.config import load_node_config
+from zkpov.node.ops.keys import KeyKind, read_key_file
+from zkpov.node.state.genesis import read_genesis
+
+
+def test_testnet_writes_consistent_homes(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["testnet", "--validators", "4", "--output", str(tmp_path / "net")]
+    )
+    assert result.exit_code == 0, result.output
+    homes = sorted((tmp_path / "net").glob("node*"))
+    assert len(homes) == 4
+    genesis = read_genesis(homes[0] / "genesis.json")
+    keys = []
+    for i, home in enumerate(homes):
+        config = load_node_config(home)
+        key_path = config.get_path(config.validator_key_file)
+        assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
+        keys.append(read_key_file(key_path, KeyKind.VALIDATOR).public)
+        assert (home / "genesis.json").read_text() == (homes[0] / "genesis.json").read_text()
+        assert {p.validator_public_key for p in config.peers} | {keys[-1]} == {
+            v.bls_public_key for v in genesis.validators
+        }
+        assert config.p2p_listen[1] == 26656 + 2 * i
+    assert keys == [v.bls_public_key for v in genesis.validators]
+
+
+def test_testnet_refuses_a_non_empty_directory(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    result = CliRunner().invoke(main, ["testnet", "--output", str(tmp_path)])
+    assert result.exit_code != 0
+    assert "not empty" in result.output
+
+
+def test_init_and_keys_commands(tmp_path: Path) -> None:
+    runner = CliRunner()
+    home = tmp_path / "home"
+    assert runner.invoke(main, ["init", "--home", str(home)]).exit_code == 0
+    shown = runner.invoke(main, ["keys", "show", str(home / "keys" / "validator_key.json")])
+    genesis = read_genesis(home / "genesis.json")
+    assert shown.output.strip() == genesis.validators[0].bls_public_key.hex()
+    out = tmp_path / "acct.json"
+    made = runner.invoke(main, ["keys", "generate", "--kind", "account", "--out", str(out)])
+    assert made.exit_code == 0
+    again = runner.invoke(main, ["keys", "generate", "--kind", "account", "--out", str(out)])
+    assert again.exit_code != 0 and "refusing" in again.output
