@@ -30,7 +30,7 @@ from zkpov.consensus.actions import (
     SendTo,
 )
 from zkpov.consensus.core import BlockBody, ConsensusCore
-from zkpov.consensus.genesis import make_genesis
+from zkpov.consensus.factory import build_core, start_chain
 from zkpov.consensus.interpreter import ActionInterpreter
 from zkpov.consensus.validity import NativeReexecution
 from zkpov.crypto import bls, snark
@@ -41,7 +41,6 @@ from zkpov.errors import (
     VotingError,
     ZkpovError,
 )
-from zkpov.node.state.bootstrap import ChainStart, build_core
 from zkpov.spec.codec.payload import encode_payload
 from zkpov.spec.messages import Block, Message, Proposal, QuorumCert, Vote
 from zkpov.spec.payload import compute_root_bytes
@@ -182,12 +181,12 @@ class ConsensusEngine:
         pks = tuple(BLSPubkey(pk) for pk in self._registry.pubkeys)
         stakes = tuple(Stake(s) for s in self._registry.stakes)
         vset = ValidatorSet(Epoch(0), pks, stakes, get_scheme("bls"), self.config, bytes(32))
-        block, qc = make_genesis(vset, compute_root_bytes(self.genesis_state.root))
-        checker = NativeReexecution(block.id, self.genesis_state.copy(), Transfer.from_bytes)
+        start = start_chain(vset, compute_root_bytes(self.genesis_state.root))
+        checker = NativeReexecution(start.block.id, self.genesis_state.copy(), Transfer.from_bytes)
         index = ValidatorIndex(pks.index(BLSPubkey(self.public_key)))
         persisted = self.safety_store.load()
         core = build_core(
-            ChainStart(vset, block, qc),
+            start,
             index,
             self.secret_key,
             persisted,

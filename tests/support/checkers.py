@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from zkpov.chain.state import Transfer
+from zkpov.consensus.factory import ChainStart
 from zkpov.consensus.validity import NativeReexecution
-from zkpov.node.state.bootstrap import ChainStart, build_genesis_state
+from zkpov.node.state.bootstrap import build_genesis_state
 from zkpov.node.state.genesis import Genesis
 
 __all__ = ["build_native_checker"]

@@ -10,10 +10,11 @@ import pytest
 from tests.support.checkers import build_native_checker
 from tests.support.loopback import LoopbackHub
 from zkpov.consensus.actions import Commit
+from zkpov.consensus.factory import build_core
 from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks
 from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.ops.setup import create_testnet
-from zkpov.node.state.bootstrap import build_chain_start, build_core
+from zkpov.node.state.bootstrap import build_chain_start
 from zkpov.node.state.genesis import Genesis, read_genesis
 from zkpov.storage.safety_store import FileSafetyStore
 from zkpov.types import ValidatorIndex

@@ -10,9 +10,10 @@ from tests.node.consensus_io.test_driver import Recorder, make_net
 from tests.support.checkers import build_native_checker
 from tests.support.loopback import LoopbackHub
 from zkpov.consensus.core import ConsensusCore
+from zkpov.consensus.factory import build_core
 from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks
 from zkpov.node.consensus_io.slashing_guard import SlashingGuard
-from zkpov.node.state.bootstrap import build_chain_start, build_core
+from zkpov.node.state.bootstrap import build_chain_start
 from zkpov.node.state.genesis import compute_genesis_hash
 from zkpov.spec.messages import Vote
 from zkpov.storage.safety_store import FileSafetyStore

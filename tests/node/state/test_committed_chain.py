@@ -12,10 +12,11 @@ import pytest
 from tests.node.test_runtime import free_base_port
 from zkpov.chain.state import AccountState, Transfer, compute_account_index, sign_transfer
 from zkpov.consensus.actions import Commit
+from zkpov.consensus.factory import ChainStart
 from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.ops.setup import TestnetLayout, create_testnet
 from zkpov.node.state.account_store import ACCOUNT_PREFIX
-from zkpov.node.state.bootstrap import ChainStart, build_chain_start, build_genesis_state
+from zkpov.node.state.bootstrap import build_chain_start, build_genesis_state
 from zkpov.node.state.committed_chain import CommitOrderError, CommittedChain
 from zkpov.spec.codec.payload import encode_payload
 from zkpov.spec.messages import Block

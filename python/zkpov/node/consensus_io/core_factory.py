@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from zkpov.chain.state import Transfer
 from zkpov.consensus.block_tree import BlockTree
 from zkpov.consensus.core import ConsensusCore
+from zkpov.consensus.factory import ChainStart, build_core
 from zkpov.consensus.proof_carry import CarriedProofs
 from zkpov.consensus.proposals import BlockBody
 from zkpov.consensus.recovery import apply_recovery
@@ -25,7 +26,6 @@ from zkpov.consensus.validity import NativeReexecution, ValidityChecker
 from zkpov.crypto import snark
 from zkpov.node.proving.proof_chain import build_carried_checker, make_block_body
 from zkpov.node.proving.prover import ProofTracker
-from zkpov.node.state.bootstrap import ChainStart, build_core
 from zkpov.node.state.committed_chain import CommittedChain
 from zkpov.node.state.mempool import Mempool
 from zkpov.spec.codec.payload import encode_payload

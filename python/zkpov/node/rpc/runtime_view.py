@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from zkpov import __version__
 from zkpov.chain.proof_inputs import compute_block_public_inputs
+from zkpov.consensus.factory import ChainStart
 from zkpov.errors import DecodeError
 from zkpov.network.transport import Transport
 from zkpov.node.consensus_io.driver import ConsensusDriver
@@ -31,7 +32,6 @@ from zkpov.node.rpc.view import (
     ValidatorInfo,
     ValidatorsRecord,
 )
-from zkpov.node.state.bootstrap import ChainStart
 from zkpov.node.state.committed_chain import CommittedChain
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash, encode_genesis
 from zkpov.spec.codec.payload import decode_payload

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 from zkpov.chain.state import AccountState, Transfer
 from zkpov.consensus.actions import Commit
+from zkpov.consensus.factory import ChainStart
 from zkpov.consensus.recovery import RecoveryData
 from zkpov.errors import ConsensusError, DecodeError
 from zkpov.node.state.account_store import load_accounts, put_accounts
-from zkpov.node.state.bootstrap import ChainStart
 from zkpov.node.state.mempool import compute_tx_hash
 from zkpov.spec.codec.messages import decode_message, encode_message
 from zkpov.spec.codec.payload import decode_payload
