@@ -6,7 +6,7 @@ each part does lives with its service:
 
 - stores and chain data: :mod:`~zkpov.node.state` (the committed chain, the mempool);
 - consensus: the driver runs the core (:mod:`~zkpov.node.consensus_io.driver`), cores come from
-  durable state (:mod:`~zkpov.node.consensus_io.core_factory`), frames travel through the
+  durable state (:mod:`~zkpov.node.consensus_io.durable_core`), frames travel through the
   reactor, own signatures through the slashing guard, peers that keep sending invalid input are
   banned (:mod:`~zkpov.node.consensus_io.peer_penalties`);
 - commits: :mod:`~zkpov.node.state.commit_pipeline`, heard by the RPC's events and metrics
@@ -21,8 +21,8 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from zkpov.node.consensus_io.core_factory import CoreFactory, get_max_block_transfers
 from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks
+from zkpov.node.consensus_io.durable_core import DurableCore, get_max_block_transfers
 from zkpov.node.consensus_io.peer_penalties import PeerPenalties
 from zkpov.node.consensus_io.reactor import (
     NetworkOutbox,
@@ -85,7 +85,7 @@ class Node:
             self.chain, self.mempool, self.prover, self.pipeline, config.proofs_enabled,
             CommitFeed(self.events, self.metrics), self.counters, self.subscribers,
         )  # fmt: skip
-        self.cores = self._build_core_factory()
+        self.cores = self._build_durable_core()
         self.driver = self._build_driver()
         if self.pipeline is not None:  # after a restart: the batches still owed a proof
             genesis_state = build_genesis_state(self.genesis)
@@ -126,9 +126,9 @@ class Node:
             patience=self.config.proof_rescue_seconds,
         )  # fmt: skip
 
-    def _build_core_factory(self) -> CoreFactory:
+    def _build_durable_core(self) -> DurableCore:
         batch, lag = self.genesis.circuit_batch_size, self.genesis.consensus.proof_lag
-        return CoreFactory(
+        return DurableCore(
             self.start, self.index, self.validator.secret, self.chain, self.safety_store,
             self.mempool, self.prover,
             max_transfers=get_max_block_transfers(self.config.proofs_enabled, batch),

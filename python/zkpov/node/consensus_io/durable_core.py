@@ -1,11 +1,11 @@
-"""Consensus cores from durable state, and what each core plugs in.
+"""The node's consensus core from durable state (built by :mod:`zkpov.consensus.factory`).
 
 The node's first core, and every core that replaces a failed one, comes from
-:meth:`CoreFactory.build`: the committed chain's root and accounts, the safety data, and the
+:meth:`DurableCore.build`: the committed chain's root and accounts, the safety data, and the
 recovery data (the certified chain above the root and the highest QC) that
-:meth:`CoreFactory.save_progress` writes after each input. Each core gets a fresh validity
+:meth:`DurableCore.save_progress` writes after each input. Each core gets a fresh validity
 checker: re-execution of the transfers, plus the carried-proof rules when the genesis sets a
-proof lag. As proposer it fills blocks through :meth:`CoreFactory.make_body`: transfers from the
+proof lag. As proposer it fills blocks through :meth:`DurableCore.make_body`: transfers from the
 mempool, none while this node's last batch is being proven, and with a proof lag the proofs the
 lag rule asks for.
 """
@@ -33,7 +33,7 @@ from zkpov.spec.messages import Block, QuorumCert
 from zkpov.storage.interface import SafetyStore
 from zkpov.types import ValidatorIndex
 
-__all__ = ["UNPROVEN_BLOCK_TRANSFERS", "CoreFactory", "get_max_block_transfers"]
+__all__ = ["UNPROVEN_BLOCK_TRANSFERS", "DurableCore", "get_max_block_transfers"]
 
 UNPROVEN_BLOCK_TRANSFERS = 64
 
@@ -44,7 +44,7 @@ def get_max_block_transfers(proofs_enabled: bool, batch_size: int) -> int:
 
 
 @dataclass
-class CoreFactory:
+class DurableCore:
     """Builds cores for validator ``index``; ``vk`` is the circuit's verifying key when blocks
     carry proofs (``proof_lag > 0``), else None; ``prover`` is None when this node neither proves
     nor collects proofs."""
