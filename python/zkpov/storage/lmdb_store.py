@@ -1,4 +1,4 @@
-"""LMDB block store: the embedded default (one environment directory, six named databases).
+"""LMDB block store: the embedded default (one environment directory, eight named databases).
 
 Each :meth:`LmdbBlockStore.write` is one LMDB write transaction, committed with ``fsync``
 (``sync=True, metasync=True``): after a crash, even ``kill -9``, a batch is either fully there or
