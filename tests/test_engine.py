@@ -1,4 +1,4 @@
-"""ConsensusEngine, the embedding API of DESIGN.md section 8, with real BLS and real Groth16."""
+"""ConsensusEngine, the embedding API (docs/design.md, "Public API"), with real BLS and Groth16."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``ConsensusEngine``: one validator's consensus as a library (DESIGN.md section 8).
+"""``ConsensusEngine``: one validator's consensus as a library (docs/design.md "Public API").
 
 For people who embed zkpov in their own process and move messages themselves. The engine is the
 sans-I/O core plus what a validator needs around it: a validator set built from

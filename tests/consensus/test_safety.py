@@ -1,4 +1,4 @@
-"""Safety rules (DESIGN.md section 4): pre-state, input, post-state."""
+"""Safety rules (docs/design.md "Consensus"): pre-state, input, post-state."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
 """The sans-I/O Jolteon core: ``on_proposal / on_vote / on_timeout / on_tick`` return actions.
 
-Round flow (DESIGN.md section 4): the leader of round r extends the highest certified block; a
-validator checks the proposal, votes (after persisting SafetyData) and sends the vote to the next
-leader (itself included: its own vote leaves as a ``SendTo`` like any other, so drivers record it
-in slashing protection), who aggregates a QC and proposes round r + 1. Without progress,
-validators time out, broadcast signed timeouts, echo them at > 1/3 of the stake and form a TC at
-> 2/3. A QC for a block directly after its parent commits that parent and its ancestors.
+Round flow (docs/design.md, "Consensus"): the leader of round r extends the highest certified block;
+a validator checks the proposal, votes (after persisting SafetyData) and sends the vote to the next
+leader (itself included: its own vote leaves as a ``SendTo`` like any other, so drivers record it in
+slashing protection), who aggregates a QC and proposes round r + 1. Without progress, validators
+time out, broadcast signed timeouts, echo them at > 1/3 of the stake and form a TC at > 2/3. A QC
+for a block directly after its parent commits that parent and its ancestors.
 
 **Handlers are atomic.** Each ``on_*`` first validates its input, cheapest checks first (shape,
 window, parent, leader, then signatures and certificates), raising a ``ZkpovError`` without

@@ -1,4 +1,6 @@
-"""Validity proofs carried in blocks, at most ``proof_lag`` heights behind (DESIGN.md section 5).
+"""Validity proofs carried in blocks, at most ``proof_lag`` heights behind.
+
+See docs/design.md, "Validity proofs".
 
 Proving a batch takes seconds and a round well under one, so a block cannot carry its own proof.
 With ``proof_lag = L >= 1`` the chain rule is:

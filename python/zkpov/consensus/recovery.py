@@ -1,4 +1,6 @@
-"""What a restarted validator reloads besides its safety data (DESIGN.md section 7).
+"""What a restarted validator reloads besides its safety data.
+
+See docs/design.md, "Pruning, sync, recovery".
 
 :class:`RecoveryData` is the certified chain above the committed root and the highest QC, as the
 node last persisted them. Without them a validator whose safety data is ahead of its root could

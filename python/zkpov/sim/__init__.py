@@ -1,4 +1,7 @@
-"""Seeded discrete-event simulator of zkpov validators on virtual time (DESIGN.md section 9)."""
+"""Seeded discrete-event simulator of zkpov validators on virtual time.
+
+See docs/design.md, "Simulator and attacks".
+"""
 
 from zkpov.sim.runner import SimReport, run_simulation
 from zkpov.sim.scenarios import SimConfig

@@ -1,4 +1,4 @@
-"""Invariants of DESIGN.md section 9, checked incrementally after every simulator step.
+"""Invariants (docs/design.md, "Simulator and attacks"), checked after every simulator step.
 
 Each check recomputes its rule from the signed messages and certificates themselves, not from the
 core's own bookkeeping, so a core that breaks a rule is caught. Violations are strings; a run

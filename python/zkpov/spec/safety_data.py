@@ -14,7 +14,7 @@ ROUND_ZERO = Round(0)
 
 @dataclass(frozen=True)
 class SafetyData:
-    """Aptos/Diem 2-chain safety data (DESIGN.md section 4)."""
+    """Aptos/Diem 2-chain safety data (docs/design.md "Consensus")."""
 
     epoch: Epoch
     last_voted_round: Round = ROUND_ZERO

@@ -8,7 +8,8 @@ the validator set's key list plus the signer indices, which name the same public
 is read before any key is aggregated.)
 
 ``InsecureHashScheme`` is the documented switch that lets large non-crypto runs skip pairings
-(DESIGN.md section 2). Its "signatures" are SHA-256 tags of (public key, message) that anyone can
+(docs/design.md, "Simulator and attacks"). Its "signatures" are SHA-256 tags of (public key,
+message) that anyone can
 forge; it still checks that each signature matches its signer and message, so wrong signers,
 messages or aggregates are caught, but it is for simulations and tests only.
 """

@@ -10,11 +10,11 @@ transfers have a settling proof; blocks without transfers need none.
 
 With ``proof_lag > 0`` in the genesis consensus config (the devnet's default) gossip only brings
 proofs to the next proposers: a later block carries them, every validator checks them before voting
-(:mod:`zkpov.consensus.proof_carry`), and only a proof inside a committed block settles (DESIGN.md
-section 5); the lag rule holds back transfers when proofs fall behind. With ``proof_lag = 0``
-proofs travel as gossip only and a verified gossiped proof settles. Validators still re-execute
-the transfers of the block they vote for (its own proof comes later). A proposer with a proof
-still running also includes no transfers.
+(:mod:`zkpov.consensus.proof_carry`), and only a proof inside a committed block settles
+(docs/design.md, "Validity proofs"); the lag rule holds back transfers when proofs fall behind. With
+``proof_lag = 0`` proofs travel as gossip only and a verified gossiped proof settles. Validators
+still re-execute the transfers of the block they vote for (its own proof comes later). A proposer
+with a proof still running also includes no transfers.
 
 The proving key comes from ``insecure_setup`` seeded with the genesis hash, so every node of a
 devnet derives the same keys: anyone who knows the genesis can forge proofs. Devnets only.
