@@ -12,6 +12,7 @@ from zkpov.commands.keys import keys
 from zkpov.commands.node import start, status, tx
 from zkpov.commands.sim import sim
 from zkpov.commands.testnet import init, testnet
+from zkpov.commands.twins import twins
 
 
 @click.group()
@@ -29,4 +30,5 @@ main.add_command(sim)
 main.add_command(start)
 main.add_command(status)
 main.add_command(testnet)
+main.add_command(twins)
 main.add_command(tx)
