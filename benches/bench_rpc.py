@@ -15,11 +15,15 @@ import argparse
 import asyncio
 import multiprocessing
 import statistics
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the fake view lives in tests/
 
 from tests.node.rpc.fake_view import FakeNode
 from zkpov.node.rpc.app import create_app
