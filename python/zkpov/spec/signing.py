@@ -9,9 +9,9 @@ is read before any key is aggregated.)
 
 ``InsecureHashScheme`` is the documented switch that lets large non-crypto runs skip pairings
 (docs/design.md, "Simulator and attacks"). Its "signatures" are SHA-256 tags of (public key,
-message) that anyone can
-forge; it still checks that each signature matches its signer and message, so wrong signers,
-messages or aggregates are caught, but it is for simulations and tests only.
+message) that anyone can forge; it still checks that each signature matches its signer and
+message, so wrong signers, messages or aggregates are caught, but it is for simulations and tests
+only. :func:`check_public_key` is the one check that bytes from outside are a usable BLS key.
 """
 
 from __future__ import annotations
@@ -23,7 +23,14 @@ from typing import Any, Protocol
 
 from zkpov.types import BLSPubkey, BLSSignature
 
-__all__ = ["BlsScheme", "InsecureHashScheme", "KeyRing", "SignatureScheme", "get_scheme"]
+__all__ = [
+    "BlsScheme",
+    "InsecureHashScheme",
+    "KeyRing",
+    "SignatureScheme",
+    "check_public_key",
+    "get_scheme",
+]
 
 _CACHE_LIMIT = 1 << 20
 
@@ -194,3 +201,11 @@ def get_scheme(name: str) -> SignatureScheme:
     if name == "insecure-hash":
         return InsecureHashScheme()
     raise ValueError(f"unknown signature scheme {name!r}")
+
+
+def check_public_key(pubkey: bytes) -> None:
+    """``DecodeError`` unless ``pubkey`` is a compressed BLS public key on the curve, in the
+    subgroup and not the identity."""
+    from zkpov.crypto import bls  # lazily: ``import zkpov.spec`` stays free of the native module
+
+    bls.PublicKey.from_bytes(pubkey)

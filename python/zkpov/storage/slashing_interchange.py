@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from zkpov.constants import BLS_PUBKEY_LENGTH, HASH_LENGTH, UINT64_MAX
-from zkpov.crypto import bls
 from zkpov.errors import DecodeError
+from zkpov.spec.signing import check_public_key
 
 __all__ = [
     "FORMAT_VERSION",
@@ -107,7 +107,7 @@ def _process_entry(
     entry: dict[str, Any], data: dict[tuple[bytes, int], list[SignedRecord]]
 ) -> None:
     pubkey = _decode_hex(_field(entry, "pubkey", str), BLS_PUBKEY_LENGTH)
-    bls.PublicKey.from_bytes(pubkey)  # on the curve, in the subgroup, not the identity
+    check_public_key(pubkey)
     for kind, name in enumerate(_LISTS):
         items = _expect(entry.get(name, []), list, name)
         if len(items) > MAX_INTERCHANGE_RECORDS:
