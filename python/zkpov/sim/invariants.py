@@ -45,6 +45,7 @@ class InvariantChecker:
         self.voted_blocks: dict[BlockId, Block] = {} if root is None else {root.id: root}
         self.rounds: dict[tuple[NodeId, int], Round] = {}
         self.checked_certificates: set[bytes] = set()
+        self.checked_tcs: set[tuple[int, int, bytes]] = set()
         self.all_votes: dict[tuple[ValidatorIndex, Round], Vote] = {}
         self.forensic_offenders: set[ValidatorIndex] = set()
         self.evidence_offenders: set[ValidatorIndex] = set()
@@ -157,6 +158,11 @@ class InvariantChecker:
             self.report("certificate_validity", str(exc))
 
     def check_tc(self, tc: TimeoutCert) -> None:
+        """A TC an honest node adopted: more than 2/3 of the stake, valid signatures."""
+        key = (tc.epoch, tc.round, tc.signature)
+        if key in self.checked_tcs:
+            return
+        self.checked_tcs.add(key)
         try:
             verify_tc(tc, self.vset, self.root_qc)
         except InvalidCertificate as exc:
@@ -179,7 +185,3 @@ class InvariantChecker:
 
     def observe_evidence(self, offender: ValidatorIndex) -> None:
         self.evidence_offenders.add(offender)
-
-    def check_stake(self, expected_total: int, actual_total: int) -> None:
-        if expected_total != actual_total:
-            self.report("stake_conservation", f"stake {actual_total} != expected {expected_total}")

@@ -271,6 +271,8 @@ class Simulation:
         if node.is_honest and node.core is not None:
             self.max_round = max(self.max_round, node.core.pacemaker.round)
             self._record_round_leader(node.node_id, node.core)
+            if node.core.htc is not None:
+                self.invariants.check_tc(node.core.htc)
 
     def _record_round_leader(self, node_id: NodeId, core: ConsensusCore) -> None:
         """The leader an honest node sees on entering a round (once per node and round)."""
