@@ -41,7 +41,6 @@ from zkpov.consensus.proposals import (
     check_proposal_shape,
     check_proposal_signatures,
     make_block,
-    record_invalid_block,
 )
 from zkpov.consensus.quorum import (
     InvalidVote,
@@ -60,7 +59,7 @@ from zkpov.consensus.sync import BlockSync, compute_holders
 from zkpov.consensus.tc_gate import TcGate
 from zkpov.consensus.validity import ValidityChecker
 from zkpov.errors import ZkpovError
-from zkpov.spec.evidence import DoubleVote
+from zkpov.spec.evidence import DoubleVote, make_invalid_block_evidence
 from zkpov.spec.messages import (
     Block,
     BlockRequest,
@@ -251,7 +250,7 @@ class ConsensusCore:
         try:
             self.checker.check_block(block, parent)
         except InvalidBlock:
-            return self.evidence.record(record_invalid_block(proposal, parent))
+            return self.evidence.record(make_invalid_block_evidence(proposal, parent))
         self.tree.insert(block)
         actions = self.on_blocks_inserted([block])
         if block.round == self.pacemaker.round:

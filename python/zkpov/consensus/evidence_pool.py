@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from zkpov.consensus.actions import Action, RecordEvidence
-from zkpov.consensus.proposals import get_signed_header
 from zkpov.spec.codec.evidence import encode_evidence
 from zkpov.spec.evidence import (
     DoubleProposal,
@@ -20,6 +19,7 @@ from zkpov.spec.evidence import (
     SignedHeader,
     get_evidence_kind,
     get_offender,
+    get_signed_header,
 )
 from zkpov.spec.messages import Block, Proposal
 from zkpov.types import Round, ValidatorIndex

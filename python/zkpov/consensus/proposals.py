@@ -6,9 +6,7 @@ from dataclasses import dataclass
 
 from zkpov.consensus.quorum import verify_qc
 from zkpov.errors import ProposalError
-from zkpov.spec.evidence import InvalidBlockProposal, SignedHeader
 from zkpov.spec.messages import (
-    EMPTY_DIGEST,
     Block,
     Proposal,
     QuorumCert,
@@ -24,9 +22,7 @@ __all__ = [
     "check_parent_link",
     "check_proposal_shape",
     "check_proposal_signatures",
-    "get_signed_header",
     "make_block",
-    "record_invalid_block",
 ]
 
 
@@ -104,17 +100,3 @@ def make_block(
         proof=body.proof,
         randao_reveal=context.randao_reveal,
     )
-
-
-def get_signed_header(proposal: Proposal) -> SignedHeader:
-    """What double-proposal detection keeps of a verified proposal (no payload)."""
-    return SignedHeader(proposal.block.header, proposal.signature)
-
-
-def record_invalid_block(proposal: Proposal, parent: Block) -> InvalidBlockProposal | None:
-    """Evidence if the invalidity is checkable from headers alone (empty block, new root)."""
-    header = proposal.block.header
-    is_empty = header.payload_digest == EMPTY_DIGEST and header.proof_digest == EMPTY_DIGEST
-    if not is_empty or header.state_root == parent.state_root or header.parent_id != parent.id:
-        return None
-    return InvalidBlockProposal(SignedHeader(header, proposal.signature), parent.header)

@@ -5,6 +5,10 @@
 - ``InvalidBlockProposal``: a signed header whose post-state root cannot follow its parent's: the
   payload is empty (no transfers, no proof), so the state root must equal the parent's, and the
   parent header is identified by hash through ``parent_id``.
+
+Types, their verification (:func:`verify_evidence`) and the constructors the consensus core uses
+(:func:`get_signed_header`, :func:`make_invalid_block_evidence`); the wire form is in
+:mod:`zkpov.spec.codec.evidence`.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zkpov.errors import ConsensusError
-from zkpov.spec.messages import EMPTY_DIGEST, BlockHeader, Vote
+from zkpov.spec.messages import EMPTY_DIGEST, Block, BlockHeader, Proposal, Vote
 from zkpov.spec.validators import ValidatorSet
 from zkpov.types import ValidatorIndex
 
@@ -23,6 +27,8 @@ __all__ = [
     "InvalidBlockProposal",
     "InvalidEvidence",
     "get_evidence_kind",
+    "get_signed_header",
+    "make_invalid_block_evidence",
     "verify_evidence",
 ]
 
@@ -119,3 +125,17 @@ def _check_invalid_block(evidence: InvalidBlockProposal, vset: ValidatorSet) -> 
     if header.state_root == parent.state_root:
         raise InvalidEvidence("the empty block keeps its parent's state root: it is valid")
     _check_signed_header(evidence.block, vset)
+
+
+def get_signed_header(proposal: Proposal) -> SignedHeader:
+    """What double-proposal detection keeps of a verified proposal (no payload)."""
+    return SignedHeader(proposal.block.header, proposal.signature)
+
+
+def make_invalid_block_evidence(proposal: Proposal, parent: Block) -> InvalidBlockProposal | None:
+    """Evidence if the invalidity is checkable from headers alone (empty block, new root)."""
+    header = proposal.block.header
+    is_empty = header.payload_digest == EMPTY_DIGEST and header.proof_digest == EMPTY_DIGEST
+    if not is_empty or header.state_root == parent.state_root or header.parent_id != parent.id:
+        return None
+    return InvalidBlockProposal(SignedHeader(header, proposal.signature), parent.header)
