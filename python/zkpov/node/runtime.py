@@ -18,7 +18,7 @@ each part does lives with its service:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from typing import Any
 
 from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks
@@ -43,7 +43,7 @@ from zkpov.node.rpc.metrics import NodeMetrics
 from zkpov.node.rpc.runtime_view import RuntimeView, ViewParts
 from zkpov.node.rpc.server import RpcConfig, RpcServer
 from zkpov.node.state.bootstrap import build_chain_start, build_genesis_state, get_validator_index
-from zkpov.node.state.commit_pipeline import CommitEvent, CommitPipeline, NodeCounters
+from zkpov.node.state.commit_pipeline import CommitPipeline, NodeCounters
 from zkpov.node.state.committed_chain import CommittedChain
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash, read_genesis
 from zkpov.node.state.mempool import AddResult, Mempool
@@ -71,7 +71,6 @@ class Node:
             config.mempool_max_txs, config.mempool_max_bytes, config.mempool_min_fee
         )
         self.counters = NodeCounters()
-        self.subscribers: list[Callable[[CommitEvent], None]] = []
         self.events = EventHub()
         self.metrics = NodeMetrics()
         self.transport = build_transport(
@@ -83,7 +82,7 @@ class Node:
         self.pipeline = self._build_pipeline()
         self.commits = CommitPipeline(
             self.chain, self.mempool, self.prover, self.pipeline, config.proofs_enabled,
-            CommitFeed(self.events, self.metrics), self.counters, self.subscribers,
+            CommitFeed(self.events, self.metrics), self.counters,
         )  # fmt: skip
         self.cores = self._build_durable_core()
         self.driver = self._build_driver()

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -30,18 +29,9 @@ from zkpov.node.state.mempool import Mempool
 from zkpov.spec.codec.payload import decode_payload
 from zkpov.spec.messages import Block, QuorumCert
 
-__all__ = ["CommitEvent", "CommitListener", "CommitPipeline", "NodeCounters"]
+__all__ = ["CommitListener", "CommitPipeline", "NodeCounters"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class CommitEvent:
-    height: int
-    block_id: bytes
-    round: int
-    transfers: int
-    committed_at: float
 
 
 @dataclass
@@ -52,7 +42,7 @@ class NodeCounters:
 
 
 class CommitListener(Protocol):
-    """Who hears of commits besides the subscribers: the RPC's events and the metrics
+    """Who hears of commits: the RPC's events and the metrics
     (:class:`~zkpov.node.rpc.commit_feed.CommitFeed`)."""
 
     def on_block_committed(self, block: Block, num_txs: int) -> None: ...
@@ -74,7 +64,6 @@ class CommitPipeline:
     proofs_enabled: bool
     listener: CommitListener
     counters: NodeCounters
-    subscribers: list[Callable[[CommitEvent], None]]
 
     def on_commit(self, commit: Commit, root_qc: QuorumCert) -> None:
         txs, pre_states = self.chain.on_commit(commit, root_qc, self._owes_proof)
@@ -93,9 +82,6 @@ class CommitPipeline:
 
     def _announce(self, block: Block, num_txs: int, now: float) -> None:
         self.counters.commit_times.append(now)
-        event = CommitEvent(block.height, block.id, block.round, num_txs, now)
-        for notify in list(self.subscribers):
-            notify(event)
         self.listener.on_block_committed(block, num_txs)
         if self.prover is not None:
             for height, proof in get_carried(block):
