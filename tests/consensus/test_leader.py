@@ -7,7 +7,6 @@ import dataclasses
 
 import pytest
 
-from zkpov.chain.reputation import compute_reputation, compute_reputation_weights
 from zkpov.consensus.leader import (
     MAX_SKIPPED_ROUNDS,
     FixedLeaders,
@@ -15,6 +14,7 @@ from zkpov.consensus.leader import (
     compute_leader_seed,
     iterate_draws,
 )
+from zkpov.consensus.reputation import compute_reputation, compute_reputation_weights
 from zkpov.consensus.reputation_leaders import ReputationLeaders
 from zkpov.spec.encoding import compute_bitfield
 from zkpov.spec.messages import Block, QuorumCert, VoteData

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from zkpov.chain.reputation import compute_reputation_weights
 from zkpov.consensus.block_tree import MissingBlock
 from zkpov.consensus.leader import MAX_SKIPPED_ROUNDS, choose_index, compute_leader_seed
+from zkpov.consensus.reputation import compute_reputation_weights
 from zkpov.consensus.reputation_leaders import ReputationLeaders
 from zkpov.spec.encoding import compute_bitfield
 from zkpov.spec.messages import Block, QuorumCert, VoteData

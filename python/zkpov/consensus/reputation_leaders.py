@@ -31,7 +31,6 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
-from zkpov.chain.reputation import compute_reputation_weights
 from zkpov.consensus.block_tree import MissingBlock
 from zkpov.consensus.leader import (
     MAX_SKIPPED_ROUNDS,
@@ -41,6 +40,7 @@ from zkpov.consensus.leader import (
     compute_leader_seed,
     get_skip_range,
 )
+from zkpov.consensus.reputation import compute_reputation_weights
 from zkpov.spec.messages import Block
 from zkpov.types import BlockId, Epoch, Round, ValidatorIndex
 
