@@ -34,12 +34,27 @@ async def heights(clients: list[RpcClient]) -> list[int]:
 
 
 async def wait_heights(clients: list[RpcClient], minimum: int, timeout: float = 240) -> list[int]:
-    async with asyncio.timeout(timeout):
-        while True:
-            now = await heights(clients)
-            if min(now) >= minimum:
-                return now
-            await asyncio.sleep(0.3)
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                now = await heights(clients)
+                if min(now) >= minimum:
+                    return now
+                await asyncio.sleep(0.3)
+    except TimeoutError:
+        states = [await describe(client) for client in clients]
+        raise AssertionError(f"not all at height {minimum} after {timeout} s: {states}") from None
+
+
+async def describe(client: RpcClient) -> str:
+    """Height, round and core restarts of one node, for a failure message."""
+    wanted = ("latest_block_height ", "consensus_rounds ", "core_restarts_total ")
+    try:
+        text = await client.get_text("/metrics")
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return f"{client.base}: {type(exc).__name__}"
+    lines = [line for line in text.splitlines() if any(w in line for w in wanted)]
+    return f"{client.base}: {'; '.join(lines)}"
 
 
 async def block_ids(client: RpcClient, upto: int) -> list[str]:
