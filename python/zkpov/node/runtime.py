@@ -39,6 +39,7 @@ from zkpov.node.proving.prover import ProofTracker, load_devnet_keys
 from zkpov.node.rpc.app import create_app
 from zkpov.node.rpc.commit_feed import CommitFeed
 from zkpov.node.rpc.events import EventHub
+from zkpov.node.rpc.live_metrics import LiveMetrics
 from zkpov.node.rpc.metrics import NodeMetrics
 from zkpov.node.rpc.runtime_view import RuntimeView, ViewParts
 from zkpov.node.rpc.server import RpcConfig, RpcServer
@@ -73,16 +74,22 @@ class Node:
         self.counters = NodeCounters()
         self.events = EventHub()
         self.metrics = NodeMetrics()
+        self.metrics.on_validator_set(tuple(int(stake) for stake in self.start.vset.stakes))
         self.transport = build_transport(
             self.genesis.chain_id, node_key.secret, self.validator.secret, self.pubkeys
+        )
+        self.live_metrics = LiveMetrics(self.metrics, self.transport)
+        self.transport.add_listeners(
+            self.live_metrics.on_peers_changed, self.live_metrics.on_peers_changed
         )
         self.gossip = TxGossip(self.transport, self.mempool)
         self.prover = self._build_prover()
         self.gossip.prover = self.prover
         self.pipeline = self._build_pipeline()
+        self.feed = CommitFeed(self.events, self.metrics, self.start.vset)
         self.commits = CommitPipeline(
             self.chain, self.mempool, self.prover, self.pipeline, config.proofs_enabled,
-            CommitFeed(self.events, self.metrics), self.counters,
+            self.feed, self.counters,
         )  # fmt: skip
         self.cores = self._build_durable_core()
         self.driver = self._build_driver()
@@ -142,9 +149,10 @@ class Node:
         hooks = DriverHooks(
             lambda commit: self.commits.on_commit(commit, self.driver.core.tree.root_qc),
             self.commits.on_evidence, guard,
-            lambda: self.cores.save_progress(self.driver.core.tree),
+            self._after_consensus_step,
             on_rejected=penalties.on_rejected,
             on_core_restart=lambda err: self.metrics.on_core_restart(),
+            on_proposal=self.feed.on_proposal,
         )  # fmt: skip
         driver = ConsensusDriver(
             self.cores.build(), NetworkOutbox(self.transport, self.pubkeys), self.safety_store,
@@ -153,6 +161,10 @@ class Node:
         route_consensus_frames(self.transport, driver, self.pubkeys)
         self.gossip.register()
         return driver
+
+    def _after_consensus_step(self) -> None:
+        self.cores.save_progress(self.driver.core.tree)
+        self.live_metrics.on_step(self.driver.core)
 
     def submit_tx(self, tx: bytes) -> AddResult:
         """Adds a transfer from a client (``DecodeError`` if malformed) and gossips it."""

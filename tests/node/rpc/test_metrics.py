@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.node.rpc.helpers import with_client
+from zkpov.network.channels import ChannelId
+from zkpov.network.connection import ChannelTraffic
 from zkpov.node.rpc.metrics import CommitStats, MetricsError, NodeMetrics
 
 EXPECTED = {
@@ -175,3 +177,25 @@ def test_unparseable_accept_falls_back_to_text_over_http() -> None:
         assert response.headers["Content-Type"].startswith("text/plain")
 
     with_client(fn, metrics=NodeMetrics())
+
+
+def test_byte_counters_catch_up_with_the_transport_totals() -> None:
+    metrics, traffic = NodeMetrics(), ChannelTraffic()
+    traffic.add(traffic.received, ChannelId.CONSENSUS, 100)
+    traffic.add(traffic.sent, ChannelId.BLOCK_SYNC, 7)
+    metrics.on_traffic(traffic)
+    traffic.add(traffic.received, ChannelId.CONSENSUS, 50)
+    metrics.on_traffic(traffic)
+    metrics.on_traffic(traffic)  # nothing new: nothing counted twice
+    assert value(metrics, "zkpov_p2p_message_receive_bytes_total", channel="consensus") == 150
+    assert value(metrics, "zkpov_p2p_message_send_bytes_total", channel="block_sync") == 7
+    assert value(metrics, "zkpov_p2p_message_send_bytes_total", channel="consensus") == 0
+
+
+def test_proof_lag_moves_with_every_commit() -> None:
+    metrics = NodeMetrics()
+    metrics.on_proven_final(3)
+    metrics.on_block_committed(CommitStats(5, 0, 0, 0, committed_at=1.0))
+    assert value(metrics, "zkpov_proof_lag_blocks") == 2
+    metrics.on_block_committed(CommitStats(6, 0, 0, 0, committed_at=2.0))
+    assert value(metrics, "zkpov_proof_lag_blocks") == 3

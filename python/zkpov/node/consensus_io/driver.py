@@ -37,7 +37,7 @@ from zkpov.consensus.interpreter import ActionInterpreter
 from zkpov.errors import ZkpovError
 from zkpov.node.consensus_io.input_guard import RejectionLog
 from zkpov.spec.codec.messages import decode_message, encode_message
-from zkpov.spec.messages import BlockRequest, BlockResponse, Message
+from zkpov.spec.messages import BlockRequest, BlockResponse, Message, Proposal
 from zkpov.spec.safety_data import SafetyData
 from zkpov.storage.interface import SafetyStore
 from zkpov.types import ValidatorIndex
@@ -85,6 +85,7 @@ class DriverHooks:
     after_input: Callable[[], None] = lambda: None
     on_rejected: Callable[[ValidatorIndex, Exception], None] = _ignore_rejection
     on_core_restart: Callable[[Exception], None] = _ignore
+    on_proposal: Callable[[Proposal], None] = _ignore  # one it accepted, or its own
 
 
 @dataclass
@@ -171,7 +172,10 @@ class ConsensusDriver:
         return self._guard(lambda: self._dispatch(decode_message(payload), sender), sender)
 
     def _dispatch(self, message: object, sender: ValidatorIndex) -> list[Action]:
-        return dispatch_message(self.core, message, sender, self.clock())
+        actions = dispatch_message(self.core, message, sender, self.clock())
+        if isinstance(message, Proposal):  # it passed the core's checks
+            self.hooks.on_proposal(message)
+        return actions
 
     def _guard(self, step: Step, sender: ValidatorIndex) -> list[Action]:
         """A ``ZkpovError`` rejects the input (the core did not change); others propagate."""
@@ -229,6 +233,8 @@ class ConsensusDriver:
 
     def broadcast(self, message: Message) -> None:
         """To the others only: the core handles its own proposals and timeouts."""
+        if isinstance(message, Proposal):
+            self.hooks.on_proposal(message)
         self._send(message, None)
 
     def schedule_timeout(self, action: ScheduleTimeout) -> None:

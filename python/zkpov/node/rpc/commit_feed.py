@@ -1,32 +1,78 @@
 """What the RPC hears of commits: the commit pipeline's listener, which turns each committed
 block and each new proven-final height into a node event for ``/events`` subscribers and into
 metrics. The commit pipeline (:mod:`zkpov.node.state.commit_pipeline`) knows nothing of either.
+
+For the commit latency it remembers when this node first accepted (or made) each proposal, for
+at most :data:`MAX_REMEMBERED_PROPOSALS` blocks.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from zkpov.errors import DecodeError
 from zkpov.node.rpc.events import EventHub
 from zkpov.node.rpc.metrics import CommitStats, NodeMetrics
 from zkpov.node.rpc.view import EventKind, NodeEvent
-from zkpov.spec.messages import Block
+from zkpov.spec.codec.evidence import decode_evidence
+from zkpov.spec.encoding import get_bitfield_indices
+from zkpov.spec.evidence import get_offender
+from zkpov.spec.messages import Block, Proposal
+from zkpov.spec.validators import ValidatorSet
+from zkpov.types import BlockId
 
-__all__ = ["CommitFeed"]
+__all__ = ["MAX_REMEMBERED_PROPOSALS", "CommitFeed"]
+
+MAX_REMEMBERED_PROPOSALS = 1024
 
 
 @dataclass
 class CommitFeed:
     events: EventHub
     metrics: NodeMetrics
+    vset: ValidatorSet
+    proposed_at: dict[BlockId, float] = field(default_factory=dict)
+
+    def on_proposal(self, proposal: Proposal) -> None:
+        """A proposal this node accepted or made: the start of its commit latency."""
+        block_id = proposal.block.id
+        if block_id in self.proposed_at:
+            return
+        if len(self.proposed_at) >= MAX_REMEMBERED_PROPOSALS:
+            del self.proposed_at[next(iter(self.proposed_at))]
+        self.proposed_at[block_id] = time.monotonic()
 
     def on_block_committed(self, block: Block, num_txs: int) -> None:
         kind = EventKind.FINALIZED
         self.events.publish(
             NodeEvent(kind, block.height, block.id, block.state_root, block.round, num_txs)
         )
-        self.metrics.on_block_committed(CommitStats(block.height, num_txs, 0, 0, time.monotonic()))
+        proposed_at = self.proposed_at.pop(block.id, None)
+        missing, byzantine = self._get_missing_power(block), self._count_offenders(block)
+        stats = CommitStats(
+            block.height, num_txs, missing, byzantine, time.monotonic(), proposed_at
+        )
+        self.metrics.on_block_committed(stats)
+
+    def _get_missing_power(self, block: Block) -> int:
+        """Stake that did not sign the certificate ``block`` carries (none for genesis's)."""
+        if block.qc.round == 0:
+            return 0
+        try:
+            signers = get_bitfield_indices(block.qc.signers, len(self.vset))
+        except DecodeError:
+            return 0  # a committed block's certificate was verified: not reached
+        return int(self.vset.total_stake - self.vset.get_power(signers))
+
+    def _count_offenders(self, block: Block) -> int:
+        offenders: set[int] = set()
+        for encoded in block.evidence:
+            try:
+                offenders.add(get_offender(decode_evidence(encoded)))
+            except DecodeError:
+                continue
+        return len(offenders)
 
     def on_proven_final(self, height: int, block: Block | None) -> None:
         self.metrics.on_proven_final(height)

@@ -2,37 +2,32 @@
 
 Each :class:`NodeMetrics` owns its own ``CollectorRegistry`` (never the process-global one), so
 several nodes in one process (as in the tests) keep separate numbers. ``GET /metrics`` serves
-:meth:`NodeMetrics.render`. Every series below is registered and served, but the node feeds only
-some of them, through the ``on_*`` / ``observe_*`` methods named here.
+:meth:`NodeMetrics.render`. The running node feeds every series:
 
-Fed by the node:
-
-- on each commit (the commit feed, ``on_block_committed``): ``consensus_height`` (latest
-  committed + 1, the height being decided), ``consensus_latest_block_height``,
-  ``consensus_num_txs`` (latest block), ``consensus_total_txs`` (since start) and the
-  ``consensus_block_interval_seconds`` histogram; after it ``mempool_size``
-  (``on_mempool_size``, not updated when transfers arrive between commits).
+- at start: ``consensus_validators`` and ``consensus_validators_power`` (``on_validator_set``);
+- after each consensus step (:mod:`~zkpov.node.rpc.live_metrics`): ``consensus_height`` and
+  ``consensus_rounds`` (rounds entered since the last committed block's round: 2 on the happy
+  path of the 2-chain pipeline), and the ``p2p_message_receive_bytes_total`` /
+  ``p2p_message_send_bytes_total`` counters by ``channel`` (frame bytes, header included, from the
+  transport's totals); ``p2p_peers`` whenever a peer connects or disconnects;
+- on each commit (the commit feed, ``on_block_committed``): ``consensus_latest_block_height``,
+  ``consensus_num_txs``, ``consensus_total_txs``, ``consensus_missing_validators_power`` (stake
+  that did not sign the certificate the block carries for its parent),
+  ``consensus_byzantine_validators`` (distinct offenders in the block's evidence),
+  ``proof_lag_blocks`` (latest committed minus proven-final), the
+  ``consensus_block_interval_seconds`` histogram and the ``consensus_commit_latency_seconds``
+  histogram (from when this node first accepted the proposal, or made it); after it
+  ``mempool_size`` (``on_mempool_size``, not updated when transfers arrive between commits);
 - when the proven-final height moves (``on_proven_final``): ``consensus_proven_final_height``
-  and ``proof_lag_blocks`` (latest committed minus proven-final, as of that moment).
+  and ``proof_lag_blocks``;
 - by the prover and the carried-proof checker: the ``proof_generation_seconds`` and
-  ``proof_verification_seconds`` histograms.
-- ``consensus_core_restarts_total`` (cores rebuilt from durable state after a fault, through the
-  driver's hook), ``consensus_rejected_inputs_total`` by ``reason`` (the input guard's
-  ``REJECT_REASONS``), ``p2p_peer_offences_total`` (verification failures peers sent) and
-  ``p2p_peer_bans_total`` (peer penalties).
+  ``proof_verification_seconds`` histograms;
+- ``consensus_core_restarts_total``, ``consensus_rejected_inputs_total`` by ``reason`` (the
+  input guard's ``REJECT_REASONS``), ``p2p_peer_offences_total`` and ``p2p_peer_bans_total``.
 
-Not fed yet (another change will feed them); they stay at their initial value:
-
-- ``consensus_rounds`` (rounds spent at the current height): ``on_new_round`` has no caller;
-- ``consensus_validators`` / ``consensus_validators_power`` (the current set and its stake):
-  ``on_validator_set`` has no caller;
-- ``consensus_missing_validators_power`` (stake not in the latest commit's certificate) and
-  ``consensus_byzantine_validators`` (validators with evidence in the latest block): the commit
-  feed passes 0 for both;
-- the ``consensus_commit_latency_seconds`` histogram (proposal seen to commit): the commit
-  feed passes no ``proposed_at``;
-- ``p2p_peers``, and ``p2p_message_receive_bytes_total`` / ``p2p_message_send_bytes_total`` by
-  ``channel``: ``on_peers``, ``on_message_received`` and ``on_message_sent`` have no caller.
+Zero is the right value for some: ``missing_validators_power`` when every validator signs,
+``byzantine_validators`` without evidence, the fault counters without faults, the p2p series on
+a one-validator network, and the proof series with proofs off.
 """
 
 from __future__ import annotations
@@ -44,6 +39,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import choose_encoder
 
 from zkpov.errors import ZkpovError
+from zkpov.network.channels import ChannelId
+from zkpov.network.connection import ChannelTraffic
 from zkpov.node.consensus_io.input_guard import REJECT_REASONS
 
 __all__ = ["CHANNELS", "CommitStats", "MetricsError", "NodeMetrics"]
@@ -91,6 +88,8 @@ class NodeMetrics:
         self.registry = CollectorRegistry(auto_describe=True)
         self._last_commit_at: float | None = None
         self._latest_height = 0
+        self._proven_final = 0
+        self._traffic_seen: dict[tuple[str, ChannelId], int] = {}
         self._init_consensus()
         self._init_proofs()
         self._init_network()
@@ -201,6 +200,7 @@ class NodeMetrics:
         self.total_txs.inc(stats.num_txs)
         self.missing_power.set(_count(stats.missing_power, "missing_power"))
         self.byzantine.set(_count(stats.byzantine_validators, "byzantine_validators"))
+        self.proof_lag.set(max(0, stats.height - self._proven_final))
         self._observe_times(stats)
 
     def _observe_times(self, stats: CommitStats) -> None:
@@ -213,7 +213,8 @@ class NodeMetrics:
             self.commit_latency.observe(_seconds(latency, "commit latency"))
 
     def on_proven_final(self, height: int) -> None:
-        self.proven_final_height.set(_count(height, "height"))
+        self._proven_final = _count(height, "height")
+        self.proven_final_height.set(height)
         self.proof_lag.set(max(0, self._latest_height - height))
 
     def observe_proof_generation(self, seconds: float) -> None:
@@ -233,6 +234,18 @@ class NodeMetrics:
 
     def on_message_sent(self, channel: str, nbytes: int) -> None:
         self._sent.labels(channel=_channel(channel)).inc(_count(nbytes, "bytes"))
+
+    def on_traffic(self, traffic: ChannelTraffic) -> None:
+        """Catch the byte counters up with the transport's running totals."""
+        for direction, table in (("received", traffic.received), ("sent", traffic.sent)):
+            for channel, total in list(table.items()):
+                key = (direction, channel)
+                delta = total - self._traffic_seen.get(key, 0)
+                if delta > 0:
+                    self._traffic_seen[key] = total
+                    name = ChannelId(channel).name.lower()
+                    counter = self._received if direction == "received" else self._sent
+                    counter.labels(channel=_channel(name)).inc(delta)
 
     def render(self, accept: str = "") -> tuple[bytes, str]:
         """The exposition in the format ``accept`` asks for (text or OpenMetrics) and its type;
