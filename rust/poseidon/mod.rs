@@ -65,29 +65,14 @@ pub fn hash_n(xs: &[Fr]) -> Fr {
 
 #[cfg(test)]
 mod tests {
-    use super::permutation::ALPHA;
     use super::*;
-    use ark_crypto_primitives::sponge::poseidon::{PoseidonConfig, PoseidonSponge};
+    use ark_crypto_primitives::sponge::poseidon::PoseidonSponge;
     use ark_crypto_primitives::sponge::CryptographicSponge;
-
-    /// The same parameters as an arkworks sponge configuration.
-    fn arkworks_config() -> PoseidonConfig<Fr> {
-        let p = params();
-        PoseidonConfig::new(
-            FULL_ROUNDS,
-            PARTIAL_ROUNDS,
-            ALPHA,
-            p.mds_rows(),
-            p.ark_rows(),
-            RATE,
-            1,
-        )
-    }
 
     #[test]
     fn hash2_matches_arkworks_sponge() {
         let (a, b) = (Fr::from(7u64), Fr::from(11u64));
-        let mut sponge = PoseidonSponge::new(&arkworks_config());
+        let mut sponge = PoseidonSponge::new(&params().to_arkworks_config());
         sponge.absorb(&vec![a, b]);
         let out: Vec<Fr> = sponge.squeeze_field_elements(1);
         assert_eq!(out[0], hash2(a, b));

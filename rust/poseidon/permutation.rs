@@ -82,3 +82,22 @@ impl<const W: usize> Permutation<W> {
         }
     }
 }
+
+#[cfg(test)]
+impl<const W: usize> Permutation<W> {
+    /// The same constants as an arkworks sponge configuration (rate `W - 1`, capacity 1), which
+    /// the tests of each width compare against.
+    pub fn to_arkworks_config(
+        &self,
+    ) -> ark_crypto_primitives::sponge::poseidon::PoseidonConfig<Fr> {
+        ark_crypto_primitives::sponge::poseidon::PoseidonConfig::new(
+            self.full_rounds,
+            self.partial_rounds,
+            ALPHA,
+            self.mds_rows(),
+            self.ark_rows(),
+            W - 1,
+            1,
+        )
+    }
+}

@@ -43,26 +43,13 @@ pub fn hash4(tag: u64, xs: [Fr; RATE]) -> Fr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ark_crypto_primitives::sponge::poseidon::{PoseidonConfig, PoseidonSponge};
+    use ark_crypto_primitives::sponge::poseidon::PoseidonSponge;
     use ark_crypto_primitives::sponge::CryptographicSponge;
-
-    fn arkworks_config() -> PoseidonConfig<Fr> {
-        let p = params();
-        PoseidonConfig::new(
-            FULL_ROUNDS,
-            PARTIAL_ROUNDS,
-            ALPHA,
-            p.mds_rows(),
-            p.ark_rows(),
-            RATE,
-            1,
-        )
-    }
 
     #[test]
     fn permutation_matches_arkworks_sponge() {
         let xs: Vec<Fr> = (1..=4u64).map(Fr::from).collect();
-        let mut sponge = PoseidonSponge::new(&arkworks_config());
+        let mut sponge = PoseidonSponge::new(&params().to_arkworks_config());
         sponge.absorb(&xs);
         let out: Vec<Fr> = sponge.squeeze_field_elements(1);
         assert_eq!(out[0], hash4(0, [xs[0], xs[1], xs[2], xs[3]]));
