@@ -3,7 +3,9 @@
 The driver owns the core's inbox and timers and carries out its actions in order. The one rule
 that matters for safety: a ``PersistSafety`` action is written durably (the store fsyncs or
 commits) before any later action runs, so no vote or timeout leaves the process before the data
-that forbids signing a conflicting one is on disk.
+that forbids signing a conflicting one is on disk. The actions run through the shared
+:class:`~zkpov.consensus.interpreter.ActionInterpreter`, which also refuses (``UnsafeSend``, a
+core fault here) to hand over an own vote, timeout or proposal no persisted data covers.
 
 Bad input never stops the driver: bytes that do not decode, a proposal, vote or timeout that
 did not come from its author, and messages the core rejects (a ``ZkpovError``: the core did not
