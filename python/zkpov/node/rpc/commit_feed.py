@@ -1,6 +1,8 @@
-"""What the RPC hears of commits: the commit pipeline's listener, which turns each committed
+"""What the RPC hears of blocks: the commit pipeline's listener, which turns each committed
 block and each new proven-final height into a node event for ``/events`` subscribers and into
 metrics. The commit pipeline (:mod:`zkpov.node.state.commit_pipeline`) knows nothing of either.
+After each consensus step the runtime also hands it the block tree, and a newly certified block
+(a new highest QC whose block this node holds) becomes a ``new_block`` event.
 
 For the commit latency it remembers when this node first accepted (or made) each proposal, for
 at most :data:`MAX_REMEMBERED_PROPOSALS` blocks.
@@ -11,11 +13,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from zkpov.consensus.block_tree import BlockTree
 from zkpov.errors import DecodeError
 from zkpov.node.rpc.events import EventHub
 from zkpov.node.rpc.metrics import CommitStats, NodeMetrics
 from zkpov.node.rpc.view import EventKind, NodeEvent
 from zkpov.spec.codec.evidence import decode_evidence
+from zkpov.spec.codec.payload import decode_payload
 from zkpov.spec.encoding import get_bitfield_indices
 from zkpov.spec.evidence import get_offender
 from zkpov.spec.messages import Block, Proposal
@@ -33,6 +37,24 @@ class CommitFeed:
     metrics: NodeMetrics
     vset: ValidatorSet
     proposed_at: dict[BlockId, float] = field(default_factory=dict)
+    last_certified: BlockId | None = None
+
+    def on_certified(self, tree: BlockTree) -> None:
+        """Publishes ``new_block`` for the tree's highest QC once, if this node holds its block
+        (certified, not yet committed: it may still be orphaned)."""
+        qc = tree.hqc
+        block = tree.get(qc.block_id)
+        if qc.block_id == self.last_certified or block is None or block.height == 0:
+            return
+        try:
+            num_txs = len(decode_payload(block.payload))
+        except DecodeError:
+            return  # the tree holds checked blocks only: not reached
+        self.last_certified = block.id
+        self.events.publish(
+            NodeEvent(EventKind.NEW_BLOCK, block.height, block.id, block.state_root,
+                      block.round, num_txs)
+        )  # fmt: skip
 
     def on_proposal(self, proposal: Proposal) -> None:
         """A proposal this node accepted or made: the start of its commit latency."""

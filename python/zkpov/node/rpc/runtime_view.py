@@ -78,9 +78,8 @@ class RuntimeView:
         the runtime tracks neither yet."""
         parts, core = self.parts, self.parts.driver.core
         tip = parts.chain.get_block(parts.chain.height) or parts.start.block
-        proven = None if parts.prover is None else Height(parts.prover.proven_final_height)
         sync = SyncInfo(
-            parts.chain.height, tip.id, tip.state_root, tip.round, Height(0), proven,
+            parts.chain.height, tip.id, tip.state_root, tip.round, Height(0), self._proven(),
             core.pacemaker.round, False,
         )  # fmt: skip
         me = self._validators()[parts.index]
@@ -89,6 +88,11 @@ class RuntimeView:
         return NodeStatus(
             identity.node_key.public, chain_id, __version__, parts.start.vset.epoch, sync, me
         )
+
+    def _proven(self) -> Height | None:
+        """The proven-final height; None on a node that neither proves nor checks proofs."""
+        prover = self.parts.prover
+        return None if prover is None else Height(prover.proven_final_height)
 
     def get_net_info(self) -> NetInfo:
         """Each connected validator; the transport keeps no node id, direction or byte counts
@@ -156,11 +160,10 @@ class RuntimeView:
 
     def get_finalized(self) -> FinalizedRecord:
         """The committed root. Its ``commit_certificate`` is the root QC the committed chain
-        stores, which certifies the root block itself (not the child's QC that committed it);
-        ``proven_final_height`` is not filled in (None)."""
+        stores, which certifies the root block itself (not the child's QC that committed it)."""
         root, root_qc = self.parts.chain.get_root()
         commitment = Root(hashlib.sha256(b"".join(self.parts.start.vset.pubkeys)).digest())
-        return FinalizedRecord(root.header, root_qc, commitment, None)
+        return FinalizedRecord(root.header, root_qc, commitment, self._proven())
 
     def get_proof(self, height: Height | None) -> ProofRecord | None:
         """A verified proof of ``height`` that the prover holds (None: the proven-final height).
