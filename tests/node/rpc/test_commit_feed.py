@@ -99,7 +99,7 @@ def test_a_qc_for_a_block_not_held_publishes_nothing_yet() -> None:
     unknown = block_with([0, 1, 2])
     tree.observe_qc(QuorumCert(make_vote_data(unknown), compute_bitfield([0, 1, 2], 4), SIG))
     feed.on_certified(tree)
-    assert drain(hub, subscription) == [] and feed.last_certified is None
+    assert drain(hub, subscription) == [] and feed.last_certified_height == 0
 
 
 def drain(hub: EventHub, subscription: QueueSubscription) -> list[NodeEvent]:
@@ -114,6 +114,22 @@ def drain(hub: EventHub, subscription: QueueSubscription) -> list[NodeEvent]:
 
     asyncio.run(pull())
     return events
+
+
+def test_blocks_certified_within_one_step_are_all_published_oldest_first() -> None:
+    hub = EventHub()
+    feed = CommitFeed(hub, NodeMetrics(), NET.vset)
+    subscription = hub.subscribe(frozenset({EventKind.NEW_BLOCK}))
+    first = block_with([0, 1, 2])
+    tree = certified_tree(first)
+    first_qc = QuorumCert(make_vote_data(first), compute_bitfield([0, 1, 2], 4), SIG)
+    second = dataclasses.replace(
+        first, round=Round(3), height=Height(3), parent_id=first.id, qc=first_qc
+    )
+    tree.insert(second)
+    tree.observe_qc(QuorumCert(make_vote_data(second), compute_bitfield([0, 1, 2], 4), SIG))
+    feed.on_certified(tree)
+    assert [e.block_id for e in drain(hub, subscription)] == [first.id, second.id]
 
 
 def make_vote_data(block: Block) -> VoteData:
