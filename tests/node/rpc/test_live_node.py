@@ -164,6 +164,9 @@ def test_identity_address_and_heights_are_the_nodes_own(
     assert status["node_info"]["node_id"] == node.node.transport.identity.node_key.public.hex()
     assert status["node_info"]["chain_id"] == node.node.genesis.chain_id
     assert status["validator_info"]["pubkey"] == bytes(node.node.validator.public).hex()
+    sync = status["sync_info"]
+    assert sync["earliest_block_height"] == (node.node.store.get_base_height() or 0)
+    assert sync["catching_up"] is False  # alone: nothing to fetch
     host, port = node.node.config.p2p_listen
     assert net["listen_address"] == f"{host}:{port}"
     finalized = node.get("/light/finalized")

@@ -74,13 +74,14 @@ class RuntimeView:
         )
 
     def get_status(self) -> NodeStatus:
-        """``earliest_height`` is reported as 0 even after pruning and ``catching_up`` as False:
-        the runtime tracks neither yet."""
+        """``earliest_height``: the lowest height whose block is still kept (raised by
+        pruning); ``catching_up``: blocks this node is missing are being fetched from peers."""
         parts, core = self.parts, self.parts.driver.core
         tip = parts.chain.get_block(parts.chain.height) or parts.start.block
+        earliest = Height(parts.chain.store.get_base_height() or 0)
         sync = SyncInfo(
-            parts.chain.height, tip.id, tip.state_root, tip.round, Height(0), self._proven(),
-            core.pacemaker.round, False,
+            parts.chain.height, tip.id, tip.state_root, tip.round, earliest, self._proven(),
+            core.pacemaker.round, bool(core.sync.requests),
         )  # fmt: skip
         me = self._validators()[parts.index]
         chain_id = parts.genesis.chain_id
