@@ -35,6 +35,7 @@ from zkpov.node.consensus_io.tx_gossip import TxGossip
 from zkpov.node.ops.config import NodeConfig
 from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.proving.proof_chain import ProvingPipeline
+from zkpov.node.proving.proof_store import ProofStore
 from zkpov.node.proving.prover import ProofTracker, load_devnet_keys
 from zkpov.node.rpc.app import create_app
 from zkpov.node.rpc.commit_feed import CommitFeed
@@ -91,6 +92,8 @@ class Node:
         )  # fmt: skip
         self.cores = self._build_durable_core()
         self.driver = self._build_driver()
+        if self.prover is not None:  # after a restart: the proofs already held
+            self.prover.restore(self.chain.height)
         if self.pipeline is not None:  # after a restart: the batches still owed a proof
             genesis_state = build_genesis_state(self.genesis)
             self.pipeline.restore(self.cores.get_unproven_heights(), genesis_state)
@@ -119,6 +122,7 @@ class Node:
             lambda height: self.commits.on_proven_final(height),
             observe_prove=self.metrics.observe_proof_generation,
             observe_verify=self.metrics.observe_proof_verification, carried_only=lag > 0,
+            store=ProofStore(self.store),
         )  # fmt: skip
 
     def _build_pipeline(self) -> ProvingPipeline | None:
