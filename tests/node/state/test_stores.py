@@ -22,8 +22,11 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from tests.node.test_runtime import free_base_port
+from zkpov.cli import main
+from zkpov.errors import StoreFaultError
 from zkpov.node.ops.config import load_node_config, write_node_config
 from zkpov.node.ops.setup import create_testnet
 from zkpov.node.runtime import Node
@@ -146,7 +149,7 @@ DAMAGE: dict[str, tuple[Callable[[Path, CrashedHome], None], str]] = {
     "copied without its -wal": (copy_without_wal, "is empty, but the safety data"),
     "damaged -wal": (damage_wal, "is behind|is empty"),  # frames from the damage on are lost
     "garbage": (garble, "unreadable or corrupt"),
-    "truncated sqlite": (truncate_sqlite, "slashing.sqlite"),
+    "truncated sqlite": (truncate_sqlite, "unreadable or corrupt"),
     "truncated data.mdb": (truncate_lmdb, "data.mdb is truncated"),
 }
 
@@ -191,3 +194,19 @@ def test_init_slashing_protection_starts_a_deleted_database(
     assert proc.returncode == 0, err.decode()[-2000:]
     assert b"created a new, empty slashing-protection database" in err
     Node(load_node_config(home)).close()  # the next start needs no flag
+
+
+def test_init_refuses_a_wal_left_without_its_database(crashed: CrashedHome, tmp_path: Path) -> None:
+    home = copy_home(crashed, tmp_path)
+    (home / DB).unlink()  # the -wal of the old database stays: SQLite would replay it
+    with pytest.raises(StoreFaultError, match="-wal is left without its database"):
+        Node(load_node_config(home), init_slashing_protection=True)
+    assert not (home / DB).exists()
+
+
+def test_a_brand_new_home_from_zkpov_init_starts_without_the_flag(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    result = CliRunner().invoke(main, ["init", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    assert (home / DB).is_file()
+    Node(load_node_config(home)).close()
