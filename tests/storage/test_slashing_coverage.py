@@ -54,9 +54,6 @@ def test_an_empty_database_is_refused_against_safety_data_or_a_chain(db: Slashin
         check_slashing_coverage(db, PK, safety(voted=3), chain_height=0)
     with pytest.raises(StoreFaultError, match="is empty, but the chain has 5 blocks"):
         check_slashing_coverage(db, PK, None, chain_height=5)
-    db.reserve(PK, 0, 3)  # a reservation alone is no signing history
-    with pytest.raises(StoreFaultError, match="is empty"):
-        check_slashing_coverage(db, PK, safety(voted=3), chain_height=5)
 
 
 def test_a_database_behind_the_safety_data_is_refused(db: SlashingDB) -> None:
@@ -76,6 +73,13 @@ def test_a_reservation_covers_the_crash_between_safety_data_and_the_signed_recor
     store.save(safety(voted=8))  # the process dies here, before the vote of round 8 is recorded
     assert store.load() == safety(voted=8)
     check_slashing_coverage(db, PK, store.load(), chain_height=6)
+
+
+def test_a_crash_at_the_very_first_signature_is_no_refusal(db: SlashingDB) -> None:
+    store = ReservingSafetyStore(MemorySafetyStore(), db, PK)
+    store.save(safety(voted=1))  # dies before the first vote is recorded
+    assert db.get_highest_round(PK) is None
+    check_slashing_coverage(db, PK, store.load(), chain_height=0)
 
 
 def test_the_reservation_is_written_before_the_safety_data(db: SlashingDB) -> None:

@@ -6,9 +6,8 @@ old backup, copied without its ``-wal`` file, given a damaged ``-wal``, or empti
 covers that history, and signing on it could double-sign: the node must not start on it
 (:func:`check_slashing_coverage`). So that a crash between the two writes cannot look the same,
 :class:`ReservingSafetyStore` reserves the round in the slashing database first and saves the
-safety data second: a healthy database is never behind its safety data. Emptiness is judged
-by the signing records and watermarks alone, so a deleted history is caught even where a
-reservation survived.
+safety data second: a healthy database is never behind its safety data, not even when the
+process dies at its very first signature.
 """
 
 from __future__ import annotations
@@ -20,7 +19,12 @@ from zkpov.errors import StoreFaultError
 from zkpov.spec.safety_data import SafetyData
 from zkpov.storage.interface import SafetyStore
 
-__all__ = ["ReservingSafetyStore", "check_slashing_coverage", "get_safety_mark"]
+__all__ = [
+    "ReservingSafetyStore",
+    "check_slashing_coverage",
+    "get_covered_round",
+    "get_safety_mark",
+]
 
 Mark = tuple[int, int]  # (epoch, round)
 
@@ -48,20 +52,26 @@ def get_safety_mark(data: SafetyData | None) -> Mark | None:
 def check_slashing_coverage(
     db: CoveringDB, pubkey: bytes, safety: SafetyData | None, chain_height: int
 ) -> None:
-    """``StoreFaultError`` unless the database holds a signing history for the key whenever the
-    safety data or the chain (``chain_height`` > 0) shows one, and reaches the safety data's
-    round with its records, watermarks or reservation."""
-    highest, mark = db.get_highest_round(pubkey), get_safety_mark(safety)
+    """``StoreFaultError`` unless the database knows the key (records, watermarks or a
+    reservation) whenever the safety data or the chain (``chain_height`` > 0) shows signing,
+    and reaches the safety data's highest round."""
+    reached = get_covered_round(db, pubkey)
+    mark = get_safety_mark(safety)
     where = f"the slashing-protection database {db.path}"
-    if highest is None and mark is not None:
+    if reached is None and mark is not None:
         raise StoreFaultError(f"{where} is empty, but the safety data signed up to {mark}")
-    if highest is None and chain_height > 0:
+    if reached is None and chain_height > 0:
         raise StoreFaultError(f"{where} is empty, but the chain has {chain_height} blocks")
-    reached = max(filter(None, (highest, db.get_reservation(pubkey))), default=None)
     if mark is not None and reached is not None and reached < mark:
         raise StoreFaultError(
             f"{where} is behind: it reaches (epoch, round) {reached}, the safety data {mark}"
         )
+
+
+def get_covered_round(db: CoveringDB, pubkey: bytes) -> Mark | None:
+    """The highest ``(epoch, round)`` the database records, bars or reserved for the key."""
+    marks = [m for m in (db.get_highest_round(pubkey), db.get_reservation(pubkey)) if m]
+    return max(marks, default=None)
 
 
 class ReservingSafetyStore:

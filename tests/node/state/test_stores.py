@@ -106,8 +106,8 @@ def delete(home: Path, crashed: CrashedHome) -> None:
 
 def empty(home: Path, crashed: CrashedHome) -> None:
     with closing(sqlite3.connect(home / DB, isolation_level=None)) as conn:
-        conn.execute("DELETE FROM signed")
-        conn.execute("DELETE FROM watermarks")
+        for table in ("signed", "watermarks", "reserved"):
+            conn.execute(f"DELETE FROM {table}")
 
 
 def restore_old_backup(home: Path, crashed: CrashedHome) -> None:
