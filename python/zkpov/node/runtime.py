@@ -122,7 +122,7 @@ class Node:
             lambda height: self.commits.on_proven_final(height),
             observe_prove=self.metrics.observe_proof_generation,
             observe_verify=self.metrics.observe_proof_verification, carried_only=lag > 0,
-            store=ProofStore(self.store),
+            store=ProofStore(self.store), get_base=lambda: self.chain.base,
         )  # fmt: skip
 
     def _build_pipeline(self) -> ProvingPipeline | None:

@@ -78,6 +78,22 @@ def test_stored_proofs_are_pruned_with_their_blocks(tmp_path: Path) -> None:
         ]
 
 
+def test_the_tracker_forgets_the_proofs_of_pruned_blocks(tmp_path: Path) -> None:
+    base = [0]
+    t = ProofTracker(
+        *KEYS, CHAIN.get, lambda a: None, lambda h: None,  # type: ignore[arg-type]
+        get_base=lambda: base[0],
+    )  # fmt: skip
+    for height in range(1, 6):
+        t.record_carried(height, proof(height))
+    t.on_commit(5)
+    assert sorted(t.proofs) == [1, 2, 3, 4, 5]
+    base[0] = 3  # the chain pruned the bodies below height 3
+    t.on_commit(5)
+    assert sorted(t.proofs) == [3, 4, 5] and t.settled == {3, 4, 5}
+    assert t.proven_final_height == 5
+
+
 def test_a_proven_final_height_above_the_chain_is_corrupt(tmp_path: Path) -> None:
     with LmdbBlockStore(tmp_path / "db") as store:
         ProofStore(store).save_proven_final(9)

@@ -127,6 +127,8 @@ class ProofTracker:
     proving: set[int] = field(default_factory=set)
     backend: ProverBackend = field(default_factory=LocalProver)
     store: ProofStore | None = None  # keeps proofs and the proven-final height across restarts
+    get_base: Callable[[], int] = lambda: 0  # below it blocks were pruned: so are their proofs
+    _forgotten_below: int = field(default=0, init=False, repr=False)
 
     @property
     def vk_circuit_id(self) -> str:
@@ -192,6 +194,16 @@ class ProofTracker:
         if proof is not None:
             self._verify(height, proof)
         self._advance()
+        self._forget_below(self.get_base())
+
+    def _forget_below(self, base: int) -> None:
+        """Drops the proofs of pruned blocks, as the store does: memory stays bounded."""
+        if base <= self._forgotten_below:
+            return
+        self._forgotten_below = base
+        for height in [h for h in self.proofs if h < base]:
+            del self.proofs[height]
+            self.settled.discard(height)
 
     def _verify(self, height: int, proof: bytes) -> None:
         block, parent = self.get_block(height), self.get_block(height - 1)
