@@ -9,7 +9,10 @@ its signing root, in the same transaction that checks it, before the signature m
   watermark to the highest imported ``(epoch, round)``; :meth:`SlashingDB.prune` raises it too.
 
 The JSON interchange (:mod:`zkpov.storage.slashing_interchange`) moves this history between
-machines in the spirit of EIP-3076.
+machines in the spirit of EIP-3076. A node opens the file with ``create=False``: it must exist,
+pass SQLite's ``quick_check`` and belong to the genesis; :meth:`SlashingDB.reserve` and the start
+checks that use it live in :mod:`zkpov.storage.slashing_coverage`; the SQL in
+:mod:`zkpov.storage.slashing_rows`.
 """
 
 from __future__ import annotations
