@@ -11,6 +11,7 @@ from zkpov.commands.devnet import devnet
 from zkpov.commands.keys import keys
 from zkpov.commands.node import start, status, tx
 from zkpov.commands.sim import sim
+from zkpov.commands.slashing import slashing
 from zkpov.commands.testnet import init, testnet
 from zkpov.commands.twins import twins
 
@@ -27,6 +28,7 @@ main.add_command(devnet)
 main.add_command(init)
 main.add_command(keys)
 main.add_command(sim)
+main.add_command(slashing)
 main.add_command(start)
 main.add_command(status)
 main.add_command(testnet)

@@ -12,6 +12,7 @@ __all__ = [
     "DecodeError",
     "ProofError",
     "ProposalError",
+    "StoreFaultError",
     "ValidatorError",
     "VerificationError",
     "VotingError",
@@ -33,6 +34,10 @@ class ProofError(ZkpovError):
 
 class VerificationError(ZkpovError):
     """A verification could not be carried out (a plain mismatch returns ``False`` instead)."""
+
+
+class StoreFaultError(ZkpovError):
+    """A store on disk is missing, damaged, or behind another store: the node must not start."""
 
 
 class ConsensusError(ZkpovError):

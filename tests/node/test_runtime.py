@@ -155,10 +155,13 @@ async def scenario(layout: TestnetLayout) -> None:
     await wait_for(lambda: all(tx_height in carried_heights(n) for n in nodes))
     crash.set()  # node 3 stops; the others keep committing without it
     await tasks[3]
+    assert nodes[3].prover is not None
+    proven_at_stop = nodes[3].prover.proven_final_height
     stopped_at = committed_ids(nodes[3])
     await wait_for(lambda: min(n.chain.height for n in nodes[:3]) >= len(stopped_at) + 3)
     again = Node(load_node_config(layout.homes[3]))
     assert committed_ids(again) == stopped_at, "committed data survives the restart"
+    assert again.prover is not None and again.prover.proven_final_height == proven_at_stop >= 1
     tasks[3] = asyncio.create_task(again.run(stop))
     nodes[3] = again
     await wait_for(lambda: again.chain.height >= nodes[0].chain.height > len(stopped_at) + 3)

@@ -17,9 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zkpov.crypto import bls
-from zkpov.errors import DecodeError
+from zkpov.errors import DecodeError, StoreFaultError
 from zkpov.storage.slashing_db import (
     BelowWatermarkError,
+    CorruptSlashingDBError,
     DoubleSignError,
     SignedKind,
     SlashingDB,
@@ -245,3 +246,54 @@ def test_every_acknowledged_record_survives_kill_9(tmp_path: Path) -> None:
 def test_an_unknown_kind_is_refused(db: SlashingDB) -> None:
     with pytest.raises(SlashingProtectionError, match="kind"):
         db.check_and_record(7, PK, 0, 1, root("x"))  # type: ignore[arg-type]
+
+
+def test_opening_without_create_refuses_a_missing_file_and_one_never_set_up(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.sqlite"
+    with pytest.raises(StoreFaultError, match="no slashing-protection database"):
+        SlashingDB(path, GENESIS, create=False)
+    assert not path.exists()
+    path.touch()  # an empty file is an empty SQLite database: no genesis record
+    with pytest.raises(StoreFaultError, match="no genesis record"):
+        SlashingDB(path, GENESIS, create=False)
+    SlashingDB(path, GENESIS).close()
+    SlashingDB(path, GENESIS, create=False).close()
+
+
+def test_garbage_and_truncated_files_are_corrupt_not_sqlite_errors(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.sqlite"
+    garbage.write_bytes(b"not a database " * 400)
+    with pytest.raises(CorruptSlashingDBError, match="unreadable or corrupt"):
+        SlashingDB(garbage, GENESIS, create=False)
+    path = tmp_path / "s.sqlite"
+    with SlashingDB(path, GENESIS) as db:
+        for rnd in range(1, 400):
+            db.check_and_record_vote(PK, 0, rnd, root(str(rnd)))
+    size = path.stat().st_size
+    with path.open("r+b") as file:
+        file.truncate(size // 2 + 100)  # mid-page, most of the tree gone
+    with pytest.raises(CorruptSlashingDBError):
+        SlashingDB(path, GENESIS, create=False)
+
+
+def test_highest_round_spans_kinds_and_watermarks_but_not_reservations(db: SlashingDB) -> None:
+    assert db.get_highest_round(PK) is None
+    db.check_and_record_vote(PK, 1, 4, root("v"))
+    db.check_and_record_timeout(PK, 1, 6, root("t"))
+    assert db.get_highest_round(PK) == (1, 6)
+    db.prune(PK, SignedKind.PROPOSAL, 1, 9)
+    assert db.get_highest_round(PK) == (1, 9)
+    db.reserve(PK, 2, 0)
+    assert db.get_highest_round(PK) == (1, 9)
+    assert db.get_highest_round(PK2) is None
+
+
+def test_a_reservation_only_rises(db: SlashingDB) -> None:
+    assert db.get_reservation(PK) is None
+    db.reserve(PK, 0, 7)
+    db.reserve(PK, 0, 5)
+    assert db.get_reservation(PK) == (0, 7)
+    db.reserve(PK, 1, 0)
+    assert db.get_reservation(PK) == (1, 0)

@@ -14,14 +14,14 @@ import click
 from zkpov.errors import ZkpovError
 
 
-async def _serve(home: Path) -> None:
+async def _serve(home: Path, init_slashing_protection: bool = False) -> None:
     from zkpov.node.ops.config import load_node_config
     from zkpov.node.runtime import Node
 
     config = load_node_config(home)
     if config.prover_threads > 0:
         os.environ.setdefault("RAYON_NUM_THREADS", str(config.prover_threads))
-    node = Node(config)
+    node = Node(config, init_slashing_protection=init_slashing_protection)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -33,13 +33,19 @@ async def _serve(home: Path) -> None:
 @click.command()
 @click.option("--home", type=click.Path(path_type=Path), required=True)
 @click.option("--log-level", default="info", type=click.Choice(["debug", "info", "warning"]))
-def start(home: Path, log_level: str) -> None:
+@click.option(
+    "--init-slashing-protection",
+    is_flag=True,
+    help="DANGEROUS: create a missing slashing-protection database. Only for a brand-new "
+    "validator key that has never signed: with a key that has, the node may double-sign.",
+)
+def start(home: Path, log_level: str, init_slashing_protection: bool) -> None:
     """Run the validator node whose home is --home until SIGINT or SIGTERM."""
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
     try:
-        asyncio.run(_serve(home))
+        asyncio.run(_serve(home, init_slashing_protection))
     except ZkpovError as err:
         raise click.ClickException(str(err)) from err
 

@@ -35,6 +35,7 @@ from zkpov.node.consensus_io.tx_gossip import TxGossip
 from zkpov.node.ops.config import NodeConfig
 from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.proving.proof_chain import ProvingPipeline
+from zkpov.node.proving.proof_store import ProofStore
 from zkpov.node.proving.prover import ProofTracker, load_devnet_keys
 from zkpov.node.rpc.app import create_app
 from zkpov.node.rpc.commit_feed import CommitFeed
@@ -45,19 +46,17 @@ from zkpov.node.rpc.runtime_view import RuntimeView, ViewParts
 from zkpov.node.rpc.server import RpcConfig, RpcServer
 from zkpov.node.state.bootstrap import build_chain_start, build_genesis_state, get_validator_index
 from zkpov.node.state.commit_pipeline import CommitPipeline, NodeCounters
-from zkpov.node.state.committed_chain import CommittedChain
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash, read_genesis
 from zkpov.node.state.mempool import AddResult, Mempool
-from zkpov.storage.block_store import StoreConfig
-from zkpov.storage.lmdb_store import LmdbBlockStore
-from zkpov.storage.safety_store import FileSafetyStore
-from zkpov.storage.slashing_db import SlashingDB
+from zkpov.node.state.stores import open_stores
 
 __all__ = ["Node"]
 
 
 class Node:
-    def __init__(self, config: NodeConfig) -> None:
+    def __init__(self, config: NodeConfig, *, init_slashing_protection: bool = False) -> None:
+        """``init_slashing_protection``: create a missing slashing database (dangerous: only
+        for a validator key that has never signed; see :mod:`~zkpov.node.state.stores`)."""
         self.config = config
         self.genesis: Genesis = read_genesis(config.get_path(config.genesis_file))
         self.validator = read_key_file(
@@ -67,7 +66,7 @@ class Node:
         self.start = build_chain_start(self.genesis)
         self.index = get_validator_index(self.start, self.validator.public)
         self.pubkeys = tuple(bytes(pk) for pk in self.start.vset.pubkeys)
-        self._open_stores()
+        self._open_stores(init_slashing_protection)
         self.mempool = Mempool(
             config.mempool_max_txs, config.mempool_max_bytes, config.mempool_min_fee
         )
@@ -93,19 +92,21 @@ class Node:
         )  # fmt: skip
         self.cores = self._build_durable_core()
         self.driver = self._build_driver()
+        if self.prover is not None:  # after a restart: the proofs already held
+            self.prover.restore(self.chain.height)
         if self.pipeline is not None:  # after a restart: the batches still owed a proof
             genesis_state = build_genesis_state(self.genesis)
             self.pipeline.restore(self.cores.get_unproven_heights(), genesis_state)
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def _open_stores(self) -> None:
-        data = self.config.get_path(self.config.db_dir)
-        data.mkdir(parents=True, exist_ok=True, mode=0o700)
-        keep = self.config.prune_keep_blocks or None
-        self.store = LmdbBlockStore(data / "blocks", StoreConfig(keep_last=keep))
-        self.chain = CommittedChain(self.store, self.start, build_genesis_state(self.genesis))
-        self.safety_store = FileSafetyStore(data / "safety.bin")
-        self.slashing = SlashingDB(data / "slashing.sqlite", compute_genesis_hash(self.genesis))
+    def _open_stores(self, init_slashing: bool) -> None:
+        genesis = build_genesis_state(self.genesis), compute_genesis_hash(self.genesis)
+        stores = open_stores(
+            self.config.get_path(self.config.db_dir), self.config.prune_keep_blocks or None,
+            self.start, genesis, self.validator.public, init_slashing,
+        )  # fmt: skip
+        self.store, self.chain, self.slashing = stores.store, stores.chain, stores.slashing
+        self.safety_store = stores.safety
 
     def _build_prover(self) -> ProofTracker | None:
         """This node proves; with a proof lag every node also collects and checks gossiped
@@ -121,6 +122,7 @@ class Node:
             lambda height: self.commits.on_proven_final(height),
             observe_prove=self.metrics.observe_proof_generation,
             observe_verify=self.metrics.observe_proof_verification, carried_only=lag > 0,
+            store=ProofStore(self.store), get_base=lambda: self.chain.base,
         )  # fmt: skip
 
     def _build_pipeline(self) -> ProvingPipeline | None:

@@ -5,6 +5,8 @@ Each :meth:`LmdbBlockStore.write` is one LMDB write transaction, committed with 
 absent, and nothing that ``write`` returned from is lost. Heights are 8-byte big-endian keys so
 the committed log and the per-height tx lists iterate in order. The map grows by doubling when
 full. LMDB forbids opening one environment twice in a process; this module refuses it up front.
+A truncated ``data.mdb`` is refused before it is mapped (:mod:`~zkpov.storage.lmdb_file`), and
+LMDB's own errors on damaged pages become :class:`CorruptStoreError`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any, TypeVar
 
 import lmdb
 
-from zkpov.errors import DecodeError
+from zkpov.errors import DecodeError, StoreFaultError
 from zkpov.storage.block_store import (
     HASH_BYTES,
     PruneReport,
@@ -27,6 +29,7 @@ from zkpov.storage.block_store import (
     compute_prune_floor,
     get_batch_commits,
 )
+from zkpov.storage.lmdb_file import check_data_file
 from zkpov.types import BlockId, Height
 
 __all__ = ["CorruptStoreError", "LmdbBlockStore"]
@@ -41,8 +44,8 @@ _OPEN_LOCK = threading.Lock()
 T = TypeVar("T")
 
 
-class CorruptStoreError(StorageError, DecodeError):
-    """Bytes read back from the store do not decode (a damaged or foreign database)."""
+class CorruptStoreError(StorageError, DecodeError, StoreFaultError):
+    """Bytes read back from the store do not decode, or LMDB finds its pages damaged."""
 
 
 def encode_height(height: int) -> bytes:
@@ -69,7 +72,7 @@ class LmdbBlockStore:
             _release_path(self._key)
             raise
         try:
-            self._dbs = {name: self._env.open_db(name) for name in _DB_NAMES}
+            self._dbs = self._open_dbs()
             self._check_schema()
         except BaseException:
             self.close()
@@ -190,6 +193,12 @@ class LmdbBlockStore:
         for key, value in items:
             txn.put(key, value, db=self._dbs[name])
 
+    def _open_dbs(self) -> dict[bytes, Any]:
+        try:
+            return {name: self._env.open_db(name) for name in _DB_NAMES}
+        except lmdb.Error as exc:
+            raise CorruptStoreError(f"cannot open the LMDB store at {self.path}: {exc}") from exc
+
     def _check_schema(self) -> None:
         version = self._get(b"meta", b"schema")
         if version is None:
@@ -205,8 +214,11 @@ class LmdbBlockStore:
 
     def _read(self, body: Callable[[Any], T]) -> T:
         self._check_open()
-        with self._env.begin(write=False) as txn:
-            return body(txn)
+        try:
+            with self._env.begin(write=False) as txn:
+                return body(txn)
+        except lmdb.Error as exc:
+            raise CorruptStoreError(f"cannot read the LMDB store at {self.path}: {exc}") from exc
 
     def _write(self, body: Callable[[Any], T]) -> T:
         self._check_open()
@@ -216,6 +228,9 @@ class LmdbBlockStore:
                     return body(txn)
             except lmdb.MapFullError:
                 self._grow_map()
+            except lmdb.Error as exc:
+                message = f"cannot write the LMDB store at {self.path}: {exc}"
+                raise CorruptStoreError(message) from exc
         raise StorageError("the LMDB map is full and cannot grow further")
 
     def _grow_map(self) -> None:
@@ -231,6 +246,7 @@ class LmdbBlockStore:
 
 def _open_env(path: Path, map_size: int) -> Any:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    check_data_file(path / "data.mdb")
     try:
         env = lmdb.open(
             str(path), map_size=map_size, max_dbs=len(_DB_NAMES), subdir=True, mode=0o600,

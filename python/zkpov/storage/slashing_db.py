@@ -9,7 +9,10 @@ its signing root, in the same transaction that checks it, before the signature m
   watermark to the highest imported ``(epoch, round)``; :meth:`SlashingDB.prune` raises it too.
 
 The JSON interchange (:mod:`zkpov.storage.slashing_interchange`) moves this history between
-machines in the spirit of EIP-3076.
+machines in the spirit of EIP-3076. A node opens the file with ``create=False``: it must exist,
+pass SQLite's ``quick_check`` and belong to the genesis; :meth:`SlashingDB.reserve` and the start
+checks that use it live in :mod:`zkpov.storage.slashing_coverage`; the SQL in
+:mod:`zkpov.storage.slashing_rows`.
 """
 
 from __future__ import annotations
@@ -19,42 +22,42 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import IntEnum
 from pathlib import Path
 
 from zkpov.constants import BLS_PUBKEY_LENGTH, HASH_LENGTH, UINT64_MAX
-from zkpov.errors import ZkpovError
+from zkpov.errors import StoreFaultError, ZkpovError
 from zkpov.storage.slashing_interchange import (
     Interchange,
     SignedRecord,
     decode_interchange,
     encode_interchange,
 )
+from zkpov.storage.slashing_rows import (
+    SCHEMA,
+    ImportReport,
+    Mark,
+    SignedKind,
+    from_sql_int,
+    get_highest_round,
+    get_reservation,
+    get_watermark,
+    group_rows,
+    insert_record,
+    process_import,
+    process_reservation,
+    process_watermark,
+    to_sql_int,
+)
 
 __all__ = [
     "BelowWatermarkError",
+    "CorruptSlashingDBError",
     "DoubleSignError",
     "ImportReport",
     "SignedKind",
     "SlashingDB",
     "SlashingProtectionError",
 ]
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS signed (
-    pubkey BLOB NOT NULL, kind INTEGER NOT NULL, epoch INTEGER NOT NULL, round INTEGER NOT NULL,
-    signing_root BLOB NOT NULL, PRIMARY KEY (pubkey, kind, epoch, round));
-CREATE TABLE IF NOT EXISTS watermarks (
-    pubkey BLOB NOT NULL, kind INTEGER NOT NULL, epoch INTEGER NOT NULL, round INTEGER NOT NULL,
-    PRIMARY KEY (pubkey, kind));
-"""
-
-
-class SignedKind(IntEnum):
-    PROPOSAL = 0
-    VOTE = 1
-    TIMEOUT = 2
 
 
 class SlashingProtectionError(ZkpovError):
@@ -69,19 +72,34 @@ class BelowWatermarkError(SlashingProtectionError):
     """The (epoch, round) is at or below the key's low watermark."""
 
 
-ImportReport = tuple[int, int]  # (records added, keys whose watermark rose)
-Row = tuple[bytes, int, int, int, bytes]
+class CorruptSlashingDBError(StoreFaultError):
+    """The slashing-protection file is not a readable SQLite database, or fails its check."""
 
 
 class SlashingDB:
-    """Slashing-protection database in one SQLite file (created with mode 0600)."""
+    """Slashing-protection database in one SQLite file (created with mode 0600).
 
-    def __init__(self, path: str | os.PathLike[str], genesis_root: bytes) -> None:
+    With ``create=False`` the file must exist and already belong to ``genesis_root``
+    (``StoreFaultError`` otherwise). A file SQLite cannot read, or one that fails its
+    ``quick_check``, raises :class:`CorruptSlashingDBError`."""
+
+    def __init__(
+        self, path: str | os.PathLike[str], genesis_root: bytes, *, create: bool = True
+    ) -> None:
         self.path = Path(path)
         self.genesis_root = _check_bytes(genesis_root, HASH_LENGTH, "genesis root")
         self._lock = threading.Lock()
-        self._conn = _connect(self.path)
-        self._check_genesis()
+        if not create and not self.path.is_file():
+            raise StoreFaultError(f"no slashing-protection database at {self.path}")
+        try:
+            self._conn = _connect(self.path)
+        except sqlite3.DatabaseError as exc:
+            raise CorruptSlashingDBError(_describe_corrupt(self.path, exc)) from exc
+        try:
+            self._check_genesis(create)
+        except BaseException:
+            self._conn.close()
+            raise
 
     def check_and_record_proposal(self, pubkey: bytes, epoch: int, round: int, root: bytes) -> None:
         self.check_and_record(SignedKind.PROPOSAL, pubkey, epoch, round, root)
@@ -102,9 +120,27 @@ class SlashingDB:
         with self._transaction() as cur:
             _process_record(cur, SignedKind(kind), pubkey, record)
 
+    def get_highest_round(self, pubkey: bytes) -> Mark | None:
+        """The highest ``(epoch, round)`` the key signed or is barred at (a watermark); None if
+        the database holds no signing history for the key."""
+        with self._transaction() as cur:
+            return get_highest_round(cur, pubkey)
+
+    def get_reservation(self, pubkey: bytes) -> Mark | None:
+        """The highest ``(epoch, round)`` reserved by :meth:`reserve`, if any."""
+        with self._transaction() as cur:
+            return get_reservation(cur, pubkey)
+
+    def reserve(self, pubkey: bytes, epoch: int, round: int) -> None:
+        """Durably notes that the key's safety data is about to allow signing up to
+        ``(epoch, round)`` (:mod:`zkpov.storage.slashing_coverage`); never lowers it."""
+        _check_record(pubkey, epoch, round, bytes(HASH_LENGTH))
+        with self._transaction() as cur:
+            process_reservation(cur, pubkey, (epoch, round))
+
     def get_low_watermark(self, pubkey: bytes, kind: SignedKind) -> tuple[int, int] | None:
         with self._transaction() as cur:
-            return _get_watermark(cur, pubkey, kind)
+            return get_watermark(cur, pubkey, kind)
 
     def get_records(self, pubkey: bytes, kind: SignedKind) -> list[SignedRecord]:
         with self._transaction() as cur:
@@ -112,7 +148,7 @@ class SlashingDB:
                 "SELECT epoch, round, signing_root FROM signed WHERE pubkey=? AND kind=? "
                 "ORDER BY epoch, round", (pubkey, int(kind)),
             ).fetchall()  # fmt: skip
-        return [SignedRecord(_py_int(e), _py_int(r), bytes(s)) for e, r, s in rows]
+        return [SignedRecord(from_sql_int(e), from_sql_int(r), bytes(s)) for e, r, s in rows]
 
     def prune(self, pubkey: bytes, kind: SignedKind, epoch: int, round: int) -> None:
         """Forget records at or below ``(epoch, round)``; the watermark rises to it."""
@@ -121,22 +157,22 @@ class SlashingDB:
             cur.execute(
                 "DELETE FROM signed WHERE pubkey=? AND kind=? "
                 "AND (epoch<? OR (epoch=? AND round<=?))",
-                (pubkey, int(kind), _sql_int(epoch), _sql_int(epoch), _sql_int(round)),
+                (pubkey, int(kind), to_sql_int(epoch), to_sql_int(epoch), to_sql_int(round)),
             )
-            _process_watermark(cur, pubkey, kind, (epoch, round))
+            process_watermark(cur, pubkey, kind, (epoch, round))
 
     def export_interchange(self) -> str:
         """The whole history as interchange JSON."""
         with self._transaction() as cur:
             rows = cur.execute("SELECT pubkey, kind, epoch, round, signing_root FROM signed")
-            data = _group_rows(rows.fetchall())
+            data = group_rows(rows.fetchall())
         return encode_interchange(Interchange(self.genesis_root, data))
 
     def import_interchange(self, text: str | bytes) -> ImportReport:
         """Merge interchange JSON (``DecodeError`` if malformed or for another chain)."""
         interchange = decode_interchange(text, self.genesis_root)
         with self._transaction() as cur:
-            return _process_import(cur, interchange)
+            return process_import(cur, interchange)
 
     def close(self) -> None:
         with self._lock:
@@ -160,13 +196,24 @@ class SlashingDB:
                 raise
             cur.execute("COMMIT")
 
-    def _check_genesis(self) -> None:
-        with self._transaction() as cur:
-            row = cur.execute("SELECT value FROM meta WHERE key='genesis_root'").fetchone()
-            if row is None:
-                cur.execute("INSERT INTO meta VALUES ('genesis_root', ?)", (self.genesis_root,))
-            elif bytes(row[0]) != self.genesis_root:
-                raise SlashingProtectionError(f"{self.path} belongs to another chain's genesis")
+    def _check_genesis(self, create: bool) -> None:
+        try:
+            with self._transaction() as cur:
+                self._process_genesis(cur, create)
+        except sqlite3.DatabaseError as exc:
+            raise CorruptSlashingDBError(_describe_corrupt(self.path, exc)) from exc
+
+    def _process_genesis(self, cur: sqlite3.Cursor, create: bool) -> None:
+        problems = [row[0] for row in cur.execute("PRAGMA quick_check").fetchall()]
+        if problems != ["ok"]:
+            raise CorruptSlashingDBError(_describe_corrupt(self.path, str(problems[0])[:200]))
+        row = cur.execute("SELECT value FROM meta WHERE key='genesis_root'").fetchone()
+        if row is None and not create:
+            raise StoreFaultError(f"{self.path} holds no genesis record (empty or never set up)")
+        if row is None:
+            cur.execute("INSERT INTO meta VALUES ('genesis_root', ?)", (self.genesis_root,))
+        elif bytes(row[0]) != self.genesis_root:
+            raise SlashingProtectionError(f"{self.path} belongs to another chain's genesis")
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -175,8 +222,12 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
-    conn.executescript(_SCHEMA)
+    conn.executescript(SCHEMA)
     return conn
+
+
+def _describe_corrupt(path: Path, problem: object) -> str:
+    return f"the slashing-protection database {path} is unreadable or corrupt: {problem}"
 
 
 def _check_record(pubkey: bytes, epoch: int, round: int, root: bytes) -> SignedRecord:
@@ -200,67 +251,13 @@ def _process_record(
     epoch, round, root = record.epoch, record.round, record.signing_root
     row = cur.execute(
         "SELECT signing_root FROM signed WHERE pubkey=? AND kind=? AND epoch=? AND round=?",
-        (pubkey, int(kind), _sql_int(epoch), _sql_int(round)),
+        (pubkey, int(kind), to_sql_int(epoch), to_sql_int(round)),
     ).fetchone()
     if row is not None:
         if bytes(row[0]) != root:
             raise DoubleSignError(f"{kind.name.lower()} at epoch {epoch} round {round} differs")
         return
-    mark = _get_watermark(cur, pubkey, kind)
+    mark = get_watermark(cur, pubkey, kind)
     if mark is not None and (epoch, round) <= mark:
         raise BelowWatermarkError(f"{kind.name.lower()} at {(epoch, round)} <= watermark {mark}")
-    _insert(cur, pubkey, kind, record)
-
-
-def _insert(cur: sqlite3.Cursor, pubkey: bytes, kind: SignedKind, rec: SignedRecord) -> bool:
-    cur.execute(
-        "INSERT OR IGNORE INTO signed VALUES (?, ?, ?, ?, ?)",
-        (pubkey, int(kind), _sql_int(rec.epoch), _sql_int(rec.round), rec.signing_root),
-    )
-    return cur.rowcount == 1
-
-
-def _get_watermark(cur: sqlite3.Cursor, pubkey: bytes, kind: SignedKind) -> tuple[int, int] | None:
-    row = cur.execute(
-        "SELECT epoch, round FROM watermarks WHERE pubkey=? AND kind=?", (pubkey, int(kind))
-    ).fetchone()
-    return None if row is None else (_py_int(row[0]), _py_int(row[1]))
-
-
-def _process_watermark(
-    cur: sqlite3.Cursor, pubkey: bytes, kind: SignedKind, mark: tuple[int, int]
-) -> bool:
-    current = _get_watermark(cur, pubkey, kind)
-    if current is not None and current >= mark:
-        return False
-    cur.execute(
-        "INSERT OR REPLACE INTO watermarks VALUES (?, ?, ?, ?)",
-        (pubkey, int(kind), _sql_int(mark[0]), _sql_int(mark[1])),
-    )
-    return True
-
-
-def _process_import(cur: sqlite3.Cursor, interchange: Interchange) -> ImportReport:
-    added = raised = 0
-    for (pubkey, kind), records in interchange.data.items():
-        added += sum(_insert(cur, pubkey, SignedKind(kind), rec) for rec in records)
-        top = max((rec.epoch, rec.round) for rec in records)
-        raised += _process_watermark(cur, pubkey, SignedKind(kind), top)
-    return added, raised
-
-
-def _group_rows(rows: list[Row]) -> dict[tuple[bytes, int], list[SignedRecord]]:
-    data: dict[tuple[bytes, int], list[SignedRecord]] = {}
-    for pubkey, kind, epoch, round, root in sorted(rows):
-        record = SignedRecord(_py_int(epoch), _py_int(round), bytes(root))
-        data.setdefault((bytes(pubkey), kind), []).append(record)
-    return data
-
-
-def _sql_int(value: int) -> int:
-    """SQLite integers are signed 64-bit; uint64 values are stored shifted by -2**63."""
-    return value - (1 << 63)
-
-
-def _py_int(value: int) -> int:
-    return value + (1 << 63)
+    insert_record(cur, pubkey, kind, record)

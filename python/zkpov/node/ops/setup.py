@@ -24,7 +24,14 @@ from zkpov.node.ops.keys import (
     get_public_key,
     write_key_file,
 )
-from zkpov.node.state.genesis import AccountAllocation, Genesis, GenesisValidator, encode_genesis
+from zkpov.node.state.genesis import (
+    AccountAllocation,
+    Genesis,
+    GenesisValidator,
+    compute_genesis_hash,
+    encode_genesis,
+)
+from zkpov.node.state.stores import create_slashing_db
 
 __all__ = ["TestnetLayout", "create_network", "create_node_home", "create_testnet"]
 
@@ -136,6 +143,8 @@ def create_network(
             config = dataclasses.replace(config, key_cache_dir=key_cache_dir)
         write_node_config(_with_peers(config, nodes))
         config.get_path(config.genesis_file).write_text(text)
+        # the keys are brand new, so they have never signed: an empty slashing database is right
+        create_slashing_db(config.get_path(config.db_dir), compute_genesis_hash(genesis))
     return TestnetLayout(genesis, tuple(cfg.home for cfg, _ in nodes), tuple(account_files))
 
 

@@ -36,8 +36,10 @@ from zkpov.chain.proof_inputs import compute_block_public_inputs
 from zkpov.chain.state import AccountState, Transfer
 from zkpov.crypto import snark
 from zkpov.errors import ZkpovError
+from zkpov.node.proving.proof_store import ProofStore
 from zkpov.spec.messages import Block
 from zkpov.spec.payload import ProofAnnouncement
+from zkpov.storage.lmdb_store import CorruptStoreError
 
 __all__ = [
     "LocalProver",
@@ -124,6 +126,9 @@ class ProofTracker:
     owed: dict[int, OwedBatch] = field(default_factory=dict)
     proving: set[int] = field(default_factory=set)
     backend: ProverBackend = field(default_factory=LocalProver)
+    store: ProofStore | None = None  # keeps proofs and the proven-final height across restarts
+    get_base: Callable[[], int] = lambda: 0  # below it blocks were pruned: so are their proofs
+    _forgotten_below: int = field(default=0, init=False, repr=False)
 
     @property
     def vk_circuit_id(self) -> str:
@@ -189,6 +194,16 @@ class ProofTracker:
         if proof is not None:
             self._verify(height, proof)
         self._advance()
+        self._forget_below(self.get_base())
+
+    def _forget_below(self, base: int) -> None:
+        """Drops the proofs of pruned blocks, as the store does: memory stays bounded."""
+        if base <= self._forgotten_below:
+            return
+        self._forgotten_below = base
+        for height in [h for h in self.proofs if h < base]:
+            del self.proofs[height]
+            self.settled.discard(height)
 
     def _verify(self, height: int, proof: bytes) -> None:
         block, parent = self.get_block(height), self.get_block(height - 1)
@@ -209,12 +224,33 @@ class ProofTracker:
         self._record(height, proof, carried=True)
 
     def _record(self, height: int, proof: bytes, carried: bool = False) -> None:
-        if height not in self.proofs:
+        fresh = height not in self.proofs
+        if fresh:
             self.proofs[height] = proof
             self.proofs_verified += 1
         self.owed.pop(height, None)
-        if carried or not self.carried_only:
+        settles = (carried or not self.carried_only) and height not in self.settled
+        if settles:
             self.settled.add(height)
+        if self.store is not None and (fresh or settles):
+            self.store.save_proof(height, self.proofs[height], height in self.settled)
+        self._advance()
+
+    def restore(self, chain_height: int) -> None:
+        """After a restart: the proofs and proven-final height saved before it, then whatever
+        the committed chain settles beyond them. ``CorruptStoreError`` if the store claims
+        heights above ``chain_height``, which it can only do when damaged."""
+        if self.store is None:
+            return
+        stored = self.store.load()
+        top = max([stored.proven_final, *stored.proofs])
+        if top > chain_height:
+            raise CorruptStoreError(f"stored proofs reach height {top}, the chain {chain_height}")
+        self.proofs.update(stored.proofs)
+        self.settled |= stored.settled
+        self.proven_final_height = stored.proven_final
+        if stored.proven_final:
+            self.on_proven_final(stored.proven_final)
         self._advance()
 
     def _advance(self) -> None:
@@ -225,4 +261,6 @@ class ProofTracker:
             height += 1
         if height > self.proven_final_height:
             self.proven_final_height = height
+            if self.store is not None:
+                self.store.save_proven_final(height)
             self.on_proven_final(height)
