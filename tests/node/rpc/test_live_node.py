@@ -115,7 +115,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveNode, b
         done = threading.Event()
         reader = threading.Thread(target=read_events, args=(live.url, events, done), daemon=True)
         reader.start()
-        time.sleep(0.5)  # the subscription is in place before the transfer goes in
+        wait_until(lambda: bool(events), "the first event")  # subscribed before the transfer
         sent = requests.post(f"{live.url}/broadcast_tx", json={"tx": tx.hex()}, timeout=10)
         assert sent.json()["accepted"], sent.text
         tx_hash = hashlib.sha256(tx).hexdigest()
@@ -185,7 +185,8 @@ def test_events_carry_new_blocks_commits_and_proofs(
     assert kinds == {"new_block", "finalized", "proven_final"}
     certified = [e for e in events if e["type"] == "new_block"]
     committed = {e["block_id"] for e in events if e["type"] == "finalized"}
-    assert {e["block_id"] for e in certified[:-2]} <= committed  # one chain: certified, committed
+    # one validator, one chain: what was certified is committed (but the last two, maybe)
+    assert {e["block_id"] for e in certified[:-2]} <= committed
     assert sum(e["num_txs"] for e in certified) >= 1
     assert node.node.chain.height >= max(e["height"] for e in events)
 
