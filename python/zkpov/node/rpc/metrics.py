@@ -23,7 +23,9 @@ several nodes in one process (as in the tests) keep separate numbers. ``GET /met
 - by the prover and the carried-proof checker: the ``proof_generation_seconds`` and
   ``proof_verification_seconds`` histograms;
 - ``consensus_core_restarts_total``, ``consensus_rejected_inputs_total`` by ``reason`` (the
-  input guard's ``REJECT_REASONS``), ``p2p_peer_offences_total`` and ``p2p_peer_bans_total``.
+  input guard's ``REJECT_REASONS``), ``p2p_peer_offences_total`` and ``p2p_peer_bans_total``;
+- by the mempool, on each refused transfer: ``mempool_rejected_transfers_total`` by ``reason``
+  (``zkpov.node.state.admission.REJECT_REASONS``).
 
 Zero is the right value for some: ``missing_validators_power`` when every validator signs,
 ``byzantine_validators`` without evidence, the fault counters without faults, the p2p series on
@@ -42,6 +44,7 @@ from zkpov.errors import ZkpovError
 from zkpov.network.channels import ChannelId
 from zkpov.network.connection import ChannelTraffic
 from zkpov.node.consensus_io.input_guard import REJECT_REASONS
+from zkpov.node.state.admission import REJECT_REASONS as TRANSFER_REJECT_REASONS
 
 __all__ = ["CHANNELS", "CommitStats", "MetricsError", "NodeMetrics"]
 
@@ -166,6 +169,12 @@ class NodeMetrics:
         )
         for reason in REJECT_REASONS:
             self.rejected_inputs.labels(reason=reason)
+        self.rejected_transfers = c(
+            "mempool", "rejected_transfers", "Transfers the mempool refused, by reason.",
+            ("reason",),
+        )  # fmt: skip
+        for reason in TRANSFER_REJECT_REASONS:
+            self.rejected_transfers.labels(reason=reason)
         self.peer_offences = c("p2p", "peer_offences", "Verification failures peers sent.")
         self.peer_bans = c("p2p", "peer_bans", "Peers banned for their offences.")
 
@@ -176,6 +185,11 @@ class NodeMetrics:
         if reason not in REJECT_REASONS:
             raise MetricsError(f"unknown rejection reason {reason!r}; known: {REJECT_REASONS}")
         self.rejected_inputs.labels(reason=reason).inc()
+
+    def on_transfer_rejected(self, reason: str) -> None:
+        if reason not in TRANSFER_REJECT_REASONS:
+            raise MetricsError(f"unknown transfer rejection {reason!r}: {TRANSFER_REJECT_REASONS}")
+        self.rejected_transfers.labels(reason=reason).inc()
 
     def on_peer_offence(self) -> None:
         self.peer_offences.inc()
