@@ -21,16 +21,20 @@ from zkpov.node.rpc.params import (
     EVENT_TYPES,
     HASH,
     HEIGHT,
+    INDEX,
     PAGE,
     PER_PAGE,
+    PROOF,
     PROOF_HEIGHT,
+    PUBLIC_KEY,
     TX_BODY_SCHEMA,
+    InvalidParamError,
     parse_tx_body,
 )
 from zkpov.node.rpc.schema import Route, ref
 from zkpov.node.rpc.server import RpcConfig
 from zkpov.node.rpc.stream import stream_events
-from zkpov.node.rpc.view import EventKind, EventSubscription, NodeView
+from zkpov.node.rpc.view import AccountQueryError, EventKind, EventSubscription, NodeView
 from zkpov.types import Height
 
 __all__ = [
@@ -136,8 +140,29 @@ async def on_tx(request: web.Request) -> web.Response:
     tx_hash = HASH.get_required(request)
     record = _view(request).get_tx(tx_hash)
     if record is None:
-        raise RpcError(404, f"transaction {tx_hash.hex()} is not committed (or was pruned)")
+        raise RpcError(
+            404, f"transaction {tx_hash.hex()} is unknown here: not pending, not committed"
+            " (or pruned), not recently refused or dropped",
+        )  # fmt: skip
     return _json(codec.encode_tx(record))
+
+
+def _get_account_key(request: web.Request) -> int | bytes:
+    index, public_key = INDEX.get(request), PUBLIC_KEY.get(request)
+    if index is not None and public_key is None:
+        return index
+    if public_key is not None and index is None:
+        return public_key
+    raise InvalidParamError("give exactly one of index and public_key")
+
+
+async def on_account(request: web.Request) -> web.Response:
+    key = _get_account_key(request)
+    try:
+        record = _view(request).get_account(key, PROOF.get(request) or False)
+    except AccountQueryError as err:
+        raise RpcError(404, str(err)) from None
+    return _json(codec.encode_account(record))
 
 
 async def on_broadcast_tx(request: web.Request) -> web.Response:
@@ -196,8 +221,12 @@ _CHAIN_ROUTES = (
           on_validators, ref("Validators"), (HEIGHT, PAGE, PER_PAGE), errors=(400, 404, 503)),
     Route("GET", "/genesis", "genesis", "The genesis document and its hash.",
           on_genesis, ref("Genesis")),
-    Route("GET", "/tx", "tx", "A committed transaction by hash.",
+    Route("GET", "/tx", "tx", "A transaction's status by hash: committed, pending or dropped.",
           on_tx, ref("Tx"), (HASH,), errors=(400, 404, 503)),
+    Route("GET", "/account", "account",
+          "An account's committed balance and nonce, its next nonce after pending transfers,"
+          " and optionally a Merkle proof against the committed state root.",
+          on_account, ref("Account"), (INDEX, PUBLIC_KEY, PROOF), errors=(400, 404, 503)),
     Route("POST", "/broadcast_tx", "broadcast_tx", "Submit a transaction to the mempool.",
           on_broadcast_tx, ref("BroadcastResult"), body=TX_BODY_SCHEMA,
           errors=(400, 413, 415, 503)),

@@ -25,12 +25,15 @@ __all__ = [
     "EVENT_TYPES",
     "HASH",
     "HEIGHT",
+    "INDEX",
     "MAX_HEIGHT",
     "MAX_PER_PAGE",
     "MAX_TX_BYTES",
     "PAGE",
     "PER_PAGE",
+    "PROOF",
     "PROOF_HEIGHT",
+    "PUBLIC_KEY",
     "TX_BODY_SCHEMA",
     "InvalidParamError",
     "QueryParam",
@@ -106,6 +109,12 @@ def compute_hash(text: str) -> bytes:
     return bytes.fromhex(text.removeprefix("0x"))
 
 
+def compute_flag(text: str) -> bool:
+    if text not in ("true", "false"):
+        raise InvalidParamError(f"must be true or false, got {text!r}")
+    return text == "true"
+
+
 def compute_event_kinds(text: str) -> frozenset[EventKind]:
     known = {kind.value: kind for kind in EventKind}
     names = text.split(",")
@@ -147,6 +156,19 @@ EVENT_TYPES: QueryParam[frozenset[EventKind]] = QueryParam(
     {"type": "string", "pattern": "^(new_block|finalized|proven_final)"
      "(,(new_block|finalized|proven_final))*$"},
     compute_event_kinds,
+)  # fmt: skip
+
+INDEX: QueryParam[int] = QueryParam(
+    "index", "Account index (give it or public_key).",
+    _int_schema(0, 2**64 - 1), lambda text: compute_bounded_int(text, 0, 2**64 - 1),
+)  # fmt: skip
+PUBLIC_KEY: QueryParam[bytes] = QueryParam(
+    "public_key", "Account public key, 32 bytes as hex; its conventional index is looked up.",
+    {"type": "string", "pattern": "^(0x)?[0-9a-fA-F]{64}$"}, compute_hash,
+)  # fmt: skip
+PROOF: QueryParam[bool] = QueryParam(
+    "proof", "true: add a Merkle proof of the account against the state root.",
+    {"type": "string", "enum": ["true", "false"]}, compute_flag,
 )  # fmt: skip
 
 TX_BODY_SCHEMA: dict[str, Any] = {

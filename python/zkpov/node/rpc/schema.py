@@ -23,7 +23,8 @@ Schema = dict[str, Any]
 
 _ERROR_TEXT = {
     400: "Invalid query parameter or request body.",
-    404: "Not found (unknown height, pruned block, unknown transaction, not yet proven).",
+    404: "Not found (unknown height, pruned block, unknown transaction, no such account slot,"
+    " not yet proven).",
     413: "Request body too large.",
     415: "Request body is not application/json.",
     503: "The node cannot answer now (starting, shutting down, too many subscribers).",
@@ -126,9 +127,23 @@ COMPONENTS: dict[str, Schema] = {
         "n_peers": _UINT, "peers": {"type": "array", "items": _PEER},
     }),
     "Genesis": _object({"genesis_hash": _HASH, "genesis": {"type": "object"}}),
-    "Tx": _object({"hash": _HASH, "height": _UINT, "index": _UINT, "tx": _hex()}),
+    "Tx": _object({
+        "hash": _HASH, "status": {"enum": ["committed", "pending", "dropped"]},
+        "height": _nullable(_UINT), "index": _nullable(_UINT), "tx": _nullable(_hex()),
+        "reason": _nullable({"type": "string"}), "message": _nullable({"type": "string"}),
+    }),
     "BroadcastResult": _object({
-        "hash": _HASH, "accepted": {"type": "boolean"}, "reason": {"type": "string"},
+        "hash": _HASH, "accepted": {"type": "boolean"},
+        "reason": {"type": "string", "description": "a short stable code; empty if accepted"},
+        "message": {"type": "string"},
+    }),
+    "Account": _object({
+        "index": _DECIMAL, "public_key": _nullable(_hex(32)), "balance": _DECIMAL,
+        "nonce": _UINT, "pending_nonce": _UINT, "height": _UINT, "state_root": _HASH,
+        "proof": _nullable(_object({
+            "depth": _UINT, "leaf": _HASH,
+            "siblings": {"type": "array", "items": {"type": "array", "items": _HASH}},
+        })),
     }),
     "Finalized": _object({
         "height": _UINT, "block_id": _HASH, "header": ref("Header"),
