@@ -17,18 +17,16 @@ from aiohttp import web
 from zkpov.node.rpc import codec
 from zkpov.node.rpc.metrics import NodeMetrics
 from zkpov.node.rpc.params import (
+    ACCOUNT,
     DEFAULT_PER_PAGE,
     EVENT_TYPES,
     HASH,
     HEIGHT,
-    INDEX,
     PAGE,
     PER_PAGE,
     PROOF,
     PROOF_HEIGHT,
-    PUBLIC_KEY,
     TX_BODY_SCHEMA,
-    InvalidParamError,
     parse_tx_body,
 )
 from zkpov.node.rpc.schema import Route, ref
@@ -147,17 +145,8 @@ async def on_tx(request: web.Request) -> web.Response:
     return _json(codec.encode_tx(record))
 
 
-def _get_account_key(request: web.Request) -> int | bytes:
-    index, public_key = INDEX.get(request), PUBLIC_KEY.get(request)
-    if index is not None and public_key is None:
-        return index
-    if public_key is not None and index is None:
-        return public_key
-    raise InvalidParamError("give exactly one of index and public_key")
-
-
 async def on_account(request: web.Request) -> web.Response:
-    key = _get_account_key(request)
+    key = ACCOUNT.get(request)
     try:
         record = _view(request).get_account(key, PROOF.get(request) or False)
     except AccountQueryError as err:
@@ -226,7 +215,7 @@ _CHAIN_ROUTES = (
     Route("GET", "/account", "account",
           "An account's committed balance and nonce, its next nonce after pending transfers,"
           " and optionally a Merkle proof against the committed state root.",
-          on_account, ref("Account"), (INDEX, PUBLIC_KEY, PROOF), errors=(400, 404, 503)),
+          on_account, ref("Account"), (ACCOUNT, PROOF), errors=(400, 404, 503)),
     Route("POST", "/broadcast_tx", "broadcast_tx", "Submit a transaction to the mempool.",
           on_broadcast_tx, ref("BroadcastResult"), body=TX_BODY_SCHEMA,
           errors=(400, 413, 415, 503)),

@@ -21,6 +21,7 @@ from zkpov.node.rpc.view import EventKind
 from zkpov.types import Height
 
 __all__ = [
+    "ACCOUNT",
     "DEFAULT_PER_PAGE",
     "EVENT_TYPES",
     "HASH",
@@ -169,6 +170,37 @@ PUBLIC_KEY: QueryParam[bytes] = QueryParam(
 PROOF: QueryParam[bool] = QueryParam(
     "proof", "true: add a Merkle proof of the account against the state root.",
     {"type": "string", "enum": ["true", "false"]}, compute_flag,
+)  # fmt: skip
+
+
+def _one_key(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object", "properties": {name: schema}, "required": [name],
+        "additionalProperties": False,
+    }  # fmt: skip
+
+
+class AccountParam(QueryParam[int | bytes]):
+    """Which account: ``index=N`` or ``public_key=HEX``, exactly one. OpenAPI describes it as an
+    object parameter (query, form style, exploded: its properties are the query keys)."""
+
+    def get(self, request: web.Request) -> int | bytes:
+        index, public_key = INDEX.get(request), PUBLIC_KEY.get(request)
+        if index is not None and public_key is None:
+            return index
+        if public_key is not None and index is None:
+            return public_key
+        raise InvalidParamError("give exactly one of index and public_key")
+
+
+def _refuse_account_text(text: str) -> int | bytes:
+    raise InvalidParamError("name the account with index= or public_key=")
+
+
+ACCOUNT = AccountParam(
+    "account", "The account: index=N, or public_key=HEX (its conventional index).",
+    {"oneOf": [_one_key("index", INDEX.schema), _one_key("public_key", PUBLIC_KEY.schema)]},
+    _refuse_account_text, required=True,
 )  # fmt: skip
 
 TX_BODY_SCHEMA: dict[str, Any] = {
