@@ -70,6 +70,7 @@ class FakeNode:
         self.tree: list[Block] = [_make_genesis()]
         self.txs: list[tuple[bytes, ...]] = [()]
         self.mempool: list[bytes] = []
+        self.dropped: dict[bytes, tuple[str, str]] = {}  # tx hash -> (reason, message)
         self.accounts = AccountState(ACCOUNT_DEPTH)
         self.accounts.credit(compute_account_index(ACCOUNT_KEY, ACCOUNT_DEPTH), ACCOUNT_KEY, 500)
         self.earliest = Height(0)
@@ -156,7 +157,11 @@ class FakeNode:
                 if compute_tx_hash(tx) == tx_hash:
                     return TxRecord(tx_hash, Height(height), index, tx)
         pending = [tx for tx in self.mempool if compute_tx_hash(tx) == tx_hash]
-        return TxRecord(tx_hash, None, None, pending[0], "pending") if pending else None
+        if pending:
+            return TxRecord(tx_hash, None, None, pending[0], "pending")
+        if tx_hash in self.dropped:
+            return TxRecord(tx_hash, None, None, None, "dropped", *self.dropped[tx_hash])
+        return None
 
     def get_account(self, key: int | bytes, with_proof: bool) -> AccountRecord:
         s = self.accounts

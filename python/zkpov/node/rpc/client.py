@@ -27,6 +27,8 @@ __all__ = [
     "decode_account_proof",
     "get_account",
     "send_transfer",
+    "wait_committed",
+    "wait_proven",
 ]
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)
@@ -141,9 +143,9 @@ async def send_transfer(rpc: str, request: TransferRequest) -> dict[str, Any]:
             )
         if request.wait is not None:
             deadline = time.monotonic() + request.timeout
-            result["height"] = await _wait_committed(client, result["hash"], deadline)
+            result["height"] = await wait_committed(client, result["hash"], deadline)
             if request.wait == "proven":
-                await _wait_proven(client, result["height"], deadline)
+                await wait_proven(client, result["height"], deadline)
         return result
 
 
@@ -154,7 +156,9 @@ async def _get_pending_nonce(client: RpcClient, public_key: bytes) -> int:
     return int(doc["pending_nonce"])
 
 
-async def _wait_committed(client: RpcClient, tx_hash: str, deadline: float) -> int:
+async def wait_committed(client: RpcClient, tx_hash: str, deadline: float) -> int:
+    """Polls ``/tx`` until the transfer is committed (its height) or dropped, or until the
+    monotonic ``deadline`` (both ``TransferFailedError``)."""
     while time.monotonic() < deadline:
         doc = await client.get("/tx", hash=tx_hash)
         if doc is not None and doc["status"] == "committed":
@@ -167,7 +171,8 @@ async def _wait_committed(client: RpcClient, tx_hash: str, deadline: float) -> i
     raise TransferFailedError(f"transfer {tx_hash} was not committed in time")
 
 
-async def _wait_proven(client: RpcClient, height: int, deadline: float) -> None:
+async def wait_proven(client: RpcClient, height: int, deadline: float) -> None:
+    """Polls ``/status`` until ``height`` is proven final (``TransferFailedError`` if late)."""
     while time.monotonic() < deadline:
         status = await client.get("/status")
         proven = status["sync_info"]["proven_final_height"]
