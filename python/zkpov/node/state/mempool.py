@@ -95,7 +95,7 @@ class Mempool:
     def add(self, tx: bytes) -> AddResult:
         """Admits an encoded transfer or says why not; never raises for bad input."""
         tx_hash = compute_tx_hash(tx)
-        rejection = self._check(tx, tx_hash)
+        rejection = self._admit(tx, tx_hash)
         if rejection is not None:
             self.dropped.record(tx_hash, rejection)
             self.on_rejected(rejection.reason)
@@ -103,7 +103,7 @@ class Mempool:
         self.dropped.forget(tx_hash)
         return AddResult(tx_hash, True)
 
-    def _check(self, tx: bytes, tx_hash: bytes) -> Rejection | None:
+    def _admit(self, tx: bytes, tx_hash: bytes) -> Rejection | None:
         """Checks ``tx`` cheapest first and inserts it if it passes."""
         if tx_hash in self._txs:
             return Rejection("duplicate", "already in the mempool")
@@ -111,17 +111,23 @@ class Mempool:
             t = Transfer.from_bytes_unchecked(tx)
         except DecodeError as err:
             return Rejection("malformed", str(err))
-        if self.is_committed(tx_hash):
-            return Rejection("already_committed", "this transfer is already committed")
         state = self.get_state()
         found = _get_account(state, t.sender)
         rejection = self._check_state(t, state, found)
+        if rejection is not None and rejection.reason == "nonce_too_low":
+            return self._explain_used_nonce(tx_hash, rejection)
         if rejection is not None or found is None:
             return rejection
         rejection = self._check_room(t) or check_signature(t, tx, found)
         if rejection is None:
             self._make_room(t.sender)
             self._insert(tx_hash, t, state)
+        return rejection
+
+    def _explain_used_nonce(self, tx_hash: bytes, rejection: Rejection) -> Rejection:
+        """A used nonce: a replay of this very transfer, or another one took the nonce."""
+        if self.is_committed(tx_hash):
+            return Rejection("already_committed", "this transfer is already committed")
         return rejection
 
     def _check_state(
