@@ -157,3 +157,29 @@ def test_account_and_its_proof_verify_against_the_committed_root(net: Net) -> No
     assert verify_account_proof(int(doc["state_root"], 16), checked)
     tampered = AccountProof(net.depth, net.index(0), leaf + 1, rows)
     assert not verify_account_proof(int(doc["state_root"], 16), tampered)
+
+
+def test_tx_send_waits_until_the_block_is_proven(tmp_path: Path) -> None:
+    out = tmp_path / "net"
+    made = run("testnet", "--validators", "1", "--output", str(out), "--accounts", "2",
+               "--base-port", str(free_base_port(2)))  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    home = out / "node0"
+    config = load_node_config(home)
+    assert config.proofs_enabled
+    rpc = "http://{}:{}".format(*config.rpc_listen)
+    node = subprocess.Popen([*ZKPOV, "start", "--home", str(home)], stderr=subprocess.PIPE)
+    try:
+        poll_status(rpc, time.monotonic() + 120)
+        target = read_key_file(out / "accounts" / "account1.json", KeyKind.ACCOUNT).public
+        done = run("tx", "send", "--key", str(out / "accounts" / "account0.json"), "--to",
+                   target.hex(), "--amount", "5", "--wait", "proven", "--timeout", "50",
+                   "--rpc", rpc)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        height = json.loads(done.stdout)["height"]
+        sync = poll_status(rpc, time.monotonic() + 5)["sync_info"]
+        assert isinstance(sync, dict) and sync["proven_final_height"] >= height
+    finally:
+        node.send_signal(signal.SIGINT)
+        _, err = node.communicate(timeout=30)
+    assert node.returncode == 0, err.decode()[-2000:]
