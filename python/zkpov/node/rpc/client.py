@@ -22,8 +22,6 @@ __all__ = [
     "RpcClient",
     "TransferFailedError",
     "TransferRequest",
-    "broadcast",
-    "build_transfer",
     "decode_account_proof",
     "get_account",
     "send_transfer",
@@ -70,26 +68,11 @@ async def _get_depth(client: RpcClient) -> int:
     return decode_genesis(json.dumps(doc["genesis"])).circuit_tree_depth
 
 
-async def build_transfer(
-    rpc: str, key_file: Path, recipient: bytes, amount: int, nonce: int, fee: int = 0
-) -> bytes:
-    """Signs a transfer; the tree depth (so the account indices) comes from the node's genesis."""
-    key = read_key_file(key_file, KeyKind.ACCOUNT)
-    async with aiohttp.ClientSession() as session:
-        depth = await _get_depth(RpcClient(session, rpc))
-    return _sign(key, recipient, amount, nonce, fee, depth)
-
-
 def _sign(
     key: SecretKeyFile, recipient: bytes, amount: int, nonce: int, fee: int, depth: int
 ) -> bytes:
     sender, to = compute_account_index(key.public, depth), compute_account_index(recipient, depth)
     return sign_transfer(key.secret, sender, to, recipient, amount, nonce, fee).to_bytes()
-
-
-async def broadcast(rpc: str, tx: bytes) -> Any:
-    async with aiohttp.ClientSession() as session:
-        return await RpcClient(session, rpc).broadcast_tx(tx)
 
 
 async def get_account(rpc: str, query: dict[str, str]) -> Any:
