@@ -113,23 +113,31 @@ async def send_transfer(rpc: str, request: TransferRequest) -> dict[str, Any]:
     key = read_key_file(request.key_file, KeyKind.ACCOUNT)
     async with aiohttp.ClientSession() as session:
         client = RpcClient(session, rpc)
-        depth = await _get_depth(client)
-        nonce = request.nonce
-        if nonce is None:
-            nonce = await _get_pending_nonce(client, key.public)
-        tx = _sign(key, request.recipient, request.amount, nonce, request.fee, depth)
-        result: dict[str, Any] = await client.broadcast_tx(tx)
+        result: dict[str, Any] = await client.broadcast_tx(await _sign_next(client, key, request))
         if not result.get("accepted"):
             raise TransferFailedError(
                 f"transfer {result.get('hash')} refused: {result.get('reason')}:"
                 f" {result.get('message')}"
             )
         if request.wait is not None:
-            deadline = time.monotonic() + request.timeout
-            result["height"] = await wait_committed(client, result["hash"], deadline)
-            if request.wait == "proven":
-                await wait_proven(client, result["height"], deadline)
+            result["height"] = await _wait(client, result["hash"], request)
         return result
+
+
+async def _sign_next(client: RpcClient, key: SecretKeyFile, request: TransferRequest) -> bytes:
+    depth = await _get_depth(client)
+    nonce = request.nonce
+    if nonce is None:
+        nonce = await _get_pending_nonce(client, key.public)
+    return _sign(key, request.recipient, request.amount, nonce, request.fee, depth)
+
+
+async def _wait(client: RpcClient, tx_hash: str, request: TransferRequest) -> int:
+    deadline = time.monotonic() + request.timeout
+    height = await wait_committed(client, tx_hash, deadline)
+    if request.wait == "proven":
+        await wait_proven(client, height, deadline)
+    return height
 
 
 async def _get_pending_nonce(client: RpcClient, public_key: bytes) -> int:

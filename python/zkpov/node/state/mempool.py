@@ -112,21 +112,20 @@ class Mempool:
         except DecodeError as err:
             return Rejection("malformed", str(err))
         state = self.get_state()
-        found = _get_account(state, t.sender)
-        rejection = self._check_state(t, state, found)
-        if rejection is not None and rejection.reason == "nonce_too_low":
-            return self._explain_used_nonce(tx_hash, rejection)
-        if rejection is not None or found is None:
-            return rejection
-        rejection = self._check_room(t) or check_signature(t, tx, found)
+        sender = _get_account(state, t.sender)
+        rejection = self._check_state(t, state, sender)
+        if rejection is not None or sender is None:
+            return self._explain(tx_hash, rejection)
+        rejection = self._check_room(t) or check_signature(t, tx, sender)
         if rejection is None:
             self._make_room(t.sender)
             self._insert(tx_hash, t, state)
         return rejection
 
-    def _explain_used_nonce(self, tx_hash: bytes, rejection: Rejection) -> Rejection:
+    def _explain(self, tx_hash: bytes, rejection: Rejection | None) -> Rejection | None:
         """A used nonce: a replay of this very transfer, or another one took the nonce."""
-        if self.is_committed(tx_hash):
+        used = rejection is not None and rejection.reason == "nonce_too_low"
+        if used and self.is_committed(tx_hash):
             return Rejection("already_committed", "this transfer is already committed")
         return rejection
 
