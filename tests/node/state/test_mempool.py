@@ -200,3 +200,13 @@ def test_garbage_is_refused_never_raised(data: bytes) -> None:
 def test_transfer_bytes_carry_the_fee(fee: int) -> None:
     t = tx(2, 1, fee=fee)
     assert Transfer.from_bytes(t.to_bytes()) == t == Transfer.from_bytes_unchecked(t.to_bytes())
+
+
+def test_successive_evictions_take_the_cheapest_each_time() -> None:
+    pool = Chain().pool(max_txs=2)
+    pool.add(tx(1, 1, fee=1).to_bytes())
+    pool.add(tx(2, 1, fee=2).to_bytes())
+    assert reason(pool, tx(3, 1, fee=1)) == "mempool_full"  # refused against the cached tails
+    assert pool.add(tx(3, 1, fee=3).to_bytes()).accepted  # evicts sender 1's
+    assert pool.add(tx(4, 1, fee=4).to_bytes()).accepted  # then sender 2's, not sender 3's
+    assert [pool.get_pending_count(s) for s in (1, 2, 3, 4)] == [0, 0, 1, 1]

@@ -15,6 +15,7 @@ a bounded memory (:mod:`~zkpov.node.state.recent_drops`) that ``/tx`` reads. Fee
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -72,6 +73,7 @@ class Mempool:
         self._runs: dict[int, list[bytes]] = {}  # sender -> hashes, nonce order
         self._debits: dict[int, int] = {}  # sender -> sum of pending amount + fee
         self._claims: dict[int, tuple[bytes, int]] = {}  # empty slot -> (key, pending count)
+        self._cheapest: list[tuple[int, int, int, bytes]] | None = None  # see _find_victim
         self.dropped = RecentDrops()
 
     def __len__(self) -> int:
@@ -154,10 +156,13 @@ class Mempool:
         return None
 
     def _find_victim(self, newcomer: int) -> bytes | None:
-        """The cheapest last pending transfer of any other sender (the longest run on ties)."""
-        tails = [(self._txs[run[-1]].fee, -len(run), run[-1])
-                 for sender, run in self._runs.items() if sender != newcomer]  # fmt: skip
-        return min(tails)[2] if tails else None
+        """The cheapest last pending transfer of any other sender (the longest run on ties).
+        The two cheapest tails are kept until the pool changes: refusals do not rescan it."""
+        if self._cheapest is None:
+            tails = [(self._txs[run[-1]].fee, -len(run), sender, run[-1])
+                     for sender, run in self._runs.items()]  # fmt: skip
+            self._cheapest = heapq.nsmallest(2, tails)
+        return next((tail[3] for tail in self._cheapest if tail[2] != newcomer), None)
 
     def _make_room(self, newcomer: int) -> None:
         if len(self._txs) >= self.max_txs:
@@ -168,6 +173,7 @@ class Mempool:
     # -- the pending runs ---------------------------------------------------------------------
 
     def _insert(self, tx_hash: bytes, t: Transfer, state: AccountState) -> None:
+        self._cheapest = None
         self._txs[tx_hash] = t
         self._runs.setdefault(t.sender, []).append(tx_hash)
         self._debits[t.sender] = self._debits.get(t.sender, 0) + t.amount + t.fee
@@ -177,6 +183,7 @@ class Mempool:
 
     def _remove(self, tx_hash: bytes) -> Transfer:
         """Takes a transfer out of the pool's books (the caller keeps the run contiguous)."""
+        self._cheapest = None
         t = self._txs.pop(tx_hash)
         run = self._runs[t.sender]
         run.remove(tx_hash)
