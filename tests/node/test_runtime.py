@@ -10,13 +10,16 @@ from pathlib import Path
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.support.metrics import find_zero_samples
 from zkpov.chain.state import compute_account_index, sign_transfer
 from zkpov.devnet.processes import find_free_base_port
+from zkpov.node.consensus_io.input_guard import REJECT_REASONS
 from zkpov.node.ops.config import load_node_config
 from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.ops.setup import TestnetLayout, create_testnet
 from zkpov.node.proving.proof_chain import get_carried
 from zkpov.node.runtime import Node
+from zkpov.node.state.admission import REJECT_REASONS as TRANSFER_REJECT_REASONS
 
 free_base_port = find_free_base_port  # the name the node tests import
 
@@ -73,6 +76,33 @@ def assert_live_metrics(node: Node) -> None:
         assert metric(node, name, channel="consensus") > 0, name
     # it gossiped the transfer (it may have proven the batch itself, and received no proof)
     assert metric(node, "zkpov_p2p_message_send_bytes_total", channel="transactions") > 0
+
+
+# What must (or may) read 0 on every node of a healthy 4-validator network after 20 blocks with
+# one transfer: no faults, so no evidence, restarts, rejected input or transfers (node 0 refuses
+# the "00" check_rpc posts) or penalties; keepalives go only over idle connections (none here);
+# the last block, the mempool, the proof lag are usually empty or 0 when read.
+ZERO_ON_A_HEALTHY_NETWORK = {
+    "zkpov_consensus_byzantine_validators",
+    "zkpov_consensus_core_restarts_total",
+    *(f"zkpov_consensus_rejected_inputs_total{{reason={r}}}" for r in REJECT_REASONS),
+    "zkpov_p2p_peer_bans_total",
+    "zkpov_p2p_peer_offences_total",
+    *(f"zkpov_mempool_rejected_transfers_total{{reason={r}}}" for r in TRANSFER_REJECT_REASONS),
+    "zkpov_p2p_message_receive_bytes_total{channel=control}",
+    "zkpov_p2p_message_send_bytes_total{channel=control}",
+    "zkpov_consensus_num_txs",
+    "zkpov_mempool_size",
+    "zkpov_proof_lag_blocks",
+    "zkpov_consensus_rounds",
+    "zkpov_consensus_missing_validators_power",
+}
+
+
+def assert_every_metric_moved(nodes: list[Node]) -> None:
+    """Each series the nodes declare is non-zero on at least one node, but those above."""
+    zero = [find_zero_samples(node.metrics.render()[0].decode()) for node in nodes]
+    assert set.intersection(*zero) <= ZERO_ON_A_HEALTHY_NETWORK
 
 
 def assert_agree(nodes: list[Node]) -> None:
@@ -135,7 +165,9 @@ async def scenario(layout: TestnetLayout) -> None:
     nodes[3] = again
     await wait_for(lambda: again.chain.height >= nodes[0].chain.height > len(stopped_at) + 3)
     await wait_for(lambda: metric(nodes[0], "zkpov_p2p_peers") == 3)
+    await wait_for(lambda: nodes[0].chain.height >= 20)
     assert_live_metrics(nodes[0])
+    assert_every_metric_moved(nodes)
     received = "zkpov_p2p_message_receive_bytes_total"
     assert metric(nodes[1], received, channel="transactions") > 0  # the transfer, gossiped
     stop.set()

@@ -167,6 +167,7 @@ class Node:
     def _after_consensus_step(self) -> None:
         self.cores.save_progress(self.driver.core.tree)
         self.live_metrics.on_step(self.driver.core)
+        self.feed.on_certified(self.driver.core.tree)
 
     def submit_tx(self, tx: bytes) -> AddResult:
         """Admits a transfer from a client and gossips it if admitted."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,10 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
+import zkpov
 from tests.node.rpc.helpers import with_client
 from zkpov.network.channels import ChannelId
 from zkpov.network.connection import ChannelTraffic
-from zkpov.node.rpc.metrics import CommitStats, MetricsError, NodeMetrics
+from zkpov.node.rpc.metrics import CommitStats, MetricsError, NodeMetrics, get_build_commit
 
 EXPECTED = {
     "zkpov_consensus_height": "gauge",
@@ -41,6 +44,7 @@ EXPECTED = {
     "zkpov_consensus_rejected_inputs": "counter",
     "zkpov_p2p_peer_offences": "counter",
     "zkpov_p2p_peer_bans": "counter",
+    "zkpov_build_info": "gauge",
 }
 
 
@@ -58,8 +62,27 @@ def test_every_metric_is_exported_with_its_type() -> None:
     body, content_type = NodeMetrics().render()
     assert content_type.startswith("text/plain")
     families = {f.name: f.type for f in text_string_to_metric_families(body.decode())}
-    created = {name for name in families if name.endswith("_created")}  # the Python client's
-    assert {name: families[name] for name in set(families) - created} == EXPECTED
+    # the Python client's own series: *_created, and the process collector's process_*
+    own = {name for name in families if name.endswith("_created") or name.startswith("process_")}
+    assert {name: families[name] for name in set(families) - own} == EXPECTED
+
+
+def test_build_info_names_this_version_and_the_checkout_commit() -> None:
+    (labels,) = [
+        dict(key) for name, key in get_samples(NodeMetrics()) if name == "zkpov_build_info"
+    ]
+    assert labels["version"] == zkpov.__version__
+    head = subprocess.run(
+        ["git", "-C", str(Path(zkpov.__file__).parent), "rev-parse", "HEAD"],
+        capture_output=True, text=True, check=False,
+    ).stdout.strip()  # fmt: skip
+    assert labels["commit"] == (head[:12] or "unknown") == get_build_commit()
+
+
+def test_process_collector_reports_this_process() -> None:
+    samples = get_samples(NodeMetrics())
+    assert samples[("process_resident_memory_bytes", ())] > 0
+    assert samples[("process_open_fds", ())] > 0
 
 
 def test_commits_drive_heights_counts_and_histograms() -> None:

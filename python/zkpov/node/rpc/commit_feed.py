@@ -1,6 +1,8 @@
-"""What the RPC hears of commits: the commit pipeline's listener, which turns each committed
+"""What the RPC hears of blocks: the commit pipeline's listener, which turns each committed
 block and each new proven-final height into a node event for ``/events`` subscribers and into
 metrics. The commit pipeline (:mod:`zkpov.node.state.commit_pipeline`) knows nothing of either.
+After each consensus step the runtime also hands it the block tree, and each newly certified block
+(on the chain of the highest QC, held by this node) becomes a ``new_block`` event.
 
 For the commit latency it remembers when this node first accepted (or made) each proposal, for
 at most :data:`MAX_REMEMBERED_PROPOSALS` blocks.
@@ -11,20 +13,23 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from zkpov.consensus.block_tree import BlockTree
 from zkpov.errors import DecodeError
 from zkpov.node.rpc.events import EventHub
 from zkpov.node.rpc.metrics import CommitStats, NodeMetrics
 from zkpov.node.rpc.view import EventKind, NodeEvent
 from zkpov.spec.codec.evidence import decode_evidence
+from zkpov.spec.codec.payload import decode_payload
 from zkpov.spec.encoding import get_bitfield_indices
 from zkpov.spec.evidence import get_offender
 from zkpov.spec.messages import Block, Proposal
 from zkpov.spec.validators import ValidatorSet
 from zkpov.types import BlockId
 
-__all__ = ["MAX_REMEMBERED_PROPOSALS", "CommitFeed"]
+__all__ = ["MAX_CERTIFIED_PER_STEP", "MAX_REMEMBERED_PROPOSALS", "CommitFeed"]
 
 MAX_REMEMBERED_PROPOSALS = 1024
+MAX_CERTIFIED_PER_STEP = 64
 
 
 @dataclass
@@ -33,6 +38,34 @@ class CommitFeed:
     metrics: NodeMetrics
     vset: ValidatorSet
     proposed_at: dict[BlockId, float] = field(default_factory=dict)
+    last_certified_height: int = 0
+
+    def on_certified(self, tree: BlockTree) -> None:
+        """Publishes ``new_block`` once for each block certified since the last call: the
+        highest QC's block and its ancestors above the last one published (each block carries
+        its parent's QC), oldest first, at most :data:`MAX_CERTIFIED_PER_STEP` of them."""
+        fresh = self._get_newly_certified(tree)
+        for block, num_txs in reversed(fresh):
+            self.events.publish(
+                NodeEvent(EventKind.NEW_BLOCK, block.height, block.id, block.state_root,
+                          block.round, num_txs)
+            )  # fmt: skip
+        if fresh:
+            self.last_certified_height = fresh[0][0].height
+
+    def _get_newly_certified(self, tree: BlockTree) -> list[tuple[Block, int]]:
+        """Newest first; a block not held (still syncing) ends the walk."""
+        found: list[tuple[Block, int]] = []
+        block = tree.get(tree.hqc.block_id)
+        while block is not None and block.height > self.last_certified_height:
+            if len(found) == MAX_CERTIFIED_PER_STEP:
+                break
+            try:
+                found.append((block, len(decode_payload(block.payload))))
+            except DecodeError:
+                break  # the tree holds checked blocks only: not reached
+            block = tree.get(block.parent_id)
+        return found
 
     def on_proposal(self, proposal: Proposal) -> None:
         """A proposal this node accepted or made: the start of its commit latency."""

@@ -25,7 +25,11 @@ several nodes in one process (as in the tests) keep separate numbers. ``GET /met
 - ``consensus_core_restarts_total``, ``consensus_rejected_inputs_total`` by ``reason`` (the
   input guard's ``REJECT_REASONS``), ``p2p_peer_offences_total`` and ``p2p_peer_bans_total``;
 - by the mempool, on each refused transfer: ``mempool_rejected_transfers_total`` by ``reason``
-  (``zkpov.node.state.admission.REJECT_REASONS``).
+  (``zkpov.node.state.admission.REJECT_REASONS``);
+- at start: ``build_info{version,commit}`` (always 1; ``commit`` is the source's git commit when
+  the package runs from a checkout, else ``unknown``) and the client library's process
+  collector (``process_cpu_seconds_total``, ``process_resident_memory_bytes``,
+  ``process_open_fds`` and the rest, unprefixed as Prometheus names them).
 
 Zero is the right value for some: ``missing_validators_power`` when every validator signs,
 ``byzantine_validators`` without evidence, the fault counters without faults, the p2p series on
@@ -35,18 +39,22 @@ a one-validator network, and the proof series with proofs off.
 from __future__ import annotations
 
 import math
+import shutil
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 from prometheus_client.exposition import choose_encoder
 
+from zkpov import __version__
 from zkpov.errors import ZkpovError
 from zkpov.network.channels import ChannelId
 from zkpov.network.connection import ChannelTraffic
 from zkpov.node.consensus_io.input_guard import REJECT_REASONS
 from zkpov.node.state.admission import REJECT_REASONS as TRANSFER_REJECT_REASONS
 
-__all__ = ["CHANNELS", "CommitStats", "MetricsError", "NodeMetrics"]
+__all__ = ["CHANNELS", "CommitStats", "MetricsError", "NodeMetrics", "get_build_commit"]
 
 NAMESPACE = "zkpov"
 CHANNELS = ("consensus", "transactions", "block_sync", "control")
@@ -97,6 +105,7 @@ class NodeMetrics:
         self._init_proofs()
         self._init_network()
         self._init_faults()
+        self._init_process()
 
     def _gauge(self, subsystem: str, name: str, doc: str) -> Gauge:
         return Gauge(name, doc, namespace=NAMESPACE, subsystem=subsystem, registry=self.registry)
@@ -177,6 +186,14 @@ class NodeMetrics:
             self.rejected_transfers.labels(reason=reason)
         self.peer_offences = c("p2p", "peer_offences", "Verification failures peers sent.")
         self.peer_bans = c("p2p", "peer_bans", "Peers banned for their offences.")
+
+    def _init_process(self) -> None:
+        ProcessCollector(registry=self.registry)
+        info = Gauge(
+            "build_info", "This build: version and source commit (always 1).",
+            ("version", "commit"), namespace=NAMESPACE, registry=self.registry,
+        )  # fmt: skip
+        info.labels(version=__version__, commit=get_build_commit()).set(1)
 
     def on_core_restart(self) -> None:
         self.core_restarts.inc()
@@ -269,6 +286,25 @@ class NodeMetrics:
         except (TypeError, ValueError):  # e.g. "version=abc": compared as a str to an int
             encoder, content_type = choose_encoder("")
         return encoder(self.registry), content_type
+
+
+def get_build_commit() -> str:
+    """The git commit of the source this package runs from, or ``unknown`` (an installed wheel,
+    no git). Only a checkout whose tree holds this package counts."""
+    package = Path(__file__).resolve().parents[2]  # .../python/zkpov in a checkout
+    git = shutil.which("git")
+    if git is None:
+        return "unknown"
+    try:
+        found = subprocess.run(  # noqa: S603 (fixed arguments, no shell)
+            [git, "-C", str(package), "rev-parse", "--show-toplevel", "HEAD"],
+            capture_output=True, text=True, timeout=5, check=True,
+        ).stdout.split()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    if len(found) != 2 or not (Path(found[0]) / "python" / "zkpov").is_dir():
+        return "unknown"
+    return found[1][:12]
 
 
 def _channel(name: str) -> str:

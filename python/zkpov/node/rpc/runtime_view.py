@@ -77,14 +77,14 @@ class RuntimeView:
         )
 
     def get_status(self) -> NodeStatus:
-        """``earliest_height`` is reported as 0 even after pruning and ``catching_up`` as False:
-        the runtime tracks neither yet."""
+        """``earliest_height``: the lowest height whose block is still kept (raised by
+        pruning); ``catching_up``: blocks this node is missing are being fetched from peers."""
         parts, core = self.parts, self.parts.driver.core
         tip = parts.chain.get_block(parts.chain.height) or parts.start.block
-        proven = None if parts.prover is None else Height(parts.prover.proven_final_height)
+        earliest = Height(parts.chain.store.get_base_height() or 0)
         sync = SyncInfo(
-            parts.chain.height, tip.id, tip.state_root, tip.round, Height(0), proven,
-            core.pacemaker.round, False,
+            parts.chain.height, tip.id, tip.state_root, tip.round, earliest, self._proven(),
+            core.pacemaker.round, bool(core.sync.requests),
         )  # fmt: skip
         me = self._validators()[parts.index]
         chain_id = parts.genesis.chain_id
@@ -92,6 +92,11 @@ class RuntimeView:
         return NodeStatus(
             identity.node_key.public, chain_id, __version__, parts.start.vset.epoch, sync, me
         )
+
+    def _proven(self) -> Height | None:
+        """The proven-final height; None on a node that neither proves nor checks proofs."""
+        prover = self.parts.prover
+        return None if prover is None else Height(prover.proven_final_height)
 
     def get_net_info(self) -> NetInfo:
         """Each connected validator; the transport keeps no node id, direction or byte counts
@@ -191,11 +196,10 @@ class RuntimeView:
 
     def get_finalized(self) -> FinalizedRecord:
         """The committed root. Its ``commit_certificate`` is the root QC the committed chain
-        stores, which certifies the root block itself (not the child's QC that committed it);
-        ``proven_final_height`` is not filled in (None)."""
+        stores, which certifies the root block itself (not the child's QC that committed it)."""
         root, root_qc = self.parts.chain.get_root()
         commitment = Root(hashlib.sha256(b"".join(self.parts.start.vset.pubkeys)).digest())
-        return FinalizedRecord(root.header, root_qc, commitment, None)
+        return FinalizedRecord(root.header, root_qc, commitment, self._proven())
 
     def get_proof(self, height: Height | None) -> ProofRecord | None:
         """A verified proof of ``height`` that the prover holds (None: the proven-final height).

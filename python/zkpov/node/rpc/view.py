@@ -230,8 +230,8 @@ class ProofRecord:
 
 
 class EventKind(Enum):
-    # a block was certified (a QC formed); it may still be orphaned. The runtime does not
-    # publish it yet: only FINALIZED and PROVEN_FINAL
+    # a block was certified (a QC formed, seen as this node's new highest QC); it may still be
+    # orphaned
     NEW_BLOCK = "new_block"
     FINALIZED = "finalized"  # a block was committed by the 2-chain rule; never reverted
     # every committed block up to this one is proven: by proofs carried in committed blocks with
