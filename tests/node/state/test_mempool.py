@@ -210,3 +210,28 @@ def test_successive_evictions_take_the_cheapest_each_time() -> None:
     assert pool.add(tx(3, 1, fee=3).to_bytes()).accepted  # evicts sender 1's
     assert pool.add(tx(4, 1, fee=4).to_bytes()).accepted  # then sender 2's, not sender 3's
     assert [pool.get_pending_count(s) for s in (1, 2, 3, 4)] == [0, 0, 1, 1]
+
+
+OPS = st.lists(
+    st.tuples(st.sampled_from(["add", "commit"]), st.integers(1, 3), st.integers(1, 4),
+              st.integers(0, 600), st.integers(0, 3)),
+    max_size=12,
+)  # fmt: skip
+
+
+@settings(max_examples=100, deadline=None)
+@given(OPS)
+def test_whatever_happens_a_selection_applies_and_the_books_agree(
+    ops: list[tuple[str, int, int, int, int]],
+) -> None:
+    chain = Chain()
+    pool = chain.pool(max_txs=6, max_per_sender=3)
+    for op, sender, nonce, amount, fee in ops:
+        if op == "add":
+            pool.add(tx(sender, nonce, fee=fee, amount=amount).to_bytes())
+        elif chosen := pool.select(chain.state, 2):
+            chain.commit(pool, *chosen)
+        assert len(pool) == sum(pool.get_pending_count(s) for s in (1, 2, 3)) <= 6
+        everything = pool.select(chain.state, 10)
+        assert len(everything) == len(pool)  # the pool holds nothing that would not apply
+        chain.state.copy().apply_transfers(everything)

@@ -71,6 +71,7 @@ class Mempool:
         self.min_fee, self.max_per_sender = min_fee, max_per_sender
         self._txs: dict[bytes, Transfer] = {}
         self._runs: dict[int, list[bytes]] = {}  # sender -> hashes, nonce order
+        self._run_txs: dict[int, list[Transfer]] = {}  # the same runs' transfers (selection)
         self._debits: dict[int, int] = {}  # sender -> sum of pending amount + fee
         self._claims: dict[int, tuple[bytes, int]] = {}  # empty slot -> (key, pending count)
         self._cheapest: list[tuple[int, int, int, bytes]] | None = None  # see _find_victim
@@ -176,6 +177,7 @@ class Mempool:
         self._cheapest = None
         self._txs[tx_hash] = t
         self._runs.setdefault(t.sender, []).append(tx_hash)
+        self._run_txs.setdefault(t.sender, []).append(t)
         self._debits[t.sender] = self._debits.get(t.sender, 0) + t.amount + t.fee
         if state.get_account(t.recipient) is None:
             key, count = self._claims.get(t.recipient, (t.recipient_public_key, 0))
@@ -186,17 +188,22 @@ class Mempool:
         self._cheapest = None
         t = self._txs.pop(tx_hash)
         run = self._runs[t.sender]
+        del self._run_txs[t.sender][run.index(tx_hash)]
         run.remove(tx_hash)
         self._debits[t.sender] -= t.amount + t.fee
         if not run:
-            del self._runs[t.sender], self._debits[t.sender]
-        claim = self._claims.get(t.recipient)
-        if claim is not None and claim[0] == t.recipient_public_key:
-            if claim[1] > 1:
-                self._claims[t.recipient] = (claim[0], claim[1] - 1)
-            else:
-                del self._claims[t.recipient]
+            del self._runs[t.sender], self._run_txs[t.sender], self._debits[t.sender]
+        self._release_claim(t)
         return t
+
+    def _release_claim(self, t: Transfer) -> None:
+        claim = self._claims.get(t.recipient)
+        if claim is None or claim[0] != t.recipient_public_key:
+            return
+        if claim[1] > 1:
+            self._claims[t.recipient] = (claim[0], claim[1] - 1)
+        else:
+            del self._claims[t.recipient]
 
     def _drop(self, tx_hash: bytes, rejection: Rejection) -> None:
         """Drops ``tx_hash`` and, so the run stays contiguous, its sender's later ones."""
@@ -214,8 +221,7 @@ class Mempool:
     def select(self, state: AccountState, limit: int) -> list[Transfer]:
         """Up to ``limit`` pending transfers that apply in order on ``state`` (a proposal's
         parent), highest fee first among each sender's next one."""
-        runs = {sender: [self._txs[h] for h in run] for sender, run in self._runs.items()}
-        return select_transfers(runs, state, limit)
+        return select_transfers(self._run_txs, state, limit)
 
     def on_commit(self, txs: Iterable[bytes]) -> int:
         """After a commit: drops the committed transfers, then re-checks the pending runs of
