@@ -144,6 +144,11 @@ def test_junk_is_refused_with_a_reason_over_http(net: Net) -> None:
 def test_account_and_its_proof_verify_against_the_committed_root(net: Net) -> None:
     shown = run("account", "show", "--index", str(net.index(1)), "--proof", "--rpc", net.rpc)
     assert shown.returncode == 0 and "verified here" in shown.stdout, shown.stderr
+    as_json = run("account", "show", "--public-key", net.key(1).public.hex(), "--json",
+                  "--rpc", net.rpc)  # fmt: skip
+    assert json.loads(as_json.stdout)["index"] == str(net.index(1)), as_json.stderr
+    outside = run("account", "show", "--index", str(2**net.depth), "--rpc", net.rpc)
+    assert outside.returncode == 1 and len(outside.stderr.strip().splitlines()) == 1
     key = net.key(0).public.hex()
     _, doc = http(net, f"/account?public_key={key}&proof=true")
     _, status = http(net, "/status")
