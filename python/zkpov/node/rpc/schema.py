@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from zkpov.node.rpc.params import QueryParam
+from zkpov.node.state.admission import DROP_REASONS, REJECT_REASONS
 
 __all__ = ["COMPONENTS", "Handler", "Route", "build_openapi", "ref"]
 
@@ -71,6 +72,7 @@ def _object(properties: dict[str, Schema]) -> Schema:
 
 
 _UINT: Schema = {"type": "integer", "minimum": 0}
+_DROP_CODES = sorted({*REJECT_REASONS, *DROP_REASONS})  # why /tx says a transfer was dropped
 _DECIMAL: Schema = {"type": "string", "pattern": "^[0-9]+$", "description": "decimal integer"}
 _HASH = _hex(32)
 
@@ -130,11 +132,11 @@ COMPONENTS: dict[str, Schema] = {
     "Tx": _object({
         "hash": _HASH, "status": {"enum": ["committed", "pending", "dropped"]},
         "height": _nullable(_UINT), "index": _nullable(_UINT), "tx": _nullable(_hex()),
-        "reason": _nullable({"type": "string"}), "message": _nullable({"type": "string"}),
+        "reason": _nullable({"enum": _DROP_CODES}), "message": _nullable({"type": "string"}),
     }),
     "BroadcastResult": _object({
         "hash": _HASH, "accepted": {"type": "boolean"},
-        "reason": {"type": "string", "description": "a short stable code; empty if accepted"},
+        "reason": {"enum": ["", *REJECT_REASONS], "description": "empty if accepted"},
         "message": {"type": "string"},
     }),
     "Account": _object({
