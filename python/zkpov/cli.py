@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from zkpov import __version__
+from zkpov.commands.account import account
 from zkpov.commands.circuit import circuit
 from zkpov.commands.demo import demo
 from zkpov.commands.devnet import devnet
@@ -22,6 +23,7 @@ def main() -> None:
     """zkpov: proof-of-stake BFT consensus with Groth16 validity proofs."""
 
 
+main.add_command(account)
 main.add_command(circuit)
 main.add_command(demo)
 main.add_command(devnet)

@@ -19,6 +19,7 @@ from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.ops.setup import TestnetLayout, create_testnet
 from zkpov.node.proving.proof_chain import get_carried
 from zkpov.node.runtime import Node
+from zkpov.node.state.admission import REJECT_REASONS as TRANSFER_REJECT_REASONS
 
 free_base_port = find_free_base_port  # the name the node tests import
 
@@ -78,15 +79,16 @@ def assert_live_metrics(node: Node) -> None:
 
 
 # What must (or may) read 0 on every node of a healthy 4-validator network after 20 blocks with
-# one transfer: no faults, so no evidence, restarts, rejected input or penalties; keepalives go
-# only over idle connections (none here); the last block, the mempool, the proof lag are
-# usually empty or 0 when read.
+# one transfer: no faults, so no evidence, restarts, rejected input or transfers (node 0 refuses
+# the "00" check_rpc posts) or penalties; keepalives go only over idle connections (none here);
+# the last block, the mempool, the proof lag are usually empty or 0 when read.
 ZERO_ON_A_HEALTHY_NETWORK = {
     "zkpov_consensus_byzantine_validators",
     "zkpov_consensus_core_restarts_total",
     *(f"zkpov_consensus_rejected_inputs_total{{reason={r}}}" for r in REJECT_REASONS),
     "zkpov_p2p_peer_bans_total",
     "zkpov_p2p_peer_offences_total",
+    *(f"zkpov_mempool_rejected_transfers_total{{reason={r}}}" for r in TRANSFER_REJECT_REASONS),
     "zkpov_p2p_message_receive_bytes_total{channel=control}",
     "zkpov_p2p_message_send_bytes_total{channel=control}",
     "zkpov_consensus_num_txs",

@@ -115,9 +115,16 @@ class Transfer:
     @classmethod
     def from_bytes(cls, data: bytes) -> Transfer:
         """Decodes 136 bytes; ``DecodeError`` on a bad length, key or signature encoding."""
+        transfer = cls.from_bytes_unchecked(data)
+        accounts.check_transfer_bytes(data)
+        return transfer
+
+    @classmethod
+    def from_bytes_unchecked(cls, data: bytes) -> Transfer:
+        """The fields of 136 bytes without decoding the key and signature points (cheap, for
+        checks that come before expensive ones); ``DecodeError`` on a bad length."""
         if not isinstance(data, bytes) or len(data) != TRANSFER_BYTES:
             raise DecodeError(f"transfer must be {TRANSFER_BYTES} bytes")
-        accounts.check_transfer_bytes(data)
         sender, recipient, key, amount, fee, nonce, signature = _LAYOUT.unpack(data)
         return cls(sender, recipient, key, amount, nonce, signature, fee)
 

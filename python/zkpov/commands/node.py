@@ -74,7 +74,10 @@ def tx() -> None:
 @click.option("--to", "recipient", required=True, help="recipient's account public key (hex)")
 @click.option("--amount", type=click.IntRange(0, 2**64 - 1), required=True)
 @click.option(
-    "--nonce", type=click.IntRange(1, 2**64 - 1), required=True, help="sender's next nonce"
+    "--nonce",
+    type=click.IntRange(1, 2**64 - 1),
+    default=None,
+    help="sender's next nonce [default: pending_nonce from the node's /account]",
 )
 @click.option(
     "--fee",
@@ -83,14 +86,24 @@ def tx() -> None:
     show_default=True,
     help="burned; nodes may demand a minimum and order by it",
 )
+@click.option("--wait", type=click.Choice(["commit", "proven"]), default=None,
+              help="wait until the transfer is committed, or its block proven")  # fmt: skip
+@click.option("--timeout", type=click.FloatRange(0.1, 3600), default=60.0, show_default=True,
+              help="seconds --wait waits")  # fmt: skip
 @click.option("--rpc", default="http://127.0.0.1:26657", show_default=True)
-def send(key: Path, recipient: str, amount: int, nonce: int, fee: int, rpc: str) -> None:
-    """Sign a transfer with --key and broadcast it through --rpc."""
-    from zkpov.node.rpc.client import broadcast, build_transfer
+def send(
+    key: Path, recipient: str, amount: int, nonce: int | None, fee: int, wait: str | None,
+    timeout: float, rpc: str,
+) -> None:  # fmt: skip
+    """Sign a transfer with --key and broadcast it through --rpc; exit 1 with one line on
+    stderr if it is refused, dropped, or (with --wait) does not land in time."""
+    import aiohttp
+
+    from zkpov.node.rpc.client import TransferRequest, send_transfer
 
     try:
         to = bytes.fromhex(recipient)
-        raw = asyncio.run(build_transfer(rpc, key, to, amount, nonce, fee))
-        click.echo(json.dumps(asyncio.run(broadcast(rpc, raw))))
-    except (ValueError, ZkpovError) as err:
-        raise click.ClickException(str(err)) from err
+        request = TransferRequest(key, to, amount, fee, nonce, wait, timeout)
+        click.echo(json.dumps(asyncio.run(send_transfer(rpc, request))))
+    except (ValueError, ZkpovError, aiohttp.ClientError, OSError, TimeoutError) as err:
+        raise click.ClickException(str(err) or type(err).__name__) from err

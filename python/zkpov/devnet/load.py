@@ -47,7 +47,8 @@ class Load:
     submitted_at: dict[str, float] = field(default_factory=dict)
     next_sender: int = 0
 
-    def make(self) -> bytes:
+    def make(self) -> tuple[int, bytes]:
+        """The next sender's index and its next transfer."""
         i = self.next_sender % len(self.accounts)
         self.next_sender += 1
         sender, target = self.accounts[i], self.accounts[(i + 1) % len(self.accounts)]
@@ -58,7 +59,12 @@ class Load:
         transfer = sign_transfer(
             sender.secret, s_index, t_index, target.public, 1, nonce, fee=DEVNET_FEE
         )
-        return transfer.to_bytes()
+        return i, transfer.to_bytes()
+
+    def undo(self, sender: int) -> None:
+        """The last transfer of ``sender`` (the last one made) was refused: its nonce is free."""
+        self.next_sender -= 1
+        self.nonces[sender] -= 1
 
 
 def _metric(text: str, name: str) -> float | None:
@@ -144,9 +150,10 @@ class Tracker:
 async def submit_load(clients: list[RpcClient], tracker: Tracker, limit: int) -> None:
 
     while len(tracker.load.submitted_at) < limit:
-        tx = tracker.load.make()
-        client = clients[tracker.load.next_sender % len(clients)]
+        sender, tx = tracker.load.make()
+        client = clients[sender % len(clients)]  # one node per sender: its nonces in order
         result = await client.broadcast_tx(tx)
-        if not result.get("accepted"):
+        if not result.get("accepted"):  # full, or the sender's pending cap: retry it later
+            tracker.load.undo(sender)
             break
         tracker.load.submitted_at[hashlib.sha256(tx).hexdigest()] = time.monotonic()

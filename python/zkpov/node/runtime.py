@@ -67,12 +67,14 @@ class Node:
         self.index = get_validator_index(self.start, self.validator.public)
         self.pubkeys = tuple(bytes(pk) for pk in self.start.vset.pubkeys)
         self._open_stores(init_slashing_protection)
-        self.mempool = Mempool(
-            config.mempool_max_txs, config.mempool_max_bytes, config.mempool_min_fee
-        )
         self.counters = NodeCounters()
         self.events = EventHub()
         self.metrics = NodeMetrics()
+        self.mempool = Mempool(
+            lambda: self.chain.state, config.mempool_max_txs, config.mempool_max_bytes,
+            config.mempool_min_fee, is_committed=lambda h: self.store.get_tx_height(h) is not None,
+            on_rejected=self.metrics.on_transfer_rejected,
+        )  # fmt: skip
         self.metrics.on_validator_set(tuple(int(stake) for stake in self.start.vset.stakes))
         self.transport = build_transport(
             self.genesis.chain_id, node_key.secret, self.validator.secret, self.pubkeys
@@ -170,7 +172,7 @@ class Node:
         self.feed.on_certified(self.driver.core.tree)
 
     def submit_tx(self, tx: bytes) -> AddResult:
-        """Adds a transfer from a client (``DecodeError`` if malformed) and gossips it."""
+        """Admits a transfer from a client and gossips it if admitted."""
         return self.gossip.submit_tx(tx)
 
     # -- lifecycle ----------------------------------------------------------------------------

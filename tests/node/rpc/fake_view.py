@@ -12,8 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 
+from zkpov.chain.state import AccountState, compute_account_index
+from zkpov.crypto import schnorr
 from zkpov.node.rpc.events import EventHub, EventHubConfig, QueueSubscription
 from zkpov.node.rpc.view import (
+    AccountQueryError,
+    AccountRecord,
     BlockRecord,
     BroadcastResult,
     CommitRecord,
@@ -37,6 +41,8 @@ from zkpov.types import BlockId, BLSPubkey, Epoch, Height, Root, Round, Stake, V
 
 ZERO = BlockId(bytes(32))
 N_VALIDATORS = 7
+ACCOUNT_DEPTH = 8
+ACCOUNT_KEY = schnorr.generate_keypair().public_key
 GENESIS_DOC = {"chain_id": "zkpov-test", "genesis_time": "2026-01-01T00:00:00Z", "validators": []}
 
 
@@ -64,6 +70,9 @@ class FakeNode:
         self.tree: list[Block] = [_make_genesis()]
         self.txs: list[tuple[bytes, ...]] = [()]
         self.mempool: list[bytes] = []
+        self.dropped: dict[bytes, tuple[str, str]] = {}  # tx hash -> (reason, message)
+        self.accounts = AccountState(ACCOUNT_DEPTH)
+        self.accounts.credit(compute_account_index(ACCOUNT_KEY, ACCOUNT_DEPTH), ACCOUNT_KEY, 500)
         self.earliest = Height(0)
         self.proven_final: Height | None = None
         self.available = True
@@ -147,7 +156,24 @@ class FakeNode:
             for index, tx in enumerate(self.txs[height]):
                 if compute_tx_hash(tx) == tx_hash:
                     return TxRecord(tx_hash, Height(height), index, tx)
+        pending = [tx for tx in self.mempool if compute_tx_hash(tx) == tx_hash]
+        if pending:
+            return TxRecord(tx_hash, None, None, pending[0], "pending")
+        if tx_hash in self.dropped:
+            return TxRecord(tx_hash, None, None, None, "dropped", *self.dropped[tx_hash])
         return None
+
+    def get_account(self, key: int | bytes, with_proof: bool) -> AccountRecord:
+        s = self.accounts
+        index = key if isinstance(key, int) else compute_account_index(key, s.depth)
+        if index >> s.depth:
+            raise AccountQueryError(f"index {index} is outside the account tree")
+        account = s.get_account(index)
+        pk, balance, nonce = (None, 0, 0) if account is None else (
+            account.public_key, account.balance, account.nonce)  # fmt: skip
+        proof = s.get_proof(index) if with_proof else None
+        root = Root(s.root.to_bytes(32, "big"))
+        return AccountRecord(index, pk, balance, nonce, nonce + 1, self.tip, root, proof)
 
     def get_finalized(self) -> FinalizedRecord:
         tip = self.tree[self.tip]
@@ -167,7 +193,7 @@ class FakeNode:
     async def broadcast_tx(self, tx: bytes) -> BroadcastResult:
         tx_hash = compute_tx_hash(tx)
         if tx in self.mempool:
-            return BroadcastResult(tx_hash, False, "already in the mempool")
+            return BroadcastResult(tx_hash, False, "duplicate", "already in the mempool")
         self.mempool.append(tx)
         return BroadcastResult(tx_hash, True, "")
 

@@ -7,8 +7,15 @@ import json
 
 import pytest
 
-from tests.node.rpc.fake_view import GENESIS_DOC, FakeNode, compute_tx_hash
+from tests.node.rpc.fake_view import (
+    ACCOUNT_DEPTH,
+    ACCOUNT_KEY,
+    GENESIS_DOC,
+    FakeNode,
+    compute_tx_hash,
+)
 from tests.node.rpc.helpers import assert_error, get_json, post
+from zkpov.chain.state import AccountProof, compute_account_index, verify_account_proof
 from zkpov.node.rpc.api import get_routes
 from zkpov.node.rpc.params import MAX_TX_BYTES
 from zkpov.node.rpc.view import NodeView
@@ -20,7 +27,7 @@ JSON = {"Content-Type": "application/json"}
 def test_fake_node_implements_every_node_view_method() -> None:
     view: NodeView = FakeNode()  # mypy checks signatures; this checks names at run time
     wanted = {name for name in vars(NodeView) if name.startswith(("get_", "broadcast", "sub"))}
-    assert len(wanted) == 11 and all(callable(getattr(view, name)) for name in wanted)
+    assert len(wanted) == 12 and all(callable(getattr(view, name)) for name in wanted)
 
 
 def test_health_is_an_empty_object() -> None:
@@ -108,10 +115,11 @@ def test_tx_lookup() -> None:
     tx_hash = compute_tx_hash(b"tx-2")
     status, body = get_json(f"/tx?hash={tx_hash.hex()}", node)
     assert status == 200 and body == {
-        "hash": tx_hash.hex(), "height": 2, "index": 0, "tx": b"tx-2".hex()
+        "hash": tx_hash.hex(), "status": "committed", "height": 2, "index": 0,
+        "tx": b"tx-2".hex(), "reason": None, "message": None,
     }  # fmt: skip
     assert get_json(f"/tx?hash=0x{tx_hash.hex().upper()}", node)[0] == 200
-    assert_error(*get_json(f"/tx?hash={'ab' * 32}", node), 404, "not committed")
+    assert_error(*get_json(f"/tx?hash={'ab' * 32}", node), 404, "not pending, not committed")
     assert_error(*get_json("/tx", node), 400, "missing")
     for bad in ("zz" * 32, "ab" * 31, "ab" * 33, "0x" + "ab" * 31):
         assert_error(*get_json("/tx", node, params={"hash": bad}), 400, "hash")
@@ -123,8 +131,41 @@ def test_broadcast_tx_accepts_then_reports_duplicates() -> None:
     assert status == 200 and body["accepted"] is True
     assert body["hash"] == compute_tx_hash(bytes.fromhex("c0ffee")).hex()
     status, again = post("/broadcast_tx", '{"tx": "c0ffee"}', node, headers=JSON)
-    assert status == 200 and again["accepted"] is False and "already" in again["reason"]
+    assert status == 200 and again["accepted"] is False and again["reason"] == "duplicate"
+    assert "already" in again["message"]
     assert node.mempool == [bytes.fromhex("c0ffee")]
+    _, pending = get_json(f"/tx?hash={body['hash']}", node)
+    assert pending["status"] == "pending" and pending["height"] is None
+
+
+def test_account_by_index_or_key_with_a_proof_that_verifies() -> None:
+    node = FakeNode()
+    index = compute_account_index(ACCOUNT_KEY, ACCOUNT_DEPTH)
+    status, body = get_json(f"/account?public_key={ACCOUNT_KEY.hex()}&proof=true", node)
+    assert status == 200 and body["index"] == str(index) and body["balance"] == "500"
+    assert (body["nonce"], body["pending_nonce"]) == (0, 1)
+    siblings = tuple(tuple(int(x, 16) for x in row) for row in body["proof"]["siblings"])
+    proof = AccountProof(ACCOUNT_DEPTH, index, int(body["proof"]["leaf"], 16), siblings)
+    assert verify_account_proof(int(body["state_root"], 16), proof)
+    _, by_index = get_json(f"/account?index={index}", node)
+    assert by_index["proof"] is None and by_index["public_key"] == ACCOUNT_KEY.hex()
+    _, empty = get_json(f"/account?index={index ^ 1}", node)
+    assert empty["public_key"] is None and empty["balance"] == "0"
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "needle"),
+    [
+        ("", 400, "exactly one"),
+        ("?index=1&public_key=" + "ab" * 32, 400, "exactly one"),
+        ("?index=-1", 400, "index"),
+        ("?index=1&proof=yes", 400, "true or false"),
+        ("?public_key=abc", 400, "public_key"),
+        (f"?index={1 << ACCOUNT_DEPTH}", 404, "outside the account tree"),
+    ],
+)
+def test_account_bad_queries(query: str, status: int, needle: str) -> None:
+    assert_error(*get_json(f"/account{query}"), status, needle)
 
 
 @pytest.mark.parametrize(

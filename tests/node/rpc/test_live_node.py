@@ -31,10 +31,11 @@ from zkpov.node.ops.setup import create_testnet
 from zkpov.node.rpc.api import get_routes
 from zkpov.node.rpc.metrics import CHANNELS
 from zkpov.node.runtime import Node
+from zkpov.node.state.admission import REJECT_REASONS as TRANSFER_REJECT_REASONS
 
 WAYS = ("receive", "send")
 # Zero on one validator with one transfer and no faults: no peers, so no p2p traffic; every
-# signature present; no evidence, restarts, rejections or penalties.
+# signature present; no evidence, restarts, rejections (of input or transfers) or penalties.
 ZERO_ON_ONE_HEALTHY_VALIDATOR = {
     "zkpov_p2p_peers",
     *(f"zkpov_p2p_message_{way}_bytes_total{{channel={c}}}" for way in WAYS for c in CHANNELS),
@@ -44,6 +45,7 @@ ZERO_ON_ONE_HEALTHY_VALIDATOR = {
     *(f"zkpov_consensus_rejected_inputs_total{{reason={r}}}" for r in REJECT_REASONS),
     "zkpov_p2p_peer_offences_total",
     "zkpov_p2p_peer_bans_total",
+    *(f"zkpov_mempool_rejected_transfers_total{{reason={r}}}" for r in TRANSFER_REJECT_REASONS),
     "zkpov_consensus_num_txs",  # the latest block is empty: the transfer is a few blocks back
     "zkpov_mempool_size",
     "zkpov_proof_lag_blocks",  # may be 0 or not, whenever the metrics are read
@@ -127,7 +129,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveNode, b
 
 def _proven_past(live: LiveNode, tx_hash: str) -> bool:
     found = requests.get(f"{live.url}/tx", params={"hash": tx_hash}, timeout=10)
-    if found.status_code != 200 or "height" not in found.json():
+    if found.status_code != 200 or found.json()["status"] != "committed":
         return False
     proven = live.get("/status")["sync_info"]["proven_final_height"]
     return proven is not None and proven >= found.json()["height"]
@@ -188,7 +190,8 @@ def test_events_carry_new_blocks_commits_and_proofs(
     # one validator, one chain: what was certified is committed (but the last two, maybe)
     assert {e["block_id"] for e in certified[:-2]} <= committed
     assert sum(e["num_txs"] for e in certified) >= 1
-    assert node.node.chain.height >= max(e["height"] for e in events)
+    finalized = [e["height"] for e in events if e["type"] == "finalized"]
+    assert finalized == sorted(finalized) and node.node.chain.height >= finalized[-1]
 
 
 def test_every_declared_metric_moved(live: tuple[LiveNode, bytes, list[Any]]) -> None:

@@ -36,6 +36,7 @@ EXPECTED = {
     "zkpov_proof_verification_seconds": "histogram",
     "zkpov_proof_lag_blocks": "gauge",
     "zkpov_mempool_size": "gauge",
+    "zkpov_mempool_rejected_transfers": "counter",
     "zkpov_p2p_peers": "gauge",
     "zkpov_p2p_message_receive_bytes": "counter",
     "zkpov_p2p_message_send_bytes": "counter",
@@ -131,6 +132,18 @@ def test_bytes_by_channel_with_a_fixed_label_set() -> None:
     assert value(metrics, "zkpov_p2p_message_send_bytes_total", channel="block_sync") == 7
     with pytest.raises(MetricsError):
         metrics.on_message_received("peer-chosen-label", 1)
+
+
+def test_rejected_transfers_by_a_fixed_set_of_reasons() -> None:
+    metrics = NodeMetrics()
+    name = "zkpov_mempool_rejected_transfers_total"
+    assert value(metrics, name, reason="bad_signature") == 0
+    metrics.on_transfer_rejected("bad_signature")
+    metrics.on_transfer_rejected("nonce_gap")
+    assert value(metrics, name, reason="bad_signature") == 1
+    assert value(metrics, name, reason="nonce_gap") == 1
+    with pytest.raises(MetricsError):
+        metrics.on_transfer_rejected("peer-chosen-label")
 
 
 def test_each_node_has_its_own_registry() -> None:

@@ -1,8 +1,11 @@
 """Transfers and proof announcements between nodes, on the TRANSACTIONS channel.
 
-A node sends each transfer its clients submit, and each proof announcement it makes, to every
-connected peer itself; nothing received is relayed. A frame of an unknown kind, or one whose
-body does not decode, raises ``DecodeError``, which disconnects the sender.
+A node sends each transfer its clients submit that its mempool admits, and each proof
+announcement it makes, to every connected peer itself; nothing received is relayed, and nothing
+refused is sent. A frame of an unknown kind, or one whose body does not decode (a transfer the
+mempool refuses as ``malformed`` included), raises ``DecodeError``, which disconnects the
+sender; other refusals of a peer's transfer are only counted (an honest peer's transfer can
+turn stale in flight).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ class TxGossip:
         self.transport.register(ChannelId.TRANSACTIONS, self.on_frame)
 
     def submit_tx(self, tx: bytes) -> AddResult:
-        """Adds a transfer from a client (``DecodeError`` if malformed) and sends it to peers."""
+        """Admits a transfer from a client and, if admitted, sends it to peers."""
         result = self.mempool.add(tx)
         if result.accepted:
             self.transport.broadcast(ChannelId.TRANSACTIONS, GOSSIP_TX + tx)
@@ -50,7 +53,9 @@ class TxGossip:
         """A transfer or a proof announcement from a peer."""
         kind, body = frame.body[:1], frame.body[1:]
         if kind == GOSSIP_TX:
-            self.mempool.add(body)
+            result = self.mempool.add(body)
+            if result.reason == "malformed":
+                raise DecodeError(f"a malformed transfer: {result.message}")
         elif kind == GOSSIP_PROOF and self.prover is not None:
             self.prover.on_announcement(decode_proof_announcement(body))
         elif kind != GOSSIP_PROOF:

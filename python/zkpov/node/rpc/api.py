@@ -17,12 +17,14 @@ from aiohttp import web
 from zkpov.node.rpc import codec
 from zkpov.node.rpc.metrics import NodeMetrics
 from zkpov.node.rpc.params import (
+    ACCOUNT,
     DEFAULT_PER_PAGE,
     EVENT_TYPES,
     HASH,
     HEIGHT,
     PAGE,
     PER_PAGE,
+    PROOF,
     PROOF_HEIGHT,
     TX_BODY_SCHEMA,
     parse_tx_body,
@@ -30,7 +32,7 @@ from zkpov.node.rpc.params import (
 from zkpov.node.rpc.schema import Route, ref
 from zkpov.node.rpc.server import RpcConfig
 from zkpov.node.rpc.stream import stream_events
-from zkpov.node.rpc.view import EventKind, EventSubscription, NodeView
+from zkpov.node.rpc.view import AccountQueryError, EventKind, EventSubscription, NodeView
 from zkpov.types import Height
 
 __all__ = [
@@ -136,8 +138,20 @@ async def on_tx(request: web.Request) -> web.Response:
     tx_hash = HASH.get_required(request)
     record = _view(request).get_tx(tx_hash)
     if record is None:
-        raise RpcError(404, f"transaction {tx_hash.hex()} is not committed (or was pruned)")
+        raise RpcError(
+            404, f"transaction {tx_hash.hex()} is unknown here: not pending, not committed"
+            " (or pruned), not recently refused or dropped",
+        )  # fmt: skip
     return _json(codec.encode_tx(record))
+
+
+async def on_account(request: web.Request) -> web.Response:
+    key = ACCOUNT.get(request)
+    try:
+        record = _view(request).get_account(key, PROOF.get(request) or False)
+    except AccountQueryError as err:
+        raise RpcError(404, str(err)) from None
+    return _json(codec.encode_account(record))
 
 
 async def on_broadcast_tx(request: web.Request) -> web.Response:
@@ -196,8 +210,12 @@ _CHAIN_ROUTES = (
           on_validators, ref("Validators"), (HEIGHT, PAGE, PER_PAGE), errors=(400, 404, 503)),
     Route("GET", "/genesis", "genesis", "The genesis document and its hash.",
           on_genesis, ref("Genesis")),
-    Route("GET", "/tx", "tx", "A committed transaction by hash.",
+    Route("GET", "/tx", "tx", "A transaction's status by hash: committed, pending or dropped.",
           on_tx, ref("Tx"), (HASH,), errors=(400, 404, 503)),
+    Route("GET", "/account", "account",
+          "An account's committed balance and nonce, its next nonce after pending transfers,"
+          " and optionally a Merkle proof against the committed state root.",
+          on_account, ref("Account"), (ACCOUNT, PROOF), errors=(400, 404, 503)),
     Route("POST", "/broadcast_tx", "broadcast_tx", "Submit a transaction to the mempool.",
           on_broadcast_tx, ref("BroadcastResult"), body=TX_BODY_SCHEMA,
           errors=(400, 413, 415, 503)),

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from zkpov.chain.state import AccountProof
 from zkpov.node.rpc.view import (
+    AccountRecord,
     BlockRecord,
     BroadcastResult,
     CommitRecord,
@@ -28,6 +30,7 @@ from zkpov.spec.messages import BlockHeader, QuorumCert
 
 __all__ = [
     "JsonObject",
+    "encode_account",
     "encode_block",
     "encode_broadcast",
     "encode_commit",
@@ -163,14 +166,45 @@ def encode_net_info(info: NetInfo) -> JsonObject:
 def encode_tx(record: TxRecord) -> JsonObject:
     return {
         "hash": record.tx_hash.hex(),
+        "status": record.status,
         "height": record.height,
         "index": record.index,
-        "tx": record.tx.hex(),
+        "tx": None if record.tx is None else record.tx.hex(),
+        "reason": record.reason or None,
+        "message": record.message or None,
     }
 
 
 def encode_broadcast(result: BroadcastResult) -> JsonObject:
-    return {"hash": result.tx_hash.hex(), "accepted": result.accepted, "reason": result.reason}
+    return {
+        "hash": result.tx_hash.hex(),
+        "accepted": result.accepted,
+        "reason": result.reason,
+        "message": result.message,
+    }
+
+
+def _encode_account_proof(proof: AccountProof) -> JsonObject:
+    return {
+        "depth": proof.depth,
+        "leaf": encode_field_element(proof.leaf),
+        "siblings": [[encode_field_element(x) for x in row] for row in proof.siblings],
+    }
+
+
+def encode_account(record: AccountRecord) -> JsonObject:
+    """Balances are decimal strings (they can exceed 2**53)."""
+    key, proof = record.public_key, record.proof
+    return {
+        "index": str(record.index),
+        "public_key": None if key is None else key.hex(),
+        "balance": str(record.balance),
+        "nonce": record.nonce,
+        "pending_nonce": record.pending_nonce,
+        "height": record.height,
+        "state_root": record.state_root.hex(),
+        "proof": None if proof is None else _encode_account_proof(proof),
+    }
 
 
 def encode_finalized(record: FinalizedRecord) -> JsonObject:

@@ -24,6 +24,8 @@ several nodes in one process (as in the tests) keep separate numbers. ``GET /met
   ``proof_verification_seconds`` histograms;
 - ``consensus_core_restarts_total``, ``consensus_rejected_inputs_total`` by ``reason`` (the
   input guard's ``REJECT_REASONS``), ``p2p_peer_offences_total`` and ``p2p_peer_bans_total``;
+- by the mempool, on each refused transfer: ``mempool_rejected_transfers_total`` by ``reason``
+  (``zkpov.node.state.admission.REJECT_REASONS``);
 - at start: ``build_info{version,commit}`` (always 1; ``commit`` is the source's git commit when
   the package runs from a checkout, else ``unknown``) and the client library's process
   collector (``process_cpu_seconds_total``, ``process_resident_memory_bytes``,
@@ -50,6 +52,7 @@ from zkpov.errors import ZkpovError
 from zkpov.network.channels import ChannelId
 from zkpov.network.connection import ChannelTraffic
 from zkpov.node.consensus_io.input_guard import REJECT_REASONS
+from zkpov.node.state.admission import REJECT_REASONS as TRANSFER_REJECT_REASONS
 
 __all__ = ["CHANNELS", "CommitStats", "MetricsError", "NodeMetrics", "get_build_commit"]
 
@@ -175,6 +178,12 @@ class NodeMetrics:
         )
         for reason in REJECT_REASONS:
             self.rejected_inputs.labels(reason=reason)
+        self.rejected_transfers = c(
+            "mempool", "rejected_transfers", "Transfers the mempool refused, by reason.",
+            ("reason",),
+        )  # fmt: skip
+        for reason in TRANSFER_REJECT_REASONS:
+            self.rejected_transfers.labels(reason=reason)
         self.peer_offences = c("p2p", "peer_offences", "Verification failures peers sent.")
         self.peer_bans = c("p2p", "peer_bans", "Peers banned for their offences.")
 
@@ -193,6 +202,11 @@ class NodeMetrics:
         if reason not in REJECT_REASONS:
             raise MetricsError(f"unknown rejection reason {reason!r}; known: {REJECT_REASONS}")
         self.rejected_inputs.labels(reason=reason).inc()
+
+    def on_transfer_rejected(self, reason: str) -> None:
+        if reason not in TRANSFER_REJECT_REASONS:
+            raise MetricsError(f"unknown transfer rejection {reason!r}: {TRANSFER_REJECT_REASONS}")
+        self.rejected_transfers.labels(reason=reason).inc()
 
     def on_peer_offence(self) -> None:
         self.peer_offences.inc()

@@ -21,16 +21,20 @@ from zkpov.node.rpc.view import EventKind
 from zkpov.types import Height
 
 __all__ = [
+    "ACCOUNT",
     "DEFAULT_PER_PAGE",
     "EVENT_TYPES",
     "HASH",
     "HEIGHT",
+    "INDEX",
     "MAX_HEIGHT",
     "MAX_PER_PAGE",
     "MAX_TX_BYTES",
     "PAGE",
     "PER_PAGE",
+    "PROOF",
     "PROOF_HEIGHT",
+    "PUBLIC_KEY",
     "TX_BODY_SCHEMA",
     "InvalidParamError",
     "QueryParam",
@@ -106,6 +110,12 @@ def compute_hash(text: str) -> bytes:
     return bytes.fromhex(text.removeprefix("0x"))
 
 
+def compute_flag(text: str) -> bool:
+    if text not in ("true", "false"):
+        raise InvalidParamError(f"must be true or false, got {text!r}")
+    return text == "true"
+
+
 def compute_event_kinds(text: str) -> frozenset[EventKind]:
     known = {kind.value: kind for kind in EventKind}
     names = text.split(",")
@@ -147,6 +157,50 @@ EVENT_TYPES: QueryParam[frozenset[EventKind]] = QueryParam(
     {"type": "string", "pattern": "^(new_block|finalized|proven_final)"
      "(,(new_block|finalized|proven_final))*$"},
     compute_event_kinds,
+)  # fmt: skip
+
+INDEX: QueryParam[int] = QueryParam(
+    "index", "Account index (give it or public_key).",
+    _int_schema(0, 2**64 - 1), lambda text: compute_bounded_int(text, 0, 2**64 - 1),
+)  # fmt: skip
+PUBLIC_KEY: QueryParam[bytes] = QueryParam(
+    "public_key", "Account public key, 32 bytes as hex; its conventional index is looked up.",
+    {"type": "string", "pattern": "^(0x)?[0-9a-fA-F]{64}$"}, compute_hash,
+)  # fmt: skip
+PROOF: QueryParam[bool] = QueryParam(
+    "proof", "true: add a Merkle proof of the account against the state root.",
+    {"type": "string", "enum": ["true", "false"]}, compute_flag,
+)  # fmt: skip
+
+
+def _one_key(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object", "properties": {name: schema}, "required": [name],
+        "additionalProperties": False,
+    }  # fmt: skip
+
+
+class AccountParam(QueryParam[int | bytes]):
+    """Which account: ``index=N`` or ``public_key=HEX``, exactly one. OpenAPI describes it as an
+    object parameter (query, form style, exploded: its properties are the query keys)."""
+
+    def get(self, request: web.Request) -> int | bytes:
+        index, public_key = INDEX.get(request), PUBLIC_KEY.get(request)
+        if index is not None and public_key is None:
+            return index
+        if public_key is not None and index is None:
+            return public_key
+        raise InvalidParamError("give exactly one of index and public_key")
+
+
+def _refuse_account_text(text: str) -> int | bytes:
+    raise InvalidParamError("name the account with index= or public_key=")
+
+
+ACCOUNT = AccountParam(
+    "account", "The account: index=N, or public_key=HEX (its conventional index).",
+    {"oneOf": [_one_key("index", INDEX.schema), _one_key("public_key", PUBLIC_KEY.schema)]},
+    _refuse_account_text, required=True,
 )  # fmt: skip
 
 TX_BODY_SCHEMA: dict[str, Any] = {

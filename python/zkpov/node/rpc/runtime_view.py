@@ -8,14 +8,16 @@ from dataclasses import dataclass
 
 from zkpov import __version__
 from zkpov.chain.proof_inputs import compute_block_public_inputs
+from zkpov.chain.state import compute_account_index
 from zkpov.consensus.factory import ChainStart
-from zkpov.errors import DecodeError
 from zkpov.network.transport import Transport
 from zkpov.node.consensus_io.driver import ConsensusDriver
 from zkpov.node.consensus_io.tx_gossip import TxGossip
 from zkpov.node.proving.prover import ProofTracker
 from zkpov.node.rpc.events import EventHub
 from zkpov.node.rpc.view import (
+    AccountQueryError,
+    AccountRecord,
     BlockRecord,
     BroadcastResult,
     CommitRecord,
@@ -36,6 +38,7 @@ from zkpov.node.state.committed_chain import CommittedChain
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash, encode_genesis
 from zkpov.spec.codec.payload import decode_payload
 from zkpov.spec.messages import Block, QuorumCert
+from zkpov.spec.payload import compute_root_bytes
 from zkpov.types import BLSPubkey, Height, Root, Stake, ValidatorIndex
 
 __all__ = ["RuntimeView", "ViewParts"]
@@ -150,6 +153,20 @@ class RuntimeView:
         return GenesisRecord(encode_genesis(genesis), compute_genesis_hash(genesis))
 
     def get_tx(self, tx_hash: bytes) -> TxRecord | None:
+        """Pending, else committed, else recently dropped (the mempool's bounded memory)."""
+        mempool = self.parts.gossip.mempool
+        pending = mempool.get_pending(tx_hash)
+        if pending is not None:
+            return TxRecord(tx_hash, None, None, pending.to_bytes(), "pending")
+        committed = self._get_committed_tx(tx_hash)
+        if committed is not None:
+            return committed
+        dropped = mempool.dropped.get(tx_hash)
+        if dropped is None:
+            return None
+        return TxRecord(tx_hash, None, None, None, "dropped", dropped.reason, dropped.message)
+
+    def _get_committed_tx(self, tx_hash: bytes) -> TxRecord | None:
         height = self.parts.chain.store.get_tx_height(tx_hash)
         block = None if height is None else self.parts.chain.get_block(height)
         if height is None or block is None:
@@ -158,6 +175,24 @@ class RuntimeView:
             if hashlib.sha256(tx).digest() == tx_hash:
                 return TxRecord(tx_hash, height, i, tx)
         return None
+
+    def get_account(self, key: int | bytes, with_proof: bool) -> AccountRecord:
+        chain = self.parts.chain
+        state = chain.state
+        index = key if isinstance(key, int) else compute_account_index(key, state.depth)
+        if index >> state.depth:
+            raise AccountQueryError(f"index {index} is outside the account tree (2**{state.depth})")
+        account = state.get_account(index)
+        if isinstance(key, bytes) and account is not None and account.public_key != key:
+            raise AccountQueryError(f"account {index}, this key's index, holds another key")
+        nonce = 0 if account is None else account.nonce
+        pending = self.parts.gossip.mempool.get_pending_count(index)
+        return AccountRecord(
+            index, None if account is None else account.public_key,
+            0 if account is None else account.balance, nonce, nonce + 1 + pending,
+            chain.height, compute_root_bytes(state.root),
+            state.get_proof(index) if with_proof else None,
+        )  # fmt: skip
 
     def get_finalized(self) -> FinalizedRecord:
         """The committed root. Its ``commit_certificate`` is the root QC the committed chain
@@ -189,11 +224,8 @@ class RuntimeView:
         return ProofRecord(h, h, prover.vk_circuit_id, proof, inputs)
 
     async def broadcast_tx(self, tx: bytes) -> BroadcastResult:
-        try:
-            result = self.parts.gossip.submit_tx(tx)
-        except DecodeError as err:
-            return BroadcastResult(hashlib.sha256(tx).digest(), False, str(err))
-        return BroadcastResult(result.tx_hash, result.accepted, result.reason)
+        result = self.parts.gossip.submit_tx(tx)
+        return BroadcastResult(result.tx_hash, result.accepted, result.reason, result.message)
 
     def subscribe(self, kinds: frozenset[EventKind]) -> EventSubscription:
         return self.parts.events.subscribe(kinds)

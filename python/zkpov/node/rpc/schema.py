@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from zkpov.node.rpc.params import QueryParam
+from zkpov.node.state.admission import DROP_REASONS, REJECT_REASONS
 
 __all__ = ["COMPONENTS", "Handler", "Route", "build_openapi", "ref"]
 
@@ -23,7 +24,8 @@ Schema = dict[str, Any]
 
 _ERROR_TEXT = {
     400: "Invalid query parameter or request body.",
-    404: "Not found (unknown height, pruned block, unknown transaction, not yet proven).",
+    404: "Not found (unknown height, pruned block, unknown transaction, no such account slot,"
+    " not yet proven).",
     413: "Request body too large.",
     415: "Request body is not application/json.",
     503: "The node cannot answer now (starting, shutting down, too many subscribers).",
@@ -70,6 +72,7 @@ def _object(properties: dict[str, Schema]) -> Schema:
 
 
 _UINT: Schema = {"type": "integer", "minimum": 0}
+_DROP_CODES = sorted({*REJECT_REASONS, *DROP_REASONS})  # why /tx says a transfer was dropped
 _DECIMAL: Schema = {"type": "string", "pattern": "^[0-9]+$", "description": "decimal integer"}
 _HASH = _hex(32)
 
@@ -126,9 +129,23 @@ COMPONENTS: dict[str, Schema] = {
         "n_peers": _UINT, "peers": {"type": "array", "items": _PEER},
     }),
     "Genesis": _object({"genesis_hash": _HASH, "genesis": {"type": "object"}}),
-    "Tx": _object({"hash": _HASH, "height": _UINT, "index": _UINT, "tx": _hex()}),
+    "Tx": _object({
+        "hash": _HASH, "status": {"enum": ["committed", "pending", "dropped"]},
+        "height": _nullable(_UINT), "index": _nullable(_UINT), "tx": _nullable(_hex()),
+        "reason": _nullable({"enum": _DROP_CODES}), "message": _nullable({"type": "string"}),
+    }),
     "BroadcastResult": _object({
-        "hash": _HASH, "accepted": {"type": "boolean"}, "reason": {"type": "string"},
+        "hash": _HASH, "accepted": {"type": "boolean"},
+        "reason": {"enum": ["", *REJECT_REASONS], "description": "empty if accepted"},
+        "message": {"type": "string"},
+    }),
+    "Account": _object({
+        "index": _DECIMAL, "public_key": _nullable(_hex(32)), "balance": _DECIMAL,
+        "nonce": _UINT, "pending_nonce": _UINT, "height": _UINT, "state_root": _HASH,
+        "proof": _nullable(_object({
+            "depth": _UINT, "leaf": _HASH,
+            "siblings": {"type": "array", "items": {"type": "array", "items": _HASH}},
+        })),
     }),
     "Finalized": _object({
         "height": _UINT, "block_id": _HASH, "header": ref("Header"),

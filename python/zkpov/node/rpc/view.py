@@ -24,11 +24,14 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
+from zkpov.chain.state import AccountProof
 from zkpov.errors import ZkpovError
 from zkpov.spec.messages import Block, BlockHeader, QuorumCert
 from zkpov.types import BlockId, BLSPubkey, Epoch, Height, Root, Round, Stake, ValidatorIndex
 
 __all__ = [
+    "AccountQueryError",
+    "AccountRecord",
     "BlockRecord",
     "BroadcastResult",
     "CommitRecord",
@@ -53,6 +56,11 @@ __all__ = [
 
 class NodeUnavailableError(ZkpovError):
     """The node cannot answer now (starting up, shutting down); the RPC answers 503."""
+
+
+class AccountQueryError(ZkpovError):
+    """An account query this chain cannot answer: an index outside its account tree, or a key
+    whose slot holds another key; the RPC answers 404."""
 
 
 class SubscriptionClosedError(ZkpovError):
@@ -157,17 +165,43 @@ class GenesisRecord:
 
 @dataclass(frozen=True)
 class BroadcastResult:
+    """``reason`` is a short stable code when refused (the mempool's admission reasons),
+    ``message`` says what was wrong."""
+
     tx_hash: bytes
     accepted: bool
     reason: str
+    message: str = ""
 
 
 @dataclass(frozen=True)
 class TxRecord:
+    """A transaction's status: ``committed`` (with height, index and bytes), ``pending`` (in
+    the mempool, with bytes) or ``dropped`` (refused or dropped recently, with the reason)."""
+
     tx_hash: bytes
-    height: Height
+    height: Height | None
+    index: int | None
+    tx: bytes | None
+    status: str = "committed"
+    reason: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class AccountRecord:
+    """An account in the latest committed state (``public_key`` None for an empty slot, with
+    zero balance and nonce). ``pending_nonce`` is the next nonce to use, after the mempool's
+    pending transfers; ``proof`` (when asked for) proves the leaf against ``state_root``."""
+
     index: int
-    tx: bytes
+    public_key: bytes | None
+    balance: int
+    nonce: int
+    pending_nonce: int
+    height: Height
+    state_root: Root
+    proof: AccountProof | None
 
 
 @dataclass(frozen=True)
@@ -238,7 +272,12 @@ class NodeView(Protocol):
 
     def get_genesis(self) -> GenesisRecord: ...
 
-    def get_tx(self, tx_hash: bytes) -> TxRecord | None: ...
+    def get_tx(self, tx_hash: bytes) -> TxRecord | None:
+        """Committed, pending or recently dropped; None if the node knows nothing of it."""
+
+    def get_account(self, key: int | bytes, with_proof: bool) -> AccountRecord:
+        """The account at index ``key`` (an int) or holding public key ``key`` (bytes, at its
+        conventional index); ``AccountQueryError`` when there is no such slot."""
 
     def get_finalized(self) -> FinalizedRecord: ...
 

@@ -4,7 +4,8 @@
    nothing below happens if that fails (the driver then rebuilds the core).
 2. If this node proves, its proving pipeline owes a proof of each committed block with
    transfers (its own batches are proven at once, others' once overdue).
-3. The mempool drops the committed transfers and those the new state makes stale.
+3. The mempool drops the committed transfers and re-checks the pending ones of the accounts
+   they touched (:meth:`~zkpov.node.state.mempool.Mempool.on_commit`).
 4. Each block is announced: to the commit subscribers, then to the listener (the RPC's commit
    feed: a ``FINALIZED`` event and the metrics); the prover records the proofs the block
    carries and moves the proven-final height, which the listener hears of too
@@ -69,8 +70,7 @@ class CommitPipeline:
         txs, pre_states = self.chain.on_commit(commit, root_qc, self._owes_proof)
         if self.proving is not None:
             self.proving.on_commit(pre_states)
-        self.mempool.remove(txs)
-        self.mempool.remove_stale(self.chain.state)
+        self.mempool.on_commit(txs)
         self.counters.txs_committed += len(txs)
         now = time.time()
         for block in commit.blocks:

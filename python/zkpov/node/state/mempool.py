@@ -1,26 +1,39 @@
-"""The mempool: pending transfers with size caps, a fee floor, fee priority and nonce order.
+"""The mempool: verified pending transfers, as one contiguous nonce run per sender.
 
-``add`` decodes, caps and applies the fee floor; it does not execute (a transfer's validity
-depends on the state it lands on). When the pool is full, a transfer paying more than the
-cheapest one queued evicts it (as CometBFT's priority mempool does); otherwise it is refused.
-``select`` builds a proposal's batch: the highest fee first among each sender's next nonce, each
-transfer kept only if it applies on top of the ones before it, up to ``limit`` (the prover's
-capacity). Fees are burned (``zkpov.chain.state``), so priority buys inclusion, not a proposer's
-favour.
+``add`` admits a transfer only if it would apply after its sender's pending ones on the committed
+state (:mod:`~zkpov.node.state.admission`: cheap checks first, the signature last and once), so
+junk never takes a slot. At most ``max_per_sender`` are pending per sender. When the pool is
+full, a valid transfer paying more than the cheapest sender's last pending transfer evicts that
+one (CometBFT's priority mempool does the like); the newcomer's own sender is never the victim.
+``select`` builds a proposal's batch (:mod:`~zkpov.node.state.selection`) with no signature
+checks and no state copies. ``on_commit`` drops the committed transfers and re-checks the runs
+of the senders and recipients the commit touched; what it drops, and every refusal, is kept in
+a bounded memory (:mod:`~zkpov.node.state.recent_drops`) that ``/tx`` reads. Fees are burned
+(``zkpov.chain.state``), so priority buys inclusion, not a proposer's favour.
 """
 
 from __future__ import annotations
 
 import hashlib
 import heapq
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from zkpov.chain.state import TRANSFER_BYTES, AccountState, InvalidTransfer, Transfer
+from zkpov.chain.state import TRANSFER_BYTES, Account, AccountState, Transfer
 from zkpov.errors import DecodeError
+from zkpov.node.state.admission import (
+    PendingRun,
+    Rejection,
+    check_cheap,
+    check_recipient,
+    check_signature,
+)
+from zkpov.node.state.recent_drops import RecentDrops
+from zkpov.node.state.selection import select_transfers
 
 __all__ = ["AddResult", "Mempool", "compute_tx_hash"]
+
+DEFAULT_MAX_PER_SENDER = 16
 
 
 def compute_tx_hash(tx: bytes) -> bytes:
@@ -31,15 +44,38 @@ def compute_tx_hash(tx: bytes) -> bytes:
 class AddResult:
     tx_hash: bytes
     accepted: bool
-    reason: str = ""
+    reason: str = ""  # a code of admission.REJECT_REASONS when refused
+    message: str = ""
+
+
+def _refuse(tx_hash: bytes, rejection: Rejection) -> AddResult:
+    return AddResult(tx_hash, False, rejection.reason, rejection.message)
 
 
 class Mempool:
+    """``get_state`` gives the committed accounts; ``is_committed`` says whether a transfer hash
+    is in the committed chain; ``on_rejected`` hears each refusal's reason (the metrics)."""
+
     def __init__(
-        self, max_txs: int = 5000, max_bytes: int = 16 * 1024 * 1024, min_fee: int = 0
+        self,
+        get_state: Callable[[], AccountState],
+        max_txs: int = 5000,
+        max_bytes: int = 16 * 1024 * 1024,
+        min_fee: int = 0,
+        max_per_sender: int = DEFAULT_MAX_PER_SENDER,
+        is_committed: Callable[[bytes], bool] = lambda tx_hash: False,
+        on_rejected: Callable[[str], None] = lambda reason: None,
     ) -> None:
-        self.max_txs, self.max_bytes, self.min_fee = max_txs, max_bytes, min_fee
+        self.get_state, self.is_committed, self.on_rejected = get_state, is_committed, on_rejected
+        self.max_txs = min(max_txs, max_bytes // TRANSFER_BYTES)
+        self.min_fee, self.max_per_sender = min_fee, max_per_sender
         self._txs: dict[bytes, Transfer] = {}
+        self._runs: dict[int, list[bytes]] = {}  # sender -> hashes, nonce order
+        self._run_txs: dict[int, list[Transfer]] = {}  # the same runs' transfers (selection)
+        self._debits: dict[int, int] = {}  # sender -> sum of pending amount + fee
+        self._claims: dict[int, tuple[bytes, int]] = {}  # empty slot -> (key, pending count)
+        self._cheapest: list[tuple[int, int, int, bytes]] | None = None  # see _find_victim
+        self.dropped = RecentDrops()
 
     def __len__(self) -> int:
         return len(self._txs)
@@ -48,83 +84,201 @@ class Mempool:
     def size_bytes(self) -> int:
         return len(self._txs) * TRANSFER_BYTES
 
+    def is_pending(self, tx_hash: bytes) -> bool:
+        return tx_hash in self._txs
+
+    def get_pending(self, tx_hash: bytes) -> Transfer | None:
+        return self._txs.get(tx_hash)
+
+    def get_pending_count(self, sender: int) -> int:
+        return len(self._runs.get(sender, ()))
+
+    # -- admission ----------------------------------------------------------------------------
+
     def add(self, tx: bytes) -> AddResult:
-        """Queues an encoded transfer; ``DecodeError`` if it does not decode."""
-        transfer = Transfer.from_bytes(tx)
+        """Admits an encoded transfer or says why not; never raises for bad input."""
         tx_hash = compute_tx_hash(tx)
-        if tx_hash in self._txs:
-            return AddResult(tx_hash, False, "already in the mempool")
-        if transfer.fee < self.min_fee:
-            return AddResult(
-                tx_hash, False, f"fee {transfer.fee} is below the minimum {self.min_fee}"
-            )
-        if self._is_full(len(tx)) and not self._evict_cheaper_than(transfer.fee):
-            return AddResult(tx_hash, False, "mempool is full of transfers paying at least as much")
-        self._txs[tx_hash] = transfer
+        rejection = self._admit(tx, tx_hash)
+        if rejection is not None:
+            self.dropped.record(tx_hash, rejection)
+            self.on_rejected(rejection.reason)
+            return _refuse(tx_hash, rejection)
+        self.dropped.forget(tx_hash)
         return AddResult(tx_hash, True)
 
-    def _is_full(self, extra_bytes: int) -> bool:
-        return len(self._txs) >= self.max_txs or self.size_bytes + extra_bytes > self.max_bytes
+    def _admit(self, tx: bytes, tx_hash: bytes) -> Rejection | None:
+        """Checks ``tx`` cheapest first and inserts it if it passes."""
+        if tx_hash in self._txs:
+            return Rejection("duplicate", "already in the mempool")
+        try:
+            t = Transfer.from_bytes_unchecked(tx)
+        except DecodeError as err:
+            return Rejection("malformed", str(err))
+        state = self.get_state()
+        sender = _get_account(state, t.sender)
+        rejection = self._check_state(t, state, sender)
+        if rejection is not None or sender is None:
+            return self._explain(tx_hash, rejection)
+        rejection = self._check_room(t) or check_signature(t, tx, sender)
+        if rejection is None:
+            self._make_room(t.sender)
+            self._insert(tx_hash, t, state)
+        return rejection
 
-    def _evict_cheaper_than(self, fee: int) -> bool:
-        """Drops the cheapest queued transfer (its sender's highest nonce on ties) if it pays
-        less than ``fee``."""
-        if not self._txs:
-            return False
-        victim = min(self._txs, key=lambda h: (self._txs[h].fee, -self._txs[h].nonce))
-        if self._txs[victim].fee >= fee:
-            return False
-        del self._txs[victim]
-        return True
+    def _explain(self, tx_hash: bytes, rejection: Rejection | None) -> Rejection | None:
+        """A used nonce: a replay of this very transfer, or another one took the nonce."""
+        used = rejection is not None and rejection.reason == "nonce_too_low"
+        if used and self.is_committed(tx_hash):
+            return Rejection("already_committed", "this transfer is already committed")
+        return rejection
+
+    def _check_state(
+        self, t: Transfer, state: AccountState, sender: Account | None
+    ) -> Rejection | None:
+        if max(t.sender, t.recipient) >> state.depth:
+            return Rejection("malformed", f"an account index is outside the tree of {state.depth}")
+        run = PendingRun(len(self._runs.get(t.sender, ())), self._debits.get(t.sender, 0))
+        cheap = check_cheap(t, sender, run, self.min_fee, self.max_per_sender)
+        return cheap or check_recipient(t, self._get_holder(state, t.recipient))
+
+    def _get_holder(self, state: AccountState, index: int) -> bytes | None:
+        account = state.get_account(index)
+        if account is not None:
+            return account.public_key
+        claim = self._claims.get(index)
+        return None if claim is None else claim[0]
+
+    def _check_room(self, t: Transfer) -> Rejection | None:
+        if len(self._txs) < self.max_txs:
+            return None
+        victim = self._find_victim(t.sender)
+        if victim is None or self._txs[victim].fee >= t.fee:
+            return Rejection("mempool_full", "the mempool is full of transfers paying as much")
+        return None
+
+    def _find_victim(self, newcomer: int) -> bytes | None:
+        """The cheapest last pending transfer of any other sender (the longest run on ties).
+        The two cheapest tails are kept until the pool changes: refusals do not rescan it."""
+        if self._cheapest is None:
+            tails = [(self._txs[run[-1]].fee, -len(run), sender, run[-1])
+                     for sender, run in self._runs.items()]  # fmt: skip
+            self._cheapest = heapq.nsmallest(2, tails)
+        return next((tail[3] for tail in self._cheapest if tail[2] != newcomer), None)
+
+    def _make_room(self, newcomer: int) -> None:
+        if len(self._txs) >= self.max_txs:
+            victim = self._find_victim(newcomer)
+            if victim is not None:
+                self._drop(victim, Rejection("evicted", "a transfer paying more took its slot"))
+
+    # -- the pending runs ---------------------------------------------------------------------
+
+    def _insert(self, tx_hash: bytes, t: Transfer, state: AccountState) -> None:
+        self._cheapest = None
+        self._txs[tx_hash] = t
+        self._runs.setdefault(t.sender, []).append(tx_hash)
+        self._run_txs.setdefault(t.sender, []).append(t)
+        self._debits[t.sender] = self._debits.get(t.sender, 0) + t.amount + t.fee
+        if state.get_account(t.recipient) is None:
+            key, count = self._claims.get(t.recipient, (t.recipient_public_key, 0))
+            self._claims[t.recipient] = (key, count + 1)
+
+    def _remove(self, tx_hash: bytes) -> Transfer:
+        """Takes a transfer out of the pool's books (the caller keeps the run contiguous)."""
+        self._cheapest = None
+        t = self._txs.pop(tx_hash)
+        run = self._runs[t.sender]
+        del self._run_txs[t.sender][run.index(tx_hash)]
+        run.remove(tx_hash)
+        self._debits[t.sender] -= t.amount + t.fee
+        if not run:
+            del self._runs[t.sender], self._run_txs[t.sender], self._debits[t.sender]
+        self._release_claim(t)
+        return t
+
+    def _release_claim(self, t: Transfer) -> None:
+        claim = self._claims.get(t.recipient)
+        if claim is None or claim[0] != t.recipient_public_key:
+            return
+        if claim[1] > 1:
+            self._claims[t.recipient] = (claim[0], claim[1] - 1)
+        else:
+            del self._claims[t.recipient]
+
+    def _drop(self, tx_hash: bytes, rejection: Rejection) -> None:
+        """Drops ``tx_hash`` and, so the run stays contiguous, its sender's later ones."""
+        run = self._runs[self._txs[tx_hash].sender]
+        later = run[run.index(tx_hash) + 1 :]
+        self._remove(tx_hash)
+        self.dropped.record(tx_hash, rejection)
+        gap = Rejection("nonce_gap", "an earlier pending transfer of its sender was dropped")
+        for other in later:
+            self._remove(other)
+            self.dropped.record(other, gap)
+
+    # -- proposals and commits ----------------------------------------------------------------
 
     def select(self, state: AccountState, limit: int) -> list[Transfer]:
-        """Up to ``limit`` transfers, highest fee first among each sender's next nonce, that
-        apply in order on a copy of ``state``."""
-        queues = _queues_by_sender(self._txs.values())
-        heap = [(-queue[-1].fee, sender) for sender, queue in queues.items()]
-        heapq.heapify(heap)
-        scratch, chosen = state.copy(), list[Transfer]()
-        while heap and len(chosen) < limit:
-            _, sender = heapq.heappop(heap)
-            transfer = queues[sender].pop()
-            if _applies(scratch, transfer):  # else a replaced nonce, a gap or a bad transfer
-                chosen.append(transfer)
-            if queues[sender]:
-                heapq.heappush(heap, (-queues[sender][-1].fee, sender))
-        return chosen
+        """Up to ``limit`` pending transfers that apply in order on ``state`` (a proposal's
+        parent), highest fee first among each sender's next one."""
+        return select_transfers(self._run_txs, state, limit)
 
-    def remove(self, txs: Iterable[bytes]) -> None:
-        """Drops committed (or otherwise settled) transfers by their encoded bytes."""
+    def on_commit(self, txs: Iterable[bytes]) -> int:
+        """After a commit: drops the committed transfers, then re-checks the pending runs of
+        the senders and recipients they touched against the new committed state. Returns how
+        many pending transfers it dropped as no longer valid."""
+        touched: set[int] = set()
         for tx in txs:
-            self._txs.pop(compute_tx_hash(tx), None)
+            t = Transfer.from_bytes_unchecked(tx)
+            touched.update((t.sender, t.recipient))
+            tx_hash = compute_tx_hash(tx)
+            if tx_hash in self._txs:
+                self._remove(tx_hash)
+        before, state = len(self._txs), self.get_state()
+        for index in touched:
+            self._recheck_sender(state, index)
+        for index in touched & set(self._claims):
+            self._recheck_claim(state, index)
+        return before - len(self._txs)
 
-    def remove_stale(self, state: AccountState) -> int:
-        """Drops transfers whose nonce the committed state has passed; returns how many."""
-        stale = [h for h, t in self._txs.items() if _is_stale(state, t)]
-        for tx_hash in stale:
-            del self._txs[tx_hash]
-        return len(stale)
+    def _recheck_sender(self, state: AccountState, sender: int) -> None:
+        account, run = state.get_account(sender), self._runs.get(sender)
+        if not run or account is None:
+            return
+        used = Rejection("nonce_too_low", "a committed transfer used its nonce")
+        while run and self._txs[run[0]].nonce <= account.nonce:
+            self.dropped.record(run[0], used)
+            self._remove(run[0])
+            run = self._runs.get(sender)
+        if run:
+            self._recheck_balance(account, run)
+
+    def _recheck_balance(self, account: Account, run: list[bytes]) -> None:
+        if self._txs[run[0]].nonce != account.nonce + 1:
+            self._drop(run[0], Rejection("nonce_gap", "the committed nonce left a gap"))
+            return
+        spent = 0
+        for tx_hash in list(run):
+            t = self._txs[tx_hash]
+            spent += t.amount + t.fee
+            if spent > account.balance:
+                message = f"the committed balance {account.balance} no longer covers it"
+                self._drop(tx_hash, Rejection("insufficient_balance", message))
+                return
+
+    def _recheck_claim(self, state: AccountState, index: int) -> None:
+        account = state.get_account(index)
+        if account is None:
+            return
+        key = self._claims.pop(index)[0]
+        if key == account.public_key:
+            return
+        wrong = [h for h, t in self._txs.items() if t.recipient == index]
+        mismatch = Rejection("recipient_key_mismatch", f"account {index} now holds another key")
+        for tx_hash in wrong:
+            if tx_hash in self._txs:
+                self._drop(tx_hash, mismatch)
 
 
-def _queues_by_sender(transfers: Iterable[Transfer]) -> dict[int, list[Transfer]]:
-    """Each sender's transfers, highest nonce first (so ``pop()`` yields the next nonce); of two
-    transfers with one nonce, the higher fee comes first."""
-    queues: dict[int, list[Transfer]] = defaultdict(list)
-    for transfer in transfers:
-        queues[transfer.sender].append(transfer)
-    for queue in queues.values():
-        queue.sort(key=lambda t: (t.nonce, -t.fee), reverse=True)
-    return queues
-
-
-def _applies(scratch: AccountState, transfer: Transfer) -> bool:
-    try:
-        scratch.apply_transfers([transfer])
-    except (InvalidTransfer, DecodeError):
-        return False
-    return True
-
-
-def _is_stale(state: AccountState, transfer: Transfer) -> bool:
-    account = state.get_account(transfer.sender)
-    return account is not None and account.nonce >= transfer.nonce
+def _get_account(state: AccountState, index: int) -> Account | None:
+    return state.get_account(index) if index >> state.depth == 0 else None

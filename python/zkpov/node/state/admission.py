@@ -1,0 +1,108 @@
+"""Mempool admission: which transfer may take a slot, and why one may not.
+
+A transfer is checked against the committed account state plus its sender's pending transfers,
+cheap checks first: the shape, the fee floor, that the sender exists, the nonce (exactly the
+sender's next one after its pending run), the per-sender cap, the balance after the pending
+debits and the recipient slot (empty, or holding the key the transfer names). Only a transfer
+that passes all of them has its key and signature points decoded and its Schnorr signature
+verified (the expensive part, ~0.5 ms), once. A refusal is a :class:`Rejection`: a short stable
+code from :data:`REJECT_REASONS` (the label of ``zkpov_mempool_rejected_transfers_total``) plus a
+message that says what was wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zkpov.chain.state import Account, Transfer
+from zkpov.crypto import accounts, schnorr
+from zkpov.errors import DecodeError
+
+__all__ = [
+    "DROP_REASONS",
+    "REJECT_REASONS",
+    "PendingRun",
+    "Rejection",
+    "check_cheap",
+    "check_recipient",
+    "check_signature",
+]
+
+REJECT_REASONS = (
+    "malformed", "duplicate", "already_committed", "fee_too_low", "unknown_sender",
+    "nonce_too_low", "nonce_taken", "nonce_gap", "sender_cap", "insufficient_balance",
+    "recipient_key_mismatch", "mempool_full", "bad_signature",
+)  # fmt: skip
+# why a transfer that was pending left without being committed
+DROP_REASONS = ("evicted", "nonce_too_low", "insufficient_balance", "nonce_gap",
+                "recipient_key_mismatch")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Rejection:
+    reason: str  # one of REJECT_REASONS or DROP_REASONS
+    message: str
+
+
+@dataclass(frozen=True)
+class PendingRun:
+    """What a sender already has pending: how many transfers and their amounts plus fees."""
+
+    count: int = 0
+    debits: int = 0
+
+
+def check_cheap(
+    t: Transfer, sender: Account | None, run: PendingRun, min_fee: int, cap: int
+) -> Rejection | None:
+    """The checks that cost no point decoding, in order; None if ``t`` passes them."""
+    if t.fee < min_fee:
+        return Rejection("fee_too_low", f"fee {t.fee} is below the minimum {min_fee}")
+    if sender is None:
+        return Rejection("unknown_sender", f"sender account {t.sender} does not exist")
+    return _check_nonce(t, sender, run, cap) or _check_balance(t, sender, run)
+
+
+def _check_nonce(t: Transfer, sender: Account, run: PendingRun, cap: int) -> Rejection | None:
+    expected = sender.nonce + 1 + run.count
+    if t.nonce <= sender.nonce:
+        return Rejection(
+            "nonce_too_low", f"nonce {t.nonce} is used; the committed nonce is {sender.nonce}"
+        )
+    if t.nonce < expected:
+        return Rejection("nonce_taken", f"nonce {t.nonce} is already pending")
+    if t.nonce > expected:
+        return Rejection("nonce_gap", f"nonce {t.nonce} leaves a gap; the next is {expected}")
+    if run.count >= cap:
+        return Rejection("sender_cap", f"sender {t.sender} has {cap} pending, the most allowed")
+    return None
+
+
+def _check_balance(t: Transfer, sender: Account, run: PendingRun) -> Rejection | None:
+    need = run.debits + t.amount + t.fee
+    if need > sender.balance:
+        return Rejection(
+            "insufficient_balance",
+            f"amount plus fee plus pending debits is {need}, the balance {sender.balance}",
+        )
+    return None
+
+
+def check_recipient(t: Transfer, holder: bytes | None) -> Rejection | None:
+    """``holder`` is the key the recipient slot holds (committed, or claimed by a pending
+    transfer to an empty slot); None for a free slot."""
+    if holder is None or holder == t.recipient_public_key:
+        return None
+    return Rejection(
+        "recipient_key_mismatch", f"account {t.recipient} holds another key than the transfer's"
+    )
+
+
+def check_signature(t: Transfer, data: bytes, sender: Account) -> Rejection | None:
+    """Decodes the points and verifies the signature under the sender's committed key."""
+    try:
+        accounts.check_transfer_bytes(data)
+        valid = schnorr.verify(sender.public_key, t.message(), t.signature)
+    except DecodeError as err:
+        return Rejection("malformed", str(err))
+    return None if valid else Rejection("bad_signature", "the signature does not verify")
