@@ -79,7 +79,7 @@ class Node:
         self.transport = build_transport(
             self.genesis.chain_id, node_key.secret, self.validator.secret, self.pubkeys
         )
-        self.live_metrics = LiveMetrics(self.metrics, self.transport)
+        self.live_metrics = LiveMetrics(self.metrics, self.transport, lambda: len(self.mempool))
         self.transport.add_listeners(
             self.live_metrics.on_peers_changed, self.live_metrics.on_peers_changed
         )

@@ -17,7 +17,7 @@ several nodes in one process (as in the tests) keep separate numbers. ``GET /met
   ``proof_lag_blocks`` (latest committed minus proven-final), the
   ``consensus_block_interval_seconds`` histogram and the ``consensus_commit_latency_seconds``
   histogram (from when this node first accepted the proposal, or made it); after it
-  ``mempool_size`` (``on_mempool_size``, not updated when transfers arrive between commits);
+  ``mempool_size`` (``on_mempool_size``), also after each consensus step;
 - when the proven-final height moves (``on_proven_final``): ``consensus_proven_final_height``
   and ``proof_lag_blocks``;
 - by the prover and the carried-proof checker: the ``proof_generation_seconds`` and
