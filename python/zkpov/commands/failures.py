@@ -43,6 +43,8 @@ def describe_failure(err: BaseException) -> str:
         return f"cannot reach the node at {err.host}:{err.port}: {err.strerror or err}"
     if isinstance(err, aiohttp.ClientError):
         return f"RPC request failed: {err or type(err).__name__}"
+    if isinstance(err, TimeoutError):
+        return f"timed out: {err}" if str(err) else "timed out waiting for an answer"
     if isinstance(err, OSError) and err.strerror:
         return f"{err.filename}: {err.strerror}" if err.filename else err.strerror
     return str(err) or type(err).__name__
