@@ -28,9 +28,9 @@ from zkpov.devnet.load import (
 )
 from zkpov.devnet.processes import read_usage, spawn_nodes, stop_nodes
 from zkpov.node.ops.config import load_node_config, write_node_config
+from zkpov.node.ops.key_cache import load_circuit_keys
 from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.ops.setup import TestnetLayout, create_testnet
-from zkpov.node.proving.prover import load_devnet_keys
 from zkpov.node.rpc.client import RpcClient
 from zkpov.node.state.genesis import compute_genesis_hash
 
@@ -85,8 +85,6 @@ def prepare_devnet(options: DevnetOptions) -> TestnetLayout:
         if not (root / MARKER).exists():
             raise FileExistsError(f"{root} is not empty and is not a zkpov devnet")
         shutil.rmtree(root)
-    root.mkdir(parents=True, exist_ok=True)
-    (root / MARKER).write_text("created by zkpov devnet\n")
     layout = create_testnet(
         root,
         options.validators,
@@ -94,6 +92,7 @@ def prepare_devnet(options: DevnetOptions) -> TestnetLayout:
         circuit=(options.batch_size, options.depth),
         proof_lag=options.proof_lag if options.proofs else 0,
     )
+    (root / MARKER).write_text("created by zkpov devnet\n")
     for home in layout.homes:
         config = load_node_config(home)
         write_node_config(
@@ -101,7 +100,7 @@ def prepare_devnet(options: DevnetOptions) -> TestnetLayout:
         )
     if options.proofs:  # one setup for all nodes (insecure, devnet-only keys)
         genesis_hash = compute_genesis_hash(layout.genesis)
-        load_devnet_keys(options.batch_size, options.depth, root / "circuit-keys", genesis_hash)
+        load_circuit_keys(options.batch_size, options.depth, root / "circuit-keys", genesis_hash)
     return layout
 
 

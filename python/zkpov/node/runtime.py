@@ -33,10 +33,11 @@ from zkpov.node.consensus_io.reactor import (
 from zkpov.node.consensus_io.slashing_guard import SlashingGuard
 from zkpov.node.consensus_io.tx_gossip import TxGossip
 from zkpov.node.ops.config import NodeConfig
+from zkpov.node.ops.key_cache import load_circuit_keys
 from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.proving.proof_chain import ProvingPipeline
 from zkpov.node.proving.proof_store import ProofStore
-from zkpov.node.proving.prover import ProofTracker, load_devnet_keys
+from zkpov.node.proving.prover import ProofTracker
 from zkpov.node.rpc.app import create_app
 from zkpov.node.rpc.commit_feed import CommitFeed
 from zkpov.node.rpc.events import EventHub
@@ -116,7 +117,7 @@ class Node:
             return None
         batch, depth = self.genesis.circuit_batch_size, self.genesis.circuit_tree_depth
         cache = self.config.get_path(self.config.key_cache_dir)
-        pk, vk = load_devnet_keys(batch, depth, cache, compute_genesis_hash(self.genesis))
+        pk, vk = load_circuit_keys(batch, depth, cache, compute_genesis_hash(self.genesis))
         return ProofTracker(
             pk, vk, self.chain.get_block, self.gossip.publish_proof,
             lambda height: self.commits.on_proven_final(height),
