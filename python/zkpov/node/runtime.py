@@ -23,6 +23,7 @@ from typing import Any
 
 from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks
 from zkpov.node.consensus_io.durable_core import DurableCore, get_max_block_transfers
+from zkpov.node.consensus_io.peer_log import PeerLog
 from zkpov.node.consensus_io.peer_penalties import PeerPenalties
 from zkpov.node.consensus_io.reactor import (
     NetworkOutbox,
@@ -82,6 +83,7 @@ class Node:
         self.transport.add_listeners(
             self.live_metrics.on_peers_changed, self.live_metrics.on_peers_changed
         )
+        PeerLog(self.pubkeys).attach(self.transport)
         self.gossip = TxGossip(self.transport, self.mempool)
         self.prover = self._build_prover()
         self.gossip.prover = self.prover
