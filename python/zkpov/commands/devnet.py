@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,14 @@ from rich.live import Live
 from rich.table import Table
 
 from zkpov.devnet.load import NodeProgress, NodeStartError, Tracker
-from zkpov.devnet.run import DevnetOptions, DevnetReport, prepare_devnet, read_log_tail, run_devnet
+from zkpov.devnet.run import (
+    DevnetOptions,
+    DevnetReport,
+    prepare_devnet,
+    read_last_error,
+    run_devnet,
+)
+from zkpov.node.ops.setup import TestnetLayout
 
 
 def _table(progress: list[NodeProgress], tracker: Tracker | None, target: int) -> Table:
@@ -30,7 +38,20 @@ def _table(progress: list[NodeProgress], tracker: Tracker | None, target: int) -
     return table
 
 
+async def _run_until_signal(
+    options: DevnetOptions, layout: TestnetLayout, on_progress: Any
+) -> DevnetReport:
+    """The devnet until done; SIGINT or SIGTERM ends it early, the nodes stopped, a report made."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return await run_devnet(options, layout, on_progress, stop)
+
+
 def _print_summary(console: Console, report: DevnetReport) -> None:
+    if report.stopped_early:
+        console.print("stopped early by a signal; the nodes were stopped")
     console.print(
         f"finalized height: {report.finalized_height} (all nodes agree: {report.nodes_agree})"
     )
@@ -92,12 +113,10 @@ def devnet(
             live.update(_table(progress, tracker, blocks))
 
         try:
-            report = asyncio.run(run_devnet(options, layout, on_progress))
-        except KeyboardInterrupt:
-            raise click.ClickException("interrupted; the nodes were stopped") from None
+            report = asyncio.run(_run_until_signal(options, layout, on_progress))
         except NodeStartError as err:
             log = layout.homes[err.index] / "node.log"
-            raise click.ClickException(f"{err}; the end of {log}:\n{read_log_tail(log)}") from None
+            raise click.ClickException(f"{err}; {read_last_error(log)} (see {log})") from None
     _print_summary(console, report)
     if as_json:
         click.echo(json.dumps(report.to_json()))
