@@ -143,3 +143,8 @@ def test_a_real_bug_keeps_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr("zkpov.commands.circuit.format_info", broken)
     result = invoke("circuit", "info", "--batch-size", "1", "--depth", "2")
     assert isinstance(result.exception, KeyError)
+
+
+def test_sim_refuses_a_huge_node_range_before_building_it() -> None:
+    line = assert_one_line(invoke("sim", "--partition", "1:2:0-999999999/1"), code=2)
+    assert "--partition" in line

@@ -102,13 +102,15 @@ def sim(
 
 
 def check_nodes(config: SimConfig) -> None:
-    """Every node a fault names is one of the validators, and no fault starts before time 0."""
+    """Every node a fault names exists (the validators, then one extra node per twin), and no
+    fault starts before time 0."""
+    count = config.validators + config.byzantine.get("twins", 0)
     named = [("--crash", c.node) for c in config.crashes]
     named += [("--crash-random", node) for node, _ in config.random_restarts]
     named += [("--partition", n) for p in config.partitions for g in p.groups for n in g]
     for option, node in named:
-        if not 0 <= node < config.validators:
-            raise ScenarioError(f"{option} names node {node}; nodes are 0..{config.validators - 1}")
+        if not 0 <= node < count:
+            raise ScenarioError(f"{option} names node {node}; nodes are 0..{count - 1}")
     if any(c.at < 0 for c in config.crashes) or any(p.start < 0 for p in config.partitions):
         raise ScenarioError("faults start at time 0 or later")
 

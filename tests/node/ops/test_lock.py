@@ -34,3 +34,11 @@ def test_a_hostile_lock_file_names_no_pid(tmp_path: Path, content: bytes) -> Non
     path = tmp_path / "node.lock"
     path.write_bytes(content)
     assert read_holder_pid(path) == "unknown"
+
+
+def test_a_lock_file_that_is_a_symlink_is_not_followed(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").write_text("precious")
+    (tmp_path / "node.lock").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(OSError, match="symbolic links"), hold_home_lock(tmp_path):
+        pass
+    assert (tmp_path / "elsewhere").read_text() == "precious"
