@@ -84,7 +84,12 @@ def _print_summary(console: Console, report: DevnetReport) -> None:
 )
 @click.option("--base-port", default=26656, show_default=True, type=click.IntRange(1024, 60000))
 @click.option("--timeout", default=600.0, show_default=True, type=click.FloatRange(10, 86400))
-@click.option("--json", "as_json", is_flag=True, help="end with one JSON line (for scripts)")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="end with one JSON line (for scripts); stopped_early is true after SIGINT or SIGTERM",
+)
 def devnet(
     validators: int,
     blocks: int,
@@ -96,7 +101,8 @@ def devnet(
     as_json: bool,
 ) -> None:
     """Run N validators as processes on loopback with embedded LMDB under --dir, a built-in
-    transfer load sized to what the provers keep up with, and a live table; then a summary."""
+    transfer load sized to what the provers keep up with, and a live table; then a summary.
+    SIGINT or SIGTERM stops the nodes early and still prints the summary (exit status 1)."""
     options = DevnetOptions(
         directory, validators, blocks, proofs, base_port, timeout, proof_lag=proof_lag
     )
