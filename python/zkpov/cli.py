@@ -40,11 +40,17 @@ class ZkpovCli(click.Group):
             code = super().main(*args, **kwargs)
         except click.ClickException as err:  # a usage mistake exits with 2
             _fail(err, err.exit_code)
-        except click.Abort:
+        except click.Abort:  # Ctrl-C at a prompt
             _fail(click.ClickException("interrupted"), 1)
         except EXPECTED as err:
             _fail(err, 1)
         sys.exit(code if isinstance(code, int) else 0)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:  # click would print a blank line first
+            raise click.ClickException("interrupted") from None
 
 
 @click.group(cls=ZkpovCli)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from tests.node.test_runtime import free_base_port
+from zkpov.devnet.run import read_last_error
 
 
 def _node_logs(root: Path) -> str:
@@ -76,3 +77,10 @@ def test_sigterm_stops_the_nodes_and_prints_the_summary(tmp_path: Path) -> None:
     assert "Traceback" not in err
     for pid in pids:
         assert not Path(f"/proc/{pid}").exists(), f"node process {pid} outlived the devnet"
+
+
+def test_a_node_that_failed_is_named_by_its_log_s_last_line(tmp_path: Path) -> None:
+    log = tmp_path / "node.log"
+    log.write_text("x" * 10_000 + "\nINFO starting\nerror: home is in use\n\n")
+    assert read_last_error(log) == "error: home is in use"
+    assert read_last_error(tmp_path / "missing.log") == "no log: No such file or directory"
