@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import signal
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from zkpov.devnet.run import (
     read_last_error,
     run_devnet,
 )
+from zkpov.node.ops.key_cache import log as key_cache_log
+from zkpov.node.ops.logs import configure_logging
 from zkpov.node.ops.setup import TestnetLayout
 
 
@@ -47,6 +50,12 @@ async def _run_until_signal(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     return await run_devnet(options, layout, on_progress, stop)
+
+
+def _show_key_generation() -> None:
+    """The circuit keys take about a minute before the table appears: say so on stderr."""
+    configure_logging("warning")
+    key_cache_log.setLevel(logging.INFO)
 
 
 def _print_summary(console: Console, report: DevnetReport) -> None:
@@ -107,6 +116,7 @@ def devnet(
         directory, validators, blocks, proofs, base_port, timeout, proof_lag=proof_lag
     )
     console = Console(stderr=as_json)
+    _show_key_generation()
     try:
         layout = prepare_devnet(options)
     except FileExistsError as err:
