@@ -1,6 +1,13 @@
-"""The ``zkpov`` command line. Each subcommand lives in ``zkpov.commands``."""
+"""The ``zkpov`` command line. Each subcommand lives in ``zkpov.commands``.
+
+Every failure ends as one line on stderr (``zkpov.commands.failures``): exit code 1, or 2 for a
+usage mistake.
+"""
 
 from __future__ import annotations
+
+import sys
+from typing import Any, NoReturn
 
 import click
 
@@ -9,6 +16,7 @@ from zkpov.commands.account import account
 from zkpov.commands.circuit import circuit
 from zkpov.commands.demo import demo
 from zkpov.commands.devnet import devnet
+from zkpov.commands.failures import EXPECTED, describe_failure, is_debug, to_one_line
 from zkpov.commands.keys import keys
 from zkpov.commands.node import start, status, tx
 from zkpov.commands.sim import sim
@@ -17,7 +25,36 @@ from zkpov.commands.testnet import init, testnet
 from zkpov.commands.twins import twins
 
 
-@click.group()
+def _fail(err: BaseException, code: int) -> NoReturn:
+    if is_debug():
+        raise err
+    click.echo(f"error: {to_one_line(describe_failure(err))}", err=True)
+    sys.exit(code)
+
+
+class ZkpovCli(click.Group):
+    """A group whose failures are one line on stderr (see ``zkpov.commands.failures``)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.ClickException as err:  # a usage mistake exits with 2
+            _fail(err, err.exit_code)
+        except click.Abort:  # Ctrl-C at a prompt
+            _fail(click.ClickException("interrupted"), 1)
+        except EXPECTED as err:
+            _fail(err, 1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:  # click would print a blank line first
+            raise click.ClickException("interrupted") from None
+
+
+@click.group(cls=ZkpovCli)
 @click.version_option(__version__, prog_name="zkpov")
 def main() -> None:
     """zkpov: proof-of-stake BFT consensus with Groth16 validity proofs."""

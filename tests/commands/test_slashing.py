@@ -64,7 +64,7 @@ def test_export_never_overwrites(net: TestnetLayout, tmp_path: Path) -> None:
     out = tmp_path / "history.json"
     out.write_text("keep me")
     code, lines = run("export", "--home", str(net.homes[0]), "--output", str(out))
-    assert code == 1 and lines == [f"Error: {out} exists; refusing to overwrite it"]
+    assert code == 1 and lines == [f"error: {out} exists; refusing to overwrite it"]
     assert out.read_text() == "keep me"
 
 
@@ -73,7 +73,7 @@ def test_an_interchange_of_another_chain_is_refused(net: TestnetLayout, tmp_path
     out = tmp_path / "other.json"
     assert run("export", "--home", str(other.homes[0]), "--output", str(out))[0] == 0
     code, lines = run("import", "--home", str(net.homes[0]), "--input", str(out))
-    assert code == 1 and lines == ["Error: interchange is for another genesis validators root"]
+    assert code == 1 and lines == ["error: interchange is for another genesis validators root"]
 
 
 @pytest.mark.parametrize("content", [b"", b"\xff\xfe", b"[]", b'{"metadata": {}}'])
@@ -83,7 +83,7 @@ def test_a_malformed_interchange_is_one_line(
     bad = tmp_path / "bad.json"
     bad.write_bytes(content)
     code, lines = run("import", "--home", str(net.homes[0]), "--input", str(bad))
-    assert code == 1 and len(lines) == 1 and lines[0].startswith("Error: interchange")
+    assert code == 1 and len(lines) == 1 and lines[0].startswith("error: interchange")
 
 
 def test_a_home_without_a_slashing_database_is_refused_and_none_is_created(
@@ -92,7 +92,7 @@ def test_a_home_without_a_slashing_database_is_refused_and_none_is_created(
     home = net.homes[0]
     (home / DB).unlink()
     code, lines = run("export", "--home", str(home), "--output", str(tmp_path / "x.json"))
-    assert code == 1 and lines == [f"Error: no slashing-protection database at {home / DB}"]
+    assert code == 1 and lines == [f"error: no slashing-protection database at {home / DB}"]
     code, lines = run("import", "--home", str(home), "--input", str(tmp_path / "missing.json"))
     assert code == 1 and len(lines) == 1 and "missing.json" in lines[0]
     assert not (home / DB).exists() and not (tmp_path / "x.json").exists()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.node.test_runtime import free_base_port
+from zkpov.devnet.run import read_last_error
 
 
 def _node_logs(root: Path) -> str:
@@ -39,3 +42,45 @@ def test_devnet_refuses_a_foreign_directory(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert "not a zkpov devnet" in done.stderr
     assert (tmp_path / "precious.txt").exists()
+
+
+def _node_pids(root: Path, count: int, until: float) -> list[int]:
+    """The pids the running nodes wrote into their home locks."""
+    while time.monotonic() < until:
+        texts = [(root / f"node{i}" / "node.lock") for i in range(count)]
+        pids = [p.read_text().strip() for p in texts if p.exists()]
+        logs = [(root / f"node{i}" / "node.log") for i in range(count)]
+        committed = all(log.exists() and "committed block 2 " in log.read_text() for log in logs)
+        if len(pids) == count and all(pids) and committed:
+            return [int(pid) for pid in pids]
+        time.sleep(0.3)
+    raise AssertionError("the devnet's nodes did not start and commit" + _node_logs(root))
+
+
+def test_sigterm_stops_the_nodes_and_prints_the_summary(tmp_path: Path) -> None:
+    root = tmp_path / "devnet"
+    cmd = [
+        sys.executable, "-m", "zkpov", "devnet", "--dir", str(root), "--validators", "2",
+        "--blocks", "100000", "--no-proofs", "--base-port", str(free_base_port(4)), "--json",
+    ]  # fmt: skip
+    devnet = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        pids = _node_pids(root, 2, time.monotonic() + 120)
+        devnet.send_signal(signal.SIGTERM)
+        out, err = devnet.communicate(timeout=60)
+    finally:
+        devnet.kill()
+    assert devnet.returncode == 1, err[-3000:]
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["stopped_early"] is True and report["finalized_height"] >= 2
+    assert report["nodes_agree"] is True
+    assert "Traceback" not in err
+    for pid in pids:
+        assert not Path(f"/proc/{pid}").exists(), f"node process {pid} outlived the devnet"
+
+
+def test_a_node_that_failed_is_named_by_its_log_s_last_line(tmp_path: Path) -> None:
+    log = tmp_path / "node.log"
+    log.write_text("x" * 10_000 + "\nINFO starting\nerror: home is in use\n\n")
+    assert read_last_error(log) == "error: home is in use"
+    assert read_last_error(tmp_path / "missing.log") == "no log: No such file or directory"

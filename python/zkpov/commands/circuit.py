@@ -33,13 +33,17 @@ def format_info(config: snark.CircuitConfig) -> list[str]:
 
 
 @circuit.command()
-@click.option("--batch-size", type=int, default=snark.DEFAULT_BATCH_SIZE, show_default=True)
-@click.option("--depth", type=int, default=snark.DEFAULT_TREE_DEPTH, show_default=True)
+@click.option(
+    "--batch-size", type=click.IntRange(min=1), default=snark.DEFAULT_BATCH_SIZE, show_default=True
+)
+@click.option(
+    "--depth", type=click.IntRange(min=2), default=snark.DEFAULT_TREE_DEPTH, show_default=True
+)
 def info(batch_size: int, depth: int) -> None:
     """Print constraint, witness and key-size counts, one `name: value` per line."""
     try:
         config = snark.CircuitConfig(batch_size, depth)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from exc
+    except (ValueError, OverflowError) as exc:
+        raise click.UsageError(str(exc)) from exc
     for line in format_info(config):
         click.echo(line)

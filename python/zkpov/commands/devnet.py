@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,16 @@ from rich.live import Live
 from rich.table import Table
 
 from zkpov.devnet.load import NodeProgress, NodeStartError, Tracker
-from zkpov.devnet.run import DevnetOptions, DevnetReport, prepare_devnet, read_log_tail, run_devnet
+from zkpov.devnet.run import (
+    DevnetOptions,
+    DevnetReport,
+    prepare_devnet,
+    read_last_error,
+    run_devnet,
+)
+from zkpov.node.ops.key_cache import log as key_cache_log
+from zkpov.node.ops.logs import configure_logging
+from zkpov.node.ops.setup import TestnetLayout
 
 
 def _table(progress: list[NodeProgress], tracker: Tracker | None, target: int) -> Table:
@@ -30,7 +41,26 @@ def _table(progress: list[NodeProgress], tracker: Tracker | None, target: int) -
     return table
 
 
+async def _run_until_signal(
+    options: DevnetOptions, layout: TestnetLayout, on_progress: Any
+) -> DevnetReport:
+    """The devnet until done; SIGINT or SIGTERM ends it early, the nodes stopped, a report made."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return await run_devnet(options, layout, on_progress, stop)
+
+
+def _show_key_generation() -> None:
+    """The circuit keys take about a minute before the table appears: say so on stderr."""
+    configure_logging("warning")
+    key_cache_log.setLevel(logging.INFO)
+
+
 def _print_summary(console: Console, report: DevnetReport) -> None:
+    if report.stopped_early:
+        console.print("stopped early by a signal; the nodes were stopped")
     console.print(
         f"finalized height: {report.finalized_height} (all nodes agree: {report.nodes_agree})"
     )
@@ -63,7 +93,12 @@ def _print_summary(console: Console, report: DevnetReport) -> None:
 )
 @click.option("--base-port", default=26656, show_default=True, type=click.IntRange(1024, 60000))
 @click.option("--timeout", default=600.0, show_default=True, type=click.FloatRange(10, 86400))
-@click.option("--json", "as_json", is_flag=True, help="end with one JSON line (for scripts)")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="end with one JSON line (for scripts); stopped_early is true after SIGINT or SIGTERM",
+)
 def devnet(
     validators: int,
     blocks: int,
@@ -75,11 +110,13 @@ def devnet(
     as_json: bool,
 ) -> None:
     """Run N validators as processes on loopback with embedded LMDB under --dir, a built-in
-    transfer load sized to what the provers keep up with, and a live table; then a summary."""
+    transfer load sized to what the provers keep up with, and a live table; then a summary.
+    SIGINT or SIGTERM stops the nodes early and still prints the summary (exit status 1)."""
     options = DevnetOptions(
         directory, validators, blocks, proofs, base_port, timeout, proof_lag=proof_lag
     )
     console = Console(stderr=as_json)
+    _show_key_generation()
     try:
         layout = prepare_devnet(options)
     except FileExistsError as err:
@@ -92,12 +129,10 @@ def devnet(
             live.update(_table(progress, tracker, blocks))
 
         try:
-            report = asyncio.run(run_devnet(options, layout, on_progress))
-        except KeyboardInterrupt:
-            raise click.ClickException("interrupted; the nodes were stopped") from None
+            report = asyncio.run(_run_until_signal(options, layout, on_progress))
         except NodeStartError as err:
             log = layout.homes[err.index] / "node.log"
-            raise click.ClickException(f"{err}; the end of {log}:\n{read_log_tail(log)}") from None
+            raise click.ClickException(f"{err}; {read_last_error(log)} (see {log})") from None
     _print_summary(console, report)
     if as_json:
         click.echo(json.dumps(report.to_json()))

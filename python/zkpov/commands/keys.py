@@ -21,6 +21,8 @@ def keys() -> None:
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="file to create")
 def generate(kind: str, out: Path) -> None:
     """Create a new key file from the OS RNG (never overwrites) and print its public key."""
+    if not out.parent.is_dir():
+        raise click.ClickException(f"directory {out.parent} does not exist; create it first")
     try:
         key = write_key_file(out, KINDS[kind], generate_secret(KINDS[kind]))
     except FileExistsError as err:

@@ -8,17 +8,28 @@ import logging
 import os
 import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from zkpov.commands.params import RPC_URL
 from zkpov.errors import ZkpovError
+from zkpov.node.ops.config import NodeConfig, format_address, load_node_config
+from zkpov.node.ops.lock import hold_home_lock
+from zkpov.node.ops.logs import LOG_FORMATS, LOG_LEVELS, configure_logging
 
-
-async def _serve(home: Path, init_slashing_protection: bool = False) -> None:
-    from zkpov.node.ops.config import load_node_config
+if TYPE_CHECKING:
     from zkpov.node.runtime import Node
 
-    config = load_node_config(home)
+
+log = logging.getLogger("zkpov.node")
+
+STATUS_TIMEOUT_SECONDS = 10.0
+
+
+async def _serve(config: NodeConfig, init_slashing_protection: bool = False) -> None:
+    from zkpov.node.runtime import Node
+
     if config.prover_threads > 0:
         os.environ.setdefault("RAYON_NUM_THREADS", str(config.prover_threads))
     node = Node(config, init_slashing_protection=init_slashing_protection)
@@ -26,39 +37,59 @@ async def _serve(home: Path, init_slashing_protection: bool = False) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    logging.getLogger("zkpov").info("node %s validator %d starting", config.moniker, node.index)
+    _log_start(node)
     await node.run(stop)
+
+
+def _log_start(node: Node) -> None:
+    """What this node is: chain, validator index, epoch, addresses (never a key)."""
+    config = node.config
+    fields = {
+        "chain_id": node.genesis.chain_id, "validator_index": node.index,
+        "validators": len(node.pubkeys), "epoch": int(node.start.vset.epoch),
+        "p2p_listen": format_address(config.p2p_listen),
+        "rpc_listen": format_address(config.rpc_listen), "peers": len(config.peers),
+        "proofs_enabled": config.proofs_enabled,
+    }  # fmt: skip
+    text = ", ".join(f"{k} {v}" for k, v in fields.items())
+    log.info("node %s starting: %s", config.moniker, text, extra=fields)
 
 
 @click.command()
 @click.option("--home", type=click.Path(path_type=Path), required=True)
-@click.option("--log-level", default="info", type=click.Choice(["debug", "info", "warning"]))
+@click.option("--log-level", default="info", show_default=True, type=click.Choice(LOG_LEVELS))
+@click.option(
+    "--log-format",
+    default="text",
+    show_default=True,
+    type=click.Choice(LOG_FORMATS),
+    help="json: one JSON object per line (timestamp, level, logger, message, fields)",
+)
 @click.option(
     "--init-slashing-protection",
     is_flag=True,
     help="DANGEROUS: create a missing slashing-protection database. Only for a brand-new "
     "validator key that has never signed: with a key that has, the node may double-sign.",
 )
-def start(home: Path, log_level: str, init_slashing_protection: bool) -> None:
+def start(home: Path, log_level: str, log_format: str, init_slashing_protection: bool) -> None:
     """Run the validator node whose home is --home until SIGINT or SIGTERM."""
-    logging.basicConfig(
-        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
-    try:
-        asyncio.run(_serve(home, init_slashing_protection))
-    except ZkpovError as err:
-        raise click.ClickException(str(err)) from err
+    configure_logging(log_level, log_format)
+    config = load_node_config(home)
+    with hold_home_lock(home):
+        asyncio.run(_serve(config, init_slashing_protection))
 
 
 async def _get_json(url: str) -> object:
     import aiohttp
 
-    async with aiohttp.ClientSession() as http, http.get(url) as resp:
+    timeout = aiohttp.ClientTimeout(total=STATUS_TIMEOUT_SECONDS)
+    async with aiohttp.ClientSession(timeout=timeout) as http, http.get(url) as resp:
+        resp.raise_for_status()
         return await resp.json()
 
 
 @click.command()
-@click.option("--rpc", default="http://127.0.0.1:26657", show_default=True)
+@click.option("--rpc", default="http://127.0.0.1:26657", show_default=True, type=RPC_URL)
 def status(rpc: str) -> None:
     """Print a node's /status as JSON."""
     click.echo(json.dumps(asyncio.run(_get_json(f"{rpc}/status")), indent=1))

@@ -90,14 +90,29 @@ def sim(
             random_restarts=tuple(parse_crash_random(c) for c in crash_random),
             block_time=block_time, timeout_base=timeout_base,
         )  # fmt: skip
+        check_nodes(config)
     except ScenarioError as exc:
-        raise click.BadParameter(str(exc)) from exc
+        raise click.UsageError(str(exc)) from exc
     report = run_simulation(config)
     if as_json:
         click.echo(json.dumps(report.to_json(), sort_keys=True))
     else:
         print_summary(report)
     raise SystemExit(1 if report.violations else 0)
+
+
+def check_nodes(config: SimConfig) -> None:
+    """Every node a fault names exists (the validators, then one extra node per twin), and no
+    fault starts before time 0."""
+    count = config.validators + config.byzantine.get("twins", 0)
+    named = [("--crash", c.node) for c in config.crashes]
+    named += [("--crash-random", node) for node, _ in config.random_restarts]
+    named += [("--partition", n) for p in config.partitions for g in p.groups for n in g]
+    for option, node in named:
+        if not 0 <= node < count:
+            raise ScenarioError(f"{option} names node {node}; nodes are 0..{count - 1}")
+    if any(c.at < 0 for c in config.crashes) or any(p.start < 0 for p in config.partitions):
+        raise ScenarioError("faults start at time 0 or later")
 
 
 def print_summary(report: SimReport) -> None:

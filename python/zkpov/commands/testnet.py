@@ -6,12 +6,7 @@ from pathlib import Path
 
 import click
 
-from zkpov.node.ops.setup import create_network, create_testnet
-
-
-def _refuse_existing(path: Path) -> None:
-    if path.exists() and any(path.iterdir()):
-        raise click.ClickException(f"{path} exists and is not empty; choose another directory")
+from zkpov.node.ops.setup import create_home, create_testnet
 
 
 @click.command()
@@ -31,8 +26,8 @@ def testnet(
     batch_size: int,
     depth: int,
 ) -> None:
-    """Write one home per validator: config.toml, keys (mode 0600), genesis.json, peer list."""
-    _refuse_existing(output)
+    """Write one home per validator: config.toml, keys (mode 0600), genesis.json, peer list.
+    Every option is checked first; the directory is written whole or not at all."""
     layout = create_testnet(
         output,
         validators,
@@ -51,6 +46,5 @@ def testnet(
 @click.option("--chain-id", default="zkpov-local", show_default=True)
 def init(home: Path, chain_id: str) -> None:
     """Create a single-validator home (keys, config.toml, genesis.json) at --home."""
-    _refuse_existing(home)
-    create_network([home], home / "keys", chain_id=chain_id, accounts=1)
+    create_home(home, chain_id)
     click.echo(f"initialized {home}")

@@ -48,6 +48,7 @@ __all__ = [
     "PublicInputs",
     "VerifyingKey",
     "batch_verify",
+    "get_cache_path",
     "get_circuit_stats",
     "insecure_setup",
     "load_or_create_insecure_keys",
@@ -202,7 +203,8 @@ def get_circuit_stats(config: CircuitConfig) -> CircuitStats:
     return CircuitStats(**_native.circuit_stats(config.batch_size, config.tree_depth))
 
 
-def _cache_path(cache_dir: Path, config: CircuitConfig, seed: bytes) -> Path:
+def get_cache_path(cache_dir: Path, config: CircuitConfig, seed: bytes) -> Path:
+    """Where :func:`load_or_create_insecure_keys` keeps the key of ``config`` and ``seed``."""
     seed_tag = hashlib.sha256(seed).hexdigest()[:16]
     return cache_dir / f"{config.circuit_id}-{seed_tag}.pk"
 
@@ -244,7 +246,7 @@ def load_or_create_insecure_keys(
     never synthesizes the circuit in setup mode (about 230 MB at 2^16 constraints).
 
     A cached file must carry the right header and SHA-256 of its body, else ``DecodeError``."""
-    path = _cache_path(cache_dir, config, seed)
+    path = get_cache_path(cache_dir, config, seed)
     if path.exists():
         pk = ProvingKey.from_bytes(config, _read_cache_file(path, _CACHE_MAGIC))
     else:

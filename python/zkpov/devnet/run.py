@@ -11,6 +11,7 @@ import dataclasses
 import shutil
 import statistics
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,13 +29,13 @@ from zkpov.devnet.load import (
 )
 from zkpov.devnet.processes import read_usage, spawn_nodes, stop_nodes
 from zkpov.node.ops.config import load_node_config, write_node_config
+from zkpov.node.ops.key_cache import load_circuit_keys
 from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.ops.setup import TestnetLayout, create_testnet
-from zkpov.node.proving.prover import load_devnet_keys
 from zkpov.node.rpc.client import RpcClient
 from zkpov.node.state.genesis import compute_genesis_hash
 
-__all__ = ["DevnetOptions", "DevnetReport", "prepare_devnet", "read_log_tail", "run_devnet"]
+__all__ = ["DevnetOptions", "DevnetReport", "prepare_devnet", "read_last_error", "run_devnet"]
 
 MARKER = ".zkpov-devnet"
 PROOF_DRAIN_SECONDS = 180.0
@@ -70,6 +71,7 @@ class DevnetReport:
     node_cpu_seconds: list[float] = field(default_factory=list)
     node_max_rss_mb: list[float] = field(default_factory=list)
     load_note: str = ""
+    stopped_early: bool = False  # SIGINT or SIGTERM ended the run before its target
     nodes: list[NodeProgress] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -85,8 +87,6 @@ def prepare_devnet(options: DevnetOptions) -> TestnetLayout:
         if not (root / MARKER).exists():
             raise FileExistsError(f"{root} is not empty and is not a zkpov devnet")
         shutil.rmtree(root)
-    root.mkdir(parents=True, exist_ok=True)
-    (root / MARKER).write_text("created by zkpov devnet\n")
     layout = create_testnet(
         root,
         options.validators,
@@ -94,6 +94,7 @@ def prepare_devnet(options: DevnetOptions) -> TestnetLayout:
         circuit=(options.batch_size, options.depth),
         proof_lag=options.proof_lag if options.proofs else 0,
     )
+    (root / MARKER).write_text("created by zkpov devnet\n")
     for home in layout.homes:
         config = load_node_config(home)
         write_node_config(
@@ -101,16 +102,20 @@ def prepare_devnet(options: DevnetOptions) -> TestnetLayout:
         )
     if options.proofs:  # one setup for all nodes (insecure, devnet-only keys)
         genesis_hash = compute_genesis_hash(layout.genesis)
-        load_devnet_keys(options.batch_size, options.depth, root / "circuit-keys", genesis_hash)
+        load_circuit_keys(options.batch_size, options.depth, root / "circuit-keys", genesis_hash)
     return layout
 
 
-def read_log_tail(path: Path, limit: int = 4000) -> str:
-    """The last ``limit`` characters of a node's log (for start-up failures)."""
+def read_last_error(path: Path, limit: int = 4000) -> str:
+    """The last line of a node's log: a node that fails ends it with ``error: ...``."""
     try:
-        return path.read_text(errors="replace")[-limit:]
+        with path.open("rb") as fh:
+            fh.seek(max(0, path.stat().st_size - limit))
+            tail = fh.read(limit).decode(errors="replace")
     except OSError as err:
-        return f"(no log: {err})"
+        return f"no log: {err.strerror}"
+    lines = [line.strip() for line in tail.splitlines() if line.strip()]
+    return lines[-1] if lines else "its log is empty"
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
@@ -140,8 +145,10 @@ async def drive(
     clients: list[RpcClient],
     tracker: Tracker,
     on_progress: Any,
+    stop: asyncio.Event,
 ) -> list[NodeProgress]:
-    """Submits load and polls until every node has ``options.blocks`` final blocks (or time out)."""
+    """Submits load and polls until every node has ``options.blocks`` final blocks (or time out,
+    or ``stop``)."""
     deadline = time.monotonic() + options.timeout
     in_flight = options.validators * options.batch_size if options.proofs else 64
     while True:
@@ -149,7 +156,8 @@ async def drive(
         await tracker.collect(clients[0], progress[0].height)
         await submit_load(clients, tracker, in_flight)
         on_progress(progress, tracker)
-        if min(p.height for p in progress) >= options.blocks or time.monotonic() > deadline:
+        done = min(p.height for p in progress) >= options.blocks or time.monotonic() > deadline
+        if done or stop.is_set():
             return progress
         await asyncio.sleep(0.3)
 
@@ -160,12 +168,18 @@ async def drain_proofs(
     tracker: Tracker,
     progress: list[NodeProgress],
     on_progress: Any,
+    stop: asyncio.Event,
 ) -> list[NodeProgress]:
-    """After the last block: wait (bounded) until every node holds proofs of the proven blocks."""
+    """After the last block: wait (bounded, or until ``stop``) until every node holds proofs of
+    the proven blocks."""
     final = min(p.height for p in progress)
     last_with_txs = max((h for h, n in tracker.tx_heights.items() if n and h <= final), default=0)
     deadline = time.monotonic() + min(options.timeout, PROOF_DRAIN_SECONDS)
-    while min(p.proven_final for p in progress) < last_with_txs and time.monotonic() < deadline:
+    while (
+        min(p.proven_final for p in progress) < last_with_txs
+        and time.monotonic() < deadline
+        and not stop.is_set()
+    ):
         await asyncio.sleep(0.5)
         progress = list(await asyncio.gather(*(poll_node(c) for c in clients)))
         on_progress(progress, tracker)
@@ -208,9 +222,10 @@ async def summarize(
 
 
 async def run_devnet(
-    options: DevnetOptions, layout: TestnetLayout, on_progress: Any
+    options: DevnetOptions, layout: TestnetLayout, on_progress: Any, stop: asyncio.Event
 ) -> DevnetReport:
-    """Spawns the nodes, drives the load, and always stops the processes."""
+    """Spawns the nodes, drives the load until done or ``stop``, and always stops the processes.
+    A run stopped early still reports what it saw (``stopped_early``)."""
     started = time.monotonic()
     procs = spawn_nodes(layout)
     accounts = [read_key_file(path, KeyKind.ACCOUNT) for path in layout.account_key_files]
@@ -218,11 +233,12 @@ async def run_devnet(
     try:
         async with aiohttp.ClientSession() as session:
             clients = [_client(session, home) for home in layout.homes]
-            await wait_ready(clients, START_SECONDS, lambda i: procs[i].poll() is None)
-            progress = await drive(options, clients, tracker, on_progress)
-            if options.proofs:
-                progress = await drain_proofs(options, clients, tracker, progress, on_progress)
-            report = await summarize(options, clients, tracker, progress)
+            ready = wait_ready(clients, START_SECONDS, lambda i: procs[i].poll() is None)
+            if not await run_unless_stopped(ready, stop):
+                report = DevnetReport(load_note="stopped before every node was ready")
+            else:
+                report = await _drive_and_summarize(options, clients, tracker, on_progress, stop)
+        report.stopped_early = stop.is_set()
         usage = [read_usage(proc.pid) for proc in procs]
         report.node_cpu_seconds = [cpu for cpu, _ in usage]
         report.node_max_rss_mb = [rss for _, rss in usage]
@@ -230,6 +246,34 @@ async def run_devnet(
         await asyncio.to_thread(stop_nodes, procs)
     report.wall_seconds = round(time.monotonic() - started, 1)
     return report
+
+
+async def _drive_and_summarize(
+    options: DevnetOptions,
+    clients: list[RpcClient],
+    tracker: Tracker,
+    on_progress: Any,
+    stop: asyncio.Event,
+) -> DevnetReport:
+    progress = await drive(options, clients, tracker, on_progress, stop)
+    if options.proofs:
+        progress = await drain_proofs(options, clients, tracker, progress, on_progress, stop)
+    return await summarize(options, clients, tracker, progress)
+
+
+async def run_unless_stopped(work: Coroutine[Any, Any, None], stop: asyncio.Event) -> bool:
+    """Runs ``work`` to its end (True) unless ``stop`` is set first (it is cancelled: False)."""
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    for pending in (task, stopped):
+        pending.cancel()
+    await asyncio.gather(stopped, return_exceptions=True)
+    if not task.done() or task.cancelled():
+        await asyncio.gather(task, return_exceptions=True)
+        return False
+    task.result()  # raises what ``work`` raised
+    return True
 
 
 def _client(session: aiohttp.ClientSession, home: Path) -> RpcClient:

@@ -23,6 +23,7 @@ from typing import Any
 
 from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks
 from zkpov.node.consensus_io.durable_core import DurableCore, get_max_block_transfers
+from zkpov.node.consensus_io.peer_log import PeerLog
 from zkpov.node.consensus_io.peer_penalties import PeerPenalties
 from zkpov.node.consensus_io.reactor import (
     NetworkOutbox,
@@ -33,10 +34,11 @@ from zkpov.node.consensus_io.reactor import (
 from zkpov.node.consensus_io.slashing_guard import SlashingGuard
 from zkpov.node.consensus_io.tx_gossip import TxGossip
 from zkpov.node.ops.config import NodeConfig
+from zkpov.node.ops.key_cache import load_circuit_keys
 from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.proving.proof_chain import ProvingPipeline
 from zkpov.node.proving.proof_store import ProofStore
-from zkpov.node.proving.prover import ProofTracker, load_devnet_keys
+from zkpov.node.proving.prover import ProofTracker
 from zkpov.node.rpc.app import create_app
 from zkpov.node.rpc.commit_feed import CommitFeed
 from zkpov.node.rpc.events import EventHub
@@ -83,6 +85,7 @@ class Node:
         self.transport.add_listeners(
             self.live_metrics.on_peers_changed, self.live_metrics.on_peers_changed
         )
+        PeerLog(self.pubkeys).attach(self.transport)
         self.gossip = TxGossip(self.transport, self.mempool)
         self.prover = self._build_prover()
         self.gossip.prover = self.prover
@@ -118,7 +121,7 @@ class Node:
             return None
         batch, depth = self.genesis.circuit_batch_size, self.genesis.circuit_tree_depth
         cache = self.config.get_path(self.config.key_cache_dir)
-        pk, vk = load_devnet_keys(batch, depth, cache, compute_genesis_hash(self.genesis))
+        pk, vk = load_circuit_keys(batch, depth, cache, compute_genesis_hash(self.genesis))
         return ProofTracker(
             pk, vk, self.chain.get_block, self.gossip.publish_proof,
             lambda height: self.commits.on_proven_final(height),

@@ -35,6 +35,8 @@ ATTACK_KINDS = (
     "tc_forger",
     "stale_parent_proposer",
 )
+MAX_SIM_VALIDATORS = 1000
+
 BYZANTINE_KINDS = (
     "equivocating_leader",
     "double_voter",
@@ -83,8 +85,8 @@ class SimConfig:
     max_events: int = 50_000_000
 
     def __post_init__(self) -> None:
-        if not 1 <= self.validators <= 1000:
-            raise ScenarioError("validators must be between 1 and 1000")
+        if not 1 <= self.validators <= MAX_SIM_VALIDATORS:
+            raise ScenarioError(f"validators must be between 1 and {MAX_SIM_VALIDATORS}")
         if self.rounds < 1:
             raise ScenarioError("rounds must be positive")
         unknown = set(self.byzantine) - set(BYZANTINE_KINDS)
@@ -117,6 +119,8 @@ def _parse_nodes(text: str) -> frozenset[NodeId]:
         low, _, high = part.partition("-")
         if not low.isdigit() or (high and not high.isdigit()):
             raise ScenarioError(f"bad node list {text!r}")
+        if int(high or low) >= MAX_SIM_VALIDATORS:  # before building the set
+            raise ScenarioError(f"node list {text!r}: nodes are below {MAX_SIM_VALIDATORS}")
         nodes.update(NodeId(i) for i in range(int(low), int(high or low) + 1))
     return frozenset(nodes)
 

@@ -173,7 +173,7 @@ def test_start_refuses_a_damaged_store_with_one_line(
     )  # fmt: skip
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 1, done.stderr
-    assert len(lines) == 1 and lines[0].startswith("Error: "), done.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
     assert re.search(expected, lines[0]), lines[0]
 
 

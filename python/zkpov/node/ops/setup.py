@@ -1,7 +1,9 @@
 """Lay out node homes: keys (mode 0600), config.toml and a shared genesis.json.
 
 ``create_testnet`` is what ``zkpov testnet`` and the devnet use: N validators on loopback, each
-dialing all the others, with funded accounts for the built-in transfer load.
+dialing all the others, with funded accounts for the built-in transfer load; ``create_home`` is
+``zkpov init``'s single validator. Both check every option before they write anything
+(``SetupError``) and write their directory whole or not at all (:mod:`zkpov.node.ops.new_dir`).
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from zkpov.chain.state import compute_account_index
-from zkpov.config import ConsensusConfig
-from zkpov.crypto import bls
+from zkpov.config import ConfigError, ConsensusConfig
+from zkpov.crypto import bls, snark
 from zkpov.node.ops.config import NodeConfig, PeerAddress, write_node_config
 from zkpov.node.ops.keys import (
     KeyKind,
@@ -24,7 +26,9 @@ from zkpov.node.ops.keys import (
     get_public_key,
     write_key_file,
 )
+from zkpov.node.ops.new_dir import build_new_directory
 from zkpov.node.state.genesis import (
+    MAX_CHAIN_ID_LEN,
     AccountAllocation,
     Genesis,
     GenesisValidator,
@@ -33,9 +37,22 @@ from zkpov.node.state.genesis import (
 )
 from zkpov.node.state.stores import create_slashing_db
 
-__all__ = ["TestnetLayout", "create_network", "create_node_home", "create_testnet"]
+__all__ = [
+    "SetupError",
+    "TestnetLayout",
+    "check_network_options",
+    "create_home",
+    "create_network",
+    "create_node_home",
+    "create_testnet",
+]
 
 KEYS_DIR = "keys"
+MAX_PORT = 65535
+
+
+class SetupError(ConfigError):
+    """Options that cannot make a network: refused before anything is written."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +64,27 @@ class TestnetLayout:
     account_key_files: tuple[Path, ...]
 
 
+def check_network_options(
+    validators: int, chain_id: str, accounts: int, base_port: int, circuit: tuple[int, int]
+) -> None:
+    """Raises ``SetupError`` for options that cannot make a working network."""
+    if validators < 1:
+        raise SetupError("a network needs at least one validator")
+    if not 0 < len(chain_id) <= MAX_CHAIN_ID_LEN or not chain_id.isprintable():
+        raise SetupError(f"chain id must be 1 to {MAX_CHAIN_ID_LEN} printable characters")
+    if not base_port > 0 or base_port + 2 * validators - 1 > MAX_PORT:
+        raise SetupError(f"ports {base_port}..{base_port + 2 * validators - 1} are not all valid")
+    try:
+        snark.CircuitConfig(*circuit)
+    except (ValueError, OverflowError) as err:
+        raise SetupError(f"circuit (batch {circuit[0]}, depth {circuit[1]}): {err}") from err
+    if not 0 <= accounts <= 2 ** circuit[1] // 2:
+        raise SetupError(
+            f"{accounts} accounts do not fit a depth-{circuit[1]} tree: at most"
+            f" {2 ** circuit[1] // 2} (half its slots, so that random keys find free ones)"
+        )
+
+
 def _new_key(path: Path, kind: KeyKind) -> SecretKeyFile:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     return write_key_file(path, kind, generate_secret(kind))
@@ -55,8 +93,6 @@ def _new_key(path: Path, kind: KeyKind) -> SecretKeyFile:
 def _new_account_keys(paths: Sequence[Path], depth: int) -> list[SecretKeyFile]:
     """Fresh account keys whose account indices at tree ``depth`` are distinct (at depth 8, 8
     random keys collide one time in nine: a genesis may not fund two keys at one index)."""
-    if len(paths) > 2**depth // 2:
-        raise ValueError(f"{len(paths)} accounts do not fit a depth-{depth} tree comfortably")
     keys: list[SecretKeyFile] = []
     taken: set[int] = set()
     for path in paths:
@@ -130,6 +166,7 @@ def create_network(
     ``proof_lag`` overrides ``consensus.proof_lag``: above 0, blocks carry validity proofs (every
     node then loads the circuit keys); ``key_cache_dir`` (relative to each home) lets the nodes
     share cached proving keys."""
+    check_network_options(len(homes), chain_id, accounts, base_port, circuit)
     nodes = [create_node_home(home, i, base_port) for i, home in enumerate(homes)]
     account_files = [accounts_dir / f"account{i}.json" for i in range(accounts)]
     account_keys = _new_account_keys(account_files, circuit[1])
@@ -150,7 +187,27 @@ def create_network(
 
 def create_testnet(output: Path, validators: int, **options: Any) -> TestnetLayout:
     """``output/node{i}`` homes and ``output/accounts`` keys (see ``create_network``); the nodes
-    share ``output/circuit-keys``."""
-    homes = [output / f"node{i}" for i in range(validators)]
+    share ``output/circuit-keys``. ``output`` must be missing or empty."""
     options.setdefault("key_cache_dir", "../circuit-keys")
-    return create_network(homes, output / "accounts", **options)
+    with build_new_directory(output) as work:
+        homes = [work / f"node{i}" for i in range(validators)]
+        layout = create_network(homes, work / "accounts", **options)
+    return _moved(layout, work, output)
+
+
+def create_home(home: Path, chain_id: str) -> TestnetLayout:
+    """A single-validator home with one funded account key under ``home/keys``."""
+    with build_new_directory(home) as work:
+        layout = create_network([work], work / KEYS_DIR, chain_id=chain_id, accounts=1)
+    return _moved(layout, work, home)
+
+
+def _moved(layout: TestnetLayout, old: Path, new: Path) -> TestnetLayout:
+    def move(path: Path) -> Path:
+        return new / path.relative_to(old)
+
+    return dataclasses.replace(
+        layout,
+        homes=tuple(move(h) for h in layout.homes),
+        account_key_files=tuple(move(a) for a in layout.account_key_files),
+    )

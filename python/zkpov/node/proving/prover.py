@@ -16,8 +16,9 @@ proofs to the next proposers: a later block carries them, every validator checks
 still re-execute the transfers of the block they vote for (its own proof comes later). A proposer
 with a proof still running also includes no transfers.
 
-The proving key comes from ``insecure_setup`` seeded with the genesis hash, so every node of a
-devnet derives the same keys: anyone who knows the genesis can forge proofs. Devnets only.
+The proving key comes from ``insecure_setup`` seeded with the genesis hash
+(:mod:`zkpov.node.ops.key_cache`), so every node of a devnet derives the same keys: anyone who
+knows the genesis can forge proofs. Devnets only.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
 from zkpov.chain.proof_inputs import compute_block_public_inputs
@@ -46,7 +46,6 @@ __all__ = [
     "OwedBatch",
     "ProofTracker",
     "ProverBackend",
-    "load_devnet_keys",
 ]
 
 log = logging.getLogger(__name__)
@@ -64,13 +63,6 @@ class OwedBatch:
     transfers: list[Transfer]
     proposer: int
     committed_at: float  # time.monotonic()
-
-
-def load_devnet_keys(
-    batch_size: int, depth: int, cache_dir: Path, genesis_hash: bytes
-) -> tuple[snark.ProvingKey, snark.VerifyingKey]:
-    config = snark.CircuitConfig(batch_size=batch_size, tree_depth=depth)
-    return snark.load_or_create_insecure_keys(config, cache_dir, b"zkpov-devnet" + genesis_hash)
 
 
 class ProverBackend(Protocol):
@@ -170,7 +162,11 @@ class ProofTracker:
             proof = await self.backend.prove(self.pk, batch.pre_state, batch.transfers)
             self.prove_seconds.append(time.perf_counter() - start)
             self.observe_prove(self.prove_seconds[-1])
-            log.info("proved block %d in %.2f s", height, self.prove_seconds[-1])
+            seconds = round(self.prove_seconds[-1], 3)
+            log.info(
+                "proved block %d in %.2f s", height, seconds,
+                extra={"height": height, "seconds": seconds},
+            )  # fmt: skip
         except ZkpovError as err:
             log.error("could not prove block %d: %s", height, err)
             return
@@ -216,6 +212,11 @@ class ProofTracker:
         if not ok:
             log.warning("invalid validity proof announced for height %d", height)
             return
+        seconds = round(self.verify_seconds[-1], 4)
+        log.info(
+            "verified the proof of block %d in %.3f s", height, seconds,
+            extra={"height": height, "seconds": seconds},
+        )  # fmt: skip
         self._record(height, proof)
 
     def record_carried(self, height: int, proof: bytes) -> None:

@@ -10,6 +10,7 @@ at most :data:`MAX_REMEMBERED_PROPOSALS` blocks.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -27,6 +28,8 @@ from zkpov.spec.validators import ValidatorSet
 from zkpov.types import BlockId
 
 __all__ = ["MAX_CERTIFIED_PER_STEP", "MAX_REMEMBERED_PROPOSALS", "CommitFeed"]
+
+log = logging.getLogger("zkpov.node.commits")
 
 MAX_REMEMBERED_PROPOSALS = 1024
 MAX_CERTIFIED_PER_STEP = 64
@@ -87,6 +90,7 @@ class CommitFeed:
             block.height, num_txs, missing, byzantine, time.monotonic(), proposed_at
         )
         self.metrics.on_block_committed(stats)
+        _log_commit(block, stats)
 
     def _get_missing_power(self, block: Block) -> int:
         """Stake that did not sign the certificate ``block`` carries (none for genesis's)."""
@@ -117,3 +121,19 @@ class CommitFeed:
 
     def on_mempool_size(self, size: int) -> None:
         self.metrics.on_mempool_size(size)
+
+
+def _log_commit(block: Block, stats: CommitStats) -> None:
+    """One INFO line per committed block; latency runs from the proposal this node accepted."""
+    num_txs = stats.num_txs
+    latency = None if stats.proposed_at is None else stats.committed_at - stats.proposed_at
+    fields = {
+        "height": int(block.height), "round": int(block.round), "transfers": num_txs,
+        "proposer": int(block.proposer),
+        "latency_s": None if latency is None else round(latency, 3),
+    }  # fmt: skip
+    shown = "-" if latency is None else f"{latency:.2f} s"
+    log.info(
+        "committed block %d (round %d, %d transfers, proposer %d, latency %s)",
+        block.height, block.round, num_txs, block.proposer, shown, extra=fields,
+    )  # fmt: skip
