@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import click
 
 from zkpov.commands.params import RPC_URL
-from zkpov.errors import ZkpovError
 from zkpov.node.ops.config import NodeConfig, format_address, load_node_config
 from zkpov.node.ops.lock import hold_home_lock
 from zkpov.node.ops.logs import LOG_FORMATS, LOG_LEVELS, configure_logging
@@ -128,13 +127,14 @@ def send(
 ) -> None:  # fmt: skip
     """Sign a transfer with --key and broadcast it through --rpc; exit 1 with one line on
     stderr if it is refused, dropped, or (with --wait) does not land in time."""
-    import aiohttp
-
     from zkpov.node.rpc.client import TransferRequest, send_transfer
 
     try:
         to = bytes.fromhex(recipient)
-        request = TransferRequest(key, to, amount, fee, nonce, wait, timeout)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--recipient") from None
+    request = TransferRequest(key, to, amount, fee, nonce, wait, timeout)
+    try:  # the node's and the network's failures are the CLI's one line (zkpov.cli)
         click.echo(json.dumps(asyncio.run(send_transfer(rpc, request))))
-    except (ValueError, ZkpovError, aiohttp.ClientError, OSError, TimeoutError) as err:
-        raise click.ClickException(str(err) or type(err).__name__) from err
+    except ValueError as err:  # an answer that is not the JSON the RPC documents
+        raise click.ClickException(f"unexpected answer from the node: {err}") from err
