@@ -1,46 +1,25 @@
-"""The inbound side under attack on loopback: half-open handshakes, forged hellos, close."""
+"""The inbound side under attack on loopback: half-open handshakes, forged hellos, close. The
+attackers here share the honest peers' address (the hard case for per-address limits)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
-import os
 
-import msgpack
 import pytest
 
+from tests.network.attackers import forge, is_hung_up, open_half_handshakes
 from tests.network.helpers import FAST, make_identity, run, start_node, wait_until
 from zkpov.crypto import bls
 from zkpov.network import noise
 from zkpov.network.channels import ChannelId
 from zkpov.network.codec import pack_body
-from zkpov.network.noise import NodeIdentity, handshake
+from zkpov.network.noise import handshake
 
 SERVER, GOOD, LATE, BAD = (make_identity(s) for s in (20, 21, 22, 23))
 ALLOWED = {SERVER.validator_pk, GOOD.validator_pk, LATE.validator_pk, BAD.validator_pk}
 SLOW = dataclasses.replace(FAST, handshake_timeout=120.0)  # attackers are never timed out here
-
-
-async def _is_hung_up(reader: asyncio.StreamReader) -> bool:
-    with contextlib.suppress(ConnectionError):
-        return await reader.read() == b""
-    return True
-
-
-async def open_half_handshakes(
-    address: tuple[str, int], count: int
-) -> list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
-    """``count`` connections that never finish the handshake: half send nothing, half the
-    length prefix and a few bytes of the first Noise message."""
-    held = []
-    for i in range(count):
-        reader, writer = await asyncio.open_connection(*address)
-        if i % 2:
-            writer.write(b"\x00\x20" + os.urandom(5))
-        held.append((reader, writer))
-    return held
 
 
 def test_half_open_handshakes_never_keep_a_newcomer_out() -> None:
@@ -48,7 +27,7 @@ def test_half_open_handshakes_never_keep_a_newcomer_out() -> None:
         server = await start_node(SERVER, ALLOWED, SLOW)
         good = await start_node(GOOD, ALLOWED)
         await good.transport.dial(*server.address)
-        held = await open_half_handshakes(server.address, 250)
+        held = await open_half_handshakes(server.address, 250, source="127.0.0.1")
         pending = server.transport.listener.pending
         await wait_until(lambda: len(pending) == SLOW.max_pending_per_source)
         late = await start_node(LATE, ALLOWED)
@@ -56,7 +35,7 @@ def test_half_open_handshakes_never_keep_a_newcomer_out() -> None:
         for peer in (good, late):
             assert peer.transport.send(SERVER.validator_pk, ChannelId.CONSENSUS, pack_body(1))
         await server.inbox.wait_for(2)
-        hung_up = await asyncio.gather(*(_is_hung_up(r) for r, _ in held[:-4]))
+        hung_up = await asyncio.gather(*(is_hung_up(r) for r, _ in held[:-4]))
         assert all(hung_up)  # all but the newest per-source slots were evicted
         for _, writer in held:
             writer.close()
@@ -72,17 +51,10 @@ def test_close_cancels_pending_handshakes() -> None:
         reader, writer = await asyncio.open_connection(*server.address)
         await wait_until(lambda: len(server.transport.listener.pending) == 1)
         await asyncio.wait_for(server.transport.close(), 20)  # not the 120 s handshake timeout
-        assert await asyncio.wait_for(_is_hung_up(reader), 5)
+        assert await asyncio.wait_for(is_hung_up(reader), 5)
         writer.close()
 
     run(body())
-
-
-def forge(identity: NodeIdentity, claimed_pk: bytes) -> NodeIdentity:
-    """``identity`` sending a hello that claims ``claimed_pk`` with its own signature."""
-    _, _, signature = msgpack.unpackb(identity.hello)
-    object.__setattr__(identity, "hello", msgpack.packb([1, claimed_pk, signature]))
-    return identity
 
 
 def test_forged_hellos_get_a_bounded_number_of_signature_checks(
@@ -107,7 +79,7 @@ def test_forged_hellos_get_a_bounded_number_of_signature_checks(
             stream = await handshake(
                 reader, writer, forged, ALLOWED.__contains__, initiator=True, timeout=2
             )
-            assert await _is_hung_up(stream.reader)  # the server refused the forged hello
+            assert await is_hung_up(stream.reader)  # the server refused the forged hello
             writer.close()
         elapsed = asyncio.get_running_loop().time() - started
         forged_checks = checked.count(GOOD.validator_pk)
