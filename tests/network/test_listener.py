@@ -4,6 +4,7 @@ attackers here share the honest peers' address (the hard case for per-address li
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 
@@ -15,7 +16,8 @@ from zkpov.crypto import bls
 from zkpov.network import noise
 from zkpov.network.channels import ChannelId
 from zkpov.network.codec import pack_body
-from zkpov.network.noise import handshake
+from zkpov.network.noise import HandshakeError, handshake
+from zkpov.network.transport import Transport
 
 SERVER, GOOD, LATE, BAD = (make_identity(s) for s in (20, 21, 22, 23))
 ALLOWED = {SERVER.validator_pk, GOOD.validator_pk, LATE.validator_pk, BAD.validator_pk}
@@ -91,3 +93,24 @@ def test_forged_hellos_get_a_bounded_number_of_signature_checks(
     lines = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
     assert len(lines) <= 2 + 1  # the first, maybe one after 10 s, the flush at close
     assert any("HandshakeRateError" in line for line in lines)
+
+
+def test_reserved_keys_are_admitted_beyond_max_peers_and_others_are_not() -> None:
+    config = dataclasses.replace(FAST, max_peers=1)
+    reserved = {GOOD.validator_pk, LATE.validator_pk}
+
+    async def body() -> None:
+        server = Transport(SERVER, ALLOWED.__contains__, config, reserved=reserved.__contains__)
+        address = await server.start("127.0.0.1", 0)
+        peers = [await start_node(identity, ALLOWED) for identity in (GOOD, LATE, BAD)]
+        for peer in peers:
+            with contextlib.suppress(HandshakeError, ConnectionError):
+                await peer.transport.dial(*address)
+        await wait_until(lambda: len(server.get_peers()) == 2)
+        await asyncio.sleep(0.2)  # BAD, not reserved, was refused once the one slot was taken
+        assert {conn.validator_pk for conn in server.get_peers()} == reserved
+        for peer in peers:
+            await peer.transport.close()
+        await server.close()
+
+    run(body())

@@ -14,7 +14,9 @@ raises ``DecodeError`` disconnects that peer (its message was malformed). At mos
 per validator key: when two nodes dial each other at once, both keep the connection dialled by
 the smaller validator key. Inbound connections go through the :class:`~zkpov.network.listener.
 Listener` (pending-handshake caps per address and overall, a per-address budget of signature
-checks, summarised refusal logs); beyond ``max_peers`` they are closed before the handshake.
+checks, summarised refusal logs); beyond ``max_peers`` they are refused, except the keys that
+``reserved`` allows (the genesis validators), which are always admitted: with ``reserved`` set,
+the peer count is checked once the peer is authenticated, else before the handshake.
 ``ban(pk, seconds)`` disconnects a peer and refuses it, in both directions, until the ban ends.
 """
 
@@ -62,9 +64,10 @@ class Transport:
     """See the module docstring. Not thread-safe: use it from its event loop only."""
 
     def __init__(
-        self, identity: NodeIdentity, policy: PeerPolicy, config: TransportConfig | None = None
-    ) -> None:
-        self.identity, self.policy = identity, policy
+        self, identity: NodeIdentity, policy: PeerPolicy, config: TransportConfig | None = None,
+        reserved: PeerPolicy | None = None,
+    ) -> None:  # fmt: skip
+        self.identity, self.policy, self.reserved = identity, policy, reserved
         self.config = config or TransportConfig()
         self._handlers: dict[ChannelId, FrameHandler] = {}
         self._peers: dict[bytes, Connection] = {}
@@ -169,7 +172,12 @@ class Transport:
         await asyncio.gather(*(peer.wait_closed() for peer in peers), closing_listener)
 
     def _has_room(self) -> bool:
-        return len(self._peers) < self.config.max_peers
+        """Room for an unauthenticated inbound connection (see the module docstring)."""
+        return self.reserved is not None or len(self._peers) < self.config.max_peers
+
+    def _is_over_max_peers(self, pk: bytes) -> bool:
+        is_reserved = self.reserved is not None and self.reserved(pk)
+        return not is_reserved and len(self._peers) >= self.config.max_peers
 
     def _admit_inbound(self, stream: SecureStream, address: tuple[str, int]) -> Connection:
         return self._admit(stream, outbound=False, address=address)
@@ -205,6 +213,9 @@ class Transport:
         if self.is_banned(pk):
             stream.writer.close()
             raise PeerError(f"validator {pk.hex()[:16]}... is banned")
+        if not outbound and existing is None and self._is_over_max_peers(pk):
+            stream.writer.close()
+            raise PeerError("max peers reached")
 
     def _is_preferred(self, peer_pk: bytes, outbound: bool, existing: Connection) -> bool:
         """Both ends keep the connection dialled by the smaller validator key."""
