@@ -124,6 +124,7 @@ class Listener:
             )  # fmt: skip
             self._admit(stream, source)
         except (ZkpovError, OSError) as exc:
+            log.debug("inbound handshake from %s refused: %s", host, exc)
             self.on_refused(type(exc).__name__)
             return False
         except Exception:  # a bug must not leak the socket or reach the event loop
