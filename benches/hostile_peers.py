@@ -17,7 +17,9 @@ Each phase is measured at the victim, validator 0:
    (also reported from the respawn, which includes the interpreter's start).
 
 Acceptance (issue 11): phases 2 and 3 within 2x the baseline interval; rejoin within 5 s.
-Also reported: the victim's peak open descriptors (/proc) and whether it stayed alive.
+Also reported: the victim's peak open descriptors (/proc), whether it stayed alive, and the
+share of an honest client's ``GET /status`` (one every 0.5 s) that it answered, for a client
+holding a keep-alive connection from before the attack and for one connecting anew each time.
 """
 
 from __future__ import annotations
@@ -93,6 +95,10 @@ class Devnet:
         self.configs = [load_node_config(home) for home in self.layout.homes]
         self.procs = spawn_nodes(self.layout)
         self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2))
+        self.fresh = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=2),
+            connector=aiohttp.TCPConnector(force_close=True),  # a new connection per request
+        )
 
     def rpc(self, i: int) -> str:
         return "http://{}:{}".format(*self.configs[i].rpc_listen)
@@ -105,6 +111,12 @@ class Devnet:
         with contextlib.suppress(aiohttp.ClientError, TimeoutError):
             return int((await self.get(i, "/status"))["sync_info"]["latest_block_height"])
         return -1
+
+    async def is_answered_anew(self, i: int) -> bool:
+        with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+            async with self.fresh.get(self.rpc(i) + "/status") as resp:
+                return resp.status == 200
+        return False
 
     async def interval_stats(self, i: int) -> tuple[float, float]:
         """(sum, count) of the node's block-interval histogram."""
@@ -123,6 +135,7 @@ class Devnet:
 
     async def close(self) -> None:
         await self.http.close()
+        await self.fresh.close()
         stop_nodes(self.procs)
 
 
@@ -137,9 +150,11 @@ async def measure(net: Devnet, window: float, holder: Holder | None) -> dict[str
     before = await net.interval_stats(0)
     stop, peak_fds = asyncio.Event(), 0
     attack = asyncio.create_task(holder.run(stop)) if holder else None
-    deadline = time.monotonic() + window
+    deadline, asked, answered, anew = time.monotonic() + window, 0, 0, 0
     while time.monotonic() < deadline:
         peak_fds = max(peak_fds, count_fds(net.procs[0].pid))
+        asked, answered = asked + 1, answered + (await net.height(0) >= 0)
+        anew += await net.is_answered_anew(0)
         await asyncio.sleep(0.5)
     stop.set()
     if attack is not None:
@@ -150,6 +165,7 @@ async def measure(net: Devnet, window: float, holder: Holder | None) -> dict[str
     return {
         "interval_s": (after[0] - before[0]) / blocks if blocks else float("inf"),
         "blocks": int(blocks), "peak_fds": peak_fds, "alive": net.procs[0].poll() is None,
+        "rpc_answered": f"{answered}/{asked}", "rpc_answered_anew": f"{anew}/{asked}",
         "opened": holder.opened if holder else 0, "dropped": holder.dropped if holder else 0,
     }  # fmt: skip
 

@@ -1,14 +1,14 @@
-"""Pending-handshake slots, the signature-check budget and the refusal summary (sans-I/O)."""
+"""Slots per source address, the signature-check budget and the refusal summary (sans-I/O)."""
 
 from __future__ import annotations
 
 import pytest
 
-from zkpov.network.admission import PendingHandshakes, RefusalLog, VerifyBudget
+from zkpov.network.admission import RefusalLog, SourceSlots, VerifyBudget
 
 
 def test_a_source_at_its_cap_loses_its_oldest_handshake() -> None:
-    pending: PendingHandshakes[int] = PendingHandshakes(per_source=2, total=10)
+    pending: SourceSlots[int] = SourceSlots(per_source=2, total=10)
     assert pending.add("a", 1) == [] and pending.add("a", 2) == []
     assert pending.add("a", 3) == [1]
     assert pending.add("b", 4) == []
@@ -17,7 +17,7 @@ def test_a_source_at_its_cap_loses_its_oldest_handshake() -> None:
 
 
 def test_a_full_table_evicts_the_oldest_of_the_heaviest_source() -> None:
-    pending: PendingHandshakes[int] = PendingHandshakes(per_source=3, total=4)
+    pending: SourceSlots[int] = SourceSlots(per_source=3, total=4)
     for key, source in enumerate(["x", "x", "x", "y"]):
         assert pending.add(source, key) == []
     assert pending.add("z", 10) == [0]  # "x" held three of four slots
@@ -25,7 +25,7 @@ def test_a_full_table_evicts_the_oldest_of_the_heaviest_source() -> None:
 
 
 def test_discard_forgets_finished_and_ignores_evicted_handshakes() -> None:
-    pending: PendingHandshakes[int] = PendingHandshakes(per_source=1, total=4)
+    pending: SourceSlots[int] = SourceSlots(per_source=1, total=4)
     pending.add("a", 1)
     pending.add("a", 2)  # evicts 1
     pending.discard("a", 1)
@@ -36,7 +36,7 @@ def test_discard_forgets_finished_and_ignores_evicted_handshakes() -> None:
 
 def test_pending_handshakes_reject_inconsistent_caps() -> None:
     with pytest.raises(ValueError):
-        PendingHandshakes(per_source=5, total=4)
+        SourceSlots(per_source=5, total=4)
 
 
 def test_the_verify_budget_is_per_source_and_refills() -> None:

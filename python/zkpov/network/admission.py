@@ -1,18 +1,18 @@
-"""Who may start an inbound handshake, and when the node spends a signature check on one.
+"""Who may hold a connection slot, and when the node spends a signature check on a handshake.
 
 All of it is keyed by the source IP address (never by anything the peer says) and bounded:
 
-- :class:`PendingHandshakes`: at most ``per_source`` pending handshakes per address and
-  ``total`` overall. A newcomer is never refused for a full table: it evicts the oldest pending
-  handshake of its own address, or when the table is full the oldest of the address holding the
-  most. Connections held open without finishing the handshake (slow-loris) therefore cannot
-  keep anyone out; an honest handshake on a LAN takes milliseconds.
+- :class:`SourceSlots`: at most ``per_source`` slots per address and ``total`` overall (the
+  P2P listener's pending handshakes, the RPC server's connections). A newcomer is never refused
+  for a full table: it evicts the oldest slot of its own address, or when the table is full the
+  oldest of the address holding the most. Connections held open and idle (slow-loris) therefore
+  cannot keep anyone out: an honest handshake or request takes milliseconds, and is the newest.
 - :class:`VerifyBudget`: a token bucket per address taken just before the hello's BLS check
   (the expensive step of a handshake), for at most ``capacity`` addresses.
 - :class:`RefusalLog`: refusals counted by a fixed reason, reported as one summary line per
   ``interval`` seconds instead of one line per refusal.
 
-Sans-I/O: callers pass the clock; the listener closes what ``PendingHandshakes`` evicts.
+Sans-I/O: callers pass the clock and close what ``SourceSlots`` evicts.
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ from typing import Generic, TypeVar
 
 from zkpov.network.ratelimit import TokenBucket
 
-__all__ = ["PendingHandshakes", "RefusalLog", "VerifyBudget"]
+__all__ = ["RefusalLog", "SourceSlots", "VerifyBudget"]
 
 K = TypeVar("K")
 
 
-class PendingHandshakes(Generic[K]):
-    """Pending inbound handshakes by source address, oldest first (see module docstring)."""
+class SourceSlots(Generic[K]):
+    """Slots by source address, oldest first (see the module docstring)."""
 
     def __init__(self, per_source: int, total: int) -> None:
         if not 0 < per_source <= total:
@@ -47,7 +47,7 @@ class PendingHandshakes(Generic[K]):
         return len(self._by_source.get(source, ()))
 
     def add(self, source: str, key: K) -> list[K]:
-        """Records ``key`` from ``source``; returns the handshakes it evicts (to be cancelled)."""
+        """Records ``key`` from ``source``; returns the keys it evicts (to be closed)."""
         evicted: list[K] = []
         if self.count(source) >= self.per_source:
             evicted.append(self._pop_oldest(source))
@@ -58,7 +58,7 @@ class PendingHandshakes(Generic[K]):
         return evicted
 
     def discard(self, source: str, key: K) -> None:
-        """Forget ``key`` (its handshake ended); a no-op if it was evicted already."""
+        """Forget ``key`` (its slot ended); a no-op if it was evicted already."""
         keys = self._by_source.get(source)
         if keys is not None and key in keys:
             del keys[key]
@@ -101,8 +101,10 @@ class VerifyBudget:
 class RefusalLog:
     """Counts refusals by reason; :meth:`on_refused` returns a summary line when one is due."""
 
-    def __init__(self, interval: float = 10.0) -> None:
-        self.interval = interval
+    def __init__(
+        self, interval: float = 10.0, summary: str = "refused {total} inbound connection(s)"
+    ) -> None:
+        self.interval, self.summary = interval, summary
         self._counts: Counter[str] = Counter()
         self._last: float | None = None
 
@@ -121,4 +123,4 @@ class RefusalLog:
         reasons = ", ".join(f"{reason}: {n}" for reason, n in sorted(self._counts.items()))
         self._counts.clear()
         self._last = now
-        return f"refused {total} inbound connection(s) ({reasons})"
+        return f"{self.summary.format(total=total)} ({reasons})"

@@ -1,6 +1,6 @@
 """The inbound side of the transport: accept, bound the pending handshakes, authenticate, admit.
 
-Each accepted socket takes a slot in :class:`~zkpov.network.admission.PendingHandshakes` (a
+Each accepted socket takes a slot in :class:`~zkpov.network.admission.SourceSlots` (a
 newcomer evicts the oldest pending handshake of its address, or of the heaviest address when
 the table is full), runs the Noise handshake within ``handshake_timeout`` and, before the
 hello's BLS check, takes a token from its address's :class:`VerifyBudget`. Refusals are counted
@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from zkpov.errors import ZkpovError
-from zkpov.network.admission import PendingHandshakes, RefusalLog, VerifyBudget
+from zkpov.network.admission import RefusalLog, SourceSlots, VerifyBudget
 from zkpov.network.connection import TransportConfig
 from zkpov.network.noise import NodeIdentity, PeerPolicy, SecureStream, handshake
 
@@ -48,7 +48,7 @@ class Listener:
     ) -> None:  # fmt: skip
         self.identity, self.policy, self.config = identity, policy, config
         self._admit, self._has_room = admit, has_room
-        self.pending: PendingHandshakes[asyncio.StreamWriter] = PendingHandshakes(
+        self.pending: SourceSlots[asyncio.StreamWriter] = SourceSlots(
             config.max_pending_per_source, config.max_pending_handshakes
         )
         self.verify_budget = VerifyBudget(config.verify_per_s, config.verify_burst)

@@ -112,18 +112,17 @@ def test_a_body_slower_than_body_timeout_gets_408_and_is_closed() -> None:
     with_server(fn)
 
 
-def test_connections_over_the_cap_are_closed_and_the_server_goes_on() -> None:
+def test_at_the_cap_a_new_client_closes_the_oldest_connection_and_is_served() -> None:
     config = FAST.__class__(port=0, keepalive_timeout=60.0, max_connections=4)
 
     async def fn(server: RpcServer) -> None:
-        held = [await connect(server) for _ in range(4)]
-        await asyncio.sleep(0.1)
-        extra = [await connect(server) for _ in range(20)]
-        for reader, _ in extra:
+        held = [await connect(server) for _ in range(24)]  # only the last 4 keep a slot
+        for reader, _ in held[:20]:
             assert await read_until_closed(reader, 3) == b""
-        for _, writer in (*held, *extra):
+        assert len(server.slots) == 4
+        assert (await get_status(server)).startswith(b"HTTP/1.1 200")  # evicts held[20]
+        assert await read_until_closed(held[20][0], 3) == b""
+        for _, writer in held:
             writer.close()
-        await asyncio.sleep(0.2)
-        assert (await get_status(server)).startswith(b"HTTP/1.1 200")
 
     with_server(fn, config)

@@ -3,8 +3,10 @@
 Against clients that hold connections open: a connection that has not sent a complete request
 within ``keepalive_timeout`` (from its connect or from its last response: idle keep-alive and
 slow headers alike) is closed by aiohttp; a request body must arrive within ``body_timeout``
-(:func:`limit_body_time`, HTTP 408); at most ``max_connections`` connections are served at once,
-and those beyond are closed as soon as they are accepted (one summary log line per 10 s).
+(:func:`limit_body_time`, HTTP 408); at most ``max_connections`` connections are open at once:
+a newcomer beyond that closes the oldest connection of the address holding the most
+(:class:`~zkpov.network.admission.SourceSlots`), so connections held open cannot keep a new
+client out (one summary log line per 10 s).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from aiohttp import web
 
 from zkpov.config import ConfigError
 from zkpov.errors import ZkpovError
-from zkpov.network.admission import RefusalLog
+from zkpov.network.admission import RefusalLog, SourceSlots
 from zkpov.node.rpc.params import MAX_TX_BYTES
 
 __all__ = ["RpcConfig", "RpcServer", "RpcServerError", "is_loopback", "limit_body_time"]
@@ -86,11 +88,36 @@ def limit_body_time(timeout: float) -> Any:
     return middleware
 
 
-class _Refused(asyncio.Protocol):
-    """A connection over the cap: closed as soon as it is accepted."""
+class _Slotted(asyncio.Protocol):
+    """aiohttp's protocol for one connection, which first takes a slot (closing what that
+    evicts) and gives it back when the connection ends."""
+
+    def __init__(self, inner: asyncio.Protocol, server: RpcServer) -> None:
+        self._inner, self._server = inner, server
+        self._slot: tuple[str, asyncio.BaseTransport] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        transport.close()
+        peer = transport.get_extra_info("peername")
+        self._slot = (str(peer[0]) if isinstance(peer, tuple) else "?", transport)
+        self._server.on_connection(*self._slot)
+        self._inner.connection_made(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._slot is not None:
+            self._server.slots.discard(*self._slot)
+        self._inner.connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        self._inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self._inner.eof_received()
+
+    def pause_writing(self) -> None:
+        self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._inner.resume_writing()
 
 
 class RpcServer:
@@ -100,7 +127,10 @@ class RpcServer:
         self._app, self._config = app, config
         self._runner: web.AppRunner | None = None
         self._server: asyncio.Server | None = None
-        self.refusals = RefusalLog()
+        self.slots: SourceSlots[asyncio.BaseTransport] = SourceSlots(
+            config.max_connections, config.max_connections
+        )
+        self.refusals = RefusalLog(summary="closed {total} RPC connection(s) to make room")
 
     async def start(self) -> None:
         """Listen; ``RpcServerError`` if the address cannot be bound."""
@@ -121,18 +151,17 @@ class RpcServer:
         self._runner = runner
 
     def _make_protocol(self, runner: web.AppRunner) -> Any:
-        server, cap = runner.server, self._config.max_connections
+        server = runner.server
         assert server is not None  # set up by runner.setup()
+        return lambda: _Slotted(server(), self)
 
-        def make() -> asyncio.Protocol:
-            if len(server.connections) < cap:
-                return server()
+    def on_connection(self, host: str, transport: asyncio.BaseTransport) -> None:
+        """Takes a slot for a new connection; closes the connections it evicts."""
+        for evicted in self.slots.add(host, transport):
+            evicted.close()
             line = self.refusals.on_refused("connection cap", time.monotonic())
             if line is not None:
-                _log.warning("RPC %s", line)
-            return _Refused()
-
-        return make
+                _log.warning("%s", line)
 
     def get_port(self) -> int:
         """The port actually bound (useful with port 0)."""
