@@ -43,6 +43,7 @@ def test_a_peer_forging_votes_is_banned_on_the_transport(node: Node) -> None:
     assert node.transport.is_banned(bytes(node.start.vset.pubkeys[forger]))
     assert not node.transport.is_banned(bytes(node.start.vset.pubkeys[2]))
     assert value(node.metrics, "zkpov_consensus_rejected_inputs_total", reason="wrong_sender") == 11
+    assert value(node.metrics, "zkpov_p2p_peer_offences_total") == 11
     assert value(node.metrics, "zkpov_p2p_peer_bans_total") == 1
     node.close()
 

@@ -53,7 +53,11 @@ class TransportConfig:
     recv_bytes_per_s: float = 64 * 1024 * 1024
     recv_burst_bytes: float = 16 * 1024 * 1024
     max_peers: int = 64
-    max_pending_handshakes: int = 16
+    max_pending_handshakes: int = 64  # inbound, overall (see network.admission)
+    max_pending_per_source: int = 4  # inbound, per source IP address
+    verify_per_s: float = 10.0  # hello signature checks per source address
+    verify_burst: float = 20.0
+    refusal_log_interval: float = 10.0
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
     close_timeout: float = 2.0
@@ -67,6 +71,8 @@ class TransportConfig:
             raise TransportConfigError("the CONTROL channel (keepalives) must be configured")
         if self.ping_interval >= self.idle_timeout:
             raise TransportConfigError("ping_interval must be shorter than idle_timeout")
+        if self.max_pending_per_source > self.max_pending_handshakes:
+            raise TransportConfigError("max_pending_per_source exceeds max_pending_handshakes")
 
 
 class TransportConfigError(ZkpovError, ValueError):

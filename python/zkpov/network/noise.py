@@ -30,6 +30,7 @@ from zkpov.errors import DecodeError, ZkpovError
 __all__ = [
     "NOISE_PROTOCOL",
     "HandshakeError",
+    "HandshakeRateError",
     "IdentityError",
     "IdleTimeoutError",
     "KeyFileError",
@@ -40,6 +41,7 @@ __all__ = [
     "PeerPolicy",
     "PeerRefusedError",
     "SecureStream",
+    "VerifyGate",
     "compute_hello_message",
     "handshake",
 ]
@@ -51,6 +53,7 @@ _MAX_NOISE_MESSAGE = 65535
 _HELLO_VERSION = 1
 
 PeerPolicy = Callable[[bytes], bool]  # is this validator public key allowed to connect?
+VerifyGate = Callable[[], bool]  # may the node spend a signature check on this handshake now?
 
 
 class PeerError(ZkpovError):
@@ -63,6 +66,10 @@ class HandshakeError(PeerError):
 
 class PeerRefusedError(HandshakeError):
     """The peer's validator key is not allowed, its hello signature is bad, or it is ourselves."""
+
+
+class HandshakeRateError(PeerRefusedError):
+    """Too many handshakes from the peer's address: its hello was not checked."""
 
 
 class KeyFileError(ZkpovError):
@@ -151,13 +158,17 @@ def decode_hello(payload: bytes) -> tuple[bytes, bytes]:
 
 
 def check_hello(
-    identity: NodeIdentity, policy: PeerPolicy, payload: bytes, noise_static: bytes
-) -> PeerIdentity:
+    identity: NodeIdentity, policy: PeerPolicy, payload: bytes, noise_static: bytes,
+    may_verify: VerifyGate | None = None,
+) -> PeerIdentity:  # fmt: skip
+    """The peer's identity; cheap checks first, ``may_verify`` just before the BLS check."""
     pk, sig = decode_hello(payload)
     if pk == identity.validator_pk:
         raise PeerRefusedError("the peer is this node's own validator key")
     if not policy(pk):
         raise PeerRefusedError(f"validator key {pk.hex()[:16]}... is not allowed")
+    if may_verify is not None and not may_verify():
+        raise HandshakeRateError("too many handshakes from this address; try again later")
     if not bls.verify(pk, compute_hello_message(identity.chain_id, noise_static), sig):
         raise PeerRefusedError("hello signature does not verify")
     return PeerIdentity(pk, noise_static)
@@ -215,13 +226,17 @@ def write_message(writer: asyncio.StreamWriter, ciphertext: bytes) -> None:
 
 async def handshake(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, identity: NodeIdentity,
-    policy: PeerPolicy, *, initiator: bool, timeout: float,
+    policy: PeerPolicy, *, initiator: bool, timeout: float, may_verify: VerifyGate | None = None,
 ) -> SecureStream:  # fmt: skip
-    """Run Noise XX and the hello exchange within ``timeout`` seconds."""
+    """Run Noise XX and the hello exchange within ``timeout`` seconds; the responder asks
+    ``may_verify`` before it checks the initiator's hello signature."""
     noise = _new_connection(identity, initiator)
-    step = _initiate if initiator else _respond
+    if initiator:
+        step = _initiate(reader, writer, noise, identity, policy)
+    else:
+        step = _respond(reader, writer, noise, identity, policy, may_verify)
     try:
-        peer = await asyncio.wait_for(step(reader, writer, noise, identity, policy), timeout)
+        peer = await asyncio.wait_for(step, timeout)
     except (TimeoutError, asyncio.IncompleteReadError, ConnectionError) as exc:
         raise HandshakeError(f"handshake did not complete: {type(exc).__name__}") from exc
     return SecureStream(reader, writer, noise, peer)
@@ -255,14 +270,14 @@ async def _initiate(
 
 async def _respond(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, noise: NoiseConnection,
-    identity: NodeIdentity, policy: PeerPolicy,
+    identity: NodeIdentity, policy: PeerPolicy, may_verify: VerifyGate | None,
 ) -> PeerIdentity:  # fmt: skip
     _read_handshake(noise, await read_message(reader, 1e9, 1e9))
     write_message(writer, noise.write_message(identity.hello))
     await writer.drain()
     state = noise.noise_protocol.handshake_state  # dropped by noise once the handshake ends
     payload = _read_handshake(noise, await read_message(reader, 1e9, 1e9))
-    return check_hello(identity, policy, payload, _remote_static(state))
+    return check_hello(identity, policy, payload, _remote_static(state), may_verify)
 
 
 def _read_handshake(noise: NoiseConnection, message: bytes) -> bytes:

@@ -12,15 +12,17 @@ Usage (the node runtime owns the loop)::
 Handlers run inside the peer's read loop: keep them short (queue the work). A handler that
 raises ``DecodeError`` disconnects that peer (its message was malformed). At most one connection
 per validator key: when two nodes dial each other at once, both keep the connection dialled by
-the smaller validator key. Inbound connections beyond ``max_peers`` or ``max_pending_handshakes``
-are closed before the handshake. ``ban(pk, seconds)`` disconnects a peer and refuses it, in both
-directions, until the ban ends.
+the smaller validator key. Inbound connections go through the :class:`~zkpov.network.listener.
+Listener` (pending-handshake caps per address and overall, a per-address budget of signature
+checks, summarised refusal logs); beyond ``max_peers`` they are refused, except the keys that
+``reserved`` allows (the genesis validators), which are always admitted: with ``reserved`` set,
+the peer count is checked once the peer is authenticated, else before the handshake.
+``ban(pk, seconds)`` disconnects a peer and refuses it, in both directions, until the ban ends.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -32,6 +34,7 @@ from zkpov.network.banlist import BanList
 from zkpov.network.channels import ChannelId
 from zkpov.network.codec import Frame
 from zkpov.network.connection import ChannelTraffic, Connection, FrameHandler, TransportConfig
+from zkpov.network.listener import Listener
 from zkpov.network.noise import NodeIdentity, PeerError, PeerPolicy, SecureStream, handshake
 from zkpov.network.ratelimit import compute_backoff
 
@@ -61,17 +64,17 @@ class Transport:
     """See the module docstring. Not thread-safe: use it from its event loop only."""
 
     def __init__(
-        self, identity: NodeIdentity, policy: PeerPolicy, config: TransportConfig | None = None
-    ) -> None:
-        self.identity, self.policy = identity, policy
+        self, identity: NodeIdentity, policy: PeerPolicy, config: TransportConfig | None = None,
+        reserved: PeerPolicy | None = None,
+    ) -> None:  # fmt: skip
+        self.identity, self.policy, self.reserved = identity, policy, reserved
         self.config = config or TransportConfig()
         self._handlers: dict[ChannelId, FrameHandler] = {}
         self._peers: dict[bytes, Connection] = {}
         self._on_connected: list[PeerListener] = []
         self._on_disconnected: list[PeerListener] = []
-        self._server: asyncio.Server | None = None
         self._background: set[asyncio.Task[None]] = set()
-        self._handshaking: set[asyncio.Task[Any]] = set()
+        self.listener = Listener(identity, policy, self.config, self._admit_inbound, self._has_room)
         self._closing = False
         self._persistent: list[PersistentPeer] = []
         self.traffic = ChannelTraffic()  # totals over all connections, closed ones included
@@ -92,9 +95,7 @@ class Transport:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> tuple[str, int]:
         """Listen on ``host:port`` (port 0 picks one); returns the bound address."""
-        self._server = await asyncio.start_server(self._on_accept, host, port)
-        address = self._server.sockets[0].getsockname()
-        return str(address[0]), int(address[1])
+        return await self.listener.start(host, port)
 
     async def dial(self, host: str, port: int, expected_pk: bytes | None = None) -> Connection:
         """Connect, handshake and admit; ``PeerError`` (or ``OSError``) if that fails."""
@@ -160,53 +161,26 @@ class Transport:
     async def close(self) -> None:
         """Stop listening and dialling, close every connection and wait for them."""
         self._closing = True
-        if self._server is not None:
-            self._server.close()
-        tasks = [*self._background, *self._handshaking]
+        tasks = list(self._background)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        closing_listener = asyncio.create_task(self.listener.close())
         peers = list(self._peers.values())
         for peer in peers:
             peer.close("transport shutting down")
-        await asyncio.gather(*(peer.wait_closed() for peer in peers))
-        if self._server is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), self.config.close_timeout)
-
-    async def _on_accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        if self._closing or not self._has_room() or task is None:
-            writer.close()
-            return
-        self._handshaking.add(task)
-        admitted = False
-        try:
-            admitted = await self._accept(reader, writer)
-        finally:
-            self._handshaking.discard(task)
-            if not admitted:  # refused, failed or cancelled by close()
-                writer.close()
-
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
-        try:
-            stream = await handshake(
-                reader, writer, self.identity, self.policy, initiator=False,
-                timeout=self.config.handshake_timeout,
-            )  # fmt: skip
-            self._admit(stream, outbound=False, address=writer.get_extra_info("peername"))
-        except (ZkpovError, OSError) as exc:
-            log.info("inbound handshake refused: %s", exc)
-            return False
-        except Exception:  # a bug must not leak the socket or reach the event loop
-            log.exception("inbound handshake failed")
-            return False
-        return True
+        await asyncio.gather(*(peer.wait_closed() for peer in peers), closing_listener)
 
     def _has_room(self) -> bool:
-        config = self.config
-        pending = len(self._handshaking)
-        return pending < config.max_pending_handshakes and len(self._peers) < config.max_peers
+        """Room for an unauthenticated inbound connection (see the module docstring)."""
+        return self.reserved is not None or len(self._peers) < self.config.max_peers
+
+    def _is_over_max_peers(self, pk: bytes) -> bool:
+        is_reserved = self.reserved is not None and self.reserved(pk)
+        return not is_reserved and len(self._peers) >= self.config.max_peers
+
+    def _admit_inbound(self, stream: SecureStream, address: tuple[str, int]) -> Connection:
+        return self._admit(stream, outbound=False, address=address)
 
     def _admit(
         self, stream: SecureStream, *, outbound: bool, address: tuple[str, int]
@@ -239,6 +213,9 @@ class Transport:
         if self.is_banned(pk):
             stream.writer.close()
             raise PeerError(f"validator {pk.hex()[:16]}... is banned")
+        if not outbound and existing is None and self._is_over_max_peers(pk):
+            stream.writer.close()
+            raise PeerError("max peers reached")
 
     def _is_preferred(self, peer_pk: bytes, outbound: bool, existing: Connection) -> bool:
         """Both ends keep the connection dialled by the smaller validator key."""

@@ -34,6 +34,7 @@ from zkpov.node.consensus_io.reactor import (
 from zkpov.node.consensus_io.slashing_guard import SlashingGuard
 from zkpov.node.consensus_io.tx_gossip import TxGossip
 from zkpov.node.ops.config import NodeConfig
+from zkpov.node.ops.fd_limit import raise_fd_limit
 from zkpov.node.ops.key_cache import load_circuit_keys
 from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.proving.proof_chain import ProvingPipeline
@@ -186,6 +187,7 @@ class Node:
         task.add_done_callback(self._tasks.discard)
 
     async def run(self, stop: asyncio.Event) -> None:
+        raise_fd_limit()  # connection bursts meet the node's caps before EMFILE
         host, port = self.config.p2p_listen
         await self.transport.start(host, port)
         for peer in self.config.peers:

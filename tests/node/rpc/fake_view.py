@@ -127,7 +127,10 @@ class FakeNode:
         return NodeStatus(b"\x01" * 32, "zkpov-test", "0.1.0", Epoch(0), sync, self.validators[0])
 
     def get_net_info(self) -> NetInfo:
-        peer = PeerInfo(b"\x02" * 32, BLSPubkey(b"\x03" * 48), "127.0.0.1:26656", True, 10, 20)
+        peer = PeerInfo(
+            b"\x02" * 32, BLSPubkey(b"\x03" * 48), "127.0.0.1:26656", True, 10, 20,
+            ValidatorIndex(1),
+        )  # fmt: skip
         return NetInfo(True, "127.0.0.1:26656", (peer,))
 
     def get_block(self, height: Height | None) -> BlockRecord | None:

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from tests.node.rpc.fake_view import FakeNode
-from tests.node.rpc.helpers import assert_error, get_json, post
+from tests.node.rpc.helpers import assert_error, get_json, post, with_client
 from zkpov.node.rpc.app import create_app
 from zkpov.node.rpc.metrics import NodeMetrics
 
@@ -15,6 +15,15 @@ from zkpov.node.rpc.metrics import NodeMetrics
 def test_unknown_route_and_method_give_json_errors() -> None:
     assert_error(*get_json("/nope"), 404, "/openapi.json")
     assert_error(*post("/status", "{}"), 405, "GET")
+
+
+def test_a_405_names_the_allowed_methods_in_its_allow_header() -> None:
+    async def fn(client: Any) -> None:
+        response = await client.post("/status", data="{}")
+        assert response.status == 405
+        assert response.headers["Allow"] == "GET"
+
+    with_client(fn)
 
 
 def test_unavailable_node_is_503_and_a_broken_one_500_without_details() -> None:

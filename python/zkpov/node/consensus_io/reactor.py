@@ -29,11 +29,12 @@ def build_transport(
     chain_id: str, node_secret: bytes, validator_secret: bytes, pubkeys: Sequence[bytes]
 ) -> Transport:
     """Noise with this node's key and a hello signed by its validator key; only the validators
-    in ``pubkeys`` (the genesis set) are admitted."""
+    in ``pubkeys`` (the genesis set) are admitted, and always (``max_peers`` never refuses
+    them)."""
     identity = NodeIdentity(chain_id.encode(), NodeKey(node_secret), validator_secret)
     members = set(pubkeys)
     config = TransportConfig(backoff_cap=RECONNECT_BACKOFF_CAP)
-    return Transport(identity, lambda pk: pk in members, config)
+    return Transport(identity, members.__contains__, config, reserved=members.__contains__)
 
 
 @dataclass

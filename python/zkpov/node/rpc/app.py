@@ -30,7 +30,7 @@ from zkpov.node.rpc.api import (
 from zkpov.node.rpc.metrics import NodeMetrics
 from zkpov.node.rpc.params import InvalidParamError
 from zkpov.node.rpc.schema import build_openapi
-from zkpov.node.rpc.server import RpcConfig
+from zkpov.node.rpc.server import RpcConfig, limit_body_time
 from zkpov.node.rpc.view import EventSubscription, NodeUnavailableError, NodeView
 
 __all__ = ["RPC_VERSION", "compute_http_error_message", "create_app"]
@@ -58,10 +58,21 @@ async def on_error(request: web.Request, handler: Any) -> web.StreamResponse:
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return _error_response(exc.status, compute_http_error_message(request, exc))
+        return _http_error_response(request, exc)
     except Exception:
         _log.exception("RPC handler failed on %s %s", request.method, request.path)
         return _error_response(500, "internal error")
+
+
+def _http_error_response(request: web.Request, exc: web.HTTPException) -> web.Response:
+    """aiohttp's refusal in the JSON shape; a 405 keeps its ``Allow`` header, and a refusal
+    that asks for ``Connection: close`` (a body too slow) closes the connection."""
+    response = _error_response(exc.status, compute_http_error_message(request, exc))
+    if "Allow" in exc.headers:
+        response.headers["Allow"] = exc.headers["Allow"]
+    if exc.headers.get("Connection") == "close":
+        response.force_close()
+    return response
 
 
 def compute_http_error_message(request: web.Request, exc: web.HTTPException) -> str:
@@ -87,7 +98,8 @@ def create_app(
 ) -> web.Application:
     """The RPC application over ``view``; serves ``/metrics`` when ``metrics`` is given."""
     config = config or RpcConfig()
-    app = web.Application(client_max_size=config.max_body_bytes, middlewares=[on_error])
+    middlewares = [on_error, limit_body_time(config.body_timeout)]
+    app = web.Application(client_max_size=config.max_body_bytes, middlewares=middlewares)
     routes = get_routes(with_metrics=metrics is not None)
     app[VIEW_KEY], app[CONFIG_KEY] = view, config
     app[OPENAPI_KEY] = json.dumps(build_openapi(routes, RPC_VERSION))

@@ -151,6 +151,7 @@ def _encode_peer(peer: PeerInfo) -> JsonObject:
         "outbound": peer.outbound,
         "bytes_received": peer.bytes_received,
         "bytes_sent": peer.bytes_sent,
+        "validator_index": peer.validator_index,
     }
 
 

@@ -10,6 +10,7 @@ from zkpov import __version__
 from zkpov.chain.proof_inputs import compute_block_public_inputs
 from zkpov.chain.state import compute_account_index
 from zkpov.consensus.factory import ChainStart
+from zkpov.network.connection import Connection
 from zkpov.network.transport import Transport
 from zkpov.node.consensus_io.driver import ConsensusDriver
 from zkpov.node.consensus_io.tx_gossip import TxGossip
@@ -41,7 +42,20 @@ from zkpov.spec.messages import Block, QuorumCert
 from zkpov.spec.payload import compute_root_bytes
 from zkpov.types import BLSPubkey, Height, Root, Stake, ValidatorIndex
 
-__all__ = ["RuntimeView", "ViewParts"]
+__all__ = ["RuntimeView", "ViewParts", "format_address"]
+
+
+def format_address(host: str, port: int) -> str:
+    """``host:port``, with an IPv6 host in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _describe_peer(conn: Connection, index: ValidatorIndex | None) -> PeerInfo:
+    stats = conn.stats
+    return PeerInfo(
+        conn.peer.noise_static, BLSPubkey(conn.validator_pk), format_address(*conn.address[:2]),
+        conn.outbound, stats.bytes_in, stats.bytes_out, index,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -99,14 +113,15 @@ class RuntimeView:
         return None if prover is None else Height(prover.proven_final_height)
 
     def get_net_info(self) -> NetInfo:
-        """Each connected validator; the transport keeps no node id, direction or byte counts
-        per peer, so those are reported empty."""
+        """Each connected peer as the transport authenticated it (see :class:`PeerInfo`)."""
+        index_of = {
+            bytes(pk): ValidatorIndex(i) for i, pk in enumerate(self.parts.start.vset.pubkeys)
+        }
         peers = tuple(
-            PeerInfo(b"", BLSPubkey(conn.validator_pk), str(conn), False, 0, 0)
+            _describe_peer(conn, index_of.get(conn.validator_pk))
             for conn in self.parts.transport.get_peers()
         )
-        host, port = self.parts.p2p_listen
-        return NetInfo(True, f"{host}:{port}", peers)
+        return NetInfo(True, format_address(*self.parts.p2p_listen), peers)
 
     def get_block(self, height: Height | None) -> BlockRecord | None:
         block = self.parts.chain.get_block(self._height(height))

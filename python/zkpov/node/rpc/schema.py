@@ -98,6 +98,7 @@ _SYNC = _object({
 _PEER = _object({
     "node_id": _hex(), "validator_pubkey": _hex(48), "address": {"type": "string"},
     "outbound": {"type": "boolean"}, "bytes_received": _UINT, "bytes_sent": _UINT,
+    "validator_index": _nullable(_UINT),
 })  # fmt: skip
 
 COMPONENTS: dict[str, Schema] = {

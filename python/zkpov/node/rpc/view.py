@@ -112,12 +112,16 @@ class NodeStatus:
 
 @dataclass(frozen=True)
 class PeerInfo:
+    """A connected peer: its Noise static key (``node_id``), the validator key its hello proved,
+    ``host:port`` of the connection, whether this node dialled it, and the bytes moved."""
+
     node_id: bytes
     validator_pubkey: BLSPubkey
     address: str
     outbound: bool
     bytes_received: int
     bytes_sent: int
+    validator_index: ValidatorIndex | None = None  # in the current set, if it is there
 
 
 @dataclass(frozen=True)
