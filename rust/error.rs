@@ -17,6 +17,9 @@ pub enum CoreError {
     /// A well-formed argument that the operation cannot accept (empty list, mismatched lengths).
     #[error("{0}")]
     InvalidArgument(String),
+    /// More items than a fixed cap allows (a batch too long).
+    #[error("{0}")]
+    LimitExceeded(String),
 }
 
 pub type CoreResult<T> = Result<T, CoreError>;

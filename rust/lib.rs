@@ -3,7 +3,7 @@
 //! behind a length check); `bindings` (behind the `python` feature) is the only PyO3 code.
 //!
 //! Layers, each using only those listed before it: `error`; `field`, `blst_raw`, `bls` and
-//! `poseidon`; `schnorr`; `state` (accounts, the sparse Merkle tree, batch transitions);
+//! `poseidon`; `schnorr` and `schnorr_batch`; `state` (accounts, the sparse Merkle tree, batch transitions);
 //! `circuits`; `groth16` (setup, prover, verifier, key and matrix encodings); `bindings`.
 pub mod bls;
 pub mod blst_raw;
@@ -13,6 +13,7 @@ pub mod field;
 pub mod groth16;
 pub mod poseidon;
 pub mod schnorr;
+pub mod schnorr_batch;
 pub mod state;
 
 #[cfg(feature = "python")]

@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "ConsensusError",
     "DecodeError",
+    "LimitExceededError",
     "ProofError",
     "ProposalError",
     "StoreFaultError",
@@ -26,6 +27,10 @@ class ZkpovError(Exception):
 
 class DecodeError(ZkpovError, ValueError):
     """Input bytes or numbers that do not decode: wrong length, bad encoding, out of range."""
+
+
+class LimitExceededError(ZkpovError, ValueError):
+    """More items than a fixed cap allows in one call (a signature batch too long)."""
 
 
 class ProofError(ZkpovError):

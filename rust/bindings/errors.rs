@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 import_exception!(zkpov.errors, DecodeError);
+import_exception!(zkpov.errors, LimitExceededError);
 import_exception!(zkpov.errors, ProofError);
 import_exception!(zkpov.errors, VerificationError);
 import_exception!(zkpov.errors, ZkpovError);
@@ -16,6 +17,7 @@ pub fn to_py(err: CoreError) -> PyErr {
         CoreError::Proof(m) => ProofError::new_err(m),
         CoreError::Verification(m) => VerificationError::new_err(m),
         CoreError::InvalidArgument(m) => pyo3::exceptions::PyValueError::new_err(m),
+        CoreError::LimitExceeded(m) => LimitExceededError::new_err(m),
     }
 }
 

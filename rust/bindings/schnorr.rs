@@ -1,8 +1,9 @@
 //! Python bindings of `crate::schnorr` (Jubjub Schnorr with a Poseidon challenge).
-use super::errors::{guard, to_py};
+use super::errors::{guard, guard_nogil, to_py};
 use crate::error::{decode_err, CoreResult};
 use crate::field::{fr_from_biguint, fr_to_biguint};
 use crate::schnorr;
+use crate::schnorr_batch::{self, RawItem};
 use ark_bls12_381::Fr;
 use num_bigint::BigUint;
 use pyo3::prelude::*;
@@ -61,6 +62,29 @@ fn schnorr_verify(pk: &[u8], msg: &Bound<'_, PyAny>, sig: &[u8]) -> PyResult<boo
     })
 }
 
+fn extract_item(item: &Bound<'_, PyAny>) -> PyResult<RawItem> {
+    let (pk, msg, sig): (Bound<'_, PyBytes>, Bound<'_, PyAny>, Bound<'_, PyBytes>) =
+        item.extract()?;
+    let msg = extract_field(&msg).ok();
+    Ok((pk.as_bytes().to_vec(), msg, sig.as_bytes().to_vec()))
+}
+
+/// `(key, message, signature)` triples in; one bool per triple out, as `schnorr_verify` would
+/// answer, except that an undecodable item is `False`. The cap is checked before any copying;
+/// decoding and verification run with the GIL released.
+#[pyfunction]
+fn schnorr_batch_verify(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<Vec<bool>> {
+    let n = items.len()?;
+    guard(|| schnorr_batch::check_batch_len(n))?;
+    let raw = items
+        .try_iter()?
+        .map(|item| extract_item(&item?))
+        .collect::<PyResult<Vec<RawItem>>>()?;
+    guard_nogil(py, || {
+        schnorr_batch::verify_each(&schnorr_batch::decode_all(&raw))
+    })
+}
+
 /// The affine coordinates `(x, y)` of a valid public key.
 #[pyfunction]
 fn schnorr_public_key_coordinates(pk: &[u8]) -> PyResult<(BigUint, BigUint)> {
@@ -75,6 +99,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(schnorr_public_key, m)?)?;
     m.add_function(wrap_pyfunction!(schnorr_sign, m)?)?;
     m.add_function(wrap_pyfunction!(schnorr_verify, m)?)?;
+    m.add_function(wrap_pyfunction!(schnorr_batch_verify, m)?)?;
     m.add_function(wrap_pyfunction!(schnorr_public_key_coordinates, m)?)?;
     Ok(())
 }

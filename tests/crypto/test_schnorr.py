@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zkpov.crypto import poseidon, schnorr
-from zkpov.errors import DecodeError
+from zkpov.errors import DecodeError, LimitExceededError
 
 KEYS = schnorr.generate_keypair()
 SIG = schnorr.sign(KEYS.secret_key, 42)
@@ -83,3 +83,77 @@ def test_decoders_raise_only_decode_error(data: bytes, sig: bytes, pk: bytes) ->
             assert is_expected(fn())
         except DecodeError as err:
             assert str(err)
+
+
+# -- batch verification -------------------------------------------------------------------------
+
+BATCH_KEYS = [schnorr.generate_keypair() for _ in range(3)]
+
+
+def single_verdict(public_key: bytes, message: int, signature: bytes) -> bool:
+    """``verify``'s answer, with an undecodable item counted as invalid (as the batch does)."""
+    try:
+        return schnorr.verify(public_key, message, signature)
+    except DecodeError:
+        return False
+
+
+def flip_bit(data: bytes, bit: int) -> bytes:
+    out = bytearray(data)
+    out[bit // 8 % len(out)] ^= 1 << (bit % 8)
+    return bytes(out)
+
+
+def make_item(key: int, message: int, corruption: str, bit: int) -> tuple[bytes, int, bytes]:
+    keys = BATCH_KEYS[key]
+    sig = schnorr.sign(keys.secret_key, message)
+    if corruption == "s":
+        return keys.public_key, message, sig[:32] + flip_bit(sig[32:], bit)
+    if corruption == "R":
+        return keys.public_key, message, flip_bit(sig[:32], bit) + sig[32:]
+    if corruption == "key":
+        return BATCH_KEYS[(key + 1) % 3].public_key, message, sig
+    if corruption == "garbage_key":
+        return flip_bit(keys.public_key, bit), message, sig
+    if corruption == "message":
+        return keys.public_key, (message + 1) % poseidon.MODULUS, sig
+    return keys.public_key, message, sig
+
+
+ITEMS = st.tuples(
+    st.integers(0, 2),
+    st.integers(0, poseidon.MODULUS - 1),
+    st.sampled_from(["none", "none", "none", "s", "R", "key", "garbage_key", "message"]),
+    st.integers(0, 255),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(ITEMS, max_size=12))
+def test_batch_agrees_with_single_verify(specs: list[tuple[int, int, str, int]]) -> None:
+    items = [make_item(*spec) for spec in specs]
+    assert schnorr.batch_verify(items) == [single_verdict(*item) for item in items]
+
+
+@pytest.mark.parametrize("corruption", ["s", "R", "key", "garbage_key", "message"])
+def test_one_corrupted_item_among_valid_ones_is_found(corruption: str) -> None:
+    items = [make_item(i % 3, 1000 + i, "none", 0) for i in range(20)]
+    items[13] = make_item(1, 5, corruption, 3)
+    want = [True] * 20
+    want[13] = False
+    assert schnorr.batch_verify(items) == want
+
+
+def test_batch_counts_undecodable_items_invalid_without_raising() -> None:
+    good, pk, identity = (KEYS.public_key, 42, SIG), KEYS.public_key, (1).to_bytes(32, "little")
+    items = [good, (pk, poseidon.MODULUS, SIG), (b"", 42, SIG), (b"\x02" * 32, 42, SIG),
+             (pk, 42, SIG[:63]), (identity, 42, SIG), good]  # fmt: skip
+    assert schnorr.batch_verify(items) == [True, False, False, False, False, False, True]
+    assert schnorr.batch_verify([]) == []
+
+
+def test_batch_length_is_capped() -> None:
+    junk = (b"", 0, b"")  # undecodable: cheap to check
+    assert schnorr.batch_verify([junk] * schnorr.MAX_BATCH) == [False] * schnorr.MAX_BATCH
+    with pytest.raises(LimitExceededError, match=f"at most {schnorr.MAX_BATCH}"):
+        schnorr.batch_verify([junk] * (schnorr.MAX_BATCH + 1))
