@@ -14,6 +14,7 @@ from zkpov.node.state.admission import (
     check_cheap,
     check_recipient,
     check_signature,
+    check_signatures,
 )
 
 KEY, OTHER = schnorr.generate_keypair(), schnorr.generate_keypair()
@@ -65,3 +66,23 @@ def test_the_signature_is_verified_under_the_senders_committed_key() -> None:
     broken = bytes(raw)
     found = check_signature(Transfer.from_bytes_unchecked(broken), broken, SENDER)
     assert found is not None and found.reason == "malformed"
+
+
+def test_check_signatures_gives_check_signatures_verdicts_in_batches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    good, impostor = tx(), Account(OTHER.public_key, 100, 4)
+    flipped = bytearray(good.to_bytes())
+    flipped[-32] ^= 1  # the low bit of s
+    broken = bytearray(good.to_bytes())
+    broken[-64:-32] = b"\xff" * 32  # R is not a curve point
+    items = [(good, good.to_bytes(), SENDER), (good, good.to_bytes(), impostor)] + [
+        (Transfer.from_bytes_unchecked(bytes(raw)), bytes(raw), SENDER) for raw in (flipped, broken)
+    ] + [(tx(nonce=n), tx(nonce=n).to_bytes(), SENDER) for n in (6, 7, 8)]  # fmt: skip
+    want = [check_signature(*item) for item in items]
+    assert [r and r.reason for r in want] == [None, "bad_signature", "bad_signature",
+                                              "malformed", None, None, None]  # fmt: skip
+    assert check_signatures(items) == want
+    monkeypatch.setattr(schnorr, "MAX_BATCH", 2)  # several batches, in order
+    assert check_signatures(items) == want
+    assert check_signatures([]) == []

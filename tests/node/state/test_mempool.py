@@ -235,3 +235,44 @@ def test_whatever_happens_a_selection_applies_and_the_books_agree(
         everything = pool.select(chain.state, 10)
         assert len(everything) == len(pool)  # the pool holds nothing that would not apply
         chain.state.copy().apply_transfers(everything)
+
+
+def broken_point(t: Transfer) -> bytes:
+    raw = bytearray(t.to_bytes())
+    raw[-64:-32] = b"\xff" * 32  # R is not a curve point: malformed, found only when decoded
+    return bytes(raw)
+
+
+PALETTE = [
+    t.to_bytes()
+    for sender in (1, 2, 3) for nonce in (1, 2, 3) for fee in (0, 1, 5)
+    for t in (tx(sender, nonce, fee=fee), tx(sender, nonce, fee=fee, amount=600))
+] + [
+    variant(tx(sender, nonce, fee=2)) for sender in (1, 2) for nonce in (1, 2)
+    for variant in (flip_bit, broken_point)
+] + [
+    tx(sender, 1, to=100, to_key=OTHER.public_key).to_bytes() for sender in (1, 2)
+] + [b"\x00" * 7, tx(1, 1, to=1, to_key=TARGET.public_key).to_bytes()]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(PALETTE), max_size=4), st.lists(st.sampled_from(PALETTE)))
+def test_add_many_admits_and_refuses_exactly_as_add_one_by_one(
+    before: list[bytes], batch: list[bytes]
+) -> None:
+    one, many = Chain(), Chain()
+    pools = [chain.pool(max_txs=5, max_per_sender=2, min_fee=1) for chain in (one, many)]
+    for pool in pools:
+        for data in before:
+            pool.add(data)
+    assert [pools[0].add(data) for data in batch] == pools[1].add_many(batch)
+    assert one.rejected == many.rejected
+    assert pools[0].select(one.state, 100) == pools[1].select(many.state, 100)
+
+
+def test_add_many_refuses_a_bad_signature_and_the_run_after_it() -> None:
+    pool = Chain().pool()
+    run = [tx(1, 1).to_bytes(), flip_bit(tx(1, 2)), tx(1, 3).to_bytes(), tx(2, 1).to_bytes()]
+    results = pool.add_many(run)
+    assert [r.reason for r in results] == ["", "bad_signature", "nonce_gap", ""]
+    assert [r.accepted for r in results] == [True, False, False, True]

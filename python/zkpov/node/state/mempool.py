@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from zkpov.chain.state import TRANSFER_BYTES, Account, AccountState, Transfer
@@ -27,7 +27,9 @@ from zkpov.node.state.admission import (
     check_cheap,
     check_recipient,
     check_signature,
+    get_sender,
 )
+from zkpov.node.state.batch_admission import verify_ahead
 from zkpov.node.state.recent_drops import RecentDrops
 from zkpov.node.state.selection import select_transfers
 
@@ -97,8 +99,17 @@ class Mempool:
 
     def add(self, tx: bytes) -> AddResult:
         """Admits an encoded transfer or says why not; never raises for bad input."""
-        tx_hash = compute_tx_hash(tx)
-        rejection = self._admit(tx, tx_hash)
+        return self._add(tx, compute_tx_hash(tx), {})
+
+    def add_many(self, txs: Sequence[bytes]) -> list[AddResult]:
+        """``add`` for each of ``txs``, in order, with the same answers; the signatures of those
+        likely to need one are verified first, in one batch (``batch_admission``)."""
+        hashed = [(compute_tx_hash(tx), tx) for tx in txs]
+        verdicts = verify_ahead(self, self.get_state(), hashed)
+        return [self._add(tx, tx_hash, verdicts) for tx_hash, tx in hashed]
+
+    def _add(self, tx: bytes, tx_hash: bytes, verdicts: dict[bytes, Rejection | None]) -> AddResult:
+        rejection = self._admit(tx, tx_hash, verdicts)
         if rejection is not None:
             self.dropped.record(tx_hash, rejection)
             self.on_rejected(rejection.reason)
@@ -106,8 +117,11 @@ class Mempool:
         self.dropped.forget(tx_hash)
         return AddResult(tx_hash, True)
 
-    def _admit(self, tx: bytes, tx_hash: bytes) -> Rejection | None:
-        """Checks ``tx`` cheapest first and inserts it if it passes."""
+    def _admit(
+        self, tx: bytes, tx_hash: bytes, verdicts: dict[bytes, Rejection | None]
+    ) -> Rejection | None:
+        """Checks ``tx`` cheapest first and inserts it if it passes; the signature's verdict
+        comes from ``verdicts`` when it holds one."""
         if tx_hash in self._txs:
             return Rejection("duplicate", "already in the mempool")
         try:
@@ -115,11 +129,14 @@ class Mempool:
         except DecodeError as err:
             return Rejection("malformed", str(err))
         state = self.get_state()
-        sender = _get_account(state, t.sender)
-        rejection = self._check_state(t, state, sender)
+        sender = get_sender(state, t.sender)
+        run, holder = self.get_pending_run(t.sender), self.get_holder(state, t.recipient)
+        rejection = self.check_state(t, state, sender, run, holder)
         if rejection is not None or sender is None:
             return self._explain(tx_hash, rejection)
-        rejection = self._check_room(t) or check_signature(t, tx, sender)
+        if (rejection := self._check_room(t)) is not None:
+            return rejection
+        rejection = verdicts[tx_hash] if tx_hash in verdicts else check_signature(t, tx, sender)
         if rejection is None:
             self._make_room(t.sender)
             self._insert(tx_hash, t, state)
@@ -132,16 +149,21 @@ class Mempool:
             return Rejection("already_committed", "this transfer is already committed")
         return rejection
 
-    def _check_state(
-        self, t: Transfer, state: AccountState, sender: Account | None
-    ) -> Rejection | None:
+    def check_state(
+        self, t: Transfer, state: AccountState, sender: Account | None, run: PendingRun,
+        holder: bytes | None,
+    ) -> Rejection | None:  # fmt: skip
+        """The checks before the pool's room and the signature, given the sender's pending
+        ``run`` and the key the recipient slot ``holder``s."""
         if max(t.sender, t.recipient) >> state.depth:
             return Rejection("malformed", f"an account index is outside the tree of {state.depth}")
-        run = PendingRun(len(self._runs.get(t.sender, ())), self._debits.get(t.sender, 0))
         cheap = check_cheap(t, sender, run, self.min_fee, self.max_per_sender)
-        return cheap or check_recipient(t, self._get_holder(state, t.recipient))
+        return cheap or check_recipient(t, holder)
 
-    def _get_holder(self, state: AccountState, index: int) -> bytes | None:
+    def get_pending_run(self, sender: int) -> PendingRun:
+        return PendingRun(len(self._runs.get(sender, ())), self._debits.get(sender, 0))
+
+    def get_holder(self, state: AccountState, index: int) -> bytes | None:
         account = state.get_account(index)
         if account is not None:
             return account.public_key
@@ -278,7 +300,3 @@ class Mempool:
         for tx_hash in wrong:
             if tx_hash in self._txs:
                 self._drop(tx_hash, mismatch)
-
-
-def _get_account(state: AccountState, index: int) -> Account | None:
-    return state.get_account(index) if index >> state.depth == 0 else None
