@@ -2,15 +2,19 @@
 
 A node sends each transfer its clients submit that its mempool admits, and each proof
 announcement it makes, to every connected peer itself; nothing received is relayed, and nothing
-refused is sent. A frame of an unknown kind, or one whose body does not decode (a transfer the
-mempool refuses as ``malformed`` included), raises ``DecodeError``, which disconnects the
-sender; other refusals of a peer's transfer are only counted (an honest peer's transfer can
-turn stale in flight).
+refused is sent. A frame of an unknown kind, or a proof announcement that does not decode,
+raises ``DecodeError``, which disconnects the sender. Transfers from peers wait for the end of
+the event-loop turn (no timer; at most ``MAX_QUEUED_TXS``), then go to the mempool together
+(``Mempool.add_many``: one batched signature check); a peer whose transfer the mempool refuses
+as ``malformed`` is disconnected then, and its other refusals are only counted (an honest
+peer's transfer can turn stale in flight).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import logging
+from dataclasses import dataclass, field
 
 from zkpov.errors import DecodeError
 from zkpov.network.channels import ChannelId
@@ -22,10 +26,13 @@ from zkpov.node.state.mempool import AddResult, Mempool
 from zkpov.spec.codec.payload import decode_proof_announcement, encode_proof_announcement
 from zkpov.spec.payload import ProofAnnouncement
 
-__all__ = ["GOSSIP_PROOF", "GOSSIP_TX", "TxGossip"]
+__all__ = ["GOSSIP_PROOF", "GOSSIP_TX", "MAX_QUEUED_TXS", "TxGossip"]
+
+log = logging.getLogger(__name__)
 
 GOSSIP_TX = b"\x01"
 GOSSIP_PROOF = b"\x02"
+MAX_QUEUED_TXS = 1024  # peers' transfers held for one batch; more are admitted at once
 
 
 @dataclass
@@ -33,6 +40,7 @@ class TxGossip:
     transport: Transport
     mempool: Mempool
     prover: ProofTracker | None = None  # set once built: it publishes through this gossip
+    _queue: list[tuple[Connection, bytes]] = field(default_factory=list)
 
     def register(self) -> None:
         self.transport.register(ChannelId.TRANSACTIONS, self.on_frame)
@@ -53,10 +61,27 @@ class TxGossip:
         """A transfer or a proof announcement from a peer."""
         kind, body = frame.body[:1], frame.body[1:]
         if kind == GOSSIP_TX:
-            result = self.mempool.add(body)
-            if result.reason == "malformed":
-                raise DecodeError(f"a malformed transfer: {result.message}")
+            self._enqueue(conn, body)
         elif kind == GOSSIP_PROOF and self.prover is not None:
             self.prover.on_announcement(decode_proof_announcement(body))
         elif kind != GOSSIP_PROOF:
             raise DecodeError("unknown gossip message kind")
+
+    def _enqueue(self, conn: Connection, tx: bytes) -> None:
+        if not self._queue:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self._queue.append((conn, tx))
+        if len(self._queue) >= MAX_QUEUED_TXS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Admits the queued peers' transfers together; disconnects the senders of malformed
+        ones."""
+        queued, self._queue = self._queue, []
+        if not queued:  # flushed early, at the cap
+            return
+        results = self.mempool.add_many([tx for _, tx in queued])
+        for (conn, _), result in zip(queued, results, strict=True):
+            if result.reason == "malformed":
+                log.info("peer %r sent a malformed transfer: %s", conn, result.message)
+                conn.close(f"protocol violation: a malformed transfer: {result.message}")

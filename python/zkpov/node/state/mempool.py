@@ -105,6 +105,8 @@ class Mempool:
         """``add`` for each of ``txs``, in order, with the same answers; the signatures of those
         likely to need one are verified first, in one batch (``batch_admission``)."""
         hashed = [(compute_tx_hash(tx), tx) for tx in txs]
+        if len(hashed) < 2:  # nothing to batch
+            return [self._add(tx, tx_hash, {}) for tx_hash, tx in hashed]
         verdicts = verify_ahead(self, self.get_state(), hashed)
         return [self._add(tx, tx_hash, verdicts) for tx_hash, tx in hashed]
 
