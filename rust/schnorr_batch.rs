@@ -99,22 +99,29 @@ pub fn verify_each(items: &[Option<BatchItem>]) -> CoreResult<Vec<bool>> {
         .collect())
 }
 
-/// Each distinct key decoded once (a sender's run shares one); undecodable keys left out.
-fn decode_keys(raw: &[RawItem]) -> HashMap<&[u8], EdwardsAffine> {
-    let mut keys: Vec<&[u8]> = raw.iter().map(|(pk, _, _)| pk.as_slice()).collect();
+/// Each distinct key decoded once (a sender's run shares one), or why it does not decode.
+pub fn decode_keys<'a>(
+    keys: impl Iterator<Item = &'a [u8]>,
+) -> HashMap<&'a [u8], Result<EdwardsAffine, String>> {
+    let mut keys: Vec<&[u8]> = keys.collect();
     keys.sort_unstable();
     keys.dedup();
     keys.into_par_iter()
-        .filter_map(|pk| Some((pk, schnorr::decode_public_key(pk).ok()?)))
+        .map(|pk| {
+            (
+                pk,
+                schnorr::decode_public_key(pk).map_err(|e| e.to_string()),
+            )
+        })
         .collect()
 }
 
 /// Decodes each `(key, message, signature)` in parallel (None where one does not decode).
 pub fn decode_all(raw: &[RawItem]) -> Vec<Option<BatchItem>> {
-    let keys = decode_keys(raw);
+    let keys = decode_keys(raw.iter().map(|(pk, _, _)| pk.as_slice()));
     raw.par_iter()
         .map(|(pk, msg, sig)| {
-            let pk = keys.get(pk.as_slice())?;
+            let pk = keys.get(pk.as_slice())?.as_ref().ok()?;
             let sig = schnorr::decode_signature(sig).ok()?;
             Some(BatchItem::new(*pk, (*msg)?, sig))
         })

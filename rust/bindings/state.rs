@@ -1,5 +1,5 @@
 //! Python bindings of the account state (`crate::state`: `batch_transition`, `accounts`, `smt`).
-use super::errors::guard;
+use super::errors::{guard, guard_nogil};
 use super::schnorr::extract_field;
 use crate::error::{decode_err, CoreResult};
 use crate::field::fr_to_biguint;
@@ -9,6 +9,7 @@ use crate::state::accounts::{
 };
 use crate::state::batch_transition::State;
 use crate::state::smt;
+use crate::state::transfer_batch::{check_transfers, TransferItem, TransferVerdict};
 use ark_bls12_381::Fr;
 use num_bigint::BigUint;
 use pyo3::prelude::*;
@@ -209,12 +210,41 @@ fn transfer_batch_commitment(transfers: Vec<Vec<u8>>) -> PyResult<BigUint> {
     })
 }
 
+/// `(transfer, sender key)` pairs in; per pair `(True, None)` if the signature verifies,
+/// `(False, None)` if not, `(False, why)` if the transfer or key does not decode. The cap is
+/// checked before any copying; decoding and verification run with the GIL released.
+#[pyfunction]
+fn transfer_check_signatures(
+    py: Python<'_>,
+    items: &Bound<'_, PyAny>,
+) -> PyResult<Vec<(bool, Option<String>)>> {
+    let n = items.len()?;
+    guard(|| crate::schnorr_batch::check_batch_len(n))?;
+    let raw = items
+        .try_iter()?
+        .map(|item| {
+            let (tx, pk): (Bound<'_, PyBytes>, Bound<'_, PyBytes>) = item?.extract()?;
+            Ok((tx.as_bytes().to_vec(), pk.as_bytes().to_vec()))
+        })
+        .collect::<PyResult<Vec<TransferItem>>>()?;
+    let verdicts = guard_nogil(py, || check_transfers(&raw))?;
+    Ok(verdicts
+        .into_iter()
+        .map(|v| match v {
+            TransferVerdict::Valid => (true, None),
+            TransferVerdict::BadSignature => (false, None),
+            TransferVerdict::Malformed(why) => (false, Some(why)),
+        })
+        .collect())
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<AccountTree>()?;
     m.add_function(wrap_pyfunction!(smt_verify_proof, m)?)?;
     m.add_function(wrap_pyfunction!(account_leaf, m)?)?;
     m.add_function(wrap_pyfunction!(transfer_message, m)?)?;
     m.add_function(wrap_pyfunction!(transfer_check, m)?)?;
+    m.add_function(wrap_pyfunction!(transfer_check_signatures, m)?)?;
     m.add_function(wrap_pyfunction!(transfer_batch_commitment, m)?)?;
     Ok(())
 }

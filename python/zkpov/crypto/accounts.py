@@ -1,7 +1,8 @@
 """Native account-tree primitives behind :mod:`zkpov.chain.state` (which holds the rules' docs).
 
 A thin façade so that only ``zkpov.crypto`` imports ``zkpov._native``: the sparse Merkle tree of
-accounts, the leaf and transfer-message hashes, the transfer codec check and the batch commitment.
+accounts, the leaf and transfer-message hashes, the transfer codec check, the batched signature
+check of many transfers and the batch commitment.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from zkpov import _native
 __all__ = [
     "AccountTree",
     "check_transfer_bytes",
+    "check_transfer_signatures",
     "compute_account_leaf",
     "compute_batch_commitment",
     "compute_transfer_message",
@@ -35,6 +37,17 @@ def compute_transfer_message(
 def check_transfer_bytes(data: bytes) -> None:
     """``DecodeError`` unless ``data`` is a well-formed 136-byte transfer."""
     _native.transfer_check(data)
+
+
+def check_transfer_signatures(
+    items: Sequence[tuple[bytes, bytes]],
+) -> list[tuple[bool, str | None]]:
+    """For each ``(transfer bytes, sender key)``: ``(True, None)`` if the transfer decodes and
+    its signature verifies under the key, ``(False, None)`` if it does not verify, ``(False,
+    why)`` if the transfer (or else the key) does not decode, as ``check_transfer_bytes`` and
+    ``schnorr.verify`` would say. The signatures are verified in one batch (Jubjub Schnorr,
+    :func:`zkpov.crypto.schnorr.batch_verify`); ``LimitExceededError`` past its ``MAX_BATCH``."""
+    return _native.transfer_check_signatures(list(items))
 
 
 def compute_batch_commitment(encoded_transfers: Sequence[bytes]) -> int:

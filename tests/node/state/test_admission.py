@@ -76,11 +76,13 @@ def test_check_signatures_gives_check_signatures_verdicts_in_batches(
     flipped[-32] ^= 1  # the low bit of s
     broken = bytearray(good.to_bytes())
     broken[-64:-32] = b"\xff" * 32  # R is not a curve point
-    items = [(good, good.to_bytes(), SENDER), (good, good.to_bytes(), impostor)] + [
+    garbage_key = Account(b"\x02" * 32, 100, 4)
+    items = [(good, good.to_bytes(), SENDER), (good, good.to_bytes(), impostor),
+             (good, good.to_bytes(), garbage_key)] + [
         (Transfer.from_bytes_unchecked(bytes(raw)), bytes(raw), SENDER) for raw in (flipped, broken)
     ] + [(tx(nonce=n), tx(nonce=n).to_bytes(), SENDER) for n in (6, 7, 8)]  # fmt: skip
     want = [check_signature(*item) for item in items]
-    assert [r and r.reason for r in want] == [None, "bad_signature", "bad_signature",
+    assert [r and r.reason for r in want] == [None, "bad_signature", "malformed", "bad_signature",
                                               "malformed", None, None, None]  # fmt: skip
     assert check_signatures(items) == want
     monkeypatch.setattr(schnorr, "MAX_BATCH", 2)  # several batches, in order

@@ -121,22 +121,17 @@ def check_signature(t: Transfer, data: bytes, sender: Account) -> Rejection | No
 
 
 def check_signatures(items: Sequence[tuple[Transfer, bytes, Account]]) -> list[Rejection | None]:
-    """``check_signature`` for each ``(transfer, its bytes, sender)``, the signatures of those
-    whose points decode verified together (``schnorr.batch_verify``, by ``MAX_BATCH``). The
-    sender's key is a committed one, which always decodes, so a ``False`` is a bad signature."""
-    decoded = [_check_points(data) for _, data, _ in items]
-    pairs = zip(items, decoded, strict=True)
-    signed = [(sender.public_key, t.message(), t.signature)
-              for (t, _, sender), bad in pairs if bad is None]  # fmt: skip
+    """``check_signature`` for each ``(transfer, its bytes, sender)``, the same verdicts, with
+    each transfer decoded once and the signatures verified together, ``MAX_BATCH`` at a time
+    (:func:`~zkpov.crypto.accounts.check_transfer_signatures`)."""
+    pairs = [(data, sender.public_key) for _, data, sender in items]
     step = schnorr.MAX_BATCH
-    verdicts = iter([v for i in range(0, len(signed), step)
-                     for v in schnorr.batch_verify(signed[i : i + step])])  # fmt: skip
-    return [bad or (None if next(verdicts) else _BAD_SIGNATURE) for bad in decoded]
+    found = [v for i in range(0, len(pairs), step)
+             for v in accounts.check_transfer_signatures(pairs[i : i + step])]  # fmt: skip
+    return [_to_rejection(valid, why) for valid, why in found]
 
 
-def _check_points(data: bytes) -> Rejection | None:
-    try:
-        accounts.check_transfer_bytes(data)
-    except DecodeError as err:
-        return Rejection("malformed", str(err))
-    return None
+def _to_rejection(valid: bool, why: str | None) -> Rejection | None:
+    if why is not None:
+        return Rejection("malformed", why)
+    return None if valid else _BAD_SIGNATURE
