@@ -25,26 +25,31 @@ pub type TransferItem = (Vec<u8>, Vec<u8>);
 /// One verdict per `(transfer, sender key)`; `LimitExceeded` past `schnorr_batch::MAX_BATCH`.
 pub fn check_transfers(items: &[TransferItem]) -> CoreResult<Vec<TransferVerdict>> {
     check_batch_len(items.len())?;
+    let decoded = decode_transfers(items);
+    let batch: Vec<Option<BatchItem>> = decoded.iter().map(|d| d.clone().ok()).collect();
+    let valid = verify_each(&batch)?;
+    Ok(decoded.into_iter().zip(valid).map(to_verdict).collect())
+}
+
+/// Each transfer decoded and its message hashed, in parallel, each distinct key decoded once.
+fn decode_transfers(items: &[TransferItem]) -> Vec<Result<BatchItem, String>> {
     let keys = decode_keys(items.iter().map(|(_, pk)| pk.as_slice()));
-    let decoded: Vec<Result<BatchItem, String>> = items
+    items
         .par_iter()
         .map(|(tx, pk)| {
             let t = Transfer::decode(tx).map_err(|e| e.to_string())?;
             let pk = keys[pk.as_slice()].clone()?;
             Ok(BatchItem::new(pk, t.message(), t.signature))
         })
-        .collect();
-    let batch: Vec<Option<BatchItem>> = decoded.iter().map(|d| d.clone().ok()).collect();
-    let valid = verify_each(&batch)?;
-    Ok(decoded
-        .into_iter()
-        .zip(valid)
-        .map(|(item, ok)| match item {
-            Err(why) => TransferVerdict::Malformed(why),
-            Ok(_) if ok => TransferVerdict::Valid,
-            Ok(_) => TransferVerdict::BadSignature,
-        })
-        .collect())
+        .collect()
+}
+
+fn to_verdict((item, valid): (Result<BatchItem, String>, bool)) -> TransferVerdict {
+    match item {
+        Err(why) => TransferVerdict::Malformed(why),
+        Ok(_) if valid => TransferVerdict::Valid,
+        Ok(_) => TransferVerdict::BadSignature,
+    }
 }
 
 #[cfg(test)]

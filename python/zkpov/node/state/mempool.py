@@ -2,9 +2,11 @@
 
 ``add`` admits a transfer only if it would apply after its sender's pending ones on the committed
 state (:mod:`~zkpov.node.state.admission`: cheap checks first, the signature last and once), so
-junk never takes a slot. At most ``max_per_sender`` are pending per sender. When the pool is
-full, a valid transfer paying more than the cheapest sender's last pending transfer evicts that
-one (CometBFT's priority mempool does the like); the newcomer's own sender is never the victim.
+junk never takes a slot; ``add_many`` gives the same answers for transfers that arrive together,
+their signatures verified in one batch (:mod:`~zkpov.node.state.batch_admission`). At most
+``max_per_sender`` are pending per sender. When the pool is full, a valid transfer paying more
+than the cheapest sender's last pending transfer evicts that one (CometBFT's priority mempool
+does the like); the newcomer's own sender is never the victim.
 ``select`` builds a proposal's batch (:mod:`~zkpov.node.state.selection`) with no signature
 checks and no state copies. ``on_commit`` drops the committed transfers and re-checks the runs
 of the senders and recipients the commit touched; what it drops, and every refusal, is kept in
