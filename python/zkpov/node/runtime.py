@@ -153,7 +153,8 @@ class Node:
     def _build_driver(self) -> ConsensusDriver:
         guard = SlashingGuard(self.slashing, self.index, self.validator.public)
         ban = make_ban(self.transport, self.pubkeys)
-        penalties = PeerPenalties(self.index, ban, self.metrics)
+        penalties = PeerPenalties(self.index, ban, self.metrics, pubkeys=self.pubkeys)
+        self.gossip.on_offence = penalties.on_peer_offence
         hooks = DriverHooks(
             lambda commit: self.commits.on_commit(commit, self.driver.core.tree.root_qc),
             self.commits.on_evidence, guard,

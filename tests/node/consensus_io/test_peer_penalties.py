@@ -8,6 +8,7 @@ from zkpov.consensus.dispatch import SenderMismatch
 from zkpov.consensus.quorum import InvalidCertificate
 from zkpov.errors import ConsensusError, DecodeError
 from zkpov.node.consensus_io.driver import DriverHooks
+from zkpov.node.consensus_io.input_guard import ForgedTransfer
 from zkpov.node.consensus_io.peer_penalties import PeerPenalties, PenaltyConfig
 from zkpov.node.rpc.metrics import NodeMetrics
 from zkpov.spec.codec.messages import encode_message
@@ -46,6 +47,17 @@ def test_a_peer_is_banned_once_its_offences_pass_the_burst() -> None:
     assert value(metrics, "zkpov_p2p_peer_bans_total") == 1
     assert value(metrics, "zkpov_consensus_rejected_inputs_total", reason="verification") == 5
     assert value(metrics, "zkpov_consensus_rejected_inputs_total", reason="decode") == 1
+
+
+def test_an_offence_by_validator_key_counts_against_its_index() -> None:
+    bans: list[tuple[ValidatorIndex, float]] = []
+    keys = (b"k0", b"k1", b"k2", b"k3")
+    penalties = PeerPenalties(OWN, lambda i, s: bans.append((i, s)), NodeMetrics(), CONFIG,
+                              pubkeys=keys)  # fmt: skip
+    for _ in range(6):
+        penalties.on_peer_offence(b"k3", ForgedTransfer("bad signature"))
+        penalties.on_peer_offence(b"not-a-validator", ForgedTransfer("ignored"))
+    assert bans == [(PEER, 30.0)] and penalties.offences == {PEER: 6}
 
 
 def test_offences_are_forgiven_over_time() -> None:

@@ -13,11 +13,13 @@ import pytest
 from tests.network.helpers import make_identity, run, start_node, wait_until
 from zkpov.chain.state import AccountState, sign_transfer
 from zkpov.crypto import schnorr
+from zkpov.errors import DecodeError
 from zkpov.network.channels import ChannelId
 from zkpov.network.codec import Frame
 from zkpov.network.connection import Connection
 from zkpov.network.transport import Transport
 from zkpov.node.consensus_io import tx_gossip
+from zkpov.node.consensus_io.input_guard import ForgedTransfer
 from zkpov.node.consensus_io.tx_gossip import GOSSIP_TX, TxGossip
 from zkpov.node.state.mempool import Mempool
 
@@ -47,6 +49,7 @@ def transfer(nonce: int) -> bytes:
 @dataclass
 class FakeConnection:
     close_reason: str | None = None
+    validator_pk: bytes = b"peer-key"
 
     def close(self, reason: str) -> None:
         self.close_reason = reason
@@ -88,6 +91,20 @@ def test_a_peers_malformed_transfer_disconnects_and_a_stale_one_does_not() -> No
     assert stale.close_reason is None
     assert len(gossip.mempool) == 1 and transport.sent == []  # nothing received is relayed
     assert rejected == ["malformed", "nonce_gap"]
+
+
+def test_a_bad_signature_or_malformed_transfer_is_a_peers_offence_a_stale_one_is_not() -> None:
+    gossip, _, rejected = make_gossip()
+    offences: list[tuple[bytes, Exception]] = []
+    gossip.on_offence = lambda pk, err: offences.append((pk, err))
+    forged = bytearray(transfer(1))
+    forged[-1] ^= 1  # a flipped bit in the signature scalar
+    peer = FakeConnection()
+    receive(gossip, (peer, bytes(forged)), (peer, transfer(3)), (peer, b"\x00" * 10))
+    assert rejected == ["bad_signature", "nonce_gap", "malformed"]
+    assert [(pk, type(err)) for pk, err in offences] == [
+        (b"peer-key", ForgedTransfer), (b"peer-key", DecodeError),
+    ]  # fmt: skip
 
 
 def test_transfers_within_one_turn_are_admitted_together_in_order() -> None:

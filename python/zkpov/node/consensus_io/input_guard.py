@@ -14,12 +14,13 @@ import logging
 from zkpov.consensus.dispatch import SenderMismatch
 from zkpov.consensus.proposals import InvalidProposal
 from zkpov.consensus.quorum import InvalidCertificate, InvalidTimeout, InvalidVote
-from zkpov.errors import DecodeError
+from zkpov.errors import DecodeError, ZkpovError
 from zkpov.network.ratelimit import TokenBucket
 from zkpov.types import ValidatorIndex
 
 __all__ = [
     "REJECT_REASONS",
+    "ForgedTransfer",
     "RejectionLog",
     "get_reject_reason",
     "is_verification_failure",
@@ -28,7 +29,14 @@ __all__ = [
 log = logging.getLogger("zkpov.node.consensus_io.driver")
 
 REJECT_REASONS = ("decode", "wrong_sender", "verification", "other")  # a metric's label values
-_VERIFICATION = (InvalidVote, InvalidTimeout, InvalidCertificate, InvalidProposal)
+
+
+class ForgedTransfer(ZkpovError):
+    """A peer gossiped a transfer whose signature does not verify. Honest nodes send only the
+    transfers their mempool admitted, which verified it: this one was forged or corrupted."""
+
+
+_VERIFICATION = (InvalidVote, InvalidTimeout, InvalidCertificate, InvalidProposal, ForgedTransfer)
 LOG_LINES_PER_SECOND = 0.2  # per peer, after a burst of LOG_BURST lines
 LOG_BURST = 5.0
 

@@ -6,14 +6,17 @@ refused is sent. A frame of an unknown kind, or a proof announcement that does n
 raises ``DecodeError``, which disconnects the sender. Transfers from peers wait for the end of
 the event-loop turn (no timer; at most ``MAX_QUEUED_TXS``), then go to the mempool together
 (``Mempool.add_many``: one batched signature check); a peer whose transfer the mempool refuses
-as ``malformed`` is disconnected then, and its other refusals are only counted (an honest
-peer's transfer can turn stale in flight).
+as ``malformed`` is disconnected then. A malformed transfer or a bad signature is also an
+offence of the peer (``on_offence``: the peer penalties, which ban a peer that keeps offending),
+since honest nodes gossip only what their mempool admitted; other refusals are only counted (an
+honest peer's transfer can turn stale in flight).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from zkpov.errors import DecodeError
@@ -21,6 +24,7 @@ from zkpov.network.channels import ChannelId
 from zkpov.network.codec import Frame
 from zkpov.network.connection import Connection
 from zkpov.network.transport import Transport
+from zkpov.node.consensus_io.input_guard import ForgedTransfer
 from zkpov.node.proving.prover import ProofTracker
 from zkpov.node.state.mempool import AddResult, Mempool
 from zkpov.spec.codec.payload import decode_proof_announcement, encode_proof_announcement
@@ -40,6 +44,8 @@ class TxGossip:
     transport: Transport
     mempool: Mempool
     prover: ProofTracker | None = None  # set once built: it publishes through this gossip
+    # (the peer's validator key, what it did): set by the runtime to the peer penalties
+    on_offence: Callable[[bytes, Exception], None] | None = None
     _queue: list[tuple[Connection, bytes]] = field(default_factory=list)
 
     def register(self) -> None:
@@ -85,3 +91,10 @@ class TxGossip:
             if result.reason == "malformed":
                 log.info("peer %r sent a malformed transfer: %s", conn, result.message)
                 conn.close(f"protocol violation: a malformed transfer: {result.message}")
+                self._report(conn, DecodeError(f"a malformed transfer: {result.message}"))
+            elif result.reason == "bad_signature":
+                self._report(conn, ForgedTransfer(f"a transfer's signature: {result.message}"))
+
+    def _report(self, conn: Connection, offence: Exception) -> None:
+        if self.on_offence is not None:
+            self.on_offence(conn.validator_pk, offence)
