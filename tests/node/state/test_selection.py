@@ -3,25 +3,10 @@ balance, recipient keys and balances within one batch (each batch checked by the
 
 from __future__ import annotations
 
-from zkpov.chain.state import MAX_AMOUNT, AccountState, Transfer, sign_transfer
-from zkpov.crypto import schnorr
+from tests.node.state.test_mempool import OTHER, TARGET, tx
+from tests.node.state.test_mempool import fresh_state as parent
+from zkpov.chain.state import MAX_AMOUNT
 from zkpov.node.state.selection import select_transfers
-
-DEPTH = 8
-KEYS = [schnorr.generate_keypair() for _ in range(3)]
-TARGET, OTHER = schnorr.generate_keypair(), schnorr.generate_keypair()
-
-
-def parent() -> AccountState:
-    s = AccountState(DEPTH)
-    for i, key in enumerate(KEYS):
-        s.credit(i + 1, key.public_key, 1000)
-    return s
-
-
-def tx(sender: int, nonce: int, fee: int = 1, amount: int = 1, to: int = 100,
-       key: bytes = TARGET.public_key) -> Transfer:  # fmt: skip
-    return sign_transfer(KEYS[sender - 1].secret_key, sender, to, key, amount, nonce, fee)
 
 
 def test_a_sender_stops_where_the_parents_balance_runs_out() -> None:
@@ -34,7 +19,7 @@ def test_a_sender_stops_where_the_parents_balance_runs_out() -> None:
 
 def test_one_batch_never_gives_an_empty_slot_two_keys() -> None:
     state = parent()
-    runs = {1: [tx(1, 1, fee=5, to=200)], 2: [tx(2, 1, fee=4, to=200, key=OTHER.public_key)]}
+    runs = {1: [tx(1, 1, fee=5, to=200)], 2: [tx(2, 1, fee=4, to=200, to_key=OTHER.public_key)]}
     chosen = select_transfers(runs, state, 10)
     assert [t.sender for t in chosen] == [1]
     state.apply_transfers(chosen)
