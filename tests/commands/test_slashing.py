@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from zkpov.cli import main
+from zkpov.commands.slashing import _write_new
 from zkpov.node.ops.config import load_node_config
 from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.ops.setup import TestnetLayout, create_testnet
@@ -66,6 +67,14 @@ def test_export_never_overwrites(net: TestnetLayout, tmp_path: Path) -> None:
     code, lines = run("export", "--home", str(net.homes[0]), "--output", str(out))
     assert code == 1 and lines == [f"error: {out} exists; refusing to overwrite it"]
     assert out.read_text() == "keep me"
+
+
+def test_a_file_that_appears_before_the_write_is_kept(tmp_path: Path) -> None:
+    out = tmp_path / "history.json"
+    out.write_text("keep me")  # after export's check: a rename would replace it
+    with pytest.raises(FileExistsError):
+        _write_new(out, b"{}")
+    assert out.read_text() == "keep me" and sorted(tmp_path.iterdir()) == [out]
 
 
 def test_an_interchange_of_another_chain_is_refused(net: TestnetLayout, tmp_path: Path) -> None:

@@ -73,7 +73,8 @@ def _open_db(home: Path) -> SlashingDB:
 
 
 def _write_new(path: Path, data: bytes) -> None:
-    """Writes ``path`` whole or not at all (a temp file, fsynced, renamed into place)."""
+    """Writes ``path`` whole or not at all: a temp file, fsynced, then hard-linked as ``path``,
+    which fails if anything already has that name (a rename would replace it, even a device)."""
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -81,10 +82,9 @@ def _write_new(path: Path, data: bytes) -> None:
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        os.link(tmp, path)
+    finally:
         tmp.unlink(missing_ok=True)
-        raise
 
 
 def _describe(err: BaseException) -> str:
