@@ -74,6 +74,12 @@ def get_label_names(expr: str) -> set[str]:
     return (grouped | set(_MATCHER.findall(bare))) - {""}
 
 
+def is_filtered_by_instance(expr: str, name: str) -> bool:
+    """Each use of ``name`` in ``expr`` selects the dashboard's ``$instance`` nodes."""
+    uses = re.findall(rf"(?<![\w:$.]){name}(?![\w:])(\{{[^}}]*\}})?", expr)
+    return bool(uses) and all('instance=~"$instance"' in selector for selector in uses)
+
+
 def get_sample_labels(exposition: str, parse: Any) -> dict[str, set[str]]:
     """Sample name to the label names it carries; ``_created`` samples left out (Prometheus
     drops them by default)."""
@@ -183,7 +189,21 @@ def test_every_panel_queries_the_datasource_variable_per_instance() -> None:
             names = get_metric_names(target["expr"])
             assert names, (panel["title"], target["expr"])  # a query with no zkpov metric
             for name in names:
-                assert re.search(rf'{name}{{[^}}]*instance=~"\$instance"', target["expr"]), name
+                assert is_filtered_by_instance(target["expr"], name), (name, target["expr"])
+
+
+def test_legends_name_only_labels_the_query_keeps() -> None:
+    for panel in get_panels(load_dashboard()):
+        for target in panel.get("targets", []):
+            legend = set(re.findall(r"{{\s*(\w+)\s*}}", target.get("legendFormat", "")))
+            assert legend <= get_label_names(target["expr"]), (panel["title"], legend)
+
+
+def test_instance_filter_is_required_on_every_use() -> None:
+    both = 'a(zkpov_x{instance=~"$instance"}) / b(zkpov_x{instance=~"$instance"})'
+    assert is_filtered_by_instance(both, "zkpov_x")
+    assert not is_filtered_by_instance('a(zkpov_x{instance=~"$instance"}) / b(zkpov_x)', "zkpov_x")
+    assert not is_filtered_by_instance('zkpov_x_total{instance=~"$instance"}', "zkpov_x")
 
 
 def test_panels_have_unique_ids_and_do_not_overlap() -> None:
