@@ -71,12 +71,20 @@ def test_every_file_compose_mounts_or_builds_from_exists() -> None:
             assert (context / service["build"]["dockerfile"]).is_file(), name
 
 
-def test_the_dockerfile_copies_only_files_in_the_repository() -> None:
-    root = DEPLOY.parent
-    for line in (DEPLOY / "Dockerfile").read_text().splitlines():
-        if line.startswith("COPY ") and "--from" not in line:
-            for source in line.split()[1:-1]:
-                assert (root / source).exists(), source
+def get_copied() -> list[str]:
+    """What the Dockerfile copies from the build context."""
+    lines = (DEPLOY / "Dockerfile").read_text().splitlines()
+    copies = [line.split()[1:-1] for line in lines if line.startswith("COPY ")]
+    return [source for sources in copies if "--from" not in sources[0] for source in sources]
+
+
+def test_the_dockerfile_copies_files_the_context_keeps() -> None:
+    """Each copied path exists and is let through Dockerfile.dockerignore (which drops all else)."""
+    ignore = (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
+    kept = ignore[ignore.index("*") :]  # everything is dropped, then some let through again
+    for source in get_copied():
+        assert (DEPLOY.parent / source).exists(), source
+        assert f"!{source}" in kept, f"{source} is not let through Dockerfile.dockerignore"
 
 
 def test_every_image_is_pinned_to_a_version() -> None:
