@@ -64,6 +64,7 @@ def test_bad_options_are_usage_errors() -> None:
     assert run("--crash-random", "1")[0] == 2
     assert run("--partition", "5:1:0-1")[0] == 2
     assert run("--validators", "1001")[0] == 2
+    assert run("--json-full-logs")[0] == 2
 
 
 def test_plain_output_is_a_table() -> None:

@@ -106,6 +106,8 @@ def sim(
     csv_dir: Path | None,
 ) -> None:
     """Simulate N validators for R rounds with faults; check the safety invariants."""
+    if json_full_logs and not as_json:
+        raise click.UsageError("--json-full-logs goes with --json")
     try:
         config = SimConfig(
             validators=validators, rounds=rounds, seed=seed, byzantine=parse_byzantine(byzantine),
