@@ -11,6 +11,7 @@ __all__ = [
     "ConsensusError",
     "DecodeError",
     "LimitExceededError",
+    "OutputPathError",
     "ProofError",
     "ProposalError",
     "StoreFaultError",
@@ -59,3 +60,7 @@ class ProposalError(ConsensusError):
 
 class VotingError(ConsensusError):
     """A vote or timeout is invalid or unsafe to cast."""
+
+
+class OutputPathError(ZkpovError, ValueError):
+    """An output path a command will not write: a directory that is not empty, a missing parent."""

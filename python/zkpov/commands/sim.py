@@ -1,21 +1,27 @@
 """``zkpov sim``: run the seeded adversarial simulator and print its report.
 
-With ``--json`` it prints exactly one JSON object (keys: committed, violations, evidence, slashed,
-latency_rounds, latency_seconds, messages_per_round, rejected_inputs, crashed_nodes (fatal failures
-of honest cores, each with a restart scheduled), byzantine_proposal_share, peak_table_sizes
-(per node id, the largest size of each core message table), and more); the exit status is 0
-when no invariant was violated and 1 otherwise.
+With ``--json`` it prints exactly one JSON object (keys: committed (per node id, the log's
+``length`` and ``sha256`` of its block ids; ``--json-full-logs`` adds the ids as
+``committed_logs``), violations, evidence, slashed, latency_rounds, latency_seconds,
+messages_per_round, rejected_inputs, crashed_nodes (fatal failures of honest cores, each with a
+restart scheduled), byzantine_proposal_share, peak_table_sizes (per node id, the largest size of
+each core message table), and more); the exit status is 0 when no invariant was violated and 1
+otherwise. ``--report FILE`` writes a self-contained HTML page with plots, ``--csv DIR`` the raw
+series (``sim/csv_export.py``).
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from zkpov.sim import SimConfig, SimReport, run_simulation
+from zkpov.sim.csv_export import check_output_dir, write_csv_dir
+from zkpov.sim.html_report import check_report_path, render_report, write_report
 from zkpov.sim.scenarios import (
     BYZANTINE_KINDS,
     ScenarioError,
@@ -67,6 +73,21 @@ __all__ = ["sim"]
     "--timeout", "timeout_base", type=click.FloatRange(min=0.01), default=1.0, show_default=True
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--json-full-logs", is_flag=True, help="With --json: add every node's committed block ids."
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a self-contained HTML report with plots to this file.",
+)
+@click.option(
+    "--csv",
+    "csv_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the per-round and per-block series as CSV files into this new directory.",
+)
 def sim(
     validators: int,
     rounds: int,
@@ -80,8 +101,13 @@ def sim(
     block_time: float,
     timeout_base: float,
     as_json: bool,
+    json_full_logs: bool,
+    report_path: Path | None,
+    csv_dir: Path | None,
 ) -> None:
     """Simulate N validators for R rounds with faults; check the safety invariants."""
+    if json_full_logs and not as_json:
+        raise click.UsageError("--json-full-logs goes with --json")
     try:
         config = SimConfig(
             validators=validators, rounds=rounds, seed=seed, byzantine=parse_byzantine(byzantine),
@@ -93,12 +119,32 @@ def sim(
         check_nodes(config)
     except ScenarioError as exc:
         raise click.UsageError(str(exc)) from exc
+    check_outputs(report_path, csv_dir)
     report = run_simulation(config)
+    write_outputs(report, config, report_path, csv_dir)
     if as_json:
-        click.echo(json.dumps(report.to_json(), sort_keys=True))
+        click.echo(json.dumps(report.to_json(full_logs=json_full_logs), sort_keys=True))
     else:
         print_summary(report)
     raise SystemExit(1 if report.violations else 0)
+
+
+def check_outputs(report_path: Path | None, csv_dir: Path | None) -> None:
+    """Refuse output paths before the run, not after it (the writers check again)."""
+    if report_path is not None:
+        check_report_path(report_path)
+    if csv_dir is not None:
+        check_output_dir(csv_dir)
+
+
+def write_outputs(
+    report: SimReport, config: SimConfig, report_path: Path | None, csv_dir: Path | None
+) -> None:
+    """The ``--report`` page and the ``--csv`` directory, if asked for."""
+    if report_path is not None:
+        write_report(report_path, render_report(report, config))
+    if csv_dir is not None:
+        write_csv_dir(report.series, csv_dir)
 
 
 def check_nodes(config: SimConfig) -> None:

@@ -1,17 +1,29 @@
-"""Run metrics: commit latency (rounds and seconds), messages per round, and the JSON report."""
+"""Run metrics: commit latency (rounds and seconds), messages per round, and the JSON report.
+
+The JSON gives each node's committed log as its length and ``sha256``: SHA-256 of the block ids
+(32 bytes each) concatenated in commit order; ``full_logs`` adds the ids as ``committed_logs``.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from zkpov.sim.series import SimSeries
 from zkpov.spec.messages import BlockRequest, BlockResponse, Proposal, Timeout, Vote
 from zkpov.types import BlockId
 
-__all__ = ["Metrics", "SimReport", "compute_percentile", "get_message_round"]
+__all__ = [
+    "Metrics",
+    "SimReport",
+    "compute_log_digest",
+    "compute_percentile",
+    "get_message_round",
+]
 
 
 def compute_percentile(values: Sequence[float], q: float) -> float:
@@ -45,6 +57,12 @@ class Metrics:
     commit_times: list[float] = field(default_factory=list)
     commit_events: list[tuple[float, int]] = field(default_factory=list)  # (time, block round)
     round_leaders: list[tuple[int, int | None]] = field(default_factory=list)  # honest entries
+    # Time series for the report and --csv (sim/series.py): bounded by the run's rounds and commits.
+    timeouts_per_round: Counter[int] = field(default_factory=Counter)  # Timeout messages sent
+    round_entered_at: dict[int, float] = field(default_factory=dict)  # first honest entry
+    first_commit_at: dict[BlockId, float] = field(default_factory=dict)  # first honest commit
+    height_changes: list[tuple[float, int, int]] = field(default_factory=list)  # (t, node, h)
+    failures: list[tuple[float, int]] = field(default_factory=list)  # (t, node): core failures
 
     def count_message(self, message: object, copies: int) -> None:
         round_ = get_message_round(message)
@@ -54,6 +72,7 @@ class Metrics:
             self.per_round[round_] += copies
         if isinstance(message, Timeout):
             self.timeout_rounds.add(int(message.round))
+            self.timeouts_per_round[int(message.round)] += copies
 
     def get_round_split(self) -> tuple[float, float]:
         """Mean messages in rounds without a timeout, and in rounds with one."""
@@ -79,10 +98,17 @@ class SimReport:
     virtual_seconds: float
     violation_counts: dict[str, int]
     extra: dict[str, Any] = field(default_factory=dict)
+    series: SimSeries = field(default_factory=SimSeries)  # for --report and --csv, not JSON
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, full_logs: bool = False) -> dict[str, Any]:
+        """The summary; each committed log as its length and digest (``full_logs``: and its ids,
+        under ``committed_logs``)."""
+        logs = {str(k): v for k, v in self.committed.items()}
         return {
-            "committed": {str(k): v for k, v in self.committed.items()},
+            "committed": {
+                k: {"length": len(v), "sha256": compute_log_digest(v)} for k, v in logs.items()
+            },
+            **({"committed_logs": logs} if full_logs else {}),
             "violations": self.violations,
             "evidence": self.evidence,
             "slashed": {str(k): v for k, v in self.slashed.items()},
@@ -96,6 +122,14 @@ class SimReport:
             "violation_counts": self.violation_counts,
             **self.extra,
         }
+
+
+def compute_log_digest(block_ids: Sequence[str]) -> str:
+    """SHA-256 (hex) of the block ids (hex strings) concatenated as bytes, in order."""
+    digest = hashlib.sha256()
+    for block_id in block_ids:
+        digest.update(bytes.fromhex(block_id))
+    return digest.hexdigest()
 
 
 def summarize(values: Sequence[float]) -> dict[str, float]:

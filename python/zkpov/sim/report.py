@@ -8,6 +8,7 @@ from typing import Any
 from zkpov.sim.metrics import Metrics, SimReport, summarize
 from zkpov.sim.node import SimNode
 from zkpov.sim.scenarios import SimConfig
+from zkpov.sim.timeline import build_series
 from zkpov.types import NodeId
 
 __all__ = ["build_report"]
@@ -47,6 +48,7 @@ def build_report(
         virtual_seconds=virtual_seconds,
         violation_counts=dict(violation_counts),
         extra=_build_extra(config, nodes, metrics, messages_dropped, crashed_nodes, table_peaks),
+        series=build_series(config, nodes, metrics, rounds, virtual_seconds),
     )
 
 

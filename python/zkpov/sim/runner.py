@@ -129,6 +129,7 @@ class Simulation:
         """A core raised a non-protocol exception: count it, crash the node, restart it."""
         if node.is_honest:
             self.crashed_nodes += 1
+        self.metrics.failures.append((self.queue.now, node.node_id))
         node.crashed, node.core = True, None
         self.queue.schedule(self.queue.now + delay, lambda: self.restart(node))
 
@@ -240,6 +241,7 @@ class Simulation:
             self.invariants.check_commit(node, commit, len(node.committed))
             self._measure_commit(node, commit)
         node.committed.extend(commit.blocks)
+        self.metrics.height_changes.append((self.queue.now, node.node_id, len(node.committed)))
         if node.core is not None:
             node.root = (node.core.tree.root, node.core.tree.root_qc)
         self.world.on_canonical(self.invariants.canonical, self)
@@ -252,6 +254,7 @@ class Simulation:
             if proposed is not None:
                 self.metrics.latency_seconds.append(self.queue.now - proposed)
             self.metrics.commit_events.append((self.queue.now, block.round))
+            self.metrics.first_commit_at.setdefault(block.id, self.queue.now)
         self.metrics.commit_times.append(self.queue.now)
 
     def record_evidence(self, node: SimNode, action: RecordEvidence) -> None:
@@ -279,6 +282,7 @@ class Simulation:
         round_ = core.pacemaker.round
         if self.entered_rounds.get(node_id) != round_:
             self.entered_rounds[node_id] = round_
+            self.metrics.round_entered_at.setdefault(round_, self.queue.now)
             self.metrics.round_leaders.append((round_, core.get_round_leader(round_)))
 
 
