@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
+from zkpov.consensus.actions import Action
+from zkpov.sim.attack import Attacker, Output
 from zkpov.sim.network import Partition
 from zkpov.sim.scenarios import (
     CrashSpec,
@@ -41,3 +45,16 @@ def test_config_validation() -> None:
         SimConfig(validators=4, byzantine={"sleepy": 1})
     with pytest.raises(ScenarioError):
         SimConfig(validators=2, byzantine={"twins": 3})
+
+
+def test_custom_behaviours_are_named_and_counted() -> None:
+    def keep(actions: Sequence[Action], attacker: Attacker) -> list[Output]:
+        return list(actions)
+
+    SimConfig(validators=4, byzantine={"sleepy": 1}, behaviours={"sleepy": keep})
+    with pytest.raises(ScenarioError, match="reuse a built-in name"):
+        SimConfig(validators=4, behaviours={"withholder": keep})
+    with pytest.raises(ScenarioError, match="reuse a built-in name"):
+        SimConfig(validators=4, behaviours={"honest": keep})
+    with pytest.raises(ScenarioError, match="more byzantine"):
+        SimConfig(validators=2, byzantine={"sleepy": 3}, behaviours={"sleepy": keep})

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from zkpov.consensus.actions import Action, Broadcast, SendTo
 from zkpov.sim.attack import (
@@ -85,7 +85,11 @@ def observe_message(node: SimNode, message: object, attacker: Attacker) -> None:
         observe_vote(attacker, message)
 
 
-def rewrite_actions(actions: Sequence[Action], attacker: Attacker) -> list[Output]:
-    """The actions a node with the attacker's behaviour really performs."""
-    rewrite = REWRITES.get(attacker.node.behaviour)
+def rewrite_actions(
+    actions: Sequence[Action], attacker: Attacker, custom: Mapping[str, Rewrite] | None = None
+) -> list[Output]:
+    """The actions a node with the attacker's behaviour (built in, or one of ``custom``)
+    really performs."""
+    behaviour = attacker.node.behaviour
+    rewrite = REWRITES.get(behaviour) or (custom or {}).get(behaviour)
     return list(actions) if rewrite is None else rewrite(actions, attacker)

@@ -148,7 +148,8 @@ class Simulation:
     def _execute(self, node: SimNode, actions: list[Action]) -> None:
         todo: list[Any] = list(actions)
         if not node.is_honest:
-            todo = rewrite_actions(actions, Attacker(node, self.world, self.queue.now))
+            attacker = Attacker(node, self.world, self.queue.now)
+            todo = rewrite_actions(actions, attacker, self.config.behaviours)
         try:
             for action in todo:
                 self._perform(node, action)

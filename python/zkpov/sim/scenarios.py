@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from zkpov.sim.attack import Rewrite
 from zkpov.sim.network import Latency, Partition
 from zkpov.types import NodeId
 
@@ -66,6 +67,9 @@ class SimConfig:
     rounds: int = 20
     seed: int = 0
     byzantine: Mapping[str, int] = field(default_factory=dict)
+    # Byzantine kinds of your own: name -> rewrite of the node's actions (see sim/attack.py),
+    # counted in ``byzantine`` like the built-in kinds.
+    behaviours: Mapping[str, Rewrite] = field(default_factory=dict)
     partitions: tuple[Partition, ...] = ()
     crashes: tuple[CrashSpec, ...] = ()
     random_restarts: tuple[tuple[int, int], ...] = ()  # (node, count): seeded crash + restart
@@ -89,11 +93,17 @@ class SimConfig:
             raise ScenarioError(f"validators must be between 1 and {MAX_SIM_VALIDATORS}")
         if self.rounds < 1:
             raise ScenarioError("rounds must be positive")
-        unknown = set(self.byzantine) - set(BYZANTINE_KINDS)
-        if unknown:
-            raise ScenarioError(f"unknown byzantine kinds {sorted(unknown)}; use {BYZANTINE_KINDS}")
+        self._check_kinds()
         if sum(self.byzantine.values()) > self.validators:
             raise ScenarioError("more byzantine validators than validators")
+
+    def _check_kinds(self) -> None:
+        reused = set(self.behaviours) & {*BYZANTINE_KINDS, "honest"}
+        if reused:
+            raise ScenarioError(f"custom behaviours {sorted(reused)} reuse a built-in name")
+        unknown = set(self.byzantine) - set(BYZANTINE_KINDS) - set(self.behaviours)
+        if unknown:
+            raise ScenarioError(f"unknown byzantine kinds {sorted(unknown)}; use {BYZANTINE_KINDS}")
 
     def get_max_time(self) -> float:
         """Virtual time limit: ``max_time``, else three base timeouts and a block time per round

@@ -54,10 +54,11 @@ def compute_stakes(config: SimConfig) -> tuple[Stake, ...]:
 
 
 def assign_behaviours(config: SimConfig) -> list[str]:
-    """Byzantine roles go to the highest indices, in ``BYZANTINE_KINDS`` order."""
+    """Byzantine roles go to the highest indices, in ``BYZANTINE_KINDS`` order, then the
+    custom ``behaviours`` in theirs."""
     roles = ["honest"] * config.validators
     position = config.validators
-    for kind in BYZANTINE_KINDS:
+    for kind in (*BYZANTINE_KINDS, *config.behaviours):
         for _ in range(config.byzantine.get(kind, 0)):
             position -= 1
             roles[position] = kind
