@@ -121,3 +121,13 @@ def test_the_blocking_event_iterator_closes_its_stream(chain: Chain) -> None:
         events.close()  # ends the subscription; the client still answers afterwards
         assert first.type == "finalized"
         assert client.status().sync_info.latest_block_height >= first.height
+
+
+def test_closing_the_client_ends_an_unfinished_event_stream(chain: Chain) -> None:
+    client = ZkpovClient(chain.node.url)
+    events = client.events(["finalized"])
+    assert next(events).type == "finalized"
+    client.close()  # the stream is still open here
+    events.close()  # and closing the iterator afterwards is harmless
+    with pytest.raises(RuntimeError, match="the client is closed"):
+        client.status()

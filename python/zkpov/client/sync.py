@@ -12,7 +12,7 @@ It runs the async client on a private event loop, so it is for code that has no 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable, Iterator
+from collections.abc import AsyncGenerator, Coroutine, Iterable, Iterator
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -53,10 +53,14 @@ class ZkpovClient:
 
     def close(self) -> None:
         if not self._loop.is_closed():
+            self._loop.run_until_complete(self._loop.shutdown_asyncgens())  # open event streams
             self._loop.run_until_complete(self.aio.close())
             self._loop.close()
 
-    def _run(self, call: Awaitable[T]) -> T:
+    def _run(self, call: Coroutine[Any, Any, T]) -> T:
+        if self._loop.is_closed():
+            call.close()  # never started: no "never awaited" warning
+            raise RuntimeError("the client is closed")
         return self._loop.run_until_complete(call)
 
     def status(self) -> m.Status:
@@ -119,8 +123,13 @@ class ZkpovClient:
         try:
             while True:
                 try:
-                    yield self._run(stream.__anext__())
+                    yield self._run(_next(stream))
                 except StopAsyncIteration:
                     return
         finally:
-            self._run(stream.aclose())
+            if not self._loop.is_closed():  # else close() has ended the stream already
+                self._run(stream.aclose())
+
+
+async def _next(stream: AsyncGenerator[m.Event, None]) -> m.Event:
+    return await anext(stream)
