@@ -20,7 +20,6 @@ from zkpov.errors import RpcAnswerError
 __all__ = ["decode_answer", "encode_answer"]
 
 T = TypeVar("T")
-_HEX = re.compile(r"(?:[0-9a-f]{2})*")
 _DIGITS = re.compile(r"[0-9]{1,80}")
 
 
@@ -48,6 +47,8 @@ def decode_answer(cls: type[T], doc: Any, where: str = "answer") -> T:
 
 
 def _decode(kind: Any, value: Any, where: str) -> Any:
+    if kind is bytes:  # the common case first: transactions, signatures, proofs
+        return _decode_hex(value, where)
     origin = get_origin(kind)
     if origin is Annotated:
         return _decode_annotated(kind, value, where)
@@ -86,11 +87,20 @@ def _decode_tuple(item: Any, value: Any, where: str) -> tuple[Any, ...]:
     return tuple(_decode(item, x, f"{where}[{i}]") for i, x in enumerate(value))
 
 
+def _decode_hex(value: Any, where: str) -> bytes:
+    """Lowercase hex, nothing else: the round trip refuses capitals, spaces and odd lengths."""
+    try:
+        data = bytes.fromhex(value) if isinstance(value, str) else None
+    except ValueError:
+        data = None
+    if data is None or data.hex() != value:
+        raise RpcAnswerError(f"{where}: expected lowercase hex, got {value!r:.80}")
+    return data
+
+
 def _decode_plain(kind: Any, value: Any, where: str) -> Any:
     if kind is bytes:
-        if not isinstance(value, str) or _HEX.fullmatch(value) is None:
-            raise RpcAnswerError(f"{where}: expected lowercase hex, got {value!r:.80}")
-        return bytes.fromhex(value)
+        return _decode_hex(value, where)
     if kind is int and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
         raise RpcAnswerError(f"{where}: expected a non-negative integer, got {value!r:.80}")
     if kind in (str, bool) and not isinstance(value, kind):
