@@ -4,6 +4,8 @@ typed answers equal to the node's JSON, typed errors, caps, waits and the event 
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -198,3 +200,12 @@ def test_a_hostile_event_stream_is_a_typed_error(body: bytes, said: str) -> None
             await anext(client.events())
 
     with_node(fn, app=_hostile_app(body, "text/event-stream"))
+
+
+def test_importing_the_client_loads_neither_the_native_core_nor_the_node() -> None:
+    code = (
+        "import sys, zkpov.client; "
+        "print(','.join(m for m in ('zkpov._native', 'zkpov.node') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""

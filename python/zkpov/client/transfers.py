@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from zkpov.chain.state import compute_account_index, sign_transfer
 from zkpov.client.models import Status, Tx
 from zkpov.errors import DecodeError, RpcStatusError, TransferFailedError
 
@@ -48,6 +47,9 @@ class TransferTerms:
 
 
 def sign(key: SigningKey, terms: TransferTerms, nonce: int, depth: int) -> bytes:
+    """The signed transfer's bytes (the native core, loaded here: reading needs none)."""
+    from zkpov.chain.state import compute_account_index, sign_transfer
+
     if not 1 <= nonce < _U64:
         raise DecodeError(f"nonce must be in [1, 2**64), not {nonce}")
     sender = compute_account_index(key.public, depth)
