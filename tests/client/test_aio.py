@@ -135,6 +135,8 @@ def test_transfer_terms_are_checked_before_any_request() -> None:
                 await client.send_transfer(Key(), b"\x00", 1)
             with pytest.raises(DecodeError, match="amount must be in"):
                 await client.send_transfer(Key(), bytes(32), 2**64)
+            with pytest.raises(DecodeError, match="nonce must be in"):
+                await client.send_transfer(Key(), bytes(32), 1, nonce=0)
             with pytest.raises(DecodeError, match="wait must be None or one of"):
                 await client.send_transfer(Key(), bytes(32), 1, wait="final")
 

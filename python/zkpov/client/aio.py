@@ -55,12 +55,9 @@ class AsyncZkpovClient:
         event_idle_timeout: float = 60.0,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        self.url, self.timeout, self.max_response_bytes = (
-            url.rstrip("/"),
-            timeout,
-            max_response_bytes,
-        )
-        self.event_idle_timeout = event_idle_timeout
+        self.url = url.rstrip("/")
+        self.timeout, self.event_idle_timeout = timeout, event_idle_timeout
+        self.max_response_bytes = max_response_bytes
         self._transport: Transport | None = None
         self._depth: int | None = None
 
@@ -153,7 +150,7 @@ class AsyncZkpovClient:
         """Signs and broadcasts a transfer; its nonce is the sender's ``pending_nonce`` unless
         given. ``wait``: None, ``"commit"`` or ``"proven"``, for up to ``timeout`` seconds.
         ``TransferFailedError`` when refused, dropped or not landed in time."""
-        terms = TransferTerms(recipient, amount, fee, wait)
+        terms = TransferTerms(recipient, amount, fee, wait, nonce)
         terms.check()
         depth = await self._get_depth()
         if nonce is None:

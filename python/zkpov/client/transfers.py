@@ -34,6 +34,7 @@ class TransferTerms:
     amount: int
     fee: int
     wait: str | None
+    nonce: int | None = None  # None: the sender's pending_nonce, asked of the node
 
     def check(self) -> None:
         """``DecodeError`` for terms no node would accept, before any request."""
@@ -42,6 +43,8 @@ class TransferTerms:
         for name, value in (("amount", self.amount), ("fee", self.fee)):
             if not 0 <= value < _U64:
                 raise DecodeError(f"{name} must be in [0, 2**64), not {value}")
+        if self.nonce is not None and not 1 <= self.nonce < _U64:
+            raise DecodeError(f"nonce must be in [1, 2**64), not {self.nonce}")
         if self.wait is not None and self.wait not in WAIT_STAGES:
             raise DecodeError(f"wait must be None or one of {WAIT_STAGES}, not {self.wait!r}")
 
