@@ -14,7 +14,10 @@ __all__ = [
     "OutputPathError",
     "ProofError",
     "ProposalError",
+    "RpcAnswerError",
+    "RpcStatusError",
     "StoreFaultError",
+    "TransferFailedError",
     "ValidatorError",
     "VerificationError",
     "VotingError",
@@ -64,3 +67,20 @@ class VotingError(ConsensusError):
 
 class OutputPathError(ZkpovError, ValueError):
     """An output path a command will not write: a directory that is not empty, a missing parent."""
+
+
+class RpcStatusError(ZkpovError):
+    """A node's RPC answered something other than 200: its status and its error message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"the node answered {status}: {message}")
+        self.status = status
+        self.message = message
+
+
+class RpcAnswerError(DecodeError):
+    """A node's RPC answer is not what its OpenAPI document describes (or is too large)."""
+
+
+class TransferFailedError(ZkpovError):
+    """The node refused the transfer, dropped it, or it did not land in time."""

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
-from zkpov.errors import ZkpovError
+from zkpov.errors import RpcAnswerError, RpcStatusError, ZkpovError
+
+if TYPE_CHECKING:
+    from zkpov.client.models import Account
 
 _HEX_KEY = re.compile(r"(0x)?[0-9a-fA-F]{64}")
 
@@ -31,52 +33,58 @@ def show(index: int | None, public_key: str | None, proof: bool, as_json: bool, 
         raise click.UsageError("give exactly one of --index and --public-key")
     if public_key is not None and _HEX_KEY.fullmatch(public_key) is None:
         raise click.UsageError("--public-key must be 32 bytes as 64 hex digits")
-    query = {"index": str(index)} if index is not None else {"public_key": str(public_key)}
-    query["proof"] = "true" if proof else "false"
-    doc = asyncio.run(_fetch(rpc, query))  # failures: the CLI's one line (zkpov.cli)
+    from zkpov.client.codec import encode_answer
+
+    key = None if public_key is None else bytes.fromhex(public_key.removeprefix("0x"))
+    found = _fetch(rpc, index, key, proof)  # failures: the CLI's one line (zkpov.cli)
+    verdict = _check_proof(found) if proof else None
+    click.echo(json.dumps(encode_answer(found)) if as_json else _describe(found, verdict))
+
+
+def _fetch(rpc: str, index: int | None, key: bytes | None, proof: bool) -> Account:
+    from zkpov.client import ZkpovClient
+
     try:
-        verdict = _check_proof(doc) if proof else None
-    except (ValueError, KeyError) as err:  # an answer that is not the JSON the RPC documents
-        raise click.ClickException(f"unexpected answer from the node: {err!r}") from err
-    click.echo(json.dumps(doc) if as_json else _describe(doc, verdict))
-
-
-async def _fetch(rpc: str, query: dict[str, str]) -> Any:
-    from zkpov.node.rpc.client import get_account
-
-    doc = await get_account(rpc, query)
-    if doc is None:
-        raise ZkpovError(
-            "the node has no such account slot (an index outside its tree, or a key whose"
-            " slot holds another key)"
-        )
-    return doc
-
-
-def _check_proof(doc: Any) -> str:
-    """Verifies the node's proof against the state root it reported."""
-    from zkpov.chain.state import Account, verify_account_proof
-    from zkpov.node.rpc.client import decode_account_proof
-
-    root, proof = decode_account_proof(doc)
-    key = doc["public_key"]
-    leaf = (
-        0 if key is None else Account(bytes.fromhex(key), int(doc["balance"]), doc["nonce"]).leaf()
+        with ZkpovClient(rpc) as node:
+            return node.account(index, key, proof)
+    except RpcStatusError as err:
+        if err.status != 404:
+            raise
+    raise ZkpovError(
+        "the node has no such account slot (an index outside its tree, or a key whose"
+        " slot holds another key)"
     )
-    if proof.leaf != leaf or not verify_account_proof(root, proof):
+
+
+def _check_proof(found: Account) -> str:
+    """Verifies the node's proof against the state root it reported."""
+    from zkpov.chain.state import Account as Leaf
+    from zkpov.chain.state import AccountProof, verify_account_proof
+
+    if found.proof is None or any(len(row) != 3 for row in found.proof.siblings):
+        raise RpcAnswerError("/account: the proof is missing or its siblings are not triples")
+    siblings = tuple((_felt(a), _felt(b), _felt(c)) for a, b, c in found.proof.siblings)
+    proof = AccountProof(found.proof.depth, found.index, _felt(found.proof.leaf), siblings)
+    key = found.public_key
+    leaf = 0 if key is None else Leaf(key, found.balance, found.nonce).leaf()
+    if proof.leaf != leaf or not verify_account_proof(_felt(found.state_root), proof):
         raise ZkpovError("the node's Merkle proof does not verify against its state root")
     return f"verified here (depth {proof.depth})"
 
 
-def _describe(doc: Any, verdict: str | None) -> str:
-    key = doc["public_key"] or "(empty slot)"
+def _felt(data: bytes) -> int:
+    return int.from_bytes(data, "big")
+
+
+def _describe(found: Account, verdict: str | None) -> str:
+    key = "(empty slot)" if found.public_key is None else found.public_key.hex()
     lines = [
-        f"account      {doc['index']}",
+        f"account      {found.index}",
         f"public key   {key}",
-        f"balance      {doc['balance']}",
-        f"nonce        {doc['nonce']} (next to use: {doc['pending_nonce']})",
-        f"height       {doc['height']}",
-        f"state root   {doc['state_root']}",
+        f"balance      {found.balance}",
+        f"nonce        {found.nonce} (next to use: {found.pending_nonce})",
+        f"height       {found.height}",
+        f"state root   {found.state_root.hex()}",
     ]
     if verdict is not None:
         lines.append(f"proof        {verdict}")

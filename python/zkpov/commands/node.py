@@ -78,20 +78,19 @@ def start(home: Path, log_level: str, log_format: str, init_slashing_protection:
         asyncio.run(_serve(config, init_slashing_protection))
 
 
-async def _get_json(url: str) -> object:
-    import aiohttp
+def _get_status(rpc: str) -> object:
+    from zkpov.client import ZkpovClient
+    from zkpov.client.codec import encode_answer
 
-    timeout = aiohttp.ClientTimeout(total=STATUS_TIMEOUT_SECONDS)
-    async with aiohttp.ClientSession(timeout=timeout) as http, http.get(url) as resp:
-        resp.raise_for_status()
-        return await resp.json()
+    with ZkpovClient(rpc, timeout=STATUS_TIMEOUT_SECONDS) as node:
+        return encode_answer(node.status())
 
 
 @click.command()
 @click.option("--rpc", default="http://127.0.0.1:26657", show_default=True, type=RPC_URL)
 def status(rpc: str) -> None:
     """Print a node's /status as JSON."""
-    click.echo(json.dumps(asyncio.run(_get_json(f"{rpc}/status")), indent=1))
+    click.echo(json.dumps(_get_status(rpc), indent=1))
 
 
 @click.group()
@@ -127,14 +126,20 @@ def send(
 ) -> None:  # fmt: skip
     """Sign a transfer with --key and broadcast it through --rpc; exit 1 with one line on
     stderr if it is refused, dropped, or (with --wait) does not land in time."""
-    from zkpov.node.rpc.client import TransferRequest, send_transfer
+    from zkpov.client import ZkpovClient
+    from zkpov.client.codec import encode_answer
+    from zkpov.node.ops.keys import KeyKind, read_key_file
 
     try:
         to = bytes.fromhex(recipient)
     except ValueError as err:
-        raise click.BadParameter(str(err), param_hint="--recipient") from None
-    request = TransferRequest(key, to, amount, fee, nonce, wait, timeout)
-    try:  # the node's and the network's failures are the CLI's one line (zkpov.cli)
-        click.echo(json.dumps(asyncio.run(send_transfer(rpc, request))))
-    except ValueError as err:  # an answer that is not the JSON the RPC documents
-        raise click.ClickException(f"unexpected answer from the node: {err}") from err
+        raise click.BadParameter(str(err), param_hint="--to") from None
+    account_key = read_key_file(key, KeyKind.ACCOUNT)
+    with ZkpovClient(rpc) as node:  # failures: the CLI's one line (zkpov.commands.failures)
+        receipt = node.send_transfer(
+            account_key, to, amount, fee=fee, nonce=nonce, wait=wait, timeout=timeout
+        )
+    answer = encode_answer(receipt.result)
+    if receipt.height is not None:
+        answer["height"] = receipt.height
+    click.echo(json.dumps(answer))
