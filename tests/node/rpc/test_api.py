@@ -162,6 +162,7 @@ def test_account_by_index_or_key_with_a_proof_that_verifies() -> None:
         ("?index=1&proof=yes", 400, "true or false"),
         ("?public_key=abc", 400, "public_key"),
         (f"?index={1 << ACCOUNT_DEPTH}", 404, "outside the account tree"),
+        ("?index=1&indx=2", 400, "unknown query parameter 'indx'"),
     ],
 )
 def test_account_bad_queries(query: str, status: int, needle: str) -> None:

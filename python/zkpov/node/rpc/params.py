@@ -180,11 +180,17 @@ def _one_key(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
+_ACCOUNT_QUERY_KEYS = frozenset({"index", "public_key", "proof"})  # the /account route's
+
+
 class AccountParam(QueryParam[int | bytes]):
     """Which account: ``index=N`` or ``public_key=HEX``, exactly one. OpenAPI describes it as an
     object parameter (query, form style, exploded: its properties are the query keys)."""
 
     def get(self, request: web.Request) -> int | bytes:
+        unknown = sorted(set(request.query) - _ACCOUNT_QUERY_KEYS)
+        if unknown:  # exploded, any other key would be a property its schema forbids
+            raise InvalidParamError(f"unknown query parameter {unknown[0][:64]!r}")
         index, public_key = INDEX.get(request), PUBLIC_KEY.get(request)
         if index is not None and public_key is None:
             return index
