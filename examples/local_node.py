@@ -9,7 +9,6 @@ whose keys are made at start), exactly as ``zkpov start --home DIR`` would.
 from __future__ import annotations
 
 import asyncio
-import socket
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import aiohttp
 
+from zkpov.devnet.processes import find_free_base_port
 from zkpov.node.ops.config import load_node_config
 from zkpov.node.ops.setup import TestnetLayout, create_testnet
 from zkpov.node.runtime import Node
@@ -29,31 +29,11 @@ class LocalNode:
     layout: TestnetLayout  # its home, genesis and the funded account key files
 
 
-def find_free_port_pair() -> int:
-    """A port P with P and P + 1 free (the node's P2P and RPC ports)."""
-    for _ in range(100):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
-        if port < 65535 and _is_free(port + 1):
-            return port
-    raise RuntimeError("no two adjacent free ports on 127.0.0.1")
-
-
-def _is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
 @asynccontextmanager
 async def run_local_node() -> AsyncIterator[LocalNode]:
     """Starts the node, waits until its RPC answers, stops it on exit."""
     with tempfile.TemporaryDirectory(prefix="zkpov-example-") as tmp:
-        layout = create_testnet(Path(tmp) / "net", 1, accounts=2, base_port=find_free_port_pair())
+        layout = create_testnet(Path(tmp) / "net", 1, accounts=2, base_port=find_free_base_port(2))
         node = Node(load_node_config(layout.homes[0]))
         host, port = node.config.rpc_listen
         stop = asyncio.Event()
