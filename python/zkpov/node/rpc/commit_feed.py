@@ -119,9 +119,6 @@ class CommitFeed:
             )
             self.events.publish(event)
 
-    def on_mempool_size(self, size: int) -> None:
-        self.metrics.on_mempool_size(size)
-
 
 def _log_commit(block: Block, stats: CommitStats) -> None:
     """One INFO line per committed block; latency runs from the proposal this node accepted."""

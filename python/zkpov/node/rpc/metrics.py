@@ -9,15 +9,15 @@ several nodes in one process (as in the tests) keep separate numbers. ``GET /met
   ``consensus_rounds`` (rounds entered since the last committed block's round: 2 on the happy
   path of the 2-chain pipeline), and the ``p2p_message_receive_bytes_total`` /
   ``p2p_message_send_bytes_total`` counters by ``channel`` (frame bytes, header included, from the
-  transport's totals); ``p2p_peers`` whenever a peer connects or disconnects;
+  transport's totals), ``mempool_size`` (idle ticks and commits are steps too); ``p2p_peers``
+  whenever a peer connects or disconnects;
 - on each commit (the commit feed, ``on_block_committed``): ``consensus_latest_block_height``,
   ``consensus_num_txs``, ``consensus_total_txs``, ``consensus_missing_validators_power`` (stake
   that did not sign the certificate the block carries for its parent),
   ``consensus_byzantine_validators`` (distinct offenders in the block's evidence),
   ``proof_lag_blocks`` (latest committed minus proven-final), the
   ``consensus_block_interval_seconds`` histogram and the ``consensus_commit_latency_seconds``
-  histogram (from when this node first accepted the proposal, or made it); after it
-  ``mempool_size`` (``on_mempool_size``), also after each consensus step;
+  histogram (from when this node first accepted the proposal, or made it);
 - when the proven-final height moves (``on_proven_final``): ``consensus_proven_final_height``
   and ``proof_lag_blocks``;
 - by the prover and the carried-proof checker: the ``proof_generation_seconds`` and
@@ -38,6 +38,7 @@ a one-validator network, and the proof series with proofs off.
 
 from __future__ import annotations
 
+import functools
 import math
 import shutil
 import subprocess
@@ -288,6 +289,7 @@ class NodeMetrics:
         return encoder(self.registry), content_type
 
 
+@functools.cache  # one git call per process, not per node's metrics
 def get_build_commit() -> str:
     """The git commit of the source this package runs from, or ``unknown`` (an installed wheel,
     no git). Only a checkout whose tree holds this package counts."""

@@ -50,8 +50,6 @@ class CommitListener(Protocol):
 
     def on_proven_final(self, height: int, block: Block | None) -> None: ...
 
-    def on_mempool_size(self, size: int) -> None: ...
-
 
 @dataclass
 class CommitPipeline:
@@ -75,7 +73,6 @@ class CommitPipeline:
         now = time.time()
         for block in commit.blocks:
             self._announce(block, len(decode_payload(block.payload)), now)
-        self.listener.on_mempool_size(len(self.mempool))
 
     def _owes_proof(self, block: Block) -> bool:
         return self.proofs_enabled and bool(block.payload)
