@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from zkpov.node.rpc import codec
+from zkpov.node.rpc.explorer_page import ASSETS, make_asset_handler
 from zkpov.node.rpc.metrics import NodeMetrics
 from zkpov.node.rpc.params import (
     ACCOUNT,
@@ -237,6 +238,15 @@ _METRICS = Route("GET", "/metrics", "metrics", "Prometheus metrics (text or Open
                  on_metrics, _TEXT, content_type="text/plain", errors=())  # fmt: skip
 
 
+_EXPLORER_ROUTES = tuple(
+    Route("GET", asset.path, f"explorer_{asset.name.replace('.', '_')}",
+          f"The block explorer page's {asset.name} (static, in the package).",
+          make_asset_handler(asset), _TEXT, content_type=asset.content_type, errors=())
+    for asset in ASSETS
+)  # fmt: skip
+
+
 def get_routes(with_metrics: bool) -> tuple[Route, ...]:
     """Every route the app serves; ``/metrics`` only when the node keeps metrics."""
-    return (_HEALTH, *_CHAIN_ROUTES, _OPENAPI, *((_METRICS,) if with_metrics else ()))
+    metrics = (_METRICS,) if with_metrics else ()
+    return (_HEALTH, *_CHAIN_ROUTES, _OPENAPI, *metrics, *_EXPLORER_ROUTES)
