@@ -7,8 +7,9 @@ Outside: makes a temporary venv, removes every PATH directory holding cargo, rus
 then runs this file again with the venv's interpreter in isolated mode (``-I``: neither the
 checkout nor PYTHONPATH is importable) from the temporary directory. Inside: the installed
 package must be the one imported; BLS signs and verifies; one Groth16 proof at batch 1, depth 8
-proves and verifies; ``zkpov sim`` runs 10 rounds without a violation. Exits non-zero on any
-failure, saying which check failed. zkpov is imported only inside the checks: the outside half
+proves and verifies; the explorer's static files are there (package data, not Python);
+``zkpov sim`` runs 10 rounds without a violation. Exits non-zero on any failure, saying which
+check failed. zkpov is imported only inside the checks: the outside half
 runs under any Python, without zkpov.
 """
 
@@ -134,6 +135,16 @@ def _make_one_transfer() -> tuple[AccountState, list[Transfer]]:
     return state, [sign_transfer(alice.secret_key, sender, to, bob.public_key, 7, 1)]
 
 
+def check_explorer_assets() -> None:
+    """The explorer's static files (non-Python package data) are in the installed wheel."""
+    from zkpov.node.rpc.explorer_page import ASSETS, get_asset_bytes
+
+    sizes = {asset.name: len(get_asset_bytes(asset.name)) for asset in ASSETS}
+    if not all(sizes.values()):
+        raise SystemExit(f"explorer assets missing or empty in the wheel: {sizes}")
+    print(f"explorer: {sizes}")
+
+
 def check_sim() -> None:
     zkpov = Path(sys.prefix) / "bin" / "zkpov"
     args = [str(zkpov), "sim", "--rounds", str(SIM_ROUNDS), "--json"]
@@ -150,7 +161,11 @@ def check_sim() -> None:
 
 
 def check_inside() -> None:
-    for check in (check_no_rust, check_installed_package, check_bls, check_groth16, check_sim):
+    checks = (
+        check_no_rust, check_installed_package, check_bls, check_groth16, check_explorer_assets,
+        check_sim,
+    )  # fmt: skip
+    for check in checks:
         timed(check.__name__, check)
 
 

@@ -11,12 +11,15 @@ temporary directory.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import re
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import TestServer
 
+from tests.node.rpc.fake_view import FakeNode
 from tests.node.rpc.test_live_node import LiveNode, wait_until
 from tests.node.test_runtime import free_base_port
 from tests.support.browser import Chromium, find_chromium
@@ -24,6 +27,8 @@ from zkpov.client import ZkpovClient
 from zkpov.client.models import TransferReceipt
 from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.ops.setup import TestnetLayout, create_testnet
+from zkpov.node.rpc.app import create_app
+from zkpov.node.rpc.view import NodeStatus
 from zkpov.spec.codec.payload import decode_carried_proofs
 
 AMOUNT = 4242
@@ -133,6 +138,45 @@ def test_explorer_in_headless_chromium(tmp_path: Path) -> None:
     )
     with LiveNode(layout.homes[0]) as live:
         asyncio.run(asyncio.wait_for(drive(exe, tmp_path, live, layout), 300))
+
+
+HOSTILE = "<img src=x onerror=\"document.title='owned'\">"
+DROPPED = bytes([7]) * 32
+
+
+class HostileNode(FakeNode):
+    """A node whose chain id and refusal message are markup (and whose odd blocks carry a
+    proof field that is not msgpack, and transactions that are not transfers)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dropped[DROPPED] = ("evicted", HOSTILE)
+
+    def get_status(self) -> NodeStatus:
+        return dataclasses.replace(super().get_status(), chain_id=HOSTILE)
+
+
+async def check_hostile_text(exe: str, tmp_path: Path) -> None:
+    no_markup = "document.images.length === 0 && document.title === 'zkpov explorer'"
+    async with TestServer(create_app(HostileNode())) as server, Chromium(exe, tmp_path) as page:
+        url = f"http://127.0.0.1:{server.port}"
+        await page.open(f"{url}/")
+        await page.wait_for(f"{_rows('blocks')} > 0", "the block list")
+        assert await page.evaluate("document.getElementById('chain').textContent") == (
+            f"chain {HOSTILE}"
+        )
+        await page.open(f"{url}/#/tx/{DROPPED.hex()}")
+        await page.wait_for("document.body.dataset.page === 'tx'", "the transaction page")
+        assert HOSTILE in str(await page.evaluate("document.getElementById('view').textContent"))
+        await page.open(f"{url}/#/block/1")
+        await page.wait_for("document.body.dataset.page === 'block'", "the block page")
+        shown = str(await page.evaluate("document.getElementById('view').textContent"))
+        assert "undecodable proof field" in shown and "not a transfer" in shown
+        assert await page.evaluate(no_markup), await page.get_dom()
+
+
+def test_rpc_text_is_shown_as_text_never_as_markup(tmp_path: Path) -> None:
+    asyncio.run(asyncio.wait_for(check_hostile_text(find_chromium(), tmp_path), 120))
 
 
 def test_a_missing_browser_skips_here_and_fails_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:

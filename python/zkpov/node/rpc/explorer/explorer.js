@@ -382,6 +382,8 @@
       table("validators", [["index", "num"], ["public key"], ["stake", "num"],
         ["leader weight", "num"], [`signed QCs, last ${recent.length} blocks`, "num"]], rows));
     if (total > PER_PAGE) section.append(renderPager(total));
+    section.append(el("p", { class: "muted" }, "Leader weight as the RPC reports it; the election "
+      + "multiplies stake by a reputation recomputed along the chain, which the RPC does not expose."));
     return section;
   }
 
