@@ -69,6 +69,8 @@ async def check_home(page: Chromium, url: str, artifacts: Path) -> None:
     await page.wait_for(f"{grown} && Number(document.getElementById('live').dataset.events) > 0",
                         "a live height update")  # fmt: skip
     assert get_finalized_height(await page.get_dom()) > height
+    reputation = "document.querySelector('#validators tbody tr').cells[3].textContent"
+    await page.wait_for(f"{reputation} === 'x1000'", "the one validator's full reputation")
     top = "Number(document.querySelector('#blocks tbody tr td').textContent)"
     await page.wait_for(f"{top} > {height}", "the block list to follow")
     await page.save_screenshot(artifacts / "explorer.png")

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from zkpov import __version__
 from zkpov.chain.proof_inputs import compute_block_public_inputs
 from zkpov.chain.state import compute_account_index
+from zkpov.consensus.block_tree import MissingBlock
 from zkpov.consensus.factory import ChainStart
+from zkpov.consensus.reputation_leaders import ReputationLeaders
 from zkpov.network.connection import Connection
 from zkpov.network.transport import Transport
 from zkpov.node.consensus_io.driver import ConsensusDriver
@@ -85,10 +87,25 @@ class RuntimeView:
 
     def _validators(self) -> tuple[ValidatorInfo, ...]:
         vset = self.parts.start.vset
+        weights = self._get_leader_weights()
         return tuple(
-            ValidatorInfo(ValidatorIndex(i), BLSPubkey(pk), Stake(stake), int(stake))
-            for i, (pk, stake) in enumerate(zip(vset.pubkeys, vset.stakes, strict=True))
+            ValidatorInfo(ValidatorIndex(i), BLSPubkey(pk), Stake(stake), weight)
+            for i, (pk, stake, weight) in enumerate(
+                zip(vset.pubkeys, vset.stakes, weights, strict=True)
+            )
         )
+
+    def _get_leader_weights(self) -> tuple[int, ...]:
+        """Stake x reputation of the latest period the committed chain made final, as the
+        election computed and cached it (the stakes before the first reputation window)."""
+        stakes = tuple(int(stake) for stake in self.parts.start.vset.stakes)
+        leaders = self.parts.driver.core.leaders
+        if not isinstance(leaders, ReputationLeaders) or leaders.root is None:
+            return stakes
+        try:
+            return leaders.get_weights(leaders.final_period, leaders.root)
+        except MissingBlock:  # pruned below the window: cannot happen for the final period
+            return stakes
 
     def get_status(self) -> NodeStatus:
         """``earliest_height``: the lowest height whose block is still kept (raised by

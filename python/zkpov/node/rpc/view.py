@@ -70,11 +70,12 @@ class SubscriptionClosedError(ZkpovError):
 @dataclass(frozen=True)
 class ValidatorInfo:
     """One validator of an epoch: ``power`` is its stake. ``leader_weight`` is the weight the
-    node reports for leader election; the runtime reports the stake. The election itself draws
-    with stake x reputation, where the reputation (1, 10 or 1000) is recomputed for each period
-    of ``reputation_window`` rounds from the blocks along the proposal's chain, and skips the
-    leaders of recently failed rounds (:mod:`zkpov.consensus.leader`,
-    :mod:`zkpov.consensus.reputation_leaders`): no single number per validator states it."""
+    node reports for leader election; the runtime reports stake x reputation of the latest
+    period of ``reputation_window`` rounds that its committed chain made final (the stake before
+    the first window). The election draws with such weights, recomputed for each period from
+    the blocks along the proposal's own chain, and skips the leaders of recently failed rounds
+    (:mod:`zkpov.consensus.leader`, :mod:`zkpov.consensus.reputation_leaders`): a proposal on
+    another fork may weigh validators differently. The reputation is 1, 10 or 1000."""
 
     index: ValidatorIndex
     pubkey: BLSPubkey

@@ -373,18 +373,26 @@
       const index = int(v.index, "index");
       const count = signed.get(index) || 0;
       const share = recent.length ? `${count}/${recent.length} (${Math.round((100 * count) / recent.length)}%)` : "-";
-      return [[index, "num"], [short(hex(v.pubkey, "pubkey", 192))],
-        [decimal(v.voting_power, "voting_power"), "num"], [decimal(v.leader_weight, "leader_weight"), "num"],
-        [share, "num"]];
+      const stake = decimal(v.voting_power, "voting_power");
+      const weight = decimal(v.leader_weight, "leader_weight");
+      return [[index, "num"], [short(hex(v.pubkey, "pubkey", 192))], [stake, "num"],
+        [describeReputation(stake, weight), "num"], [weight, "num"], [share, "num"]];
     });
     const section = el("section", null,
       el("h2", null, `Validators (${total})`),
-      table("validators", [["index", "num"], ["public key"], ["stake", "num"],
+      table("validators", [["index", "num"], ["public key"], ["stake", "num"], ["reputation", "num"],
         ["leader weight", "num"], [`signed QCs, last ${recent.length} blocks`, "num"]], rows));
     if (total > PER_PAGE) section.append(renderPager(total));
-    section.append(el("p", { class: "muted" }, "Leader weight as the RPC reports it; the election "
-      + "multiplies stake by a reputation recomputed along the chain, which the RPC does not expose."));
+    section.append(el("p", { class: "muted" }, "Leader weight: stake x reputation (1, 10 or 1000) "
+      + "of the latest reputation window the committed chain made final, as the node reports it."));
     return section;
+  }
+
+  // The reputation factor: leader weight / stake, when it divides (else "-").
+  function describeReputation(stake, weight) {
+    const s = BigInt(stake);
+    const w = BigInt(weight);
+    return s > 0n && w % s === 0n ? `x${w / s}` : "-";
   }
 
   function renderPager(total) {
