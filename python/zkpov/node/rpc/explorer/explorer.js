@@ -450,7 +450,9 @@
       const own = record(commit.certificate, "certificate");
       pairs.push(["QC certifying this block", describeSigners(getBitIndices(hex(own.signers, "signers", 16384)))]);
       const child = commit.commit_certificate === null ? null : record(commit.commit_certificate, "commit_certificate");
-      pairs.push(["2-chain commit QC (its child)", child === null ? "committed as an ancestor"
+      const noChild = block.height >= live.finalized ? "none yet: its child is not committed"
+        : "none: committed as an ancestor of a later block";
+      pairs.push(["2-chain commit QC (its child)", child === null ? noChild
         : describeSigners(getBitIndices(hex(child.signers, "signers", 16384)))]);
     } catch (err) {
       pairs.push(["QC certifying this block", err instanceof RpcError ? err.message : "unreadable"]);
