@@ -30,6 +30,7 @@ from zkpov.node.ops.setup import TestnetLayout, create_testnet
 from zkpov.node.rpc.app import create_app
 from zkpov.node.rpc.view import NodeStatus
 from zkpov.spec.codec.payload import decode_carried_proofs
+from zkpov.types import ValidatorIndex
 
 AMOUNT = 4242
 
@@ -148,14 +149,29 @@ DROPPED = bytes([7]) * 32
 
 class HostileNode(FakeNode):
     """A node whose chain id and refusal message are markup (and whose odd blocks carry a
-    proof field that is not msgpack, and transactions that are not transfers)."""
+    proof field that is not msgpack, and transactions that are not transfers), with 250
+    validators."""
 
     def __init__(self) -> None:
         super().__init__()
         self.dropped[DROPPED] = ("evicted", HOSTILE)
+        self.validators = tuple(
+            dataclasses.replace(self.validators[0], index=ValidatorIndex(i)) for i in range(250)
+        )  # more than one page: the page asks 100 at a time, the RPC's cap
 
     def get_status(self) -> NodeStatus:
         return dataclasses.replace(super().get_status(), chain_id=HOSTILE)
+
+
+async def check_validator_pages(page: Chromium) -> None:
+    """250 validators: 100 rows a page, and the pager moves to the next hundred."""
+    pager = "document.querySelector('.pager')"
+    assert await page.evaluate(f"{_rows('validators')} === 100 && {pager}.textContent")
+    assert "page 1 of 3" in await page.evaluate(f"{pager}.textContent")
+    await page.evaluate(f"{pager}.querySelectorAll('button')[1].click()")
+    first_index = "document.querySelector('#validators tbody td').textContent"
+    await page.wait_for(f"{first_index} === '100'", "the second page of validators")
+    assert "Validators (250)" in await page.get_dom()
 
 
 async def check_hostile_text(exe: str, tmp_path: Path) -> None:
@@ -167,6 +183,7 @@ async def check_hostile_text(exe: str, tmp_path: Path) -> None:
         assert await page.evaluate("document.getElementById('chain').textContent") == (
             f"chain {HOSTILE}"
         )
+        await check_validator_pages(page)
         await page.open(f"{url}/#/tx/{DROPPED.hex()}")
         await page.wait_for("document.body.dataset.page === 'tx'", "the transaction page")
         assert HOSTILE in str(await page.evaluate("document.getElementById('view').textContent"))
