@@ -131,7 +131,8 @@ async def drive(exe: str, tmp_path: Path, live: LiveNode, layout: TestnetLayout)
         assert receipt.height is not None
         await check_carried(page, live, receipt.height)
         refused = [line for line in page.console if "Content Security Policy" in line]
-        assert not refused, refused
+        thrown = [line for line in page.console if line.startswith("exception:")]
+        assert not refused and not thrown, page.console
 
 
 def test_explorer_in_headless_chromium(tmp_path: Path) -> None:

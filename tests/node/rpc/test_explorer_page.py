@@ -51,12 +51,25 @@ def test_the_page_loads_only_its_own_assets() -> None:
     assert re.search(r"\son[a-z]+\s*=", html, re.IGNORECASE) is None  # no inline handlers
 
 
-def test_the_script_writes_text_never_markup() -> None:
-    source = get_asset_bytes("explorer.js").decode().splitlines()
-    script = "\n".join(line for line in source if not line.lstrip().startswith("//"))
-    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
-        assert sink not in script, sink
-    assert "new Function" not in script and 'setTimeout("' not in script
+def test_the_scripts_write_text_never_markup() -> None:
+    for asset in ASSETS:
+        if asset.content_type != "text/javascript":
+            continue
+        lines = get_asset_bytes(asset.name).decode().splitlines()
+        script = "\n".join(line for line in lines if not line.lstrip().startswith("//"))
+        for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+            assert sink not in script, (asset.name, sink)
+        assert "new Function" not in script and 'setTimeout("' not in script
+
+
+def test_every_imported_module_is_served() -> None:
+    served = {asset.path for asset in ASSETS}
+    imported = set()
+    for asset in ASSETS:
+        if asset.content_type == "text/javascript":
+            source = get_asset_bytes(asset.name).decode()
+            imported |= set(re.findall(r'from "\./([a-z]+\.js)"', source))
+    assert imported and {f"/explorer/{name}" for name in imported} <= served
 
 
 async def _raw_get(port: int, target: str) -> tuple[int, bytes]:

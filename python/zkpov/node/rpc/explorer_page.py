@@ -1,11 +1,12 @@
-"""The block explorer: ``GET /`` and its two assets, static files shipped in the package.
+"""The block explorer: ``GET /`` and its assets, static files shipped in the package.
 
-The page (``explorer/index.html``, ``explorer.css``, ``explorer.js``; no build step, nothing
-fetched from elsewhere) reads the node's own RPC from the browser: ``/status``, ``/validators``,
-``/block``, ``/commit``, ``/tx``, ``/account``, ``/light/proof``, and ``/events`` for live
-heights. Only these three fixed names are served (no file path comes from the request), each
-with its content type and a Content-Security-Policy that lets the page load nothing but this
-node's own scripts, styles and RPC.
+The page (``explorer/index.html``, ``explorer.css`` and the ES modules ``explorer.js``,
+``decode.js``, ``node.js``, ``dom.js``, ``pages.js``; no build step, nothing fetched from
+elsewhere) reads the node's own RPC from the browser: ``/status``, ``/validators``, ``/block``,
+``/commit``, ``/tx``, ``/account``, ``/light/proof``, and ``/events`` for live heights. Only
+these fixed names are served (no file path comes from the request), each with its content type
+and a Content-Security-Policy that lets the page load nothing but this node's own scripts,
+styles and RPC.
 """
 
 from __future__ import annotations
@@ -47,7 +48,10 @@ class Asset:
 ASSETS = (
     Asset("/", "index.html", "text/html"),
     Asset("/explorer/explorer.css", "explorer.css", "text/css"),
-    Asset("/explorer/explorer.js", "explorer.js", "text/javascript"),
+    *(
+        Asset(f"/explorer/{name}", name, "text/javascript")  # ES modules, imported by name
+        for name in ("explorer.js", "decode.js", "node.js", "dom.js", "pages.js")
+    ),
 )
 
 
