@@ -111,7 +111,8 @@ async def check_carried(page: Chromium, live: LiveNode, height: int) -> None:
 
 
 async def check_search(page: Chromium, receipt: TransferReceipt) -> None:
-    """The search box finds the transaction by hash, as committed at its height."""
+    """The search box finds the transaction by hash, as committed at its height; its sender's
+    link opens the account (nonce used); a height finds the block."""
     await page.evaluate(
         f"document.getElementById('query').value = '{receipt.result.hash.hex()}';"
         "document.getElementById('search').requestSubmit()"
@@ -119,6 +120,16 @@ async def check_search(page: Chromium, receipt: TransferReceipt) -> None:
     await page.wait_for("document.body.dataset.page === 'tx'", "the transaction page")
     dom = await page.get_dom()
     assert "<dd>committed</dd>" in dom and f'href="#/block/{receipt.height}"' in dom
+    await page.evaluate("document.querySelector('#view a[href^=\"#/account/\"]').click()")
+    await page.wait_for("document.body.dataset.page === 'account'", "the sender's account page")
+    shown = str(await page.evaluate("document.getElementById('view').textContent"))
+    assert "balance" in shown and "next nonce (after pending)2" in shown
+    await page.evaluate(
+        "document.getElementById('query').value = '1';"
+        "document.getElementById('search').requestSubmit()"
+    )
+    await page.wait_for("document.getElementById('block-title')?.textContent === 'Block 1'",
+                        "block 1 found by height")  # fmt: skip
 
 
 async def drive(exe: str, tmp_path: Path, live: LiveNode, layout: TestnetLayout) -> None:
