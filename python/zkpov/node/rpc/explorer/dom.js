@@ -60,8 +60,11 @@ export function describeCarried(proofs) {
   return proofs.length === 0 ? "-" : proofs.map((p) => p.height).join(", ");
 }
 
+// The count and the first 64 signer indices (a 1000-validator QC would be a wall of numbers).
 export function describeSigners(indices) {
-  return indices.length ? `${indices.length}: validators ${indices.join(", ")}` : "none";
+  if (!indices.length) return "none";
+  const more = indices.length > 64 ? ` and ${indices.length - 64} more` : "";
+  return `${indices.length}: validators ${indices.slice(0, 64).join(", ")}${more}`;
 }
 
 // The reputation factor: leader weight / stake, when it divides (else "-").
