@@ -98,7 +98,9 @@ def test_a_bad_signature_or_malformed_transfer_is_a_peers_offence_a_stale_one_is
     offences: list[tuple[bytes, Exception]] = []
     gossip.on_offence = lambda pk, err: offences.append((pk, err))
     forged = bytearray(transfer(1))
-    forged[-1] ^= 1  # a flipped bit in the signature scalar
+    # The lowest bit of the little-endian scalar s (R || s): s stays canonical, so this is a bad
+    # signature, not a malformed one (a flip in the top byte made s >= r_J about 5% of the time).
+    forged[-32] ^= 1
     peer = FakeConnection()
     receive(gossip, (peer, bytes(forged)), (peer, transfer(3)), (peer, b"\x00" * 10))
     assert rejected == ["bad_signature", "nonce_gap", "malformed"]
