@@ -1,4 +1,4 @@
-"""The explorer's routes: the three fixed files, their types and Content-Security-Policy, no
+"""The explorer's routes: the fixed files (ASSETS), their types and Content-Security-Policy, no
 other file reachable, and assets that a strict CSP lets run (no inline code, nothing external).
 The page in a real browser: tests/node/rpc/test_explorer_browser.py."""
 
