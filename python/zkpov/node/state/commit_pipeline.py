@@ -18,7 +18,6 @@ Evidence, the other output of consensus, is logged and kept in the counters.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -39,7 +38,6 @@ log = logging.getLogger(__name__)
 class NodeCounters:
     txs_committed: int = 0
     evidence: list[RecordEvidence] = field(default_factory=list)
-    commit_times: list[float] = field(default_factory=list)
 
 
 class CommitListener(Protocol):
@@ -70,15 +68,13 @@ class CommitPipeline:
             self.proving.on_commit(pre_states)
         self.mempool.on_commit(txs)
         self.counters.txs_committed += len(txs)
-        now = time.time()
         for block in commit.blocks:
-            self._announce(block, len(decode_payload(block.payload)), now)
+            self._announce(block, len(decode_payload(block.payload)))
 
     def _owes_proof(self, block: Block) -> bool:
         return self.proofs_enabled and bool(block.payload)
 
-    def _announce(self, block: Block, num_txs: int, now: float) -> None:
-        self.counters.commit_times.append(now)
+    def _announce(self, block: Block, num_txs: int) -> None:
         self.listener.on_block_committed(block, num_txs)
         if self.prover is not None:
             for height, proof in get_carried(block):
