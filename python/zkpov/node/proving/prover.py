@@ -111,8 +111,6 @@ class ProofTracker:
     pending: dict[int, bytes] = field(default_factory=dict)
     proven_final_height: int = 0
     proofs_verified: int = 0
-    prove_seconds: list[float] = field(default_factory=list)
-    verify_seconds: list[float] = field(default_factory=list)
     observe_prove: Callable[[float], None] = lambda seconds: None
     observe_verify: Callable[[float], None] = lambda seconds: None
     owed: dict[int, OwedBatch] = field(default_factory=dict)
@@ -160,9 +158,9 @@ class ProofTracker:
         try:
             start = time.perf_counter()
             proof = await self.backend.prove(self.pk, batch.pre_state, batch.transfers)
-            self.prove_seconds.append(time.perf_counter() - start)
-            self.observe_prove(self.prove_seconds[-1])
-            seconds = round(self.prove_seconds[-1], 3)
+            elapsed = time.perf_counter() - start
+            self.observe_prove(elapsed)
+            seconds = round(elapsed, 3)
             log.info(
                 "proved block %d in %.2f s", height, seconds,
                 extra={"height": height, "seconds": seconds},
@@ -207,12 +205,12 @@ class ProofTracker:
             return
         start = time.perf_counter()
         ok = snark.verify(self.vk, list(compute_block_public_inputs(block, parent)), proof)
-        self.verify_seconds.append(time.perf_counter() - start)
-        self.observe_verify(self.verify_seconds[-1])
+        elapsed = time.perf_counter() - start
+        self.observe_verify(elapsed)
         if not ok:
             log.warning("invalid validity proof announced for height %d", height)
             return
-        seconds = round(self.verify_seconds[-1], 4)
+        seconds = round(elapsed, 4)
         log.info(
             "verified the proof of block %d in %.3f s", height, seconds,
             extra={"height": height, "seconds": seconds},
