@@ -79,7 +79,7 @@ def _consensus_to_json(config: ConsensusConfig) -> dict[str, Any]:
 
 def encode_genesis(genesis: Genesis) -> str:
     """Canonical JSON (sorted keys, no whitespace variance)."""
-    doc = {
+    doc: dict[str, Any] = {
         "chain_id": genesis.chain_id,
         "genesis_time": genesis.genesis_time,
         "consensus": _consensus_to_json(genesis.consensus),
