@@ -13,7 +13,7 @@ import pytest
 
 from tests.node.consensus_io.test_driver import Recorder, agree, make_net
 from tests.support.checkers import build_native_checker
-from tests.support.loopback import LoopbackHub
+from tests.support.loopback import LoopbackHub, run_until_committed
 from zkpov.consensus.actions import RecordEvidence
 from zkpov.consensus.factory import build_core
 from zkpov.node.attack import EquivocatingOutbox
@@ -56,7 +56,7 @@ def signing_root(message: Message) -> bytes:
 
 async def run_attack(tmp_path: Path, mode: str, until_height: int) -> None:
     genesis, sks = make_net(tmp_path, 4)
-    start, hub, stop = build_chain_start(genesis), LoopbackHub(), asyncio.Event()
+    start, hub = build_chain_start(genesis), LoopbackHub()
     recorders, evidence = [Recorder() for _ in range(4)], list[RecordEvidence]()
     pubkey = bytes(start.vset.pubkeys[ATTACKER])
     dbs, drivers, wire = [], [], Wire(hub.outbox_for(ATTACKER))
@@ -73,14 +73,9 @@ async def run_attack(tmp_path: Path, mode: str, until_height: int) -> None:
         store = FileSafetyStore(tmp_path / f"safety{i}.bin")
         drivers.append(ConsensusDriver(core, outbox, store, hooks))
         hub.attach(index, drivers[i])
-    tasks = [asyncio.create_task(d.run(stop)) for d in drivers]
-    try:
-        async with asyncio.timeout(90):
-            while min(len(r.committed) for r in recorders) < until_height:
-                await asyncio.sleep(0.05)
-    finally:
-        stop.set()
-        await asyncio.gather(*tasks)
+    await run_until_committed(
+        drivers, lambda: [len(r.committed) for r in recorders], until_height, 90
+    )
     assert agree([r.committed for r in recorders])
     kind, (message_type, signed_kind) = mode, KINDS[mode]
     assert any(e.kind == kind and e.offender == ATTACKER for e in evidence), evidence
