@@ -99,7 +99,8 @@ def start(
 def _prepare_attack(config: NodeConfig, mode: str) -> OutboxWrapper:
     """The attack's outbox wrapper, or ``AttackModeError`` (before anything is written) unless
     the genesis marks a test network. Only here is ``zkpov.node.attack`` imported."""
-    from zkpov.node.attack import EquivocatingOutbox, check_attack_allowed
+    from zkpov.node.attack.modes import check_attack_allowed
+    from zkpov.node.attack.outbox import EquivocatingOutbox
     from zkpov.node.state.genesis import read_genesis
 
     check_attack_allowed(read_genesis(config.get_path(config.genesis_file)), mode)

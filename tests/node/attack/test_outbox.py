@@ -16,7 +16,7 @@ from tests.support.checkers import build_native_checker
 from tests.support.loopback import LoopbackHub, run_until_committed
 from zkpov.consensus.actions import RecordEvidence
 from zkpov.consensus.factory import build_core
-from zkpov.node.attack import EquivocatingOutbox
+from zkpov.node.attack.outbox import EquivocatingOutbox
 from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks, Outbox
 from zkpov.node.consensus_io.slashing_guard import SlashingGuard
 from zkpov.node.state.bootstrap import build_chain_start
