@@ -49,3 +49,6 @@ MAX_PAYLOAD_BYTES: Final = 1024 * 1024
 MAX_EVIDENCE_PER_BLOCK: Final = 64
 MAX_SYNC_BLOCKS: Final = 64
 MAX_VALIDATORS_LIMIT: Final = 1 << 16
+
+# `zkpov start --byzantine` (zkpov.node.attack): attack modes, test networks only.
+ATTACK_MODES: Final = ("double_vote", "double_proposal")

@@ -84,3 +84,8 @@ class RpcAnswerError(DecodeError):
 
 class TransferFailedError(ZkpovError):
     """The node refused the transfer, dropped it, or it did not land in time."""
+
+
+class AttackModeError(ZkpovError):
+    """An attack mode (``zkpov start --byzantine``) asked for where it may not run: an unknown
+    mode, or a genesis that does not mark the chain as a test network."""

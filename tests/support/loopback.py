@@ -7,12 +7,14 @@ so nothing is shared between validators but bytes.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from zkpov.node.consensus_io.driver import ConsensusDriver
 from zkpov.types import ValidatorIndex
 
-__all__ = ["LoopbackHub", "LoopbackOutbox"]
+__all__ = ["LoopbackHub", "LoopbackOutbox", "run_until_committed"]
 
 
 @dataclass
@@ -46,3 +48,22 @@ class LoopbackOutbox:
         for to in list(self.hub.drivers):
             if to != self.index:
                 self.hub.deliver(self.index, to, payload)
+
+
+async def run_until_committed(
+    drivers: list[ConsensusDriver],
+    committed: Callable[[], list[int]],
+    height: int,
+    timeout: float = 60.0,
+) -> None:
+    """Runs every driver until each has committed ``height`` blocks (``committed()``: each
+    validator's count so far), then stops them all; ``TimeoutError`` after ``timeout``."""
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(d.run(stop)) for d in drivers]
+    try:
+        async with asyncio.timeout(timeout):
+            while min(committed()) < height:
+                await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)

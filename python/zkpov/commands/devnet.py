@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from zkpov.constants import ATTACK_MODES
 from zkpov.devnet.load import NodeProgress, NodeStartError, Tracker
 from zkpov.devnet.run import (
     DevnetOptions,
@@ -25,6 +26,30 @@ from zkpov.devnet.run import (
 from zkpov.node.ops.key_cache import log as key_cache_log
 from zkpov.node.ops.logs import configure_logging
 from zkpov.node.ops.setup import TestnetLayout
+
+
+def parse_attacks(specs: tuple[str, ...], validators: int) -> tuple[tuple[str, int], ...]:
+    """``("double_vote=1", ...)`` to ``(("double_vote", 1), ...)``: known modes, distinct
+    validator indices below ``validators``, and at least one validator left honest."""
+    attacks = tuple(_parse_attack(spec, validators) for spec in specs)
+    indices = [index for _, index in attacks]
+    if len(set(indices)) != len(indices) or len(indices) >= validators:
+        raise click.BadParameter(
+            "one attack per validator, and at least one validator left honest",
+            param_hint="--byzantine",
+        )
+    return attacks
+
+
+def _parse_attack(spec: str, validators: int) -> tuple[str, int]:
+    mode, _, index = spec.partition("=")
+    if mode not in ATTACK_MODES or not index.isdigit() or int(index) >= validators:
+        raise click.BadParameter(
+            f"{spec!r}: expected MODE=N, MODE one of {', '.join(ATTACK_MODES)} and N a"
+            f" validator index below {validators}",
+            param_hint="--byzantine",
+        )
+    return mode, int(index)
 
 
 def _table(progress: list[NodeProgress], tracker: Tracker | None, target: int) -> Table:
@@ -74,6 +99,8 @@ def _print_summary(console: Console, report: DevnetReport) -> None:
     console.print(
         f"tx commit latency: {report.commit_latency_s}; block interval: {report.block_interval_s}"
     )
+    if report.byzantine:
+        console.print(f"attackers: {report.byzantine}; evidence committed: {report.evidence}")
     console.print(f"{report.load_note}; wall time {report.wall_seconds}s")
 
 
@@ -94,6 +121,14 @@ def _print_summary(console: Console, report: DevnetReport) -> None:
 @click.option("--base-port", default=26656, show_default=True, type=click.IntRange(1024, 60000))
 @click.option("--timeout", default=600.0, show_default=True, type=click.FloatRange(10, 86400))
 @click.option(
+    "--byzantine",
+    "attacks",
+    multiple=True,
+    metavar="MODE=N",
+    help=f"ATTACK MODE, test networks only: validator N runs 'zkpov start --byzantine MODE'"
+    f" (MODE: {', '.join(ATTACK_MODES)}); repeatable",
+)
+@click.option(
     "--json",
     "as_json",
     is_flag=True,
@@ -107,14 +142,16 @@ def devnet(
     proof_lag: int,
     base_port: int,
     timeout: float,
+    attacks: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Run N validators as processes on loopback with embedded LMDB under --dir, a built-in
     transfer load sized to what the provers keep up with, and a live table; then a summary.
     SIGINT or SIGTERM stops the nodes early and still prints the summary (exit status 1)."""
     options = DevnetOptions(
-        directory, validators, blocks, proofs, base_port, timeout, proof_lag=proof_lag
-    )
+        directory, validators, blocks, proofs, base_port, timeout, proof_lag=proof_lag,
+        byzantine=parse_attacks(attacks, validators),
+    )  # fmt: skip
     console = Console(stderr=as_json)
     _show_key_generation()
     try:

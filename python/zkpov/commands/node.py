@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING
 import click
 
 from zkpov.commands.params import RPC_URL
+from zkpov.constants import ATTACK_MODES
 from zkpov.node.ops.config import NodeConfig, format_address, load_node_config
 from zkpov.node.ops.lock import hold_home_lock
 from zkpov.node.ops.logs import LOG_FORMATS, LOG_LEVELS, configure_logging
 
 if TYPE_CHECKING:
-    from zkpov.node.runtime import Node
+    from zkpov.node.runtime import Node, OutboxWrapper
 
 
 log = logging.getLogger("zkpov.node")
@@ -26,12 +27,14 @@ log = logging.getLogger("zkpov.node")
 STATUS_TIMEOUT_SECONDS = 10.0
 
 
-async def _serve(config: NodeConfig, init_slashing_protection: bool = False) -> None:
+async def _serve(
+    config: NodeConfig, init_slashing_protection: bool = False, attack: OutboxWrapper | None = None
+) -> None:
     from zkpov.node.runtime import Node
 
     if config.prover_threads > 0:
         os.environ.setdefault("RAYON_NUM_THREADS", str(config.prover_threads))
-    node = Node(config, init_slashing_protection=init_slashing_protection)
+    node = Node(config, init_slashing_protection=init_slashing_protection, wrap_outbox=attack)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -70,12 +73,39 @@ def _log_start(node: Node) -> None:
     help="DANGEROUS: create a missing slashing-protection database. Only for a brand-new "
     "validator key that has never signed: with a key that has, the node may double-sign.",
 )
-def start(home: Path, log_level: str, log_format: str, init_slashing_protection: bool) -> None:
+@click.option(
+    "--byzantine",
+    type=click.Choice(ATTACK_MODES),
+    default=None,
+    help="ATTACK MODE, test networks only: after each own vote (double_vote) or block proposal "
+    "(double_proposal) also sign and send a conflicting one, slashable evidence against this "
+    "validator. Refused unless genesis.json marks a test network.",
+)
+def start(
+    home: Path,
+    log_level: str,
+    log_format: str,
+    init_slashing_protection: bool,
+    byzantine: str | None,
+) -> None:
     """Run the validator node whose home is --home until SIGINT or SIGTERM."""
     configure_logging(log_level, log_format)
     config = load_node_config(home)
+    attack = None if byzantine is None else _prepare_attack(config, byzantine)
     with hold_home_lock(home):
-        asyncio.run(_serve(config, init_slashing_protection))
+        asyncio.run(_serve(config, init_slashing_protection, attack))
+
+
+def _prepare_attack(config: NodeConfig, mode: str) -> OutboxWrapper:
+    """The attack's outbox wrapper, or ``AttackModeError`` (before anything is written) unless
+    the genesis marks a test network. Only here is ``zkpov.node.attack`` imported."""
+    from zkpov.node.attack.modes import check_attack_allowed
+    from zkpov.node.attack.outbox import EquivocatingOutbox
+    from zkpov.node.state.genesis import read_genesis
+
+    check_attack_allowed(read_genesis(config.get_path(config.genesis_file)), mode)
+    log.warning("ATTACK MODE %s: this validator will equivocate (a test network)", mode)
+    return lambda outbox, index, sk, scheme: EquivocatingOutbox(outbox, mode, index, sk, scheme)
 
 
 def _get_status(rpc: str) -> object:

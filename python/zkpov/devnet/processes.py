@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from zkpov.node.ops.setup import TestnetLayout
@@ -16,14 +17,25 @@ from zkpov.node.ops.setup import TestnetLayout
 __all__ = ["find_free_base_port", "read_usage", "spawn_node", "spawn_nodes", "stop_nodes"]
 
 
-def spawn_nodes(layout: TestnetLayout) -> list[subprocess.Popen[bytes]]:
-    return [spawn_node(home, append=False) for home in layout.homes]
+def spawn_nodes(
+    layout: TestnetLayout, attacks: Mapping[int, str] | None = None
+) -> list[subprocess.Popen[bytes]]:
+    """One process per home; ``attacks`` maps a validator index to its attack mode."""
+    attacks = attacks or {}
+    return [
+        spawn_node(home, append=False, byzantine=attacks.get(i))
+        for i, home in enumerate(layout.homes)
+    ]
 
 
-def spawn_node(home: Path, *, append: bool = True) -> subprocess.Popen[bytes]:
-    """``zkpov start --home HOME`` in its own session, logging to ``HOME/node.log``."""
+def spawn_node(
+    home: Path, *, append: bool = True, byzantine: str | None = None
+) -> subprocess.Popen[bytes]:
+    """``zkpov start --home HOME`` (with ``--byzantine MODE`` if given) in its own session,
+    logging to ``HOME/node.log``."""
     log = (home / "node.log").open("ab" if append else "wb")
     cmd = [sys.executable, "-m", "zkpov", "start", "--home", str(home)]
+    cmd += [] if byzantine is None else ["--byzantine", byzantine]
     return subprocess.Popen(  # noqa: S603 (our own interpreter and fixed arguments)
         cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )

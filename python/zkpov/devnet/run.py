@@ -18,6 +18,7 @@ from typing import Any
 
 import aiohttp
 
+from zkpov.devnet.evidence import count_committed_evidence
 from zkpov.devnet.load import (
     DEVNET_FEE,
     Load,
@@ -33,7 +34,8 @@ from zkpov.node.ops.key_cache import load_circuit_keys
 from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.ops.setup import TestnetLayout, create_testnet
 from zkpov.node.rpc.client import RpcClient
-from zkpov.node.state.genesis import compute_genesis_hash
+from zkpov.node.state.bootstrap import build_chain_start
+from zkpov.node.state.genesis import compute_genesis_hash, read_genesis
 
 __all__ = ["DevnetOptions", "DevnetReport", "prepare_devnet", "read_last_error", "run_devnet"]
 
@@ -53,6 +55,7 @@ class DevnetOptions:
     batch_size: int = 2
     depth: int = 8
     proof_lag: int = 8  # blocks carry proofs at most this many heights behind (0: gossip only)
+    byzantine: tuple[tuple[str, int], ...] = ()  # (attack mode, validator index): test only
 
 
 @dataclass
@@ -72,6 +75,8 @@ class DevnetReport:
     node_max_rss_mb: list[float] = field(default_factory=list)
     load_note: str = ""
     stopped_early: bool = False  # SIGINT or SIGTERM ended the run before its target
+    byzantine: dict[str, str] = field(default_factory=dict)  # validator index -> attack mode
+    evidence: dict[str, dict[str, int]] = field(default_factory=dict)  # offender -> kind -> n
     nodes: list[NodeProgress] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -203,6 +208,8 @@ async def summarize(
         commit_latency_s=_percentiles(tracker.latencies),
         block_interval_s=_percentiles(intervals),
         nodes=progress,
+        byzantine={str(index): mode for mode, index in options.byzantine},
+        evidence=await _read_evidence(options, clients, final),
     )
     in_flight = options.validators * options.batch_size
     span = (
@@ -221,13 +228,23 @@ async def summarize(
     return report
 
 
+async def _read_evidence(
+    options: DevnetOptions, clients: list[RpcClient], height: int
+) -> dict[str, dict[str, int]]:
+    """From the first node that runs no attack mode (the attackers' own view is not asked)."""
+    attackers = {index for _, index in options.byzantine}
+    honest = next(i for i in range(len(clients)) if i not in attackers)
+    genesis = read_genesis(options.directory / f"node{honest}" / "genesis.json")
+    return await count_committed_evidence(clients[honest], height, build_chain_start(genesis).vset)
+
+
 async def run_devnet(
     options: DevnetOptions, layout: TestnetLayout, on_progress: Any, stop: asyncio.Event
 ) -> DevnetReport:
     """Spawns the nodes, drives the load until done or ``stop``, and always stops the processes.
     A run stopped early still reports what it saw (``stopped_early``)."""
     started = time.monotonic()
-    procs = spawn_nodes(layout)
+    procs = spawn_nodes(layout, {index: mode for mode, index in options.byzantine})
     accounts = [read_key_file(path, KeyKind.ACCOUNT) for path in layout.account_key_files]
     tracker = Tracker(Load(accounts, options.depth))
     try:

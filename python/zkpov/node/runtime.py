@@ -18,10 +18,10 @@ each part does lives with its service:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks
+from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks, Outbox
 from zkpov.node.consensus_io.durable_core import DurableCore, get_max_block_transfers
 from zkpov.node.consensus_io.peer_log import PeerLog
 from zkpov.node.consensus_io.peer_penalties import PeerPenalties
@@ -52,15 +52,29 @@ from zkpov.node.state.commit_pipeline import CommitPipeline, NodeCounters
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash, read_genesis
 from zkpov.node.state.mempool import AddResult, Mempool
 from zkpov.node.state.stores import open_stores
+from zkpov.spec.signing import SignatureScheme
+from zkpov.types import ValidatorIndex
 
-__all__ = ["Node"]
+__all__ = ["Node", "OutboxWrapper"]
+
+# What a test network's attack mode puts around the outbox: (outbox, index, secret key, scheme).
+OutboxWrapper = Callable[[Outbox, ValidatorIndex, bytes, SignatureScheme], Outbox]
 
 
 class Node:
-    def __init__(self, config: NodeConfig, *, init_slashing_protection: bool = False) -> None:
+    def __init__(
+        self,
+        config: NodeConfig,
+        *,
+        init_slashing_protection: bool = False,
+        wrap_outbox: OutboxWrapper | None = None,
+    ) -> None:
         """``init_slashing_protection``: create a missing slashing database (dangerous: only
-        for a validator key that has never signed; see :mod:`~zkpov.node.state.stores`)."""
+        for a validator key that has never signed; see :mod:`~zkpov.node.state.stores`).
+        ``wrap_outbox``: an attack mode's wrapper around what leaves after the slashing guard
+        (test networks only; see ``zkpov start --byzantine``)."""
         self.config = config
+        self._wrap_outbox = wrap_outbox
         self.genesis: Genesis = read_genesis(config.get_path(config.genesis_file))
         self.validator = read_key_file(
             config.get_path(config.validator_key_file), KeyKind.VALIDATOR
@@ -164,12 +178,18 @@ class Node:
             on_proposal=self.feed.on_proposal,
         )  # fmt: skip
         driver = ConsensusDriver(
-            self.cores.build(), NetworkOutbox(self.transport, self.pubkeys), self.safety_store,
-            hooks, rebuild=self.cores.build,
+            self.cores.build(), self._build_outbox(), self.safety_store, hooks,
+            rebuild=self.cores.build,
         )  # fmt: skip
         route_consensus_frames(self.transport, driver, self.pubkeys)
         self.gossip.register()
         return driver
+
+    def _build_outbox(self) -> Outbox:
+        outbox: Outbox = NetworkOutbox(self.transport, self.pubkeys)
+        if self._wrap_outbox is None:
+            return outbox
+        return self._wrap_outbox(outbox, self.index, self.validator.secret, self.start.vset.scheme)
 
     def _after_consensus_step(self) -> None:
         self.cores.save_progress(self.driver.core.tree)

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from zkpov.consensus.actions import Action
 from zkpov.consensus.core import ConsensusCore
+from zkpov.consensus.equivocation import sign_proposal
 from zkpov.sim.node import SimNode
 from zkpov.spec.messages import Block, Proposal, QuorumCert, TimeoutCert
 from zkpov.spec.signing import SignatureScheme
@@ -122,4 +123,4 @@ def per_action(rewrite: Callable[[Action, Attacker], list[Output]]) -> Rewrite:
 
 def resign(block: Block, attacker: Attacker, tc: TimeoutCert | None) -> Proposal:
     """``block`` signed by the attacker, with ``tc``."""
-    return Proposal(block, attacker.scheme.sign(attacker.sk, block.header.signing_root), tc)
+    return sign_proposal(block, attacker.scheme, attacker.sk, tc)

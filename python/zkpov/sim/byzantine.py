@@ -19,6 +19,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 
 from zkpov.consensus.actions import Action, Broadcast, SendTo
+from zkpov.consensus.equivocation import build_double_vote, build_twin_proposal
 from zkpov.sim.attack import (
     Attacker,
     Delayed,
@@ -32,8 +33,8 @@ from zkpov.sim.attack import (
 from zkpov.sim.forgery import REWRITES as FORGERY_REWRITES
 from zkpov.sim.grinding import observe_vote, rewrite_grinder
 from zkpov.sim.node import SimNode
-from zkpov.spec.messages import Proposal, Vote, VoteData
-from zkpov.types import BlockId, Root
+from zkpov.spec.messages import Proposal, Vote
+from zkpov.types import Root
 
 __all__ = ["Attacker", "Delayed", "Equivocation", "Later", "observe_message", "rewrite_actions"]
 
@@ -42,8 +43,7 @@ def _equivocate(action: Action, attacker: Attacker) -> list[Output]:
     proposal = action.message if isinstance(action, Broadcast) else None
     if not isinstance(proposal, Proposal):
         return [action]
-    twin = dataclasses.replace(proposal.block, payload=b"\x90")  # msgpack []: zero transfers
-    return [Equivocation(proposal, resign(twin, attacker, proposal.tc))]
+    return [Equivocation(proposal, build_twin_proposal(proposal, attacker.scheme, attacker.sk))]
 
 
 def _invalid_block(action: Action, attacker: Attacker) -> list[Output]:
@@ -59,10 +59,7 @@ def _double_vote(action: Action, attacker: Attacker) -> list[Output]:
     vote = action.message if isinstance(action, SendTo) else None
     if not isinstance(action, SendTo) or not isinstance(vote, Vote):
         return [action]
-    fake_id = BlockId(hashlib.sha256(b"fork" + vote.vote_data.block_id).digest())
-    data: VoteData = dataclasses.replace(vote.vote_data, block_id=fake_id)
-    fake = Vote(data, vote.voter, attacker.scheme.sign(attacker.sk, data.signing_root))
-    return [action, SendTo(action.to, fake)]
+    return [action, SendTo(action.to, build_double_vote(vote, attacker.scheme, attacker.sk))]
 
 
 def _withhold(action: Action, attacker: Attacker) -> list[Output]:

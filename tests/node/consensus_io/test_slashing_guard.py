@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.node.consensus_io.test_driver import Recorder, make_net
 from tests.support.checkers import build_native_checker
-from tests.support.loopback import LoopbackHub
+from tests.support.loopback import LoopbackHub, run_until_committed
 from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.factory import build_core
 from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks
@@ -39,7 +39,7 @@ def record_signed_votes(core: ConsensusCore) -> list[Vote]:
 
 async def run_guarded(tmp_path: Path, n: int, until_height: int) -> None:
     genesis, sks = make_net(tmp_path, n)
-    start, hub, stop = build_chain_start(genesis), LoopbackHub(), asyncio.Event()
+    start, hub = build_chain_start(genesis), LoopbackHub()
     recorders, drivers, dbs, signed = [Recorder() for _ in range(n)], [], [], []
     for i in range(n):
         index, pubkey = ValidatorIndex(i), bytes(start.vset.pubkeys[i])
@@ -51,14 +51,9 @@ async def run_guarded(tmp_path: Path, n: int, until_height: int) -> None:
         store = FileSafetyStore(tmp_path / f"safety{i}.bin")
         drivers.append(ConsensusDriver(core, hub.outbox_for(index), store, hooks))
         hub.attach(index, drivers[i])
-    tasks = [asyncio.create_task(d.run(stop)) for d in drivers]
-    try:
-        async with asyncio.timeout(60):
-            while min(len(r.committed) for r in recorders) < until_height:
-                await asyncio.sleep(0.05)
-    finally:
-        stop.set()
-        await asyncio.gather(*tasks)
+    await run_until_committed(
+        drivers, lambda: [len(r.committed) for r in recorders], until_height, 60
+    )
     for i, db in enumerate(dbs):
         recorded = {
             r.signing_root for r in db.get_records(bytes(start.vset.pubkeys[i]), SignedKind.VOTE)

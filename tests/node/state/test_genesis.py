@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -68,11 +69,34 @@ def mutate(text: str, change: Any) -> str:
         (lambda d: d["consensus"].update(finality_threshold="1/2"), "consensus"),
         (lambda d: d["consensus"].update(bogus=1), "unknown fields"),
         (lambda d: d["circuit"].update(batch_size=0), "batch_size"),
+        (lambda d: d.update(test_network=False), "only true"),
+        (lambda d: d.update(test_network=1), "only true"),
     ],
 )
 def test_bad_documents_are_rejected(genesis_text: str, change: Any, message: str) -> None:
     with pytest.raises(GenesisError, match=message):
         decode_genesis(mutate(genesis_text, change))
+
+
+def test_a_testnet_is_marked_and_the_mark_is_hashed(genesis_text: str) -> None:
+    marked = decode_genesis(genesis_text)
+    assert marked.test_network and json.loads(genesis_text)["test_network"] is True
+    unmarked_text = mutate(genesis_text, lambda d: d.pop("test_network"))
+    unmarked = decode_genesis(unmarked_text)
+    assert not unmarked.test_network
+    assert compute_genesis_hash(unmarked) != compute_genesis_hash(marked)
+
+
+def test_an_unmarked_genesis_keeps_its_bytes_and_hash(genesis_text: str) -> None:
+    """A document written before the mark existed (no field) re-encodes to the same bytes, so
+    its hash (SHA-256 of those bytes) is unchanged."""
+    doc = json.loads(genesis_text)
+    doc.pop("test_network")
+    old_text = json.dumps(doc, sort_keys=True, indent=1)
+    assert encode_genesis(decode_genesis(old_text)) == old_text
+    assert (
+        compute_genesis_hash(decode_genesis(old_text)) == hashlib.sha256(old_text.encode()).digest()
+    )
 
 
 def test_read_genesis_missing_file(tmp_path: Path) -> None:

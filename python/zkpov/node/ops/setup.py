@@ -128,6 +128,7 @@ def _make_genesis(
     accounts: list[SecretKeyFile],
     consensus: ConsensusConfig,
     circuit: tuple[int, int],
+    test_network: bool,
 ) -> Genesis:
     return Genesis(
         chain_id=chain_id,
@@ -140,6 +141,7 @@ def _make_genesis(
         accounts=tuple(AccountAllocation(a.public, 1_000_000_000) for a in accounts),
         circuit_batch_size=circuit[0],
         circuit_tree_depth=circuit[1],
+        test_network=test_network,
     )
 
 
@@ -161,11 +163,13 @@ def create_network(
     circuit: tuple[int, int] = (2, 8),
     proof_lag: int | None = None,
     key_cache_dir: str | None = None,
+    test_network: bool = False,
 ) -> TestnetLayout:
     """One validator per home, all dialing each other; funded account keys in ``accounts_dir``.
     ``proof_lag`` overrides ``consensus.proof_lag``: above 0, blocks carry validity proofs (every
     node then loads the circuit keys); ``key_cache_dir`` (relative to each home) lets the nodes
-    share cached proving keys."""
+    share cached proving keys; ``test_network`` marks the genesis as a test network (attack modes
+    run only there)."""
     check_network_options(len(homes), chain_id, accounts, base_port, circuit)
     nodes = [create_node_home(home, i, base_port) for i, home in enumerate(homes)]
     account_files = [accounts_dir / f"account{i}.json" for i in range(accounts)]
@@ -173,7 +177,7 @@ def create_network(
     consensus = consensus or ConsensusConfig.from_preset("minimal")
     if proof_lag is not None:
         consensus = dataclasses.replace(consensus, proof_lag=proof_lag)
-    genesis = _make_genesis(chain_id, nodes, account_keys, consensus, circuit)
+    genesis = _make_genesis(chain_id, nodes, account_keys, consensus, circuit, test_network)
     text = encode_genesis(genesis)
     for config, _ in nodes:
         if key_cache_dir is not None:
@@ -187,8 +191,10 @@ def create_network(
 
 def create_testnet(output: Path, validators: int, **options: Any) -> TestnetLayout:
     """``output/node{i}`` homes and ``output/accounts`` keys (see ``create_network``); the nodes
-    share ``output/circuit-keys``. ``output`` must be missing or empty."""
+    share ``output/circuit-keys`` and their genesis is marked a test network. ``output`` must be
+    missing or empty."""
     options.setdefault("key_cache_dir", "../circuit-keys")
+    options.setdefault("test_network", True)
     with build_new_directory(output) as work:
         homes = [work / f"node{i}" for i in range(validators)]
         layout = create_network(homes, work / "accounts", **options)

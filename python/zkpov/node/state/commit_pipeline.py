@@ -12,12 +12,14 @@
    (:meth:`CommitPipeline.on_proven_final`).
 5. The listener hears the mempool's new size.
 
-Evidence, the other output of consensus, is logged and kept in the counters.
+Evidence, the other output of consensus, is logged and kept in the counters: the latest
+``MAX_EVIDENCE_RECORDS`` only, since an equivocator offends anew every round.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -29,15 +31,21 @@ from zkpov.node.state.mempool import Mempool
 from zkpov.spec.codec.payload import decode_payload
 from zkpov.spec.messages import Block, QuorumCert
 
-__all__ = ["CommitListener", "CommitPipeline", "NodeCounters"]
+__all__ = ["MAX_EVIDENCE_RECORDS", "CommitListener", "CommitPipeline", "NodeCounters"]
 
 log = logging.getLogger(__name__)
+
+MAX_EVIDENCE_RECORDS = 1024
+
+
+def _new_evidence_records() -> deque[RecordEvidence]:
+    return deque(maxlen=MAX_EVIDENCE_RECORDS)
 
 
 @dataclass
 class NodeCounters:
     txs_committed: int = 0
-    evidence: list[RecordEvidence] = field(default_factory=list)
+    evidence: deque[RecordEvidence] = field(default_factory=_new_evidence_records)
 
 
 class CommitListener(Protocol):

@@ -66,6 +66,7 @@ class Genesis:
     accounts: tuple[AccountAllocation, ...]
     circuit_batch_size: int
     circuit_tree_depth: int
+    test_network: bool = False  # attack modes run only here; in the JSON (and hash) only if true
 
 
 def _consensus_to_json(config: ConsensusConfig) -> dict[str, Any]:
@@ -78,7 +79,7 @@ def _consensus_to_json(config: ConsensusConfig) -> dict[str, Any]:
 
 def encode_genesis(genesis: Genesis) -> str:
     """Canonical JSON (sorted keys, no whitespace variance)."""
-    doc = {
+    doc: dict[str, Any] = {
         "chain_id": genesis.chain_id,
         "genesis_time": genesis.genesis_time,
         "consensus": _consensus_to_json(genesis.consensus),
@@ -99,6 +100,8 @@ def encode_genesis(genesis: Genesis) -> str:
             {"public_key": a.public_key.hex(), "balance": a.balance} for a in genesis.accounts
         ],
     }
+    if genesis.test_network:  # absent when false: every earlier genesis keeps its hash
+        doc["test_network"] = True
     return json.dumps(doc, sort_keys=True, indent=1)
 
 
@@ -184,6 +187,15 @@ def _decode_circuit(doc: Any) -> tuple[int, int]:
     return batch, depth
 
 
+def _decode_test_network(doc: dict[str, Any]) -> bool:
+    """Only ``true`` may be written: a false mark would give one genesis two hashes."""
+    if "test_network" not in doc:
+        return False
+    if doc["test_network"] is not True:
+        raise GenesisError("genesis.test_network: only true may be written (omit it otherwise)")
+    return True
+
+
 def _check_unique(genesis: Genesis) -> None:
     keys = [v.bls_public_key for v in genesis.validators]
     if not keys or len(set(keys)) != len(keys):
@@ -217,7 +229,8 @@ def decode_genesis(data: bytes | str) -> Genesis:
         raise GenesisError(f"genesis is not JSON: {err}") from err
     _only(
         doc if isinstance(doc, dict) else {},
-        {"chain_id", "genesis_time", "consensus", "circuit", "validators", "accounts"},
+        {"chain_id", "genesis_time", "consensus", "circuit", "validators", "accounts"}
+        | {"test_network"},
         "genesis",
     )
     chain_id = _get(doc, "chain_id", str, "genesis")
@@ -238,6 +251,7 @@ def decode_genesis(data: bytes | str) -> Genesis:
         ),
         circuit_batch_size=batch,
         circuit_tree_depth=depth,
+        test_network=_decode_test_network(doc),
     )
     _check_unique(genesis)
     return genesis
