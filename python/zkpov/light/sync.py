@@ -1,0 +1,153 @@
+"""Following a chain from outside: the latest finalized header from two or more witnesses, the
+validity proofs up to a verified height, and an account against the verified state root.
+
+Each witness's finalized header must be committed by a QC of the trusted set
+(:func:`~zkpov.light.verify.verify_commit`). Witnesses are then compared at one height: two
+verified commit QCs for different blocks at the same height are kept both, as evidence
+(:class:`Conflict`): for both to exist, validators holding over 1/3 of the stake signed twice.
+
+The validator set is static today: a node serves no epoch changes, and a node that does is
+refused (this client cannot follow them yet).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zkpov.client import models as m
+from zkpov.crypto import snark
+from zkpov.errors import LightClientError, NotCommittedError
+from zkpov.light.fetch import MAX_PROOFS_PER_ANSWER, LightRpc
+from zkpov.light.trust import TrustedSet
+from zkpov.light.verify import to_header, to_qc, verify_account, verify_commit, verify_proof_chain
+from zkpov.spec.messages import BlockHeader, QuorumCert
+
+__all__ = [
+    "Conflict",
+    "LightChain",
+    "Witnessed",
+]
+
+COMPARE_DEPTH = 8  # heights searched downward for a height where every witness has a commit QC
+ACCOUNT_TRIES = 5  # the chain moves between two requests: ask again this many times
+
+
+@dataclass(frozen=True)
+class Witnessed:
+    """A header one witness proved final with a verified commit QC."""
+
+    rpc: str
+    header: BlockHeader
+    qc: QuorumCert
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two verified commit QCs for different blocks at one height: evidence of double votes."""
+
+    height: int
+    first: Witnessed
+    second: Witnessed
+
+
+@dataclass
+class LightChain:
+    """A light client's view over its witnesses: ``genesis_header`` (height 0, needing no QC)
+    and ``trusted``, the set whose QCs it accepts; counts what it verified."""
+
+    witnesses: list[LightRpc]
+    trusted: TrustedSet
+    genesis_header: BlockHeader
+    verified_qcs: int = 0
+    verified_proofs: int = 0
+
+    async def check_no_epoch_changes(self) -> None:
+        for rpc in self.witnesses:
+            if await rpc.get_update_count(self.trusted.epoch):
+                raise LightClientError(
+                    f"{rpc.url} serves epoch changes; this client follows a static set"
+                )
+
+    def _accept(self, rpc: LightRpc, header: BlockHeader, qc: QuorumCert) -> Witnessed:
+        if header.height == 0:
+            if header.id != self.genesis_header.id:
+                raise LightClientError(f"{rpc.url} serves a genesis header of another chain")
+        else:
+            verify_commit(self.trusted, header, qc)
+            self.verified_qcs += 1
+        return Witnessed(rpc.url, header, qc)
+
+    async def get_finalized(self, rpc: LightRpc) -> Witnessed:
+        served = await rpc.get_finalized()
+        return self._accept(rpc, to_header(served.header), to_qc(served.commit_certificate))
+
+    async def get_committed(self, rpc: LightRpc, height: int) -> Witnessed | None:
+        """The header at ``height`` with its verified commit QC; None when the node holds no
+        commit QC for it (it was committed as an ancestor)."""
+        served = await rpc.commit(height)
+        if served.commit_certificate is None or served.height != height:
+            return None
+        return self._accept(rpc, to_header(served.header), to_qc(served.commit_certificate))
+
+    async def sync(self) -> tuple[Witnessed, list[Conflict]]:
+        """The highest finalized header any witness proves, and any conflicts among them."""
+        await self.check_no_epoch_changes()
+        tips = [await self.get_finalized(rpc) for rpc in self.witnesses]
+        conflicts = await self.find_conflicts(min(tip.header.height for tip in tips))
+        return max(tips, key=lambda tip: tip.header.height), conflicts
+
+    async def find_conflicts(self, height: int) -> list[Conflict]:
+        """Compares the witnesses at the highest height at or below ``height`` where each holds
+        a commit QC (searching ``COMPARE_DEPTH`` heights)."""
+        if len(self.witnesses) < 2 or height == 0:
+            return []
+        for h in range(height, max(0, height - COMPARE_DEPTH), -1):
+            seen = [await self.get_committed(rpc, h) for rpc in self.witnesses]
+            found = [w for w in seen if w is not None]
+            if len(found) == len(seen):
+                return [
+                    Conflict(h, found[0], w) for w in found[1:] if w.header.id != found[0].header.id
+                ]
+        low = max(1, height - COMPARE_DEPTH + 1)
+        raise LightClientError(f"the witnesses hold no commit QCs at one height in {low}..{height}")
+
+    async def get_anchor(self, rpc: LightRpc, height: int) -> Witnessed:
+        """A verified header at or just below ``height`` (``COMPARE_DEPTH`` heights searched)."""
+        for h in range(height, max(0, height - COMPARE_DEPTH), -1):
+            found = await self.get_committed(rpc, h)
+            if found is not None:
+                return found
+        raise NotCommittedError(f"{rpc.url} holds no commit QC near height {height}")
+
+    async def verify_proofs(self, vk: snark.VerifyingKey, circuit_id: str, up_to: int) -> int:
+        """Verifies the validity proofs from height 1 to a verified header at or below
+        ``up_to``, chained from the genesis state root to that header's; returns its height."""
+        rpc = self.witnesses[0]
+        anchor = await self.get_anchor(rpc, up_to)
+        root = int.from_bytes(self.genesis_header.state_root, "big")
+        for first in range(1, anchor.header.height + 1, MAX_PROOFS_PER_ANSWER):
+            last = min(first + MAX_PROOFS_PER_ANSWER - 1, anchor.header.height)
+            page = (await rpc.get_proofs(first, last)).proofs
+            if [p.height for p in page] != list(range(first, last + 1)):
+                raise LightClientError(
+                    f"{rpc.url} lacks validity proofs in heights {first}..{last}"
+                )
+            root = verify_proof_chain(vk, circuit_id, page, root)
+            self.verified_proofs += len(page)
+        if root != int.from_bytes(anchor.header.state_root, "big"):
+            raise LightClientError(
+                f"the proofs end at another state root than height {anchor.header.height}'s"
+            )
+        return anchor.header.height
+
+    async def get_account(self, index: int, depth: int) -> tuple[Witnessed, m.Account]:
+        """The account at ``index`` from the first witness, verified against the state root of
+        the finalized header it proves in the same breath."""
+        rpc = self.witnesses[0]
+        for _ in range(ACCOUNT_TRIES):
+            tip = await self.get_finalized(rpc)
+            account = await rpc.account(index, proof=True)
+            if account.height == tip.header.height:
+                verify_account(tip.header.state_root, account, depth)
+                return tip, account
+        raise LightClientError(f"{rpc.url} served no account at the height of a verified header")
