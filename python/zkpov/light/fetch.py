@@ -37,8 +37,9 @@ class LightRpc(AsyncZkpovClient):
         return len(updates)
 
     async def get_proofs(self, first: int, last: int) -> Proofs:
-        """Proofs of ``first..last`` (consecutive, stopping at the first missing one)."""
+        """The proofs the node holds for heights ``first..last``, in increasing height."""
         found = await self._get(Proofs, "/v1/light/proofs", **{"from": first, "to": last})
-        if len(found.proofs) > last - first + 1:
-            raise RpcAnswerError("/v1/light/proofs: more proofs than heights asked for")
+        heights = [proof.height for proof in found.proofs]
+        if heights != sorted(set(heights)) or not all(first <= h <= last for h in heights):
+            raise RpcAnswerError("/v1/light/proofs: heights repeated, unordered or not asked for")
         return found

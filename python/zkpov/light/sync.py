@@ -19,7 +19,14 @@ from zkpov.crypto import snark
 from zkpov.errors import LightClientError, NotCommittedError
 from zkpov.light.fetch import MAX_PROOFS_PER_ANSWER, LightRpc
 from zkpov.light.trust import TrustedSet
-from zkpov.light.verify import to_header, to_qc, verify_account, verify_commit, verify_proof_chain
+from zkpov.light.verify import (
+    check_header_chain,
+    to_header,
+    to_qc,
+    verify_account,
+    verify_commit,
+    verify_transitions,
+)
 from zkpov.spec.messages import BlockHeader, QuorumCert
 
 __all__ = [
@@ -29,6 +36,7 @@ __all__ = [
 ]
 
 COMPARE_DEPTH = 8  # heights searched downward for a height where every witness has a commit QC
+MAX_PROVEN_HEIGHTS = 100_000  # headers fetched one by one to link proofs to the verified one
 ACCOUNT_TRIES = 5  # the chain moves between two requests: ask again this many times
 
 
@@ -120,25 +128,29 @@ class LightChain:
         raise NotCommittedError(f"{rpc.url} holds no commit QC near height {height}")
 
     async def verify_proofs(self, vk: snark.VerifyingKey, circuit_id: str, up_to: int) -> int:
-        """Verifies the validity proofs from height 1 to a verified header at or below
-        ``up_to``, chained from the genesis state root to that header's; returns its height."""
+        """Verifies every state change from genesis to a verified header at or below ``up_to``
+        (:func:`~zkpov.light.verify.verify_transitions`); returns that header's height."""
         rpc = self.witnesses[0]
         anchor = await self.get_anchor(rpc, up_to)
-        root = int.from_bytes(self.genesis_header.state_root, "big")
+        if anchor.header.height > MAX_PROVEN_HEIGHTS:
+            raise LightClientError(f"this client checks proofs up to height {MAX_PROVEN_HEIGHTS}")
+        headers = await self._get_headers(rpc, anchor.header)
+        proofs: dict[int, m.Proof] = {}
         for first in range(1, anchor.header.height + 1, MAX_PROOFS_PER_ANSWER):
             last = min(first + MAX_PROOFS_PER_ANSWER - 1, anchor.header.height)
-            page = (await rpc.get_proofs(first, last)).proofs
-            if [p.height for p in page] != list(range(first, last + 1)):
-                raise LightClientError(
-                    f"{rpc.url} lacks validity proofs in heights {first}..{last}"
-                )
-            root = verify_proof_chain(vk, circuit_id, page, root)
-            self.verified_proofs += len(page)
-        if root != int.from_bytes(anchor.header.state_root, "big"):
-            raise LightClientError(
-                f"the proofs end at another state root than height {anchor.header.height}'s"
-            )
+            proofs.update((p.height, p) for p in (await rpc.get_proofs(first, last)).proofs)
+        self.verified_proofs += verify_transitions(vk, circuit_id, headers, proofs)
         return anchor.header.height
+
+    async def _get_headers(self, rpc: LightRpc, anchor: BlockHeader) -> list[BlockHeader]:
+        """Genesis, then every header up to the verified ``anchor``, hash-linked."""
+        headers = [anchor]
+        for height in range(anchor.height - 1, 0, -1):
+            headers.append(to_header((await rpc.commit(height)).header))
+        headers.append(self.genesis_header)
+        headers.reverse()
+        check_header_chain(headers)
+        return headers
 
     async def get_account(self, index: int, depth: int) -> tuple[Witnessed, m.Account]:
         """The account at ``index`` from the first witness, verified against the state root of

@@ -7,7 +7,8 @@ aggregate BLS pairing check runs last.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Mapping, Sequence
 
 from zkpov.chain.state import AccountProof, verify_account_proof
 from zkpov.client import models as m
@@ -26,16 +27,17 @@ from zkpov.errors import (
 )
 from zkpov.light.trust import TrustedSet
 from zkpov.spec.encoding import get_bitfield_indices
-from zkpov.spec.messages import BlockHeader, QuorumCert, VoteData
+from zkpov.spec.messages import EMPTY_DIGEST, BlockHeader, QuorumCert, VoteData
 from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 
 __all__ = [
     "MAX_TREE_DEPTH",
+    "check_header_chain",
     "to_header",
     "to_qc",
     "verify_account",
     "verify_commit",
-    "verify_proof_chain",
+    "verify_transitions",
 ]
 
 MAX_TREE_DEPTH = 64  # an account proof has at most this many levels (the tree index is a u64)
@@ -147,26 +149,49 @@ def _compute_leaf(account: m.Account) -> int:
         raise BadMerkleProofError(f"account {account.index}: {err}") from None
 
 
-def verify_proof_chain(
-    vk: snark.VerifyingKey, circuit_id: str, proofs: Sequence[m.Proof], pre_root: int
-) -> int:
-    """Checks consecutive proofs, each opening at the previous post-state root (``pre_root``
-    first), in one batch; returns the last post-state root."""
+def check_header_chain(headers: Sequence[BlockHeader]) -> None:
+    """``headers`` (genesis first, then every height) are linked by their parent ids."""
+    for parent, header in itertools.pairwise(headers):
+        if header.parent_id != parent.id or header.height != parent.height + 1:
+            raise LightClientError(f"header {header.height} does not extend header {parent.height}")
+
+
+def verify_transitions(
+    vk: snark.VerifyingKey, circuit_id: str, headers: Sequence[BlockHeader],
+    proofs: Mapping[int, m.Proof],
+) -> int:  # fmt: skip
+    """Every state change along ``headers`` (linked, genesis first) is proven: a block with a
+    proof opens at its parent's state root and ends at its own; a block without one is empty
+    (no transfers) and keeps its parent's root. One batch check; returns the proofs checked."""
     items = []
-    for proof in proofs:
-        inputs = [int.from_bytes(x, "big") for x in proof.public_inputs]
-        if proof.circuit_id != circuit_id or len(inputs) != 3 or inputs[0] != pre_root:
-            raise BadValidityProofError(
-                f"proof of height {proof.height}: wrong circuit or pre-state root"
-            )
-        items.append((inputs, proof.proof))
-        pre_root = inputs[1]
+    for parent, header in itertools.pairwise(headers):
+        proof = proofs.get(header.height)
+        if proof is None:
+            _check_empty(parent, header)
+        else:
+            items.append((_get_inputs(proof, parent, header, circuit_id), proof.proof))
     try:
-        valid = snark.batch_verify(vk, items)
+        valid = not items or snark.batch_verify(vk, items)
     except DecodeError:
         valid = False
     if not valid:
+        raise BadValidityProofError(f"a Groth16 proof of heights 1..{headers[-1].height} fails")
+    return len(items)
+
+
+def _check_empty(parent: BlockHeader, header: BlockHeader) -> None:
+    if header.payload_digest != EMPTY_DIGEST or header.state_root != parent.state_root:
+        raise BadValidityProofError(f"height {header.height} changes state without a proof")
+
+
+def _get_inputs(
+    proof: m.Proof, parent: BlockHeader, header: BlockHeader, circuit: str
+) -> list[int]:
+    inputs = [int.from_bytes(x, "big") for x in proof.public_inputs]
+    pre, post = int.from_bytes(parent.state_root, "big"), int.from_bytes(header.state_root, "big")
+    if proof.circuit_id != circuit or len(inputs) != 3 or inputs[:2] != [pre, post]:
         raise BadValidityProofError(
-            f"a Groth16 proof of heights {proofs[0].height}..{proofs[-1].height} fails"
+            f"proof of height {header.height}: another circuit, or not from its parent's state"
+            " root to its own"
         )
-    return pre_root
+    return inputs

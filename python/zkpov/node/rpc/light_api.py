@@ -6,7 +6,9 @@ finality and proven state from outside, each answer capped.
   commit QC and the next set. The validator set is static today (no epochs yet), so the list is
   always empty; the route fixes the shape the epoch changes will fill.
 - ``finalized``: a committed header with the 2-chain QC that committed it.
-- ``proofs?from=&to=``: validity proofs with their public inputs, at most ``MAX_PROOFS`` heights.
+- ``proofs?from=&to=``: the validity proofs held for at most ``MAX_PROOFS`` heights, with their
+  public inputs. A height without one is skipped: a block without transfers needs no proof (its
+  state root is its parent's), and a node does not hold a proof it has not verified yet.
 """
 
 from __future__ import annotations
@@ -102,9 +104,8 @@ def make_light_routes(get_view: Callable[[web.Request], NodeView]) -> tuple[Rout
         proofs = []
         for height in range(first, last + 1):
             record = view.get_proof(Height(height))
-            if record is None:
-                break
-            proofs.append(codec.encode_proof(record))
+            if record is not None:
+                proofs.append(codec.encode_proof(record))
         proven = view.get_status().sync.proven_final_height
         return _json({"proven_final_height": proven, "proofs": proofs})
 
@@ -140,7 +141,7 @@ def _describe(*handlers: Any) -> tuple[Route, ...]:
               " one round later) and the validator-set commitment.",
               on_finalized, ref("Finalized")),
         Route("GET", "/v1/light/proofs", "light_proofs",
-              f"Validity proofs and public inputs of consecutive heights (at most {MAX_PROOFS}),"
-              " stopping at the first height without one.",
+              f"The validity proofs (with public inputs) held for heights from..to (at most"
+              f" {MAX_PROOFS}); heights without one are skipped (empty blocks need none).",
               on_proofs, proofs, (FROM, TO), errors=(400, 503)),
     )  # fmt: skip
