@@ -221,3 +221,23 @@ def test_conflicting_witnesses_are_reported_as_evidence(net: Net) -> None:
     assert first["header"]["height"] == second["header"]["height"] == conflicts[0]["height"]
     assert first["header"]["block_id"] != second["header"]["block_id"]
     assert {first["rpc"], second["rpc"]} == {net.honest.url, net.twin.url}
+
+
+def test_bootstrap_and_updates_serve_the_static_set(net: Net) -> None:
+    genesis = _genesis(net)
+    keys = tuple(v.bls_public_key for v in genesis.validators)
+    stakes = tuple(v.stake for v in genesis.validators)
+    served = net.honest.get("/v1/light/bootstrap", epoch="0")
+    assert served["validator_set_commitment"] == (
+        compute_validator_set_commitment(0, keys, stakes).hex()
+    )
+    assert [v["pubkey"] for v in served["validators"]] == [k.hex() for k in keys]
+    assert (
+        net.honest.get("/light/finalized")["validator_set_commitment"]
+        == (served["validator_set_commitment"])
+    )
+    assert net.honest.get("/v1/light/updates", from_epoch="0")["updates"] == []
+    later = requests.get(f"{net.honest.url}/v1/light/updates?from_epoch=1", timeout=10)
+    assert later.status_code == 404 and "above the current epoch 0" in later.text
+    proofs = net.honest.get("/v1/light/proofs", **{"from": "1", "to": "1000"})["proofs"]
+    assert [p["height"] for p in proofs] == [p for p in [net.tx_height] if p <= 16]

@@ -250,5 +250,5 @@ _EXPLORER_ROUTES = tuple(
 def get_routes(with_metrics: bool) -> tuple[Route, ...]:
     """Every route the app serves; ``/metrics`` only when the node keeps metrics."""
     metrics = (_METRICS,) if with_metrics else ()
-    light = make_light_routes(_view)
+    light = make_light_routes(_view, lambda message: RpcError(404, message))
     return (_HEALTH, *_CHAIN_ROUTES, *light, _OPENAPI, *metrics, *_EXPLORER_ROUTES)

@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from zkpov.node.rpc import codec
-from zkpov.node.rpc.params import MAX_HEIGHT, InvalidParamError, QueryParam, compute_bounded_int
+from zkpov.node.rpc.params import MAX_HEIGHT, QueryParam, compute_bounded_int
 from zkpov.node.rpc.schema import Route, ref
 from zkpov.node.rpc.view import NodeView, ValidatorsRecord
 from zkpov.spec.validators import compute_validator_set_commitment
@@ -29,21 +29,22 @@ from zkpov.types import Height
 __all__ = ["MAX_PROOFS", "encode_bootstrap", "make_light_routes"]
 
 MAX_PROOFS = 16  # heights per /v1/light/proofs answer
+NotFound = Callable[[str], Exception]
 _UINT = {"type": "integer", "minimum": 0}
 _HASH = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 _DECIMAL = {"type": "string", "pattern": "^[0-9]+$"}
 
 
-def _uint_param(name: str, description: str, required: bool) -> QueryParam[int]:
-    schema = {"type": "integer", "minimum": 0, "maximum": MAX_HEIGHT}
-    parse: Callable[[str], int] = lambda text: compute_bounded_int(text, 0, MAX_HEIGHT)  # noqa: E731
+def _uint_param(name: str, description: str, required: bool, low: int = 0) -> QueryParam[int]:
+    schema = {"type": "integer", "minimum": low, "maximum": MAX_HEIGHT}
+    parse: Callable[[str], int] = lambda text: compute_bounded_int(text, low, MAX_HEIGHT)  # noqa: E731
     return QueryParam(name, description, schema, parse, required)
 
 
 EPOCH = _uint_param("epoch", "Epoch; the current epoch when absent.", False)
 FROM_EPOCH = _uint_param("from_epoch", "The epoch the client trusts.", True)
-FROM = _uint_param("from", "First height (at least 1).", True)
-TO = _uint_param("to", f"Last height; at most from + {MAX_PROOFS - 1}.", False)
+FROM = _uint_param("from", "First height.", True, low=1)
+TO = _uint_param("to", f"Last height; cut to from + {MAX_PROOFS - 1}.", False, low=1)
 
 
 def _json(doc: Any) -> web.Response:
@@ -56,11 +57,11 @@ def _object(properties: dict[str, Any]) -> dict[str, Any]:
             "additionalProperties": False}  # fmt: skip
 
 
-def _get_current_set(view: NodeView, epoch: int | None) -> ValidatorsRecord:
+def _get_current_set(view: NodeView, epoch: int | None, missing: NotFound) -> ValidatorsRecord:
     record = view.get_validators(None)
     if record is None or (epoch is not None and epoch != record.epoch):
         current = None if record is None else record.epoch
-        raise InvalidParamError(f"epoch {epoch}: this node serves the set of epoch {current}")
+        raise missing(f"no validator set of epoch {epoch} here; the current epoch is {current}")
     return record
 
 
@@ -77,19 +78,22 @@ def encode_bootstrap(record: ValidatorsRecord, genesis_hash: bytes) -> dict[str,
     }  # fmt: skip
 
 
-def make_light_routes(get_view: Callable[[web.Request], NodeView]) -> tuple[Route, ...]:
-    """The ``/v1/light`` routes over the view ``get_view`` finds in a request."""
+def make_light_routes(
+    get_view: Callable[[web.Request], NodeView], missing: NotFound
+) -> tuple[Route, ...]:
+    """The ``/v1/light`` routes over the view ``get_view`` finds in a request; ``missing``
+    makes the exception the application answers with 404."""
 
     async def on_bootstrap(request: web.Request) -> web.Response:
         view = get_view(request)
-        record = _get_current_set(view, EPOCH.get(request))
+        record = _get_current_set(view, EPOCH.get(request), missing)
         return _json(encode_bootstrap(record, view.get_genesis().genesis_hash))
 
     async def on_updates(request: web.Request) -> web.Response:
         start = FROM_EPOCH.get_required(request)
-        current = _get_current_set(get_view(request), None).epoch
+        current = _get_current_set(get_view(request), None, missing).epoch
         if start > current:
-            raise InvalidParamError(f"from_epoch {start} is above the current epoch {current}")
+            raise missing(f"from_epoch {start} is above the current epoch {current}")
         return _json({"from_epoch": start, "current_epoch": current, "updates": []})
 
     async def on_finalized(request: web.Request) -> web.Response:
@@ -97,10 +101,7 @@ def make_light_routes(get_view: Callable[[web.Request], NodeView]) -> tuple[Rout
 
     async def on_proofs(request: web.Request) -> web.Response:
         view, first = get_view(request), FROM.get_required(request)
-        last = TO.get(request)
-        last = first + MAX_PROOFS - 1 if last is None else last
-        if not 1 <= first <= last < first + MAX_PROOFS:
-            raise InvalidParamError(f"need 1 <= from <= to < from + {MAX_PROOFS}")
+        last = min(TO.get(request) or MAX_HEIGHT, first + MAX_PROOFS - 1)
         proofs = []
         for height in range(first, last + 1):
             record = view.get_proof(Height(height))
@@ -131,17 +132,17 @@ def _describe(*handlers: Any) -> tuple[Route, ...]:
     return (
         Route("GET", "/v1/light/bootstrap", "light_bootstrap",
               "The validator set (keys, stakes) of an epoch and its commitment.",
-              on_bootstrap, bootstrap, (EPOCH,), errors=(400, 503)),
+              on_bootstrap, bootstrap, (EPOCH,), errors=(400, 404, 503)),
         Route("GET", "/v1/light/updates", "light_updates",
               "Epoch changes since an epoch: epoch-ending header, commit QC, next set"
               " (empty while the validator set is static).",
-              on_updates, updates, (FROM_EPOCH,), errors=(400, 503)),
+              on_updates, updates, (FROM_EPOCH,), errors=(400, 404, 503)),
         Route("GET", "/v1/light/finalized", "light_finalized_v1",
               "A committed header with the 2-chain QC that committed it (a QC on its child,"
               " one round later) and the validator-set commitment.",
               on_finalized, ref("Finalized")),
         Route("GET", "/v1/light/proofs", "light_proofs",
-              f"The validity proofs (with public inputs) held for heights from..to (at most"
-              f" {MAX_PROOFS}); heights without one are skipped (empty blocks need none).",
+              f"The validity proofs (with public inputs) held for heights from..to (cut to"
+              f" {MAX_PROOFS} heights); heights without one are skipped (empty blocks need none).",
               on_proofs, proofs, (FROM, TO), errors=(400, 503)),
     )  # fmt: skip
