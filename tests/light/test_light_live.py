@@ -26,10 +26,12 @@ from zkpov.chain.state import compute_account_index
 from zkpov.cli import main
 from zkpov.crypto.bls import generate_secret_key, sk_to_pk
 from zkpov.errors import (
+    BadAggregateSignatureError,
     BadMerkleProofError,
     ForgedValidatorSetError,
     InsufficientQuorumError,
     NotCommittedError,
+    WrongEpochError,
 )
 from zkpov.light import parse_checkpoint, query_account, sync_chain
 from zkpov.light.fetch import LightRpc
@@ -180,6 +182,19 @@ def test_a_qc_signed_by_exactly_two_thirds_is_refused(net: Net) -> None:
         verify_commit(two_thirds, header, qc)
     with pytest.raises(NotCommittedError):
         verify_commit(trusted, dataclasses.replace(header, round=Round(header.round + 1)), qc)
+
+
+def test_a_forged_signature_or_another_epoch_is_refused(net: Net) -> None:
+    served = asyncio.run(_get_finalized(net.honest.url))
+    header, qc = to_header(served.header), to_qc(served.commit_certificate)
+    trusted = trust_genesis(_genesis(net))
+    flipped = qc.signature[:-1] + bytes([qc.signature[-1] ^ 1])
+    with pytest.raises(BadAggregateSignatureError):
+        verify_commit(trusted, header, dataclasses.replace(qc, signature=flipped))
+    with pytest.raises(BadAggregateSignatureError, match="bitfield"):
+        verify_commit(trusted, header, dataclasses.replace(qc, signers=b"\x03"))
+    with pytest.raises(WrongEpochError):
+        verify_commit(dataclasses.replace(trusted, epoch=1), header, qc)
 
 
 def test_a_checkpoint_is_checked_against_the_served_set(net: Net) -> None:
