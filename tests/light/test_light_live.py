@@ -24,7 +24,7 @@ from tests.node.rpc.test_live_node import LiveNode, wait_until
 from tests.node.test_runtime import free_base_port, make_transfer
 from zkpov.chain.state import compute_account_index
 from zkpov.cli import main
-from zkpov.crypto.bls import generate_secret_key, sk_to_pk
+from zkpov.crypto.bls import generate_secret_key, pop_prove, sk_to_pk
 from zkpov.errors import (
     BadAggregateSignatureError,
     BadMerkleProofError,
@@ -256,3 +256,21 @@ def test_bootstrap_and_updates_serve_the_static_set(net: Net) -> None:
     assert later.status_code == 404 and "above the current epoch 0" in later.text
     proofs = net.honest.get("/v1/light/proofs", **{"from": "1", "to": "1000"})["proofs"]
     assert [p["height"] for p in proofs] == [p for p in [net.tx_height] if p <= 16]
+
+
+def test_the_cli_refuses_a_qc_of_exactly_two_thirds_naming_the_witness(
+    net: Net, tmp_path: Path
+) -> None:
+    """A genesis naming a second validator with half the first one's stake: the node's real
+    QCs, signed by the first alone, then carry exactly 2/3 of the stake."""
+    doc = json.loads(net.genesis_file.read_text())
+    sk = generate_secret_key()
+    doc["validators"].append({
+        "name": "absent", "bls_public_key": sk_to_pk(sk).hex(),
+        "proof_of_possession": pop_prove(sk).hex(), "stake": doc["validators"][0]["stake"] // 2,
+    })  # fmt: skip
+    forged = tmp_path / "genesis.json"
+    forged.write_text(json.dumps(doc))
+    code, out = _run(["sync", "--rpc", net.honest.url, "--genesis", str(forged), "--no-proofs"])
+    assert code == 1 and len(out.strip().splitlines()) == 1, out
+    assert f"{net.honest.url}: the QC's signers hold" in out and "(exactly 2/3)" in out

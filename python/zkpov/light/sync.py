@@ -77,12 +77,16 @@ class LightChain:
                 )
 
     def _accept(self, rpc: LightRpc, header: BlockHeader, qc: QuorumCert) -> Witnessed:
+        """``header`` proved final by ``qc``; a refusal names the witness that served it."""
         if header.height == 0:
             if header.id != self.genesis_header.id:
                 raise LightClientError(f"{rpc.url} serves a genesis header of another chain")
-        else:
+            return Witnessed(rpc.url, header, qc)
+        try:
             verify_commit(self.trusted, header, qc)
-            self.verified_qcs += 1
+        except LightClientError as err:
+            raise type(err)(f"{rpc.url}: {err}") from None
+        self.verified_qcs += 1
         return Witnessed(rpc.url, header, qc)
 
     async def get_finalized(self, rpc: LightRpc) -> Witnessed:
