@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import itertools
 import json
 import shutil
 from collections.abc import Iterator
@@ -274,3 +275,14 @@ def test_the_cli_refuses_a_qc_of_exactly_two_thirds_naming_the_witness(
     code, out = _run(["sync", "--rpc", net.honest.url, "--genesis", str(forged), "--no-proofs"])
     assert code == 1 and len(out.strip().splitlines()) == 1, out
     assert f"{net.honest.url}: the QC's signers hold" in out and "(exactly 2/3)" in out
+
+
+def test_headers_route_serves_linked_committed_headers(net: Net) -> None:
+    held = net.honest.node.chain.height
+    served = net.honest.get("/v1/light/headers", **{"from": "1", "to": "1000"})["headers"]
+    assert [h["height"] for h in served] == list(range(1, len(served) + 1))
+    assert min(held, 64) <= len(served) <= 64
+    assert all(b["parent_id"] == a["block_id"] for a, b in itertools.pairwise(served))
+    tip = net.honest.node.chain.height
+    above = net.honest.get("/v1/light/headers", **{"from": str(tip), "to": str(tip + 5)})
+    assert [h["height"] for h in above["headers"]] == [tip]

@@ -6,12 +6,18 @@ from __future__ import annotations
 from zkpov.client import models as m
 from zkpov.client.aio import AsyncZkpovClient
 from zkpov.errors import RpcAnswerError
-from zkpov.light.models import Bootstrap, Proofs
+from zkpov.light.models import Bootstrap, Headers, Proofs
 
-__all__ = ["MAX_LIGHT_ANSWER_BYTES", "MAX_PROOFS_PER_ANSWER", "LightRpc"]
+__all__ = [
+    "MAX_HEADERS_PER_ANSWER",
+    "MAX_LIGHT_ANSWER_BYTES",
+    "MAX_PROOFS_PER_ANSWER",
+    "LightRpc",
+]
 
 MAX_LIGHT_ANSWER_BYTES = 1 << 20
-MAX_PROOFS_PER_ANSWER = 16  # the node's cap (zkpov.node.rpc.light_api.MAX_PROOFS)
+MAX_PROOFS_PER_ANSWER = 16  # the node's caps (zkpov.node.rpc.light_api.MAX_PROOFS, MAX_HEADERS)
+MAX_HEADERS_PER_ANSWER = 64
 
 
 class LightRpc(AsyncZkpovClient):
@@ -42,4 +48,13 @@ class LightRpc(AsyncZkpovClient):
         heights = [proof.height for proof in found.proofs]
         if heights != sorted(set(heights)) or not all(first <= h <= last for h in heights):
             raise RpcAnswerError("/v1/light/proofs: heights repeated, unordered or not asked for")
+        return found
+
+    async def get_headers(self, first: int, last: int) -> tuple[m.Header, ...]:
+        """The committed headers of ``first..last``, all of them, in order."""
+        found = (
+            await self._get(Headers, "/v1/light/headers", **{"from": first, "to": last})
+        ).headers
+        if [h.height for h in found] != list(range(first, last + 1)):
+            raise RpcAnswerError(f"/v1/light/headers: not the headers of heights {first}..{last}")
         return found

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zkpov.client.models import Decimal, Hash, Proof, PublicKey
+from zkpov.client.models import Decimal, Hash, Header, Proof, PublicKey
 
-__all__ = ["Bootstrap", "BootstrapValidator", "Proofs"]
+__all__ = ["Bootstrap", "BootstrapValidator", "Headers", "Proofs"]
 
 
 @dataclass(frozen=True)
@@ -29,3 +29,8 @@ class Bootstrap:
 class Proofs:
     proven_final_height: int | None
     proofs: tuple[Proof, ...]
+
+
+@dataclass(frozen=True)
+class Headers:
+    headers: tuple[Header, ...]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from zkpov.client import models as m
 from zkpov.crypto import snark
 from zkpov.errors import LightClientError, NotCommittedError
-from zkpov.light.fetch import MAX_PROOFS_PER_ANSWER, LightRpc
+from zkpov.light.fetch import MAX_HEADERS_PER_ANSWER, MAX_PROOFS_PER_ANSWER, LightRpc
 from zkpov.light.trust import TrustedSet
 from zkpov.light.verify import (
     check_header_chain,
@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 COMPARE_DEPTH = 8  # heights searched downward for a height where every witness has a commit QC
-MAX_PROVEN_HEIGHTS = 100_000  # headers fetched one by one to link proofs to the verified one
+MAX_PROVEN_HEIGHTS = 100_000  # headers held (fetched 64 an answer) to link proofs to the anchor
 ACCOUNT_TRIES = 5  # the chain moves between two requests: ask again this many times
 
 
@@ -148,11 +148,11 @@ class LightChain:
 
     async def _get_headers(self, rpc: LightRpc, anchor: BlockHeader) -> list[BlockHeader]:
         """Genesis, then every header up to the verified ``anchor``, hash-linked."""
-        headers = [anchor]
-        for height in range(anchor.height - 1, 0, -1):
-            headers.append(to_header((await rpc.commit(height)).header))
-        headers.append(self.genesis_header)
-        headers.reverse()
+        headers = [self.genesis_header]
+        for first in range(1, anchor.height, MAX_HEADERS_PER_ANSWER):
+            last = min(first + MAX_HEADERS_PER_ANSWER - 1, anchor.height - 1)
+            headers.extend(to_header(h) for h in await rpc.get_headers(first, last))
+        headers.append(anchor)
         check_header_chain(headers)
         return headers
 

@@ -6,6 +6,7 @@ finality and proven state from outside, each answer capped.
   commit QC and the next set. The validator set is static today (no epochs yet), so the list is
   always empty; the route fixes the shape the epoch changes will fill.
 - ``finalized``: a committed header with the 2-chain QC that committed it.
+- ``headers?from=&to=``: committed headers of consecutive heights, at most ``MAX_HEADERS``.
 - ``proofs?from=&to=``: the validity proofs held for at most ``MAX_PROOFS`` heights, with their
   public inputs. A height without one is skipped: a block without transfers needs no proof (its
   state root is its parent's), and a node does not hold a proof it has not verified yet.
@@ -26,9 +27,10 @@ from zkpov.node.rpc.view import NodeView, ValidatorsRecord
 from zkpov.spec.validators import compute_validator_set_commitment
 from zkpov.types import Height
 
-__all__ = ["MAX_PROOFS", "encode_bootstrap", "make_light_routes"]
+__all__ = ["MAX_HEADERS", "MAX_PROOFS", "encode_bootstrap", "make_light_routes"]
 
 MAX_PROOFS = 16  # heights per /v1/light/proofs answer
+MAX_HEADERS = 64  # headers per /v1/light/headers answer
 NotFound = Callable[[str], Exception]
 _UINT = {"type": "integer", "minimum": 0}
 _HASH = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
@@ -44,7 +46,7 @@ def _uint_param(name: str, description: str, required: bool, low: int = 0) -> Qu
 EPOCH = _uint_param("epoch", "Epoch; the current epoch when absent.", False)
 FROM_EPOCH = _uint_param("from_epoch", "The epoch the client trusts.", True)
 FROM = _uint_param("from", "First height.", True, low=1)
-TO = _uint_param("to", f"Last height; cut to from + {MAX_PROOFS - 1}.", False, low=1)
+TO = _uint_param("to", "Last height; a longer range is cut to the route's cap.", False, low=1)
 
 
 def _json(doc: Any) -> web.Response:
@@ -99,6 +101,17 @@ def make_light_routes(
     async def on_finalized(request: web.Request) -> web.Response:
         return _json(codec.encode_finalized(get_view(request).get_finalized()))
 
+    async def on_headers(request: web.Request) -> web.Response:
+        view, first = get_view(request), FROM.get_required(request)
+        last = min(TO.get(request) or MAX_HEIGHT, first + MAX_HEADERS - 1)
+        headers = []
+        for height in range(first, last + 1):
+            record = view.get_block(Height(height))
+            if record is None:
+                break
+            headers.append(codec.encode_header(record.block.header))
+        return _json({"headers": headers})
+
     async def on_proofs(request: web.Request) -> web.Response:
         view, first = get_view(request), FROM.get_required(request)
         last = min(TO.get(request) or MAX_HEIGHT, first + MAX_PROOFS - 1)
@@ -110,11 +123,11 @@ def make_light_routes(
         proven = view.get_status().sync.proven_final_height
         return _json({"proven_final_height": proven, "proofs": proofs})
 
-    return _describe(on_bootstrap, on_updates, on_finalized, on_proofs)
+    return _describe(on_bootstrap, on_updates, on_finalized, on_headers, on_proofs)
 
 
 def _describe(*handlers: Any) -> tuple[Route, ...]:
-    on_bootstrap, on_updates, on_finalized, on_proofs = handlers
+    on_bootstrap, on_updates, on_finalized, on_headers, on_proofs = handlers
     validator = _object({"pubkey": {"type": "string", "pattern": "^[0-9a-f]{96}$"},
                          "stake": _DECIMAL})  # fmt: skip
     bootstrap = _object({
@@ -129,7 +142,13 @@ def _describe(*handlers: Any) -> tuple[Route, ...]:
     proofs = _object({"proven_final_height": {"anyOf": [_UINT, {"type": "null"}]},
                       "proofs": {"type": "array", "items": ref("Proof"),
                                  "maxItems": MAX_PROOFS}})  # fmt: skip
+    headers = _object({"headers": {"type": "array", "items": ref("Header"),
+                                   "maxItems": MAX_HEADERS}})  # fmt: skip
     return (
+        Route("GET", "/v1/light/headers", "light_headers",
+              f"Committed headers of heights from..to (cut to {MAX_HEADERS}), stopping at the"
+              " first height not held (above the tip, or pruned).",
+              on_headers, headers, (FROM, TO), errors=(400, 503)),
         Route("GET", "/v1/light/bootstrap", "light_bootstrap",
               "The validator set (keys, stakes) of an epoch and its commitment.",
               on_bootstrap, bootstrap, (EPOCH,), errors=(400, 404, 503)),
