@@ -36,6 +36,8 @@ def test_a_set_with_a_repeated_key_or_no_stake_is_refused() -> None:
         build_trusted_set(0, (key, key), (1, 1), CONFIG)
     with pytest.raises(ForgedValidatorSetError):
         build_trusted_set(0, (key,), (0,), CONFIG)
+    with pytest.raises(ForgedValidatorSetError, match="out of range"):
+        build_trusted_set(0, (key,), (1 << 128,), CONFIG)
     with pytest.raises(ForgedValidatorSetError, match="does not decode"):
         build_trusted_set(0, (bytes(48),), (1,), CONFIG)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from zkpov.client import models as m
 from zkpov.crypto import snark
-from zkpov.errors import LightClientError, NotCommittedError
+from zkpov.errors import BadMerkleProofError, LightClientError, NotCommittedError
 from zkpov.light.fetch import MAX_HEADERS_PER_ANSWER, MAX_PROOFS_PER_ANSWER, LightRpc
 from zkpov.light.trust import TrustedSet
 from zkpov.light.verify import (
@@ -97,9 +97,12 @@ class LightChain:
         """The header at ``height`` with its verified commit QC; None when the node holds no
         commit QC for it (it was committed as an ancestor)."""
         served = await rpc.commit(height)
-        if served.commit_certificate is None or served.height != height:
+        if served.commit_certificate is None:
             return None
-        return self._accept(rpc, to_header(served.header), to_qc(served.commit_certificate))
+        header = to_header(served.header)
+        if header.height != height:
+            raise LightClientError(f"{rpc.url} answered height {height} with {header.height}")
+        return self._accept(rpc, header, to_qc(served.commit_certificate))
 
     async def sync(self) -> tuple[Witnessed, list[Conflict]]:
         """The highest finalized header any witness proves, and any conflicts among them."""
@@ -134,6 +137,8 @@ class LightChain:
     async def verify_proofs(self, vk: snark.VerifyingKey, circuit_id: str, up_to: int) -> int:
         """Verifies every state change from genesis to a verified header at or below ``up_to``
         (:func:`~zkpov.light.verify.verify_transitions`); returns that header's height."""
+        if up_to == 0:
+            return 0
         rpc = self.witnesses[0]
         anchor = await self.get_anchor(rpc, up_to)
         if anchor.header.height > MAX_PROVEN_HEIGHTS:
@@ -163,6 +168,10 @@ class LightChain:
         for _ in range(ACCOUNT_TRIES):
             tip = await self.get_finalized(rpc)
             account = await rpc.account(index, proof=True)
+            if account.index != index:
+                raise BadMerkleProofError(
+                    f"{rpc.url} answered account {index} with {account.index}"
+                )
             if account.height == tip.header.height:
                 verify_account(tip.header.state_root, account, depth)
                 return tip, account

@@ -82,8 +82,8 @@ def build_trusted_set(
     """``ForgedValidatorSetError`` for an empty, oversized or malformed set."""
     if not 0 < len(pubkeys) <= MAX_VALIDATORS_LIMIT or len(pubkeys) != len(stakes):
         raise ForgedValidatorSetError(f"a validator set of {len(pubkeys)} keys cannot be trusted")
-    if min(stakes) <= 0 or len(set(pubkeys)) != len(pubkeys):
-        raise ForgedValidatorSetError("a validator set with a zero stake or a repeated key")
+    if not all(0 < stake < 1 << 128 for stake in stakes) or len(set(pubkeys)) != len(pubkeys):
+        raise ForgedValidatorSetError("a validator set with a stake out of range or a repeated key")
     try:
         keys = KeySet(pubkeys)
     except DecodeError as err:

@@ -43,8 +43,14 @@ __all__ = [
 MAX_TREE_DEPTH = 64  # an account proof has at most this many levels (the tree index is a u64)
 
 
+def _check_u64(what: str, *values: int) -> None:
+    if any(value >> 64 for value in values):
+        raise LightClientError(f"{what}: a number beyond 64 bits")
+
+
 def to_header(served: m.Header) -> BlockHeader:
     """The header as consensus hashes it; its id must be the served ``block_id``."""
+    _check_u64("header", served.epoch, served.round, served.height, served.proposer)
     header = BlockHeader(
         Epoch(served.epoch), Round(served.round), Height(served.height), BlockId(served.parent_id),
         ValidatorIndex(served.proposer), Root(served.state_root), served.qc_digest,
@@ -58,6 +64,7 @@ def to_header(served: m.Header) -> BlockHeader:
 
 
 def to_qc(served: m.QuorumCert) -> QuorumCert:
+    _check_u64("QC", served.epoch, served.round, served.parent_round)
     data = VoteData(
         Epoch(served.epoch), Round(served.round), BlockId(served.block_id),
         Round(served.parent_round), BlockId(served.parent_id),
@@ -130,7 +137,7 @@ def verify_account(state_root: bytes, account: m.Account, depth: int) -> None:
     proof = AccountProof(depth, account.index, leaf, rows)  # type: ignore[arg-type]
     try:
         valid = verify_account_proof(int.from_bytes(state_root, "big"), proof)
-    except DecodeError:
+    except (DecodeError, ValueError, OverflowError):
         valid = False
     if not valid:
         raise BadMerkleProofError(
