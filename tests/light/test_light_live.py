@@ -41,6 +41,7 @@ from zkpov.light.verify import to_header, to_qc, verify_account, verify_commit
 from zkpov.node.ops.config import load_node_config, write_node_config
 from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.ops.setup import TestnetLayout, create_testnet
+from zkpov.node.rpc.runtime_view import RuntimeView, ViewParts
 from zkpov.node.state.genesis import Genesis
 from zkpov.spec.validators import compute_validator_set_commitment
 from zkpov.types import Round
@@ -286,3 +287,18 @@ def test_headers_route_serves_linked_committed_headers(net: Net) -> None:
     tip = net.honest.node.chain.height
     above = net.honest.get("/v1/light/headers", **{"from": str(tip), "to": str(tip + 5)})
     assert [h["height"] for h in above["headers"]] == [tip]
+
+
+def test_without_the_commit_qc_in_memory_the_pair_comes_from_committed_blocks(net: Net) -> None:
+    """As after a restart (the commit QC is kept in memory only): the view finds the highest
+    committed block whose child QC is one round later, and that pair still verifies. (The node
+    keeps committing meanwhile; whichever pair it serves must verify.)"""
+    node = net.twin.node
+    view = RuntimeView(ViewParts(
+        node.genesis, node.start, node.index, node.chain, node.driver, node.transport,
+        node.config.p2p_listen, node.gossip, node.prover, node.events,
+    ))  # fmt: skip
+    node.chain.commit_qc = None
+    record = view.get_finalized()
+    assert record.header.height >= node.chain.height - 3
+    verify_commit(trust_genesis(_genesis(net)), record.header, record.commit_certificate)
