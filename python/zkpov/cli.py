@@ -18,6 +18,7 @@ from zkpov.commands.demo import demo
 from zkpov.commands.devnet import devnet
 from zkpov.commands.failures import EXPECTED, describe_failure, is_debug, to_one_line
 from zkpov.commands.keys import keys
+from zkpov.commands.light import light
 from zkpov.commands.node import start, status, tx
 from zkpov.commands.sim import sim
 from zkpov.commands.slashing import slashing
@@ -66,6 +67,7 @@ main.add_command(demo)
 main.add_command(devnet)
 main.add_command(init)
 main.add_command(keys)
+main.add_command(light)
 main.add_command(sim)
 main.add_command(slashing)
 main.add_command(start)

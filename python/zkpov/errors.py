@@ -89,3 +89,43 @@ class TransferFailedError(ZkpovError):
 class AttackModeError(ZkpovError):
     """An attack mode (``zkpov start --byzantine``) asked for where it may not run: an unknown
     mode, or a genesis that does not mark the chain as a test network."""
+
+
+class LightClientError(ZkpovError):
+    """A light client refused what a node served, or its trust cannot start: the subclass names
+    the cause."""
+
+
+class WrongEpochError(LightClientError):
+    """A header or QC is not from the epoch of the validator set the light client trusts."""
+
+
+class NotCommittedError(LightClientError):
+    """The QC does not commit the header by the 2-chain rule (a QC on its child, one round
+    later, naming the header as parent)."""
+
+
+class InsufficientQuorumError(LightClientError):
+    """The QC's signers do not hold more than 2/3 of the trusted set's stake (exactly 2/3 is
+    refused)."""
+
+
+class BadAggregateSignatureError(LightClientError):
+    """The QC's aggregate BLS signature does not verify against its signers' keys."""
+
+
+class ForgedValidatorSetError(LightClientError):
+    """A served validator set does not match the commitment the light client trusts."""
+
+
+class StaleCheckpointError(LightClientError):
+    """The checkpoint is older than the trusting period, or the trusting period is not shorter
+    than the unbonding period."""
+
+
+class BadMerkleProofError(LightClientError):
+    """An account proof does not open the verified header's state root to the served account."""
+
+
+class BadValidityProofError(LightClientError):
+    """A Groth16 proof fails, or its public inputs do not chain the verified state roots."""

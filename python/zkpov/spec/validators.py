@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -10,11 +11,23 @@ from functools import cached_property
 from zkpov.config import ConsensusConfig
 from zkpov.errors import ValidatorError
 from zkpov.spec.signing import KeyRing, SignatureScheme
-from zkpov.types import BLSPubkey, Epoch, Stake
+from zkpov.types import BLSPubkey, Epoch, Root, Stake
 
-__all__ = ["ValidatorSet"]
+__all__ = ["ValidatorSet", "compute_validator_set_commitment"]
 
 _POWER_CACHE_LIMIT = 4096  # verified signer bitfields remembered (an LRU)
+_COMMITMENT_TAG = b"zkpov/validator-set/v1"
+
+
+def compute_validator_set_commitment(
+    epoch: int, pubkeys: Sequence[bytes], stakes: Sequence[int]
+) -> Root:
+    """SHA-256 of the tag, the epoch (8 bytes) and each key (48 bytes) with its stake (16 bytes,
+    big-endian): what a light client's checkpoint names and what a node serves."""
+    digest = hashlib.sha256(_COMMITMENT_TAG + epoch.to_bytes(8, "big"))
+    for pubkey, stake in zip(pubkeys, stakes, strict=True):
+        digest.update(bytes(pubkey) + stake.to_bytes(16, "big"))
+    return Root(digest.digest())
 
 
 @dataclass(frozen=True)

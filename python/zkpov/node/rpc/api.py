@@ -16,6 +16,7 @@ from aiohttp import web
 
 from zkpov.node.rpc import codec
 from zkpov.node.rpc.explorer_page import ASSETS, make_asset_handler
+from zkpov.node.rpc.light_api import make_light_routes
 from zkpov.node.rpc.metrics import NodeMetrics
 from zkpov.node.rpc.params import (
     ACCOUNT,
@@ -221,7 +222,7 @@ _CHAIN_ROUTES = (
           on_broadcast_tx, ref("BroadcastResult"), body=TX_BODY_SCHEMA,
           errors=(400, 413, 415, 503)),
     Route("GET", "/light/finalized", "light_finalized",
-          "Latest finalized header, its commit certificate and validator-set commitment.",
+          "Unversioned alias of /v1/light/finalized.",
           on_finalized, ref("Finalized")),
     Route("GET", "/light/proof", "light_proof", "The validity proof of a height, if proven.",
           on_proof, ref("Proof"), (PROOF_HEIGHT,), errors=(400, 404, 503)),
@@ -249,4 +250,5 @@ _EXPLORER_ROUTES = tuple(
 def get_routes(with_metrics: bool) -> tuple[Route, ...]:
     """Every route the app serves; ``/metrics`` only when the node keeps metrics."""
     metrics = (_METRICS,) if with_metrics else ()
-    return (_HEALTH, *_CHAIN_ROUTES, _OPENAPI, *metrics, *_EXPLORER_ROUTES)
+    light = make_light_routes(_view, lambda message: RpcError(404, message))
+    return (_HEALTH, *_CHAIN_ROUTES, *light, _OPENAPI, *metrics, *_EXPLORER_ROUTES)

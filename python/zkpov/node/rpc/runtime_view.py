@@ -40,11 +40,14 @@ from zkpov.node.rpc.view import (
 from zkpov.node.state.committed_chain import CommittedChain
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash, encode_genesis
 from zkpov.spec.codec.payload import decode_payload
-from zkpov.spec.messages import Block, QuorumCert
+from zkpov.spec.messages import Block, BlockHeader, QuorumCert
 from zkpov.spec.payload import compute_root_bytes
-from zkpov.types import BLSPubkey, Height, Root, Stake, ValidatorIndex
+from zkpov.spec.validators import compute_validator_set_commitment
+from zkpov.types import BLSPubkey, Height, Stake, ValidatorIndex
 
 __all__ = ["RuntimeView", "ViewParts", "format_address"]
+
+_FINALIZED_SEARCH = 64  # committed blocks searched for a 2-chain QC when none is in memory
 
 
 def format_address(host: str, port: int) -> str:
@@ -227,11 +230,25 @@ class RuntimeView:
         )  # fmt: skip
 
     def get_finalized(self) -> FinalizedRecord:
-        """The committed root. Its ``commit_certificate`` is the root QC the committed chain
-        stores, which certifies the root block itself (not the child's QC that committed it)."""
-        root, root_qc = self.parts.chain.get_root()
-        commitment = Root(hashlib.sha256(b"".join(self.parts.start.vset.pubkeys)).digest())
-        return FinalizedRecord(root.header, root_qc, commitment, self._proven())
+        """The highest committed header held with the 2-chain QC that committed it: the root
+        and the QC of its commit, else (after a restart) the highest of the last
+        ``_FINALIZED_SEARCH`` committed blocks with a consecutive-round child QC; before any
+        such commit, the genesis header and its unsigned root QC."""
+        vset = self.parts.start.vset
+        commitment = compute_validator_set_commitment(vset.epoch, vset.pubkeys, vset.stakes)
+        header, qc = self._get_committed_pair()
+        return FinalizedRecord(header, qc, commitment, self._proven())
+
+    def _get_committed_pair(self) -> tuple[BlockHeader, QuorumCert]:
+        chain = self.parts.chain
+        root = chain.get_root()[0]
+        if chain.commit_qc is not None and chain.commit_qc.vote_data.parent_id == root.id:
+            return root.header, chain.commit_qc
+        for height in range(chain.height, max(0, chain.height - _FINALIZED_SEARCH), -1):
+            record = self.get_commit(Height(height))
+            if record is not None and record.commit_certificate is not None:
+                return record.header, record.commit_certificate
+        return self.parts.start.block.header, self.parts.start.qc
 
     def get_proof(self, height: Height | None) -> ProofRecord | None:
         """A verified proof of ``height`` that the prover holds (None: the proven-final height).

@@ -211,9 +211,10 @@ class AccountRecord:
 
 @dataclass(frozen=True)
 class FinalizedRecord:
-    """What a light client needs to follow finality: the latest committed header, the 2-chain
-    certificate that committed it, and a commitment to the validator set that signed it.
-    Before the first commit: the genesis header and its root QC (no signers)."""
+    """What a light client needs to follow finality: a committed header and the 2-chain QC
+    that committed it (it certifies the header's child, one round later), and the commitment
+    (``compute_validator_set_commitment``: epoch, keys and stakes) of the set that signed it.
+    Before the first such commit: the genesis header and its root QC (no signers)."""
 
     header: BlockHeader
     commit_certificate: QuorumCert

@@ -75,6 +75,9 @@ class CommittedChain:
     blocks: list[Block] = field(default_factory=list)  # committed, from base + 1 upward
     base: int = 0  # heights up to ``base`` were pruned (their bodies are gone), except ``floor``
     floor: Block | None = None  # the block at ``base`` (genesis while nothing is pruned)
+    # the 2-chain QC that committed the root, for light clients; kept in memory only, so None
+    # after a restart until the next commit
+    commit_qc: QuorumCert | None = None
 
     def __post_init__(self) -> None:
         if self.store.get_committed_height() is None:
@@ -147,6 +150,7 @@ class CommittedChain:
         self.store.write(self._make_batch(commit, root_qc, state, txs))
         self.state = state
         self.blocks.extend(commit.blocks)
+        self.commit_qc = commit.commit_qc
         return txs, pre_states
 
     def _make_batch(
