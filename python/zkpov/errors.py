@@ -10,6 +10,10 @@ from __future__ import annotations
 __all__ = [
     "ConsensusError",
     "DecodeError",
+    "FastSyncAnswerError",
+    "FastSyncCheckpointError",
+    "FastSyncError",
+    "FastSyncStateError",
     "LimitExceededError",
     "OutputPathError",
     "ProofError",
@@ -84,3 +88,19 @@ class RpcAnswerError(DecodeError):
 
 class TransferFailedError(ZkpovError):
     """The node refused the transfer, dropped it, or it did not land in time."""
+
+
+class FastSyncError(ZkpovError):
+    """Fast sync could not be completed; the node replays the chain from genesis instead."""
+
+
+class FastSyncAnswerError(FastSyncError):
+    """A fast-sync answer that is malformed, too large, or not the one asked for."""
+
+
+class FastSyncCheckpointError(FastSyncError):
+    """A checkpoint whose blocks, certificates or validity proofs do not check."""
+
+
+class FastSyncStateError(FastSyncError):
+    """A state chunk that does not match the checkpoint's state root."""

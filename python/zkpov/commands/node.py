@@ -70,11 +70,21 @@ def _log_start(node: Node) -> None:
     help="DANGEROUS: create a missing slashing-protection database. Only for a brand-new "
     "validator key that has never signed: with a key that has, the node may double-sign.",
 )
-def start(home: Path, log_level: str, log_format: str, init_slashing_protection: bool) -> None:
+@click.option("--fast-sync", "fast_sync", type=RPC_URL, default=None,
+              help="join from this peer RPC's proven checkpoint instead of replaying from"
+              " genesis (an empty store only; any bad answer falls back to replay)")  # fmt: skip
+def start(
+    home: Path, log_level: str, log_format: str, init_slashing_protection: bool,
+    fast_sync: str | None,
+) -> None:  # fmt: skip
     """Run the validator node whose home is --home until SIGINT or SIGTERM."""
     configure_logging(log_level, log_format)
     config = load_node_config(home)
     with hold_home_lock(home):
+        if fast_sync is not None:
+            from zkpov.node.fast_sync.sync import run_fast_sync
+
+            run_fast_sync(config, fast_sync)
         asyncio.run(_serve(config, init_slashing_protection))
 
 
