@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 class FastSyncResult:
     height: int
     accounts: int
+    proofs: int  # validity proofs verified with the checkpoint
     seconds: float
 
 
@@ -70,9 +71,11 @@ def _sync(config: NodeConfig, genesis: Genesis, url: str) -> FastSyncResult:
     validator = read_key_file(config.get_path(config.validator_key_file), KeyKind.VALIDATOR)
     install_checkpoint(config.get_path(config.db_dir), checkpoint, state, validator.public,
                        genesis_hash)  # fmt: skip
-    result = FastSyncResult(height, len(state), time.perf_counter() - started)
+    proofs = len(checkpoint.proofs)
+    result = FastSyncResult(height, len(state), proofs, time.perf_counter() - started)
     log.info(
-        "fast sync: installed height %d (%d accounts) from %s in %.2f s", height, len(state),
-        url[:200], result.seconds, extra={"height": height, "accounts": len(state)},
+        "fast sync: installed height %d (%d accounts, %d proofs verified) from %s in %.2f s",
+        height, len(state), proofs, url[:200], result.seconds,
+        extra={"height": height, "accounts": len(state), "proofs": proofs},
     )  # fmt: skip
     return result
