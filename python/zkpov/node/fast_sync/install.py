@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zkpov.chain.state import AccountState
-from zkpov.errors import FastSyncError
+from zkpov.chain.state import Account
+from zkpov.errors import FastSyncError, StoreFaultError
 from zkpov.node.fast_sync.checkpoint import Checkpoint
 from zkpov.node.proving.proof_store import FINAL_KEY
-from zkpov.node.state.account_store import put_accounts
+from zkpov.node.state.account_store import put_account_entries
 from zkpov.node.state.committed_chain import ROOT_BLOCK_KEY, ROOT_QC_KEY
 from zkpov.node.state.mempool import compute_tx_hash
 from zkpov.node.state.stores import BLOCKS_DIR, get_slashing_path
@@ -37,24 +37,28 @@ def get_committed_height(data: Path) -> int | None:
 
 
 def install_checkpoint(
-    data: Path, checkpoint: Checkpoint, state: AccountState, pubkey: bytes, genesis_hash: bytes
-) -> None:
+    data: Path, checkpoint: Checkpoint, accounts: list[tuple[int, Account]], pubkey: bytes,
+    genesis_hash: bytes,
+) -> None:  # fmt: skip
     """Bars signing up to the checkpoint, then writes it: ``FastSyncError`` if the store
     already holds a chain (nothing written then)."""
     if get_committed_height(data) is not None:
         raise FastSyncError(f"the block store in {data} already holds a chain")
     qc = checkpoint.commit_qc
-    db = SlashingDB(get_slashing_path(data), genesis_hash, create=False)
+    try:
+        db = SlashingDB(get_slashing_path(data), genesis_hash, create=False)
+    except StoreFaultError as err:  # e.g. a new key started with --init-slashing-protection
+        raise FastSyncError(f"cannot bar signing below the checkpoint: {err}") from err
     try:
         for kind in SignedKind:
             db.prune(pubkey, kind, int(qc.vote_data.epoch), int(qc.round))
     finally:
         db.close()
     with LmdbBlockStore(data / BLOCKS_DIR) as store:
-        store.write(_make_batch(checkpoint, state))
+        store.write(_make_batch(checkpoint, accounts))
 
 
-def _make_batch(checkpoint: Checkpoint, state: AccountState) -> WriteBatch:
+def _make_batch(checkpoint: Checkpoint, accounts: list[tuple[int, Account]]) -> WriteBatch:
     block, root_qc = checkpoint.block, checkpoint.blocks[-1].qc
     batch = WriteBatch().put_block(block.id, encode_message(block))
     batch.commit(block.height, block.id).put_certificate(block.id, encode_message(root_qc))
@@ -63,4 +67,4 @@ def _make_batch(checkpoint: Checkpoint, state: AccountState) -> WriteBatch:
     batch.put_state(ROOT_BLOCK_KEY, encode_message(block))
     batch.put_state(ROOT_QC_KEY, encode_message(root_qc))
     batch.put_state(FINAL_KEY, block.height.to_bytes(8, "big"))
-    return put_accounts(batch, state, [index for index, _ in state.get_accounts()])
+    return put_account_entries(batch, accounts)

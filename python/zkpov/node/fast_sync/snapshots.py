@@ -17,7 +17,7 @@ from zkpov.spec.messages import Block
 
 __all__ = ["MAX_SNAPSHOTS", "StateSnapshots"]
 
-MAX_SNAPSHOTS = 256
+MAX_SNAPSHOTS = 64  # account trees held at most (each a full copy of the accounts)
 
 
 class StateSnapshots:

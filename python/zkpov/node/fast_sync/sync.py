@@ -21,7 +21,7 @@ from zkpov.node.fast_sync.verify import verify_checkpoint
 from zkpov.node.ops.config import NodeConfig
 from zkpov.node.ops.key_cache import load_circuit_keys
 from zkpov.node.ops.keys import KeyKind, read_key_file
-from zkpov.node.state.bootstrap import build_chain_start
+from zkpov.node.state.bootstrap import build_validator_set
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash, read_genesis
 
 __all__ = ["FastSyncResult", "run_fast_sync"]
@@ -62,20 +62,20 @@ def _sync(config: NodeConfig, genesis: Genesis, url: str) -> FastSyncResult:
         batch, depth = genesis.circuit_batch_size, genesis.circuit_tree_depth
         return load_circuit_keys(batch, depth, cache, genesis_hash)[1]
 
-    verify_checkpoint(claimed, checkpoint, build_chain_start(genesis).vset, get_vk)
+    verify_checkpoint(claimed, checkpoint, build_validator_set(genesis), get_vk)
     root, height = int.from_bytes(checkpoint.block.state_root, "big"), checkpoint.height
-    state = fetch_state(
+    accounts = fetch_state(
         lambda level, position: client.get_chunk(height, level, position),
         height, genesis.circuit_tree_depth, root,
     )  # fmt: skip
     validator = read_key_file(config.get_path(config.validator_key_file), KeyKind.VALIDATOR)
-    install_checkpoint(config.get_path(config.db_dir), checkpoint, state, validator.public,
+    install_checkpoint(config.get_path(config.db_dir), checkpoint, accounts, validator.public,
                        genesis_hash)  # fmt: skip
     proofs = len(checkpoint.proofs)
-    result = FastSyncResult(height, len(state), proofs, time.perf_counter() - started)
+    result = FastSyncResult(height, len(accounts), proofs, time.perf_counter() - started)
     log.info(
         "fast sync: installed height %d (%d accounts, %d proofs verified) from %s in %.2f s",
-        height, len(state), proofs, url[:200], result.seconds,
-        extra={"height": height, "accounts": len(state), "proofs": proofs},
+        height, len(accounts), proofs, url[:200], result.seconds,
+        extra={"height": height, "accounts": len(accounts), "proofs": proofs},
     )  # fmt: skip
     return result
