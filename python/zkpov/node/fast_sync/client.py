@@ -2,12 +2,15 @@
 
 Blocking (fast sync runs before the node starts its event loop). Each answer is read up to
 ``MAX_ANSWER_BYTES`` and one byte more, so an oversized one is refused without being buffered;
-anything but a 200 with a JSON body is a :class:`~zkpov.errors.FastSyncAnswerError`.
+anything but a 200 with a JSON body is a :class:`~zkpov.errors.FastSyncAnswerError`. Each
+request waits at most ``TIMEOUT_SECONDS`` and all of them together ``DEADLINE_SECONDS``, so a
+slow server cannot hold the node's start for long.
 """
 
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,14 +25,18 @@ __all__ = ["MAX_ANSWER_BYTES", "FastSyncClient"]
 
 MAX_ANSWER_BYTES = 4 << 20
 TIMEOUT_SECONDS = 10.0
+DEADLINE_SECONDS = 600.0
 
 
 class FastSyncClient:
-    def __init__(self, url: str, timeout: float = TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self, url: str, timeout: float = TIMEOUT_SECONDS, deadline: float = DEADLINE_SECONDS
+    ) -> None:
         parsed = urllib.parse.urlsplit(url)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise FastSyncError(f"not an http(s) RPC URL: {url[:200]!r}")
         self.base, self.timeout = url.rstrip("/"), timeout
+        self.deadline = time.monotonic() + deadline
 
     def get_checkpoint(self) -> tuple[int, Checkpoint]:
         """The claimed height and the (unverified) checkpoint."""
@@ -40,9 +47,12 @@ class FastSyncClient:
         return decode_chunk(self._get(f"/v1/fast_sync/state?{query}"))
 
     def _get(self, path: str) -> Any:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise FastSyncError("fast sync took longer than its deadline")
         try:
             url = self.base + path  # the scheme was checked: http or https only
-            with urllib.request.urlopen(url, timeout=self.timeout) as answer:  # noqa: S310
+            with urllib.request.urlopen(url, timeout=min(self.timeout, left)) as answer:  # noqa: S310
                 body = answer.read(MAX_ANSWER_BYTES + 1)
         except urllib.error.HTTPError as err:
             raise FastSyncAnswerError(f"{path.split('?')[0]} answered HTTP {err.code}") from None
