@@ -57,6 +57,7 @@ async def join_and_follow(layout: TestnetLayout, nodes: list[Node], stop: asynci
     assert joiner.driver.stats.refused == 0
     stop.set()
     await task
+    assert run_fast_sync(config, get_rpc_url(nodes[0])) is None  # a store with a chain: skipped
 
 
 async def scenario(layout: TestnetLayout) -> None:
