@@ -33,11 +33,14 @@ class FastSyncServer:
     ) -> None:  # fmt: skip
         self.chain = chain
         self.get_proven = get_proven
-        self.snapshots = StateSnapshots(chain.height, chain.state)
+        self.snapshots = StateSnapshots(_get_last_change(chain), chain.state)
         self._served: OrderedDict[int, ServedState] = OrderedDict()
 
     def on_commit(self, blocks: Sequence[Block], state: AccountState) -> None:
         self.snapshots.on_commit(blocks, state)
+        proven = self.get_proven()
+        if proven is not None:  # states below the proven-final one are of no further use
+            self.snapshots.on_proven_final(proven[0])
 
     def get_checkpoint(self) -> Checkpoint | None:
         """The latest checkpoint whose accounts this node holds, or None."""
@@ -69,3 +72,12 @@ class FastSyncServer:
         served; ``ValueError`` for a node outside the tree."""
         served = self._served.get(height)
         return None if served is None else build_state_chunk(served, level, position)
+
+
+def _get_last_change(chain: CommittedChain) -> int:
+    """The height from which the committed accounts have held: the last retained block with
+    transfers (the pruning floor if none is retained)."""
+    for block in reversed(chain.blocks):
+        if block.payload:
+            return block.height
+    return chain.base
