@@ -10,6 +10,10 @@ from __future__ import annotations
 __all__ = [
     "ConsensusError",
     "DecodeError",
+    "FastSyncAnswerError",
+    "FastSyncCheckpointError",
+    "FastSyncError",
+    "FastSyncStateError",
     "LimitExceededError",
     "OutputPathError",
     "ProofError",
@@ -129,3 +133,19 @@ class BadMerkleProofError(LightClientError):
 
 class BadValidityProofError(LightClientError):
     """A Groth16 proof fails, or its public inputs do not chain the verified state roots."""
+
+
+class FastSyncError(ZkpovError):
+    """Fast sync could not be completed; the node replays the chain from genesis instead."""
+
+
+class FastSyncAnswerError(FastSyncError):
+    """A fast-sync answer that is malformed, too large, or not the one asked for."""
+
+
+class FastSyncCheckpointError(FastSyncError):
+    """A checkpoint whose blocks, certificates or validity proofs do not check."""
+
+
+class FastSyncStateError(FastSyncError):
+    """A state chunk that does not match the checkpoint's state root."""

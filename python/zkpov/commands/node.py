@@ -81,18 +81,26 @@ def _log_start(node: Node) -> None:
     "(double_proposal) also sign and send a conflicting one, slashable evidence against this "
     "validator. Refused unless genesis.json marks a test network.",
 )
+@click.option("--fast-sync", "fast_sync", type=RPC_URL, default=None,
+              help="join from this peer RPC's proven checkpoint instead of replaying from"
+              " genesis (an empty store only; any bad answer falls back to replay)")  # fmt: skip
 def start(
     home: Path,
     log_level: str,
     log_format: str,
     init_slashing_protection: bool,
     byzantine: str | None,
+    fast_sync: str | None,
 ) -> None:
     """Run the validator node whose home is --home until SIGINT or SIGTERM."""
     configure_logging(log_level, log_format)
     config = load_node_config(home)
     attack = None if byzantine is None else _prepare_attack(config, byzantine)
     with hold_home_lock(home):
+        if fast_sync is not None:
+            from zkpov.node.fast_sync.sync import run_fast_sync
+
+            run_fast_sync(config, fast_sync)
         asyncio.run(_serve(config, init_slashing_protection, attack))
 
 

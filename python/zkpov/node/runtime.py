@@ -18,9 +18,10 @@ each part does lives with its service:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
+from zkpov.consensus.actions import Commit
 from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks, Outbox
 from zkpov.node.consensus_io.durable_core import DurableCore, get_max_block_transfers
 from zkpov.node.consensus_io.peer_log import PeerLog
@@ -33,6 +34,7 @@ from zkpov.node.consensus_io.reactor import (
 )
 from zkpov.node.consensus_io.slashing_guard import SlashingGuard
 from zkpov.node.consensus_io.tx_gossip import TxGossip
+from zkpov.node.fast_sync.server import FastSyncServer
 from zkpov.node.ops.config import NodeConfig
 from zkpov.node.ops.fd_limit import raise_fd_limit
 from zkpov.node.ops.key_cache import load_circuit_keys
@@ -110,6 +112,7 @@ class Node:
             self.chain, self.mempool, self.prover, self.pipeline, config.proofs_enabled,
             self.feed, self.counters,
         )  # fmt: skip
+        self.fast_sync = FastSyncServer(self.chain, self._get_proven)
         self.cores = self._build_durable_core()
         self.driver = self._build_driver()
         if self.prover is not None:  # after a restart: the proofs already held
@@ -170,7 +173,7 @@ class Node:
         penalties = PeerPenalties(self.index, ban, self.metrics, pubkeys=self.pubkeys)
         self.gossip.on_offence = penalties.on_peer_offence
         hooks = DriverHooks(
-            lambda commit: self.commits.on_commit(commit, self.driver.core.tree.root_qc),
+            self._on_commit,
             self.commits.on_evidence, guard,
             self._after_consensus_step,
             on_rejected=penalties.on_rejected,
@@ -190,6 +193,15 @@ class Node:
         if self._wrap_outbox is None:
             return outbox
         return self._wrap_outbox(outbox, self.index, self.validator.secret, self.start.vset.scheme)
+
+    def _on_commit(self, commit: Commit) -> None:
+        self.commits.on_commit(commit, self.driver.core.tree.root_qc)
+        self.fast_sync.on_commit(commit.blocks, self.chain.state)
+
+    def _get_proven(self) -> tuple[int, Mapping[int, bytes]] | None:
+        """The proven-final height and the proofs held, for fast sync (None: no prover)."""
+        prover = self.prover
+        return None if prover is None else (prover.proven_final_height, prover.proofs)
 
     def _after_consensus_step(self) -> None:
         self.cores.save_progress(self.driver.core.tree)
@@ -235,7 +247,9 @@ class Node:
             self.genesis, self.start, self.index, self.chain, self.driver, self.transport,
             self.config.p2p_listen, self.gossip, self.prover, self.events,
         )  # fmt: skip
-        app = create_app(RuntimeView(parts), metrics=self.metrics, config=config)
+        app = create_app(
+            RuntimeView(parts), metrics=self.metrics, config=config, fast_sync=self.fast_sync
+        )
         return RpcServer(app, config)
 
     def close(self) -> None:

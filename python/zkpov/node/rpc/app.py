@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from zkpov.node.fast_sync.server import FastSyncServer
 from zkpov.node.rpc.api import (
     CONFIG_KEY,
     METRICS_KEY,
@@ -27,6 +28,7 @@ from zkpov.node.rpc.api import (
     RpcError,
     get_routes,
 )
+from zkpov.node.rpc.fast_sync_api import FAST_SYNC_KEY, FAST_SYNC_ROUTES
 from zkpov.node.rpc.metrics import NodeMetrics
 from zkpov.node.rpc.params import InvalidParamError
 from zkpov.node.rpc.schema import build_openapi
@@ -94,13 +96,17 @@ async def _on_shutdown(app: web.Application) -> None:
 
 
 def create_app(
-    view: NodeView, *, metrics: NodeMetrics | None = None, config: RpcConfig | None = None
-) -> web.Application:
-    """The RPC application over ``view``; serves ``/metrics`` when ``metrics`` is given."""
+    view: NodeView, *, metrics: NodeMetrics | None = None, config: RpcConfig | None = None,
+    fast_sync: FastSyncServer | None = None,
+) -> web.Application:  # fmt: skip
+    """The RPC application over ``view``; serves ``/metrics`` when ``metrics`` is given, and
+    ``/v1/fast_sync`` when ``fast_sync`` is."""
     config = config or RpcConfig()
     middlewares = [on_error, limit_body_time(config.body_timeout)]
     app = web.Application(client_max_size=config.max_body_bytes, middlewares=middlewares)
     routes = get_routes(with_metrics=metrics is not None)
+    if fast_sync is not None:
+        routes, app[FAST_SYNC_KEY] = (*routes, *FAST_SYNC_ROUTES), fast_sync
     app[VIEW_KEY], app[CONFIG_KEY] = view, config
     app[OPENAPI_KEY] = json.dumps(build_openapi(routes, RPC_VERSION))
     app[STREAMS_KEY] = set()

@@ -16,7 +16,7 @@ from zkpov.crypto import schnorr
 from zkpov.errors import DecodeError
 from zkpov.storage.block_store import BlockStore, WriteBatch
 
-__all__ = ["ACCOUNT_PREFIX", "load_accounts", "put_accounts"]
+__all__ = ["ACCOUNT_PREFIX", "load_accounts", "put_account_entries", "put_accounts"]
 
 ACCOUNT_PREFIX = b"accounts/"
 _VALUE_BYTES = schnorr.PUBLIC_KEY_BYTES + 16
@@ -47,6 +47,13 @@ def put_accounts(batch: WriteBatch, state: AccountState, indices: Iterable[int])
         account = state.get_account(index)
         if account is not None:
             batch.put_state(_key(index), _encode(account))
+    return batch
+
+
+def put_account_entries(batch: WriteBatch, entries: Iterable[tuple[int, Account]]) -> WriteBatch:
+    """Adds each ``(index, account)`` to ``batch`` as is (accounts already checked elsewhere)."""
+    for index, account in entries:
+        batch.put_state(_key(index), _encode(account))
     return batch
 
 

@@ -18,6 +18,7 @@ from zkpov.types import BLSPubkey, Epoch, Stake, ValidatorIndex
 __all__ = [
     "build_chain_start",
     "build_genesis_state",
+    "build_validator_set",
     "get_validator_index",
 ]
 
@@ -32,7 +33,14 @@ def build_genesis_state(genesis: Genesis) -> AccountState:
 
 
 def build_chain_start(genesis: Genesis, scheme: str = "bls") -> ChainStart:
-    vset = ValidatorSet(
+    vset = build_validator_set(genesis, scheme)
+    return start_chain(vset, compute_root_bytes(build_genesis_state(genesis).root))
+
+
+def build_validator_set(genesis: Genesis, scheme: str = "bls") -> ValidatorSet:
+    """The genesis validator set (without the accounts' tree, which costs a hash per level of
+    each account)."""
+    return ValidatorSet(
         Epoch(0),
         tuple(BLSPubkey(v.bls_public_key) for v in genesis.validators),
         tuple(Stake(v.stake) for v in genesis.validators),
@@ -40,7 +48,6 @@ def build_chain_start(genesis: Genesis, scheme: str = "bls") -> ChainStart:
         genesis.consensus,
         compute_genesis_hash(genesis),
     )
-    return start_chain(vset, compute_root_bytes(build_genesis_state(genesis).root))
 
 
 def get_validator_index(start: ChainStart, public_key: bytes) -> ValidatorIndex:

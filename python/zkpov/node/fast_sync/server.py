@@ -1,0 +1,83 @@
+"""What a running node serves to nodes that fast-sync from it (the RPC's ``/v1/fast_sync``).
+
+The checkpoint is found afresh on each request (:func:`.checkpoint.find_checkpoint`) at or below
+the proven-final height; the accounts of the last few checkpoints served stay available, so a
+client's chunk requests keep working while the chain moves on.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+
+from zkpov.chain.state import AccountState
+from zkpov.node.fast_sync.checkpoint import Checkpoint, find_checkpoint
+from zkpov.node.fast_sync.snapshots import StateSnapshots
+from zkpov.node.fast_sync.state_chunks import ServedState, StateChunk, build_state_chunk
+from zkpov.node.state.committed_chain import CommittedChain
+from zkpov.spec.messages import Block
+
+__all__ = ["MAX_SERVED_STATES", "FastSyncServer"]
+
+MAX_SERVED_STATES = 4
+_MAX_STATE_SCAN = 64
+
+
+class FastSyncServer:
+    """Checkpoints and state chunks from ``chain``; ``get_proven`` gives the proven-final
+    height and the verified proofs held (None when the node tracks no proofs)."""
+
+    def __init__(
+        self, chain: CommittedChain,
+        get_proven: Callable[[], tuple[int, Mapping[int, bytes]] | None],
+    ) -> None:  # fmt: skip
+        self.chain = chain
+        self.get_proven = get_proven
+        self.snapshots = StateSnapshots(_get_last_change(chain), chain.state)
+        self._served: OrderedDict[int, ServedState] = OrderedDict()
+
+    def on_commit(self, blocks: Sequence[Block], state: AccountState) -> None:
+        self.snapshots.on_commit(blocks, state)
+        proven = self.get_proven()
+        if proven is not None:  # states below the proven-final one are of no further use
+            self.snapshots.on_proven_final(proven[0])
+
+    def get_checkpoint(self) -> Checkpoint | None:
+        """The latest checkpoint whose accounts this node holds, or None."""
+        proven = self.get_proven()
+        if proven is None:
+            return None
+        top, proofs = proven
+        self.snapshots.on_proven_final(top)
+        for _ in range(_MAX_STATE_SCAN):  # a commit of several blocks hides some states
+            if top <= 0 or self.snapshots.get(top) is not None:
+                break
+            top -= 1
+        found = find_checkpoint(self.chain.get_block, self.chain.get_root(), top, proofs)
+        state = None if found is None else self.snapshots.get(found.height)
+        if found is None or state is None:
+            return None
+        self._serve(ServedState(found.height, state))
+        return found
+
+    def _serve(self, served: ServedState) -> None:
+        if served.height not in self._served:
+            self._served[served.height] = served
+        self._served.move_to_end(served.height)
+        while len(self._served) > MAX_SERVED_STATES:
+            self._served.popitem(last=False)
+
+    def get_chunk(self, height: int, level: int, position: int) -> StateChunk | None:
+        """A chunk of a checkpoint's accounts; None if that checkpoint is not (or no longer)
+        served; ``ValueError`` for a node outside the tree."""
+        served = self._served.get(height)
+        return None if served is None else build_state_chunk(served, level, position)
+
+
+def _get_last_change(chain: CommittedChain) -> int:
+    """The height from which the committed accounts have held: the last retained block with
+    transfers (the pruning floor if none is retained)."""
+    for block in reversed(chain.blocks):
+        if block.payload:
+            return block.height
+    return chain.base

@@ -1,0 +1,97 @@
+"""The fast-sync routes, ``/v1/fast_sync/checkpoint`` and ``/v1/fast_sync/state``, over a
+:class:`~zkpov.node.fast_sync.server.FastSyncServer` (what they carry: :mod:`zkpov.node.fast_sync`).
+
+Versioned under ``/v1`` because another node, not a person, reads them, and their shape is its
+wire format. A chunk answer holds at most ``MAX_CHUNK_ACCOUNTS`` accounts.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from zkpov.node.fast_sync.server import FastSyncServer
+from zkpov.node.fast_sync.state_chunks import MAX_CHUNK_ACCOUNTS
+from zkpov.node.fast_sync.wire import encode_checkpoint, encode_chunk
+from zkpov.node.rpc.api import RpcError
+from zkpov.node.rpc.params import MAX_HEIGHT, InvalidParamError, QueryParam, compute_bounded_int
+from zkpov.node.rpc.schema import Route
+
+__all__ = ["FAST_SYNC_KEY", "FAST_SYNC_ROUTES"]
+
+FAST_SYNC_KEY = web.AppKey[FastSyncServer]("zkpov_fast_sync")
+_MAX_LEVEL = 31
+
+
+def _int_param(name: str, description: str, high: int) -> QueryParam[int]:
+    schema = {"type": "integer", "minimum": 0, "maximum": high}
+    return QueryParam(name, description, schema,
+                      lambda text: compute_bounded_int(text, 0, high), required=True)  # fmt: skip
+
+
+SYNC_HEIGHT = _int_param("height", "The checkpoint's height.", MAX_HEIGHT)
+LEVEL = _int_param("level", "Tree level of the node, leaves at 0 (1 .. depth/2).", _MAX_LEVEL)
+POSITION = _int_param("position", "The node's position in its level.", 2**62 - 1)
+
+
+def _json(doc: Any) -> web.Response:
+    return web.json_response(doc, dumps=lambda obj: json.dumps(obj, separators=(",", ":")))
+
+
+async def on_checkpoint(request: web.Request) -> web.Response:
+    checkpoint = request.app[FAST_SYNC_KEY].get_checkpoint()
+    if checkpoint is None:
+        raise RpcError(404, "no proven checkpoint with its accounts here yet")
+    return _json(encode_checkpoint(checkpoint))
+
+
+async def on_state(request: web.Request) -> web.Response:
+    height = SYNC_HEIGHT.get_required(request)
+    level, position = LEVEL.get_required(request), POSITION.get_required(request)
+    try:
+        chunk = request.app[FAST_SYNC_KEY].get_chunk(height, level, position)
+    except ValueError as err:
+        raise InvalidParamError(str(err)) from None
+    if chunk is None:
+        raise RpcError(404, f"no checkpoint at height {height} is served here now")
+    return _json(encode_chunk(chunk))
+
+
+def _hex(length: int | None = None) -> dict[str, Any]:
+    pattern = "^([0-9a-f]{2})*$" if length is None else f"^[0-9a-f]{{{2 * length}}}$"
+    return {"type": "string", "pattern": pattern}
+
+
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    required = list(properties)
+    return {"type": "object", "properties": properties, "required": required,
+            "additionalProperties": False}  # fmt: skip
+
+
+_UINT = {"type": "integer", "minimum": 0}
+_PROOF = _object({"height": _UINT, "proof": _hex()})
+_CHECKPOINT = _object({
+    "height": _UINT, "blocks": {"type": "array", "items": _hex()}, "commit_qc": _hex(),
+    "epoch_changes": {"type": "array", "items": _hex()},
+    "proofs": {"type": "array", "items": _PROOF},
+})  # fmt: skip
+_ACCOUNT = _object({"index": _UINT, "public_key": _hex(32), "balance": _UINT, "nonce": _UINT})
+_CHUNK = _object({
+    "height": _UINT, "level": _UINT, "position": _UINT,
+    "accounts": {"anyOf": [{"type": "array", "items": _ACCOUNT,
+                            "maxItems": MAX_CHUNK_ACCOUNTS}, {"type": "null"}]},
+    "children": {"anyOf": [{"type": "array", "items": _hex(32), "minItems": 4, "maxItems": 4},
+                           {"type": "null"}]},
+})  # fmt: skip
+
+FAST_SYNC_ROUTES = (
+    Route("GET", "/v1/fast_sync/checkpoint", "fast_sync_checkpoint",
+          "The latest proven-final block a 2-chain commits: its blocks, commit QC, epoch-change"
+          " chain (empty: no epochs yet) and the validity proofs of its blocks.",
+          on_checkpoint, _CHECKPOINT, errors=(404, 503)),
+    Route("GET", "/v1/fast_sync/state", "fast_sync_state",
+          "One node of the account tree at a checkpoint: its accounts, or its four children.",
+          on_state, _CHUNK, (SYNC_HEIGHT, LEVEL, POSITION), errors=(400, 404, 503)),
+)  # fmt: skip

@@ -1,0 +1,130 @@
+"""A real network: three validators commit and prove a transfer; the fourth joins with
+``run_fast_sync`` from node 0's RPC, then follows the chain with the same roots as the others."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.node.test_runtime import free_base_port, make_transfer, wait_for
+from zkpov.node.fast_sync.checkpoint import MAX_CHECKPOINT_BLOCKS
+from zkpov.node.fast_sync.client import MAX_ANSWER_BYTES
+from zkpov.node.fast_sync.sync import run_fast_sync
+from zkpov.node.ops.config import load_node_config
+from zkpov.node.ops.setup import TestnetLayout, create_testnet
+from zkpov.node.runtime import Node
+
+
+def get_rpc_url(node: Node) -> str:
+    host, port = node.config.rpc_listen
+    return f"http://{host}:{port}"
+
+
+async def join_and_follow(layout: TestnetLayout, nodes: list[Node], stop: asyncio.Event) -> None:
+    await wait_for(lambda: all(len(n.transport.get_peers()) >= 2 for n in nodes))
+    tx = make_transfer(layout, nodes[0].genesis.circuit_tree_depth)
+    assert nodes[0].submit_tx(tx).accepted
+    await wait_for(lambda: nodes[0].store.get_tx_height(hashlib.sha256(tx).digest()) is not None)
+    tx_height = nodes[0].store.get_tx_height(hashlib.sha256(tx).digest())
+    assert tx_height is not None
+    prover = nodes[0].prover
+    assert prover is not None
+    await wait_for(lambda: prover.proven_final_height >= tx_height + 2, timeout=120)
+    config = load_node_config(layout.homes[3])
+    result = await asyncio.to_thread(run_fast_sync, config, get_rpc_url(nodes[0]))
+    assert result is not None and result.height > tx_height and result.accounts == 2
+    # the proven block came with the checkpoint, unless the run no longer reaches down to it
+    assert result.proofs == 1 or result.height > tx_height + MAX_CHECKPOINT_BLOCKS
+    joiner = Node(config)
+    assert joiner.chain.base == joiner.chain.height == result.height  # nothing replayed before
+    task = asyncio.create_task(joiner.run(stop))
+    target = nodes[0].chain.height + 5
+    await wait_for(lambda: joiner.chain.height >= target, timeout=120)
+    height = joiner.chain.height
+    await wait_for(lambda: all(n.chain.height >= height for n in nodes))
+    for node in nodes:
+        ours, theirs = joiner.chain.get_block(height), node.chain.get_block(height)
+        assert ours is not None and theirs is not None and ours.id == theirs.id
+    assert joiner.chain.state.root == int.from_bytes(ours.state_root, "big")
+    assert joiner.driver.stats.refused == 0
+    stop.set()
+    await task
+    assert run_fast_sync(config, get_rpc_url(nodes[0])) is None  # a store with a chain: skipped
+
+
+async def scenario(layout: TestnetLayout) -> None:
+    nodes = [Node(load_node_config(home)) for home in layout.homes[:3]]
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(node.run(stop)) for node in nodes]
+    try:
+        await join_and_follow(layout, nodes, stop)
+    finally:
+        stop.set()
+        await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 60)
+
+
+def test_a_late_node_fast_syncs_then_follows_the_chain(tmp_path: Path) -> None:
+    layout = create_testnet(tmp_path / "net", 4, accounts=2, base_port=free_base_port(8))
+    Node(load_node_config(layout.homes[0])).close()  # the first node creates the proving key
+    asyncio.run(scenario(layout))
+
+
+class HostileHandler(BaseHTTPRequestHandler):
+    """Answers every request with the class's ``body``."""
+
+    body = b""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def hostile_server(body: bytes) -> Iterator[str]:
+    handler = type("Handler", (HostileHandler,), {"body": body})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (b"[" * (MAX_ANSWER_BYTES + 10), "an answer over"),
+        (b"{}", "checkpoint must be an object"),
+        (b"not json", "no JSON"),
+        (None, "cannot fetch"),
+    ],
+)
+def test_a_bad_peer_falls_back_to_replay_with_one_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, body: bytes | None, why: str
+) -> None:
+    layout = create_testnet(tmp_path / "net", 1, base_port=free_base_port(2))
+    config = load_node_config(layout.homes[0])
+    with caplog.at_level(logging.WARNING, logger="zkpov.node.fast_sync"):
+        if body is None:
+            assert run_fast_sync(config, "http://127.0.0.1:9") is None  # nothing listens
+        else:
+            with hostile_server(body) as url:
+                assert run_fast_sync(config, url) is None
+    (record,) = caplog.records
+    assert "replaying from genesis" in record.getMessage() and why in record.getMessage()
+    Node(config).close()  # the store was left untouched: the node starts from genesis

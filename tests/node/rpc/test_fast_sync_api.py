@@ -1,0 +1,55 @@
+"""``/v1/fast_sync/*`` over a stub server: answers in the OpenAPI shape, 404 when nothing is
+served, 400 for a node outside the tree or a missing parameter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.node.rpc.fake_view import FakeNode
+from tests.node.rpc.helpers import get_json
+from zkpov.chain.state import AccountState
+from zkpov.crypto import schnorr
+from zkpov.node.fast_sync.state_chunks import ServedState, StateChunk, build_state_chunk
+from zkpov.node.rpc.app import create_app
+
+STATE = AccountState(8)
+STATE.credit(5, schnorr.generate_keypair().public_key, 9)
+
+
+class StubServer:
+    """Serves height 3's accounts and no checkpoint."""
+
+    def get_checkpoint(self) -> None:
+        return None
+
+    def get_chunk(self, height: int, level: int, position: int) -> StateChunk | None:
+        return build_state_chunk(ServedState(3, STATE), level, position) if height == 3 else None
+
+
+def get(path: str) -> tuple[int, Any]:
+    app = create_app(FakeNode(), fast_sync=StubServer())  # type: ignore[arg-type]
+    return get_json(path, app=app)
+
+
+def test_a_chunk_holds_the_accounts_under_its_node() -> None:
+    status, body = get("/v1/fast_sync/state?height=3&level=4&position=0")
+    assert status == 200 and body["children"] is None
+    assert [a["index"] for a in body["accounts"]] == [5] and body["accounts"][0]["balance"] == 9
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [("height=4&level=4&position=0", 404), ("height=3&level=5&position=0", 400),
+     ("height=3&level=4&position=1", 400), ("height=3&level=4", 400)],
+)  # fmt: skip
+def test_what_is_not_served_says_why(query: str, code: int) -> None:
+    status, body = get(f"/v1/fast_sync/state?{query}")
+    assert status == code and body["error"]["code"] == code
+
+
+def test_no_checkpoint_yet_is_404_and_the_routes_are_described() -> None:
+    assert get("/v1/fast_sync/checkpoint")[0] == 404
+    _, doc = get("/openapi.json")
+    assert {"/v1/fast_sync/checkpoint", "/v1/fast_sync/state"} <= set(doc["paths"])
