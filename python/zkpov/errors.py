@@ -9,7 +9,9 @@ from __future__ import annotations
 
 __all__ = [
     "ConsensusError",
+    "ContractRevertedError",
     "DecodeError",
+    "EvmError",
     "LimitExceededError",
     "OutputPathError",
     "ProofError",
@@ -84,3 +86,11 @@ class RpcAnswerError(DecodeError):
 
 class TransferFailedError(ZkpovError):
     """The node refused the transfer, dropped it, or it did not land in time."""
+
+
+class EvmError(ZkpovError):
+    """An EVM contract could not be built, deployed or called, or an EVM package is missing."""
+
+
+class ContractRevertedError(EvmError):
+    """An EVM contract call reverted; the message carries the revert reason."""
