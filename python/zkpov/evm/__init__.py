@@ -14,6 +14,7 @@ so ``import zkpov.evm`` works without them and the other packages never import t
 from __future__ import annotations
 
 from zkpov.evm.chain import CallResult, LocalChain
+from zkpov.evm.compiler import compile_contract
 from zkpov.evm.encoding import encode_g1, encode_g2, encode_proof
 from zkpov.evm.verifier import build_verifier, render_verifier
 
@@ -21,6 +22,7 @@ __all__ = [
     "CallResult",
     "LocalChain",
     "build_verifier",
+    "compile_contract",
     "encode_g1",
     "encode_g2",
     "encode_proof",
