@@ -8,6 +8,7 @@ execute-and-revert helper (versions are pinned in the ``evm`` extra).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,10 +57,18 @@ class LocalChain:
         self.tester = eth_tester.EthereumTester(self._backend)
         self.sender = self.tester.get_accounts()[0]
 
-    def deploy(self, bytecode: bytes) -> str:
-        """Deploys ``bytecode``; the new contract's address."""
+    def deploy(
+        self, bytecode: bytes, abi: list[dict[str, Any]] | None = None, args: Sequence[Any] = ()
+    ) -> str:
+        """Deploys ``bytecode`` with constructor ``args`` (typed by ``abi``); its address."""
+        if args:
+            inputs = next(i["inputs"] for i in abi or [] if i.get("type") == "constructor")
+            bytecode += self._abi.encode(_types(inputs), list(args))
         tx = {"from": self.sender, "data": "0x" + bytecode.hex(), "gas": CALL_GAS_LIMIT}
-        tx_hash = self.tester.send_transaction(tx)
+        try:
+            tx_hash = self.tester.send_transaction(tx)
+        except Exception as exc:  # eth-tester's TransactionFailed and validation errors
+            raise EvmError(f"contract deployment failed: {exc}") from exc
         address = self.tester.get_transaction_receipt(tx_hash)["contract_address"]
         if not address:
             raise EvmError("contract deployment failed")

@@ -1,0 +1,131 @@
+"""The finality contract (``templates/LightClient.vy``) for a static validator set, and the
+encodings of headers, quorum certificates and validators that its ``verify_finalized`` reads.
+
+The contract stores the epoch, a commitment to the validator set (keccak256 of the ABI encoding
+of ``(bytes32[4] pubkey, uint64 stake)[]``, keys uncompressed in the EIP-2537 encoding), the
+total stake and the quorum power of the genesis. A relayer passes the uncompressed keys with
+every call; the contract checks them against the commitment. Epoch changes are not supported:
+zkpov's headers do not commit to a next validator set yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from zkpov.constants import DOMAIN_BLOCK_ID, DOMAIN_VOTE
+from zkpov.crypto import curve_points as cp
+from zkpov.crypto.bls import DST_SIG
+from zkpov.errors import EvmError
+from zkpov.evm.compiler import compile_contract, import_evm_package, render_template
+from zkpov.evm.encoding import encode_g1, encode_g2
+from zkpov.spec.encoding import encode_field
+from zkpov.spec.messages import BlockHeader, QuorumCert
+
+__all__ = [
+    "MAX_CONTRACT_VALIDATORS",
+    "LightClientSetup",
+    "build_light_client",
+    "encode_header",
+    "encode_qc",
+    "encode_validators",
+    "get_light_client_setup",
+    "render_light_client",
+]
+
+MAX_CONTRACT_VALIDATORS = 256
+G1_GENERATOR = (
+    0x17F1D3A73197D7942695638C4FA9AC0FC3688C4F9774B905A14E3A3F171BAC586C55E83FF97A1AEFFB3AF00ADB22C6BB,
+    0x08B3F481E3AAA0F1A09E30ED741D8AE4FCF5E095D5D00AF600DB18CB2C04B3EDD03CC744A2888AE40CAA232946C5E7E1,
+)
+EncodedValidator = tuple[tuple[bytes, bytes, bytes, bytes], int]
+
+
+@dataclass(frozen=True)
+class LightClientSetup:
+    """The constructor arguments of the finality contract, and the set they commit to."""
+
+    epoch: int
+    validators: tuple[EncodedValidator, ...]
+    commitment: bytes
+    total_stake: int
+    quorum_power: int
+
+    def constructor_args(self) -> list[Any]:
+        return [self.epoch, self.commitment, self.total_stake, self.quorum_power]
+
+
+def _key_words(public_key: bytes) -> tuple[bytes, bytes, bytes, bytes]:
+    point = cp.decompress_g1(public_key)
+    if point is None:
+        raise EvmError("a validator key is the point at infinity")
+    data = encode_g1(point)
+    return (data[:32], data[32:64], data[64:96], data[96:])
+
+
+def encode_validators(keys: Sequence[bytes], stakes: Sequence[int]) -> tuple[EncodedValidator, ...]:
+    """Compressed BLS keys and stakes as the contract's ``Validator[]`` (keys uncompressed)."""
+    if not 0 < len(keys) == len(stakes) <= MAX_CONTRACT_VALIDATORS:
+        raise EvmError(f"the contract takes 1 to {MAX_CONTRACT_VALIDATORS} validators")
+    return tuple((_key_words(key), stake) for key, stake in zip(keys, stakes, strict=True))
+
+
+def compute_commitment(validators: Sequence[EncodedValidator]) -> bytes:
+    eth_abi = import_evm_package("eth_abi")
+    keccak = import_evm_package("eth_utils").keccak
+    return bytes(keccak(eth_abi.encode(["(bytes32[4],uint64)[]"], [list(validators)])))
+
+
+def get_light_client_setup(
+    epoch: int, keys: Sequence[bytes], stakes: Sequence[int], quorum_power: int
+) -> LightClientSetup:
+    validators = encode_validators(keys, stakes)
+    return LightClientSetup(
+        epoch, validators, compute_commitment(validators), sum(stakes), quorum_power
+    )
+
+
+def encode_header(header: BlockHeader) -> tuple[Any, ...]:
+    """A header as the contract's ``Header`` struct (field order of ``BlockHeader.id``)."""
+    if len(header.state_root) != 32 or len(header.randao_reveal) > 96:
+        raise EvmError("the contract takes 32-byte state roots and reveals of at most 96 bytes")
+    return (
+        header.epoch, header.round, header.height, header.parent_id, header.proposer,
+        header.state_root, header.qc_digest, header.payload_digest, header.evidence_digest,
+        header.proof_digest, header.randao_reveal,
+    )  # fmt: skip
+
+
+def encode_qc(qc: QuorumCert) -> tuple[Any, ...]:
+    """A QC as the contract's ``QC`` struct, its signature uncompressed (EIP-2537)."""
+    data = qc.vote_data
+    signature = encode_g2(cp.decompress_g2(qc.signature))
+    return (data.epoch, data.round, data.block_id, data.parent_round, data.parent_id,
+            qc.signers, signature)  # fmt: skip
+
+
+def render_light_client(chain_id: str, genesis_hash: bytes) -> str:
+    """The Vyper source of the finality contract (its state comes with the constructor)."""
+    if not chain_id.isprintable() or '"' in chain_id or "\\" in chain_id:
+        raise EvmError("the chain id must be printable, without quotes or backslashes")
+    block_domain, vote_domain = encode_field(DOMAIN_BLOCK_ID), encode_field(DOMAIN_VOTE)
+    dst_prime = DST_SIG + bytes([len(DST_SIG)])
+    zero_hash = import_evm_package("vyper.utils").keccak256
+    return render_template("LightClient.vy", {
+        "chain_id": chain_id, "genesis_hash": genesis_hash.hex(),
+        "max_validators": str(MAX_CONTRACT_VALIDATORS),
+        "max_signer_bytes": str(MAX_CONTRACT_VALIDATORS // 8),
+        "field_modulus": cp.FIELD_MODULUS.to_bytes(48, "big").hex(),
+        "block_domain": block_domain.hex(), "block_domain_size": str(len(block_domain)),
+        "vote_domain": vote_domain.hex(), "vote_domain_size": str(len(vote_domain)),
+        "dst_prime": dst_prime.hex(), "dst_prime_size": str(len(dst_prime)),
+        "neg_g1": encode_g1((G1_GENERATOR[0], cp.FIELD_MODULUS - G1_GENERATOR[1])).hex(),
+        "zero_g1_hash": "0x" + zero_hash(bytes(128)).hex(),
+        "zero_g2_hash": "0x" + zero_hash(bytes(256)).hex(),
+    })  # fmt: skip
+
+
+def build_light_client(chain_id: str, genesis_hash: bytes) -> tuple[list[dict[str, Any]], bytes]:
+    """(ABI, deployment bytecode) of the finality contract, compiled in-process."""
+    return compile_contract(render_light_client(chain_id, genesis_hash))
