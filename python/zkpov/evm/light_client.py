@@ -20,6 +20,7 @@ from zkpov.crypto.bls import DST_SIG
 from zkpov.errors import EvmError
 from zkpov.evm.compiler import compile_contract, import_evm_package, render_template
 from zkpov.evm.encoding import encode_g1, encode_g2
+from zkpov.node.state.genesis import Genesis
 from zkpov.spec.encoding import encode_field
 from zkpov.spec.messages import BlockHeader, QuorumCert
 
@@ -29,7 +30,9 @@ __all__ = [
     "build_light_client",
     "encode_header",
     "encode_qc",
+    "encode_setup_json",
     "encode_validators",
+    "get_genesis_setup",
     "get_light_client_setup",
     "render_light_client",
 ]
@@ -84,6 +87,23 @@ def get_light_client_setup(
     return LightClientSetup(
         epoch, validators, compute_commitment(validators), sum(stakes), quorum_power
     )
+
+
+def get_genesis_setup(genesis: Genesis) -> LightClientSetup:
+    """The contract's state for the genesis validator set (epoch 0, the node's quorum power)."""
+    stakes = [v.stake for v in genesis.validators]
+    quorum = genesis.consensus.get_quorum_power(sum(stakes))
+    return get_light_client_setup(0, [v.bls_public_key for v in genesis.validators], stakes, quorum)
+
+
+def encode_setup_json(setup: LightClientSetup) -> dict[str, Any]:
+    """The constructor arguments and the uncompressed keys, for deployers and relayers."""
+    return {
+        "epoch": setup.epoch, "validator_commitment": "0x" + setup.commitment.hex(),
+        "total_stake": setup.total_stake, "quorum_power": setup.quorum_power,
+        "validators": [{"pubkey": "0x" + b"".join(words).hex(), "stake": stake}
+                       for words, stake in setup.validators],
+    }  # fmt: skip
 
 
 def encode_header(header: BlockHeader) -> tuple[Any, ...]:
