@@ -38,7 +38,7 @@ def wait_for_height(rpc: str, height: int, until: float) -> None:
             try:
                 if client.commit().height >= height:
                     return
-            except Exception:  # noqa: BLE001  # not serving yet
+            except Exception:  # not serving yet
                 pass
             time.sleep(0.3)
     raise AssertionError(f"the node never reached height {height}")
