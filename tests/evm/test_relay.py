@@ -1,7 +1,8 @@
-"""The relay against a real one-validator node (a ``zkpov start`` process, real BLS): its
-committed headers and committing QCs verify in the finality contract on py-evm, through the
-library and through ``zkpov evm relay``; ``zkpov evm export-light-client`` writes the contract
-the relay deploys."""
+"""The relay against a real one-validator node (a ``zkpov start`` process, real BLS, real
+Groth16 proofs of a tiny circuit: batch 1, depth 2): its committed headers and committing QCs
+verify in the finality contract on py-evm, through the library and through ``zkpov evm
+relay``; its validity proof verifies in the verifier contract built from the key it serves at
+``/v1/circuit/vk``, which is the key ``zkpov circuit export-vk`` writes for its genesis."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 import signal
 import subprocess
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +20,14 @@ import pytest
 
 from tests.node.test_runtime import free_base_port
 from tests.test_cli_node import ZKPOV, run
+from zkpov.chain.state import compute_account_index
 from zkpov.client import ZkpovClient
-from zkpov.evm import LocalChain
+from zkpov.crypto import schnorr, vk_json
+from zkpov.evm import LocalChain, build_verifier
 from zkpov.evm import light_client as lc
-from zkpov.evm.relay import Deployment, get_committed, relay_finalized
+from zkpov.evm.relay import Deployment, get_committed, relay_finalized, relay_proof
 from zkpov.node.ops.config import load_node_config, write_node_config
+from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.state.genesis import compute_genesis_hash, read_genesis
 
 
@@ -30,6 +35,7 @@ from zkpov.node.state.genesis import compute_genesis_hash, read_genesis
 class Net:
     rpc: str
     genesis: Path
+    out: Path
 
 
 def wait_for_height(rpc: str, height: int, until: float) -> None:
@@ -48,16 +54,17 @@ def wait_for_height(rpc: str, height: int, until: float) -> None:
 def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
     out = tmp_path_factory.mktemp("relay") / "net"
     made = run("testnet", "--validators", "1", "--output", str(out), "--accounts", "1",
-               "--base-port", str(free_base_port(2)))  # fmt: skip
+               "--base-port", str(free_base_port(2)), "--batch-size", "1",
+               "--depth", "2")  # fmt: skip
     assert made.returncode == 0, made.stderr
     home = out / "node0"
     config = load_node_config(home)
-    write_node_config(dataclasses.replace(config, proofs_enabled=False))
+    write_node_config(dataclasses.replace(config, proofs_enabled=True))
     rpc = "http://{}:{}".format(*config.rpc_listen)
     node = subprocess.Popen([*ZKPOV, "start", "--home", str(home)], stderr=subprocess.PIPE)
     try:
         wait_for_height(rpc, 4, time.monotonic() + 90)
-        yield Net(rpc, config.get_path(config.genesis_file))
+        yield Net(rpc, config.get_path(config.genesis_file), out)
     finally:
         node.send_signal(signal.SIGINT)
         node.communicate(timeout=30)
@@ -115,3 +122,34 @@ def test_cli_relay_to_a_dead_node_is_one_line(net: Net) -> None:
     done = run("evm", "relay", "--rpc", "http://127.0.0.1:9", "--genesis", str(net.genesis))
     assert done.returncode == 1
     assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith("error: ")
+
+
+def send_proven_transfer(net: Net) -> int:
+    """The height of a transfer from account 0 to a fresh key, once its block is proven."""
+    sender = read_key_file(net.out / "accounts" / "account0.json", KeyKind.ACCOUNT).public
+    recipient = schnorr.generate_keypair().public_key
+    while compute_account_index(recipient, 2) == compute_account_index(sender, 2):
+        recipient = schnorr.generate_keypair().public_key
+    done = run("tx", "send", "--key", str(net.out / "accounts" / "account0.json"),
+               "--to", recipient.hex(), "--amount", "5", "--fee", "1", "--rpc", net.rpc,
+               "--wait", "proven", "--timeout", "50")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return int(json.loads(done.stdout)["height"])
+
+
+def test_the_nodes_proof_verifies_in_the_verifier_of_its_served_key(net: Net) -> None:
+    height = send_proven_transfer(net)
+    with ZkpovClient(net.rpc) as client:
+        served = json.loads(urllib.request.urlopen(net.rpc + "/v1/circuit/vk", timeout=10).read())
+        points = vk_json.decode_vk_json(served)
+        abi, bytecode = build_verifier(points)
+        chain = LocalChain()
+        verifier = Deployment(chain, chain.deploy(bytecode), abi)
+        result = relay_proof(client, verifier, height)
+    assert result.value is True and result.height == height
+    assert result.execution_gas < 260_000
+    exported = net.out / "vk.json"
+    done = run("circuit", "export-vk", "--genesis", str(net.genesis), "--out", str(exported),
+               "--key-cache", str(net.out / "circuit-keys"))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(exported.read_text()) == served

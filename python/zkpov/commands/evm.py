@@ -21,7 +21,7 @@ from zkpov import evm as zkpov_evm
 from zkpov.client import ZkpovClient
 from zkpov.commands.circuit_vk import read_vk_file
 from zkpov.evm import light_client as lc
-from zkpov.evm.relay import Deployment, relay_finalized
+from zkpov.evm.relay import Deployment, get_committed, verify_committed
 from zkpov.node.ops.new_dir import build_new_directory
 from zkpov.node.state.genesis import compute_genesis_hash, read_genesis
 
@@ -76,11 +76,12 @@ def relay(rpc: str, genesis_path: Path, height: int | None) -> None:
     """Prove the node's committed header final on an in-process EVM; print JSON."""
     genesis = read_genesis(genesis_path)
     setup = lc.get_genesis_setup(genesis)
+    with ZkpovClient(rpc) as client:
+        header, qc = get_committed(client, height)
     abi, bytecode = lc.build_light_client(genesis.chain_id, compute_genesis_hash(genesis))
     chain = zkpov_evm.LocalChain()
     deployment = Deployment(chain, chain.deploy(bytecode, abi, setup.constructor_args()), abi)
-    with ZkpovClient(rpc) as client:
-        result = relay_finalized(client, deployment, setup, height)
+    result = verify_committed(deployment, setup, header, qc)
     doc = {"height": result.height, "state_root": result.value.hex(),
            "execution_gas": result.execution_gas}  # fmt: skip
     click.echo(json.dumps(doc))

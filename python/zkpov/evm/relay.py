@@ -21,7 +21,14 @@ from zkpov.evm.light_client import LightClientSetup, encode_header, encode_qc
 from zkpov.spec.messages import BlockHeader, QuorumCert, VoteData
 from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 
-__all__ = ["Deployment", "RelayResult", "get_committed", "relay_finalized", "relay_proof"]
+__all__ = [
+    "Deployment",
+    "RelayResult",
+    "get_committed",
+    "relay_finalized",
+    "relay_proof",
+    "verify_committed",
+]
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,13 @@ def relay_finalized(
     height: int | None = None,
 ) -> RelayResult:
     """``verify_finalized`` of the node's committed header at ``height``: the state root."""
-    header, qc = get_committed(client, height)
+    return verify_committed(light_client, setup, *get_committed(client, height))
+
+
+def verify_committed(
+    light_client: Deployment, setup: LightClientSetup, header: BlockHeader, qc: QuorumCert
+) -> RelayResult:
+    """``verify_finalized(header, qc, validators)`` on the contract: the state root."""
     args = [encode_header(header), encode_qc(qc), list(setup.validators)]
     result = light_client.chain.call(
         light_client.address, light_client.abi, "verify_finalized", args
