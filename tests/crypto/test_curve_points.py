@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from py_ecc.bls.point_compression import decompress_G1, decompress_G2
-from py_ecc.optimized_bls12_381 import normalize
 
+from tests.support.py_ecc_ref import decompress_G1, decompress_G2, normalize
 from zkpov.crypto import bls, snark
 from zkpov.crypto import curve_points as cp
 from zkpov.errors import DecodeError

@@ -7,10 +7,9 @@ import json
 from typing import Any
 
 import pytest
-from py_ecc.bls.point_compression import decompress_G1, decompress_G2
-from py_ecc.optimized_bls12_381 import FQ, FQ2, normalize
-from py_ecc.optimized_bls12_381 import is_on_curve as py_ecc_is_on_curve
 
+from tests.support.py_ecc_ref import FQ, FQ2, decompress_G1, decompress_G2, normalize
+from tests.support.py_ecc_ref import is_on_curve as py_ecc_is_on_curve
 from zkpov.crypto import curve_points as cp
 from zkpov.crypto import snark, vk_json
 from zkpov.errors import DecodeError

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import string
+import sys
 from importlib import resources
 from types import ModuleType
 from typing import Any
@@ -16,11 +17,18 @@ _INSTALL_HINT = "install the EVM extra: pip install 'zkpov[evm]'"
 
 
 def import_evm_package(name: str) -> ModuleType:
-    """``name`` (vyper, eth_tester, eth...), imported now; ``EvmError`` if it is missing."""
+    """``name`` (vyper, eth_tester, eth...), imported now; ``EvmError`` if it is missing.
+
+    py-evm and py_ecc raise the interpreter's recursion limit when imported (to 12,288 and
+    100,000), deep enough for C recursion (``json.loads`` of nested input) to overflow the
+    stack and crash the process; the limit is put back. Our contracts only call precompiles."""
+    limit = sys.getrecursionlimit()
     try:
         return importlib.import_module(name)
     except ImportError as exc:
         raise EvmError(f"{name} is not installed; {_INSTALL_HINT}") from exc
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def render_template(name: str, values: dict[str, str]) -> str:
