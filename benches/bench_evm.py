@@ -52,7 +52,7 @@ def finality_gas(chain: LocalChain, validators: int, signers: int) -> tuple[int,
     secrets = [bls.keygen(i.to_bytes(4, "big") * 8) for i in range(validators)]
     setup = get_light_client_setup(0, [bls.sk_to_pk(sk) for sk in secrets], [1] * validators,
                                    validators * 2 // 3 + 1)  # fmt: skip
-    abi, bytecode = build_light_client("bench", bytes(32))
+    abi, bytecode = build_light_client("bench", bytes(32), validators)
     address = chain.deploy(bytecode, abi, setup.constructor_args())
     header = BlockHeader(Epoch(0), Round(5), Height(3), BlockId(bytes(32)), ValidatorIndex(0),
                          Root(bytes(32)), bytes(32), bytes(32), bytes(32), bytes(32),
@@ -60,7 +60,7 @@ def finality_gas(chain: LocalChain, validators: int, signers: int) -> tuple[int,
     data = VoteData(Epoch(0), Round(6), BlockId(bytes([1]) * 32), Round(5), header.id)
     signature = bls.aggregate([bls.sign(secrets[i], data.signing_root) for i in range(signers)])
     qc = QuorumCert(data, compute_bitfield(range(signers), validators), signature)
-    args = [encode_header(header), encode_qc(qc), list(setup.validators)]
+    args = [encode_header(header), encode_qc(qc), setup.validators]
     result = chain.call(address, abi, "verify_finalized", args)
     assert result.value == header.state_root
     h2g2 = chain.call(address, abi, "hash_to_g2", [data.signing_root]).execution_gas

@@ -82,7 +82,7 @@ def find_committed_height(client: ZkpovClient) -> int:
 def test_the_nodes_committed_header_is_proved_final(net: Net) -> None:
     genesis = read_genesis(net.genesis)
     setup = lc.get_genesis_setup(genesis)
-    abi, bytecode = lc.build_light_client(genesis.chain_id, compute_genesis_hash(genesis))
+    abi, bytecode = lc.build_light_client(genesis.chain_id, compute_genesis_hash(genesis), 1)
     chain = LocalChain()
     deployment = Deployment(chain, chain.deploy(bytecode, abi, setup.constructor_args()), abi)
     with ZkpovClient(net.rpc) as client:

@@ -62,7 +62,9 @@ def export_light_client(genesis_path: Path, out: Path) -> None:
     """Write the finality contract of a genesis (static validator set) and its setup."""
     genesis = read_genesis(genesis_path)
     setup = lc.get_genesis_setup(genesis)
-    source = lc.render_light_client(genesis.chain_id, compute_genesis_hash(genesis))
+    source = lc.render_light_client(
+        genesis.chain_id, compute_genesis_hash(genesis), len(genesis.validators)
+    )
     setup_json = json.dumps(lc.encode_setup_json(setup), indent=1) + "\n"
     write_contract(out, "LightClient", source, {"LightClient.setup.json": setup_json})
     click.echo(f"wrote {out}/LightClient.vy, LightClient.abi.json, LightClient.bin, .setup.json")
@@ -78,7 +80,9 @@ def relay(rpc: str, genesis_path: Path, height: int | None) -> None:
     setup = lc.get_genesis_setup(genesis)
     with ZkpovClient(rpc) as client:
         header, qc = get_committed(client, height)
-    abi, bytecode = lc.build_light_client(genesis.chain_id, compute_genesis_hash(genesis))
+    abi, bytecode = lc.build_light_client(
+        genesis.chain_id, compute_genesis_hash(genesis), len(genesis.validators)
+    )
     chain = zkpov_evm.LocalChain()
     deployment = Deployment(chain, chain.deploy(bytecode, abi, setup.constructor_args()), abi)
     result = verify_committed(deployment, setup, header, qc)

@@ -1,11 +1,11 @@
 """The finality contract (``templates/LightClient.vy``) for a static validator set, and the
 encodings of headers, quorum certificates and validators that its ``verify_finalized`` reads.
 
-The contract stores the epoch, a commitment to the validator set (keccak256 of the ABI encoding
-of ``(bytes32[4] pubkey, uint64 stake)[]``, keys uncompressed in the EIP-2537 encoding), the
-total stake and the quorum power of the genesis. A relayer passes the uncompressed keys with
-every call; the contract checks them against the commitment. Epoch changes are not supported:
-zkpov's headers do not commit to a next validator set yet.
+The contract stores the epoch, a commitment to the validator set (keccak256 of its records: per
+validator, its key uncompressed in the EIP-2537 encoding, 128 bytes, and its stake as a 32-byte
+big-endian integer), the total stake and the quorum power of the genesis. A relayer passes the
+records with every call; the contract checks them against the commitment. Epoch changes are
+not supported: zkpov's headers do not commit to a next validator set yet.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ G1_GENERATOR = (
     0x17F1D3A73197D7942695638C4FA9AC0FC3688C4F9774B905A14E3A3F171BAC586C55E83FF97A1AEFFB3AF00ADB22C6BB,
     0x08B3F481E3AAA0F1A09E30ED741D8AE4FCF5E095D5D00AF600DB18CB2C04B3EDD03CC744A2888AE40CAA232946C5E7E1,
 )
-EncodedValidator = tuple[tuple[bytes, bytes, bytes, bytes], int]
+VALIDATOR_RECORD_BYTES = 160
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class LightClientSetup:
     """The constructor arguments of the finality contract, and the set they commit to."""
 
     epoch: int
-    validators: tuple[EncodedValidator, ...]
+    validators: bytes  # the records, VALIDATOR_RECORD_BYTES each
     commitment: bytes
     total_stake: int
     quorum_power: int
@@ -59,25 +59,23 @@ class LightClientSetup:
         return [self.epoch, self.commitment, self.total_stake, self.quorum_power]
 
 
-def _key_words(public_key: bytes) -> tuple[bytes, bytes, bytes, bytes]:
+def _record(public_key: bytes, stake: int) -> bytes:
     point = cp.decompress_g1(public_key)
     if point is None:
         raise EvmError("a validator key is the point at infinity")
-    data = encode_g1(point)
-    return (data[:32], data[32:64], data[64:96], data[96:])
+    return encode_g1(point) + stake.to_bytes(32, "big")
 
 
-def encode_validators(keys: Sequence[bytes], stakes: Sequence[int]) -> tuple[EncodedValidator, ...]:
-    """Compressed BLS keys and stakes as the contract's ``Validator[]`` (keys uncompressed)."""
+def encode_validators(keys: Sequence[bytes], stakes: Sequence[int]) -> bytes:
+    """Compressed BLS keys and stakes as the contract's validator records."""
     if not 0 < len(keys) == len(stakes) <= MAX_CONTRACT_VALIDATORS:
         raise EvmError(f"the contract takes 1 to {MAX_CONTRACT_VALIDATORS} validators")
-    return tuple((_key_words(key), stake) for key, stake in zip(keys, stakes, strict=True))
+    return b"".join(_record(key, stake) for key, stake in zip(keys, stakes, strict=True))
 
 
-def compute_commitment(validators: Sequence[EncodedValidator]) -> bytes:
-    eth_abi = import_evm_package("eth_abi")
+def compute_commitment(validators: bytes) -> bytes:
     keccak = import_evm_package("eth_utils").keccak
-    return bytes(keccak(eth_abi.encode(["(bytes32[4],uint64)[]"], [list(validators)])))
+    return bytes(keccak(validators))
 
 
 def get_light_client_setup(
@@ -101,8 +99,7 @@ def encode_setup_json(setup: LightClientSetup) -> dict[str, Any]:
     return {
         "epoch": setup.epoch, "validator_commitment": "0x" + setup.commitment.hex(),
         "total_stake": setup.total_stake, "quorum_power": setup.quorum_power,
-        "validators": [{"pubkey": "0x" + b"".join(words).hex(), "stake": stake}
-                       for words, stake in setup.validators],
+        "validators": "0x" + setup.validators.hex(),
     }  # fmt: skip
 
 
@@ -125,17 +122,21 @@ def encode_qc(qc: QuorumCert) -> tuple[Any, ...]:
             qc.signers, signature)  # fmt: skip
 
 
-def render_light_client(chain_id: str, genesis_hash: bytes) -> str:
-    """The Vyper source of the finality contract (its state comes with the constructor)."""
+def render_light_client(chain_id: str, genesis_hash: bytes, max_validators: int) -> str:
+    """The Vyper source of the finality contract (its state comes with the constructor) for
+    sets of at most ``max_validators``: the bound sizes its buffers, and memory costs gas."""
     if not chain_id.isprintable() or '"' in chain_id or "\\" in chain_id:
         raise EvmError("the chain id must be printable, without quotes or backslashes")
+    if not 0 < max_validators <= MAX_CONTRACT_VALIDATORS:
+        raise EvmError(f"the contract takes 1 to {MAX_CONTRACT_VALIDATORS} validators")
     block_domain, vote_domain = encode_field(DOMAIN_BLOCK_ID), encode_field(DOMAIN_VOTE)
     dst_prime = DST_SIG + bytes([len(DST_SIG)])
     zero_hash = import_evm_package("vyper.utils").keccak256
     return render_template("LightClient.vy", {
         "chain_id": chain_id, "genesis_hash": genesis_hash.hex(),
-        "max_validators": str(MAX_CONTRACT_VALIDATORS),
-        "max_signer_bytes": str(MAX_CONTRACT_VALIDATORS // 8),
+        "max_validators": str(max_validators),
+        "max_signer_bytes": str((max_validators + 7) // 8),
+        "max_record_bytes": str(max_validators * VALIDATOR_RECORD_BYTES),
         "field_modulus": cp.FIELD_MODULUS.to_bytes(48, "big").hex(),
         "block_domain": block_domain.hex(), "block_domain_size": str(len(block_domain)),
         "vote_domain": vote_domain.hex(), "vote_domain_size": str(len(vote_domain)),
@@ -146,6 +147,8 @@ def render_light_client(chain_id: str, genesis_hash: bytes) -> str:
     })  # fmt: skip
 
 
-def build_light_client(chain_id: str, genesis_hash: bytes) -> tuple[list[dict[str, Any]], bytes]:
+def build_light_client(
+    chain_id: str, genesis_hash: bytes, max_validators: int
+) -> tuple[list[dict[str, Any]], bytes]:
     """(ABI, deployment bytecode) of the finality contract, compiled in-process."""
-    return compile_contract(render_light_client(chain_id, genesis_hash))
+    return compile_contract(render_light_client(chain_id, genesis_hash, max_validators))

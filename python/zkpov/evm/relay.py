@@ -86,7 +86,7 @@ def verify_committed(
     light_client: Deployment, setup: LightClientSetup, header: BlockHeader, qc: QuorumCert
 ) -> RelayResult:
     """``verify_finalized(header, qc, validators)`` on the contract: the state root."""
-    args = [encode_header(header), encode_qc(qc), list(setup.validators)]
+    args = [encode_header(header), encode_qc(qc), setup.validators]
     result = light_client.chain.call(
         light_client.address, light_client.abi, "verify_finalized", args
     )

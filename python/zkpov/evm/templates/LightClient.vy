@@ -11,6 +11,8 @@
 
 MAX_VALIDATORS: constant(uint256) = $max_validators
 MAX_SIGNER_BYTES: constant(uint256) = $max_signer_bytes
+RECORD: constant(uint256) = 160
+MAX_RECORD_BYTES: constant(uint256) = $max_record_bytes
 MODEXP: constant(address) = 0x0000000000000000000000000000000000000005
 G1ADD: constant(address) = 0x000000000000000000000000000000000000000b
 G2ADD: constant(address) = 0x000000000000000000000000000000000000000d
@@ -47,11 +49,6 @@ struct QC:
     parent_id: bytes32
     signers: Bytes[MAX_SIGNER_BYTES]
     signature: Bytes[256]
-
-
-struct Validator:
-    pubkey: bytes32[4]
-    stake: uint64
 
 
 epoch: public(uint64)
@@ -139,21 +136,23 @@ def hash_to_g2(message: bytes32) -> Bytes[256]:
 
 @internal
 @view
-def _aggregate(signers: Bytes[MAX_SIGNER_BYTES], validators: DynArray[Validator, MAX_VALIDATORS]) -> (Bytes[128], uint256):
+def _aggregate(signers: Bytes[MAX_SIGNER_BYTES], validators: Bytes[MAX_RECORD_BYTES]) -> (Bytes[128], uint256):
     """The signers' aggregate public key and their stake."""
-    n: uint256 = len(validators)
+    n: uint256 = len(validators) // RECORD
+    assert len(validators) == n * RECORD, "validator records must be 160 bytes each"
     assert len(signers) == (n + 7) // 8, "signers bitfield has the wrong length"
     if n % 8 != 0:
         last: uint256 = convert(slice(signers, len(signers) - 1, 1), uint256)
         assert last >> (n % 8) == 0, "signers bitfield sets a bit beyond the validator set"
     acc: Bytes[128] = empty(Bytes[128])
     power: uint256 = 0
+    byte: uint256 = 0
     for i: uint256 in range(n, bound=MAX_VALIDATORS):
-        byte: uint256 = convert(slice(signers, i // 8, 1), uint256)
+        if i % 8 == 0:
+            byte = convert(slice(signers, i // 8, 1), uint256)
         if (byte >> (i % 8)) & 1 == 1:
-            power += convert(validators[i].stake, uint256)
-            key: bytes32[4] = validators[i].pubkey
-            point: Bytes[128] = concat(key[0], key[1], key[2], key[3])
+            power += convert(slice(validators, i * RECORD + 128, 32), uint256)
+            point: Bytes[128] = slice(validators, i * RECORD, 128)
             if len(acc) == 0:
                 acc = point
             else:
@@ -164,16 +163,17 @@ def _aggregate(signers: Bytes[MAX_SIGNER_BYTES], validators: DynArray[Validator,
 
 @external
 @view
-def commit_to(validators: DynArray[Validator, MAX_VALIDATORS]) -> bytes32:
-    """The commitment to a validator set: keccak256 of its ABI encoding (keys and stakes)."""
-    return keccak256(abi_encode(validators))
+def commit_to(validators: Bytes[MAX_RECORD_BYTES]) -> bytes32:
+    """The commitment to a validator set: keccak256 of its records (key 128 || stake 32)."""
+    return keccak256(validators)
 
 
 @external
 @view
-def verify_finalized(header: Header, qc: QC, validators: DynArray[Validator, MAX_VALIDATORS]) -> bytes32:
-    """The header's state root, if qc proves the header final; reverts otherwise."""
-    assert keccak256(abi_encode(validators)) == self.validator_commitment, "validators do not match the stored commitment"
+def verify_finalized(header: Header, qc: QC, validators: Bytes[MAX_RECORD_BYTES]) -> bytes32:
+    """The header's state root, if qc proves the header final; reverts otherwise. validators:
+    one 160-byte record per validator, its key (EIP-2537 G1) and its stake (uint256)."""
+    assert keccak256(validators) == self.validator_commitment, "validators do not match the stored commitment"
     assert qc.epoch == self.epoch and header.epoch == self.epoch, "QC or header from another epoch"
     assert qc.parent_id == self._header_id(header), "QC does not certify a child of the header"
     assert qc.parent_round == header.round and qc.round == header.round + 1, "QC does not commit the header (2-chain rule)"
