@@ -16,6 +16,7 @@ from zkpov.commands.account import account
 from zkpov.commands.circuit import circuit
 from zkpov.commands.demo import demo
 from zkpov.commands.devnet import devnet
+from zkpov.commands.evm import evm
 from zkpov.commands.failures import EXPECTED, describe_failure, is_debug, to_one_line
 from zkpov.commands.keys import keys
 from zkpov.commands.light import light
@@ -65,6 +66,7 @@ main.add_command(account)
 main.add_command(circuit)
 main.add_command(demo)
 main.add_command(devnet)
+main.add_command(evm)
 main.add_command(init)
 main.add_command(keys)
 main.add_command(light)

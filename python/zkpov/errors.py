@@ -8,23 +8,35 @@ classes (``rust/bindings/errors.rs`` maps its errors here, in one place).
 from __future__ import annotations
 
 __all__ = [
+    "AttackModeError",
+    "BadAggregateSignatureError",
+    "BadMerkleProofError",
+    "BadValidityProofError",
     "ConsensusError",
+    "ContractRevertedError",
     "DecodeError",
+    "EvmError",
     "FastSyncAnswerError",
     "FastSyncCheckpointError",
     "FastSyncError",
     "FastSyncStateError",
+    "ForgedValidatorSetError",
+    "InsufficientQuorumError",
+    "LightClientError",
     "LimitExceededError",
+    "NotCommittedError",
     "OutputPathError",
     "ProofError",
     "ProposalError",
     "RpcAnswerError",
     "RpcStatusError",
+    "StaleCheckpointError",
     "StoreFaultError",
     "TransferFailedError",
     "ValidatorError",
     "VerificationError",
     "VotingError",
+    "WrongEpochError",
     "ZkpovError",
 ]
 
@@ -149,3 +161,11 @@ class FastSyncCheckpointError(FastSyncError):
 
 class FastSyncStateError(FastSyncError):
     """A state chunk that does not match the checkpoint's state root."""
+
+
+class EvmError(ZkpovError):
+    """An EVM contract could not be built, deployed or called, or an EVM package is missing."""
+
+
+class ContractRevertedError(EvmError):
+    """An EVM contract call reverted; the message carries the revert reason."""

@@ -14,6 +14,7 @@ from dataclasses import asdict
 
 import click
 
+from zkpov.commands.circuit_vk import export_vk, verify_proof
 from zkpov.crypto import snark
 
 
@@ -47,3 +48,7 @@ def info(batch_size: int, depth: int) -> None:
         raise click.UsageError(str(exc)) from exc
     for line in format_info(config):
         click.echo(line)
+
+
+circuit.add_command(export_vk)
+circuit.add_command(verify_proof)

@@ -14,6 +14,7 @@ import json
 
 from zkpov.chain.state import AccountState, compute_account_index
 from zkpov.crypto import schnorr
+from zkpov.crypto.vk_json import VerifyingKeyPoints
 from zkpov.node.rpc.events import EventHub, EventHubConfig, QueueSubscription
 from zkpov.node.rpc.view import (
     AccountQueryError,
@@ -76,6 +77,7 @@ class FakeNode:
         self.earliest = Height(0)
         self.proven_final: Height | None = None
         self.available = True
+        self.verifying_key: VerifyingKeyPoints | None = None  # a node that loads no keys
         self.validators = tuple(
             ValidatorInfo(ValidatorIndex(i), BLSPubkey(bytes([i + 1]) * 48),
                           Stake(10**18 + i), (10**18 + i) * 1000)
@@ -183,6 +185,9 @@ class FakeNode:
         commitment = Root(hashlib.sha256(b"".join(v.pubkey for v in self.validators)).digest())
         child_qc = self.tree[self.tip + 2].qc
         return FinalizedRecord(tip.header, child_qc, commitment, self.proven_final)
+
+    def get_verifying_key(self) -> VerifyingKeyPoints | None:
+        return self.verifying_key
 
     def get_proof(self, height: Height | None) -> ProofRecord | None:
         h = self.proven_final if height is None else height

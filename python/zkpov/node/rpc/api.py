@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from zkpov.crypto.vk_json import encode_vk_json
 from zkpov.node.rpc import codec
 from zkpov.node.rpc.explorer_page import ASSETS, make_asset_handler
 from zkpov.node.rpc.light_api import make_light_routes
@@ -31,7 +32,7 @@ from zkpov.node.rpc.params import (
     TX_BODY_SCHEMA,
     parse_tx_body,
 )
-from zkpov.node.rpc.schema import Route, ref
+from zkpov.node.rpc.schema import VERIFYING_KEY_SCHEMA, Route, ref
 from zkpov.node.rpc.server import RpcConfig
 from zkpov.node.rpc.stream import stream_events
 from zkpov.node.rpc.view import AccountQueryError, EventKind, EventSubscription, NodeView
@@ -178,6 +179,13 @@ async def on_proof(request: web.Request) -> web.Response:
     return _json(codec.encode_proof(record))
 
 
+async def on_circuit_vk(request: web.Request) -> web.Response:
+    points = _view(request).get_verifying_key()
+    if points is None:
+        raise RpcError(404, "this node loads no circuit keys (it neither proves nor checks proofs)")
+    return _json(encode_vk_json(points))
+
+
 async def on_events(request: web.Request) -> web.StreamResponse:
     kinds = EVENT_TYPES.get(request) or frozenset(EventKind)
     subscription = _view(request).subscribe(kinds)  # NodeUnavailableError when full: 503
@@ -226,6 +234,10 @@ _CHAIN_ROUTES = (
           on_finalized, ref("Finalized")),
     Route("GET", "/light/proof", "light_proof", "The validity proof of a height, if proven.",
           on_proof, ref("Proof"), (PROOF_HEIGHT,), errors=(400, 404, 503)),
+    Route("GET", "/v1/circuit/vk", "circuit_vk",
+          "The circuit's Groth16 verifying key as zkpov-groth16-vk/1 JSON: hex affine"
+          " coordinates, circuit id, public input count and the SHA-256 of the key's bytes.",
+          on_circuit_vk, VERIFYING_KEY_SCHEMA, errors=(404, 503)),
     Route("GET", "/events", "events", "Server-Sent Events: new_block, finalized, proven_final.",
           on_events, _TEXT, (EVENT_TYPES,), content_type="text/event-stream",
           errors=(400, 503)),

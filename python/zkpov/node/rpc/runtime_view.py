@@ -12,6 +12,7 @@ from zkpov.chain.state import compute_account_index
 from zkpov.consensus.block_tree import MissingBlock
 from zkpov.consensus.factory import ChainStart
 from zkpov.consensus.reputation_leaders import ReputationLeaders
+from zkpov.crypto import vk_json
 from zkpov.network.connection import Connection
 from zkpov.network.transport import Transport
 from zkpov.node.consensus_io.driver import ConsensusDriver
@@ -84,6 +85,7 @@ class ViewParts:
 class RuntimeView:
     def __init__(self, parts: ViewParts) -> None:
         self.parts = parts
+        self._vk_points: vk_json.VerifyingKeyPoints | None = None
 
     def _height(self, height: Height | None) -> Height:
         return self.parts.chain.height if height is None else height
@@ -271,6 +273,13 @@ class RuntimeView:
             return None
         inputs = compute_block_public_inputs(block, parent)
         return ProofRecord(h, h, prover.vk_circuit_id, proof, inputs)
+
+    def get_verifying_key(self) -> vk_json.VerifyingKeyPoints | None:
+        """The prover's key, decompressed once (about 10 ms of pure-Python square roots)."""
+        prover = self.parts.prover
+        if prover is not None and self._vk_points is None:
+            self._vk_points = vk_json.get_vk_points(prover.vk, prover.vk_circuit_id)
+        return self._vk_points
 
     async def broadcast_tx(self, tx: bytes) -> BroadcastResult:
         result = self.parts.gossip.submit_tx(tx)

@@ -17,7 +17,7 @@ from aiohttp import web
 from zkpov.node.rpc.params import QueryParam
 from zkpov.node.state.admission import DROP_REASONS, REJECT_REASONS
 
-__all__ = ["COMPONENTS", "Handler", "Route", "build_openapi", "ref"]
+__all__ = ["COMPONENTS", "VERIFYING_KEY_SCHEMA", "Handler", "Route", "build_openapi", "ref"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Schema = dict[str, Any]
@@ -162,6 +162,20 @@ COMPONENTS: dict[str, Schema] = {
         "block_id": _HASH, "state_root": _HASH, "round": _UINT, "num_txs": _UINT,
     }),
 }  # fmt: skip
+
+
+_COORD: Schema = {"type": "string", "pattern": "^0x[0-9a-f]{96}$"}
+_G1: Schema = {"type": "array", "items": _COORD, "minItems": 2, "maxItems": 2}
+_FP2: Schema = {"type": "array", "items": _COORD, "minItems": 2, "maxItems": 2}
+_G2: Schema = {"type": "array", "items": _FP2, "minItems": 2, "maxItems": 2}
+VERIFYING_KEY_SCHEMA: Schema = _object({
+    "format": {"enum": ["zkpov-groth16-vk/1"]}, "curve": {"enum": ["bls12-381"]},
+    "circuit_id": _hex(32), "public_input_count": {"type": "integer", "minimum": 0},
+    "key_sha256": _hex(32), "alpha_g1": _G1, "beta_g2": _G2, "gamma_g2": _G2, "delta_g2": _G2,
+    "ic": {"type": "array", "items": _G1, "minItems": 1},
+})  # fmt: skip
+"""``GET /v1/circuit/vk``: the format of :mod:`zkpov.crypto.vk_json` (inline, not a component:
+clients decode it with ``decode_vk_json``)."""
 
 
 def _describe_param(param: QueryParam[Any]) -> Schema:

@@ -25,6 +25,7 @@ from enum import Enum
 from typing import Protocol
 
 from zkpov.chain.state import AccountProof
+from zkpov.crypto.vk_json import VerifyingKeyPoints
 from zkpov.errors import ZkpovError
 from zkpov.spec.messages import Block, BlockHeader, QuorumCert
 from zkpov.types import BlockId, BLSPubkey, Epoch, Height, Root, Round, Stake, ValidatorIndex
@@ -289,6 +290,10 @@ class NodeView(Protocol):
 
     def get_proof(self, height: Height | None) -> ProofRecord | None:
         """The validity proof of ``height`` (None: the latest proven-final height), if proven."""
+
+    def get_verifying_key(self) -> VerifyingKeyPoints | None:
+        """The circuit's verifying key, if this node loads circuit keys (it proves or checks
+        carried proofs)."""
 
     async def broadcast_tx(self, tx: bytes) -> BroadcastResult: ...
 
