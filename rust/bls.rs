@@ -6,9 +6,10 @@
 //! anything that does not decode or does not verify, as the Ethereum test vectors require.
 #![forbid(unsafe_code)]
 
+use crate::blst_raw;
 use crate::error::{decode_err, CoreError, CoreResult};
 use blst::min_pk::{AggregatePublicKey, AggregateSignature, PublicKey, SecretKey, Signature};
-use blst::{blst_scalar, BLST_ERROR};
+use blst::{blst_fp12, blst_p1_affine, blst_p2, blst_p2_affine, blst_scalar, BLST_ERROR};
 use rand::RngCore;
 use rayon::prelude::*;
 
@@ -237,6 +238,42 @@ pub fn pop_verify(pk: &[u8], proof: &[u8]) -> bool {
     is_ok(sig.verify(false, pk, DST_POP, &[], &key, false))
 }
 
+/// A message hashed to G2 (under `DST_SIG`) once, then signed and verified under many keys:
+/// each `sign` is one scalar multiplication, each `verify` two Miller loops and a final
+/// exponentiation, with no hashing. Results equal `sign` and `verify` on the message bytes.
+pub struct HashedMessage {
+    point: blst_p2,
+    affine: blst_p2_affine,
+}
+
+impl HashedMessage {
+    pub fn new(msg: &[u8]) -> Self {
+        let point = blst_raw::hash_to_g2(msg, DST_SIG);
+        let affine = blst_raw::g2_to_affine(&point);
+        Self { point, affine }
+    }
+
+    pub fn sign(&self, sk: &[u8]) -> CoreResult<[u8; SIGNATURE_BYTES]> {
+        let sk = decode_secret_key(sk)?;
+        let mut b = sk.to_bytes();
+        b.reverse(); // blst scalars are little-endian
+        let sig = blst_raw::sign_hashed(&self.point, &blst_scalar { b });
+        Ok(Signature::from(sig).compress())
+    }
+
+    /// `e(sig, g1) == e(H(msg), pk)`; false for a signature that does not decode.
+    pub fn verify(&self, pk: &PublicKey, sig: &[u8]) -> bool {
+        let Ok(sig) = decode_signature(sig) else {
+            return false;
+        };
+        let sig: blst_p2_affine = sig.into();
+        let pk: blst_p1_affine = (*pk).into();
+        let lhs = blst_fp12::miller_loop(&sig, &blst_raw::g1_generator());
+        let rhs = blst_fp12::miller_loop(&self.affine, &pk);
+        blst_fp12::finalverify(&lhs, &rhs)
+    }
+}
+
 /// A validator set's public keys, decoded and validated once, for fast quorum checks.
 pub struct KeySet {
     keys: Vec<PublicKey>,
@@ -334,6 +371,25 @@ mod tests {
         sigs.swap(0, 1);
         let sig_refs: Vec<&[u8]> = sigs.iter().map(|s| s.as_slice()).collect();
         assert!(!batch_verify(&pk_refs, &msgs, &sig_refs));
+    }
+
+    #[test]
+    fn hashed_message_matches_sign_and_verify() {
+        let (sk, other) = (key(3), key(4));
+        let pk = decode_public_key(&sk_to_pk(&sk).unwrap()).unwrap();
+        for msg in [&b""[..], b"vote", &[7u8; 300]] {
+            let hashed = HashedMessage::new(msg);
+            let sig = hashed.sign(&sk).unwrap();
+            assert_eq!(sig, sign(&sk, msg).unwrap());
+            assert!(hashed.verify(&pk, &sig));
+            assert!(!hashed.verify(&pk, &sign(&other, msg).unwrap()));
+            assert!(!HashedMessage::new(b"other").verify(&pk, &sig));
+        }
+        let hashed = HashedMessage::new(b"m");
+        assert!(!hashed.verify(&pk, &[0u8; 96]));
+        assert!(!hashed.verify(&pk, &[0u8; 95]));
+        assert!(hashed.sign(&[0u8; 32]).is_err());
+        assert!(hashed.sign(&[1u8; 31]).is_err());
     }
 
     #[test]

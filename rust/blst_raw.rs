@@ -7,7 +7,10 @@
 //! * [`mult`]: one point times one scalar;
 //! * [`msm`]: Pippenger on the calling thread;
 //! * [`FixedBaseTable`]: blst's precomputed fixed-base tables, for the verifying key's input
-//!   points (`gamma_abc`), which every verification multiplies.
+//!   points (`gamma_abc`), which every verification multiplies;
+//! * [`hash_to_g2`] and [`sign_hashed`]: BLS signing split in two, so that a message many keys
+//!   sign is hashed to G2 once (blst's safe `SecretKey::sign` hashes on every call);
+//! * [`g1_generator`].
 //!
 //! Every wrapper checks the lengths blst will read before the call; blst reads its inputs and
 //! writes only the output it is given. Scalars are little-endian bytes, as blst takes them.
@@ -18,9 +21,10 @@ use blst::{
     blst_fp12, blst_miller_loop_n, blst_p1, blst_p1_add_or_double, blst_p1_affine,
     blst_p1_from_affine, blst_p1_mult, blst_p1_to_affine, blst_p1s_mult_pippenger,
     blst_p1s_mult_pippenger_scratch_sizeof, blst_p1s_mult_wbits, blst_p1s_mult_wbits_precompute,
-    blst_p1s_mult_wbits_precompute_sizeof, blst_p1s_mult_wbits_scratch_sizeof, blst_p2_affine,
-    limb_t,
+    blst_p1s_mult_wbits_precompute_sizeof, blst_p1s_mult_wbits_scratch_sizeof, blst_p2,
+    blst_p2_affine, blst_p2_to_affine, blst_scalar, blst_sign_pk_in_g1, limb_t,
 };
+use blst::{blst_hash_to_g2, blst_p1_affine_generator};
 use std::ptr;
 
 /// Bytes of one scalar (blst reads `ceil(nbits / 8)` of them).
@@ -91,6 +95,51 @@ pub fn to_affine(point: &blst_p1) -> blst_p1_affine {
     // SAFETY: reads one initialized point, writes `out`.
     unsafe { blst_p1_to_affine(&mut out, point) };
     out
+}
+
+/// RFC 9380 `hash_to_curve` to G2 (SSWU, random oracle) under `dst`, in projective form.
+pub fn hash_to_g2(msg: &[u8], dst: &[u8]) -> blst_p2 {
+    let mut out = blst_p2::default();
+    let aug: &[u8] = &[];
+    // SAFETY: blst reads `msg.len()` bytes at `msg`, `dst.len()` at `dst`, none at `aug`, and
+    // writes `out`.
+    unsafe {
+        blst_hash_to_g2(
+            &mut out,
+            msg.as_ptr(),
+            msg.len(),
+            dst.as_ptr(),
+            dst.len(),
+            aug.as_ptr(),
+            0,
+        )
+    };
+    out
+}
+
+/// `sk * hashed` in affine form: the min_pk signature of the message `hashed` came from
+/// (blst's constant-time signing step, as `SecretKey::sign` runs it after hashing).
+pub fn sign_hashed(hashed: &blst_p2, sk: &blst_scalar) -> blst_p2_affine {
+    let (mut sig, mut out) = (blst_p2::default(), blst_p2_affine::default());
+    // SAFETY: reads an initialized point and scalar, writes `sig`, then reads `sig`, writes `out`.
+    unsafe {
+        blst_sign_pk_in_g1(&mut sig, hashed, sk);
+        blst_p2_to_affine(&mut out, &sig);
+    }
+    out
+}
+
+pub fn g2_to_affine(point: &blst_p2) -> blst_p2_affine {
+    let mut out = blst_p2_affine::default();
+    // SAFETY: reads one initialized point, writes `out`.
+    unsafe { blst_p2_to_affine(&mut out, point) };
+    out
+}
+
+/// The standard generator of G1.
+pub fn g1_generator() -> blst_p1_affine {
+    // SAFETY: blst returns a pointer to its static, initialized generator.
+    unsafe { *blst_p1_affine_generator() }
 }
 
 /// `sum_i scalars_i * points_i` by Pippenger on the calling thread.

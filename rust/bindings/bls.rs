@@ -130,6 +130,30 @@ impl BlsPublicKey {
     }
 }
 
+/// A message hashed to G2 once, for signing and verifying it under many keys.
+#[pyclass(frozen, module = "zkpov._native")]
+struct BlsHashedMessage {
+    inner: bls::HashedMessage,
+}
+
+#[pymethods]
+impl BlsHashedMessage {
+    #[new]
+    fn new(py: Python<'_>, msg: &[u8]) -> PyResult<Self> {
+        guard_nogil(py, || Ok(bls::HashedMessage::new(msg))).map(|inner| Self { inner })
+    }
+
+    fn sign<'py>(&self, py: Python<'py>, sk: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+        guard(|| self.inner.sign(sk)).map(|sig| to_bytes(py, &sig))
+    }
+
+    fn verify(&self, py: Python<'_>, pk: &[u8], sig: &[u8]) -> PyResult<bool> {
+        guard_nogil(py, || {
+            Ok(bls::decode_public_key(pk).is_ok_and(|key| self.inner.verify(&key, sig)))
+        })
+    }
+}
+
 /// A validator set's public keys, decoded and validated once.
 #[pyclass(frozen, module = "zkpov._native")]
 struct BlsKeySet {
@@ -185,5 +209,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bls_hash_to_g2, m)?)?;
     m.add_class::<BlsPublicKey>()?;
     m.add_class::<BlsKeySet>()?;
+    m.add_class::<BlsHashedMessage>()?;
     Ok(())
 }

@@ -28,6 +28,15 @@ def test_choose_index_is_proportional_to_weight() -> None:
     assert 2.6 < draws[2] / draws[0] < 3.4
 
 
+def test_choose_index_reads_a_changed_list_afresh() -> None:
+    weights = [1, 0, 0]
+    assert choose_index(tuple(weights), b"s") == 0 and choose_index(weights, b"s") == 0
+    weights[0], weights[2] = 0, 1  # same list object, new weights
+    assert choose_index(weights, b"s") == 2
+    fixed = (0, 5, 0)
+    assert choose_index(fixed, b"s") == choose_index(fixed, b"t") == 1  # by identity
+
+
 def test_choose_index_needs_positive_weight() -> None:
     with pytest.raises(ValueError, match="positive"):
         choose_index([0, 0], b"x")

@@ -102,3 +102,12 @@ def test_a_collector_for_one_round_ignores_other_rounds() -> None:
     collector = VoteCollector(FAST.vset, Round(1))
     collector.on_vote(vote(FAST, 0, dataclasses.replace(DATA, round=Round(2))))
     assert collector.retained_size() == 0
+
+
+def test_the_running_vote_count_matches_the_stored_votes() -> None:
+    collector = VoteCollector(BLS.vset)
+    votes = [vote(BLS, 0), vote(BLS, 1, signer=3), vote(BLS, 2), vote(BLS, 2, OTHER), vote(BLS, 3)]
+    for v in votes:
+        collector.on_vote(v)
+        assert collector.stored == sum(len(s) for s in collector.slots.values())
+    assert collector.stored == 4  # the forged vote of voter 1 was dropped

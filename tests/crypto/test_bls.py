@@ -112,3 +112,47 @@ def test_aggregate_rejects_empty_and_undecodable() -> None:
         bls.aggregate_pubkeys([])
     with pytest.raises(DecodeError, match="signature"):
         bls.aggregate([b"\x00" * 96])
+
+
+@pytest.mark.parametrize(
+    "msg", [b"", b"vote", bytes(range(256)) * 3], ids=["empty", "short", "long"]
+)
+def test_hashed_message_signs_and_verifies_as_the_plain_calls(msg: bytes) -> None:
+    sks, pks = make_keys(2)
+    hashed = bls.HashedMessage(msg)
+    sig = hashed.sign(sks[0])
+    assert sig == bls.sign(sks[0], msg)
+    assert hashed.verify(pks[0], sig) and bls.verify(pks[0], msg, sig)
+    assert not hashed.verify(pks[1], sig)
+    assert not bls.HashedMessage(msg + b"x").verify(pks[0], sig)
+
+
+def test_hashed_message_matches_py_ecc() -> None:
+    from py_ecc.bls import G2ProofOfPossession
+
+    sk = bls.keygen(b"\x05" * 32)
+    want = G2ProofOfPossession.Sign(int.from_bytes(sk, "big"), b"outside truth")
+    assert bls.HashedMessage(b"outside truth").sign(sk) == want
+
+
+@pytest.mark.parametrize(
+    "sk",
+    [bytes(32), R.to_bytes(32, "big"), b"\xff" * 32, b"\x01" * 31, b"\x01" * 33],
+    ids=["zero", "r", "all-ones", "short", "long"],
+)
+def test_hashed_message_rejects_a_bad_secret_key_with_a_typed_error(sk: bytes) -> None:
+    with pytest.raises(DecodeError, match="secret key"):
+        bls.HashedMessage(b"m").sign(sk)
+
+
+def test_hashed_message_verify_is_false_for_undecodable_input() -> None:
+    sks, pks = make_keys(1)
+    hashed = bls.HashedMessage(b"m")
+    sig = hashed.sign(sks[0])
+    assert not hashed.verify(pks[0], sig[:95])
+    assert not hashed.verify(pks[0], b"\xff" * 96)  # not a point
+    assert not hashed.verify(pks[0], b"\xc0" + bytes(95))  # the identity
+    assert not hashed.verify(b"\xc0" + bytes(47), sig)  # identity key
+    assert not hashed.verify(pks[0][:47], sig)
+    with pytest.raises(TypeError):
+        bls.HashedMessage("m")  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from zkpov.crypto import bls
+from zkpov.spec import signing
 from zkpov.spec.messages import compute_timeout_signing_root
 from zkpov.spec.signing import BlsScheme
 from zkpov.types import Epoch, Round
@@ -42,3 +43,14 @@ def test_group_keys_are_aggregated_only_on_a_cache_miss(monkeypatch: pytest.Monk
     assert ring.aggregate_verify_groups(groups, signature)
     assert len(calls) == first
     assert not ring.aggregate_verify_groups([([0, 0], groups[0][1])], signature)  # no raise
+
+
+def test_bls_scheme_signs_with_a_bounded_memo_of_hashed_messages() -> None:
+    scheme = BlsScheme()
+    sk, _ = scheme.derive_keypair(b"memo")
+    msgs = [i.to_bytes(4, "big") for i in range(signing._HASHED_LIMIT + 5)]
+    for msg in msgs:
+        assert scheme.sign(sk, msg) == bls.sign(sk, msg)
+    assert len(scheme._hashed) == signing._HASHED_LIMIT
+    assert msgs[0] not in scheme._hashed and msgs[-1] in scheme._hashed
+    assert scheme.sign(sk, msgs[0]) == bls.sign(sk, msgs[0])  # evicted, hashed again

@@ -73,6 +73,7 @@ class LeaderElection(Protocol):
         ...
 
 
+@lru_cache(maxsize=4096)  # every node of a simulation asks for each round's seed
 def compute_leader_seed(epoch_seed: bytes, epoch: Epoch, round_: Round) -> bytes:
     return compute_hash(DOMAIN_LEADER_SEED, (epoch_seed, epoch, round_))
 
@@ -87,9 +88,27 @@ def _cumulative(weights: tuple[int, ...]) -> list[int]:
     return list(itertools.accumulate(weights))
 
 
+# Cumulative sums of weight tuples by identity: hashing a 1,000-entry tuple for the lru_cache on
+# every draw cost more than the draw. Each entry holds its tuple, so its id is not reused.
+_BY_IDENTITY: dict[int, tuple[tuple[int, ...], list[int]]] = {}
+_IDENTITY_LIMIT = 256
+
+
+def _get_cumulative(weights: Sequence[int]) -> list[int]:
+    entry = _BY_IDENTITY.get(id(weights))
+    if entry is not None and entry[0] is weights:
+        return entry[1]
+    cumulative = _cumulative(tuple(weights))
+    if type(weights) is tuple:  # immutable, so its sums stay right (a list may change)
+        if len(_BY_IDENTITY) >= _IDENTITY_LIMIT:
+            del _BY_IDENTITY[next(iter(_BY_IDENTITY))]  # the oldest
+        _BY_IDENTITY[id(weights)] = (weights, cumulative)
+    return cumulative
+
+
 def choose_index(weights: Sequence[int], seed: bytes) -> ValidatorIndex:
     """Index drawn with probability proportional to ``weights`` from a 256-bit hash of ``seed``."""
-    cumulative = _cumulative(tuple(weights))
+    cumulative = _get_cumulative(weights)
     if not cumulative or cumulative[-1] <= 0:
         raise ValueError("choose_index needs a positive total weight")
     draw = int.from_bytes(hashlib.sha256(seed).digest(), "big") % cumulative[-1]

@@ -146,6 +146,7 @@ class VoteCollector:
         self.pending: dict[VoteData, dict[ValidatorIndex, Vote]] = {}
         self.power: dict[VoteData, int] = {}
         self.slots: dict[Slot, list[Vote]] = {}
+        self.stored = 0  # votes in ``slots``, kept by ``_store`` and ``_drop``
         self.verified: set[tuple[ValidatorIndex, bytes, bytes]] = set()
         self.suspect: set[Slot] = set()
         self.convicted: set[Slot] = set()
@@ -175,8 +176,7 @@ class VoteCollector:
 
     def retained_size(self) -> int:
         """Entries held: stored votes plus verdicts and per-slot marks (bounded per round)."""
-        votes = sum(len(stored) for stored in self.slots.values())
-        return votes + len(self.verified) + len(self.suspect) + len(self.convicted)
+        return self.stored + len(self.verified) + len(self.suspect) + len(self.convicted)
 
     def _is_admissible(self, vote: Vote) -> bool:
         sig = vote.signature
@@ -206,6 +206,7 @@ class VoteCollector:
 
     def _store(self, slot: Slot, vote: Vote) -> None:
         self.slots.setdefault(slot, []).append(vote)
+        self.stored += 1
         data = vote.vote_data
         if data not in self.done:
             self.pending.setdefault(data, {})[vote.voter] = vote
@@ -215,6 +216,7 @@ class VoteCollector:
         """Forget a vote proven invalid, and verify its slot's later votes before storing."""
         slot = (vote.round, vote.voter)
         self.slots[slot].remove(vote)
+        self.stored -= 1
         self.suspect.add(slot)
         votes = self.pending.get(vote.vote_data, {})
         if votes.get(vote.voter) is vote:

@@ -34,6 +34,7 @@ from zkpov.sim.byzantine import (
 from zkpov.sim.chain_state import CanonicalChainState
 from zkpov.sim.clock import EventQueue
 from zkpov.sim.faults import schedule_faults
+from zkpov.sim.gc_tuning import tuned_gc
 from zkpov.sim.invariants import InvariantChecker
 from zkpov.sim.metrics import Metrics, SimReport
 from zkpov.sim.network import Network
@@ -87,13 +88,17 @@ class Simulation:
         for node in self.nodes:
             self.queue.schedule(0.0, functools.partial(self._boot, node))
         schedule_faults(self.config, self.queue, self.nodes, self.restart)
+        with tuned_gc():
+            self._run_events()
+        return self._report()
+
+    def _run_events(self) -> None:
         limit = self.config.get_max_time()
         events = 0
         while self.max_round <= self.config.rounds and self.queue.now <= limit:
             if events >= self.config.max_events or not self.queue.run_next():
                 break
             events += 1
-        return self._report()
 
     def _report(self) -> SimReport:
         return build_report(

@@ -19,9 +19,12 @@ from __future__ import annotations
 import array
 import hashlib
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from zkpov.types import BLSPubkey, BLSSignature
+
+if TYPE_CHECKING:
+    from zkpov.crypto.bls import HashedMessage
 
 __all__ = [
     "BlsScheme",
@@ -33,6 +36,7 @@ __all__ = [
 ]
 
 _CACHE_LIMIT = 1 << 20
+_HASHED_LIMIT = 64  # messages kept hashed to G2 for signing (a few rounds' votes and timeouts)
 
 
 class KeyRing(Protocol):
@@ -131,13 +135,24 @@ class BlsScheme:
         from zkpov.crypto import bls
 
         self._bls = bls
+        self._hashed: dict[bytes, HashedMessage] = {}  # bounded by _HASHED_LIMIT
 
     def derive_keypair(self, seed: bytes) -> tuple[bytes, BLSPubkey]:
         sk = self._bls.keygen(hashlib.sha256(b"zkpov-keygen" + seed).digest())
         return sk, BLSPubkey(self._bls.sk_to_pk(sk))
 
     def sign(self, sk: bytes, msg: bytes) -> BLSSignature:
-        return BLSSignature(self._bls.sign(sk, msg))
+        """Signs with the message hashed to G2 once per process (the same bytes as
+        ``bls.sign``): in the simulator a thousand validators sign each vote message."""
+        return BLSSignature(self._get_hashed(msg).sign(sk))
+
+    def _get_hashed(self, msg: bytes) -> HashedMessage:
+        hashed = self._hashed.get(msg)
+        if hashed is None:
+            if len(self._hashed) >= _HASHED_LIMIT:
+                del self._hashed[next(iter(self._hashed))]  # the oldest
+            hashed = self._hashed[bytes(msg)] = self._bls.HashedMessage(msg)
+        return hashed
 
     def aggregate(self, sigs: Sequence[bytes]) -> BLSSignature:
         return BLSSignature(self._bls.aggregate(list(sigs)))
