@@ -275,7 +275,19 @@ async def _drive_and_summarize(
     progress = await drive(options, clients, tracker, on_progress, stop)
     if options.proofs:
         progress = await drain_proofs(options, clients, tracker, progress, on_progress, stop)
+    if stop.is_set():  # the last poll may predate the signal by a poll interval or more
+        progress = await refresh_progress(clients, progress)
     return await summarize(options, clients, tracker, progress)
+
+
+async def refresh_progress(
+    clients: list[RpcClient], progress: list[NodeProgress]
+) -> list[NodeProgress]:
+    """Polls every node once more; a node that no longer answers keeps what it last showed."""
+    fresh = await asyncio.gather(*(poll_node(c) for c in clients))
+    return [
+        new if new.height >= old.height else old for new, old in zip(fresh, progress, strict=True)
+    ]
 
 
 async def run_unless_stopped(work: Coroutine[Any, Any, None], stop: asyncio.Event) -> bool:

@@ -38,6 +38,8 @@ def test_a_peer_is_logged_by_index_when_it_connects_and_leaves(
 ) -> None:
     with caplog.at_level(logging.INFO, logger="zkpov.node.consensus_io.peer_log"):
         records = asyncio.run(_connect_then_close(caplog))
+    # only this logger's: another test may have left zkpov.network's own INFO lines enabled
+    records = [r for r in records if r.name == "zkpov.node.consensus_io.peer_log"]
     messages = [r.getMessage() for r in records]
     assert messages[0].startswith("peer 0 connected (inbound, 127.0.0.1:")
     assert messages[1].startswith("peer 0 disconnected: ")
