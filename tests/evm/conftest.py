@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
+from tests.support.slow import skip_slow_unless_selected
 
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if "slow" in (config.getoption("markexpr") or ""):
-        return
-    skip = pytest.mark.skip(reason="slow: select with -m slow")
-    for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)
+pytest_collection_modifyitems = skip_slow_unless_selected
