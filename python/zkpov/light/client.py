@@ -24,7 +24,7 @@ from zkpov.light.trust import (
     trust_checkpoint,
     trust_genesis,
 )
-from zkpov.node.ops.key_cache import DEVNET_SEED_TAG
+from zkpov.node.ops.key_cache import compute_setup_seed
 from zkpov.node.state.bootstrap import build_chain_start
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash
 
@@ -45,7 +45,7 @@ class SyncReport:
 
 def load_verifying_key(genesis: Genesis, key_cache: Path | None) -> snark.VerifyingKey:
     config = snark.CircuitConfig(genesis.circuit_batch_size, genesis.circuit_tree_depth)
-    seed = DEVNET_SEED_TAG + compute_genesis_hash(genesis)
+    seed = compute_setup_seed(compute_genesis_hash(genesis))
     if key_cache is None:
         return snark.insecure_setup(config, seed)[1]
     return snark.load_or_create_insecure_keys(config, key_cache, seed)[1]

@@ -15,7 +15,7 @@ from pathlib import Path
 from zkpov.crypto import snark
 from zkpov.node.ops.lock import hold_file_lock
 
-__all__ = ["KEY_CACHE_LOCK_FILE", "load_circuit_keys"]
+__all__ = ["KEY_CACHE_LOCK_FILE", "compute_setup_seed", "load_circuit_keys"]
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +23,18 @@ KEY_CACHE_LOCK_FILE = "keys.lock"
 DEVNET_SEED_TAG = b"zkpov-devnet"
 
 
+def compute_setup_seed(genesis_hash: bytes) -> bytes:
+    """The seed of a genesis's ``insecure_setup`` keys: anyone holding the genesis can derive
+    them, and so forge proofs."""
+    return DEVNET_SEED_TAG + genesis_hash
+
+
 def load_circuit_keys(
     batch_size: int, depth: int, cache_dir: Path, genesis_hash: bytes
 ) -> tuple[snark.ProvingKey, snark.VerifyingKey]:
     """The devnet keys of this genesis and circuit, from ``cache_dir`` or generated into it."""
     config = snark.CircuitConfig(batch_size=batch_size, tree_depth=depth)
-    seed = DEVNET_SEED_TAG + genesis_hash
+    seed = compute_setup_seed(genesis_hash)
     cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     with hold_file_lock(cache_dir / KEY_CACHE_LOCK_FILE, wait=True):
         if snark.get_cache_path(cache_dir, config, seed).exists():
