@@ -1,8 +1,9 @@
-//! Proving-key bytes for the on-disk key cache: arkworks' uncompressed encoding, loaded without
-//! curve checks (decompressing and subgroup-checking a few hundred thousand points would cost
-//! more than the setup it saves). The cache (`zkpov.crypto.snark`) protects these bytes with a
-//! SHA-256 over the file, and this decoder checks every length prefix against the bytes that
-//! remain before arkworks allocates, so a corrupt file is a `DecodeError`, never an abort.
+//! Proving-key bytes for the on-disk key cache: arkworks' uncompressed encoding (no square roots
+//! to take on load), decoded with `Validate::Yes`: every point must be on its curve and in the
+//! prime-order subgroup (arkworks checks the vectors in parallel), because the file's SHA-256 is
+//! unkeyed and a swapped-in key with a recomputed hash must still be made of valid points. This
+//! decoder checks every length prefix against the bytes that remain before arkworks allocates,
+//! so a corrupt file is a `DecodeError`, never an abort.
 #![forbid(unsafe_code)]
 
 use crate::error::{decode_err, CoreResult};
@@ -74,14 +75,17 @@ pub fn decode_proving_key(bytes: &[u8]) -> CoreResult<ProvingKey<Bls12_381>> {
         return Err(decode_err("proving key is larger than 4 GiB"));
     }
     check_layout(bytes)?;
-    ProvingKey::deserialize_with_mode(bytes, Compress::No, Validate::No)
-        .map_err(|e| decode_err(format!("proving key does not decode: {e}")))
+    ProvingKey::deserialize_with_mode(bytes, Compress::No, Validate::Yes).map_err(|e| {
+        decode_err(format!(
+            "proving key is not valid points in the prime-order subgroups: {e}"
+        ))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ark_bls12_381::{G1Affine, G2Affine};
+    use ark_bls12_381::{Fq, G1Affine, G2Affine};
     use ark_ec::AffineRepr;
     use ark_groth16::VerifyingKey;
 
@@ -119,5 +123,26 @@ mod tests {
         let mut huge = bytes.clone();
         huge[prefix_at..prefix_at + 8].copy_from_slice(&u64::MAX.to_le_bytes());
         assert!(decode_proving_key(&huge).is_err());
+    }
+
+    #[test]
+    fn rejects_points_off_the_curve_or_outside_the_subgroup() {
+        let bytes = encode_proving_key(&small_key());
+        // delta_g1 sits after the vk (its fixed points, then 8 + 4 * G1 bytes) and beta_g1.
+        let at = G1 + 3 * G2 + 8 + 4 * G1 + G1;
+        let mut off_curve = bytes.clone();
+        off_curve[at + 10] ^= 1; // the x coordinate changes, y does not follow
+        assert!(decode_proving_key(&off_curve).is_err());
+        // A point of G1's curve outside the prime-order subgroup: x = 0 gives y^2 = 4, y = 2.
+        let mut outside = bytes.clone();
+        let mut point = Vec::new();
+        G1Affine::new_unchecked(Fq::from(0u64), Fq::from(2u64))
+            .serialize_uncompressed(&mut point)
+            .unwrap();
+        assert!(!G1Affine::new_unchecked(Fq::from(0u64), Fq::from(2u64))
+            .is_in_correct_subgroup_assuming_on_curve());
+        outside[at..at + G1].copy_from_slice(&point);
+        let err = decode_proving_key(&outside).unwrap_err().to_string();
+        assert!(err.contains("subgroup"), "{err}");
     }
 }
