@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod analysis;
+pub mod key;
 pub mod merkle;
 pub mod permutation;
 pub mod poseidon;
@@ -18,12 +19,88 @@ use crate::state::accounts::{compute_batch_commitment, Transfer};
 use crate::state::batch_transition::State;
 use crate::state::smt::check_depth;
 use ark_bls12_381::Fr;
+use ark_ff::{BigInteger, PrimeField};
+use ark_relations::r1cs::{
+    ConstraintMatrices, ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
+};
 use sha2::{Digest, Sha256};
 use slot::{compute_slots, SlotWitness};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 use transfer::TransferBatchCircuit;
 
-/// Bumped whenever the constraints change, so cached keys of an older circuit are never reused.
-pub const CIRCUIT_VERSION: u32 = 3; // 2: transfers carry a fee; 3: amount and fee packed
+/// Slots of the circuit whose matrices the id hashes. Every slot is the same gadget code, so the
+/// two-slot circuit holds the slot, the chaining between slots and the final checks: synthesizing
+/// the full batch (up to 1024 slots) for an id would cost seconds and gigabytes.
+const ID_TEMPLATE_SLOTS: usize = 2;
+/// Matrix hashes by tree depth (at most one per valid depth).
+static MATRIX_HASHES: Mutex<BTreeMap<u32, [u8; 32]>> = Mutex::new(BTreeMap::new());
+
+fn hash_matrices(m: &ConstraintMatrices<Fr>) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for n in [
+        m.num_instance_variables,
+        m.num_witness_variables,
+        m.num_constraints,
+    ] {
+        h.update((n as u64).to_le_bytes());
+    }
+    for matrix in [&m.a, &m.b, &m.c] {
+        for row in matrix {
+            h.update((row.len() as u64).to_le_bytes());
+            for (coeff, var) in row {
+                h.update(coeff.into_bigint().to_bytes_le());
+                h.update((*var as u64).to_le_bytes());
+            }
+        }
+    }
+    h.finalize().into()
+}
+
+/// SHA-256 of the setup-mode constraint matrices of the template circuit at `depth`.
+fn synthesize_matrix_hash(depth: u32) -> CoreResult<[u8; 32]> {
+    let template = CircuitConfig {
+        batch_size: ID_TEMPLATE_SLOTS,
+        tree_depth: depth,
+    };
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Setup);
+    let failed = |e| CoreError::Proof(format!("synthesis failed: {e}"));
+    template
+        .blank_circuit()
+        .generate_constraints(cs.clone())
+        .map_err(failed)?;
+    cs.finalize();
+    let m = cs
+        .to_matrices()
+        .ok_or_else(|| CoreError::Proof("no matrices".into()))?;
+    Ok(hash_matrices(&m))
+}
+
+/// The matrix hash at `depth`, synthesized once per process.
+pub fn get_matrix_hash(depth: u32) -> CoreResult<[u8; 32]> {
+    let cached = MATRIX_HASHES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&depth)
+        .copied();
+    if let Some(hash) = cached {
+        return Ok(hash);
+    }
+    let hash = synthesize_matrix_hash(depth)?;
+    MATRIX_HASHES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(depth, hash);
+    Ok(hash)
+}
+
+/// Bumped with each change of the statement; the circuit id also hashes the constraint matrices,
+/// so a changed circuit never reuses a cached key even if this is not bumped.
+/// 2: transfers carry a fee; 3: amount and fee packed; 4: hardened (signature bytes committed,
+/// recipient key checked, canonical `s`).
+pub const CIRCUIT_VERSION: u32 = 4;
 pub const MAX_BATCH_SIZE: usize = 1024;
 const CIRCUIT_ID_DST: &[u8] = b"zkpov/transfer-batch";
 
@@ -48,14 +125,16 @@ impl CircuitConfig {
         })
     }
 
-    /// SHA-256 of the domain tag, the circuit version and the config (hex).
-    pub fn circuit_id(&self) -> String {
+    /// SHA-256 of the domain tag, the circuit version, the config and the constraint matrices'
+    /// hash (`get_matrix_hash`), in hex.
+    pub fn circuit_id(&self) -> CoreResult<String> {
         let mut h = Sha256::new();
         h.update(CIRCUIT_ID_DST);
         h.update(CIRCUIT_VERSION.to_be_bytes());
         h.update((self.batch_size as u64).to_be_bytes());
         h.update(self.tree_depth.to_be_bytes());
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        h.update(get_matrix_hash(self.tree_depth)?);
+        Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }
 
     /// An all-padding instance (what setup synthesizes).

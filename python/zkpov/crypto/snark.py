@@ -104,6 +104,8 @@ class CircuitStats:
     merkle_path: int
     signature: int
     range_check: int
+    recipient_key: int
+    canonical_scalar: int
 
 
 class VerifyingKey:
