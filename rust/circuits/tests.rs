@@ -260,7 +260,10 @@ fn invalid_signature_bytes_change_the_public_commitment() {
     // a well-formed but invalid signature had the valid batch's public inputs.
     let f = fixture();
     let t = signed(&f.sk, 1, 200, f.bob, 10, 1);
-    let honest = f.config.build_circuit(&f.state, &[t.clone()]).unwrap();
+    let honest = f
+        .config
+        .build_circuit(&f.state, std::slice::from_ref(&t))
+        .unwrap();
     let mut bad = t.clone();
     bad.signature.s += JubjubScalar::from(1u64);
     assert_eq!(bad.message(), t.message());
