@@ -25,16 +25,21 @@ use ark_relations::r1cs::{
 };
 use sha2::{Digest, Sha256};
 use slot::{compute_slots, SlotWitness};
-use std::collections::BTreeMap;
 use std::sync::Mutex;
 use transfer::TransferBatchCircuit;
 
-/// Slots of the circuit whose matrices the id hashes. Every slot is the same gadget code, so the
-/// two-slot circuit holds the slot, the chaining between slots and the final checks: synthesizing
-/// the full batch (up to 1024 slots) for an id would cost seconds and gigabytes.
-const ID_TEMPLATE_SLOTS: usize = 2;
-/// Matrix hashes by tree depth (at most one per valid depth).
-static MATRIX_HASHES: Mutex<BTreeMap<u32, [u8; 32]>> = Mutex::new(BTreeMap::new());
+/// The template circuit whose matrices the id hashes: two slots (a slot, the chaining between
+/// slots and the final checks) at depth 2 (one tree level). Every slot and every level runs the
+/// same gadget code, so a change to any gadget changes these matrices; the config's own batch
+/// size and depth are hashed beside them. Synthesizing the config's circuit instead would cost
+/// about 3 KB per constraint (some 200 MB at depth 38, 1.4 GB at batch 16) in every process that
+/// names a circuit, a prover loading its key from the cache included.
+const ID_TEMPLATE: CircuitConfig = CircuitConfig {
+    batch_size: 2,
+    tree_depth: 2,
+};
+/// The template's matrix hash, synthesized once per process.
+static MATRIX_HASH: Mutex<Option<[u8; 32]>> = Mutex::new(None);
 
 fn hash_matrices(m: &ConstraintMatrices<Fr>) -> [u8; 32] {
     let mut h = Sha256::new();
@@ -57,12 +62,8 @@ fn hash_matrices(m: &ConstraintMatrices<Fr>) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// SHA-256 of the setup-mode constraint matrices of the template circuit at `depth`.
-fn synthesize_matrix_hash(depth: u32) -> CoreResult<[u8; 32]> {
-    let template = CircuitConfig {
-        batch_size: ID_TEMPLATE_SLOTS,
-        tree_depth: depth,
-    };
+/// SHA-256 of the setup-mode constraint matrices of `template`.
+fn synthesize_matrix_hash(template: &CircuitConfig) -> CoreResult<[u8; 32]> {
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_optimization_goal(OptimizationGoal::Constraints);
     cs.set_mode(SynthesisMode::Setup);
@@ -78,21 +79,14 @@ fn synthesize_matrix_hash(depth: u32) -> CoreResult<[u8; 32]> {
     Ok(hash_matrices(&m))
 }
 
-/// The matrix hash at `depth`, synthesized once per process.
-pub fn get_matrix_hash(depth: u32) -> CoreResult<[u8; 32]> {
-    let cached = MATRIX_HASHES
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&depth)
-        .copied();
-    if let Some(hash) = cached {
+/// The template's matrix hash (`ID_TEMPLATE`), synthesized at the first call.
+pub fn get_matrix_hash() -> CoreResult<[u8; 32]> {
+    let mut cached = MATRIX_HASH.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(hash) = *cached {
         return Ok(hash);
     }
-    let hash = synthesize_matrix_hash(depth)?;
-    MATRIX_HASHES
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(depth, hash);
+    let hash = synthesize_matrix_hash(&ID_TEMPLATE)?;
+    *cached = Some(hash);
     Ok(hash)
 }
 
@@ -133,7 +127,7 @@ impl CircuitConfig {
         h.update(CIRCUIT_VERSION.to_be_bytes());
         h.update((self.batch_size as u64).to_be_bytes());
         h.update(self.tree_depth.to_be_bytes());
-        h.update(get_matrix_hash(self.tree_depth)?);
+        h.update(get_matrix_hash()?);
         Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }
 

@@ -317,3 +317,23 @@ fn recipient_keys_outside_the_subgroup_or_identity_are_unsatisfiable() {
         );
     }
 }
+
+#[test]
+fn circuit_id_hashes_the_config_and_the_template_matrices() {
+    let id = |b, d| CircuitConfig::new(b, d).unwrap().circuit_id().unwrap();
+    let ids: std::collections::HashSet<String> = [id(1, 2), id(2, 2), id(1, 4), id(2, 4)]
+        .into_iter()
+        .collect();
+    assert_eq!(ids.len(), 4);
+    assert_eq!(id(2, 8), id(2, 8));
+    // The matrix hash sees the constraints: another circuit's matrices hash differently.
+    let other = CircuitConfig::new(1, 2).unwrap();
+    assert_ne!(
+        super::synthesize_matrix_hash(&other).unwrap(),
+        super::get_matrix_hash().unwrap()
+    );
+    assert_eq!(
+        super::synthesize_matrix_hash(&super::ID_TEMPLATE).unwrap(),
+        super::get_matrix_hash().unwrap()
+    );
+}
