@@ -57,7 +57,7 @@ impl Groth16ProvingKey {
 
 #[pymethods]
 impl Groth16ProvingKey {
-    /// Cache bytes (uncompressed, subgroup-checked on load; see `rust/groth16/keys.rs`).
+    /// Cache bytes (uncompressed; the points checked on load as `rust/groth16/keys.rs` says).
     #[staticmethod]
     fn from_bytes(
         py: Python<'_>,
