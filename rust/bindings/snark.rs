@@ -57,7 +57,7 @@ impl Groth16ProvingKey {
 
 #[pymethods]
 impl Groth16ProvingKey {
-    /// Cache bytes (uncompressed, unchecked on load; see `rust/groth16/keys.rs`).
+    /// Cache bytes (uncompressed; the points checked on load as `rust/groth16/keys.rs` says).
     #[staticmethod]
     fn from_bytes(
         py: Python<'_>,
@@ -196,9 +196,11 @@ fn groth16_prove<'py>(
     Ok((PyBytes::new(py, &groth16::encode_proof(&proof)), inputs))
 }
 
+/// The config's id; the first call per depth synthesizes a template circuit (GIL released).
 #[pyfunction]
-fn circuit_id(batch_size: usize, tree_depth: u32) -> PyResult<String> {
-    Ok(config(batch_size, tree_depth)?.circuit_id())
+fn circuit_id(py: Python<'_>, batch_size: usize, tree_depth: u32) -> PyResult<String> {
+    let config = config(batch_size, tree_depth)?;
+    guard_nogil(py, || config.circuit_id())
 }
 
 /// Constraint, witness and key-size counts of a config (see `circuits::analysis`).
@@ -221,6 +223,8 @@ fn circuit_stats(
     out.set_item("merkle_path", s.merkle_path)?;
     out.set_item("signature", s.signature)?;
     out.set_item("range_check", s.range_check)?;
+    out.set_item("recipient_key", s.recipient_key)?;
+    out.set_item("canonical_scalar", s.canonical_scalar)?;
     Ok(out)
 }
 

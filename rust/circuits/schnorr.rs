@@ -8,16 +8,19 @@
 //!   prover cannot pick between `c` and `c + r`; `c * A` is double-and-add over those bits and equals
 //!   `(c mod r_J) * A` because `A` lies in the prime-order subgroup (checked natively when a key
 //!   enters the state, and its coordinates are fixed by the account leaf).
+//! * `s` is canonical: `s + 2^252 - r_J < 2^252` (a 252-bit range check, 253 constraints), so
+//!   `s + r_J`, which also fits 252 bits for about 10% of signatures, is rejected.
 //! * `R` is checked against the computed point, so it needs no curve check of its own.
 #![forbid(unsafe_code)]
 
 use super::poseidon::{hash_n_var, Fv};
+use super::range::enforce_range;
 use crate::schnorr;
 use ark_bls12_381::Fr;
 use ark_ec::CurveGroup;
 use ark_ed_on_bls12_381::constraints::EdwardsVar;
 use ark_ed_on_bls12_381::{EdwardsProjective, Fr as JubjubScalar};
-use ark_ff::{BigInteger, PrimeField};
+use ark_ff::{BigInteger, Field, PrimeField};
 use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::boolean::Boolean;
 use ark_r1cs_std::convert::ToBitsGadget;
@@ -34,10 +37,23 @@ pub struct SignatureVar {
     pub r_x: Fv,
     pub r_y: Fv,
     pub s_bits: Vec<Boolean<Fr>>,
+    /// `s` as one field element (a linear combination of `s_bits`, no constraint).
+    pub s: Fv,
+}
+
+/// `2^252 - r_J`: adding it to `s` carries into bit 252 exactly when `s >= r_J`.
+fn canonical_offset() -> Fr {
+    let r_j = Fr::from_bigint(JubjubScalar::MODULUS).expect("r_J < r");
+    Fr::from(2u64).pow([SCALAR_BITS as u64]) - r_j
+}
+
+/// Enforces `s < r_J` for `s` given by its 252 bits (so `s < 2^252`).
+pub fn enforce_canonical_scalar(s: &Fv) -> Result<(), SynthesisError> {
+    enforce_range(&(s + canonical_offset()), SCALAR_BITS).map(|_| ())
 }
 
 impl SignatureVar {
-    /// Allocates `R`'s coordinates and the bits of `s`.
+    /// Allocates `R`'s coordinates and the bits of `s`, and enforces `s < r_J`.
     pub fn new_witness(
         cs: &ConstraintSystemRef<Fr>,
         r: (Fr, Fr),
@@ -48,8 +64,15 @@ impl SignatureVar {
         let bits = s.into_bigint().to_bits_le();
         let s_bits = (0..SCALAR_BITS)
             .map(|i| Boolean::new_witness(cs.clone(), || Ok(bits[i])))
-            .collect::<Result<_, _>>()?;
-        Ok(SignatureVar { r_x, r_y, s_bits })
+            .collect::<Result<Vec<_>, _>>()?;
+        let s = Boolean::le_bits_to_fp(&s_bits)?;
+        enforce_canonical_scalar(&s)?;
+        Ok(SignatureVar {
+            r_x,
+            r_y,
+            s_bits,
+            s,
+        })
     }
 }
 
@@ -134,6 +157,62 @@ mod tests {
             ..sig
         };
         assert!(!check(pk, msg, &bad_r).0);
+    }
+
+    /// `s + r_J` as a 252-bit witness, forced past `SignatureVar::new_witness`'s reduction.
+    fn check_with_raw_s(pk: EdwardsAffine, msg: Fr, sig: &schnorr::Signature, s: Fr) -> bool {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let var = |x: Fr| Fv::new_witness(cs.clone(), || Ok(x)).unwrap();
+        let (x, y, m) = (var(pk.x), var(pk.y), var(msg));
+        let bits = s.into_bigint().to_bits_le();
+        let s_bits: Vec<Boolean<Fr>> = (0..SCALAR_BITS)
+            .map(|i| Boolean::new_witness(cs.clone(), || Ok(bits[i])).unwrap())
+            .collect();
+        let s_var = Boolean::le_bits_to_fp(&s_bits).unwrap();
+        let sv = SignatureVar {
+            r_x: var(sig.r.x),
+            r_y: var(sig.r.y),
+            s_bits,
+            s: s_var.clone(),
+        };
+        enforce_canonical_scalar(&s_var).unwrap();
+        enforce_signature((&x, &y), &m, &sv, &Boolean::TRUE).unwrap();
+        cs.is_satisfied().unwrap()
+    }
+
+    #[test]
+    fn s_plus_the_jubjub_order_is_rejected() {
+        // About 1 in 10 signatures has s + r_J < 2^252: the only ones where the forgery fits.
+        let sk = schnorr::generate_secret_key();
+        let pk = schnorr::compute_public_key(&sk);
+        let r_j = Fr::from_bigint(JubjubScalar::MODULUS).unwrap();
+        let limit = Fr::from(2u64).pow([SCALAR_BITS as u64]);
+        let (msg, sig) = (1u64..)
+            .map(|i| (Fr::from(i), schnorr::sign(&sk, Fr::from(i))))
+            .find(|(_, sig)| crate::state::accounts::scalar_to_fr(&sig.s) + r_j < limit)
+            .unwrap();
+        let s = crate::state::accounts::scalar_to_fr(&sig.s);
+        assert!(check_with_raw_s(pk, msg, &sig, s), "control: the honest s");
+        assert!(!check_with_raw_s(pk, msg, &sig, s + r_j));
+    }
+
+    #[test]
+    fn canonical_check_costs_253_constraints_and_bounds_at_r_j() {
+        let holds = |v: Fr| {
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            let s = Fv::new_witness(cs.clone(), || Ok(v)).unwrap();
+            enforce_canonical_scalar(&s).unwrap();
+            assert_eq!(cs.num_constraints(), SCALAR_BITS + 1);
+            cs.is_satisfied().unwrap()
+        };
+        let r_j = Fr::from_bigint(JubjubScalar::MODULUS).unwrap();
+        assert!(holds(Fr::from(0u64)));
+        assert!(holds(r_j - Fr::from(1u64)));
+        assert!(!holds(r_j));
+        // The largest value 252 bits of `s` can take (the check relies on `s < 2^252`).
+        assert!(!holds(
+            Fr::from(2u64).pow([SCALAR_BITS as u64]) - Fr::from(1u64)
+        ));
     }
 
     #[test]

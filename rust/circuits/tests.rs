@@ -6,7 +6,9 @@ use super::CircuitConfig;
 use crate::poseidon::hash2;
 use crate::poseidon::wide::hash4;
 use crate::schnorr::{self, compute_public_key, generate_secret_key};
-use crate::state::accounts::{compute_message, TransferTerms, LEAF_TAG};
+use crate::state::accounts::{
+    compute_batch_commitment, compute_digest, compute_message, TransferTerms, LEAF_TAG,
+};
 use crate::state::batch_transition::tests::signed;
 use crate::state::batch_transition::State;
 use ark_bls12_381::Fr;
@@ -80,7 +82,12 @@ fn model(state: &State, slots: &mut [SlotWitness]) -> (Fr, Fr) {
             leaf(w.recipient_pk, credited, Fr::from(w.recipient_nonce)),
         );
         let to = EdwardsAffine::new_unchecked(w.recipient_pk.0, w.recipient_pk.1);
-        acc = hash2(acc, compute_message(&terms(w), &to));
+        let r = EdwardsAffine::new_unchecked(w.signature_r.0, w.signature_r.1);
+        let sig = schnorr::Signature {
+            r,
+            s: w.signature_s,
+        };
+        acc = hash2(acc, compute_digest(compute_message(&terms(w), &to), &sig));
     }
     (shape.get_root(&store), acc)
 }
@@ -238,4 +245,95 @@ fn recipient_overflow_is_unsatisfiable() {
     };
     assert!(is_satisfied(with_amount(10)));
     assert!(!is_satisfied(with_amount(11)));
+}
+
+/// Redirects the slot's transfer to the empty account 5 with `key` as its new key, re-signed.
+fn to_new_account(w: &mut SlotWitness, key: (Fr, Fr), sk: &JubjubScalar) {
+    (w.recipient, w.recipient_pk) = (5, key);
+    (w.recipient_is_new, w.recipient_balance, w.recipient_nonce) = (true, 0, 0);
+    resign(w, sk);
+}
+
+#[test]
+fn invalid_signature_bytes_change_the_public_commitment() {
+    // The gap: the commitment bound the message only, so a block holding the same transfer with
+    // a well-formed but invalid signature had the valid batch's public inputs.
+    let f = fixture();
+    let t = signed(&f.sk, 1, 200, f.bob, 10, 1);
+    let honest = f
+        .config
+        .build_circuit(&f.state, std::slice::from_ref(&t))
+        .unwrap();
+    let mut bad = t.clone();
+    bad.signature.s += JubjubScalar::from(1u64);
+    assert_eq!(bad.message(), t.message());
+    let bad_commitment = compute_batch_commitment(&[bad]);
+    assert_ne!(bad_commitment, honest.commitment);
+    // The valid witness cannot prove the invalid block's inputs...
+    let mut c = honest.clone();
+    c.commitment = bad_commitment;
+    assert!(!is_satisfied(c));
+    // ...nor can the invalid signature's witness, with its own commitment.
+    assert!(!is_satisfied(
+        forged(&f, |w| w.signature_s += JubjubScalar::from(1u64))
+    ));
+    // Another valid signature on the same message is a different commitment too.
+    let mut other = t.clone();
+    let k = JubjubScalar::from(12345u64);
+    let r = crate::schnorr::generator() * k;
+    let c_fr =
+        crate::schnorr::compute_challenge(&r.into(), &compute_public_key(&f.sk), t.message());
+    other.signature = schnorr::Signature {
+        r: r.into(),
+        s: k + crate::schnorr::challenge_scalar(&c_fr) * f.sk,
+    };
+    assert!(schnorr::is_valid_signature(
+        &compute_public_key(&f.sk),
+        t.message(),
+        &other.signature
+    ));
+    assert_ne!(compute_batch_commitment(&[other]), honest.commitment);
+}
+
+#[test]
+fn recipient_keys_outside_the_subgroup_or_identity_are_unsatisfiable() {
+    use ark_ec::{AffineRepr, CurveGroup};
+    let f = fixture();
+    let fresh = compute_public_key(&generate_secret_key());
+    assert!(is_satisfied(forged(&f, |w| to_new_account(
+        w,
+        (fresh.x, fresh.y),
+        &f.sk
+    ))));
+    let identity = (Fr::from(0u64), Fr::from(1u64));
+    let order_two = (Fr::from(0u64), -Fr::from(1u64));
+    let torsion = EdwardsAffine::new_unchecked(order_two.0, order_two.1);
+    let twisted = (fresh.into_group() + torsion).into_affine();
+    let off_curve = (fresh.x, fresh.y + Fr::from(1u64));
+    for key in [identity, order_two, (twisted.x, twisted.y), off_curve] {
+        assert!(
+            !is_satisfied(forged(&f, |w| to_new_account(w, key, &f.sk))),
+            "{key:?}"
+        );
+    }
+}
+
+#[test]
+fn circuit_id_hashes_the_config_and_the_template_matrices() {
+    let id = |b, d| CircuitConfig::new(b, d).unwrap().circuit_id().unwrap();
+    let ids: std::collections::HashSet<String> = [id(1, 2), id(2, 2), id(1, 4), id(2, 4)]
+        .into_iter()
+        .collect();
+    assert_eq!(ids.len(), 4);
+    assert_eq!(id(2, 8), id(2, 8));
+    // The matrix hash sees the constraints: another circuit's matrices hash differently.
+    let other = CircuitConfig::new(1, 2).unwrap();
+    assert_ne!(
+        super::synthesize_matrix_hash(&other).unwrap(),
+        super::get_matrix_hash().unwrap()
+    );
+    assert_eq!(
+        super::synthesize_matrix_hash(&super::ID_TEMPLATE).unwrap(),
+        super::get_matrix_hash().unwrap()
+    );
 }

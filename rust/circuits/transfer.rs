@@ -4,13 +4,17 @@
 //! enforces, against the running root:
 //! 1. the sender leaf `(A, balance, nonce)` is in the tree (membership path, old root);
 //! 2. `transfer.nonce == nonce + 1`, and the Schnorr signature over the transfer message
-//!    (which covers the fee) verifies under `A`;
+//!    (which covers the fee) verifies under `A`, with a canonical `s < r_J`;
 //! 3. `amount < 2^64`, `fee < 2^64` and `balance - amount - fee < 2^64` (so
 //!    `amount + fee <= balance`; the fee is burned);
 //! 4. the debited sender leaf gives the intermediate root along the same path;
 //! 5. the recipient slot holds 0 (`is_new`, with balance and nonce 0) or the leaf of
 //!    `(recipient_pk, balance', nonce')` under the intermediate root; `balance' + amount < 2^64`;
-//! 6. the credited recipient leaf gives the slot's new root along the same path.
+//! 6. the credited recipient leaf gives the slot's new root along the same path;
+//! 7. `recipient_pk` is a non-identity point of the prime-order subgroup (`key`).
+//!
+//! The commitment folds each real slot's digest `hash4(DIGEST_TAG, [message, R.x, R.y, s])`, so
+//! the public inputs bind the signature bytes, not only the signed terms.
 //!
 //! A no-op slot leaves the root and the commitment unchanged, whatever its witness; every check
 //! above is an equality enforced under `is_real` (the same cost as an unconditional one), and the
@@ -18,12 +22,13 @@
 //! Boolean witnesses; no comparison result is left unenforced.
 #![forbid(unsafe_code)]
 
+use super::key::enforce_valid_key;
 use super::merkle::{alloc_index_bits, alloc_siblings, compute_root_var, SiblingVars};
 use super::poseidon::{hash2_var, hash4_var, hash_n_var, Fv};
 use super::range::{enforce_range, AMOUNT_BITS};
 use super::schnorr::SignatureVar;
 use super::slot::SlotWitness;
-use crate::state::accounts::LEAF_TAG;
+use crate::state::accounts::{DIGEST_TAG, LEAF_TAG};
 use ark_bls12_381::Fr;
 use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::boolean::Boolean;
@@ -97,6 +102,7 @@ fn alloc_transfer(
         witness(cs, w.recipient_pk.0)?,
         witness(cs, w.recipient_pk.1)?,
     );
+    enforce_valid_key(cs, (&to_x, &to_y), w.recipient_pk, &is_real)?;
     let amount = witness(cs, Fr::from(w.amount))?;
     enforce_range(&amount, AMOUNT_BITS)?;
     let fee = witness(cs, Fr::from(w.fee))?;
@@ -118,14 +124,14 @@ fn alloc_transfer(
     })
 }
 
-/// Steps 1-4: returns the intermediate root.
+/// Steps 1-4: returns the intermediate root and the transfer's digest.
 fn process_sender(
     cs: &ConstraintSystemRef<Fr>,
     w: &SlotWitness,
     t: &TransferVars,
     path: &PathVars,
     root: &Fv,
-) -> Result<Fv, SynthesisError> {
+) -> Result<(Fv, Fv), SynthesisError> {
     let (pk_x, pk_y) = (witness(cs, w.sender_pk.0)?, witness(cs, w.sender_pk.1)?);
     let balance = witness(cs, Fr::from(w.sender_balance))?;
     let nonce = witness(cs, Fr::from(w.sender_nonce))?;
@@ -136,10 +142,14 @@ fn process_sender(
         .conditional_enforce_equal(&(&nonce + Fr::from(1u64)), &t.is_real)?;
     let sig = SignatureVar::new_witness(cs, w.signature_r, &w.signature_s)?;
     super::schnorr::enforce_signature((&pk_x, &pk_y), &t.message, &sig, &t.is_real)?;
+    let digest = hash4_var(DIGEST_TAG, [&t.message, &sig.r_x, &sig.r_y, &sig.s])?;
     let debited = &balance - &t.amount - &t.fee;
     enforce_range(&debited, AMOUNT_BITS)?;
     let new_leaf = leaf_var((&pk_x, &pk_y), &debited, &t.nonce)?;
-    compute_root_var(&new_leaf, &path.bits, &path.siblings)
+    Ok((
+        compute_root_var(&new_leaf, &path.bits, &path.siblings)?,
+        digest,
+    ))
 }
 
 /// Steps 5-6: returns the slot's new root.
@@ -177,10 +187,10 @@ fn process_slot(
     let sender = alloc_path(cs, w.sender, depth, &w.sender_siblings)?;
     let recipient = alloc_path(cs, w.recipient, depth, &w.recipient_siblings)?;
     let t = alloc_transfer(cs, w, &sender, &recipient)?;
-    let mid = process_sender(cs, w, &t, &sender, root)?;
+    let (mid, digest) = process_sender(cs, w, &t, &sender, root)?;
     let new_root = process_recipient(cs, w, &t, &recipient, &mid)?;
     let next_root = Fv::conditionally_select(&t.is_real, &new_root, root)?;
-    let next_acc = Fv::conditionally_select(&t.is_real, &hash2_var(acc, &t.message)?, acc)?;
+    let next_acc = Fv::conditionally_select(&t.is_real, &hash2_var(acc, &digest)?, acc)?;
     Ok((next_root, next_acc))
 }
 

@@ -1,14 +1,25 @@
-//! Proving-key bytes for the on-disk key cache: arkworks' uncompressed encoding, loaded without
-//! curve checks (decompressing and subgroup-checking a few hundred thousand points would cost
-//! more than the setup it saves). The cache (`zkpov.crypto.snark`) protects these bytes with a
-//! SHA-256 over the file, and this decoder checks every length prefix against the bytes that
-//! remain before arkworks allocates, so a corrupt file is a `DecodeError`, never an abort.
+//! Proving-key bytes for the on-disk key cache: arkworks' uncompressed encoding (no square roots
+//! to take on load). The file's SHA-256 is unkeyed, so a swapped-in key with a recomputed hash
+//! must still be valid points:
+//! * the verifying key inside (what this node checks every proof against) and `beta_g1`,
+//!   `delta_g1` get arkworks' full check (`Valid::check`, what `Validate::Yes` runs): on the curve
+//!   and in the prime-order subgroup;
+//! * the query vectors (some 290k points at batch 2, depth 32) are checked on the curve only, on
+//!   rayon's pool. Subgroup-checking them too took 12-24 s there (0.04-0.09 s unchecked), longer
+//!   than the insecure setup the cache saves, and protects nothing: a bad query point can only
+//!   spoil this node's own proofs, and `groth16::prove` checks each proof against the verifying
+//!   key before it leaves.
+//!
+//! This decoder checks every length prefix against the bytes that remain before arkworks
+//! allocates, so a corrupt file is a `DecodeError`, never an abort.
 #![forbid(unsafe_code)]
 
 use crate::error::{decode_err, CoreResult};
 use ark_bls12_381::Bls12_381;
+use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
 use ark_groth16::ProvingKey;
-use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Valid, Validate};
+use rayon::prelude::*;
 
 const G1: usize = 96;
 const G2: usize = 192;
@@ -74,14 +85,35 @@ pub fn decode_proving_key(bytes: &[u8]) -> CoreResult<ProvingKey<Bls12_381>> {
         return Err(decode_err("proving key is larger than 4 GiB"));
     }
     check_layout(bytes)?;
-    ProvingKey::deserialize_with_mode(bytes, Compress::No, Validate::No)
-        .map_err(|e| decode_err(format!("proving key does not decode: {e}")))
+    let pk = ProvingKey::deserialize_with_mode(bytes, Compress::No, Validate::No)
+        .map_err(|e| decode_err(format!("proving key does not decode: {e}")))?;
+    check_points(&pk)?;
+    Ok(pk)
+}
+
+fn all_on_curve<P: SWCurveConfig>(points: &[Affine<P>]) -> bool {
+    points.par_iter().all(|p| p.is_on_curve())
+}
+
+/// The checks the module docs describe.
+fn check_points(pk: &ProvingKey<Bls12_381>) -> CoreResult<()> {
+    let fixed = [pk.vk.check(), pk.beta_g1.check(), pk.delta_g1.check()];
+    if fixed.iter().any(|r| r.is_err()) {
+        return Err(decode_err(
+            "proving key's verifying key, beta or delta is not in the prime-order subgroups",
+        ));
+    }
+    let g1 = [&pk.a_query, &pk.b_g1_query, &pk.h_query, &pk.l_query];
+    if !g1.iter().all(|v| all_on_curve(v)) || !all_on_curve(&pk.b_g2_query) {
+        return Err(decode_err("proving key has a query point off the curve"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ark_bls12_381::{G1Affine, G2Affine};
+    use ark_bls12_381::{Fq, G1Affine, G2Affine};
     use ark_ec::AffineRepr;
     use ark_groth16::VerifyingKey;
 
@@ -119,5 +151,31 @@ mod tests {
         let mut huge = bytes.clone();
         huge[prefix_at..prefix_at + 8].copy_from_slice(&u64::MAX.to_le_bytes());
         assert!(decode_proving_key(&huge).is_err());
+    }
+
+    #[test]
+    fn rejects_points_off_the_curve_or_outside_the_subgroup() {
+        let bytes = encode_proving_key(&small_key());
+        // delta_g1 sits after the vk (its fixed points, then 8 + 4 * G1 bytes) and beta_g1.
+        let at = G1 + 3 * G2 + 8 + 4 * G1 + G1;
+        let mut off_curve = bytes.clone();
+        off_curve[at + 10] ^= 1; // the x coordinate changes, y does not follow
+        assert!(decode_proving_key(&off_curve).is_err());
+        // A point of G1's curve outside the prime-order subgroup: x = 0 gives y^2 = 4, y = 2.
+        let mut outside = bytes.clone();
+        let mut point = Vec::new();
+        G1Affine::new_unchecked(Fq::from(0u64), Fq::from(2u64))
+            .serialize_uncompressed(&mut point)
+            .unwrap();
+        assert!(!G1Affine::new_unchecked(Fq::from(0u64), Fq::from(2u64))
+            .is_in_correct_subgroup_assuming_on_curve());
+        outside[at..at + G1].copy_from_slice(&point);
+        let err = decode_proving_key(&outside).unwrap_err().to_string();
+        assert!(err.contains("subgroup"), "{err}");
+        // The first a_query point (after delta_g1 and its vector's length).
+        let mut off_query = bytes.clone();
+        off_query[at + G1 + 8 + 10] ^= 1;
+        let err = decode_proving_key(&off_query).unwrap_err().to_string();
+        assert!(err.contains("off the curve"), "{err}");
     }
 }

@@ -52,7 +52,7 @@ pub fn insecure_setup(
 ) -> CoreResult<(ProvingKey<Bls12_381>, VerifyingKey<Bls12_381>)> {
     let mut h = Sha256::new();
     h.update(SETUP_DST);
-    h.update(config.circuit_id().as_bytes());
+    h.update(config.circuit_id()?.as_bytes());
     h.update(seed);
     let mut rng = ChaCha20Rng::from_seed(h.finalize().into());
     Groth16::<Bls12_381>::circuit_specific_setup(config.blank_circuit(), &mut rng)

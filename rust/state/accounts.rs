@@ -7,6 +7,8 @@
 //! * Transfer message: `poseidon::hash_n([sender, recipient, to.x, to.y, amount + fee * 2^64,
 //!   nonce])`: both are below 2^64, so packing them in one field element is injective and keeps
 //!   the hash at three absorptions (one Poseidon permutation, 243 constraints, fewer per transfer).
+//! * Transfer digest (what the batch commitment folds): `hash4(DIGEST_TAG, [message, R.x, R.y,
+//!   s])`, so the public inputs bind the signature bytes as well as the signed terms.
 //! * Transfer bytes (136, fixed): sender u64 BE, recipient u64 BE, recipient key (32, compressed
 //!   Jubjub), amount u64 BE, fee u64 BE, nonce u64 BE, signature (64).
 //! * Rules, in order: the sender exists; `nonce == sender.nonce + 1`; the signature verifies under
@@ -22,10 +24,13 @@ use crate::poseidon;
 use crate::poseidon::wide::hash4;
 use crate::schnorr::{self, Signature};
 use ark_bls12_381::Fr;
-use ark_ed_on_bls12_381::EdwardsAffine;
+use ark_ed_on_bls12_381::{EdwardsAffine, Fr as JubjubScalar};
+use ark_ff::{BigInteger, PrimeField};
 use std::collections::HashMap;
 
 pub const LEAF_TAG: u64 = 1;
+/// The width-5 Poseidon domain tag of a transfer's digest (leaves use `LEAF_TAG`).
+pub const DIGEST_TAG: u64 = 2;
 pub const TRANSFER_BYTES: usize = 136;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +76,17 @@ pub fn compute_message(terms: &TransferTerms, to: &EdwardsAffine) -> Fr {
     poseidon::hash_n(&[ints[0], ints[1], to.x, to.y, packed, ints[2]])
 }
 
+/// A Jubjub scalar as a BLS12-381 scalar (`r_J < r`, so the value is unchanged).
+pub fn scalar_to_fr(s: &JubjubScalar) -> Fr {
+    Fr::from_le_bytes_mod_order(&s.into_bigint().to_bytes_le())
+}
+
+/// What the batch commitment binds of one transfer: its message and its signature.
+pub fn compute_digest(message: Fr, signature: &Signature) -> Fr {
+    let (r, s) = (&signature.r, scalar_to_fr(&signature.s));
+    hash4(DIGEST_TAG, [message, r.x, r.y, s])
+}
+
 impl Transfer {
     pub fn terms(&self) -> TransferTerms {
         TransferTerms {
@@ -84,6 +100,10 @@ impl Transfer {
 
     pub fn message(&self) -> Fr {
         compute_message(&self.terms(), &self.recipient_pk)
+    }
+
+    pub fn digest(&self) -> Fr {
+        compute_digest(self.message(), &self.signature)
     }
 
     /// What the sender pays: `amount + fee` (None if it exceeds 2^64 - 1).
@@ -126,11 +146,11 @@ impl Transfer {
     }
 }
 
-/// `acc = 0; acc = poseidon::hash2(acc, message)` for each transfer, in order.
+/// `acc = 0; acc = poseidon::hash2(acc, digest)` for each transfer, in order.
 pub fn compute_batch_commitment(transfers: &[Transfer]) -> Fr {
     transfers
         .iter()
-        .fold(Fr::from(0u64), |acc, t| poseidon::hash2(acc, t.message()))
+        .fold(Fr::from(0u64), |acc, t| poseidon::hash2(acc, t.digest()))
 }
 
 /// What the circuit needs for one transfer: the accounts it reads and their paths at that moment.

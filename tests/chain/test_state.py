@@ -103,11 +103,23 @@ def test_leaf_and_message_encodings() -> None:
     assert t.message() == poseidon.hash_n([1, 2, x, y, 30, 1])  # amount + fee * 2**64, nonce
     with_fee = sign_transfer(ALICE.secret_key, 1, 2, BOB.public_key, 30, 1, fee=4)
     assert with_fee.message() == poseidon.hash_n([1, 2, x, y, 30 + 4 * 2**64, 1])
-    assert compute_batch_commitment([t, t]) == poseidon.hash2(
-        poseidon.hash2(0, t.message()), t.message()
-    )
     assert compute_batch_commitment([]) == 0
+    one = compute_batch_commitment([t])
+    assert one != poseidon.hash2(0, t.message())  # version 3 folded the message alone
+    # The commitment folds hash2(acc, digest) with one digest per transfer.
+    two = compute_batch_commitment([t, t])
+    assert two != one and two != compute_batch_commitment([t, with_fee])
     assert schnorr.verify(ALICE.public_key, t.message(), t.signature)
+
+
+def test_commitment_binds_the_signature_bytes() -> None:
+    t = pay(30, 1)
+    data = bytearray(t.to_bytes())
+    data[-32] ^= 1  # s's lowest bit: same message, still canonical, no longer a valid signature
+    forged = Transfer.from_bytes(bytes(data))
+    assert forged.message() == t.message()
+    assert not schnorr.verify(ALICE.public_key, forged.message(), forged.signature)
+    assert compute_batch_commitment([forged]) != compute_batch_commitment([t])
 
 
 def test_transfer_bytes_round_trip() -> None:

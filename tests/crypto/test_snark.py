@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -182,6 +183,27 @@ def test_key_cache_round_trips_and_detects_corruption(tmp_path: Path) -> None:
     flip_byte(key_file)
     with pytest.raises(DecodeError, match="corrupt"):
         snark.load_or_create_insecure_keys(config, tmp_path, b"cache")
+
+
+# delta_g1 in an uncompressed proving key: alpha_g1, 3 G2 points, the 8-byte length and 4 input
+# points of the vk, then beta_g1 (G1 96 bytes, G2 192).
+_DELTA_G1_AT = 96 + 3 * 192 + 8 + 4 * 96 + 96
+
+
+def test_key_cache_rejects_a_point_outside_the_subgroup_with_a_recomputed_hash(
+    tmp_path: Path,
+) -> None:
+    # The file's SHA-256 is unkeyed: an attacker who swaps a point recomputes it.
+    pk, _ = snark.load_or_create_insecure_keys(CONFIG, tmp_path, b"swap")
+    key_file = next(tmp_path.glob("*.pk"))
+    data, body = key_file.read_bytes(), bytearray(pk.to_bytes())
+    magic = data[: len(data) - len(body) - 32]
+    # (0, 2) is on y^2 = x^3 + 4 but outside G1's prime-order subgroup; little-endian x then y.
+    point = bytes(48) + (2).to_bytes(48, "little")
+    body[_DELTA_G1_AT : _DELTA_G1_AT + 96] = point
+    key_file.write_bytes(magic + hashlib.sha256(bytes(body)).digest() + bytes(body))
+    with pytest.raises(DecodeError, match="subgroup"):
+        snark.load_or_create_insecure_keys(CONFIG, tmp_path, b"swap")
 
 
 def test_matrices_of_another_circuit_do_not_load(

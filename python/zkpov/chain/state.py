@@ -8,7 +8,8 @@ Encoding (the circuit in ``rust/circuits`` proves exactly these rules):
 * A transfer's signed message is ``poseidon.hash_n([sender, recipient, to_x, to_y,
   amount + fee * 2**64, nonce])`` (both below 2**64, so the packing is injective) where
   ``(to_x, to_y)`` is the recipient's public key; the batch commitment folds
-  ``acc = poseidon.hash2(acc, message)`` over the batch from ``acc = 0``.
+  ``acc = poseidon.hash2(acc, digest)`` over the batch from ``acc = 0``, with ``digest =
+  Poseidon5(tag=2; message, R_x, R_y, s)`` binding the signature bytes (circuit version 4).
 * Transfer bytes (136): sender u64 BE, recipient u64 BE, recipient public key (32), amount u64
   BE, fee u64 BE, nonce u64 BE, Schnorr signature (64).
 * Rules, in order: the sender exists; ``nonce == sender.nonce + 1``; the signature verifies under

@@ -3,9 +3,10 @@
 Each line is ``name: value``. ``constraint_count``, ``witness_count``, ``public_input_count`` and
 ``proving_key_size`` (compressed bytes, computed from the synthesized dimensions) describe the
 whole circuit; ``poseidon`` (a t=3 permutation), ``poseidon_wide`` (t=5), ``merkle_path`` (one
-4-ary path of the configured depth), ``signature`` (one Schnorr verification) and
-``range_check`` (one 64-bit check) are per gadget; ``constraints_per_transfer`` is what one more
-slot adds.
+4-ary path of the configured depth), ``signature`` (one Schnorr verification, its canonical-``s``
+check included), ``range_check`` (one 64-bit check), ``recipient_key`` (the recipient key's
+subgroup and non-identity check) and ``canonical_scalar`` (``s < r_J``) are per gadget;
+``constraints_per_transfer`` is what one more slot adds.
 """
 
 from __future__ import annotations

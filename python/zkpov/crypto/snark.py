@@ -2,7 +2,10 @@
 
 The circuit (``rust/circuits``) proves that ``transfers`` take the account root from
 ``pre_root`` to ``post_root``; its public inputs are ``[pre_root, post_root, commitment]`` where
-``commitment`` folds the transfers' messages with Poseidon (see :mod:`zkpov.chain.state`).
+``commitment`` folds each transfer's message and signature bytes with Poseidon (circuit
+version 4; see :mod:`zkpov.chain.state`). A cached proving key's verifying key, beta and delta
+are checked on the curve and in the prime-order subgroups when it loads; its query points on the
+curve (``rust/groth16/keys.rs`` says why).
 
 * :func:`insecure_setup` derives the keys from a seed: whoever knows the seed can forge proofs.
   It is for tests and devnets; production keys come from a multi-party phase-2 ceremony.
@@ -104,6 +107,8 @@ class CircuitStats:
     merkle_path: int
     signature: int
     range_check: int
+    recipient_key: int
+    canonical_scalar: int
 
 
 class VerifyingKey:
