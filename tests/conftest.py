@@ -15,3 +15,15 @@ def vector_file(*parts: str) -> Path:
     if not path.is_file():
         pytest.fail(f"test vector {path} is missing (see tests/vectors/README.md)")
     return path
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``@pytest.mark.slow`` tests run only when selected (``pytest -m slow``): a hook that sees
+    the whole session's items, so it lives here once (it skipped every package's slow tests
+    from tests/sim's conftest before)."""
+    if "slow" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="slow: select with -m slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
