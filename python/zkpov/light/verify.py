@@ -174,10 +174,13 @@ def _compute_leaf(account: m.Account) -> int:
 
 
 def check_header_chain(headers: Sequence[BlockHeader]) -> None:
-    """``headers`` (genesis first, then every height) are linked by their parent ids."""
+    """``headers`` (genesis first, then every height) are linked by their parent ids, each
+    timestamped strictly after its parent (as voters check)."""
     for parent, header in itertools.pairwise(headers):
         if header.parent_id != parent.id or header.height != parent.height + 1:
             raise LightClientError(f"header {header.height} does not extend header {parent.height}")
+        if header.timestamp_ms <= parent.timestamp_ms:
+            raise LightClientError(f"header {header.height} is not later than its parent")
 
 
 def verify_transitions(
