@@ -56,7 +56,8 @@ def finality_gas(chain: LocalChain, validators: int, signers: int) -> tuple[int,
     address = chain.deploy(bytecode, abi, setup.constructor_args())
     header = BlockHeader(Epoch(0), Round(5), Height(3), BlockId(bytes(32)), ValidatorIndex(0),
                          Root(bytes(32)), bytes(32), bytes(32), bytes(32), bytes(32),
-                         bls.sign(secrets[0], b"reveal"))  # fmt: skip
+                         bls.sign(secrets[0], b"reveal"), 1_800_000_000_000,
+                         setup.header_commitment, b"")  # fmt: skip
     data = VoteData(Epoch(0), Round(6), BlockId(bytes([1]) * 32), Round(5), header.id)
     signature = bls.aggregate([bls.sign(secrets[i], data.signing_root) for i in range(signers)])
     qc = QuorumCert(data, compute_bitfield(range(signers), validators), signature)

@@ -22,20 +22,23 @@ from zkpov.light.trust import build_trusted_set
 from zkpov.light.verify import verify_commit
 from zkpov.spec.encoding import compute_bitfield
 from zkpov.spec.messages import BlockHeader, QuorumCert, VoteData
+from zkpov.spec.validators import compute_validator_set_commitment
 from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 
 
 def _make(n: int) -> tuple[BlockHeader, QuorumCert, list[bytes]]:
     sks = [bls.generate_secret_key() for _ in range(n)]
+    pks = [bls.sk_to_pk(sk) for sk in sks]
     header = BlockHeader(
         Epoch(0), Round(7), Height(7), BlockId(os.urandom(32)), ValidatorIndex(0),
         Root(bytes(32)), bytes(32), bytes(32), bytes(32), bytes(32), bytes(96),
+        1_800_000_000_000, compute_validator_set_commitment(0, pks, [1] * n), b"",
     )  # fmt: skip
     data = VoteData(Epoch(0), Round(8), BlockId(os.urandom(32)), Round(7), header.id)
     signers = list(range(n * 3 // 4 + 1))
     sig = bls.aggregate([bls.sign(sks[i], data.signing_root) for i in signers])
     qc = QuorumCert(data, compute_bitfield(signers, n), sig)
-    return header, qc, [bls.sk_to_pk(sk) for sk in sks]
+    return header, qc, pks
 
 
 def _median_ms(fns: tuple[Callable[[], object], ...], repeats: int) -> list[float]:

@@ -11,12 +11,15 @@ DOMAIN_VOTE: Final = b"ZKPOV/VOTE/v1"
 DOMAIN_TIMEOUT: Final = b"ZKPOV/TIMEOUT/v1"
 DOMAIN_RANDAO: Final = b"ZKPOV/RANDAO/v1"
 DOMAIN_LEADER_SEED: Final = b"ZKPOV/LEADER/v1"
-DOMAIN_BLOCK_ID: Final = b"ZKPOV/BLOCK/v1"
+DOMAIN_BLOCK_ID: Final = b"ZKPOV/BLOCK/v2"  # v2: timestamp and validator-set commitments
 
 HASH_LENGTH: Final = 32
 BLS_PUBKEY_LENGTH: Final = 48
 BLS_SIGNATURE_LENGTH: Final = 96
 UINT64_MAX: Final = 2**64 - 1
+
+# A proposal's timestamp_ms may be at most this far ahead of a voter's own wall clock.
+MAX_TIMESTAMP_DRIFT_MS: Final = 5_000
 
 GENESIS_ROUND: Final = 0
 GENESIS_EPOCH: Final = 0

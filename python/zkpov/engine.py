@@ -192,6 +192,7 @@ class ConsensusEngine:
             persisted,
             checker,
             payload_source=lambda _: BlockBody(self._payload),
+            wall_offset_ms=round((time.time() - time.monotonic()) * 1000),
         )
         self._interpreter = ActionInterpreter(index, self._sink, persisted)
         self._execute(core.start(time.monotonic()), core)

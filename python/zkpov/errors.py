@@ -169,3 +169,8 @@ class EvmError(ZkpovError):
 
 class ContractRevertedError(EvmError):
     """An EVM contract call reverted; the message carries the revert reason."""
+
+
+class WrongValidatorSetError(LightClientError):
+    """A header commits to a validator set (keys and stakes) other than the trusted one, or
+    names a next set where none may be."""

@@ -22,6 +22,7 @@ from zkpov.evm.light_client import (
 )
 from zkpov.spec.encoding import compute_bitfield
 from zkpov.spec.messages import BlockHeader, QuorumCert, VoteData
+from zkpov.spec.validators import compute_validator_set_commitment
 from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 
 SECRETS = [bls.keygen(bytes([i + 1]) * 32) for i in range(4)]
@@ -58,11 +59,12 @@ def deployed() -> Deployed:
     return Deployed(chain, chain.deploy(bytecode, abi, setup.constructor_args()), abi, setup)
 
 
-def make_header(round_: int = 5, epoch: int = 0) -> BlockHeader:
+def make_header(round_: int = 5, epoch: int = 0, stakes: list[int] = STAKES) -> BlockHeader:
     return BlockHeader(
         Epoch(epoch), Round(round_), Height(3), BlockId(bytes([1]) * 32), ValidatorIndex(2),
         Root(bytes(range(32))), bytes([2]) * 32, bytes([3]) * 32, bytes([4]) * 32,
-        bytes([5]) * 32, bls.sign(SECRETS[2], b"reveal"),
+        bytes([5]) * 32, bls.sign(SECRETS[2], b"reveal"), 1_800_000_000_000,
+        compute_validator_set_commitment(epoch, KEYS, stakes), b"",
     )  # fmt: skip
 
 
@@ -128,6 +130,23 @@ def test_rejects_a_header_the_qc_does_not_name(deployed: Deployed) -> None:
     qc = make_qc(header, [1, 2, 3])
     forged = dataclasses.replace(header, state_root=Root(bytes(32)))
     expect_revert(deployed, "does not certify a child", forged, qc)
+    later = dataclasses.replace(header, timestamp_ms=header.timestamp_ms + 1)
+    expect_revert(deployed, "does not certify a child", later, qc)
+
+
+def test_stores_the_set_commitment_headers_carry(deployed: Deployed) -> None:
+    expected = compute_validator_set_commitment(0, KEYS, STAKES)
+    assert deployed.call("header_set_commitment") == deployed.setup.header_commitment == expected
+
+
+def test_rejects_a_header_of_another_set(deployed: Deployed) -> None:
+    header = make_header(stakes=[10, 20, 30, 41])  # same keys, one stake differs
+    expect_revert(deployed, "another validator set", header, make_qc(header, [1, 2, 3]))
+
+
+def test_rejects_an_epoch_ending_header(deployed: Deployed) -> None:
+    header = dataclasses.replace(make_header(), next_validator_set_commitment=bytes(32))
+    expect_revert(deployed, "epoch changes", header, make_qc(header, [1, 2, 3]))
 
 
 def test_rejects_a_qc_that_does_not_commit(deployed: Deployed) -> None:

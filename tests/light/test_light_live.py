@@ -33,6 +33,7 @@ from zkpov.errors import (
     InsufficientQuorumError,
     NotCommittedError,
     WrongEpochError,
+    WrongValidatorSetError,
 )
 from zkpov.light import parse_checkpoint, query_account, sync_chain
 from zkpov.light.fetch import LightRpc
@@ -197,6 +198,30 @@ def test_a_forged_signature_or_another_epoch_is_refused(net: Net) -> None:
         verify_commit(trusted, header, dataclasses.replace(qc, signers=b"\x03"))
     with pytest.raises(WrongEpochError):
         verify_commit(dataclasses.replace(trusted, epoch=1), header, qc)
+
+
+def test_a_header_of_another_set_is_refused(net: Net) -> None:
+    """The served header commits to the node's set (keys and stakes): a trusted set with the
+    same key but another stake, whose quorum the real QC meets, refuses it."""
+    served = asyncio.run(_get_finalized(net.honest.url))
+    header, qc = to_header(served.header), to_qc(served.commit_certificate)
+    assert served.header.timestamp_ms > 0 and served.header.next_validator_set_commitment == b""
+    trusted = trust_genesis(_genesis(net))
+    assert header.validator_set_commitment == trusted.commitment
+    restaked = build_trusted_set(
+        0, trusted.pubkeys, tuple(s + 1 for s in trusted.stakes), _genesis(net).consensus
+    )
+    with pytest.raises(WrongValidatorSetError, match="another validator set"):
+        verify_commit(restaked, header, qc)
+    with pytest.raises(WrongValidatorSetError, match="next set"):
+        forged = dataclasses.replace(header, next_validator_set_commitment=bytes(32))
+        verify_commit(
+            trusted,
+            forged,
+            dataclasses.replace(
+                qc, vote_data=dataclasses.replace(qc.vote_data, parent_id=forged.id)
+            ),
+        )
 
 
 def test_a_checkpoint_is_checked_against_the_served_set(net: Net) -> None:

@@ -66,6 +66,9 @@ class Header:
     evidence_digest: Hash
     proof_digest: Hash
     randao_reveal: bytes
+    timestamp_ms: int
+    validator_set_commitment: Hash
+    next_validator_set_commitment: bytes
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from zkpov.consensus.proposals import (
     check_parent_link,
     check_proposal_shape,
     check_proposal_signatures,
+    check_timestamp_drift,
     make_block,
 )
 from zkpov.consensus.quorum import (
@@ -102,8 +103,10 @@ class ConsensusCore:
         payload_source: PayloadSource | None = None,
         safety_rules: type[SafetyRules] = SafetyRules,
         test_only_break_vote_rule: bool = False,
+        wall_offset_ms: int = 0,
     ) -> None:
         self.vset, self.index, self._sk = vset, index, sk
+        self.wall_offset_ms = wall_offset_ms  # wall clock (Unix ms) minus ``now`` in ms
         self.safety = safety_rules(
             safety_data, index, sk, vset.scheme, test_only_break_vote_rule=test_only_break_vote_rule
         )
@@ -135,6 +138,7 @@ class ConsensusCore:
         self._set_time(now)
         block = proposal.block
         check_proposal_shape(proposal, self.vset)
+        check_timestamp_drift(block, self.wall_ms)
         if self._is_stale(block):
             return []
         if not self._is_in_window(block.round):  # we lag, or junk: learn its QC, nothing more
@@ -265,6 +269,8 @@ class ConsensusCore:
             return False
         if block.height != parent.height + 1 or block.qc.round != parent.round:
             return False
+        if block.timestamp_ms <= parent.timestamp_ms:
+            return False
         if get_proposal_leader(self.leaders, self.tree, block) != block.proposer:
             return False
         same_height = (self.tree.blocks[i] for i in self.tree.by_height.get(block.height, ()))
@@ -306,7 +312,10 @@ class ConsensusCore:
         body = self.payload_source(parent) if self.payload_source else BlockBody()
         root = self.checker.compute_post_root(parent, body.payload)
         evidence = self.evidence.get_for_proposal()
-        context = ProposerContext(self.vset.epoch, self.index, self.randao_reveal, self.tree.hqc)
+        context = ProposerContext(
+            self.vset.epoch, self.index, self.randao_reveal, self.tree.hqc,
+            self.vset.commitment, self.wall_ms,
+        )  # fmt: skip
         block = make_block(context, round_, parent, root, body, evidence)
         signature = self.safety.sign_proposal(round_, block.header.signing_root)
         proposal = Proposal(block, signature, self._get_justifying_tc(round_))
@@ -477,6 +486,11 @@ class ConsensusCore:
             "evidence": self.evidence.get_size(),
             "tc_checks": self.tc_gate.get_size(),
         }
+
+    @property
+    def wall_ms(self) -> int:
+        """Our wall clock in Unix ms: ``now`` moved by the driver's offset (sans-I/O)."""
+        return int(self.now * 1000) + self.wall_offset_ms
 
     def _set_time(self, now: float | None) -> None:
         if now is not None:

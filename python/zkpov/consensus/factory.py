@@ -59,10 +59,12 @@ def build_core(
     history: Sequence[Block] = (),
     safety_rules: type[SafetyRules] = SafetyRules,
     test_only_break_vote_rule: bool = False,
+    wall_offset_ms: int = 0,
 ) -> ConsensusCore:
     """A core for validator ``index`` rooted at ``root`` (genesis if None), resuming from
     ``safety_data`` if given; ``history`` is the committed chain the leader election replays.
-    ``leaders`` defaults to reputation-weighted election (:func:`build_reputation_leaders`)."""
+    ``leaders`` defaults to reputation-weighted election (:func:`build_reputation_leaders`).
+    ``wall_offset_ms`` turns the driver's ``now`` into wall-clock Unix ms (0: ``now`` is it)."""
     election = leaders if leaders is not None else build_reputation_leaders(start.vset)
     for block in history:
         election.on_commit(block)
@@ -79,4 +81,5 @@ def build_core(
         payload_source=payload_source,
         safety_rules=safety_rules,
         test_only_break_vote_rule=test_only_break_vote_rule,
+        wall_offset_ms=wall_offset_ms,
     )

@@ -11,7 +11,8 @@ __all__ = ["make_genesis"]
 
 
 def make_genesis(vset: ValidatorSet, state_root: Root) -> tuple[Block, QuorumCert]:
-    """Genesis block (round 0, height 0) and its root QC (no signers; trusted by construction)."""
+    """Genesis block (round 0, height 0, timestamp 0) and its root QC (no signers; trusted by
+    construction)."""
     zero = BlockId(bytes(32))
     no_signers = compute_bitfield([], len(vset))
     placeholder = QuorumCert(VoteData(vset.epoch, Round(0), zero, Round(0), zero), no_signers, b"")
@@ -24,6 +25,7 @@ def make_genesis(vset: ValidatorSet, state_root: Root) -> tuple[Block, QuorumCer
         state_root=state_root,
         qc=placeholder,
         randao_reveal=vset.seed,
+        validator_set_commitment=vset.commitment,
     )
     data = VoteData(vset.epoch, Round(0), genesis.id, Round(0), genesis.id)
     return genesis, QuorumCert(data, no_signers, b"")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zkpov.consensus.quorum import verify_qc
+from zkpov.constants import MAX_TIMESTAMP_DRIFT_MS
 from zkpov.errors import ProposalError
 from zkpov.spec.messages import (
     Block,
@@ -22,6 +23,8 @@ __all__ = [
     "check_parent_link",
     "check_proposal_shape",
     "check_proposal_signatures",
+    "check_timestamp_drift",
+    "get_block_timestamp",
     "make_block",
 ]
 
@@ -48,12 +51,31 @@ def check_proposal_shape(proposal: Proposal, vset: ValidatorSet) -> None:
         raise InvalidProposal(f"block at round {block.round} does not extend its QC")
     if block.height < 1 or block.qc.vote_data.epoch != block.epoch:
         raise InvalidProposal(f"block at round {block.round} has a malformed height or QC")
+    if block.validator_set_commitment != vset.commitment:
+        raise InvalidProposal(f"block at round {block.round} commits to another validator set")
+    if block.next_validator_set_commitment:  # no epoch ends in the running core yet
+        raise InvalidProposal(f"block at round {block.round} names a next validator set")
+
+
+def check_timestamp_drift(block: Block, wall_ms: int) -> None:
+    """``block``'s time is at most ``MAX_TIMESTAMP_DRIFT_MS`` ahead of our wall clock."""
+    if block.timestamp_ms > wall_ms + MAX_TIMESTAMP_DRIFT_MS:
+        raise InvalidProposal(
+            f"block at round {block.round} is {block.timestamp_ms - wall_ms} ms in the future"
+        )
 
 
 def check_parent_link(block: Block, parent: Block) -> None:
     """``block`` sits directly on ``parent``: one height above it, on the QC of its round."""
     if block.height != parent.height + 1 or block.qc.round != parent.round:
         raise InvalidProposal(f"block at round {block.round} does not sit on its parent")
+    if block.timestamp_ms <= parent.timestamp_ms:
+        raise InvalidProposal(f"block at round {block.round} is not later than its parent")
+
+
+def get_block_timestamp(parent: Block, wall_ms: int) -> int:
+    """A proposer's timestamp: its wall clock, but always after the parent's."""
+    return max(wall_ms, parent.timestamp_ms + 1)
 
 
 def check_proposal_signatures(proposal: Proposal, vset: ValidatorSet, trusted: QuorumCert) -> None:
@@ -70,12 +92,15 @@ def check_proposal_signatures(proposal: Proposal, vset: ValidatorSet, trusted: Q
 
 @dataclass(frozen=True)
 class ProposerContext:
-    """Who proposes, in which epoch, with which RANDAO reveal, on top of which certificate."""
+    """Who proposes, in which epoch and set, with which RANDAO reveal, on top of which
+    certificate, at which wall-clock time (Unix ms)."""
 
     epoch: Epoch
     proposer: ValidatorIndex
     randao_reveal: bytes
     hqc: QuorumCert
+    validator_set_commitment: bytes
+    wall_ms: int
 
 
 def make_block(
@@ -99,4 +124,6 @@ def make_block(
         evidence=evidence,
         proof=body.proof,
         randao_reveal=context.randao_reveal,
+        timestamp_ms=get_block_timestamp(parent, context.wall_ms),
+        validator_set_commitment=context.validator_set_commitment,
     )

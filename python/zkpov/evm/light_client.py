@@ -3,9 +3,11 @@ encodings of headers, quorum certificates and validators that its ``verify_final
 
 The contract stores the epoch, a commitment to the validator set (keccak256 of its records: per
 validator, its key uncompressed in the EIP-2537 encoding, 128 bytes, and its stake as a 32-byte
-big-endian integer), the total stake and the quorum power of the genesis. A relayer passes the
-records with every call; the contract checks them against the commitment. Epoch changes are
-not supported: zkpov's headers do not commit to a next validator set yet.
+big-endian integer), the set's commitment as zkpov headers carry it
+(``compute_validator_set_commitment``), the total stake and the quorum power of the genesis. A
+relayer passes the records with every call; the contract checks them against the commitment and
+the header's set commitment against the stored one. Epoch changes are not supported: the
+contract refuses a header with a next-validator-set commitment.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from zkpov.evm.encoding import encode_g1, encode_g2
 from zkpov.node.state.genesis import Genesis
 from zkpov.spec.encoding import encode_field
 from zkpov.spec.messages import BlockHeader, QuorumCert
+from zkpov.spec.validators import compute_validator_set_commitment
 
 __all__ = [
     "MAX_CONTRACT_VALIDATORS",
@@ -52,11 +55,15 @@ class LightClientSetup:
     epoch: int
     validators: bytes  # the records, VALIDATOR_RECORD_BYTES each
     commitment: bytes
+    header_commitment: bytes  # compute_validator_set_commitment: what headers carry
     total_stake: int
     quorum_power: int
 
     def constructor_args(self) -> list[Any]:
-        return [self.epoch, self.commitment, self.total_stake, self.quorum_power]
+        return [
+            self.epoch, self.commitment, self.header_commitment, self.total_stake,
+            self.quorum_power,
+        ]  # fmt: skip
 
 
 def _record(public_key: bytes, stake: int) -> bytes:
@@ -82,9 +89,11 @@ def get_light_client_setup(
     epoch: int, keys: Sequence[bytes], stakes: Sequence[int], quorum_power: int
 ) -> LightClientSetup:
     validators = encode_validators(keys, stakes)
+    header_commitment = compute_validator_set_commitment(epoch, keys, stakes)
     return LightClientSetup(
-        epoch, validators, compute_commitment(validators), sum(stakes), quorum_power
-    )
+        epoch, validators, compute_commitment(validators), header_commitment, sum(stakes),
+        quorum_power,
+    )  # fmt: skip
 
 
 def get_genesis_setup(genesis: Genesis) -> LightClientSetup:
@@ -98,6 +107,7 @@ def encode_setup_json(setup: LightClientSetup) -> dict[str, Any]:
     """The constructor arguments and the uncompressed keys, for deployers and relayers."""
     return {
         "epoch": setup.epoch, "validator_commitment": "0x" + setup.commitment.hex(),
+        "header_set_commitment": "0x" + setup.header_commitment.hex(),
         "total_stake": setup.total_stake, "quorum_power": setup.quorum_power,
         "validators": "0x" + setup.validators.hex(),
     }  # fmt: skip
@@ -107,10 +117,13 @@ def encode_header(header: BlockHeader) -> tuple[Any, ...]:
     """A header as the contract's ``Header`` struct (field order of ``BlockHeader.id``)."""
     if len(header.state_root) != 32 or len(header.randao_reveal) > 96:
         raise EvmError("the contract takes 32-byte state roots and reveals of at most 96 bytes")
+    if len(header.validator_set_commitment) != 32 or len(header.next_validator_set_commitment) > 32:
+        raise EvmError("the contract takes 32-byte set commitments")
     return (
         header.epoch, header.round, header.height, header.parent_id, header.proposer,
         header.state_root, header.qc_digest, header.payload_digest, header.evidence_digest,
-        header.proof_digest, header.randao_reveal,
+        header.proof_digest, header.randao_reveal, header.timestamp_ms,
+        header.validator_set_commitment, header.next_validator_set_commitment,
     )  # fmt: skip
 
 

@@ -24,6 +24,7 @@ from zkpov.errors import (
     LightClientError,
     NotCommittedError,
     WrongEpochError,
+    WrongValidatorSetError,
 )
 from zkpov.light.trust import TrustedSet
 from zkpov.spec.encoding import get_bitfield_indices
@@ -50,11 +51,14 @@ def _check_u64(what: str, *values: int) -> None:
 
 def to_header(served: m.Header) -> BlockHeader:
     """The header as consensus hashes it; its id must be the served ``block_id``."""
-    _check_u64("header", served.epoch, served.round, served.height, served.proposer)
+    _check_u64(
+        "header", served.epoch, served.round, served.height, served.proposer, served.timestamp_ms
+    )
     header = BlockHeader(
         Epoch(served.epoch), Round(served.round), Height(served.height), BlockId(served.parent_id),
         ValidatorIndex(served.proposer), Root(served.state_root), served.qc_digest,
         served.payload_digest, served.evidence_digest, served.proof_digest, served.randao_reveal,
+        served.timestamp_ms, served.validator_set_commitment, served.next_validator_set_commitment,
     )  # fmt: skip
     if header.id != served.block_id:
         raise LightClientError(
@@ -74,7 +78,8 @@ def to_qc(served: m.QuorumCert) -> QuorumCert:
 
 def verify_commit(trusted: TrustedSet, header: BlockHeader, qc: QuorumCert) -> None:
     """``header`` is final: ``qc`` is from the trusted epoch, certifies the header's child one
-    round later, and carries more than 2/3 of the stake with a valid aggregate signature."""
+    round later, and carries more than 2/3 of the stake with a valid aggregate signature; the
+    header commits to the trusted set (keys and stakes) and to no next set."""
     data = qc.vote_data
     if header.epoch != trusted.epoch or data.epoch != trusted.epoch:
         raise WrongEpochError(
@@ -88,7 +93,19 @@ def verify_commit(trusted: TrustedSet, header: BlockHeader, qc: QuorumCert) -> N
         )
     signers = _get_signers(trusted, qc)
     _check_stake(trusted, signers)
+    _check_set_commitment(trusted, header)
     _check_signature(trusted, signers, qc)
+
+
+def _check_set_commitment(trusted: TrustedSet, header: BlockHeader) -> None:
+    """The header commits to the trusted set's keys and stakes, and to no next set (no epoch
+    ends in the running chain yet)."""
+    if header.validator_set_commitment != trusted.commitment:
+        raise WrongValidatorSetError(
+            f"header at height {header.height} commits to another validator set"
+        )
+    if header.next_validator_set_commitment:
+        raise WrongValidatorSetError(f"header at height {header.height} names a next set")
 
 
 def _get_signers(trusted: TrustedSet, qc: QuorumCert) -> Sequence[int]:
@@ -157,10 +174,13 @@ def _compute_leaf(account: m.Account) -> int:
 
 
 def check_header_chain(headers: Sequence[BlockHeader]) -> None:
-    """``headers`` (genesis first, then every height) are linked by their parent ids."""
+    """``headers`` (genesis first, then every height) are linked by their parent ids, each
+    timestamped strictly after its parent (as voters check)."""
     for parent, header in itertools.pairwise(headers):
         if header.parent_id != parent.id or header.height != parent.height + 1:
             raise LightClientError(f"header {header.height} does not extend header {parent.height}")
+        if header.timestamp_ms <= parent.timestamp_ms:
+            raise LightClientError(f"header {header.height} is not later than its parent")
 
 
 def verify_transitions(

@@ -9,7 +9,8 @@
   and both run the honest core;
 - ``vote_forger``, ``bad_signature_voter``, ``future_round_flooder``, ``tc_forger``,
   ``stale_parent_proposer``: see :mod:`zkpov.sim.forgery`; ``leader_grinder``: see
-  :mod:`zkpov.sim.grinding`.
+  :mod:`zkpov.sim.grinding`; ``future_timestamp_proposer``, ``stale_timestamp_proposer``,
+  ``wrong_set_proposer``: see :mod:`zkpov.sim.header_forgery`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from zkpov.sim.attack import (
 )
 from zkpov.sim.forgery import REWRITES as FORGERY_REWRITES
 from zkpov.sim.grinding import observe_vote, rewrite_grinder
+from zkpov.sim.header_forgery import REWRITES as HEADER_REWRITES
 from zkpov.sim.node import SimNode
 from zkpov.spec.messages import Proposal, Vote
 from zkpov.types import Root
@@ -72,6 +74,7 @@ REWRITES: dict[str, Rewrite] = {
     "withholder": per_action(_withhold),
     "invalid_block_proposer": per_action(_invalid_block),
     **FORGERY_REWRITES,
+    **HEADER_REWRITES,
     "leader_grinder": rewrite_grinder,
 }
 

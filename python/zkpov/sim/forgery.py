@@ -26,6 +26,7 @@ import hashlib
 from typing import TypeGuard
 
 from zkpov.consensus.actions import Action, Broadcast, ScheduleTimeout, SendTo
+from zkpov.consensus.proposals import get_block_timestamp
 from zkpov.sim.attack import Attacker, Delayed, Output, Rewrite, per_action, resign
 from zkpov.spec.messages import (
     Block,
@@ -129,6 +130,8 @@ def _make_flood_messages(
             epoch=vset.epoch, round=far, height=Height(parent.height + 1), parent_id=parent.id,
             proposer=own, state_root=parent.state_root, qc=hqc, payload=FLOOD_PAYLOAD,
             randao_reveal=attacker.core.randao_reveal,
+            timestamp_ms=get_block_timestamp(parent, attacker.core.wall_ms),
+            validator_set_commitment=vset.commitment,
         )  # fmt: skip
         messages.append(resign(block, attacker, None))
     return messages
@@ -188,7 +191,8 @@ def _propose_stale(action: Action, attacker: Attacker) -> list[Output]:
     block = Block(
         epoch=attacker.vset.epoch, round=action.round, height=Height(parent.height + 1),
         parent_id=parent.id, proposer=attacker.node.index, state_root=parent.state_root, qc=qc,
-        randao_reveal=core.randao_reveal,
+        randao_reveal=core.randao_reveal, timestamp_ms=get_block_timestamp(parent, core.wall_ms),
+        validator_set_commitment=attacker.vset.commitment,
     )  # fmt: skip
     return [action, Broadcast(resign(block, attacker, None))]
 

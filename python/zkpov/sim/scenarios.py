@@ -35,6 +35,9 @@ ATTACK_KINDS = (
     "future_round_flooder",
     "tc_forger",
     "stale_parent_proposer",
+    "future_timestamp_proposer",
+    "stale_timestamp_proposer",
+    "wrong_set_proposer",
 )
 MAX_SIM_VALIDATORS = 1000
 

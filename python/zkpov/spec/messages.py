@@ -114,7 +114,9 @@ class TimeoutCert:
 
 @dataclass(frozen=True)
 class BlockHeader:
-    """The signed part of a block: bodies enter through digests."""
+    """The signed part of a block: bodies enter through digests. ``timestamp_ms`` is the
+    proposer's wall clock (Unix ms); ``validator_set_commitment`` commits to the epoch's keys and
+    stakes; ``next_validator_set_commitment`` is empty except in epoch-ending headers."""
 
     epoch: Epoch
     round: Round
@@ -127,13 +129,17 @@ class BlockHeader:
     evidence_digest: bytes
     proof_digest: bytes
     randao_reveal: bytes
+    timestamp_ms: int
+    validator_set_commitment: bytes
+    next_validator_set_commitment: bytes
 
     @cached_property
     def id(self) -> BlockId:
         fields = (
             self.epoch, self.round, self.height, self.parent_id, self.proposer, self.state_root,
             self.qc_digest, self.payload_digest, self.evidence_digest, self.proof_digest,
-            self.randao_reveal,
+            self.randao_reveal, self.timestamp_ms, self.validator_set_commitment,
+            self.next_validator_set_commitment,
         )  # fmt: skip
         return BlockId(compute_hash(DOMAIN_BLOCK_ID, fields))
 
@@ -157,6 +163,9 @@ class Block:
     evidence: tuple[bytes, ...] = ()
     proof: bytes = b""
     randao_reveal: bytes = b""
+    timestamp_ms: int = 0
+    validator_set_commitment: bytes = bytes(32)
+    next_validator_set_commitment: bytes = b""
 
     @cached_property
     def header(self) -> BlockHeader:
@@ -166,6 +175,8 @@ class Block:
             payload_digest=compute_digest(self.payload),
             evidence_digest=compute_hash(b"EVIDENCE", self.evidence),
             proof_digest=compute_digest(self.proof), randao_reveal=self.randao_reveal,
+            timestamp_ms=self.timestamp_ms, validator_set_commitment=self.validator_set_commitment,
+            next_validator_set_commitment=self.next_validator_set_commitment,
         )  # fmt: skip
 
     @property

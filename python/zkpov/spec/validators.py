@@ -60,6 +60,11 @@ class ValidatorSet:
         return self.scheme.make_keyring(self.pubkeys)
 
     @cached_property
+    def commitment(self) -> Root:
+        """``compute_validator_set_commitment`` of this set (what its headers carry)."""
+        return compute_validator_set_commitment(self.epoch, self.pubkeys, self.stakes)
+
+    @cached_property
     def total_stake(self) -> Stake:
         return Stake(sum(self.stakes))
 

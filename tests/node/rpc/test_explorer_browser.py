@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime
 import os
 import re
 from pathlib import Path
@@ -74,6 +75,7 @@ async def check_home(page: Chromium, url: str, artifacts: Path) -> None:
     await page.wait_for(f"{reputation} === 'x1000'", "the one validator's full reputation")
     top = "Number(document.querySelector('#blocks tbody tr td').textContent)"
     await page.wait_for(f"{top} > {height}", "the block list to follow")
+    assert_recent_time(await page.get_dom())
     await page.save_screenshot(artifacts / "explorer.png")
 
 
@@ -87,7 +89,16 @@ async def check_block_page(page: Chromium, url: str, receipt: TransferReceipt, a
     assert f"Block {receipt.height}" in dom
     assert f'href="#/tx/{receipt.result.hash.hex()}"' in dom
     assert f'<td class="num">{AMOUNT}</td>' in dom
+    assert_recent_time(dom)
     await page.save_screenshot(art / "explorer-block.png")
+
+
+def assert_recent_time(dom: str) -> None:
+    """The page shows a block time (the proposer's clock, UTC) within an hour of ours."""
+    shown = re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}", dom)
+    assert shown is not None, "no block time on the page"
+    stamp = datetime.datetime.fromisoformat(shown.group(0)).replace(tzinfo=datetime.UTC)
+    assert abs(datetime.datetime.now(datetime.UTC) - stamp) < datetime.timedelta(hours=1)
 
 
 def find_carrier(live: LiveNode, height: int) -> int:

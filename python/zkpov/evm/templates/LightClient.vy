@@ -39,6 +39,9 @@ struct Header:
     evidence_digest: bytes32
     proof_digest: bytes32
     randao_reveal: Bytes[96]
+    timestamp_ms: uint64
+    validator_set_commitment: bytes32
+    next_validator_set_commitment: Bytes[32]
 
 
 struct QC:
@@ -53,15 +56,17 @@ struct QC:
 
 epoch: public(uint64)
 validator_commitment: public(bytes32)
+header_set_commitment: public(bytes32)
 total_stake: public(uint256)
 quorum_power: public(uint256)
 
 
 @deploy
-def __init__(epoch: uint64, commitment: bytes32, total_stake: uint256, quorum_power: uint256):
+def __init__(epoch: uint64, commitment: bytes32, header_commitment: bytes32, total_stake: uint256, quorum_power: uint256):
     assert quorum_power * 3 > total_stake * 2, "quorum must exceed 2/3 of the stake"
     self.epoch = epoch
     self.validator_commitment = commitment
+    self.header_set_commitment = header_commitment
     self.total_stake = total_stake
     self.quorum_power = quorum_power
 
@@ -86,7 +91,9 @@ def _header_id(h: Header) -> bytes32:
         self._b32(h.parent_id), self._int(h.proposer), self._b32(h.state_root),
         self._b32(h.qc_digest), self._b32(h.payload_digest), self._b32(h.evidence_digest),
         self._b32(h.proof_digest), x"01", convert(convert(len(h.randao_reveal), uint32), bytes4),
-        h.randao_reveal,
+        h.randao_reveal, self._int(h.timestamp_ms), self._b32(h.validator_set_commitment), x"01",
+        convert(convert(len(h.next_validator_set_commitment), uint32), bytes4),
+        h.next_validator_set_commitment,
     ))
 
 
@@ -175,6 +182,8 @@ def verify_finalized(header: Header, qc: QC, validators: Bytes[MAX_RECORD_BYTES]
     one 160-byte record per validator, its key (EIP-2537 G1) and its stake (uint256)."""
     assert keccak256(validators) == self.validator_commitment, "validators do not match the stored commitment"
     assert qc.epoch == self.epoch and header.epoch == self.epoch, "QC or header from another epoch"
+    assert header.validator_set_commitment == self.header_set_commitment, "header commits to another validator set"
+    assert len(header.next_validator_set_commitment) == 0, "epoch changes are not supported"
     assert qc.parent_id == self._header_id(header), "QC does not certify a child of the header"
     assert qc.parent_round == header.round and qc.round == header.round + 1, "QC does not commit the header (2-chain rule)"
     agg: Bytes[128] = empty(Bytes[128])

@@ -12,6 +12,7 @@ lag rule asks for.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -33,7 +34,12 @@ from zkpov.spec.messages import Block, QuorumCert
 from zkpov.storage.interface import SafetyStore
 from zkpov.types import ValidatorIndex
 
-__all__ = ["UNPROVEN_BLOCK_TRANSFERS", "DurableCore", "get_max_block_transfers"]
+__all__ = [
+    "UNPROVEN_BLOCK_TRANSFERS",
+    "DurableCore",
+    "get_max_block_transfers",
+    "get_wall_offset_ms",
+]
 
 UNPROVEN_BLOCK_TRANSFERS = 64
 
@@ -41,6 +47,12 @@ UNPROVEN_BLOCK_TRANSFERS = 64
 def get_max_block_transfers(proofs_enabled: bool, batch_size: int) -> int:
     """What the prover can prove per block (the circuit's batch), or a cap without proofs."""
     return batch_size if proofs_enabled else UNPROVEN_BLOCK_TRANSFERS
+
+
+def get_wall_offset_ms() -> int:
+    """Wall clock minus the driver's monotonic clock, in ms: what turns the core's ``now`` into
+    the Unix time of block timestamps (read once per core build)."""
+    return round((time.time() - time.monotonic()) * 1000)
 
 
 @dataclass
@@ -73,6 +85,7 @@ class DurableCore:
         core = build_core(
             self.start, self.index, self.secret, self.safety_store.load(), self.checker,
             payload_source=self.make_body, root=root, history=self.chain.blocks,
+            wall_offset_ms=get_wall_offset_ms(),
         )  # fmt: skip
         apply_recovery(core, self.chain.get_recovery_data())
         self._saved_hqc = core.tree.hqc

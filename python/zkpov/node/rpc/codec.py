@@ -67,6 +67,9 @@ def encode_header(header: BlockHeader) -> JsonObject:
         "evidence_digest": header.evidence_digest.hex(),
         "proof_digest": header.proof_digest.hex(),
         "randao_reveal": header.randao_reveal.hex(),
+        "timestamp_ms": header.timestamp_ms,
+        "validator_set_commitment": header.validator_set_commitment.hex(),
+        "next_validator_set_commitment": header.next_validator_set_commitment.hex(),
     }
 
 

@@ -80,6 +80,11 @@ _HEADER = _object({
     "block_id": _HASH, "epoch": _UINT, "round": _UINT, "height": _UINT, "parent_id": _HASH,
     "proposer": _UINT, "state_root": _HASH, "qc_digest": _HASH, "payload_digest": _HASH,
     "evidence_digest": _HASH, "proof_digest": _HASH, "randao_reveal": _hex(),
+    "timestamp_ms": {**_UINT, "description": "proposer's wall clock, Unix milliseconds"},
+    "validator_set_commitment": _HASH,
+    "next_validator_set_commitment": {
+        **_hex(), "description": "empty except in epoch-ending headers (none yet)",
+    },
 })  # fmt: skip
 _QC = _object({
     "epoch": _UINT, "round": _UINT, "block_id": _HASH, "parent_round": _UINT,

@@ -18,7 +18,7 @@ from zkpov.constants import (
 )
 from zkpov.errors import DecodeError
 
-__all__ = ["digest", "pubkey", "raw", "seq", "signature", "uint"]
+__all__ = ["digest", "next_commitment", "pubkey", "raw", "seq", "signature", "uint"]
 
 _MAX_SIGNERS = MAX_VALIDATORS_LIMIT
 
@@ -51,6 +51,11 @@ def seq(value: Any, size: int | None = None, limit: int = _MAX_SIGNERS) -> list[
 
 def digest(value: Any) -> bytes:
     return raw(value, length=HASH_LENGTH)
+
+
+def next_commitment(value: Any) -> bytes:
+    """A header's next-validator-set commitment: empty, or a 32-byte digest."""
+    return value if value == b"" else digest(value)
 
 
 def signature(value: Any, what: str = "signature") -> bytes:

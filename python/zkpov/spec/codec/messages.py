@@ -22,7 +22,7 @@ from zkpov.constants import (
     MAX_VALIDATORS_LIMIT,
 )
 from zkpov.errors import DecodeError
-from zkpov.spec.codec.fields import digest, raw, seq, signature, uint
+from zkpov.spec.codec.fields import digest, next_commitment, raw, seq, signature, uint
 from zkpov.spec.messages import (
     Block,
     BlockRequest,
@@ -77,13 +77,13 @@ def _tc(o: Any) -> TimeoutCert:
 
 
 def _block(o: Any) -> Block:
-    e, r, h, parent, proposer, root, qc, payload, evidence, proof, reveal = seq(o, 11)
+    e, r, h, parent, proposer, root, qc, payload, evidence, proof, reveal, t, vsc, nvsc = seq(o, 14)
     height = Height(uint(h))
     return Block(
         Epoch(uint(e)), Round(uint(r)), height, BlockId(digest(parent)), _validator(proposer),
         Root(digest(root)), _qc(qc), raw(payload),
         tuple(raw(x) for x in seq(evidence, limit=MAX_EVIDENCE_PER_BLOCK)), raw(proof),
-        _reveal(reveal, height),
+        _reveal(reveal, height), uint(t), digest(vsc), next_commitment(nvsc),
     )  # fmt: skip
 
 
@@ -145,7 +145,8 @@ def to_obj(m: Any) -> Any:
     if isinstance(m, Block):
         return [
             m.epoch, m.round, m.height, m.parent_id, m.proposer, m.state_root, to_obj(m.qc),
-            m.payload, list(m.evidence), m.proof, m.randao_reveal,
+            m.payload, list(m.evidence), m.proof, m.randao_reveal, m.timestamp_ms,
+            m.validator_set_commitment, m.next_validator_set_commitment,
         ]  # fmt: skip
     return _message_obj(m)
 

@@ -162,6 +162,7 @@ export function parseBlock(doc) {
     round: int(header.round, "round"),
     epoch: int(header.epoch, "epoch"),
     proposer: int(header.proposer, "proposer"),
+    timeMs: int(header.timestamp_ms, "timestamp_ms"),
     parentId: hex(header.parent_id, "parent_id", 64),
     stateRoot: hex(header.state_root, "state_root", 64),
     txs: list(block.txs, "txs", MAX_TXS).map((tx) => hex(tx, "tx", 2048)),

@@ -63,14 +63,20 @@ function renderPager(total) {
 
 function renderBlocks(recent) {
   const rows = recent.map((b) => [
-    [blockLink(b.height), "num"], [b.round, "num"], [b.proposer, "num"], [b.txs.length, "num"],
+    [blockLink(b.height), "num"], [formatTime(b.timeMs)], [b.round, "num"], [b.proposer, "num"],
+    [b.txs.length, "num"],
     [b.qcSigners.length, "num"], [describeCarried(b.proofs)], [proofStatus(b.height)],
   ]);
   return el("section", null, el("h2", null, "Latest blocks"),
-    table("blocks", [["height", "num"], ["round", "num"], ["proposer", "num"], ["transfers", "num"],
-      ["QC signers", "num"], ["carries proofs of"], ["validity proof"]], rows),
+    table("blocks", [["height", "num"], ["time (UTC)"], ["round", "num"], ["proposer", "num"],
+      ["transfers", "num"], ["QC signers", "num"], ["carries proofs of"], ["validity proof"]], rows),
     el("p", { class: "muted" }, "QC signers: the certificate each block carries, for its parent. "
-      + "Block timestamps are not in the RPC yet."));
+      + "Time: the proposer's clock, checked by voters to within 5 s of theirs."));
+}
+
+// A block's timestamp (Unix ms) as UTC; the genesis block carries none (0).
+function formatTime(ms) {
+  return ms === 0 ? "-" : new Date(ms).toISOString().replace("T", " ").replace("Z", "");
 }
 
 export async function renderHome() {
@@ -147,6 +153,7 @@ export async function renderBlock(height) {
     fields([["block id", el("span", { class: "mono" }, block.id)],
       ["parent", el("span", { class: "mono" }, block.parentId)], ["epoch", block.epoch],
       ["round", block.round], ["proposer", block.proposer],
+      ["time (UTC)", formatTime(block.timeMs)],
       ["state root", el("span", { class: "mono" }, block.stateRoot)],
       ["validity proof", await describeOwnProof(block.height)]]),
     await renderTransfers(block), await renderCertificates(block), renderCarried(block)];
