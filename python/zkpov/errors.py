@@ -37,6 +37,7 @@ __all__ = [
     "VerificationError",
     "VotingError",
     "WrongEpochError",
+    "WrongValidatorSetError",
     "ZkpovError",
 ]
 
