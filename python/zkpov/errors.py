@@ -169,3 +169,9 @@ class EvmError(ZkpovError):
 
 class ContractRevertedError(EvmError):
     """An EVM contract call reverted; the message carries the revert reason."""
+
+
+class KeySetupMismatchError(ZkpovError):
+    """A Groth16 key that is not the one the genesis ``setup`` implies: a key cache made for
+    another genesis, a proving key whose verifying key is not the one recorded beside it, or a
+    verifying key whose SHA-256 differs from the genesis's ``setup.verifying_key_sha256``."""
