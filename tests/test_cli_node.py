@@ -100,6 +100,12 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
     assert node.returncode == 0, err.decode()[-2000:]
 
 
+def test_status_says_how_the_keys_were_made(net: Net) -> None:
+    status = run("status", "--rpc", net.rpc)
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)["node_info"]["setup"] == "insecure"
+
+
 def send(net: Net, *extra: str) -> subprocess.CompletedProcess[str]:
     key, to = str(net.accounts / "account0.json"), net.key(1).public.hex()
     return run("tx", "send", "--key", key, "--to", to, "--amount", "5", "--rpc", net.rpc, *extra)
