@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -29,9 +30,12 @@ from zkpov.chain.state import (
     sign_transfer,
     verify_account_proof,
 )
+from zkpov.crypto import snark
 from zkpov.node.ops.config import load_node_config, write_node_config
+from zkpov.node.ops.key_cache import compute_setup_seed, load_circuit_keys
 from zkpov.node.ops.keys import KeyKind, SecretKeyFile, read_key_file
-from zkpov.node.state.genesis import read_genesis
+from zkpov.node.ops.setup import create_testnet
+from zkpov.node.state.genesis import compute_genesis_hash, read_genesis
 
 ZKPOV = [sys.executable, "-m", "zkpov"]
 MIN_FEE = 2
@@ -94,6 +98,12 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
         node.send_signal(signal.SIGINT)
         _, err = node.communicate(timeout=30)
     assert node.returncode == 0, err.decode()[-2000:]
+
+
+def test_status_says_how_the_keys_were_made(net: Net) -> None:
+    status = run("status", "--rpc", net.rpc)
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)["node_info"]["setup"] == "insecure"
 
 
 def send(net: Net, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -188,3 +198,28 @@ def test_tx_send_waits_until_the_block_is_proven(tmp_path: Path) -> None:
         node.send_signal(signal.SIGINT)
         _, err = node.communicate(timeout=30)
     assert node.returncode == 0, err.decode()[-2000:]
+
+
+def test_start_refuses_a_key_cache_of_another_genesis_in_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "net"
+    layout = create_testnet(out, 1, accounts=1, circuit=(1, 2), base_port=free_base_port(2))
+    config = snark.CircuitConfig(1, 2)
+    other = b"\x0a" * 32
+    load_circuit_keys(1, 2, tmp_path / "other", other)
+    src = snark.get_cache_path(tmp_path / "other", config, compute_setup_seed(other))
+    seed = compute_setup_seed(compute_genesis_hash(layout.genesis))
+    dst = snark.get_cache_path(out / "circuit-keys", config, seed)
+    dst.parent.mkdir()
+    for suffix in (".pk", ".r1cs", ".json"):
+        shutil.copy(src.with_suffix(suffix), dst.with_suffix(suffix))
+    before = get_files(out)
+    done = run("start", "--home", str(layout.homes[0]))
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: proving key")
+    assert f"made for genesis {other.hex()[:16]}" in done.stderr
+    assert get_files(out) == before  # nothing written: no store opened
+
+
+def get_files(root: Path) -> dict[Path, bytes]:
+    """Every file under ``root`` with its bytes, but the lock files a start takes."""
+    return {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and p.suffix != ".lock"}

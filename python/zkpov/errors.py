@@ -22,6 +22,7 @@ __all__ = [
     "FastSyncStateError",
     "ForgedValidatorSetError",
     "InsufficientQuorumError",
+    "KeySetupMismatchError",
     "LightClientError",
     "LimitExceededError",
     "NotCommittedError",
@@ -175,3 +176,9 @@ class ContractRevertedError(EvmError):
 class WrongValidatorSetError(LightClientError):
     """A header commits to a validator set (keys and stakes) other than the trusted one, or
     names a next set where none may be."""
+
+
+class KeySetupMismatchError(ZkpovError):
+    """A Groth16 key that is not the one the genesis ``setup`` implies: a key cache made for
+    another genesis, a proving key whose verifying key is not the one recorded beside it, or a
+    verifying key whose SHA-256 differs from the genesis's ``setup.verifying_key_sha256``."""

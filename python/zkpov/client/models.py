@@ -125,9 +125,12 @@ class Validators:
 
 @dataclass(frozen=True)
 class NodeInfo:
+    """``setup``: how the network's Groth16 keys were made, ``insecure`` or ``ceremony``."""
+
     node_id: bytes
     chain_id: str
     version: str
+    setup: str
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,11 @@ def get_genesis_vk(genesis_path: Path, key_cache: Path | None) -> vk_json.Verify
     with tempfile.TemporaryDirectory(prefix="zkpov-keys-") as scratch:
         cache = key_cache if key_cache is not None else Path(scratch)
         _, vk = load_circuit_keys(
-            config.batch_size, config.tree_depth, cache, compute_genesis_hash(genesis)
+            config.batch_size,
+            config.tree_depth,
+            cache,
+            compute_genesis_hash(genesis),
+            genesis.setup,
         )
     return vk_json.get_vk_points(vk, config.circuit_id)
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -244,16 +244,22 @@ def _load_or_write_matrices(pk: ProvingKey, path: Path) -> None:
 
 
 def load_or_create_insecure_keys(
-    config: CircuitConfig, cache_dir: Path, seed: bytes
+    config: CircuitConfig,
+    cache_dir: Path,
+    seed: bytes,
+    check_cached: Callable[[ProvingKey], None] | None = None,
 ) -> tuple[ProvingKey, VerifyingKey]:
     """:func:`insecure_setup`, cached as ``<circuit_id>-<seed tag>.pk`` under ``cache_dir``, with
     the circuit's constraint matrices beside it (``.r1cs``), so that a prover that loads the key
     never synthesizes the circuit in setup mode (about 230 MB at 2^16 constraints).
 
-    A cached file must carry the right header and SHA-256 of its body, else ``DecodeError``."""
+    A cached file must carry the right header and SHA-256 of its body, else ``DecodeError``;
+    ``check_cached`` sees a cached key before anything is written beside it, and may raise."""
     path = get_cache_path(cache_dir, config, seed)
     if path.exists():
         pk = ProvingKey.from_bytes(config, _read_cache_file(path, _CACHE_MAGIC))
+        if check_cached is not None:
+            check_cached(pk)
     else:
         pk = insecure_setup(config, seed)[0]
         _write_cache_file(path, _CACHE_MAGIC, pk.to_bytes())

@@ -22,6 +22,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from zkpov.consensus.actions import Commit
+from zkpov.crypto import snark
 from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks, Outbox
 from zkpov.node.consensus_io.durable_core import DurableCore, get_max_block_transfers
 from zkpov.node.consensus_io.peer_log import PeerLog
@@ -85,6 +86,7 @@ class Node:
         self.start = build_chain_start(self.genesis)
         self.index = get_validator_index(self.start, self.validator.public)
         self.pubkeys = tuple(bytes(pk) for pk in self.start.vset.pubkeys)
+        self._keys = self._load_keys()  # before any store opens: a refused key writes nothing
         self._open_stores(init_slashing_protection)
         self.counters = NodeCounters()
         self.events = EventHub()
@@ -131,15 +133,23 @@ class Node:
         self.store, self.chain, self.slashing = stores.store, stores.chain, stores.slashing
         self.safety_store = stores.safety
 
+    def _load_keys(self) -> tuple[snark.ProvingKey, snark.VerifyingKey] | None:
+        """The circuit keys, checked against the genesis setup; None if this node neither
+        proves nor checks proofs."""
+        if not self.config.proofs_enabled and not self.genesis.consensus.proof_lag:
+            return None
+        genesis = self.genesis
+        batch, depth = genesis.circuit_batch_size, genesis.circuit_tree_depth
+        cache = self.config.get_path(self.config.key_cache_dir)
+        return load_circuit_keys(batch, depth, cache, compute_genesis_hash(genesis), genesis.setup)
+
     def _build_prover(self) -> ProofTracker | None:
         """This node proves; with a proof lag every node also collects and checks gossiped
         proofs, so that any proposer can carry them. Otherwise: no prover."""
-        lag = self.genesis.consensus.proof_lag
-        if not self.config.proofs_enabled and not lag:
+        if self._keys is None:
             return None
-        batch, depth = self.genesis.circuit_batch_size, self.genesis.circuit_tree_depth
-        cache = self.config.get_path(self.config.key_cache_dir)
-        pk, vk = load_circuit_keys(batch, depth, cache, compute_genesis_hash(self.genesis))
+        lag = self.genesis.consensus.proof_lag
+        pk, vk = self._keys
         return ProofTracker(
             pk, vk, self.chain.get_block, self.gossip.publish_proof,
             lambda height: self.commits.on_proven_final(height),

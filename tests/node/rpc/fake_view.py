@@ -126,7 +126,9 @@ class FakeNode:
         tip = self.tree[self.tip]
         sync = SyncInfo(self.tip, tip.id, tip.state_root, tip.round, self.earliest,
                         self.proven_final, Round(self.tree[-1].round + 1), False)  # fmt: skip
-        return NodeStatus(b"\x01" * 32, "zkpov-test", "0.1.0", Epoch(0), sync, self.validators[0])
+        return NodeStatus(
+            b"\x01" * 32, "zkpov-test", "0.1.0", Epoch(0), sync, self.validators[0], "insecure"
+        )
 
     def get_net_info(self) -> NetInfo:
         peer = PeerInfo(

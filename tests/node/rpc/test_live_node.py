@@ -165,6 +165,7 @@ def test_identity_address_and_heights_are_the_nodes_own(
     status, net = node.get("/status"), node.get("/net_info")
     assert status["node_info"]["node_id"] == node.node.transport.identity.node_key.public.hex()
     assert status["node_info"]["chain_id"] == node.node.genesis.chain_id
+    assert status["node_info"]["setup"] == "insecure"  # what its testnet genesis says
     assert status["validator_info"]["pubkey"] == bytes(node.node.validator.public).hex()
     sync = status["sync_info"]
     assert sync["earliest_block_height"] == (node.node.store.get_base_height() or 0)

@@ -60,7 +60,7 @@ def _sync(config: NodeConfig, genesis: Genesis, url: str) -> FastSyncResult:
     def get_vk() -> snark.VerifyingKey:
         cache = config.get_path(config.key_cache_dir)
         batch, depth = genesis.circuit_batch_size, genesis.circuit_tree_depth
-        return load_circuit_keys(batch, depth, cache, genesis_hash)[1]
+        return load_circuit_keys(batch, depth, cache, genesis_hash, genesis.setup)[1]
 
     verify_checkpoint(claimed, checkpoint, build_validator_set(genesis), get_vk)
     root, height = int.from_bytes(checkpoint.block.state_root, "big"), checkpoint.height

@@ -4,6 +4,10 @@ The keys come from ``insecure_setup`` seeded with the genesis hash, so every nod
 derives the same keys (devnets only: anyone who knows the genesis can forge proofs). Nodes that
 share one cache directory take turns under a lock file there: the first generates the keys
 (about a minute at the devnet's default circuit), the others wait and then load them.
+
+Each key is checked against the genesis ``setup`` before anything is written beside it
+(:mod:`zkpov.node.ops.key_record`, ``KeySetupMismatchError``). A ceremony genesis's key is
+looked up as ``<circuit id>-<tag of ceremony + pinned SHA-256>.pk`` and never generated.
 """
 
 from __future__ import annotations
@@ -13,7 +17,15 @@ import time
 from pathlib import Path
 
 from zkpov.crypto import snark
+from zkpov.errors import KeySetupMismatchError
+from zkpov.node.ops.key_record import (
+    check_pinned_key,
+    check_record_genesis,
+    check_record_key,
+    write_key_record,
+)
 from zkpov.node.ops.lock import hold_file_lock
+from zkpov.node.state.genesis_setup import INSECURE_SETUP, CeremonySetup, GenesisSetup
 
 __all__ = ["KEY_CACHE_LOCK_FILE", "compute_setup_seed", "load_circuit_keys"]
 
@@ -21,6 +33,7 @@ log = logging.getLogger(__name__)
 
 KEY_CACHE_LOCK_FILE = "keys.lock"
 DEVNET_SEED_TAG = b"zkpov-devnet"
+CEREMONY_TAG = b"zkpov-ceremony"
 
 
 def compute_setup_seed(genesis_hash: bytes) -> bytes:
@@ -30,16 +43,45 @@ def compute_setup_seed(genesis_hash: bytes) -> bytes:
 
 
 def load_circuit_keys(
-    batch_size: int, depth: int, cache_dir: Path, genesis_hash: bytes
+    batch_size: int,
+    depth: int,
+    cache_dir: Path,
+    genesis_hash: bytes,
+    setup: GenesisSetup = INSECURE_SETUP,
 ) -> tuple[snark.ProvingKey, snark.VerifyingKey]:
-    """The devnet keys of this genesis and circuit, from ``cache_dir`` or generated into it."""
+    """The keys of this genesis and circuit, from ``cache_dir`` (insecure keys are generated
+    into it if missing); ``KeySetupMismatchError`` for a key the genesis does not imply."""
     config = snark.CircuitConfig(batch_size=batch_size, tree_depth=depth)
+    if isinstance(setup, CeremonySetup):
+        return _load_ceremony_keys(config, cache_dir, setup)
     seed = compute_setup_seed(genesis_hash)
     cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     with hold_file_lock(cache_dir / KEY_CACHE_LOCK_FILE, wait=True):
-        if snark.get_cache_path(cache_dir, config, seed).exists():
-            return snark.load_or_create_insecure_keys(config, cache_dir, seed)
-        return _generate(config, cache_dir, seed)
+        path = snark.get_cache_path(cache_dir, config, seed)
+        if path.exists():
+            check_record_genesis(path, genesis_hash)
+            check = lambda pk: check_record_key(path, pk.verifying_key)  # noqa: E731
+            return snark.load_or_create_insecure_keys(config, cache_dir, seed, check)
+        keys = _generate(config, cache_dir, seed)
+        write_key_record(path, genesis_hash, keys[1])
+        return keys
+
+
+def _load_ceremony_keys(
+    config: snark.CircuitConfig, cache_dir: Path, setup: CeremonySetup
+) -> tuple[snark.ProvingKey, snark.VerifyingKey]:
+    seed = CEREMONY_TAG + setup.verifying_key_sha256
+    path = snark.get_cache_path(cache_dir, config, seed)
+    if not path.exists():
+        raise KeySetupMismatchError(
+            f"no ceremony proving key {path} for genesis.setup.verifying_key_sha256"
+            f" {setup.verifying_key_sha256.hex()[:16]}"
+        )
+    with hold_file_lock(cache_dir / KEY_CACHE_LOCK_FILE, wait=True):
+        check = lambda pk: check_pinned_key(setup, pk.verifying_key, path)  # noqa: E731
+        keys = snark.load_or_create_insecure_keys(config, cache_dir, seed, check)
+    check_pinned_key(setup, keys[1], path)  # a key that vanished meanwhile was generated: refused
+    return keys
 
 
 def _generate(

@@ -139,6 +139,7 @@ def encode_status(status: NodeStatus) -> JsonObject:
             "node_id": status.node_id.hex(),
             "chain_id": status.chain_id,
             "version": status.version,
+            "setup": status.setup,
         },
         "epoch": status.epoch,
         "sync_info": _encode_sync(status.sync),

@@ -123,11 +123,11 @@ class RuntimeView:
             core.pacemaker.round, bool(core.sync.requests),
         )  # fmt: skip
         me = self._validators()[parts.index]
-        chain_id = parts.genesis.chain_id
-        identity = parts.transport.identity
+        genesis, identity = parts.genesis, parts.transport.identity
         return NodeStatus(
-            identity.node_key.public, chain_id, __version__, parts.start.vset.epoch, sync, me
-        )
+            identity.node_key.public, genesis.chain_id, __version__, parts.start.vset.epoch,
+            sync, me, genesis.setup.kind,
+        )  # fmt: skip
 
     def _proven(self) -> Height | None:
         """The proven-final height; None on a node that neither proves nor checks proofs."""

@@ -127,6 +127,10 @@ COMPONENTS: dict[str, Schema] = {
     "Status": _object({
         "node_info": _object({
             "node_id": _hex(), "chain_id": {"type": "string"}, "version": {"type": "string"},
+            "setup": {
+                "enum": ["insecure", "ceremony"],
+                "description": "how the genesis says the Groth16 keys were made",
+            },
         }),
         "epoch": _UINT, "sync_info": _SYNC, "validator_info": _nullable(ref("Validator")),
     }),

@@ -102,7 +102,8 @@ class SyncInfo:
 @dataclass(frozen=True)
 class NodeStatus:
     """``node_id`` is the node's Noise static public key; ``validator`` is this node's own entry
-    in the current validator set, or None if it does not validate."""
+    in the current validator set, or None if it does not validate; ``setup`` is how the
+    genesis says its Groth16 keys were made: ``insecure`` or ``ceremony``."""
 
     node_id: bytes
     chain_id: str
@@ -110,6 +111,7 @@ class NodeStatus:
     epoch: Epoch
     sync: SyncInfo
     validator: ValidatorInfo | None
+    setup: str
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The genesis document (``genesis.json``): chain id, consensus parameters, the first validator
-set with proofs of possession, funded accounts, and the validity-proof circuit.
+set with proofs of possession, funded accounts, the validity-proof circuit, and how its keys were
+made (``setup``: :mod:`zkpov.node.state.genesis_setup`).
 
 Decoding is strict and capped (``GenesisError``, a ``DecodeError``): unknown fields, wrong types,
 bad hex, a key without a valid proof of possession, duplicate keys, or more validators or accounts
@@ -21,6 +22,14 @@ from zkpov.chain.state import compute_account_index
 from zkpov.config import ConfigError, ConsensusConfig
 from zkpov.crypto import bls
 from zkpov.errors import DecodeError
+from zkpov.node.state.genesis_setup import (
+    INSECURE_SETUP,
+    GenesisSetup,
+    GenesisSetupError,
+    InsecureSetup,
+    decode_setup,
+    encode_setup,
+)
 
 __all__ = [
     "AccountAllocation",
@@ -67,6 +76,7 @@ class Genesis:
     circuit_batch_size: int
     circuit_tree_depth: int
     test_network: bool = False  # attack modes run only here; in the JSON (and hash) only if true
+    setup: GenesisSetup = INSECURE_SETUP  # how the Groth16 keys were made (genesis_setup.py)
 
 
 def _consensus_to_json(config: ConsensusConfig) -> dict[str, Any]:
@@ -78,7 +88,13 @@ def _consensus_to_json(config: ConsensusConfig) -> dict[str, Any]:
 
 
 def encode_genesis(genesis: Genesis) -> str:
-    """Canonical JSON (sorted keys, no whitespace variance)."""
+    """Canonical JSON (sorted keys, no whitespace variance), with its ``setup`` always written."""
+    doc = _to_json(genesis)
+    doc["setup"] = encode_setup(genesis.setup)
+    return json.dumps(doc, sort_keys=True, indent=1)
+
+
+def _to_json(genesis: Genesis) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "chain_id": genesis.chain_id,
         "genesis_time": genesis.genesis_time,
@@ -102,11 +118,16 @@ def encode_genesis(genesis: Genesis) -> str:
     }
     if genesis.test_network:  # absent when false: every earlier genesis keeps its hash
         doc["test_network"] = True
-    return json.dumps(doc, sort_keys=True, indent=1)
+    return doc
 
 
 def compute_genesis_hash(genesis: Genesis) -> bytes:
-    return hashlib.sha256(encode_genesis(genesis).encode()).digest()
+    """SHA-256 of the canonical JSON, where an insecure ``setup`` is left out: the insecure
+    keys are seeded by this hash, and every genesis from before the field keeps its hash."""
+    doc = _to_json(genesis)
+    if not isinstance(genesis.setup, InsecureSetup):
+        doc["setup"] = encode_setup(genesis.setup)
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, indent=1).encode()).digest()
 
 
 def _get(doc: Any, key: str, kind: type, where: str) -> Any:
@@ -196,6 +217,16 @@ def _decode_test_network(doc: dict[str, Any]) -> bool:
     return True
 
 
+def _decode_setup(doc: dict[str, Any]) -> GenesisSetup:
+    """A genesis without ``setup`` is from before the field: its keys are insecure."""
+    if "setup" not in doc:
+        return INSECURE_SETUP
+    try:
+        return decode_setup(doc["setup"])
+    except GenesisSetupError as err:
+        raise GenesisError(str(err)) from err
+
+
 def _check_unique(genesis: Genesis) -> None:
     keys = [v.bls_public_key for v in genesis.validators]
     if not keys or len(set(keys)) != len(keys):
@@ -230,7 +261,7 @@ def decode_genesis(data: bytes | str) -> Genesis:
     _only(
         doc if isinstance(doc, dict) else {},
         {"chain_id", "genesis_time", "consensus", "circuit", "validators", "accounts"}
-        | {"test_network"},
+        | {"test_network", "setup"},
         "genesis",
     )
     chain_id = _get(doc, "chain_id", str, "genesis")
@@ -252,6 +283,7 @@ def decode_genesis(data: bytes | str) -> Genesis:
         circuit_batch_size=batch,
         circuit_tree_depth=depth,
         test_network=_decode_test_network(doc),
+        setup=_decode_setup(doc),
     )
     _check_unique(genesis)
     return genesis
