@@ -111,7 +111,10 @@ class ChainBuilder:
     def make_transfer(self) -> Transfer:
         self.nonce += 1
         sender, recipient = self.indices
-        return sign_transfer(self.sender.secret, sender, recipient, self.to.public, 1, self.nonce)
+        tag = self.state.chain_tag
+        return sign_transfer(
+            self.sender.secret, sender, recipient, self.to.public, 1, self.nonce, 0, tag
+        )
 
     def add(self, transfers: list[Transfer]) -> None:
         parent, height = self.blocks[-1], len(self.blocks)

@@ -24,13 +24,14 @@ from pathlib import Path
 
 import aiohttp
 
-from zkpov.chain.state import Transfer, compute_account_index, sign_transfer
+from zkpov.chain.state import Transfer, compute_account_index, compute_chain_tag, sign_transfer
 from zkpov.devnet.load import Load, Tracker, submit_load, wait_ready
 from zkpov.devnet.processes import find_free_base_port, read_usage, spawn_nodes, stop_nodes
 from zkpov.devnet.run import DevnetOptions, prepare_devnet
 from zkpov.node.ops.config import load_node_config
 from zkpov.node.ops.keys import KeyKind, SecretKeyFile, read_key_file
 from zkpov.node.rpc.client import RpcClient
+from zkpov.node.state.genesis import compute_genesis_hash
 
 IN_FLIGHT = 64
 FLOOD_WORKERS = 8
@@ -88,7 +89,8 @@ async def measure(root: Path, junk_count: int, window: float) -> None:
     options = DevnetOptions(root, proofs=False, base_port=find_free_base_port(8))
     layout = prepare_devnet(options)
     accounts = [read_key_file(p, KeyKind.ACCOUNT) for p in layout.account_key_files]
-    tracker = Tracker(Load(accounts[:-1], options.depth))
+    chain_tag = compute_chain_tag(compute_genesis_hash(layout.genesis))
+    tracker = Tracker(Load(accounts[:-1], options.depth, chain_tag))
     procs = spawn_nodes(layout)
     try:
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64)) as session:

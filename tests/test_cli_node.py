@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from tests.node.test_runtime import free_base_port
+from tests.support.chain_tag import get_chain_tag
 from zkpov.chain.state import (
     Account,
     AccountProof,
@@ -59,6 +60,7 @@ class Net:
     rpc: str
     accounts: Path
     depth: int
+    chain_tag: int
 
     def key(self, i: int) -> SecretKeyFile:
         return read_key_file(self.accounts / f"account{i}.json", KeyKind.ACCOUNT)
@@ -89,11 +91,11 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
     config = load_node_config(home)
     write_node_config(dataclasses.replace(config, proofs_enabled=False, mempool_min_fee=MIN_FEE))
     rpc = "http://{}:{}".format(*config.rpc_listen)
-    depth = read_genesis(config.get_path(config.genesis_file)).circuit_tree_depth
+    genesis = read_genesis(config.get_path(config.genesis_file))
     node = subprocess.Popen([*ZKPOV, "start", "--home", str(home)], stderr=subprocess.PIPE)
     try:
         assert "sync_info" in poll_status(rpc, time.monotonic() + 60)
-        yield Net(rpc, out / "accounts", depth)
+        yield Net(rpc, out / "accounts", genesis.circuit_tree_depth, get_chain_tag(genesis))
     finally:
         node.send_signal(signal.SIGINT)
         _, err = node.communicate(timeout=30)
@@ -127,7 +129,7 @@ def test_tx_send_fills_the_nonce_waits_for_the_commit_and_refuses_in_one_line(ne
 
 def transfer(net: Net, nonce: int, amount: int = 5, fee: int = MIN_FEE) -> bytes:
     key, to = net.key(0), net.key(1).public
-    t = sign_transfer(key.secret, net.index(0), net.index(1), to, amount, nonce, fee)
+    t = sign_transfer(key.secret, net.index(0), net.index(1), to, amount, nonce, fee, net.chain_tag)
     return t.to_bytes()
 
 

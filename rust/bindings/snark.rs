@@ -185,10 +185,12 @@ fn groth16_prove<'py>(
     pk: &Groth16ProvingKey,
     state: &Bound<'py, AccountTree>,
     transfers: Vec<Vec<u8>>,
+    chain_tag: &Bound<'py, PyAny>,
 ) -> PyResult<(Bound<'py, PyBytes>, Vec<BigUint>)> {
+    let chain_tag = extract_field(chain_tag)?;
     let circuit = guard(|| {
         let transfers =
-            decode_transfers(&transfers).map_err(|e| CoreError::Proof(e.to_string()))?;
+            decode_transfers(&transfers, chain_tag).map_err(|e| CoreError::Proof(e.to_string()))?;
         pk.config.build_circuit(&state.borrow().state, &transfers)
     })?;
     let inputs: Vec<BigUint> = circuit.public_inputs().iter().map(fr_to_biguint).collect();

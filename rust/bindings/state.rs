@@ -19,13 +19,16 @@ use pyo3::types::PyBytes;
 pub const MAX_TRANSFERS: usize = 1 << 16;
 
 /// Decodes a list of encoded transfers (`TRANSFER_BYTES` each).
-pub fn decode_transfers(items: &[Vec<u8>]) -> CoreResult<Vec<Transfer>> {
+pub fn decode_transfers(items: &[Vec<u8>], chain_tag: Fr) -> CoreResult<Vec<Transfer>> {
     if items.len() > MAX_TRANSFERS {
         return Err(decode_err(format!(
             "at most {MAX_TRANSFERS} transfers per call"
         )));
     }
-    items.iter().map(|b| Transfer::decode(b)).collect()
+    items
+        .iter()
+        .map(|b| Transfer::decode(b, chain_tag))
+        .collect()
 }
 
 type AccountTuple = (Py<PyBytes>, u64, u64);
@@ -117,9 +120,14 @@ impl AccountTree {
         })
     }
 
-    fn apply_transfers(&mut self, transfers: Vec<Vec<u8>>) -> PyResult<BigUint> {
+    fn apply_transfers(
+        &mut self,
+        transfers: Vec<Vec<u8>>,
+        chain_tag: &Bound<'_, PyAny>,
+    ) -> PyResult<BigUint> {
+        let chain_tag = extract_field(chain_tag)?;
         guard(|| {
-            let transfers = decode_transfers(&transfers)?;
+            let transfers = decode_transfers(&transfers, chain_tag)?;
             Ok(fr_to_biguint(&self.state.process_transfers(&transfers)?))
         })
     }
@@ -181,7 +189,9 @@ fn transfer_message(
     amount: u64,
     fee: u64,
     nonce: u64,
+    chain_tag: &Bound<'_, PyAny>,
 ) -> PyResult<BigUint> {
+    let chain_tag = extract_field(chain_tag)?;
     guard(|| {
         let pk = schnorr::decode_public_key(recipient_pk)?;
         let terms = TransferTerms {
@@ -190,23 +200,28 @@ fn transfer_message(
             amount,
             fee,
             nonce,
+            chain_tag,
         };
         Ok(fr_to_biguint(&compute_message(&terms, &pk)))
     })
 }
 
-/// Checks that `data` is a well-formed transfer (lengths, points, canonical scalars).
+/// Checks that `data` is a well-formed transfer (lengths, points, canonical scalars); the chain
+/// tag plays no part in that.
 #[pyfunction]
 fn transfer_check(data: &[u8]) -> PyResult<()> {
-    guard(|| Transfer::decode(data).map(|_| ()))
+    guard(|| Transfer::decode(data, Fr::from(0u64)).map(|_| ()))
 }
 
 #[pyfunction]
-fn transfer_batch_commitment(transfers: Vec<Vec<u8>>) -> PyResult<BigUint> {
+fn transfer_batch_commitment(
+    transfers: Vec<Vec<u8>>,
+    chain_tag: &Bound<'_, PyAny>,
+) -> PyResult<BigUint> {
+    let chain_tag = extract_field(chain_tag)?;
     guard(|| {
-        Ok(fr_to_biguint(&compute_batch_commitment(&decode_transfers(
-            &transfers,
-        )?)))
+        let transfers = decode_transfers(&transfers, chain_tag)?;
+        Ok(fr_to_biguint(&compute_batch_commitment(&transfers)))
     })
 }
 
@@ -217,7 +232,9 @@ fn transfer_batch_commitment(transfers: Vec<Vec<u8>>) -> PyResult<BigUint> {
 fn transfer_check_signatures(
     py: Python<'_>,
     items: &Bound<'_, PyAny>,
+    chain_tag: &Bound<'_, PyAny>,
 ) -> PyResult<Vec<(bool, Option<String>)>> {
+    let chain_tag = extract_field(chain_tag)?;
     let n = items.len()?;
     guard(|| crate::schnorr_batch::check_batch_len(n))?;
     let raw = items
@@ -227,7 +244,7 @@ fn transfer_check_signatures(
             Ok((tx.as_bytes().to_vec(), pk.as_bytes().to_vec()))
         })
         .collect::<PyResult<Vec<TransferItem>>>()?;
-    let verdicts = guard_nogil(py, || check_transfers(&raw))?;
+    let verdicts = guard_nogil(py, || check_transfers(&raw, chain_tag))?;
     Ok(verdicts
         .into_iter()
         .map(|v| match v {

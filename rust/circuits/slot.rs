@@ -27,6 +27,7 @@ pub struct SlotWitness {
     pub recipient_siblings: Vec<[Fr; 3]>,
     pub signature_r: (Fr, Fr),
     pub signature_s: JubjubScalar,
+    pub chain_tag: Fr,
 }
 
 impl SlotWitness {
@@ -55,6 +56,7 @@ impl SlotWitness {
             recipient_siblings: siblings,
             signature_r: identity,
             signature_s: JubjubScalar::zero(),
+            chain_tag: Fr::zero(),
         }
     }
 
@@ -80,6 +82,7 @@ impl SlotWitness {
             recipient_siblings: step.recipient_siblings.clone(),
             signature_r: (t.signature.r.x, t.signature.r.y),
             signature_s: t.signature.s,
+            chain_tag: t.chain_tag,
         }
     }
 }

@@ -56,6 +56,7 @@ fn terms(w: &SlotWitness) -> TransferTerms {
         amount: w.amount,
         fee: w.fee,
         nonce: w.nonce,
+        chain_tag: w.chain_tag,
     }
 }
 
@@ -181,6 +182,27 @@ fn bad_signature_is_unsatisfiable() {
     assert!(!is_satisfied(
         forged(&f, |w| w.signature_s += JubjubScalar::from(1u64))
     ));
+}
+
+#[test]
+fn a_signature_for_another_chain_is_unsatisfiable() {
+    let f = fixture();
+    let other_chain = |w: &mut SlotWitness| {
+        let here = w.chain_tag;
+        w.chain_tag += Fr::from(1u64);
+        resign(w, &f.sk);
+        w.chain_tag = here;
+    };
+    assert!(!is_satisfied(forged(&f, other_chain)));
+    // Witnessing the other chain's tag satisfies, but the commitment is no longer this chain's.
+    let t = signed(&f.sk, 1, 200, f.bob, 10, 1);
+    let honest = f.config.build_circuit(&f.state, &[t]).unwrap();
+    let elsewhere = forged(&f, |w| {
+        w.chain_tag += Fr::from(1u64);
+        resign(w, &f.sk);
+    });
+    assert_ne!(elsewhere.commitment, honest.commitment);
+    assert!(is_satisfied(elsewhere));
 }
 
 #[test]

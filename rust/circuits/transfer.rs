@@ -110,8 +110,17 @@ fn alloc_transfer(
     let nonce = witness(cs, Fr::from(w.nonce))?;
     let from = Boolean::le_bits_to_fp(&sender.bits)?;
     let to = Boolean::le_bits_to_fp(&recipient.bits)?;
-    let packed = &amount + &fee * Fr::from(1u128 << 64); // injective: both < 2^64
-    let fields = [from, to, to_x.clone(), to_y.clone(), packed, nonce.clone()];
+    let indices = from + to * Fr::from(1u128 << 64); // injective: indices < 2^depth <= 2^64
+    let values = &amount + &fee * Fr::from(1u128 << 64); // injective: both < 2^64
+    let chain_tag = witness(cs, w.chain_tag)?; // bound by the commitment, through the digest
+    let fields = [
+        indices,
+        to_x.clone(),
+        to_y.clone(),
+        values,
+        nonce.clone(),
+        chain_tag,
+    ];
     let message = hash_n_var(&fields)?;
     Ok(TransferVars {
         is_real,

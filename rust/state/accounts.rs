@@ -4,9 +4,11 @@
 //! * Account leaf: `hash4(LEAF_TAG, [pk.x, pk.y, balance, nonce])` (width-5 Poseidon, lane 0 =
 //!   `LEAF_TAG` = 1, output lane 1); balance and nonce are integers below 2^64 embedded as scalars.
 //!   An empty slot is the leaf 0.
-//! * Transfer message: `poseidon::hash_n([sender, recipient, to.x, to.y, amount + fee * 2^64,
-//!   nonce])`: both are below 2^64, so packing them in one field element is injective and keeps
-//!   the hash at three absorptions (one Poseidon permutation, 243 constraints, fewer per transfer).
+//! * Transfer message: `poseidon::hash_n([sender + recipient * 2^64, to.x, to.y, amount + fee *
+//!   2^64, nonce, chain_tag])`: each packed pair is below 2^64, so packing is injective and the
+//!   hash stays at six inputs, three permutations. `chain_tag` comes from the genesis
+//!   (`zkpov.spec.chain_tag.compute_chain_tag`), so a transfer signed for one network fails
+//!   the signature check on every other.
 //! * Transfer digest (what the batch commitment folds): `hash4(DIGEST_TAG, [message, R.x, R.y,
 //!   s])`, so the public inputs bind the signature bytes as well as the signed terms.
 //! * Transfer bytes (136, fixed): sender u64 BE, recipient u64 BE, recipient key (32, compressed
@@ -56,6 +58,8 @@ pub struct Transfer {
     pub fee: u64,
     pub nonce: u64,
     pub signature: Signature,
+    /// The network's chain tag: not in the bytes, given by whoever decodes them.
+    pub chain_tag: Fr,
 }
 
 /// The integer fields of a transfer that its signature covers, besides the recipient's key.
@@ -66,14 +70,15 @@ pub struct TransferTerms {
     pub amount: u64,
     pub fee: u64,
     pub nonce: u64,
+    pub chain_tag: Fr,
 }
 
 /// The signed message of a transfer.
 pub fn compute_message(terms: &TransferTerms, to: &EdwardsAffine) -> Fr {
     let t = terms;
-    let packed = Fr::from((u128::from(t.fee) << 64) | u128::from(t.amount));
-    let ints = [t.sender, t.recipient, t.nonce].map(Fr::from);
-    poseidon::hash_n(&[ints[0], ints[1], to.x, to.y, packed, ints[2]])
+    let pack = |lo: u64, hi: u64| Fr::from((u128::from(hi) << 64) | u128::from(lo));
+    let (indices, values) = (pack(t.sender, t.recipient), pack(t.amount, t.fee));
+    poseidon::hash_n(&[indices, to.x, to.y, values, Fr::from(t.nonce), t.chain_tag])
 }
 
 /// A Jubjub scalar as a BLS12-381 scalar (`r_J < r`, so the value is unchanged).
@@ -95,6 +100,7 @@ impl Transfer {
             amount: self.amount,
             fee: self.fee,
             nonce: self.nonce,
+            chain_tag: self.chain_tag,
         }
     }
 
@@ -126,7 +132,8 @@ impl Transfer {
         out
     }
 
-    pub fn decode(bytes: &[u8]) -> CoreResult<Self> {
+    /// The transfer in `bytes`, signed (if validly) for the network of `chain_tag`.
+    pub fn decode(bytes: &[u8], chain_tag: Fr) -> CoreResult<Self> {
         if bytes.len() != TRANSFER_BYTES {
             return Err(decode_err(format!(
                 "transfer must be {TRANSFER_BYTES} bytes, got {}",
@@ -142,6 +149,7 @@ impl Transfer {
             fee: u64_at(56),
             nonce: u64_at(64),
             signature: schnorr::decode_signature(&bytes[72..])?,
+            chain_tag,
         })
     }
 }

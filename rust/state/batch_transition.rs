@@ -192,6 +192,9 @@ pub mod tests {
     use crate::state::smt::is_valid_proof;
     use ark_ed_on_bls12_381::Fr as JubjubScalar;
 
+    /// The chain tag the tests sign for.
+    pub const CHAIN_TAG: u64 = 7;
+
     pub fn signed(
         sk: &JubjubScalar,
         from: u64,
@@ -206,6 +209,7 @@ pub mod tests {
             amount,
             fee: 0,
             nonce,
+            chain_tag: Fr::from(CHAIN_TAG),
         };
         signed_terms(sk, terms, to_pk)
     }
@@ -230,6 +234,7 @@ pub mod tests {
             fee: terms.fee,
             nonce: terms.nonce,
             signature,
+            chain_tag: terms.chain_tag,
         }
     }
 
@@ -240,7 +245,10 @@ pub mod tests {
         let mut state = State::new(8).unwrap();
         state.process_credit(1, pa, 100).unwrap();
         let t = signed(&a, 1, 7, pb, 30, 1);
-        assert_eq!(Transfer::decode(&t.encode()).unwrap(), t);
+        assert_eq!(
+            Transfer::decode(&t.encode(), Fr::from(CHAIN_TAG)).unwrap(),
+            t
+        );
         let root = state.process_transfers(&[t]).unwrap();
         assert_eq!(root, state.get_root());
         assert_eq!(state.get_account(1).unwrap().balance, 70);
@@ -268,9 +276,13 @@ pub mod tests {
             amount,
             fee,
             nonce,
+            chain_tag: Fr::from(CHAIN_TAG),
         };
         let t = signed_terms(&a, terms(30, 5, 1), pb);
-        assert_eq!(Transfer::decode(&t.encode()).unwrap(), t);
+        assert_eq!(
+            Transfer::decode(&t.encode(), Fr::from(CHAIN_TAG)).unwrap(),
+            t
+        );
         state.process_transfers(&[t]).unwrap();
         assert_eq!(state.get_account(1).unwrap().balance, 65);
         assert_eq!(state.get_account(7).unwrap().balance, 30);
@@ -278,6 +290,17 @@ pub mod tests {
         assert!(state.process_transfers(&[overflow]).is_err());
         let too_much = signed_terms(&a, terms(60, 6, 2), pb);
         assert!(state.process_transfers(&[too_much]).is_err());
+    }
+
+    #[test]
+    fn a_transfer_signed_for_another_chain_is_refused() {
+        let (mut state, t) = funded_transfer();
+        let bytes = t.encode();
+        let elsewhere = Transfer::decode(&bytes, Fr::from(CHAIN_TAG + 1)).unwrap();
+        let err = state.process_transfers(&[elsewhere]).unwrap_err();
+        assert!(err.to_string().contains("signature does not verify"));
+        let here = Transfer::decode(&bytes, Fr::from(CHAIN_TAG)).unwrap();
+        assert!(state.process_transfers(&[here]).is_ok());
     }
 
     #[test]

@@ -14,9 +14,11 @@ from zkpov.chain.state import (
     Transfer,
     compute_account_index,
     compute_batch_commitment,
+    compute_chain_tag,
     sign_transfer,
 )
 from zkpov.crypto import poseidon, schnorr
+from zkpov.crypto.curve_points import SCALAR_MODULUS
 from zkpov.errors import DecodeError, ProposalError
 
 ALICE = schnorr.generate_keypair()
@@ -100,9 +102,10 @@ def test_membership_and_non_membership_proofs() -> None:
 def test_leaf_and_message_encodings() -> None:
     t = pay(30, 1)
     x, y = schnorr.get_public_key_coordinates(BOB.public_key)
-    assert t.message() == poseidon.hash_n([1, 2, x, y, 30, 1])  # amount + fee * 2**64, nonce
-    with_fee = sign_transfer(ALICE.secret_key, 1, 2, BOB.public_key, 30, 1, fee=4)
-    assert with_fee.message() == poseidon.hash_n([1, 2, x, y, 30 + 4 * 2**64, 1])
+    # sender + recipient * 2**64, key, amount + fee * 2**64, nonce, chain tag
+    assert t.message() == poseidon.hash_n([1 + 2 * 2**64, x, y, 30, 1, 0])
+    with_fee = sign_transfer(ALICE.secret_key, 1, 2, BOB.public_key, 30, 1, fee=4, chain_tag=9)
+    assert with_fee.message(9) == poseidon.hash_n([1 + 2 * 2**64, x, y, 30 + 4 * 2**64, 1, 9])
     assert compute_batch_commitment([]) == 0
     one = compute_batch_commitment([t])
     assert one != poseidon.hash2(0, t.message())  # version 3 folded the message alone
@@ -110,6 +113,27 @@ def test_leaf_and_message_encodings() -> None:
     two = compute_batch_commitment([t, t])
     assert two != one and two != compute_batch_commitment([t, with_fee])
     assert schnorr.verify(ALICE.public_key, t.message(), t.signature)
+
+
+def test_the_chain_tag_is_a_field_element_of_the_genesis_hash() -> None:
+    tag = compute_chain_tag(b"\x01" * 32)
+    assert tag == compute_chain_tag(b"\x01" * 32) and 0 < tag < SCALAR_MODULUS
+    assert tag != compute_chain_tag(b"\x02" * 32)
+
+
+def test_a_transfer_signed_for_another_chain_is_refused() -> None:
+    here, there = compute_chain_tag(b"chain A"), compute_chain_tag(b"chain B")
+    state = AccountState(8, chain_tag=there)
+    state.credit(1, ALICE.public_key, 100)
+    t = sign_transfer(ALICE.secret_key, 1, 2, BOB.public_key, 30, 1, chain_tag=here)
+    root = state.root
+    with pytest.raises(InvalidTransfer, match="signature does not verify"):
+        state.apply_transfers([t])
+    assert state.root == root
+    assert compute_batch_commitment([t], here) != compute_batch_commitment([t], there)
+    mine = state.copy()
+    mine.chain_tag = here
+    assert mine.copy().apply_transfers([t]) != root
 
 
 def test_commitment_binds_the_signature_bytes() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.support.chain_tag import get_chain_tag
 from tests.support.metrics import find_zero_samples
 from zkpov.chain.state import compute_account_index, sign_transfer
 from zkpov.devnet.processes import find_free_base_port
@@ -35,7 +36,8 @@ def make_transfer(layout: TestnetLayout, depth: int) -> bytes:
     target = read_key_file(layout.account_key_files[1], KeyKind.ACCOUNT)
     sender = compute_account_index(account.public, depth)
     recipient = compute_account_index(target.public, depth)
-    return sign_transfer(account.secret, sender, recipient, target.public, 5, 1).to_bytes()
+    tag = get_chain_tag(layout.genesis)
+    return sign_transfer(account.secret, sender, recipient, target.public, 5, 1, 0, tag).to_bytes()
 
 
 def carried_heights(node: Node) -> set[int]:

@@ -5,9 +5,11 @@ Encoding (the circuit in ``rust/circuits`` proves exactly these rules):
 * The tree is 4-ary with ``depth`` address bits (default 32, even), hashed with width-5
   Poseidon; an account sits at its index in ``[0, 2**depth)``. See ``rust/state/smt.rs``.
 * Leaf = ``Poseidon5(tag=1; pk_x, pk_y, balance, nonce)``; an empty slot is the leaf 0.
-* A transfer's signed message is ``poseidon.hash_n([sender, recipient, to_x, to_y,
-  amount + fee * 2**64, nonce])`` (both below 2**64, so the packing is injective) where
-  ``(to_x, to_y)`` is the recipient's public key; the batch commitment folds
+* A transfer's signed message is ``poseidon.hash_n([sender + recipient * 2**64, to_x, to_y,
+  amount + fee * 2**64, nonce, chain_tag])`` (each packed pair below 2**64, so the packing is
+  injective) where ``(to_x, to_y)`` is the recipient's public key and ``chain_tag`` the
+  network's (:func:`compute_chain_tag` of its genesis hash), so a transfer signed for one network
+  fails the signature check on any other; the batch commitment folds
   ``acc = poseidon.hash2(acc, digest)`` over the batch from ``acc = 0``, with ``digest =
   Poseidon5(tag=2; message, R_x, R_y, s)`` binding the signature bytes (circuit version 4).
 * Transfer bytes (136): sender u64 BE, recipient u64 BE, recipient public key (32), amount u64
@@ -27,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from zkpov.crypto import accounts, schnorr
+from zkpov.crypto.curve_points import SCALAR_MODULUS
 from zkpov.errors import DecodeError, ProposalError
 
 __all__ = [
@@ -40,6 +43,7 @@ __all__ = [
     "Transfer",
     "compute_account_index",
     "compute_batch_commitment",
+    "compute_chain_tag",
     "compute_transfer_message",
     "sign_transfer",
     "verify_account_proof",
@@ -50,6 +54,7 @@ MAX_AMOUNT = 2**64 - 1
 TRANSFER_BYTES = 136
 _LAYOUT = struct.Struct(">QQ32sQQQ64s")
 _INDEX_DST = b"zkpov/account-index"
+_CHAIN_TAG_DST = b"zkpov/chain-tag"
 
 
 class InvalidTransfer(ProposalError):
@@ -95,11 +100,11 @@ class Transfer:
         _check_bytes("recipient_public_key", self.recipient_public_key, schnorr.PUBLIC_KEY_BYTES)
         _check_bytes("signature", self.signature, schnorr.SIGNATURE_BYTES)
 
-    def message(self) -> int:
-        """The field element the sender signs."""
+    def message(self, chain_tag: int = 0) -> int:
+        """The field element the sender signs for the network of ``chain_tag``."""
         return compute_transfer_message(
             self.sender, self.recipient, self.recipient_public_key, self.amount, self.nonce,
-            fee=self.fee,
+            fee=self.fee, chain_tag=chain_tag,
         )  # fmt: skip
 
     def to_bytes(self) -> bytes:
@@ -137,10 +142,18 @@ def compute_transfer_message(
     amount: int,
     nonce: int,
     fee: int = 0,
+    chain_tag: int = 0,
 ) -> int:
     return accounts.compute_transfer_message(
-        sender, recipient, recipient_public_key, amount, fee, nonce
+        sender, recipient, recipient_public_key, amount, fee, nonce, chain_tag
     )
+
+
+def compute_chain_tag(genesis_hash: bytes) -> int:
+    """The network's chain tag: SHA-256("zkpov/chain-tag" || genesis hash) mod r (BLS12-381's
+    scalar field), the field element every transfer message of that network carries."""
+    digest = hashlib.sha256(_CHAIN_TAG_DST + genesis_hash).digest()
+    return int.from_bytes(digest, "big") % SCALAR_MODULUS
 
 
 def sign_transfer(
@@ -151,9 +164,13 @@ def sign_transfer(
     amount: int,
     nonce: int,
     fee: int = 0,
+    chain_tag: int = 0,
 ) -> Transfer:
-    """Builds and signs a transfer with the sender's Schnorr secret key."""
-    msg = compute_transfer_message(sender, recipient, recipient_public_key, amount, nonce, fee=fee)
+    """Builds and signs a transfer with the sender's Schnorr secret key for the network of
+    ``chain_tag`` (:func:`compute_chain_tag`)."""
+    msg = compute_transfer_message(
+        sender, recipient, recipient_public_key, amount, nonce, fee=fee, chain_tag=chain_tag
+    )
     sig = schnorr.sign(secret_key, msg)
     return Transfer(sender, recipient, recipient_public_key, amount, nonce, sig, fee)
 
@@ -164,9 +181,10 @@ def compute_account_index(public_key: bytes, depth: int = DEFAULT_TREE_DEPTH) ->
     return int.from_bytes(digest, "big") % (1 << depth)
 
 
-def compute_batch_commitment(transfers: Sequence[Transfer]) -> int:
-    """The circuit's public batch commitment for these transfers, in order."""
-    return accounts.compute_batch_commitment([t.to_bytes() for t in transfers])
+def compute_batch_commitment(transfers: Sequence[Transfer], chain_tag: int = 0) -> int:
+    """The circuit's public batch commitment for these transfers, in order, on the network of
+    ``chain_tag``."""
+    return accounts.compute_batch_commitment([t.to_bytes() for t in transfers], chain_tag)
 
 
 @dataclass(frozen=True)
@@ -191,15 +209,18 @@ def verify_account_proof(root: int, proof: AccountProof) -> bool:
 
 
 class AccountState:
-    """Accounts in a sparse Merkle tree. ``apply_transfers`` is all-or-nothing."""
+    """Accounts in a sparse Merkle tree of one network (``chain_tag``, the tag its transfers
+    are signed for). ``apply_transfers`` is all-or-nothing."""
 
-    def __init__(self, depth: int = DEFAULT_TREE_DEPTH) -> None:
+    def __init__(self, depth: int = DEFAULT_TREE_DEPTH, chain_tag: int = 0) -> None:
         self._tree = accounts.AccountTree(depth)
+        self.chain_tag = chain_tag
 
     @classmethod
-    def _wrap(cls, tree: accounts.AccountTree) -> AccountState:
+    def _wrap(cls, tree: accounts.AccountTree, chain_tag: int) -> AccountState:
         state = cls.__new__(cls)
         state._tree = tree
+        state.chain_tag = chain_tag
         return state
 
     @property
@@ -219,7 +240,7 @@ class AccountState:
         return len(self._tree)
 
     def copy(self) -> AccountState:
-        return AccountState._wrap(self._tree.copy())
+        return AccountState._wrap(self._tree.copy(), self.chain_tag)
 
     def get_account(self, index: int) -> Account | None:
         _check_u64("index", index)
@@ -258,7 +279,7 @@ class AccountState:
         """Applies every transfer in order and returns the new root, or raises
         ``InvalidTransfer`` and leaves the state unchanged."""
         try:
-            return self._tree.apply_transfers([t.to_bytes() for t in transfers])
+            return self._tree.apply_transfers([t.to_bytes() for t in transfers], self.chain_tag)
         except ValueError as exc:  # DecodeError included: a malformed key or signature
             raise InvalidTransfer(str(exc)) from exc
 

@@ -59,7 +59,7 @@ class AsyncZkpovClient:
         self.timeout, self.event_idle_timeout = timeout, event_idle_timeout
         self.max_response_bytes = max_response_bytes
         self._transport: Transport | None = None
-        self._depth: int | None = None
+        self._network: tuple[int, int] | None = None
 
     async def __aenter__(self) -> AsyncZkpovClient:
         return self
@@ -152,10 +152,10 @@ class AsyncZkpovClient:
         ``TransferFailedError`` when refused, dropped or not landed in time."""
         terms = TransferTerms(recipient, amount, fee, wait, nonce)
         terms.check()
-        depth = await self._get_depth()
+        depth, chain_tag = await self._get_network()
         if nonce is None:
             nonce = await self._get_pending_nonce(key.public)
-        result = await self.broadcast_tx(sign(key, terms, nonce, depth))
+        result = await self.broadcast_tx(sign(key, terms, nonce, depth, chain_tag))
         if not result.accepted:
             raise TransferFailedError(
                 f"transfer {result.hash.hex()} refused: {result.reason}: {result.message}"
@@ -163,13 +163,17 @@ class AsyncZkpovClient:
         height = None if wait is None else await self._wait(result.hash, wait, timeout)
         return m.TransferReceipt(result, height)
 
-    async def _get_depth(self) -> int:
-        if self._depth is None:
-            from zkpov.node.state.genesis import decode_genesis
+    async def _get_network(self) -> tuple[int, int]:
+        """The tree depth and chain tag of the node's genesis (its hash computed here)."""
+        if self._network is None:
+            from zkpov.chain.state import compute_chain_tag
+            from zkpov.node.state.genesis import compute_genesis_hash, decode_genesis
 
             doc = await self.genesis()
-            self._depth = decode_genesis(json.dumps(doc["genesis"])).circuit_tree_depth
-        return self._depth
+            genesis = decode_genesis(json.dumps(doc["genesis"]))
+            tag = compute_chain_tag(compute_genesis_hash(genesis))
+            self._network = (genesis.circuit_tree_depth, tag)
+        return self._network
 
     async def _get_pending_nonce(self, public_key: bytes) -> int:
         found = await self.account(public_key=public_key)

@@ -49,8 +49,9 @@ class TransferTerms:
             raise DecodeError(f"wait must be None or one of {WAIT_STAGES}, not {self.wait!r}")
 
 
-def sign(key: SigningKey, terms: TransferTerms, nonce: int, depth: int) -> bytes:
-    """The signed transfer's bytes (the native core, loaded here: reading needs none)."""
+def sign(key: SigningKey, terms: TransferTerms, nonce: int, depth: int, chain_tag: int) -> bytes:
+    """The signed transfer's bytes for the network of ``chain_tag`` (the native core, loaded
+    here: reading needs none)."""
     from zkpov.chain.state import compute_account_index, sign_transfer
 
     if not 1 <= nonce < _U64:
@@ -58,7 +59,7 @@ def sign(key: SigningKey, terms: TransferTerms, nonce: int, depth: int) -> bytes
     sender = compute_account_index(key.public, depth)
     to = compute_account_index(terms.recipient, depth)
     return sign_transfer(
-        key.secret, sender, to, terms.recipient, terms.amount, nonce, terms.fee
+        key.secret, sender, to, terms.recipient, terms.amount, nonce, terms.fee, chain_tag
     ).to_bytes()
 
 

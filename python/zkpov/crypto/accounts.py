@@ -29,9 +29,17 @@ def compute_account_leaf(public_key: bytes, balance: int, nonce: int) -> int:
 
 
 def compute_transfer_message(
-    sender: int, recipient: int, recipient_public_key: bytes, amount: int, fee: int, nonce: int
+    sender: int,
+    recipient: int,
+    recipient_public_key: bytes,
+    amount: int,
+    fee: int,
+    nonce: int,
+    chain_tag: int,
 ) -> int:
-    return _native.transfer_message(sender, recipient, recipient_public_key, amount, fee, nonce)
+    return _native.transfer_message(
+        sender, recipient, recipient_public_key, amount, fee, nonce, chain_tag
+    )
 
 
 def check_transfer_bytes(data: bytes) -> None:
@@ -40,18 +48,19 @@ def check_transfer_bytes(data: bytes) -> None:
 
 
 def check_transfer_signatures(
-    items: Sequence[tuple[bytes, bytes]],
+    items: Sequence[tuple[bytes, bytes]], chain_tag: int
 ) -> list[tuple[bool, str | None]]:
     """For each ``(transfer bytes, sender key)``: ``(True, None)`` if the transfer decodes and
-    its signature verifies under the key, ``(False, None)`` if it does not verify, ``(False,
-    why)`` if the transfer (or else the key) does not decode, as ``check_transfer_bytes`` and
-    ``schnorr.verify`` would say. The signatures are verified in one batch (Jubjub Schnorr,
-    :func:`zkpov.crypto.schnorr.batch_verify`); ``LimitExceededError`` past its ``MAX_BATCH``."""
-    return _native.transfer_check_signatures(list(items))
+    its signature (for the network of ``chain_tag``) verifies under the key, ``(False, None)``
+    if it does not verify, ``(False, why)`` if the transfer (or else the key) does not decode,
+    as ``check_transfer_bytes`` and ``schnorr.verify`` would say. The signatures are verified in
+    one batch (Jubjub Schnorr, :func:`zkpov.crypto.schnorr.batch_verify`);
+    ``LimitExceededError`` past its ``MAX_BATCH``."""
+    return _native.transfer_check_signatures(list(items), chain_tag)
 
 
-def compute_batch_commitment(encoded_transfers: Sequence[bytes]) -> int:
-    return _native.transfer_batch_commitment(list(encoded_transfers))
+def compute_batch_commitment(encoded_transfers: Sequence[bytes], chain_tag: int) -> int:
+    return _native.transfer_batch_commitment(list(encoded_transfers), chain_tag)
 
 
 def verify_tree_proof(

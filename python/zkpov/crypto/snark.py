@@ -164,6 +164,8 @@ class AccountTreeHolder(Protocol):
     @property
     def native(self) -> _native.AccountTree: ...
 
+    chain_tag: int
+
 
 class EncodableTransfer(Protocol):
     def to_bytes(self) -> bytes: ...
@@ -182,7 +184,9 @@ def prove(
     """Proves that ``transfers`` (at most ``batch_size``) apply to ``pre_state``; the state is
     not modified. ``ProofError`` if a transfer breaks a rule or the batch does not fit."""
     encoded = [t.to_bytes() for t in transfers]
-    proof, inputs = _native.groth16_prove(pk._native, pre_state.native, encoded)
+    proof, inputs = _native.groth16_prove(
+        pk._native, pre_state.native, encoded, pre_state.chain_tag
+    )
     return proof, PublicInputs(*inputs)
 
 

@@ -43,6 +43,7 @@ class Load:
 
     accounts: list[SecretKeyFile]
     depth: int
+    chain_tag: int
     nonces: dict[int, int] = field(default_factory=dict)
     submitted_at: dict[str, float] = field(default_factory=dict)
     next_sender: int = 0
@@ -57,8 +58,9 @@ class Load:
         s_index = compute_account_index(sender.public, self.depth)
         t_index = compute_account_index(target.public, self.depth)
         transfer = sign_transfer(
-            sender.secret, s_index, t_index, target.public, 1, nonce, fee=DEVNET_FEE
-        )
+            sender.secret, s_index, t_index, target.public, 1, nonce, fee=DEVNET_FEE,
+            chain_tag=self.chain_tag,
+        )  # fmt: skip
         return i, transfer.to_bytes()
 
     def undo(self, sender: int) -> None:

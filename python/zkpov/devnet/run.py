@@ -18,6 +18,7 @@ from typing import Any
 
 import aiohttp
 
+from zkpov.chain.state import compute_chain_tag
 from zkpov.devnet.evidence import count_committed_evidence
 from zkpov.devnet.load import (
     DEVNET_FEE,
@@ -246,7 +247,8 @@ async def run_devnet(
     started = time.monotonic()
     procs = spawn_nodes(layout, {index: mode for mode, index in options.byzantine})
     accounts = [read_key_file(path, KeyKind.ACCOUNT) for path in layout.account_key_files]
-    tracker = Tracker(Load(accounts, options.depth))
+    chain_tag = compute_chain_tag(compute_genesis_hash(layout.genesis))
+    tracker = Tracker(Load(accounts, options.depth, chain_tag))
     try:
         async with aiohttp.ClientSession() as session:
             clients = [_client(session, home) for home in layout.homes]

@@ -156,6 +156,7 @@ class Node:
             observe_prove=self.metrics.observe_proof_generation,
             observe_verify=self.metrics.observe_proof_verification, carried_only=lag > 0,
             store=ProofStore(self.store), get_base=lambda: self.chain.base,
+            chain_tag=self.chain.state.chain_tag,
         )  # fmt: skip
 
     def _build_pipeline(self) -> ProvingPipeline | None:

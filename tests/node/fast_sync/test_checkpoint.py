@@ -164,6 +164,13 @@ def test_a_valid_proof_of_a_block_in_the_run_verifies(proven: Any) -> None:
     verify_checkpoint(claimed, checkpoint, chain.vset, lambda: vk)
 
 
+def test_a_proof_is_checked_for_this_networks_chain_tag(proven: Any) -> None:
+    # The proof was made for chain tag 0: another network's commitment differs, so it fails.
+    chain, vk, proof, _ = proven
+    with pytest.raises(FastSyncCheckpointError, match="do not verify"):
+        verify_checkpoint(3, find(chain, 3, {2: proof}), chain.vset, lambda: vk, chain_tag=1)
+
+
 def test_a_wrong_proof_is_refused(proven: Any) -> None:
     chain, vk, _, other = proven
     with pytest.raises(FastSyncCheckpointError, match="do not verify"):

@@ -8,6 +8,7 @@ import dataclasses
 from pathlib import Path
 
 from tests.node.test_runtime import free_base_port, wait_for
+from tests.support.chain_tag import get_chain_tag
 from zkpov.chain.state import compute_account_index, sign_transfer
 from zkpov.node.ops.config import load_node_config, write_node_config
 from zkpov.node.ops.keys import KeyKind, read_key_file
@@ -22,8 +23,9 @@ def transfers(layout: TestnetLayout, depth: int, count: int) -> list[bytes]:
     target = read_key_file(layout.account_key_files[1], KeyKind.ACCOUNT)
     s_index = compute_account_index(sender.public, depth)
     t_index = compute_account_index(target.public, depth)
+    tag = get_chain_tag(layout.genesis)
     return [
-        sign_transfer(sender.secret, s_index, t_index, target.public, 1, nonce).to_bytes()
+        sign_transfer(sender.secret, s_index, t_index, target.public, 1, nonce, 0, tag).to_bytes()
         for nonce in range(1, count + 1)
     ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from zkpov.chain.state import Account, Transfer, sign_transfer
+from zkpov.chain.state import Account, Transfer, compute_chain_tag, sign_transfer
 from zkpov.crypto import schnorr
 from zkpov.node.state.admission import (
     DROP_REASONS,
@@ -19,10 +19,11 @@ from zkpov.node.state.admission import (
 
 KEY, OTHER = schnorr.generate_keypair(), schnorr.generate_keypair()
 SENDER = Account(KEY.public_key, balance=100, nonce=4)
+CHAIN = compute_chain_tag(b"test-admission")
 
 
 def tx(nonce: int = 5, amount: int = 10, fee: int = 1) -> Transfer:
-    return sign_transfer(KEY.secret_key, 1, 2, OTHER.public_key, amount, nonce, fee)
+    return sign_transfer(KEY.secret_key, 1, 2, OTHER.public_key, amount, nonce, fee, CHAIN)
 
 
 @pytest.mark.parametrize(
@@ -57,14 +58,14 @@ def test_a_transfer_that_fits_passes() -> None:
 
 def test_the_signature_is_verified_under_the_senders_committed_key() -> None:
     good = tx()
-    assert check_signature(good, good.to_bytes(), SENDER) is None
+    assert check_signature(good, good.to_bytes(), SENDER, CHAIN) is None
     impostor = Account(OTHER.public_key, 100, 4)
-    found = check_signature(good, good.to_bytes(), impostor)
+    found = check_signature(good, good.to_bytes(), impostor, CHAIN)
     assert found is not None and found.reason == "bad_signature"
     raw = bytearray(good.to_bytes())
     raw[-64:-32] = b"\xff" * 32  # R is not a curve point
     broken = bytes(raw)
-    found = check_signature(Transfer.from_bytes_unchecked(broken), broken, SENDER)
+    found = check_signature(Transfer.from_bytes_unchecked(broken), broken, SENDER, CHAIN)
     assert found is not None and found.reason == "malformed"
 
 
@@ -81,10 +82,18 @@ def test_check_signatures_gives_check_signatures_verdicts_in_batches(
              (good, good.to_bytes(), garbage_key)] + [
         (Transfer.from_bytes_unchecked(bytes(raw)), bytes(raw), SENDER) for raw in (flipped, broken)
     ] + [(tx(nonce=n), tx(nonce=n).to_bytes(), SENDER) for n in (6, 7, 8)]  # fmt: skip
-    want = [check_signature(*item) for item in items]
+    want = [check_signature(*item, CHAIN) for item in items]
     assert [r and r.reason for r in want] == [None, "bad_signature", "malformed", "bad_signature",
                                               "malformed", None, None, None]  # fmt: skip
-    assert check_signatures(items) == want
+    assert check_signatures(items, CHAIN) == want
     monkeypatch.setattr(schnorr, "MAX_BATCH", 2)  # several batches, in order
-    assert check_signatures(items) == want
-    assert check_signatures([]) == []
+    assert check_signatures(items, CHAIN) == want
+    assert check_signatures([], CHAIN) == []
+
+
+def test_a_transfer_signed_for_another_chain_is_a_bad_signature() -> None:
+    good = tx()
+    elsewhere = compute_chain_tag(b"another genesis")
+    found = check_signature(good, good.to_bytes(), SENDER, elsewhere)
+    assert found is not None and found.reason == "bad_signature"
+    assert check_signatures([(good, good.to_bytes(), SENDER)], elsewhere) == [found]

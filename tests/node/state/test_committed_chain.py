@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.node.test_runtime import free_base_port
+from tests.support.chain_tag import get_chain_tag
 from zkpov.chain.state import AccountState, Transfer, compute_account_index, sign_transfer
 from zkpov.consensus.actions import Commit
 from zkpov.consensus.factory import ChainStart
@@ -40,7 +41,8 @@ class Builder:
         sender = read_key_file(self.layout.account_key_files[0], KeyKind.ACCOUNT)
         target = read_key_file(self.layout.account_key_files[1], KeyKind.ACCOUNT)
         s, t = (compute_account_index(k.public, self.depth) for k in (sender, target))
-        return sign_transfer(sender.secret, s, t, target.public, 3, nonce, fee=1).to_bytes()
+        tag = get_chain_tag(self.layout.genesis)
+        return sign_transfer(sender.secret, s, t, target.public, 3, nonce, 1, tag).to_bytes()
 
     def commit(self, chain: CommittedChain, txs: list[bytes]) -> Block:
         block = self.make_child(chain, txs)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zkpov.chain.state import AccountState, Transfer, sign_transfer
+from zkpov.chain.state import AccountState, Transfer, compute_chain_tag, sign_transfer
 from zkpov.crypto import schnorr
 from zkpov.node.state.mempool import Mempool
 
@@ -276,3 +276,18 @@ def test_add_many_refuses_a_bad_signature_and_the_run_after_it() -> None:
     results = pool.add_many(run)
     assert [r.reason for r in results] == ["", "bad_signature", "nonce_gap", ""]
     assert [r.accepted for r in results] == [True, False, False, True]
+
+
+def test_a_transfer_signed_for_another_chain_is_refused_as_a_bad_signature() -> None:
+    chain = Chain()
+    chain.state.chain_tag = compute_chain_tag(b"this network")
+    pool = chain.pool()
+    elsewhere = sign_transfer(KEYS[0].secret_key, 1, 100, TARGET.public_key, 1, 1, 1, 7)
+    assert reason(pool, elsewhere) == "bad_signature"
+    batch = [sign_transfer(k.secret_key, i + 1, 100, TARGET.public_key, 1, 1, 2, 7) for i, k in
+             enumerate(KEYS[:2])]  # fmt: skip
+    assert [r.reason for r in pool.add_many([t.to_bytes() for t in batch])] == ["bad_signature"] * 2
+    here = sign_transfer(
+        KEYS[0].secret_key, 1, 100, TARGET.public_key, 1, 1, 1, chain.state.chain_tag
+    )
+    assert pool.add(here.to_bytes()).accepted

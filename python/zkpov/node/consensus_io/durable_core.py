@@ -96,8 +96,9 @@ class DurableCore:
         if not self.proof_lag or self.vk is None:
             return native
         return build_carried_checker(
-            native, self.chain.get_retained_chain(), self.proof_lag, self.vk, self.observe_verify
-        )
+            native, self.chain.get_retained_chain(), self.proof_lag, self.vk, self.observe_verify,
+            self.chain.state.chain_tag,
+        )  # fmt: skip
 
     def get_unproven_heights(self) -> list[int]:
         """The committed heights whose batches the chain still owes proofs for (carried-proof

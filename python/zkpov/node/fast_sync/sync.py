@@ -12,6 +12,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from zkpov.chain.state import compute_chain_tag
 from zkpov.crypto import snark
 from zkpov.errors import FastSyncError
 from zkpov.node.fast_sync.client import FastSyncClient
@@ -62,7 +63,8 @@ def _sync(config: NodeConfig, genesis: Genesis, url: str) -> FastSyncResult:
         batch, depth = genesis.circuit_batch_size, genesis.circuit_tree_depth
         return load_circuit_keys(batch, depth, cache, genesis_hash, genesis.setup)[1]
 
-    verify_checkpoint(claimed, checkpoint, build_validator_set(genesis), get_vk)
+    chain_tag = compute_chain_tag(genesis_hash)
+    verify_checkpoint(claimed, checkpoint, build_validator_set(genesis), get_vk, chain_tag)
     root, height = int.from_bytes(checkpoint.block.state_root, "big"), checkpoint.height
     accounts = fetch_state(
         lambda level, position: client.get_chunk(height, level, position),

@@ -29,12 +29,17 @@ GetVerifyingKey = Callable[[], snark.VerifyingKey]
 
 
 def verify_checkpoint(
-    claimed: int, checkpoint: Checkpoint, vset: ValidatorSet, get_vk: GetVerifyingKey
+    claimed: int,
+    checkpoint: Checkpoint,
+    vset: ValidatorSet,
+    get_vk: GetVerifyingKey,
+    chain_tag: int = 0,
 ) -> None:
-    """``FastSyncCheckpointError`` saying what is wrong, else returns."""
+    """``FastSyncCheckpointError`` saying what is wrong, else returns; the proofs are checked
+    for the network of ``chain_tag``."""
     _check_shape(claimed, checkpoint)
     _check_two_chain(checkpoint, vset)
-    _check_proofs(checkpoint, get_vk)
+    _check_proofs(checkpoint, get_vk, chain_tag)
 
 
 def _check_shape(claimed: int, checkpoint: Checkpoint) -> None:
@@ -72,7 +77,7 @@ def _check_certifies(qc: QuorumCert, block: Block) -> None:
         raise FastSyncCheckpointError(f"a QC names another parent of block {block.height}")
 
 
-def _check_proofs(checkpoint: Checkpoint, get_vk: GetVerifyingKey) -> None:
+def _check_proofs(checkpoint: Checkpoint, get_vk: GetVerifyingKey, chain_tag: int) -> None:
     blocks: dict[int, Block] = {block.height: block for block in checkpoint.blocks}
     proofs = dict(checkpoint.proofs)
     if len(proofs) != len(checkpoint.proofs):
@@ -85,7 +90,7 @@ def _check_proofs(checkpoint: Checkpoint, get_vk: GetVerifyingKey) -> None:
         return
     try:
         items = [
-            (compute_block_public_inputs(blocks[h], blocks[h - 1]), proof)
+            (compute_block_public_inputs(blocks[h], blocks[h - 1], chain_tag), proof)
             for h, proof in sorted(proofs.items())
         ]
         valid = snark.batch_verify(get_vk(), items)

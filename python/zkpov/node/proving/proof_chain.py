@@ -9,6 +9,7 @@ allows.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from typing import Any, Protocol
@@ -51,9 +52,11 @@ def build_carried_checker(
     lag: int,
     vk: snark.VerifyingKey,
     on_verified: Callable[[float], None],
+    chain_tag: int,
 ) -> CarriedProofs:
     """``inner`` plus the carried-proof rules, resuming from the committed chain (genesis
-    first)."""
+    first), with public inputs for the network of ``chain_tag``."""
+    get_inputs = functools.partial(compute_block_public_inputs, chain_tag=chain_tag)
 
     def verify_batch(items: Sequence[tuple[tuple[int, int, int], bytes]]) -> bool:
         start = time.perf_counter()
@@ -62,8 +65,8 @@ def build_carried_checker(
         return valid
 
     pairs = zip(committed[1:], committed, strict=False)
-    debt = compute_chain_debt(pairs, compute_block_public_inputs)
-    return CarriedProofs(inner, committed[-1], debt, lag, compute_block_public_inputs, verify_batch)
+    debt = compute_chain_debt(pairs, get_inputs)
+    return CarriedProofs(inner, committed[-1], debt, lag, get_inputs, verify_batch)
 
 
 def make_block_body(

@@ -118,6 +118,7 @@ class ProofTracker:
     backend: ProverBackend = field(default_factory=LocalProver)
     store: ProofStore | None = None  # keeps proofs and the proven-final height across restarts
     get_base: Callable[[], int] = lambda: 0  # below it blocks were pruned: so are their proofs
+    chain_tag: int = 0  # the network's (genesis) chain tag: the public inputs depend on it
     _forgotten_below: int = field(default=0, init=False, repr=False)
 
     @property
@@ -204,7 +205,8 @@ class ProofTracker:
         if block is None or parent is None or not block.payload:
             return
         start = time.perf_counter()
-        ok = snark.verify(self.vk, list(compute_block_public_inputs(block, parent)), proof)
+        inputs = compute_block_public_inputs(block, parent, self.chain_tag)
+        ok = snark.verify(self.vk, list(inputs), proof)
         elapsed = time.perf_counter() - start
         self.observe_verify(elapsed)
         if not ok:

@@ -271,7 +271,7 @@ class RuntimeView:
         )
         if proof is None or block is None or parent is None:
             return None
-        inputs = compute_block_public_inputs(block, parent)
+        inputs = compute_block_public_inputs(block, parent, self.parts.chain.state.chain_tag)
         return ProofRecord(h, h, prover.vk_circuit_id, proof, inputs)
 
     def get_verifying_key(self) -> vk_json.VerifyingKeyPoints | None:

@@ -57,9 +57,10 @@ def put_account_entries(batch: WriteBatch, entries: Iterable[tuple[int, Account]
     return batch
 
 
-def load_accounts(store: BlockStore, depth: int) -> AccountState:
-    """The stored accounts as a tree of ``depth`` (``DecodeError`` for a malformed entry)."""
-    state = AccountState(depth)
+def load_accounts(store: BlockStore, depth: int, chain_tag: int) -> AccountState:
+    """The stored accounts as a tree of ``depth`` on the network of ``chain_tag``
+    (``DecodeError`` for a malformed entry)."""
+    state = AccountState(depth, chain_tag)
     for key, value in store.iter_state(ACCOUNT_PREFIX):
         index, account = _decode(key, value)
         state.restore_account(index, account)

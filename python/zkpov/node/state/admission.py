@@ -48,7 +48,9 @@ class Rejection:
     message: str
 
 
-_BAD_SIGNATURE = Rejection("bad_signature", "the signature does not verify")
+_BAD_SIGNATURE = Rejection(
+    "bad_signature", "the signature does not verify (for this network's chain tag)"
+)
 
 
 @dataclass(frozen=True)
@@ -110,24 +112,27 @@ def check_recipient(t: Transfer, holder: bytes | None) -> Rejection | None:
     )
 
 
-def check_signature(t: Transfer, data: bytes, sender: Account) -> Rejection | None:
-    """Decodes the points and verifies the signature under the sender's committed key."""
+def check_signature(t: Transfer, data: bytes, sender: Account, chain_tag: int) -> Rejection | None:
+    """Decodes the points and verifies the signature, for the network of ``chain_tag``, under
+    the sender's committed key."""
     try:
         accounts.check_transfer_bytes(data)
-        valid = schnorr.verify(sender.public_key, t.message(), t.signature)
+        valid = schnorr.verify(sender.public_key, t.message(chain_tag), t.signature)
     except DecodeError as err:
         return Rejection("malformed", str(err))
     return None if valid else _BAD_SIGNATURE
 
 
-def check_signatures(items: Sequence[tuple[Transfer, bytes, Account]]) -> list[Rejection | None]:
+def check_signatures(
+    items: Sequence[tuple[Transfer, bytes, Account]], chain_tag: int
+) -> list[Rejection | None]:
     """``check_signature`` for each ``(transfer, its bytes, sender)``, the same verdicts, with
     each transfer decoded once and the signatures verified together, ``MAX_BATCH`` at a time
     (:func:`~zkpov.crypto.accounts.check_transfer_signatures`)."""
     pairs = [(data, sender.public_key) for _, data, sender in items]
-    step = schnorr.MAX_BATCH
+    step, check = schnorr.MAX_BATCH, accounts.check_transfer_signatures
     found = [v for i in range(0, len(pairs), step)
-             for v in accounts.check_transfer_signatures(pairs[i : i + step])]  # fmt: skip
+             for v in check(pairs[i : i + step], chain_tag)]  # fmt: skip
     return [_to_rejection(valid, why) for valid, why in found]
 
 

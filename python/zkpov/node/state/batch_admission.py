@@ -44,7 +44,9 @@ def verify_ahead(
     pairs likely to need one, by hash."""
     guess = _Guess(pool, state)
     candidates = [c for tx_hash, tx in hashed if (c := guess.take(tx_hash, tx)) is not None]
-    verdicts = check_signatures([(t, tx, sender) for _, t, tx, sender in candidates])
+    verdicts = check_signatures(
+        [(t, tx, sender) for _, t, tx, sender in candidates], state.chain_tag
+    )
     return {c[0]: v for c, v in zip(candidates, verdicts, strict=True)}
 
 

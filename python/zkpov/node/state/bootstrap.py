@@ -6,7 +6,7 @@ Every node of a chain derives the same validator set, genesis block and root QC 
 
 from __future__ import annotations
 
-from zkpov.chain.state import AccountState, compute_account_index
+from zkpov.chain.state import AccountState, compute_account_index, compute_chain_tag
 from zkpov.consensus.factory import ChainStart, start_chain
 from zkpov.errors import ValidatorError
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash
@@ -24,8 +24,10 @@ __all__ = [
 
 
 def build_genesis_state(genesis: Genesis) -> AccountState:
-    """Accounts funded at their conventional index (``compute_account_index``)."""
-    state = AccountState(genesis.circuit_tree_depth)
+    """Accounts funded at their conventional index (``compute_account_index``), on the network
+    whose chain tag the genesis hash gives."""
+    chain_tag = compute_chain_tag(compute_genesis_hash(genesis))
+    state = AccountState(genesis.circuit_tree_depth, chain_tag)
     for account in genesis.accounts:
         index = compute_account_index(account.public_key, genesis.circuit_tree_depth)
         state.credit(index, account.public_key, account.balance)

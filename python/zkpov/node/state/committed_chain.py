@@ -118,7 +118,7 @@ class CommittedChain:
         self.base = self.store.get_base_height() or 0
         self.floor = self._read_block(self.base) if self.base else self.start.block
         self.blocks = [self._read_block(h) for h in range(self.base + 1, tip + 1)]
-        self.state = load_accounts(self.store, self.state.depth)
+        self.state = load_accounts(self.store, self.state.depth, self.state.chain_tag)
         root = self.get_root()[0]
         if compute_root_bytes(self.state.root) != root.state_root:
             raise StorageError(

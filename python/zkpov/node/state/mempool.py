@@ -140,7 +140,11 @@ class Mempool:
             return self._explain(tx_hash, rejection)
         if (rejection := self._check_room(t)) is not None:
             return rejection
-        rejection = verdicts[tx_hash] if tx_hash in verdicts else check_signature(t, tx, sender)
+        rejection = (
+            verdicts[tx_hash]
+            if tx_hash in verdicts
+            else check_signature(t, tx, sender, state.chain_tag)
+        )
         if rejection is None:
             self._make_room(t.sender)
             self._insert(tx_hash, t, state)
