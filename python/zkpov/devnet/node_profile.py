@@ -55,7 +55,12 @@ async def record_profile(pid: int, node: int, seconds: float, output: Path) -> N
         "-o", str(output),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
-    said, _ = await proc.communicate()
+    try:
+        said, _ = await proc.communicate()
+    except asyncio.CancelledError:
+        proc.kill()  # py-spy would otherwise sample on after the run ends
+        await proc.wait()
+        raise
     if proc.returncode != 0 or not output.is_file():
         last = said.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
         return NodeProfile(node, seconds, unavailable=f"py-spy failed: {last[0]}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,9 +42,17 @@ from zkpov.node.ops.setup import TestnetLayout
 from zkpov.node.rpc.client import RpcClient
 from zkpov.node.state.genesis import compute_genesis_hash
 
-__all__ = ["SaturationOptions", "SaturationReport", "run_saturation"]
+__all__ = ["SaturationOptions", "SaturationReport", "get_mode_options", "run_saturation"]
 
 FIRST_BLOCK_SECONDS = 60.0
+# per mode, what keeps a run under about 4 minutes on a shared 2-core machine: proofs off
+# starts at 10/s and reaches 430/s in 9 steps; proofs on (batch 2) saturates near 1/s
+MODE_DEFAULTS: dict[bool, dict[str, Any]] = {
+    False: {"start_rate": 10.0, "factor": 1.6, "max_steps": 9, "step_seconds": 12.0,
+            "settle_seconds": 3.0, "accounts": 512, "depth": 10},
+    True: {"start_rate": 0.25, "factor": 2.0, "max_steps": 4, "step_seconds": 25.0,
+           "settle_seconds": 5.0, "accounts": 64, "depth": 8},
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,7 @@ class SaturationOptions:
     directory: Path
     proofs: bool = False
     validators: int = 4
-    start_rate: float = 25.0  # transfers a second offered in the first step
+    start_rate: float = 10.0  # transfers a second offered in the first step
     factor: float = 1.6  # each step offers this many times the last
     max_steps: int = 10
     step_seconds: float = 15.0  # measured part of each step
@@ -64,6 +73,12 @@ class SaturationOptions:
     base_port: int = 26656
     max_outstanding: int = 256  # RPC requests the generator keeps open at once
     profile: bool = True
+
+
+def get_mode_options(directory: Path, proofs: bool, **overrides: Any) -> SaturationOptions:
+    """The mode's defaults (``MODE_DEFAULTS``), then ``overrides`` that are not None."""
+    chosen = {k: v for k, v in overrides.items() if v is not None}
+    return SaturationOptions(directory, proofs, **{**MODE_DEFAULTS[proofs], **chosen})
 
 
 @dataclass
@@ -105,8 +120,13 @@ def _devnet_options(options: SaturationOptions) -> DevnetOptions:
 async def _run(
     options: SaturationOptions, layout: TestnetLayout, on_step: Callable[[StepResult], None]
 ) -> SaturationReport:
+    """SIGINT or SIGTERM ends the run early: the nodes are stopped and the steps so far kept."""
+    main = asyncio.current_task()
+    if main is not None:  # always, under asyncio.run
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(sig, main.cancel)
     procs = spawn_nodes(layout)
-    pids = [proc.pid for proc in procs]
+    report = SaturationReport(options.proofs)
     try:
         connector = aiohttp.TCPConnector(limit=options.max_outstanding + 16)
         async with aiohttp.ClientSession(connector=connector) as session:
@@ -114,8 +134,12 @@ async def _run(
             clients = [RpcClient(session, url) for url in urls]
             await wait_ready(clients, START_SECONDS, lambda i: procs[i].poll() is None)
             await _wait_first_block(clients[0])
-            ramp = _Ramp(options, layout, clients, urls[0], pids, on_step)
+            ramp = _Ramp(options, layout, clients, urls[0], [p.pid for p in procs], on_step)
+            report = ramp.report
             return await ramp.run()
+    except asyncio.CancelledError:
+        report.failure = "stopped early by a signal; the nodes were stopped"
+        return report
     finally:
         await asyncio.to_thread(stop_nodes, procs)
 
@@ -187,9 +211,12 @@ class _Ramp:
     async def _step(self, rate: float, work: Any) -> StepResult | None:
         """Runs ``work`` (the offer, and the profiler if any) and measures its window."""
         offer = asyncio.ensure_future(work)
-        await asyncio.sleep(self.options.settle_seconds)
-        before = await self._snapshot()
-        await offer
+        try:
+            await asyncio.sleep(self.options.settle_seconds)
+            before = await self._snapshot()
+            await offer
+        finally:
+            offer.cancel()  # when the run itself is cancelled (a signal); else it is done
         after = await self._snapshot()
         if before is None or after is None:
             return None
@@ -229,5 +256,8 @@ class _Ramp:
             self.report.profile = await spy
 
         profile_task = asyncio.ensure_future(both())
-        self.report.profile_step = await self._step(rate, offer)
-        await profile_task
+        try:
+            self.report.profile_step = await self._step(rate, offer)
+            await profile_task
+        finally:
+            profile_task.cancel()
