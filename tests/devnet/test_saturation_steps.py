@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import cast
 
+import pytest
+
+from zkpov.devnet import commit_watch
 from zkpov.devnet.commit_watch import Committed, CommitWatch, TimedCount
 from zkpov.devnet.open_load import LoadCounts, OpenLoad, Submitted
 from zkpov.devnet.saturation_steps import (
@@ -79,3 +82,22 @@ def test_the_ramp_stops_on_latency_or_flat_throughput_only() -> None:
     assert "stopped rising" in get_stop_reason(flat, 50.0, 3.0)
     kept_up = _step(latency_s={"p99": 1.0}, committed_per_s=52.0, limit="")
     assert get_stop_reason(kept_up, 50.0, 3.0) == ""
+
+
+def test_proven_transfers_are_counted_from_the_final_heights_they_pass() -> None:
+    watch = _watch([], [])
+    for height, txs in ((1, 2), (2, 0), (3, 5)):
+        watch._on_event("finalized", height, txs, 1.0)
+    watch._on_event("proven_final", 2, 0, 2.0)
+    watch._on_event("proven_final", 1, 0, 2.5)  # never backwards
+    watch._on_event("proven_final", 3, 0, 3.0)
+    assert [(p.at, p.count) for p in watch.proven] == [(2.0, 2), (3.0, 5)]
+
+
+def test_the_unproven_heights_table_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(commit_watch, "MAX_UNPROVEN_HEIGHTS", 3)
+    watch = _watch([], [])
+    for height in range(1, 11):
+        watch._on_event("finalized", height, 1, 1.0)
+    watch._on_event("proven_final", 10, 0, 2.0)
+    assert watch.proven[-1].count == 3  # the oldest heights were let go

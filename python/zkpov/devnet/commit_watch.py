@@ -25,6 +25,7 @@ from zkpov.node.rpc.client import RpcClient
 __all__ = ["CommitWatch", "Committed", "TimedCount"]
 
 EVENT_IDLE_SECONDS = 120.0
+MAX_UNPROVEN_HEIGHTS = 65_536  # final heights whose transfer counts wait for a proof
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class CommitWatch:
 
     def _on_event(self, kind: str, height: int, num_txs: int, now: float) -> None:
         if kind == "finalized":
+            if len(self._txs_at) >= MAX_UNPROVEN_HEIGHTS:  # proofs off, or far behind
+                del self._txs_at[next(iter(self._txs_at))]
             self._txs_at[height] = num_txs
             self.finalized.append(TimedCount(now, num_txs))
             if num_txs:

@@ -199,7 +199,8 @@ class _Ramp:
             self._record(step)
             self.report.stop_reason = get_stop_reason(step, best, self.options.p99_limit)
             if self.report.stop_reason:
-                self.report.saturated_by = step.limit
+                # no side fell behind in throughput: the chain's latency passed the limit
+                self.report.saturated_by = step.limit or "chain (latency)"
                 return rate
             best, rate = max(best, step.committed_per_s), rate * self.options.factor
         self.report.stop_reason = f"reached --max-steps {self.options.max_steps} unsaturated"
