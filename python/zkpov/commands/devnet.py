@@ -202,19 +202,21 @@ def devnet(
 
 def _saturate(options: SaturationOptions, console: Console, as_json: bool) -> None:
     """``--load saturate``: the ramp's rows as they come, the result, exit 1 if it failed."""
+
+    def say(line: str) -> None:  # plain text, never wrapped (the profile's lines are long)
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
     _show_key_generation()
-    console.print(STEP_HEADER, markup=False, highlight=False)
+    say(STEP_HEADER)
     try:
-        report = run_saturation(
-            options, lambda step: console.print(format_step(step), markup=False, highlight=False)
-        )
+        report = run_saturation(options, lambda step: say(format_step(step)))
     except (FileExistsError, TimeoutError) as err:
         raise click.ClickException(str(err)) from None
     except NodeStartError as err:
         log = options.directory / f"node{err.index}" / "node.log"
         raise click.ClickException(f"{err}; {read_last_error(log)} (see {log})") from None
     for line in format_report(report):
-        console.print(line, markup=False, highlight=False)
+        say(line)
     if as_json:
         click.echo(json.dumps(dataclasses.asdict(report)))
     if report.failure:
