@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -199,7 +199,7 @@ class _Ramp:
             self._record(step)
             self.report.stop_reason = get_stop_reason(step, best, self.options.p99_limit)
             if self.report.stop_reason:
-                # no side fell behind in throughput: the chain's latency passed the limit
+                # a step that kept up in throughput stopped on latency: the chain's latency
                 self.report.saturated_by = step.limit or "chain (latency)"
                 return rate
             best, rate = max(best, step.committed_per_s), rate * self.options.factor
@@ -209,7 +209,7 @@ class _Ramp:
     def _step_seconds(self) -> float:
         return self.options.settle_seconds + self.options.step_seconds
 
-    async def _step(self, rate: float, work: Any) -> StepResult | None:
+    async def _step(self, rate: float, work: Coroutine[Any, Any, None]) -> StepResult | None:
         """Runs ``work`` (the offer, and the profiler if any) and measures its window."""
         offer = asyncio.ensure_future(work)
         try:
