@@ -37,3 +37,17 @@ def test_a_bad_attack_is_one_line_before_anything_is_written(tmp_path: Path) -> 
     args = ("devnet", "--dir", str(tmp_path / "net"), "--byzantine", "double_vote=9")
     assert "--byzantine" in assert_one_line(invoke(*args), code=2)
     assert not any(tmp_path.iterdir())
+
+
+def test_saturate_refuses_attackers_in_one_line_before_writing(tmp_path: Path) -> None:
+    args = ("devnet", "--dir", str(tmp_path / "net"), "--load", "saturate",
+            "--byzantine", "double_vote=1")  # fmt: skip
+    assert "--load saturate" in assert_one_line(invoke(*args), code=2)
+    assert not any(tmp_path.iterdir())
+
+
+def test_saturate_refuses_a_foreign_directory_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "precious.txt").write_text("keep me")
+    args = ("devnet", "--dir", str(tmp_path), "--load", "saturate", "--no-proofs")
+    assert "not a zkpov devnet" in assert_one_line(invoke(*args), code=1)
+    assert (tmp_path / "precious.txt").read_text() == "keep me"

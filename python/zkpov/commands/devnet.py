@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import signal
@@ -23,6 +24,8 @@ from zkpov.devnet.run import (
     read_last_error,
     run_devnet,
 )
+from zkpov.devnet.saturate import SaturationOptions, get_mode_options, run_saturation
+from zkpov.devnet.saturation_report import STEP_HEADER, format_report, format_step
 from zkpov.node.ops.key_cache import log as key_cache_log
 from zkpov.node.ops.logs import configure_logging
 from zkpov.node.ops.setup import TestnetLayout
@@ -129,6 +132,17 @@ def _print_summary(console: Console, report: DevnetReport) -> None:
     f" (MODE: {', '.join(ATTACK_MODES)}); repeatable",
 )
 @click.option(
+    "--load",
+    "load_kind",
+    type=click.Choice(["steady", "saturate"]),
+    default="steady",
+    show_default=True,
+    help="steady: the built-in load, until --blocks final blocks; saturate: an open-loop load"
+    " that rises step by step until p99 commit latency passes 3 s or throughput stops rising,"
+    " then a py-spy profile of the busiest node (--blocks and --timeout do not apply; see"
+    " benches/bench_devnet.py)",
+)
+@click.option(
     "--json",
     "as_json",
     is_flag=True,
@@ -143,11 +157,20 @@ def devnet(
     base_port: int,
     timeout: float,
     attacks: tuple[str, ...],
+    load_kind: str,
     as_json: bool,
 ) -> None:
     """Run N validators as processes on loopback with embedded LMDB under --dir, a built-in
     transfer load sized to what the provers keep up with, and a live table; then a summary.
     SIGINT or SIGTERM stops the nodes early and still prints the summary (exit status 1)."""
+    if load_kind == "saturate":
+        if attacks:
+            raise click.UsageError("--byzantine does not apply to --load saturate")
+        ramp = get_mode_options(
+            directory, proofs, validators=validators, base_port=base_port, proof_lag=proof_lag
+        )
+        _saturate(ramp, Console(stderr=as_json), as_json)
+        return
     options = DevnetOptions(
         directory, validators, blocks, proofs, base_port, timeout, proof_lag=proof_lag,
         byzantine=parse_attacks(attacks, validators),
@@ -174,4 +197,27 @@ def devnet(
     if as_json:
         click.echo(json.dumps(report.to_json()))
     if not report.nodes_agree or report.finalized_height < blocks:
+        raise SystemExit(1)
+
+
+def _saturate(options: SaturationOptions, console: Console, as_json: bool) -> None:
+    """``--load saturate``: the ramp's rows as they come, the result, exit 1 if it failed."""
+
+    def say(line: str) -> None:  # plain text, never wrapped (the profile's lines are long)
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    _show_key_generation()
+    say(STEP_HEADER)
+    try:
+        report = run_saturation(options, lambda step: say(format_step(step)))
+    except (FileExistsError, TimeoutError) as err:
+        raise click.ClickException(str(err)) from None
+    except NodeStartError as err:
+        log = options.directory / f"node{err.index}" / "node.log"
+        raise click.ClickException(f"{err}; {read_last_error(log)} (see {log})") from None
+    for line in format_report(report):
+        say(line)
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(report)))
+    if report.failure:
         raise SystemExit(1)

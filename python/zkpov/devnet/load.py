@@ -20,6 +20,7 @@ __all__ = [
     "NodeProgress",
     "NodeStartError",
     "Tracker",
+    "get_metric",
     "poll_node",
     "submit_load",
     "wait_ready",
@@ -69,7 +70,8 @@ class Load:
         self.nonces[sender] -= 1
 
 
-def _metric(text: str, name: str) -> float | None:
+def get_metric(text: str, name: str) -> float | None:
+    """The value of an unlabelled series in Prometheus text, or None."""
     for line in text.splitlines():
         if line.startswith(name + " "):
             return float(line.split()[1])
@@ -83,8 +85,8 @@ async def poll_node(client: RpcClient) -> NodeProgress:
     except (aiohttp.ClientError, TimeoutError):
         return NodeProgress()
     sync = status["sync_info"]
-    total = _metric(metrics, "zkpov_proof_generation_seconds_sum")
-    count = _metric(metrics, "zkpov_proof_generation_seconds_count")
+    total = get_metric(metrics, "zkpov_proof_generation_seconds_sum")
+    count = get_metric(metrics, "zkpov_proof_generation_seconds_count")
     mean = total / count if total is not None and count else None
     return NodeProgress(
         sync["latest_block_height"], sync["current_round"], sync["proven_final_height"] or 0, mean

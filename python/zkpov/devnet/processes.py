@@ -14,7 +14,14 @@ from pathlib import Path
 
 from zkpov.node.ops.setup import TestnetLayout
 
-__all__ = ["find_free_base_port", "read_usage", "spawn_node", "spawn_nodes", "stop_nodes"]
+__all__ = [
+    "find_free_base_port",
+    "read_cpu_seconds",
+    "read_usage",
+    "spawn_node",
+    "spawn_nodes",
+    "stop_nodes",
+]
 
 
 def spawn_nodes(
@@ -72,6 +79,15 @@ def read_usage(pid: int) -> tuple[float, float]:
     cpu = (int(stat[11]) + int(stat[12])) / ticks
     peak = next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")), "0")
     return round(cpu, 1), round(int(peak) / 1024, 1)
+
+
+def read_cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU seconds of a live process (Linux /proc), None if it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def stop_nodes(procs: list[subprocess.Popen[bytes]], grace: float = 15.0) -> None:

@@ -56,6 +56,8 @@ class DevnetOptions:
     batch_size: int = 2
     depth: int = 8
     proof_lag: int = 8  # blocks carry proofs at most this many heights behind (0: gossip only)
+    accounts: int = 8  # funded accounts the load sends from (at most half the tree's slots)
+    in_flight: int = 64  # proofs off: transfers the closed-loop load keeps uncommitted
     byzantine: tuple[tuple[str, int], ...] = ()  # (attack mode, validator index): test only
 
 
@@ -99,6 +101,7 @@ def prepare_devnet(options: DevnetOptions) -> TestnetLayout:
         base_port=options.base_port,
         circuit=(options.batch_size, options.depth),
         proof_lag=options.proof_lag if options.proofs else 0,
+        accounts=options.accounts,
     )
     (root / MARKER).write_text("created by zkpov devnet\n")
     for home in layout.homes:
@@ -156,7 +159,7 @@ async def drive(
     """Submits load and polls until every node has ``options.blocks`` final blocks (or time out,
     or ``stop``)."""
     deadline = time.monotonic() + options.timeout
-    in_flight = options.validators * options.batch_size if options.proofs else 64
+    in_flight = options.validators * options.batch_size if options.proofs else options.in_flight
     while True:
         progress = list(await asyncio.gather(*(poll_node(c) for c in clients)))
         await tracker.collect(clients[0], progress[0].height)
@@ -212,7 +215,7 @@ async def summarize(
         byzantine={str(index): mode for mode, index in options.byzantine},
         evidence=await _read_evidence(options, clients, final),
     )
-    in_flight = options.validators * options.batch_size
+    in_flight = options.validators * options.batch_size if options.proofs else options.in_flight
     span = (
         tracker.commit_times[-1] - tracker.commit_times[0] if len(tracker.commit_times) > 1 else 0
     )
@@ -224,7 +227,7 @@ async def summarize(
         f" {options.batch_size} (Groth16, depth {options.depth}) before it takes more, and"
         f" blocks carry the proofs at most {options.proof_lag} heights behind"
         if options.proofs
-        else "proofs off: load kept at 64 transfers in flight"
+        else f"proofs off: load kept at {in_flight} transfers in flight"
     )
     return report
 
