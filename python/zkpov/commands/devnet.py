@@ -129,6 +129,14 @@ def _print_summary(console: Console, report: DevnetReport) -> None:
     f" (MODE: {', '.join(ATTACK_MODES)}); repeatable",
 )
 @click.option(
+    "--prover-workers",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 64),
+    help="prove on a local Dask cluster (127.0.0.1) of this many prover workers (0: each node"
+    " proves locally)",
+)
+@click.option(
     "--json",
     "as_json",
     is_flag=True,
@@ -143,6 +151,7 @@ def devnet(
     base_port: int,
     timeout: float,
     attacks: tuple[str, ...],
+    prover_workers: int,
     as_json: bool,
 ) -> None:
     """Run N validators as processes on loopback with embedded LMDB under --dir, a built-in
@@ -150,8 +159,10 @@ def devnet(
     SIGINT or SIGTERM stops the nodes early and still prints the summary (exit status 1)."""
     options = DevnetOptions(
         directory, validators, blocks, proofs, base_port, timeout, proof_lag=proof_lag,
-        byzantine=parse_attacks(attacks, validators),
+        byzantine=parse_attacks(attacks, validators), prover_workers=prover_workers,
     )  # fmt: skip
+    if prover_workers and not proofs:
+        raise click.UsageError("--prover-workers needs --proofs")
     console = Console(stderr=as_json)
     _show_key_generation()
     try:

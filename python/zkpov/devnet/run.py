@@ -30,6 +30,7 @@ from zkpov.devnet.load import (
     wait_ready,
 )
 from zkpov.devnet.processes import read_usage, spawn_nodes, stop_nodes
+from zkpov.devnet.prover_cluster import point_nodes_at, start_prover_cluster
 from zkpov.node.ops.config import load_node_config, write_node_config
 from zkpov.node.ops.key_cache import load_circuit_keys
 from zkpov.node.ops.keys import KeyKind, read_key_file
@@ -57,6 +58,7 @@ class DevnetOptions:
     depth: int = 8
     proof_lag: int = 8  # blocks carry proofs at most this many heights behind (0: gossip only)
     byzantine: tuple[tuple[str, int], ...] = ()  # (attack mode, validator index): test only
+    prover_workers: int = 0  # > 0: a local Dask cluster of that many workers proves for all
 
 
 @dataclass
@@ -245,6 +247,12 @@ async def run_devnet(
     """Spawns the nodes, drives the load until done or ``stop``, and always stops the processes.
     A run stopped early still reports what it saw (``stopped_early``)."""
     started = time.monotonic()
+    cluster = None
+    if options.proofs and options.prover_workers:
+        cluster = await asyncio.to_thread(
+            start_prover_cluster, options.directory, options.prover_workers
+        )
+        point_nodes_at(layout, cluster.address)
     procs = spawn_nodes(layout, {index: mode for mode, index in options.byzantine})
     accounts = [read_key_file(path, KeyKind.ACCOUNT) for path in layout.account_key_files]
     chain_tag = compute_chain_tag(compute_genesis_hash(layout.genesis))
@@ -263,6 +271,8 @@ async def run_devnet(
         report.node_max_rss_mb = [rss for _, rss in usage]
     finally:
         await asyncio.to_thread(stop_nodes, procs)
+        if cluster is not None:
+            await asyncio.to_thread(cluster.stop)
     report.wall_seconds = round(time.monotonic() - started, 1)
     return report
 
