@@ -49,7 +49,8 @@ def start_scheduler(work: Path) -> tuple[subprocess.Popen[bytes], str]:
     path = work / "scheduler.json"
     cmd = [
         sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-        "--port", "0", "--no-dashboard", "--scheduler-file", str(path),
+        "--port", "0", "--no-dashboard", "--dashboard-address", "127.0.0.1:0",
+        "--scheduler-file", str(path),
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + START_SECONDS

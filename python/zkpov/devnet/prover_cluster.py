@@ -21,6 +21,9 @@ __all__ = ["ProverCluster", "point_nodes_at", "start_prover_cluster"]
 
 SCHEDULER_START_SECONDS = 60.0
 SCHEDULER_FILE = "prover-scheduler.json"
+# Without a dashboard the scheduler still serves HTTP (metrics, health, task info), by default on
+# 0.0.0.0:8787: keep it on loopback, on a free port.
+HTTP_ADDRESS = "127.0.0.1:0"
 
 
 @dataclass
@@ -59,7 +62,8 @@ def start_prover_cluster(root: Path, workers: int) -> ProverCluster:
     scheduler_file.unlink(missing_ok=True)
     cmd = [
         sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-        "--port", "0", "--no-dashboard", "--scheduler-file", str(scheduler_file),
+        "--port", "0", "--no-dashboard", "--dashboard-address", HTTP_ADDRESS,
+        "--scheduler-file", str(scheduler_file),
     ]  # fmt: skip
     cluster = ProverCluster("", [_spawn(cmd, log)])
     try:

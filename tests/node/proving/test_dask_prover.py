@@ -8,6 +8,7 @@ import asyncio
 import ipaddress
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,7 +22,7 @@ from distributed import Client, LocalCluster
 
 from zkpov.chain.state import AccountState, Transfer, sign_transfer
 from zkpov.crypto import schnorr, snark
-from zkpov.errors import MissingProvingKeyError
+from zkpov.errors import MissingProvingKeyError, ProverUnavailableError
 from zkpov.node.proving.dask_prover import DaskProver
 from zkpov.node.proving.dask_worker import KeyDirectory, ProverKeysPlugin
 from zkpov.node.proving.prover import OwedBatch, ProofTracker
@@ -52,6 +53,7 @@ def dask(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     cluster = LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", scheduler_port=0,
         dashboard_address=None, worker_dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # its HTTP server: else :8787
     )  # fmt: skip
     client = Client(cluster, set_as_default=False)
     client.register_plugin(ProverKeysPlugin(str(keys_dir)))
@@ -209,6 +211,28 @@ def test_a_backend_proof_that_does_not_verify_is_neither_recorded_nor_published(
     assert published == [] and 1 not in tracker.proofs and 1 in tracker.owed
     tracker.on_announcement(ProofAnnouncement(1, b"\x01" * 7))  # undecodable: refused, no raise
     assert 1 not in tracker.proofs
+
+
+def test_an_unreachable_scheduler_leaves_the_batch_owed_for_the_next_try(dask: Cluster) -> None:
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    items = batches()
+    backend = DaskProver(f"tcp://127.0.0.1:{port}", connect_timeout=1.0)
+    chain = make_chain(items)
+    tracker = ProofTracker(
+        dask.pk, dask.vk, chain.get, lambda a: None, lambda h: None,  # type: ignore[arg-type]
+        backend=backend,
+    )  # fmt: skip
+    tracker.owe(1, OwedBatch(items[0][0], items[0][1], proposer=0, committed_at=0.0))
+    try:
+        with pytest.raises(ProverUnavailableError, match=f"127.0.0.1:{port}"):
+            asyncio.run(backend.prove(dask.pk, *items[0]))
+        asyncio.run(tracker.prove(1))  # logs the failure, raises nothing
+    finally:
+        backend.close()
+    assert 1 in tracker.owed and not tracker.proving
+    assert tracker.get_due(0.0, index=0, size=4) == [1], "due again at the next tick"
 
 
 def test_keys_load_once_by_hash_and_a_missing_key_is_refused(dask: Cluster, tmp_path: Path) -> None:

@@ -49,8 +49,10 @@ class DaskProver:
         address: str,
         max_concurrent: int = DASK_CONCURRENT_PROOFS,
         job_timeout: float = JOB_TIMEOUT_SECONDS,
+        connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
     ) -> None:
         self.address, self.max_concurrent, self.job_timeout = address, max_concurrent, job_timeout
+        self.connect_timeout = connect_timeout
         self._pool = ThreadPoolExecutor(max_concurrent, thread_name_prefix="zkpov-dask")
         self._client: Client | None = None
         self._key_hashes: dict[bytes, bytes] = {}  # by verifying key
@@ -88,7 +90,7 @@ class DaskProver:
         with self._lock:
             if self._client is None:
                 self._client = Client(  # type: ignore[no-untyped-call]
-                    self.address, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False
+                    self.address, timeout=self.connect_timeout, set_as_default=False
                 )
             return self._client
 
