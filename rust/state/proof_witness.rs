@@ -381,4 +381,21 @@ mod tests {
         unsorted.accounts.swap(0, 1);
         assert!(ProofWitness::decode(&unsorted.encode()).is_err());
     }
+
+    /// Two valid paths can only disagree through a Poseidon collision, so the check is tested
+    /// on the store directly.
+    #[test]
+    fn overlapping_paths_must_agree() {
+        let mut nodes = MemoryStore::default();
+        put_checked(&mut nodes, 1, 3, Fr::from(5u64)).unwrap();
+        put_checked(&mut nodes, 1, 3, Fr::from(5u64)).unwrap();
+        assert!(put_checked(&mut nodes, 1, 3, Fr::from(6u64)).is_err());
+    }
+
+    #[test]
+    fn an_empty_batch_keeps_the_pre_state_root() {
+        let (state, _) = fixture();
+        let w = extract(&state, &[]);
+        assert_eq!(w.to_state().unwrap().get_root(), state.get_root());
+    }
 }
