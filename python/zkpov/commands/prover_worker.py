@@ -14,7 +14,6 @@ from pathlib import Path
 import click
 
 from zkpov.node.ops.config import format_address, parse_address
-from zkpov.node.proving.dask_worker import run_worker
 
 __all__ = ["prover_worker"]
 
@@ -32,4 +31,6 @@ __all__ = ["prover_worker"]
 def prover_worker(scheduler: str, keys_dir: Path, host: str) -> None:
     """Prove batches for a Dask-backed node until the scheduler goes away."""
     address = format_address(parse_address(scheduler.removeprefix("tcp://"), "--scheduler"))
+    from zkpov.node.proving.dask_worker import run_worker  # Dask: about 1 s, only for workers
+
     asyncio.run(run_worker(f"tcp://{address}", keys_dir, host))
