@@ -24,7 +24,8 @@ from zkpov.chain.state import AccountState, Transfer, sign_transfer
 from zkpov.crypto import schnorr, snark
 from zkpov.errors import MissingProvingKeyError, ProverUnavailableError
 from zkpov.node.proving.dask_prover import DaskProver
-from zkpov.node.proving.dask_worker import KeyDirectory, ProverKeysPlugin
+from zkpov.node.proving.dask_worker import KeyDirectory, ProverKeysPlugin, prove_job
+from zkpov.node.proving.proof_job import ProofJob
 from zkpov.node.proving.prover import OwedBatch, ProofTracker
 from zkpov.spec.codec.payload import encode_payload
 from zkpov.spec.payload import ProofAnnouncement, compute_root_bytes
@@ -233,6 +234,17 @@ def test_an_unreachable_scheduler_leaves_the_batch_owed_for_the_next_try(dask: C
         backend.close()
     assert 1 in tracker.owed and not tracker.proving
     assert tracker.get_due(0.0, index=0, size=4) == [1], "due again at the next tick"
+
+
+def test_a_worker_refuses_a_job_whose_key_it_lacks(dask: Cluster) -> None:
+    pre, transfers = batches()[0]
+    job = ProofJob(
+        CONFIG.circuit_id, CONFIG.batch_size, CONFIG.tree_depth, bytes(32),
+        snark.extract_witness(pre, transfers), tuple(t.to_bytes() for t in transfers),
+    )  # fmt: skip
+    future = dask.client.submit(prove_job, job.to_bytes(), pure=False, retries=1)
+    with pytest.raises(MissingProvingKeyError, match="no proving key with SHA-256 0000"):
+        future.result(timeout=120)
 
 
 def test_keys_load_once_by_hash_and_a_missing_key_is_refused(dask: Cluster, tmp_path: Path) -> None:
