@@ -21,6 +21,7 @@ from zkpov.commands.failures import EXPECTED, describe_failure, is_debug, to_one
 from zkpov.commands.keys import keys
 from zkpov.commands.light import light
 from zkpov.commands.node import start, status, tx
+from zkpov.commands.prover_worker import prover_worker
 from zkpov.commands.sim import sim
 from zkpov.commands.slashing import slashing
 from zkpov.commands.testnet import init, testnet
@@ -70,6 +71,7 @@ main.add_command(evm)
 main.add_command(init)
 main.add_command(keys)
 main.add_command(light)
+main.add_command(prover_worker)
 main.add_command(sim)
 main.add_command(slashing)
 main.add_command(start)

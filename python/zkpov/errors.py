@@ -25,10 +25,12 @@ __all__ = [
     "KeySetupMismatchError",
     "LightClientError",
     "LimitExceededError",
+    "MissingProvingKeyError",
     "NotCommittedError",
     "OutputPathError",
     "ProofError",
     "ProposalError",
+    "ProverUnavailableError",
     "RpcAnswerError",
     "RpcStatusError",
     "StaleCheckpointError",
@@ -182,3 +184,12 @@ class KeySetupMismatchError(ZkpovError):
     """A Groth16 key that is not the one the genesis ``setup`` implies: a key cache made for
     another genesis, a proving key whose verifying key is not the one recorded beside it, or a
     verifying key whose SHA-256 differs from the genesis's ``setup.verifying_key_sha256``."""
+
+
+class ProverUnavailableError(ZkpovError):
+    """A remote prover gave no proof: its cluster is unreachable, the job was lost or timed
+    out, or the answer is not a proof. The proof tracker's rescue path retries later."""
+
+
+class MissingProvingKeyError(ProofError):
+    """A prover worker has no proving key with the SHA-256 and circuit id a job names."""

@@ -11,6 +11,7 @@ use crate::field::fr_to_biguint;
 use crate::groth16::prover::PreparedProvingKey;
 use crate::groth16::r1cs::CompactMatrices;
 use crate::groth16::{self, keys, verifier};
+use crate::state::proof_witness::ProofWitness;
 use ark_bls12_381::{Bls12_381, Fr};
 use ark_groth16::{PreparedVerifyingKey, ProvingKey, VerifyingKey};
 use num_bigint::BigUint;
@@ -198,6 +199,33 @@ fn groth16_prove<'py>(
     Ok((PyBytes::new(py, &groth16::encode_proof(&proof)), inputs))
 }
 
+/// `groth16_prove` from a `proof_witness` (bytes) instead of a state, wholly without the GIL:
+/// decoding and checking the witness, the native rules and proving. The transfers are decoded
+/// with the witness's chain tag.
+#[pyfunction]
+fn groth16_prove_with_witness<'py>(
+    py: Python<'py>,
+    pk: &Groth16ProvingKey,
+    witness: Vec<u8>,
+    transfers: Vec<Vec<u8>>,
+) -> PyResult<(Bound<'py, PyBytes>, Vec<BigUint>)> {
+    let (proof, inputs) = guard_nogil(py, || {
+        let witness = ProofWitness::decode(&witness)?;
+        if witness.depth != pk.config.tree_depth {
+            let msg = format!(
+                "witness has depth {}, the key {}",
+                witness.depth, pk.config.tree_depth
+            );
+            return Err(decode_err(msg));
+        }
+        let transfers = decode_transfers(&transfers, witness.chain_tag)?;
+        let circuit = pk.config.build_circuit_from_witness(&witness, &transfers)?;
+        let inputs: Vec<BigUint> = circuit.public_inputs().iter().map(fr_to_biguint).collect();
+        Ok((groth16::prove(&pk.key, &pk.pvk, circuit)?, inputs))
+    })?;
+    Ok((PyBytes::new(py, &groth16::encode_proof(&proof)), inputs))
+}
+
 /// The config's id; the first call per depth synthesizes a template circuit (GIL released).
 #[pyfunction]
 fn circuit_id(py: Python<'_>, batch_size: usize, tree_depth: u32) -> PyResult<String> {
@@ -235,6 +263,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Groth16VerifyingKey>()?;
     m.add_function(wrap_pyfunction!(groth16_insecure_setup, m)?)?;
     m.add_function(wrap_pyfunction!(groth16_prove, m)?)?;
+    m.add_function(wrap_pyfunction!(groth16_prove_with_witness, m)?)?;
     m.add_function(wrap_pyfunction!(circuit_id, m)?)?;
     m.add_function(wrap_pyfunction!(circuit_stats, m)?)?;
     Ok(())

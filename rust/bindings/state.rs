@@ -8,6 +8,7 @@ use crate::state::accounts::{
     compute_batch_commitment, compute_message, Account, Transfer, TransferTerms,
 };
 use crate::state::batch_transition::State;
+use crate::state::proof_witness::ProofWitness;
 use crate::state::smt;
 use crate::state::transfer_batch::{check_transfers, TransferItem, TransferVerdict};
 use ark_bls12_381::Fr;
@@ -130,6 +131,21 @@ impl AccountTree {
             let transfers = decode_transfers(&transfers, chain_tag)?;
             Ok(fr_to_biguint(&self.state.process_transfers(&transfers)?))
         })
+    }
+
+    /// The witness a proof of `transfers` from this state needs (`state::proof_witness` bytes).
+    fn extract_witness<'py>(
+        &self,
+        py: Python<'py>,
+        transfers: Vec<Vec<u8>>,
+        chain_tag: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let chain_tag = extract_field(chain_tag)?;
+        let bytes = guard(|| {
+            let transfers = decode_transfers(&transfers, chain_tag)?;
+            Ok(ProofWitness::extract(&self.state, &transfers, chain_tag)?.encode())
+        })?;
+        Ok(PyBytes::new(py, &bytes))
     }
 
     /// `(leaf, siblings)` for `index`: leaf 0 proves the slot is empty.

@@ -17,6 +17,7 @@ mod tests;
 use crate::error::{CoreError, CoreResult};
 use crate::state::accounts::{compute_batch_commitment, Transfer};
 use crate::state::batch_transition::State;
+use crate::state::proof_witness::ProofWitness;
 use crate::state::smt::check_depth;
 use ark_bls12_381::Fr;
 use ark_ff::{BigInteger, PrimeField};
@@ -173,5 +174,16 @@ impl CircuitConfig {
             commitment: compute_batch_commitment(transfers),
             slots: compute_slots(&witness, self.batch_size),
         })
+    }
+
+    /// `build_circuit` on the partial state a remote prover rebuilds from `witness` (checked
+    /// against its pre-state root, and to hold exactly the accounts `transfers` touch).
+    pub fn build_circuit_from_witness(
+        &self,
+        witness: &ProofWitness,
+        transfers: &[Transfer],
+    ) -> CoreResult<TransferBatchCircuit> {
+        witness.check_covers(transfers)?;
+        self.build_circuit(&witness.to_state()?, transfers)
     }
 }

@@ -62,6 +62,19 @@ impl State {
         })
     }
 
+    /// A state holding only some accounts and the tree nodes around them (`proof_witness`).
+    pub(crate) fn from_parts(
+        shape: TreeShape,
+        nodes: MemoryStore,
+        accounts: HashMap<u64, Account>,
+    ) -> Self {
+        State {
+            shape,
+            nodes,
+            accounts,
+        }
+    }
+
     pub fn depth(&self) -> u32 {
         self.shape.depth
     }

@@ -1,11 +1,13 @@
 //! The account state the validity proofs are about: accounts and the transfer rules
 //! (`accounts`), the 4-ary sparse Merkle tree that commits to them (`smt`), and the state that
 //! applies a batch of transfers all or nothing and yields the circuit's witness
-//! (`batch_transition`); the signatures of many transfers checked in one batch
+//! (`batch_transition`); the witness one batch proof needs without the whole state
+//! (`proof_witness`); the signatures of many transfers checked in one batch
 //! (`transfer_batch`).
 #![forbid(unsafe_code)]
 
 pub mod accounts;
 pub mod batch_transition;
+pub mod proof_witness;
 pub mod smt;
 pub mod transfer_batch;

@@ -143,6 +143,14 @@ def _print_summary(console: Console, report: DevnetReport) -> None:
     " benches/bench_devnet.py)",
 )
 @click.option(
+    "--prover-workers",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 64),
+    help="prove on a local Dask cluster (127.0.0.1) of this many prover workers (0: each node"
+    " proves locally)",
+)
+@click.option(
     "--json",
     "as_json",
     is_flag=True,
@@ -158,14 +166,17 @@ def devnet(
     timeout: float,
     attacks: tuple[str, ...],
     load_kind: str,
+    prover_workers: int,
     as_json: bool,
 ) -> None:
     """Run N validators as processes on loopback with embedded LMDB under --dir, a built-in
     transfer load sized to what the provers keep up with, and a live table; then a summary.
     SIGINT or SIGTERM stops the nodes early and still prints the summary (exit status 1)."""
     if load_kind == "saturate":
-        if attacks:
-            raise click.UsageError("--byzantine does not apply to --load saturate")
+        if attacks or prover_workers:
+            raise click.UsageError(
+                "--byzantine and --prover-workers do not apply to --load saturate"
+            )
         ramp = get_mode_options(
             directory, proofs, validators=validators, base_port=base_port, proof_lag=proof_lag
         )
@@ -173,8 +184,10 @@ def devnet(
         return
     options = DevnetOptions(
         directory, validators, blocks, proofs, base_port, timeout, proof_lag=proof_lag,
-        byzantine=parse_attacks(attacks, validators),
+        byzantine=parse_attacks(attacks, validators), prover_workers=prover_workers,
     )  # fmt: skip
+    if prover_workers and not proofs:
+        raise click.UsageError("--prover-workers needs --proofs")
     console = Console(stderr=as_json)
     _show_key_generation()
     try:

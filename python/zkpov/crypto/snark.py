@@ -15,6 +15,11 @@ curve (``rust/groth16/keys.rs`` says why).
   (or loaded from the key cache) and kept in compact form. The FFTs run on rayon's pool
   (``RAYON_NUM_THREADS`` sets its size); the multi-scalar multiplications, most of the time, run
   on blst's own pool of one thread per CPU, which ``RAYON_NUM_THREADS`` does not limit.
+* :func:`extract_witness` takes from a state only what one batch's proof needs (the pre-state
+  root, the chain tag, each touched account and its Merkle path: versioned bytes, at most 8 MiB),
+  and :func:`prove_with_witness` proves from those bytes alone, so a remote prover never holds
+  the state. Both paths give the same public inputs; a witness whose paths do not reach its root
+  is a ``DecodeError``.
 * :func:`verify` uses a prepared verifying key, on the calling thread; :func:`batch_verify`
   checks n proofs with n + 2 Miller loops and one final exponentiation (random linear
   combination: 128-bit weights, the last chosen so that they sum to one), its Miller loops on
@@ -51,11 +56,15 @@ __all__ = [
     "PublicInputs",
     "VerifyingKey",
     "batch_verify",
+    "extract_witness",
     "get_cache_path",
     "get_circuit_stats",
     "insecure_setup",
+    "load_cached_key",
     "load_or_create_insecure_keys",
     "prove",
+    "prove_with_witness",
+    "read_cache_hash",
     "verify",
 ]
 
@@ -190,6 +199,22 @@ def prove(
     return proof, PublicInputs(*inputs)
 
 
+def extract_witness(pre_state: AccountTreeHolder, transfers: Sequence[EncodableTransfer]) -> bytes:
+    """The witness bytes :func:`prove_with_witness` needs for ``transfers`` from ``pre_state``."""
+    encoded = [t.to_bytes() for t in transfers]
+    return pre_state.native.extract_witness(encoded, pre_state.chain_tag)
+
+
+def prove_with_witness(
+    pk: ProvingKey, witness: bytes, transfers: Sequence[bytes]
+) -> tuple[bytes, PublicInputs]:
+    """:func:`prove` from :func:`extract_witness` bytes and encoded transfers, the GIL released
+    throughout. ``DecodeError`` for malformed or inconsistent witness bytes, ``ProofError`` if a
+    transfer breaks a rule."""
+    proof, inputs = _native.groth16_prove_with_witness(pk._native, witness, list(transfers))
+    return proof, PublicInputs(*inputs)
+
+
 def _as_list(public_inputs: PublicInputs | Sequence[int]) -> list[int]:
     if isinstance(public_inputs, PublicInputs):
         return public_inputs.as_list()
@@ -245,6 +270,25 @@ def _load_or_write_matrices(pk: ProvingKey, path: Path) -> None:
         pk.load_matrices(_read_cache_file(path, _MATRICES_MAGIC))
     else:
         _write_cache_file(path, _MATRICES_MAGIC, pk.matrices_to_bytes())
+
+
+def read_cache_hash(path: Path) -> bytes | None:
+    """The SHA-256 of the key a cache file's header records; None if it is no key cache file."""
+    with path.open("rb") as f:
+        header = f.read(len(_CACHE_MAGIC) + 32)
+    if len(header) != len(_CACHE_MAGIC) + 32 or not header.startswith(_CACHE_MAGIC):
+        return None
+    return header[len(_CACHE_MAGIC) :]
+
+
+def load_cached_key(config: CircuitConfig, path: Path) -> ProvingKey:
+    """A key cache file written by :func:`load_or_create_insecure_keys` (SHA-256 checked), with
+    its matrices if they lie beside it; ``DecodeError`` if corrupt. Writes nothing."""
+    pk = ProvingKey.from_bytes(config, _read_cache_file(path, _CACHE_MAGIC))
+    matrices = path.with_suffix(".r1cs")
+    if matrices.exists():
+        pk.load_matrices(_read_cache_file(matrices, _MATRICES_MAGIC))
+    return pk
 
 
 def load_or_create_insecure_keys(

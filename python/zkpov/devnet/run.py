@@ -30,6 +30,7 @@ from zkpov.devnet.load import (
     wait_ready,
 )
 from zkpov.devnet.processes import read_usage, spawn_nodes, stop_nodes
+from zkpov.devnet.prover_cluster import point_nodes_at, start_prover_cluster
 from zkpov.node.ops.config import load_node_config, write_node_config
 from zkpov.node.ops.key_cache import load_circuit_keys
 from zkpov.node.ops.keys import KeyKind, read_key_file
@@ -59,6 +60,7 @@ class DevnetOptions:
     accounts: int = 8  # funded accounts the load sends from (at most half the tree's slots)
     in_flight: int = 64  # proofs off: transfers the closed-loop load keeps uncommitted
     byzantine: tuple[tuple[str, int], ...] = ()  # (attack mode, validator index): test only
+    prover_workers: int = 0  # > 0: a local Dask cluster of that many workers proves for all
 
 
 @dataclass
@@ -248,6 +250,12 @@ async def run_devnet(
     """Spawns the nodes, drives the load until done or ``stop``, and always stops the processes.
     A run stopped early still reports what it saw (``stopped_early``)."""
     started = time.monotonic()
+    cluster = None
+    if options.proofs and options.prover_workers:
+        cluster = await asyncio.to_thread(
+            start_prover_cluster, options.directory, options.prover_workers
+        )
+        point_nodes_at(layout, cluster.address)
     procs = spawn_nodes(layout, {index: mode for mode, index in options.byzantine})
     accounts = [read_key_file(path, KeyKind.ACCOUNT) for path in layout.account_key_files]
     chain_tag = compute_chain_tag(compute_genesis_hash(layout.genesis))
@@ -266,6 +274,8 @@ async def run_devnet(
         report.node_max_rss_mb = [rss for _, rss in usage]
     finally:
         await asyncio.to_thread(stop_nodes, procs)
+        if cluster is not None:
+            await asyncio.to_thread(cluster.stop)
     report.wall_seconds = round(time.monotonic() - started, 1)
     return report
 

@@ -36,13 +36,13 @@ from zkpov.node.consensus_io.reactor import (
 from zkpov.node.consensus_io.slashing_guard import SlashingGuard
 from zkpov.node.consensus_io.tx_gossip import TxGossip
 from zkpov.node.fast_sync.server import FastSyncServer
-from zkpov.node.ops.config import NodeConfig
+from zkpov.node.ops.config import NodeConfig, format_address, parse_prover
 from zkpov.node.ops.fd_limit import raise_fd_limit
 from zkpov.node.ops.key_cache import load_circuit_keys
 from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.proving.proof_chain import ProvingPipeline
 from zkpov.node.proving.proof_store import ProofStore
-from zkpov.node.proving.prover import ProofTracker
+from zkpov.node.proving.prover import LocalProver, ProofTracker, ProverBackend
 from zkpov.node.rpc.app import create_app
 from zkpov.node.rpc.commit_feed import CommitFeed
 from zkpov.node.rpc.events import EventHub
@@ -156,8 +156,17 @@ class Node:
             observe_prove=self.metrics.observe_proof_generation,
             observe_verify=self.metrics.observe_proof_verification, carried_only=lag > 0,
             store=ProofStore(self.store), get_base=lambda: self.chain.base,
-            chain_tag=self.chain.state.chain_tag,
+            chain_tag=self.chain.state.chain_tag, backend=self._build_backend(),
         )  # fmt: skip
+
+    def _build_backend(self) -> ProverBackend:
+        """Local threads, or the Dask scheduler the config names (``prover = "dask://..."``)."""
+        address = parse_prover(self.config.prover)
+        if address is None:
+            return LocalProver()
+        from zkpov.node.proving.dask_prover import DaskProver  # imports Dask only when used
+
+        return DaskProver(f"tcp://{format_address(address)}")
 
     def _build_pipeline(self) -> ProvingPipeline | None:
         """Which committed batches this node proves, and when; None unless it proves."""

@@ -12,6 +12,7 @@ from zkpov.node.ops.config import (
     PeerAddress,
     decode_node_config,
     load_node_config,
+    parse_prover,
     write_node_config,
 )
 
@@ -24,6 +25,7 @@ def test_round_trip(tmp_path: Path) -> None:
         peers=(PeerAddress(b"\xaa" * 48, "127.0.0.1", 30002),),
         prune_keep_blocks=2000,
         proofs_enabled=False,
+        prover="dask://10.0.0.5:8786",
     )
     write_node_config(config)
     assert load_node_config(tmp_path) == config
@@ -38,6 +40,12 @@ def test_round_trip(tmp_path: Path) -> None:
         ("[storage]\nprune_keep_blocks = 'ten'\n", "expected int"),
         ("[storage]\nprune_keep_blocks = -1\n", "negative"),
         ("[storage]\nprune_keep_blocks = 10\n", "at least 1024"),
+        ("[prover]\nprover = 'remote'\n", 'expected "local" or "dask://HOST:PORT"'),
+        ("[prover]\nprover = 'tcp://127.0.0.1:8786'\n", 'expected "local"'),
+        ("[prover]\nprover = 'dask://127.0.0.1'\n", "expected host:port"),
+        ("[prover]\nprover = 'dask://:8786'\n", "expected host:port"),
+        ("[prover]\nprover = 'dask://h:70000'\n", "expected host:port"),
+        ("[prover]\nprover = 1\n", "expected str"),
         ("[p2p]\nlisten = '127.0.0.1'\n", "host:port"),
         ("[p2p]\nlisten = '127.0.0.1:70000'\n", "host:port"),
         ("[[p2p.peers]]\nvalidator = 'aa'\naddress = '127.0.0.1:1'\n", "48-byte"),
@@ -48,6 +56,11 @@ def test_round_trip(tmp_path: Path) -> None:
 def test_bad_config_is_rejected(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(NodeConfigError, match=message):
         decode_node_config(text, tmp_path)
+
+
+def test_the_prover_is_local_or_a_dask_scheduler() -> None:
+    assert parse_prover("local") is None
+    assert parse_prover("dask://127.0.0.1:8786") == ("127.0.0.1", 8786)
 
 
 def test_missing_config(tmp_path: Path) -> None:

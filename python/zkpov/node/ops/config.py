@@ -23,6 +23,7 @@ __all__ = [
     "format_address",
     "load_node_config",
     "parse_address",
+    "parse_prover",
     "write_node_config",
 ]
 
@@ -61,6 +62,7 @@ class NodeConfig:
     prover_threads: int = 0  # 0 lets the prover use every core
     key_cache_dir: str = "data/circuit-keys"  # proving keys, cached by circuit id
     proof_rescue_seconds: int = 30  # then prove another proposer's batch whose proof is missing
+    prover: str = "local"  # or "dask://HOST:PORT": a Dask scheduler whose workers prove
     mempool_max_txs: int = 5000
     mempool_max_bytes: int = 16 * 1024 * 1024
     mempool_min_fee: int = 0  # transfers paying less are refused (0, as Cosmos SDK's default)
@@ -75,6 +77,18 @@ def parse_address(text: str, where: str) -> tuple[str, int]:
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise NodeConfigError(f"{where}: expected host:port, got {text!r}")
     return host, int(port)
+
+
+def parse_prover(text: str) -> tuple[str, int] | None:
+    """None for ``"local"``, the scheduler's address for ``"dask://HOST:PORT"``."""
+    if text == "local":
+        return None
+    scheme, sep, address = text.partition("://")
+    if scheme != "dask" or not sep:
+        raise NodeConfigError(
+            f'[prover] prover: expected "local" or "dask://HOST:PORT", got {text!r}'
+        )
+    return parse_address(address, "[prover] prover")
 
 
 def format_address(address: tuple[str, int]) -> str:
@@ -92,6 +106,7 @@ _SCHEMA: dict[str, dict[str, type]] = {
         "prover_threads": int,
         "key_cache_dir": str,
         "proof_rescue_seconds": int,
+        "prover": str,
     },
     "mempool": {"mempool_max_txs": int, "mempool_max_bytes": int, "mempool_min_fee": int},
 }
@@ -136,6 +151,7 @@ def _check_ranges(config: NodeConfig) -> None:
     for name in names:
         if getattr(config, name) < 0:
             raise NodeConfigError(f"{name} must not be negative")
+    parse_prover(config.prover)
 
 
 def decode_node_config(text: str, home: Path) -> NodeConfig:
@@ -197,6 +213,7 @@ def encode_node_config(config: NodeConfig) -> str:
             "prover_threads": config.prover_threads,
             "key_cache_dir": config.key_cache_dir,
             "proof_rescue_seconds": config.proof_rescue_seconds,
+            "prover": config.prover,
         },
         "mempool": {
             "mempool_max_txs": config.mempool_max_txs,

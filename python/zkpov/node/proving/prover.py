@@ -35,7 +35,7 @@ from typing import Protocol
 from zkpov.chain.proof_inputs import compute_block_public_inputs
 from zkpov.chain.state import AccountState, Transfer
 from zkpov.crypto import snark
-from zkpov.errors import ZkpovError
+from zkpov.errors import DecodeError, ZkpovError
 from zkpov.node.proving.proof_store import ProofStore
 from zkpov.spec.messages import Block
 from zkpov.spec.payload import ProofAnnouncement
@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 
 MAX_PENDING_ANNOUNCEMENTS = 256
 RESCUE_PATIENCE_SECONDS = 30.0  # before proving another proposer's batch (see get_due)
-MAX_CONCURRENT_PROOFS = 1  # proving already uses every core (rayon)
+MAX_CONCURRENT_PROOFS = 1  # locally: proving already uses every core (rayon)
 
 
 @dataclass
@@ -66,8 +66,11 @@ class OwedBatch:
 
 
 class ProverBackend(Protocol):
-    """Where proofs are computed. The default is :class:`LocalProver`; a remote proving service
-    or an accelerator would implement the same call."""
+    """Where proofs are computed. The default is :class:`LocalProver`; a Dask cluster
+    (:class:`~zkpov.node.proving.dask_prover.DaskProver`) implements the same call. The tracker
+    proves up to ``max_concurrent`` batches at once, and verifies every proof it gets."""
+
+    max_concurrent: int
 
     async def prove(
         self, pk: snark.ProvingKey, pre_state: AccountState, transfers: Sequence[Transfer]
@@ -82,6 +85,7 @@ class LocalProver:
     the node's ``prover_threads``), so the event loop keeps serving consensus meanwhile."""
 
     def __init__(self, workers: int = MAX_CONCURRENT_PROOFS) -> None:
+        self.max_concurrent = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="zkpov-prover")
 
     async def prove(
@@ -126,7 +130,8 @@ class ProofTracker:
         return self.pk.config.circuit_id
 
     def is_busy(self) -> bool:
-        return bool(self.proving)
+        """True when the backend takes no more batches now (a proposer then adds no transfers)."""
+        return len(self.proving) >= self.backend.max_concurrent
 
     def owe(self, height: int, batch: OwedBatch) -> None:
         """Remembers a committed batch until some proof of it is verified."""
@@ -140,7 +145,7 @@ class ProofTracker:
         once; another proposer's after ``patience x (our distance from it in the validator
         order)`` seconds, so a crashed or restarted prover's batch is picked up by one node at a
         time and the lag rule cannot stall transfers for good."""
-        free = MAX_CONCURRENT_PROOFS - len(self.proving)
+        free = self.backend.max_concurrent - len(self.proving)
         due = [
             height
             for height, batch in sorted(self.owed.items())
@@ -151,7 +156,7 @@ class ProofTracker:
 
     async def prove(self, height: int) -> None:
         """Proves an owed batch off the event loop (the native prover releases the GIL), then
-        verifies and announces the proof."""
+        verifies the proof and announces it only if it verified: a backend is never trusted."""
         batch = self.owed.get(height)
         if batch is None or height in self.proving:
             return
@@ -172,7 +177,8 @@ class ProofTracker:
         finally:
             self.proving.discard(height)
         self.on_announcement(ProofAnnouncement(height, proof))
-        self.publish(ProofAnnouncement(height, proof))
+        if self.proofs.get(height) == proof:
+            self.publish(ProofAnnouncement(height, proof))
 
     def on_announcement(self, announcement: ProofAnnouncement) -> None:
         """Verifies a proof for a committed height, or keeps it until that height commits."""
@@ -206,7 +212,10 @@ class ProofTracker:
             return
         start = time.perf_counter()
         inputs = compute_block_public_inputs(block, parent, self.chain_tag)
-        ok = snark.verify(self.vk, list(inputs), proof)
+        try:
+            ok = snark.verify(self.vk, list(inputs), proof)
+        except DecodeError:
+            ok = False
         elapsed = time.perf_counter() - start
         self.observe_verify(elapsed)
         if not ok:
