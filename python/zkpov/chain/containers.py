@@ -65,7 +65,7 @@ class ChainState:
     active: tuple[RegistryIndex, ...] = ()
     active_stakes: tuple[Stake, ...] = ()
     seed: bytes = bytes(32)
-    randao_reveals: list[bytes] = field(default_factory=list)
+    randao_mix: bytes = bytes(32)  # this epoch's reveals mixed in (chain.seed.compute_randao_mix)
     blocks_in_epoch: int = 0
     height: int = 0
     initial_supply: int = 0

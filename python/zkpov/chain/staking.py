@@ -18,7 +18,7 @@ from zkpov.chain.containers import (
     Validator,
     ValidatorStatus,
 )
-from zkpov.chain.seed import compute_epoch_seed
+from zkpov.chain.seed import compute_seed_from_mix
 from zkpov.config import ConsensusConfig
 from zkpov.constants import COMMISSION_DENOMINATOR
 from zkpov.errors import ValidatorError
@@ -140,8 +140,8 @@ def _queue_unbonding(state: ChainState, config: ConsensusConfig, owner: Owner, a
 def process_epoch_transition(state: ChainState, config: ConsensusConfig) -> None:
     """Epoch boundary: unbonding, departures, the new active set and the new seed."""
     next_epoch = Epoch(state.epoch + 1)
-    state.seed = compute_epoch_seed(state.seed, next_epoch, state.randao_reveals)
-    state.randao_reveals = []
+    state.seed = compute_seed_from_mix(state.seed, next_epoch, state.randao_mix)
+    state.randao_mix = bytes(32)
     state.epoch = next_epoch
     state.blocks_in_epoch = 0
     _process_unbonding(state)
