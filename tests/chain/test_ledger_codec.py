@@ -23,6 +23,9 @@ def make_state() -> ChainState:
     )  # fmt: skip
     state.delegations[Delegation(b"d", 1)] = Stake(5)
     state.unbonding.append(Unbonding(b"e", Stake(7), Epoch(3)))
+    state.unbonding.append(Unbonding(b"f", Stake(8), Epoch(4), 1, Epoch(2)))
+    state.reward_entries[Delegation(b"d", 1)] = 3 << 70  # ratios outgrow 64 bits
+    state.validators[1].reward_ratio, state.validators[1].outstanding = 5 << 80, 11
     state.balances = {b"z": 1, b"a": 2}
     state.validators[2].status = ValidatorStatus.SLASHED
     state.minted, state.burned, state.height = 9, 3, 12

@@ -18,6 +18,7 @@ __all__ = [
 ]
 
 NO_STAKE = Stake(0)
+FIRST_EPOCH = Epoch(0)
 Owner = bytes  # an account identifier (the owner's public key bytes)
 RegistryIndex = int  # position in ``ChainState.validators`` (consensus indices are per epoch)
 
@@ -38,6 +39,8 @@ class Validator:
     commission_bps: int
     status: ValidatorStatus = ValidatorStatus.PENDING
     slashed_amount: Stake = NO_STAKE
+    reward_ratio: int = 0  # rewards per unit of stake since joining, x RATIO_SCALE (F1)
+    outstanding: int = 0  # rewards paid to this validator's holders, not yet settled
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ class Unbonding:
     owner: Owner
     amount: Stake
     release_epoch: Epoch
+    validator: RegistryIndex | None = None  # whose stake it was (slashable for earlier offences)
+    start_epoch: Epoch = FIRST_EPOCH
 
 
 @dataclass
@@ -62,6 +67,8 @@ class ChainState:
     delegations: dict[Delegation, Stake] = field(default_factory=dict)
     unbonding: list[Unbonding] = field(default_factory=list)
     balances: dict[Owner, int] = field(default_factory=dict)
+    # the validator's reward_ratio when each holder's stake last changed (chain.distribution)
+    reward_entries: dict[Delegation, int] = field(default_factory=dict)
     active: tuple[RegistryIndex, ...] = ()
     active_stakes: tuple[Stake, ...] = ()
     seed: bytes = bytes(32)

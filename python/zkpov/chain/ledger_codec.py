@@ -17,7 +17,7 @@ from zkpov.types import BLSPubkey, Epoch, Stake
 
 __all__ = ["LEDGER_VERSION", "MAX_LEDGER_ITEMS", "decode_chain_state", "encode_chain_state"]
 
-LEDGER_VERSION = 1
+LEDGER_VERSION = 2
 MAX_LEDGER_ITEMS = 1 << 20  # validators, delegations, unbonding entries or balances
 MAX_LEDGER_BYTES = 256 << 20
 _MAX_OWNER = 64
@@ -29,10 +29,11 @@ def encode_chain_state(state: ChainState) -> bytes:
     body = [
         LEDGER_VERSION, state.epoch, [_validator_obj(v) for v in state.validators],
         sorted([d.delegator, d.validator, a] for d, a in state.delegations.items()),
-        [[u.owner, u.amount, u.release_epoch] for u in state.unbonding],
+        [_unbonding_obj(u) for u in state.unbonding],
         sorted([o, a] for o, a in state.balances.items()), list(state.active),
         list(state.active_stakes), state.seed, state.randao_mix, state.blocks_in_epoch,
         state.height, state.initial_supply, state.minted, state.burned,
+        sorted([d.delegator, d.validator, _big_bytes(r)] for d, r in state.reward_entries.items()),
     ]  # fmt: skip
     encoded: bytes = msgpack.packb(body, use_bin_type=True)
     return encoded
@@ -40,7 +41,19 @@ def encode_chain_state(state: ChainState) -> bytes:
 
 def _validator_obj(v: Validator) -> list[Any]:
     status = _STATUSES.index(v.status)
-    return [v.pubkey, v.owner, v.self_stake, v.commission_bps, status, v.slashed_amount]
+    return [
+        v.pubkey, v.owner, v.self_stake, v.commission_bps, status, v.slashed_amount,
+        _big_bytes(v.reward_ratio), v.outstanding,
+    ]  # fmt: skip
+
+
+def _big_bytes(value: int) -> bytes:
+    return value.to_bytes((value.bit_length() + 7) // 8, "big")
+
+
+def _unbonding_obj(u: Unbonding) -> list[Any]:
+    validator = -1 if u.validator is None else u.validator
+    return [u.owner, u.amount, u.release_epoch, validator + 1, u.start_epoch]
 
 
 def decode_chain_state(data: bytes) -> ChainState:
@@ -51,7 +64,7 @@ def decode_chain_state(data: bytes) -> ChainState:
         obj = msgpack.unpackb(data, raw=False, strict_map_key=True)
     except Exception as exc:  # msgpack raises several unrelated types on bad input
         raise DecodeError(f"the stored ledger is not valid msgpack: {exc}") from exc
-    version, epoch, vals, dels, unb, bal, active, stakes, *rest = seq(obj, 15)
+    version, epoch, vals, dels, unb, bal, active, stakes, *rest = seq(obj, 16)
     if version != LEDGER_VERSION:
         raise DecodeError(f"ledger version {version!r}, this node reads {LEDGER_VERSION}")
     state = ChainState(Epoch(uint(epoch)), validators=[_validator(v) for v in _items(vals)])
@@ -65,10 +78,11 @@ def decode_chain_state(data: bytes) -> ChainState:
 
 
 def _read_tail(state: ChainState, rest: list[Any]) -> None:
-    seed, mix, blocks, height, supply, minted, burned = rest
+    seed, mix, blocks, height, supply, minted, burned, entries = rest
     state.seed, state.randao_mix = digest(seed), digest(mix)
     state.blocks_in_epoch, state.height = uint(blocks), uint(height)
     state.initial_supply, state.minted, state.burned = uint(supply), uint(minted), uint(burned)
+    state.reward_entries = dict(_entry(e) for e in _items(entries))
 
 
 def _items(value: Any) -> list[Any]:
@@ -80,13 +94,24 @@ def _owner(value: Any) -> bytes:
 
 
 def _validator(o: Any) -> Validator:
-    pubkey, owner, stake, commission, status, slashed = seq(o, 6)
+    pubkey, owner, stake, commission, status, slashed, ratio, outstanding = seq(o, 8)
     if uint(status) >= len(_STATUSES):
         raise DecodeError(f"unknown validator status {status}")
     return Validator(
         BLSPubkey(raw(pubkey, limit=_MAX_OWNER)), _owner(owner), Stake(uint(stake)),
-        uint(commission), _STATUSES[status], Stake(uint(slashed)),
+        uint(commission), _STATUSES[status], Stake(uint(slashed)), _big(ratio), uint(outstanding),
     )  # fmt: skip
+
+
+def _big(value: Any) -> int:
+    """A reward ratio: rewards per unit stake x 2^64 outgrow a uint64, so they are stored as
+    big-endian bytes (at most 32)."""
+    return int.from_bytes(raw(value, limit=32), "big")
+
+
+def _entry(o: Any) -> tuple[Delegation, int]:
+    holder, validator, ratio = seq(o, 3)
+    return Delegation(_owner(holder), uint(validator)), _big(ratio)
 
 
 def _delegation(o: Any) -> tuple[Delegation, Stake]:
@@ -95,16 +120,19 @@ def _delegation(o: Any) -> tuple[Delegation, Stake]:
 
 
 def _unbonding(o: Any) -> Unbonding:
-    owner, amount, release = seq(o, 3)
-    return Unbonding(_owner(owner), Stake(uint(amount)), Epoch(uint(release)))
+    owner, amount, release, validator, start = seq(o, 5)
+    index = None if uint(validator) == 0 else uint(validator) - 1
+    return Unbonding(
+        _owner(owner), Stake(uint(amount)), Epoch(uint(release)), index, Epoch(uint(start))
+    )
 
 
 def _checked(state: ChainState) -> ChainState:
     """Indices must name registered validators, and the active set must match its stakes."""
     count = len(state.validators)
-    if any(d.validator >= count for d in state.delegations) or any(
-        i >= count for i in state.active
-    ):
+    named = [d.validator for d in (*state.delegations, *state.reward_entries)]
+    named += [u.validator for u in state.unbonding if u.validator is not None]
+    if any(i >= count for i in (*named, *state.active)):
         raise DecodeError("the stored ledger names a validator it does not register")
     if len(state.active) != len(state.active_stakes):
         raise DecodeError("the stored ledger's active set and stakes differ in length")

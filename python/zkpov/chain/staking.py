@@ -18,6 +18,7 @@ from zkpov.chain.containers import (
     Validator,
     ValidatorStatus,
 )
+from zkpov.chain.distribution import process_settlement, process_validator_settlement
 from zkpov.chain.seed import compute_seed_from_mix
 from zkpov.config import ConsensusConfig
 from zkpov.constants import COMMISSION_DENOMINATOR
@@ -44,13 +45,15 @@ def get_validator_stake(state: ChainState, index: RegistryIndex) -> Stake:
 
 
 def get_total_stake(state: ChainState) -> int:
-    """All tokens: bonded, delegated, unbonding and liquid (the conserved quantity)."""
+    """All tokens: bonded, delegated, unbonding, liquid and unsettled rewards (the conserved
+    quantity)."""
     bonded = sum(v.self_stake for v in state.validators)
     return (
         bonded
         + sum(state.delegations.values())
         + sum(u.amount for u in state.unbonding)
         + sum(state.balances.values())
+        + sum(v.outstanding for v in state.validators)  # rewards not yet settled
     )
 
 
@@ -83,7 +86,9 @@ def process_join(
         raise ValidatorError("proof of possession does not verify")
     _debit(state, owner, stake)
     state.validators.append(Validator(pubkey, owner, stake, commission_bps))
-    return len(state.validators) - 1
+    index = len(state.validators) - 1
+    process_settlement(state, owner, index)  # its reward entry starts at the ratio now
+    return index
 
 
 def process_exit(state: ChainState, owner: Owner, index: RegistryIndex) -> None:
@@ -110,6 +115,7 @@ def process_delegate(
     if not 0 <= index < len(state.validators) or state.validators[index].status in _LEAVING:
         raise ValidatorError(f"validator {index} does not take delegations")
     _debit(state, delegator, amount)
+    process_settlement(state, delegator, index)
     key = Delegation(delegator, index)
     state.delegations[key] = Stake(state.delegations.get(key, 0) + amount)
 
@@ -125,16 +131,20 @@ def process_undelegate(
     key = Delegation(delegator, index)
     if amount <= 0 or state.delegations.get(key, 0) < amount:
         raise ValidatorError("cannot undelegate more than is delegated")
+    process_settlement(state, delegator, index)
     state.delegations[key] = Stake(state.delegations[key] - amount)
     if not state.delegations[key]:
         del state.delegations[key]
-    _queue_unbonding(state, config, delegator, amount)
+    _queue_unbonding(state, config, delegator, amount, index)
 
 
-def _queue_unbonding(state: ChainState, config: ConsensusConfig, owner: Owner, amount: int) -> None:
+def _queue_unbonding(
+    state: ChainState, config: ConsensusConfig, owner: Owner, amount: int, index: RegistryIndex
+) -> None:
+    """Unbonding from validator ``index``, started now: slashable for offences up to now."""
     if amount > 0:
         release = Epoch(state.epoch + config.unbonding_epochs)
-        state.unbonding.append(Unbonding(owner, Stake(amount), release))
+        state.unbonding.append(Unbonding(owner, Stake(amount), release, index, state.epoch))
 
 
 def process_epoch_transition(state: ChainState, config: ConsensusConfig) -> None:
@@ -160,10 +170,11 @@ def _process_departures(state: ChainState, config: ConsensusConfig) -> None:
     for index, validator in enumerate(state.validators):
         if validator.status not in (ValidatorStatus.EXITING, ValidatorStatus.SLASHED):
             continue
-        _queue_unbonding(state, config, validator.owner, validator.self_stake)
+        process_validator_settlement(state, index)
+        _queue_unbonding(state, config, validator.owner, validator.self_stake, index)
         validator.self_stake = Stake(0)
         for key in [d for d in state.delegations if d.validator == index]:
-            _queue_unbonding(state, config, key.delegator, state.delegations.pop(key))
+            _queue_unbonding(state, config, key.delegator, state.delegations.pop(key), index)
         if validator.status is ValidatorStatus.EXITING:
             validator.status = ValidatorStatus.EXITED
 

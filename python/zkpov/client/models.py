@@ -270,13 +270,16 @@ class StakingValidator:
     slashed: Decimal
     commission_bps: int
     balance: Decimal
+    owner_pending: Decimal
+    outstanding: Decimal
     height: int
 
 
 @dataclass(frozen=True)
 class Supply:
     """The staking ledger's supply (``/v1/staking/supply``): initial + minted - burned ==
-    total == bonded + unbonding + balances when ``conserved``."""
+    total == bonded + unbonding + balances + outstanding (rewards pooled, not yet settled)
+    when ``conserved``."""
 
     height: int
     initial: Decimal
@@ -287,6 +290,7 @@ class Supply:
     bonded: Decimal
     unbonding: Decimal
     balances: Decimal
+    outstanding: Decimal
     conserved: bool
 
 

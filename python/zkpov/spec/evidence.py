@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from zkpov.errors import ConsensusError
 from zkpov.spec.messages import EMPTY_DIGEST, Block, BlockHeader, Proposal, Vote
 from zkpov.spec.validators import ValidatorSet
-from zkpov.types import ValidatorIndex
+from zkpov.types import Epoch, ValidatorIndex
 
 __all__ = [
     "Claim",
@@ -28,6 +28,7 @@ __all__ = [
     "InvalidBlockProposal",
     "InvalidEvidence",
     "get_evidence_claims",
+    "get_evidence_epoch",
     "get_evidence_kind",
     "get_signed_header",
     "make_invalid_block_evidence",
@@ -69,6 +70,15 @@ _KIND_NAMES = {DoubleProposal: "double_proposal", DoubleVote: "double_vote"}
 
 def get_evidence_kind(evidence: Evidence) -> str:
     return _KIND_NAMES.get(type(evidence), "invalid_block")
+
+
+def get_evidence_epoch(evidence: Evidence) -> Epoch:
+    """The epoch of the offence."""
+    if isinstance(evidence, DoubleVote):
+        return evidence.first.vote_data.epoch
+    if isinstance(evidence, DoubleProposal):
+        return evidence.first.header.epoch
+    return evidence.block.header.epoch
 
 
 def get_offender(evidence: Evidence) -> ValidatorIndex:

@@ -212,7 +212,9 @@ def test_the_staking_ledger_pays_rewards_and_conserves_supply(
     assert int(supply["initial"]) + int(supply["minted"]) == int(supply["total"])
     me = node.get("/v1/staking/validator", index="0")
     assert me["pubkey"] == bytes(node.node.validator.public).hex() and me["status"] == "active"
-    assert int(me["balance"]) == int(supply["minted"])  # alone: every reward is its own
+    # alone: every reward is its own, settled or still in its pool
+    assert int(me["balance"]) + int(me["outstanding"]) == int(supply["minted"])
+    assert 0 <= int(me["outstanding"]) - int(me["owner_pending"]) <= 2**20  # flooring dust
     metrics = node.node.metrics.render()[0].decode().splitlines()
     (stake,) = [
         line.split()[1] for line in metrics if line.startswith("zkpov_staking_total_stake ")

@@ -181,12 +181,14 @@ COMPONENTS: dict[str, Schema] = {
         },
         "self_stake": _DECIMAL, "delegated": _DECIMAL, "stake": _DECIMAL, "slashed": _DECIMAL,
         "commission_bps": _UINT, "balance": {**_DECIMAL, "description": "ledger balance"},
+        "owner_pending": {**_DECIMAL, "description": "owner's unsettled rewards (lazy)"},
+        "outstanding": {**_DECIMAL, "description": "rewards pooled for its holders"},
         "height": _UINT,
     }),
     "Supply": _object({
         "height": _UINT, "initial": _DECIMAL, "minted": _DECIMAL, "burned": _DECIMAL,
         "slashed": _DECIMAL, "total": _DECIMAL, "bonded": _DECIMAL, "unbonding": _DECIMAL,
-        "balances": _DECIMAL, "conserved": {"type": "boolean"},
+        "balances": _DECIMAL, "outstanding": _DECIMAL, "conserved": {"type": "boolean"},
     }),
 }  # fmt: skip
 

@@ -38,14 +38,15 @@ def encode_staking_validator(r: StakingValidatorRecord) -> dict[str, Any]:
         "index": r.index, "pubkey": r.pubkey.hex(), "owner": r.owner.hex(), "status": r.status,
         "self_stake": str(r.self_stake), "delegated": str(r.delegated), "stake": str(r.stake),
         "slashed": str(r.slashed), "commission_bps": r.commission_bps,
-        "balance": str(r.balance), "height": r.height,
+        "balance": str(r.balance), "owner_pending": str(r.owner_pending),
+        "outstanding": str(r.outstanding), "height": r.height,
     }  # fmt: skip
 
 
 def encode_supply(r: SupplyRecord) -> dict[str, Any]:
     amounts = ("initial", "minted", "burned", "slashed", "total", "bonded", "unbonding")
     doc: dict[str, Any] = {"height": r.height}
-    doc |= {name: str(getattr(r, name)) for name in (*amounts, "balances")}
+    doc |= {name: str(getattr(r, name)) for name in (*amounts, "balances", "outstanding")}
     return doc | {"conserved": r.conserved}
 
 

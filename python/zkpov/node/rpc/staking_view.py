@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zkpov.chain.containers import ChainState
+from zkpov.chain.distribution import compute_pending_reward
 from zkpov.chain.staking import get_total_stake, get_validator_stake
 from zkpov.chain.transition import is_supply_conserved
 
@@ -32,14 +33,17 @@ class StakingValidatorRecord:
     stake: int
     slashed: int
     commission_bps: int
-    balance: int  # the owner's liquid balance in the ledger: rewards and commission so far
+    balance: int  # the owner's liquid balance in the ledger: commission and settled rewards
+    owner_pending: int  # the owner's rewards on its self stake not settled yet (F1, lazy)
+    outstanding: int  # rewards in this validator's pool, owed to its holders
     height: int
 
 
 @dataclass(frozen=True)
 class SupplyRecord:
-    """``initial + minted - burned == balances + bonded + unbonding`` when ``conserved``;
-    ``burned`` counts slashed stake (the node burns no fees in the ledger yet)."""
+    """``initial + minted - burned == total == balances + bonded + unbonding + outstanding``
+    when ``conserved``; ``burned`` counts slashed stake (the node burns no fees in the ledger
+    yet); ``outstanding``: rewards in validators' pools, not yet settled to their holders."""
 
     height: int
     initial: int
@@ -50,6 +54,7 @@ class SupplyRecord:
     bonded: int
     unbonding: int
     balances: int
+    outstanding: int
     conserved: bool
 
 
@@ -61,7 +66,8 @@ def compute_staking_validator(state: ChainState, index: int) -> StakingValidator
     return StakingValidatorRecord(
         index, bytes(v.pubkey), v.owner, v.status.value, int(v.self_stake),
         stake - int(v.self_stake), stake, int(v.slashed_amount), v.commission_bps,
-        state.balances.get(v.owner, 0), state.height,
+        state.balances.get(v.owner, 0), compute_pending_reward(state, v.owner, index),
+        v.outstanding, state.height,
     )  # fmt: skip
 
 
@@ -71,5 +77,5 @@ def compute_supply(state: ChainState) -> SupplyRecord:
         state.height, state.initial_supply, state.minted, state.burned,
         sum(int(v.slashed_amount) for v in state.validators), get_total_stake(state), bonded,
         sum(u.amount for u in state.unbonding), sum(state.balances.values()),
-        is_supply_conserved(state),
+        sum(v.outstanding for v in state.validators), is_supply_conserved(state),
     )  # fmt: skip
