@@ -47,3 +47,22 @@ def test_honest_nodes_commit_evidence_against_the_attacker(
     assert f"ATTACK MODE {mode}: sent a conflicting" in attacker_log
     for i in range(4):
         assert "Traceback" not in (root / f"node{i}" / "node.log").read_text()
+
+
+def test_a_proposer_forging_evidence_frames_nobody(tmp_path: Path) -> None:
+    """Validator 2 sends each of its proposals with a forged double vote of validator 0: every
+    honest voter refuses those blocks, so nothing is slashed and finality goes on."""
+    root = tmp_path / "devnet"
+    cmd = [
+        sys.executable, "-m", "zkpov", "devnet", "--dir", str(root), "--blocks", "16",
+        "--no-proofs", "--base-port", str(free_base_port(8)), "--timeout", "300", "--json",
+        "--byzantine", "forged_evidence=2",
+    ]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:] + _node_logs(root)
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["nodes_agree"] is True and report["finalized_height"] >= 16
+    assert report["slashed"] == {} and report["evidence"] == {}  # validator 0 was not framed
+    assert report["supply_conserved"] is True
+    attacker_log = (root / "node2" / "node.log").read_text()
+    assert "ATTACK MODE forged_evidence: sent a proposal framing validator 0" in attacker_log
