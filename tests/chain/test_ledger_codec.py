@@ -22,6 +22,7 @@ def make_state() -> ChainState:
         bytes(32),
     )  # fmt: skip
     state.delegations[Delegation(b"d", 1)] = Stake(5)
+    state.validators[1].delegated = Stake(5)
     state.unbonding.append(Unbonding(b"e", Stake(7), Epoch(3)))
     state.unbonding.append(Unbonding(b"f", Stake(8), Epoch(4), 1, Epoch(2)))
     state.reward_entries[Delegation(b"d", 1)] = 3 << 70  # ratios outgrow 64 bits
@@ -35,6 +36,13 @@ def make_state() -> ChainState:
 def test_the_ledger_round_trips_exactly() -> None:
     state = make_state()
     assert decode_chain_state(encode_chain_state(state)) == state
+
+
+def test_a_ledger_whose_delegation_totals_do_not_add_up_is_refused() -> None:
+    body = msgpack.unpackb(encode_chain_state(make_state()))
+    body[3] = [[b"d", 1, 6]]  # the delegation grew, its validator's total did not
+    with pytest.raises(DecodeError, match="do not add up"):
+        decode_chain_state(msgpack.packb(body))
 
 
 def test_a_ledger_naming_an_unregistered_validator_is_refused() -> None:

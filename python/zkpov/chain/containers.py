@@ -39,6 +39,7 @@ class Validator:
     commission_bps: int
     status: ValidatorStatus = ValidatorStatus.PENDING
     slashed_amount: Stake = NO_STAKE
+    delegated: Stake = NO_STAKE  # the sum of ChainState.delegations to this validator
     reward_ratio: int = 0  # rewards per unit of stake since joining, x RATIO_SCALE (F1)
     outstanding: int = 0  # rewards paid to this validator's holders, not yet settled
 

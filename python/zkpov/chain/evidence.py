@@ -40,6 +40,7 @@ def process_slashing(
     for key in [d for d in state.delegations if d.validator == index]:
         cut = compute_slash_amount(state.delegations[key], config)
         state.delegations[key] = Stake(state.delegations[key] - cut)
+        validator.delegated = Stake(validator.delegated - cut)
         burned += cut
     burned += _slash_unbonding(state, config, index, offence_epoch)
     validator.status = ValidatorStatus.SLASHED

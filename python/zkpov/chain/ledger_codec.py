@@ -43,7 +43,7 @@ def _validator_obj(v: Validator) -> list[Any]:
     status = _STATUSES.index(v.status)
     return [
         v.pubkey, v.owner, v.self_stake, v.commission_bps, status, v.slashed_amount,
-        _big_bytes(v.reward_ratio), v.outstanding,
+        v.delegated, _big_bytes(v.reward_ratio), v.outstanding,
     ]  # fmt: skip
 
 
@@ -94,12 +94,13 @@ def _owner(value: Any) -> bytes:
 
 
 def _validator(o: Any) -> Validator:
-    pubkey, owner, stake, commission, status, slashed, ratio, outstanding = seq(o, 8)
+    pubkey, owner, stake, commission, status, slashed, delegated, ratio, outstanding = seq(o, 9)
     if uint(status) >= len(_STATUSES):
         raise DecodeError(f"unknown validator status {status}")
     return Validator(
         BLSPubkey(raw(pubkey, limit=_MAX_OWNER)), _owner(owner), Stake(uint(stake)),
-        uint(commission), _STATUSES[status], Stake(uint(slashed)), _big(ratio), uint(outstanding),
+        uint(commission), _STATUSES[status], Stake(uint(slashed)), Stake(uint(delegated)),
+        _big(ratio), uint(outstanding),
     )  # fmt: skip
 
 
@@ -136,4 +137,9 @@ def _checked(state: ChainState) -> ChainState:
         raise DecodeError("the stored ledger names a validator it does not register")
     if len(state.active) != len(state.active_stakes):
         raise DecodeError("the stored ledger's active set and stakes differ in length")
+    delegated = [0] * count
+    for key, amount in state.delegations.items():
+        delegated[key.validator] += amount
+    if delegated != [int(v.delegated) for v in state.validators]:
+        raise DecodeError("the stored ledger's delegation totals do not add up")
     return state

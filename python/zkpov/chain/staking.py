@@ -39,9 +39,9 @@ _LEAVING = (ValidatorStatus.EXITED, ValidatorStatus.SLASHED, ValidatorStatus.EXI
 
 
 def get_validator_stake(state: ChainState, index: RegistryIndex) -> Stake:
-    """Self stake plus delegations to ``index``."""
-    delegated = sum(a for d, a in state.delegations.items() if d.validator == index)
-    return Stake(state.validators[index].self_stake + delegated)
+    """Self stake plus delegations to ``index`` (kept as a running total: O(1))."""
+    validator = state.validators[index]
+    return Stake(validator.self_stake + validator.delegated)
 
 
 def get_total_stake(state: ChainState) -> int:
@@ -118,6 +118,7 @@ def process_delegate(
     process_settlement(state, delegator, index)
     key = Delegation(delegator, index)
     state.delegations[key] = Stake(state.delegations.get(key, 0) + amount)
+    state.validators[index].delegated = Stake(state.validators[index].delegated + amount)
 
 
 def process_undelegate(
@@ -133,6 +134,7 @@ def process_undelegate(
         raise ValidatorError("cannot undelegate more than is delegated")
     process_settlement(state, delegator, index)
     state.delegations[key] = Stake(state.delegations[key] - amount)
+    state.validators[index].delegated = Stake(state.validators[index].delegated - amount)
     if not state.delegations[key]:
         del state.delegations[key]
     _queue_unbonding(state, config, delegator, amount, index)
@@ -175,6 +177,7 @@ def _process_departures(state: ChainState, config: ConsensusConfig) -> None:
         validator.self_stake = Stake(0)
         for key in [d for d in state.delegations if d.validator == index]:
             _queue_unbonding(state, config, key.delegator, state.delegations.pop(key), index)
+        validator.delegated = Stake(0)
         if validator.status is ValidatorStatus.EXITING:
             validator.status = ValidatorStatus.EXITED
 
