@@ -4,6 +4,7 @@ restart resumes it and its offence index, evidence slashes once, and supply is c
 from __future__ import annotations
 
 import dataclasses
+import logging
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,14 @@ def test_a_store_with_blocks_but_no_ledger_is_refused(builder: Builder, tmp_path
     chain.store.close()
     with pytest.raises(StorageError, match="no staking ledger"):
         builder.open(tmp_path / "db")
+
+
+def test_a_broken_supply_is_reported_with_an_error(
+    builder: Builder, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    chain = builder.open(tmp_path / "db")
+    chain.ledger.state.balances[b"minted from nothing"] = 1  # a bug elsewhere, say
+    with caplog.at_level(logging.ERROR, logger="zkpov.node.state.economics"):
+        builder.commit(chain, [])
+    assert chain.economics[0].supply_conserved is False
+    assert "supply not conserved after block 1" in caplog.text
