@@ -54,4 +54,4 @@ MAX_SYNC_BLOCKS: Final = 64
 MAX_VALIDATORS_LIMIT: Final = 1 << 16
 
 # `zkpov start --byzantine` (zkpov.node.attack): attack modes, test networks only.
-ATTACK_MODES: Final = ("double_vote", "double_proposal")
+ATTACK_MODES: Final = ("double_vote", "double_proposal", "forged_evidence")

@@ -96,7 +96,7 @@ def test_undelegation_unbonds_for_unbonding_epochs() -> None:
     process_delegate(state, b"bob", 1, Stake(200))
     process_undelegate(state, CONFIG, b"bob", 1, Stake(150))
     assert state.delegations[Delegation(b"bob", 1)] == 50
-    assert state.unbonding == [Unbonding(b"bob", Stake(150), Epoch(2))]
+    assert state.unbonding == [Unbonding(b"bob", Stake(150), Epoch(2), 1, Epoch(0))]
     process_epoch_transition(state, CONFIG)
     assert state.balances[b"bob"] == 800
     process_epoch_transition(state, CONFIG)

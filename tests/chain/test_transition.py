@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 
 from zkpov.chain.containers import ValidatorStatus
+from zkpov.chain.seed import compute_epoch_seed, compute_randao_mix
 from zkpov.chain.transition import compute_genesis_state, is_supply_conserved, process_block
 from zkpov.config import ConsensusConfig
 from zkpov.consensus.genesis import make_genesis
@@ -53,9 +54,11 @@ def test_committed_blocks_pay_rewards_and_roll_the_epoch() -> None:
     for height in (1, 2):
         process_block(state, CONFIG, VSET, block(height))
     assert state.minted > 0 and state.balances.get(b"o3", 0) == 0  # 3 neither proposed nor signed
-    assert state.epoch == 0 and state.randao_reveals == [b"1", b"2"]
+    mix = compute_randao_mix(compute_randao_mix(bytes(32), b"1"), b"2")
+    assert state.epoch == 0 and state.randao_mix == mix
     process_block(state, CONFIG, VSET, block(3))
-    assert state.epoch == 1 and state.seed != seed and state.randao_reveals == []
+    assert state.seed == compute_epoch_seed(seed, Epoch(1), [b"1", b"2", b"3"])
+    assert state.epoch == 1 and state.randao_mix == bytes(32)
     assert is_supply_conserved(state)
 
 

@@ -22,6 +22,7 @@ MODELS: dict[str, type] = {
     "Commit": m.Commit, "Validators": m.Validators, "Status": m.Status, "NetInfo": m.NetInfo,
     "Tx": m.Tx, "BroadcastResult": m.BroadcastResult, "Account": m.Account,
     "Finalized": m.Finalized, "Proof": m.Proof, "Event": m.Event,
+    "StakingValidator": m.StakingValidator, "Supply": m.Supply,
 }  # fmt: skip
 NOT_MODELLED = {"Error", "Genesis"}  # errors raise RpcStatusError; genesis stays a JSON object
 NOT_ANSWERS = {m.HexSize, m.TransferReceipt}  # an annotation; what send_transfer returns
@@ -105,6 +106,8 @@ def test_the_check_catches_a_drift() -> None:
         pubkey: bytes  # no 48-byte size
         voting_power: m.Decimal
         leader_weight: m.Decimal
+        stake: m.Decimal
+        slashed: m.Decimal
 
     with pytest.raises(AssertionError, match="pubkey"):
         check_model(SCHEMAS["Validator"], Drifted, "Validator")

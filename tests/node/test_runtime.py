@@ -98,6 +98,8 @@ ZERO_ON_A_HEALTHY_NETWORK = {
     "zkpov_proof_lag_blocks",
     "zkpov_consensus_rounds",
     "zkpov_consensus_missing_validators_power",
+    "zkpov_staking_slashed",  # no evidence on a healthy network
+    "zkpov_staking_supply_violations_total",
 }
 
 

@@ -18,6 +18,7 @@ __all__ = [
 ]
 
 NO_STAKE = Stake(0)
+FIRST_EPOCH = Epoch(0)
 Owner = bytes  # an account identifier (the owner's public key bytes)
 RegistryIndex = int  # position in ``ChainState.validators`` (consensus indices are per epoch)
 
@@ -38,6 +39,9 @@ class Validator:
     commission_bps: int
     status: ValidatorStatus = ValidatorStatus.PENDING
     slashed_amount: Stake = NO_STAKE
+    delegated: Stake = NO_STAKE  # the sum of ChainState.delegations to this validator
+    reward_ratio: int = 0  # rewards per unit of stake since joining, x RATIO_SCALE (F1)
+    outstanding: int = 0  # rewards paid to this validator's holders, not yet settled
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class Unbonding:
     owner: Owner
     amount: Stake
     release_epoch: Epoch
+    validator: RegistryIndex | None = None  # whose stake it was (slashable for earlier offences)
+    start_epoch: Epoch = FIRST_EPOCH
 
 
 @dataclass
@@ -62,10 +68,12 @@ class ChainState:
     delegations: dict[Delegation, Stake] = field(default_factory=dict)
     unbonding: list[Unbonding] = field(default_factory=list)
     balances: dict[Owner, int] = field(default_factory=dict)
+    # the validator's reward_ratio when each holder's stake last changed (chain.distribution)
+    reward_entries: dict[Delegation, int] = field(default_factory=dict)
     active: tuple[RegistryIndex, ...] = ()
     active_stakes: tuple[Stake, ...] = ()
     seed: bytes = bytes(32)
-    randao_reveals: list[bytes] = field(default_factory=list)
+    randao_mix: bytes = bytes(32)  # this epoch's reveals mixed in (chain.seed.compute_randao_mix)
     blocks_in_epoch: int = 0
     height: int = 0
     initial_supply: int = 0

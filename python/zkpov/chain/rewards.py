@@ -2,9 +2,11 @@
 
 A block mints ``floor(total_stake * reward_rate * block_time / SECONDS_PER_YEAR)``. One eighth goes
 to the proposer, the rest to the signers of the block's QC pro rata to their stake. Each
-validator's share is split again: ``commission_bps`` of it to the validator's owner, the rest to
-its owner and delegators pro rata to what each bonded. Amounts are floored; only what is actually
-paid is minted, so the supply stays exact.
+validator's share is split again: ``commission_bps`` of it to the validator's owner at once, the
+rest to its owner and delegators pro rata to what each bonded, lazily
+(:mod:`zkpov.chain.distribution`: one update per validator, none per delegator). Amounts are
+floored; only what is paid (to balances and to the validators' pools) is minted, so the supply
+stays exact.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
-from zkpov.chain.containers import ChainState, Owner, RegistryIndex
+from zkpov.chain.containers import ChainState, RegistryIndex
+from zkpov.chain.distribution import process_reward
 from zkpov.chain.staking import get_validator_stake
 from zkpov.config import ConsensusConfig
 from zkpov.constants import COMMISSION_DENOMINATOR, SECONDS_PER_YEAR
@@ -39,24 +42,17 @@ def compute_shares(amount: int, weights: Sequence[int]) -> list[int]:
     return [amount * w // total for w in weights] if total > 0 else [0] * len(weights)
 
 
-def _get_stakeholders(state: ChainState, index: RegistryIndex) -> list[tuple[Owner, int]]:
-    validator = state.validators[index]
-    holders = [(validator.owner, int(validator.self_stake))]
-    holders += [(d.delegator, int(a)) for d, a in state.delegations.items() if d.validator == index]
-    return holders
-
-
 def _pay_validator(state: ChainState, index: RegistryIndex, amount: int) -> int:
+    """Commission to the owner's balance, the rest to the holders' pool; returns what was paid
+    (nothing if the validator has no stake left to pay)."""
     validator = state.validators[index]
+    stake = int(get_validator_stake(state, index))
+    if amount <= 0 or stake <= 0:
+        return 0
     commission = amount * validator.commission_bps // COMMISSION_DENOMINATOR
-    holders = _get_stakeholders(state, index)
-    shares = compute_shares(amount - commission, [stake for _, stake in holders])
-    payments = [(validator.owner, commission)] + [
-        (o, s) for (o, _), s in zip(holders, shares, strict=True)
-    ]
-    for owner, paid in payments:
-        state.balances[owner] = state.balances.get(owner, 0) + paid
-    return sum(paid for _, paid in payments)
+    state.balances[validator.owner] = state.balances.get(validator.owner, 0) + commission
+    process_reward(state, index, amount - commission, stake)
+    return amount
 
 
 def process_block_rewards(

@@ -16,7 +16,7 @@ from zkpov.constants import DOMAIN_RANDAO
 from zkpov.spec.encoding import compute_hash
 from zkpov.types import Epoch
 
-__all__ = ["compute_epoch_seed", "compute_randao_mix"]
+__all__ = ["compute_epoch_seed", "compute_randao_mix", "compute_seed_from_mix"]
 
 
 def compute_randao_mix(mix: bytes, reveal: bytes) -> bytes:
@@ -30,4 +30,9 @@ def compute_epoch_seed(previous_seed: bytes, epoch: Epoch, reveals: Iterable[byt
     mix = bytes(32)
     for reveal in reveals:
         mix = compute_randao_mix(mix, reveal)
+    return compute_seed_from_mix(previous_seed, epoch, mix)
+
+
+def compute_seed_from_mix(previous_seed: bytes, epoch: Epoch, mix: bytes) -> bytes:
+    """Seed of ``epoch`` from the ending epoch's running mix (32 bytes, not every reveal)."""
     return compute_hash(DOMAIN_RANDAO, (previous_seed, epoch, mix))

@@ -18,7 +18,8 @@ from zkpov.chain.containers import (
     Validator,
     ValidatorStatus,
 )
-from zkpov.chain.seed import compute_epoch_seed
+from zkpov.chain.distribution import process_settlement, process_validator_settlement
+from zkpov.chain.seed import compute_seed_from_mix
 from zkpov.config import ConsensusConfig
 from zkpov.constants import COMMISSION_DENOMINATOR
 from zkpov.errors import ValidatorError
@@ -38,19 +39,21 @@ _LEAVING = (ValidatorStatus.EXITED, ValidatorStatus.SLASHED, ValidatorStatus.EXI
 
 
 def get_validator_stake(state: ChainState, index: RegistryIndex) -> Stake:
-    """Self stake plus delegations to ``index``."""
-    delegated = sum(a for d, a in state.delegations.items() if d.validator == index)
-    return Stake(state.validators[index].self_stake + delegated)
+    """Self stake plus delegations to ``index`` (kept as a running total: O(1))."""
+    validator = state.validators[index]
+    return Stake(validator.self_stake + validator.delegated)
 
 
 def get_total_stake(state: ChainState) -> int:
-    """All tokens: bonded, delegated, unbonding and liquid (the conserved quantity)."""
+    """All tokens: bonded, delegated, unbonding, liquid and unsettled rewards (the conserved
+    quantity)."""
     bonded = sum(v.self_stake for v in state.validators)
     return (
         bonded
         + sum(state.delegations.values())
         + sum(u.amount for u in state.unbonding)
         + sum(state.balances.values())
+        + sum(v.outstanding for v in state.validators)  # rewards not yet settled
     )
 
 
@@ -83,7 +86,9 @@ def process_join(
         raise ValidatorError("proof of possession does not verify")
     _debit(state, owner, stake)
     state.validators.append(Validator(pubkey, owner, stake, commission_bps))
-    return len(state.validators) - 1
+    index = len(state.validators) - 1
+    process_settlement(state, owner, index)  # its reward entry starts at the ratio now
+    return index
 
 
 def process_exit(state: ChainState, owner: Owner, index: RegistryIndex) -> None:
@@ -110,8 +115,10 @@ def process_delegate(
     if not 0 <= index < len(state.validators) or state.validators[index].status in _LEAVING:
         raise ValidatorError(f"validator {index} does not take delegations")
     _debit(state, delegator, amount)
+    process_settlement(state, delegator, index)
     key = Delegation(delegator, index)
     state.delegations[key] = Stake(state.delegations.get(key, 0) + amount)
+    state.validators[index].delegated = Stake(state.validators[index].delegated + amount)
 
 
 def process_undelegate(
@@ -125,23 +132,28 @@ def process_undelegate(
     key = Delegation(delegator, index)
     if amount <= 0 or state.delegations.get(key, 0) < amount:
         raise ValidatorError("cannot undelegate more than is delegated")
+    process_settlement(state, delegator, index)
     state.delegations[key] = Stake(state.delegations[key] - amount)
+    state.validators[index].delegated = Stake(state.validators[index].delegated - amount)
     if not state.delegations[key]:
         del state.delegations[key]
-    _queue_unbonding(state, config, delegator, amount)
+    _queue_unbonding(state, config, delegator, amount, index)
 
 
-def _queue_unbonding(state: ChainState, config: ConsensusConfig, owner: Owner, amount: int) -> None:
+def _queue_unbonding(
+    state: ChainState, config: ConsensusConfig, owner: Owner, amount: int, index: RegistryIndex
+) -> None:
+    """Unbonding from validator ``index``, started now: slashable for offences up to now."""
     if amount > 0:
         release = Epoch(state.epoch + config.unbonding_epochs)
-        state.unbonding.append(Unbonding(owner, Stake(amount), release))
+        state.unbonding.append(Unbonding(owner, Stake(amount), release, index, state.epoch))
 
 
 def process_epoch_transition(state: ChainState, config: ConsensusConfig) -> None:
     """Epoch boundary: unbonding, departures, the new active set and the new seed."""
     next_epoch = Epoch(state.epoch + 1)
-    state.seed = compute_epoch_seed(state.seed, next_epoch, state.randao_reveals)
-    state.randao_reveals = []
+    state.seed = compute_seed_from_mix(state.seed, next_epoch, state.randao_mix)
+    state.randao_mix = bytes(32)
     state.epoch = next_epoch
     state.blocks_in_epoch = 0
     _process_unbonding(state)
@@ -160,10 +172,12 @@ def _process_departures(state: ChainState, config: ConsensusConfig) -> None:
     for index, validator in enumerate(state.validators):
         if validator.status not in (ValidatorStatus.EXITING, ValidatorStatus.SLASHED):
             continue
-        _queue_unbonding(state, config, validator.owner, validator.self_stake)
+        process_validator_settlement(state, index)
+        _queue_unbonding(state, config, validator.owner, validator.self_stake, index)
         validator.self_stake = Stake(0)
         for key in [d for d in state.delegations if d.validator == index]:
-            _queue_unbonding(state, config, key.delegator, state.delegations.pop(key))
+            _queue_unbonding(state, config, key.delegator, state.delegations.pop(key), index)
+        validator.delegated = Stake(0)
         if validator.status is ValidatorStatus.EXITING:
             validator.status = ValidatorStatus.EXITED
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from zkpov.chain.containers import ChainState, Owner, Validator, ValidatorStatus
 from zkpov.chain.evidence import process_evidence
 from zkpov.chain.rewards import process_block_rewards
+from zkpov.chain.seed import compute_randao_mix
 from zkpov.chain.staking import get_total_stake, process_epoch_transition
 from zkpov.config import ConsensusConfig
 from zkpov.errors import DecodeError
@@ -46,7 +47,7 @@ def process_block(
     """Apply one committed block's economics to ``state``."""
     process_block_evidence(state, config, vset, block)
     process_block_signers(state, config, vset, block)
-    state.randao_reveals.append(block.randao_reveal)
+    state.randao_mix = compute_randao_mix(state.randao_mix, block.randao_reveal)
     state.height = block.height
     state.blocks_in_epoch += 1
     if state.blocks_in_epoch >= config.epoch_length:

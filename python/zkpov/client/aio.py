@@ -121,6 +121,13 @@ class AsyncZkpovClient:
     async def finalized(self) -> m.Finalized:
         return await self._get(m.Finalized, "/light/finalized")
 
+    async def staking_validator(self, index: int) -> m.StakingValidator:
+        """Validator ``index`` in the node's committed staking ledger."""
+        return await self._get(m.StakingValidator, "/v1/staking/validator", index=index)
+
+    async def supply(self) -> m.Supply:
+        return await self._get(m.Supply, "/v1/staking/supply")
+
     async def proof(self, height: int | None = None) -> m.Proof:
         """The validity proof of ``height`` (the latest proven when None)."""
         return await self._get(m.Proof, "/light/proof", height=height)

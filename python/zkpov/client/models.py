@@ -29,7 +29,9 @@ __all__ = [
     "Proof",
     "PublicKey",
     "QuorumCert",
+    "StakingValidator",
     "Status",
+    "Supply",
     "SyncInfo",
     "TransferReceipt",
     "Tx",
@@ -90,6 +92,8 @@ class Validator:
     pubkey: PublicKey
     voting_power: Decimal
     leader_weight: Decimal
+    stake: Decimal
+    slashed: Decimal
 
 
 @dataclass(frozen=True)
@@ -239,7 +243,8 @@ class Proof:
 
 @dataclass(frozen=True)
 class Event:
-    """``type``: new_block, finalized or proven_final."""
+    """``type``: new_block, finalized, proven_final, slashed (``validator``: the offender,
+    ``amount``: stake burned) or rewards (``amount``: tokens minted)."""
 
     type: str
     height: int
@@ -247,6 +252,46 @@ class Event:
     state_root: Hash
     round: int
     num_txs: int
+    validator: int | None
+    amount: Decimal | None
+
+
+@dataclass(frozen=True)
+class StakingValidator:
+    """A validator in the staking ledger (``/v1/staking/validator``)."""
+
+    index: int
+    pubkey: PublicKey
+    owner: bytes
+    status: str
+    self_stake: Decimal
+    delegated: Decimal
+    stake: Decimal
+    slashed: Decimal
+    commission_bps: int
+    balance: Decimal
+    owner_pending: Decimal
+    outstanding: Decimal
+    height: int
+
+
+@dataclass(frozen=True)
+class Supply:
+    """The staking ledger's supply (``/v1/staking/supply``): initial + minted - burned ==
+    total == bonded + unbonding + balances + outstanding (rewards pooled, not yet settled)
+    when ``conserved``."""
+
+    height: int
+    initial: Decimal
+    minted: Decimal
+    burned: Decimal
+    slashed: Decimal
+    total: Decimal
+    bonded: Decimal
+    unbonding: Decimal
+    balances: Decimal
+    outstanding: Decimal
+    conserved: bool
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,12 @@ class ZkpovClient:
     def finalized(self) -> m.Finalized:
         return self._run(self.aio.finalized())
 
+    def staking_validator(self, index: int) -> m.StakingValidator:
+        return self._run(self.aio.staking_validator(index))
+
+    def supply(self) -> m.Supply:
+        return self._run(self.aio.supply())
+
     def proof(self, height: int | None = None) -> m.Proof:
         return self._run(self.aio.proof(height))
 

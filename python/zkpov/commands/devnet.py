@@ -104,6 +104,10 @@ def _print_summary(console: Console, report: DevnetReport) -> None:
     )
     if report.byzantine:
         console.print(f"attackers: {report.byzantine}; evidence committed: {report.evidence}")
+    console.print(
+        f"slashed: {report.slashed}; rewards paid: {report.rewards_paid};"
+        f" supply conserved: {report.supply_conserved}"
+    )
     console.print(f"{report.load_note}; wall time {report.wall_seconds}s")
 
 

@@ -79,7 +79,8 @@ def _log_start(node: Node) -> None:
     default=None,
     help="ATTACK MODE, test networks only: after each own vote (double_vote) or block proposal "
     "(double_proposal) also sign and send a conflicting one, slashable evidence against this "
-    "validator. Refused unless genesis.json marks a test network.",
+    "validator; or send each own proposal with forged evidence framing another validator "
+    "(forged_evidence). Refused unless genesis.json marks a test network.",
 )
 @click.option("--fast-sync", "fast_sync", type=RPC_URL, default=None,
               help="join from this peer RPC's proven checkpoint instead of replaying from"
@@ -107,12 +108,15 @@ def start(
 def _prepare_attack(config: NodeConfig, mode: str) -> OutboxWrapper:
     """The attack's outbox wrapper, or ``AttackModeError`` (before anything is written) unless
     the genesis marks a test network. Only here is ``zkpov.node.attack`` imported."""
+    from zkpov.node.attack.forgery import ForgingOutbox
     from zkpov.node.attack.modes import check_attack_allowed
     from zkpov.node.attack.outbox import EquivocatingOutbox
     from zkpov.node.state.genesis import read_genesis
 
     check_attack_allowed(read_genesis(config.get_path(config.genesis_file)), mode)
-    log.warning("ATTACK MODE %s: this validator will equivocate (a test network)", mode)
+    log.warning("ATTACK MODE %s: this validator will misbehave (a test network)", mode)
+    if mode == "forged_evidence":
+        return lambda outbox, index, sk, scheme: ForgingOutbox(outbox, index, sk, scheme)
     return lambda outbox, index, sk, scheme: EquivocatingOutbox(outbox, mode, index, sk, scheme)
 
 

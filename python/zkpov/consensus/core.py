@@ -30,6 +30,7 @@ from zkpov.consensus.actions import (
     SendTo,
 )
 from zkpov.consensus.block_tree import BlockTree, MissingBlock
+from zkpov.consensus.evidence_check import select_evidence
 from zkpov.consensus.evidence_pool import EvidencePool
 from zkpov.consensus.leader import LeaderElection
 from zkpov.consensus.pacemaker import Pacemaker
@@ -311,7 +312,7 @@ class ConsensusCore:
             return []
         body = self.payload_source(parent) if self.payload_source else BlockBody()
         root = self.checker.compute_post_root(parent, body.payload)
-        evidence = self.evidence.get_for_proposal()
+        evidence = select_evidence(self.checker, parent, round_, tuple(self.evidence.pending))
         context = ProposerContext(
             self.vset.epoch, self.index, self.randao_reveal, self.tree.hqc,
             self.vset.commitment, self.wall_ms,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from zkpov.consensus.actions import Action, RecordEvidence
+from zkpov.consensus.evidence_index import MAX_EVIDENCE_AGE_ROUNDS
 from zkpov.spec.codec.evidence import encode_evidence
 from zkpov.spec.evidence import (
     DoubleProposal,
@@ -45,7 +46,7 @@ class EvidencePool:
     """Pending evidence (encoded) and the first signed header per (round, proposer)."""
 
     def __init__(self) -> None:
-        self.pending: dict[bytes, None] = {}
+        self.pending: dict[bytes, Round] = {}  # encoded evidence -> round of the offence
         self.seen: OrderedDict[tuple[str, ValidatorIndex, Round], None] = OrderedDict()
         self.first_headers: dict[tuple[Round, ValidatorIndex], SignedHeader] = {}
 
@@ -62,7 +63,8 @@ class EvidencePool:
         if evidence is None:
             return []
         kind, offender = get_evidence_kind(evidence), get_offender(evidence)
-        offence = (kind, offender, get_evidence_round(evidence))
+        round_ = get_evidence_round(evidence)
+        offence = (kind, offender, round_)
         if offence in self.seen:
             return []
         self.seen[offence] = None
@@ -70,7 +72,7 @@ class EvidencePool:
             self.seen.popitem(last=False)
         encoded = encode_evidence(evidence)
         if len(self.pending) < MAX_PENDING_EVIDENCE:
-            self.pending[encoded] = None
+            self.pending[encoded] = round_
         return [RecordEvidence(kind, offender, encoded)]
 
     def get_for_proposal(self) -> tuple[bytes, ...]:
@@ -83,6 +85,9 @@ class EvidencePool:
     def prune(self, new_round: Round) -> None:
         for key in [k for k in self.first_headers if k[0] + 2 < new_round]:
             del self.first_headers[key]
+        too_old = new_round - MAX_EVIDENCE_AGE_ROUNDS
+        for item in [e for e, r in self.pending.items() if r <= too_old]:
+            del self.pending[item]  # no block may carry it any more
 
     def get_size(self) -> int:
         """Entries held (for the simulator's table-size report)."""

@@ -19,6 +19,7 @@ from typing import Any
 import aiohttp
 
 from zkpov.chain.state import compute_chain_tag
+from zkpov.devnet.economics import read_ledgers
 from zkpov.devnet.evidence import count_committed_evidence
 from zkpov.devnet.load import (
     DEVNET_FEE,
@@ -82,6 +83,9 @@ class DevnetReport:
     stopped_early: bool = False  # SIGINT or SIGTERM ended the run before its target
     byzantine: dict[str, str] = field(default_factory=dict)  # validator index -> attack mode
     evidence: dict[str, dict[str, int]] = field(default_factory=dict)  # offender -> kind -> n
+    slashed: dict[str, int] = field(default_factory=dict)  # validator index -> stake burned
+    rewards_paid: int = 0  # tokens minted as block rewards (an honest node's staking ledger)
+    supply_conserved: bool = False  # every node's staking ledger balances
     nodes: list[NodeProgress] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -217,6 +221,9 @@ async def summarize(
         byzantine={str(index): mode for mode, index in options.byzantine},
         evidence=await _read_evidence(options, clients, final),
     )
+    ledgers = await read_ledgers(clients, _get_honest(options, len(clients)))
+    report.slashed, report.rewards_paid = ledgers.slashed, ledgers.rewards_paid
+    report.supply_conserved = ledgers.supply_conserved
     in_flight = options.validators * options.batch_size if options.proofs else options.in_flight
     span = (
         tracker.commit_times[-1] - tracker.commit_times[0] if len(tracker.commit_times) > 1 else 0
@@ -238,10 +245,14 @@ async def _read_evidence(
     options: DevnetOptions, clients: list[RpcClient], height: int
 ) -> dict[str, dict[str, int]]:
     """From the first node that runs no attack mode (the attackers' own view is not asked)."""
-    attackers = {index for _, index in options.byzantine}
-    honest = next(i for i in range(len(clients)) if i not in attackers)
+    honest = _get_honest(options, len(clients))
     genesis = read_genesis(options.directory / f"node{honest}" / "genesis.json")
     return await count_committed_evidence(clients[honest], height, build_chain_start(genesis).vset)
+
+
+def _get_honest(options: DevnetOptions, count: int) -> int:
+    attackers = {index for _, index in options.byzantine}
+    return next(i for i in range(count) if i not in attackers)
 
 
 async def run_devnet(

@@ -45,6 +45,7 @@ from zkpov.node.proving.proof_store import ProofStore
 from zkpov.node.proving.prover import LocalProver, ProofTracker, ProverBackend
 from zkpov.node.rpc.app import create_app
 from zkpov.node.rpc.commit_feed import CommitFeed
+from zkpov.node.rpc.economics_feed import EconomicsFeed
 from zkpov.node.rpc.events import EventHub
 from zkpov.node.rpc.live_metrics import LiveMetrics
 from zkpov.node.rpc.metrics import NodeMetrics
@@ -110,9 +111,11 @@ class Node:
         self.gossip.prover = self.prover
         self.pipeline = self._build_pipeline()
         self.feed = CommitFeed(self.events, self.metrics, self.start.vset)
+        self.economics = EconomicsFeed(self.events, self.metrics.economics)
+        self.economics.on_start(self.chain.ledger.state)
         self.commits = CommitPipeline(
             self.chain, self.mempool, self.prover, self.pipeline, config.proofs_enabled,
-            self.feed, self.counters,
+            self.feed, self.counters, self.economics,
         )  # fmt: skip
         self.fast_sync = FastSyncServer(self.chain, self._get_proven)
         self.cores = self._build_durable_core()

@@ -18,14 +18,17 @@ from dataclasses import dataclass
 from zkpov.errors import ConsensusError
 from zkpov.spec.messages import EMPTY_DIGEST, Block, BlockHeader, Proposal, Vote
 from zkpov.spec.validators import ValidatorSet
-from zkpov.types import ValidatorIndex
+from zkpov.types import Epoch, ValidatorIndex
 
 __all__ = [
+    "Claim",
     "DoubleProposal",
     "DoubleVote",
     "Evidence",
     "InvalidBlockProposal",
     "InvalidEvidence",
+    "get_evidence_claims",
+    "get_evidence_epoch",
     "get_evidence_kind",
     "get_signed_header",
     "make_invalid_block_evidence",
@@ -69,6 +72,15 @@ def get_evidence_kind(evidence: Evidence) -> str:
     return _KIND_NAMES.get(type(evidence), "invalid_block")
 
 
+def get_evidence_epoch(evidence: Evidence) -> Epoch:
+    """The epoch of the offence."""
+    if isinstance(evidence, DoubleVote):
+        return evidence.first.vote_data.epoch
+    if isinstance(evidence, DoubleProposal):
+        return evidence.first.header.epoch
+    return evidence.block.header.epoch
+
+
 def get_offender(evidence: Evidence) -> ValidatorIndex:
     if isinstance(evidence, DoubleVote):
         return evidence.first.voter
@@ -77,34 +89,42 @@ def get_offender(evidence: Evidence) -> ValidatorIndex:
     return evidence.block.header.proposer
 
 
+Claim = tuple[ValidatorIndex, bytes, bytes]  # (signer, signing root, signature) to verify
+
+
 def verify_evidence(evidence: Evidence, vset: ValidatorSet) -> ValidatorIndex:
     """The offender if ``evidence`` holds against ``vset``; ``InvalidEvidence`` otherwise."""
-    if isinstance(evidence, DoubleVote):
-        _check_double_vote(evidence, vset)
-    elif isinstance(evidence, DoubleProposal):
-        _check_double_proposal(evidence, vset)
-    else:
-        _check_invalid_block(evidence, vset)
+    for signer, root, signature in get_evidence_claims(evidence, vset):
+        if not vset.keyring.verify(signer, root, signature):
+            raise InvalidEvidence("evidence signature does not verify")
     return get_offender(evidence)
 
 
-def _check_signed_header(signed: SignedHeader, vset: ValidatorSet) -> None:
+def get_evidence_claims(evidence: Evidence, vset: ValidatorSet) -> list[Claim]:
+    """Every check of ``evidence`` but its signatures (``InvalidEvidence``), then the signatures
+    it rests on, for the caller to verify (one by one, or in one batch)."""
+    if isinstance(evidence, DoubleVote):
+        return _check_double_vote(evidence, vset)
+    if isinstance(evidence, DoubleProposal):
+        return _check_double_proposal(evidence, vset)
+    return _check_invalid_block(evidence, vset)
+
+
+def _check_signed_header(signed: SignedHeader, vset: ValidatorSet) -> Claim:
     header = signed.header
     if header.epoch != vset.epoch or not vset.is_member(header.proposer):
         raise InvalidEvidence("header is not from this epoch's validator set")
-    if not vset.keyring.verify(header.proposer, header.signing_root, signed.signature):
-        raise InvalidEvidence("header signature does not verify")
+    return header.proposer, header.signing_root, signed.signature
 
 
-def _check_double_proposal(evidence: DoubleProposal, vset: ValidatorSet) -> None:
+def _check_double_proposal(evidence: DoubleProposal, vset: ValidatorSet) -> list[Claim]:
     a, b = evidence.first.header, evidence.second.header
     if a.proposer != b.proposer or a.round != b.round or a.id == b.id:
         raise InvalidEvidence("double proposal needs two different headers of one round")
-    _check_signed_header(evidence.first, vset)
-    _check_signed_header(evidence.second, vset)
+    return [_check_signed_header(evidence.first, vset), _check_signed_header(evidence.second, vset)]
 
 
-def _check_double_vote(evidence: DoubleVote, vset: ValidatorSet) -> None:
+def _check_double_vote(evidence: DoubleVote, vset: ValidatorSet) -> list[Claim]:
     a, b = evidence.first, evidence.second
     same_slot = a.voter == b.voter and a.round == b.round and a.vote_data.epoch == b.vote_data.epoch
     if not same_slot or a.vote_data.block_id == b.vote_data.block_id:
@@ -112,11 +132,10 @@ def _check_double_vote(evidence: DoubleVote, vset: ValidatorSet) -> None:
     for vote in (a, b):
         if vote.vote_data.epoch != vset.epoch or not vset.is_member(vote.voter):
             raise InvalidEvidence("vote is not from this epoch's validator set")
-        if not vset.keyring.verify(vote.voter, vote.vote_data.signing_root, vote.signature):
-            raise InvalidEvidence("vote signature does not verify")
+    return [(v.voter, v.vote_data.signing_root, v.signature) for v in (a, b)]
 
 
-def _check_invalid_block(evidence: InvalidBlockProposal, vset: ValidatorSet) -> None:
+def _check_invalid_block(evidence: InvalidBlockProposal, vset: ValidatorSet) -> list[Claim]:
     header, parent = evidence.block.header, evidence.parent
     if header.parent_id != parent.id:
         raise InvalidEvidence("parent header does not hash to the block's parent id")
@@ -124,7 +143,7 @@ def _check_invalid_block(evidence: InvalidBlockProposal, vset: ValidatorSet) -> 
         raise InvalidEvidence("only empty blocks are judged from headers alone")
     if header.state_root == parent.state_root:
         raise InvalidEvidence("the empty block keeps its parent's state root: it is valid")
-    _check_signed_header(evidence.block, vset)
+    return [_check_signed_header(evidence.block, vset)]
 
 
 def get_signed_header(proposal: Proposal) -> SignedHeader:

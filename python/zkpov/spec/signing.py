@@ -50,6 +50,10 @@ class KeyRing(Protocol):
         self, groups: Sequence[tuple[Sequence[int], bytes]], sig: bytes
     ) -> bool: ...
 
+    def batch_verify(self, items: Sequence[tuple[int, bytes, bytes]]) -> bool:
+        """Every ``(index, msg, sig)`` verifies (one randomized batch check; False if empty)."""
+        ...
+
 
 class SignatureScheme(Protocol):
     """Key generation, signing, aggregation and key rings of one scheme."""
@@ -116,6 +120,12 @@ class _BlsKeyRing:
         msgs = [msg for _, msg in groups]
         key = _cache_key(b"g", [self._id, *ids], msgs, sig)
         return VERIFICATION_CACHE.get_or_compute(key, lambda: self._verify_groups(groups, sig))
+
+    def batch_verify(self, items: Sequence[tuple[int, bytes, bytes]]) -> bool:
+        if not items or any(not 0 <= i < len(self._pks) for i, _, _ in items):
+            return False
+        pks = [self._pks[i] for i, _, _ in items]
+        return bool(self._bls.batch_verify(pks, [m for _, m, _ in items], [s for *_, s in items]))
 
     def _verify_groups(self, groups: Sequence[tuple[Sequence[int], bytes]], sig: bytes) -> bool:
         """Aggregate each group's keys (only on a cache miss), then one aggregate check."""
@@ -188,6 +198,9 @@ class _InsecureKeyRing:
     ) -> bool:
         tags = [_tag(self._pks[i], msg) for ids, msg in groups for i in ids]
         return bool(tags) and _xor(tags) == sig
+
+    def batch_verify(self, items: Sequence[tuple[int, bytes, bytes]]) -> bool:
+        return bool(items) and all(self.verify(i, msg, sig) for i, msg, sig in items)
 
 
 class InsecureHashScheme:

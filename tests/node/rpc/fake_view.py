@@ -13,9 +13,16 @@ import hashlib
 import json
 
 from zkpov.chain.state import AccountState, compute_account_index
+from zkpov.chain.transition import compute_genesis_state
 from zkpov.crypto import schnorr
 from zkpov.crypto.vk_json import VerifyingKeyPoints
 from zkpov.node.rpc.events import EventHub, EventHubConfig, QueueSubscription
+from zkpov.node.rpc.staking_view import (
+    StakingValidatorRecord,
+    SupplyRecord,
+    compute_staking_validator,
+    compute_supply,
+)
 from zkpov.node.rpc.view import (
     AccountQueryError,
     AccountRecord,
@@ -80,8 +87,12 @@ class FakeNode:
         self.verifying_key: VerifyingKeyPoints | None = None  # a node that loads no keys
         self.validators = tuple(
             ValidatorInfo(ValidatorIndex(i), BLSPubkey(bytes([i + 1]) * 48),
-                          Stake(10**18 + i), (10**18 + i) * 1000)
+                          Stake(10**18 + i), (10**18 + i) * 1000, 10**18 + i, 0)
             for i in range(N_VALIDATORS)
+        )  # fmt: skip
+        self.ledger = compute_genesis_state(
+            [v.pubkey for v in self.validators], [v.power for v in self.validators],
+            [bytes(v.pubkey) for v in self.validators], bytes(32),
         )  # fmt: skip
         for _ in range(n_blocks - 1):
             self.add_block((f"tx-{len(self.tree)}".encode(),))
@@ -181,6 +192,12 @@ class FakeNode:
         proof = s.get_proof(index) if with_proof else None
         root = Root(s.root.to_bytes(32, "big"))
         return AccountRecord(index, pk, balance, nonce, nonce + 1, self.tip, root, proof)
+
+    def get_staking_validator(self, index: int) -> StakingValidatorRecord | None:
+        return compute_staking_validator(self.ledger, index)
+
+    def get_supply(self) -> SupplyRecord:
+        return compute_supply(self.ledger)
 
     def get_finalized(self) -> FinalizedRecord:
         tip = self.tree[self.tip]

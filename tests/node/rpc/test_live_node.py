@@ -50,6 +50,8 @@ ZERO_ON_ONE_HEALTHY_VALIDATOR = {
     "zkpov_mempool_size",
     "zkpov_proof_lag_blocks",  # may be 0 or not, whenever the metrics are read
     "zkpov_consensus_rounds",  # likewise: 0 right after a commit
+    "zkpov_staking_slashed",  # no evidence on a healthy network
+    "zkpov_staking_supply_violations_total",
 }
 
 
@@ -185,7 +187,7 @@ def test_events_carry_new_blocks_commits_and_proofs(
 ) -> None:
     node, events = live[0], live[2]
     kinds = {event["type"] for event in events}
-    assert kinds == {"new_block", "finalized", "proven_final"}
+    assert kinds == {"new_block", "finalized", "proven_final", "rewards"}
     certified = [e for e in events if e["type"] == "new_block"]
     committed = {e["block_id"] for e in events if e["type"] == "finalized"}
     # one validator, one chain: what was certified is committed (but the last two, maybe)
@@ -193,6 +195,31 @@ def test_events_carry_new_blocks_commits_and_proofs(
     assert sum(e["num_txs"] for e in certified) >= 1
     finalized = [e["height"] for e in events if e["type"] == "finalized"]
     assert finalized == sorted(finalized) and node.node.chain.height >= finalized[-1]
+
+
+def test_the_staking_ledger_pays_rewards_and_conserves_supply(
+    live: tuple[LiveNode, bytes, list[Any]],
+) -> None:
+    node, events = live[0], live[2]
+    paid = [e for e in events if e["type"] == "rewards"]
+    finalized = {e["height"] for e in events if e["type"] == "finalized"}
+    # every committed block paid (the reader may stop between a block's two events)
+    assert {e["height"] for e in paid} >= finalized - {max(finalized)}
+    supply = node.get("/v1/staking/supply")
+    assert supply["conserved"] is True and int(supply["minted"]) >= sum(
+        int(e["amount"]) for e in paid
+    )
+    assert int(supply["initial"]) + int(supply["minted"]) == int(supply["total"])
+    me = node.get("/v1/staking/validator", index="0")
+    assert me["pubkey"] == bytes(node.node.validator.public).hex() and me["status"] == "active"
+    # alone: every reward is its own, settled or still in its pool
+    assert int(me["balance"]) + int(me["outstanding"]) == int(supply["minted"])
+    assert 0 <= int(me["outstanding"]) - int(me["owner_pending"]) <= 2**20  # flooring dust
+    metrics = node.node.metrics.render()[0].decode().splitlines()
+    (stake,) = [
+        line.split()[1] for line in metrics if line.startswith("zkpov_staking_total_stake ")
+    ]
+    assert float(stake) == int(me["stake"])
 
 
 def test_every_declared_metric_moved(live: tuple[LiveNode, bytes, list[Any]]) -> None:

@@ -45,6 +45,10 @@ EXPECTED = {
     "zkpov_p2p_peer_offences": "counter",
     "zkpov_p2p_peer_bans": "counter",
     "zkpov_build_info": "gauge",
+    "zkpov_staking_total_stake": "gauge",
+    "zkpov_staking_rewards_paid": "gauge",
+    "zkpov_staking_slashed": "gauge",
+    "zkpov_staking_supply_violations": "counter",
 }
 
 

@@ -1,5 +1,6 @@
 """ATTACK MODES for test networks: a validator that equivocates on purpose
-(``zkpov start --byzantine double_vote|double_proposal``), for tests and attack demos.
+(``zkpov start --byzantine double_vote|double_proposal``) or proposes blocks with forged
+evidence (``forged_evidence``, :mod:`.forgery`), for tests and attack demos.
 
 Only the CLI imports this package, and only when ``--byzantine`` is given; the normal runtime
 never does. ``modes`` refuses a genesis not marked as a test network; ``outbox`` wraps the

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from zkpov.chain.state import Transfer
 from zkpov.consensus.block_tree import BlockTree
 from zkpov.consensus.core import ConsensusCore
+from zkpov.consensus.evidence_check import EvidenceChecker
+from zkpov.consensus.evidence_index import EvidenceIndex
 from zkpov.consensus.factory import ChainStart, build_core
 from zkpov.consensus.proof_carry import CarriedProofs
 from zkpov.consensus.proposals import BlockBody
@@ -73,7 +75,7 @@ class DurableCore:
     vk: snark.VerifyingKey | None
     observe_verify: Callable[[float], None]
     native: NativeReexecution | None = field(default=None, init=False)
-    checker: ValidityChecker | None = field(default=None, init=False)
+    checker: EvidenceChecker | None = field(default=None, init=False)
     _saved_hqc: QuorumCert | None = field(default=None, init=False)
 
     def build(self) -> ConsensusCore:
@@ -91,8 +93,13 @@ class DurableCore:
         self._saved_hqc = core.tree.hqc
         return core
 
-    def _build_checker(self, native: NativeReexecution) -> ValidityChecker:
-        """Re-execution, plus the carried-proof rules when the genesis sets a proof lag."""
+    def _build_checker(self, native: NativeReexecution) -> EvidenceChecker:
+        """The evidence rules, then re-execution, plus the carried-proof rules when the genesis
+        sets a proof lag. The evidence checker starts from the committed offence index."""
+        index = EvidenceIndex(self.chain.ledger.index.offences)
+        return EvidenceChecker(self._build_inner_checker(native), self.start.vset, index)
+
+    def _build_inner_checker(self, native: NativeReexecution) -> ValidityChecker:
         if not self.proof_lag or self.vk is None:
             return native
         return build_carried_checker(
@@ -103,16 +110,18 @@ class DurableCore:
     def get_unproven_heights(self) -> list[int]:
         """The committed heights whose batches the chain still owes proofs for (carried-proof
         rules only; empty without them): what a restarted prover picks up."""
-        if not isinstance(self.checker, CarriedProofs):
+        carried = None if self.checker is None else self.checker.inner
+        if not isinstance(carried, CarriedProofs):
             return []
-        return [debt.height for debt in self.checker.get_debt(self.chain.get_root()[0].id) or ()]
+        return [debt.height for debt in carried.get_debt(self.chain.get_root()[0].id) or ()]
 
     def make_body(self, parent: Block) -> BlockBody:
         """The body of this validator's proposal on ``parent``."""
-        if not isinstance(self.checker, CarriedProofs):
+        carried = None if self.checker is None else self.checker.inner
+        if not isinstance(carried, CarriedProofs):
             return BlockBody(self._make_payload(parent))
         proofs = self.prover.proofs if self.prover is not None else {}
-        return make_block_body(self.checker, parent, proofs, self._make_payload)
+        return make_block_body(carried, parent, proofs, self._make_payload)
 
     def _make_payload(self, parent: Block) -> bytes:
         state = None if self.native is None else self.native.states.get(parent.id)

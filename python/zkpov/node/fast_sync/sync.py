@@ -4,6 +4,9 @@ Fetch the checkpoint, verify it against the trusted genesis (:mod:`.verify`), fe
 chunk by chunk against its state root (:mod:`.state_fetch`), install both in one write
 (:mod:`.install`); the node then replays only the later blocks through block sync. Any bad
 answer ends fast sync with one WARNING line saying why, and the node replays from genesis.
+
+Until block headers commit to the staking ledger, every checkpoint above genesis ends that way
+too, after it was verified and before anything is written (:data:`LEDGER_REFUSAL`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,15 @@ from zkpov.node.state.genesis import Genesis, compute_genesis_hash, read_genesis
 __all__ = ["FastSyncResult", "run_fast_sync"]
 
 log = logging.getLogger(__name__)
+
+# The node's staking ledger (:mod:`zkpov.node.state.economics`) is not in any header, so a
+# checkpoint above genesis cannot carry one a joiner could check; installing the accounts alone
+# would leave the node without the ledger every commit moves. Refused, cleanly, until headers
+# commit to a staking root.
+LEDGER_REFUSAL = (
+    "the checkpoint verifies, but fast sync cannot carry the staking ledger yet (no header"
+    " commits to it)"
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,8 @@ def _sync(config: NodeConfig, genesis: Genesis, url: str) -> FastSyncResult:
         lambda level, position: client.get_chunk(height, level, position),
         height, genesis.circuit_tree_depth, root,
     )  # fmt: skip
+    if height > 0:
+        raise FastSyncError(LEDGER_REFUSAL)
     validator = read_key_file(config.get_path(config.validator_key_file), KeyKind.VALIDATOR)
     install_checkpoint(config.get_path(config.db_dir), checkpoint, accounts, validator.public,
                        genesis_hash)  # fmt: skip

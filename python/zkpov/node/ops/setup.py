@@ -122,6 +122,11 @@ def create_node_home(home: Path, index: int, base_port: int) -> tuple[NodeConfig
     return config, validator
 
 
+# Each generated validator's stake, in base units: large enough that a block's issuance
+# (total stake x reward_rate x block_time / year, floored) is not zero.
+VALIDATOR_STAKE = 10**15
+
+
 def _make_genesis(
     chain_id: str,
     validators: list[tuple[NodeConfig, SecretKeyFile]],
@@ -135,7 +140,7 @@ def _make_genesis(
         genesis_time=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         consensus=consensus,
         validators=tuple(
-            GenesisValidator(cfg.moniker, key.public, bls.pop_prove(key.secret), 1_000_000)
+            GenesisValidator(cfg.moniker, key.public, bls.pop_prove(key.secret), VALIDATOR_STAKE)
             for cfg, key in validators
         ),
         accounts=tuple(AccountAllocation(a.public, 1_000_000_000) for a in accounts),

@@ -34,6 +34,7 @@ from zkpov.node.rpc.params import (
 )
 from zkpov.node.rpc.schema import VERIFYING_KEY_SCHEMA, Route, ref
 from zkpov.node.rpc.server import RpcConfig
+from zkpov.node.rpc.staking_api import make_staking_routes
 from zkpov.node.rpc.stream import stream_events
 from zkpov.node.rpc.view import AccountQueryError, EventKind, EventSubscription, NodeView
 from zkpov.types import Height
@@ -238,7 +239,8 @@ _CHAIN_ROUTES = (
           "The circuit's Groth16 verifying key as zkpov-groth16-vk/1 JSON: hex affine"
           " coordinates, circuit id, public input count and the SHA-256 of the key's bytes.",
           on_circuit_vk, VERIFYING_KEY_SCHEMA, errors=(404, 503)),
-    Route("GET", "/events", "events", "Server-Sent Events: new_block, finalized, proven_final.",
+    Route("GET", "/events", "events",
+          "Server-Sent Events: new_block, finalized, proven_final, slashed, rewards.",
           on_events, _TEXT, (EVENT_TYPES,), content_type="text/event-stream",
           errors=(400, 503)),
 )  # fmt: skip
@@ -263,4 +265,5 @@ def get_routes(with_metrics: bool) -> tuple[Route, ...]:
     """Every route the app serves; ``/metrics`` only when the node keeps metrics."""
     metrics = (_METRICS,) if with_metrics else ()
     light = make_light_routes(_view, lambda message: RpcError(404, message))
-    return (_HEALTH, *_CHAIN_ROUTES, *light, _OPENAPI, *metrics, *_EXPLORER_ROUTES)
+    staking = make_staking_routes(_view, lambda message: RpcError(404, message))
+    return (_HEALTH, *_CHAIN_ROUTES, *light, *staking, _OPENAPI, *metrics, *_EXPLORER_ROUTES)

@@ -115,6 +115,8 @@ def encode_validator(info: ValidatorInfo) -> JsonObject:
         "pubkey": info.pubkey.hex(),
         "voting_power": str(info.power),
         "leader_weight": str(info.leader_weight),
+        "stake": str(info.stake),
+        "slashed": str(info.slashed),
     }
 
 
@@ -241,4 +243,6 @@ def encode_event(event: NodeEvent) -> JsonObject:
         "state_root": event.state_root.hex(),
         "round": event.round,
         "num_txs": event.num_txs,
+        "validator": event.validator,
+        "amount": None if event.amount is None else str(event.amount),
     }

@@ -26,6 +26,7 @@ several nodes in one process (as in the tests) keep separate numbers. ``GET /met
   input guard's ``REJECT_REASONS``), ``p2p_peer_offences_total`` and ``p2p_peer_bans_total``;
 - by the mempool, on each refused transfer: ``mempool_rejected_transfers_total`` by ``reason``
   (``zkpov.node.state.admission.REJECT_REASONS``);
+- the staking series (:mod:`~zkpov.node.rpc.economics_metrics`);
 - at start: ``build_info{version,commit}`` (always 1; ``commit`` is the source's git commit when
   the package runs from a checkout, else ``unknown``) and the client library's process
   collector (``process_cpu_seconds_total``, ``process_resident_memory_bytes``,
@@ -53,6 +54,7 @@ from zkpov.errors import ZkpovError
 from zkpov.network.channels import ChannelId
 from zkpov.network.connection import ChannelTraffic
 from zkpov.node.consensus_io.input_guard import REJECT_REASONS
+from zkpov.node.rpc.economics_metrics import EconomicsMetrics
 from zkpov.node.state.admission import REJECT_REASONS as TRANSFER_REJECT_REASONS
 
 __all__ = ["CHANNELS", "CommitStats", "MetricsError", "NodeMetrics", "get_build_commit"]
@@ -107,6 +109,7 @@ class NodeMetrics:
         self._init_network()
         self._init_faults()
         self._init_process()
+        self.economics = EconomicsMetrics(self.registry)
 
     def _gauge(self, subsystem: str, name: str, doc: str) -> Gauge:
         return Gauge(name, doc, namespace=NAMESPACE, subsystem=subsystem, registry=self.registry)

@@ -154,8 +154,8 @@ PER_PAGE: QueryParam[int] = QueryParam(
 )  # fmt: skip
 EVENT_TYPES: QueryParam[frozenset[EventKind]] = QueryParam(
     "types", "Comma-separated event types to receive; all when absent.",
-    {"type": "string", "pattern": "^(new_block|finalized|proven_final)"
-     "(,(new_block|finalized|proven_final))*$"},
+    {"type": "string", "pattern": "^(new_block|finalized|proven_final|slashed|rewards)"
+     "(,(new_block|finalized|proven_final|slashed|rewards))*$"},
     compute_event_kinds,
 )  # fmt: skip
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from zkpov import __version__
 from zkpov.chain.proof_inputs import compute_block_public_inputs
+from zkpov.chain.staking import get_validator_stake
 from zkpov.chain.state import compute_account_index
 from zkpov.consensus.block_tree import MissingBlock
 from zkpov.consensus.factory import ChainStart
@@ -19,6 +20,12 @@ from zkpov.node.consensus_io.driver import ConsensusDriver
 from zkpov.node.consensus_io.tx_gossip import TxGossip
 from zkpov.node.proving.prover import ProofTracker
 from zkpov.node.rpc.events import EventHub
+from zkpov.node.rpc.staking_view import (
+    StakingValidatorRecord,
+    SupplyRecord,
+    compute_staking_validator,
+    compute_supply,
+)
 from zkpov.node.rpc.view import (
     AccountQueryError,
     AccountRecord,
@@ -94,11 +101,27 @@ class RuntimeView:
         vset = self.parts.start.vset
         weights = self._get_leader_weights()
         return tuple(
-            ValidatorInfo(ValidatorIndex(i), BLSPubkey(pk), Stake(stake), weight)
+            self._describe(i, pk, stake, weight)
             for i, (pk, stake, weight) in enumerate(
                 zip(vset.pubkeys, vset.stakes, weights, strict=True)
             )
         )
+
+    def _describe(self, index: int, pk: bytes, power: int, weight: int) -> ValidatorInfo:
+        """Consensus ``index`` with its stake and slashed amount in the staking ledger."""
+        ledger = self.parts.chain.ledger.state
+        registry = ledger.active[index]
+        stake = int(get_validator_stake(ledger, registry))
+        slashed = int(ledger.validators[registry].slashed_amount)
+        return ValidatorInfo(
+            ValidatorIndex(index), BLSPubkey(pk), Stake(power), weight, stake, slashed
+        )
+
+    def get_staking_validator(self, index: int) -> StakingValidatorRecord | None:
+        return compute_staking_validator(self.parts.chain.ledger.state, index)
+
+    def get_supply(self) -> SupplyRecord:
+        return compute_supply(self.parts.chain.ledger.state)
 
     def _get_leader_weights(self) -> tuple[int, ...]:
         """Stake x reputation of the latest period the committed chain made final, as the

@@ -93,6 +93,8 @@ _QC = _object({
 })  # fmt: skip
 _VALIDATOR = _object({
     "index": _UINT, "pubkey": _hex(48), "voting_power": _DECIMAL, "leader_weight": _DECIMAL,
+    "stake": {**_DECIMAL, "description": "bonded stake in the staking ledger"},
+    "slashed": {**_DECIMAL, "description": "stake burned by slashing so far"},
 })  # fmt: skip
 _SYNC = _object({
     "latest_block_height": _UINT, "latest_block_id": _HASH, "latest_state_root": _HASH,
@@ -167,8 +169,26 @@ COMPONENTS: dict[str, Schema] = {
         "public_inputs": {"type": "array", "items": _HASH},
     }),
     "Event": _object({
-        "type": {"enum": ["new_block", "finalized", "proven_final"]}, "height": _UINT,
-        "block_id": _HASH, "state_root": _HASH, "round": _UINT, "num_txs": _UINT,
+        "type": {"enum": ["new_block", "finalized", "proven_final", "slashed", "rewards"]},
+        "height": _UINT, "block_id": _HASH, "state_root": _HASH, "round": _UINT,
+        "num_txs": _UINT,
+        "validator": {**_nullable(_UINT), "description": "slashed: the offender"},
+        "amount": {**_nullable(_DECIMAL), "description": "slashed: burned; rewards: minted"},
+    }),
+    "StakingValidator": _object({
+        "index": _UINT, "pubkey": _hex(48), "owner": _hex(), "status": {
+            "enum": ["pending", "active", "exiting", "exited", "slashed"],
+        },
+        "self_stake": _DECIMAL, "delegated": _DECIMAL, "stake": _DECIMAL, "slashed": _DECIMAL,
+        "commission_bps": _UINT, "balance": {**_DECIMAL, "description": "ledger balance"},
+        "owner_pending": {**_DECIMAL, "description": "owner's unsettled rewards (lazy)"},
+        "outstanding": {**_DECIMAL, "description": "rewards pooled for its holders"},
+        "height": _UINT,
+    }),
+    "Supply": _object({
+        "height": _UINT, "initial": _DECIMAL, "minted": _DECIMAL, "burned": _DECIMAL,
+        "slashed": _DECIMAL, "total": _DECIMAL, "bonded": _DECIMAL, "unbonding": _DECIMAL,
+        "balances": _DECIMAL, "outstanding": _DECIMAL, "conserved": {"type": "boolean"},
     }),
 }  # fmt: skip
 

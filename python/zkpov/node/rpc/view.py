@@ -27,6 +27,7 @@ from typing import Protocol
 from zkpov.chain.state import AccountProof
 from zkpov.crypto.vk_json import VerifyingKeyPoints
 from zkpov.errors import ZkpovError
+from zkpov.node.rpc.staking_view import StakingValidatorRecord, SupplyRecord
 from zkpov.spec.messages import Block, BlockHeader, QuorumCert
 from zkpov.types import BlockId, BLSPubkey, Epoch, Height, Root, Round, Stake, ValidatorIndex
 
@@ -82,6 +83,8 @@ class ValidatorInfo:
     pubkey: BLSPubkey
     power: Stake
     leader_weight: int
+    stake: int = 0  # bonded stake in the staking ledger (power stays the genesis stake)
+    slashed: int = 0  # stake burned by slashing so far
 
 
 @dataclass(frozen=True)
@@ -246,6 +249,8 @@ class EventKind(Enum):
     # every committed block up to this one is proven: by proofs carried in committed blocks with
     # a proof lag, by verified gossiped proofs without one
     PROVEN_FINAL = "proven_final"
+    SLASHED = "slashed"  # a committed block's evidence burned a validator's stake
+    REWARDS = "rewards"  # a committed block minted rewards (amount: tokens minted)
 
 
 @dataclass(frozen=True)
@@ -256,6 +261,8 @@ class NodeEvent:
     state_root: Root
     round: Round
     num_txs: int
+    validator: int | None = None  # slashed: the offender's consensus index
+    amount: int | None = None  # slashed: stake burned; rewards: tokens minted
 
 
 class EventSubscription(Protocol):
@@ -289,6 +296,12 @@ class NodeView(Protocol):
         conventional index); ``AccountQueryError`` when there is no such slot."""
 
     def get_finalized(self) -> FinalizedRecord: ...
+
+    def get_staking_validator(self, index: int) -> StakingValidatorRecord | None:
+        """Validator ``index`` in the committed staking ledger; None if there is none."""
+
+    def get_supply(self) -> SupplyRecord:
+        """The committed staking ledger's supply equation."""
 
     def get_proof(self, height: Height | None) -> ProofRecord | None:
         """The validity proof of ``height`` (None: the latest proven-final height), if proven."""

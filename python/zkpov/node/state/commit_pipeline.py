@@ -11,6 +11,8 @@
    carries and moves the proven-final height, which the listener hears of too
    (:meth:`CommitPipeline.on_proven_final`).
 5. The listener hears the mempool's new size.
+6. The economics listener hears what each block did to the staking ledger (slashes, rewards,
+   the supply check), which the committed chain wrote with the blocks.
 
 Evidence, the other output of consensus, is logged and kept in the counters: the latest
 ``MAX_EVIDENCE_RECORDS`` only, since an equivocator offends anew every round.
@@ -20,18 +22,27 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from zkpov.chain.containers import ChainState
 from zkpov.consensus.actions import Commit, RecordEvidence
 from zkpov.node.proving.proof_chain import ProvingPipeline, get_carried
 from zkpov.node.proving.prover import ProofTracker
 from zkpov.node.state.committed_chain import CommittedChain
+from zkpov.node.state.economics import BlockEconomics
 from zkpov.node.state.mempool import Mempool
 from zkpov.spec.codec.payload import decode_payload
 from zkpov.spec.messages import Block, QuorumCert
 
-__all__ = ["MAX_EVIDENCE_RECORDS", "CommitListener", "CommitPipeline", "NodeCounters"]
+__all__ = [
+    "MAX_EVIDENCE_RECORDS",
+    "CommitListener",
+    "CommitPipeline",
+    "EconomicsListener",
+    "NodeCounters",
+]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +57,15 @@ def _new_evidence_records() -> deque[RecordEvidence]:
 class NodeCounters:
     txs_committed: int = 0
     evidence: deque[RecordEvidence] = field(default_factory=_new_evidence_records)
+
+
+class EconomicsListener(Protocol):
+    """Who hears what each commit did to the staking ledger
+    (:class:`~zkpov.node.rpc.economics_feed.EconomicsFeed`)."""
+
+    def on_commit(
+        self, blocks: Sequence[Block], records: Sequence[BlockEconomics], ledger: ChainState
+    ) -> None: ...
 
 
 class CommitListener(Protocol):
@@ -69,6 +89,7 @@ class CommitPipeline:
     proofs_enabled: bool
     listener: CommitListener
     counters: NodeCounters
+    economics: EconomicsListener | None = None
 
     def on_commit(self, commit: Commit, root_qc: QuorumCert) -> None:
         txs, pre_states = self.chain.on_commit(commit, root_qc, self._owes_proof)
@@ -78,6 +99,8 @@ class CommitPipeline:
         self.counters.txs_committed += len(txs)
         for block in commit.blocks:
             self._announce(block, len(decode_payload(block.payload)))
+        if self.economics is not None:
+            self.economics.on_commit(commit.blocks, self.chain.economics, self.chain.ledger.state)
 
     def _owes_proof(self, block: Block) -> bool:
         return self.proofs_enabled and bool(block.payload)

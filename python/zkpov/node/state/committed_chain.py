@@ -1,13 +1,15 @@
 """The committed chain on disk: blocks, the certificate of the root, the committed log, the tx
-index, and the committed accounts (:mod:`zkpov.node.state.account_store`).
+index, the committed accounts (:mod:`zkpov.node.state.account_store`) and the staking ledger
+(:mod:`zkpov.node.state.economics`).
 
-Each ``Commit`` is written in one atomic batch (blocks, log, index, changed accounts, root) before
-anything reports it final, so a crash either keeps a commit whole or loses it whole; the store
-refuses to rewrite a committed height, so finality is never reverted. A commit whose first block
-is not the child of the last committed block (a gap or a fork) is refused before anything
-changes (:class:`CommitOrderError`). On restart the node resumes
-from the stored root block and its QC and rebuilds the account tree from the stored accounts,
-checking its root against the root block's; it keeps the blocks that pruning left in memory.
+Each ``Commit`` is written in one atomic batch (blocks, log, index, changed accounts, staking
+ledger, root) before anything reports it final, so a crash either keeps a commit whole or loses
+it whole; the store refuses to rewrite a committed height, so finality is never reverted. A
+commit whose first block is not the child of the last committed block (a gap or a fork) is
+refused before anything changes (:class:`CommitOrderError`). On restart the node resumes from
+the stored root block and its QC, rebuilds the account tree from the stored accounts (checking
+its root against the root block's) and reloads the staking ledger; it keeps the blocks that
+pruning left in memory.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from zkpov.consensus.factory import ChainStart
 from zkpov.consensus.recovery import RecoveryData
 from zkpov.errors import ConsensusError, DecodeError
 from zkpov.node.state.account_store import load_accounts, put_accounts
+from zkpov.node.state.economics import BlockEconomics, ChainLedger
 from zkpov.node.state.mempool import compute_tx_hash
 from zkpov.spec.codec.messages import decode_message, encode_message
 from zkpov.spec.codec.payload import decode_payload
@@ -78,6 +81,8 @@ class CommittedChain:
     # the 2-chain QC that committed the root, for light clients; kept in memory only, so None
     # after a restart until the next commit
     commit_qc: QuorumCert | None = None
+    ledger: ChainLedger = field(init=False)  # the staking ledger at the committed height
+    economics: list[BlockEconomics] = field(default_factory=list)  # of the last commit
 
     def __post_init__(self) -> None:
         if self.store.get_committed_height() is None:
@@ -119,6 +124,7 @@ class CommittedChain:
         self.floor = self._read_block(self.base) if self.base else self.start.block
         self.blocks = [self._read_block(h) for h in range(self.base + 1, tip + 1)]
         self.state = load_accounts(self.store, self.state.depth, self.state.chain_tag)
+        self.ledger = ChainLedger.load(self.store, self.start.vset, tip)
         root = self.get_root()[0]
         if compute_root_bytes(self.state.root) != root.state_root:
             raise StorageError(
@@ -147,8 +153,11 @@ class CommittedChain:
             if keep(block):
                 pre_states[block.height] = state.copy()
             txs += _apply(state, block)
-        self.store.write(self._make_batch(commit, root_qc, state, txs))
+        update = self.ledger.compute_update(commit.blocks)
+        self.store.write(self.ledger.put(self._make_batch(commit, root_qc, state, txs), update))
         self.state = state
+        self.ledger.adopt(update)
+        self.economics = update.blocks
         self.blocks.extend(commit.blocks)
         self.commit_qc = commit.commit_qc
         return txs, pre_states

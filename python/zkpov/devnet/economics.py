@@ -1,0 +1,36 @@
+"""What the devnet's staking ledgers say at the end of a run: who was slashed and by how much,
+the rewards paid, and whether every node's supply equation holds.
+
+``slashed`` and ``rewards_paid`` come from one honest node (``/validators`` and
+``/v1/staking/supply`` at its committed height); ``supply_conserved`` asks every node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from zkpov.node.rpc.client import RpcClient
+
+__all__ = ["LedgerSummary", "read_ledgers"]
+
+
+@dataclass
+class LedgerSummary:
+    slashed: dict[str, int] = field(default_factory=dict)  # validator index -> stake burned
+    rewards_paid: int = 0
+    supply_conserved: bool = False
+
+
+async def read_ledgers(clients: list[RpcClient], honest: int) -> LedgerSummary:
+    supplies = [await client.get("/v1/staking/supply") or {} for client in clients]
+    validators = await clients[honest].get("/validators", per_page=100) or {}
+    slashed = {
+        str(v["index"]): int(v["slashed"])
+        for v in validators.get("validators", [])
+        if int(v.get("slashed", "0"))
+    }
+    return LedgerSummary(
+        slashed=slashed,
+        rewards_paid=int(supplies[honest].get("minted", "0")),
+        supply_conserved=bool(supplies) and all(s.get("conserved") is True for s in supplies),
+    )

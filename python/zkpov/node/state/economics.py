@@ -1,0 +1,152 @@
+"""The chain economics of the committed chain: a :class:`~zkpov.chain.containers.ChainState`
+moved by :func:`~zkpov.chain.transition.process_block` for every committed block, and the index
+of offences committed blocks included (:mod:`~zkpov.consensus.evidence_index`).
+
+:class:`CommittedChain` writes both in the same LMDB batch as the blocks they follow, so a
+restart resumes them exactly. These balances live in this staking ledger, keyed by the
+validator's BLS public key (its owner until staking transactions name accounts), not in the
+account tree the validity proof covers.
+
+Until the running node changes epochs, the ledger runs with an epoch length it never reaches:
+an epoch transition would change ``ChainState.active`` while consensus keeps the genesis set,
+and the two index spaces would part. A slashed validator is therefore burned and marked
+``SLASHED`` but stays in the consensus set.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from zkpov.chain.containers import ChainState
+from zkpov.chain.ledger_codec import decode_chain_state, encode_chain_state
+from zkpov.chain.staking import get_total_stake, get_validator_stake
+from zkpov.chain.transition import compute_genesis_state, is_supply_conserved, process_block
+from zkpov.config import ConsensusConfig
+from zkpov.consensus.evidence_index import (
+    EvidenceIndex,
+    decode_offence,
+    encode_offence,
+    get_offence,
+)
+from zkpov.spec.codec.evidence import decode_evidence
+from zkpov.spec.messages import Block
+from zkpov.spec.validators import ValidatorSet
+from zkpov.storage.block_store import BlockStore, StorageError, WriteBatch
+
+__all__ = ["LEDGER_KEY", "NO_EPOCH_CHANGE", "BlockEconomics", "ChainLedger", "EconomicsUpdate"]
+
+log = logging.getLogger(__name__)
+
+LEDGER_KEY = b"economics/ledger"
+OFFENCE_PREFIX = b"economics/offence/"
+NO_EPOCH_CHANGE = 1 << 62  # the ledger's epoch length until the node changes epochs
+
+
+@dataclass(frozen=True)
+class BlockEconomics:
+    """What one committed block did to the ledger."""
+
+    height: int
+    minted: int
+    slashed: dict[int, int]  # consensus index -> stake burned by this block's evidence
+    supply_conserved: bool
+
+
+@dataclass
+class EconomicsUpdate:
+    """A commit's new ledger and index changes, computed before anything is written."""
+
+    state: ChainState
+    blocks: list[BlockEconomics] = field(default_factory=list)
+    added: list[bytes] = field(default_factory=list)  # encoded offences
+    dropped: list[bytes] = field(default_factory=list)
+
+
+def get_ledger_config(vset: ValidatorSet) -> ConsensusConfig:
+    return dataclasses.replace(vset.config, epoch_length=NO_EPOCH_CHANGE)
+
+
+class ChainLedger:
+    """The committed ledger and evidence index of one node (``vset``: the genesis set)."""
+
+    def __init__(self, vset: ValidatorSet, state: ChainState, index: EvidenceIndex) -> None:
+        self.vset, self.state, self.index = vset, state, index
+        self.config = get_ledger_config(vset)
+
+    @classmethod
+    def create_genesis(cls, vset: ValidatorSet) -> ChainLedger:
+        owners = [bytes(pk) for pk in vset.pubkeys]
+        state = compute_genesis_state(vset.pubkeys, vset.stakes, owners, vset.seed)
+        return cls(vset, state, EvidenceIndex())
+
+    @classmethod
+    def load(cls, store: BlockStore, vset: ValidatorSet, height: int) -> ChainLedger:
+        """The stored ledger; a store with committed blocks but no ledger is refused."""
+        raw = store.get_state(LEDGER_KEY)
+        if raw is None and height == 0:
+            return cls.create_genesis(vset)
+        if raw is None:
+            raise StorageError(
+                f"the store holds committed height {height} but no staking ledger: it was"
+                " written by an older node or installed by fast sync; resync from genesis"
+            )
+        state = decode_chain_state(raw)
+        if state.height != height:
+            raise StorageError(f"the staking ledger is at height {state.height}, not {height}")
+        keys = store.iter_state(OFFENCE_PREFIX)
+        offences = [decode_offence(key[len(OFFENCE_PREFIX) :]) for key, _ in keys]
+        return cls(vset, state, EvidenceIndex(offences))
+
+    def compute_update(self, blocks: Sequence[Block]) -> EconomicsUpdate:
+        """Runs ``blocks`` on a copy of the ledger (nothing here changes)."""
+        update = EconomicsUpdate(copy.deepcopy(self.state))
+        index = EvidenceIndex(self.index.offences)
+        for block in blocks:
+            update.blocks.append(self._process(update.state, block))
+            offences = [get_offence(decode_evidence(item)) for item in block.evidence]
+            update.added += map(encode_offence, offences)
+            update.dropped += map(encode_offence, index.add(offences, block.round))
+        return update
+
+    def _process(self, state: ChainState, block: Block) -> BlockEconomics:
+        before = [int(v.slashed_amount) for v in state.validators]
+        minted = state.minted
+        process_block(state, self.config, self.vset, block)
+        slashed = {
+            consensus: int(state.validators[registry].slashed_amount) - before[registry]
+            for consensus, registry in enumerate(state.active)
+            if int(state.validators[registry].slashed_amount) > before[registry]
+        }
+        conserved = is_supply_conserved(state)
+        if not conserved:
+            log.error(
+                "supply not conserved after block %d: the staking ledger is wrong", block.height
+            )
+        return BlockEconomics(block.height, state.minted - minted, slashed, conserved)
+
+    def put(self, batch: WriteBatch, update: EconomicsUpdate) -> WriteBatch:
+        batch.put_state(LEDGER_KEY, encode_chain_state(update.state))
+        for key in update.added:
+            batch.put_state(OFFENCE_PREFIX + key, b"")
+        for key in update.dropped:
+            batch.delete_state(OFFENCE_PREFIX + key)
+        return batch
+
+    def adopt(self, update: EconomicsUpdate) -> None:
+        """After the batch is durable."""
+        self.state = update.state
+        added = [decode_offence(key) for key in update.added]
+        dropped = {decode_offence(key) for key in update.dropped}
+        self.index.offences.update(added)
+        self.index.offences.difference_update(dropped)
+
+    def get_stake(self, index: int) -> int:
+        """Bonded stake (self and delegated) of registry validator ``index``."""
+        return int(get_validator_stake(self.state, index))
+
+    def get_supply(self) -> int:
+        return get_total_stake(self.state)

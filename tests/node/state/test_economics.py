@@ -1,0 +1,97 @@
+"""The node's staking ledger: every commit moves it in the same LMDB batch as the blocks, a
+restart resumes it and its offence index, evidence slashes once, and supply is conserved."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+import pytest
+
+from tests.node.state.test_committed_chain import Builder
+from tests.node.test_runtime import free_base_port
+from zkpov.chain.containers import ValidatorStatus
+from zkpov.chain.ledger_codec import encode_chain_state
+from zkpov.consensus.actions import Commit
+from zkpov.consensus.evidence_index import get_offence
+from zkpov.node.ops.config import load_node_config
+from zkpov.node.ops.keys import KeyKind, read_key_file
+from zkpov.node.ops.setup import create_testnet
+from zkpov.node.state.bootstrap import build_chain_start
+from zkpov.node.state.committed_chain import CommittedChain
+from zkpov.node.state.economics import LEDGER_KEY
+from zkpov.spec.codec.evidence import encode_evidence
+from zkpov.spec.evidence import DoubleVote
+from zkpov.spec.messages import Vote, VoteData
+from zkpov.storage.block_store import StorageError, WriteBatch
+from zkpov.types import BlockId, Epoch, Round, ValidatorIndex
+
+
+@pytest.fixture
+def builder(tmp_path: Path) -> Builder:
+    layout = create_testnet(tmp_path / "net", 1, accounts=2, base_port=free_base_port(2))
+    return Builder(layout, build_chain_start(layout.genesis), layout.genesis.circuit_tree_depth)
+
+
+def double_vote(builder: Builder, round_: int = 1) -> DoubleVote:
+    config = load_node_config(builder.layout.homes[0])
+    key = read_key_file(config.get_path(config.validator_key_file), KeyKind.VALIDATOR)
+    votes = []
+    for fill in (b"\x01", b"\x02"):
+        data = VoteData(Epoch(0), Round(round_), BlockId(fill * 32), Round(0), BlockId(bytes(32)))
+        signature = builder.start.vset.scheme.sign(key.secret, data.signing_root)
+        votes.append(Vote(data, ValidatorIndex(0), signature))
+    return DoubleVote(*votes)
+
+
+def commit_with_evidence(builder: Builder, chain: CommittedChain, items: tuple[bytes, ...]) -> None:
+    block = dataclasses.replace(builder.make_child(chain, []), evidence=items)
+    chain.on_commit(Commit((block,), builder.start.qc), builder.start.qc)
+
+
+def test_evidence_slashes_and_the_ledger_survives_a_restart(
+    builder: Builder, tmp_path: Path
+) -> None:
+    chain = builder.open(tmp_path / "db")
+    stake = int(builder.start.vset.stakes[0])
+    builder.commit(chain, [])
+    assert chain.economics[0].minted == chain.ledger.state.minted > 0
+    evidence = double_vote(builder)
+    builder.commit(chain, [])
+    commit_with_evidence(builder, chain, (encode_evidence(evidence),))
+    cut = (
+        stake
+        * chain.ledger.config.slashing_rate.numerator
+        // chain.ledger.config.slashing_rate.denominator
+    )
+    assert chain.economics[0].slashed == {0: cut}
+    assert chain.economics[0].supply_conserved
+    assert chain.ledger.state.validators[0].status is ValidatorStatus.SLASHED
+    assert get_offence(evidence) in chain.ledger.index
+    saved = encode_chain_state(chain.ledger.state)
+    chain.store.close()
+    again = builder.open(tmp_path / "db")
+    assert encode_chain_state(again.ledger.state) == saved
+    assert get_offence(evidence) in again.ledger.index
+    assert again.ledger.state.height == again.height == 3
+
+
+def test_a_store_with_blocks_but_no_ledger_is_refused(builder: Builder, tmp_path: Path) -> None:
+    chain = builder.open(tmp_path / "db")
+    builder.commit(chain, [])
+    chain.store.write(WriteBatch().delete_state(LEDGER_KEY))
+    chain.store.close()
+    with pytest.raises(StorageError, match="no staking ledger"):
+        builder.open(tmp_path / "db")
+
+
+def test_a_broken_supply_is_reported_with_an_error(
+    builder: Builder, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    chain = builder.open(tmp_path / "db")
+    chain.ledger.state.balances[b"minted from nothing"] = 1  # a bug elsewhere, say
+    with caplog.at_level(logging.ERROR, logger="zkpov.node.state.economics"):
+        builder.commit(chain, [])
+    assert chain.economics[0].supply_conserved is False
+    assert "supply not conserved after block 1" in caplog.text
