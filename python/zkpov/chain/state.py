@@ -27,6 +27,7 @@ import hashlib
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from zkpov.crypto import accounts, schnorr
 from zkpov.crypto.curve_points import SCALAR_MODULUS
@@ -39,6 +40,7 @@ __all__ = [
     "Account",
     "AccountProof",
     "AccountState",
+    "EncodableOperation",
     "InvalidTransfer",
     "Transfer",
     "compute_account_index",
@@ -55,6 +57,10 @@ TRANSFER_BYTES = 136
 _LAYOUT = struct.Struct(">QQ32sQQQ64s")
 _INDEX_DST = b"zkpov/account-index"
 _CHAIN_TAG_DST = b"zkpov/chain-tag"
+
+
+class EncodableOperation(Protocol):
+    def to_bytes(self) -> bytes: ...
 
 
 class InvalidTransfer(ProposalError):
@@ -281,6 +287,14 @@ class AccountState:
         try:
             return self._tree.apply_transfers([t.to_bytes() for t in transfers], self.chain_tag)
         except ValueError as exc:  # DecodeError included: a malformed key or signature
+            raise InvalidTransfer(str(exc)) from exc
+
+    def apply_operations(self, ops: Sequence[EncodableOperation]) -> int:
+        """Like :meth:`apply_transfers` for operations of any kind (transfers, staking ops and
+        payouts of :mod:`zkpov.chain.operations`), all or nothing."""
+        try:
+            return self._tree.apply_operations([op.to_bytes() for op in ops], self.chain_tag)
+        except ValueError as exc:  # DecodeError included
             raise InvalidTransfer(str(exc)) from exc
 
     def get_proof(self, index: int) -> AccountProof:
