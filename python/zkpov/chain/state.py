@@ -11,7 +11,9 @@ Encoding (the circuit in ``rust/circuits`` proves exactly these rules):
   network's (:func:`compute_chain_tag` of its genesis hash), so a transfer signed for one network
   fails the signature check on any other; the batch commitment folds
   ``acc = poseidon.hash2(acc, digest)`` over the batch from ``acc = 0``, with ``digest =
-  Poseidon5(tag=2; message, R_x, R_y, s)`` binding the signature bytes (circuit version 4).
+  Poseidon5(tag=2; message, R_x, R_y, s)`` binding the signature bytes (circuit version 4;
+  version 5 adds staking ops and payouts with the same message shape,
+  :mod:`zkpov.chain.operations`).
 * Transfer bytes (136): sender u64 BE, recipient u64 BE, recipient public key (32), amount u64
   BE, fee u64 BE, nonce u64 BE, Schnorr signature (64).
 * Rules, in order: the sender exists; ``nonce == sender.nonce + 1``; the signature verifies under
