@@ -48,7 +48,9 @@ def get_batches(batch: int) -> tuple[list[Operation], list[Operation]]:
     return transfers, mixed
 
 
-def time_batch(pk: snark.ProvingKey, depth: int, ops: Sequence[Operation], repeat: int) -> dict:
+def time_batch(
+    pk: snark.ProvingKey, depth: int, ops: Sequence[Operation], repeat: int
+) -> dict[str, float]:
     snark.prove(pk, genesis(depth), ops)  # builds the prover's matrices, untimed
     prove = median_seconds(lambda: snark.prove(pk, genesis(depth), ops), repeat)
     apply = median_seconds(lambda: genesis(depth).apply_operations(ops), repeat)

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from zkpov.chain.operations import (
     MAX_OPERATION_BYTES,
     OpCode,
+    Operation,
     Payout,
     StakeOp,
     compute_operations_commitment,
@@ -54,8 +55,8 @@ def funded() -> AccountState:
 
 
 def test_every_kind_round_trips_and_none_has_a_transfer_length() -> None:
-    payout = Payout(9, BOB.public_key, 4)
-    for op in [*all_kinds(), payout]:
+    ops: list[Operation] = [*all_kinds(), Payout(9, BOB.public_key, 4)]
+    for op in ops:
         data = op.to_bytes()
         assert len(data) != TRANSFER_BYTES and len(data) <= MAX_OPERATION_BYTES
         assert decode_operation(data) == op
@@ -69,7 +70,7 @@ def test_every_kind_round_trips_and_none_has_a_transfer_length() -> None:
 def test_a_mixed_batch_applies_in_order_and_debits_bond_plus_fee() -> None:
     state = funded()
     transfer = sign_transfer(ALICE.secret_key, 1, 9, BOB.public_key, 10, 6, chain_tag=TAG)
-    ops = [*all_kinds(), transfer, Payout(9, BOB.public_key, 4)]
+    ops: list[Operation] = [*all_kinds(), transfer, Payout(9, BOB.public_key, 4)]
     root = state.apply_operations(ops)
     assert root == state.root
     alice, bob = state.get_account(1), state.get_account(9)

@@ -10,6 +10,7 @@ import pytest
 from zkpov.chain.containers import ChainState, Delegation, ValidatorStatus
 from zkpov.chain.operations import (
     Payout,
+    StakeOp,
     sign_create_validator,
     sign_delegate,
     sign_edit_validator,
@@ -47,7 +48,7 @@ def supply(accounts: AccountState, ledger: ChainState) -> int:
     return sum(a.balance for _, a in accounts.get_accounts()) + get_total_stake(ledger)
 
 
-def create(nonce: int = 1, bond: int = 200, pop: bytes = BLS_KEY * 2) -> object:
+def create(nonce: int = 1, bond: int = 200, pop: bytes = BLS_KEY * 2) -> StakeOp:
     return sign_create_validator(ALICE.secret_key, 1, BLS_KEY, pop, 700, bond, nonce, fee=3)
 
 
@@ -61,7 +62,7 @@ def test_create_delegate_undelegate_withdraw_conserve_supply_less_fees() -> None
         sign_edit_validator(ALICE.secret_key, 1, 1, 800, 4, fee=1),
     ]
     for op in ops:
-        assert process_stake_operation(accounts, ledger, CONFIG, op, pop_ok) == [op]  # type: ignore[arg-type]
+        assert process_stake_operation(accounts, ledger, CONFIG, op, pop_ok) == [op]
         assert supply(accounts, ledger) == start - sum(o.fee for o in ops[: ops.index(op) + 1])
     mine = ledger.validators[1]
     assert (mine.owner, mine.self_stake, mine.commission_bps) == (ALICE.public_key, 200, 800)
