@@ -4,6 +4,7 @@ use pyo3::prelude::*;
 
 mod bls;
 mod errors;
+mod operations;
 mod poseidon;
 mod schnorr;
 mod snark;
@@ -16,6 +17,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     poseidon::register(m)?;
     schnorr::register(m)?;
     state::register(m)?;
+    operations::register(m)?;
     snark::register(m)?;
     // The stub (_native.pyi) is the description of this module's surface; PyO3's generated
     // `__all__` would only duplicate it and drift.

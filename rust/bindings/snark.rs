@@ -2,6 +2,7 @@
 //! released. Setup and the prover's synthesis and FFTs run on rayon's pool (`RAYON_NUM_THREADS`);
 //! the prover's multi-scalar multiplications run on blst's own pool, one thread per CPU.
 use super::errors::{guard, guard_nogil, to_py};
+use super::operations::decode_operations;
 use super::schnorr::extract_field;
 use super::state::{decode_transfers, AccountTree};
 use crate::circuits::analysis::compute_stats;
@@ -185,14 +186,14 @@ fn groth16_prove<'py>(
     py: Python<'py>,
     pk: &Groth16ProvingKey,
     state: &Bound<'py, AccountTree>,
-    transfers: Vec<Vec<u8>>,
+    ops: Vec<Vec<u8>>,
     chain_tag: &Bound<'py, PyAny>,
 ) -> PyResult<(Bound<'py, PyBytes>, Vec<BigUint>)> {
     let chain_tag = extract_field(chain_tag)?;
     let circuit = guard(|| {
-        let transfers =
-            decode_transfers(&transfers, chain_tag).map_err(|e| CoreError::Proof(e.to_string()))?;
-        pk.config.build_circuit(&state.borrow().state, &transfers)
+        let ops =
+            decode_operations(&ops, chain_tag).map_err(|e| CoreError::Proof(e.to_string()))?;
+        pk.config.build_op_circuit(&state.borrow().state, &ops)
     })?;
     let inputs: Vec<BigUint> = circuit.public_inputs().iter().map(fr_to_biguint).collect();
     let proof = guard_nogil(py, || groth16::prove(&pk.key, &pk.pvk, circuit))?;

@@ -148,6 +148,19 @@ impl AccountTree {
         Ok(PyBytes::new(py, &bytes))
     }
 
+    /// Applies operations of any kind (transfers, staking ops, payouts) all or nothing.
+    fn apply_operations(
+        &mut self,
+        ops: Vec<Vec<u8>>,
+        chain_tag: &Bound<'_, PyAny>,
+    ) -> PyResult<BigUint> {
+        let chain_tag = extract_field(chain_tag)?;
+        guard(|| {
+            let ops = super::operations::decode_operations(&ops, chain_tag)?;
+            Ok(fr_to_biguint(&self.state.process_operations(&ops)?))
+        })
+    }
+
     /// `(leaf, siblings)` for `index`: leaf 0 proves the slot is empty.
     fn get_proof(&self, index: u64) -> PyResult<(BigUint, Vec<Vec<BigUint>>)> {
         guard(|| {

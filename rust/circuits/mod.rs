@@ -4,6 +4,7 @@
 pub mod analysis;
 pub mod key;
 pub mod merkle;
+pub mod ops;
 pub mod permutation;
 pub mod poseidon;
 pub mod range;
@@ -12,11 +13,14 @@ pub mod slot;
 pub mod transfer;
 
 #[cfg(test)]
+pub(crate) mod ops_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::error::{CoreError, CoreResult};
-use crate::state::accounts::{compute_batch_commitment, Transfer};
-use crate::state::batch_transition::State;
+use crate::state::accounts::Transfer;
+use crate::state::batch_transition::{to_operations, State};
+use crate::state::operations::{compute_op_commitment, Operation};
 use crate::state::proof_witness::ProofWitness;
 use crate::state::smt::check_depth;
 use ark_bls12_381::Fr;
@@ -94,8 +98,8 @@ pub fn get_matrix_hash() -> CoreResult<[u8; 32]> {
 /// Bumped with each change of the statement; the circuit id also hashes the constraint matrices,
 /// so a changed circuit never reuses a cached key even if this is not bumped.
 /// 2: transfers carry a fee; 3: amount and fee packed; 4: hardened (signature bytes committed,
-/// recipient key checked, canonical `s`).
-pub const CIRCUIT_VERSION: u32 = 4;
+/// recipient key checked, canonical `s`); 5: a kind per slot (transfer, staking op, payout).
+pub const CIRCUIT_VERSION: u32 = 5;
 pub const MAX_BATCH_SIZE: usize = 1024;
 const CIRCUIT_ID_DST: &[u8] = b"zkpov/transfer-batch";
 
@@ -143,12 +147,21 @@ impl CircuitConfig {
         }
     }
 
-    /// Runs the native checks and builds the circuit for `transfers` from `state`; a transfer the
-    /// rules reject is a `CoreError::Proof` before any constraint is built.
+    /// `build_op_circuit` for a batch of transfers only.
     pub fn build_circuit(
         &self,
         state: &State,
         transfers: &[Transfer],
+    ) -> CoreResult<TransferBatchCircuit> {
+        self.build_op_circuit(state, &to_operations(transfers))
+    }
+
+    /// Runs the native checks and builds the circuit for `ops` from `state`; an operation the
+    /// rules reject is a `CoreError::Proof` before any constraint is built.
+    pub fn build_op_circuit(
+        &self,
+        state: &State,
+        ops: &[Operation],
     ) -> CoreResult<TransferBatchCircuit> {
         if state.depth() != self.tree_depth {
             return Err(CoreError::Proof(format!(
@@ -157,21 +170,21 @@ impl CircuitConfig {
                 self.tree_depth
             )));
         }
-        if transfers.len() > self.batch_size {
+        if ops.len() > self.batch_size {
             return Err(CoreError::Proof(format!(
-                "{} transfers do not fit a batch of {}",
-                transfers.len(),
+                "{} operations do not fit a batch of {}",
+                ops.len(),
                 self.batch_size
             )));
         }
         let witness = state
-            .compute_batch_witness(transfers)
+            .compute_batch_witness(ops)
             .map_err(|e| CoreError::Proof(e.to_string()))?;
         Ok(TransferBatchCircuit {
             depth: self.tree_depth,
             pre_root: witness.pre_root,
             post_root: witness.post_root,
-            commitment: compute_batch_commitment(transfers),
+            commitment: compute_op_commitment(ops),
             slots: compute_slots(&witness, self.batch_size),
         })
     }

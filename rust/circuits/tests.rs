@@ -6,11 +6,10 @@ use super::CircuitConfig;
 use crate::poseidon::hash2;
 use crate::poseidon::wide::hash4;
 use crate::schnorr::{self, compute_public_key, generate_secret_key};
-use crate::state::accounts::{
-    compute_batch_commitment, compute_digest, compute_message, TransferTerms, LEAF_TAG,
-};
+use crate::state::accounts::{compute_batch_commitment, compute_digest, LEAF_TAG};
 use crate::state::batch_transition::tests::signed;
 use crate::state::batch_transition::State;
+use crate::state::operations::{compute_op_message, OpTerms};
 use ark_bls12_381::Fr;
 use ark_ed_on_bls12_381::{EdwardsAffine, Fr as JubjubScalar};
 use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystem};
@@ -42,20 +41,23 @@ fn fixture() -> Fixture {
     }
 }
 
-fn is_satisfied(circuit: TransferBatchCircuit) -> bool {
+pub(super) fn is_satisfied(circuit: TransferBatchCircuit) -> bool {
     let cs = ConstraintSystem::<Fr>::new_ref();
     circuit.generate_constraints(cs.clone()).unwrap();
     cs.is_satisfied().unwrap()
 }
 
-/// The signed integer fields of a slot's transfer.
-fn terms(w: &SlotWitness) -> TransferTerms {
-    TransferTerms {
+/// The terms a slot's message hashes, as the circuit packs them.
+pub(super) fn terms(w: &SlotWitness) -> OpTerms {
+    OpTerms {
         sender: w.sender,
         recipient: w.recipient,
+        to: w.recipient_pk,
         amount: w.amount,
         fee: w.fee,
         nonce: w.nonce,
+        op: w.op,
+        target: w.target,
         chain_tag: w.chain_tag,
     }
 }
@@ -65,38 +67,41 @@ fn leaf(pk: (Fr, Fr), balance: Fr, nonce: Fr) -> Fr {
 }
 
 /// What the circuit computes for (possibly forged) slots, over plain field elements: it fills in
-/// the paths from the evolving tree and returns `(post_root, commitment)`.
-fn model(state: &State, slots: &mut [SlotWitness]) -> (Fr, Fr) {
+/// the paths from the evolving tree and returns `(post_root, commitment)`. A payout slot skips
+/// the sender side, a staking slot the recipient side.
+pub(super) fn model(state: &State, slots: &mut [SlotWitness]) -> (Fr, Fr) {
     let (shape, nodes) = state.get_tree();
     let (mut store, mut acc) = (nodes.clone(), Fr::from(0u64));
     for w in slots.iter_mut().filter(|w| w.is_real) {
         let (amount, nonce) = (Fr::from(w.amount), Fr::from(w.nonce));
-        w.sender_siblings = shape.get_siblings(&store, w.sender);
-        let paid = amount + Fr::from(w.fee);
-        let debited = leaf(w.sender_pk, Fr::from(w.sender_balance) - paid, nonce);
-        shape.process_update(&mut store, w.sender, debited);
-        w.recipient_siblings = shape.get_siblings(&store, w.recipient);
-        let credited = Fr::from(w.recipient_balance) + amount;
-        shape.process_update(
-            &mut store,
-            w.recipient,
-            leaf(w.recipient_pk, credited, Fr::from(w.recipient_nonce)),
-        );
-        let to = EdwardsAffine::new_unchecked(w.recipient_pk.0, w.recipient_pk.1);
+        if !w.is_payout {
+            w.sender_siblings = shape.get_siblings(&store, w.sender);
+            let paid = amount + Fr::from(w.fee);
+            let debited = leaf(w.sender_pk, Fr::from(w.sender_balance) - paid, nonce);
+            shape.process_update(&mut store, w.sender, debited);
+        }
+        if !w.is_stake {
+            w.recipient_siblings = shape.get_siblings(&store, w.recipient);
+            let credited = Fr::from(w.recipient_balance) + amount;
+            shape.process_update(
+                &mut store,
+                w.recipient,
+                leaf(w.recipient_pk, credited, Fr::from(w.recipient_nonce)),
+            );
+        }
         let r = EdwardsAffine::new_unchecked(w.signature_r.0, w.signature_r.1);
         let sig = schnorr::Signature {
             r,
             s: w.signature_s,
         };
-        acc = hash2(acc, compute_digest(compute_message(&terms(w), &to), &sig));
+        acc = hash2(acc, compute_digest(compute_op_message(&terms(w)), &sig));
     }
     (shape.get_root(&store), acc)
 }
 
-/// Re-signs a slot's (edited) transfer with `sk`.
-fn resign(w: &mut SlotWitness, sk: &JubjubScalar) {
-    let to = EdwardsAffine::new_unchecked(w.recipient_pk.0, w.recipient_pk.1);
-    let sig = schnorr::sign(sk, compute_message(&terms(w), &to));
+/// Re-signs a slot's (edited) operation with `sk`.
+pub(super) fn resign(w: &mut SlotWitness, sk: &JubjubScalar) {
+    let sig = schnorr::sign(sk, compute_op_message(&terms(w)));
     (w.signature_r, w.signature_s) = ((sig.r.x, sig.r.y), sig.s);
 }
 

@@ -1,7 +1,14 @@
-//! The transfer-batch circuit. Public inputs: `[pre_root, post_root, commitment]`.
+//! The operation-batch circuit (transfers, staking ops, payouts). Public inputs: `[pre_root,
+//! post_root, commitment]`.
 //!
-//! Each of `batch_size` slots holds a transfer or a no-op (`is_real = false`). A real slot
-//! enforces, against the running root:
+//! Each of `batch_size` slots holds an operation or a no-op (`is_real = false`). Its kind
+//! (`ops::enforce_kind_rules`) follows from its op code, which the message binds: a transfer
+//! (op 0) runs steps 1-7 below; a staking op (op 1..=5) runs steps 1-4 only (a debit with no
+//! credit: the bond leaves the tree for the staking ledger); a payout (op 255) runs steps 5-7
+//! only (a credit with no sender and no signature). The message packs `nonce + op*2^64 +
+//! target*2^72` with `nonce < 2^64` and `target < 2^32` range-checked. The range checks of a side
+//! the kind skips still run, on a witness that passes them (`SlotWitness::from_step`). A real
+//! slot enforces, against the running root:
 //! 1. the sender leaf `(A, balance, nonce)` is in the tree (membership path, old root);
 //! 2. `transfer.nonce == nonce + 1`, and the Schnorr signature over the transfer message
 //!    (which covers the fee) verifies under `A`, with a canonical `s < r_J`;
@@ -24,6 +31,7 @@
 
 use super::key::enforce_valid_key;
 use super::merkle::{alloc_index_bits, alloc_siblings, compute_root_var, SiblingVars};
+use super::ops::{enforce_kind_rules, TARGET_BITS};
 use super::poseidon::{hash2_var, hash4_var, hash_n_var, Fv};
 use super::range::{enforce_range, AMOUNT_BITS};
 use super::schnorr::SignatureVar;
@@ -80,15 +88,39 @@ fn leaf_var(pk: (&Fv, &Fv), balance: &Fv, nonce: &Fv) -> Result<Fv, SynthesisErr
     hash4_var(LEAF_TAG, [pk.0, pk.1, balance, nonce])
 }
 
-/// The slot's transfer fields as variables.
+/// The slot's operation fields as variables, with its kind's flags.
 struct TransferVars {
     is_real: Boolean<Fr>,
+    /// A signed slot (transfer or staking op): the sender side is checked.
+    is_signed: Boolean<Fr>,
+    /// A crediting slot (transfer or payout): the recipient side is checked.
+    is_credit: Boolean<Fr>,
+    is_stake: Boolean<Fr>,
+    is_payout: Boolean<Fr>,
     to_x: Fv,
     to_y: Fv,
     amount: Fv,
     fee: Fv,
     nonce: Fv,
     message: Fv,
+}
+
+/// The slot's kind flags, its op code and target, with the kind rules (`ops`) enforced; returns
+/// the flags and the packed `nonce + op*2^64 + target*2^72`.
+fn alloc_kind(
+    cs: &ConstraintSystemRef<Fr>,
+    w: &SlotWitness,
+    nonce: &Fv,
+    amount: &Fv,
+) -> Result<(Boolean<Fr>, Boolean<Fr>, Fv), SynthesisError> {
+    let is_stake = Boolean::new_witness(cs.clone(), || Ok(w.is_stake))?;
+    let is_payout = Boolean::new_witness(cs.clone(), || Ok(w.is_payout))?;
+    let op = witness(cs, Fr::from(u64::from(w.op)))?;
+    let target = witness(cs, Fr::from(u64::from(w.target)))?;
+    enforce_range(&target, TARGET_BITS)?;
+    enforce_kind_rules(&op, &target, amount, &is_stake, &is_payout)?;
+    let packed = nonce + &op * Fr::from(1u128 << 64) + &target * Fr::from(1u128 << 72);
+    Ok((is_stake, is_payout, packed))
 }
 
 fn alloc_transfer(
@@ -98,16 +130,20 @@ fn alloc_transfer(
     recipient: &PathVars,
 ) -> Result<TransferVars, SynthesisError> {
     let is_real = Boolean::new_witness(cs.clone(), || Ok(w.is_real))?;
-    let (to_x, to_y) = (
-        witness(cs, w.recipient_pk.0)?,
-        witness(cs, w.recipient_pk.1)?,
-    );
-    enforce_valid_key(cs, (&to_x, &to_y), w.recipient_pk, &is_real)?;
     let amount = witness(cs, Fr::from(w.amount))?;
     enforce_range(&amount, AMOUNT_BITS)?;
     let fee = witness(cs, Fr::from(w.fee))?;
     enforce_range(&fee, AMOUNT_BITS)?;
     let nonce = witness(cs, Fr::from(w.nonce))?;
+    enforce_range(&nonce, AMOUNT_BITS)?; // the packing below is injective
+    let (is_stake, is_payout, packed_nonce) = alloc_kind(cs, w, &nonce, &amount)?;
+    let is_signed = is_real.clone() & !is_payout.clone();
+    let is_credit = is_real.clone() & !is_stake.clone();
+    let (to_x, to_y) = (
+        witness(cs, w.recipient_pk.0)?,
+        witness(cs, w.recipient_pk.1)?,
+    );
+    enforce_valid_key(cs, (&to_x, &to_y), w.key_witness(), &is_credit)?;
     let from = Boolean::le_bits_to_fp(&sender.bits)?;
     let to = Boolean::le_bits_to_fp(&recipient.bits)?;
     let indices = from + to * Fr::from(1u128 << 64); // injective: indices < 2^depth <= 2^64
@@ -118,12 +154,16 @@ fn alloc_transfer(
         to_x.clone(),
         to_y.clone(),
         values,
-        nonce.clone(),
+        packed_nonce,
         chain_tag,
     ];
     let message = hash_n_var(&fields)?;
     Ok(TransferVars {
         is_real,
+        is_signed,
+        is_credit,
+        is_stake,
+        is_payout,
         to_x,
         to_y,
         amount,
@@ -146,11 +186,11 @@ fn process_sender(
     let nonce = witness(cs, Fr::from(w.sender_nonce))?;
     let old_leaf = leaf_var((&pk_x, &pk_y), &balance, &nonce)?;
     let old_root = compute_root_var(&old_leaf, &path.bits, &path.siblings)?;
-    old_root.conditional_enforce_equal(root, &t.is_real)?;
+    old_root.conditional_enforce_equal(root, &t.is_signed)?;
     t.nonce
-        .conditional_enforce_equal(&(&nonce + Fr::from(1u64)), &t.is_real)?;
+        .conditional_enforce_equal(&(&nonce + Fr::from(1u64)), &t.is_signed)?;
     let sig = SignatureVar::new_witness(cs, w.signature_r, &w.signature_s)?;
-    super::schnorr::enforce_signature((&pk_x, &pk_y), &t.message, &sig, &t.is_real)?;
+    super::schnorr::enforce_signature((&pk_x, &pk_y), &t.message, &sig, &t.is_signed)?;
     let digest = hash4_var(DIGEST_TAG, [&t.message, &sig.r_x, &sig.r_y, &sig.s])?;
     let debited = &balance - &t.amount - &t.fee;
     enforce_range(&debited, AMOUNT_BITS)?;
@@ -178,7 +218,7 @@ fn process_recipient(
     let existing = leaf_var(pk, &balance, &nonce)?;
     let old_leaf = Fv::conditionally_select(&is_new, &Fv::zero(), &existing)?;
     let old_root = compute_root_var(&old_leaf, &path.bits, &path.siblings)?;
-    old_root.conditional_enforce_equal(root, &t.is_real)?;
+    old_root.conditional_enforce_equal(root, &t.is_credit)?;
     let credited = &balance + &t.amount;
     enforce_range(&credited, AMOUNT_BITS)?;
     let new_leaf = leaf_var(pk, &credited, &nonce)?;
@@ -196,8 +236,10 @@ fn process_slot(
     let sender = alloc_path(cs, w.sender, depth, &w.sender_siblings)?;
     let recipient = alloc_path(cs, w.recipient, depth, &w.recipient_siblings)?;
     let t = alloc_transfer(cs, w, &sender, &recipient)?;
-    let (mid, digest) = process_sender(cs, w, &t, &sender, root)?;
-    let new_root = process_recipient(cs, w, &t, &recipient, &mid)?;
+    let (debited, digest) = process_sender(cs, w, &t, &sender, root)?;
+    let mid = Fv::conditionally_select(&t.is_payout, root, &debited)?; // a payout debits no one
+    let credited = process_recipient(cs, w, &t, &recipient, &mid)?;
+    let new_root = Fv::conditionally_select(&t.is_stake, &mid, &credited)?; // nor credits a stake
     let next_root = Fv::conditionally_select(&t.is_real, &new_root, root)?;
     let next_acc = Fv::conditionally_select(&t.is_real, &hash2_var(acc, &digest)?, acc)?;
     Ok((next_root, next_acc))

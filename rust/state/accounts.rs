@@ -20,6 +20,7 @@
 //!   account with `recipient_pk`, nonce 0) or hold `recipient_pk`, and must not overflow 2^64.
 #![forbid(unsafe_code)]
 
+use super::operations::{OpKind, OpTerms, Operation};
 use super::smt::{NodeStore, Siblings, TreeShape};
 use crate::error::{decode_err, CoreError, CoreResult};
 use crate::poseidon;
@@ -161,11 +162,15 @@ pub fn compute_batch_commitment(transfers: &[Transfer]) -> Fr {
         .fold(Fr::from(0u64), |acc, t| poseidon::hash2(acc, t.digest()))
 }
 
-/// What the circuit needs for one transfer: the accounts it reads and their paths at that moment.
+/// What the circuit needs for one operation: its terms and signature, the accounts it reads and
+/// their paths at that moment (`None` for a side the kind does not touch: a payout's sender, a
+/// staking op's recipient, whose siblings are then any valid path).
 #[derive(Clone, Debug)]
 pub struct StepWitness {
-    pub transfer: Transfer,
-    pub sender: Account,
+    pub kind: OpKind,
+    pub terms: OpTerms,
+    pub signature: Signature,
+    pub sender: Option<Account>,
     pub sender_siblings: Siblings,
     pub recipient: Option<Account>,
     pub recipient_siblings: Siblings,
@@ -191,7 +196,14 @@ fn reject(msg: String) -> CoreError {
     CoreError::InvalidArgument(msg)
 }
 
-fn check_sender(t: &Transfer, sender: Option<Account>) -> CoreResult<Account> {
+/// The signer's rules for any signed operation: it exists, `nonce == its nonce + 1`, the
+/// signature over `message` verifies under its key, and `amount + fee <= balance`.
+pub fn check_signer(
+    t: &OpTerms,
+    message: Fr,
+    signature: &Signature,
+    sender: Option<Account>,
+) -> CoreResult<Account> {
     let s = sender.ok_or_else(|| reject(format!("sender account {} does not exist", t.sender)))?;
     if Some(t.nonce) != s.nonce.checked_add(1) {
         return Err(reject(format!(
@@ -199,12 +211,15 @@ fn check_sender(t: &Transfer, sender: Option<Account>) -> CoreResult<Account> {
             t.nonce, s.nonce
         )));
     }
-    if !schnorr::is_valid_signature(&s.pk, t.message(), &t.signature) {
+    if !schnorr::is_valid_signature(&s.pk, message, signature) {
         return Err(reject(
             "signature does not verify under the sender's key".into(),
         ));
     }
-    if t.debit().map_or(true, |debit| debit > s.balance) {
+    if t.amount
+        .checked_add(t.fee)
+        .map_or(true, |debit| debit > s.balance)
+    {
         return Err(reject(format!(
             "amount {} plus fee {} exceeds balance {}",
             t.amount, t.fee, s.balance
@@ -213,21 +228,25 @@ fn check_sender(t: &Transfer, sender: Option<Account>) -> CoreResult<Account> {
     Ok(s)
 }
 
-fn compute_credited(t: &Transfer, recipient: Option<Account>) -> CoreResult<Account> {
+/// The account at `index` after a credit of `amount` to `pk`: a new account if the slot is empty,
+/// else it must hold `pk` and not overflow 2^64.
+pub fn compute_credited(
+    index: u64,
+    pk: EdwardsAffine,
+    amount: u64,
+    recipient: Option<Account>,
+) -> CoreResult<Account> {
     let Some(r) = recipient else {
         return Ok(Account {
-            pk: t.recipient_pk,
-            balance: t.amount,
+            pk,
+            balance: amount,
             nonce: 0,
         });
     };
-    if r.pk != t.recipient_pk {
-        return Err(reject(format!(
-            "account {} holds a different key",
-            t.recipient
-        )));
+    if r.pk != pk {
+        return Err(reject(format!("account {index} holds a different key")));
     }
-    let balance = r.balance.checked_add(t.amount);
+    let balance = r.balance.checked_add(amount);
     let balance =
         balance.ok_or_else(|| reject("recipient balance would exceed 2^64 - 1".into()))?;
     Ok(Account { balance, ..r })
@@ -243,7 +262,13 @@ pub fn process_transfer(
 ) -> CoreResult<StepWitness> {
     shape.check_index(t.sender)?;
     shape.check_index(t.recipient)?;
-    let sender = check_sender(t, accounts.get_account(t.sender))?;
+    let terms = Operation::Transfer(t.clone()).terms();
+    let sender = check_signer(
+        &terms,
+        t.message(),
+        &t.signature,
+        accounts.get_account(t.sender),
+    )?;
     let sender_siblings = shape.get_siblings(nodes, t.sender);
     let debited = Account {
         balance: sender.balance - t.amount - t.fee,
@@ -253,14 +278,15 @@ pub fn process_transfer(
     accounts.put_account(t.sender, debited);
     shape.process_update(nodes, t.sender, debited.leaf());
     let recipient = accounts.get_account(t.recipient);
-    let credited = compute_credited(t, recipient)?;
+    let credited = compute_credited(t.recipient, t.recipient_pk, t.amount, recipient)?;
     let recipient_siblings = shape.get_siblings(nodes, t.recipient);
     accounts.put_account(t.recipient, credited);
     shape.process_update(nodes, t.recipient, credited.leaf());
-    let transfer = t.clone();
     Ok(StepWitness {
-        transfer,
-        sender,
+        kind: OpKind::Transfer,
+        terms,
+        signature: t.signature,
+        sender: Some(sender),
         sender_siblings,
         recipient,
         recipient_siblings,

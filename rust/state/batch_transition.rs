@@ -5,7 +5,9 @@
 //! for the circuit (`BatchWitness`).
 #![forbid(unsafe_code)]
 
-use super::accounts::{process_transfer, Account, AccountStore, StepWitness, Transfer};
+use super::accounts::{Account, AccountStore, StepWitness, Transfer};
+use super::op_rules::process_operation;
+use super::operations::Operation;
 use super::smt::{MemoryStore, NodeStore, Overlay, Siblings, TreeShape};
 use crate::error::{CoreError, CoreResult};
 use ark_bls12_381::Fr;
@@ -147,17 +149,17 @@ impl State {
             .process_update(&mut self.nodes, index, account.leaf()))
     }
 
-    /// Runs the transfers on overlays: the witness and the changes, or the first error.
-    fn compute_transition(&self, transfers: &[Transfer]) -> CoreResult<(BatchWitness, Changes)> {
+    /// Runs the operations on overlays: the witness and the changes, or the first error.
+    fn compute_transition(&self, ops: &[Operation]) -> CoreResult<(BatchWitness, Changes)> {
         let mut nodes = Overlay::new(&self.nodes);
         let mut accounts = AccountOverlay {
             base: &self.accounts,
             changes: HashMap::new(),
         };
-        let mut steps = Vec::with_capacity(transfers.len());
-        for (i, t) in transfers.iter().enumerate() {
-            let step = process_transfer(&self.shape, &mut nodes, &mut accounts, t)
-                .map_err(|e| invalid(format!("transfer {i}: {e}")))?;
+        let mut steps = Vec::with_capacity(ops.len());
+        for (i, op) in ops.iter().enumerate() {
+            let step = process_operation(&self.shape, &mut nodes, &mut accounts, op)
+                .map_err(|e| invalid(format!("{} {i}: {e}", describe(op))))?;
             steps.push(step);
         }
         let post_root = self.shape.get_root(&nodes);
@@ -171,19 +173,37 @@ impl State {
         Ok((witness, (nodes.changes, accounts.changes)))
     }
 
-    /// The witness for proving `transfers` from this state; the state does not change.
-    pub fn compute_batch_witness(&self, transfers: &[Transfer]) -> CoreResult<BatchWitness> {
-        Ok(self.compute_transition(transfers)?.0)
+    /// The witness for proving `ops` from this state; the state does not change.
+    pub fn compute_batch_witness(&self, ops: &[Operation]) -> CoreResult<BatchWitness> {
+        Ok(self.compute_transition(ops)?.0)
     }
 
     /// Applies all transfers or none; returns the new root.
     pub fn process_transfers(&mut self, transfers: &[Transfer]) -> CoreResult<Fr> {
-        let (witness, (nodes, accounts)) = self.compute_transition(transfers)?;
+        self.process_operations(&to_operations(transfers))
+    }
+
+    /// Applies all operations (of any kind) or none; returns the new root.
+    pub fn process_operations(&mut self, ops: &[Operation]) -> CoreResult<Fr> {
+        let (witness, (nodes, accounts)) = self.compute_transition(ops)?;
         for (key, value) in nodes {
             self.nodes.put_node(key, value);
         }
         self.accounts.extend(accounts);
         Ok(witness.post_root)
+    }
+}
+
+/// Transfers as operations.
+pub fn to_operations(transfers: &[Transfer]) -> Vec<Operation> {
+    transfers.iter().cloned().map(Operation::Transfer).collect()
+}
+
+fn describe(op: &Operation) -> &'static str {
+    match op {
+        Operation::Transfer(_) => "transfer",
+        Operation::Stake(_) => "staking op",
+        Operation::Payout(_) => "payout",
     }
 }
 

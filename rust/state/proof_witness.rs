@@ -323,6 +323,7 @@ mod tests {
     use super::*;
     use crate::schnorr::{compute_public_key, generate_secret_key};
     use crate::state::batch_transition::tests::{signed, CHAIN_TAG};
+    use crate::state::batch_transition::to_operations;
 
     /// A depth-8 state with two funded accounts and a batch touching them and an empty slot.
     fn fixture() -> (State, Vec<Transfer>) {
@@ -347,8 +348,9 @@ mod tests {
         assert_eq!(ProofWitness::decode(&w.encode()).unwrap(), w);
         let partial = w.to_state().unwrap();
         assert_eq!(partial.get_root(), state.get_root());
-        let full = state.compute_batch_witness(&batch).unwrap();
-        let part = partial.compute_batch_witness(&batch).unwrap();
+        let ops = to_operations(&batch);
+        let full = state.compute_batch_witness(&ops).unwrap();
+        let part = partial.compute_batch_witness(&ops).unwrap();
         assert_eq!(
             (part.pre_root, part.post_root),
             (full.pre_root, full.post_root)

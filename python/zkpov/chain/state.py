@@ -11,7 +11,9 @@ Encoding (the circuit in ``rust/circuits`` proves exactly these rules):
   network's (:func:`compute_chain_tag` of its genesis hash), so a transfer signed for one network
   fails the signature check on any other; the batch commitment folds
   ``acc = poseidon.hash2(acc, digest)`` over the batch from ``acc = 0``, with ``digest =
-  Poseidon5(tag=2; message, R_x, R_y, s)`` binding the signature bytes (circuit version 4).
+  Poseidon5(tag=2; message, R_x, R_y, s)`` binding the signature bytes (circuit version 4;
+  version 5 adds staking ops and payouts with the same message shape,
+  :mod:`zkpov.chain.operations`).
 * Transfer bytes (136): sender u64 BE, recipient u64 BE, recipient public key (32), amount u64
   BE, fee u64 BE, nonce u64 BE, Schnorr signature (64).
 * Rules, in order: the sender exists; ``nonce == sender.nonce + 1``; the signature verifies under
@@ -27,6 +29,7 @@ import hashlib
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from zkpov.crypto import accounts, schnorr
 from zkpov.crypto.curve_points import SCALAR_MODULUS
@@ -39,6 +42,7 @@ __all__ = [
     "Account",
     "AccountProof",
     "AccountState",
+    "EncodableOperation",
     "InvalidTransfer",
     "Transfer",
     "compute_account_index",
@@ -55,6 +59,10 @@ TRANSFER_BYTES = 136
 _LAYOUT = struct.Struct(">QQ32sQQQ64s")
 _INDEX_DST = b"zkpov/account-index"
 _CHAIN_TAG_DST = b"zkpov/chain-tag"
+
+
+class EncodableOperation(Protocol):
+    def to_bytes(self) -> bytes: ...
 
 
 class InvalidTransfer(ProposalError):
@@ -281,6 +289,14 @@ class AccountState:
         try:
             return self._tree.apply_transfers([t.to_bytes() for t in transfers], self.chain_tag)
         except ValueError as exc:  # DecodeError included: a malformed key or signature
+            raise InvalidTransfer(str(exc)) from exc
+
+    def apply_operations(self, ops: Sequence[EncodableOperation]) -> int:
+        """Like :meth:`apply_transfers` for operations of any kind (transfers, staking ops and
+        payouts of :mod:`zkpov.chain.operations`), all or nothing."""
+        try:
+            return self._tree.apply_operations([op.to_bytes() for op in ops], self.chain_tag)
+        except ValueError as exc:  # DecodeError included
             raise InvalidTransfer(str(exc)) from exc
 
     def get_proof(self, index: int) -> AccountProof:

@@ -2,7 +2,8 @@
 
 A thin façade so that only ``zkpov.crypto`` imports ``zkpov._native``: the sparse Merkle tree of
 accounts, the leaf and transfer-message hashes, the transfer codec check, the batched signature
-check of many transfers and the batch commitment.
+check of many transfers and the batch commitment; the staking-op message, the operation codec
+check and the commitment of mixed operations.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from zkpov import _native
 
 __all__ = [
     "AccountTree",
+    "check_operation_bytes",
     "check_transfer_bytes",
     "check_transfer_signatures",
     "compute_account_leaf",
     "compute_batch_commitment",
+    "compute_operation_commitment",
+    "compute_stake_message",
     "compute_transfer_message",
     "verify_tree_proof",
 ]
@@ -61,6 +65,22 @@ def check_transfer_signatures(
 
 def compute_batch_commitment(encoded_transfers: Sequence[bytes], chain_tag: int) -> int:
     return _native.transfer_batch_commitment(list(encoded_transfers), chain_tag)
+
+
+def check_operation_bytes(data: bytes) -> str:
+    """The kind (``"transfer"``, ``"stake"`` or ``"payout"``) of a well-formed operation;
+    ``DecodeError`` naming what is wrong otherwise (length, version, op code, fields, points)."""
+    return _native.operation_check(data)
+
+
+def compute_stake_message(unsigned: bytes, chain_tag: int) -> int:
+    """The message a staking op's signer signs, from its encoding without the signature."""
+    return _native.stake_op_message(unsigned, chain_tag)
+
+
+def compute_operation_commitment(encoded_ops: Sequence[bytes], chain_tag: int) -> int:
+    """The circuit's batch commitment of operations of any kind, in order."""
+    return _native.operation_batch_commitment(list(encoded_ops), chain_tag)
 
 
 def verify_tree_proof(

@@ -1,9 +1,10 @@
-"""Groth16 validity proofs over BLS12-381 for batches of signed transfers.
+"""Groth16 validity proofs over BLS12-381 for batches of signed transfers (and, since circuit
+version 5, staking ops and payouts: :mod:`zkpov.chain.operations`).
 
 The circuit (``rust/circuits``) proves that ``transfers`` take the account root from
 ``pre_root`` to ``post_root``; its public inputs are ``[pre_root, post_root, commitment]`` where
-``commitment`` folds each transfer's message and signature bytes with Poseidon (circuit
-version 4; see :mod:`zkpov.chain.state`). A cached proving key's verifying key, beta and delta
+``commitment`` folds each operation's message and signature bytes with Poseidon (see
+:mod:`zkpov.chain.state`). A cached proving key's verifying key, beta and delta
 are checked on the curve and in the prime-order subgroups when it loads; its query points on the
 curve (``rust/groth16/keys.rs`` says why).
 
@@ -190,8 +191,9 @@ def insecure_setup(config: CircuitConfig, seed: bytes) -> tuple[ProvingKey, Veri
 def prove(
     pk: ProvingKey, pre_state: AccountTreeHolder, transfers: Sequence[EncodableTransfer]
 ) -> tuple[bytes, PublicInputs]:
-    """Proves that ``transfers`` (at most ``batch_size``) apply to ``pre_state``; the state is
-    not modified. ``ProofError`` if a transfer breaks a rule or the batch does not fit."""
+    """Proves that ``transfers`` (at most ``batch_size`` operations of any kind: transfers,
+    staking ops, payouts, :mod:`zkpov.chain.operations`) apply to ``pre_state``; the state is
+    not modified. ``ProofError`` if one breaks a rule or the batch does not fit."""
     encoded = [t.to_bytes() for t in transfers]
     proof, inputs = _native.groth16_prove(
         pk._native, pre_state.native, encoded, pre_state.chain_tag

@@ -1,0 +1,115 @@
+"""A staking op moves both sides together: the account tree (proven) and the staking ledger
+(:class:`~zkpov.chain.containers.ChainState`, re-executed by every validator).
+
+:func:`process_stake_operation` checks the ledger side on a copy first, then applies the account
+side (all or nothing, natively), then installs the ledger copy, so a refusal on either side
+changes neither. The bond (``op.amount``) leaves the signer's account and enters the ledger as
+stake through the owner's ledger balance, which it only passes through; the fee is burned on the
+account side. A withdraw also returns the :class:`~zkpov.chain.operations.Payout` the rules owe
+(the owner's matured unbonding, taken out of the ledger), applied in the same step: a block that
+carries the withdraw must carry exactly that payout right after it. So
+``sum(account balances) + get_total_stake(ledger)`` drops by exactly the fees.
+
+The ledger owner of an account is its Schnorr public key (``Owner`` is key bytes).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import fields
+
+from zkpov.chain.containers import ChainState, Owner, Unbonding, ValidatorStatus
+from zkpov.chain.operations import OpCode, Operation, Payout, StakeOp
+from zkpov.chain.staking import process_delegate, process_join, process_undelegate
+from zkpov.chain.state import AccountState, InvalidTransfer
+from zkpov.config import ConsensusConfig
+from zkpov.errors import ValidatorError
+from zkpov.types import BLSPubkey, Stake
+
+__all__ = ["PopVerify", "process_stake_operation", "process_withdraw"]
+
+PopVerify = Callable[[bytes, bytes], bool]
+_LEAVING = (ValidatorStatus.EXITED, ValidatorStatus.SLASHED, ValidatorStatus.EXITING)
+
+
+def process_stake_operation(
+    accounts: AccountState,
+    ledger: ChainState,
+    config: ConsensusConfig,
+    op: StakeOp,
+    pop_verify: PopVerify,
+) -> list[Operation]:
+    """Applies ``op`` to both sides; returns the operations applied to the accounts (``op``,
+    then a withdraw's payout). ``ValidatorError`` (ledger rules) or ``InvalidTransfer``
+    (account rules: nonce, signature, balance) leave both sides unchanged."""
+    owner = _get_owner(accounts, op.sender)
+    staged = copy.deepcopy(ledger)
+    owed = _process_ledger_side(staged, config, op, owner, pop_verify)
+    applied: list[Operation] = [op]
+    if owed:
+        applied.append(Payout(op.sender, owner, owed))
+    accounts.apply_operations(applied)
+    for field in fields(ChainState):
+        setattr(ledger, field.name, getattr(staged, field.name))
+    return applied
+
+
+def _get_owner(accounts: AccountState, index: int) -> Owner:
+    account = accounts.get_account(index)
+    if account is None:
+        raise InvalidTransfer(f"sender account {index} does not exist")
+    return account.public_key
+
+
+def _process_ledger_side(
+    state: ChainState, config: ConsensusConfig, op: StakeOp, owner: Owner, pop_verify: PopVerify
+) -> int:
+    """The ledger's part of ``op`` on ``state``; returns what a withdraw owes (else 0)."""
+    if op.op is OpCode.CREATE_VALIDATOR:
+        _bond(state, owner, op.amount)
+        key, pop = BLSPubkey(op.bls_public_key), op.proof_of_possession
+        process_join(
+            state, config, owner, key, pop, Stake(op.amount), op.commission_bps, pop_verify
+        )
+    elif op.op is OpCode.DELEGATE:
+        _bond(state, owner, op.amount)
+        process_delegate(state, owner, op.target, Stake(op.amount))
+    elif op.op is OpCode.UNDELEGATE:
+        process_undelegate(state, config, owner, op.target, Stake(op.unbond_amount))
+    elif op.op is OpCode.WITHDRAW:
+        return process_withdraw(state, owner)
+    else:
+        _process_edit(state, owner, op.target, op.commission_bps)
+    return 0
+
+
+def _bond(state: ChainState, owner: Owner, amount: int) -> None:
+    """The bond debited from the account enters the ledger as the owner's balance, which the
+    ledger rule that follows debits again."""
+    state.balances[owner] = state.balances.get(owner, 0) + amount
+
+
+def process_withdraw(state: ChainState, owner: Owner) -> int:
+    """Takes the owner's matured unbonding entries out of the ledger; returns their sum.
+    ``ValidatorError`` if none has matured."""
+    matured = [u for u in state.unbonding if _is_matured(state, u, owner)]
+    if not matured:
+        raise ValidatorError("no matured unbonding to withdraw")
+    state.unbonding = [u for u in state.unbonding if not _is_matured(state, u, owner)]
+    return sum(u.amount for u in matured)
+
+
+def _is_matured(state: ChainState, entry: Unbonding, owner: Owner) -> bool:
+    return entry.owner == owner and entry.release_epoch <= state.epoch
+
+
+def _process_edit(state: ChainState, owner: Owner, index: int, commission_bps: int) -> None:
+    if not 0 <= index < len(state.validators):
+        raise ValidatorError(f"no validator {index}")
+    validator = state.validators[index]
+    if validator.owner != owner:
+        raise ValidatorError("only the owner may edit a validator")
+    if validator.status in _LEAVING:
+        raise ValidatorError(f"validator {index} is leaving")
+    validator.commission_bps = commission_bps

@@ -1,0 +1,106 @@
+"""zkpov.chain.stake_ops: a staking op moves the account tree and the staking ledger together."""
+
+from __future__ import annotations
+
+import copy
+from fractions import Fraction
+
+import pytest
+
+from zkpov.chain.containers import ChainState, Delegation, ValidatorStatus
+from zkpov.chain.operations import (
+    Payout,
+    StakeOp,
+    sign_create_validator,
+    sign_delegate,
+    sign_edit_validator,
+    sign_undelegate,
+    sign_withdraw,
+)
+from zkpov.chain.stake_ops import process_stake_operation
+from zkpov.chain.staking import get_total_stake
+from zkpov.chain.state import AccountState, InvalidTransfer
+from zkpov.chain.transition import compute_genesis_state
+from zkpov.config import ConsensusConfig
+from zkpov.crypto import schnorr
+from zkpov.errors import ValidatorError
+from zkpov.types import BLSPubkey, Epoch
+
+CONFIG = ConsensusConfig(
+    min_stake=100, max_validators=3, unbonding_epochs=2, slashing_rate=Fraction(1, 10)
+)
+ALICE = schnorr.generate_keypair()
+BLS_KEY = bytes([5]) * 48
+
+
+def pop_ok(pubkey: bytes, proof: bytes) -> bool:
+    return proof == pubkey * 2
+
+
+def setup() -> tuple[AccountState, ChainState]:
+    accounts = AccountState(8)
+    accounts.credit(1, ALICE.public_key, 1000)
+    ledger = compute_genesis_state([BLSPubkey(bytes([1]) * 48)], [500], [b"o0"], bytes(32))
+    return accounts, ledger
+
+
+def supply(accounts: AccountState, ledger: ChainState) -> int:
+    return sum(a.balance for _, a in accounts.get_accounts()) + get_total_stake(ledger)
+
+
+def create(nonce: int = 1, bond: int = 200, pop: bytes = BLS_KEY * 2) -> StakeOp:
+    return sign_create_validator(ALICE.secret_key, 1, BLS_KEY, pop, 700, bond, nonce, fee=3)
+
+
+def test_create_delegate_undelegate_withdraw_conserve_supply_less_fees() -> None:
+    accounts, ledger = setup()
+    start = supply(accounts, ledger)
+    ops = [
+        create(),
+        sign_delegate(ALICE.secret_key, 1, 0, 50, 2, fee=1),
+        sign_undelegate(ALICE.secret_key, 1, 0, 30, 3, fee=1),
+        sign_edit_validator(ALICE.secret_key, 1, 1, 800, 4, fee=1),
+    ]
+    for op in ops:
+        assert process_stake_operation(accounts, ledger, CONFIG, op, pop_ok) == [op]
+        assert supply(accounts, ledger) == start - sum(o.fee for o in ops[: ops.index(op) + 1])
+    mine = ledger.validators[1]
+    assert (mine.owner, mine.self_stake, mine.commission_bps) == (ALICE.public_key, 200, 800)
+    assert mine.status is ValidatorStatus.PENDING
+    assert ledger.delegations[Delegation(ALICE.public_key, 0)] == 20
+    assert ledger.balances.get(ALICE.public_key, 0) == 0  # the bond only passed through
+    ledger.epoch = Epoch(ledger.epoch + CONFIG.unbonding_epochs)
+    withdraw = sign_withdraw(ALICE.secret_key, 1, 5, fee=2)
+    applied = process_stake_operation(accounts, ledger, CONFIG, withdraw, pop_ok)
+    assert applied == [withdraw, Payout(1, ALICE.public_key, 30)]
+    assert supply(accounts, ledger) == start - 8  # fees 3 + 1 + 1 + 1 + 2
+    alice = accounts.get_account(1)
+    assert alice is not None and alice.balance == 1000 - 203 - 51 - 1 - 1 - 2 + 30
+
+
+@pytest.mark.parametrize(
+    ("make", "error"),
+    [
+        (lambda: create(pop=b"\x00" * 96), ValidatorError),  # ledger: bad PoP
+        (lambda: create(bond=50), ValidatorError),  # ledger: below min_stake
+        (lambda: create(nonce=2), InvalidTransfer),  # accounts: nonce, after the ledger passed
+        (lambda: create(bond=998), InvalidTransfer),  # accounts: 998 + fee 3 > 1000
+        (lambda: sign_delegate(ALICE.secret_key, 1, 7, 50, 1), ValidatorError),
+        (lambda: sign_withdraw(ALICE.secret_key, 1, 1), ValidatorError),  # nothing matured
+        (lambda: sign_edit_validator(ALICE.secret_key, 1, 0, 5, 1), ValidatorError),  # not owner
+    ],
+)
+def test_a_refusal_on_either_side_changes_neither(make: object, error: type) -> None:
+    accounts, ledger = setup()
+    root, before = accounts.root, copy.deepcopy(ledger)
+    with pytest.raises(error):
+        process_stake_operation(accounts, ledger, CONFIG, make(), pop_ok)  # type: ignore[operator]
+    assert accounts.root == root
+    assert ledger == before
+
+
+def test_a_missing_sender_account_is_refused() -> None:
+    accounts, ledger = setup()
+    op = sign_delegate(ALICE.secret_key, 2, 0, 50, 1)
+    with pytest.raises(InvalidTransfer, match="does not exist"):
+        process_stake_operation(accounts, ledger, CONFIG, op, pop_ok)
