@@ -15,6 +15,7 @@ __all__ = [
     "ConsensusError",
     "ContractRevertedError",
     "DecodeError",
+    "EpochChangeProofError",
     "EvmError",
     "FastSyncAnswerError",
     "FastSyncCheckpointError",
@@ -182,3 +183,9 @@ class KeySetupMismatchError(ZkpovError):
     """A Groth16 key that is not the one the genesis ``setup`` implies: a key cache made for
     another genesis, a proving key whose verifying key is not the one recorded beside it, or a
     verifying key whose SHA-256 differs from the genesis's ``setup.verifying_key_sha256``."""
+
+
+class EpochChangeProofError(ConsensusError):
+    """An epoch-change proof that does not chain from the trusted validator set: too long, an
+    ending block off its epoch's boundary or set, a next set other than the one its block names,
+    or a commit certificate that does not verify or does not commit the ending block."""
