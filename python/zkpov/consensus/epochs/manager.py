@@ -78,6 +78,7 @@ class ValidatorContext:
     safety_rules: type[SafetyRules] = SafetyRules
     make_leaders: Callable[[ValidatorSet], LeaderElection] = SeededLeaders
     wall_offset_ms: int = 0
+    test_only_break_vote_rule: bool = False  # the simulator's proof that its checks bite
 
 
 class EpochManager:
@@ -251,6 +252,7 @@ class EpochManager:
             payload_source=empty_after(context.payload_source, start.window), root=root,
             history=history, safety_rules=context.safety_rules if member else ObserverSafetyRules,
             wall_offset_ms=context.wall_offset_ms, sealer=self.checker.seal,
+            test_only_break_vote_rule=context.test_only_break_vote_rule,
         )  # fmt: skip
 
     def _replay(self, now: float) -> list[Action]:

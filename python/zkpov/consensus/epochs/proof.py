@@ -34,6 +34,7 @@ __all__ = [
     "EpochEnding",
     "TrustedEpoch",
     "verify_epoch_change_proof",
+    "verify_epoch_ending",
 ]
 
 MAX_EPOCH_CHANGE_PROOF_LENGTH = 64  # endings in one proof (a peer serves more in several)

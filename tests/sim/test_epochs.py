@@ -1,0 +1,137 @@
+"""The simulator across epochs (``--epoch-length``): an equivocator is slashed on evidence and
+ejected at the next boundary, a crash during the switch restarts into the new epoch, Twins
+scenarios straddle boundaries, and the epoch invariants bite when a node forgets its switch."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from zkpov.cli import main
+from zkpov.consensus.actions import PersistSafety
+from zkpov.sim import setup as sim_setup
+from zkpov.sim.node import SimNode
+from zkpov.sim.runner import Simulation, run_simulation
+from zkpov.sim.scenarios import SimConfig
+from zkpov.sim.twins import run_twins
+from zkpov.storage.memory import MemorySafetyStore
+
+FAST = {"scheme": "insecure-hash", "block_time": 0.05, "timeout_base": 0.5}
+
+
+def common_prefix(report: Any, nodes: list[int]) -> list[str]:
+    logs = [report.committed[n] for n in nodes]
+    shortest = min(len(log) for log in logs)
+    assert all(log[:shortest] == logs[0][:shortest] for log in logs)
+    return logs[0][:shortest]
+
+
+def test_an_equivocator_is_slashed_and_leaves_at_the_next_epoch() -> None:
+    report = run_simulation(
+        validators=4, rounds=40, epoch_length=5, byzantine={"double_voter": 1}, **FAST
+    )
+    assert report.violations == []
+    assert report.slashed.get(3, 0) > 0
+    epochs = report.to_json()["epochs"]
+    assert epochs["reached"] >= 3
+    left = [change for change in epochs["validator_set_changes"] if change["left"]]
+    assert left[0]["left"] == [3] and left[0]["epoch"] == 1
+    assert len(common_prefix(report, [0, 1, 2])) >= 15
+
+
+def test_without_epochs_the_report_has_no_epoch_field() -> None:
+    report = run_simulation(validators=4, rounds=5, **FAST)
+    assert "epochs" not in report.to_json()
+
+
+class CrashMidSwitch(Simulation):
+    """Node 2 dies as it is about to persist its first safety data of epoch 1 (it has just
+    committed the reconfiguration block), and restarts 1 s later. What it signed in memory in
+    that step but never sent is struck from its records: it never left the process."""
+
+    crashed_once = False
+    crash_epoch = 1
+
+    def _execute(self, node: SimNode, actions: list[Any]) -> None:
+        at = next((i for i, a in enumerate(actions) if self._is_switch(node, a)), None)
+        if at is None:
+            super()._execute(node, actions)
+            return
+        self.crashed_once = True
+        unsent = {id(getattr(a, "message", None)) for a in actions[at:]}
+        node.records[:] = [r for r in node.records if id(r.message) not in unsent]
+        super()._execute(node, actions[:at])
+        node.crashed, node.core = True, None
+        self.queue.schedule(self.queue.now + 1.0, lambda: self.restart(node))
+
+    def _is_switch(self, node: SimNode, action: Any) -> bool:
+        is_switch = isinstance(action, PersistSafety) and action.data.epoch == self.crash_epoch
+        return node.node_id == 2 and is_switch and not self.crashed_once
+
+
+def test_a_crash_during_the_switch_restarts_into_the_new_epoch() -> None:
+    sim = CrashMidSwitch(SimConfig(validators=4, rounds=40, epoch_length=5, **FAST))
+    report = sim.run()
+    assert sim.crashed_once and report.violations == []
+    node = sim.nodes[2]
+    assert node.lives == 2 and node.manager is not None and node.manager.epoch >= 2
+    assert len(common_prefix(report, [0, 1, 2, 3])) >= 10
+    stored = node.store.load()
+    assert stored is not None and stored.epoch == node.manager.epoch
+
+
+def test_a_node_that_forgets_its_switch_is_caught_voting_in_the_old_epoch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A broken restart at the switch to epoch 2 (log truncated before epoch 0's end, safety
+    data lost) makes node 2 vote in epoch 0 again: the invariants report it."""
+    real = sim_setup.recover_epoch
+
+    def forgetful(first: Any, committed: Any) -> Any:
+        return real(first, [b for b in committed if b.height < 5])
+
+    sim = CrashMidSwitch(SimConfig(validators=4, rounds=30, epoch_length=5, **FAST))
+    sim.crash_epoch = 2
+    real_restart = sim.restart
+
+    def restart(node: SimNode) -> None:
+        monkeypatch.setattr(sim_setup, "recover_epoch", forgetful)
+        node.store, node.committed, node.root, node.endings = MemorySafetyStore(), [], None, []
+        real_restart(node)
+
+    monkeypatch.setattr(sim, "restart", restart)
+    report = sim.run()
+    kinds = {violation.split(":")[0] for violation in report.violations}
+    assert "old_epoch_signature" in kinds
+
+
+def test_twins_scenarios_straddling_epoch_boundaries_keep_safety() -> None:
+    ran, failures = run_twins(30, seed=5, epoch_length=2)
+    assert ran == 30 and failures == []
+
+
+def test_twins_across_epochs_still_catch_a_broken_vote_rule() -> None:
+    from zkpov.sim.twins import generate_scenarios, run_twins_scenario
+
+    found = 0
+    for scenario in generate_scenarios(40, seed=0):
+        report = run_twins_scenario(scenario, break_vote_rule=True, epoch_length=2)
+        found += bool(report.violations)
+    assert found > 0
+
+
+def test_the_cli_runs_epochs_and_reports_them() -> None:
+    args = ["sim", "-n", "4", "-r", "20", "--scheme", "insecure-hash", "--epoch-length", "4"]
+    result = CliRunner().invoke(main, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["epochs"]["reached"] >= 2
+    twins = CliRunner().invoke(main, ["twins", "--scenarios", "3", "--epoch-length", "2", "--json"])
+    assert twins.exit_code == 0 and json.loads(twins.output)["failures"] == []
+
+
+def test_a_zero_epoch_length_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["sim", "--epoch-length", "0"])
+    assert result.exit_code == 2 and "--epoch-length" in result.output
