@@ -16,8 +16,9 @@ from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.epochs.checker import EpochChecker
 from zkpov.consensus.epochs.proof import EpochEnding
 from zkpov.spec.messages import Block
+from zkpov.types import Epoch
 
-__all__ = ["MAX_ANSWERED_PEERS", "ProofAnswers", "get_adoption_path"]
+__all__ = ["MAX_ANSWERED_PEERS", "PeerEpochs", "ProofAnswers", "get_adoption_path"]
 
 MAX_ANSWERED_PEERS = 1024
 ANSWER_INTERVAL_FACTOR = 1.0
@@ -38,6 +39,23 @@ class ProofAnswers:
         if len(self.last) >= MAX_ANSWERED_PEERS:
             self.last.clear()
         self.last[peer] = now
+        return True
+
+
+class PeerEpochs:
+    """The epoch for which each peer's proof was last checked: a peer makes us verify a
+    signature at most once per epoch we are in (bounded like :class:`ProofAnswers`)."""
+
+    def __init__(self) -> None:
+        self.last: dict[RegistryIndex, Epoch] = {}
+
+    def is_new(self, peer: RegistryIndex, epoch: Epoch) -> bool:
+        """True (and remembered) the first time ``peer`` is heard in ``epoch``."""
+        if self.last.get(peer) == epoch:
+            return False
+        if len(self.last) >= MAX_ANSWERED_PEERS:
+            self.last.clear()
+        self.last[peer] = epoch
         return True
 
 

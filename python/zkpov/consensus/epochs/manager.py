@@ -26,7 +26,12 @@ from zkpov.consensus.actions import Action, Broadcast, Commit, PersistSafety, Se
 from zkpov.consensus.core import ConsensusCore, PayloadSource
 from zkpov.consensus.dispatch import dispatch_message
 from zkpov.consensus.epochs.buffer import FutureEpochBuffer, HeldMessage
-from zkpov.consensus.epochs.catchup import ANSWER_INTERVAL_FACTOR, ProofAnswers, get_adoption_path
+from zkpov.consensus.epochs.catchup import (
+    ANSWER_INTERVAL_FACTOR,
+    PeerEpochs,
+    ProofAnswers,
+    get_adoption_path,
+)
 from zkpov.consensus.epochs.checker import EpochChecker
 from zkpov.consensus.epochs.leaders import SeededLeaders
 from zkpov.consensus.epochs.observer import ObserverSafetyRules
@@ -103,8 +108,10 @@ class EpochManager:
         self.retired: ConsensusCore | None = None
         self.checker: EpochChecker | None = None
         self.dropped_past = 0
+        self.replayed = 0  # held next-epoch messages handed to the new core
         interval = ANSWER_INTERVAL_FACTOR * self.epoch_start.vset.config.timeout_base
         self.answers, self.requests_sent = ProofAnswers(interval), ProofAnswers(interval)
+        self.proofs_checked = PeerEpochs()
         self.pending_ending: EpochEnding | None = None  # verified, its block not yet held
 
     @property
@@ -154,6 +161,8 @@ class EpochManager:
         that peer if need be (:mod:`zkpov.consensus.epochs.catchup`)."""
         ending = proof.endings[0] if proof.endings else None
         if self.core is None or ending is None or ending.block.epoch != self.epoch:
+            return []
+        if not self.proofs_checked.is_new(sender, self.epoch):  # one check per peer and epoch
             return []
         start = self.epoch_start
         trusted = TrustedEpoch(start.vset, start.root.height)
@@ -214,8 +223,10 @@ class EpochManager:
 
     def _answer_past(self, epoch: Epoch, sender: RegistryIndex, now: float) -> list[Action]:
         """A peer still in ``epoch``: send it how that epoch ended (rate-limited per peer)."""
+        if epoch >= self.epoch or not self.answers.is_due(sender, now):
+            return []
         proof = self.get_epoch_change_proof(epoch)
-        if epoch >= self.epoch or proof is None or not self.answers.is_due(sender, now):
+        if proof is None:
             return []
         return [SendTo(ValidatorIndex(sender), cast(Message, proof))]  # drivers route it as is
 
@@ -259,6 +270,7 @@ class EpochManager:
         """Held messages of the epoch just entered; ones that fail are peers' faults, dropped."""
         actions: list[Action] = []
         for held in self.buffer.take(self.epoch, now):
+            self.replayed += 1
             try:
                 actions += self.on_message(held.message, held.sender, now)
             except ZkpovError:
