@@ -17,13 +17,12 @@ those of the next epoch are held (:mod:`zkpov.consensus.epochs.buffer`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import cast
 
 from zkpov.chain.containers import ChainState, RegistryIndex
 from zkpov.consensus.actions import Action, Broadcast, Commit, PersistSafety, SendTo
-from zkpov.consensus.core import ConsensusCore, PayloadSource
+from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.dispatch import dispatch_message
 from zkpov.consensus.epochs.buffer import FutureEpochBuffer, HeldMessage
 from zkpov.consensus.epochs.catchup import (
@@ -33,14 +32,14 @@ from zkpov.consensus.epochs.catchup import (
     get_adoption_path,
 )
 from zkpov.consensus.epochs.checker import EpochChecker
-from zkpov.consensus.epochs.leaders import SeededLeaders
+from zkpov.consensus.epochs.context import ValidatorContext
 from zkpov.consensus.epochs.observer import ObserverSafetyRules
 from zkpov.consensus.epochs.proof import (
-    MAX_EPOCH_CHANGE_PROOF_LENGTH,
     EpochChangeProof,
     EpochChangeRequest,
     EpochEnding,
     TrustedEpoch,
+    select_endings,
     verify_epoch_change_proof,
 )
 from zkpov.consensus.epochs.routing import (
@@ -54,9 +53,6 @@ from zkpov.consensus.epochs.routing import (
 from zkpov.consensus.epochs.speculative import SpeculativeChain
 from zkpov.consensus.epochs.starts import EpochStart, Recovered, start_next_epoch
 from zkpov.consensus.factory import ChainStart, build_core
-from zkpov.consensus.leader import LeaderElection
-from zkpov.consensus.safety import SafetyRules
-from zkpov.consensus.validity import ValidityChecker
 from zkpov.errors import ZkpovError
 from zkpov.spec.messages import (
     Block,
@@ -66,24 +62,9 @@ from zkpov.spec.messages import (
     QuorumCert,
 )
 from zkpov.spec.safety_data import SafetyData
-from zkpov.spec.validators import ValidatorSet
 from zkpov.types import Epoch, ValidatorIndex
 
-__all__ = ["EpochManager", "ValidatorContext"]
-
-
-@dataclass(frozen=True)
-class ValidatorContext:
-    """Who this validator is and what its cores are built with, epoch after epoch."""
-
-    me: RegistryIndex
-    sk: bytes
-    inner: ValidityChecker  # shared by every epoch's checker (it keeps account states)
-    payload_source: PayloadSource | None = None
-    safety_rules: type[SafetyRules] = SafetyRules
-    make_leaders: Callable[[ValidatorSet], LeaderElection] = SeededLeaders
-    wall_offset_ms: int = 0
-    test_only_break_vote_rule: bool = False  # the simulator's proof that its checks bite
+__all__ = ["EpochManager", "ValidatorContext"]  # ValidatorContext: from epochs.context
 
 
 class EpochManager:
@@ -187,10 +168,7 @@ class EpochManager:
 
     def get_epoch_change_proof(self, from_epoch: Epoch) -> EpochChangeProof | None:
         """Endings of ``from_epoch`` on, at most ``MAX_EPOCH_CHANGE_PROOF_LENGTH`` of them."""
-        endings = [e for e in self.endings if e.block.epoch >= from_epoch]
-        if not endings:
-            return None
-        return EpochChangeProof(tuple(endings[:MAX_EPOCH_CHANGE_PROOF_LENGTH]))
+        return select_endings(self.endings, from_epoch)
 
     @property
     def root(self) -> tuple[Block, QuorumCert] | None:

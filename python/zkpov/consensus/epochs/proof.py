@@ -33,6 +33,7 @@ __all__ = [
     "EpochChangeRequest",
     "EpochEnding",
     "TrustedEpoch",
+    "select_endings",
     "verify_epoch_change_proof",
     "verify_epoch_ending",
 ]
@@ -69,6 +70,12 @@ class TrustedEpoch:
 
     vset: ValidatorSet
     start_height: Height
+
+
+def select_endings(endings: Sequence[EpochEnding], from_epoch: int) -> EpochChangeProof | None:
+    """A proof of the endings of ``from_epoch`` on (at most the cap; a peer asks again)."""
+    chosen = [e for e in endings if e.block.epoch >= from_epoch]
+    return EpochChangeProof(tuple(chosen[:MAX_EPOCH_CHANGE_PROOF_LENGTH])) if chosen else None
 
 
 def verify_epoch_change_proof(
