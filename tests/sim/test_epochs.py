@@ -5,20 +5,25 @@ scenarios straddle boundaries, and the epoch invariants bite when a node forgets
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from zkpov.cli import main
-from zkpov.consensus.actions import PersistSafety
+from zkpov.consensus.actions import Action, Broadcast, PersistSafety
+from zkpov.consensus.epochs import buffer as buffer_module
 from zkpov.sim import setup as sim_setup
+from zkpov.sim.attack import Attacker, Output
 from zkpov.sim.network import Latency
 from zkpov.sim.node import SimNode
 from zkpov.sim.runner import Simulation, run_simulation
 from zkpov.sim.scenarios import SimConfig
 from zkpov.sim.twins import run_twins
+from zkpov.spec.messages import Vote, VoteData
 from zkpov.storage.memory import MemorySafetyStore
+from zkpov.types import BlockId, Epoch, Round
 
 FAST = {"scheme": "insecure-hash", "block_time": 0.05, "timeout_base": 0.5}
 
@@ -150,3 +155,52 @@ def test_next_epoch_messages_that_arrive_early_are_held_and_replayed() -> None:
     assert report.violations == []
     assert sum(n.manager.replayed for n in sim.nodes if n.manager is not None) > 0
     assert report.to_json()["epochs"]["reached"] >= 5
+
+
+FLOOD_PER_STEP = 20
+
+
+def flood_next_epoch(actions: Sequence[Action], attacker: Attacker) -> list[Output]:
+    """Behave honestly, and with every step broadcast junk votes of the next epoch."""
+    manager = attacker.node.manager
+    epoch = Epoch(0 if manager is None else manager.epoch + 1)
+    zero = BlockId(bytes(32))
+    junk = [
+        Broadcast(Vote(VoteData(epoch, Round(r), zero, Round(r - 1), zero), attacker.node.index,
+                       b"\x00" * 96))
+        for r in range(1, FLOOD_PER_STEP + 1)
+    ]  # fmt: skip
+    return [*actions, *junk]
+
+
+def run_flooded(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[int]]:
+    peaks: list[int] = []
+    real_add = buffer_module.FutureEpochBuffer.add
+
+    def add(self: Any, held: Any) -> bool:
+        kept = real_add(self, held)
+        peaks.append(len(self))
+        return kept
+
+    monkeypatch.setattr(buffer_module.FutureEpochBuffer, "add", add)
+    config = SimConfig(
+        validators=4, rounds=40, epoch_length=5, byzantine={"flooder": 1},
+        behaviours={"flooder": flood_next_epoch}, **FAST,
+    )  # fmt: skip
+    return run_simulation(config), peaks
+
+
+def test_a_flood_of_next_epoch_messages_stays_within_the_buffer_bounds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    report, peaks = run_flooded(monkeypatch)
+    assert report.violations == []
+    assert report.to_json()["epochs"]["reached"] >= 3
+    assert peaks and max(peaks) <= buffer_module.MAX_FUTURE_PER_PEER  # one flooder: its quota
+
+
+def test_without_the_bounds_the_flood_piles_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(buffer_module, "MAX_FUTURE_PER_PEER", 10**9)
+    monkeypatch.setattr(buffer_module, "MAX_FUTURE_TOTAL", 10**9)
+    _, peaks = run_flooded(monkeypatch)
+    assert max(peaks) > 10 * 8
