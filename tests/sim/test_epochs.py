@@ -204,3 +204,16 @@ def test_without_the_bounds_the_flood_piles_up(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(buffer_module, "MAX_FUTURE_TOTAL", 10**9)
     _, peaks = run_flooded(monkeypatch)
     assert max(peaks) > 10 * 8
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_seeded_crashes_and_restarts_across_epochs_keep_every_invariant(seed: int) -> None:
+    config = SimConfig(
+        validators=4, rounds=60, seed=seed, epoch_length=4, random_restarts=((1, 4), (2, 4)),
+        byzantine={"double_voter": 1} if seed % 2 else {}, **FAST,
+    )  # fmt: skip
+    sim = Simulation(config)
+    report = sim.run()
+    assert report.violations == []
+    assert sim.nodes[1].lives > 1 and sim.nodes[2].lives > 1
+    assert report.to_json()["epochs"]["reached"] >= 8
