@@ -15,6 +15,7 @@ __all__ = [
     "ConsensusError",
     "ContractRevertedError",
     "DecodeError",
+    "EpochChangeProofError",
     "EvmError",
     "FastSyncAnswerError",
     "FastSyncCheckpointError",
@@ -193,3 +194,9 @@ class ProverUnavailableError(ZkpovError):
 
 class MissingProvingKeyError(ProofError):
     """A prover worker has no proving key with the SHA-256 and circuit id a job names."""
+
+
+class EpochChangeProofError(ConsensusError):
+    """An epoch-change proof that does not chain from the trusted validator set: too long, an
+    ending block off its epoch's boundary or set, a next set other than the one its block names,
+    or a commit certificate that does not verify or does not commit the ending block."""

@@ -72,6 +72,12 @@ __all__ = ["sim"]
 @click.option(
     "--timeout", "timeout_base", type=click.FloatRange(min=0.01), default=1.0, show_default=True
 )
+@click.option(
+    "--epoch-length",
+    type=click.IntRange(1, 10**6),
+    default=None,
+    help="Blocks per epoch: validator sets change at each boundary (default: one epoch).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option(
     "--json-full-logs", is_flag=True, help="With --json: add every node's committed block ids."
@@ -100,6 +106,7 @@ def sim(
     scheme: str,
     block_time: float,
     timeout_base: float,
+    epoch_length: int | None,
     as_json: bool,
     json_full_logs: bool,
     report_path: Path | None,
@@ -114,7 +121,7 @@ def sim(
             partitions=tuple(parse_partition(p) for p in partition),
             crashes=tuple(parse_crash(c) for c in crash), loss=loss, scheme=scheme,
             random_restarts=tuple(parse_crash_random(c) for c in crash_random),
-            block_time=block_time, timeout_base=timeout_base,
+            block_time=block_time, timeout_base=timeout_base, epoch_length=epoch_length,
         )  # fmt: skip
         check_nodes(config)
     except ScenarioError as exc:

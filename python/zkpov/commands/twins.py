@@ -23,16 +23,29 @@ __all__ = ["twins"]
 @click.option("--twins", "twinned", type=click.IntRange(0, 8), default=1, show_default=True)
 @click.option("--rounds", "-r", type=click.IntRange(1, 64), default=6, show_default=True)
 @click.option("--seed", "-s", type=int, default=0, show_default=True)
+@click.option(
+    "--epoch-length",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Blocks per epoch, so that scenarios straddle epoch boundaries (default: one epoch).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def twins(
-    scenarios: int, validators: int, twinned: int, rounds: int, seed: int, as_json: bool
+    scenarios: int,
+    validators: int,
+    twinned: int,
+    rounds: int,
+    seed: int,
+    epoch_length: int | None,
+    as_json: bool,
 ) -> None:
     """Run seeded Twins scenarios; report any safety violation."""
     if twinned >= validators:
         raise click.BadParameter("--twins must be below --validators", param_hint="--twins")
     ran, failures = run_twins(
-        scenarios, seed=seed, rounds=rounds, validators=validators, twins=twinned
-    )
+        scenarios, seed=seed, rounds=rounds, validators=validators, twins=twinned,
+        epoch_length=epoch_length,
+    )  # fmt: skip
     if as_json:
         found = [{"seed": s.seed, "leaders": list(s.leaders), "violations": v} for s, v in failures]
         click.echo(json.dumps({"scenarios": ran, "failures": found}, sort_keys=True))

@@ -78,9 +78,10 @@ from zkpov.spec.safety_data import SafetyData
 from zkpov.spec.validators import ValidatorSet
 from zkpov.types import Round, ValidatorIndex
 
-__all__ = ["BlockBody", "ConsensusCore", "CoreFault", "PayloadSource"]
+__all__ = ["BlockBody", "BlockSealer", "ConsensusCore", "CoreFault", "PayloadSource"]
 
 PayloadSource = Callable[[Block], BlockBody]
+BlockSealer = Callable[[Block, Block], Block]  # (block, parent) -> the block the leader signs
 
 
 class CoreFault(RuntimeError):
@@ -105,8 +106,10 @@ class ConsensusCore:
         safety_rules: type[SafetyRules] = SafetyRules,
         test_only_break_vote_rule: bool = False,
         wall_offset_ms: int = 0,
+        sealer: BlockSealer | None = None,
     ) -> None:
         self.vset, self.index, self._sk = vset, index, sk
+        self.sealer = sealer  # epochs: the next-set field and empty suffix blocks
         self.wall_offset_ms = wall_offset_ms  # wall clock (Unix ms) minus ``now`` in ms
         self.safety = safety_rules(
             safety_data, index, sk, vset.scheme, test_only_break_vote_rule=test_only_break_vote_rule
@@ -138,7 +141,7 @@ class ConsensusCore:
         """Check a proposal (cheap checks first), then process its certificates and vote."""
         self._set_time(now)
         block = proposal.block
-        check_proposal_shape(proposal, self.vset)
+        check_proposal_shape(proposal, self.vset, has_epochs=self.sealer is not None)
         check_timestamp_drift(block, self.wall_ms)
         if self._is_stale(block):
             return []
@@ -318,6 +321,8 @@ class ConsensusCore:
             self.vset.commitment, self.wall_ms,
         )  # fmt: skip
         block = make_block(context, round_, parent, root, body, evidence)
+        if self.sealer is not None:
+            block = self.sealer(block, parent)
         signature = self.safety.sign_proposal(round_, block.header.signing_root)
         proposal = Proposal(block, signature, self._get_justifying_tc(round_))
         self.last_proposal = proposal

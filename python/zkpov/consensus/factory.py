@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from zkpov.consensus.core import ConsensusCore, PayloadSource
+from zkpov.consensus.core import BlockSealer, ConsensusCore, PayloadSource
 from zkpov.consensus.genesis import make_genesis
 from zkpov.consensus.leader import LeaderElection
 from zkpov.consensus.reputation_leaders import ReputationLeaders
@@ -60,11 +60,13 @@ def build_core(
     safety_rules: type[SafetyRules] = SafetyRules,
     test_only_break_vote_rule: bool = False,
     wall_offset_ms: int = 0,
+    sealer: BlockSealer | None = None,
 ) -> ConsensusCore:
     """A core for validator ``index`` rooted at ``root`` (genesis if None), resuming from
     ``safety_data`` if given; ``history`` is the committed chain the leader election replays.
     ``leaders`` defaults to reputation-weighted election (:func:`build_reputation_leaders`).
-    ``wall_offset_ms`` turns the driver's ``now`` into wall-clock Unix ms (0: ``now`` is it)."""
+    ``wall_offset_ms`` turns the driver's ``now`` into wall-clock Unix ms (0: ``now`` is it);
+    ``sealer`` is an epoch manager's (:mod:`zkpov.consensus.epochs`)."""
     election = leaders if leaders is not None else build_reputation_leaders(start.vset)
     for block in history:
         election.on_commit(block)
@@ -82,4 +84,5 @@ def build_core(
         safety_rules=safety_rules,
         test_only_break_vote_rule=test_only_break_vote_rule,
         wall_offset_ms=wall_offset_ms,
+        sealer=sealer,
     )

@@ -19,7 +19,8 @@ __all__ = ["CanonicalChainState"]
 
 class CanonicalChainState:
     """The :class:`~zkpov.chain.containers.ChainState` of the agreed log; ``report(kind, detail)``
-    receives a broken stake conservation."""
+    receives a broken stake conservation. ``vset`` is the set of the next block's epoch (with
+    epochs on, :class:`~zkpov.sim.epoch_chain.CanonicalEpochs` moves it at each boundary)."""
 
     def __init__(self, vset: ValidatorSet, report: Callable[[str, str], None]) -> None:
         self.vset = vset
@@ -35,10 +36,10 @@ class CanonicalChainState:
             self.report("stake_conservation", f"supply {get_total_stake(self.state)} != {expected}")
 
     def get_slashed(self) -> dict[int, int]:
-        """Consensus index -> stake burned, for validators slashed so far."""
+        """Validator (registry index: the genesis consensus index) -> stake burned, for
+        validators slashed so far, ejected ones included."""
         slashed = {}
-        for consensus_index, registry_index in enumerate(self.state.active):
-            amount = self.state.validators[registry_index].slashed_amount
-            if amount:
-                slashed[consensus_index] = int(amount)
+        for index, validator in enumerate(self.state.validators):
+            if validator.slashed_amount:
+                slashed[index] = int(validator.slashed_amount)
         return slashed

@@ -17,8 +17,9 @@ from zkpov.consensus.quorum import InvalidCertificate, verify_qc, verify_tc
 from zkpov.consensus.safety import is_safe_to_timeout, is_safe_to_vote
 from zkpov.sim.node import SignedRecord, SimNode
 from zkpov.spec.messages import Block, QuorumCert, TimeoutCert, Vote
+from zkpov.spec.safety_data import SafetyData
 from zkpov.spec.validators import ValidatorSet
-from zkpov.types import BlockId, NodeId, Round, ValidatorIndex
+from zkpov.types import BlockId, Epoch, NodeId, Round, ValidatorIndex
 
 __all__ = ["InvariantChecker"]
 
@@ -39,11 +40,12 @@ class InvariantChecker:
         self.canonical: list[BlockId] = []
         self.violations: list[str] = []
         self.counts: Counter[str] = Counter()
-        self.signed_rounds: dict[tuple[ValidatorIndex, Round], BlockId] = {}
-        self.last_signed: dict[ValidatorIndex, Round] = {}
-        self.round_proposers: dict[tuple[Round, BlockId], ValidatorIndex] = {}
+        # keyed by epoch too: each epoch's core runs its own rounds and safety data
+        self.signed_rounds: dict[tuple[ValidatorIndex, Epoch, Round], BlockId] = {}
+        self.last_signed: dict[tuple[ValidatorIndex, Epoch], Round] = {}
+        self.round_proposers: dict[tuple[Epoch, Round, BlockId], ValidatorIndex] = {}
         self.voted_blocks: dict[BlockId, Block] = {} if root is None else {root.id: root}
-        self.rounds: dict[tuple[NodeId, int], Round] = {}
+        self.rounds: dict[tuple[NodeId, int, Epoch], Round] = {}
         self.checked_certificates: set[bytes] = set()
         self.checked_tcs: set[tuple[int, int, bytes]] = set()
         self.all_votes: dict[tuple[ValidatorIndex, Round], Vote] = {}
@@ -68,17 +70,18 @@ class InvariantChecker:
         block = record.block
         if block is None:
             return
-        key = (node.index, block.round)
+        key = (node.index, block.epoch, block.round)
         previous = self.signed_rounds.setdefault(key, block.id)
         if previous != block.id:
             self.report(
                 "one_vote_per_round", f"validator {node.index} voted twice in {block.round}"
             )
-        if block.round <= self.last_signed.get(node.index, Round(-1)) and previous == block.id:
+        signer = (node.index, block.epoch)
+        if block.round <= self.last_signed.get(signer, Round(-1)) and previous == block.id:
             self.report("vote_rule", f"validator {node.index} voted in non-increasing round")
         if not is_safe_to_vote(block.round, block.qc.round, record.tc):
             self.report("vote_rule", f"validator {node.index} voted unsafely in {block.round}")
-        self.last_signed[node.index] = Round(max(self.last_signed.get(node.index, 0), block.round))
+        self.last_signed[signer] = Round(max(self.last_signed.get(signer, 0), block.round))
         self._check_leader(block, record.tc)
 
     def _check_timeout(self, node: SimNode, record: SignedRecord) -> None:
@@ -89,16 +92,17 @@ class InvariantChecker:
             self.report(
                 "timeout_rule", f"validator {node.index} timed out unsafely in {record.round}"
             )
-        if record.round < self.last_signed.get(node.index, Round(-1)):
+        signer = (node.index, Epoch(getattr(record.message, "epoch", 0)))
+        if record.round < self.last_signed.get(signer, Round(-1)):
             self.report("timeout_rule", f"validator {node.index} timed out below its last vote")
-        self.last_signed[node.index] = Round(max(self.last_signed.get(node.index, 0), record.round))
+        self.last_signed[signer] = Round(max(self.last_signed.get(signer, 0), record.round))
 
     def _check_leader(self, block: Block, tc: TimeoutCert | None) -> None:
         """The proposer of a block an honest node voted for is the reference's leader for that
         round along its parent's chain; one leader per (round, parent)."""
         self.voted_blocks.setdefault(block.id, block)
         parent = self.voted_blocks.get(block.parent_id)
-        key = (block.round, block.parent_id)
+        key = (block.epoch, block.round, block.parent_id)
         if self.round_proposers.setdefault(key, block.proposer) != block.proposer:
             self.report("leader_determinism", f"two leaders accepted in round {block.round}")
         if self._get_reference_leader(block, parent) != block.proposer:
@@ -117,10 +121,7 @@ class InvariantChecker:
     # -- commits ---------------------------------------------------------------------------------
 
     def check_commit(self, node: SimNode, commit: Commit, previous_height: int) -> None:
-        data = commit.commit_qc.vote_data
-        if data.round != data.parent_round + 1 or data.parent_id != commit.blocks[-1].id:
-            self.report("two_chain_commit", f"node {node.node_id} committed without a 2-chain")
-        self.check_qc(commit.commit_qc)
+        self.check_two_chain(node, commit)
         for offset, block in enumerate(commit.blocks):
             if block.height != previous_height + offset + 1:
                 self.report(
@@ -128,6 +129,13 @@ class InvariantChecker:
                     f"node {node.node_id} re-committed height {block.height}",
                 )
             self._check_agreement(node, block)
+
+    def check_two_chain(self, node: SimNode, commit: Commit) -> None:
+        """The commit QC certifies a child of the last committed block, one round above it."""
+        data = commit.commit_qc.vote_data
+        if data.round != data.parent_round + 1 or data.parent_id != commit.blocks[-1].id:
+            self.report("two_chain_commit", f"node {node.node_id} committed without a 2-chain")
+        self.check_qc(commit.commit_qc)
 
     def _check_agreement(self, node: SimNode, block: Block) -> None:
         height = block.height
@@ -171,7 +179,7 @@ class InvariantChecker:
     def check_round(self, node: SimNode) -> None:
         if node.core is None:
             return
-        key = (node.node_id, node.lives)
+        key = (node.node_id, node.lives, node.core.vset.epoch)  # rounds restart each epoch
         current = node.core.pacemaker.round
         if current < self.rounds.get(key, Round(-1)):
             self.report("round_monotonicity", f"node {node.node_id} went back to round {current}")
@@ -185,3 +193,6 @@ class InvariantChecker:
 
     def observe_evidence(self, offender: ValidatorIndex) -> None:
         self.evidence_offenders.add(offender)
+
+    def observe_persist(self, node: SimNode, data: SafetyData) -> None:
+        """Safety data ``node`` persisted (checked across epochs: sim/epoch_invariants.py)."""

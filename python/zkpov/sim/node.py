@@ -9,6 +9,8 @@ from typing import Any
 from zkpov.consensus.actions import Action
 from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.dispatch import dispatch_message
+from zkpov.consensus.epochs.manager import EpochManager
+from zkpov.consensus.epochs.proof import EpochEnding
 from zkpov.consensus.safety import SafetyRules
 from zkpov.errors import DecodeError, ZkpovError
 from zkpov.spec.messages import Block, QuorumCert, Timeout, TimeoutCert, Vote
@@ -17,9 +19,10 @@ from zkpov.storage.interface import SafetyStore
 from zkpov.storage.memory import MemorySafetyStore
 from zkpov.types import NodeId, Round, ValidatorIndex
 
-__all__ = ["RecordingSafetyRules", "SignedRecord", "SimNode"]
+__all__ = ["Driver", "RecordingSafetyRules", "SignedRecord", "SimNode", "make_recording_rules"]
 
 ROUND_ZERO = Round(0)
+Driver = ConsensusCore | EpochManager  # what a node's inputs go to (a manager when epochs are on)
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,11 @@ class RecordingSafetyRules(SafetyRules):
         return timeout
 
 
+def make_recording_rules(records: list[SignedRecord]) -> type[RecordingSafetyRules]:
+    """RecordingSafetyRules logging into ``records`` (for the cores an epoch manager builds)."""
+    return type("NodeRecordingSafetyRules", (RecordingSafetyRules,), {"records": records})
+
+
 @dataclass
 class SimNode:
     """One instance (twins share a validator index and key)."""
@@ -77,6 +85,8 @@ class SimNode:
     attack: dict[str, Any] = field(default_factory=dict)
     records: list[SignedRecord] = field(default_factory=list)
     root: tuple[Block, QuorumCert] | None = None
+    manager: EpochManager | None = None  # epochs on: the manager above ``core``
+    endings: list[EpochEnding] = field(default_factory=list)  # durable, with the block store
 
     @property
     def is_honest(self) -> bool:
@@ -90,16 +100,26 @@ class SimNode:
     def handle(self, message: object, sender: ValidatorIndex, now: float) -> list[Action] | None:
         """Feed one message to the core: rejected input is counted, never fatal; None when the
         core failed (any other exception: the caller restarts the node)."""
-        return self.call_core(lambda core: dispatch_message(core, message, sender, now))
-
-    def call_core(self, run: Callable[[ConsensusCore], list[Action]]) -> list[Action] | None:
-        """``run(core)``; ``[]`` if the input was rejected (a ``ZkpovError`` changes nothing),
-        None if the core failed with anything else (a bug, a failure mid-mutation: fatal)."""
+        manager = self.manager
+        if manager is not None:
+            return self.call_core(lambda _: manager.on_message(message, sender, now))
         core = self.core
-        if core is None or self.crashed:
+        if core is None:
+            return []
+        return self.call_core(lambda _: dispatch_message(core, message, sender, now))
+
+    def call_core(self, run: Callable[[Driver], list[Action]]) -> list[Action] | None:
+        """``run(driver)`` (the epoch manager, else the core); ``[]`` if the input was rejected
+        (a ``ZkpovError`` changes nothing), None if the core failed with anything else (a bug,
+        a failure mid-mutation: fatal)."""
+        driver: Driver | None = self.manager if self.manager is not None else self.core
+        if driver is None or self.crashed:
             return []
         try:
-            return run(core)
+            actions = run(driver)
+            if self.manager is not None:
+                self.core = self.manager.core  # a new one after an epoch switch
+            return actions
         except (ZkpovError, DecodeError):
             self.rejected += 1
             return []

@@ -28,6 +28,7 @@ def build_report(
     messages_dropped: int,
     crashed_nodes: int,
     table_peaks: Mapping[NodeId, Mapping[str, int]],
+    epochs: Mapping[str, Any] | None = None,
 ) -> SimReport:
     """The report of a run: ``nodes`` with their committed logs, the ``metrics``, the invariant
     ``violations``, the ``(kind, validator)`` pairs of recorded ``evidence``, the stake ``slashed``
@@ -47,7 +48,10 @@ def build_report(
         rounds=rounds,
         virtual_seconds=virtual_seconds,
         violation_counts=dict(violation_counts),
-        extra=_build_extra(config, nodes, metrics, messages_dropped, crashed_nodes, table_peaks),
+        extra={
+            **_build_extra(config, nodes, metrics, messages_dropped, crashed_nodes, table_peaks),
+            **({"epochs": dict(epochs)} if epochs is not None else {}),
+        },
         series=build_series(config, nodes, metrics, rounds, virtual_seconds),
     )
 

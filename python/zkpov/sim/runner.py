@@ -33,12 +33,12 @@ from zkpov.sim.byzantine import (
 )
 from zkpov.sim.chain_state import CanonicalChainState
 from zkpov.sim.clock import EventQueue
+from zkpov.sim.epoch_invariants import build_invariants, track_epochs
 from zkpov.sim.faults import schedule_faults
 from zkpov.sim.gc_tuning import tuned_gc
-from zkpov.sim.invariants import InvariantChecker
 from zkpov.sim.metrics import Metrics, SimReport
 from zkpov.sim.network import Network
-from zkpov.sim.node import SimNode
+from zkpov.sim.node import Driver, SimNode
 from zkpov.sim.report import build_report
 from zkpov.sim.scenarios import SimConfig
 from zkpov.sim.setup import build_world
@@ -69,12 +69,10 @@ class Simulation:
             self.rng, config.latency, config.loss, config.partitions, self.world.message_filter,
             config.round_partitions_until,
         )  # fmt: skip
-        reference = self.world.make_leaders(prune=False)
-        self.invariants = InvariantChecker(
-            self.vset, self.world.genesis_qc, reference, self.world.genesis
-        )
+        self.invariants = build_invariants(self.world)
         self.chain_state = CanonicalChainState(self.vset, self.invariants.report)
         self.world.on_canonical_hooks.append(self.chain_state.on_block)
+        self.epochs = track_epochs(self.world, self.chain_state, self.invariants)
         self.metrics = Metrics()
         self.evidence: dict[tuple[str, int], bytes] = {}
         self.record_cursor: dict[NodeId, int] = {}
@@ -108,6 +106,7 @@ class Simulation:
             rounds=self.max_round, virtual_seconds=self.queue.now,
             messages_dropped=self.network.dropped, crashed_nodes=self.crashed_nodes,
             table_peaks=self.tables.peaks,
+            epochs=None if self.epochs is None else self.epochs.get_summary(),
         )  # fmt: skip
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -138,7 +137,7 @@ class Simulation:
         node.crashed, node.core = True, None
         self.queue.schedule(self.queue.now + delay, lambda: self.restart(node))
 
-    def _step(self, node: SimNode, run: Callable[[ConsensusCore], list[Action]]) -> None:
+    def _step(self, node: SimNode, run: Callable[[Driver], list[Action]]) -> None:
         self._carry_out(node, node.call_core(run))
 
     def _carry_out(self, node: SimNode, actions: list[Action] | None) -> None:
@@ -248,7 +247,9 @@ class Simulation:
             self._measure_commit(node, commit)
         node.committed.extend(commit.blocks)
         self.metrics.height_changes.append((self.queue.now, node.node_id, len(node.committed)))
-        if node.core is not None:
+        if node.manager is not None:
+            node.root = node.manager.root
+        elif node.core is not None:
             node.root = (node.core.tree.root, node.core.tree.root_qc)
         self.world.on_canonical(self.invariants.canonical, self)
 
@@ -299,6 +300,7 @@ class _NodeSink:
         self.sim, self.node = sim, node
 
     def persist_safety(self, data: SafetyData) -> None:
+        self.sim.invariants.observe_persist(self.node, data)
         self.node.store.save(data)
 
     def send(self, to: ValidatorIndex, message: Message) -> None:

@@ -89,6 +89,7 @@ class SimConfig:
     reputation_window: int = 10
     reputation_exclude_rounds: int = 4
     max_time: float | None = None
+    epoch_length: int | None = None  # blocks per epoch; None: one epoch for the whole run
     max_events: int = 50_000_000
 
     def __post_init__(self) -> None:
@@ -99,6 +100,8 @@ class SimConfig:
         self._check_kinds()
         if sum(self.byzantine.values()) > self.validators:
             raise ScenarioError("more byzantine validators than validators")
+        if self.epoch_length is not None and self.epoch_length < 1:
+            raise ScenarioError("epoch length must be a positive number of blocks")
 
     def _check_kinds(self) -> None:
         reused = set(self.behaviours) & {*BYZANTINE_KINDS, "honest"}

@@ -8,8 +8,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
 
+from zkpov.chain.containers import ChainState
 from zkpov.chain.state import AccountState, Transfer
+from zkpov.chain.transition import compute_genesis_state
 from zkpov.config import ConsensusConfig
+from zkpov.consensus.epochs.leaders import SeededLeaders
+from zkpov.consensus.epochs.manager import EpochManager, ValidatorContext
+from zkpov.consensus.epochs.starts import EpochStart, recover_epoch, start_first_epoch
 from zkpov.consensus.factory import (
     ChainStart,
     build_core,
@@ -19,7 +24,7 @@ from zkpov.consensus.factory import (
 from zkpov.consensus.leader import FixedLeaders, LeaderElection
 from zkpov.consensus.validity import NativeReexecution
 from zkpov.sim.metrics import get_message_round
-from zkpov.sim.node import RecordingSafetyRules, SimNode
+from zkpov.sim.node import RecordingSafetyRules, SimNode, make_recording_rules
 from zkpov.sim.scenarios import BYZANTINE_KINDS, SimConfig
 from zkpov.spec.messages import Block, QuorumCert
 from zkpov.spec.payload import compute_root_bytes
@@ -29,8 +34,8 @@ from zkpov.types import BlockId, BLSPubkey, Epoch, NodeId, Stake, ValidatorIndex
 
 __all__ = ["NodeHolder", "World", "build_world"]
 
-# The simulator runs one epoch: consensus keeps its validator set for the whole run (epoch
-# transitions of the chain state are tested in tests/chain).
+# Without ``--epoch-length`` the simulator runs one epoch: consensus keeps its validator set for
+# the whole run. With it, every node runs an epoch manager (zkpov.consensus.epochs).
 SIM_EPOCH_LENGTH = 10**9
 
 DEFAULT_STAKE = 32 * 10**9  # 32 tokens of 10**9 units: rewards per block are not rounded to 0
@@ -78,6 +83,7 @@ class World:
     genesis_state: AccountState = field(default_factory=AccountState)
     processed_height: int = 0
     on_canonical_hooks: list[Callable[[Block], None]] = field(default_factory=list)
+    first_epoch: EpochStart | None = None  # epochs on: epoch 0 as every validator derives it
 
     def make_leaders(self, *, prune: bool = True) -> LeaderElection:
         """The nodes' leader election; ``prune=False`` for the checker's reference, which must
@@ -87,12 +93,24 @@ class World:
             return FixedLeaders(schedule, len(self.vset))
         return build_reputation_leaders(self.vset, prune=prune)
 
+    def make_epoch_leaders(self, vset: ValidatorSet) -> LeaderElection:
+        """Epoch 0 as without epochs; later epochs draw by stake from their seed (a Twins
+        schedule keeps applying, by index, where the set still has that index)."""
+        if self.config.leader_schedule is not None:
+            size = len(vset)
+            schedule = {r: ValidatorIndex(i) for r, i in self.config.leader_schedule.items()}
+            return FixedLeaders({r: i for r, i in schedule.items() if i < size}, size)
+        return self.make_leaders() if vset.epoch == 0 else SeededLeaders(vset)
+
     def boot(self, node: SimNode) -> None:
         """(Re)start ``node`` from its persisted safety data and committed root."""
         if node.checker is None:  # the node's state database survives its crashes
             node.checker = NativeReexecution(
                 self.genesis.id, self.genesis_state, Transfer.from_bytes
             )
+        if self.first_epoch is not None:
+            self._boot_manager(node, self.first_epoch)
+            return
         start = ChainStart(self.vset, self.genesis, self.genesis_qc)
         node.core = build_core(
             start, node.index, node.sk, node.load_safety_data(self.vset.epoch), node.checker,
@@ -101,6 +119,20 @@ class World:
             test_only_break_vote_rule=self.config.test_only_break_vote_rule,
         )  # fmt: skip
         node.core.safety.records = node.records  # type: ignore[attr-defined]
+        node.lives += 1
+
+    def _boot_manager(self, node: SimNode, first: EpochStart) -> None:
+        context = ValidatorContext(
+            node.index, node.sk, node.checker, safety_rules=make_recording_rules(node.records),
+            make_leaders=self.make_epoch_leaders,
+            test_only_break_vote_rule=self.config.test_only_break_vote_rule,
+        )  # fmt: skip
+        recovered = recover_epoch(first, node.committed)
+        node.manager = EpochManager(
+            context, recovered, node.store.load(), root=node.root, endings=node.endings
+        )
+        node.endings = node.manager.endings  # the manager appends; the list outlives it
+        node.core = node.manager.core
         node.lives += 1
 
     def on_canonical(self, canonical: Sequence[BlockId], holder: NodeHolder) -> None:
@@ -134,7 +166,7 @@ def build_world(config: SimConfig) -> World:
         "minimal", block_time=config.block_time, timeout_base=config.timeout_base,
         reputation_window=config.reputation_window,
         reputation_exclude_rounds=config.reputation_exclude_rounds,
-        epoch_length=SIM_EPOCH_LENGTH,
+        epoch_length=config.epoch_length or SIM_EPOCH_LENGTH,
     )  # fmt: skip
     seed = hashlib.sha256(b"genesis-seed%d" % config.seed).digest()
     pks = tuple(pk for _, pk in keys)
@@ -146,7 +178,17 @@ def build_world(config: SimConfig) -> World:
     world = World(config, scheme, vset, genesis, genesis_qc, nodes, instances, genesis_state=state)
     if config.round_partitions is not None:
         world.message_filter = make_round_filter(config.round_partitions)
+    if config.epoch_length is not None:
+        world.first_epoch = start_first_epoch(
+            vset, genesis, genesis_qc, get_genesis_economics(vset)
+        )
     return world
+
+
+def get_genesis_economics(vset: ValidatorSet) -> ChainState:
+    """The chain state every simulated validator starts from (owners named by index)."""
+    owners = [b"owner-%d" % i for i in range(len(vset))]
+    return compute_genesis_state(vset.pubkeys, vset.stakes, owners, vset.seed)
 
 
 def make_round_filter(

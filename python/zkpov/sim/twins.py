@@ -78,9 +78,14 @@ def generate_scenarios(
 
 
 def run_twins_scenario(
-    scenario: TwinsScenario, *, heal_rounds: int = 6, break_vote_rule: bool = False
+    scenario: TwinsScenario,
+    *,
+    heal_rounds: int = 6,
+    break_vote_rule: bool = False,
+    epoch_length: int | None = None,
 ) -> SimReport:
-    """Run one scenario on virtual time with fast rounds and the pairing-free scheme."""
+    """Run one scenario on virtual time with fast rounds and the pairing-free scheme (with
+    ``epoch_length``, across epoch boundaries)."""
     config = SimConfig(
         validators=scenario.validators,
         rounds=len(scenario.leaders) + heal_rounds,
@@ -94,6 +99,7 @@ def run_twins_scenario(
         block_time=0.02,
         timeout_base=TIMEOUT_BASE,
         test_only_break_vote_rule=break_vote_rule,
+        epoch_length=epoch_length,
     )
     return run_simulation(config)
 
@@ -107,13 +113,16 @@ def run_twins(
     twins: int = 1,
     break_vote_rule: bool = False,
     stop_on_violation: bool = False,
+    epoch_length: int | None = None,
 ) -> tuple[int, list[tuple[TwinsScenario, list[str]]]]:
     """Run ``count`` scenarios of one shape; return how many ran and those with violations."""
     failures: list[tuple[TwinsScenario, list[str]]] = []
     ran = 0
     shape = {"validators": validators, "twins": twins, "rounds": rounds}
     for scenario in generate_scenarios(count, seed=seed, **shape):
-        report = run_twins_scenario(scenario, break_vote_rule=break_vote_rule)
+        report = run_twins_scenario(
+            scenario, break_vote_rule=break_vote_rule, epoch_length=epoch_length
+        )
         ran += 1
         if report.violations:
             failures.append((scenario, report.violations))

@@ -1,0 +1,1 @@
+"""Epochs above the per-epoch core (Aptos-style reconfiguration; docs/design.md "Epochs")."""

@@ -1,0 +1,30 @@
+"""Who a validator is across epochs, and what each epoch's core is built with."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from zkpov.chain.containers import RegistryIndex
+from zkpov.consensus.core import PayloadSource
+from zkpov.consensus.epochs.leaders import SeededLeaders
+from zkpov.consensus.leader import LeaderElection
+from zkpov.consensus.safety import SafetyRules
+from zkpov.consensus.validity import ValidityChecker
+from zkpov.spec.validators import ValidatorSet
+
+__all__ = ["ValidatorContext"]
+
+
+@dataclass(frozen=True)
+class ValidatorContext:
+    """Who this validator is and what its cores are built with, epoch after epoch."""
+
+    me: RegistryIndex
+    sk: bytes
+    inner: ValidityChecker  # shared by every epoch's checker (it keeps account states)
+    payload_source: PayloadSource | None = None
+    safety_rules: type[SafetyRules] = SafetyRules
+    make_leaders: Callable[[ValidatorSet], LeaderElection] = SeededLeaders
+    wall_offset_ms: int = 0
+    test_only_break_vote_rule: bool = False  # the simulator's proof that its checks bite

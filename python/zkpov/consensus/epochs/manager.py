@@ -1,0 +1,309 @@
+"""One validator across epochs (sans-I/O): messages and time in, actions out.
+
+The manager runs one :class:`~zkpov.consensus.core.ConsensusCore` per epoch. Members of the
+epoch's set vote in it; every other validator runs it as an observer (it never signs) so that it
+commits the same blocks and switches with everyone. Peers are named by **registry index** (their
+place in the chain state's validator list, stable across epochs); the manager translates to and
+from the epoch's consensus indices, so a driver's ``SendTo.to``, a message's sender and a
+``RecordEvidence.offender`` are all registry indices.
+
+Switch (Aptos-style): when a commit reaches the epoch's reconfiguration block R, the manager
+cuts the commit at R (the suffix after it is never part of the log), records R's ending, and
+returns, in order: the cut ``Commit``, ``PersistSafety`` of a fresh ``SafetyData`` for the new
+epoch (the interpreter executes it before any vote of that epoch leaves), the new core's start
+actions, and what the held next-epoch messages cause. Messages of past epochs are dropped;
+those of the next epoch are held (:mod:`zkpov.consensus.epochs.buffer`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import cast
+
+from zkpov.chain.containers import ChainState, RegistryIndex
+from zkpov.consensus.actions import Action, Broadcast, Commit, PersistSafety, SendTo
+from zkpov.consensus.core import ConsensusCore
+from zkpov.consensus.dispatch import dispatch_message
+from zkpov.consensus.epochs.buffer import FutureEpochBuffer, HeldMessage
+from zkpov.consensus.epochs.catchup import (
+    ANSWER_INTERVAL_FACTOR,
+    PeerEpochs,
+    ProofAnswers,
+    get_adoption_path,
+)
+from zkpov.consensus.epochs.checker import EpochChecker
+from zkpov.consensus.epochs.context import ValidatorContext
+from zkpov.consensus.epochs.observer import ObserverSafetyRules
+from zkpov.consensus.epochs.proof import (
+    EpochChangeProof,
+    EpochChangeRequest,
+    EpochEnding,
+    TrustedEpoch,
+    select_endings,
+    verify_epoch_change_proof,
+)
+from zkpov.consensus.epochs.routing import (
+    empty_after,
+    get_consensus_index,
+    get_message_epoch,
+    get_own_index,
+    redirect,
+    to_registry,
+)
+from zkpov.consensus.epochs.speculative import SpeculativeChain
+from zkpov.consensus.epochs.starts import EpochStart, Recovered, start_next_epoch
+from zkpov.consensus.factory import ChainStart, build_core
+from zkpov.errors import ZkpovError
+from zkpov.spec.messages import (
+    Block,
+    BlockRequest,
+    BlockResponse,
+    Message,
+    QuorumCert,
+)
+from zkpov.spec.safety_data import SafetyData
+from zkpov.types import Epoch, ValidatorIndex
+
+__all__ = ["EpochManager", "ValidatorContext"]  # ValidatorContext: from epochs.context
+
+
+class EpochManager:
+    """Validator ``context.me`` from ``recovered`` (``recover_epoch`` of its committed log)."""
+
+    def __init__(
+        self,
+        context: ValidatorContext,
+        recovered: Recovered,
+        safety: SafetyData | None,
+        *,
+        root: tuple[Block, QuorumCert] | None = None,
+        endings: Sequence[EpochEnding] = (),
+    ) -> None:
+        self.context, self.recovered, self.stored_safety = context, recovered, safety
+        self.start_root = root  # the committed root in the current epoch, if past its start
+        self.epoch_start = recovered.start
+        self.endings = list(endings)
+        self.buffer = FutureEpochBuffer()
+        self.next_start: EpochStart | None = None
+        self.core: ConsensusCore | None = None
+        self.retired: ConsensusCore | None = None
+        self.checker: EpochChecker | None = None
+        self.dropped_past = 0
+        self.replayed = 0  # held next-epoch messages handed to the new core
+        interval = ANSWER_INTERVAL_FACTOR * self.epoch_start.vset.config.timeout_base
+        self.answers, self.requests_sent = ProofAnswers(interval), ProofAnswers(interval)
+        self.proofs_checked = PeerEpochs()
+        self.pending_ending: EpochEnding | None = None  # verified, its block not yet held
+
+    @property
+    def epoch(self) -> Epoch:
+        return self.epoch_start.vset.epoch
+
+    @property
+    def is_member(self) -> bool:
+        return self.context.me in self.epoch_start.set.members
+
+    # -- inputs -----------------------------------------------------------------------------------
+
+    def start(self, now: float) -> list[Action]:
+        """Boot or restart into the recovered epoch (call once)."""
+        root = self.start_root
+        if root is None or root[0].height <= self.epoch_start.root.height:
+            root = None
+        return self._enter(self.stored_safety, now, root)
+
+    def on_message(self, message: object, sender: RegistryIndex, now: float) -> list[Action]:
+        """``sender`` is the authenticated peer; ``ZkpovError`` for input the core refuses."""
+        if isinstance(message, EpochChangeProof):
+            return self.on_epoch_change_proof(message, sender, now)
+        if isinstance(message, EpochChangeRequest):
+            return self._answer_past(message.epoch, sender, now)
+        epoch = get_message_epoch(message)
+        if epoch is not None and epoch != self.epoch:
+            return self._hold(epoch, message, sender, now)
+        core = self.core
+        if core is None:
+            return []
+        if isinstance(message, BlockRequest):
+            return self._serve(message, sender)
+        index = get_consensus_index(self.epoch_start.set.members, sender)
+        if index is None:  # not in this epoch's set: nothing it signs or serves counts
+            return []
+        actions = self._process(dispatch_message(core, message, index, now), now)
+        if isinstance(message, BlockResponse) and self.core is core:
+            actions += self._try_adopt(sender, now)  # the ending block may have arrived
+        return actions
+
+    def on_epoch_change_proof(
+        self, proof: EpochChangeProof, sender: RegistryIndex, now: float
+    ) -> list[Action]:
+        """A peer's proof that our epoch ended: its first ending is verified
+        (``EpochChangeProofError``), then adopted once we hold its ending block, fetched from
+        that peer if need be (:mod:`zkpov.consensus.epochs.catchup`)."""
+        ending = proof.endings[0] if proof.endings else None
+        if self.core is None or ending is None or ending.block.epoch != self.epoch:
+            return []
+        if not self.proofs_checked.is_new(sender, self.epoch):  # one check per peer and epoch
+            return []
+        start = self.epoch_start
+        trusted = TrustedEpoch(start.vset, start.root.height)
+        verify_epoch_change_proof(EpochChangeProof((ending,)), trusted, start.vset.scheme)
+        self.pending_ending = ending
+        return self._try_adopt(sender, now)
+
+    def _try_adopt(self, sender: RegistryIndex, now: float) -> list[Action]:
+        core, checker, ending = self.core, self.checker, self.pending_ending
+        if core is None or checker is None or ending is None:
+            return []
+        adoption = get_adoption_path(core, checker, ending)
+        if adoption is not None:
+            return self._end_epoch(*adoption, ending, now)
+        holder = get_consensus_index(self.epoch_start.set.members, sender)
+        if holder is None or core.tree.has(ending.block.id):
+            return []
+        return self._process(core.sync.request_block(ending.block.id, [holder], None, now), now)
+
+    def on_tick(self, now: float) -> list[Action]:
+        return [] if self.core is None else self._process(self.core.on_tick(now), now)
+
+    def get_epoch_change_proof(self, from_epoch: Epoch) -> EpochChangeProof | None:
+        """Endings of ``from_epoch`` on, at most ``MAX_EPOCH_CHANGE_PROOF_LENGTH`` of them."""
+        return select_endings(self.endings, from_epoch)
+
+    @property
+    def root(self) -> tuple[Block, QuorumCert] | None:
+        """The current core's committed root and its QC (what a driver persists)."""
+        core = self.core
+        return None if core is None else (core.tree.root, core.tree.root_qc)
+
+    # -- epochs -----------------------------------------------------------------------------------
+
+    def _hold(
+        self, epoch: Epoch, message: object, sender: RegistryIndex, now: float
+    ) -> list[Action]:
+        if epoch < self.epoch:
+            self.dropped_past += 1
+            return self._answer_past(epoch, sender, now)
+        if epoch == self.epoch + 1:
+            self.buffer.add(HeldMessage(epoch, sender, message, now))
+        if not self.requests_sent.is_due(sender, now):
+            return []
+        return [SendTo(ValidatorIndex(sender), cast(Message, EpochChangeRequest(self.epoch)))]
+
+    def _serve(self, request: BlockRequest, sender: RegistryIndex) -> list[Action]:
+        """Anyone may ask for blocks; the answer goes to the asker. Blocks of the epoch we just
+        left come from its retired core (a validator catching up fetches the ending there)."""
+        for core in (self.core, self.retired):
+            answer = [] if core is None else core.on_block_request(request, ValidatorIndex(0))
+            if answer:
+                return [redirect(a, sender) for a in answer]
+        return []
+
+    def _answer_past(self, epoch: Epoch, sender: RegistryIndex, now: float) -> list[Action]:
+        """A peer still in ``epoch``: send it how that epoch ended (rate-limited per peer)."""
+        if epoch >= self.epoch or not self.answers.is_due(sender, now):
+            return []
+        proof = self.get_epoch_change_proof(epoch)
+        if proof is None:
+            return []
+        return [SendTo(ValidatorIndex(sender), cast(Message, proof))]  # drivers route it as is
+
+    def _enter(
+        self, stored: SafetyData | None, now: float, root: tuple[Block, QuorumCert] | None
+    ) -> list[Action]:
+        """Build and start this epoch's core: fresh safety data first if the stored one is
+        older; none at all if it is newer (we signed in a later epoch: stay silent)."""
+        epoch, actions = self.epoch, list[Action]()
+        if stored is None or stored.epoch < epoch:
+            stored = SafetyData(epoch)
+            actions.append(PersistSafety(stored))
+        if stored.epoch > epoch:
+            self.core = None
+            return actions
+        self.core = self._build_core(stored, root)
+        actions += self._process(self.core.start(now), now)
+        return actions + self._replay(now)
+
+    def _build_core(
+        self, safety: SafetyData, root: tuple[Block, QuorumCert] | None
+    ) -> ConsensusCore:
+        start, context = self.epoch_start, self.context
+        base = self.recovered.state if root is not None else start.state
+        root_block = root[0] if root is not None else start.root
+        chain = SpeculativeChain(root_block, base, start.vset, start.window)
+        self.checker = EpochChecker(context.inner, chain)
+        member = self.is_member
+        history = self.recovered.history if root is not None else ()
+        own = get_own_index(start.set.members, context.me)
+        return build_core(
+            ChainStart(start.vset, start.root, start.root_qc), own, context.sk,
+            safety, self.checker, leaders=context.make_leaders(start.vset),
+            payload_source=empty_after(context.payload_source, start.window), root=root,
+            history=history, safety_rules=context.safety_rules if member else ObserverSafetyRules,
+            wall_offset_ms=context.wall_offset_ms, sealer=self.checker.seal,
+            test_only_break_vote_rule=context.test_only_break_vote_rule,
+        )  # fmt: skip
+
+    def _replay(self, now: float) -> list[Action]:
+        """Held messages of the epoch just entered; ones that fail are peers' faults, dropped."""
+        actions: list[Action] = []
+        for held in self.buffer.take(self.epoch, now):
+            self.replayed += 1
+            try:
+                actions += self.on_message(held.message, held.sender, now)
+            except ZkpovError:
+                continue
+        return actions
+
+    def _process(self, actions: list[Action], now: float) -> list[Action]:
+        """Translate the core's actions; at the commit of R, the old epoch's other actions
+        (the proposal carrying the QC that commits R, which peers need) go out first."""
+        out: list[Action] = []
+        ending: tuple[Commit, int] | None = None
+        for action in actions:
+            at = self._find_ending(action) if isinstance(action, Commit) else None
+            if isinstance(action, Commit) and at is not None and ending is None:
+                ending = (Commit(action.blocks[: at + 1], action.commit_qc), at)
+                out.append(ending[0])
+                self._record_ending(action, at)
+                continue
+            translated = to_registry(action, self.epoch_start.set.members)
+            if translated is not None and not (ending and isinstance(action, Commit)):
+                out.append(translated)
+        return out if ending is None else out + self._switch(now)
+
+    def _find_ending(self, commit: Commit) -> int | None:
+        window = self.epoch_start.window
+        return next((i for i, b in enumerate(commit.blocks) if window.is_reconfiguration(b)), None)
+
+    def _record_ending(self, commit: Commit, at: int) -> None:
+        """The core committed R (``commit.blocks[at]``): the next epoch is decided."""
+        checker = self.checker
+        state = None if checker is None else checker.ending_state
+        if state is None:
+            raise RuntimeError("reconfiguration block committed without its chain state")
+        block, vset = commit.blocks[at], self.epoch_start.vset
+        next_start = start_next_epoch(block, state, vset.scheme, vset.config)
+        suffix = tuple(commit.blocks[at + 1 :])
+        self.endings.append(EpochEnding(block, suffix, commit.commit_qc, next_start.set))
+        self.next_start = next_start
+
+    def _end_epoch(
+        self, path: list[Block], state: ChainState, ending: EpochEnding, now: float
+    ) -> list[Action]:
+        """Commit ``path`` (up to R) on a verified proof's ending and switch."""
+        vset = self.epoch_start.vset
+        self.next_start = start_next_epoch(ending.block, state, vset.scheme, vset.config)
+        self.endings.append(ending)
+        return [Commit(tuple(path), ending.commit_qc), *self._switch(now)]
+
+    def _switch(self, now: float) -> list[Action]:
+        """Tell every peer how the epoch ended (those still in it switch on it), then enter
+        the decided next epoch with fresh safety data."""
+        if self.next_start is None:
+            raise RuntimeError("no next epoch decided")
+        announce = Broadcast(cast(Message, EpochChangeProof((self.endings[-1],))))
+        self.epoch_start, self.next_start = self.next_start, None
+        self.pending_ending = None
+        self.retired = self.core  # kept for block requests only, until the next switch
+        return [announce, *self._enter(None, now, None)]
