@@ -113,6 +113,11 @@ impl Transfer {
     }
 
     /// What the sender pays: `amount + fee` (None if it exceeds 2^64 - 1).
+    /// The single signature check: this transfer's message signed under `pk`.
+    pub fn is_signed_by(&self, pk: &EdwardsAffine) -> bool {
+        schnorr::is_valid_signature(pk, self.message(), &self.signature)
+    }
+
     pub fn debit(&self) -> Option<u64> {
         self.amount.checked_add(self.fee)
     }
@@ -191,7 +196,14 @@ fn reject(msg: String) -> CoreError {
     CoreError::InvalidArgument(msg)
 }
 
-fn check_sender(t: &Transfer, sender: Option<Account>) -> CoreResult<Account> {
+/// Whether a transfer's signature verifies under a key (the sender's, when it is applied).
+pub type IsSigned<'a> = dyn Fn(&EdwardsAffine) -> bool + 'a;
+
+fn check_sender(
+    t: &Transfer,
+    sender: Option<Account>,
+    is_signed: &IsSigned,
+) -> CoreResult<Account> {
     let s = sender.ok_or_else(|| reject(format!("sender account {} does not exist", t.sender)))?;
     if Some(t.nonce) != s.nonce.checked_add(1) {
         return Err(reject(format!(
@@ -199,7 +211,7 @@ fn check_sender(t: &Transfer, sender: Option<Account>) -> CoreResult<Account> {
             t.nonce, s.nonce
         )));
     }
-    if !schnorr::is_valid_signature(&s.pk, t.message(), &t.signature) {
+    if !is_signed(&s.pk) {
         return Err(reject(
             "signature does not verify under the sender's key".into(),
         ));
@@ -233,6 +245,28 @@ fn compute_credited(t: &Transfer, recipient: Option<Account>) -> CoreResult<Acco
     Ok(Account { balance, ..r })
 }
 
+/// The rules of `process_transfer_with` on the accounts alone (no tree, no witness), with the
+/// same errors in the same order: for a batch whose tree is updated once at the end.
+pub fn process_transfer_rules(
+    shape: &TreeShape,
+    accounts: &mut impl AccountStore,
+    t: &Transfer,
+    is_signed: &IsSigned,
+) -> CoreResult<()> {
+    shape.check_index(t.sender)?;
+    shape.check_index(t.recipient)?;
+    let sender = check_sender(t, accounts.get_account(t.sender), is_signed)?;
+    let debited = Account {
+        balance: sender.balance - t.amount - t.fee,
+        nonce: t.nonce,
+        ..sender
+    };
+    accounts.put_account(t.sender, debited);
+    let credited = compute_credited(t, accounts.get_account(t.recipient))?;
+    accounts.put_account(t.recipient, credited);
+    Ok(())
+}
+
 /// Applies one transfer to `nodes` and `accounts`; on error, the stores may be partly written,
 /// so callers run this on overlays and drop them on failure.
 pub fn process_transfer(
@@ -241,9 +275,20 @@ pub fn process_transfer(
     accounts: &mut impl AccountStore,
     t: &Transfer,
 ) -> CoreResult<StepWitness> {
+    process_transfer_with(shape, nodes, accounts, t, &|pk| t.is_signed_by(pk))
+}
+
+/// `process_transfer` with the signature check answered by `is_signed` (a batch's verdicts).
+pub fn process_transfer_with(
+    shape: &TreeShape,
+    nodes: &mut impl NodeStore,
+    accounts: &mut impl AccountStore,
+    t: &Transfer,
+    is_signed: &IsSigned,
+) -> CoreResult<StepWitness> {
     shape.check_index(t.sender)?;
     shape.check_index(t.recipient)?;
-    let sender = check_sender(t, accounts.get_account(t.sender))?;
+    let sender = check_sender(t, accounts.get_account(t.sender), is_signed)?;
     let sender_siblings = shape.get_siblings(nodes, t.sender);
     let debited = Account {
         balance: sender.balance - t.amount - t.fee,

@@ -5,11 +5,14 @@
 //! for the circuit (`BatchWitness`).
 #![forbid(unsafe_code)]
 
-use super::accounts::{process_transfer, Account, AccountStore, StepWitness, Transfer};
+use super::accounts::{
+    process_transfer_rules, process_transfer_with, Account, AccountStore, StepWitness, Transfer,
+};
 use super::smt::{MemoryStore, NodeStore, Overlay, Siblings, TreeShape};
 use crate::error::{CoreError, CoreResult};
 use ark_bls12_381::Fr;
 use ark_ed_on_bls12_381::EdwardsAffine;
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// Buffered account writes over a read-only base.
@@ -136,6 +139,16 @@ impl State {
 
     /// Runs the transfers on overlays: the witness and the changes, or the first error.
     fn compute_transition(&self, transfers: &[Transfer]) -> CoreResult<(BatchWitness, Changes)> {
+        self.compute_transition_with(transfers, &|i, pk| transfers[i].is_signed_by(pk))
+    }
+
+    /// `compute_transition` with transfer `i`'s signature check under a key answered by
+    /// `is_signed(i, key)`.
+    fn compute_transition_with(
+        &self,
+        transfers: &[Transfer],
+        is_signed: &dyn Fn(usize, &EdwardsAffine) -> bool,
+    ) -> CoreResult<(BatchWitness, Changes)> {
         let mut nodes = Overlay::new(&self.nodes);
         let mut accounts = AccountOverlay {
             base: &self.accounts,
@@ -143,7 +156,8 @@ impl State {
         };
         let mut steps = Vec::with_capacity(transfers.len());
         for (i, t) in transfers.iter().enumerate() {
-            let step = process_transfer(&self.shape, &mut nodes, &mut accounts, t)
+            let signed = |pk: &EdwardsAffine| is_signed(i, pk);
+            let step = process_transfer_with(&self.shape, &mut nodes, &mut accounts, t, &signed)
                 .map_err(|e| invalid(format!("transfer {i}: {e}")))?;
             steps.push(step);
         }
@@ -165,12 +179,50 @@ impl State {
 
     /// Applies all transfers or none; returns the new root.
     pub fn process_transfers(&mut self, transfers: &[Transfer]) -> CoreResult<Fr> {
-        let (witness, (nodes, accounts)) = self.compute_transition(transfers)?;
+        let transition = self.compute_transition(transfers)?;
+        Ok(self.commit_transition(transition))
+    }
+
+    /// `process_transfers` with the signature checks answered by `is_signed(i, key)`
+    /// (`crate::state::batched_apply` passes a batch's verdicts).
+    pub fn process_transfers_with(
+        &mut self,
+        transfers: &[Transfer],
+        is_signed: &dyn Fn(usize, &EdwardsAffine) -> bool,
+    ) -> CoreResult<Fr> {
+        let transition = self.compute_transition_with(transfers, is_signed)?;
+        Ok(self.commit_transition(transition))
+    }
+
+    /// `process_transfers_with` without the witness: the rules on the accounts first (all
+    /// errors come before any change), then each touched leaf hashed and the tree updated once
+    /// (`TreeShape::process_updates`), on all cores. The same root and accounts.
+    pub fn process_transfers_unwitnessed(
+        &mut self,
+        transfers: &[Transfer],
+        is_signed: &dyn Fn(usize, &EdwardsAffine) -> bool,
+    ) -> CoreResult<Fr> {
+        let mut accounts = AccountOverlay {
+            base: &self.accounts,
+            changes: HashMap::new(),
+        };
+        for (i, t) in transfers.iter().enumerate() {
+            let signed = |pk: &EdwardsAffine| is_signed(i, pk);
+            process_transfer_rules(&self.shape, &mut accounts, t, &signed)
+                .map_err(|e| invalid(format!("transfer {i}: {e}")))?;
+        }
+        let changes = accounts.changes;
+        let leaves: Vec<(u64, Fr)> = changes.par_iter().map(|(i, a)| (*i, a.leaf())).collect();
+        self.accounts.extend(changes);
+        Ok(self.shape.process_updates(&mut self.nodes, &leaves))
+    }
+
+    fn commit_transition(&mut self, (witness, (nodes, accounts)): (BatchWitness, Changes)) -> Fr {
         for (key, value) in nodes {
             self.nodes.put_node(key, value);
         }
         self.accounts.extend(accounts);
-        Ok(witness.post_root)
+        witness.post_root
     }
 }
 

@@ -2,10 +2,12 @@
 //! (`accounts`), the 4-ary sparse Merkle tree that commits to them (`smt`), and the state that
 //! applies a batch of transfers all or nothing and yields the circuit's witness
 //! (`batch_transition`); the signatures of many transfers checked in one batch
-//! (`transfer_batch`).
+//! (`transfer_batch`); a block applied with its signatures checked in one batch
+//! (`batched_apply`).
 #![forbid(unsafe_code)]
 
 pub mod accounts;
 pub mod batch_transition;
+pub mod batched_apply;
 pub mod smt;
 pub mod transfer_batch;
