@@ -183,6 +183,7 @@ def test_a_commit_reuses_the_checked_state_and_ends_where_applying_does(
     lent_chain.on_commit(commit, builder.start.qc, get_post_state=lend)
     applied_chain.on_commit(commit, builder.start.qc)
     assert asked == [(1, True), (2, True)]  # both hits: nothing applied again
+    assert (lent_chain.reapplied, applied_chain.reapplied) == (0, 2)
     assert lent_chain.state.root == applied_chain.state.root
     assert compute_root_bytes(lent_chain.state.root) == second.state_root
     assert lent_chain.state is not native.states[second.id]  # a copy: the checker's stays put

@@ -66,10 +66,9 @@ def _no_post_state(block: Block, pre_root: int) -> AccountState | None:
 GetPostState = Callable[[Block, int], AccountState | None]
 
 
-def _advance(state: AccountState, block: Block, get_post_state: GetPostState) -> AccountState:
-    """The state after ``block``: a copy of the one its check produced on this same state, else
-    ``block`` applied to a copy of ``state`` (which is never changed)."""
-    checked = get_post_state(block, state.root)
+def _advance(state: AccountState, block: Block, checked: AccountState | None) -> AccountState:
+    """The state after ``block``: a copy of ``checked`` (the one its check produced on this same
+    state), else ``block`` applied to a copy of ``state`` (which is never changed)."""
     if checked is not None:
         return checked.copy()
     state = state.copy()
@@ -97,6 +96,7 @@ class CommittedChain:
     # the 2-chain QC that committed the root, for light clients; kept in memory only, so None
     # after a restart until the next commit
     commit_qc: QuorumCert | None = None
+    reapplied: int = 0  # committed blocks applied again (no checked state lent), since start
 
     def __post_init__(self) -> None:
         if self.store.get_committed_height() is None:
@@ -170,7 +170,9 @@ class CommittedChain:
         for block in commit.blocks:
             if keep(block):
                 pre_states[block.height] = state.copy()
-            state = _advance(state, block, get_post_state)
+            checked = get_post_state(block, state.root)
+            self.reapplied += checked is None
+            state = _advance(state, block, checked)
             txs += decode_payload(block.payload)
         self.store.write(self._make_batch(commit, root_qc, state, txs))
         self.state = state
