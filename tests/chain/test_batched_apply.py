@@ -98,7 +98,7 @@ def test_the_count_is_capped_before_copying() -> None:
 def test_the_gil_is_released_while_a_block_applies() -> None:
     """Another Python thread keeps running: its longest pause stays well under the apply's
     time (with the GIL held, the pause is the whole apply)."""
-    raw = [t.to_bytes() for t in block(256)]
+    raw = [t.to_bytes() for t in block(512)]
     state, spent = funded(), [0.0]
 
     def work() -> None:
