@@ -8,6 +8,7 @@ use crate::state::accounts::{
     compute_batch_commitment, compute_message, Account, Transfer, TransferTerms,
 };
 use crate::state::batch_transition::State;
+use crate::state::batched_apply;
 use crate::state::proof_witness::ProofWitness;
 use crate::state::smt;
 use crate::state::transfer_batch::{check_transfers, TransferItem, TransferVerdict};
@@ -29,6 +30,22 @@ pub fn decode_transfers(items: &[Vec<u8>], chain_tag: Fr) -> CoreResult<Vec<Tran
     items
         .iter()
         .map(|b| Transfer::decode(b, chain_tag))
+        .collect()
+}
+
+/// A list of `bytes`, each copied once; the count is capped (`MAX_TRANSFERS`) before any copy.
+fn extract_transfer_bytes(items: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<u8>>> {
+    let n = items.len()?;
+    if n > MAX_TRANSFERS {
+        return guard(|| {
+            Err(decode_err(format!(
+                "at most {MAX_TRANSFERS} transfers per call"
+            )))
+        });
+    }
+    items
+        .try_iter()?
+        .map(|item| Ok(item?.downcast::<PyBytes>()?.as_bytes().to_vec()))
         .collect()
 }
 
@@ -159,6 +176,24 @@ impl AccountTree {
             let ops = super::operations::decode_operations(&ops, chain_tag)?;
             Ok(fr_to_biguint(&self.state.process_operations(&ops)?))
         })
+    }
+
+    /// `apply_transfers`, with decoding and the signatures' batch check on all cores and the
+    /// GIL released (`crate::state::batched_apply`): the same root, or the same error.
+    fn apply_transfers_batched(
+        &mut self,
+        py: Python<'_>,
+        transfers: &Bound<'_, PyAny>,
+        chain_tag: &Bound<'_, PyAny>,
+    ) -> PyResult<BigUint> {
+        let chain_tag = extract_field(chain_tag)?;
+        let raw = extract_transfer_bytes(transfers)?;
+        let state = &mut self.state;
+        let root = guard_nogil(py, || {
+            let decoded = batched_apply::decode_transfers(&raw, chain_tag)?;
+            batched_apply::process_transfers_batched(state, &decoded)
+        })?;
+        Ok(fr_to_biguint(&root))
     }
 
     /// `(leaf, siblings)` for `index`: leaf 0 proves the slot is empty.

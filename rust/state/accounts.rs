@@ -113,6 +113,11 @@ impl Transfer {
         compute_digest(self.message(), &self.signature)
     }
 
+    /// The single signature check: this transfer's message signed under `pk`.
+    pub fn is_signed_by(&self, pk: &EdwardsAffine) -> bool {
+        schnorr::is_valid_signature(pk, self.message(), &self.signature)
+    }
+
     /// What the sender pays: `amount + fee` (None if it exceeds 2^64 - 1).
     pub fn debit(&self) -> Option<u64> {
         self.amount.checked_add(self.fee)
@@ -196,6 +201,9 @@ fn reject(msg: String) -> CoreError {
     CoreError::InvalidArgument(msg)
 }
 
+/// Whether an operation's signature verifies under a key (the sender's, when it is applied).
+pub type IsSigned<'a> = dyn Fn(&EdwardsAffine) -> bool + 'a;
+
 /// The signer's rules for any signed operation: it exists, `nonce == its nonce + 1`, the
 /// signature over `message` verifies under its key, and `amount + fee <= balance`.
 pub fn check_signer(
@@ -204,6 +212,17 @@ pub fn check_signer(
     signature: &Signature,
     sender: Option<Account>,
 ) -> CoreResult<Account> {
+    check_signer_with(t, sender, &|pk| {
+        schnorr::is_valid_signature(pk, message, signature)
+    })
+}
+
+/// `check_signer` with the signature check answered by `is_signed` (a batch's verdicts).
+pub fn check_signer_with(
+    t: &OpTerms,
+    sender: Option<Account>,
+    is_signed: &IsSigned,
+) -> CoreResult<Account> {
     let s = sender.ok_or_else(|| reject(format!("sender account {} does not exist", t.sender)))?;
     if Some(t.nonce) != s.nonce.checked_add(1) {
         return Err(reject(format!(
@@ -211,7 +230,7 @@ pub fn check_signer(
             t.nonce, s.nonce
         )));
     }
-    if !schnorr::is_valid_signature(&s.pk, message, signature) {
+    if !is_signed(&s.pk) {
         return Err(reject(
             "signature does not verify under the sender's key".into(),
         ));
@@ -250,6 +269,30 @@ pub fn compute_credited(
     let balance =
         balance.ok_or_else(|| reject("recipient balance would exceed 2^64 - 1".into()))?;
     Ok(Account { balance, ..r })
+}
+
+/// The rules of `process_transfer` on the accounts alone (no tree, no witness), with the
+/// same errors in the same order: for a batch whose tree is updated once at the end.
+pub fn process_transfer_rules(
+    shape: &TreeShape,
+    accounts: &mut impl AccountStore,
+    t: &Transfer,
+    is_signed: &IsSigned,
+) -> CoreResult<()> {
+    shape.check_index(t.sender)?;
+    shape.check_index(t.recipient)?;
+    let terms = Operation::Transfer(t.clone()).terms();
+    let sender = check_signer_with(&terms, accounts.get_account(t.sender), is_signed)?;
+    let debited = Account {
+        balance: sender.balance - t.amount - t.fee,
+        nonce: t.nonce,
+        ..sender
+    };
+    accounts.put_account(t.sender, debited);
+    let recipient = accounts.get_account(t.recipient);
+    let credited = compute_credited(t.recipient, t.recipient_pk, t.amount, recipient)?;
+    accounts.put_account(t.recipient, credited);
+    Ok(())
 }
 
 /// Applies one transfer to `nodes` and `accounts`; on error, the stores may be partly written,

@@ -5,13 +5,14 @@
 //! for the circuit (`BatchWitness`).
 #![forbid(unsafe_code)]
 
-use super::accounts::{Account, AccountStore, StepWitness, Transfer};
+use super::accounts::{process_transfer_rules, Account, AccountStore, StepWitness, Transfer};
 use super::op_rules::process_operation;
 use super::operations::Operation;
 use super::smt::{MemoryStore, NodeStore, Overlay, Siblings, TreeShape};
 use crate::error::{CoreError, CoreResult};
 use ark_bls12_381::Fr;
 use ark_ed_on_bls12_381::EdwardsAffine;
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// Buffered account writes over a read-only base.
@@ -191,6 +192,31 @@ impl State {
         }
         self.accounts.extend(accounts);
         Ok(witness.post_root)
+    }
+
+    /// `process_transfers` without the witness: the rules on the accounts first (all errors
+    /// come before any change), with transfer `i`'s signature check under a key answered by
+    /// `is_signed(i, key)` (`crate::state::batched_apply` passes a batch's verdicts); then each
+    /// touched leaf hashed and the tree updated once (`TreeShape::process_updates`), on all
+    /// cores. The same root and accounts.
+    pub fn process_transfers_unwitnessed(
+        &mut self,
+        transfers: &[Transfer],
+        is_signed: &dyn Fn(usize, &EdwardsAffine) -> bool,
+    ) -> CoreResult<Fr> {
+        let mut accounts = AccountOverlay {
+            base: &self.accounts,
+            changes: HashMap::new(),
+        };
+        for (i, t) in transfers.iter().enumerate() {
+            let signed = |pk: &EdwardsAffine| is_signed(i, pk);
+            process_transfer_rules(&self.shape, &mut accounts, t, &signed)
+                .map_err(|e| invalid(format!("transfer {i}: {e}")))?;
+        }
+        let changes = accounts.changes;
+        let leaves: Vec<(u64, Fr)> = changes.par_iter().map(|(i, a)| (*i, a.leaf())).collect();
+        self.accounts.extend(changes);
+        Ok(self.shape.process_updates(&mut self.nodes, &leaves))
     }
 }
 

@@ -4,11 +4,13 @@
 //! (`batch_transition`); the witness one batch proof needs without the whole state
 //! (`proof_witness`); staking operations and payouts beside transfers (`operations`, their
 //! account-side rules in `op_rules`); the signatures of many transfers checked in one batch
-//! (`transfer_batch`).
+//! (`transfer_batch`); a block applied with its signatures checked in one batch
+//! (`batched_apply`).
 #![forbid(unsafe_code)]
 
 pub mod accounts;
 pub mod batch_transition;
+pub mod batched_apply;
 pub mod op_codec;
 pub mod op_rules;
 pub mod operations;

@@ -22,6 +22,7 @@ use crate::error::{CoreError, CoreResult};
 use crate::poseidon::wide::hash4;
 use ark_bls12_381::Fr;
 use ark_ff::Zero;
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 pub const ARITY: usize = 4;
@@ -234,6 +235,33 @@ impl TreeShape {
         }
         node
     }
+
+    /// Sets many leaves (distinct indices) and rehashes each node above them once, level by
+    /// level, a level's nodes hashed on all cores (rayon); the same nodes and root as
+    /// `process_update` for each leaf in turn. Returns the new root.
+    pub fn process_updates<S: NodeStore + Sync>(&self, store: &mut S, leaves: &[(u64, Fr)]) -> Fr {
+        let mut dirty = leaves.to_vec();
+        dirty.sort_unstable_by_key(|(index, _)| *index);
+        for level in 0..self.levels() {
+            for (index, value) in &dirty {
+                self.put(store, level, *index, *value);
+            }
+            let mut parents: Vec<u64> = dirty.iter().map(|(index, _)| index >> 2).collect();
+            parents.dedup();
+            let nodes = &*store;
+            dirty = parents
+                .par_iter()
+                .map(|p| {
+                    let children = [0, 1, 2, 3].map(|c| self.get_node(nodes, level, p * 4 + c));
+                    (*p, hash4(NODE_TAG, children))
+                })
+                .collect();
+        }
+        for (index, value) in &dirty {
+            self.put(store, self.levels(), *index, *value);
+        }
+        self.get_root(store)
+    }
 }
 
 #[cfg(test)]
@@ -265,6 +293,28 @@ mod tests {
         shape.process_update(&mut store, 10, Fr::zero());
         assert_eq!(shape.get_root(&store), empty);
         assert!(store.is_empty());
+    }
+
+    #[test]
+    fn batched_updates_match_one_by_one() {
+        let shape = TreeShape::new(8).unwrap();
+        let (mut one, mut many) = (MemoryStore::default(), MemoryStore::default());
+        for index in [3u64, 200, 7] {
+            shape.process_update(&mut one, index, Fr::from(index + 1));
+            shape.process_update(&mut many, index, Fr::from(index + 1));
+        }
+        let leaves = [
+            (7u64, Fr::zero()),
+            (4, Fr::from(11u64)),
+            (255, Fr::from(12u64)),
+        ];
+        for (index, leaf) in leaves {
+            shape.process_update(&mut one, index, leaf);
+        }
+        let root = shape.process_updates(&mut many, &leaves);
+        assert_eq!(root, shape.get_root(&one));
+        assert_eq!(one.nodes, many.nodes); // the same stored nodes, emptied ones removed
+        assert_eq!(shape.process_updates(&mut many, &[]), root);
     }
 
     #[test]

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from zkpov.chain.state import AccountState, Transfer, sign_transfer
-from zkpov.consensus.validity import NativeReexecution
+from zkpov.consensus.validity import MAX_BUILT_STATES, NativeReexecution
 from zkpov.crypto import schnorr
 from zkpov.errors import DecodeError
 from zkpov.spec.codec.payload import decode_payload, encode_payload
@@ -96,3 +96,78 @@ def test_payload_decoding_is_strict() -> None:
     for bad in (b"\xc1", b"\x91\x01", b"\x81\x01\x02"):
         with pytest.raises(DecodeError):
             decode_payload(bad)
+
+
+# -- apply once: the states a node computed are reused, never trusted blindly ---------------------
+
+
+class CountingDecode:
+    """``Transfer.from_bytes`` that counts calls: how many times a payload was executed."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, data: bytes) -> Transfer:
+        self.calls += 1
+        return Transfer.from_bytes(data)
+
+
+def test_a_proposers_own_block_is_checked_without_running_it_again() -> None:
+    decode = CountingDecode()
+    native = NativeReexecution(GENESIS.id, genesis_state(), decode)
+    payload = pay(30, 1)
+    block = make_block(GENESIS, payload, native.compute_post_root(GENESIS, payload))
+    assert decode.calls == 1
+    native.check_block(block, GENESIS)
+    assert decode.calls == 1  # the built state was reused
+    fresh = checker()
+    fresh.check_block(block, GENESIS)  # the re-executing path agrees on the root
+    assert native.states[block.id].root == fresh.states[block.id].root
+    assert native.get_post_state(block, GENESIS_ROOT) is native.states[block.id]
+
+
+GENESIS_ROOT = genesis_state().root
+
+
+def test_a_sibling_with_our_payload_and_a_wrong_root_does_not_consume_or_poison() -> None:
+    native = checker()
+    payload = pay(30, 1)
+    root = native.compute_post_root(GENESIS, payload)
+    liar = make_block(GENESIS, payload, GENESIS.state_root, round_=1)
+    with pytest.raises(InvalidBlock, match="post-state root"):
+        native.check_block(liar, GENESIS)
+    assert native.get_post_state(liar, GENESIS_ROOT) is None
+    ours = make_block(GENESIS, payload, root, round_=2)
+    native.check_block(ours, GENESIS)
+    assert compute_root_bytes(native.states[ours.id].root) == root
+
+
+def test_two_proposals_on_one_parent_each_lend_their_own_state() -> None:
+    native = checker()
+    blocks = []
+    for amount in (10, 90):  # a Byzantine leader's two proposals on the same parent
+        payload = pay(amount, 1)
+        blocks.append(make_block(GENESIS, payload, checker().compute_post_root(GENESIS, payload)))
+        native.check_block(blocks[-1], GENESIS)
+    for block, balance in zip(blocks, (90, 10), strict=True):
+        lent = native.get_post_state(block, GENESIS_ROOT)
+        assert lent is not None and lent.get_account(1).balance == balance
+        assert compute_root_bytes(lent.root) == block.state_root
+
+
+def test_a_state_is_lent_only_for_the_pre_state_it_was_computed_on() -> None:
+    native = checker()
+    payload = pay(30, 1)
+    block = make_block(GENESIS, payload, native.compute_post_root(GENESIS, payload))
+    native.check_block(block, GENESIS)
+    assert native.get_post_state(block, GENESIS_ROOT + 1) is None
+    assert native.get_post_state(GENESIS, GENESIS_ROOT) is None  # never checked: nothing lent
+    unchecked = make_block(GENESIS, pay(20, 1), GENESIS.state_root)
+    assert native.get_post_state(unchecked, GENESIS_ROOT) is None
+
+
+def test_built_states_are_bounded() -> None:
+    native = checker()
+    for amount in range(1, MAX_BUILT_STATES + 4):
+        native.compute_post_root(GENESIS, pay(amount, 1))
+    assert len(native._built) == MAX_BUILT_STATES

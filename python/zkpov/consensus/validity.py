@@ -8,6 +8,13 @@ Groth16 proofs a block carries for earlier blocks.
 Both first apply :func:`zkpov.spec.payload.check_block_shape`: an empty block (no transfers, no
 proof) must keep its parent's root; this is the check the ``invalid_block`` evidence replays
 from headers alone.
+
+Apply once: a payload is executed once per node. The state a proposer computed for its own
+payload (:meth:`NativeReexecution.compute_post_root`) is reused when that block comes back to be
+checked, and the state a checked block produced is lent to the commit
+(:meth:`NativeReexecution.get_post_state`). Both are keyed by what determines the result: the
+parent block (whose checked state is the pre-state) and the payload, or the block id, which
+hashes both; the commit also names the pre-state root it holds. A miss only costs a re-run.
 """
 
 from __future__ import annotations
@@ -17,11 +24,13 @@ from typing import Any, Protocol
 
 from zkpov.errors import DecodeError, ProposalError
 from zkpov.spec.codec.payload import decode_payload
-from zkpov.spec.messages import Block
+from zkpov.spec.messages import Block, compute_digest
 from zkpov.spec.payload import InvalidBlock, check_block_shape, compute_root_bytes
 from zkpov.types import BlockId, Root
 
-__all__ = ["NativeReexecution", "ValidityChecker"]
+__all__ = ["MAX_BUILT_STATES", "NativeReexecution", "ValidityChecker"]
+
+MAX_BUILT_STATES = 4  # our own proposals' states awaiting their check (one per round in flight)
 
 
 class ValidityChecker(Protocol):
@@ -41,29 +50,51 @@ class NativeReexecution:
     """Re-executes transfers on a copy of the parent's ``AccountState``.
 
     ``genesis_state`` is the account state at ``genesis_id``; ``decode_transfer`` turns transfer
-    bytes into the objects ``AccountState.apply_transfers`` takes (``Transfer.from_bytes``).
+    bytes into the objects ``AccountState.apply_transfers`` takes (``Transfer.from_bytes``, or
+    ``Transfer.from_bytes_unchecked`` since the native apply decodes the points itself).
+    ``states`` is bounded by the block tree (blocks are checked before they enter it) and by
+    :meth:`on_commit`; ``_built`` by ``MAX_BUILT_STATES``.
     """
 
     def __init__(
         self, genesis_id: BlockId, genesis_state: Any, decode_transfer: Callable[[bytes], Any]
     ) -> None:
         self.states: dict[BlockId, Any] = {genesis_id: genesis_state}
+        self._pre_roots: dict[BlockId, int] = {}  # the root each checked block was applied to
+        self._built: dict[tuple[BlockId, bytes], Any] = {}  # (parent, payload digest) -> state
         self._decode = decode_transfer
 
     def check_block(self, block: Block, parent: Block) -> None:
         check_block_shape(block, parent)
-        state = self._execute(parent.id, block.payload)
+        key = (parent.id, block.header.payload_digest)
+        built = self._built.get(key)
+        state = self._execute(parent.id, block.payload) if built is None else built
         if compute_root_bytes(state.root) != block.state_root:
             raise InvalidBlock(f"block at round {block.round} has a wrong post-state root")
+        self._built.pop(key, None)
         self.states[block.id] = state
+        self._pre_roots[block.id] = self.states[parent.id].root
 
     def compute_post_root(self, parent: Block, payload: bytes) -> Root:
-        return compute_root_bytes(self._execute(parent.id, payload).root)
+        state = self._execute(parent.id, payload)
+        self._built[(parent.id, compute_digest(payload))] = state
+        while len(self._built) > MAX_BUILT_STATES:
+            del self._built[next(iter(self._built))]
+        return compute_root_bytes(state.root)
+
+    def get_post_state(self, block: Block, pre_root: int) -> Any | None:
+        """The state ``block`` produced when checked, if it was applied to a state of root
+        ``pre_root``; None otherwise (the caller applies the block itself). Never mutate it."""
+        if self._pre_roots.get(block.id) != pre_root:
+            return None
+        return self.states.get(block.id)
 
     def on_commit(self, block: Block) -> None:
         stale = [bid for bid in self.states if bid != block.id]
         for block_id in stale[: max(0, len(stale) - 64)]:
             del self.states[block_id]
+            self._pre_roots.pop(block_id, None)
+        self._built = {key: s for key, s in self._built.items() if key[0] in self.states}
 
     def _execute(self, parent_id: BlockId, payload: bytes) -> Any:
         if parent_id not in self.states:

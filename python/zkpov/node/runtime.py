@@ -218,7 +218,7 @@ class Node:
         return self._wrap_outbox(outbox, self.index, self.validator.secret, self.start.vset.scheme)
 
     def _on_commit(self, commit: Commit) -> None:
-        self.commits.on_commit(commit, self.driver.core.tree.root_qc)
+        self.commits.on_commit(commit, self.driver.core.tree.root_qc, self.cores.get_post_state)
         self.fast_sync.on_commit(commit.blocks, self.chain.state)
 
     def _get_proven(self) -> tuple[int, Mapping[int, bytes]] | None:

@@ -14,12 +14,13 @@ from tests.support.chain_tag import get_chain_tag
 from zkpov.chain.state import AccountState, Transfer, compute_account_index, sign_transfer
 from zkpov.consensus.actions import Commit
 from zkpov.consensus.factory import ChainStart
+from zkpov.consensus.validity import NativeReexecution
 from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.ops.setup import TestnetLayout, create_testnet
 from zkpov.node.state.account_store import ACCOUNT_PREFIX
 from zkpov.node.state.bootstrap import build_chain_start, build_genesis_state
 from zkpov.node.state.committed_chain import CommitOrderError, CommittedChain
-from zkpov.spec.codec.payload import encode_payload
+from zkpov.spec.codec.payload import decode_payload, encode_payload
 from zkpov.spec.messages import Block
 from zkpov.spec.payload import compute_root_bytes
 from zkpov.storage.block_store import StorageError, StoreConfig, WriteBatch
@@ -150,3 +151,67 @@ def test_an_empty_commit_is_refused(builder: Builder, tmp_path: Path) -> None:
     chain = builder.open(tmp_path / "db")
     with pytest.raises(CommitOrderError):
         chain.on_commit(Commit((), builder.start.qc), builder.start.qc)
+
+
+def _checked_by(chain: CommittedChain, blocks: list[Block]) -> NativeReexecution:
+    """A validity checker rooted at ``chain``'s tip that has checked ``blocks`` (each on the one
+    before, the first on the tip)."""
+    tip = chain.get_block(chain.height)
+    assert tip is not None
+    native = NativeReexecution(tip.id, chain.state.copy(), Transfer.from_bytes_unchecked)
+    for block in blocks:
+        parent = tip if block.parent_id == tip.id else blocks[blocks.index(block) - 1]
+        native.check_block(block, parent)
+    return native
+
+
+def test_a_commit_reuses_the_checked_state_and_ends_where_applying_does(
+    builder: Builder, tmp_path: Path
+) -> None:
+    lent_chain, applied_chain = builder.open(tmp_path / "a"), builder.open(tmp_path / "b")
+    first = builder.make_child(lent_chain, [builder.transfer(1)])
+    second = _make_grandchild(builder, lent_chain, first, [builder.transfer(2)])
+    native = _checked_by(lent_chain, [first, second])
+    asked: list[tuple[int, bool]] = []
+
+    def lend(block: Block, pre_root: int) -> AccountState | None:
+        state = native.get_post_state(block, pre_root)
+        asked.append((block.height, state is not None))
+        return state
+
+    commit = Commit((first, second), builder.start.qc)
+    lent_chain.on_commit(commit, builder.start.qc, get_post_state=lend)
+    applied_chain.on_commit(commit, builder.start.qc)
+    assert asked == [(1, True), (2, True)]  # both hits: nothing applied again
+    assert (lent_chain.reapplied, applied_chain.reapplied) == (0, 2)
+    assert lent_chain.state.root == applied_chain.state.root
+    assert compute_root_bytes(lent_chain.state.root) == second.state_root
+    assert lent_chain.state is not native.states[second.id]  # a copy: the checker's stays put
+    assert lent_chain.state.get_accounts() == applied_chain.state.get_accounts()
+
+
+def _make_grandchild(
+    builder: Builder, chain: CommittedChain, parent: Block, txs: list[bytes]
+) -> Block:
+    """A child of ``parent`` (itself a child of ``chain``'s tip), with its true state root."""
+    state = chain.state.copy()
+    for payload in (parent.payload, encode_payload(txs)):
+        state.apply_transfers([Transfer.from_bytes(tx) for tx in decode_payload(payload)])
+    block = builder.make_child(chain, [], parent=parent)
+    return dataclasses.replace(block, payload=encode_payload(txs),
+                               state_root=compute_root_bytes(state.root))  # fmt: skip
+
+
+def test_a_state_lent_for_another_pre_state_is_not_used(builder: Builder, tmp_path: Path) -> None:
+    chain = builder.open(tmp_path / "db")
+    block = builder.make_child(chain, [builder.transfer(1)])
+    other = AccountState(chain.state.depth, chain.state.chain_tag)  # a wrong, empty state
+    calls: list[int] = []
+
+    def lend_if_root_matches(asked: Block, pre_root: int) -> AccountState | None:
+        calls.append(pre_root)
+        return other if pre_root == other.root else None  # a checker keyed by pre-state
+
+    chain.on_commit(Commit((block,), builder.start.qc), builder.start.qc,
+                    get_post_state=lend_if_root_matches)  # fmt: skip
+    assert calls and compute_root_bytes(chain.state.root) == block.state_root

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from zkpov.chain.state import Transfer
+from zkpov.chain.state import AccountState, Transfer
 from zkpov.consensus.block_tree import BlockTree
 from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.evidence_check import EvidenceChecker
@@ -82,7 +82,8 @@ class DurableCore:
         """A core from durable state: the committed chain's root and accounts, the safety data
         and the recovery data. The first boot and every restart after a core fault use this."""
         root = self.chain.get_root()
-        self.native = NativeReexecution(root[0].id, self.chain.state.copy(), Transfer.from_bytes)
+        state = self.chain.state.copy()
+        self.native = NativeReexecution(root[0].id, state, Transfer.from_bytes_unchecked)
         self.checker = self._build_checker(self.native)
         core = build_core(
             self.start, self.index, self.secret, self.safety_store.load(), self.checker,
@@ -106,6 +107,11 @@ class DurableCore:
             native, self.chain.get_retained_chain(), self.proof_lag, self.vk, self.observe_verify,
             self.chain.state.chain_tag,
         )  # fmt: skip
+
+    def get_post_state(self, block: Block, pre_root: int) -> AccountState | None:
+        """The state ``block``'s check computed on a state of root ``pre_root`` (apply once at
+        commit), or None."""
+        return None if self.native is None else self.native.get_post_state(block, pre_root)
 
     def get_unproven_heights(self) -> list[int]:
         """The committed heights whose batches the chain still owes proofs for (carried-proof

@@ -30,7 +30,7 @@ from zkpov.chain.containers import ChainState
 from zkpov.consensus.actions import Commit, RecordEvidence
 from zkpov.node.proving.proof_chain import ProvingPipeline, get_carried
 from zkpov.node.proving.prover import ProofTracker
-from zkpov.node.state.committed_chain import CommittedChain
+from zkpov.node.state.committed_chain import CommittedChain, GetPostState
 from zkpov.node.state.economics import BlockEconomics
 from zkpov.node.state.mempool import Mempool
 from zkpov.spec.codec.payload import decode_payload
@@ -91,8 +91,13 @@ class CommitPipeline:
     counters: NodeCounters
     economics: EconomicsListener | None = None
 
-    def on_commit(self, commit: Commit, root_qc: QuorumCert) -> None:
-        txs, pre_states = self.chain.on_commit(commit, root_qc, self._owes_proof)
+    def on_commit(
+        self, commit: Commit, root_qc: QuorumCert, get_post_state: GetPostState | None = None
+    ) -> None:
+        """``get_post_state`` lends the states the blocks' checks computed (see
+        :meth:`CommittedChain.on_commit`)."""
+        lend = get_post_state or (lambda block, pre_root: None)
+        txs, pre_states = self.chain.on_commit(commit, root_qc, self._owes_proof, lend)
         if self.proving is not None:
             self.proving.on_commit(pre_states)
         self.mempool.on_commit(txs)

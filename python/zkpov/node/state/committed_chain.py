@@ -57,8 +57,26 @@ def _check_chain(parent: Block, blocks: Iterable[Block]) -> None:
 
 def _apply(state: AccountState, block: Block) -> list[bytes]:
     txs = decode_payload(block.payload)
-    state.apply_transfers([Transfer.from_bytes(tx) for tx in txs])
+    state.apply_transfers([Transfer.from_bytes_unchecked(tx) for tx in txs])  # native decodes
     return txs
+
+
+def _no_post_state(block: Block, pre_root: int) -> AccountState | None:
+    return None
+
+
+# The state a block left when it was checked on a state of that root, or None (apply it again)
+GetPostState = Callable[[Block, int], AccountState | None]
+
+
+def _advance(state: AccountState, block: Block, checked: AccountState | None) -> AccountState:
+    """The state after ``block``: a copy of ``checked`` (the one its check produced on this same
+    state), else ``block`` applied to a copy of ``state`` (which is never changed)."""
+    if checked is not None:
+        return checked.copy()
+    state = state.copy()
+    _apply(state, block)
+    return state
 
 
 def _decode(data: bytes | None, kind: type, what: str) -> object:
@@ -83,6 +101,7 @@ class CommittedChain:
     commit_qc: QuorumCert | None = None
     ledger: ChainLedger = field(init=False)  # the staking ledger at the committed height
     economics: list[BlockEconomics] = field(default_factory=list)  # of the last commit
+    reapplied: int = 0  # committed blocks applied again (no checked state lent), since start
 
     def __post_init__(self) -> None:
         if self.store.get_committed_height() is None:
@@ -138,21 +157,29 @@ class CommittedChain:
         return _decode(raw, Block, f"block at height {height}")  # type: ignore[return-value]
 
     def on_commit(
-        self, commit: Commit, root_qc: QuorumCert, keep: Callable[[Block], bool] = lambda b: False
+        self,
+        commit: Commit,
+        root_qc: QuorumCert,
+        keep: Callable[[Block], bool] = lambda b: False,
+        get_post_state: GetPostState = _no_post_state,
     ) -> tuple[list[bytes], dict[int, AccountState]]:
         """Applies ``commit`` to a copy of the accounts and persists it atomically, then adopts
         it. Returns the committed transfers and, for the blocks ``keep`` selects, the account
-        state before each (for proving). ``CommitOrderError`` (nothing changed) unless the
-        blocks extend the last committed block."""
+        state before each (for proving). ``get_post_state`` lends the states the blocks' checks
+        computed (apply once). ``CommitOrderError`` (nothing changed) unless the blocks extend
+        the last committed block."""
         tip = self.get_block(self.height)
         if tip is None or not commit.blocks:
             raise CommitOrderError("an empty commit, or no last committed block to extend")
         _check_chain(tip, commit.blocks)
-        state, txs, pre_states = self.state.copy(), list[bytes](), dict[int, AccountState]()
+        state, txs, pre_states = self.state, list[bytes](), dict[int, AccountState]()
         for block in commit.blocks:
             if keep(block):
                 pre_states[block.height] = state.copy()
-            txs += _apply(state, block)
+            checked = get_post_state(block, state.root)
+            self.reapplied += checked is None
+            state = _advance(state, block, checked)
+            txs += decode_payload(block.payload)
         update = self.ledger.compute_update(commit.blocks)
         self.store.write(self.ledger.put(self._make_batch(commit, root_qc, state, txs), update))
         self.state = state
@@ -174,7 +201,9 @@ class CommittedChain:
         batch.put_certificate(last.id, encode_message(root_qc))
         batch.put_state(ROOT_BLOCK_KEY, encode_message(last))
         batch.put_state(ROOT_QC_KEY, encode_message(root_qc))
-        touched = [i for t in map(Transfer.from_bytes, txs) for i in (t.sender, t.recipient)]
+        touched = [
+            i for t in map(Transfer.from_bytes_unchecked, txs) for i in (t.sender, t.recipient)
+        ]
         return put_accounts(batch, state, touched)
 
     def compute_states_before(
