@@ -29,6 +29,6 @@ class ValidatorContext:
     make_leaders: Callable[[ValidatorSet], LeaderElection] = SeededLeaders
     wall_offset_ms: int = 0
     test_only_break_vote_rule: bool = False  # the simulator's proof that its checks bite
-    # offences committed blocks included (durable, shared by every epoch); None: evidence is
-    # not checked before voting (kept only for callers that never check it)
+    # offences committed blocks included (durable, shared by every epoch); None: no evidence
+    # check before voting (only the simulator's test-only seam)
     evidence_index: EvidenceIndex | None = None
