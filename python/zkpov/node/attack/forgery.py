@@ -1,8 +1,9 @@
 """The forging outbox (``forged_evidence``): each own proposal leaves carrying forged evidence
 instead, a double vote framing another validator but signed with this validator's key, and
 re-signed. Honest voters refuse the block (``zkpov.consensus.evidence_check``: the signatures
-do not verify), so the round times out and nobody is slashed; without that check the victim
-would be."""
+do not verify), so the round times out and nobody is slashed. Without that check the block
+would commit with its forged evidence, and still slash nobody: the staking ledger re-verifies
+every item (``zkpov.chain.evidence``); the simulator's ``forged_evidence_proposer`` shows both."""
 
 from __future__ import annotations
 
