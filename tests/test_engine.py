@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
 from zkpov import CircuitConfig, ConsensusConfig, ConsensusEngine
 from zkpov.chain.state import AccountState, compute_account_index, sign_transfer
+from zkpov.consensus.equivocation import forge_double_vote, sign_proposal
 from zkpov.crypto import bls, schnorr, snark
 from zkpov.engine import StateTransition
 from zkpov.errors import ProposalError, ValidatorError
+from zkpov.spec.signing import get_scheme
+from zkpov.types import Round, ValidatorIndex
 
 
 def make_engines(n: int) -> list[ConsensusEngine]:
@@ -108,3 +112,21 @@ def test_consensus_proof_round_trip() -> None:
     assert engine.verify_consensus_proof(proof, proof.public_inputs)
     wrong = snark.PublicInputs(proof.public_inputs.pre_root, proof.public_inputs.post_root, 1)
     assert not engine.verify_consensus_proof(proof, wrong)
+
+
+def test_a_proposal_framing_a_validator_is_refused() -> None:
+    """Every engine checks the evidence in a block before voting (EvidenceChecker): a double
+    vote framing validator ``victim`` but signed with the leader's key is refused, while the
+    same block without it is accepted."""
+    engines = make_engines(4)
+    asyncio.run(one_round(engines))  # round 1 certified: round 2 may carry evidence of round 1
+    leader = max(range(4), key=lambda i: engines[i].core.pacemaker.round)
+    leader_sk, scheme = bls.keygen(bytes([leader + 1]) * 32), get_scheme("bls")
+    proposal = asyncio.run(engines[leader].propose_block([]))
+    block, victim = proposal.block, ValidatorIndex((leader + 1) % 4)
+    forged = forge_double_vote(victim, Round(block.round - 1), block, scheme, leader_sk)
+    framing = sign_proposal(replace(block, evidence=(forged,)), scheme, leader_sk, proposal.tc)
+    voter = engines[(leader + 2) % 4]
+    decision = asyncio.run(voter.process_block(framing))
+    assert not decision.accepted, "a block framing an honest validator was voted for"
+    assert asyncio.run(voter.process_block(proposal)).accepted

@@ -30,6 +30,8 @@ from zkpov.consensus.actions import (
     SendTo,
 )
 from zkpov.consensus.core import BlockBody, ConsensusCore
+from zkpov.consensus.evidence_check import EvidenceChecker
+from zkpov.consensus.evidence_index import EvidenceIndex
 from zkpov.consensus.factory import build_core, start_chain
 from zkpov.consensus.interpreter import ActionInterpreter
 from zkpov.consensus.validity import NativeReexecution
@@ -142,6 +144,8 @@ class ConsensusEngine:
         self._sink = _EngineSink(self.safety_store, self._proposals)
         self._interpreter: ActionInterpreter | None = None
         self.core_restarts = 0
+        # offences committed blocks included; outlives core rebuilds (finality is never reverted)
+        self._offences = EvidenceIndex()
 
     @classmethod
     def new(cls, config: ConsensusConfig, **options: object) -> ConsensusEngine:
@@ -182,7 +186,8 @@ class ConsensusEngine:
         stakes = tuple(Stake(s) for s in self._registry.stakes)
         vset = ValidatorSet(Epoch(0), pks, stakes, get_scheme("bls"), self.config, bytes(32))
         start = start_chain(vset, compute_root_bytes(self.genesis_state.root))
-        checker = NativeReexecution(start.block.id, self.genesis_state.copy(), Transfer.from_bytes)
+        native = NativeReexecution(start.block.id, self.genesis_state.copy(), Transfer.from_bytes)
+        checker = EvidenceChecker(native, vset, self._offences)  # every voter checks evidence
         index = ValidatorIndex(pks.index(BLSPubkey(self.public_key)))
         persisted = self.safety_store.load()
         core = build_core(

@@ -10,7 +10,8 @@
 - ``vote_forger``, ``bad_signature_voter``, ``future_round_flooder``, ``tc_forger``,
   ``stale_parent_proposer``: see :mod:`zkpov.sim.forgery`; ``leader_grinder``: see
   :mod:`zkpov.sim.grinding`; ``future_timestamp_proposer``, ``stale_timestamp_proposer``,
-  ``wrong_set_proposer``: see :mod:`zkpov.sim.header_forgery`.
+  ``wrong_set_proposer``: see :mod:`zkpov.sim.header_forgery`; ``forged_evidence_proposer``,
+  ``evidence_replayer``: see :mod:`zkpov.sim.evidence_forgery`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from zkpov.sim.attack import (
     per_action,
     resign,
 )
+from zkpov.sim.evidence_forgery import REWRITES as EVIDENCE_REWRITES
 from zkpov.sim.forgery import REWRITES as FORGERY_REWRITES
 from zkpov.sim.grinding import observe_vote, rewrite_grinder
 from zkpov.sim.header_forgery import REWRITES as HEADER_REWRITES
@@ -75,6 +77,7 @@ REWRITES: dict[str, Rewrite] = {
     "invalid_block_proposer": per_action(_invalid_block),
     **FORGERY_REWRITES,
     **HEADER_REWRITES,
+    **EVIDENCE_REWRITES,
     "leader_grinder": rewrite_grinder,
 }
 

@@ -11,6 +11,7 @@ from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.dispatch import dispatch_message
 from zkpov.consensus.epochs.manager import EpochManager
 from zkpov.consensus.epochs.proof import EpochEnding
+from zkpov.consensus.evidence_index import EvidenceIndex
 from zkpov.consensus.safety import SafetyRules
 from zkpov.errors import DecodeError, ZkpovError
 from zkpov.spec.messages import Block, QuorumCert, Timeout, TimeoutCert, Vote
@@ -87,6 +88,7 @@ class SimNode:
     root: tuple[Block, QuorumCert] | None = None
     manager: EpochManager | None = None  # epochs on: the manager above ``core``
     endings: list[EpochEnding] = field(default_factory=list)  # durable, with the block store
+    offences: EvidenceIndex = field(default_factory=EvidenceIndex)  # durable, as the node's
 
     @property
     def is_honest(self) -> bool:

@@ -34,6 +34,7 @@ from zkpov.sim.byzantine import (
 from zkpov.sim.chain_state import CanonicalChainState
 from zkpov.sim.clock import EventQueue
 from zkpov.sim.epoch_invariants import build_invariants, track_epochs
+from zkpov.sim.evidence_invariants import track_evidence
 from zkpov.sim.faults import schedule_faults
 from zkpov.sim.gc_tuning import tuned_gc
 from zkpov.sim.metrics import Metrics, SimReport
@@ -72,6 +73,7 @@ class Simulation:
         self.invariants = build_invariants(self.world)
         self.chain_state = CanonicalChainState(self.vset, self.invariants.report)
         self.world.on_canonical_hooks.append(self.chain_state.on_block)
+        track_evidence(self.world, self.chain_state, self.invariants.report)
         self.epochs = track_epochs(self.world, self.chain_state, self.invariants)
         self.metrics = Metrics()
         self.evidence: dict[tuple[str, int], bytes] = {}

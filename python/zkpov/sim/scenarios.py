@@ -38,6 +38,8 @@ ATTACK_KINDS = (
     "future_timestamp_proposer",
     "stale_timestamp_proposer",
     "wrong_set_proposer",
+    "forged_evidence_proposer",
+    "evidence_replayer",
 )
 MAX_SIM_VALIDATORS = 1000
 
@@ -86,6 +88,7 @@ class SimConfig:
     round_partitions: Mapping[int, tuple[frozenset[NodeId], ...]] | None = None
     round_partitions_until: float = float("inf")
     test_only_break_vote_rule: bool = False
+    test_only_skip_evidence_check: bool = False  # voters skip the evidence check (tests only)
     reputation_window: int = 10
     reputation_exclude_rounds: int = 4
     max_time: float | None = None

@@ -15,6 +15,7 @@ from zkpov.config import ConsensusConfig
 from zkpov.consensus.epochs.leaders import SeededLeaders
 from zkpov.consensus.epochs.manager import EpochManager, ValidatorContext
 from zkpov.consensus.epochs.starts import EpochStart, recover_epoch, start_first_epoch
+from zkpov.consensus.evidence_check import EvidenceChecker
 from zkpov.consensus.factory import (
     ChainStart,
     build_core,
@@ -22,7 +23,7 @@ from zkpov.consensus.factory import (
     start_chain,
 )
 from zkpov.consensus.leader import FixedLeaders, LeaderElection
-from zkpov.consensus.validity import NativeReexecution
+from zkpov.consensus.validity import NativeReexecution, ValidityChecker
 from zkpov.sim.metrics import get_message_round
 from zkpov.sim.node import RecordingSafetyRules, SimNode, make_recording_rules
 from zkpov.sim.scenarios import BYZANTINE_KINDS, SimConfig
@@ -113,7 +114,8 @@ class World:
             return
         start = ChainStart(self.vset, self.genesis, self.genesis_qc)
         node.core = build_core(
-            start, node.index, node.sk, node.load_safety_data(self.vset.epoch), node.checker,
+            start, node.index, node.sk, node.load_safety_data(self.vset.epoch),
+            self._wrap_evidence_check(node),
             leaders=self.make_leaders(), root=node.root, history=node.committed,
             safety_rules=RecordingSafetyRules,
             test_only_break_vote_rule=self.config.test_only_break_vote_rule,
@@ -121,11 +123,19 @@ class World:
         node.core.safety.records = node.records  # type: ignore[attr-defined]
         node.lives += 1
 
+    def _wrap_evidence_check(self, node: SimNode) -> ValidityChecker:
+        """The node's checker behind the evidence check every voter runs (as the node's), over
+        its durable committed-offence index; the checker alone under the test-only seam."""
+        if self.config.test_only_skip_evidence_check:
+            return node.checker  # type: ignore[no-any-return]
+        return EvidenceChecker(node.checker, self.vset, node.offences)
+
     def _boot_manager(self, node: SimNode, first: EpochStart) -> None:
         context = ValidatorContext(
             node.index, node.sk, node.checker, safety_rules=make_recording_rules(node.records),
             make_leaders=self.make_epoch_leaders,
             test_only_break_vote_rule=self.config.test_only_break_vote_rule,
+            evidence_index=None if self.config.test_only_skip_evidence_check else node.offences,
         )  # fmt: skip
         recovered = recover_epoch(first, node.committed)
         node.manager = EpochManager(

@@ -1,6 +1,15 @@
 """The validity checker of one epoch: the epoch's header rules and next-set commitment, then
 the wrapped checker (re-execution, carried proofs); and the sealer that makes a leader's block
-obey the same rules."""
+obey the same rules.
+
+The evidence check (:class:`~zkpov.consensus.evidence_check.EvidenceChecker`) wraps the
+``EpochChecker``, not the other way round: its caps and its one batched signature check run
+before the speculative ``process_block`` (a deep copy of the chain state, each evidence item
+re-verified one by one), so forged or oversized evidence is refused before that work; it is
+built per epoch (evidence is checked against the epoch's set) over one committed-offence index
+shared by every epoch; and it is the checker the core holds, so a proposer's
+``select_evidence`` sees it.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +19,15 @@ from zkpov.chain.containers import ChainState
 from zkpov.consensus.epochs.boundary import check_epoch_block
 from zkpov.consensus.epochs.sets import get_epoch_set
 from zkpov.consensus.epochs.speculative import SpeculativeChain
+from zkpov.consensus.evidence_check import EvidenceChecker
+from zkpov.consensus.evidence_index import EvidenceIndex
 from zkpov.consensus.validity import ValidityChecker
 from zkpov.spec.messages import Block
 from zkpov.spec.payload import InvalidBlock
+from zkpov.spec.validators import ValidatorSet
 from zkpov.types import Root
 
-__all__ = ["EpochChecker", "check_next_set"]
+__all__ = ["EpochChecker", "check_next_set", "wrap_evidence_check"]
 
 
 def check_next_set(block: Block, expected: bytes) -> None:
@@ -67,3 +79,11 @@ class EpochChecker:
         if not self.window.is_reconfiguration(block):
             return b""
         return bytes(get_epoch_set(state).commitment)
+
+
+def wrap_evidence_check(
+    checker: EpochChecker, vset: ValidatorSet, index: EvidenceIndex | None
+) -> ValidityChecker:
+    """The checker an epoch's core holds: the evidence check outside ``checker`` (see the
+    module docstring), or ``checker`` alone when ``index`` is None."""
+    return checker if index is None else EvidenceChecker(checker, vset, index)

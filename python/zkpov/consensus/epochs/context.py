@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from zkpov.chain.containers import RegistryIndex
 from zkpov.consensus.core import PayloadSource
 from zkpov.consensus.epochs.leaders import SeededLeaders
+from zkpov.consensus.evidence_index import EvidenceIndex
 from zkpov.consensus.leader import LeaderElection
 from zkpov.consensus.safety import SafetyRules
 from zkpov.consensus.validity import ValidityChecker
@@ -28,3 +29,6 @@ class ValidatorContext:
     make_leaders: Callable[[ValidatorSet], LeaderElection] = SeededLeaders
     wall_offset_ms: int = 0
     test_only_break_vote_rule: bool = False  # the simulator's proof that its checks bite
+    # offences committed blocks included (durable, shared by every epoch); None: no evidence
+    # check before voting (only the simulator's test-only seam)
+    evidence_index: EvidenceIndex | None = None

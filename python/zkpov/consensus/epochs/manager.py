@@ -31,7 +31,7 @@ from zkpov.consensus.epochs.catchup import (
     ProofAnswers,
     get_adoption_path,
 )
-from zkpov.consensus.epochs.checker import EpochChecker
+from zkpov.consensus.epochs.checker import EpochChecker, wrap_evidence_check
 from zkpov.consensus.epochs.context import ValidatorContext
 from zkpov.consensus.epochs.observer import ObserverSafetyRules
 from zkpov.consensus.epochs.proof import (
@@ -232,12 +232,13 @@ class EpochManager:
         root_block = root[0] if root is not None else start.root
         chain = SpeculativeChain(root_block, base, start.vset, start.window)
         self.checker = EpochChecker(context.inner, chain)
+        checker = wrap_evidence_check(self.checker, start.vset, context.evidence_index)
         member = self.is_member
         history = self.recovered.history if root is not None else ()
         own = get_own_index(start.set.members, context.me)
         return build_core(
             ChainStart(start.vset, start.root, start.root_qc), own, context.sk,
-            safety, self.checker, leaders=context.make_leaders(start.vset),
+            safety, checker, leaders=context.make_leaders(start.vset),
             payload_source=empty_after(context.payload_source, start.window), root=root,
             history=history, safety_rules=context.safety_rules if member else ObserverSafetyRules,
             wall_offset_ms=context.wall_offset_ms, sealer=self.checker.seal,
