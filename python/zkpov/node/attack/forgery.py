@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 
 from zkpov.consensus.equivocation import sign_proposal
-from zkpov.node.consensus_io.driver import Outbox
+from zkpov.node.attack.wrapped import AttackOutbox
 from zkpov.spec.codec.evidence import encode_evidence
 from zkpov.spec.codec.messages import decode_message, encode_message
 from zkpov.spec.evidence import DoubleVote
@@ -38,17 +38,8 @@ def forge_double_vote(
 
 
 @dataclass
-class ForgingOutbox:
+class ForgingOutbox(AttackOutbox):
     """Wraps the node's outbox (after the slashing guard); ``sent`` counts forged proposals."""
-
-    inner: Outbox
-    index: ValidatorIndex
-    sk: bytes
-    scheme: SignatureScheme
-    sent: int = 0
-
-    def send_to(self, to: ValidatorIndex, payload: bytes, bulk: bool = False) -> None:
-        self.inner.send_to(to, payload, bulk)
 
     def broadcast(self, payload: bytes) -> None:
         proposal = decode_message(payload)
