@@ -16,10 +16,10 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import timing
 
 from zkpov.crypto import bls, poseidon
 
@@ -35,13 +35,7 @@ class Row:
 
 
 def median_seconds(fn: Callable[[], object], repeat: int) -> float:
-    fn()  # warm-up
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+    return timing.median_seconds(fn, repeat, warm_up=True)
 
 
 class Keys:

@@ -18,9 +18,8 @@ from __future__ import annotations
 import argparse
 import copy
 import dataclasses
-import statistics
-import time
-from collections.abc import Callable
+
+from timing import median_ms
 
 from zkpov.chain.ledger_codec import encode_chain_state
 from zkpov.chain.state import AccountState, Transfer
@@ -68,15 +67,6 @@ TRIPLES = [
     (bytes(KEYS[v.voter][1]), v.vote_data.signing_root, v.signature)
     for e in EVIDENCE for v in (e.first, e.second)
 ]  # fmt: skip
-
-
-def median_ms(fn: Callable[[], object], repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1e3
 
 
 def check_block() -> None:

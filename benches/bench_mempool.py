@@ -21,11 +21,11 @@ mixes senders) by ``add`` one at a time against ``add_many`` in batches of 64 an
 from __future__ import annotations
 
 import os
-import statistics
 import time
-from collections.abc import Callable
 from functools import partial
 from typing import TypeVar
+
+from timing import median_ms
 
 from zkpov.chain.state import AccountState, InvalidTransfer, Transfer, sign_transfer
 from zkpov.crypto import schnorr
@@ -35,15 +35,6 @@ DEPTH = 16
 SENDERS, PER_SENDER, PICK = 313, 16, 64
 TARGET = schnorr.generate_keypair()
 T = TypeVar("T")
-
-
-def median_ms(fn: Callable[[], object], runs: int = 7) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
 
 
 def build() -> tuple[AccountState, list[Transfer]]:
@@ -101,9 +92,9 @@ def time_admission(state: AccountState, transfers: list[Transfer]) -> None:
 
 def time_selection(state: AccountState, pool: Mempool, transfers: list[Transfer]) -> None:
     new = median_ms(lambda: pool.select(state, PICK))
-    old = median_ms(lambda: select_by_reexecution(state, transfers), runs=3)
+    old = median_ms(lambda: select_by_reexecution(state, transfers), 3)
     flooded = forge(transfers[0], SENDERS * PER_SENDER - PICK, 10**6) + transfers[:PICK]
-    worst = median_ms(lambda: select_by_reexecution(state, flooded), runs=1)
+    worst = median_ms(lambda: select_by_reexecution(state, flooded), 1)
     print(f"select {PICK} of {len(pool)} valid: {new:.1f} ms")
     print(f"  before, by re-execution, same pool:      {old:.1f} ms")
     print(f"  before, by re-execution, flooded pool:   {worst:.1f} ms")
@@ -126,7 +117,7 @@ def verify_batches(batches: list[list[tuple[bytes, int, bytes]]]) -> None:
 def time_signatures() -> None:
     keys = [schnorr.generate_keypair() for _ in range(1024)]
     items = [(k.public_key, i, schnorr.sign(k.secret_key, i)) for i, k in enumerate(keys)]
-    single = median_ms(lambda: [schnorr.verify(*item) for item in items], runs=3) / len(items)
+    single = median_ms(lambda: [schnorr.verify(*item) for item in items], 3) / len(items)
     print(f"schnorr verify, one at a time:             {single * 1000:8.1f} us per signature")
     for size in (64, 1024):
         batched = median_ms(partial(verify_batches, in_batches(items, size)), 3) / len(items)

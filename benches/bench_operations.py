@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+
+from timing import median_seconds
 
 from zkpov.chain.operations import Operation, Payout, sign_delegate
 from zkpov.chain.state import AccountState, sign_transfer
@@ -22,15 +22,6 @@ from zkpov.crypto import schnorr, snark
 
 ALICE = schnorr.generate_keypair()
 BOB = schnorr.generate_keypair()
-
-
-def median_seconds(fn: Callable[[], object], repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def genesis(depth: int) -> AccountState:

@@ -21,14 +21,14 @@ import json
 import os
 import platform
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from timing import median_seconds
 
 from zkpov.chain.state import AccountState, Transfer, sign_transfer
 from zkpov.crypto import bls, poseidon, schnorr, snark
@@ -40,15 +40,6 @@ BATCH_VERIFY_SIZES = (1, 8, 32, 128)
 # 2^16 evaluation domain (depth 40 has 66,439).
 TARGET_2_16 = (2, 38)
 SEED = b"bench"
-
-
-def median_seconds(fn: Callable[[], object], repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def make_batch(depth: int, size: int) -> tuple[AccountState, list[Transfer]]:

@@ -2,12 +2,10 @@
 //! transition; forged op codes, targets, kinds, payouts, bonds and overflows do not, with every
 //! other value (roots, commitment, paths) kept consistent by the model.
 use super::slot::SlotWitness;
-use super::tests::{is_satisfied, model, resign};
+use super::tests::{create_fixture, is_satisfied, model, resign, Fixture};
 use super::transfer::TransferBatchCircuit;
-use super::CircuitConfig;
 use crate::schnorr::{compute_public_key, generate_secret_key, sign};
 use crate::state::batch_transition::tests::{signed, CHAIN_TAG};
-use crate::state::batch_transition::State;
 use crate::state::operations::{
     compute_op_commitment, compute_op_message, unsigned_signature, Operation, Payout, StakeOp,
     OP_CREATE_VALIDATOR, OP_DELEGATE, OP_EDIT_VALIDATOR, OP_PAYOUT, OP_UNDELEGATE, OP_WITHDRAW,
@@ -15,8 +13,6 @@ use crate::state::operations::{
 use ark_bls12_381::Fr;
 use ark_ed_on_bls12_381::{EdwardsAffine, Fr as JubjubScalar};
 use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystem};
-
-const DEPTH: u32 = 8;
 
 /// A staking op signed with `sk`.
 pub fn signed_op(
@@ -41,28 +37,8 @@ pub fn signed_op(
     s
 }
 
-struct Fixture {
-    sk: JubjubScalar,
-    bob: EdwardsAffine,
-    state: State,
-    config: CircuitConfig,
-}
-
 fn fixture() -> Fixture {
-    let (sk, bob_sk) = (generate_secret_key(), generate_secret_key());
-    let mut state = State::new(DEPTH).unwrap();
-    state
-        .process_credit(1, compute_public_key(&sk), 100)
-        .unwrap();
-    let bob = compute_public_key(&bob_sk);
-    state.process_credit(200, bob, 5).unwrap();
-    let config = CircuitConfig::new(4, DEPTH).unwrap();
-    Fixture {
-        sk,
-        bob,
-        state,
-        config,
-    }
+    create_fixture(4)
 }
 
 fn payout(to: u64, pk: EdwardsAffine, amount: u64) -> Operation {

@@ -14,28 +14,33 @@ use ark_bls12_381::Fr;
 use ark_ed_on_bls12_381::{EdwardsAffine, Fr as JubjubScalar};
 use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystem};
 
-const DEPTH: u32 = 8;
+pub(super) const DEPTH: u32 = 8;
 
-struct Fixture {
-    sk: JubjubScalar,
-    bob: EdwardsAffine,
-    state: State,
-    config: CircuitConfig,
+/// Alice (index 1, balance 100, key `sk`) and Bob (index 200, balance 5) in a depth-8 tree.
+pub(super) struct Fixture {
+    pub(super) sk: JubjubScalar,
+    pub(super) bob: EdwardsAffine,
+    pub(super) state: State,
+    pub(super) config: CircuitConfig,
 }
 
 fn fixture() -> Fixture {
+    create_fixture(2)
+}
+
+/// The fixture with a circuit of `slots` slots (the transfer and the operation tests share it).
+pub(super) fn create_fixture(slots: usize) -> Fixture {
     let (sk, bob_sk) = (generate_secret_key(), generate_secret_key());
     let mut state = State::new(DEPTH).unwrap();
     state
         .process_credit(1, compute_public_key(&sk), 100)
         .unwrap();
-    state
-        .process_credit(200, compute_public_key(&bob_sk), 5)
-        .unwrap();
-    let config = CircuitConfig::new(2, DEPTH).unwrap();
+    let bob = compute_public_key(&bob_sk);
+    state.process_credit(200, bob, 5).unwrap();
+    let config = CircuitConfig::new(slots, DEPTH).unwrap();
     Fixture {
         sk,
-        bob: compute_public_key(&bob_sk),
+        bob,
         state,
         config,
     }

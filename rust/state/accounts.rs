@@ -295,6 +295,51 @@ pub fn process_transfer_rules(
     Ok(())
 }
 
+/// Checks the signer of `terms` (`check_signer`), then debits `amount + fee` from it and bumps its
+/// nonce; returns the account before the debit and its siblings (the transfer and staking-op rules).
+pub(crate) fn process_debit(
+    shape: &TreeShape,
+    nodes: &mut impl NodeStore,
+    accounts: &mut impl AccountStore,
+    terms: &OpTerms,
+    message: Fr,
+    signature: &Signature,
+) -> CoreResult<(Account, Siblings)> {
+    let sender = check_signer(
+        terms,
+        message,
+        signature,
+        accounts.get_account(terms.sender),
+    )?;
+    let siblings = shape.get_siblings(nodes, terms.sender);
+    let debited = Account {
+        balance: sender.balance - terms.amount - terms.fee,
+        nonce: terms.nonce,
+        ..sender
+    };
+    accounts.put_account(terms.sender, debited);
+    shape.process_update(nodes, terms.sender, debited.leaf());
+    Ok((sender, siblings))
+}
+
+/// Credits `amount` to `pk` at `index` (`compute_credited`); returns the account before the credit
+/// and its siblings (the transfer's recipient and a payout).
+pub(crate) fn process_credit(
+    shape: &TreeShape,
+    nodes: &mut impl NodeStore,
+    accounts: &mut impl AccountStore,
+    index: u64,
+    pk: EdwardsAffine,
+    amount: u64,
+) -> CoreResult<(Option<Account>, Siblings)> {
+    let recipient = accounts.get_account(index);
+    let credited = compute_credited(index, pk, amount, recipient)?;
+    let siblings = shape.get_siblings(nodes, index);
+    accounts.put_account(index, credited);
+    shape.process_update(nodes, index, credited.leaf());
+    Ok((recipient, siblings))
+}
+
 /// Applies one transfer to `nodes` and `accounts`; on error, the stores may be partly written,
 /// so callers run this on overlays and drop them on failure.
 pub fn process_transfer(
@@ -306,25 +351,16 @@ pub fn process_transfer(
     shape.check_index(t.sender)?;
     shape.check_index(t.recipient)?;
     let terms = Operation::Transfer(t.clone()).terms();
-    let sender = check_signer(
-        &terms,
-        t.message(),
-        &t.signature,
-        accounts.get_account(t.sender),
+    let (sender, sender_siblings) =
+        process_debit(shape, nodes, accounts, &terms, t.message(), &t.signature)?;
+    let (recipient, recipient_siblings) = process_credit(
+        shape,
+        nodes,
+        accounts,
+        t.recipient,
+        t.recipient_pk,
+        t.amount,
     )?;
-    let sender_siblings = shape.get_siblings(nodes, t.sender);
-    let debited = Account {
-        balance: sender.balance - t.amount - t.fee,
-        nonce: t.nonce,
-        ..sender
-    };
-    accounts.put_account(t.sender, debited);
-    shape.process_update(nodes, t.sender, debited.leaf());
-    let recipient = accounts.get_account(t.recipient);
-    let credited = compute_credited(t.recipient, t.recipient_pk, t.amount, recipient)?;
-    let recipient_siblings = shape.get_siblings(nodes, t.recipient);
-    accounts.put_account(t.recipient, credited);
-    shape.process_update(nodes, t.recipient, credited.leaf());
     Ok(StepWitness {
         kind: OpKind::Transfer,
         terms,

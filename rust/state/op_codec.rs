@@ -5,10 +5,8 @@
 use super::accounts::{Transfer, TRANSFER_BYTES};
 use super::operations::*;
 use crate::error::{decode_err, CoreResult};
-use crate::schnorr::{self, Signature};
+use crate::schnorr;
 use ark_bls12_381::Fr;
-use ark_ed_on_bls12_381::{EdwardsAffine, Fr as JubjubScalar};
-use ark_ff::Zero;
 
 fn u64_at(bytes: &[u8], i: usize) -> u64 {
     u64::from_be_bytes(bytes[i..i + 8].try_into().expect("8 bytes"))
@@ -80,10 +78,7 @@ impl StakeOp {
         let (sender, target, amount, fee, nonce) = decode_stake_header(&padded, op)?;
         let body = bytes[STAKE_OP_HEADER_BYTES..].to_vec();
         check_body(op, &body)?;
-        let signature = Signature {
-            r: EdwardsAffine::zero(),
-            s: JubjubScalar::zero(),
-        };
+        let signature = unsigned_signature(); // a placeholder until `decode` reads the real one
         Ok(StakeOp {
             op,
             sender,

@@ -9,14 +9,11 @@
 //!   account with the payout's key if empty, else the key must match; no overflow past 2^64).
 #![forbid(unsafe_code)]
 
-use super::accounts::{
-    check_signer, compute_credited, process_transfer, AccountStore, StepWitness,
-};
+use super::accounts::{process_credit, process_debit, process_transfer, AccountStore, StepWitness};
 use super::op_codec::check_amount;
 use super::operations::{compute_op_message, get_body_len, OpKind, Operation, Payout, StakeOp};
 use super::smt::{NodeStore, TreeShape};
 use crate::error::{CoreError, CoreResult};
-use crate::state::accounts::Account;
 
 fn process_stake(
     shape: &TreeShape,
@@ -34,20 +31,8 @@ fn process_stake(
     check_amount(s.op, s.amount)?; // the circuit's rule 5, also for ops built without decoding
     let terms = s.terms();
     let message = compute_op_message(&terms);
-    let sender = check_signer(
-        &terms,
-        message,
-        &s.signature,
-        accounts.get_account(s.sender),
-    )?;
-    let sender_siblings = shape.get_siblings(nodes, s.sender);
-    let debited = Account {
-        balance: sender.balance - s.amount - s.fee,
-        nonce: s.nonce,
-        ..sender
-    };
-    accounts.put_account(s.sender, debited);
-    shape.process_update(nodes, s.sender, debited.leaf());
+    let (sender, sender_siblings) =
+        process_debit(shape, nodes, accounts, &terms, message, &s.signature)?;
     Ok(StepWitness {
         kind: OpKind::Stake,
         terms,
@@ -66,11 +51,14 @@ fn process_payout(
     p: &Payout,
 ) -> CoreResult<StepWitness> {
     shape.check_index(p.recipient)?;
-    let recipient = accounts.get_account(p.recipient);
-    let credited = compute_credited(p.recipient, p.recipient_pk, p.amount, recipient)?;
-    let recipient_siblings = shape.get_siblings(nodes, p.recipient);
-    accounts.put_account(p.recipient, credited);
-    shape.process_update(nodes, p.recipient, credited.leaf());
+    let (recipient, recipient_siblings) = process_credit(
+        shape,
+        nodes,
+        accounts,
+        p.recipient,
+        p.recipient_pk,
+        p.amount,
+    )?;
     Ok(StepWitness {
         kind: OpKind::Payout,
         terms: p.terms(),

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from tests.node.test_runtime import free_base_port
 from zkpov.devnet.run import read_last_error
@@ -57,26 +58,33 @@ def _node_pids(root: Path, count: int, until: float) -> list[int]:
     raise AssertionError("the devnet's nodes did not start and commit" + _node_logs(root))
 
 
+def stop_by_sigterm(cmd: list[str], root: Path) -> dict[str, Any]:
+    """Runs ``cmd`` (a devnet of 2 nodes in ``root``) until both commit, sends it SIGTERM and
+    checks that it exits 1, with no traceback, and that no node outlives it; returns its report."""
+    run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        pids = _node_pids(root, 2, time.monotonic() + 120)
+        run.send_signal(signal.SIGTERM)
+        out, err = run.communicate(timeout=60)
+    finally:
+        run.kill()
+    assert run.returncode == 1, err[-3000:]
+    assert "Traceback" not in err
+    for pid in pids:
+        assert not Path(f"/proc/{pid}").exists(), f"node process {pid} outlived the devnet"
+    report: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return report
+
+
 def test_sigterm_stops_the_nodes_and_prints_the_summary(tmp_path: Path) -> None:
     root = tmp_path / "devnet"
     cmd = [
         sys.executable, "-m", "zkpov", "devnet", "--dir", str(root), "--validators", "2",
         "--blocks", "100000", "--no-proofs", "--base-port", str(free_base_port(4)), "--json",
     ]  # fmt: skip
-    devnet = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        pids = _node_pids(root, 2, time.monotonic() + 120)
-        devnet.send_signal(signal.SIGTERM)
-        out, err = devnet.communicate(timeout=60)
-    finally:
-        devnet.kill()
-    assert devnet.returncode == 1, err[-3000:]
-    report = json.loads(out.strip().splitlines()[-1])
+    report = stop_by_sigterm(cmd, root)
     assert report["stopped_early"] is True and report["finalized_height"] >= 2
     assert report["nodes_agree"] is True
-    assert "Traceback" not in err
-    for pid in pids:
-        assert not Path(f"/proc/{pid}").exists(), f"node process {pid} outlived the devnet"
 
 
 def test_a_node_that_failed_is_named_by_its_log_s_last_line(tmp_path: Path) -> None:

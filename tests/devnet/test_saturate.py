@@ -5,15 +5,13 @@ and ``zkpov devnet --load saturate`` stopped by SIGTERM: its nodes stop with it.
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.devnet.test_run import _node_pids
+from tests.devnet.test_run import stop_by_sigterm
 from tests.node.test_runtime import free_base_port
 
 BENCH = Path(__file__).resolve().parents[2] / "benches" / "bench_devnet.py"
@@ -46,16 +44,5 @@ def test_sigterm_stops_the_saturation_run_and_its_nodes(tmp_path: Path) -> None:
         sys.executable, "-m", "zkpov", "devnet", "--load", "saturate", "--no-proofs",
         "--validators", "2", "--dir", str(root), "--base-port", str(free_base_port(4)), "--json",
     ]  # fmt: skip
-    run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        pids = _node_pids(root, 2, time.monotonic() + 120)
-        run.send_signal(signal.SIGTERM)
-        out, err = run.communicate(timeout=60)
-    finally:
-        run.kill()
-    assert run.returncode == 1, err[-3000:]
-    report = json.loads(out.strip().splitlines()[-1])
+    report = stop_by_sigterm(cmd, root)
     assert report["failure"].startswith("stopped early by a signal")
-    assert "Traceback" not in err
-    for pid in pids:
-        assert not Path(f"/proc/{pid}").exists(), f"node process {pid} outlived the run"

@@ -26,7 +26,7 @@ def make_nodes(layout: TestnetLayout) -> list[Node]:
         write_node_config(config)
         wrap = None
         if i == 1:
-            wrap = lambda o, idx, sk, sch: EquivocatingOutbox(o, "double_vote", idx, sk, sch)  # noqa: E731
+            wrap = lambda o, idx, sk, sch: EquivocatingOutbox(o, idx, sk, sch, "double_vote")  # noqa: E731
         nodes.append(Node(config, wrap_outbox=wrap))
     return nodes
 

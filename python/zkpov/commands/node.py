@@ -117,7 +117,7 @@ def _prepare_attack(config: NodeConfig, mode: str) -> OutboxWrapper:
     log.warning("ATTACK MODE %s: this validator will misbehave (a test network)", mode)
     if mode == "forged_evidence":
         return lambda outbox, index, sk, scheme: ForgingOutbox(outbox, index, sk, scheme)
-    return lambda outbox, index, sk, scheme: EquivocatingOutbox(outbox, mode, index, sk, scheme)
+    return lambda outbox, index, sk, scheme: EquivocatingOutbox(outbox, index, sk, scheme, mode)
 
 
 def _get_status(rpc: str) -> object:

@@ -69,7 +69,7 @@ async def run_attack(tmp_path: Path, mode: str, until_height: int) -> None:
         hooks = DriverHooks(recorders[i].on_commit, on_evidence, guard)
         outbox: Outbox = hub.outbox_for(index)
         if index == ATTACKER:
-            outbox = EquivocatingOutbox(wire, mode, index, sks[i], start.vset.scheme)
+            outbox = EquivocatingOutbox(wire, index, sks[i], start.vset.scheme, mode)
         store = FileSafetyStore(tmp_path / f"safety{i}.bin")
         drivers.append(ConsensusDriver(core, outbox, store, hooks))
         hub.attach(index, drivers[i])

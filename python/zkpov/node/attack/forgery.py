@@ -12,10 +12,9 @@ import logging
 from dataclasses import dataclass
 
 from zkpov.consensus.equivocation import forge_double_vote, sign_proposal
-from zkpov.node.consensus_io.driver import Outbox
+from zkpov.node.attack.wrapped import AttackOutbox
 from zkpov.spec.codec.messages import decode_message, encode_message
 from zkpov.spec.messages import Proposal
-from zkpov.spec.signing import SignatureScheme
 from zkpov.types import Round, ValidatorIndex
 
 __all__ = ["ForgingOutbox"]
@@ -24,17 +23,8 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class ForgingOutbox:
+class ForgingOutbox(AttackOutbox):
     """Wraps the node's outbox (after the slashing guard); ``sent`` counts forged proposals."""
-
-    inner: Outbox
-    index: ValidatorIndex
-    sk: bytes
-    scheme: SignatureScheme
-    sent: int = 0
-
-    def send_to(self, to: ValidatorIndex, payload: bytes, bulk: bool = False) -> None:
-        self.inner.send_to(to, payload, bulk)
 
     def broadcast(self, payload: bytes) -> None:
         proposal = decode_message(payload)

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from zkpov.consensus.equivocation import build_double_vote, build_twin_proposal
-from zkpov.node.consensus_io.driver import Outbox
+from zkpov.node.attack.wrapped import AttackOutbox
 from zkpov.spec.codec.messages import decode_message, encode_message
 from zkpov.spec.messages import Proposal, Vote
 from zkpov.spec.signing import SignatureScheme
@@ -19,19 +19,14 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class EquivocatingOutbox:
+class EquivocatingOutbox(AttackOutbox):
     """Wraps the node's outbox, which the driver calls only after the slashing guard recorded
     the honest message; ``sent`` counts the conflicting messages sent."""
 
-    inner: Outbox
     mode: str
-    index: ValidatorIndex
-    sk: bytes
-    scheme: SignatureScheme
-    sent: int = 0
 
     def send_to(self, to: ValidatorIndex, payload: bytes, bulk: bool = False) -> None:
-        self.inner.send_to(to, payload, bulk)
+        super().send_to(to, payload, bulk)
         if self.mode == "double_vote" and not bulk:
             vote = decode_message(payload)
             if isinstance(vote, Vote) and vote.voter == self.index:
