@@ -12,6 +12,7 @@ __all__ = [
     "BadAggregateSignatureError",
     "BadMerkleProofError",
     "BadValidityProofError",
+    "CeremonyError",
     "ConsensusError",
     "ContractRevertedError",
     "DecodeError",
@@ -182,3 +183,8 @@ class KeySetupMismatchError(ZkpovError):
     """A Groth16 key that is not the one the genesis ``setup`` implies: a key cache made for
     another genesis, a proving key whose verifying key is not the one recorded beside it, or a
     verifying key whose SHA-256 differs from the genesis's ``setup.verifying_key_sha256``."""
+
+
+class CeremonyError(ZkpovError):
+    """A trusted-setup ceremony transcript or contribution that does not verify (the message
+    names the contribution and the check), or a ceremony directory that cannot be used."""

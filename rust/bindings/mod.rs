@@ -3,6 +3,7 @@
 use pyo3::prelude::*;
 
 mod bls;
+mod ceremony;
 mod errors;
 mod poseidon;
 mod schnorr;
@@ -13,6 +14,7 @@ mod state;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.setattr("__version__", env!("CARGO_PKG_VERSION"))?;
     bls::register(m)?;
+    ceremony::register(m)?;
     poseidon::register(m)?;
     schnorr::register(m)?;
     state::register(m)?;
