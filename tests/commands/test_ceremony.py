@@ -1,0 +1,161 @@
+"""``zkpov ceremony``: phase 1 through the CLI at 2^2 (fast), and, marked slow, three
+contributors and a beacon then phase 2 for the smallest transfer circuit (batch 1, depth 2,
+a 2^14 domain: minutes on a loaded machine); the exported key proves and verifies a real
+transfer, and the corruptions the issue lists fail naming the contribution."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from zkpov.chain.state import AccountState, sign_transfer
+from zkpov.cli import main
+from zkpov.crypto import schnorr, snark
+from zkpov.crypto.ceremony_index import INDEX_FILE
+from zkpov.node.ops.key_cache import load_circuit_keys
+from zkpov.node.state.genesis_setup import CeremonySetup
+
+CONFIG = snark.CircuitConfig(1, 2)
+G1, G2 = 96, 192
+ALICE, BOB = schnorr.generate_keypair(), schnorr.generate_keypair()
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, ["ceremony", *args])
+
+
+def ok(*args: str) -> str:
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    return result.output.strip()
+
+
+def get_log_size() -> int:
+    stats = snark.get_circuit_stats(CONFIG)
+    return (stats.constraint_count + stats.public_input_count + 1 - 1).bit_length()
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("s") / "ceremony"
+    ok("phase1", "new", str(d), "--log-size", "2")
+    for name in ("alice", "bob", "carol"):
+        ok("phase1", "contribute", str(d), "--name", name, "--comment", "laptop")
+    ok("phase1", "beacon", str(d), "--value", "00ff", "--log-iterations", "2")
+    return d
+
+
+def test_phase1_through_the_cli(small: Path) -> None:
+    head = ok("phase1", "verify", str(small))
+    index = json.loads((small / INDEX_FILE).read_text())
+    assert [r["name"] for r in index["phase1"]] == ["alice", "bob", "carol", "beacon"]
+    assert index["phase1"][-1]["hash"] == head
+
+
+@pytest.fixture(scope="module")
+def done(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("c") / "ceremony"
+    ok("phase1", "new", str(d), "--log-size", str(get_log_size()))
+    for name in ("alice", "bob", "carol"):
+        ok("phase1", "contribute", str(d), "--name", name)
+    ok("phase1", "beacon", str(d), "--value", "00ff", "--log-iterations", "2")
+    ok("phase1", "verify", str(d))
+    ok("phase2", "new", str(d), "--batch-size", "1", "--depth", "2")
+    for name in ("dave", "erin"):
+        ok("phase2", "contribute", str(d), "--name", name)
+    return d
+
+
+@pytest.mark.slow
+def test_the_exported_key_proves_real_transfers_and_refuses_insecure_proofs(
+    done: Path, tmp_path: Path
+) -> None:
+    head = ok("phase2", "verify", str(done))
+    setup = json.loads(ok("phase2", "export", str(done), "--cache-dir", str(tmp_path)))
+    assert setup["kind"] == "ceremony" and setup["transcript_sha256"] == head
+    pinned = CeremonySetup(bytes.fromhex(setup["verifying_key_sha256"]), bytes.fromhex(head))
+    pk, vk = load_circuit_keys(1, 2, tmp_path, b"\x07" * 32, pinned)
+    state = AccountState(2)
+    state.credit(1, ALICE.public_key, 100)
+    transfer = sign_transfer(ALICE.secret_key, 1, 2, BOB.public_key, 10, 1)
+    proof, inputs = snark.prove(pk, state, [transfer])
+    assert snark.verify(vk, inputs, proof)
+    insecure_pk, insecure_vk = snark.insecure_setup(CONFIG, b"zkpov-devnet" + b"\x07" * 32)
+    forged, _ = snark.prove(insecure_pk, state, [transfer])
+    assert snark.verify(insecure_vk, inputs, forged)
+    assert not snark.verify(vk, inputs, forged)
+
+
+def _params_path(d: Path, i: int) -> Path:
+    output = json.loads((d / INDEX_FILE).read_text())["phase2"]["contributions"][i]["output"]
+    return d / f"{output}.bin"
+
+
+def _h_offset(data: bytes) -> int:
+    """Where the H query's points start in cache-format key bytes (`rust/groth16/keys.rs`)."""
+    pos = G1 + 3 * G2
+    pos += 8 + int.from_bytes(data[pos : pos + 8], "little") * G1 + 2 * G1
+    for size in (G1, G1, G2):
+        pos += 8 + int.from_bytes(data[pos : pos + 8], "little") * size
+    return pos + 8
+
+
+def _rewrite_params(d: Path, i: int, data: bytes) -> None:
+    """Stores edited parameters under their new hash and re-chains the index after them."""
+    from zkpov.crypto import ceremony as cer
+    from zkpov.crypto.ceremony_index import write_blob
+
+    index = json.loads((d / INDEX_FILE).read_text())
+    records = index["phase2"]["contributions"]
+    records[i]["output"] = write_blob(d, data).hex()
+    for j in range(i, len(records)):
+        r = records[j]
+        if j > i:
+            r["parent"] = records[j - 1]["hash"]
+        parts = [bytes.fromhex(r[k]) for k in ("parent", "output", "proofs")]
+        r["hash"] = cer.compute_record_hash(*parts, r["name"], r["comment"]).hex()
+    (d / INDEX_FILE).write_text(json.dumps(index))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("what", "why"),
+    [("swap_h", "H query is not"), ("delta_g2", "delta in G1 and G2 differ")],
+)
+def test_corrupt_phase2_parameters_fail_naming_the_contribution(
+    done: Path, tmp_path: Path, what: str, why: str
+) -> None:
+    d = tmp_path / "copy"
+    shutil.copytree(done, d)
+    data = bytearray(_params_path(d, 1).read_bytes())
+    if what == "swap_h":
+        at = _h_offset(bytes(data))
+        first, second = data[at : at + G1], data[at + G1 : at + 2 * G1]
+        data[at : at + 2 * G1] = second + first
+    else:  # delta_g2 (the vk's fourth point) set to gamma_g2 (the third)
+        data[G1 + 2 * G2 : G1 + 3 * G2] = data[G1 + G2 : G1 + 2 * G2]
+    _rewrite_params(d, 1, bytes(data))
+    result = run("phase2", "verify", str(d))
+    assert result.exit_code == 1
+    assert "phase 2 contribution 1 ('erin')" in result.output and why in result.output
+
+
+def test_mistakes_are_one_line_errors(small: Path, tmp_path: Path) -> None:
+    result = run("phase2", "contribute", str(tmp_path / "missing"))
+    assert result.exit_code == 1 and "cannot read" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    result = run("phase1", "contribute", str(small))
+    assert result.exit_code == 1 and "phase 1 is closed" in result.output
+    result = run("phase1", "new", str(small))
+    assert result.exit_code == 1 and "exists" in result.output
+    result = run("phase1", "beacon", str(small), "--value", "zz")
+    assert result.exit_code == 2 and "hex" in result.output
+    result = run("phase2", "new", str(small), "--batch-size", "1", "--depth", "2")
+    assert result.exit_code == 1 and "needs a phase 1 of size 16384" in result.output
+    assert not any(p.name.startswith(".") for p in small.iterdir())
+    result = run("phase2", "export", str(small), "--cache-dir", str(tmp_path / "keys"))
+    assert result.exit_code == 1 and "no contribution" in result.output
