@@ -154,6 +154,8 @@ def test_mistakes_are_one_line_errors(small: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1 and "exists" in result.output
     result = run("phase1", "beacon", str(small), "--value", "zz")
     assert result.exit_code == 2 and "hex" in result.output
+    result = run("phase2", "new", str(small), "--batch-size", "1", "--depth", "3")
+    assert result.exit_code == 1 and "tree depth must be even" in result.output
     result = run("phase2", "new", str(small), "--batch-size", "1", "--depth", "2")
     assert result.exit_code == 1 and "needs a phase 1 of size 16384" in result.output
     assert not any(p.name.startswith(".") for p in small.iterdir())

@@ -148,3 +148,32 @@ def test_hostile_bytes_are_typed_errors() -> None:
     with pytest.raises(DecodeError, match="must be 1152 bytes"):
         cer.verify_phase1(acc, acc, bytes(32), bytes(100))
     assert len(acc) == cer.get_phase1_encoded_len(2)
+
+
+@pytest.mark.parametrize(
+    ("edit", "why"),
+    [
+        (lambda i: i.update(version=2), "unknown version"),
+        (lambda i: i.update(log_size=40), "log_size must be in"),
+        (lambda i: i.update(log_size=True), "log_size must be a int"),
+        (lambda i: i["phase1"][0].update(index=5), "index must be 0"),
+        (lambda i: i["phase1"][0].update(parent="zz"), "not hex"),
+        (lambda i: i["phase1"][0].update(proofs="00"), "proofs must be 1152 bytes"),
+        (lambda i: i["phase1"][0].update(name="x" * 129), "longer than 128"),
+        (lambda i: i.update(phase1=i["phase1"] * 300), "more than 1024"),
+        (lambda i: i["phase1"][3]["beacon"].update(log_iterations=43), "log_iterations"),
+    ],
+)
+def test_a_hostile_index_is_a_typed_error(
+    ceremony: Path, tmp_path: Path, edit: object, why: str
+) -> None:
+    d = _copy(ceremony, tmp_path)
+    _edit(d, edit)
+    with pytest.raises(CeremonyError, match=why):
+        read_transcript(d)
+
+
+def test_an_oversized_index_is_refused_before_parsing(tmp_path: Path) -> None:
+    (tmp_path / INDEX_FILE).write_bytes(b" " * (4 << 20) + b"{}")
+    with pytest.raises(CeremonyError, match="larger than"):
+        read_transcript(tmp_path)

@@ -102,7 +102,7 @@ def phase2() -> None:
 @click.option("--depth", type=click.IntRange(2, 64), default=snark.DEFAULT_TREE_DEPTH)
 def phase2_new(directory: Path, batch_size: int, depth: int) -> None:
     """Begin phase 2 for the circuit of BATCH_SIZE transfers at DEPTH."""
-    ct.start_phase2(directory, snark.CircuitConfig(batch_size, depth))
+    ct.start_phase2(directory, ct.get_config(batch_size, depth))
     click.echo(f"phase 2 started for batch {batch_size}, depth {depth}")
 
 

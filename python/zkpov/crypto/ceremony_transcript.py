@@ -38,6 +38,7 @@ __all__ = [
     "add_phase2",
     "create",
     "get_beacon_comment",
+    "get_config",
     "start_phase2",
     "verify_transcript",
 ]
@@ -202,8 +203,16 @@ def _verify_phase1(directory: Path, t: Transcript) -> bytes:
     return prev
 
 
+def get_config(batch_size: int, tree_depth: int) -> snark.CircuitConfig:
+    """The circuit of a phase 2; ``CeremonyError`` for a shape the circuit does not take."""
+    try:
+        return snark.CircuitConfig(batch_size, tree_depth)
+    except (ValueError, OverflowError) as err:
+        raise CeremonyError(f"phase 2 circuit: {err}") from err
+
+
 def _verify_phase2(directory: Path, t: Transcript, p2: Phase2Index, final: bytes) -> bytes:
-    config = snark.CircuitConfig(p2.batch_size, p2.tree_depth)
+    config = get_config(p2.batch_size, p2.tree_depth)
     if config.circuit_id != p2.circuit_id:
         raise CeremonyError("phase 2's circuit id is not this software's for its batch and depth")
     prev = cer.new_phase2(final, p2.batch_size, p2.tree_depth)
@@ -213,7 +222,7 @@ def _verify_phase2(directory: Path, t: Transcript, p2: Phase2Index, final: bytes
     for i, r in enumerate(p2.records):
         where = _where(2, i, r)
         _check_record(r, parent, where)
-        nxt = read_blob(directory, r.output, MAX_PARAMETERS_BYTES)
+        nxt = read_blob(directory, r.output, len(prev))  # a contribution keeps every length
         _verify_step(where, cer.verify_phase2, prev, nxt, parent, r.proofs)
         prev, parent = nxt, r.hash
     return prev
@@ -229,5 +238,5 @@ def verify_transcript(directory: Path) -> Verified:
         raise CeremonyError("phase 2 began before phase 1's beacon")
     params = _verify_phase2(directory, t, t.phase2, final)
     head = t.phase2.records[-1].hash if t.phase2.records else _phase2_root(t, t.phase2)
-    config = snark.CircuitConfig(t.phase2.batch_size, t.phase2.tree_depth)
+    config = get_config(t.phase2.batch_size, t.phase2.tree_depth)
     return Verified(head, params, config, len(t.phase2.records))
