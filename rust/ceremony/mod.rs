@@ -47,7 +47,9 @@ pub fn get_contribution_rng(entropy: &[u8]) -> Result<ChaCha20Rng, CoreError> {
     h.update(b"zkpov/ceremony/entropy");
     h.update(os);
     h.update(entropy);
-    let seed: [u8; 32] = h.finalize().into();
+    let mut seed: [u8; 32] = h.finalize().into();
+    let rng = ChaCha20Rng::from_seed(seed);
     zeroize::Zeroize::zeroize(&mut os);
-    Ok(ChaCha20Rng::from_seed(seed))
+    zeroize::Zeroize::zeroize(&mut seed);
+    Ok(rng)
 }

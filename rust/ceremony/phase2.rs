@@ -115,7 +115,44 @@ fn compute_variable(
     )
 }
 
-/// The starting parameters (delta = 1) of the circuit with matrices `m`.
+/// Every variable's A, B (G1), B (G2) and IC/L points, normalized.
+struct Queries {
+    a: Vec<G1Affine>,
+    b_g1: Vec<G1Affine>,
+    b_g2: Vec<G2Affine>,
+    ic_l: Vec<G1Affine>,
+}
+
+fn compute_queries(basis: &Basis, m: &ConstraintMatrices<Fr>) -> Queries {
+    let vars = m.num_instance_variables + m.num_witness_variables;
+    let cols = [&m.a, &m.b, &m.c].map(|rows| get_columns(rows, vars));
+    let points: Vec<_> = (0..vars)
+        .into_par_iter()
+        .map(|k| {
+            let row = (k < m.num_instance_variables).then_some(m.num_constraints + k);
+            compute_variable(basis, [&cols[0][k], &cols[1][k], &cols[2][k]], row)
+        })
+        .collect();
+    let g1 = |f: fn(&(G1Projective, G1Projective, G2Projective, G1Projective)) -> G1Projective| {
+        G1Projective::normalize_batch(&points.iter().map(f).collect::<Vec<_>>())
+    };
+    Queries {
+        a: g1(|p| p.0),
+        b_g1: g1(|p| p.1),
+        b_g2: G2Projective::normalize_batch(&points.iter().map(|p| p.2).collect::<Vec<_>>()),
+        ic_l: g1(|p| p.3),
+    }
+}
+
+/// `[tau^(n+i) - tau^i] = [tau^i Z(tau)]` for `i < n-1`.
+fn compute_h(acc: &Accumulator, n: usize) -> Vec<G1Affine> {
+    let h: Vec<G1Projective> = (0..n - 1)
+        .map(|i| acc.tau_g1[n + i] - acc.tau_g1[i])
+        .collect();
+    G1Projective::normalize_batch(&h)
+}
+
+/// The starting parameters (gamma = delta = 1) of the circuit with matrices `m`.
 pub fn new_parameters(
     acc: &Accumulator,
     m: &ConstraintMatrices<Fr>,
@@ -127,39 +164,25 @@ pub fn new_parameters(
             acc.size()
         )));
     }
-    let basis = compute_basis(acc, n)?;
-    let vars = m.num_instance_variables + m.num_witness_variables;
-    let cols = [&m.a, &m.b, &m.c].map(|rows| get_columns(rows, vars));
-    let points: Vec<_> = (0..vars)
-        .into_par_iter()
-        .map(|k| {
-            let row = (k < m.num_instance_variables).then_some(m.num_constraints + k);
-            compute_variable(&basis, [&cols[0][k], &cols[1][k], &cols[2][k]], row)
-        })
-        .collect();
-    let g1 = |f: fn(&(G1Projective, G1Projective, G2Projective, G1Projective)) -> G1Projective| {
-        G1Projective::normalize_batch(&points.iter().map(f).collect::<Vec<_>>())
+    let mut q = compute_queries(&compute_basis(acc, n)?, m);
+    let l_query = q.ic_l.split_off(m.num_instance_variables);
+    let (g1, g2) = (G1Affine::generator(), G2Affine::generator());
+    let vk = VerifyingKey {
+        alpha_g1: acc.alpha_g1[0],
+        beta_g2: acc.beta_g2,
+        gamma_g2: g2,
+        delta_g2: g2,
+        gamma_abc_g1: q.ic_l,
     };
-    let ic = g1(|p| p.3);
-    let h: Vec<G1Projective> = (0..n - 1)
-        .map(|i| acc.tau_g1[n + i] - acc.tau_g1[i])
-        .collect();
-    let (g1_gen, g2_gen) = (G1Affine::generator(), G2Affine::generator());
     Ok(ProvingKey {
-        vk: VerifyingKey {
-            alpha_g1: acc.alpha_g1[0],
-            beta_g2: acc.beta_g2,
-            gamma_g2: g2_gen,
-            delta_g2: g2_gen,
-            gamma_abc_g1: ic[..m.num_instance_variables].to_vec(),
-        },
+        vk,
         beta_g1: acc.beta_g1[0],
-        delta_g1: g1_gen,
-        a_query: g1(|p| p.0),
-        b_g1_query: g1(|p| p.1),
-        b_g2_query: G2Projective::normalize_batch(&points.iter().map(|p| p.2).collect::<Vec<_>>()),
-        h_query: G1Projective::normalize_batch(&h),
-        l_query: ic[m.num_instance_variables..].to_vec(),
+        delta_g1: g1,
+        a_query: q.a,
+        b_g1_query: q.b_g1,
+        b_g2_query: q.b_g2,
+        h_query: compute_h(acc, n),
+        l_query,
     })
 }
 

@@ -88,7 +88,7 @@ def phase1_beacon(directory: Path, value: str, log_iterations: int) -> None:
 @DIR
 def phase1_verify(directory: Path) -> None:
     """Verify every phase-1 contribution from the start; print the chain's last hash."""
-    click.echo(ct.verify_transcript(directory).transcript_sha256.hex())
+    click.echo(ct.verify_transcript(directory, phase2=False).transcript_sha256.hex())
 
 
 @ceremony.group()

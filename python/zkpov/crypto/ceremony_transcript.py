@@ -228,11 +228,12 @@ def _verify_phase2(directory: Path, t: Transcript, p2: Phase2Index, final: bytes
     return prev
 
 
-def verify_transcript(directory: Path) -> Verified:
-    """Verifies every contribution from the start (``CeremonyError`` naming the first bad one)."""
+def verify_transcript(directory: Path, phase2: bool = True) -> Verified:
+    """Verifies every contribution from the start (``CeremonyError`` naming the first bad one);
+    phase 1 alone when ``phase2`` is false."""
     t = read_transcript(directory)
     final = _verify_phase1(directory, t)
-    if t.phase2 is None:
+    if t.phase2 is None or not phase2:
         return Verified(_phase1_head(t))
     if not t.is_phase1_closed:
         raise CeremonyError("phase 2 began before phase 1's beacon")
