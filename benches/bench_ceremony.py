@@ -1,5 +1,6 @@
-"""Trusted-setup ceremony benchmarks: each CLI step in a fresh child process, with its wall time
-and peak RSS, and the insecure setup of the same circuit as the baseline in the same run.
+"""Trusted-setup ceremony benchmarks: each CLI step in a fresh child process, with its wall time,
+CPU time (user + system, all threads) and peak RSS, and the insecure setup of the same circuit
+as the baseline in the same run.
 
     python benches/bench_ceremony.py [--log-size 16] [--batch-size 2 --depth 32] [--no-phase2]
 
@@ -25,14 +26,15 @@ BASELINE = (
 )
 
 
-def run_child(args: list[str]) -> tuple[float, float]:
-    """(seconds, peak RSS in MiB) of one child process."""
+def run_child(args: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS in MiB) of one child process."""
     started = time.monotonic()
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(args)}")
-    return time.monotonic() - started, usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    return time.monotonic() - started, cpu, usage.ru_maxrss / 1024
 
 
 def cli(*args: str) -> list[str]:
@@ -64,10 +66,10 @@ def main() -> None:
             ]
             base = [sys.executable, "-c", BASELINE, str(a.batch_size), str(a.depth)]
             steps.append((f"baseline insecure_setup {a.batch_size}x{a.depth}", base))
-        print(f"{'step':40} {'seconds':>9} {'peak MiB':>9}")
+        print(f"{'step':40} {'wall s':>9} {'CPU s':>9} {'peak MiB':>9}")
         for name, args in steps:
-            seconds, rss = run_child(args)
-            print(f"{name:40} {seconds:9.1f} {rss:9.0f}", flush=True)
+            seconds, cpu, rss = run_child(args)
+            print(f"{name:40} {seconds:9.1f} {cpu:9.1f} {rss:9.0f}", flush=True)
     print(f"load average {os.getloadavg()}")
 
 
