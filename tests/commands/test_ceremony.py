@@ -17,6 +17,7 @@ from zkpov.cli import main
 from zkpov.crypto import schnorr, snark
 from zkpov.crypto.ceremony_index import INDEX_FILE
 from zkpov.node.ops.key_cache import load_circuit_keys
+from zkpov.node.ops.lock import hold_file_lock
 from zkpov.node.state.genesis_setup import CeremonySetup
 
 CONFIG = snark.CircuitConfig(1, 2)
@@ -146,7 +147,7 @@ def test_corrupt_phase2_parameters_fail_naming_the_contribution(
 
 def test_mistakes_are_one_line_errors(small: Path, tmp_path: Path) -> None:
     result = run("phase2", "contribute", str(tmp_path / "missing"))
-    assert result.exit_code == 1 and "cannot read" in result.output
+    assert result.exit_code == 1 and "not a ceremony directory" in result.output
     assert len(result.output.strip().splitlines()) == 1
     result = run("phase1", "contribute", str(small))
     assert result.exit_code == 1 and "phase 1 is closed" in result.output
@@ -161,3 +162,12 @@ def test_mistakes_are_one_line_errors(small: Path, tmp_path: Path) -> None:
     assert not any(p.name.startswith(".") for p in small.iterdir())
     result = run("phase2", "export", str(small), "--cache-dir", str(tmp_path / "keys"))
     assert result.exit_code == 1 and "no contribution" in result.output
+
+
+def test_one_writer_at_a_time(tmp_path: Path) -> None:
+    d = tmp_path / "c"
+    ok("phase1", "new", str(d), "--log-size", "2")
+    with hold_file_lock(d / "ceremony.lock", wait=True):
+        result = run("phase1", "contribute", str(d))
+    assert result.exit_code == 1 and "in use by another ceremony command" in result.output
+    ok("phase1", "contribute", str(d))

@@ -9,7 +9,9 @@ walk the whole transcript from the start. Mistakes are one line and a non-zero e
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -19,10 +21,12 @@ from zkpov.crypto import snark
 from zkpov.crypto.ceremony import Beacon
 from zkpov.errors import CeremonyError
 from zkpov.node.ops.key_cache import install_ceremony_key
+from zkpov.node.ops.lock import hold_file_lock, read_holder_pid
 
 DIR = click.argument("directory", type=click.Path(path_type=Path))
 NAME = click.option("--name", default="anonymous", show_default=True, help="who contributes")
 COMMENT = click.option("--comment", default="", help="published with the contribution")
+LOCK_FILE = "ceremony.lock"
 ENTROPY = click.option(
     "--entropy-prompt", is_flag=True, help="also mix in text typed at a hidden prompt"
 )
@@ -37,6 +41,19 @@ def _entropy(prompt: bool) -> bytes:
 def _check_text(name: str, comment: str) -> None:
     if len(name) > 128 or len(comment) > 1024:
         raise click.UsageError("--name is at most 128 characters, --comment at most 1024")
+
+
+@contextlib.contextmanager
+def exclusive(directory: Path) -> Iterator[None]:
+    """One writer at a time: a second contribution would otherwise overwrite the first's record."""
+    if not directory.is_dir():
+        raise CeremonyError(f"cannot read {directory}: not a ceremony directory")
+    path = directory / LOCK_FILE
+    with hold_file_lock(path, wait=False) as held:
+        if not held:
+            pid = read_holder_pid(path)
+            raise CeremonyError(f"{directory} is in use by another ceremony command (pid {pid})")
+        yield
 
 
 @click.group()
@@ -66,7 +83,9 @@ def phase1_new(directory: Path, log_size: int) -> None:
 def phase1_contribute(directory: Path, name: str, comment: str, entropy_prompt: bool) -> None:
     """Multiply fresh secrets into the latest accumulator; print the record hash."""
     _check_text(name, comment)
-    click.echo(ct.add_phase1(directory, name, comment, _entropy(entropy_prompt)).hex())
+    entropy = _entropy(entropy_prompt)
+    with exclusive(directory):
+        click.echo(ct.add_phase1(directory, name, comment, entropy).hex())
 
 
 @phase1.command("beacon")
@@ -81,7 +100,8 @@ def phase1_beacon(directory: Path, value: str, log_iterations: int) -> None:
         raise click.UsageError("--value must be hex") from err
     if not 0 < len(raw) <= 1024:
         raise click.UsageError("--value must be 1 to 1024 bytes")
-    click.echo(ct.add_beacon(directory, Beacon(raw, log_iterations)).hex())
+    with exclusive(directory):
+        click.echo(ct.add_beacon(directory, Beacon(raw, log_iterations)).hex())
 
 
 @phase1.command("verify")
@@ -102,7 +122,8 @@ def phase2() -> None:
 @click.option("--depth", type=click.IntRange(2, 64), default=snark.DEFAULT_TREE_DEPTH)
 def phase2_new(directory: Path, batch_size: int, depth: int) -> None:
     """Begin phase 2 for the circuit of BATCH_SIZE transfers at DEPTH."""
-    ct.start_phase2(directory, ct.get_config(batch_size, depth))
+    with exclusive(directory):
+        ct.start_phase2(directory, ct.get_config(batch_size, depth))
     click.echo(f"phase 2 started for batch {batch_size}, depth {depth}")
 
 
@@ -114,7 +135,9 @@ def phase2_new(directory: Path, batch_size: int, depth: int) -> None:
 def phase2_contribute(directory: Path, name: str, comment: str, entropy_prompt: bool) -> None:
     """Multiply a fresh delta into the latest parameters; print the record hash."""
     _check_text(name, comment)
-    click.echo(ct.add_phase2(directory, name, comment, _entropy(entropy_prompt)).hex())
+    entropy = _entropy(entropy_prompt)
+    with exclusive(directory):
+        click.echo(ct.add_phase2(directory, name, comment, entropy).hex())
 
 
 @phase2.command("verify")
