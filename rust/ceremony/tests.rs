@@ -135,6 +135,17 @@ fn phase1_decoding_refuses_bad_bytes() {
     identity[9 + 96..9 + 192].copy_from_slice(&zero);
     let err = Accumulator::decode(&identity).unwrap_err().to_string();
     assert!(err.contains("identity"), "{err}");
+    // On the curve (y^2 = x^3 + 4 at x = 0) but outside the prime-order subgroup: a same-ratio
+    // check could be fooled by its small-order component, so decoding refuses it.
+    let outside =
+        G1Affine::new_unchecked(ark_bls12_381::Fq::from(0u64), ark_bls12_381::Fq::from(2u64));
+    assert!(outside.is_on_curve() && !outside.is_in_correct_subgroup_assuming_on_curve());
+    let mut point = Vec::new();
+    ark_serialize::CanonicalSerialize::serialize_uncompressed(&outside, &mut point).unwrap();
+    let mut bad = bytes.clone();
+    bad[9 + 96..9 + 192].copy_from_slice(&point);
+    let err = Accumulator::decode(&bad).unwrap_err().to_string();
+    assert!(err.contains("subgroup"), "{err}");
 }
 
 #[test]
