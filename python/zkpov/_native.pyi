@@ -130,6 +130,19 @@ def ceremony_phase1_verify(
     proofs: bytes,
     beacon: tuple[bytes, int] | None = None,
 ) -> None: ...
+
+@final
+class CeremonyPhase1Chain:
+    def __new__(cls, start: bytes) -> CeremonyPhase1Chain: ...
+    def check(
+        self, next: bytes, parent: bytes, proofs: bytes, beacon: tuple[bytes, int] | None = None
+    ) -> None: ...
+
+@final
+class CeremonyPhase2Chain:
+    def __new__(cls, start: bytes) -> CeremonyPhase2Chain: ...
+    def check(self, next: bytes, parent: bytes, proof: bytes) -> None: ...
+
 def ceremony_phase2_new(phase1: bytes, batch_size: int, tree_depth: int) -> bytes: ...
 def ceremony_phase2_contribute(
     parameters: bytes, parent: bytes, entropy: bytes

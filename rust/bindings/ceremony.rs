@@ -11,6 +11,8 @@ use crate::ceremony::{get_contribution_rng, phase2, transcript};
 use crate::circuits::CircuitConfig;
 use crate::error::{decode_err, CoreResult};
 use crate::groth16::keys::encode_proving_key;
+use ark_bls12_381::Bls12_381;
+use ark_groth16::ProvingKey;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rand_chacha::ChaCha20Rng;
@@ -79,6 +81,23 @@ fn ceremony_phase1_beacon<'py>(
     Ok(to_pair(py, out))
 }
 
+/// `next` against its parent `prev` (the beacon's re-derivation too when given).
+fn check_phase1(
+    prev: &Accumulator,
+    next: &Accumulator,
+    parent: &[u8],
+    proofs: &[u8],
+    beacon: &Option<(Vec<u8>, u32)>,
+) -> CoreResult<()> {
+    let parent = hash32(parent, "parent hash")?;
+    let poks: [_; 3] = decode_poks(proofs, 3)?.try_into().expect("3");
+    let mut rng = verify_rng()?;
+    match beacon {
+        Some((value, log)) => verify_beacon(prev, next, &parent, &poks, (value, *log), &mut rng),
+        None => phase1::verify_contribution(prev, next, &parent, &poks, &mut rng),
+    }
+}
+
 /// Checks one phase-1 contribution against its parent (`CeremonyError` naming the check).
 #[pyfunction]
 #[pyo3(signature = (prev, next, parent, proofs, beacon=None))]
@@ -91,17 +110,47 @@ fn ceremony_phase1_verify(
     beacon: Option<(Vec<u8>, u32)>,
 ) -> PyResult<()> {
     guard_nogil(py, || {
-        let parent = hash32(parent, "parent hash")?;
-        let poks: [_; 3] = decode_poks(proofs, 3)?.try_into().expect("3");
         let (prev, next) = (Accumulator::decode(prev)?, Accumulator::decode(next)?);
-        let mut rng = verify_rng()?;
-        match &beacon {
-            Some((value, log)) => {
-                verify_beacon(&prev, &next, &parent, &poks, (value, *log), &mut rng)
-            }
-            None => phase1::verify_contribution(&prev, &next, &parent, &poks, &mut rng),
-        }
+        check_phase1(&prev, &next, parent, proofs, &beacon)
     })
+}
+
+/// A phase-1 chain being verified: holds the last accepted accumulator, decoded, so that a walk
+/// decodes each file once.
+#[pyclass(module = "zkpov._native")]
+pub struct CeremonyPhase1Chain {
+    acc: Accumulator,
+}
+
+#[pymethods]
+impl CeremonyPhase1Chain {
+    #[new]
+    fn new(py: Python<'_>, start: &[u8]) -> PyResult<Self> {
+        guard_nogil(py, || {
+            Ok(Self {
+                acc: Accumulator::decode(start)?,
+            })
+        })
+    }
+
+    /// Checks `next` against the last accepted accumulator, then accepts it.
+    #[pyo3(signature = (next, parent, proofs, beacon=None))]
+    fn check(
+        &mut self,
+        py: Python<'_>,
+        next: &[u8],
+        parent: &[u8],
+        proofs: &[u8],
+        beacon: Option<(Vec<u8>, u32)>,
+    ) -> PyResult<()> {
+        let acc = &mut self.acc;
+        guard_nogil(py, || {
+            let next = Accumulator::decode(next)?;
+            check_phase1(acc, &next, parent, proofs, &beacon)?;
+            *acc = next;
+            Ok(())
+        })
+    }
 }
 
 /// The starting phase-2 parameters (cache-format proving key, delta = 1) of a transfer circuit.
@@ -140,6 +189,17 @@ fn ceremony_phase2_contribute<'py>(
     Ok(to_pair(py, out))
 }
 
+fn check_phase2(
+    prev: &ProvingKey<Bls12_381>,
+    next: &ProvingKey<Bls12_381>,
+    parent: &[u8],
+    proof: &[u8],
+) -> CoreResult<()> {
+    let parent = hash32(parent, "parent hash")?;
+    let pok = decode_poks(proof, 1)?.remove(0);
+    phase2::verify_contribution(prev, next, &parent, &pok, &mut verify_rng()?)
+}
+
 /// Checks one phase-2 contribution against its parent (`CeremonyError` naming the check).
 #[pyfunction]
 fn ceremony_phase2_verify(
@@ -150,12 +210,38 @@ fn ceremony_phase2_verify(
     proof: &[u8],
 ) -> PyResult<()> {
     guard_nogil(py, || {
-        let parent = hash32(parent, "parent hash")?;
-        let pok = decode_poks(proof, 1)?.remove(0);
         let prev = phase2::decode_parameters(prev)?;
-        let next = phase2::decode_parameters(next)?;
-        phase2::verify_contribution(&prev, &next, &parent, &pok, &mut verify_rng()?)
+        check_phase2(&prev, &phase2::decode_parameters(next)?, parent, proof)
     })
+}
+
+/// A phase-2 chain being verified, like `CeremonyPhase1Chain`.
+#[pyclass(module = "zkpov._native")]
+pub struct CeremonyPhase2Chain {
+    params: ProvingKey<Bls12_381>,
+}
+
+#[pymethods]
+impl CeremonyPhase2Chain {
+    #[new]
+    fn new(py: Python<'_>, start: &[u8]) -> PyResult<Self> {
+        guard_nogil(py, || {
+            Ok(Self {
+                params: phase2::decode_parameters(start)?,
+            })
+        })
+    }
+
+    /// Checks `next` against the last accepted parameters, then accepts it.
+    fn check(&mut self, py: Python<'_>, next: &[u8], parent: &[u8], proof: &[u8]) -> PyResult<()> {
+        let params = &mut self.params;
+        guard_nogil(py, || {
+            let next = phase2::decode_parameters(next)?;
+            check_phase2(params, &next, parent, proof)?;
+            *params = next;
+            Ok(())
+        })
+    }
 }
 
 /// One contribution record's hash (`ceremony::transcript`).
@@ -212,6 +298,8 @@ fn ceremony_phase2_root<'py>(
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<CeremonyPhase1Chain>()?;
+    m.add_class::<CeremonyPhase2Chain>()?;
     m.add_function(wrap_pyfunction!(ceremony_phase1_new, m)?)?;
     m.add_function(wrap_pyfunction!(ceremony_phase1_contribute, m)?)?;
     m.add_function(wrap_pyfunction!(ceremony_phase1_beacon, m)?)?;

@@ -20,7 +20,7 @@ use crate::error::{decode_err, CoreError, CoreResult};
 use crate::groth16::keys::decode_proving_key;
 use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup};
-use ark_ff::{One, Zero};
+use ark_ff::{PrimeField, Zero};
 use ark_groth16::{ProvingKey, VerifyingKey};
 use ark_poly::EvaluationDomain;
 use ark_relations::r1cs::{
@@ -55,15 +55,27 @@ fn get_columns(rows: &[Vec<(Fr, usize)>], num_variables: usize) -> Vec<Column> {
     columns
 }
 
-/// `sum coeff * bases[i]` (a coefficient of 1 is an addition).
+/// `coeff * base`, by a short double-and-add when `coeff` or `-coeff` fits in 64 bits (most
+/// R1CS coefficients: 1, -1, powers of two, small constants), else arkworks' GLV multiplication.
+fn scale<A: AffineRepr<ScalarField = Fr>>(base: A, coeff: &Fr) -> A::Group {
+    let small = |x: Fr| {
+        let limbs = x.into_bigint().0;
+        limbs[1..].iter().all(|l| *l == 0).then_some(limbs[0])
+    };
+    if let Some(c) = small(*coeff) {
+        return base.mul_bigint([c]);
+    }
+    match small(-*coeff) {
+        Some(c) => -base.mul_bigint([c]),
+        None => base * coeff,
+    }
+}
+
+/// `sum coeff * bases[i]`.
 fn sum_terms<A: AffineRepr<ScalarField = Fr>>(bases: &[A], terms: &[(Fr, usize)]) -> A::Group {
     let mut acc = A::Group::zero();
     for (coeff, i) in terms {
-        if coeff.is_one() {
-            acc += bases[*i];
-        } else {
-            acc += bases[*i] * coeff;
-        }
+        acc += scale(bases[*i], coeff);
     }
     acc
 }

@@ -19,6 +19,8 @@ __all__ = [
     "PHASE1_PROOFS_BYTES",
     "PHASE2_PROOFS_BYTES",
     "Beacon",
+    "Phase1Chain",
+    "Phase2Chain",
     "compute_phase1_root",
     "compute_phase2_root",
     "compute_record_hash",
@@ -78,6 +80,30 @@ def verify_phase1(
     """``CeremonyError`` unless ``next_`` is a valid contribution on ``prev`` under ``parent``."""
     pair = None if beacon is None else (beacon.value, beacon.log_iterations)
     _native.ceremony_phase1_verify(prev, next_, parent, proofs, pair)
+
+
+class Phase1Chain:
+    """A phase-1 walk that decodes each accumulator once: :meth:`check` verifies a contribution
+    against the last accepted accumulator (``CeremonyError``), then accepts it."""
+
+    def __init__(self, start: bytes) -> None:
+        self._native = _native.CeremonyPhase1Chain(start)
+
+    def check(
+        self, next_: bytes, parent: bytes, proofs: bytes, beacon: Beacon | None = None
+    ) -> None:
+        pair = None if beacon is None else (beacon.value, beacon.log_iterations)
+        self._native.check(next_, parent, proofs, pair)
+
+
+class Phase2Chain:
+    """The phase-2 walk, like :class:`Phase1Chain`."""
+
+    def __init__(self, start: bytes) -> None:
+        self._native = _native.CeremonyPhase2Chain(start)
+
+    def check(self, next_: bytes, parent: bytes, proof: bytes) -> None:
+        self._native.check(next_, parent, proof)
 
 
 def new_phase2(phase1: bytes, batch_size: int, tree_depth: int) -> bytes:

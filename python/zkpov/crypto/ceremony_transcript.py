@@ -4,10 +4,11 @@
   starting phase-1 accumulator.
 * :func:`add_phase1`, :func:`add_beacon` (which closes phase 1), :func:`start_phase2` and
   :func:`add_phase2` each read the latest output, write the new one, then the index.
-* :func:`verify_transcript` walks the whole chain from the start: the starting accumulator is
-  recomputed, each contribution is checked against its parent (proofs bound to the parent hash,
-  same-ratio checks) and its record hash recomputed; phase 2's starting parameters are recomputed
-  from the final phase 1. ``CeremonyError`` names the contribution and the check.
+* :func:`verify_transcript` walks the whole chain from the start, decoding each file once: the
+  starting accumulator is recomputed, each contribution is checked against its parent (proofs
+  bound to the parent hash, same-ratio checks) and its record hash recomputed; phase 2's
+  starting parameters are recomputed from the final phase 1. ``CeremonyError`` names the
+  contribution and the check.
 """
 
 from __future__ import annotations
@@ -187,7 +188,7 @@ def _verify_phase1(directory: Path, t: Transcript) -> bytes:
     prev = read_blob(directory, t.start, limit)
     if prev != cer.new_phase1(t.log_size):
         raise CeremonyError("the starting phase 1 accumulator is not the standard one")
-    parent = cer.compute_phase1_root(t.start)
+    parent, chain = cer.compute_phase1_root(t.start), cer.Phase1Chain(prev)
     for i, r in enumerate(t.phase1):
         where = _where(1, i, r)
         _check_record(r, parent, where)
@@ -198,7 +199,7 @@ def _verify_phase1(directory: Path, t: Transcript) -> bytes:
                 f"{where}: a beacon must be the last contribution, with its comment"
             )
         nxt = read_blob(directory, r.output, limit)
-        _verify_step(where, cer.verify_phase1, prev, nxt, parent, r.proofs, r.beacon)
+        _verify_step(where, chain.check, nxt, parent, r.proofs, r.beacon)
         prev, parent = nxt, r.hash
     return prev
 
@@ -218,12 +219,12 @@ def _verify_phase2(directory: Path, t: Transcript, p2: Phase2Index, final: bytes
     prev = cer.new_phase2(final, p2.batch_size, p2.tree_depth)
     if cer.sha256(prev) != p2.start:
         raise CeremonyError("phase 2's starting parameters do not follow from the final phase 1")
-    parent = _phase2_root(t, p2)
+    parent, chain = _phase2_root(t, p2), cer.Phase2Chain(prev)
     for i, r in enumerate(p2.records):
         where = _where(2, i, r)
         _check_record(r, parent, where)
         nxt = read_blob(directory, r.output, len(prev))  # a contribution keeps every length
-        _verify_step(where, cer.verify_phase2, prev, nxt, parent, r.proofs)
+        _verify_step(where, chain.check, nxt, parent, r.proofs)
         prev, parent = nxt, r.hash
     return prev
 
