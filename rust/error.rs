@@ -20,6 +20,9 @@ pub enum CoreError {
     /// More items than a fixed cap allows (a batch too long).
     #[error("{0}")]
     LimitExceeded(String),
+    /// A trusted-setup ceremony check failed (the message says which).
+    #[error("{0}")]
+    Ceremony(String),
 }
 
 pub type CoreResult<T> = Result<T, CoreError>;

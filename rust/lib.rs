@@ -4,9 +4,11 @@
 //!
 //! Layers, each using only those listed before it: `error`; `field`, `blst_raw`, `bls` and
 //! `poseidon`; `schnorr` and `schnorr_batch`; `state` (accounts, the sparse Merkle tree, batch transitions);
-//! `circuits`; `groth16` (setup, prover, verifier, key and matrix encodings); `bindings`.
+//! `circuits`; `groth16` (setup, prover, verifier, key and matrix encodings); `ceremony` (the
+//! multi-party trusted setup); `bindings`.
 pub mod bls;
 pub mod blst_raw;
+pub mod ceremony;
 pub mod circuits;
 pub mod error;
 pub mod field;

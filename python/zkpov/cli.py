@@ -13,6 +13,7 @@ import click
 
 from zkpov import __version__
 from zkpov.commands.account import account
+from zkpov.commands.ceremony import ceremony
 from zkpov.commands.circuit import circuit
 from zkpov.commands.demo import demo
 from zkpov.commands.devnet import devnet
@@ -64,6 +65,7 @@ def main() -> None:
 
 
 main.add_command(account)
+main.add_command(ceremony)
 main.add_command(circuit)
 main.add_command(demo)
 main.add_command(devnet)

@@ -12,6 +12,7 @@ __all__ = [
     "BadAggregateSignatureError",
     "BadMerkleProofError",
     "BadValidityProofError",
+    "CeremonyError",
     "ConsensusError",
     "ContractRevertedError",
     "DecodeError",
@@ -200,3 +201,8 @@ class EpochChangeProofError(ConsensusError):
     """An epoch-change proof that does not chain from the trusted validator set: too long, an
     ending block off its epoch's boundary or set, a next set other than the one its block names,
     or a commit certificate that does not verify or does not commit the ending block."""
+
+
+class CeremonyError(ZkpovError):
+    """A trusted-setup ceremony transcript or contribution that does not verify (the message
+    names the contribution and the check), or a ceremony directory that cannot be used."""

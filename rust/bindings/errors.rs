@@ -4,6 +4,7 @@ use pyo3::import_exception;
 use pyo3::prelude::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+import_exception!(zkpov.errors, CeremonyError);
 import_exception!(zkpov.errors, DecodeError);
 import_exception!(zkpov.errors, LimitExceededError);
 import_exception!(zkpov.errors, ProofError);
@@ -18,6 +19,7 @@ pub fn to_py(err: CoreError) -> PyErr {
         CoreError::Verification(m) => VerificationError::new_err(m),
         CoreError::InvalidArgument(m) => pyo3::exceptions::PyValueError::new_err(m),
         CoreError::LimitExceeded(m) => LimitExceededError::new_err(m),
+        CoreError::Ceremony(m) => CeremonyError::new_err(m),
     }
 }
 

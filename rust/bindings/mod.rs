@@ -3,6 +3,7 @@
 use pyo3::prelude::*;
 
 mod bls;
+mod ceremony;
 mod errors;
 mod operations;
 mod poseidon;
@@ -14,6 +15,7 @@ mod state;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.setattr("__version__", env!("CARGO_PKG_VERSION"))?;
     bls::register(m)?;
+    ceremony::register(m)?;
     poseidon::register(m)?;
     schnorr::register(m)?;
     state::register(m)?;

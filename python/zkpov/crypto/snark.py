@@ -67,6 +67,7 @@ __all__ = [
     "prove_with_witness",
     "read_cache_hash",
     "verify",
+    "write_cached_key",
 ]
 
 DEFAULT_BATCH_SIZE = 2
@@ -264,6 +265,12 @@ def _write_cache_file(path: Path, magic: bytes, body: bytes) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def write_cached_key(path: Path, pk: ProvingKey) -> None:
+    """Writes ``pk`` where :func:`load_or_create_insecure_keys` would find it (a ceremony's
+    keys, installed by ``zkpov ceremony phase2 export``)."""
+    _write_cache_file(path, _CACHE_MAGIC, pk.to_bytes())
 
 
 def _load_or_write_matrices(pk: ProvingKey, path: Path) -> None:

@@ -22,12 +22,24 @@ from zkpov.node.ops.key_record import (
     check_pinned_key,
     check_record_genesis,
     check_record_key,
+    compute_key_sha256,
     write_key_record,
 )
 from zkpov.node.ops.lock import hold_file_lock
-from zkpov.node.state.genesis_setup import INSECURE_SETUP, CeremonySetup, GenesisSetup
+from zkpov.node.state.genesis_setup import (
+    INSECURE_SETUP,
+    CeremonySetup,
+    GenesisSetup,
+    encode_setup,
+)
 
-__all__ = ["KEY_CACHE_LOCK_FILE", "compute_setup_seed", "load_circuit_keys"]
+__all__ = [
+    "KEY_CACHE_LOCK_FILE",
+    "compute_setup_seed",
+    "get_ceremony_key_path",
+    "install_ceremony_key",
+    "load_circuit_keys",
+]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +77,25 @@ def load_circuit_keys(
         keys = _generate(config, cache_dir, seed)
         write_key_record(path, genesis_hash, keys[1])
         return keys
+
+
+def get_ceremony_key_path(
+    cache_dir: Path, config: snark.CircuitConfig, verifying_key_sha256: bytes
+) -> Path:
+    return snark.get_cache_path(cache_dir, config, CEREMONY_TAG + verifying_key_sha256)
+
+
+def install_ceremony_key(
+    cache_dir: Path, pk: snark.ProvingKey, transcript_sha256: bytes
+) -> dict[str, str]:
+    """Writes a ceremony's proving key where a node of a genesis pinning it looks; returns
+    that genesis's ``setup`` value."""
+    setup = CeremonySetup(compute_key_sha256(pk.verifying_key), transcript_sha256)
+    cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = get_ceremony_key_path(cache_dir, pk.config, setup.verifying_key_sha256)
+    with hold_file_lock(cache_dir / KEY_CACHE_LOCK_FILE, wait=True):
+        snark.write_cached_key(path, pk)
+    return encode_setup(setup)
 
 
 def _load_ceremony_keys(

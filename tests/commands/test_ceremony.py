@@ -1,0 +1,160 @@
+"""``zkpov ceremony``: phase 1 through the CLI at 2^2 (fast), and, marked slow, three
+contributors and a beacon then phase 2 for the smallest transfer circuit (batch 1, depth 2,
+a 2^14 domain: many minutes on a loaded machine); the exported key proves and verifies a real
+transfer and refuses a proof made with the insecure setup's trapdoor, and corrupt phase-2
+parameters fail the step check."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from zkpov.chain.state import AccountState, sign_transfer
+from zkpov.cli import main
+from zkpov.crypto import ceremony as cer
+from zkpov.crypto import schnorr, snark
+from zkpov.crypto.ceremony_index import INDEX_FILE
+from zkpov.errors import CeremonyError
+from zkpov.node.ops.key_cache import load_circuit_keys
+from zkpov.node.ops.lock import hold_file_lock
+from zkpov.node.state.genesis_setup import CeremonySetup
+
+CONFIG = snark.CircuitConfig(1, 2)
+G1, G2 = 96, 192
+ALICE, BOB = schnorr.generate_keypair(), schnorr.generate_keypair()
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, ["ceremony", *args])
+
+
+def ok(*args: str) -> str:
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    return result.output.strip()
+
+
+def get_log_size() -> int:
+    stats = snark.get_circuit_stats(CONFIG)
+    return (stats.constraint_count + stats.public_input_count + 1 - 1).bit_length()
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("s") / "ceremony"
+    ok("phase1", "new", str(d), "--log-size", "2")
+    for name in ("alice", "bob", "carol"):
+        ok("phase1", "contribute", str(d), "--name", name, "--comment", "laptop")
+    ok("phase1", "beacon", str(d), "--value", "00ff", "--log-iterations", "2")
+    return d
+
+
+def test_phase1_through_the_cli(small: Path) -> None:
+    head = ok("phase1", "verify", str(small))
+    index = json.loads((small / INDEX_FILE).read_text())
+    assert [r["name"] for r in index["phase1"]] == ["alice", "bob", "carol", "beacon"]
+    assert index["phase1"][-1]["hash"] == head
+
+
+@pytest.fixture(scope="module")
+def done(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("c") / "ceremony"
+    ok("phase1", "new", str(d), "--log-size", str(get_log_size()))
+    for name in ("alice", "bob", "carol"):
+        ok("phase1", "contribute", str(d), "--name", name)
+    ok("phase1", "beacon", str(d), "--value", "00ff", "--log-iterations", "2")
+    ok("phase2", "new", str(d), "--batch-size", "1", "--depth", "2")
+    for name in ("dave", "erin"):
+        ok("phase2", "contribute", str(d), "--name", name)
+    return d
+
+
+@pytest.mark.slow
+def test_the_exported_key_proves_real_transfers_and_refuses_insecure_proofs(
+    done: Path, tmp_path: Path
+) -> None:
+    setup = json.loads(ok("phase2", "export", str(done), "--cache-dir", str(tmp_path)))
+    index = json.loads((done / INDEX_FILE).read_text())
+    head = index["phase2"]["contributions"][-1]["hash"]
+    assert setup["kind"] == "ceremony" and setup["transcript_sha256"] == head
+    pinned = CeremonySetup(bytes.fromhex(setup["verifying_key_sha256"]), bytes.fromhex(head))
+    pk, vk = load_circuit_keys(1, 2, tmp_path, b"\x07" * 32, pinned)
+    state = AccountState(2)
+    state.credit(1, ALICE.public_key, 100)
+    transfer = sign_transfer(ALICE.secret_key, 1, 2, BOB.public_key, 10, 1)
+    proof, inputs = snark.prove(pk, state, [transfer])
+    assert snark.verify(vk, inputs, proof)
+    insecure_pk, insecure_vk = snark.insecure_setup(CONFIG, b"zkpov-devnet" + b"\x07" * 32)
+    forged, _ = snark.prove(insecure_pk, state, [transfer])
+    assert snark.verify(insecure_vk, inputs, forged)
+    assert not snark.verify(vk, inputs, forged)
+
+
+def _params(d: Path, i: int) -> tuple[bytes, str]:
+    """Contribution ``i``'s parameters and parent hash."""
+    r = json.loads((d / INDEX_FILE).read_text())["phase2"]["contributions"][i]
+    return (d / f"{r['output']}.bin").read_bytes(), r["parent"]
+
+
+def _h_offset(data: bytes) -> int:
+    """Where the H query's points start in cache-format key bytes (`rust/groth16/keys.rs`)."""
+    pos = G1 + 3 * G2
+    pos += 8 + int.from_bytes(data[pos : pos + 8], "little") * G1 + 2 * G1
+    for size in (G1, G1, G2):
+        pos += 8 + int.from_bytes(data[pos : pos + 8], "little") * size
+    return pos + 8
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("what", "why"),
+    [("swap_h", "H query is not"), ("delta_g2", "delta in G1 and G2 differ")],
+)
+def test_corrupt_phase2_parameters_fail(done: Path, what: str, why: str) -> None:
+    """The transcript walk's check of one step (its naming is tested at 2^2 in
+    tests/crypto/test_ceremony_transcript.py), without recomputing phase 2's start."""
+    prev, _ = _params(done, 0)
+    data, parent = _params(done, 1)
+    proof = bytes.fromhex(
+        json.loads((done / INDEX_FILE).read_text())["phase2"]["contributions"][1]["proofs"]
+    )
+    cer.Phase2Chain(prev).check(data, bytes.fromhex(parent), proof)  # the honest one passes
+    bad = bytearray(data)
+    if what == "swap_h":
+        at = _h_offset(data)
+        bad[at : at + 2 * G1] = data[at + G1 : at + 2 * G1] + data[at : at + G1]
+    else:  # delta_g2 (the vk's fourth point) set to gamma_g2 (the third)
+        bad[G1 + 2 * G2 : G1 + 3 * G2] = data[G1 + G2 : G1 + 2 * G2]
+    with pytest.raises(CeremonyError, match=why):
+        cer.Phase2Chain(prev).check(bytes(bad), bytes.fromhex(parent), proof)
+
+
+def test_mistakes_are_one_line_errors(small: Path, tmp_path: Path) -> None:
+    result = run("phase2", "contribute", str(tmp_path / "missing"))
+    assert result.exit_code == 1 and "not a ceremony directory" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    result = run("phase1", "contribute", str(small))
+    assert result.exit_code == 1 and "phase 1 is closed" in result.output
+    result = run("phase1", "new", str(small))
+    assert result.exit_code == 1 and "exists" in result.output
+    result = run("phase1", "beacon", str(small), "--value", "zz")
+    assert result.exit_code == 2 and "hex" in result.output
+    result = run("phase2", "new", str(small), "--batch-size", "1", "--depth", "3")
+    assert result.exit_code == 1 and "tree depth must be even" in result.output
+    result = run("phase2", "new", str(small), "--batch-size", "1", "--depth", "2")
+    assert result.exit_code == 1 and "needs a phase 1 of size 16384" in result.output
+    assert not any(p.name.startswith(".") for p in small.iterdir())
+    result = run("phase2", "export", str(small), "--cache-dir", str(tmp_path / "keys"))
+    assert result.exit_code == 1 and "no contribution" in result.output
+
+
+def test_one_writer_at_a_time(tmp_path: Path) -> None:
+    d = tmp_path / "c"
+    ok("phase1", "new", str(d), "--log-size", "2")
+    with hold_file_lock(d / "ceremony.lock", wait=True):
+        result = run("phase1", "contribute", str(d))
+    assert result.exit_code == 1 and "in use by another ceremony command" in result.output
+    ok("phase1", "contribute", str(d))
