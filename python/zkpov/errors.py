@@ -13,6 +13,7 @@ __all__ = [
     "BadMerkleProofError",
     "BadValidityProofError",
     "CeremonyError",
+    "ClientQueueFullError",
     "ConsensusError",
     "ContractRevertedError",
     "DecodeError",
@@ -206,3 +207,8 @@ class EpochChangeProofError(ConsensusError):
 class CeremonyError(ZkpovError):
     """A trusted-setup ceremony transcript or contribution that does not verify (the message
     names the contribution and the check), or a ceremony directory that cannot be used."""
+
+
+class ClientQueueFullError(ZkpovError):
+    """The node's queue of clients' transfers waiting for this event-loop turn's batched
+    admission is full; the transfer was not looked at (the RPC answers 503: retry)."""

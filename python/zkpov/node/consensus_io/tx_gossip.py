@@ -54,9 +54,20 @@ class TxGossip:
     def submit_tx(self, tx: bytes) -> AddResult:
         """Admits a transfer from a client and, if admitted, sends it to peers."""
         result = self.mempool.add(tx)
+        self._send_admitted(tx, result)
+        return result
+
+    def admit_from_clients(self, txs: list[bytes]) -> list[AddResult]:
+        """Admits clients' transfers together (one batched signature check), each with the
+        answer ``submit_tx`` one at a time would give, and sends the admitted ones to peers."""
+        results = self.mempool.add_many(txs)
+        for tx, result in zip(txs, results, strict=True):
+            self._send_admitted(tx, result)
+        return results
+
+    def _send_admitted(self, tx: bytes, result: AddResult) -> None:
         if result.accepted:
             self.transport.broadcast(ChannelId.TRANSACTIONS, GOSSIP_TX + tx)
-        return result
 
     def publish_proof(self, announcement: ProofAnnouncement) -> None:
         self.transport.broadcast(

@@ -14,8 +14,10 @@ from zkpov.consensus.block_tree import MissingBlock
 from zkpov.consensus.factory import ChainStart
 from zkpov.consensus.reputation_leaders import ReputationLeaders
 from zkpov.crypto import vk_json
+from zkpov.errors import ClientQueueFullError
 from zkpov.network.connection import Connection
 from zkpov.network.transport import Transport
+from zkpov.node.consensus_io.client_txs import ClientTxQueue
 from zkpov.node.consensus_io.driver import ConsensusDriver
 from zkpov.node.consensus_io.tx_gossip import TxGossip
 from zkpov.node.proving.prover import ProofTracker
@@ -38,6 +40,7 @@ from zkpov.node.rpc.view import (
     GenesisRecord,
     NetInfo,
     NodeStatus,
+    NodeUnavailableError,
     PeerInfo,
     ProofRecord,
     SyncInfo,
@@ -93,6 +96,7 @@ class RuntimeView:
     def __init__(self, parts: ViewParts) -> None:
         self.parts = parts
         self._vk_points: vk_json.VerifyingKeyPoints | None = None
+        self._client_txs = ClientTxQueue(parts.gossip)
 
     def _height(self, height: Height | None) -> Height:
         return self.parts.chain.height if height is None else height
@@ -305,7 +309,11 @@ class RuntimeView:
         return self._vk_points
 
     async def broadcast_tx(self, tx: bytes) -> BroadcastResult:
-        result = self.parts.gossip.submit_tx(tx)
+        """Admitted with the other clients' transfers of this event-loop turn (one batch)."""
+        try:
+            result = await self._client_txs.submit(tx)
+        except ClientQueueFullError as err:
+            raise NodeUnavailableError(str(err)) from err
         return BroadcastResult(result.tx_hash, result.accepted, result.reason, result.message)
 
     def subscribe(self, kinds: frozenset[EventKind]) -> EventSubscription:
