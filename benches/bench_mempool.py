@@ -16,19 +16,33 @@ Batched signatures: the per-signature cost of ``schnorr.verify`` one at a time a
 medians of 3 runs), then admission of the 5,008 valid transfers (nonce-major order, so each batch
 mixes senders) by ``add`` one at a time against ``add_many`` in batches of 64 and 1,024, and the
 200 bad-signature transfers through ``add_many`` (the batch fails; each is checked alone).
+
+RPC admission (``--rpc`` runs only this): the same 5,008 valid transfers submitted as bursts of
+8, 64 and 1,024 concurrent ``broadcast_tx`` requests (asyncio tasks, as aiohttp runs handlers),
+each burst awaited before the next: today's path (``TxGossip.submit_tx``, one ``Mempool.add``
+per request) against ``ClientTxQueue.submit`` (the burst admitted in one ``add_many`` at the end
+of the loop turn). The two alternate on fresh pools over the same state; their answers are
+compared. HTTP is left out: it costs both paths the same.
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import os
 import time
+from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from timing import median_ms
 
 from zkpov.chain.state import AccountState, InvalidTransfer, Transfer, sign_transfer
 from zkpov.crypto import schnorr
+from zkpov.network.channels import ChannelId
+from zkpov.network.transport import Transport
+from zkpov.node.consensus_io.client_txs import ClientTxQueue
+from zkpov.node.consensus_io.tx_gossip import TxGossip
 from zkpov.node.state.mempool import AddResult, Mempool
 
 DEPTH = 16
@@ -150,14 +164,63 @@ def time_batched_admission(state: AccountState, transfers: list[Transfer]) -> No
     print(f"admission, bad signature, add_many of 200: {costly:8.1f} us per transfer")
 
 
+class _SilentTransport:
+    def broadcast(self, channel: ChannelId, body: bytes) -> None:
+        pass
+
+
+Submit = Callable[[bytes], Awaitable[AddResult]]
+
+
+def make_submit(state: AccountState, batched: bool) -> Submit:
+    pool = Mempool(lambda: state, max_txs=SENDERS * PER_SENDER)
+    gossip = TxGossip(cast(Transport, _SilentTransport()), pool)
+    if batched:
+        return ClientTxQueue(gossip).submit
+
+    async def one_by_one(tx: bytes) -> AddResult:  # what RuntimeView.broadcast_tx did
+        return gossip.submit_tx(tx)
+
+    return one_by_one
+
+
+async def submit_bursts(submit: Submit, raw: list[bytes], burst: int) -> list[AddResult]:
+    results: list[AddResult] = []
+    for chunk in in_batches(raw, burst):
+        results += await asyncio.gather(*(submit(tx) for tx in chunk))
+    return results
+
+
+def time_rpc_admission(state: AccountState, transfers: list[Transfer]) -> None:
+    raw = [t.to_bytes() for t in sorted(transfers, key=lambda t: (t.nonce, t.sender))]
+    for burst in (8, 64, 1024):
+        seconds, answers = {}, {}
+        for batched in (False, True):
+            submit = make_submit(state, batched)
+            start = time.perf_counter()
+            answers[batched] = asyncio.run(submit_bursts(submit, raw, burst))
+            seconds[batched] = time.perf_counter() - start
+        assert answers[True] == answers[False] and all(r.accepted for r in answers[True])
+        one, many = (seconds[b] / len(raw) * 1e6 for b in (False, True))
+        print(f"RPC admission, bursts of {burst:4}: one by one {one:7.1f} us, batched "
+              f"{many:7.1f} us per transfer ({one / many:.2f}x)")  # fmt: skip
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rpc", action="store_true", help="only the RPC admission comparison")
+    args = parser.parse_args()
     start = time.perf_counter()
     state, transfers = build()
     print(f"(signed {len(transfers)} transfers in {time.perf_counter() - start:.0f} s)")
+    if args.rpc:
+        time_rpc_admission(state, transfers)
+        return
     fresh = state.copy()
     time_admission(state, transfers)  # commits a selection on ``state``
     time_signatures()
     time_batched_admission(fresh, transfers)
+    time_rpc_admission(fresh, transfers)
 
 
 if __name__ == "__main__":
