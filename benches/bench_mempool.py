@@ -17,7 +17,7 @@ medians of 3 runs), then admission of the 5,008 valid transfers (nonce-major ord
 mixes senders) by ``add`` one at a time against ``add_many`` in batches of 64 and 1,024, and the
 200 bad-signature transfers through ``add_many`` (the batch fails; each is checked alone).
 
-RPC admission (``--rpc`` runs only this): the same 5,008 valid transfers submitted as bursts of
+RPC admission (``--rpc`` runs only this): the same 5,008 valid transfers submitted as bursts of 1,
 8, 64 and 1,024 concurrent ``broadcast_tx`` requests (asyncio tasks, as aiohttp runs handlers),
 each burst awaited before the next: today's path (``TxGossip.submit_tx``, one ``Mempool.add``
 per request) against ``ClientTxQueue.submit`` (the burst admitted in one ``add_many`` at the end
@@ -193,7 +193,7 @@ async def submit_bursts(submit: Submit, raw: list[bytes], burst: int) -> list[Ad
 
 def time_rpc_admission(state: AccountState, transfers: list[Transfer]) -> None:
     raw = [t.to_bytes() for t in sorted(transfers, key=lambda t: (t.nonce, t.sender))]
-    for burst in (8, 64, 1024):
+    for burst in (1, 8, 64, 1024):
         seconds, answers = {}, {}
         for batched in (False, True):
             submit = make_submit(state, batched)
