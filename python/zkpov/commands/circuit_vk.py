@@ -10,7 +10,6 @@ proof`` and exits 1.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -19,6 +18,7 @@ import click
 
 from zkpov.crypto import snark, vk_json
 from zkpov.errors import DecodeError, VerificationError
+from zkpov.files import write_atomic
 from zkpov.node.ops.key_cache import load_circuit_keys
 from zkpov.node.state.genesis import compute_genesis_hash, read_genesis
 
@@ -41,14 +41,6 @@ def get_genesis_vk(genesis_path: Path, key_cache: Path | None) -> vk_json.Verify
             genesis.setup,
         )
     return vk_json.get_vk_points(vk, config.circuit_id)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """``text`` into ``path`` through a temporary file beside it: never half-written."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def read_vk_file(path: Path) -> vk_json.VerifyingKeyPoints:
@@ -75,7 +67,7 @@ def read_vk_file(path: Path) -> vk_json.VerifyingKeyPoints:
 def export_vk(genesis_path: Path, out: Path, key_cache: Path | None) -> None:
     """Write the genesis's verifying key as zkpov-groth16-vk/1 JSON (hex coordinates)."""
     points = get_genesis_vk(genesis_path, key_cache)
-    write_atomically(out, json.dumps(vk_json.encode_vk_json(points), indent=1) + "\n")
+    write_atomic(out, (json.dumps(vk_json.encode_vk_json(points), indent=1) + "\n").encode())
     click.echo(f"wrote {out} (circuit {points.circuit_id}, key sha256 {points.key_sha256})")
 
 

@@ -12,14 +12,13 @@ for the beacon, the beacon value and iteration count. Decoding is strict and cap
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from zkpov.crypto.ceremony import Beacon, sha256
 from zkpov.errors import CeremonyError
+from zkpov.files import write_atomic
 
 __all__ = [
     "INDEX_FILE",
@@ -30,7 +29,6 @@ __all__ = [
     "encode_transcript",
     "read_blob",
     "read_transcript",
-    "write_atomic",
     "write_blob",
     "write_transcript",
 ]
@@ -209,19 +207,6 @@ def encode_transcript(t: Transcript) -> bytes:
         "phase2": phase2,
     }
     return json.dumps(obj, indent=1).encode()
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_transcript(directory: Path) -> Transcript:

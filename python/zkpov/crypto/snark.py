@@ -37,8 +37,6 @@ Groth16 is not post-quantum: its security rests on pairings, which a quantum com
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +44,7 @@ from typing import Protocol
 
 from zkpov import _native
 from zkpov.errors import DecodeError
+from zkpov.files import write_atomic
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -259,12 +258,7 @@ def _read_cache_file(path: Path, magic: bytes) -> bytes:
 
 def _write_cache_file(path: Path, magic: bytes, body: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
-        f.write(magic + hashlib.sha256(body).digest() + body)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_atomic(path, magic + hashlib.sha256(body).digest() + body)
 
 
 def write_cached_key(path: Path, pk: ProvingKey) -> None:

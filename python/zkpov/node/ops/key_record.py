@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from zkpov.crypto import snark
 from zkpov.errors import KeySetupMismatchError
+from zkpov.files import write_atomic
 from zkpov.node.state.genesis_setup import CeremonySetup
 
 __all__ = [
@@ -47,13 +46,7 @@ def write_key_record(key_path: Path, genesis_hash: bytes, vk: snark.VerifyingKey
         "genesis_hash": genesis_hash.hex(),
         "verifying_key_sha256": compute_key_sha256(vk).hex(),
     }
-    path = get_record_path(key_path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(record, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_atomic(get_record_path(key_path), json.dumps(record).encode())
 
 
 def _read_record(key_path: Path) -> dict[str, str]:
