@@ -2,9 +2,9 @@
 finality and proven state from outside, each answer capped.
 
 - ``bootstrap?epoch=``: the validator set (keys and stakes) of an epoch and its commitment.
-- ``updates?from_epoch=``: the epoch changes since an epoch, each an epoch-ending header with its
-  commit QC and the next set. The validator set is static today (no epochs yet), so the list is
-  always empty; the route fixes the shape the epoch changes will fill.
+- ``updates?from_epoch=``: the epoch changes since an epoch (at most 64), each an epoch-ending
+  header, its suffix, its commit QC and the next set (:mod:`zkpov.node.rpc.epoch_changes`), from
+  ``NodeView.get_epoch_change_proof``; empty while the node persists no endings.
 - ``finalized``: a committed header with the 2-chain QC that committed it.
 - ``headers?from=&to=``: committed headers of consecutive heights, at most ``MAX_HEADERS``.
 - ``proofs?from=&to=``: the validity proofs held for at most ``MAX_PROOFS`` heights, with their
@@ -21,11 +21,18 @@ from typing import Any
 from aiohttp import web
 
 from zkpov.node.rpc import codec
+from zkpov.node.rpc.epoch_changes import (
+    MAX_NEXT_VALIDATORS,
+    MAX_SUFFIX_HEADERS,
+    MAX_UPDATES,
+    encode_epoch_updates,
+    get_epoch_update,
+)
 from zkpov.node.rpc.params import MAX_HEIGHT, QueryParam, compute_bounded_int
 from zkpov.node.rpc.schema import Route, ref
 from zkpov.node.rpc.view import NodeView, ValidatorsRecord
 from zkpov.spec.validators import compute_validator_set_commitment
-from zkpov.types import Height
+from zkpov.types import Epoch, Height
 
 __all__ = ["MAX_HEADERS", "MAX_PROOFS", "encode_bootstrap", "make_light_routes"]
 
@@ -96,7 +103,10 @@ def make_light_routes(
         current = _get_current_set(get_view(request), None, missing).epoch
         if start > current:
             raise missing(f"from_epoch {start} is above the current epoch {current}")
-        return _json({"from_epoch": start, "current_epoch": current, "updates": []})
+        proof = get_view(request).get_epoch_change_proof(Epoch(start))
+        endings = () if proof is None else proof.endings
+        updates = [get_epoch_update(ending) for ending in endings[:MAX_UPDATES]]
+        return _json(encode_epoch_updates(start, current, updates))
 
     async def on_finalized(request: web.Request) -> web.Response:
         return _json(codec.encode_finalized(get_view(request).get_finalized()))
@@ -135,10 +145,15 @@ def _describe(*handlers: Any) -> tuple[Route, ...]:
         "validators": {"type": "array", "items": validator},
         "total_stake": _DECIMAL, "validator_set_commitment": _HASH,
     })  # fmt: skip
-    update = _object({"header": ref("Header"), "commit_certificate": ref("QuorumCert"),
-                      "next_validators": {"type": "array", "items": validator}})  # fmt: skip
+    update = _object({"header": ref("Header"),
+                      "suffix": {"type": "array", "items": ref("Header"),
+                                 "maxItems": MAX_SUFFIX_HEADERS},
+                      "commit_certificate": ref("QuorumCert"),
+                      "next_validators": {"type": "array", "items": validator, "minItems": 1,
+                                          "maxItems": MAX_NEXT_VALIDATORS}})  # fmt: skip
     updates = _object({"from_epoch": _UINT, "current_epoch": _UINT,
-                       "updates": {"type": "array", "items": update}})  # fmt: skip
+                       "updates": {"type": "array", "items": update,
+                                   "maxItems": MAX_UPDATES}})  # fmt: skip
     proofs = _object({"proven_final_height": {"anyOf": [_UINT, {"type": "null"}]},
                       "proofs": {"type": "array", "items": ref("Proof"),
                                  "maxItems": MAX_PROOFS}})  # fmt: skip
@@ -153,8 +168,9 @@ def _describe(*handlers: Any) -> tuple[Route, ...]:
               "The validator set (keys, stakes) of an epoch and its commitment.",
               on_bootstrap, bootstrap, (EPOCH,), errors=(400, 404, 503)),
         Route("GET", "/v1/light/updates", "light_updates",
-              "Epoch changes since an epoch: epoch-ending header, commit QC, next set"
-              " (empty while the validator set is static).",
+              f"Epoch changes since an epoch (at most {MAX_UPDATES}): the epoch-ending header,"
+              " the suffix headers up to the one its commit QC commits, that QC, and the next"
+              " set's keys and stakes (empty while the node persists no endings).",
               on_updates, updates, (FROM_EPOCH,), errors=(400, 404, 503)),
         Route("GET", "/v1/light/finalized", "light_finalized_v1",
               "A committed header with the 2-chain QC that committed it (a QC on its child,"
