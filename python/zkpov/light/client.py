@@ -14,6 +14,7 @@ from pathlib import Path
 
 from zkpov.client import models as m
 from zkpov.crypto import snark
+from zkpov.light.epochs import EpochTrust
 from zkpov.light.fetch import LightRpc
 from zkpov.light.sync import Conflict, LightChain, Witnessed
 from zkpov.light.trust import (
@@ -33,10 +34,13 @@ __all__ = ["SyncReport", "load_verifying_key", "query_account", "sync_chain"]
 
 @dataclass(frozen=True)
 class SyncReport:
-    """``proven_height``: proofs verified from genesis up to this verified header (None when
+    """``epoch``: the epoch of the latest set followed (``epoch_changes`` verified on the way);
+    ``proven_height``: proofs verified from genesis up to this verified header (None when
     proofs were not asked for); ``conflicts``: evidence of double signing among witnesses."""
 
     finalized: Witnessed
+    epoch: int
+    epoch_changes: int
     verified_qcs: int
     verified_proofs: int
     proven_height: int | None
@@ -54,11 +58,22 @@ def load_verifying_key(genesis: Genesis, key_cache: Path | None) -> snark.Verify
 async def _open(
     rpcs: Sequence[LightRpc], genesis: Genesis, checkpoint: Checkpoint | None, period: int | None
 ) -> LightChain:
+    """Trust set up and every served epoch change followed; a checkpoint is refused when the
+    node says (before following) or the verified tip shows (after) it is stale."""
     trusted = await _get_trusted(rpcs[0], genesis, checkpoint, period)
-    chain = LightChain(list(rpcs), trusted, build_chain_start(genesis).block.header)
-    if checkpoint is not None:
-        tip = await chain.get_finalized(rpcs[0])
-        check_checkpoint_age(checkpoint, tip.header.epoch, get_trusting_period(genesis, period))
+    trust = EpochTrust(trusted, 0 if checkpoint is None else None)
+    chain = LightChain(
+        list(rpcs), trust, build_chain_start(genesis).block.header, genesis.consensus
+    )
+    if checkpoint is None:
+        await chain.follow_epochs()
+        return chain
+    trusting = get_trusting_period(genesis, period)
+    claimed = (await rpcs[0].get_epoch_updates(checkpoint.epoch)).current_epoch
+    check_checkpoint_age(checkpoint, claimed, trusting)  # refusing on a node's word is safe
+    await chain.follow_epochs()
+    tip = await chain.get_finalized(rpcs[0])
+    check_checkpoint_age(checkpoint, tip.header.epoch, trusting)
     return chain
 
 
@@ -90,7 +105,10 @@ async def sync_chain(
             up_to = min(served.proven_final_height or 0, tip.header.height)
             circuit = snark.CircuitConfig(genesis.circuit_batch_size, genesis.circuit_tree_depth)
             proven = await chain.verify_proofs(vk, circuit.circuit_id, up_to)
-        return SyncReport(tip, chain.verified_qcs, chain.verified_proofs, proven, tuple(conflicts))
+        return SyncReport(
+            tip, chain.trusted.epoch, chain.epoch_changes, chain.verified_qcs,
+            chain.verified_proofs, proven, tuple(conflicts),
+        )  # fmt: skip
     finally:
         for rpc in rpcs:
             await rpc.close()

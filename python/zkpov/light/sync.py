@@ -6,17 +6,27 @@ Each witness's finalized header must be committed by a QC of the trusted set
 verified commit QCs for different blocks at the same height are kept both, as evidence
 (:class:`Conflict`): for both to exist, validators holding over 1/3 of the stake signed twice.
 
-The validator set is static today: a node serves no epoch changes, and a node that does is
-refused (this client cannot follow them yet).
+Before that, the client follows the epoch changes a witness serves from its trusted epoch
+(:mod:`zkpov.light.epochs`), keeping every followed epoch's set: a witness's tip is checked
+with the set of its own epoch, so a witness one epoch behind still verifies.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from zkpov.client import models as m
+from zkpov.config import ConsensusConfig
 from zkpov.crypto import snark
-from zkpov.errors import BadMerkleProofError, LightClientError, NotCommittedError
+from zkpov.errors import (
+    BadMerkleProofError,
+    EpochChangeLimitError,
+    LightClientError,
+    NotCommittedError,
+    RpcStatusError,
+    WrongEpochError,
+)
+from zkpov.light.epochs import MAX_EPOCH_CHANGES, EpochTrust, verify_epoch_update
 from zkpov.light.fetch import MAX_HEADERS_PER_ANSWER, MAX_PROOFS_PER_ANSWER, LightRpc
 from zkpov.light.trust import TrustedSet
 from zkpov.light.verify import (
@@ -25,8 +35,10 @@ from zkpov.light.verify import (
     to_qc,
     verify_account,
     verify_commit,
+    verify_commit_qc,
     verify_transitions,
 )
+from zkpov.node.rpc.epoch_changes import EpochUpdate, EpochUpdates
 from zkpov.spec.messages import BlockHeader, QuorumCert
 
 __all__ = [
@@ -61,33 +73,82 @@ class Conflict:
 @dataclass
 class LightChain:
     """A light client's view over its witnesses: ``genesis_header`` (height 0, needing no QC)
-    and ``trusted``, the set whose QCs it accepts; counts what it verified."""
+    and ``trust``, the set whose QCs it accepts (with its epoch's root height when known);
+    ``sets`` holds every epoch's set it trusted, ``endings`` the ids of the epoch-ending headers
+    it verified; counts what it verified."""
 
     witnesses: list[LightRpc]
-    trusted: TrustedSet
+    trust: EpochTrust
     genesis_header: BlockHeader
+    config: ConsensusConfig
     verified_qcs: int = 0
     verified_proofs: int = 0
+    epoch_changes: int = 0
+    sets: dict[int, TrustedSet] = field(default_factory=dict)
+    endings: dict[int, bytes] = field(default_factory=dict)
 
-    async def check_no_epoch_changes(self) -> None:
+    def __post_init__(self) -> None:
+        self.sets[self.trusted.epoch] = self.trusted
+
+    @property
+    def trusted(self) -> TrustedSet:
+        return self.trust.trusted
+
+    async def follow_epochs(self) -> None:
+        """Every epoch change any witness serves from the trusted epoch on, verified in turn
+        (at most ``MAX_EPOCH_CHANGES`` in all)."""
         for rpc in self.witnesses:
-            if await rpc.get_update_count(self.trusted.epoch):
-                raise LightClientError(
-                    f"{rpc.url} serves epoch changes; this client follows a static set"
-                )
+            while (served := await self._get_updates(rpc)) is not None:
+                for update in served.updates:
+                    self._adopt(rpc, update)
+                if not served.updates or self.trusted.epoch >= served.current_epoch:
+                    break
+
+    async def _get_updates(self, rpc: LightRpc) -> EpochUpdates | None:
+        """None from a witness behind the trusted epoch (it answers 404)."""
+        try:
+            return await rpc.get_epoch_updates(self.trusted.epoch)
+        except RpcStatusError as err:
+            if err.status == 404 and self.epoch_changes:
+                return None
+            raise
+
+    def _adopt(self, rpc: LightRpc, update: EpochUpdate) -> None:
+        if self.epoch_changes >= MAX_EPOCH_CHANGES:
+            raise EpochChangeLimitError(f"{rpc.url} serves over {MAX_EPOCH_CHANGES} epoch changes")
+        try:
+            self.trust = verify_epoch_update(self.trust, update, self.config)
+        except LightClientError as err:
+            raise type(err)(f"{rpc.url}: {err}") from None
+        self.endings[update.header.epoch] = update.header.id
+        self.sets[self.trusted.epoch] = self.trusted
+        self.epoch_changes += 1
+        self.verified_qcs += 1
 
     def _accept(self, rpc: LightRpc, header: BlockHeader, qc: QuorumCert) -> Witnessed:
-        """``header`` proved final by ``qc``; a refusal names the witness that served it."""
+        """``header`` proved final by ``qc`` under the set of its epoch; a refusal names the
+        witness that served it."""
         if header.height == 0:
             if header.id != self.genesis_header.id:
                 raise LightClientError(f"{rpc.url} serves a genesis header of another chain")
             return Witnessed(rpc.url, header, qc)
         try:
-            verify_commit(self.trusted, header, qc)
+            self._verify(header, qc)
         except LightClientError as err:
             raise type(err)(f"{rpc.url}: {err}") from None
         self.verified_qcs += 1
         return Witnessed(rpc.url, header, qc)
+
+    def _verify(self, header: BlockHeader, qc: QuorumCert) -> None:
+        trusted = self.sets.get(header.epoch)
+        if trusted is None:
+            raise WrongEpochError(
+                f"header of epoch {header.epoch}; trusted: {min(self.sets)}..{max(self.sets)}"
+            )
+        if self.endings.get(header.epoch) == header.id:
+            verify_commit_qc(trusted, header, qc)  # a verified epoch end, committed again
+        else:
+            verify_commit(trusted, header, qc)
 
     async def get_finalized(self, rpc: LightRpc) -> Witnessed:
         served = await rpc.get_finalized()
@@ -106,7 +167,6 @@ class LightChain:
 
     async def sync(self) -> tuple[Witnessed, list[Conflict]]:
         """The highest finalized header any witness proves, and any conflicts among them."""
-        await self.check_no_epoch_changes()
         tips = [await self.get_finalized(rpc) for rpc in self.witnesses]
         conflicts = await self.find_conflicts(min(tip.header.height for tip in tips))
         return max(tips, key=lambda tip: tip.header.height), conflicts
