@@ -4,11 +4,13 @@ the new epoch final; forged next sets and the old set's QCs are refused."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestServer
 
 from tests.consensus.epochs.epoch_net import (
     CONFIG,
@@ -18,8 +20,10 @@ from tests.consensus.epochs.epoch_net import (
     drive,
     make_epoch_net,
 )
+from tests.node.rpc.fake_view import FakeNode
+from zkpov.consensus.epochs.proof import EpochChangeProof
 from zkpov.crypto import curve_points as cp
-from zkpov.errors import ContractRevertedError
+from zkpov.errors import ContractRevertedError, EvmError
 from zkpov.evm import LocalChain
 from zkpov.evm.encoding import encode_g1
 from zkpov.evm.epoch_change import encode_epoch_change, get_next_setup
@@ -30,7 +34,9 @@ from zkpov.evm.light_client import (
     encode_qc,
     get_light_client_setup,
 )
-from zkpov.node.rpc.epoch_changes import EpochUpdate, get_epoch_update
+from zkpov.evm.relay import Deployment, fetch_epoch_updates, submit_epoch_changes
+from zkpov.node.rpc.app import create_app
+from zkpov.node.rpc.epoch_changes import EpochUpdate, EpochUpdates, get_epoch_update
 from zkpov.spec.messages import Block, BlockHeader, QuorumCert
 
 GAS_CEILING = 600_000  # a ceiling, not a benchmark (benches/bench_evm.py measures)
@@ -152,3 +158,24 @@ def test_an_ending_not_committed_by_the_stored_set_is_refused(net: EpochNet) -> 
     bare = dataclasses.replace(update.header, next_validator_set_commitment=b"")
     with pytest.raises(ContractRevertedError, match="names no next set"):
         contract.submit(dataclasses.replace(update, header=bare))
+
+
+def test_the_relay_feeds_what_a_node_serves(net: EpochNet) -> None:
+    endings = net.managers[0].endings[:3]  # the log holds committed blocks of the epoch after
+    view = FakeNode()
+    view.epoch_proof = EpochChangeProof(tuple(endings))
+    contract = deploy(net)
+
+    async def fetch() -> EpochUpdates:
+        async with TestServer(create_app(view)) as server:
+            return await fetch_epoch_updates(str(server.make_url("")).rstrip("/"), 0)
+
+    served = asyncio.run(fetch())
+    deployment = Deployment(contract.chain, contract.address, contract.abi)
+    setup, results = submit_epoch_changes(deployment, contract.setup, served.updates)
+    assert [r.value for r in results] == list(range(1, len(endings) + 1))
+    assert contract.get("epoch") == setup.epoch == len(endings)
+    header, qc = committed_in(net.logs[0], len(endings))
+    assert contract.verify(header, qc, setup.validators) == header.state_root
+    with pytest.raises(EvmError, match="contract is in epoch"):
+        submit_epoch_changes(deployment, contract.setup, served.updates)

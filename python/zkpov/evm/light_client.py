@@ -38,6 +38,7 @@ __all__ = [
     "encode_qc",
     "encode_setup_json",
     "encode_validators",
+    "get_contract_bound",
     "get_genesis_setup",
     "get_light_client_setup",
     "render_light_client",
@@ -144,6 +145,13 @@ def encode_qc(qc: QuorumCert) -> tuple[Any, ...]:
     signature = encode_g2(cp.decompress_g2(qc.signature))
     return (data.epoch, data.round, data.block_id, data.parent_round, data.parent_id,
             qc.signers, signature)  # fmt: skip
+
+
+def get_contract_bound(genesis: Genesis) -> int:
+    """The set size a chain's finality contract is rendered for: the chain's ``max_validators``
+    (sets grow as validators join), at least the genesis set, at most the contract's limit."""
+    wanted = max(len(genesis.validators), genesis.consensus.max_validators)
+    return min(wanted, MAX_CONTRACT_VALIDATORS)
 
 
 def render_light_client(chain_id: str, genesis_hash: bytes, max_validators: int) -> str:
