@@ -20,6 +20,7 @@ from tests.consensus.epochs.epoch_net import (
     make_epoch_net,
 )
 from tests.node.rpc.fake_view import FakeNode
+from tests.node.rpc.helpers import get_json
 from zkpov.consensus.epochs.proof import EpochChangeProof
 from zkpov.errors import (
     BadAggregateSignatureError,
@@ -28,10 +29,12 @@ from zkpov.errors import (
     InsufficientQuorumError,
     NotCommittedError,
     RpcAnswerError,
+    StaleCheckpointError,
     WrongEpochError,
     WrongValidatorSetError,
 )
 from zkpov.light import epochs as epochs_module
+from zkpov.light.client import check_claimed_age
 from zkpov.light.epochs import (
     MAX_EPOCH_CHANGES,
     EpochTrust,
@@ -40,7 +43,7 @@ from zkpov.light.epochs import (
 )
 from zkpov.light.fetch import LightRpc
 from zkpov.light.sync import LightChain
-from zkpov.light.trust import build_trusted_set
+from zkpov.light.trust import Checkpoint, build_trusted_set
 from zkpov.node.rpc.app import create_app
 from zkpov.node.rpc.epoch_changes import (
     EpochUpdate,
@@ -48,6 +51,7 @@ from zkpov.node.rpc.epoch_changes import (
     encode_epoch_updates,
     get_epoch_update,
 )
+from zkpov.node.rpc.view import ValidatorsRecord
 from zkpov.spec.encoding import compute_bitfield
 from zkpov.types import Epoch, Height, Stake
 
@@ -184,3 +188,48 @@ def test_the_light_chain_follows_what_a_node_serves(net: EpochNet) -> None:
         _follow_over_rpc(net, EpochChangeProof(forged))
     with pytest.raises(RpcAnswerError, match="epochs"):
         _follow_over_rpc(net, EpochChangeProof((endings[1], endings[0])))
+
+
+class LaterNode(FakeNode):
+    """A node that says its chain is in epoch ``epoch``."""
+
+    def __init__(self, epoch: int) -> None:
+        super().__init__()
+        self.epoch = epoch
+
+    def get_validators(self, height: Height | None) -> ValidatorsRecord | None:
+        record = super().get_validators(height)
+        return None if record is None else dataclasses.replace(record, epoch=Epoch(self.epoch))
+
+
+def _check_claim(view: FakeNode, checkpoint: Checkpoint, period: int) -> None:
+    async def main() -> None:
+        async with TestServer(create_app(view)) as server:
+            rpc = LightRpc(str(server.make_url("")).rstrip("/"))
+            try:
+                await check_claimed_age(rpc, checkpoint, period)
+            finally:
+                await rpc.close()
+
+    asyncio.run(main())
+
+
+def test_a_checkpoint_the_node_says_is_stale_is_refused_before_anything_is_verified() -> None:
+    checkpoint = Checkpoint(1, bytes(32), bytes(32))
+    _check_claim(LaterNode(5), checkpoint, 4)  # 4 epochs old: within the period
+    with pytest.raises(StaleCheckpointError, match="4 epochs old"):
+        _check_claim(LaterNode(5), checkpoint, 3)
+
+
+def test_bootstrap_serves_an_earlier_epoch_from_its_ending(net: EpochNet) -> None:
+    view = LaterNode(2)
+    view.epoch_proof = EpochChangeProof(tuple(net.managers[0].endings))
+    first = net.managers[0].endings[0]
+    status, doc = get_json("/v1/light/bootstrap?epoch=1", view)
+    assert status == 200 and doc["epoch"] == 1
+    assert doc["validator_set_commitment"] == first.block.next_validator_set_commitment.hex()
+    assert [v["pubkey"] for v in doc["validators"]] == [
+        bytes(k).hex() for k in first.next_set.pubkeys
+    ]
+    assert get_json("/v1/light/bootstrap?epoch=2", view)[1]["epoch"] == 2  # the current set
+    assert get_json("/v1/light/bootstrap?epoch=0", view)[0] == 404  # genesis: no ending before

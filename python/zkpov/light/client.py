@@ -19,7 +19,6 @@ from zkpov.light.fetch import LightRpc
 from zkpov.light.sync import Conflict, LightChain, Witnessed
 from zkpov.light.trust import (
     Checkpoint,
-    TrustedSet,
     check_checkpoint_age,
     get_trusting_period,
     trust_checkpoint,
@@ -29,7 +28,7 @@ from zkpov.node.ops.key_cache import compute_setup_seed
 from zkpov.node.state.bootstrap import build_chain_start
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash
 
-__all__ = ["SyncReport", "load_verifying_key", "query_account", "sync_chain"]
+__all__ = ["SyncReport", "check_claimed_age", "load_verifying_key", "query_account", "sync_chain"]
 
 
 @dataclass(frozen=True)
@@ -59,31 +58,33 @@ async def _open(
     rpcs: Sequence[LightRpc], genesis: Genesis, checkpoint: Checkpoint | None, period: int | None
 ) -> LightChain:
     """Trust set up and every served epoch change followed; a checkpoint is refused when the
-    node says (before following) or the verified tip shows (after) it is stale."""
-    trusted = await _get_trusted(rpcs[0], genesis, checkpoint, period)
-    trust = EpochTrust(trusted, 0 if checkpoint is None else None)
-    chain = LightChain(
-        list(rpcs), trust, build_chain_start(genesis).block.header, genesis.consensus
-    )
+    node says (before anything is verified) or the verified tip shows (after) it is stale."""
     if checkpoint is None:
+        chain = _make_chain(rpcs, genesis, EpochTrust(trust_genesis(genesis), 0))
         await chain.follow_epochs()
         return chain
     trusting = get_trusting_period(genesis, period)
-    claimed = (await rpcs[0].get_epoch_updates(checkpoint.epoch)).current_epoch
-    check_checkpoint_age(checkpoint, claimed, trusting)  # refusing on a node's word is safe
+    await check_claimed_age(rpcs[0], checkpoint, trusting)
+    served = await rpcs[0].get_bootstrap(checkpoint.epoch)
+    chain = _make_chain(
+        rpcs, genesis, EpochTrust(trust_checkpoint(checkpoint, served, genesis), None)
+    )
     await chain.follow_epochs()
     tip = await chain.get_finalized(rpcs[0])
     check_checkpoint_age(checkpoint, tip.header.epoch, trusting)
     return chain
 
 
-async def _get_trusted(
-    rpc: LightRpc, genesis: Genesis, checkpoint: Checkpoint | None, period: int | None
-) -> TrustedSet:
-    if checkpoint is None:
-        return trust_genesis(genesis)
-    get_trusting_period(genesis, period)  # refuse a period not shorter than unbonding first
-    return trust_checkpoint(checkpoint, await rpc.get_bootstrap(checkpoint.epoch), genesis)
+def _make_chain(rpcs: Sequence[LightRpc], genesis: Genesis, trust: EpochTrust) -> LightChain:
+    genesis_header = build_chain_start(genesis).block.header
+    return LightChain(list(rpcs), trust, genesis_header, genesis.consensus)
+
+
+async def check_claimed_age(rpc: LightRpc, checkpoint: Checkpoint, period: int) -> None:
+    """``StaleCheckpointError`` when the node says its chain is more than ``period`` epochs past
+    the checkpoint (refusing on a node's word is safe; accepting waits for the verified tip)."""
+    served = await rpc.get_epoch_updates(checkpoint.epoch)
+    check_checkpoint_age(checkpoint, served.current_epoch, period)
 
 
 async def sync_chain(
