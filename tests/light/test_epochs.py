@@ -233,3 +233,15 @@ def test_bootstrap_serves_an_earlier_epoch_from_its_ending(net: EpochNet) -> Non
     ]
     assert get_json("/v1/light/bootstrap?epoch=2", view)[1]["epoch"] == 2  # the current set
     assert get_json("/v1/light/bootstrap?epoch=0", view)[0] == 404  # genesis: no ending before
+
+
+def test_an_ending_served_as_a_tip_is_final_only_once_followed(net: EpochNet) -> None:
+    endings = net.managers[0].endings
+    first = endings[0]
+    chain = _follow_over_rpc(net, EpochChangeProof(tuple(endings)))
+    chain._verify(first.block.header, first.commit_qc)  # the epoch-0 set, kept after following
+    fresh = LightChain([], genesis_trust(net), first.block.header, CONFIG)
+    with pytest.raises(WrongValidatorSetError, match="names a next set"):
+        fresh._verify(first.block.header, first.commit_qc)
+    with pytest.raises(WrongEpochError, match="header of epoch 1"):
+        fresh._verify(endings[1].block.header, endings[1].commit_qc)
