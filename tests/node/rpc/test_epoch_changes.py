@@ -4,11 +4,14 @@ or oversized field with a typed error before building anything."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.consensus.epochs.epoch_net import EpochNet, EpochRouter, drive, make_epoch_net
 from tests.node.rpc.fake_view import FakeNode
@@ -120,3 +123,35 @@ def test_lists_are_capped_before_their_items_are_read(net: EpochNet) -> None:
     with pytest.raises(EpochUpdateFormatError, match=f"at most {MAX_SUFFIX_HEADERS}"):
         decode_epoch_updates(too_long)
     assert issubclass(EpochUpdateFormatError, RpcAnswerError)
+
+
+def _leaves(doc: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(doc, dict):
+        return [leaf for key, value in doc.items() for leaf in _leaves(value, (*path, key))]
+    if isinstance(doc, list):
+        return [leaf for i, value in enumerate(doc) for leaf in _leaves(value, (*path, i))]
+    return [path]
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=200),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=5,
+)
+
+
+@given(data=st.data())
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_value_anywhere_decodes_or_is_a_typed_error(net: EpochNet, data: st.DataObject) -> None:
+    doc = answer_of(net)
+    path = data.draw(st.sampled_from(_leaves(doc)))
+    target: Any = doc
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = data.draw(JSON_VALUES)
+    with contextlib.suppress(EpochUpdateFormatError):  # anything else fails the test
+        decode_epoch_updates(doc)
