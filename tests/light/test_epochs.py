@@ -22,6 +22,7 @@ from tests.consensus.epochs.epoch_net import (
 from tests.node.rpc.fake_view import FakeNode
 from tests.node.rpc.helpers import get_json
 from zkpov.consensus.epochs.proof import EpochChangeProof
+from zkpov.crypto import schnorr
 from zkpov.errors import (
     BadAggregateSignatureError,
     EpochChangeLimitError,
@@ -245,3 +246,39 @@ def test_an_ending_served_as_a_tip_is_final_only_once_followed(net: EpochNet) ->
         fresh._verify(first.block.header, first.commit_qc)
     with pytest.raises(WrongEpochError, match="header of epoch 1"):
         fresh._verify(endings[1].block.header, endings[1].commit_qc)
+
+
+def _follow_two(first: EpochChangeProof, second: EpochChangeProof, net: EpochNet) -> LightChain:
+    views = [FakeNode(), FakeNode()]
+    views[0].epoch_proof, views[1].epoch_proof = first, second
+
+    async def main() -> LightChain:
+        async with TestServer(create_app(views[0])) as one, TestServer(create_app(views[1])) as two:
+            rpcs = [LightRpc(str(s.make_url("")).rstrip("/")) for s in (one, two)]
+            chain = LightChain(rpcs, genesis_trust(net), views[0].tree[0].header, CONFIG)
+            try:
+                await chain.follow_epochs()
+            finally:
+                for rpc in rpcs:
+                    await rpc.close()
+            return chain
+
+    return asyncio.run(main())
+
+
+def test_two_ends_of_one_epoch_signed_by_its_set_are_kept_as_evidence(net: EpochNet) -> None:
+    """A second run of the same validators from another genesis state: its epoch 0 ends in
+    another block, committed by the same set (every validator signed both)."""
+    other = run_net(
+        4, pending=1, exiting=(3,), funded=((1, schnorr.generate_keypair().public_key, 5),)
+    )
+    ours, theirs = net.managers[0].endings, other.managers[0].endings
+    assert ours[0].block.id != theirs[0].block.id
+    chain = _follow_two(EpochChangeProof(tuple(ours)), EpochChangeProof(tuple(theirs)), net)
+    assert chain.trusted.epoch == len(ours)  # the first witness's chain is followed
+    (conflict,) = chain.followed.conflicts
+    assert conflict.first.header.id == ours[0].block.id
+    assert conflict.second.header.id == theirs[0].block.id
+    assert conflict.second.qc == theirs[0].commit_qc and conflict.first.rpc != conflict.second.rpc
+    same = _follow_two(EpochChangeProof(tuple(ours)), EpochChangeProof(tuple(ours[:2])), net)
+    assert same.followed.conflicts == [] and same.trusted.epoch == len(ours)

@@ -20,14 +20,14 @@ from zkpov.config import ConsensusConfig
 from zkpov.crypto import snark
 from zkpov.errors import (
     BadMerkleProofError,
-    EpochChangeLimitError,
     LightClientError,
     NotCommittedError,
-    RpcStatusError,
     WrongEpochError,
 )
-from zkpov.light.epochs import MAX_EPOCH_CHANGES, EpochTrust, verify_epoch_update
+from zkpov.light.epochs import EpochTrust
 from zkpov.light.fetch import MAX_HEADERS_PER_ANSWER, MAX_PROOFS_PER_ANSWER, LightRpc
+from zkpov.light.follow import FollowedEpochs
+from zkpov.light.models import Conflict, Witnessed
 from zkpov.light.trust import TrustedSet
 from zkpov.light.verify import (
     check_header_chain,
@@ -38,7 +38,6 @@ from zkpov.light.verify import (
     verify_commit_qc,
     verify_transitions,
 )
-from zkpov.node.rpc.epoch_changes import EpochUpdate, EpochUpdates
 from zkpov.spec.messages import BlockHeader, QuorumCert
 
 __all__ = [
@@ -52,30 +51,11 @@ MAX_PROVEN_HEIGHTS = 100_000  # headers held (fetched 64 an answer) to link proo
 ACCOUNT_TRIES = 5  # the chain moves between two requests: ask again this many times
 
 
-@dataclass(frozen=True)
-class Witnessed:
-    """A header one witness proved final with a verified commit QC."""
-
-    rpc: str
-    header: BlockHeader
-    qc: QuorumCert
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """Two verified commit QCs for different blocks at one height: evidence of double votes."""
-
-    height: int
-    first: Witnessed
-    second: Witnessed
-
-
 @dataclass
 class LightChain:
     """A light client's view over its witnesses: ``genesis_header`` (height 0, needing no QC)
-    and ``trust``, the set whose QCs it accepts (with its epoch's root height when known);
-    ``sets`` holds every epoch's set it trusted, ``endings`` the ids of the epoch-ending headers
-    it verified; counts what it verified."""
+    and the epochs it follows from ``trust`` (:class:`~zkpov.light.follow.FollowedEpochs`: every
+    epoch's set, the endings verified, conflicting ones); counts what it verified."""
 
     witnesses: list[LightRpc]
     trust: EpochTrust
@@ -83,47 +63,27 @@ class LightChain:
     config: ConsensusConfig
     verified_qcs: int = 0
     verified_proofs: int = 0
-    epoch_changes: int = 0
-    sets: dict[int, TrustedSet] = field(default_factory=dict)
-    endings: dict[int, bytes] = field(default_factory=dict)
+    followed: FollowedEpochs = field(init=False)
 
     def __post_init__(self) -> None:
-        self.sets[self.trusted.epoch] = self.trusted
+        self.followed = FollowedEpochs(self.trust, self.config)
 
     @property
     def trusted(self) -> TrustedSet:
-        return self.trust.trusted
+        return self.followed.trust.trusted
+
+    @property
+    def sets(self) -> dict[int, TrustedSet]:
+        return self.followed.sets
+
+    @property
+    def epoch_changes(self) -> int:
+        return self.followed.changes
 
     async def follow_epochs(self) -> None:
-        """Every epoch change any witness serves from the trusted epoch on, verified in turn
-        (at most ``MAX_EPOCH_CHANGES`` in all)."""
-        for rpc in self.witnesses:
-            while (served := await self._get_updates(rpc)) is not None:
-                for update in served.updates:
-                    self._adopt(rpc, update)
-                if not served.updates or self.trusted.epoch >= served.current_epoch:
-                    break
-
-    async def _get_updates(self, rpc: LightRpc) -> EpochUpdates | None:
-        """None from a witness behind the trusted epoch (it answers 404)."""
-        try:
-            return await rpc.get_epoch_updates(self.trusted.epoch)
-        except RpcStatusError as err:
-            if err.status == 404 and self.epoch_changes:
-                return None
-            raise
-
-    def _adopt(self, rpc: LightRpc, update: EpochUpdate) -> None:
-        if self.epoch_changes >= MAX_EPOCH_CHANGES:
-            raise EpochChangeLimitError(f"{rpc.url} serves over {MAX_EPOCH_CHANGES} epoch changes")
-        try:
-            self.trust = verify_epoch_update(self.trust, update, self.config)
-        except LightClientError as err:
-            raise type(err)(f"{rpc.url}: {err}") from None
-        self.endings[update.header.epoch] = update.header.id
-        self.sets[self.trusted.epoch] = self.trusted
-        self.epoch_changes += 1
-        self.verified_qcs += 1
+        """Every epoch change the witnesses serve, verified; conflicting endings kept."""
+        await self.followed.follow(self.witnesses)
+        self.verified_qcs += self.followed.changes + len(self.followed.conflicts)
 
     def _accept(self, rpc: LightRpc, header: BlockHeader, qc: QuorumCert) -> Witnessed:
         """``header`` proved final by ``qc`` under the set of its epoch; a refusal names the
@@ -145,7 +105,7 @@ class LightChain:
             raise WrongEpochError(
                 f"header of epoch {header.epoch}; trusted: {min(self.sets)}..{max(self.sets)}"
             )
-        if self.endings.get(header.epoch) == header.id:
+        if self.followed.ending_ids.get(header.epoch) == header.id:
             verify_commit_qc(trusted, header, qc)  # a verified epoch end, committed again
         else:
             verify_commit(trusted, header, qc)
@@ -167,6 +127,8 @@ class LightChain:
 
     async def sync(self) -> tuple[Witnessed, list[Conflict]]:
         """The highest finalized header any witness proves, and any conflicts among them."""
+        if self.followed.conflicts:  # forked witnesses' tips need not verify: report the forks
+            return await self.get_finalized(self.witnesses[0]), list(self.followed.conflicts)
         tips = [await self.get_finalized(rpc) for rpc in self.witnesses]
         conflicts = await self.find_conflicts(min(tip.header.height for tip in tips))
         return max(tips, key=lambda tip: tip.header.height), conflicts
