@@ -13,7 +13,7 @@ with the set of its own epoch, so a witness one epoch behind still verifies.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
 from zkpov.client import models as m
 from zkpov.config import ConsensusConfig
@@ -54,19 +54,19 @@ ACCOUNT_TRIES = 5  # the chain moves between two requests: ask again this many t
 @dataclass
 class LightChain:
     """A light client's view over its witnesses: ``genesis_header`` (height 0, needing no QC)
-    and the epochs it follows from ``trust`` (:class:`~zkpov.light.follow.FollowedEpochs`: every
+    and the epochs it follows from ``start`` (:class:`~zkpov.light.follow.FollowedEpochs`: every
     epoch's set, the endings verified, conflicting ones); counts what it verified."""
 
     witnesses: list[LightRpc]
-    trust: EpochTrust
+    start: InitVar[EpochTrust]
     genesis_header: BlockHeader
     config: ConsensusConfig
     verified_qcs: int = 0
     verified_proofs: int = 0
     followed: FollowedEpochs = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.followed = FollowedEpochs(self.trust, self.config)
+    def __post_init__(self, start: EpochTrust) -> None:
+        self.followed = FollowedEpochs(start, self.config)
 
     @property
     def trusted(self) -> TrustedSet:
