@@ -45,6 +45,7 @@ from zkpov.light.epochs import (
 from zkpov.light.fetch import LightRpc
 from zkpov.light.sync import LightChain
 from zkpov.light.trust import Checkpoint, build_trusted_set
+from zkpov.node.rpc import epoch_changes as epoch_changes_module
 from zkpov.node.rpc.app import create_app
 from zkpov.node.rpc.epoch_changes import (
     EpochUpdate,
@@ -282,3 +283,25 @@ def test_two_ends_of_one_epoch_signed_by_its_set_are_kept_as_evidence(net: Epoch
     assert conflict.second.qc == theirs[0].commit_qc and conflict.first.rpc != conflict.second.rpc
     same = _follow_two(EpochChangeProof(tuple(ours)), EpochChangeProof(tuple(ours[:2])), net)
     assert same.followed.conflicts == [] and same.trusted.epoch == len(ours)
+
+
+def test_answers_cut_by_size_are_followed_across_requests(
+    net: EpochNet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    endings = net.managers[0].endings
+    monkeypatch.setattr(epoch_changes_module, "MAX_ANSWER_BYTES", 1)  # one update an answer
+    view = LaterNode(len(endings))
+    view.epoch_proof = EpochChangeProof(tuple(endings))
+
+    async def main() -> LightChain:
+        async with TestServer(create_app(view)) as server:
+            rpc = LightRpc(str(server.make_url("")).rstrip("/"))
+            chain = LightChain([rpc], genesis_trust(net), view.tree[0].header, CONFIG)
+            try:
+                await chain.follow_epochs()
+            finally:
+                await rpc.close()
+            return chain
+
+    chain = asyncio.run(main())
+    assert chain.trusted.epoch == chain.epoch_changes == len(endings)

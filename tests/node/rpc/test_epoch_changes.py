@@ -155,3 +155,11 @@ def test_any_value_anywhere_decodes_or_is_a_typed_error(net: EpochNet, data: st.
     target[path[-1]] = data.draw(JSON_VALUES)
     with contextlib.suppress(EpochUpdateFormatError):  # anything else fails the test
         decode_epoch_updates(doc)
+
+
+def test_an_answer_stops_at_its_byte_budget_with_at_least_one_update(net: EpochNet) -> None:
+    updates = [get_epoch_update(e) for e in net.managers[0].endings]
+    one = len(json.dumps(encode_epoch_update(updates[0]), separators=(",", ":")))
+    assert len(encode_epoch_updates(0, 9, updates, max_bytes=2 * one + 10)["updates"]) == 2
+    assert len(encode_epoch_updates(0, 9, updates, max_bytes=1)["updates"]) == 1
+    assert len(encode_epoch_updates(0, 9, updates)["updates"]) == len(updates)

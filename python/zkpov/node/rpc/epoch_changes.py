@@ -9,18 +9,21 @@ indices and the leader seed are not served: the commitment does not cover them):
       {"header": Header, "suffix": [Header, ...], "commit_certificate": QuorumCert,
        "next_validators": [{"pubkey": "96 hex digits", "stake": "decimal"}, ...]}, ...]}
 
-Headers and QCs are the node's usual JSON (:mod:`zkpov.node.rpc.codec`). Decoding is strict and
-capped before anything is built: at most ``MAX_UPDATES`` updates, ``MAX_SUFFIX_HEADERS`` suffix
-headers and ``MAX_NEXT_VALIDATORS`` validators; integers below 2**64 (stakes 2**128), hex
-lowercase of the exact length, and a header's fields must hash to its ``block_id``. Anything
-else is :class:`~zkpov.errors.EpochUpdateFormatError` naming the field. A header's byte fields
-are 32 bytes each except those in ``_HEADER_BYTES_CAPS``, so a header field added to
-:class:`~zkpov.spec.messages.BlockHeader` (and to ``codec.encode_header``) decodes here unchanged.
+Headers and QCs are the node's usual JSON (:mod:`zkpov.node.rpc.codec`). An answer stops before
+``MAX_ANSWER_BYTES`` (it holds at least one update; the client asks again from there).
+Decoding is strict and capped before anything is built: at most ``MAX_UPDATES`` updates,
+``MAX_SUFFIX_HEADERS`` suffix headers and ``MAX_NEXT_VALIDATORS`` validators; integers below
+2**64 (stakes 2**128), hex lowercase of the exact length, and a header's fields must hash to
+its ``block_id``. Anything else is :class:`~zkpov.errors.EpochUpdateFormatError` naming the
+field. A header's byte fields are 32 bytes each except those in ``_HEADER_BYTES_CAPS``, so a
+header field added to :class:`~zkpov.spec.messages.BlockHeader` (and to
+``codec.encode_header``) decodes here unchanged.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +41,7 @@ from zkpov.spec.messages import BlockHeader, QuorumCert, VoteData
 from zkpov.types import BlockId, BLSPubkey, Epoch, Round, Stake
 
 __all__ = [
+    "MAX_ANSWER_BYTES",
     "MAX_NEXT_VALIDATORS",
     "MAX_SUFFIX_HEADERS",
     "MAX_UPDATES",
@@ -55,6 +59,7 @@ MAX_SUFFIX_HEADERS = MAX_SUFFIX_BLOCKS
 MAX_NEXT_VALIDATORS = MAX_VALIDATORS_LIMIT
 MAX_SIGNER_BYTES = (MAX_VALIDATORS_LIMIT + 7) // 8
 MAX_STAKE = 1 << 128  # the set commitment holds a stake in 16 bytes
+MAX_ANSWER_BYTES = 768 * 1024  # under a light client's 1 MiB answer cap (about 50 sets of 100)
 _HEADER_BYTES_CAPS = {"randao_reveal": (0, BLS_SIGNATURE_LENGTH),
                       "next_validator_set_commitment": (0, 32)}  # fmt: skip
 _DIGITS = re.compile(r"[0-9]{1,40}")
@@ -104,13 +109,22 @@ def encode_epoch_update(update: EpochUpdate) -> JsonObject:
 
 
 def encode_epoch_updates(
-    from_epoch: int, current_epoch: int, updates: Sequence[EpochUpdate]
-) -> JsonObject:
-    """The answer of ``/v1/light/updates``: at most ``MAX_UPDATES`` updates."""
-    return {
-        "from_epoch": from_epoch, "current_epoch": current_epoch,
-        "updates": [encode_epoch_update(update) for update in updates[:MAX_UPDATES]],
-    }  # fmt: skip
+    from_epoch: int, current_epoch: int, updates: Sequence[EpochUpdate],
+    max_bytes: int | None = None,
+) -> JsonObject:  # fmt: skip
+    """The answer of ``/v1/light/updates``: at most ``MAX_UPDATES`` updates, and no more than fit
+    in ``max_bytes`` (``MAX_ANSWER_BYTES``) of JSON (at least one: a client asks again from
+    where the answer stops)."""
+    budget = MAX_ANSWER_BYTES if max_bytes is None else max_bytes
+    encoded: list[JsonObject] = []
+    size = 0
+    for update in updates[:MAX_UPDATES]:
+        item = encode_epoch_update(update)
+        size += len(json.dumps(item, separators=(",", ":")))
+        if encoded and size > budget:
+            break
+        encoded.append(item)
+    return {"from_epoch": from_epoch, "current_epoch": current_epoch, "updates": encoded}
 
 
 def decode_epoch_updates(doc: Any) -> EpochUpdates:
