@@ -17,7 +17,9 @@ __all__ = [
     "ConsensusError",
     "ContractRevertedError",
     "DecodeError",
+    "EpochChangeLimitError",
     "EpochChangeProofError",
+    "EpochUpdateFormatError",
     "EvmError",
     "FastSyncAnswerError",
     "FastSyncCheckpointError",
@@ -212,3 +214,14 @@ class CeremonyError(ZkpovError):
 class ClientQueueFullError(ZkpovError):
     """The node's queue of clients' transfers waiting for this event-loop turn's batched
     admission is full; the transfer was not looked at (the RPC answers 503: retry)."""
+
+
+class EpochUpdateFormatError(RpcAnswerError):
+    """An epoch change in JSON (``/v1/light/updates``) that is malformed or over a cap: a field
+    missing or of the wrong type, hex of the wrong length, too many updates, suffix headers or
+    next validators, or a header whose fields do not hash to its id."""
+
+
+class EpochChangeLimitError(LightClientError):
+    """A light client was served more epoch changes than it follows in one sync, or a chain of
+    updates that does not advance one epoch at a time."""

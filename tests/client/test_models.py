@@ -24,6 +24,7 @@ MODELS: dict[str, type] = {
     "Finalized": m.Finalized, "Proof": m.Proof, "Event": m.Event,
     "StakingValidator": m.StakingValidator, "Supply": m.Supply,
 }  # fmt: skip
+ROUTE_MODELS: dict[str, type] = {"/v1/light/updates": m.EpochChanges}  # inline schemas
 NOT_MODELLED = {"Error", "Genesis"}  # errors raise RpcStatusError; genesis stays a JSON object
 NOT_ANSWERS = {m.HexSize, m.TransferReceipt}  # an annotation; what send_transfer returns
 REACHED: set[type] = set()  # every model check_model has compared with a schema
@@ -99,6 +100,17 @@ def test_model_matches_its_schema(name: str) -> None:
     check_model(SCHEMAS[name], MODELS[name], name)
 
 
+def _route_schema(path: str) -> dict[str, Any]:
+    answer = OPENAPI["paths"][path]["get"]["responses"]["200"]
+    schema: dict[str, Any] = answer["content"]["application/json"]["schema"]
+    return schema
+
+
+@pytest.mark.parametrize("path", sorted(ROUTE_MODELS))
+def test_route_model_matches_its_inline_schema(path: str) -> None:
+    check_model(_route_schema(path), ROUTE_MODELS[path], path)
+
+
 def test_the_check_catches_a_drift() -> None:
     @dataclasses.dataclass(frozen=True)
     class Drifted:
@@ -117,6 +129,8 @@ def test_every_model_is_a_schema_or_a_nested_object_of_one() -> None:
     REACHED.clear()
     for name, model in MODELS.items():
         check_model(SCHEMAS[name], model, name)
+    for path, model in ROUTE_MODELS.items():
+        check_model(_route_schema(path), model, path)
     defined = {
         v for v in vars(m).values()
         if dataclasses.is_dataclass(v) and isinstance(v, type) and v.__module__ == m.__name__

@@ -146,7 +146,7 @@ def test_rejects_a_header_of_another_set(deployed: Deployed) -> None:
 
 def test_rejects_an_epoch_ending_header(deployed: Deployed) -> None:
     header = dataclasses.replace(make_header(), next_validator_set_commitment=bytes(32))
-    expect_revert(deployed, "epoch changes", header, make_qc(header, [1, 2, 3]))
+    expect_revert(deployed, "submit_epoch_change", header, make_qc(header, [1, 2, 3]))
 
 
 def test_rejects_a_qc_that_does_not_commit(deployed: Deployed) -> None:

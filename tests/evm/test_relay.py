@@ -104,6 +104,7 @@ def test_cli_relay_prints_the_state_root(net: Net) -> None:
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     assert doc["height"] == height and doc["state_root"] == state_root.hex()
+    assert doc["epoch"] == 0 and doc["epoch_changes"] == []  # the node runs one epoch
 
 
 def test_cli_export_light_client_writes_the_setup(net: Net, tmp_path: Path) -> None:
@@ -115,7 +116,10 @@ def test_cli_export_light_client_writes_the_setup(net: Net, tmp_path: Path) -> N
     assert doc["validator_commitment"] == "0x" + setup.commitment.hex()
     assert doc["quorum_power"] == setup.quorum_power
     assert (tmp_path / "lc" / "LightClient.bin").read_text().strip()
-    assert "verify_finalized" in (tmp_path / "lc" / "LightClient.vy").read_text()
+    source = (tmp_path / "lc" / "LightClient.vy").read_text()
+    assert "verify_finalized" in source and "def submit_epoch_change(" in source
+    bound = min(read_genesis(net.genesis).consensus.max_validators, lc.MAX_CONTRACT_VALIDATORS)
+    assert f"MAX_VALIDATORS: constant(uint256) = {bound}" in source
 
 
 def test_cli_relay_to_a_dead_node_is_one_line(net: Net) -> None:

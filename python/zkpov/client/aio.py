@@ -121,6 +121,10 @@ class AsyncZkpovClient:
     async def finalized(self) -> m.Finalized:
         return await self._get(m.Finalized, "/light/finalized")
 
+    async def epoch_changes(self, from_epoch: int) -> m.EpochChanges:
+        """The epoch changes the node serves from ``from_epoch`` on (at most 64)."""
+        return await self._get(m.EpochChanges, "/v1/light/updates", from_epoch=from_epoch)
+
     async def staking_validator(self, index: int) -> m.StakingValidator:
         """Validator ``index`` in the node's committed staking ledger."""
         return await self._get(m.StakingValidator, "/v1/staking/validator", index=index)

@@ -19,11 +19,14 @@ __all__ = [
     "BroadcastResult",
     "Commit",
     "Decimal",
+    "EpochChange",
+    "EpochChanges",
     "Event",
     "Finalized",
     "Hash",
     "Header",
     "NetInfo",
+    "NextValidator",
     "NodeInfo",
     "Peer",
     "Proof",
@@ -230,6 +233,33 @@ class Finalized:
     commit_certificate: QuorumCert
     validator_set_commitment: Hash
     proven_final_height: int | None
+
+
+@dataclass(frozen=True)
+class NextValidator:
+    pubkey: PublicKey
+    stake: Decimal
+
+
+@dataclass(frozen=True)
+class EpochChange:
+    """How epoch ``header.epoch`` ended: the reconfiguration header (it names the next set), the
+    suffix headers up to the one ``commit_certificate`` commits, and the next set."""
+
+    header: Header
+    suffix: tuple[Header, ...]
+    commit_certificate: QuorumCert
+    next_validators: tuple[NextValidator, ...]
+
+
+@dataclass(frozen=True)
+class EpochChanges:
+    """``/v1/light/updates``: at most 64 epoch changes from ``from_epoch`` on (a light client
+    decodes them strictly with :func:`zkpov.node.rpc.epoch_changes.decode_epoch_updates`)."""
+
+    from_epoch: int
+    current_epoch: int
+    updates: tuple[EpochChange, ...]
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,9 @@ class ZkpovClient:
     def finalized(self) -> m.Finalized:
         return self._run(self.aio.finalized())
 
+    def epoch_changes(self, from_epoch: int) -> m.EpochChanges:
+        return self._run(self.aio.epoch_changes(from_epoch))
+
     def staking_validator(self, index: int) -> m.StakingValidator:
         return self._run(self.aio.staking_validator(index))
 

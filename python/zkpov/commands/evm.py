@@ -4,14 +4,17 @@
 ``Verifier.abi.json`` and ``Verifier.bin`` (deployment bytecode, hex) into a new directory:
 whole or not at all. ``export-light-client --genesis FILE --out DIR`` writes the finality
 contract the same way, with ``LightClient.setup.json`` (its constructor arguments and the
-uncompressed validator keys a relayer passes). ``relay --rpc URL --genesis FILE`` deploys that
-contract on an in-process EVM (py-evm, Prague) and feeds it the node's committed header and
-its committing QC; it prints the state root proved final and the execution gas as JSON.
+uncompressed validator keys a relayer passes), sized for the chain's ``max_validators`` (sets
+grow across epochs). ``relay --rpc URL --genesis FILE`` deploys that contract on an in-process
+EVM (py-evm, Prague), submits the epoch changes the node serves (at most 64), and feeds it the
+node's committed header and its committing QC; it prints the state root proved final, the
+epoch changes adopted and the execution gas as JSON.
 All need the ``evm`` extra.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -21,7 +24,13 @@ from zkpov import evm as zkpov_evm
 from zkpov.client import ZkpovClient
 from zkpov.commands.circuit_vk import read_vk_file
 from zkpov.evm import light_client as lc
-from zkpov.evm.relay import Deployment, get_committed, verify_committed
+from zkpov.evm.relay import (
+    Deployment,
+    fetch_epoch_updates,
+    get_committed,
+    submit_epoch_changes,
+    verify_committed,
+)
 from zkpov.node.ops.new_dir import build_new_directory
 from zkpov.node.state.genesis import compute_genesis_hash, read_genesis
 
@@ -59,11 +68,11 @@ def export_verifier(vk_path: Path, out: Path) -> None:
 @click.option("--genesis", "genesis_path", type=click.Path(path_type=Path), required=True)
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True)
 def export_light_client(genesis_path: Path, out: Path) -> None:
-    """Write the finality contract of a genesis (static validator set) and its setup."""
+    """Write the finality contract of a genesis (its epoch-0 set) and its setup."""
     genesis = read_genesis(genesis_path)
     setup = lc.get_genesis_setup(genesis)
     source = lc.render_light_client(
-        genesis.chain_id, compute_genesis_hash(genesis), len(genesis.validators)
+        genesis.chain_id, compute_genesis_hash(genesis), lc.get_contract_bound(genesis)
     )
     setup_json = json.dumps(lc.encode_setup_json(setup), indent=1) + "\n"
     write_contract(out, "LightClient", source, {"LightClient.setup.json": setup_json})
@@ -81,11 +90,16 @@ def relay(rpc: str, genesis_path: Path, height: int | None) -> None:
     with ZkpovClient(rpc) as client:
         header, qc = get_committed(client, height)
     abi, bytecode = lc.build_light_client(
-        genesis.chain_id, compute_genesis_hash(genesis), len(genesis.validators)
+        genesis.chain_id, compute_genesis_hash(genesis), lc.get_contract_bound(genesis)
     )
     chain = zkpov_evm.LocalChain()
     deployment = Deployment(chain, chain.deploy(bytecode, abi, setup.constructor_args()), abi)
+    served = asyncio.run(fetch_epoch_updates(rpc, 0)).updates
+    updates = [u for u in served if u.header.epoch < header.epoch]  # up to the header's epoch
+    setup, changes = submit_epoch_changes(deployment, setup, updates)
     result = verify_committed(deployment, setup, header, qc)
-    doc = {"height": result.height, "state_root": result.value.hex(),
+    doc = {"height": result.height, "state_root": result.value.hex(), "epoch": setup.epoch,
+           "epoch_changes": [{"epoch": c.value, "height": c.height, "execution_gas":
+                              c.execution_gas} for c in changes],
            "execution_gas": result.execution_gas}  # fmt: skip
     click.echo(json.dumps(doc))

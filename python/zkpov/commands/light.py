@@ -56,7 +56,8 @@ def sync(
     report = asyncio.run(sync_chain(rpcs, doc, point, trusting_period, vk))
     header = report.finalized.header
     out = {
-        "finalized_height": header.height, "epoch": header.epoch,
+        "finalized_height": header.height, "epoch": report.epoch,
+        "epoch_changes": report.epoch_changes,
         "block_id": header.id.hex(), "state_root": header.state_root.hex(),
         "verified_qcs": report.verified_qcs, "verified_proofs": report.verified_proofs,
         "proven_height": report.proven_height, "witnesses": len(rpcs),

@@ -1,8 +1,9 @@
 """An in-process EVM: eth-tester's py-evm backend on the Prague fork (EIP-2537 precompiles).
 
-``LocalChain.call`` runs a contract call as a transaction that is executed and rolled back, and
-reports its return value with its *execution gas*: what the EVM spent on the call itself,
-without the 21,000 transaction base cost and the calldata cost. It uses eth-tester's own
+``LocalChain.call`` runs a contract call as a transaction that is executed and rolled back
+(``transact`` then mines it, for calls that change state), and reports its return value with
+its *execution gas*: what the EVM spent on the call itself, without the 21,000 transaction base
+cost and the calldata cost. It uses eth-tester's own
 execute-and-revert helper (versions are pinned in the ``evm`` extra).
 """
 
@@ -99,6 +100,22 @@ class LocalChain:
         decoded = self._abi.decode(outputs, computation.output)
         value = decoded[0] if len(decoded) == 1 else tuple(decoded)
         return CallResult(value, computation.get_gas_used())
+
+    def transact(
+        self, address: str, abi: list[dict[str, Any]], name: str, args: list[Any]
+    ) -> CallResult:
+        """``name(*args)`` as a mined transaction that changes the contract's state; its
+        execution gas is measured by the same call rolled back first (which also gives the
+        revert reason, ``ContractRevertedError``)."""
+        result = self.call(address, abi, name, args)
+        data = self.encode_call(abi, name, args)
+        tx = {"from": self.sender, "to": address, "data": "0x" + data.hex(),
+              "gas": CALL_GAS_LIMIT}  # fmt: skip
+        try:
+            self.tester.send_transaction(tx)
+        except Exception as exc:  # eth-tester's TransactionFailed
+            raise ContractRevertedError(f"{name} failed when mined: {exc}") from exc
+        return result
 
     def _reason(self, computation: Any) -> str:
         error = computation._error

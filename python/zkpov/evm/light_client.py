@@ -4,28 +4,31 @@ encodings of headers, quorum certificates and validators that its ``verify_final
 The contract stores the epoch, a commitment to the validator set (keccak256 of its records: per
 validator, its key uncompressed in the EIP-2537 encoding, 128 bytes, and its stake as a 32-byte
 big-endian integer), the set's commitment as zkpov headers carry it
-(``compute_validator_set_commitment``), the total stake and the quorum power of the genesis. A
-relayer passes the records with every call; the contract checks them against the commitment and
-the header's set commitment against the stored one. Epoch changes are not supported: the
-contract refuses a header with a next-validator-set commitment.
+(``compute_validator_set_commitment``), the total stake, the quorum power and the chain's
+finality threshold (to compute the quorum of later sets). A relayer passes the records with
+every call; the contract checks them against the commitment and the header's set commitment
+against the stored one. ``verify_finalized`` refuses an epoch-ending header (one naming a next
+set): ``submit_epoch_change`` (:mod:`zkpov.evm.epoch_change`) takes it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
-from zkpov.constants import DOMAIN_BLOCK_ID, DOMAIN_VOTE
+from zkpov.constants import DEFAULT_FINALITY_THRESHOLD, DOMAIN_BLOCK_ID, DOMAIN_VOTE
 from zkpov.crypto import curve_points as cp
 from zkpov.crypto.bls import DST_SIG
 from zkpov.errors import EvmError
 from zkpov.evm.compiler import compile_contract, import_evm_package, render_template
 from zkpov.evm.encoding import encode_g1, encode_g2
+from zkpov.node.rpc.epoch_changes import MAX_SUFFIX_HEADERS
 from zkpov.node.state.genesis import Genesis
 from zkpov.spec.encoding import encode_field
 from zkpov.spec.messages import BlockHeader, QuorumCert
-from zkpov.spec.validators import compute_validator_set_commitment
+from zkpov.spec.validators import VALIDATOR_SET_TAG, compute_validator_set_commitment
 
 __all__ = [
     "MAX_CONTRACT_VALIDATORS",
@@ -35,6 +38,7 @@ __all__ = [
     "encode_qc",
     "encode_setup_json",
     "encode_validators",
+    "get_contract_bound",
     "get_genesis_setup",
     "get_light_client_setup",
     "render_light_client",
@@ -46,6 +50,8 @@ G1_GENERATOR = (
     0x08B3F481E3AAA0F1A09E30ED741D8AE4FCF5E095D5D00AF600DB18CB2C04B3EDD03CC744A2888AE40CAA232946C5E7E1,
 )
 VALIDATOR_RECORD_BYTES = 160
+NEXT_SET_ITEM_BYTES = 64  # a key compressed (48) and its stake (16): the set commitment's body
+HALF_P = (cp.FIELD_MODULUS - 1) // 2  # y above it sets a compressed key's sign flag
 
 
 @dataclass(frozen=True)
@@ -58,11 +64,12 @@ class LightClientSetup:
     header_commitment: bytes  # compute_validator_set_commitment: what headers carry
     total_stake: int
     quorum_power: int
+    threshold: Fraction = DEFAULT_FINALITY_THRESHOLD  # the chain's finality threshold
 
     def constructor_args(self) -> list[Any]:
         return [
             self.epoch, self.commitment, self.header_commitment, self.total_stake,
-            self.quorum_power,
+            self.quorum_power, self.threshold.numerator, self.threshold.denominator,
         ]  # fmt: skip
 
 
@@ -86,21 +93,24 @@ def compute_commitment(validators: bytes) -> bytes:
 
 
 def get_light_client_setup(
-    epoch: int, keys: Sequence[bytes], stakes: Sequence[int], quorum_power: int
-) -> LightClientSetup:
+    epoch: int, keys: Sequence[bytes], stakes: Sequence[int], quorum_power: int,
+    threshold: Fraction = DEFAULT_FINALITY_THRESHOLD,
+) -> LightClientSetup:  # fmt: skip
     validators = encode_validators(keys, stakes)
     header_commitment = compute_validator_set_commitment(epoch, keys, stakes)
     return LightClientSetup(
         epoch, validators, compute_commitment(validators), header_commitment, sum(stakes),
-        quorum_power,
+        quorum_power, threshold,
     )  # fmt: skip
 
 
 def get_genesis_setup(genesis: Genesis) -> LightClientSetup:
     """The contract's state for the genesis validator set (epoch 0, the node's quorum power)."""
     stakes = [v.stake for v in genesis.validators]
-    quorum = genesis.consensus.get_quorum_power(sum(stakes))
-    return get_light_client_setup(0, [v.bls_public_key for v in genesis.validators], stakes, quorum)
+    config = genesis.consensus
+    quorum = config.get_quorum_power(sum(stakes))
+    keys = [v.bls_public_key for v in genesis.validators]
+    return get_light_client_setup(0, keys, stakes, quorum, config.finality_threshold)
 
 
 def encode_setup_json(setup: LightClientSetup) -> dict[str, Any]:
@@ -109,6 +119,8 @@ def encode_setup_json(setup: LightClientSetup) -> dict[str, Any]:
         "epoch": setup.epoch, "validator_commitment": "0x" + setup.commitment.hex(),
         "header_set_commitment": "0x" + setup.header_commitment.hex(),
         "total_stake": setup.total_stake, "quorum_power": setup.quorum_power,
+        "threshold_num": setup.threshold.numerator,
+        "threshold_den": setup.threshold.denominator,
         "validators": "0x" + setup.validators.hex(),
     }  # fmt: skip
 
@@ -135,6 +147,13 @@ def encode_qc(qc: QuorumCert) -> tuple[Any, ...]:
             qc.signers, signature)  # fmt: skip
 
 
+def get_contract_bound(genesis: Genesis) -> int:
+    """The set size a chain's finality contract is rendered for: the chain's ``max_validators``
+    (sets grow as validators join), at least the genesis set, at most the contract's limit."""
+    wanted = max(len(genesis.validators), genesis.consensus.max_validators)
+    return min(wanted, MAX_CONTRACT_VALIDATORS)
+
+
 def render_light_client(chain_id: str, genesis_hash: bytes, max_validators: int) -> str:
     """The Vyper source of the finality contract (its state comes with the constructor) for
     sets of at most ``max_validators``: the bound sizes its buffers, and memory costs gas."""
@@ -157,6 +176,10 @@ def render_light_client(chain_id: str, genesis_hash: bytes, max_validators: int)
         "neg_g1": encode_g1((G1_GENERATOR[0], cp.FIELD_MODULUS - G1_GENERATOR[1])).hex(),
         "zero_g1_hash": "0x" + zero_hash(bytes(128)).hex(),
         "zero_g2_hash": "0x" + zero_hash(bytes(256)).hex(),
+        "max_suffix": str(MAX_SUFFIX_HEADERS),
+        "max_next_bytes": str(max_validators * NEXT_SET_ITEM_BYTES),
+        "set_tag": VALIDATOR_SET_TAG.hex(), "set_tag_size": str(len(VALIDATOR_SET_TAG)),
+        "half_p_hi": str(HALF_P >> 256), "half_p_lo": str(HALF_P & ((1 << 256) - 1)),
     })  # fmt: skip
 
 

@@ -5,10 +5,15 @@ Finality comes from ``GET /commit``: the header with its ``commit_certificate``,
 direct child that commits it under the 2-chain rule. (``/light/finalized`` serves the root
 block's own certificate, which does not commit it.) A block committed as an ancestor of a
 later one has no such certificate; the relayer then names another height.
+
+Epoch changes come from ``GET /v1/light/updates`` (:func:`fetch_epoch_updates`, decoded strictly)
+and go to ``submit_epoch_change`` one by one (:func:`submit_epoch_changes`), each with the records
+of the set the contract holds; the relayer's setup follows the contract's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,16 +22,21 @@ from zkpov.client import models as m
 from zkpov.errors import EvmError
 from zkpov.evm.chain import LocalChain
 from zkpov.evm.encoding import encode_proof
+from zkpov.evm.epoch_change import encode_epoch_change, get_next_setup
 from zkpov.evm.light_client import LightClientSetup, encode_header, encode_qc
+from zkpov.light.fetch import LightRpc
+from zkpov.node.rpc.epoch_changes import EpochUpdate, EpochUpdates
 from zkpov.spec.messages import BlockHeader, QuorumCert, VoteData
 from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 
 __all__ = [
     "Deployment",
     "RelayResult",
+    "fetch_epoch_updates",
     "get_committed",
     "relay_finalized",
     "relay_proof",
+    "submit_epoch_changes",
     "verify_committed",
 ]
 
@@ -101,3 +111,31 @@ def relay_proof(client: ZkpovClient, verifier: Deployment, height: int) -> Relay
     args = [encode_proof(proof.proof), inputs]
     result = verifier.chain.call(verifier.address, verifier.abi, "verify", args)
     return RelayResult(proof.height, result.value, result.execution_gas)
+
+
+async def fetch_epoch_updates(url: str, from_epoch: int) -> EpochUpdates:
+    """The epoch changes the node at ``url`` serves from ``from_epoch`` on (at most 64)."""
+    rpc = LightRpc(url)
+    try:
+        return await rpc.get_epoch_updates(from_epoch)
+    finally:
+        await rpc.close()
+
+
+def submit_epoch_changes(
+    light_client: Deployment, setup: LightClientSetup, updates: Sequence[EpochUpdate]
+) -> tuple[LightClientSetup, list[RelayResult]]:
+    """``submit_epoch_change`` of each update in turn, from the contract's epoch (``setup``'s:
+    its records sign the first); the setup of the last epoch adopted, and per update its
+    height, the epoch adopted and the execution gas."""
+    chain, address, abi = light_client.chain, light_client.address, light_client.abi
+    held = chain.call(address, abi, "epoch", []).value
+    if held != setup.epoch:
+        raise EvmError(f"the contract is in epoch {held}; the relayer's set is of {setup.epoch}")
+    results = []
+    for update in updates:
+        args = encode_epoch_change(update, setup.validators)
+        gas = chain.transact(address, abi, "submit_epoch_change", args).execution_gas
+        setup = get_next_setup(setup, update)
+        results.append(RelayResult(update.header.height, setup.epoch, gas))
+    return setup, results

@@ -14,11 +14,11 @@ from pathlib import Path
 
 from zkpov.client import models as m
 from zkpov.crypto import snark
+from zkpov.light.epochs import EpochTrust
 from zkpov.light.fetch import LightRpc
 from zkpov.light.sync import Conflict, LightChain, Witnessed
 from zkpov.light.trust import (
     Checkpoint,
-    TrustedSet,
     check_checkpoint_age,
     get_trusting_period,
     trust_checkpoint,
@@ -28,15 +28,18 @@ from zkpov.node.ops.key_cache import compute_setup_seed
 from zkpov.node.state.bootstrap import build_chain_start
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash
 
-__all__ = ["SyncReport", "load_verifying_key", "query_account", "sync_chain"]
+__all__ = ["SyncReport", "check_claimed_age", "load_verifying_key", "query_account", "sync_chain"]
 
 
 @dataclass(frozen=True)
 class SyncReport:
-    """``proven_height``: proofs verified from genesis up to this verified header (None when
+    """``epoch``: the epoch of the latest set followed (``epoch_changes`` verified on the way);
+    ``proven_height``: proofs verified from genesis up to this verified header (None when
     proofs were not asked for); ``conflicts``: evidence of double signing among witnesses."""
 
     finalized: Witnessed
+    epoch: int
+    epoch_changes: int
     verified_qcs: int
     verified_proofs: int
     proven_height: int | None
@@ -54,21 +57,34 @@ def load_verifying_key(genesis: Genesis, key_cache: Path | None) -> snark.Verify
 async def _open(
     rpcs: Sequence[LightRpc], genesis: Genesis, checkpoint: Checkpoint | None, period: int | None
 ) -> LightChain:
-    trusted = await _get_trusted(rpcs[0], genesis, checkpoint, period)
-    chain = LightChain(list(rpcs), trusted, build_chain_start(genesis).block.header)
-    if checkpoint is not None:
-        tip = await chain.get_finalized(rpcs[0])
-        check_checkpoint_age(checkpoint, tip.header.epoch, get_trusting_period(genesis, period))
+    """Trust set up and every served epoch change followed; a checkpoint is refused when the
+    node says (before anything is verified) or the verified tip shows (after) it is stale."""
+    if checkpoint is None:
+        chain = _make_chain(rpcs, genesis, EpochTrust(trust_genesis(genesis), 0))
+        await chain.follow_epochs()
+        return chain
+    trusting = get_trusting_period(genesis, period)
+    await check_claimed_age(rpcs[0], checkpoint, trusting)
+    served = await rpcs[0].get_bootstrap(checkpoint.epoch)
+    chain = _make_chain(
+        rpcs, genesis, EpochTrust(trust_checkpoint(checkpoint, served, genesis), None)
+    )
+    await chain.follow_epochs()
+    tip = await chain.get_finalized(rpcs[0])
+    check_checkpoint_age(checkpoint, tip.header.epoch, trusting)
     return chain
 
 
-async def _get_trusted(
-    rpc: LightRpc, genesis: Genesis, checkpoint: Checkpoint | None, period: int | None
-) -> TrustedSet:
-    if checkpoint is None:
-        return trust_genesis(genesis)
-    get_trusting_period(genesis, period)  # refuse a period not shorter than unbonding first
-    return trust_checkpoint(checkpoint, await rpc.get_bootstrap(checkpoint.epoch), genesis)
+def _make_chain(rpcs: Sequence[LightRpc], genesis: Genesis, trust: EpochTrust) -> LightChain:
+    genesis_header = build_chain_start(genesis).block.header
+    return LightChain(list(rpcs), trust, genesis_header, genesis.consensus)
+
+
+async def check_claimed_age(rpc: LightRpc, checkpoint: Checkpoint, period: int) -> None:
+    """``StaleCheckpointError`` when the node says its chain is more than ``period`` epochs past
+    the checkpoint (refusing on a node's word is safe; accepting waits for the verified tip)."""
+    served = await rpc.get_epoch_updates(checkpoint.epoch)
+    check_checkpoint_age(checkpoint, served.current_epoch, period)
 
 
 async def sync_chain(
@@ -90,7 +106,10 @@ async def sync_chain(
             up_to = min(served.proven_final_height or 0, tip.header.height)
             circuit = snark.CircuitConfig(genesis.circuit_batch_size, genesis.circuit_tree_depth)
             proven = await chain.verify_proofs(vk, circuit.circuit_id, up_to)
-        return SyncReport(tip, chain.verified_qcs, chain.verified_proofs, proven, tuple(conflicts))
+        return SyncReport(
+            tip, chain.trusted.epoch, chain.epoch_changes, chain.verified_qcs,
+            chain.verified_proofs, proven, tuple(conflicts),
+        )  # fmt: skip
     finally:
         for rpc in rpcs:
             await rpc.close()

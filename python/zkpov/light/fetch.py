@@ -7,6 +7,7 @@ from zkpov.client import models as m
 from zkpov.client.aio import AsyncZkpovClient
 from zkpov.errors import RpcAnswerError
 from zkpov.light.models import Bootstrap, Headers, Proofs
+from zkpov.node.rpc.epoch_changes import EpochUpdates, decode_epoch_updates
 
 __all__ = [
     "MAX_HEADERS_PER_ANSWER",
@@ -32,15 +33,18 @@ class LightRpc(AsyncZkpovClient):
     async def get_bootstrap(self, epoch: int) -> Bootstrap:
         return await self._get(Bootstrap, "/v1/light/bootstrap", epoch=epoch)
 
-    async def get_update_count(self, from_epoch: int) -> int:
-        """How many epoch changes the node serves since ``from_epoch``."""
+    async def get_epoch_updates(self, from_epoch: int) -> EpochUpdates:
+        """The epoch changes the node serves from ``from_epoch`` on (at most 64), decoded
+        strictly (``EpochUpdateFormatError``); they must start at ``from_epoch``, one epoch
+        after another."""
         doc = await self._get_transport().get_json(
             "/v1/light/updates", {"from_epoch": str(from_epoch)}
         )
-        updates = doc.get("updates") if isinstance(doc, dict) else None
-        if not isinstance(updates, list):
-            raise RpcAnswerError("/v1/light/updates: expected an object with an 'updates' list")
-        return len(updates)
+        served = decode_epoch_updates(doc)
+        epochs = [update.header.epoch for update in served.updates]
+        if epochs != list(range(from_epoch, from_epoch + len(epochs))):
+            raise RpcAnswerError(f"/v1/light/updates: epochs {epochs[:4]}... from {from_epoch}")
+        return served
 
     async def get_proofs(self, first: int, last: int) -> Proofs:
         """The proofs the node holds for heights ``first..last``, in increasing height."""

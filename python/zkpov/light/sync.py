@@ -6,18 +6,28 @@ Each witness's finalized header must be committed by a QC of the trusted set
 verified commit QCs for different blocks at the same height are kept both, as evidence
 (:class:`Conflict`): for both to exist, validators holding over 1/3 of the stake signed twice.
 
-The validator set is static today: a node serves no epoch changes, and a node that does is
-refused (this client cannot follow them yet).
+Before that, the client follows the epoch changes a witness serves from its trusted epoch
+(:mod:`zkpov.light.epochs`), keeping every followed epoch's set: a witness's tip is checked
+with the set of its own epoch, so a witness one epoch behind still verifies.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass, field
 
 from zkpov.client import models as m
+from zkpov.config import ConsensusConfig
 from zkpov.crypto import snark
-from zkpov.errors import BadMerkleProofError, LightClientError, NotCommittedError
+from zkpov.errors import (
+    BadMerkleProofError,
+    LightClientError,
+    NotCommittedError,
+    WrongEpochError,
+)
+from zkpov.light.epochs import EpochTrust
 from zkpov.light.fetch import MAX_HEADERS_PER_ANSWER, MAX_PROOFS_PER_ANSWER, LightRpc
+from zkpov.light.follow import FollowedEpochs
+from zkpov.light.models import Conflict, Witnessed
 from zkpov.light.trust import TrustedSet
 from zkpov.light.verify import (
     check_header_chain,
@@ -25,6 +35,7 @@ from zkpov.light.verify import (
     to_qc,
     verify_account,
     verify_commit,
+    verify_commit_qc,
     verify_transitions,
 )
 from zkpov.spec.messages import BlockHeader, QuorumCert
@@ -40,54 +51,64 @@ MAX_PROVEN_HEIGHTS = 100_000  # headers held (fetched 64 an answer) to link proo
 ACCOUNT_TRIES = 5  # the chain moves between two requests: ask again this many times
 
 
-@dataclass(frozen=True)
-class Witnessed:
-    """A header one witness proved final with a verified commit QC."""
-
-    rpc: str
-    header: BlockHeader
-    qc: QuorumCert
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """Two verified commit QCs for different blocks at one height: evidence of double votes."""
-
-    height: int
-    first: Witnessed
-    second: Witnessed
-
-
 @dataclass
 class LightChain:
     """A light client's view over its witnesses: ``genesis_header`` (height 0, needing no QC)
-    and ``trusted``, the set whose QCs it accepts; counts what it verified."""
+    and the epochs it follows from ``start`` (:class:`~zkpov.light.follow.FollowedEpochs`: every
+    epoch's set, the endings verified, conflicting ones); counts what it verified."""
 
     witnesses: list[LightRpc]
-    trusted: TrustedSet
+    start: InitVar[EpochTrust]
     genesis_header: BlockHeader
+    config: ConsensusConfig
     verified_qcs: int = 0
     verified_proofs: int = 0
+    followed: FollowedEpochs = field(init=False)
 
-    async def check_no_epoch_changes(self) -> None:
-        for rpc in self.witnesses:
-            if await rpc.get_update_count(self.trusted.epoch):
-                raise LightClientError(
-                    f"{rpc.url} serves epoch changes; this client follows a static set"
-                )
+    def __post_init__(self, start: EpochTrust) -> None:
+        self.followed = FollowedEpochs(start, self.config)
+
+    @property
+    def trusted(self) -> TrustedSet:
+        return self.followed.trust.trusted
+
+    @property
+    def sets(self) -> dict[int, TrustedSet]:
+        return self.followed.sets
+
+    @property
+    def epoch_changes(self) -> int:
+        return self.followed.changes
+
+    async def follow_epochs(self) -> None:
+        """Every epoch change the witnesses serve, verified; conflicting endings kept."""
+        await self.followed.follow(self.witnesses)
+        self.verified_qcs += self.followed.changes + len(self.followed.conflicts)
 
     def _accept(self, rpc: LightRpc, header: BlockHeader, qc: QuorumCert) -> Witnessed:
-        """``header`` proved final by ``qc``; a refusal names the witness that served it."""
+        """``header`` proved final by ``qc`` under the set of its epoch; a refusal names the
+        witness that served it."""
         if header.height == 0:
             if header.id != self.genesis_header.id:
                 raise LightClientError(f"{rpc.url} serves a genesis header of another chain")
             return Witnessed(rpc.url, header, qc)
         try:
-            verify_commit(self.trusted, header, qc)
+            self._verify(header, qc)
         except LightClientError as err:
             raise type(err)(f"{rpc.url}: {err}") from None
         self.verified_qcs += 1
         return Witnessed(rpc.url, header, qc)
+
+    def _verify(self, header: BlockHeader, qc: QuorumCert) -> None:
+        trusted = self.sets.get(header.epoch)
+        if trusted is None:
+            raise WrongEpochError(
+                f"header of epoch {header.epoch}; trusted: {min(self.sets)}..{max(self.sets)}"
+            )
+        if self.followed.ending_ids.get(header.epoch) == header.id:
+            verify_commit_qc(trusted, header, qc)  # a verified epoch end, committed again
+        else:
+            verify_commit(trusted, header, qc)
 
     async def get_finalized(self, rpc: LightRpc) -> Witnessed:
         served = await rpc.get_finalized()
@@ -106,7 +127,8 @@ class LightChain:
 
     async def sync(self) -> tuple[Witnessed, list[Conflict]]:
         """The highest finalized header any witness proves, and any conflicts among them."""
-        await self.check_no_epoch_changes()
+        if self.followed.conflicts:  # forked witnesses' tips need not verify: report the forks
+            return await self.get_finalized(self.witnesses[0]), list(self.followed.conflicts)
         tips = [await self.get_finalized(rpc) for rpc in self.witnesses]
         conflicts = await self.find_conflicts(min(tip.header.height for tip in tips))
         return max(tips, key=lambda tip: tip.header.height), conflicts

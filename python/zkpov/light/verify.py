@@ -34,10 +34,12 @@ from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 __all__ = [
     "MAX_TREE_DEPTH",
     "check_header_chain",
+    "check_set_commitment",
     "to_header",
     "to_qc",
     "verify_account",
     "verify_commit",
+    "verify_commit_qc",
     "verify_transitions",
 ]
 
@@ -77,9 +79,17 @@ def to_qc(served: m.QuorumCert) -> QuorumCert:
 
 
 def verify_commit(trusted: TrustedSet, header: BlockHeader, qc: QuorumCert) -> None:
-    """``header`` is final: ``qc`` is from the trusted epoch, certifies the header's child one
-    round later, and carries more than 2/3 of the stake with a valid aggregate signature; the
-    header commits to the trusted set (keys and stakes) and to no next set."""
+    """``header`` is final and ends no epoch: it names no next set (an epoch-ending header is
+    checked by :func:`zkpov.light.epochs.verify_epoch_update`), and :func:`verify_commit_qc`."""
+    if header.next_validator_set_commitment:
+        raise WrongValidatorSetError(f"header at height {header.height} names a next set")
+    verify_commit_qc(trusted, header, qc)
+
+
+def verify_commit_qc(trusted: TrustedSet, header: BlockHeader, qc: QuorumCert) -> None:
+    """``qc`` commits ``header``: both are from the trusted epoch, ``qc`` certifies the header's
+    child one round later, and carries more than 2/3 of the stake with a valid aggregate
+    signature; the header commits to the trusted set (keys and stakes)."""
     data = qc.vote_data
     if header.epoch != trusted.epoch or data.epoch != trusted.epoch:
         raise WrongEpochError(
@@ -93,19 +103,16 @@ def verify_commit(trusted: TrustedSet, header: BlockHeader, qc: QuorumCert) -> N
         )
     signers = _get_signers(trusted, qc)
     _check_stake(trusted, signers)
-    _check_set_commitment(trusted, header)
+    check_set_commitment(trusted, header)
     _check_signature(trusted, signers, qc)
 
 
-def _check_set_commitment(trusted: TrustedSet, header: BlockHeader) -> None:
-    """The header commits to the trusted set's keys and stakes, and to no next set (no epoch
-    ends in the running chain yet)."""
+def check_set_commitment(trusted: TrustedSet, header: BlockHeader) -> None:
+    """The header commits to the trusted set's keys and stakes."""
     if header.validator_set_commitment != trusted.commitment:
         raise WrongValidatorSetError(
             f"header at height {header.height} commits to another validator set"
         )
-    if header.next_validator_set_commitment:
-        raise WrongValidatorSetError(f"header at height {header.height} names a next set")
 
 
 def _get_signers(trusted: TrustedSet, qc: QuorumCert) -> Sequence[int]:

@@ -13,10 +13,10 @@ from zkpov.errors import ValidatorError
 from zkpov.spec.signing import KeyRing, SignatureScheme
 from zkpov.types import BLSPubkey, Epoch, Root, Stake
 
-__all__ = ["ValidatorSet", "compute_validator_set_commitment"]
+__all__ = ["VALIDATOR_SET_TAG", "ValidatorSet", "compute_validator_set_commitment"]
 
 _POWER_CACHE_LIMIT = 4096  # verified signer bitfields remembered (an LRU)
-_COMMITMENT_TAG = b"zkpov/validator-set/v1"
+VALIDATOR_SET_TAG = b"zkpov/validator-set/v1"  # the commitment's prefix (the EVM contract's too)
 
 
 def compute_validator_set_commitment(
@@ -24,7 +24,7 @@ def compute_validator_set_commitment(
 ) -> Root:
     """SHA-256 of the tag, the epoch (8 bytes) and each key (48 bytes) with its stake (16 bytes,
     big-endian): what a light client's checkpoint names and what a node serves."""
-    digest = hashlib.sha256(_COMMITMENT_TAG + epoch.to_bytes(8, "big"))
+    digest = hashlib.sha256(VALIDATOR_SET_TAG + epoch.to_bytes(8, "big"))
     for pubkey, stake in zip(pubkeys, stakes, strict=True):
         digest.update(bytes(pubkey) + stake.to_bytes(16, "big"))
     return Root(digest.digest())

@@ -14,6 +14,7 @@ import json
 
 from zkpov.chain.state import AccountState, compute_account_index
 from zkpov.chain.transition import compute_genesis_state
+from zkpov.consensus.epochs.proof import EpochChangeProof, select_endings
 from zkpov.crypto import schnorr
 from zkpov.crypto.vk_json import VerifyingKeyPoints
 from zkpov.node.rpc.events import EventHub, EventHubConfig, QueueSubscription
@@ -85,6 +86,7 @@ class FakeNode:
         self.proven_final: Height | None = None
         self.available = True
         self.verifying_key: VerifyingKeyPoints | None = None  # a node that loads no keys
+        self.epoch_proof: EpochChangeProof | None = None  # endings it serves from any epoch
         self.validators = tuple(
             ValidatorInfo(ValidatorIndex(i), BLSPubkey(bytes([i + 1]) * 48),
                           Stake(10**18 + i), (10**18 + i) * 1000, 10**18 + i, 0)
@@ -207,6 +209,11 @@ class FakeNode:
 
     def get_verifying_key(self) -> VerifyingKeyPoints | None:
         return self.verifying_key
+
+    def get_epoch_change_proof(self, from_epoch: Epoch) -> EpochChangeProof | None:
+        if self.epoch_proof is None:
+            return None
+        return select_endings(self.epoch_proof.endings, from_epoch)
 
     def get_proof(self, height: Height | None) -> ProofRecord | None:
         h = self.proven_final if height is None else height

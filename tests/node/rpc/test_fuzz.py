@@ -19,7 +19,9 @@ from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
+from tests.consensus.epochs.epoch_net import EpochRouter, drive, make_epoch_net
 from tests.node.rpc.fake_view import FakeNode
+from zkpov.consensus.epochs.proof import EpochChangeProof
 from zkpov.node.rpc.api import get_routes
 from zkpov.node.rpc.app import create_app
 from zkpov.node.rpc.metrics import NodeMetrics
@@ -50,6 +52,9 @@ def base_url() -> Iterator[str]:
     node = FakeNode(n_blocks=8)
     node.prove_up_to(3)
     node.earliest = node.earliest.__class__(1)  # height 0 pruned: exercises that 404 too
+    epochs = make_epoch_net(4, pending=1, exiting=(3,))
+    drive(epochs, EpochRouter(epochs), until=0.02)  # real endings for /v1/light/updates
+    node.epoch_proof = EpochChangeProof(tuple(epochs.managers[0].endings))
     with _ThreadServer(create_app(node, metrics=NodeMetrics())) as url:
         yield url
 

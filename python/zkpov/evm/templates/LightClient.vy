@@ -1,12 +1,14 @@
 # pragma version 0.4.3
 """
-@title zkpov finality contract (static validator set; BLS12-381, EIP-2537)
+@title zkpov finality contract (validator sets followed across epochs; BLS12-381, EIP-2537)
 @notice Chain $chain_id, genesis $genesis_hash. Rendered by zkpov.evm from LightClient.vy.
 @dev verify_finalized(header, qc, validators) returns the header's state root when qc commits
      the header under zkpov's 2-chain rule (qc certifies the header's child, one round later)
-     and carries BLS signatures of validators holding the quorum. Header ids and vote signing
-     roots are recomputed here exactly as zkpov computes them (spec/encoding.py); the message
-     is hashed to G2 here too (RFC 9380, expand_message_xmd with SHA-256). Every failure reverts.
+     and carries BLS signatures of validators holding the quorum. submit_epoch_change adopts
+     the next set an epoch-ending header names once the stored set's QC commits that header.
+     Header ids and vote signing roots are recomputed here exactly as zkpov computes them
+     (spec/encoding.py); the message is hashed to G2 here too (RFC 9380, expand_message_xmd
+     with SHA-256). Every failure reverts.
 """
 
 MAX_VALIDATORS: constant(uint256) = $max_validators
@@ -25,6 +27,12 @@ DST_PRIME: constant(Bytes[$dst_prime_size]) = x"$dst_prime"
 NEG_G1: constant(Bytes[128]) = x"$neg_g1"
 ZERO_G1_HASH: constant(bytes32) = $zero_g1_hash
 ZERO_G2_HASH: constant(bytes32) = $zero_g2_hash
+MAX_SUFFIX: constant(uint256) = $max_suffix
+NEXT_ITEM: constant(uint256) = 64
+MAX_NEXT_BYTES: constant(uint256) = $max_next_bytes
+SET_TAG: constant(Bytes[$set_tag_size]) = x"$set_tag"
+HALF_P_HI: constant(uint256) = $half_p_hi
+HALF_P_LO: constant(uint256) = $half_p_lo
 
 
 struct Header:
@@ -54,21 +62,32 @@ struct QC:
     signature: Bytes[256]
 
 
+event EpochChanged:
+    epoch: indexed(uint64)
+    header_set_commitment: bytes32
+    total_stake: uint256
+
+
 epoch: public(uint64)
 validator_commitment: public(bytes32)
 header_set_commitment: public(bytes32)
 total_stake: public(uint256)
 quorum_power: public(uint256)
+threshold_num: public(uint256)
+threshold_den: public(uint256)
 
 
 @deploy
-def __init__(epoch: uint64, commitment: bytes32, header_commitment: bytes32, total_stake: uint256, quorum_power: uint256):
+def __init__(epoch: uint64, commitment: bytes32, header_commitment: bytes32, total_stake: uint256, quorum_power: uint256, threshold_num: uint256, threshold_den: uint256):
     assert quorum_power * 3 > total_stake * 2, "quorum must exceed 2/3 of the stake"
+    assert threshold_num * 3 > threshold_den * 2 and threshold_num <= threshold_den, "finality threshold must lie in (2/3, 1]"
     self.epoch = epoch
     self.validator_commitment = commitment
     self.header_set_commitment = header_commitment
     self.total_stake = total_stake
     self.quorum_power = quorum_power
+    self.threshold_num = threshold_num
+    self.threshold_den = threshold_den
 
 
 @internal
@@ -175,15 +194,13 @@ def commit_to(validators: Bytes[MAX_RECORD_BYTES]) -> bytes32:
     return keccak256(validators)
 
 
-@external
+@internal
 @view
-def verify_finalized(header: Header, qc: QC, validators: Bytes[MAX_RECORD_BYTES]) -> bytes32:
-    """The header's state root, if qc proves the header final; reverts otherwise. validators:
-    one 160-byte record per validator, its key (EIP-2537 G1) and its stake (uint256)."""
+def _check_commit(header: Header, qc: QC, validators: Bytes[MAX_RECORD_BYTES]):
+    """qc, signed by the stored set (validators), commits header under the 2-chain rule."""
     assert keccak256(validators) == self.validator_commitment, "validators do not match the stored commitment"
     assert qc.epoch == self.epoch and header.epoch == self.epoch, "QC or header from another epoch"
     assert header.validator_set_commitment == self.header_set_commitment, "header commits to another validator set"
-    assert len(header.next_validator_set_commitment) == 0, "epoch changes are not supported"
     assert qc.parent_id == self._header_id(header), "QC does not certify a child of the header"
     assert qc.parent_round == header.round and qc.round == header.round + 1, "QC does not commit the header (2-chain rule)"
     agg: Bytes[128] = empty(Bytes[128])
@@ -195,4 +212,88 @@ def verify_finalized(header: Header, qc: QC, validators: Bytes[MAX_RECORD_BYTES]
     pairs: Bytes[768] = concat(agg, self._hash_to_g2(self._vote_root(qc)), NEG_G1, qc.signature)
     ok: Bytes[32] = raw_call(PAIRING, pairs, max_outsize=32, is_static_call=True)
     assert len(ok) == 32 and convert(ok, uint256) == 1, "aggregate signature does not verify"
+
+
+@external
+@view
+def verify_finalized(header: Header, qc: QC, validators: Bytes[MAX_RECORD_BYTES]) -> bytes32:
+    """The header's state root, if qc proves the header final; reverts otherwise. validators:
+    one 160-byte record per validator, its key (EIP-2537 G1) and its stake (uint256)."""
+    assert len(header.next_validator_set_commitment) == 0, "an epoch-ending header: use submit_epoch_change"
+    self._check_commit(header, qc, validators)
     return header.state_root
+
+
+@internal
+@pure
+def _compress(point: Bytes[128]) -> Bytes[48]:
+    """A G1 point (EIP-2537) in zkpov's compressed encoding: x with the compression flag, and
+    the sign flag when y is the larger of y and p - y."""
+    y_hi: uint256 = convert(slice(point, 80, 16), uint256)
+    y_lo: uint256 = convert(slice(point, 96, 32), uint256)
+    flags: uint256 = 128
+    if y_hi > HALF_P_HI or (y_hi == HALF_P_HI and y_lo > HALF_P_LO):
+        flags = 160
+    first: uint256 = convert(slice(point, 16, 1), uint256) | flags
+    return concat(convert(convert(first, uint8), bytes1), slice(point, 17, 47))
+
+
+@internal
+@view
+def _check_records(next_set: Bytes[MAX_NEXT_BYTES], records: Bytes[MAX_RECORD_BYTES]) -> uint256:
+    """The records are next_set's validators, in order, each key on the curve; their stake."""
+    n: uint256 = len(records) // RECORD
+    assert n > 0 and len(records) == n * RECORD and len(next_set) == n * NEXT_ITEM, "next set and its records differ in size"
+    total: uint256 = 0
+    for i: uint256 in range(n, bound=MAX_VALIDATORS):
+        point: Bytes[128] = slice(records, i * RECORD, 128)
+        stake: uint256 = convert(slice(records, i * RECORD + 128, 32), uint256)
+        assert stake > 0 and stake == convert(slice(next_set, i * NEXT_ITEM + 48, 16), uint256), "a record's stake is not the next set's"
+        assert slice(next_set, i * NEXT_ITEM, 48) == self._compress(point), "a record's key is not the next set's"
+        doubled: Bytes[128] = raw_call(G1ADD, concat(point, point), max_outsize=128, is_static_call=True)
+        assert len(doubled) == 128, "a record's key is not on the curve"
+        total += stake
+    return total
+
+
+@internal
+@view
+def _follow_suffix(header: Header, suffix: DynArray[Header, MAX_SUFFIX]) -> Header:
+    """The header the suffix leads to from the ending header (itself when empty)."""
+    last: Header = header
+    for child: Header in suffix:
+        assert child.parent_id == self._header_id(last) and child.height == last.height + 1, "suffix does not link the ending header"
+        assert child.epoch == header.epoch and len(child.next_validator_set_commitment) == 0, "suffix leaves the epoch"
+        last = child
+    return last
+
+
+@internal
+@view
+def _quorum(total: uint256) -> uint256:
+    """zkpov's compute_quorum_power: over 2/3 of total, and at least the finality threshold."""
+    bft: uint256 = total * 2 // 3 + 1
+    threshold: uint256 = (total * self.threshold_num + self.threshold_den - 1) // self.threshold_den
+    return min(total, max(bft, threshold))
+
+
+@external
+def submit_epoch_change(header: Header, suffix: DynArray[Header, MAX_SUFFIX], qc: QC, validators: Bytes[MAX_RECORD_BYTES], next_set: Bytes[MAX_NEXT_BYTES], next_validators: Bytes[MAX_RECORD_BYTES]):
+    """Adopts the set the stored epoch's ending header names, once qc (of the stored set,
+    validators) commits it or the suffix after it. next_set: the body of the header's
+    commitment (per validator its key compressed, 48 bytes, and its stake, 16 bytes);
+    next_validators: the same validators as records."""
+    assert header.epoch == self.epoch, "QC or header from another epoch"
+    assert header.validator_set_commitment == self.header_set_commitment, "header commits to another validator set"
+    assert len(header.next_validator_set_commitment) == 32, "header names no next set"
+    named: bytes32 = convert(header.next_validator_set_commitment, bytes32)
+    body: Bytes[MAX_NEXT_BYTES + $set_tag_size + 8] = concat(SET_TAG, convert(header.epoch + 1, bytes8), next_set)
+    assert sha256(body) == named, "next set does not match the header's commitment"
+    total: uint256 = self._check_records(next_set, next_validators)
+    self._check_commit(self._follow_suffix(header, suffix), qc, validators)
+    self.epoch = header.epoch + 1
+    self.validator_commitment = keccak256(next_validators)
+    self.header_set_commitment = named
+    self.total_stake = total
+    self.quorum_power = self._quorum(total)
+    log EpochChanged(epoch=self.epoch, header_set_commitment=named, total_stake=total)

@@ -1,10 +1,11 @@
 """The versioned light-client routes (``/v1/light/...``): what ``zkpov.light`` needs to follow
 finality and proven state from outside, each answer capped.
 
-- ``bootstrap?epoch=``: the validator set (keys and stakes) of an epoch and its commitment.
-- ``updates?from_epoch=``: the epoch changes since an epoch, each an epoch-ending header with its
-  commit QC and the next set. The validator set is static today (no epochs yet), so the list is
-  always empty; the route fixes the shape the epoch changes will fill.
+- ``bootstrap?epoch=``: the validator set (keys and stakes) of an epoch and its commitment (an
+  earlier epoch's from the previous epoch's ending, when the node holds it).
+- ``updates?from_epoch=``: the epoch changes since an epoch (at most 64), each an epoch-ending
+  header, its suffix, its commit QC and the next set (:mod:`zkpov.node.rpc.epoch_changes`), from
+  ``NodeView.get_epoch_change_proof``; empty while the node persists no endings.
 - ``finalized``: a committed header with the 2-chain QC that committed it.
 - ``headers?from=&to=``: committed headers of consecutive heights, at most ``MAX_HEADERS``.
 - ``proofs?from=&to=``: the validity proofs held for at most ``MAX_PROOFS`` heights, with their
@@ -15,17 +16,24 @@ finality and proven state from outside, each answer capped.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiohttp import web
 
 from zkpov.node.rpc import codec
+from zkpov.node.rpc.epoch_changes import (
+    MAX_NEXT_VALIDATORS,
+    MAX_SUFFIX_HEADERS,
+    MAX_UPDATES,
+    encode_epoch_updates,
+    get_epoch_update,
+)
 from zkpov.node.rpc.params import MAX_HEIGHT, QueryParam, compute_bounded_int
 from zkpov.node.rpc.schema import Route, ref
 from zkpov.node.rpc.view import NodeView, ValidatorsRecord
 from zkpov.spec.validators import compute_validator_set_commitment
-from zkpov.types import Height
+from zkpov.types import Epoch, Height
 
 __all__ = ["MAX_HEADERS", "MAX_PROOFS", "encode_bootstrap", "make_light_routes"]
 
@@ -67,17 +75,34 @@ def _get_current_set(view: NodeView, epoch: int | None, missing: NotFound) -> Va
     return record
 
 
-def encode_bootstrap(record: ValidatorsRecord, genesis_hash: bytes) -> dict[str, Any]:
-    pubkeys = [info.pubkey for info in record.validators]
-    stakes = [int(info.power) for info in record.validators]
-    commitment = compute_validator_set_commitment(record.epoch, pubkeys, stakes)
+def encode_bootstrap(
+    epoch: int, pubkeys: Sequence[bytes], stakes: Sequence[int], genesis_hash: bytes
+) -> dict[str, Any]:
+    commitment = compute_validator_set_commitment(epoch, pubkeys, stakes)
     return {
-        "genesis_hash": genesis_hash.hex(), "epoch": record.epoch,
+        "genesis_hash": genesis_hash.hex(), "epoch": epoch,
         "validators": [
-            {"pubkey": info.pubkey.hex(), "stake": str(info.power)} for info in record.validators
+            {"pubkey": bytes(key).hex(), "stake": str(stake)}
+            for key, stake in zip(pubkeys, stakes, strict=True)
         ],
         "total_stake": str(sum(stakes)), "validator_set_commitment": commitment.hex(),
     }  # fmt: skip
+
+
+def _get_bootstrap(view: NodeView, epoch: int | None, missing: NotFound) -> dict[str, Any]:
+    """The current set, or an earlier epoch's: the next set of the previous epoch's ending."""
+    genesis_hash = view.get_genesis().genesis_hash
+    record = view.get_validators(None)
+    if record is not None and epoch in (None, record.epoch):
+        stakes = [int(info.power) for info in record.validators]
+        pubkeys = [info.pubkey for info in record.validators]
+        return encode_bootstrap(record.epoch, pubkeys, stakes, genesis_hash)
+    proof = view.get_epoch_change_proof(Epoch(epoch - 1)) if epoch else None
+    next_set = None if proof is None else proof.endings[0].next_set
+    if next_set is None or next_set.epoch != epoch:
+        current = None if record is None else record.epoch
+        raise missing(f"no validator set of epoch {epoch} here; the current epoch is {current}")
+    return encode_bootstrap(next_set.epoch, next_set.pubkeys, next_set.stakes, genesis_hash)
 
 
 def make_light_routes(
@@ -87,16 +112,17 @@ def make_light_routes(
     makes the exception the application answers with 404."""
 
     async def on_bootstrap(request: web.Request) -> web.Response:
-        view = get_view(request)
-        record = _get_current_set(view, EPOCH.get(request), missing)
-        return _json(encode_bootstrap(record, view.get_genesis().genesis_hash))
+        return _json(_get_bootstrap(get_view(request), EPOCH.get(request), missing))
 
     async def on_updates(request: web.Request) -> web.Response:
         start = FROM_EPOCH.get_required(request)
         current = _get_current_set(get_view(request), None, missing).epoch
         if start > current:
             raise missing(f"from_epoch {start} is above the current epoch {current}")
-        return _json({"from_epoch": start, "current_epoch": current, "updates": []})
+        proof = get_view(request).get_epoch_change_proof(Epoch(start))
+        endings = () if proof is None else proof.endings
+        updates = [get_epoch_update(ending) for ending in endings[:MAX_UPDATES]]
+        return _json(encode_epoch_updates(start, current, updates))
 
     async def on_finalized(request: web.Request) -> web.Response:
         return _json(codec.encode_finalized(get_view(request).get_finalized()))
@@ -135,10 +161,15 @@ def _describe(*handlers: Any) -> tuple[Route, ...]:
         "validators": {"type": "array", "items": validator},
         "total_stake": _DECIMAL, "validator_set_commitment": _HASH,
     })  # fmt: skip
-    update = _object({"header": ref("Header"), "commit_certificate": ref("QuorumCert"),
-                      "next_validators": {"type": "array", "items": validator}})  # fmt: skip
+    update = _object({"header": ref("Header"),
+                      "suffix": {"type": "array", "items": ref("Header"),
+                                 "maxItems": MAX_SUFFIX_HEADERS},
+                      "commit_certificate": ref("QuorumCert"),
+                      "next_validators": {"type": "array", "items": validator, "minItems": 1,
+                                          "maxItems": MAX_NEXT_VALIDATORS}})  # fmt: skip
     updates = _object({"from_epoch": _UINT, "current_epoch": _UINT,
-                       "updates": {"type": "array", "items": update}})  # fmt: skip
+                       "updates": {"type": "array", "items": update,
+                                   "maxItems": MAX_UPDATES}})  # fmt: skip
     proofs = _object({"proven_final_height": {"anyOf": [_UINT, {"type": "null"}]},
                       "proofs": {"type": "array", "items": ref("Proof"),
                                  "maxItems": MAX_PROOFS}})  # fmt: skip
@@ -150,11 +181,13 @@ def _describe(*handlers: Any) -> tuple[Route, ...]:
               " first height not held (above the tip, or pruned).",
               on_headers, headers, (FROM, TO), errors=(400, 503)),
         Route("GET", "/v1/light/bootstrap", "light_bootstrap",
-              "The validator set (keys, stakes) of an epoch and its commitment.",
+              "The validator set (keys, stakes) of an epoch and its commitment: the current"
+              " one, or an earlier one the node holds the previous epoch's ending for.",
               on_bootstrap, bootstrap, (EPOCH,), errors=(400, 404, 503)),
         Route("GET", "/v1/light/updates", "light_updates",
-              "Epoch changes since an epoch: epoch-ending header, commit QC, next set"
-              " (empty while the validator set is static).",
+              f"Epoch changes since an epoch (at most {MAX_UPDATES}): the epoch-ending header,"
+              " the suffix headers up to the one its commit QC commits, that QC, and the next"
+              " set's keys and stakes (empty while the node persists no endings).",
               on_updates, updates, (FROM_EPOCH,), errors=(400, 404, 503)),
         Route("GET", "/v1/light/finalized", "light_finalized_v1",
               "A committed header with the 2-chain QC that committed it (a QC on its child,"

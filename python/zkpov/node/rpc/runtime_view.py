@@ -11,6 +11,7 @@ from zkpov.chain.proof_inputs import compute_block_public_inputs
 from zkpov.chain.staking import get_validator_stake
 from zkpov.chain.state import compute_account_index
 from zkpov.consensus.block_tree import MissingBlock
+from zkpov.consensus.epochs.proof import EpochChangeProof
 from zkpov.consensus.factory import ChainStart
 from zkpov.consensus.reputation_leaders import ReputationLeaders
 from zkpov.crypto import vk_json
@@ -54,7 +55,7 @@ from zkpov.spec.codec.payload import decode_payload
 from zkpov.spec.messages import Block, BlockHeader, QuorumCert
 from zkpov.spec.payload import compute_root_bytes
 from zkpov.spec.validators import compute_validator_set_commitment
-from zkpov.types import BLSPubkey, Height, Stake, ValidatorIndex
+from zkpov.types import BLSPubkey, Epoch, Height, Stake, ValidatorIndex
 
 __all__ = ["RuntimeView", "ViewParts", "format_address"]
 
@@ -307,6 +308,11 @@ class RuntimeView:
         if prover is not None and self._vk_points is None:
             self._vk_points = vk_json.get_vk_points(prover.vk, prover.vk_circuit_id)
         return self._vk_points
+
+    def get_epoch_change_proof(self, from_epoch: Epoch) -> EpochChangeProof | None:
+        """None: the node runs one epoch and persists no endings yet (the node's epoch wiring
+        plugs its persisted endings in here)."""
+        return None
 
     async def broadcast_tx(self, tx: bytes) -> BroadcastResult:
         """Admitted with the other clients' transfers of this event-loop turn (one batch)."""

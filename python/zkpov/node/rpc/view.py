@@ -25,6 +25,7 @@ from enum import Enum
 from typing import Protocol
 
 from zkpov.chain.state import AccountProof
+from zkpov.consensus.epochs.proof import EpochChangeProof
 from zkpov.crypto.vk_json import VerifyingKeyPoints
 from zkpov.errors import ZkpovError
 from zkpov.node.rpc.staking_view import StakingValidatorRecord, SupplyRecord
@@ -309,6 +310,11 @@ class NodeView(Protocol):
     def get_verifying_key(self) -> VerifyingKeyPoints | None:
         """The circuit's verifying key, if this node loads circuit keys (it proves or checks
         carried proofs)."""
+
+    def get_epoch_change_proof(self, from_epoch: Epoch) -> EpochChangeProof | None:
+        """The committed endings of epochs ``from_epoch`` on, oldest first (at most
+        ``MAX_EPOCH_CHANGE_PROOF_LENGTH``), as ``EpochManager.get_epoch_change_proof`` gives
+        them; None when the node holds none (``/v1/light/updates`` serves their JSON form)."""
 
     async def broadcast_tx(self, tx: bytes) -> BroadcastResult: ...
 
