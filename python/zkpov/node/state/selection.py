@@ -15,6 +15,7 @@ import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from zkpov.chain.operations import StakeOp
 from zkpov.chain.state import MAX_AMOUNT, Account, AccountState, Transfer
 
 __all__ = ["select_transfers"]
@@ -33,8 +34,11 @@ class _Batch:
             self.accounts[index] = self.state.get_account(index)
         return self.accounts[index]
 
-    def take(self, t: Transfer) -> bool:
-        """Adds ``t`` if it applies after the picks so far (its signature was verified)."""
+    def take(self, t: Transfer | StakeOp) -> bool:
+        """Adds ``t`` if it applies after the picks so far (its signature was verified).
+        Blocks do not carry staking ops yet: one ends its sender's picks."""
+        if isinstance(t, StakeOp):
+            return False
         sender = self.get(t.sender)
         if sender is None or sender.nonce + 1 != t.nonce or sender.balance < t.amount + t.fee:
             return False
@@ -57,7 +61,7 @@ def _credit(recipient: Account | None, t: Transfer) -> Account | None:
     return Account(recipient.public_key, recipient.balance + t.amount, recipient.nonce)
 
 
-def _resume_at(run: Sequence[Transfer], account: Account | None) -> int | None:
+def _resume_at(run: Sequence[Transfer | StakeOp], account: Account | None) -> int | None:
     """Where ``run`` continues on a state where the sender is ``account``; None if nowhere."""
     if account is None or not run:
         return None
@@ -66,7 +70,7 @@ def _resume_at(run: Sequence[Transfer], account: Account | None) -> int | None:
 
 
 def select_transfers(
-    runs: Mapping[int, Sequence[Transfer]], state: AccountState, limit: int
+    runs: Mapping[int, Sequence[Transfer | StakeOp]], state: AccountState, limit: int
 ) -> list[Transfer]:
     """Up to ``limit`` transfers that apply in order on ``state``, highest fee first among each
     sender's next one; a sender whose next transfer does not apply contributes no more."""
