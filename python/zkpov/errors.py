@@ -25,6 +25,7 @@ __all__ = [
     "FastSyncStateError",
     "ForgedValidatorSetError",
     "InsufficientQuorumError",
+    "InvalidPayoutError",
     "KeySetupMismatchError",
     "LightClientError",
     "LimitExceededError",
@@ -212,3 +213,8 @@ class CeremonyError(ZkpovError):
 class ClientQueueFullError(ZkpovError):
     """The node's queue of clients' transfers waiting for this event-loop turn's batched
     admission is full; the transfer was not looked at (the RPC answers 503: retry)."""
+
+
+class InvalidPayoutError(ProposalError):
+    """A block's payouts differ from what the staking rules owe: a withdraw without its payout
+    right after it, or a payout with another recipient, key or amount, or owed to no one."""

@@ -79,3 +79,5 @@ class ChainState:
     initial_supply: int = 0
     minted: int = 0
     burned: int = 0
+    deposited: int = 0  # bonds that came in from the account tree (chain.payload_ops)
+    withdrawn: int = 0  # payouts that went out to the account tree

@@ -40,6 +40,7 @@ __all__ = [
     "build_create_validator",
     "compute_operations_commitment",
     "decode_operation",
+    "get_touched_accounts",
     "parse_operation",
     "sign_create_validator",
     "sign_delegate",
@@ -210,6 +211,13 @@ def _decode_stake_op(data: bytes) -> StakeOp:
     split = len(data) - schnorr.SIGNATURE_BYTES
     body, signature = data[_HEADER.size : split], data[split:]
     return StakeOp(OpCode(op), sender, target, amount, fee, nonce, body, signature)
+
+
+def get_touched_accounts(op: Operation) -> tuple[int, ...]:
+    """The accounts an operation changes."""
+    if isinstance(op, Transfer):
+        return op.sender, op.recipient
+    return (op.recipient,) if isinstance(op, Payout) else (op.sender,)
 
 
 def compute_operations_commitment(ops: Sequence[Operation], chain_tag: int = 0) -> int:

@@ -27,7 +27,13 @@ from zkpov.config import ConsensusConfig
 from zkpov.errors import ValidatorError
 from zkpov.types import BLSPubkey, Stake
 
-__all__ = ["PopVerify", "check_stake_operation", "process_stake_operation", "process_withdraw"]
+__all__ = [
+    "PopVerify",
+    "check_stake_operation",
+    "process_stake_ledger",
+    "process_stake_operation",
+    "process_withdraw",
+]
 
 PopVerify = Callable[[bytes, bytes], bool]
 _LEAVING = (ValidatorStatus.EXITED, ValidatorStatus.SLASHED, ValidatorStatus.EXITING)
@@ -45,7 +51,7 @@ def process_stake_operation(
     (account rules: nonce, signature, balance) leave both sides unchanged."""
     owner = _get_owner(accounts, op.sender)
     staged = copy.deepcopy(ledger)
-    owed = _process_ledger_side(staged, config, op, owner, pop_verify)
+    owed = process_stake_ledger(staged, config, op, owner, pop_verify)
     applied: list[Operation] = [op]
     if owed:
         applied.append(Payout(op.sender, owner, owed))
@@ -62,10 +68,11 @@ def _get_owner(accounts: AccountState, index: int) -> Owner:
     return account.public_key
 
 
-def _process_ledger_side(
+def process_stake_ledger(
     state: ChainState, config: ConsensusConfig, op: StakeOp, owner: Owner, pop_verify: PopVerify
 ) -> int:
-    """The ledger's part of ``op`` on ``state``; returns what a withdraw owes (else 0)."""
+    """The ledger's part of ``op`` on ``state``; returns what a withdraw owes (else 0). On an
+    error ``state`` may be part-way: run it on a copy."""
     if op.op is OpCode.CREATE_VALIDATOR:
         _bond(state, owner, op.amount)
         key, pop = BLSPubkey(op.bls_public_key), op.proof_of_possession

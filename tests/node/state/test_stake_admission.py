@@ -208,3 +208,35 @@ def test_batched_admission_gives_the_answers_one_by_one_gives() -> None:
     one_by_one = [(r.accepted, r.reason) for r in map(node.pool().add, batch)]
     together = [(r.accepted, r.reason) for r in node.pool().add_many(batch)]
     assert together == one_by_one == [(True, ""), (True, ""), (True, ""), (False, "stake_rules")]
+
+
+def test_a_proposal_picks_staking_ops_only_on_a_ledger_that_takes_them() -> None:
+    node = Node()
+    pool = node.pool()
+    pay = sign_transfer(CAROL.secret_key, 3, 9, ALICE.public_key, 1, 1, 5, TAG)
+    for op in (pay, delegate(), create()):
+        assert pool.add(op.to_bytes()).accepted
+    assert pool.select(node.accounts, 10) == [pay]  # no ledger: transfers only
+    assert pool.select(node.accounts, 10, node.ledger) == [pay, create(), delegate()]  # fee, index
+    node.ledger.validators[0].status = ValidatorStatus.SLASHED  # on the proposal's branch
+    assert pool.select(node.accounts, 10, node.ledger) == [pay, create()]
+
+
+def test_two_pending_creates_of_one_bls_key_are_not_both_picked() -> None:
+    node = Node()
+    pool = node.pool()
+    twin = build_create_validator(CAROL.secret_key, 3, NEW_BLS, 5, 400, 1, 1, TAG)
+    assert pool.add(create().to_bytes()).accepted and pool.add(twin.to_bytes()).accepted
+    assert len(pool.select(node.accounts, 10, node.ledger)) == 1
+
+
+def test_a_picked_withdraw_brings_its_payout_in_the_next_slot() -> None:
+    node = Node()
+    pool = node.pool()
+    node.commit(pool, delegate(amount=300))
+    node.commit(pool, sign_undelegate(BOB.secret_key, 2, 0, 120, 2, fee=1, chain_tag=TAG))
+    node.ledger.epoch = node.ledger.unbonding[0].release_epoch
+    take = sign_withdraw(BOB.secret_key, 2, 3, 1, TAG)
+    assert pool.add(take.to_bytes()).accepted
+    assert pool.select(node.accounts, 1, node.ledger) == []  # no room for the payout
+    assert pool.select(node.accounts, 2, node.ledger) == [take, Payout(2, BOB.public_key, 120)]

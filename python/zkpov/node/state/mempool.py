@@ -24,7 +24,15 @@ import heapq
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from zkpov.chain.operations import MAX_OPERATION_BYTES, Payout, StakeOp, parse_operation
+from zkpov.chain.containers import ChainState
+from zkpov.chain.operations import (
+    MAX_OPERATION_BYTES,
+    Operation,
+    Payout,
+    StakeOp,
+    get_touched_accounts,
+    parse_operation,
+)
 from zkpov.chain.state import Account, AccountState, Transfer
 from zkpov.errors import DecodeError
 from zkpov.node.state.admission import (
@@ -294,10 +302,14 @@ class Mempool:
 
     # -- proposals and commits ----------------------------------------------------------------
 
-    def select(self, state: AccountState, limit: int) -> list[Transfer]:
-        """Up to ``limit`` pending transfers that apply in order on ``state`` (a proposal's
-        parent), highest fee first among each sender's next one."""
-        return select_transfers(self._run_txs, state, limit)
+    def select(
+        self, state: AccountState, limit: int, ledger: ChainState | None = None
+    ) -> list[Operation]:
+        """Up to ``limit`` pending operations (and the payouts they owe) that apply in order on
+        ``state`` and ``ledger`` (a proposal's parent), highest fee first among each sender's
+        next one; staking ops only with a ledger."""
+        config = None if self.stakes is None else self.stakes.config
+        return select_transfers(self._run_txs, state, limit, ledger, config)
 
     def on_commit(self, txs: Iterable[bytes]) -> int:
         """After a commit: drops the committed transfers, then re-checks the pending runs of
@@ -306,7 +318,7 @@ class Mempool:
         dropped as no longer valid."""
         touched: set[int] = set()
         for tx in txs:
-            touched.update(_get_touched(parse_operation(tx)))
+            touched.update(get_touched_accounts(parse_operation(tx)))
             tx_hash = compute_tx_hash(tx)
             if tx_hash in self._txs:
                 self._remove(tx_hash)
@@ -368,10 +380,3 @@ class Mempool:
         for tx_hash in wrong:
             if tx_hash in self._txs:
                 self._drop(tx_hash, mismatch)
-
-
-def _get_touched(op: Transfer | StakeOp | Payout) -> tuple[int, ...]:
-    """The accounts a committed operation changed."""
-    if isinstance(op, Transfer):
-        return op.sender, op.recipient
-    return (op.recipient,) if isinstance(op, Payout) else (op.sender,)
