@@ -44,13 +44,12 @@ from zkpov.node.state.admission import (
     get_sender,
 )
 from zkpov.node.state.batch_admission import verify_ahead
-from zkpov.node.state.recent_drops import RecentDrops
+from zkpov.node.state.pending_book import PendingBook, PendingOp
 from zkpov.node.state.selection import select_transfers
 from zkpov.node.state.stake_admission import StakeRules
 
 __all__ = ["AddResult", "Mempool", "PendingOp", "compute_tx_hash"]
 
-PendingOp = Transfer | StakeOp
 
 DEFAULT_MAX_PER_SENDER = 16
 
@@ -71,7 +70,7 @@ def _refuse(tx_hash: bytes, rejection: Rejection) -> AddResult:
     return AddResult(tx_hash, False, rejection.reason, rejection.message)
 
 
-class Mempool:
+class Mempool(PendingBook):
     """``get_state`` gives the committed accounts; ``is_committed`` says whether a transfer hash
     is in the committed chain; ``on_rejected`` hears each refusal's reason (the metrics);
     ``stakes`` gives the committed staking ledger (without it, staking ops are refused)."""
@@ -90,31 +89,8 @@ class Mempool:
         self.get_state, self.is_committed, self.on_rejected = get_state, is_committed, on_rejected
         self.max_txs = min(max_txs, max_bytes // MAX_OPERATION_BYTES)
         self.min_fee, self.max_per_sender, self.stakes = min_fee, max_per_sender, stakes
-        self._txs: dict[bytes, PendingOp] = {}
-        self._size = 0  # the pending operations' encoded bytes
-        self._stake_ops = 0  # how many of them are staking ops
-        self._runs: dict[int, list[bytes]] = {}  # sender -> hashes, nonce order
-        self._run_txs: dict[int, list[PendingOp]] = {}  # the same runs' operations (selection)
-        self._debits: dict[int, int] = {}  # sender -> sum of pending amount + fee
-        self._claims: dict[int, tuple[bytes, int]] = {}  # empty slot -> (key, pending count)
+        super().__init__()
         self._cheapest: list[tuple[int, int, int, bytes]] | None = None  # see _find_victim
-        self.dropped = RecentDrops()
-
-    def __len__(self) -> int:
-        return len(self._txs)
-
-    @property
-    def size_bytes(self) -> int:
-        return self._size
-
-    def is_pending(self, tx_hash: bytes) -> bool:
-        return tx_hash in self._txs
-
-    def get_pending(self, tx_hash: bytes) -> PendingOp | None:
-        return self._txs.get(tx_hash)
-
-    def get_pending_count(self, sender: int) -> int:
-        return len(self._runs.get(sender, ()))
 
     # -- admission ----------------------------------------------------------------------------
 
@@ -215,15 +191,8 @@ class Mempool:
         cheap = check_cheap(t, sender, run, self.min_fee, self.max_per_sender)
         return cheap or check_recipient(t, holder)
 
-    def get_pending_run(self, sender: int) -> PendingRun:
-        return PendingRun(len(self._runs.get(sender, ())), self._debits.get(sender, 0))
-
-    def get_holder(self, state: AccountState, index: int) -> bytes | None:
-        account = state.get_account(index)
-        if account is not None:
-            return account.public_key
-        claim = self._claims.get(index)
-        return None if claim is None else claim[0]
+    def on_change(self) -> None:
+        self._cheapest = None
 
     def _check_room(self, t: PendingOp) -> Rejection | None:
         if len(self._txs) < self.max_txs:
@@ -247,58 +216,6 @@ class Mempool:
             victim = self._find_victim(newcomer)
             if victim is not None:
                 self._drop(victim, Rejection("evicted", "a transfer paying more took its slot"))
-
-    # -- the pending runs ---------------------------------------------------------------------
-
-    def _insert(self, tx_hash: bytes, t: PendingOp, state: AccountState, size: int) -> None:
-        self._cheapest = None
-        self._txs[tx_hash] = t
-        self._size += size
-        self._runs.setdefault(t.sender, []).append(tx_hash)
-        self._run_txs.setdefault(t.sender, []).append(t)
-        self._debits[t.sender] = self._debits.get(t.sender, 0) + t.amount + t.fee
-        if isinstance(t, StakeOp):
-            self._stake_ops += 1
-        elif state.get_account(t.recipient) is None:
-            key, count = self._claims.get(t.recipient, (t.recipient_public_key, 0))
-            self._claims[t.recipient] = (key, count + 1)
-
-    def _remove(self, tx_hash: bytes) -> PendingOp:
-        """Takes an operation out of the pool's books (the caller keeps the run contiguous)."""
-        self._cheapest = None
-        t = self._txs.pop(tx_hash)
-        self._size -= len(t.to_bytes())
-        run = self._runs[t.sender]
-        del self._run_txs[t.sender][run.index(tx_hash)]
-        run.remove(tx_hash)
-        self._debits[t.sender] -= t.amount + t.fee
-        if not run:
-            del self._runs[t.sender], self._run_txs[t.sender], self._debits[t.sender]
-        if isinstance(t, StakeOp):
-            self._stake_ops -= 1
-        else:
-            self._release_claim(t)
-        return t
-
-    def _release_claim(self, t: Transfer) -> None:
-        claim = self._claims.get(t.recipient)
-        if claim is None or claim[0] != t.recipient_public_key:
-            return
-        if claim[1] > 1:
-            self._claims[t.recipient] = (claim[0], claim[1] - 1)
-        else:
-            del self._claims[t.recipient]
-
-    def _drop(self, tx_hash: bytes, rejection: Rejection) -> None:
-        """Drops ``tx_hash`` and, so the run stays contiguous, its sender's later ones."""
-        run = self._runs[self._txs[tx_hash].sender]
-        later = run[run.index(tx_hash) + 1 :]
-        self._remove(tx_hash)
-        self.dropped.record(tx_hash, rejection)
-        gap = Rejection("nonce_gap", "an earlier pending transfer of its sender was dropped")
-        for other in later:
-            self._remove(other)
-            self.dropped.record(other, gap)
 
     # -- proposals and commits ----------------------------------------------------------------
 
