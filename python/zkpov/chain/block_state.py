@@ -12,11 +12,10 @@ tree's: the header commits to nothing else yet.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from zkpov.chain.containers import ChainState
+from zkpov.chain.containers import ChainState, copy_chain_state
 from zkpov.chain.operations import Operation
 from zkpov.chain.payload_ops import get_account_owner, process_payload_operations
 from zkpov.chain.stake_ops import PopVerify
@@ -51,7 +50,7 @@ class BlockState:
         return self.accounts.root
 
     def copy(self) -> BlockState:
-        return BlockState(self.accounts.copy(), copy.deepcopy(self.ledger), self.rules)
+        return BlockState(self.accounts.copy(), copy_chain_state(self.ledger), self.rules)
 
     def apply_transfers(self, ops: Sequence[Operation]) -> None:
         """A payload's operations of any kind, in order, on both sides (the validity checker's

@@ -12,13 +12,13 @@ lag rule asks for.
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from zkpov.chain.block_state import BlockState, LedgerRules
+from zkpov.chain.containers import copy_chain_state
 from zkpov.chain.operations import parse_operation
 from zkpov.chain.state import AccountState
 from zkpov.consensus.block_tree import BlockTree
@@ -103,7 +103,7 @@ class DurableCore:
         """The committed accounts and ledger (the root block's economics included): voters
         re-execute payloads, staking ops included, on both together."""
         rules = LedgerRules(self.chain.ledger.config, self.start.vset)
-        ledger = copy.deepcopy(self.chain.ledger.state)
+        ledger = copy_chain_state(self.chain.ledger.state)
         return BlockState(self.chain.state.copy(), ledger, rules)
 
     def _build_checker(self, native: NativeReexecution) -> EvidenceChecker:

@@ -16,13 +16,12 @@ and the two index spaces would part. A slashed validator is therefore burned and
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from zkpov.chain.containers import ChainState
+from zkpov.chain.containers import ChainState, copy_chain_state
 from zkpov.chain.ledger_codec import decode_chain_state, encode_chain_state
 from zkpov.chain.operations import parse_operation
 from zkpov.chain.payload_ops import GetOwner, process_payload_operations
@@ -111,7 +110,7 @@ class ChainLedger:
         """Runs ``blocks`` on a copy of the ledger (nothing here changes): each payload's
         staking ops (ledger side; ``get_owner`` names each sender's key), then the block's
         economics."""
-        update = EconomicsUpdate(copy.deepcopy(self.state))
+        update = EconomicsUpdate(copy_chain_state(self.state))
         index = EvidenceIndex(self.index.offences)
         for block in blocks:
             self._process_payload(update.state, block, get_owner)

@@ -16,12 +16,11 @@ checked again here (admission did; every voter does).
 
 from __future__ import annotations
 
-import copy
 import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from zkpov.chain.containers import ChainState
+from zkpov.chain.containers import ChainState, copy_chain_state
 from zkpov.chain.operations import Operation, Payout, StakeOp
 from zkpov.chain.stake_ops import process_stake_ledger
 from zkpov.chain.state import MAX_AMOUNT, Account, AccountState, Transfer
@@ -67,7 +66,7 @@ class _Batch:
         if self.ledger is None or self.config is None or not _can_debit(sender, op):
             return False
         assert sender is not None  # _can_debit
-        staged = copy.deepcopy(self.ledger)
+        staged = copy_chain_state(self.ledger)
         try:
             owed = process_stake_ledger(staged, self.config, op, sender.public_key, _checked)
         except ValidatorError:
