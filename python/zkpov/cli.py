@@ -25,6 +25,7 @@ from zkpov.commands.node import start, status, tx
 from zkpov.commands.prover_worker import prover_worker
 from zkpov.commands.sim import sim
 from zkpov.commands.slashing import slashing
+from zkpov.commands.stake import stake
 from zkpov.commands.testnet import init, testnet
 from zkpov.commands.twins import twins
 
@@ -76,6 +77,7 @@ main.add_command(light)
 main.add_command(prover_worker)
 main.add_command(sim)
 main.add_command(slashing)
+main.add_command(stake)
 main.add_command(start)
 main.add_command(status)
 main.add_command(testnet)

@@ -27,6 +27,7 @@ __all__ = [
     "FastSyncStateError",
     "ForgedValidatorSetError",
     "InsufficientQuorumError",
+    "InvalidPayoutError",
     "KeySetupMismatchError",
     "LightClientError",
     "LimitExceededError",
@@ -225,3 +226,8 @@ class EpochUpdateFormatError(RpcAnswerError):
 class EpochChangeLimitError(LightClientError):
     """A light client was served more epoch changes than it follows in one sync, or a chain of
     updates that does not advance one epoch at a time."""
+
+
+class InvalidPayoutError(ProposalError):
+    """A block's payouts differ from what the staking rules owe: a withdraw without its payout
+    right after it, or a payout with another recipient, key or amount, or owed to no one."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,8 +14,10 @@ from zkpov.chain.operations import (
     Operation,
     Payout,
     StakeOp,
+    build_create_validator,
     compute_operations_commitment,
     decode_operation,
+    parse_operation,
     sign_create_validator,
     sign_delegate,
     sign_edit_validator,
@@ -28,7 +32,7 @@ from zkpov.chain.state import (
     compute_batch_commitment,
     sign_transfer,
 )
-from zkpov.crypto import schnorr
+from zkpov.crypto import bls, schnorr
 from zkpov.errors import DecodeError
 
 ALICE = schnorr.generate_keypair()
@@ -165,3 +169,51 @@ def test_decode_fuzz_is_an_operation_or_a_decode_error(data: bytes) -> None:
     except DecodeError:
         return
     assert op.to_bytes() == data
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=MAX_OPERATION_BYTES + 8),
+        st.tuples(st.sampled_from(VALID), st.integers(0, 300), st.integers(0, 255)).map(
+            lambda t: t[0][: t[1]] + bytes([t[2]]) + t[0][t[1] + 1 :]
+        ),
+        st.tuples(st.sampled_from(VALID), st.integers(0, 250)).map(lambda t: t[0][: t[1]]),
+    )
+)
+def test_parse_accepts_all_that_decode_accepts_with_the_same_fields(data: bytes) -> None:
+    """The mempool's cheap parse may let through what the full decode refuses (points,
+    amounts), never the other way round, and it reads the same fields."""
+    try:
+        op = decode_operation(data)
+    except DecodeError:
+        with contextlib.suppress(DecodeError):
+            parse_operation(data)
+        return
+    assert parse_operation(data) == op
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        (b"", "136 bytes or 2 to"),
+        (bytes(MAX_OPERATION_BYTES + 1), "136 bytes or 2 to"),
+        (bytes([2]) + VALID[1][1:], "version 2"),
+        (VALID[1][:1] + bytes([9]) + VALID[1][2:], "op code 9"),
+        (VALID[1][:-1], "op delegate is 102 bytes long, not 101"),
+        (VALID[2] + b"x", "op undelegate is 110 bytes long, not 111"),
+        (VALID[-1][:-1], "a payout is 50 bytes"),
+    ],
+)
+def test_parse_refuses_wrong_shapes_with_a_reason(data: bytes, why: str) -> None:
+    with pytest.raises(DecodeError, match=why):
+        parse_operation(data)
+
+
+def test_build_create_validator_signs_for_a_new_bls_key_with_its_pop() -> None:
+    secret = bls.generate_secret_key()
+    op = build_create_validator(ALICE.secret_key, 1, secret, 300, 60, 1, fee=2, chain_tag=TAG)
+    assert op.bls_public_key == bls.sk_to_pk(secret) and op.commission_bps == 300
+    assert bls.pop_verify(op.bls_public_key, op.proof_of_possession)
+    assert schnorr.verify(ALICE.public_key, op.message(TAG), op.signature)
+    assert decode_operation(op.to_bytes()) == op

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from zkpov.chain.containers import ChainState, Delegation, ValidatorStatus
+from zkpov.chain.containers import ChainState, Delegation, Unbonding, Validator, ValidatorStatus
 from zkpov.chain.operations import (
     Payout,
     StakeOp,
@@ -17,7 +17,7 @@ from zkpov.chain.operations import (
     sign_undelegate,
     sign_withdraw,
 )
-from zkpov.chain.stake_ops import process_stake_operation
+from zkpov.chain.stake_ops import check_stake_operation, process_stake_operation
 from zkpov.chain.staking import get_total_stake
 from zkpov.chain.state import AccountState, InvalidTransfer
 from zkpov.chain.transition import compute_genesis_state
@@ -104,3 +104,56 @@ def test_a_missing_sender_account_is_refused() -> None:
     op = sign_delegate(ALICE.secret_key, 2, 0, 50, 1)
     with pytest.raises(InvalidTransfer, match="does not exist"):
         process_stake_operation(accounts, ledger, CONFIG, op, pop_ok)
+
+
+def _ledger_for_checks(matured: bool) -> tuple[AccountState, ChainState]:
+    """Validator 0 (genesis), 1 (Alice's), 2 (slashed), Alice's delegation of 50 to 0 and an
+    unbonding entry of hers, matured or not."""
+    accounts, ledger = setup()
+    accounts.credit(1, ALICE.public_key, 10**6)
+    process_stake_operation(accounts, ledger, CONFIG, create(), pop_ok)
+    delegate = sign_delegate(ALICE.secret_key, 1, 0, 50, 2)
+    process_stake_operation(accounts, ledger, CONFIG, delegate, pop_ok)
+    ledger.validators.append(
+        Validator(BLSPubkey(bytes([7]) * 48), b"o2", 300, 0, ValidatorStatus.SLASHED)
+    )
+    ledger.unbonding.append(Unbonding(ALICE.public_key, 40, Epoch(0 if matured else 3)))
+    return accounts, ledger
+
+
+def _ops_for_checks() -> list[StakeOp]:
+    sk, n = ALICE.secret_key, 3
+    return [
+        sign_create_validator(sk, 1, bytes([9]) * 48, bytes([9]) * 96, 5, 200, n),
+        sign_create_validator(sk, 1, bytes([9]) * 48, bytes([9]) * 96, 5, 99, n),
+        sign_create_validator(sk, 1, BLS_KEY, BLS_KEY * 2, 5, 200, n),
+        *(sign_delegate(sk, 1, target, 10, n) for target in (0, 1, 2, 3, 2**32 - 1)),
+        *(sign_undelegate(sk, 1, 0, amount, n) for amount in (1, 50, 51)),
+        sign_undelegate(sk, 1, 1, 1, n),
+        sign_withdraw(sk, 1, n),
+        *(sign_edit_validator(sk, 1, target, 10, n) for target in (0, 1, 2, 3)),
+    ]
+
+
+@pytest.mark.parametrize("matured", [True, False])
+def test_the_cheap_check_refuses_exactly_what_the_ledger_side_refuses(matured: bool) -> None:
+    """``check_stake_operation`` (no copy, no PoP) agrees with applying the op, PoP aside."""
+    verdicts = []
+    for op in _ops_for_checks():
+        accounts, ledger = _ledger_for_checks(matured)
+        try:
+            check_stake_operation(ledger, CONFIG, op, ALICE.public_key)
+            checked = None
+        except ValidatorError as err:
+            checked = str(err)
+        before = copy.deepcopy(ledger)
+        try:
+            process_stake_operation(accounts, ledger, CONFIG, op, lambda pk, pop: True)
+            applied = None
+        except ValidatorError as err:
+            applied = str(err)
+        assert (checked is None) == (applied is None), (op.op, op.target, checked, applied)
+        if checked is not None:
+            assert ledger == before
+        verdicts.append(checked is None)
+    assert True in verdicts and False in verdicts

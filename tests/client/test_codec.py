@@ -15,7 +15,8 @@ VALIDATOR = {"index": 3, "pubkey": "ab" * 48, "voting_power": "10000000000000000
              "leader_weight": "7", "stake": "10000000000000000000001", "slashed": "0"}  # fmt: skip
 PROOF = {"depth": 2, "leaf": "01" * 32, "siblings": [["02" * 32] * 3, ["03" * 32] * 3]}
 ACCOUNT = {"index": "5", "public_key": None, "balance": "0", "nonce": 0, "pending_nonce": 1,
-           "height": 9, "state_root": "04" * 32, "proof": PROOF}  # fmt: skip
+           "height": 9, "state_root": "04" * 32, "proof": PROOF, "bonded": "7",
+           "unbonding": "0"}  # fmt: skip
 
 
 def test_hex_decimals_and_nesting_decode() -> None:

@@ -22,7 +22,7 @@ MODELS: dict[str, type] = {
     "Commit": m.Commit, "Validators": m.Validators, "Status": m.Status, "NetInfo": m.NetInfo,
     "Tx": m.Tx, "BroadcastResult": m.BroadcastResult, "Account": m.Account,
     "Finalized": m.Finalized, "Proof": m.Proof, "Event": m.Event,
-    "StakingValidator": m.StakingValidator, "Supply": m.Supply,
+    "StakingValidator": m.StakingValidator, "Supply": m.Supply, "Delegations": m.Delegations,
 }  # fmt: skip
 ROUTE_MODELS: dict[str, type] = {"/v1/light/updates": m.EpochChanges}  # inline schemas
 NOT_MODELLED = {"Error", "Genesis"}  # errors raise RpcStatusError; genesis stays a JSON object

@@ -1,4 +1,5 @@
-"""The devnet's start-up wait: it names the node that died or stayed silent, and never hangs."""
+"""The devnet's load (transfers, and delegates with ``stake_every``) and its start-up wait: it
+names the node that died or stayed silent, and never hangs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import aiohttp
 import pytest
 
 from tests.node.test_runtime import free_base_port
-from zkpov.devnet.load import NodeStartError, wait_ready
+from zkpov.chain.operations import StakeOp, parse_operation
+from zkpov.crypto import schnorr
+from zkpov.devnet.load import DEVNET_FEE, Load, NodeStartError, wait_ready
+from zkpov.node.ops.keys import KeyKind, SecretKeyFile
 from zkpov.node.rpc.client import RpcClient
 
 
@@ -30,3 +34,17 @@ def test_a_node_that_exited_is_reported_at_once() -> None:
 def test_a_silent_node_is_reported_after_the_timeout() -> None:
     err = asyncio.run(asyncio.wait_for(_wait(0.5, alive=True), 10))
     assert "did not serve /health within" in str(err)
+
+
+def test_stake_every_makes_every_nth_op_of_each_account_a_delegate() -> None:
+    keys = [SecretKeyFile(KeyKind.ACCOUNT, k.secret_key, k.public_key)
+            for k in (schnorr.generate_keypair() for _ in range(2))]  # fmt: skip
+    load = Load(keys, 8, chain_tag=3, stake_every=3, validators=4)
+    made = [parse_operation(load.make()[1]) for _ in range(12)]  # nonces 1..6 of each account
+    delegates = [op for op in made if isinstance(op, StakeOp)]
+    assert [(op.nonce, op.target, op.amount) for op in delegates] == [
+        (3, 1, 1), (3, 1, 1), (6, 2, 1), (6, 2, 1),
+    ]  # fmt: skip
+    assert all(op.message(3) and op.fee == DEVNET_FEE for op in delegates)
+    plain = Load(keys, 8, chain_tag=3)
+    assert not any(isinstance(parse_operation(plain.make()[1]), StakeOp) for _ in range(12))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -15,6 +16,7 @@ __all__ = [
     "Unbonding",
     "Validator",
     "ValidatorStatus",
+    "copy_chain_state",
 ]
 
 NO_STAKE = Stake(0)
@@ -79,3 +81,19 @@ class ChainState:
     initial_supply: int = 0
     minted: int = 0
     burned: int = 0
+    deposited: int = 0  # bonds that came in from the account tree (chain.payload_ops)
+    withdrawn: int = 0  # payouts that went out to the account tree
+
+
+def copy_chain_state(state: ChainState) -> ChainState:
+    """A copy no change to which reaches ``state`` (``copy.deepcopy``'s result, about 100x
+    faster: only the validators are mutable inside the containers; keys, entries, tuples and
+    bytes are immutable and shared)."""
+    return dataclasses.replace(
+        state,
+        validators=[dataclasses.replace(v) for v in state.validators],
+        delegations=dict(state.delegations),
+        unbonding=list(state.unbonding),
+        balances=dict(state.balances),
+        reward_entries=dict(state.reward_entries),
+    )

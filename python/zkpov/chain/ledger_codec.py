@@ -17,7 +17,7 @@ from zkpov.types import BLSPubkey, Epoch, Stake
 
 __all__ = ["LEDGER_VERSION", "MAX_LEDGER_ITEMS", "decode_chain_state", "encode_chain_state"]
 
-LEDGER_VERSION = 2
+LEDGER_VERSION = 3  # 3: deposited, withdrawn (staking ops in blocks)
 MAX_LEDGER_ITEMS = 1 << 20  # validators, delegations, unbonding entries or balances
 MAX_LEDGER_BYTES = 256 << 20
 _MAX_OWNER = 64
@@ -34,6 +34,7 @@ def encode_chain_state(state: ChainState) -> bytes:
         list(state.active_stakes), state.seed, state.randao_mix, state.blocks_in_epoch,
         state.height, state.initial_supply, state.minted, state.burned,
         sorted([d.delegator, d.validator, _big_bytes(r)] for d, r in state.reward_entries.items()),
+        state.deposited, state.withdrawn,
     ]  # fmt: skip
     encoded: bytes = msgpack.packb(body, use_bin_type=True)
     return encoded
@@ -64,7 +65,7 @@ def decode_chain_state(data: bytes) -> ChainState:
         obj = msgpack.unpackb(data, raw=False, strict_map_key=True)
     except Exception as exc:  # msgpack raises several unrelated types on bad input
         raise DecodeError(f"the stored ledger is not valid msgpack: {exc}") from exc
-    version, epoch, vals, dels, unb, bal, active, stakes, *rest = seq(obj, 16)
+    version, epoch, vals, dels, unb, bal, active, stakes, *rest = seq(obj, 18)
     if version != LEDGER_VERSION:
         raise DecodeError(f"ledger version {version!r}, this node reads {LEDGER_VERSION}")
     state = ChainState(Epoch(uint(epoch)), validators=[_validator(v) for v in _items(vals)])
@@ -78,11 +79,12 @@ def decode_chain_state(data: bytes) -> ChainState:
 
 
 def _read_tail(state: ChainState, rest: list[Any]) -> None:
-    seed, mix, blocks, height, supply, minted, burned, entries = rest
+    seed, mix, blocks, height, supply, minted, burned, entries, deposited, withdrawn = rest
     state.seed, state.randao_mix = digest(seed), digest(mix)
     state.blocks_in_epoch, state.height = uint(blocks), uint(height)
     state.initial_supply, state.minted, state.burned = uint(supply), uint(minted), uint(burned)
     state.reward_entries = dict(_entry(e) for e in _items(entries))
+    state.deposited, state.withdrawn = uint(deposited), uint(withdrawn)
 
 
 def _items(value: Any) -> list[Any]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from zkpov.chain.state import MAX_AMOUNT, TRANSFER_BYTES, Transfer
-from zkpov.crypto import accounts, schnorr
+from zkpov.crypto import accounts, bls, schnorr
 from zkpov.errors import DecodeError
 
 __all__ = [
@@ -37,8 +37,11 @@ __all__ = [
     "Operation",
     "Payout",
     "StakeOp",
+    "build_create_validator",
     "compute_operations_commitment",
     "decode_operation",
+    "get_touched_accounts",
+    "parse_operation",
     "sign_create_validator",
     "sign_delegate",
     "sign_edit_validator",
@@ -70,6 +73,13 @@ class OpCode(IntEnum):
 
 
 _STAKE_OPS = frozenset(range(OpCode.CREATE_VALIDATOR, OpCode.EDIT_VALIDATOR + 1))
+_BODY_BYTES = {
+    OpCode.CREATE_VALIDATOR: BLS_PUBLIC_KEY_BYTES + BLS_POP_BYTES + 2,
+    OpCode.DELEGATE: 0,
+    OpCode.UNDELEGATE: 8,
+    OpCode.WITHDRAW: 0,
+    OpCode.EDIT_VALIDATOR: 2,
+}
 
 
 def _check_uint(name: str, value: int, top: int) -> None:
@@ -171,11 +181,43 @@ def decode_operation(data: bytes) -> Operation:
     return _decode_stake_op(data)
 
 
+def parse_operation(data: bytes) -> Operation:
+    """The fields of any operation without decoding its points or checking its amounts (cheap,
+    for checks that come before expensive ones): length, version, op code and body length.
+    ``decode_operation`` must still accept it. ``DecodeError`` saying what is wrong."""
+    if not isinstance(data, bytes):
+        raise DecodeError("an operation must be bytes")
+    if len(data) == TRANSFER_BYTES:
+        return Transfer.from_bytes_unchecked(data)
+    if not 2 <= len(data) <= MAX_OPERATION_BYTES:
+        raise DecodeError(f"an operation is 136 bytes or 2 to {MAX_OPERATION_BYTES}")
+    if data[0] != OP_FORMAT_VERSION:
+        raise DecodeError(f"operation format version {data[0]} is not {OP_FORMAT_VERSION}")
+    if data[1] == OpCode.PAYOUT:
+        if len(data) != PAYOUT_BYTES:
+            raise DecodeError(f"a payout is {PAYOUT_BYTES} bytes, not {len(data)}")
+        return Payout(*_PAYOUT.unpack(data)[2:])
+    if data[1] not in _STAKE_OPS:
+        raise DecodeError(f"op code {data[1]} is not an operation")
+    expected = _HEADER.size + _BODY_BYTES[OpCode(data[1])] + schnorr.SIGNATURE_BYTES
+    if len(data) != expected:
+        name = OpCode(data[1]).name.lower()
+        raise DecodeError(f"op {name} is {expected} bytes long, not {len(data)}")
+    return _decode_stake_op(data)
+
+
 def _decode_stake_op(data: bytes) -> StakeOp:
     _, op, sender, target, amount, fee, nonce = _HEADER.unpack_from(data)
     split = len(data) - schnorr.SIGNATURE_BYTES
     body, signature = data[_HEADER.size : split], data[split:]
     return StakeOp(OpCode(op), sender, target, amount, fee, nonce, body, signature)
+
+
+def get_touched_accounts(op: Operation) -> tuple[int, ...]:
+    """The accounts an operation changes."""
+    if isinstance(op, Transfer):
+        return op.sender, op.recipient
+    return (op.recipient,) if isinstance(op, Payout) else (op.sender,)
 
 
 def compute_operations_commitment(ops: Sequence[Operation], chain_tag: int = 0) -> int:
@@ -217,6 +259,18 @@ def sign_create_validator(
     body = bls_public_key + proof_of_possession + _U16.pack(commission_bps)
     op = OpCode.CREATE_VALIDATOR
     return sign_stake_op(secret_key, op, sender, 0, self_bond, nonce, body, fee, chain_tag)
+
+
+def build_create_validator(
+    secret_key: bytes, sender: int, bls_secret_key: bytes, commission_bps: int,
+    self_bond: int, nonce: int, fee: int = 0, chain_tag: int = 0,
+) -> StakeOp:  # fmt: skip
+    """A signed ``create_validator`` of account ``sender`` (Schnorr ``secret_key``) for the BLS
+    key of ``bls_secret_key``, with its proof of possession made here."""
+    public_key, pop = bls.sk_to_pk(bls_secret_key), bls.pop_prove(bls_secret_key)
+    return sign_create_validator(
+        secret_key, sender, public_key, pop, commission_bps, self_bond, nonce, fee, chain_tag
+    )
 
 
 def sign_delegate(

@@ -6,7 +6,7 @@ module adds the batch commitment, which needs the transfers decoded.
 
 from __future__ import annotations
 
-from zkpov.chain.state import Transfer, compute_batch_commitment
+from zkpov.chain.operations import compute_operations_commitment, decode_operation
 from zkpov.spec.codec.payload import decode_payload
 from zkpov.spec.messages import Block
 from zkpov.spec.payload import PublicInputs, compute_public_inputs
@@ -15,10 +15,11 @@ __all__ = ["compute_block_public_inputs", "compute_payload_commitment"]
 
 
 def compute_payload_commitment(payload: bytes, chain_tag: int = 0) -> int:
-    """The batch commitment of a payload's transfers on the network of ``chain_tag``;
-    ``DecodeError`` if it does not decode."""
-    transfers = [Transfer.from_bytes(tx) for tx in decode_payload(payload)]
-    return compute_batch_commitment(transfers, chain_tag)
+    """The batch commitment of a payload's operations (transfers, staking ops, payouts; for
+    transfers only, the version-4 commitment) on the network of ``chain_tag``; ``DecodeError``
+    if one does not decode."""
+    ops = [decode_operation(tx) for tx in decode_payload(payload)]
+    return compute_operations_commitment(ops, chain_tag)
 
 
 def compute_block_public_inputs(block: Block, parent: Block, chain_tag: int = 0) -> PublicInputs:

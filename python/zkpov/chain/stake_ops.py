@@ -19,7 +19,7 @@ import copy
 from collections.abc import Callable
 from dataclasses import fields
 
-from zkpov.chain.containers import ChainState, Owner, Unbonding, ValidatorStatus
+from zkpov.chain.containers import ChainState, Delegation, Owner, Unbonding, ValidatorStatus
 from zkpov.chain.operations import OpCode, Operation, Payout, StakeOp
 from zkpov.chain.staking import process_delegate, process_join, process_undelegate
 from zkpov.chain.state import AccountState, InvalidTransfer
@@ -27,7 +27,13 @@ from zkpov.config import ConsensusConfig
 from zkpov.errors import ValidatorError
 from zkpov.types import BLSPubkey, Stake
 
-__all__ = ["PopVerify", "process_stake_operation", "process_withdraw"]
+__all__ = [
+    "PopVerify",
+    "check_stake_operation",
+    "process_stake_ledger",
+    "process_stake_operation",
+    "process_withdraw",
+]
 
 PopVerify = Callable[[bytes, bytes], bool]
 _LEAVING = (ValidatorStatus.EXITED, ValidatorStatus.SLASHED, ValidatorStatus.EXITING)
@@ -45,7 +51,7 @@ def process_stake_operation(
     (account rules: nonce, signature, balance) leave both sides unchanged."""
     owner = _get_owner(accounts, op.sender)
     staged = copy.deepcopy(ledger)
-    owed = _process_ledger_side(staged, config, op, owner, pop_verify)
+    owed = process_stake_ledger(staged, config, op, owner, pop_verify)
     applied: list[Operation] = [op]
     if owed:
         applied.append(Payout(op.sender, owner, owed))
@@ -62,10 +68,11 @@ def _get_owner(accounts: AccountState, index: int) -> Owner:
     return account.public_key
 
 
-def _process_ledger_side(
+def process_stake_ledger(
     state: ChainState, config: ConsensusConfig, op: StakeOp, owner: Owner, pop_verify: PopVerify
 ) -> int:
-    """The ledger's part of ``op`` on ``state``; returns what a withdraw owes (else 0)."""
+    """The ledger's part of ``op`` on ``state``; returns what a withdraw owes (else 0). On an
+    error ``state`` may be part-way: run it on a copy."""
     if op.op is OpCode.CREATE_VALIDATOR:
         _bond(state, owner, op.amount)
         key, pop = BLSPubkey(op.bls_public_key), op.proof_of_possession
@@ -105,11 +112,46 @@ def _is_matured(state: ChainState, entry: Unbonding, owner: Owner) -> bool:
 
 
 def _process_edit(state: ChainState, owner: Owner, index: int, commission_bps: int) -> None:
+    _check_editable(state, owner, index)
+    state.validators[index].commission_bps = commission_bps
+
+
+def check_stake_operation(
+    state: ChainState, config: ConsensusConfig, op: StakeOp, owner: Owner
+) -> None:
+    """The ledger rules ``op`` must pass on ``state`` (what :func:`process_stake_operation`'s
+    ledger side checks, bar the proof of possession), without changing or copying anything:
+    the cheap check for mempool admission. ``ValidatorError`` saying which rule fails."""
+    if op.op is OpCode.CREATE_VALIDATOR:
+        _check_join(state, config, op)
+    elif op.op is OpCode.DELEGATE:
+        _check_takes_delegations(state, op.target)
+    elif op.op is OpCode.UNDELEGATE:
+        if state.delegations.get(Delegation(owner, op.target), 0) < op.unbond_amount:
+            raise ValidatorError("cannot undelegate more than is delegated")
+    elif op.op is OpCode.WITHDRAW:
+        if not any(_is_matured(state, u, owner) for u in state.unbonding):
+            raise ValidatorError("no matured unbonding to withdraw")
+    else:
+        _check_editable(state, owner, op.target)
+
+
+def _check_join(state: ChainState, config: ConsensusConfig, op: StakeOp) -> None:
+    if op.amount < config.min_stake:
+        raise ValidatorError(f"stake {op.amount} below min_stake {config.min_stake}")
+    if any(v.pubkey == op.bls_public_key for v in state.validators):
+        raise ValidatorError("public key already registered")
+
+
+def _check_takes_delegations(state: ChainState, index: int) -> None:
+    if not 0 <= index < len(state.validators) or state.validators[index].status in _LEAVING:
+        raise ValidatorError(f"validator {index} does not take delegations")
+
+
+def _check_editable(state: ChainState, owner: Owner, index: int) -> None:
     if not 0 <= index < len(state.validators):
         raise ValidatorError(f"no validator {index}")
-    validator = state.validators[index]
-    if validator.owner != owner:
+    if state.validators[index].owner != owner:
         raise ValidatorError("only the owner may edit a validator")
-    if validator.status in _LEAVING:
+    if state.validators[index].status in _LEAVING:
         raise ValidatorError(f"validator {index} is leaving")
-    validator.commission_bps = commission_bps

@@ -74,5 +74,7 @@ def process_block_signers(
 
 
 def is_supply_conserved(state: ChainState) -> bool:
-    """Stake conservation: every token is accounted for (initial + minted - burned)."""
-    return get_total_stake(state) == state.initial_supply + state.minted - state.burned
+    """Stake conservation: every token is accounted for (initial + minted - burned, plus what
+    crossed in from the account tree and minus what was paid out to it)."""
+    inflow = state.deposited - state.withdrawn
+    return get_total_stake(state) == state.initial_supply + state.minted - state.burned + inflow

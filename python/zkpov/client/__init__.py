@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from zkpov.client import models
 from zkpov.client.aio import DEFAULT_URL, EVENT_TYPES, AsyncZkpovClient
+from zkpov.client.staking import STAKE_KINDS, StakeTerms
 from zkpov.client.sync import ZkpovClient
 from zkpov.client.transfers import WAIT_STAGES, SigningKey
 from zkpov.errors import RpcAnswerError, RpcStatusError, TransferFailedError
@@ -19,11 +20,13 @@ from zkpov.errors import RpcAnswerError, RpcStatusError, TransferFailedError
 __all__ = [
     "DEFAULT_URL",
     "EVENT_TYPES",
+    "STAKE_KINDS",
     "WAIT_STAGES",
     "AsyncZkpovClient",
     "RpcAnswerError",
     "RpcStatusError",
     "SigningKey",
+    "StakeTerms",
     "TransferFailedError",
     "ZkpovClient",
     "models",

@@ -24,6 +24,7 @@ import aiohttp
 from zkpov.client import models as m
 from zkpov.client.codec import decode_answer
 from zkpov.client.sse import read_frames
+from zkpov.client.staking import StakeTerms
 from zkpov.client.transfers import SigningKey, TransferTerms, sign, wait_committed, wait_proven
 from zkpov.client.transport import DEFAULT_MAX_RESPONSE_BYTES, Transport
 from zkpov.errors import DecodeError, RpcAnswerError, TransferFailedError
@@ -132,6 +133,17 @@ class AsyncZkpovClient:
     async def supply(self) -> m.Supply:
         return await self._get(m.Supply, "/v1/staking/supply")
 
+    async def delegations(
+        self, index: int | None = None, public_key: bytes | None = None
+    ) -> m.Delegations:
+        """What the staking ledger holds for the account at ``index`` or ``public_key``'s slot
+        (give exactly one): self stake, delegations and unbonding entries."""
+        if (index is None) == (public_key is None):
+            raise DecodeError("give exactly one of index and public_key")
+        key = None if public_key is None else public_key.hex()
+        path = "/v1/staking/delegations"
+        return await self._get(m.Delegations, path, index=index, public_key=key)
+
     async def proof(self, height: int | None = None) -> m.Proof:
         """The validity proof of ``height`` (the latest proven when None)."""
         return await self._get(m.Proof, "/light/proof", height=height)
@@ -166,10 +178,30 @@ class AsyncZkpovClient:
         depth, chain_tag = await self._get_network()
         if nonce is None:
             nonce = await self._get_pending_nonce(key.public)
-        result = await self.broadcast_tx(sign(key, terms, nonce, depth, chain_tag))
+        tx = sign(key, terms, nonce, depth, chain_tag)
+        return await self._send(tx, "transfer", wait, timeout)
+
+    async def send_stake_op(
+        self, key: SigningKey, terms: StakeTerms, *, nonce: int | None = None,
+        timeout: float = 60.0,
+    ) -> m.TransferReceipt:  # fmt: skip
+        """Signs and broadcasts a staking op of account ``key`` (its nonce the sender's
+        ``pending_nonce`` unless given), waiting as ``terms.wait`` says. ``TransferFailedError``
+        when refused, dropped or not landed in time."""
+        terms.check()
+        depth, chain_tag = await self._get_network()
+        if nonce is None:
+            nonce = await self._get_pending_nonce(key.public)
+        tx = terms.sign(key, nonce, depth, chain_tag)
+        return await self._send(tx, terms.kind, terms.wait, timeout)
+
+    async def _send(
+        self, tx: bytes, what: str, wait: str | None, timeout: float
+    ) -> m.TransferReceipt:
+        result = await self.broadcast_tx(tx)
         if not result.accepted:
             raise TransferFailedError(
-                f"transfer {result.hash.hex()} refused: {result.reason}: {result.message}"
+                f"{what} {result.hash.hex()} refused: {result.reason}: {result.message}"
             )
         height = None if wait is None else await self._wait(result.hash, wait, timeout)
         return m.TransferReceipt(result, height)

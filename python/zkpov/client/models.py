@@ -19,6 +19,8 @@ __all__ = [
     "BroadcastResult",
     "Commit",
     "Decimal",
+    "DelegationEntry",
+    "Delegations",
     "EpochChange",
     "EpochChanges",
     "Event",
@@ -38,6 +40,7 @@ __all__ = [
     "SyncInfo",
     "TransferReceipt",
     "Tx",
+    "UnbondingEntry",
     "Validator",
     "Validators",
 ]
@@ -213,7 +216,8 @@ class AccountProof:
 
 @dataclass(frozen=True)
 class Account:
-    """``public_key`` None: an empty slot. ``pending_nonce``: the next nonce to use."""
+    """``public_key`` None: an empty slot. ``pending_nonce``: the next nonce to use.
+    ``bonded``, ``unbonding``: what the staking ledger holds for the account's key."""
 
     index: Decimal
     public_key: AccountKey | None
@@ -223,6 +227,8 @@ class Account:
     height: int
     state_root: Hash
     proof: AccountProof | None
+    bonded: Decimal
+    unbonding: Decimal
 
 
 @dataclass(frozen=True)
@@ -321,7 +327,40 @@ class Supply:
     unbonding: Decimal
     balances: Decimal
     outstanding: Decimal
+    deposited: Decimal
+    withdrawn: Decimal
     conserved: bool
+
+
+@dataclass(frozen=True)
+class DelegationEntry:
+    validator: int
+    amount: Decimal
+    pending_reward: Decimal
+
+
+@dataclass(frozen=True)
+class UnbondingEntry:
+    amount: Decimal
+    release_epoch: int
+    validator: int | None
+    matured: bool
+
+
+@dataclass(frozen=True)
+class Delegations:
+    """What the staking ledger holds for an account's key (``/v1/staking/delegations``)."""
+
+    account: Decimal
+    owner: AccountKey | None
+    self_stake: Decimal
+    delegated: Decimal
+    unbonding: Decimal
+    delegations: tuple[DelegationEntry, ...]
+    unbonding_entries: tuple[UnbondingEntry, ...]
+    truncated: bool
+    epoch: int
+    height: int
 
 
 @dataclass(frozen=True)

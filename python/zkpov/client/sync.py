@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from zkpov.client import models as m
 from zkpov.client.aio import DEFAULT_URL, AsyncZkpovClient
+from zkpov.client.staking import StakeTerms
 from zkpov.client.transfers import SigningKey
 from zkpov.client.transport import DEFAULT_MAX_RESPONSE_BYTES
 
@@ -100,6 +101,11 @@ class ZkpovClient:
     def supply(self) -> m.Supply:
         return self._run(self.aio.supply())
 
+    def delegations(
+        self, index: int | None = None, public_key: bytes | None = None
+    ) -> m.Delegations:
+        return self._run(self.aio.delegations(index, public_key))
+
     def proof(self, height: int | None = None) -> m.Proof:
         return self._run(self.aio.proof(height))
 
@@ -125,6 +131,12 @@ class ZkpovClient:
                 key, recipient, amount, fee=fee, nonce=nonce, wait=wait, timeout=timeout
             )
         )
+
+    def send_stake_op(
+        self, key: SigningKey, terms: StakeTerms, *, nonce: int | None = None,
+        timeout: float = 60.0,
+    ) -> m.TransferReceipt:  # fmt: skip
+        return self._run(self.aio.send_stake_op(key, terms, nonce=nonce, timeout=timeout))
 
     def events(self, types: Iterable[str] | None = None) -> Iterator[m.Event]:
         """The node's events as they happen; closing the iterator closes the stream."""

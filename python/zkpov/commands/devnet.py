@@ -155,6 +155,13 @@ def _print_summary(console: Console, report: DevnetReport) -> None:
     " proves locally)",
 )
 @click.option(
+    "--stake-every",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 1000),
+    help="every Nth op of each load account is a delegate of 1 to a validator (0: transfers only)",
+)
+@click.option(
     "--json",
     "as_json",
     is_flag=True,
@@ -171,6 +178,7 @@ def devnet(
     attacks: tuple[str, ...],
     load_kind: str,
     prover_workers: int,
+    stake_every: int,
     as_json: bool,
 ) -> None:
     """Run N validators as processes on loopback with embedded LMDB under --dir, a built-in
@@ -189,6 +197,7 @@ def devnet(
     options = DevnetOptions(
         directory, validators, blocks, proofs, base_port, timeout, proof_lag=proof_lag,
         byzantine=parse_attacks(attacks, validators), prover_workers=prover_workers,
+        stake_every=stake_every,
     )  # fmt: skip
     if prover_workers and not proofs:
         raise click.UsageError("--prover-workers needs --proofs")

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from zkpov.errors import DecodeError, ProposalError
+from zkpov.errors import DecodeError, ProposalError, ValidatorError
 from zkpov.spec.codec.payload import decode_payload
 from zkpov.spec.messages import Block, compute_digest
 from zkpov.spec.payload import InvalidBlock, check_block_shape, compute_root_bytes
@@ -51,18 +51,24 @@ class NativeReexecution:
 
     ``genesis_state`` is the account state at ``genesis_id``; ``decode_transfer`` turns transfer
     bytes into the objects ``AccountState.apply_transfers`` takes (``Transfer.from_bytes``, or
-    ``Transfer.from_bytes_unchecked`` since the native apply decodes the points itself).
+    ``Transfer.from_bytes_unchecked`` since the native apply decodes the points itself; the
+    node's ``BlockState`` takes operations of any kind). ``finish_block``, if given, runs on a
+    checked block's post-state before it is kept (the node's block economics on its ledger).
     ``states`` is bounded by the block tree (blocks are checked before they enter it) and by
     :meth:`on_commit`; ``_built`` by ``MAX_BUILT_STATES``.
     """
 
     def __init__(
-        self, genesis_id: BlockId, genesis_state: Any, decode_transfer: Callable[[bytes], Any]
+        self,
+        genesis_id: BlockId,
+        genesis_state: Any,
+        decode_transfer: Callable[[bytes], Any],
+        finish_block: Callable[[Any, Block], None] | None = None,
     ) -> None:
         self.states: dict[BlockId, Any] = {genesis_id: genesis_state}
         self._pre_roots: dict[BlockId, int] = {}  # the root each checked block was applied to
         self._built: dict[tuple[BlockId, bytes], Any] = {}  # (parent, payload digest) -> state
-        self._decode = decode_transfer
+        self._decode, self._finish = decode_transfer, finish_block
 
     def check_block(self, block: Block, parent: Block) -> None:
         check_block_shape(block, parent)
@@ -72,6 +78,8 @@ class NativeReexecution:
         if compute_root_bytes(state.root) != block.state_root:
             raise InvalidBlock(f"block at round {block.round} has a wrong post-state root")
         self._built.pop(key, None)
+        if self._finish is not None:
+            self._finish(state, block)
         self.states[block.id] = state
         self._pre_roots[block.id] = self.states[parent.id].root
 
@@ -106,6 +114,6 @@ class NativeReexecution:
         state = self.states[parent_id].copy()
         try:
             state.apply_transfers(transfers)
-        except ProposalError as exc:
+        except (ProposalError, ValidatorError) as exc:
             raise InvalidBlock(f"invalid transfer: {exc}") from exc
         return state

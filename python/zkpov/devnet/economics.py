@@ -19,6 +19,7 @@ class LedgerSummary:
     slashed: dict[str, int] = field(default_factory=dict)  # validator index -> stake burned
     rewards_paid: int = 0
     supply_conserved: bool = False
+    deposited: int = 0  # bonds staking ops moved from accounts into the ledger
 
 
 async def read_ledgers(clients: list[RpcClient], honest: int) -> LedgerSummary:
@@ -33,4 +34,5 @@ async def read_ledgers(clients: list[RpcClient], honest: int) -> LedgerSummary:
         slashed=slashed,
         rewards_paid=int(supplies[honest].get("minted", "0")),
         supply_conserved=bool(supplies) and all(s.get("conserved") is True for s in supplies),
+        deposited=int(supplies[honest].get("deposited", "0")),
     )

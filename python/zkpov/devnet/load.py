@@ -1,4 +1,5 @@
-"""The devnet's transfer load and its view of the nodes (over RPC)."""
+"""The devnet's transfer load (transfers, and delegates if asked) and its view of the nodes
+(over RPC)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
+from zkpov.chain.operations import sign_delegate
 from zkpov.chain.state import compute_account_index, sign_transfer
 from zkpov.node.ops.keys import SecretKeyFile
 from zkpov.node.rpc.client import RpcClient
@@ -40,11 +42,15 @@ class NodeProgress:
 
 @dataclass
 class Load:
-    """Transfers between the funded accounts, each account's nonces in order."""
+    """Transfers between the funded accounts, each account's nonces in order; with
+    ``stake_every`` N, each account's every Nth op is instead a delegate of 1 to a validator
+    (its nonce decides which of ``validators``)."""
 
     accounts: list[SecretKeyFile]
     depth: int
     chain_tag: int
+    stake_every: int = 0
+    validators: int = 1
     nonces: dict[int, int] = field(default_factory=dict)
     submitted_at: dict[str, float] = field(default_factory=dict)
     next_sender: int = 0
@@ -57,6 +63,11 @@ class Load:
         nonce = self.nonces.get(i, 0) + 1
         self.nonces[i] = nonce
         s_index = compute_account_index(sender.public, self.depth)
+        if self.stake_every and nonce % self.stake_every == 0:
+            validator = nonce // self.stake_every % self.validators
+            op = sign_delegate(sender.secret, s_index, validator, 1, nonce, DEVNET_FEE,
+                               self.chain_tag)  # fmt: skip
+            return i, op.to_bytes()
         t_index = compute_account_index(target.public, self.depth)
         transfer = sign_transfer(
             sender.secret, s_index, t_index, target.public, 1, nonce, fee=DEVNET_FEE,

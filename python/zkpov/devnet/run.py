@@ -62,6 +62,7 @@ class DevnetOptions:
     in_flight: int = 64  # proofs off: transfers the closed-loop load keeps uncommitted
     byzantine: tuple[tuple[str, int], ...] = ()  # (attack mode, validator index): test only
     prover_workers: int = 0  # > 0: a local Dask cluster of that many workers proves for all
+    stake_every: int = 0  # > 0: every Nth op of each account is a delegate (zkpov.devnet.load)
 
 
 @dataclass
@@ -86,6 +87,7 @@ class DevnetReport:
     slashed: dict[str, int] = field(default_factory=dict)  # validator index -> stake burned
     rewards_paid: int = 0  # tokens minted as block rewards (an honest node's staking ledger)
     supply_conserved: bool = False  # every node's staking ledger balances
+    staking_deposited: int = 0  # bonds the ledger took in from accounts (devnet delegates: 1)
     nodes: list[NodeProgress] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -224,6 +226,7 @@ async def summarize(
     ledgers = await read_ledgers(clients, _get_honest(options, len(clients)))
     report.slashed, report.rewards_paid = ledgers.slashed, ledgers.rewards_paid
     report.supply_conserved = ledgers.supply_conserved
+    report.staking_deposited = ledgers.deposited
     in_flight = options.validators * options.batch_size if options.proofs else options.in_flight
     span = (
         tracker.commit_times[-1] - tracker.commit_times[0] if len(tracker.commit_times) > 1 else 0
@@ -270,7 +273,8 @@ async def run_devnet(
     procs = spawn_nodes(layout, {index: mode for mode, index in options.byzantine})
     accounts = [read_key_file(path, KeyKind.ACCOUNT) for path in layout.account_key_files]
     chain_tag = compute_chain_tag(compute_genesis_hash(layout.genesis))
-    tracker = Tracker(Load(accounts, options.depth, chain_tag))
+    load = Load(accounts, options.depth, chain_tag, options.stake_every, options.validators)
+    tracker = Tracker(load)
     try:
         async with aiohttp.ClientSession() as session:
             clients = [_client(session, home) for home in layout.homes]

@@ -55,6 +55,7 @@ from zkpov.node.state.bootstrap import build_chain_start, build_genesis_state, g
 from zkpov.node.state.commit_pipeline import CommitPipeline, NodeCounters
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash, read_genesis
 from zkpov.node.state.mempool import AddResult, Mempool
+from zkpov.node.state.stake_admission import StakeRules
 from zkpov.node.state.stores import open_stores
 from zkpov.spec.signing import SignatureScheme
 from zkpov.types import ValidatorIndex
@@ -96,6 +97,7 @@ class Node:
             lambda: self.chain.state, config.mempool_max_txs, config.mempool_max_bytes,
             config.mempool_min_fee, is_committed=lambda h: self.store.get_tx_height(h) is not None,
             on_rejected=self.metrics.on_transfer_rejected,
+            stakes=StakeRules(lambda: self.chain.ledger.state, self.chain.ledger.config),
         )  # fmt: skip
         self.metrics.on_validator_set(tuple(int(stake) for stake in self.start.vset.stakes))
         self.transport = build_transport(

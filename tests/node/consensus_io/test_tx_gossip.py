@@ -11,8 +11,11 @@ from typing import Any, cast
 import pytest
 
 from tests.network.helpers import make_identity, run, start_node, wait_until
+from zkpov.chain.operations import Payout, sign_delegate
 from zkpov.chain.state import AccountState, sign_transfer
-from zkpov.crypto import schnorr
+from zkpov.chain.transition import compute_genesis_state
+from zkpov.config import ConsensusConfig
+from zkpov.crypto import bls, schnorr
 from zkpov.errors import DecodeError
 from zkpov.network.channels import ChannelId
 from zkpov.network.codec import Frame
@@ -22,6 +25,8 @@ from zkpov.node.consensus_io import tx_gossip
 from zkpov.node.consensus_io.input_guard import ForgedTransfer
 from zkpov.node.consensus_io.tx_gossip import GOSSIP_TX, TxGossip
 from zkpov.node.state.mempool import Mempool
+from zkpov.node.state.stake_admission import StakeRules
+from zkpov.types import BLSPubkey
 
 KEY, TARGET = schnorr.generate_keypair(), schnorr.generate_keypair()
 
@@ -157,3 +162,28 @@ def test_a_real_peers_burst_is_admitted_in_batches_and_a_malformed_sender_droppe
             await node.transport.close()
 
     run(scenario())
+
+
+def test_a_peers_payout_is_malformed_and_disconnects_it() -> None:
+    """Payouts come from the staking rules inside blocks, never from a peer's gossip."""
+    gossip, transport, rejected = make_gossip()
+    peer = FakeConnection()
+    receive(gossip, (peer, Payout(1, KEY.public_key, 5).to_bytes()))
+    assert rejected == ["malformed"] and "payout" in (peer.close_reason or "")
+    assert transport.sent == []
+
+
+def test_a_peers_staking_op_is_admitted_and_a_client_one_sent_to_peers() -> None:
+    state = AccountState(8)
+    state.credit(1, KEY.public_key, 100)
+    state.credit(2, TARGET.public_key, 100)
+    pk = BLSPubkey(bls.sk_to_pk(bls.generate_secret_key()))
+    ledger = compute_genesis_state([pk], [1000], [pk], bytes(32))
+    rules = StakeRules(lambda: ledger, ConsensusConfig())
+    transport = FakeTransport()
+    gossip = TxGossip(cast(Transport, transport), Mempool(lambda: state, stakes=rules))
+    peer = FakeConnection()
+    receive(gossip, (peer, sign_delegate(KEY.secret_key, 1, 0, 10, 1).to_bytes()))
+    assert len(gossip.mempool) == 1 and peer.close_reason is None and transport.sent == []
+    mine = sign_delegate(TARGET.secret_key, 2, 0, 10, 1).to_bytes()
+    assert gossip.submit_tx(mine).accepted and transport.sent == [GOSSIP_TX + mine]

@@ -20,6 +20,7 @@ import psutil
 import pytest
 from distributed import Client, LocalCluster
 
+from zkpov.chain.operations import compute_operations_commitment, sign_delegate
 from zkpov.chain.state import AccountState, Transfer, sign_transfer
 from zkpov.crypto import schnorr, snark
 from zkpov.errors import MissingProvingKeyError, ProverUnavailableError
@@ -256,3 +257,23 @@ def test_keys_load_once_by_hash_and_a_missing_key_is_refused(dask: Cluster, tmp_
         keys.get_key(CONFIG, bytes(32))
     with pytest.raises(MissingProvingKeyError, match="no proving key"):
         KeyDirectory(tmp_path).get_key(CONFIG, digest)
+
+
+def test_a_batch_with_staking_ops_is_proven_in_process_without_the_cluster() -> None:
+    """The witness format covers transfers only: such a batch never reaches the scheduler (none
+    listens at this address), and its proof verifies against the operations' commitment."""
+    config = snark.CircuitConfig(batch_size=2, tree_depth=4)
+    pk, vk = snark.insecure_setup(config, b"dask-ops")
+    state = AccountState(4)
+    state.credit(1, ALICE.public_key, 100)
+    ops = [
+        sign_delegate(ALICE.secret_key, 1, 0, 10, 1, fee=1),
+        sign_transfer(ALICE.secret_key, 1, 2, BOB.public_key, 5, 2),
+    ]
+    prover = DaskProver("tcp://127.0.0.1:9", connect_timeout=1.0)  # discard: nothing listens
+    proof = asyncio.run(prover.prove(pk, state, ops))
+    after = state.copy()
+    after.apply_operations(ops)
+    inputs = (state.root, after.root, compute_operations_commitment(ops))
+    assert snark.verify(vk, inputs, proof)
+    assert prover._client is None  # never connected

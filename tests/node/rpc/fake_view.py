@@ -19,10 +19,13 @@ from zkpov.crypto import schnorr
 from zkpov.crypto.vk_json import VerifyingKeyPoints
 from zkpov.node.rpc.events import EventHub, EventHubConfig, QueueSubscription
 from zkpov.node.rpc.staking_view import (
+    DelegationsRecord,
     StakingValidatorRecord,
     SupplyRecord,
+    compute_delegations,
     compute_staking_validator,
     compute_supply,
+    get_holdings,
 )
 from zkpov.node.rpc.view import (
     AccountQueryError,
@@ -193,7 +196,17 @@ class FakeNode:
             account.public_key, account.balance, account.nonce)  # fmt: skip
         proof = s.get_proof(index) if with_proof else None
         root = Root(s.root.to_bytes(32, "big"))
-        return AccountRecord(index, pk, balance, nonce, nonce + 1, self.tip, root, proof)
+        bonded, unbonding = get_holdings(self.ledger, pk)
+        return AccountRecord(
+            index, pk, balance, nonce, nonce + 1, self.tip, root, proof, bonded, unbonding
+        )
+
+    def get_delegations(self, key: int | bytes) -> DelegationsRecord:
+        index = key if isinstance(key, int) else compute_account_index(key, self.accounts.depth)
+        if index >> self.accounts.depth:
+            raise AccountQueryError(f"index {index} is outside the account tree")
+        account = self.accounts.get_account(index)
+        return compute_delegations(self.ledger, index, account and account.public_key)
 
     def get_staking_validator(self, index: int) -> StakingValidatorRecord | None:
         return compute_staking_validator(self.ledger, index)

@@ -11,8 +11,11 @@ import pytest
 
 from tests.node.state.test_committed_chain import Builder
 from tests.node.test_runtime import free_base_port
-from zkpov.chain.containers import ValidatorStatus
+from tests.support.chain_tag import get_chain_tag
+from zkpov.chain.containers import Delegation, ValidatorStatus
 from zkpov.chain.ledger_codec import encode_chain_state
+from zkpov.chain.operations import sign_delegate
+from zkpov.chain.state import compute_account_index
 from zkpov.consensus.actions import Commit
 from zkpov.consensus.evidence_index import get_offence
 from zkpov.node.ops.config import load_node_config
@@ -22,8 +25,10 @@ from zkpov.node.state.bootstrap import build_chain_start
 from zkpov.node.state.committed_chain import CommittedChain
 from zkpov.node.state.economics import LEDGER_KEY
 from zkpov.spec.codec.evidence import encode_evidence
+from zkpov.spec.codec.payload import encode_payload
 from zkpov.spec.evidence import DoubleVote
 from zkpov.spec.messages import Vote, VoteData
+from zkpov.spec.payload import compute_root_bytes
 from zkpov.storage.block_store import StorageError, WriteBatch
 from zkpov.types import BlockId, Epoch, Round, ValidatorIndex
 
@@ -95,3 +100,30 @@ def test_a_broken_supply_is_reported_with_an_error(
         builder.commit(chain, [])
     assert chain.economics[0].supply_conserved is False
     assert "supply not conserved after block 1" in caplog.text
+
+
+def test_a_committed_delegate_moves_the_ledger_and_the_accounts_and_survives_a_restart(
+    builder: Builder, tmp_path: Path
+) -> None:
+    chain = builder.open(tmp_path / "db")
+    key = read_key_file(builder.layout.account_key_files[0], KeyKind.ACCOUNT)
+    index = compute_account_index(key.public, builder.depth)
+    tag = get_chain_tag(builder.layout.genesis)
+    op = sign_delegate(key.secret, index, 0, 1000, 1, fee=2, chain_tag=tag)
+    before = chain.state.get_account(index)
+    after = chain.state.copy()
+    after.apply_operations([op])
+    block = dataclasses.replace(
+        builder.make_child(chain, []), payload=encode_payload([op.to_bytes()]),
+        state_root=compute_root_bytes(after.root),
+    )  # fmt: skip
+    chain.on_commit(Commit((block,), builder.start.qc), builder.start.qc)
+    ledger = chain.ledger.state
+    assert ledger.delegations == {Delegation(key.public, 0): 1000}
+    assert ledger.deposited == 1000 and chain.economics[0].supply_conserved
+    account = chain.state.get_account(index)
+    assert before is not None and account is not None
+    assert (account.balance, account.nonce) == (before.balance - 1002, 1)
+    saved = encode_chain_state(ledger)
+    chain.store.close()
+    assert encode_chain_state(builder.open(tmp_path / "db").ledger.state) == saved

@@ -15,8 +15,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from zkpov.chain.state import AccountState, Transfer
+from zkpov.chain.block_state import BlockState, LedgerRules
+from zkpov.chain.containers import copy_chain_state
+from zkpov.chain.operations import parse_operation
+from zkpov.chain.state import AccountState
 from zkpov.consensus.block_tree import BlockTree
 from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.evidence_check import EvidenceChecker
@@ -82,8 +86,9 @@ class DurableCore:
         """A core from durable state: the committed chain's root and accounts, the safety data
         and the recovery data. The first boot and every restart after a core fault use this."""
         root = self.chain.get_root()
-        state = self.chain.state.copy()
-        self.native = NativeReexecution(root[0].id, state, Transfer.from_bytes_unchecked)
+        self.native = NativeReexecution(
+            root[0].id, self._get_root_state(), parse_operation, _finish_block
+        )
         self.checker = self._build_checker(self.native)
         core = build_core(
             self.start, self.index, self.secret, self.safety_store.load(), self.checker,
@@ -93,6 +98,13 @@ class DurableCore:
         apply_recovery(core, self.chain.get_recovery_data())
         self._saved_hqc = core.tree.hqc
         return core
+
+    def _get_root_state(self) -> BlockState:
+        """The committed accounts and ledger (the root block's economics included): voters
+        re-execute payloads, staking ops included, on both together."""
+        rules = LedgerRules(self.chain.ledger.config, self.start.vset)
+        ledger = copy_chain_state(self.chain.ledger.state)
+        return BlockState(self.chain.state.copy(), ledger, rules)
 
     def _build_checker(self, native: NativeReexecution) -> EvidenceChecker:
         """The evidence rules, then re-execution, plus the carried-proof rules when the genesis
@@ -111,7 +123,8 @@ class DurableCore:
     def get_post_state(self, block: Block, pre_root: int) -> AccountState | None:
         """The state ``block``'s check computed on a state of root ``pre_root`` (apply once at
         commit), or None."""
-        return None if self.native is None else self.native.get_post_state(block, pre_root)
+        state = None if self.native is None else self.native.get_post_state(block, pre_root)
+        return None if state is None else state.accounts
 
     def get_unproven_heights(self) -> list[int]:
         """The committed heights whose batches the chain still owes proofs for (carried-proof
@@ -133,8 +146,8 @@ class DurableCore:
         state = None if self.native is None else self.native.states.get(parent.id)
         if state is None or (self.prover is not None and self.prover.is_busy()):
             return b""  # backpressure: no new transfers while our last batch is being proven
-        chosen = self.mempool.select(state, self.max_transfers)
-        return encode_payload([t.to_bytes() for t in chosen])
+        chosen = self.mempool.select(state.accounts, self.max_transfers, state.ledger)
+        return encode_payload([op.to_bytes() for op in chosen])
 
     def save_progress(self, tree: BlockTree) -> None:
         """Writes the certified chain above the root and the highest QC when the QC changed (the
@@ -147,3 +160,8 @@ class DurableCore:
             block = tree.get(block.parent_id)
         self.chain.save_pending(tuple(reversed(chain)), tree.hqc)
         self._saved_hqc = tree.hqc
+
+
+def _finish_block(state: Any, block: Block) -> None:
+    """A checked block's economics on its ledger (``state`` is a :class:`BlockState`)."""
+    state.finish_block(block)

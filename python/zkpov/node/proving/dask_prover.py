@@ -19,6 +19,7 @@ the circuit, the proving key's SHA-256 (each worker loads its keys from its own 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import threading
 from collections.abc import Sequence
@@ -26,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from distributed import Client
 
+from zkpov.chain.operations import Operation
 from zkpov.chain.state import AccountState, Transfer
 from zkpov.crypto import snark
 from zkpov.errors import ProverUnavailableError, ZkpovError
@@ -59,11 +61,16 @@ class DaskProver:
         self._lock = threading.Lock()
 
     async def prove(
-        self, pk: snark.ProvingKey, pre_state: AccountState, transfers: Sequence[Transfer]
+        self, pk: snark.ProvingKey, pre_state: AccountState, transfers: Sequence[Operation]
     ) -> bytes:
+        """Proves on the cluster; a batch with staking ops or payouts here, in this process
+        (the witness format covers transfers only)."""
+        loop = asyncio.get_running_loop()
+        if not all(isinstance(t, Transfer) for t in transfers):
+            job = functools.partial(snark.prove, pk, pre_state, list(transfers))
+            return (await loop.run_in_executor(self._pool, job))[0]
         witness = snark.extract_witness(pre_state, transfers)
         encoded = tuple(t.to_bytes() for t in transfers)
-        loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self._run, pk, witness, encoded)
 
     def _run(self, pk: snark.ProvingKey, witness: bytes, transfers: tuple[bytes, ...]) -> bytes:

@@ -14,8 +14,9 @@ import time
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
+from zkpov.chain.operations import decode_operation
 from zkpov.chain.proof_inputs import compute_block_public_inputs
-from zkpov.chain.state import AccountState, Transfer
+from zkpov.chain.state import AccountState
 from zkpov.consensus.proof_carry import CarriedProofs, compute_chain_debt
 from zkpov.consensus.proposals import BlockBody
 from zkpov.consensus.validity import ValidityChecker
@@ -107,7 +108,7 @@ class ProvingPipeline:
         for height, pre_state in pre_states.items():
             block = self.chain.get_block(height)
             if block is not None:
-                transfers = [Transfer.from_bytes(tx) for tx in decode_payload(block.payload)]
+                transfers = [decode_operation(tx) for tx in decode_payload(block.payload)]
                 batch = OwedBatch(pre_state, transfers, block.proposer, time.monotonic())
                 self.prover.owe(height, batch)
         if prove_now:

@@ -32,8 +32,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from zkpov.chain.operations import Operation
 from zkpov.chain.proof_inputs import compute_block_public_inputs
-from zkpov.chain.state import AccountState, Transfer
+from zkpov.chain.state import AccountState
 from zkpov.crypto import snark
 from zkpov.errors import DecodeError, ZkpovError
 from zkpov.node.proving.proof_store import ProofStore
@@ -60,7 +61,7 @@ class OwedBatch:
     """A committed block with transfers and no verified proof yet, and what proving it takes."""
 
     pre_state: AccountState
-    transfers: list[Transfer]
+    transfers: list[Operation]  # the block's operations of every kind, payouts included
     proposer: int
     committed_at: float  # time.monotonic()
 
@@ -73,7 +74,7 @@ class ProverBackend(Protocol):
     max_concurrent: int
 
     async def prove(
-        self, pk: snark.ProvingKey, pre_state: AccountState, transfers: Sequence[Transfer]
+        self, pk: snark.ProvingKey, pre_state: AccountState, transfers: Sequence[Operation]
     ) -> bytes: ...
 
     def close(self) -> None: ...
@@ -89,7 +90,7 @@ class LocalProver:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="zkpov-prover")
 
     async def prove(
-        self, pk: snark.ProvingKey, pre_state: AccountState, transfers: Sequence[Transfer]
+        self, pk: snark.ProvingKey, pre_state: AccountState, transfers: Sequence[Operation]
     ) -> bytes:
         loop = asyncio.get_running_loop()
         job = functools.partial(snark.prove, pk, pre_state, list(transfers))

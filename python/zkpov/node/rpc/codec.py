@@ -211,6 +211,8 @@ def encode_account(record: AccountRecord) -> JsonObject:
         "height": record.height,
         "state_root": record.state_root.hex(),
         "proof": None if proof is None else _encode_account_proof(proof),
+        "bonded": str(record.bonded),
+        "unbonding": str(record.unbonding),
     }
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from zkpov import __version__
 from zkpov.chain.proof_inputs import compute_block_public_inputs
 from zkpov.chain.staking import get_validator_stake
-from zkpov.chain.state import compute_account_index
+from zkpov.chain.state import Account, compute_account_index
 from zkpov.consensus.block_tree import MissingBlock
 from zkpov.consensus.epochs.proof import EpochChangeProof
 from zkpov.consensus.factory import ChainStart
@@ -24,10 +24,13 @@ from zkpov.node.consensus_io.tx_gossip import TxGossip
 from zkpov.node.proving.prover import ProofTracker
 from zkpov.node.rpc.events import EventHub
 from zkpov.node.rpc.staking_view import (
+    DelegationsRecord,
     StakingValidatorRecord,
     SupplyRecord,
+    compute_delegations,
     compute_staking_validator,
     compute_supply,
+    get_holdings,
 )
 from zkpov.node.rpc.view import (
     AccountQueryError,
@@ -244,20 +247,32 @@ class RuntimeView:
     def get_account(self, key: int | bytes, with_proof: bool) -> AccountRecord:
         chain = self.parts.chain
         state = chain.state
+        index, account = self._find_account(key)
+        nonce = 0 if account is None else account.nonce
+        pending = self.parts.gossip.mempool.get_pending_count(index)
+        owner = None if account is None else account.public_key
+        bonded, unbonding = get_holdings(chain.ledger.state, owner)
+        return AccountRecord(
+            index, owner, 0 if account is None else account.balance, nonce, nonce + 1 + pending,
+            chain.height, compute_root_bytes(state.root),
+            state.get_proof(index) if with_proof else None, bonded, unbonding,
+        )  # fmt: skip
+
+    def get_delegations(self, key: int | bytes) -> DelegationsRecord:
+        index, account = self._find_account(key)
+        owner = None if account is None else account.public_key
+        return compute_delegations(self.parts.chain.ledger.state, index, owner)
+
+    def _find_account(self, key: int | bytes) -> tuple[int, Account | None]:
+        """The slot ``key`` names (an index, or a key's conventional index) and its account."""
+        state = self.parts.chain.state
         index = key if isinstance(key, int) else compute_account_index(key, state.depth)
         if index >> state.depth:
             raise AccountQueryError(f"index {index} is outside the account tree (2**{state.depth})")
         account = state.get_account(index)
         if isinstance(key, bytes) and account is not None and account.public_key != key:
             raise AccountQueryError(f"account {index}, this key's index, holds another key")
-        nonce = 0 if account is None else account.nonce
-        pending = self.parts.gossip.mempool.get_pending_count(index)
-        return AccountRecord(
-            index, None if account is None else account.public_key,
-            0 if account is None else account.balance, nonce, nonce + 1 + pending,
-            chain.height, compute_root_bytes(state.root),
-            state.get_proof(index) if with_proof else None,
-        )  # fmt: skip
+        return index, account
 
     def get_finalized(self) -> FinalizedRecord:
         """The highest committed header held with the 2-chain QC that committed it: the root

@@ -158,6 +158,8 @@ COMPONENTS: dict[str, Schema] = {
             "depth": _UINT, "leaf": _HASH,
             "siblings": {"type": "array", "items": {"type": "array", "items": _HASH}},
         })),
+        "bonded": {**_DECIMAL, "description": "staking ledger: self stake plus delegations"},
+        "unbonding": {**_DECIMAL, "description": "staking ledger: unbonding entries"},
     }),
     "Finalized": _object({
         "height": _UINT, "block_id": _HASH, "header": ref("Header"),
@@ -188,7 +190,24 @@ COMPONENTS: dict[str, Schema] = {
     "Supply": _object({
         "height": _UINT, "initial": _DECIMAL, "minted": _DECIMAL, "burned": _DECIMAL,
         "slashed": _DECIMAL, "total": _DECIMAL, "bonded": _DECIMAL, "unbonding": _DECIMAL,
-        "balances": _DECIMAL, "outstanding": _DECIMAL, "conserved": {"type": "boolean"},
+        "balances": _DECIMAL, "outstanding": _DECIMAL,
+        "deposited": {**_DECIMAL, "description": "bonds in from the account tree"},
+        "withdrawn": {**_DECIMAL, "description": "payouts out to the account tree"},
+        "conserved": {"type": "boolean"},
+    }),
+    "Delegations": _object({
+        "account": _DECIMAL, "owner": _nullable(_hex(32)), "self_stake": _DECIMAL,
+        "delegated": _DECIMAL, "unbonding": _DECIMAL,
+        "delegations": {"type": "array", "items": _object({
+            "validator": _UINT, "amount": _DECIMAL,
+            "pending_reward": {**_DECIMAL, "description": "unsettled (lazy) rewards"},
+        })},
+        "unbonding_entries": {"type": "array", "items": _object({
+            "amount": _DECIMAL, "release_epoch": _UINT, "validator": _nullable(_UINT),
+            "matured": {"type": "boolean", "description": "a withdraw may take it now"},
+        })},
+        "truncated": {"type": "boolean", "description": "lists cut at 1024 entries"},
+        "epoch": _UINT, "height": _UINT,
     }),
 }  # fmt: skip
 

@@ -28,7 +28,7 @@ from zkpov.chain.state import AccountProof
 from zkpov.consensus.epochs.proof import EpochChangeProof
 from zkpov.crypto.vk_json import VerifyingKeyPoints
 from zkpov.errors import ZkpovError
-from zkpov.node.rpc.staking_view import StakingValidatorRecord, SupplyRecord
+from zkpov.node.rpc.staking_view import DelegationsRecord, StakingValidatorRecord, SupplyRecord
 from zkpov.spec.messages import Block, BlockHeader, QuorumCert
 from zkpov.types import BlockId, BLSPubkey, Epoch, Height, Root, Round, Stake, ValidatorIndex
 
@@ -204,7 +204,9 @@ class TxRecord:
 class AccountRecord:
     """An account in the latest committed state (``public_key`` None for an empty slot, with
     zero balance and nonce). ``pending_nonce`` is the next nonce to use, after the mempool's
-    pending transfers; ``proof`` (when asked for) proves the leaf against ``state_root``."""
+    pending transfers; ``proof`` (when asked for) proves the leaf against ``state_root``.
+    ``bonded`` and ``unbonding``: what the committed staking ledger holds for the account's key
+    (self stake plus delegations; unbonding entries), outside the account's balance."""
 
     index: int
     public_key: bytes | None
@@ -214,6 +216,8 @@ class AccountRecord:
     height: Height
     state_root: Root
     proof: AccountProof | None
+    bonded: int
+    unbonding: int
 
 
 @dataclass(frozen=True)
@@ -303,6 +307,10 @@ class NodeView(Protocol):
 
     def get_supply(self) -> SupplyRecord:
         """The committed staking ledger's supply equation."""
+
+    def get_delegations(self, key: int | bytes) -> DelegationsRecord:
+        """What the committed staking ledger holds for the account ``key`` names (as
+        :meth:`get_account`); ``AccountQueryError`` when there is no such slot."""
 
     def get_proof(self, height: Height | None) -> ProofRecord | None:
         """The validity proof of ``height`` (None: the latest proven-final height), if proven."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from zkpov.chain.operations import StakeOp
 from zkpov.chain.state import Account, AccountState, Transfer
 from zkpov.crypto import accounts, schnorr
 from zkpov.errors import DecodeError
@@ -35,11 +36,11 @@ __all__ = [
 REJECT_REASONS = (
     "malformed", "duplicate", "already_committed", "fee_too_low", "unknown_sender",
     "nonce_too_low", "nonce_taken", "nonce_gap", "sender_cap", "insufficient_balance",
-    "recipient_key_mismatch", "mempool_full", "bad_signature",
+    "recipient_key_mismatch", "mempool_full", "bad_signature", "stake_pending", "stake_rules",
 )  # fmt: skip
 # why a transfer that was pending left without being committed
 DROP_REASONS = ("evicted", "nonce_too_low", "insufficient_balance", "nonce_gap",
-                "recipient_key_mismatch")  # fmt: skip
+                "recipient_key_mismatch", "stake_rules")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,10 @@ def get_sender(state: AccountState, index: int) -> Account | None:
 
 
 def check_cheap(
-    t: Transfer, sender: Account | None, run: PendingRun, min_fee: int, cap: int
+    t: Transfer | StakeOp, sender: Account | None, run: PendingRun, min_fee: int, cap: int
 ) -> Rejection | None:
-    """The checks that cost no point decoding, in order; None if ``t`` passes them."""
+    """The checks that cost no point decoding, in order; None if ``t`` passes them (a staking
+    op's ``amount`` is its bond: what it debits besides the fee)."""
     if t.fee < min_fee:
         return Rejection("fee_too_low", f"fee {t.fee} is below the minimum {min_fee}")
     if sender is None:
@@ -77,7 +79,9 @@ def check_cheap(
     return _check_nonce(t, sender, run, cap) or _check_balance(t, sender, run)
 
 
-def _check_nonce(t: Transfer, sender: Account, run: PendingRun, cap: int) -> Rejection | None:
+def _check_nonce(
+    t: Transfer | StakeOp, sender: Account, run: PendingRun, cap: int
+) -> Rejection | None:
     expected = sender.nonce + 1 + run.count
     if t.nonce <= sender.nonce:
         return Rejection(
@@ -92,7 +96,7 @@ def _check_nonce(t: Transfer, sender: Account, run: PendingRun, cap: int) -> Rej
     return None
 
 
-def _check_balance(t: Transfer, sender: Account, run: PendingRun) -> Rejection | None:
+def _check_balance(t: Transfer | StakeOp, sender: Account, run: PendingRun) -> Rejection | None:
     need = run.debits + t.amount + t.fee
     if need > sender.balance:
         return Rejection(

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from zkpov.chain.operations import get_touched_accounts, parse_operation
+from zkpov.chain.payload_ops import get_account_owner
 from zkpov.chain.state import AccountState, Transfer
 from zkpov.consensus.actions import Commit
 from zkpov.consensus.factory import ChainStart
@@ -56,8 +58,14 @@ def _check_chain(parent: Block, blocks: Iterable[Block]) -> None:
 
 
 def _apply(state: AccountState, block: Block) -> list[bytes]:
+    """The account side of ``block``'s operations (the native apply decodes the points)."""
     txs = decode_payload(block.payload)
-    state.apply_transfers([Transfer.from_bytes_unchecked(tx) for tx in txs])  # native decodes
+    ops = [parse_operation(tx) for tx in txs]
+    transfers = [op for op in ops if isinstance(op, Transfer)]
+    if len(transfers) == len(ops):  # batched signature checks
+        state.apply_transfers(transfers)
+    else:
+        state.apply_operations(ops)
     return txs
 
 
@@ -180,7 +188,7 @@ class CommittedChain:
             self.reapplied += checked is None
             state = _advance(state, block, checked)
             txs += decode_payload(block.payload)
-        update = self.ledger.compute_update(commit.blocks)
+        update = self.ledger.compute_update(commit.blocks, get_account_owner(state))
         self.store.write(self.ledger.put(self._make_batch(commit, root_qc, state, txs), update))
         self.state = state
         self.ledger.adopt(update)
@@ -201,9 +209,7 @@ class CommittedChain:
         batch.put_certificate(last.id, encode_message(root_qc))
         batch.put_state(ROOT_BLOCK_KEY, encode_message(last))
         batch.put_state(ROOT_QC_KEY, encode_message(root_qc))
-        touched = [
-            i for t in map(Transfer.from_bytes_unchecked, txs) for i in (t.sender, t.recipient)
-        ]
+        touched = [i for tx in txs for i in get_touched_accounts(parse_operation(tx))]
         return put_accounts(batch, state, touched)
 
     def compute_states_before(

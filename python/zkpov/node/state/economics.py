@@ -3,9 +3,10 @@ moved by :func:`~zkpov.chain.transition.process_block` for every committed block
 of offences committed blocks included (:mod:`~zkpov.consensus.evidence_index`).
 
 :class:`CommittedChain` writes both in the same LMDB batch as the blocks they follow, so a
-restart resumes them exactly. These balances live in this staking ledger, keyed by the
-validator's BLS public key (its owner until staking transactions name accounts), not in the
-account tree the validity proof covers.
+restart resumes them exactly. Genesis validators' balances live in this staking ledger,
+keyed by the validator's BLS public key (their owner); a committed block's staking ops run
+their ledger side here first (owners: the senders' account keys), as every voter re-executed
+them (``chain.block_state``).
 
 Until the running node changes epochs, the ledger runs with an epoch length it never reaches:
 an epoch transition would change ``ChainState.active`` while consensus keeps the genesis set,
@@ -15,15 +16,17 @@ and the two index spaces would part. A slashed validator is therefore burned and
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from zkpov.chain.containers import ChainState
+from zkpov.chain.containers import ChainState, copy_chain_state
 from zkpov.chain.ledger_codec import decode_chain_state, encode_chain_state
+from zkpov.chain.operations import parse_operation
+from zkpov.chain.payload_ops import GetOwner, process_payload_operations
 from zkpov.chain.staking import get_total_stake, get_validator_stake
+from zkpov.chain.state import Transfer
 from zkpov.chain.transition import compute_genesis_state, is_supply_conserved, process_block
 from zkpov.config import ConsensusConfig
 from zkpov.consensus.evidence_index import (
@@ -32,7 +35,9 @@ from zkpov.consensus.evidence_index import (
     encode_offence,
     get_offence,
 )
+from zkpov.crypto import bls
 from zkpov.spec.codec.evidence import decode_evidence
+from zkpov.spec.codec.payload import decode_payload
 from zkpov.spec.messages import Block
 from zkpov.spec.validators import ValidatorSet
 from zkpov.storage.block_store import BlockStore, StorageError, WriteBatch
@@ -101,16 +106,25 @@ class ChainLedger:
         offences = [decode_offence(key[len(OFFENCE_PREFIX) :]) for key, _ in keys]
         return cls(vset, state, EvidenceIndex(offences))
 
-    def compute_update(self, blocks: Sequence[Block]) -> EconomicsUpdate:
-        """Runs ``blocks`` on a copy of the ledger (nothing here changes)."""
-        update = EconomicsUpdate(copy.deepcopy(self.state))
+    def compute_update(self, blocks: Sequence[Block], get_owner: GetOwner) -> EconomicsUpdate:
+        """Runs ``blocks`` on a copy of the ledger (nothing here changes): each payload's
+        staking ops (ledger side; ``get_owner`` names each sender's key), then the block's
+        economics."""
+        update = EconomicsUpdate(copy_chain_state(self.state))
         index = EvidenceIndex(self.index.offences)
         for block in blocks:
+            self._process_payload(update.state, block, get_owner)
             update.blocks.append(self._process(update.state, block))
             offences = [get_offence(decode_evidence(item)) for item in block.evidence]
             update.added += map(encode_offence, offences)
             update.dropped += map(encode_offence, index.add(offences, block.round))
         return update
+
+    def _process_payload(self, state: ChainState, block: Block, get_owner: GetOwner) -> None:
+        """The ledger side of what every voter re-executed before this block committed."""
+        ops = [parse_operation(tx) for tx in decode_payload(block.payload)]
+        if not all(isinstance(op, Transfer) for op in ops):
+            process_payload_operations(state, self.config, ops, get_owner, bls.pop_verify)
 
     def _process(self, state: ChainState, block: Block) -> BlockEconomics:
         before = [int(v.slashed_amount) for v in state.validators]

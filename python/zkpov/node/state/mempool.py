@@ -1,4 +1,4 @@
-"""The mempool: verified pending transfers, as one contiguous nonce run per sender.
+"""The mempool: verified pending transfers and staking ops, one contiguous nonce run per sender.
 
 ``add`` admits a transfer only if it would apply after its sender's pending ones on the committed
 state (:mod:`~zkpov.node.state.admission`: cheap checks first, the signature last and once), so
@@ -11,7 +11,10 @@ does the like); the newcomer's own sender is never the victim.
 checks and no state copies. ``on_commit`` drops the committed transfers and re-checks the runs
 of the senders and recipients the commit touched; what it drops, and every refusal, is kept in
 a bounded memory (:mod:`~zkpov.node.state.recent_drops`) that ``/tx`` reads. Fees are burned
-(``zkpov.chain.state``), so priority buys inclusion, not a proposer's favour.
+(``zkpov.chain.state``), so priority buys inclusion, not a proposer's favour. A staking op
+(:mod:`~zkpov.node.state.stake_admission`) joins its sender's run like a transfer and is also
+checked against the committed staking ledger, at admission and after every commit; a payout is
+never a transaction (the staking rules make them), so it is refused as malformed.
 """
 
 from __future__ import annotations
@@ -21,7 +24,16 @@ import heapq
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from zkpov.chain.state import TRANSFER_BYTES, Account, AccountState, Transfer
+from zkpov.chain.containers import ChainState
+from zkpov.chain.operations import (
+    MAX_OPERATION_BYTES,
+    Operation,
+    Payout,
+    StakeOp,
+    get_touched_accounts,
+    parse_operation,
+)
+from zkpov.chain.state import Account, AccountState, Transfer
 from zkpov.errors import DecodeError
 from zkpov.node.state.admission import (
     PendingRun,
@@ -32,10 +44,12 @@ from zkpov.node.state.admission import (
     get_sender,
 )
 from zkpov.node.state.batch_admission import verify_ahead
-from zkpov.node.state.recent_drops import RecentDrops
+from zkpov.node.state.pending_book import PendingBook, PendingOp
 from zkpov.node.state.selection import select_transfers
+from zkpov.node.state.stake_admission import StakeRules
 
-__all__ = ["AddResult", "Mempool", "compute_tx_hash"]
+__all__ = ["AddResult", "Mempool", "PendingOp", "compute_tx_hash"]
+
 
 DEFAULT_MAX_PER_SENDER = 16
 
@@ -56,9 +70,10 @@ def _refuse(tx_hash: bytes, rejection: Rejection) -> AddResult:
     return AddResult(tx_hash, False, rejection.reason, rejection.message)
 
 
-class Mempool:
+class Mempool(PendingBook):
     """``get_state`` gives the committed accounts; ``is_committed`` says whether a transfer hash
-    is in the committed chain; ``on_rejected`` hears each refusal's reason (the metrics)."""
+    is in the committed chain; ``on_rejected`` hears each refusal's reason (the metrics);
+    ``stakes`` gives the committed staking ledger (without it, staking ops are refused)."""
 
     def __init__(
         self,
@@ -69,33 +84,13 @@ class Mempool:
         max_per_sender: int = DEFAULT_MAX_PER_SENDER,
         is_committed: Callable[[bytes], bool] = lambda tx_hash: False,
         on_rejected: Callable[[str], None] = lambda reason: None,
+        stakes: StakeRules | None = None,
     ) -> None:
         self.get_state, self.is_committed, self.on_rejected = get_state, is_committed, on_rejected
-        self.max_txs = min(max_txs, max_bytes // TRANSFER_BYTES)
-        self.min_fee, self.max_per_sender = min_fee, max_per_sender
-        self._txs: dict[bytes, Transfer] = {}
-        self._runs: dict[int, list[bytes]] = {}  # sender -> hashes, nonce order
-        self._run_txs: dict[int, list[Transfer]] = {}  # the same runs' transfers (selection)
-        self._debits: dict[int, int] = {}  # sender -> sum of pending amount + fee
-        self._claims: dict[int, tuple[bytes, int]] = {}  # empty slot -> (key, pending count)
+        self.max_txs = min(max_txs, max_bytes // MAX_OPERATION_BYTES)
+        self.min_fee, self.max_per_sender, self.stakes = min_fee, max_per_sender, stakes
+        super().__init__()
         self._cheapest: list[tuple[int, int, int, bytes]] | None = None  # see _find_victim
-        self.dropped = RecentDrops()
-
-    def __len__(self) -> int:
-        return len(self._txs)
-
-    @property
-    def size_bytes(self) -> int:
-        return len(self._txs) * TRANSFER_BYTES
-
-    def is_pending(self, tx_hash: bytes) -> bool:
-        return tx_hash in self._txs
-
-    def get_pending(self, tx_hash: bytes) -> Transfer | None:
-        return self._txs.get(tx_hash)
-
-    def get_pending_count(self, sender: int) -> int:
-        return len(self._runs.get(sender, ()))
 
     # -- admission ----------------------------------------------------------------------------
 
@@ -129,13 +124,16 @@ class Mempool:
         if tx_hash in self._txs:
             return Rejection("duplicate", "already in the mempool")
         try:
-            t = Transfer.from_bytes_unchecked(tx)
+            t = parse_operation(tx)
         except DecodeError as err:
             return Rejection("malformed", str(err))
+        if isinstance(t, Payout):
+            return Rejection(
+                "malformed", "a payout is not a transaction: the staking rules make it"
+            )
         state = self.get_state()
         sender = get_sender(state, t.sender)
-        run, holder = self.get_pending_run(t.sender), self.get_holder(state, t.recipient)
-        rejection = self.check_state(t, state, sender, run, holder)
+        rejection = self._check_before_signature(t, state, sender)
         if rejection is not None or sender is None:
             return self._explain(tx_hash, rejection)
         if (rejection := self._check_room(t)) is not None:
@@ -143,12 +141,37 @@ class Mempool:
         rejection = (
             verdicts[tx_hash]
             if tx_hash in verdicts
-            else check_signature(t, tx, sender, state.chain_tag)
+            else self._check_signature(t, tx, sender, state.chain_tag)
         )
         if rejection is None:
             self._make_room(t.sender)
-            self._insert(tx_hash, t, state)
+            self._insert(tx_hash, t, state, len(tx))
         return rejection
+
+    def _check_before_signature(
+        self, t: PendingOp, state: AccountState, sender: Account | None
+    ) -> Rejection | None:
+        run = self.get_pending_run(t.sender)
+        if isinstance(t, Transfer):
+            return self.check_state(t, state, sender, run, self.get_holder(state, t.recipient))
+        if self.stakes is None:
+            return Rejection("stake_rules", "this mempool takes no staking operations")
+        if t.sender >> state.depth:
+            return Rejection("malformed", f"the sender is outside the tree of {state.depth}")
+        cheap = check_cheap(t, sender, run, self.min_fee, self.max_per_sender)
+        if cheap is not None or sender is None:
+            return cheap
+        has_one = any(isinstance(op, StakeOp) for op in self._run_txs.get(t.sender, ()))
+        pool = self.stakes.check_pool(has_one, self._stake_ops)
+        return pool or self.stakes.check_ledger(t, sender)
+
+    def _check_signature(
+        self, t: PendingOp, tx: bytes, sender: Account, chain_tag: int
+    ) -> Rejection | None:
+        if isinstance(t, Transfer):
+            return check_signature(t, tx, sender, chain_tag)
+        assert self.stakes is not None  # _check_before_signature refused it otherwise
+        return self.stakes.check_signatures(t, tx, sender, chain_tag)
 
     def _explain(self, tx_hash: bytes, rejection: Rejection | None) -> Rejection | None:
         """A used nonce: a replay of this very transfer, or another one took the nonce."""
@@ -168,17 +191,10 @@ class Mempool:
         cheap = check_cheap(t, sender, run, self.min_fee, self.max_per_sender)
         return cheap or check_recipient(t, holder)
 
-    def get_pending_run(self, sender: int) -> PendingRun:
-        return PendingRun(len(self._runs.get(sender, ())), self._debits.get(sender, 0))
+    def on_change(self) -> None:
+        self._cheapest = None
 
-    def get_holder(self, state: AccountState, index: int) -> bytes | None:
-        account = state.get_account(index)
-        if account is not None:
-            return account.public_key
-        claim = self._claims.get(index)
-        return None if claim is None else claim[0]
-
-    def _check_room(self, t: Transfer) -> Rejection | None:
+    def _check_room(self, t: PendingOp) -> Rejection | None:
         if len(self._txs) < self.max_txs:
             return None
         victim = self._find_victim(t.sender)
@@ -201,66 +217,25 @@ class Mempool:
             if victim is not None:
                 self._drop(victim, Rejection("evicted", "a transfer paying more took its slot"))
 
-    # -- the pending runs ---------------------------------------------------------------------
-
-    def _insert(self, tx_hash: bytes, t: Transfer, state: AccountState) -> None:
-        self._cheapest = None
-        self._txs[tx_hash] = t
-        self._runs.setdefault(t.sender, []).append(tx_hash)
-        self._run_txs.setdefault(t.sender, []).append(t)
-        self._debits[t.sender] = self._debits.get(t.sender, 0) + t.amount + t.fee
-        if state.get_account(t.recipient) is None:
-            key, count = self._claims.get(t.recipient, (t.recipient_public_key, 0))
-            self._claims[t.recipient] = (key, count + 1)
-
-    def _remove(self, tx_hash: bytes) -> Transfer:
-        """Takes a transfer out of the pool's books (the caller keeps the run contiguous)."""
-        self._cheapest = None
-        t = self._txs.pop(tx_hash)
-        run = self._runs[t.sender]
-        del self._run_txs[t.sender][run.index(tx_hash)]
-        run.remove(tx_hash)
-        self._debits[t.sender] -= t.amount + t.fee
-        if not run:
-            del self._runs[t.sender], self._run_txs[t.sender], self._debits[t.sender]
-        self._release_claim(t)
-        return t
-
-    def _release_claim(self, t: Transfer) -> None:
-        claim = self._claims.get(t.recipient)
-        if claim is None or claim[0] != t.recipient_public_key:
-            return
-        if claim[1] > 1:
-            self._claims[t.recipient] = (claim[0], claim[1] - 1)
-        else:
-            del self._claims[t.recipient]
-
-    def _drop(self, tx_hash: bytes, rejection: Rejection) -> None:
-        """Drops ``tx_hash`` and, so the run stays contiguous, its sender's later ones."""
-        run = self._runs[self._txs[tx_hash].sender]
-        later = run[run.index(tx_hash) + 1 :]
-        self._remove(tx_hash)
-        self.dropped.record(tx_hash, rejection)
-        gap = Rejection("nonce_gap", "an earlier pending transfer of its sender was dropped")
-        for other in later:
-            self._remove(other)
-            self.dropped.record(other, gap)
-
     # -- proposals and commits ----------------------------------------------------------------
 
-    def select(self, state: AccountState, limit: int) -> list[Transfer]:
-        """Up to ``limit`` pending transfers that apply in order on ``state`` (a proposal's
-        parent), highest fee first among each sender's next one."""
-        return select_transfers(self._run_txs, state, limit)
+    def select(
+        self, state: AccountState, limit: int, ledger: ChainState | None = None
+    ) -> list[Operation]:
+        """Up to ``limit`` pending operations (and the payouts they owe) that apply in order on
+        ``state`` and ``ledger`` (a proposal's parent), highest fee first among each sender's
+        next one; staking ops only with a ledger."""
+        config = None if self.stakes is None else self.stakes.config
+        return select_transfers(self._run_txs, state, limit, ledger, config)
 
     def on_commit(self, txs: Iterable[bytes]) -> int:
         """After a commit: drops the committed transfers, then re-checks the pending runs of
-        the senders and recipients they touched against the new committed state. Returns how
-        many pending transfers it dropped as no longer valid."""
+        the senders and recipients they touched against the new committed state, and every
+        pending staking op against the new ledger. Returns how many pending operations it
+        dropped as no longer valid."""
         touched: set[int] = set()
         for tx in txs:
-            t = Transfer.from_bytes_unchecked(tx)
-            touched.update((t.sender, t.recipient))
+            touched.update(get_touched_accounts(parse_operation(tx)))
             tx_hash = compute_tx_hash(tx)
             if tx_hash in self._txs:
                 self._remove(tx_hash)
@@ -269,7 +244,19 @@ class Mempool:
             self._recheck_sender(state, index)
         for index in touched & set(self._claims):
             self._recheck_claim(state, index)
+        self._recheck_stake_ops(state)
         return before - len(self._txs)
+
+    def _recheck_stake_ops(self, state: AccountState) -> None:
+        if self.stakes is None or not self._stake_ops:
+            return
+        pending = [(h, t) for h, t in self._txs.items() if isinstance(t, StakeOp)]
+        for tx_hash, t in pending:
+            sender = state.get_account(t.sender)
+            if tx_hash in self._txs and sender is not None:
+                rejection = self.stakes.check_ledger(t, sender)
+                if rejection is not None:
+                    self._drop(tx_hash, rejection)
 
     def _recheck_sender(self, state: AccountState, sender: int) -> None:
         account, run = state.get_account(sender), self._runs.get(sender)
@@ -303,7 +290,9 @@ class Mempool:
         key = self._claims.pop(index)[0]
         if key == account.public_key:
             return
-        wrong = [h for h, t in self._txs.items() if t.recipient == index]
+        wrong = [
+            h for h, t in self._txs.items() if isinstance(t, Transfer) and t.recipient == index
+        ]
         mismatch = Rejection("recipient_key_mismatch", f"account {index} now holds another key")
         for tx_hash in wrong:
             if tx_hash in self._txs:

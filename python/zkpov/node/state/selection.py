@@ -7,6 +7,11 @@ or another proposer's transfers), so selection re-checks each pick with cheap lo
 parent's state: the sender's nonce (where its run resumes), its balance, the recipient slot's key
 and balance. The highest fee first among the senders' next transfers: O(n + k log n) for n
 senders and k picks (one heap build, k pops).
+
+A staking op is picked only when the parent's staking ledger is given: its ledger side runs on a
+copy of the batch's ledger (the parent's, then each earlier staking pick's), and a withdraw
+brings the payout it owes right after it, a slot of its own. The proof of possession is not
+checked again here (admission did; every voter does).
 """
 
 from __future__ import annotations
@@ -15,17 +20,25 @@ import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from zkpov.chain.containers import ChainState, copy_chain_state
+from zkpov.chain.operations import Operation, Payout, StakeOp
+from zkpov.chain.stake_ops import process_stake_ledger
 from zkpov.chain.state import MAX_AMOUNT, Account, AccountState, Transfer
+from zkpov.config import ConsensusConfig
+from zkpov.errors import ValidatorError
 
 __all__ = ["select_transfers"]
 
 
 @dataclass
 class _Batch:
-    """The picks so far and what they changed, over the parent's ``state``."""
+    """The picks so far and what they changed, over the parent's ``state`` and ``ledger``."""
 
     state: AccountState
-    chosen: list[Transfer] = field(default_factory=list)
+    limit: int
+    ledger: ChainState | None = None
+    config: ConsensusConfig | None = None
+    chosen: list[Operation] = field(default_factory=list)
     accounts: dict[int, Account | None] = field(default_factory=dict)
 
     def get(self, index: int) -> Account | None:
@@ -33,8 +46,10 @@ class _Batch:
             self.accounts[index] = self.state.get_account(index)
         return self.accounts[index]
 
-    def take(self, t: Transfer) -> bool:
+    def take(self, t: Transfer | StakeOp) -> bool:
         """Adds ``t`` if it applies after the picks so far (its signature was verified)."""
+        if isinstance(t, StakeOp):
+            return self._take_stake(t)
         sender = self.get(t.sender)
         if sender is None or sender.nonce + 1 != t.nonce or sender.balance < t.amount + t.fee:
             return False
@@ -45,6 +60,37 @@ class _Batch:
         self.accounts[t.sender], self.accounts[t.recipient] = debited, credited
         self.chosen.append(t)
         return True
+
+    def _take_stake(self, op: StakeOp) -> bool:
+        sender = self.get(op.sender)
+        if self.ledger is None or self.config is None or not _can_debit(sender, op):
+            return False
+        assert sender is not None  # _can_debit
+        staged = copy_chain_state(self.ledger)
+        try:
+            owed = process_stake_ledger(staged, self.config, op, sender.public_key, _checked)
+        except ValidatorError:
+            return False
+        balance = sender.balance - op.amount - op.fee + owed
+        if (owed and len(self.chosen) + 2 > self.limit) or balance > MAX_AMOUNT:
+            return False
+        self.ledger = staged
+        self.accounts[op.sender] = Account(sender.public_key, balance, op.nonce)
+        self.chosen.append(op)
+        if owed:
+            self.chosen.append(Payout(op.sender, sender.public_key, owed))
+        return True
+
+
+def _can_debit(sender: Account | None, op: StakeOp) -> bool:
+    return (
+        sender is not None and sender.nonce + 1 == op.nonce and sender.balance >= op.amount + op.fee
+    )
+
+
+def _checked(public_key: bytes, proof: bytes) -> bool:
+    """Admission verified every pending create_validator's proof of possession."""
+    return True
 
 
 def _credit(recipient: Account | None, t: Transfer) -> Account | None:
@@ -57,7 +103,7 @@ def _credit(recipient: Account | None, t: Transfer) -> Account | None:
     return Account(recipient.public_key, recipient.balance + t.amount, recipient.nonce)
 
 
-def _resume_at(run: Sequence[Transfer], account: Account | None) -> int | None:
+def _resume_at(run: Sequence[Transfer | StakeOp], account: Account | None) -> int | None:
     """Where ``run`` continues on a state where the sender is ``account``; None if nowhere."""
     if account is None or not run:
         return None
@@ -66,11 +112,16 @@ def _resume_at(run: Sequence[Transfer], account: Account | None) -> int | None:
 
 
 def select_transfers(
-    runs: Mapping[int, Sequence[Transfer]], state: AccountState, limit: int
-) -> list[Transfer]:
-    """Up to ``limit`` transfers that apply in order on ``state``, highest fee first among each
-    sender's next one; a sender whose next transfer does not apply contributes no more."""
-    batch = _Batch(state)
+    runs: Mapping[int, Sequence[Transfer | StakeOp]],
+    state: AccountState,
+    limit: int,
+    ledger: ChainState | None = None,
+    config: ConsensusConfig | None = None,
+) -> list[Operation]:
+    """Up to ``limit`` operations that apply in order on ``state`` (and ``ledger``, without
+    which no staking op is picked), highest fee first among each sender's next one; a sender
+    whose next operation does not apply contributes no more."""
+    batch = _Batch(state, limit, ledger, config)
     heap = [(-run[0].fee, sender, -1) for sender, run in runs.items() if run]
     heapq.heapify(heap)
     while heap and len(batch.chosen) < limit:

@@ -1,0 +1,64 @@
+"""The state one block's execution moves: the account tree (proven) and the staking ledger
+(re-executed), kept together so that every voter checks a payload's staking ops against the
+ledger of the block's own branch, not the committed one.
+
+:class:`BlockState` is what :class:`~zkpov.consensus.validity.NativeReexecution` keeps per
+block in the node: ``apply_transfers`` runs a payload's operations of any kind on both sides
+(:func:`~zkpov.chain.payload_ops.process_payload_operations`), and :meth:`finish_block` then
+runs the block's economics (:func:`~zkpov.chain.transition.process_block`: evidence, rewards,
+RANDAO), in the order the committed chain's ledger runs them. Its ``root`` is the account
+tree's: the header commits to nothing else yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from zkpov.chain.containers import ChainState, copy_chain_state
+from zkpov.chain.operations import Operation
+from zkpov.chain.payload_ops import get_account_owner, process_payload_operations
+from zkpov.chain.stake_ops import PopVerify
+from zkpov.chain.state import AccountState
+from zkpov.chain.transition import process_block
+from zkpov.config import ConsensusConfig
+from zkpov.crypto import bls
+from zkpov.spec.messages import Block
+from zkpov.spec.validators import ValidatorSet
+
+__all__ = ["BlockState", "LedgerRules"]
+
+
+@dataclass(frozen=True)
+class LedgerRules:
+    """What the ledger side needs besides the ledger: its config, the consensus set whose
+    indices blocks name, and the proof-of-possession check."""
+
+    config: ConsensusConfig
+    vset: ValidatorSet
+    pop_verify: PopVerify = bls.pop_verify
+
+
+@dataclass
+class BlockState:
+    accounts: AccountState
+    ledger: ChainState
+    rules: LedgerRules
+
+    @property
+    def root(self) -> int:
+        return self.accounts.root
+
+    def copy(self) -> BlockState:
+        return BlockState(self.accounts.copy(), copy_chain_state(self.ledger), self.rules)
+
+    def apply_transfers(self, ops: Sequence[Operation]) -> None:
+        """A payload's operations of any kind, in order, on both sides (the validity checker's
+        name for it). Errors leave this state part-way: run it on a copy."""
+        owner = get_account_owner(self.accounts)
+        config, pop = self.rules.config, self.rules.pop_verify
+        process_payload_operations(self.ledger, config, ops, owner, pop, self.accounts)
+
+    def finish_block(self, block: Block) -> None:
+        """The block's economics on the ledger, after its payload."""
+        process_block(self.ledger, self.rules.config, self.rules.vset, block)
