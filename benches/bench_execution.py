@@ -50,7 +50,7 @@ def build_chain(blocks: int, per_block: int) -> tuple[AccountState, list[Block]]
             who = (height * per_block + slot) % SENDERS
             nonces[who] += 1
             to = keys[(who + 7) % SENDERS] if slot % 2 else schnorr.generate_keypair()
-            recipient = (who + 7) % SENDERS + 1 if slot % 2 else 10**6 + height * 100 + slot
+            recipient = (who + 7) % SENDERS + 1 if slot % 2 else 10**6 + height * per_block + slot
             block.append(sign_transfer(keys[who].secret_key, who + 1, recipient, to.public_key,
                                        5, nonces[who], 1, CHAIN_TAG).to_bytes())  # fmt: skip
         chain.append(block)
