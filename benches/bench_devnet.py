@@ -40,6 +40,7 @@ def run_mode(mode: str, args: argparse.Namespace, root: Path) -> SaturationRepor
         max_steps=args.max_steps, step_seconds=args.step_seconds,
         settle_seconds=args.settle_seconds, accounts=args.accounts, p99_limit=args.p99_limit,
         base_port=find_free_base_port(8), profile=not args.no_profile,
+        max_block_transfers=args.max_block_transfers,
     )  # fmt: skip
     load = os.getloadavg()[0]
     print(f"\nproofs {mode} (load {load:.2f} before the run)\n{STEP_HEADER}", file=sys.stderr)
@@ -56,6 +57,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--settle-seconds", type=float, help="unmeasured seconds per step")
     parser.add_argument("--accounts", type=int, help="sending accounts (16 in flight each)")
     parser.add_argument("--p99-limit", type=float, default=3.0)
+    parser.add_argument("--max-block-transfers", type=int, help="each node's cap, proofs off")
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy step")
     parser.add_argument("--dir", type=Path, help="keep the devnets here (default: a temp dir)")
     parser.add_argument("--json", action="store_true", help="end with one JSON line on stdout")

@@ -17,6 +17,7 @@ pub mod poseidon;
 pub mod schnorr;
 pub mod schnorr_batch;
 pub mod state;
+pub mod subgroup;
 
 #[cfg(feature = "python")]
 mod bindings;

@@ -14,6 +14,7 @@
 
 use crate::error::{decode_err, CoreResult};
 use crate::poseidon;
+use crate::subgroup;
 use ark_bls12_381::Fr;
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ed_on_bls12_381::{EdwardsAffine, EdwardsProjective, Fr as JubjubScalar};
@@ -132,11 +133,18 @@ pub fn decode_point(what: &str, bytes: &[u8]) -> CoreResult<EdwardsAffine> {
             bytes.len()
         )));
     }
-    EdwardsAffine::deserialize_compressed(bytes).map_err(|_| {
+    let outside = || {
         decode_err(format!(
             "{what} is not a compressed Jubjub point in the prime-order subgroup"
         ))
-    })
+    };
+    // Unchecked: the canonical `y` and the square root (so the curve) are still checked; the
+    // subgroup check is the Tate-pairing one, the same answer as arkworks' `[r] P == O`.
+    let p = EdwardsAffine::deserialize_compressed_unchecked(bytes).map_err(|_| outside())?;
+    if p.is_on_curve() && subgroup::is_in_prime_subgroup(&p) {
+        return Ok(p);
+    }
+    Err(outside())
 }
 
 /// A public key: a subgroup point other than the identity.
@@ -194,6 +202,32 @@ mod tests {
         assert!(decode_secret_key(&[0xffu8; 32]).is_err());
         assert!(decode_public_key(&encode_point(&EdwardsAffine::zero())).is_err());
         assert!(decode_signature(&[0u8; 63]).is_err());
+    }
+
+    #[test]
+    fn decode_point_agrees_with_arkworks_checked_decoding() {
+        use ark_ec::PrimeGroup;
+        use rand::RngCore;
+        let mut rng = rand::rngs::OsRng;
+        let mut inputs: Vec<[u8; 32]> = (0..3000)
+            .map(|_| {
+                let mut b = [0u8; 32];
+                rng.fill_bytes(&mut b);
+                b
+            })
+            .collect();
+        let g = EdwardsProjective::generator() * generate_secret_key();
+        for y in 2u64..200 {
+            let torsioned = EdwardsAffine::get_point_from_y_unchecked(Fr::from(y), false);
+            inputs.extend(torsioned.map(|t| encode_point(&(g + t).into_affine())));
+        }
+        let mut accepted = 0;
+        for bytes in &inputs {
+            let want = EdwardsAffine::deserialize_compressed(&bytes[..]).ok();
+            assert_eq!(decode_point("p", bytes).ok(), want, "{bytes:?}");
+            accepted += want.is_some() as usize;
+        }
+        assert!(accepted > 100, "{accepted}");
     }
 
     #[test]

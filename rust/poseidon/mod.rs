@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub mod permutation;
+pub mod sparse;
 pub mod wide;
 
 use ark_bls12_381::Fr;

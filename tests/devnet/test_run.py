@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.node.test_runtime import free_base_port
-from zkpov.devnet.run import read_last_error
+from zkpov.devnet.run import DevnetOptions, prepare_devnet, read_last_error
+from zkpov.node.ops.config import load_node_config
 
 
 def _node_logs(root: Path) -> str:
@@ -92,3 +93,9 @@ def test_a_node_that_failed_is_named_by_its_log_s_last_line(tmp_path: Path) -> N
     log.write_text("x" * 10_000 + "\nINFO starting\nerror: home is in use\n\n")
     assert read_last_error(log) == "error: home is in use"
     assert read_last_error(tmp_path / "missing.log") == "no log: No such file or directory"
+
+
+def test_each_node_gets_the_devnet_s_block_capacity(tmp_path: Path) -> None:
+    options = DevnetOptions(tmp_path / "net", proofs=False, max_block_transfers=100)
+    layout = prepare_devnet(options)
+    assert {load_node_config(home).max_block_transfers for home in layout.homes} == {100}

@@ -20,7 +20,7 @@ from zkpov.consensus.actions import Action, SendTo
 from zkpov.consensus.block_tree import BlockTree
 from zkpov.consensus.quorum import InvalidCertificate, verify_qc
 from zkpov.consensus.validity import ValidityChecker
-from zkpov.constants import MAX_SYNC_BLOCKS
+from zkpov.constants import MAX_MESSAGE_BYTES, MAX_SYNC_BLOCKS
 from zkpov.errors import DecodeError
 from zkpov.spec.encoding import get_bitfield_indices
 from zkpov.spec.messages import Block, BlockRequest, BlockResponse, Proposal, QuorumCert
@@ -32,6 +32,9 @@ __all__ = ["BlockSync", "SyncResult", "compute_holders"]
 
 _MAX_ORPHANS = 4 * MAX_SYNC_BLOCKS
 _MAX_ATTEMPTS = 8
+# Payload, proof and evidence bytes in one answer after its first block: half a message, so the
+# headers and QCs (well under 1 KiB a block) fit the rest and the peer's decoder takes it.
+SYNC_ANSWER_BYTES = MAX_MESSAGE_BYTES // 2
 
 
 def compute_holders(qc: QuorumCert, size: int, first: ValidatorIndex | None = None) -> list[int]:
@@ -46,6 +49,21 @@ def compute_holders(qc: QuorumCert, size: int, first: ValidatorIndex | None = No
 
 def _get_size(proposal: Proposal) -> int:
     return len(proposal.block.payload) + len(proposal.block.proof)
+
+
+def _get_blob_bytes(block: Block) -> int:
+    return len(block.payload) + len(block.proof) + sum(map(len, block.evidence))
+
+
+def _take_within(blocks: list[Block]) -> list[Block]:
+    """The first block, then the next ones while their blobs stay within ``SYNC_ANSWER_BYTES``
+    (large blocks would otherwise make an answer the asker's decoder refuses)."""
+    total = 0
+    for i, block in enumerate(blocks):
+        total += _get_blob_bytes(block)
+        if i and total > SYNC_ANSWER_BYTES:
+            return blocks[:i]
+    return blocks
 
 
 @dataclass(frozen=True)
@@ -140,7 +158,7 @@ class BlockSync:
     def on_block_request(self, request: BlockRequest, sender: ValidatorIndex) -> list[Action]:
         """Answer with the block and its ancestors, newest first."""
         count = max(1, min(request.count, MAX_SYNC_BLOCKS))
-        blocks = self.tree.get_ancestors(request.block_id, count)
+        blocks = _take_within(self.tree.get_ancestors(request.block_id, count))
         return [SendTo(sender, BlockResponse(tuple(blocks)))] if blocks else []
 
     def on_block_response(

@@ -37,6 +37,7 @@ from zkpov.node.ops.key_cache import load_circuit_keys
 from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.ops.setup import TestnetLayout, create_testnet
 from zkpov.node.rpc.client import RpcClient
+from zkpov.node.state.block_capacity import DEFAULT_BLOCK_TRANSFERS
 from zkpov.node.state.bootstrap import build_chain_start
 from zkpov.node.state.genesis import compute_genesis_hash, read_genesis
 
@@ -63,6 +64,7 @@ class DevnetOptions:
     byzantine: tuple[tuple[str, int], ...] = ()  # (attack mode, validator index): test only
     prover_workers: int = 0  # > 0: a local Dask cluster of that many workers proves for all
     stake_every: int = 0  # > 0: every Nth op of each account is a delegate (zkpov.devnet.load)
+    max_block_transfers: int = DEFAULT_BLOCK_TRANSFERS  # each node's proposals, proofs off
 
 
 @dataclass
@@ -114,9 +116,9 @@ def prepare_devnet(options: DevnetOptions) -> TestnetLayout:
     (root / MARKER).write_text("created by zkpov devnet\n")
     for home in layout.homes:
         config = load_node_config(home)
-        write_node_config(
-            dataclasses.replace(config, proofs_enabled=options.proofs, mempool_min_fee=DEVNET_FEE)
-        )
+        cap = options.max_block_transfers
+        config = dataclasses.replace(config, proofs_enabled=options.proofs, max_block_transfers=cap)
+        write_node_config(dataclasses.replace(config, mempool_min_fee=DEVNET_FEE))
     if options.proofs:  # one setup for all nodes (insecure, devnet-only keys)
         genesis_hash = compute_genesis_hash(layout.genesis)
         load_circuit_keys(options.batch_size, options.depth, root / "circuit-keys", genesis_hash)

@@ -40,6 +40,7 @@ from zkpov.node.ops.config import load_node_config
 from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.ops.setup import TestnetLayout
 from zkpov.node.rpc.client import RpcClient
+from zkpov.node.state.block_capacity import DEFAULT_BLOCK_TRANSFERS
 from zkpov.node.state.genesis import compute_genesis_hash
 
 __all__ = ["SaturationOptions", "SaturationReport", "get_mode_options", "run_saturation"]
@@ -73,6 +74,7 @@ class SaturationOptions:
     base_port: int = 26656
     max_outstanding: int = 256  # RPC requests the generator keeps open at once
     profile: bool = True
+    max_block_transfers: int = DEFAULT_BLOCK_TRANSFERS  # each node's proposals, proofs off
 
 
 def get_mode_options(directory: Path, proofs: bool, **overrides: Any) -> SaturationOptions:
@@ -114,6 +116,7 @@ def _devnet_options(options: SaturationOptions) -> DevnetOptions:
         options.directory, options.validators, proofs=options.proofs,
         base_port=options.base_port, batch_size=options.batch_size, depth=options.depth,
         proof_lag=options.proof_lag, accounts=options.accounts,
+        max_block_transfers=options.max_block_transfers,
     )  # fmt: skip
 
 

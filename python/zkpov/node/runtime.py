@@ -24,7 +24,7 @@ from typing import Any
 from zkpov.consensus.actions import Commit
 from zkpov.crypto import snark
 from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks, Outbox
-from zkpov.node.consensus_io.durable_core import DurableCore, get_max_block_transfers
+from zkpov.node.consensus_io.durable_core import DurableCore
 from zkpov.node.consensus_io.peer_log import PeerLog
 from zkpov.node.consensus_io.peer_penalties import PeerPenalties
 from zkpov.node.consensus_io.reactor import (
@@ -51,6 +51,7 @@ from zkpov.node.rpc.live_metrics import LiveMetrics
 from zkpov.node.rpc.metrics import NodeMetrics
 from zkpov.node.rpc.runtime_view import RuntimeView, ViewParts
 from zkpov.node.rpc.server import RpcConfig, RpcServer
+from zkpov.node.state.block_capacity import get_block_capacity
 from zkpov.node.state.bootstrap import build_chain_start, build_genesis_state, get_validator_index
 from zkpov.node.state.commit_pipeline import CommitPipeline, NodeCounters
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash, read_genesis
@@ -187,7 +188,9 @@ class Node:
         return DurableCore(
             self.start, self.index, self.validator.secret, self.chain, self.safety_store,
             self.mempool, self.prover,
-            max_transfers=get_max_block_transfers(self.config.proofs_enabled, batch),
+            max_transfers=get_block_capacity(
+                self.config.max_block_transfers, self.config.proofs_enabled, batch
+            ),
             proof_lag=lag, vk=self.prover.vk if self.prover is not None else None,
             observe_verify=self.metrics.observe_proof_verification,
         )  # fmt: skip

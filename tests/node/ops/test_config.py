@@ -26,6 +26,7 @@ def test_round_trip(tmp_path: Path) -> None:
         prune_keep_blocks=2000,
         proofs_enabled=False,
         prover="dask://10.0.0.5:8786",
+        max_block_transfers=300,
     )
     write_node_config(config)
     assert load_node_config(tmp_path) == config
@@ -51,6 +52,8 @@ def test_round_trip(tmp_path: Path) -> None:
         ("[[p2p.peers]]\nvalidator = 'aa'\naddress = '127.0.0.1:1'\n", "48-byte"),
         ("[[p2p.peers]]\nvalidator = 'zz'\naddress = '127.0.0.1:1'\n", "not hex"),
         ("[[p2p.peers]]\naddress = '127.0.0.1:1'\n", "expected"),
+        ("[mempool]\nmax_block_transfers = 0\n", "in 1..4096"),
+        ("[mempool]\nmax_block_transfers = 4097\n", "in 1..4096"),
     ],
 )
 def test_bad_config_is_rejected(tmp_path: Path, text: str, message: str) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import tomli_w
 
 from zkpov.config import ConfigError
+from zkpov.node.state.block_capacity import DEFAULT_BLOCK_TRANSFERS, MAX_BLOCK_TRANSFERS
 
 __all__ = [
     "NodeConfig",
@@ -66,6 +67,7 @@ class NodeConfig:
     mempool_max_txs: int = 5000
     mempool_max_bytes: int = 16 * 1024 * 1024
     mempool_min_fee: int = 0  # transfers paying less are refused (0, as Cosmos SDK's default)
+    max_block_transfers: int = DEFAULT_BLOCK_TRANSFERS  # in our proposals, proofs off
 
     def get_path(self, relative: str) -> Path:
         path = Path(relative)
@@ -108,7 +110,12 @@ _SCHEMA: dict[str, dict[str, type]] = {
         "proof_rescue_seconds": int,
         "prover": str,
     },
-    "mempool": {"mempool_max_txs": int, "mempool_max_bytes": int, "mempool_min_fee": int},
+    "mempool": {
+        "mempool_max_txs": int,
+        "mempool_max_bytes": int,
+        "mempool_min_fee": int,
+        "max_block_transfers": int,
+    },
 }
 
 
@@ -151,6 +158,8 @@ def _check_ranges(config: NodeConfig) -> None:
     for name in names:
         if getattr(config, name) < 0:
             raise NodeConfigError(f"{name} must not be negative")
+    if not 1 <= config.max_block_transfers <= MAX_BLOCK_TRANSFERS:
+        raise NodeConfigError(f"max_block_transfers must be in 1..{MAX_BLOCK_TRANSFERS}")
     parse_prover(config.prover)
 
 
@@ -219,6 +228,7 @@ def encode_node_config(config: NodeConfig) -> str:
             "mempool_max_txs": config.mempool_max_txs,
             "mempool_max_bytes": config.mempool_max_bytes,
             "mempool_min_fee": config.mempool_min_fee,
+            "max_block_transfers": config.max_block_transfers,
         },
     }
     return tomli_w.dumps(doc)
