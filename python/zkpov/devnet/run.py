@@ -62,6 +62,7 @@ class DevnetOptions:
     in_flight: int = 64  # proofs off: transfers the closed-loop load keeps uncommitted
     byzantine: tuple[tuple[str, int], ...] = ()  # (attack mode, validator index): test only
     prover_workers: int = 0  # > 0: a local Dask cluster of that many workers proves for all
+    epoch_length: int | None = None  # the validator set changes every that many blocks
 
 
 @dataclass
@@ -108,6 +109,7 @@ def prepare_devnet(options: DevnetOptions) -> TestnetLayout:
         circuit=(options.batch_size, options.depth),
         proof_lag=options.proof_lag if options.proofs else 0,
         accounts=options.accounts,
+        epoch_length=options.epoch_length,
     )
     (root / MARKER).write_text("created by zkpov devnet\n")
     for home in layout.homes:
