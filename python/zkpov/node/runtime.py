@@ -22,6 +22,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from zkpov.consensus.actions import Commit
+from zkpov.consensus.epochs.manager import EpochManager
 from zkpov.crypto import snark
 from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks, Outbox
 from zkpov.node.consensus_io.durable_core import DurableCore, get_max_block_transfers
@@ -53,11 +54,14 @@ from zkpov.node.rpc.runtime_view import RuntimeView, ViewParts
 from zkpov.node.rpc.server import RpcConfig, RpcServer
 from zkpov.node.state.bootstrap import build_chain_start, build_genesis_state, get_validator_index
 from zkpov.node.state.commit_pipeline import CommitPipeline, NodeCounters
+from zkpov.node.state.epoch_endings import EpochEndingStore
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash, read_genesis
 from zkpov.node.state.mempool import AddResult, Mempool
 from zkpov.node.state.stores import open_stores
+from zkpov.spec.epochs import EpochEnding
+from zkpov.spec.messages import QuorumCert
 from zkpov.spec.signing import SignatureScheme
-from zkpov.types import ValidatorIndex
+from zkpov.types import Epoch, ValidatorIndex
 
 __all__ = ["Node", "OutboxWrapper"]
 
@@ -131,10 +135,11 @@ class Node:
         genesis = build_genesis_state(self.genesis), compute_genesis_hash(self.genesis)
         stores = open_stores(
             self.config.get_path(self.config.db_dir), self.config.prune_keep_blocks or None,
-            self.start, genesis, self.validator.public, init_slashing,
+            self.start, genesis, self.validator.public, init_slashing, self.genesis.epochs,
         )  # fmt: skip
         self.store, self.chain, self.slashing = stores.store, stores.chain, stores.slashing
         self.safety_store = stores.safety
+        self.endings = EpochEndingStore(self.store)
 
     def _load_keys(self) -> tuple[snark.ProvingKey, snark.VerifyingKey] | None:
         """The circuit keys, checked against the genesis setup; None if this node neither
@@ -188,10 +193,12 @@ class Node:
             max_transfers=get_max_block_transfers(self.config.proofs_enabled, batch),
             proof_lag=lag, vk=self.prover.vk if self.prover is not None else None,
             observe_verify=self.metrics.observe_proof_verification,
+            epochs=self.genesis.epochs, endings=self.endings.load(),
         )  # fmt: skip
 
     def _build_driver(self) -> ConsensusDriver:
-        guard = SlashingGuard(self.slashing, self.index, self.validator.public)
+        own = self.index if not self.genesis.epochs else self._get_signing_index
+        guard = SlashingGuard(self.slashing, own, self.validator.public)
         ban = make_ban(self.transport, self.pubkeys)
         penalties = PeerPenalties(self.index, ban, self.metrics, pubkeys=self.pubkeys)
         self.gossip.on_offence = penalties.on_peer_offence
@@ -217,9 +224,30 @@ class Node:
             return outbox
         return self._wrap_outbox(outbox, self.index, self.validator.secret, self.start.vset.scheme)
 
+    def _get_signing_index(self, epoch: int) -> ValidatorIndex | None:
+        return self.driver.get_signing_index(Epoch(epoch))
+
     def _on_commit(self, commit: Commit) -> None:
-        self.commits.on_commit(commit, self.driver.core.tree.root_qc, self.cores.get_post_state)
+        self.feed.vset = self.chain.ledger.epoch_vset  # the set that certified these blocks
+        ending = self._get_ending(commit)
+        self.commits.on_commit(commit, self._get_root_qc(ending), self.cores.get_post_state)
         self.fast_sync.on_commit(commit.blocks, self.chain.state)
+        if ending is not None:  # after the commit of R is durable
+            self.endings.put(ending[1])
+
+    def _get_ending(self, commit: Commit) -> tuple[EpochManager, EpochEnding] | None:
+        """The ending an epoch manager just recorded, if this commit is cut at its R."""
+        steered = self.driver.steered
+        if not isinstance(steered, EpochManager) or not steered.endings:
+            return None
+        ending = steered.endings[-1]
+        return (steered, ending) if ending.block.id == commit.blocks[-1].id else None
+
+    def _get_root_qc(self, ending: tuple[EpochManager, EpochEnding] | None) -> QuorumCert:
+        """The QC certifying the commit's last block: at an epoch's end, R's own (the new
+        epoch's core is rooted at R under an unsigned QC, kept for nothing but that)."""
+        qc = None if ending is None else ending[0].get_ending_qc(ending[1])
+        return qc or self.driver.core.tree.root_qc
 
     def _get_proven(self) -> tuple[int, Mapping[int, bytes]] | None:
         """The proven-final height and the proofs held, for fast sync (None: no prover)."""

@@ -36,7 +36,10 @@ class Builder:
 
     def open(self, path: Path, keep_last: int | None = None) -> CommittedChain:
         store = LmdbBlockStore(path, StoreConfig(keep_last=keep_last))
-        return CommittedChain(store, self.start, build_genesis_state(self.layout.genesis))
+        genesis = self.layout.genesis
+        return CommittedChain(
+            store, self.start, build_genesis_state(genesis), epochs=genesis.epochs
+        )
 
     def transfer(self, nonce: int) -> bytes:
         sender = read_key_file(self.layout.account_key_files[0], KeyKind.ACCOUNT)

@@ -102,7 +102,7 @@ class RuntimeView:
         return self.parts.chain.height if height is None else height
 
     def _validators(self) -> tuple[ValidatorInfo, ...]:
-        vset = self.parts.start.vset
+        vset = self.parts.chain.ledger.epoch_vset  # the genesis set unless epochs are on
         weights = self._get_leader_weights()
         return tuple(
             self._describe(i, pk, stake, weight)
@@ -130,7 +130,7 @@ class RuntimeView:
     def _get_leader_weights(self) -> tuple[int, ...]:
         """Stake x reputation of the latest period the committed chain made final, as the
         election computed and cached it (the stakes before the first reputation window)."""
-        stakes = tuple(int(stake) for stake in self.parts.start.vset.stakes)
+        stakes = tuple(int(stake) for stake in self.parts.chain.ledger.epoch_vset.stakes)
         leaders = self.parts.driver.core.leaders
         if not isinstance(leaders, ReputationLeaders) or leaders.root is None:
             return stakes

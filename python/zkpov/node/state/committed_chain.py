@@ -102,6 +102,7 @@ class CommittedChain:
     ledger: ChainLedger = field(init=False)  # the staking ledger at the committed height
     economics: list[BlockEconomics] = field(default_factory=list)  # of the last commit
     reapplied: int = 0  # committed blocks applied again (no checked state lent), since start
+    epochs: bool = False  # the genesis turns epochs on: the ledger runs its epoch transitions
 
     def __post_init__(self) -> None:
         if self.store.get_committed_height() is None:
@@ -143,7 +144,7 @@ class CommittedChain:
         self.floor = self._read_block(self.base) if self.base else self.start.block
         self.blocks = [self._read_block(h) for h in range(self.base + 1, tip + 1)]
         self.state = load_accounts(self.store, self.state.depth, self.state.chain_tag)
-        self.ledger = ChainLedger.load(self.store, self.start.vset, tip)
+        self.ledger = ChainLedger.load(self.store, self.start.vset, tip, self.epochs)
         root = self.get_root()[0]
         if compute_root_bytes(self.state.root) != root.state_root:
             raise StorageError(
