@@ -23,6 +23,7 @@ from typing import Any
 
 from zkpov.consensus.actions import Commit
 from zkpov.consensus.epochs.manager import EpochManager
+from zkpov.constants import MAX_SYNC_BLOCKS
 from zkpov.crypto import snark
 from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks, Outbox
 from zkpov.node.consensus_io.durable_core import DurableCore, get_max_block_transfers
@@ -59,7 +60,7 @@ from zkpov.node.state.genesis import Genesis, compute_genesis_hash, read_genesis
 from zkpov.node.state.mempool import AddResult, Mempool
 from zkpov.node.state.stores import open_stores
 from zkpov.spec.epochs import EpochEnding
-from zkpov.spec.messages import QuorumCert
+from zkpov.spec.messages import BlockRequest, BlockResponse, QuorumCert
 from zkpov.spec.signing import SignatureScheme
 from zkpov.types import Epoch, ValidatorIndex
 
@@ -208,7 +209,7 @@ class Node:
             self._after_consensus_step,
             on_rejected=penalties.on_rejected,
             on_core_restart=lambda err: self.metrics.on_core_restart(),
-            on_proposal=self.feed.on_proposal,
+            on_proposal=self.feed.on_proposal, serve_blocks=self._serve_committed,
         )  # fmt: skip
         driver = ConsensusDriver(
             self.cores.build(), self._build_outbox(), self.safety_store, hooks,
@@ -223,6 +224,13 @@ class Node:
         if self._wrap_outbox is None:
             return outbox
         return self._wrap_outbox(outbox, self.index, self.validator.secret, self.start.vset.scheme)
+
+    def _serve_committed(self, request: BlockRequest) -> BlockResponse | None:
+        """Committed blocks from the store, for a peer behind by more than the epoch our
+        retired core still holds (within the sync cap)."""
+        count = max(1, min(request.count, MAX_SYNC_BLOCKS))
+        blocks = self.chain.get_ancestors(request.block_id, count)
+        return BlockResponse(tuple(blocks)) if blocks else None
 
     def _get_signing_index(self, epoch: int) -> ValidatorIndex | None:
         return self.driver.get_signing_index(Epoch(epoch))

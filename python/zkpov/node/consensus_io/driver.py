@@ -39,7 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from zkpov.consensus.actions import Action, Commit, RecordEvidence, ScheduleTimeout
+from zkpov.consensus.actions import Action, Commit, RecordEvidence, ScheduleTimeout, SendTo
 from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.dispatch import dispatch_message
 from zkpov.consensus.epochs.manager import EpochManager
@@ -97,6 +97,8 @@ class DriverHooks:
     on_rejected: Callable[[ValidatorIndex, Exception], None] = _ignore_rejection
     on_core_restart: Callable[[Exception], None] = _ignore
     on_proposal: Callable[[Proposal], None] = _ignore  # one it accepted, or its own
+    # committed blocks for a request no core could answer (a peer catching up across epochs)
+    serve_blocks: Callable[[BlockRequest], BlockResponse | None] = lambda _: None
 
 
 @dataclass
@@ -214,11 +216,17 @@ class ConsensusDriver:
         steered, now = self.steered, self.clock()
         if isinstance(steered, EpochManager):
             actions = steered.on_message(message, sender, now)
+            if not actions and isinstance(message, BlockRequest):
+                actions = self._serve_committed(message, sender)
         else:
             actions = dispatch_message(steered, message, sender, now)
         if isinstance(message, Proposal):  # it passed the core's checks
             self.hooks.on_proposal(message)
         return actions
+
+    def _serve_committed(self, request: BlockRequest, sender: ValidatorIndex) -> list[Action]:
+        response = self.hooks.serve_blocks(request)
+        return [] if response is None else [SendTo(sender, response)]
 
     def _guard(self, step: Step, sender: ValidatorIndex) -> list[Action]:
         """A ``ZkpovError`` rejects the input (the core did not change); others propagate."""

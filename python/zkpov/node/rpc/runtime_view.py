@@ -149,12 +149,23 @@ class RuntimeView:
             parts.chain.height, tip.id, tip.state_root, tip.round, earliest, self._proven(),
             core.pacemaker.round, bool(core.sync.requests),
         )  # fmt: skip
-        me = self._validators()[parts.index]
         genesis, identity = parts.genesis, parts.transport.identity
         return NodeStatus(
-            identity.node_key.public, genesis.chain_id, __version__, parts.start.vset.epoch,
-            sync, me, genesis.setup.kind,
+            identity.node_key.public, genesis.chain_id, __version__,
+            parts.chain.ledger.epoch_vset.epoch, sync, self._describe_me(), genesis.setup.kind,
         )  # fmt: skip
+
+    def _describe_me(self) -> ValidatorInfo:
+        """This validator in the current epoch's set; outside it (epochs on: it left, or was
+        slashed), its registry index with no voting power."""
+        pk = self.parts.start.vset.pubkeys[self.parts.index]
+        members = self.parts.chain.ledger.epoch_vset.pubkeys
+        if pk in members:
+            return self._validators()[members.index(pk)]
+        ledger, registry = self.parts.chain.ledger.state, self.parts.index
+        stake = int(get_validator_stake(ledger, registry))
+        slashed = int(ledger.validators[registry].slashed_amount)
+        return ValidatorInfo(ValidatorIndex(registry), pk, Stake(0), 0, stake, slashed)
 
     def _proven(self) -> Height | None:
         """The proven-final height; None on a node that neither proves nor checks proofs."""

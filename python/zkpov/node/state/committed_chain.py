@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 from zkpov.chain.state import AccountState, Transfer
 from zkpov.consensus.actions import Commit
@@ -30,7 +31,7 @@ from zkpov.spec.codec.payload import decode_payload
 from zkpov.spec.messages import Block, BlockResponse, QuorumCert
 from zkpov.spec.payload import compute_root_bytes
 from zkpov.storage.block_store import BlockStore, StorageError, WriteBatch
-from zkpov.types import Height
+from zkpov.types import BlockId, Height
 
 __all__ = ["CommitOrderError", "CommittedChain"]
 
@@ -124,6 +125,19 @@ class CommittedChain:
             return self.floor
         offset = height - self.base - 1
         return self.blocks[offset] if 0 <= offset < len(self.blocks) else None
+
+    def get_ancestors(self, block_id: BlockId, count: int) -> list[Block]:
+        """The committed block ``block_id`` and up to ``count - 1`` ancestors, newest first,
+        from the store (what a peer catching up across epochs asks for); [] if unknown."""
+        blocks: list[Block] = []
+        raw = self.store.get_block(block_id)
+        while raw is not None and len(blocks) < count:
+            block = cast(Block, _decode(raw, Block, "stored block"))
+            blocks.append(block)
+            if block.height <= max(self.base, 1):
+                break
+            raw = self.store.get_block(block.parent_id)
+        return blocks
 
     def get_retained_chain(self) -> list[Block]:
         """The lowest retained block (genesis or the pruning floor), then every later one."""
