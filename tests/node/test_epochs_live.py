@@ -9,11 +9,16 @@ import asyncio
 import dataclasses
 from pathlib import Path
 
+import aiohttp
 import pytest
 
-from tests.node.test_runtime import assert_agree, free_base_port, wait_for
+from tests.node.test_runtime import assert_agree, free_base_port, metric, wait_for
+from zkpov.client import models as m
+from zkpov.client.aio import AsyncZkpovClient
+from zkpov.devnet.epochs import read_epochs
 from zkpov.node.ops.config import load_node_config, write_node_config
 from zkpov.node.ops.setup import TestnetLayout, create_testnet
+from zkpov.node.rpc.client import RpcClient
 from zkpov.node.runtime import Node
 from zkpov.storage.slashing_db import SignedKind
 
@@ -39,11 +44,45 @@ def signed_epochs(node: Node) -> set[int]:
     return {int(r.epoch) for r in records}
 
 
+def url(node: Node) -> str:
+    host, port = node.config.rpc_listen
+    return f"http://{host}:{port}"
+
+
+async def get_first_epoch_change(node: Node) -> m.Event:
+    """The first ``epoch_change`` event node 0 publishes over SSE."""
+    async with AsyncZkpovClient(url(node)) as client:
+        async for event in client.events(["epoch_change"]):
+            return event
+    raise AssertionError("the event stream ended")
+
+
+async def check_interfaces(nodes: list[Node], event: m.Event) -> None:
+    """The epoch as the RPC, the metric and the devnet's summary see it, on live nodes."""
+    assert (event.type, event.epoch, event.height) == ("epoch_change", 1, EPOCH_LENGTH)
+    assert event.joined == () and event.left == ()  # nobody joins or leaves here
+    async with AsyncZkpovClient(url(nodes[0])) as client:
+        status = await client.status()
+        past = await client.validators(epoch=1)
+        assert past.epoch == 1 and past.total == 4 and past.block_height == EPOCH_LENGTH + 1
+        assert status.epoch >= 2
+    assert metric(nodes[0], "zkpov_epoch") == epoch_of(nodes[0]) >= 2
+    async with aiohttp.ClientSession() as http:
+        summary = await read_epochs([RpcClient(http, url(n)) for n in nodes])
+        missing = await RpcClient(http, url(nodes[0])).get("/validators", epoch=10**6)
+    assert missing is None and summary.agree and summary.epochs >= 2
+    assert summary.validator_set_changes[0] == {"epoch": 1, "joined": [], "left": []}
+
+
 async def scenario(layout: TestnetLayout) -> None:
     nodes = [Node(load_node_config(home)) for home in layout.homes]
     stop, crash = asyncio.Event(), asyncio.Event()
     tasks = [asyncio.create_task(n.run(crash if i == 3 else stop)) for i, n in enumerate(nodes)]
     try:
+        await wait_for(lambda: all(len(n.transport.get_peers()) == 3 for n in nodes))
+        first_change = asyncio.create_task(get_first_epoch_change(nodes[0]))
+        await wait_for(lambda: all(epoch_of(n) >= 2 for n in nodes), 120)
+        await check_interfaces(nodes, await asyncio.wait_for(first_change, 10))
         await drive(layout, nodes, tasks, stop, crash)
     finally:
         stop.set()

@@ -20,6 +20,7 @@ import aiohttp
 
 from zkpov.chain.state import compute_chain_tag
 from zkpov.devnet.economics import read_ledgers
+from zkpov.devnet.epochs import read_epochs
 from zkpov.devnet.evidence import count_committed_evidence
 from zkpov.devnet.load import (
     DEVNET_FEE,
@@ -87,6 +88,8 @@ class DevnetReport:
     slashed: dict[str, int] = field(default_factory=dict)  # validator index -> stake burned
     rewards_paid: int = 0  # tokens minted as block rewards (an honest node's staking ledger)
     supply_conserved: bool = False  # every node's staking ledger balances
+    epochs: int = 0  # epoch changes every node has seen (--epoch-length)
+    validator_set_changes: list[dict[str, Any]] = field(default_factory=list)  # epoch, joined, left
     nodes: list[NodeProgress] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -226,6 +229,9 @@ async def summarize(
     ledgers = await read_ledgers(clients, _get_honest(options, len(clients)))
     report.slashed, report.rewards_paid = ledgers.slashed, ledgers.rewards_paid
     report.supply_conserved = ledgers.supply_conserved
+    epochs = await read_epochs(clients)
+    report.epochs, report.validator_set_changes = epochs.epochs, epochs.validator_set_changes
+    report.nodes_agree = report.nodes_agree and epochs.agree
     in_flight = options.validators * options.batch_size if options.proofs else options.in_flight
     span = (
         tracker.commit_times[-1] - tracker.commit_times[0] if len(tracker.commit_times) > 1 else 0

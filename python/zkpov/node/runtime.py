@@ -22,11 +22,11 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from zkpov.consensus.actions import Commit
-from zkpov.consensus.epochs.manager import EpochManager
 from zkpov.constants import MAX_SYNC_BLOCKS
 from zkpov.crypto import snark
 from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks, Outbox
 from zkpov.node.consensus_io.durable_core import DurableCore, get_max_block_transfers
+from zkpov.node.consensus_io.epoch_commits import get_commit_ending, get_commit_root_qc
 from zkpov.node.consensus_io.peer_log import PeerLog
 from zkpov.node.consensus_io.peer_penalties import PeerPenalties
 from zkpov.node.consensus_io.reactor import (
@@ -48,6 +48,7 @@ from zkpov.node.proving.prover import LocalProver, ProofTracker, ProverBackend
 from zkpov.node.rpc.app import create_app
 from zkpov.node.rpc.commit_feed import CommitFeed
 from zkpov.node.rpc.economics_feed import EconomicsFeed
+from zkpov.node.rpc.epoch_feed import EpochFeed
 from zkpov.node.rpc.events import EventHub
 from zkpov.node.rpc.live_metrics import LiveMetrics
 from zkpov.node.rpc.metrics import NodeMetrics
@@ -59,8 +60,7 @@ from zkpov.node.state.epoch_endings import EpochEndingStore
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash, read_genesis
 from zkpov.node.state.mempool import AddResult, Mempool
 from zkpov.node.state.stores import open_stores
-from zkpov.spec.epochs import EpochEnding
-from zkpov.spec.messages import BlockRequest, BlockResponse, QuorumCert
+from zkpov.spec.messages import BlockRequest, BlockResponse
 from zkpov.spec.signing import SignatureScheme
 from zkpov.types import Epoch, ValidatorIndex
 
@@ -102,7 +102,9 @@ class Node:
             config.mempool_min_fee, is_committed=lambda h: self.store.get_tx_height(h) is not None,
             on_rejected=self.metrics.on_transfer_rejected,
         )  # fmt: skip
-        self.metrics.on_validator_set(tuple(int(stake) for stake in self.start.vset.stakes))
+        self.epoch_feed = EpochFeed(self.events, self.metrics)
+        epoch_vset = self.chain.ledger.epoch_vset  # the genesis set without epochs
+        self.epoch_feed.on_start(epoch_vset.epoch, tuple(int(s) for s in epoch_vset.stakes))
         self.transport = build_transport(
             self.genesis.chain_id, node_key.secret, self.validator.secret, self.pubkeys
         )
@@ -237,25 +239,13 @@ class Node:
 
     def _on_commit(self, commit: Commit) -> None:
         self.feed.vset = self.chain.ledger.epoch_vset  # the set that certified these blocks
-        ending = self._get_ending(commit)
-        self.commits.on_commit(commit, self._get_root_qc(ending), self.cores.get_post_state)
+        ending = get_commit_ending(self.driver, commit)
+        root_qc = get_commit_root_qc(self.driver, ending)
+        self.commits.on_commit(commit, root_qc, self.cores.get_post_state)
         self.fast_sync.on_commit(commit.blocks, self.chain.state)
-        if ending is not None:  # after the commit of R is durable
-            self.endings.put(ending[1])
-
-    def _get_ending(self, commit: Commit) -> tuple[EpochManager, EpochEnding] | None:
-        """The ending an epoch manager just recorded, if this commit is cut at its R."""
-        steered = self.driver.steered
-        if not isinstance(steered, EpochManager) or not steered.endings:
-            return None
-        ending = steered.endings[-1]
-        return (steered, ending) if ending.block.id == commit.blocks[-1].id else None
-
-    def _get_root_qc(self, ending: tuple[EpochManager, EpochEnding] | None) -> QuorumCert:
-        """The QC certifying the commit's last block: at an epoch's end, R's own (the new
-        epoch's core is rooted at R under an unsigned QC, kept for nothing but that)."""
-        qc = None if ending is None else ending[0].get_ending_qc(ending[1])
-        return qc or self.driver.core.tree.root_qc
+        if ending is not None:  # the commit of R is durable
+            self.endings.put(ending.ending)
+            self.epoch_feed.on_ending(ending.ending, ending.old_members)
 
     def _get_proven(self) -> tuple[int, Mapping[int, bytes]] | None:
         """The proven-final height and the proofs held, for fast sync (None: no prover)."""
@@ -304,7 +294,7 @@ class Node:
         config = RpcConfig(host=host, port=port)
         parts = ViewParts(
             self.genesis, self.start, self.index, self.chain, self.driver, self.transport,
-            self.config.p2p_listen, self.gossip, self.prover, self.events,
+            self.config.p2p_listen, self.gossip, self.prover, self.events, self.endings,
         )  # fmt: skip
         app = create_app(
             RuntimeView(parts), metrics=self.metrics, config=config, fast_sync=self.fast_sync

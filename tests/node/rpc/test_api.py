@@ -27,7 +27,7 @@ JSON = {"Content-Type": "application/json"}
 def test_fake_node_implements_every_node_view_method() -> None:
     view: NodeView = FakeNode()  # mypy checks signatures; this checks names at run time
     wanted = {name for name in vars(NodeView) if name.startswith(("get_", "broadcast", "sub"))}
-    assert len(wanted) == 15 and all(callable(getattr(view, name)) for name in wanted)
+    assert len(wanted) == 16 and all(callable(getattr(view, name)) for name in wanted)
 
 
 def test_health_is_an_empty_object() -> None:
@@ -101,6 +101,15 @@ def test_validators_are_paged() -> None:
     assert_error(*get_json("/validators?page=4&per_page=3"), 404, "there are 3 pages")
     assert_error(*get_json("/validators?per_page=101"), 400, "per_page")
     assert_error(*get_json("/validators?page=0"), 400, "page")
+
+
+def test_validators_of_an_epoch() -> None:
+    status, body = get_json("/validators?epoch=0")
+    assert status == 200 and body["epoch"] == 0 and body["total"] == 7
+    assert_error(*get_json("/validators?epoch=1"), 404, "epoch 1 is not known")
+    assert get_json("/validators?epoch=0&height=1")[0] == 200
+    assert_error(*get_json("/validators?epoch=1&height=1"), 404, "height 1 is in epoch 0, not 1")
+    assert_error(*get_json("/validators?epoch=-1"), 400, "epoch")
 
 
 def test_genesis_is_served_verbatim_with_its_hash() -> None:

@@ -21,6 +21,7 @@ from zkpov.node.consensus_io.client_txs import ClientTxQueue
 from zkpov.node.consensus_io.driver import ConsensusDriver
 from zkpov.node.consensus_io.tx_gossip import TxGossip
 from zkpov.node.proving.prover import ProofTracker
+from zkpov.node.rpc.epoch_view import describe_set, get_epoch_at
 from zkpov.node.rpc.events import EventHub
 from zkpov.node.rpc.staking_view import (
     StakingValidatorRecord,
@@ -49,12 +50,13 @@ from zkpov.node.rpc.view import (
     ValidatorsRecord,
 )
 from zkpov.node.state.committed_chain import CommittedChain
+from zkpov.node.state.epoch_endings import EpochEndingStore
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash, encode_genesis
 from zkpov.spec.codec.payload import decode_payload
 from zkpov.spec.messages import Block, BlockHeader, QuorumCert
 from zkpov.spec.payload import compute_root_bytes
 from zkpov.spec.validators import compute_validator_set_commitment
-from zkpov.types import BLSPubkey, Height, Stake, ValidatorIndex
+from zkpov.types import BLSPubkey, Epoch, Height, Stake, ValidatorIndex
 
 __all__ = ["RuntimeView", "ViewParts", "format_address"]
 
@@ -90,6 +92,7 @@ class ViewParts:
     gossip: TxGossip
     prover: ProofTracker | None
     events: EventHub
+    endings: EpochEndingStore | None = None  # epochs on: the committed endings
 
 
 class RuntimeView:
@@ -218,10 +221,40 @@ class RuntimeView:
         return qc if qc is not None and qc.block_id == child.id else None
 
     def get_validators(self, height: Height | None) -> ValidatorsRecord | None:
+        """The set that signed at ``height``: its epoch's (the one set without epochs)."""
         h = self._height(height)
         if h > self.parts.chain.height:
             return None
-        return ValidatorsRecord(h, self.parts.start.vset.epoch, self._validators())
+        epoch = get_epoch_at(h, self.parts.chain.ledger.state, self.parts.endings)
+        infos = None if epoch is None else self._get_set(epoch)
+        return None if epoch is None or infos is None else ValidatorsRecord(h, Epoch(epoch), infos)
+
+    def get_epoch_validators(self, epoch: int) -> ValidatorsRecord | None:
+        """The current epoch's set (at the tip), or a past one's (at its first height)."""
+        infos = self._get_set(epoch)
+        if infos is None:
+            return None
+        endings = self.parts.endings
+        ending = None if endings is None or epoch == 0 else endings.get(epoch - 1)
+        current = epoch == self.parts.chain.ledger.epoch_vset.epoch
+        first = Height(1 if ending is None else ending.block.height + 1)
+        return ValidatorsRecord(self.parts.chain.height if current else first, Epoch(epoch), infos)
+
+    def _get_set(self, epoch: int) -> tuple[ValidatorInfo, ...] | None:
+        """Epoch ``epoch``'s set: the current one, the genesis set, or the next set of the
+        previous epoch's stored ending (None: not reached, or its ending is not held)."""
+        current = self.parts.chain.ledger.epoch_vset
+        if epoch == current.epoch:
+            return self._validators()
+        ledger, vset = self.parts.chain.ledger.state, self.parts.start.vset
+        if epoch > current.epoch:
+            return None
+        if epoch == 0:
+            return describe_set(ledger, vset.pubkeys, vset.stakes)
+        ending = None if self.parts.endings is None else self.parts.endings.get(epoch - 1)
+        if ending is None:
+            return None
+        return describe_set(ledger, ending.next_set.pubkeys, ending.next_set.stakes)
 
     def get_genesis(self) -> GenesisRecord:
         genesis = self.parts.genesis

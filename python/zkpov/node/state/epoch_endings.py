@@ -39,6 +39,8 @@ class EpochEndingStore:
         return [self._decode(raw) for _, raw in self.store.iter_state(ENDING_PREFIX)]
 
     def get(self, epoch: int) -> EpochEnding | None:
+        if not 0 <= epoch < 2**64:
+            return None
         raw = self.store.get_state(_key(epoch))
         return None if raw is None else self._decode(raw)
 
