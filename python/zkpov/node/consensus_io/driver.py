@@ -47,6 +47,7 @@ from zkpov.consensus.interpreter import ActionInterpreter
 from zkpov.errors import ZkpovError
 from zkpov.node.consensus_io.input_guard import RejectionLog
 from zkpov.spec.codec.epochs import decode_consensus, encode_consensus
+from zkpov.spec.codec.messages import decode_message
 from zkpov.spec.messages import BlockRequest, BlockResponse, Message, Proposal
 from zkpov.spec.safety_data import SafetyData
 from zkpov.storage.interface import SafetyStore
@@ -210,7 +211,14 @@ class ConsensusDriver:
     def on_input(self, sender: ValidatorIndex, payload: bytes) -> list[Action]:
         """The core's actions for ``payload`` from ``sender``; [] if it was rejected."""
         self.stats.received += 1
-        return self._guard(lambda: self._dispatch(decode_consensus(payload), sender), sender)
+        return self._guard(lambda: self._dispatch(self._decode(payload), sender), sender)
+
+    def _decode(self, payload: bytes) -> object:
+        """Epoch-change proofs and requests decode only under a manager; without epochs they
+        are unknown kinds, refused before any of their body is read (as before epochs)."""
+        if isinstance(self.steered, EpochManager):
+            return decode_consensus(payload)
+        return decode_message(payload)
 
     def _dispatch(self, message: object, sender: ValidatorIndex) -> list[Action]:
         steered, now = self.steered, self.clock()
