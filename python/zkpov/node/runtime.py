@@ -240,11 +240,12 @@ class Node:
     def _on_commit(self, commit: Commit) -> None:
         self.feed.vset = self.chain.ledger.epoch_vset  # the set that certified these blocks
         ending = get_commit_ending(self.driver, commit)
+        if ending is not None:  # stored in the batch that commits its R
+            self.chain.stage_state(*EpochEndingStore.get_entry(ending.ending))
         root_qc = get_commit_root_qc(self.driver, ending)
         self.commits.on_commit(commit, root_qc, self.cores.get_post_state)
         self.fast_sync.on_commit(commit.blocks, self.chain.state)
         if ending is not None:  # the commit of R is durable
-            self.endings.put(ending.ending)
             self.epoch_feed.on_ending(ending.ending, ending.old_members)
 
     def _get_proven(self) -> tuple[int, Mapping[int, bytes]] | None:

@@ -104,6 +104,7 @@ class CommittedChain:
     economics: list[BlockEconomics] = field(default_factory=list)  # of the last commit
     reapplied: int = 0  # committed blocks applied again (no checked state lent), since start
     epochs: bool = False  # the genesis turns epochs on: the ledger runs its epoch transitions
+    staged: list[tuple[bytes, bytes]] = field(default_factory=list)  # for the next commit
 
     def __post_init__(self) -> None:
         if self.store.get_committed_height() is None:
@@ -125,6 +126,11 @@ class CommittedChain:
             return self.floor
         offset = height - self.base - 1
         return self.blocks[offset] if 0 <= offset < len(self.blocks) else None
+
+    def stage_state(self, key: bytes, value: bytes) -> None:
+        """Writes ``key`` in the next commit's batch, atomically with it (then forgotten, also
+        if that commit fails): an epoch ending beside the commit of its R."""
+        self.staged.append((key, value))
 
     def get_ancestors(self, block_id: BlockId, count: int) -> list[Block]:
         """The committed block ``block_id`` and up to ``count - 1`` ancestors, newest first,
@@ -183,6 +189,7 @@ class CommittedChain:
         state before each (for proving). ``get_post_state`` lends the states the blocks' checks
         computed (apply once). ``CommitOrderError`` (nothing changed) unless the blocks extend
         the last committed block."""
+        staged, self.staged = self.staged, []  # this commit's, whether it is written or not
         tip = self.get_block(self.height)
         if tip is None or not commit.blocks:
             raise CommitOrderError("an empty commit, or no last committed block to extend")
@@ -196,7 +203,10 @@ class CommittedChain:
             state = _advance(state, block, checked)
             txs += decode_payload(block.payload)
         update = self.ledger.compute_update(commit.blocks)
-        self.store.write(self.ledger.put(self._make_batch(commit, root_qc, state, txs), update))
+        batch = self._make_batch(commit, root_qc, state, txs)
+        for key, value in staged:
+            batch.put_state(key, value)
+        self.store.write(self.ledger.put(batch, update))
         self.state = state
         self.ledger.adopt(update)
         self.economics = update.blocks

@@ -1,8 +1,9 @@
 """The committed epoch endings a node keeps, so that it can serve epoch-change proofs.
 
 Each ending (epoch e's reconfiguration block R, its suffix, the commit QC and epoch e+1's set)
-is written under ``epochs/ending/<e as 8 big-endian bytes>`` once the commit of R is durable,
-encoded by :mod:`zkpov.spec.codec.epochs`. :meth:`EpochEndingStore.get_epoch_change_proof` is
+is written under ``epochs/ending/<e as 8 big-endian bytes>`` in the same LMDB batch as the
+commit of R (:meth:`EpochEndingStore.get_entry`, staged in the committed chain), encoded by
+:mod:`zkpov.spec.codec.epochs`. :meth:`EpochEndingStore.get_epoch_change_proof` is
 what a peer behind by epochs is served, and what a light client following the epochs reads.
 """
 
@@ -27,6 +28,11 @@ class EpochEndingStore:
 
     def __init__(self, store: BlockStore) -> None:
         self.store = store
+
+    @staticmethod
+    def get_entry(ending: EpochEnding) -> tuple[bytes, bytes]:
+        """The key and value that store ``ending`` (to write beside the commit of its R)."""
+        return _key(ending.block.epoch), encode_epoch_ending(ending)
 
     def put(self, ending: EpochEnding) -> None:
         """Writes (fsynced) how epoch ``ending.block.epoch`` ended; rewriting one is a no-op."""
