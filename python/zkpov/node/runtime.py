@@ -56,11 +56,11 @@ from zkpov.node.rpc.runtime_view import RuntimeView, ViewParts
 from zkpov.node.rpc.server import RpcConfig, RpcServer
 from zkpov.node.state.bootstrap import build_chain_start, build_genesis_state, get_validator_index
 from zkpov.node.state.commit_pipeline import CommitPipeline, NodeCounters
-from zkpov.node.state.epoch_endings import EpochEndingStore
+from zkpov.node.state.epoch_endings import EpochEndingStore, get_registry_index
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash, read_genesis
 from zkpov.node.state.mempool import AddResult, Mempool
 from zkpov.node.state.stores import open_stores
-from zkpov.spec.messages import BlockRequest, BlockResponse
+from zkpov.spec.messages import Block, BlockRequest, BlockResponse
 from zkpov.spec.signing import SignatureScheme
 from zkpov.types import Epoch, ValidatorIndex
 
@@ -185,8 +185,13 @@ class Node:
             return None
         return ProvingPipeline(
             self.prover, self.chain, self.index, len(self.pubkeys), self._start_task,
-            patience=self.config.proof_rescue_seconds,
+            patience=self.config.proof_rescue_seconds, get_proposer=self._get_proposer,
         )  # fmt: skip
+
+    def _get_proposer(self, block: Block) -> int:
+        """The registry (genesis) index of ``block``'s proposer."""
+        ledger = self.chain.ledger.state
+        return get_registry_index(self.endings, ledger, block.epoch, block.proposer)
 
     def _build_durable_core(self) -> DurableCore:
         batch, lag = self.genesis.circuit_batch_size, self.genesis.consensus.proof_lag

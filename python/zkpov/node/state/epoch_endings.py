@@ -9,12 +9,13 @@ what a peer behind by epochs is served, and what a light client following the ep
 
 from __future__ import annotations
 
+from zkpov.chain.containers import ChainState
 from zkpov.errors import DecodeError
 from zkpov.spec.codec.epochs import decode_epoch_ending, encode_epoch_ending
 from zkpov.spec.epochs import MAX_EPOCH_CHANGE_PROOF_LENGTH, EpochChangeProof, EpochEnding
 from zkpov.storage.block_store import BlockStore, StorageError, WriteBatch
 
-__all__ = ["ENDING_PREFIX", "EpochEndingStore"]
+__all__ = ["ENDING_PREFIX", "EpochEndingStore", "get_registry_index"]
 
 ENDING_PREFIX = b"epochs/ending/"
 
@@ -61,9 +62,25 @@ class EpochEndingStore:
             endings.append(ending)
         return EpochChangeProof(tuple(endings)) if endings else None
 
+    def get_members(self, epoch: int, ledger: ChainState) -> tuple[int, ...] | None:
+        """Registry indices of ``epoch``'s set, in consensus order (None: epoch 0, whose
+        consensus indices are the registry's, or an epoch this store cannot name)."""
+        if epoch == ledger.epoch and epoch:
+            return tuple(ledger.active)
+        ending = self.get(epoch - 1) if epoch else None
+        return None if ending is None else ending.next_set.members
+
     @staticmethod
     def _decode(raw: bytes) -> EpochEnding:
         try:
             return decode_epoch_ending(raw)
         except DecodeError as err:
             raise StorageError(f"a stored epoch ending does not decode: {err}") from err
+
+
+def get_registry_index(
+    endings: EpochEndingStore, ledger: ChainState, epoch: int, index: int
+) -> int:
+    """The registry index of consensus ``index`` in ``epoch`` (itself where none is known)."""
+    members = endings.get_members(epoch, ledger)
+    return members[index] if members is not None and index < len(members) else index
