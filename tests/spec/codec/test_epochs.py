@@ -21,6 +21,7 @@ from zkpov.spec.codec.epochs import (
     decode_epoch_ending,
     encode_consensus,
     encode_epoch_ending,
+    fit_epoch_change_proof,
 )
 from zkpov.spec.epochs import (
     MAX_EPOCH_CHANGE_PROOF_LENGTH,
@@ -127,3 +128,14 @@ def test_other_kinds_go_through_the_message_codec(net: EpochNet) -> None:
 def test_random_bodies_are_decode_errors(kind: int, body: Any) -> None:
     with contextlib.suppress(DecodeError):  # anything else fails the test
         decode_consensus(_pack([kind, body]))
+
+
+def test_a_proof_is_trimmed_to_what_a_frame_cap_accepts(net: EpochNet) -> None:
+    proof = EpochChangeProof(tuple(net.managers[0].endings))
+    whole = encode_consensus(proof)
+    assert fit_epoch_change_proof(proof, len(whole)) == whole
+    trimmed = fit_epoch_change_proof(proof, len(whole) - 1)
+    assert trimmed is not None and len(trimmed) < len(whole)
+    shorter = decode_consensus(trimmed).endings
+    assert 1 <= len(shorter) < len(proof.endings) and shorter == proof.endings[: len(shorter)]
+    assert fit_epoch_change_proof(proof, 16) is None

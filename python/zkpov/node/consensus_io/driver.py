@@ -46,8 +46,9 @@ from zkpov.consensus.epochs.manager import EpochManager
 from zkpov.consensus.interpreter import ActionInterpreter
 from zkpov.errors import ZkpovError
 from zkpov.node.consensus_io.input_guard import RejectionLog
-from zkpov.spec.codec.epochs import decode_consensus, encode_consensus
+from zkpov.spec.codec.epochs import decode_consensus, encode_consensus, fit_epoch_change_proof
 from zkpov.spec.codec.messages import decode_message
+from zkpov.spec.epochs import EpochChangeProof
 from zkpov.spec.messages import BlockRequest, BlockResponse, Message, Proposal
 from zkpov.spec.safety_data import SafetyData
 from zkpov.storage.interface import SafetyStore
@@ -71,6 +72,13 @@ class Outbox(Protocol):
     def send_to(self, to: ValidatorIndex, payload: bytes, bulk: bool = False) -> None: ...
 
     def broadcast(self, payload: bytes) -> None: ...
+
+
+def _encode(message: Message) -> bytes | None:
+    """Wire bytes; an epoch-change proof trimmed to what a peer's frame cap accepts."""
+    if isinstance(message, EpochChangeProof):
+        return fit_epoch_change_proof(message)
+    return encode_consensus(message)
 
 
 def _ignore(_: object) -> None:
@@ -312,7 +320,10 @@ class ConsensusDriver:
         if to == self.me:
             self._to_self.append(message)
             return
-        payload = encode_consensus(message)
+        payload = _encode(message)
+        if payload is None:  # an epoch-change proof whose first ending alone is too large
+            self.stats.refused += 1
+            return
         if to is not None:
             bulk = isinstance(message, BlockRequest | BlockResponse)
             self.outbox.send_to(to, payload, bulk)

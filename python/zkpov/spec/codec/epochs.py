@@ -40,6 +40,7 @@ __all__ = [
     "decode_epoch_ending",
     "encode_consensus",
     "encode_epoch_ending",
+    "fit_epoch_change_proof",
 ]
 
 PROOF_KIND = 9
@@ -71,6 +72,18 @@ def encode_consensus(m: Message | EpochMessage) -> bytes:
         encoded: bytes = msgpack.packb([kind, _body(m)], use_bin_type=True)
         return encoded
     return encode_message(m)
+
+
+def fit_epoch_change_proof(proof: EpochChangeProof, limit: int = MAX_MESSAGE_BYTES) -> bytes | None:
+    """The wire bytes of the longest prefix of ``proof`` within ``limit`` (a receiver refuses a
+    larger frame unread), halving the endings until it fits; None if one alone does not."""
+    endings = proof.endings
+    while endings:
+        encoded = encode_consensus(EpochChangeProof(endings))
+        if len(encoded) <= limit:
+            return encoded
+        endings = endings[: len(endings) // 2]
+    return None
 
 
 def encode_epoch_ending(ending: EpochEnding) -> bytes:
