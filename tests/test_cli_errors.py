@@ -83,6 +83,21 @@ def test_testnet_checks_options_before_writing(
     assert list(tmp_path.iterdir()) == []  # no half-written directory, no leftover temp dir
 
 
+@pytest.mark.parametrize("value", ["0", "-3", "4294967297", "twenty"])
+def test_testnet_refuses_a_nonsense_epoch_length(tmp_path: Path, value: str) -> None:
+    out = tmp_path / "net"
+    args = ["--output", str(out), "--validators", "2", "--epoch-length", value]
+    assert "--epoch-length" in assert_one_line(invoke("testnet", *args), code=2)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "1.5"])
+def test_devnet_refuses_a_nonsense_epoch_length(tmp_path: Path, value: str) -> None:
+    args = ["--dir", str(tmp_path / "net"), "--no-proofs", "--epoch-length", value]
+    assert "--epoch-length" in assert_one_line(invoke("devnet", *args), code=2)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_init_refuses_an_empty_chain_id_at_once(tmp_path: Path) -> None:
     home = tmp_path / "home"
     assert "chain id" in assert_one_line(invoke("init", "--home", str(home), "--chain-id", ""))

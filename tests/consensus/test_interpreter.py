@@ -90,3 +90,18 @@ def test_what_others_signed_and_stored_votes_may_leave() -> None:
     assert is_covered(vote(OWN, 5), OWN, stored)  # a restarted core resends its stored vote
     assert not is_covered(vote(OWN, 6), OWN, stored)
     assert not is_covered(vote(OWN, 1, epoch=1), OWN, stored)  # a later epoch is not covered
+
+
+def test_under_epochs_our_vote_is_recognised_by_its_epochs_index() -> None:
+    """We are index 1 in epoch 0 and index 0 in epoch 1 (someone before us left): a vote of
+    epoch 1 by index 0 is ours and needs epoch 1's safety data; by index 1 it is not ours."""
+    own = {Epoch(0): ValidatorIndex(1), Epoch(1): ValidatorIndex(0)}.get
+    persisted = SafetyData(Epoch(0), last_voted_round=Round(9))
+    assert not is_covered(vote(0, 5, epoch=1), own, persisted)
+    assert is_covered(vote(1, 5, epoch=1), own, persisted)
+    assert is_covered(vote(1, 5, epoch=0), own, persisted)
+    interpreter = ActionInterpreter(own, Recorder(), persisted)
+    with pytest.raises(UnsafeSend):
+        interpreter.execute([Broadcast(vote(0, 5, epoch=1))])
+    interpreter.execute([PersistSafety(SafetyData(Epoch(1), last_voted_round=Round(5)))])
+    interpreter.execute([Broadcast(vote(0, 5, epoch=1))])

@@ -17,6 +17,7 @@ from zkpov.node.ops.config import load_node_config, write_node_config
 from zkpov.node.ops.setup import TestnetLayout, create_testnet
 from zkpov.node.rpc.view import EventKind
 from zkpov.node.runtime import Node
+from zkpov.storage.slashing_db import SignedKind
 
 
 def make_nodes(layout: TestnetLayout) -> list[Node]:
@@ -69,3 +70,36 @@ def test_a_double_voter_is_slashed_once_on_every_node(tmp_path: Path) -> None:
         tmp_path / "net", 4, accounts=1, base_port=free_base_port(8), proof_lag=0
     )
     asyncio.run(scenario(layout))
+
+
+async def leave_scenario(layout: TestnetLayout) -> None:
+    """Epochs on: the slashed double voter is not in the next epoch's set; its node follows the
+    chain as an observer and signs nothing in that epoch."""
+    nodes = make_nodes(layout)
+    changes = nodes[0].events.subscribe(frozenset({EventKind.EPOCH_CHANGE}))
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(node.run(stop)) for node in nodes]
+    try:
+        await wait_for(lambda: nodes[0].chain.ledger.state.validators[1].slashed_amount > 0, 180)
+        slashed_in = int(nodes[0].chain.ledger.state.epoch)
+        event = await asyncio.wait_for(changes.get(), 60)
+        while event.epoch is not None and event.epoch <= slashed_in:
+            event = await asyncio.wait_for(changes.get(), 60)
+        assert (event.joined, event.left) == ((), (1,))
+        left_in = event.epoch
+        assert left_in is not None
+        await wait_for(lambda: all(int(n.chain.ledger.state.epoch) >= left_in + 1 for n in nodes))
+        assert nodes[1].chain.height >= nodes[0].chain.height - 4  # the observer follows
+        assert nodes[1].driver.get_signing_index(left_in) is None
+        records = nodes[1].slashing.get_records(nodes[1].validator.public, SignedKind.VOTE)
+        assert records and all(int(r.epoch) < left_in for r in records)
+    finally:
+        stop.set()
+        await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 60)
+
+
+def test_with_epochs_the_double_voter_leaves_the_next_set(tmp_path: Path) -> None:
+    layout = create_testnet(
+        tmp_path / "net", 4, accounts=1, base_port=free_base_port(8), proof_lag=0, epoch_length=8
+    )
+    asyncio.run(leave_scenario(layout))

@@ -12,7 +12,7 @@ tree's: the header commits to nothing else yet.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from zkpov.chain.containers import ChainState, copy_chain_state
@@ -32,10 +32,11 @@ __all__ = ["BlockState", "LedgerRules"]
 @dataclass(frozen=True)
 class LedgerRules:
     """What the ledger side needs besides the ledger: its config, the consensus set whose
-    indices blocks name, and the proof-of-possession check."""
+    indices a block names (a function of the ledger: with epochs, the set its epoch elected),
+    and the proof-of-possession check."""
 
     config: ConsensusConfig
-    vset: ValidatorSet
+    get_vset: Callable[[ChainState], ValidatorSet]
     pop_verify: PopVerify = bls.pop_verify
 
 
@@ -61,4 +62,5 @@ class BlockState:
 
     def finish_block(self, block: Block) -> None:
         """The block's economics on the ledger, after its payload."""
-        process_block(self.ledger, self.rules.config, self.rules.vset, block)
+        vset = self.rules.get_vset(self.ledger)
+        process_block(self.ledger, self.rules.config, vset, block)

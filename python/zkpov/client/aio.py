@@ -33,7 +33,7 @@ __all__ = ["DEFAULT_URL", "EVENT_TYPES", "AsyncZkpovClient"]
 
 T = TypeVar("T")
 DEFAULT_URL = "http://127.0.0.1:26657"
-EVENT_TYPES = ("new_block", "finalized", "proven_final")
+EVENT_TYPES = ("new_block", "finalized", "proven_final", "epoch_change")
 
 
 def _query(**params: object) -> dict[str, str]:
@@ -100,11 +100,16 @@ class AsyncZkpovClient:
         return await self._get(m.Commit, "/commit", height=height)
 
     async def validators(
-        self, height: int | None = None, page: int | None = None, per_page: int | None = None
+        self,
+        height: int | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
+        epoch: int | None = None,
     ) -> m.Validators:
-        """One page of the validator set signing at ``height`` (the latest when None)."""
+        """One page of the validator set signing at ``height`` (the latest when None), or of
+        ``epoch`` (current or past; give at most one of the two)."""
         return await self._get(
-            m.Validators, "/validators", height=height, page=page, per_page=per_page
+            m.Validators, "/validators", height=height, page=page, per_page=per_page, epoch=epoch
         )
 
     async def account(
@@ -232,8 +237,9 @@ class AsyncZkpovClient:
         return height
 
     async def events(self, types: Iterable[str] | None = None) -> AsyncGenerator[m.Event, None]:
-        """The node's events (``new_block``, ``finalized``, ``proven_final``; all when None)
-        as they happen, until the node ends the stream. Past events are not replayed."""
+        """The node's events (``new_block``, ``finalized``, ``proven_final``, ``epoch_change``;
+        all when None) as they happen, until the node ends the stream. Past events are not
+        replayed."""
         chosen = sorted(set(EVENT_TYPES if types is None else types))
         if not chosen or not set(chosen) <= set(EVENT_TYPES):
             raise DecodeError(f"event types must be a non-empty subset of {EVENT_TYPES}")

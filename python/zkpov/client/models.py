@@ -290,6 +290,9 @@ class Event:
     num_txs: int
     validator: int | None
     amount: Decimal | None
+    epoch: int | None  # epoch_change: the epoch that began, with who joined and left
+    joined: tuple[int, ...] | None
+    left: tuple[int, ...] | None
 
 
 @dataclass(frozen=True)

@@ -77,9 +77,13 @@ class ZkpovClient:
         return self._run(self.aio.commit(height))
 
     def validators(
-        self, height: int | None = None, page: int | None = None, per_page: int | None = None
+        self,
+        height: int | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
+        epoch: int | None = None,
     ) -> m.Validators:
-        return self._run(self.aio.validators(height, page, per_page))
+        return self._run(self.aio.validators(height, page, per_page, epoch))
 
     def account(
         self, index: int | None = None, public_key: bytes | None = None, proof: bool = False

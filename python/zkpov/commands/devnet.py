@@ -29,6 +29,7 @@ from zkpov.devnet.saturation_report import STEP_HEADER, format_report, format_st
 from zkpov.node.ops.key_cache import log as key_cache_log
 from zkpov.node.ops.logs import configure_logging
 from zkpov.node.ops.setup import TestnetLayout
+from zkpov.node.state.genesis import MAX_EPOCH_LENGTH
 
 
 def parse_attacks(specs: tuple[str, ...], validators: int) -> tuple[tuple[str, int], ...]:
@@ -162,6 +163,13 @@ def _print_summary(console: Console, report: DevnetReport) -> None:
     help="every Nth op of each load account is a delegate of 1 to a validator (0: transfers only)",
 )
 @click.option(
+    "--epoch-length",
+    type=click.IntRange(1, MAX_EPOCH_LENGTH),
+    default=None,
+    help="blocks per epoch: the set is re-elected from stake (slashed validators leave) every"
+    " that many blocks; without it the genesis set stays",
+)
+@click.option(
     "--json",
     "as_json",
     is_flag=True,
@@ -179,15 +187,16 @@ def devnet(
     load_kind: str,
     prover_workers: int,
     stake_every: int,
+    epoch_length: int | None,
     as_json: bool,
 ) -> None:
     """Run N validators as processes on loopback with embedded LMDB under --dir, a built-in
     transfer load sized to what the provers keep up with, and a live table; then a summary.
     SIGINT or SIGTERM stops the nodes early and still prints the summary (exit status 1)."""
     if load_kind == "saturate":
-        if attacks or prover_workers:
+        if attacks or prover_workers or epoch_length is not None:
             raise click.UsageError(
-                "--byzantine and --prover-workers do not apply to --load saturate"
+                "--byzantine, --prover-workers and --epoch-length do not apply to --load saturate"
             )
         ramp = get_mode_options(
             directory, proofs, validators=validators, base_port=base_port, proof_lag=proof_lag
@@ -198,6 +207,7 @@ def devnet(
         directory, validators, blocks, proofs, base_port, timeout, proof_lag=proof_lag,
         byzantine=parse_attacks(attacks, validators), prover_workers=prover_workers,
         stake_every=stake_every,
+        epoch_length=epoch_length,
     )  # fmt: skip
     if prover_workers and not proofs:
         raise click.UsageError("--prover-workers needs --proofs")

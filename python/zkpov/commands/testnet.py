@@ -7,6 +7,12 @@ from pathlib import Path
 import click
 
 from zkpov.node.ops.setup import create_home, create_testnet
+from zkpov.node.state.genesis import MAX_EPOCH_LENGTH
+
+EPOCH_LENGTH_HELP = (
+    "blocks per epoch: the validator set is re-elected from stake (slashed validators leave)"
+    " every that many blocks; without it the genesis set stays for the chain's life"
+)
 
 
 @click.command()
@@ -17,6 +23,9 @@ from zkpov.node.ops.setup import create_home, create_testnet
 @click.option("--base-port", default=26656, show_default=True, type=click.IntRange(1024, 60000))
 @click.option("--batch-size", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--depth", default=8, show_default=True, type=click.IntRange(2, 32))
+@click.option(
+    "--epoch-length", type=click.IntRange(1, MAX_EPOCH_LENGTH), default=None, help=EPOCH_LENGTH_HELP
+)
 def testnet(
     validators: int,
     output: Path,
@@ -25,6 +34,7 @@ def testnet(
     base_port: int,
     batch_size: int,
     depth: int,
+    epoch_length: int | None,
 ) -> None:
     """Write one home per validator: config.toml, keys (mode 0600), genesis.json, peer list.
     Every option is checked first; the directory is written whole or not at all."""
@@ -35,6 +45,7 @@ def testnet(
         accounts=accounts,
         base_port=base_port,
         circuit=(batch_size, depth),
+        epoch_length=epoch_length,
     )
     for home in layout.homes:
         click.echo(f"wrote {home}")

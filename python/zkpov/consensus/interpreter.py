@@ -7,11 +7,14 @@ vote, timeout or proposal, the interpreter checks that safety data already persi
 (``last_voted_round``, ``highest_timeout_round`` or ``last_proposed_round`` at or above its
 round, in its epoch or a later one); if not, it raises :class:`UnsafeSend` and sends nothing,
 which drivers treat as a core fault. No I/O happens here: the sink does it.
+
+"Our own" is a validator index, or under an epoch manager a function of the message's epoch
+(``OwnIndex``: our consensus index may change at each switch; None where we are no member).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from zkpov.consensus.actions import (
@@ -27,7 +30,14 @@ from zkpov.spec.messages import Message, Proposal, Timeout, Vote
 from zkpov.spec.safety_data import SafetyData
 from zkpov.types import Epoch, Round, ValidatorIndex
 
-__all__ = ["ActionInterpreter", "ActionSink", "UnsafeSend", "is_covered"]
+__all__ = ["ActionInterpreter", "ActionSink", "OwnIndex", "UnsafeSend", "get_own", "is_covered"]
+
+OwnIndex = ValidatorIndex | Callable[[Epoch], ValidatorIndex | None]
+
+
+def get_own(own: OwnIndex, epoch: Epoch) -> ValidatorIndex | None:
+    """Our index in ``epoch``."""
+    return own(epoch) if callable(own) else own
 
 
 class UnsafeSend(RuntimeError):
@@ -51,20 +61,19 @@ class ActionSink(Protocol):
     def record_evidence(self, action: RecordEvidence) -> None: ...
 
 
-def _get_signed_position(
-    message: Message, own: ValidatorIndex
-) -> tuple[str, tuple[Epoch, Round]] | None:
+def _get_signed_position(message: Message, own: OwnIndex) -> tuple[str, tuple[Epoch, Round]] | None:
     """Which safety field must cover ``message`` if we signed it, and its (epoch, round)."""
-    if isinstance(message, Vote) and message.voter == own:
+    if isinstance(message, Vote) and message.voter == get_own(own, message.vote_data.epoch):
         return "last_voted_round", (message.vote_data.epoch, message.round)
-    if isinstance(message, Timeout) and message.signer == own:
+    if isinstance(message, Timeout) and message.signer == get_own(own, message.epoch):
         return "highest_timeout_round", (message.epoch, message.round)
-    if isinstance(message, Proposal) and message.block.proposer == own:
-        return "last_proposed_round", (message.block.epoch, message.block.round)
+    block = message.block if isinstance(message, Proposal) else None
+    if block is not None and block.proposer == get_own(own, block.epoch):
+        return "last_proposed_round", (block.epoch, block.round)
     return None
 
 
-def is_covered(message: Message, own: ValidatorIndex, persisted: SafetyData | None) -> bool:
+def is_covered(message: Message, own: OwnIndex, persisted: SafetyData | None) -> bool:
     """Whether ``message`` may leave: not signed by ``own``, or covered by ``persisted``."""
     signed = _get_signed_position(message, own)
     if signed is None:
@@ -84,7 +93,7 @@ class ActionInterpreter:
 
     def __init__(
         self,
-        own: ValidatorIndex,
+        own: OwnIndex,
         sink: ActionSink,
         persisted: SafetyData | None = None,
         *,

@@ -1,8 +1,9 @@
 """What the devnet's staking ledgers say at the end of a run: who was slashed and by how much,
 the rewards paid, and whether every node's supply equation holds.
 
-``slashed`` and ``rewards_paid`` come from one honest node (``/validators`` and
-``/v1/staking/supply`` at its committed height); ``supply_conserved`` asks every node.
+``slashed`` and ``rewards_paid`` come from one honest node (``/v1/staking/validator`` for each
+genesis validator, also those that left the set, and ``/v1/staking/supply`` at its committed
+height); ``supply_conserved`` asks every node.
 """
 
 from __future__ import annotations
@@ -24,12 +25,11 @@ class LedgerSummary:
 
 async def read_ledgers(clients: list[RpcClient], honest: int) -> LedgerSummary:
     supplies = [await client.get("/v1/staking/supply") or {} for client in clients]
-    validators = await clients[honest].get("/validators", per_page=100) or {}
-    slashed = {
-        str(v["index"]): int(v["slashed"])
-        for v in validators.get("validators", [])
-        if int(v.get("slashed", "0"))
-    }
+    slashed = {}
+    for index in range(len(clients)):  # one validator per node: the genesis set
+        record = await clients[honest].get("/v1/staking/validator", index=index) or {}
+        if int(record.get("slashed", "0")):
+            slashed[str(index)] = int(record["slashed"])
     return LedgerSummary(
         slashed=slashed,
         rewards_paid=int(supplies[honest].get("minted", "0")),

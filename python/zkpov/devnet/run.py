@@ -20,6 +20,7 @@ import aiohttp
 
 from zkpov.chain.state import compute_chain_tag
 from zkpov.devnet.economics import read_ledgers
+from zkpov.devnet.epochs import read_epochs
 from zkpov.devnet.evidence import count_committed_evidence
 from zkpov.devnet.load import (
     DEVNET_FEE,
@@ -65,6 +66,7 @@ class DevnetOptions:
     prover_workers: int = 0  # > 0: a local Dask cluster of that many workers proves for all
     stake_every: int = 0  # > 0: every Nth op of each account is a delegate (zkpov.devnet.load)
     max_block_transfers: int = DEFAULT_BLOCK_TRANSFERS  # each node's proposals, proofs off
+    epoch_length: int | None = None  # the validator set changes every that many blocks
 
 
 @dataclass
@@ -90,6 +92,8 @@ class DevnetReport:
     rewards_paid: int = 0  # tokens minted as block rewards (an honest node's staking ledger)
     supply_conserved: bool = False  # every node's staking ledger balances
     staking_deposited: int = 0  # bonds the ledger took in from accounts (devnet delegates: 1)
+    epochs: int = 0  # epoch changes every node has seen (--epoch-length)
+    validator_set_changes: list[dict[str, Any]] = field(default_factory=list)  # epoch, joined, left
     nodes: list[NodeProgress] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -112,6 +116,7 @@ def prepare_devnet(options: DevnetOptions) -> TestnetLayout:
         circuit=(options.batch_size, options.depth),
         proof_lag=options.proof_lag if options.proofs else 0,
         accounts=options.accounts,
+        epoch_length=options.epoch_length,
     )
     (root / MARKER).write_text("created by zkpov devnet\n")
     for home in layout.homes:
@@ -229,6 +234,9 @@ async def summarize(
     report.slashed, report.rewards_paid = ledgers.slashed, ledgers.rewards_paid
     report.supply_conserved = ledgers.supply_conserved
     report.staking_deposited = ledgers.deposited
+    epochs = await read_epochs(clients)
+    report.epochs, report.validator_set_changes = epochs.epochs, epochs.validator_set_changes
+    report.nodes_agree = report.nodes_agree and epochs.agree
     in_flight = options.validators * options.batch_size if options.proofs else options.in_flight
     span = (
         tracker.commit_times[-1] - tracker.commit_times[0] if len(tracker.commit_times) > 1 else 0

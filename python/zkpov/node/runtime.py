@@ -22,9 +22,11 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from zkpov.consensus.actions import Commit
+from zkpov.constants import MAX_SYNC_BLOCKS
 from zkpov.crypto import snark
 from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks, Outbox
 from zkpov.node.consensus_io.durable_core import DurableCore
+from zkpov.node.consensus_io.epoch_commits import get_commit_ending, get_commit_root_qc
 from zkpov.node.consensus_io.peer_log import PeerLog
 from zkpov.node.consensus_io.peer_penalties import PeerPenalties
 from zkpov.node.consensus_io.reactor import (
@@ -46,6 +48,7 @@ from zkpov.node.proving.prover import LocalProver, ProofTracker, ProverBackend
 from zkpov.node.rpc.app import create_app
 from zkpov.node.rpc.commit_feed import CommitFeed
 from zkpov.node.rpc.economics_feed import EconomicsFeed
+from zkpov.node.rpc.epoch_feed import EpochFeed
 from zkpov.node.rpc.events import EventHub
 from zkpov.node.rpc.live_metrics import LiveMetrics
 from zkpov.node.rpc.metrics import NodeMetrics
@@ -54,12 +57,14 @@ from zkpov.node.rpc.server import RpcConfig, RpcServer
 from zkpov.node.state.block_capacity import get_block_capacity
 from zkpov.node.state.bootstrap import build_chain_start, build_genesis_state, get_validator_index
 from zkpov.node.state.commit_pipeline import CommitPipeline, NodeCounters
+from zkpov.node.state.epoch_endings import EpochEndingStore, get_registry_index
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash, read_genesis
 from zkpov.node.state.mempool import AddResult, Mempool
 from zkpov.node.state.stake_admission import StakeRules
 from zkpov.node.state.stores import open_stores
+from zkpov.spec.messages import Block, BlockRequest, BlockResponse
 from zkpov.spec.signing import SignatureScheme
-from zkpov.types import ValidatorIndex
+from zkpov.types import Epoch, ValidatorIndex
 
 __all__ = ["Node", "OutboxWrapper"]
 
@@ -100,7 +105,9 @@ class Node:
             on_rejected=self.metrics.on_transfer_rejected,
             stakes=StakeRules(lambda: self.chain.ledger.state, self.chain.ledger.config),
         )  # fmt: skip
-        self.metrics.on_validator_set(tuple(int(stake) for stake in self.start.vset.stakes))
+        self.epoch_feed = EpochFeed(self.events, self.metrics)
+        epoch_vset = self.chain.ledger.epoch_vset  # the genesis set without epochs
+        self.epoch_feed.on_start(epoch_vset.epoch, tuple(int(s) for s in epoch_vset.stakes))
         self.transport = build_transport(
             self.genesis.chain_id, node_key.secret, self.validator.secret, self.pubkeys
         )
@@ -134,10 +141,11 @@ class Node:
         genesis = build_genesis_state(self.genesis), compute_genesis_hash(self.genesis)
         stores = open_stores(
             self.config.get_path(self.config.db_dir), self.config.prune_keep_blocks or None,
-            self.start, genesis, self.validator.public, init_slashing,
+            self.start, genesis, self.validator.public, init_slashing, self.genesis.epochs,
         )  # fmt: skip
         self.store, self.chain, self.slashing = stores.store, stores.chain, stores.slashing
         self.safety_store = stores.safety
+        self.endings = EpochEndingStore(self.store)
 
     def _load_keys(self) -> tuple[snark.ProvingKey, snark.VerifyingKey] | None:
         """The circuit keys, checked against the genesis setup; None if this node neither
@@ -180,8 +188,13 @@ class Node:
             return None
         return ProvingPipeline(
             self.prover, self.chain, self.index, len(self.pubkeys), self._start_task,
-            patience=self.config.proof_rescue_seconds,
+            patience=self.config.proof_rescue_seconds, get_proposer=self._get_proposer,
         )  # fmt: skip
+
+    def _get_proposer(self, block: Block) -> int:
+        """The registry (genesis) index of ``block``'s proposer."""
+        ledger = self.chain.ledger.state
+        return get_registry_index(self.endings, ledger, block.epoch, block.proposer)
 
     def _build_durable_core(self) -> DurableCore:
         batch, lag = self.genesis.circuit_batch_size, self.genesis.consensus.proof_lag
@@ -193,10 +206,12 @@ class Node:
             ),
             proof_lag=lag, vk=self.prover.vk if self.prover is not None else None,
             observe_verify=self.metrics.observe_proof_verification,
+            epochs=self.genesis.epochs, endings=self.endings.load(),
         )  # fmt: skip
 
     def _build_driver(self) -> ConsensusDriver:
-        guard = SlashingGuard(self.slashing, self.index, self.validator.public)
+        own = self.index if not self.genesis.epochs else self._get_signing_index
+        guard = SlashingGuard(self.slashing, own, self.validator.public)
         ban = make_ban(self.transport, self.pubkeys)
         penalties = PeerPenalties(self.index, ban, self.metrics, pubkeys=self.pubkeys)
         self.gossip.on_offence = penalties.on_peer_offence
@@ -206,7 +221,7 @@ class Node:
             self._after_consensus_step,
             on_rejected=penalties.on_rejected,
             on_core_restart=lambda err: self.metrics.on_core_restart(),
-            on_proposal=self.feed.on_proposal,
+            on_proposal=self.feed.on_proposal, serve_blocks=self._serve_committed,
         )  # fmt: skip
         driver = ConsensusDriver(
             self.cores.build(), self._build_outbox(), self.safety_store, hooks,
@@ -222,9 +237,26 @@ class Node:
             return outbox
         return self._wrap_outbox(outbox, self.index, self.validator.secret, self.start.vset.scheme)
 
+    def _serve_committed(self, request: BlockRequest) -> BlockResponse | None:
+        """Committed blocks from the store, for a peer behind by more than the epoch our
+        retired core still holds (within the sync cap)."""
+        count = max(1, min(request.count, MAX_SYNC_BLOCKS))
+        blocks = self.chain.get_ancestors(request.block_id, count)
+        return BlockResponse(tuple(blocks)) if blocks else None
+
+    def _get_signing_index(self, epoch: int) -> ValidatorIndex | None:
+        return self.driver.get_signing_index(Epoch(epoch))
+
     def _on_commit(self, commit: Commit) -> None:
-        self.commits.on_commit(commit, self.driver.core.tree.root_qc, self.cores.get_post_state)
+        self.feed.vset = self.chain.ledger.epoch_vset  # the set that certified these blocks
+        ending = get_commit_ending(self.driver, commit)
+        if ending is not None:  # stored in the batch that commits its R
+            self.chain.stage_state(*EpochEndingStore.get_entry(ending.ending))
+        root_qc = get_commit_root_qc(self.driver, ending)
+        self.commits.on_commit(commit, root_qc, self.cores.get_post_state)
         self.fast_sync.on_commit(commit.blocks, self.chain.state)
+        if ending is not None:  # the commit of R is durable
+            self.epoch_feed.on_ending(ending.ending, ending.old_members)
 
     def _get_proven(self) -> tuple[int, Mapping[int, bytes]] | None:
         """The proven-final height and the proofs held, for fast sync (None: no prover)."""
@@ -273,7 +305,7 @@ class Node:
         config = RpcConfig(host=host, port=port)
         parts = ViewParts(
             self.genesis, self.start, self.index, self.chain, self.driver, self.transport,
-            self.config.p2p_listen, self.gossip, self.prover, self.events,
+            self.config.p2p_listen, self.gossip, self.prover, self.events, self.endings,
         )  # fmt: skip
         app = create_app(
             RuntimeView(parts), metrics=self.metrics, config=config, fast_sync=self.fast_sync

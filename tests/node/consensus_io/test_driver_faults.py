@@ -23,11 +23,14 @@ from zkpov.consensus.dispatch import SenderMismatch
 from zkpov.consensus.interpreter import UnsafeSend
 from zkpov.consensus.quorum import InvalidVote
 from zkpov.crypto import bls
+from zkpov.errors import DecodeError
 from zkpov.node.consensus_io.driver import SELF_DELIVERIES_PER_STEP, ConsensusDriver, DriverHooks
 from zkpov.node.consensus_io.input_guard import LOG_BURST
 from zkpov.node.consensus_io.slashing_guard import SlashingGuard
 from zkpov.node.state.committed_chain import CommitOrderError
+from zkpov.spec.codec.epochs import encode_consensus
 from zkpov.spec.codec.messages import encode_message
+from zkpov.spec.epochs import EpochChangeRequest
 from zkpov.spec.messages import (
     Block,
     BlockRequest,
@@ -297,3 +300,14 @@ def test_a_protocol_error_from_a_tick_is_logged_not_a_fault() -> None:
     driver = make_driver(core, rebuild=FakeCore)
     driver.process(driver._tick)
     assert driver.core is core and driver.stats.rejected == 1 and driver.stats.restarts == 0
+
+
+def test_without_epochs_an_epoch_change_request_is_an_unknown_kind() -> None:
+    """A node without epochs refuses kinds 9 and 10 at decoding, as before they existed."""
+    core = FakeCore()
+    driver = make_driver(core)
+    rejected: list[Exception] = []
+    driver.hooks.on_rejected = lambda sender, err: rejected.append(err)
+    assert driver.on_input(ValidatorIndex(2), encode_consensus(EpochChangeRequest(Epoch(3)))) == []
+    assert isinstance(rejected[0], DecodeError) and "unknown message kind 10" in str(rejected[0])
+    assert core.received == []

@@ -15,10 +15,10 @@ from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks
 from zkpov.node.consensus_io.slashing_guard import SlashingGuard
 from zkpov.node.state.bootstrap import build_chain_start
 from zkpov.node.state.genesis import compute_genesis_hash
-from zkpov.spec.messages import Vote
+from zkpov.spec.messages import Vote, VoteData
 from zkpov.storage.safety_store import FileSafetyStore
 from zkpov.storage.slashing_db import SignedKind, SlashingDB
-from zkpov.types import ValidatorIndex
+from zkpov.types import BlockId, Epoch, Round, ValidatorIndex
 
 # Until the core returns SendTo(own index) for its own vote (issue 9), it feeds that vote to
 # itself inside _vote and the driver never sees it: this test must then fail.
@@ -66,3 +66,30 @@ async def run_guarded(tmp_path: Path, n: int, until_height: int) -> None:
 
 def test_every_vote_a_validator_signs_has_a_slashing_record(tmp_path: Path) -> None:
     asyncio.run(run_guarded(tmp_path, 4, 5))
+
+
+def _vote(sk: bytes, scheme: object, epoch: int, voter: int, fill: bytes) -> Vote:
+    data = VoteData(Epoch(epoch), Round(30), BlockId(fill * 32), Round(29), BlockId(bytes(32)))
+    return Vote(data, ValidatorIndex(voter), scheme.sign(sk, data.signing_root))  # type: ignore[attr-defined]
+
+
+def test_under_epochs_own_votes_are_recognised_by_their_epochs_index(tmp_path: Path) -> None:
+    """Registry validator 2 signs as consensus index 2 in epoch 0 and, after validator 1 left,
+    as index 1 in epoch 1: the guard must record (and refuse a conflicting) vote by index 1 of
+    epoch 1. A fixed index (2), as a node without epochs has, would let the conflict out."""
+    genesis, sks = make_net(tmp_path, 3)
+    start = build_chain_start(genesis)
+    pubkey, scheme = bytes(start.vset.pubkeys[2]), start.vset.scheme
+    own = {Epoch(0): ValidatorIndex(2), Epoch(1): ValidatorIndex(1)}
+    db = SlashingDB(tmp_path / "slashing.sqlite", compute_genesis_hash(genesis))
+    guard = SlashingGuard(db, own.get, pubkey)
+    assert guard(_vote(sks[2], scheme, 1, 1, b"\x01"))
+    assert not guard(_vote(sks[2], scheme, 1, 1, b"\x02"))  # a double vote of epoch 1: refused
+    assert guard(_vote(sks[2], scheme, 0, 2, b"\x02"))  # same round, other epoch: allowed
+    fixed = SlashingGuard(
+        SlashingDB(tmp_path / "fixed.sqlite", compute_genesis_hash(genesis)), 2, pubkey
+    )
+    assert fixed(_vote(sks[2], scheme, 1, 1, b"\x01")) and fixed(
+        _vote(sks[2], scheme, 1, 1, b"\x02")
+    )
+    db.close()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from zkpov.cli import main
 from zkpov.node.ops.config import load_node_config
 from zkpov.node.ops.keys import KeyKind, read_key_file
+from zkpov.node.ops.setup import SetupError, create_testnet
 from zkpov.node.state.genesis import read_genesis
 
 
@@ -33,6 +35,21 @@ def test_testnet_writes_consistent_homes(tmp_path: Path) -> None:
         }
         assert config.p2p_listen[1] == 26656 + 2 * i
     assert keys == [v.bls_public_key for v in genesis.validators]
+
+
+def test_testnet_epoch_length_turns_epochs_on(tmp_path: Path) -> None:
+    args = ["testnet", "--validators", "2", "--epoch-length", "20", "--output", str(tmp_path / "n")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    genesis = read_genesis(tmp_path / "n" / "node0" / "genesis.json")
+    assert genesis.epochs and genesis.epoch_length == 20 == genesis.consensus.epoch_length
+
+
+@pytest.mark.parametrize("length", [0, -1, 2**32 + 1, True, 2.5])
+def test_create_testnet_refuses_a_nonsense_epoch_length(tmp_path: Path, length: object) -> None:
+    with pytest.raises(SetupError, match="epoch length"):
+        create_testnet(tmp_path / "net", 2, epoch_length=length)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_testnet_refuses_a_non_empty_directory(tmp_path: Path) -> None:

@@ -170,6 +170,9 @@ class FakeNode:
         block = self._committed(height)
         return None if block is None else ValidatorsRecord(block.height, Epoch(0), self.validators)
 
+    def get_epoch_validators(self, epoch: int) -> ValidatorsRecord | None:
+        return None if epoch else self.get_validators(None)  # one epoch here
+
     def get_genesis(self) -> GenesisRecord:
         document = json.dumps(GENESIS_DOC)
         return GenesisRecord(document, hashlib.sha256(document.encode()).digest())

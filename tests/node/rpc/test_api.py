@@ -103,6 +103,15 @@ def test_validators_are_paged() -> None:
     assert_error(*get_json("/validators?page=0"), 400, "page")
 
 
+def test_validators_of_an_epoch() -> None:
+    status, body = get_json("/validators?epoch=0")
+    assert status == 200 and body["epoch"] == 0 and body["total"] == 7
+    assert_error(*get_json("/validators?epoch=1"), 404, "epoch 1 is not known")
+    assert get_json("/validators?epoch=0&height=1")[0] == 200
+    assert_error(*get_json("/validators?epoch=1&height=1"), 404, "height 1 is in epoch 0, not 1")
+    assert_error(*get_json("/validators?epoch=-1"), 400, "epoch")
+
+
 def test_genesis_is_served_verbatim_with_its_hash() -> None:
     status, body = get_json("/genesis")
     assert status == 200 and body["genesis"] == GENESIS_DOC

@@ -37,6 +37,7 @@ WAYS = ("receive", "send")
 # Zero on one validator with one transfer and no faults: no peers, so no p2p traffic; every
 # signature present; no evidence, restarts, rejections (of input or transfers) or penalties.
 ZERO_ON_ONE_HEALTHY_VALIDATOR = {
+    "zkpov_epoch",  # no epochs on this chain
     "zkpov_p2p_peers",
     *(f"zkpov_p2p_message_{way}_bytes_total{{channel={c}}}" for way in WAYS for c in CHANNELS),
     "zkpov_consensus_missing_validators_power",

@@ -25,6 +25,7 @@ EXPECTED = {
     "zkpov_consensus_proven_final_height": "gauge",
     "zkpov_consensus_rounds": "gauge",
     "zkpov_consensus_validators": "gauge",
+    "zkpov_epoch": "gauge",
     "zkpov_consensus_validators_power": "gauge",
     "zkpov_consensus_missing_validators_power": "gauge",
     "zkpov_consensus_byzantine_validators": "gauge",

@@ -36,7 +36,10 @@ class Builder:
 
     def open(self, path: Path, keep_last: int | None = None) -> CommittedChain:
         store = LmdbBlockStore(path, StoreConfig(keep_last=keep_last))
-        return CommittedChain(store, self.start, build_genesis_state(self.layout.genesis))
+        genesis = self.layout.genesis
+        return CommittedChain(
+            store, self.start, build_genesis_state(genesis), epochs=genesis.epochs
+        )
 
     def transfer(self, nonce: int) -> bytes:
         sender = read_key_file(self.layout.account_key_files[0], KeyKind.ACCOUNT)
@@ -215,3 +218,25 @@ def test_a_state_lent_for_another_pre_state_is_not_used(builder: Builder, tmp_pa
     chain.on_commit(Commit((block,), builder.start.qc), builder.start.qc,
                     get_post_state=lend_if_root_matches)  # fmt: skip
     assert calls and compute_root_bytes(chain.state.root) == block.state_root
+
+
+def test_a_staged_entry_is_written_with_the_next_commit_only(
+    builder: Builder, tmp_path: Path
+) -> None:
+    """What is staged goes into the next commit's batch (an epoch ending beside its R); a
+    commit that fails writes nothing and forgets it."""
+    chain = builder.open(tmp_path / "db")
+    chain.stage_state(b"epochs/ending/x", b"first")
+    stale = builder.make_child(chain, [])
+    with pytest.raises(CommitOrderError):  # does not extend the tip: refused before writing
+        chain.on_commit(
+            Commit((dataclasses.replace(stale, height=Height(5)),), builder.start.qc),
+            builder.start.qc,
+        )
+    assert chain.store.get_state(b"epochs/ending/x") is None and chain.staged == []
+    chain.stage_state(b"epochs/ending/y", b"second")
+    builder.commit(chain, [])
+    chain.store.close()
+    again = builder.open(tmp_path / "db")
+    assert again.store.get_state(b"epochs/ending/y") == b"second"
+    assert again.store.get_state(b"epochs/ending/x") is None

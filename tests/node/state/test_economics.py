@@ -82,6 +82,34 @@ def test_evidence_slashes_and_the_ledger_survives_a_restart(
     assert again.ledger.state.height == again.height == 3
 
 
+def test_with_epochs_a_slashed_validator_leaves_the_next_set_and_a_restart_keeps_it(
+    tmp_path: Path,
+) -> None:
+    """Epoch length 2: the second block is the reconfiguration block; the ledger's transition
+    there elects a set without the validator its first block slashed, and the ledger's current
+    set (what the node's epoch manager and RPC read) follows, across a restart too."""
+    layout = create_testnet(tmp_path / "net", 2, accounts=2, epoch_length=2)
+    builder = Builder(layout, build_chain_start(layout.genesis), layout.genesis.circuit_tree_depth)
+    chain = builder.open(tmp_path / "db")
+    assert chain.ledger.epoch_vset is builder.start.vset
+    commit_with_evidence(builder, chain, (encode_evidence(double_vote(builder)),))
+    assert chain.ledger.epoch_vset.epoch == 0 and len(chain.ledger.epoch_vset) == 2
+    builder.commit(chain, [])
+    vset = chain.ledger.epoch_vset
+    assert (vset.epoch, vset.pubkeys) == (1, (builder.start.vset.pubkeys[1],))
+    assert tuple(chain.ledger.state.active) == (1,)
+    chain.store.close()
+    again = builder.open(tmp_path / "db")
+    assert again.ledger.epoch_vset.pubkeys == vset.pubkeys and again.ledger.state.epoch == 1
+
+
+def test_without_epochs_the_ledger_never_changes_the_set(builder: Builder, tmp_path: Path) -> None:
+    chain = builder.open(tmp_path / "db")
+    for _ in range(builder.start.vset.config.epoch_length + 1):  # past the unused length
+        builder.commit(chain, [])
+    assert chain.ledger.state.epoch == 0 and chain.ledger.epoch_vset is builder.start.vset
+
+
 def test_a_store_with_blocks_but_no_ledger_is_refused(builder: Builder, tmp_path: Path) -> None:
     chain = builder.open(tmp_path / "db")
     builder.commit(chain, [])

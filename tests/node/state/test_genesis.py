@@ -71,6 +71,13 @@ def mutate(text: str, change: Any) -> str:
         (lambda d: d["circuit"].update(batch_size=0), "batch_size"),
         (lambda d: d.update(test_network=False), "only true"),
         (lambda d: d.update(test_network=1), "only true"),
+        (lambda d: d.update(epochs=False), "only true"),
+        (lambda d: d.update(epochs=20), "only true"),
+        (lambda d: d.update(epochs=True) or d["consensus"].update(epoch_length=0), "positive"),
+        (
+            lambda d: d.update(epochs=True) or d["consensus"].update(epoch_length=2**32 + 1),
+            "at most 4294967296",
+        ),
     ],
 )
 def test_bad_documents_are_rejected(genesis_text: str, change: Any, message: str) -> None:
@@ -85,6 +92,19 @@ def test_a_testnet_is_marked_and_the_mark_is_hashed(genesis_text: str) -> None:
     unmarked = decode_genesis(unmarked_text)
     assert not unmarked.test_network
     assert compute_genesis_hash(unmarked) != compute_genesis_hash(marked)
+
+
+def test_epochs_are_off_unless_marked_and_the_mark_is_hashed(genesis_text: str) -> None:
+    """Every genesis from before the field has one epoch (its ``consensus.epoch_length`` is not
+    in force) and keeps its bytes; ``"epochs": true`` turns the length on and changes the hash."""
+    plain = decode_genesis(genesis_text)
+    assert "epochs" not in json.loads(genesis_text) and plain.epoch_length is None
+    on_text = mutate(genesis_text, lambda d: d.update(epochs=True))
+    on = decode_genesis(on_text)
+    assert on.epochs and on.epoch_length == plain.consensus.epoch_length
+    assert json.loads(encode_genesis(on))["epochs"] is True
+    assert compute_genesis_hash(on) != compute_genesis_hash(plain)
+    assert encode_genesis(plain) == genesis_text
 
 
 def test_an_unmarked_genesis_keeps_its_hash(genesis_text: str) -> None:

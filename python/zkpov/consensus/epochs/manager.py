@@ -53,6 +53,7 @@ from zkpov.consensus.epochs.routing import (
 from zkpov.consensus.epochs.speculative import SpeculativeChain
 from zkpov.consensus.epochs.starts import EpochStart, Recovered, start_next_epoch
 from zkpov.consensus.factory import ChainStart, build_core
+from zkpov.consensus.recovery import RecoveryData, apply_recovery
 from zkpov.errors import ZkpovError
 from zkpov.spec.messages import (
     Block,
@@ -78,7 +79,10 @@ class EpochManager:
         *,
         root: tuple[Block, QuorumCert] | None = None,
         endings: Sequence[EpochEnding] = (),
+        recovery: RecoveryData | None = None,
     ) -> None:
+        """``recovery``: the certified chain above the root and the highest QC a driver saved
+        (:mod:`zkpov.consensus.recovery`), restored into the first core if of its epoch."""
         self.context, self.recovered, self.stored_safety = context, recovered, safety
         self.start_root = root  # the committed root in the current epoch, if past its start
         self.epoch_start = recovered.start
@@ -94,6 +98,8 @@ class EpochManager:
         self.answers, self.requests_sent = ProofAnswers(interval), ProofAnswers(interval)
         self.proofs_checked = PeerEpochs()
         self.pending_ending: EpochEnding | None = None  # verified, its block not yet held
+        self.recovery = recovery
+        self.own_indices: dict[Epoch, ValidatorIndex] = {}  # the last two epochs entered
 
     @property
     def epoch(self) -> Epoch:
@@ -170,6 +176,22 @@ class EpochManager:
         """Endings of ``from_epoch`` on, at most ``MAX_EPOCH_CHANGE_PROOF_LENGTH`` of them."""
         return select_endings(self.endings, from_epoch)
 
+    def get_signing_index(self, epoch: Epoch) -> ValidatorIndex | None:
+        """Our consensus index in ``epoch`` (the current or the one just left), None if we are
+        not a member: what names our own votes, timeouts and proposals of that epoch."""
+        return self.own_indices.get(epoch)
+
+    def get_ending_qc(self, ending: EpochEnding) -> QuorumCert | None:
+        """The QC certifying ``ending``'s R: its first suffix block carries it, else the block
+        the commit QC certifies (R's child) does, if a core still holds it."""
+        if ending.suffix:
+            return ending.suffix[0].qc
+        for core in (self.retired, self.core):
+            child = None if core is None else core.tree.get(ending.commit_qc.block_id)
+            if child is not None and child.parent_id == ending.block.id:
+                return child.qc
+        return None
+
     @property
     def root(self) -> tuple[Block, QuorumCert] | None:
         """The current core's committed root and its QC (what a driver persists)."""
@@ -221,8 +243,23 @@ class EpochManager:
             self.core = None
             return actions
         self.core = self._build_core(stored, root)
+        self._note_own_index()
+        self._restore(self.core)
         actions += self._process(self.core.start(now), now)
         return actions + self._replay(now)
+
+    def _note_own_index(self) -> None:
+        if self.is_member:
+            own = get_own_index(self.epoch_start.set.members, self.context.me)
+            self.own_indices[self.epoch] = own
+        for old in [e for e in self.own_indices if e < self.epoch - 1]:
+            del self.own_indices[old]
+
+    def _restore(self, core: ConsensusCore) -> None:
+        """The saved recovery data, once, if it belongs to this epoch."""
+        data, self.recovery = self.recovery, None
+        if data is not None and data.hqc is not None and data.hqc.vote_data.epoch == self.epoch:
+            apply_recovery(core, data)
 
     def _build_core(
         self, safety: SafetyData, root: tuple[Block, QuorumCert] | None

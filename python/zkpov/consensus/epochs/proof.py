@@ -21,10 +21,17 @@ from zkpov.consensus.epochs.boundary import EpochWindow
 from zkpov.consensus.epochs.sets import EpochSet
 from zkpov.consensus.quorum import verify_qc
 from zkpov.errors import EpochChangeProofError, ValidatorError, ZkpovError
-from zkpov.spec.messages import Block, QuorumCert
+from zkpov.spec.epochs import (
+    MAX_EPOCH_CHANGE_PROOF_LENGTH,
+    MAX_SUFFIX_BLOCKS,
+    EpochChangeProof,
+    EpochChangeRequest,
+    EpochEnding,
+)
+from zkpov.spec.messages import Block
 from zkpov.spec.signing import SignatureScheme
 from zkpov.spec.validators import ValidatorSet
-from zkpov.types import Epoch, Height
+from zkpov.types import Height
 
 __all__ = [
     "MAX_EPOCH_CHANGE_PROOF_LENGTH",
@@ -37,31 +44,6 @@ __all__ = [
     "verify_epoch_change_proof",
     "verify_epoch_ending",
 ]
-
-MAX_EPOCH_CHANGE_PROOF_LENGTH = 64  # endings in one proof (a peer serves more in several)
-MAX_SUFFIX_BLOCKS = 16  # blocks between R and the committed block in one ending
-
-
-@dataclass(frozen=True)
-class EpochEnding:
-    """How epoch ``block.epoch`` ended: R, its suffix, the commit QC and the next set."""
-
-    block: Block
-    suffix: tuple[Block, ...]
-    commit_qc: QuorumCert
-    next_set: EpochSet
-
-
-@dataclass(frozen=True)
-class EpochChangeProof:
-    endings: tuple[EpochEnding, ...]
-
-
-@dataclass(frozen=True)
-class EpochChangeRequest:
-    """A validator in ``epoch`` heard a later epoch: how did ``epoch`` end?"""
-
-    epoch: Epoch
 
 
 @dataclass(frozen=True)

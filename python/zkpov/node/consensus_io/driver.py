@@ -12,6 +12,13 @@ did not come from its author, and messages the core rejects (a ``ZkpovError``: t
 change) are counted, logged per peer at a bounded rate, reported to ``on_rejected`` (peer
 penalties) and dropped. A full inbox drops new input (counted) instead of growing without bound.
 
+With epochs on (a genesis with ``"epochs": true``) the driver runs an
+:class:`~zkpov.consensus.epochs.manager.EpochManager` instead of a bare core: peers are then
+named by registry index, which for the node is the genesis index the transport authenticated,
+and our own signed messages are recognized per epoch (``get_signing_index``), since our
+consensus index may change at each switch. Epoch-change proofs and requests travel on the
+consensus channel (:mod:`zkpov.spec.codec.epochs`).
+
 A message the core addresses to its own validator (its vote when it leads the next round) goes
 through ``before_send`` like any other, so slashing protection records it, and is then fed back
 to the core as input from itself, never over the network. Any other failure, in the core or
@@ -32,19 +39,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from zkpov.consensus.actions import Action, Commit, RecordEvidence, ScheduleTimeout
+from zkpov.consensus.actions import Action, Commit, RecordEvidence, ScheduleTimeout, SendTo
 from zkpov.consensus.core import ConsensusCore
 from zkpov.consensus.dispatch import dispatch_message
+from zkpov.consensus.epochs.manager import EpochManager
 from zkpov.consensus.interpreter import ActionInterpreter
 from zkpov.errors import ZkpovError
 from zkpov.node.consensus_io.input_guard import RejectionLog
-from zkpov.spec.codec.messages import decode_message, encode_message
+from zkpov.spec.codec.epochs import decode_consensus, encode_consensus, fit_epoch_change_proof
+from zkpov.spec.codec.messages import decode_message
+from zkpov.spec.epochs import EpochChangeProof
 from zkpov.spec.messages import BlockRequest, BlockResponse, Message, Proposal
 from zkpov.spec.safety_data import SafetyData
 from zkpov.storage.interface import SafetyStore
-from zkpov.types import ValidatorIndex
+from zkpov.types import Epoch, ValidatorIndex
 
-__all__ = ["ConsensusDriver", "DriverHooks", "DriverStats", "Outbox"]
+__all__ = ["ConsensusDriver", "DriverHooks", "DriverStats", "Outbox", "Steered"]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +62,7 @@ INBOX_CAPACITY = 10_000
 IDLE_TICK_SECONDS = 0.5
 SELF_DELIVERIES_PER_STEP = 256  # more wait in the inbox, so a loop of own votes yields
 Step = Callable[[], list[Action]]
+Steered = ConsensusCore | EpochManager  # what the driver runs: a core, or the epoch manager
 
 
 class Outbox(Protocol):
@@ -61,6 +72,13 @@ class Outbox(Protocol):
     def send_to(self, to: ValidatorIndex, payload: bytes, bulk: bool = False) -> None: ...
 
     def broadcast(self, payload: bytes) -> None: ...
+
+
+def _encode(message: Message) -> bytes | None:
+    """Wire bytes; an epoch-change proof trimmed to what a peer's frame cap accepts."""
+    if isinstance(message, EpochChangeProof):
+        return fit_epoch_change_proof(message)
+    return encode_consensus(message)
 
 
 def _ignore(_: object) -> None:
@@ -88,6 +106,8 @@ class DriverHooks:
     on_rejected: Callable[[ValidatorIndex, Exception], None] = _ignore_rejection
     on_core_restart: Callable[[Exception], None] = _ignore
     on_proposal: Callable[[Proposal], None] = _ignore  # one it accepted, or its own
+    # committed blocks for a request no core could answer (a peer catching up across epochs)
+    serve_blocks: Callable[[BlockRequest], BlockResponse | None] = lambda _: None
 
 
 @dataclass
@@ -105,20 +125,48 @@ class DriverStats:
 
 @dataclass
 class ConsensusDriver:
-    core: ConsensusCore
+    steered: Steered
     outbox: Outbox
     safety_store: SafetyStore
     hooks: DriverHooks = field(default_factory=DriverHooks)
     clock: Callable[[], float] = time.monotonic
     stats: DriverStats = field(default_factory=DriverStats)
-    rebuild: Callable[[], ConsensusCore] | None = None  # a fresh core from durable state
+    rebuild: Callable[[], Steered] | None = None  # a fresh core (or manager) from durable state
+    me: ValidatorIndex = field(init=False)  # who we are to peers (the transport's index)
 
     def __post_init__(self) -> None:
         self._inbox: asyncio.Queue[tuple[ValidatorIndex, bytes]] = asyncio.Queue(INBOX_CAPACITY)
         self._deadlines: list[float] = []
         self._to_self: deque[Message] = deque()
         self._rejections = RejectionLog()
-        self._interpreter = ActionInterpreter(self.core.index, self, self.safety_store.load())
+        self._interpreter = ActionInterpreter(
+            self.get_signing_index, self, self.safety_store.load()
+        )
+        self.me = self._get_me()
+
+    @property
+    def core(self) -> ConsensusCore:
+        """The running core (the current epoch's under a manager)."""
+        steered = self.steered
+        if not isinstance(steered, EpochManager):
+            return steered
+        core = steered.core or steered.retired
+        if core is None:
+            raise RuntimeError("the epoch manager has not started a core")
+        return core
+
+    def get_signing_index(self, epoch: Epoch) -> ValidatorIndex | None:
+        """Our consensus index in ``epoch``: what names our own signed messages of it."""
+        steered = self.steered
+        if not isinstance(steered, EpochManager):
+            return steered.index
+        return steered.get_signing_index(epoch)
+
+    def _get_me(self) -> ValidatorIndex:
+        steered = self.steered
+        if not isinstance(steered, EpochManager):
+            return steered.index
+        return ValidatorIndex(steered.context.me)
 
     def deliver(self, sender: ValidatorIndex, payload: bytes) -> None:
         """Queue bytes from ``sender`` (a validator index the transport authenticated)."""
@@ -129,7 +177,7 @@ class ConsensusDriver:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Start the core and process input and timers until ``stop`` is set."""
-        self.process(lambda: self.core.start(self.clock()))
+        self.process(lambda: self.steered.start(self.clock()))
         while not stop.is_set():
             item = await self._next_input(stop)
             if item is None:
@@ -139,7 +187,7 @@ class ConsensusDriver:
 
     def _tick(self) -> list[Action]:
         """A ``ZkpovError`` here left the core unchanged too: logged, not a fault."""
-        return self._guard(lambda: self.core.on_tick(self.clock()), self.core.index)
+        return self._guard(lambda: self.steered.on_tick(self.clock()), self.me)
 
     async def _next_input(self, stop: asyncio.Event) -> tuple[ValidatorIndex, bytes] | None:
         wait = self._seconds_to_deadline()
@@ -171,13 +219,30 @@ class ConsensusDriver:
     def on_input(self, sender: ValidatorIndex, payload: bytes) -> list[Action]:
         """The core's actions for ``payload`` from ``sender``; [] if it was rejected."""
         self.stats.received += 1
-        return self._guard(lambda: self._dispatch(decode_message(payload), sender), sender)
+        return self._guard(lambda: self._dispatch(self._decode(payload), sender), sender)
+
+    def _decode(self, payload: bytes) -> object:
+        """Epoch-change proofs and requests decode only under a manager; without epochs they
+        are unknown kinds, refused before any of their body is read (as before epochs)."""
+        if isinstance(self.steered, EpochManager):
+            return decode_consensus(payload)
+        return decode_message(payload)
 
     def _dispatch(self, message: object, sender: ValidatorIndex) -> list[Action]:
-        actions = dispatch_message(self.core, message, sender, self.clock())
+        steered, now = self.steered, self.clock()
+        if isinstance(steered, EpochManager):
+            actions = steered.on_message(message, sender, now)
+            if not actions and isinstance(message, BlockRequest):
+                actions = self._serve_committed(message, sender)
+        else:
+            actions = dispatch_message(steered, message, sender, now)
         if isinstance(message, Proposal):  # it passed the core's checks
             self.hooks.on_proposal(message)
         return actions
+
+    def _serve_committed(self, request: BlockRequest, sender: ValidatorIndex) -> list[Action]:
+        response = self.hooks.serve_blocks(request)
+        return [] if response is None else [SendTo(sender, response)]
 
     def _guard(self, step: Step, sender: ValidatorIndex) -> list[Action]:
         """A ``ZkpovError`` rejects the input (the core did not change); others propagate."""
@@ -203,8 +268,8 @@ class ConsensusDriver:
         self.hooks.on_core_restart(err)
         self._deadlines.clear()
         self._to_self.clear()
-        self.core = self.rebuild()
-        self.execute(self.core.start(self.clock()))  # a fault here is fatal: raised
+        self.steered = self.rebuild()
+        self.execute(self.steered.start(self.clock()))  # a fault here is fatal: raised
 
     def execute(self, actions: list[Action]) -> None:
         """Carry out actions in order; ``PersistSafety`` completes before anything after it.
@@ -215,11 +280,11 @@ class ConsensusDriver:
                 return
             self._execute_all(self._deliver_to_self(self._to_self.popleft()))
         while self._to_self:  # rare: let network input and timers in between
-            self.deliver(self.core.index, encode_message(self._to_self.popleft()))
+            self.deliver(self.me, encode_consensus(self._to_self.popleft()))
 
     def _deliver_to_self(self, message: Message) -> list[Action]:
         self.stats.self_delivered += 1
-        return self._guard(lambda: self._dispatch(message, self.core.index), self.core.index)
+        return self._guard(lambda: self._dispatch(message, self.me), self.me)
 
     def _execute_all(self, actions: list[Action]) -> None:
         self._interpreter.execute(actions)
@@ -252,10 +317,13 @@ class ConsensusDriver:
         if not self.hooks.before_send(message):
             self.stats.refused += 1
             return
-        if to == self.core.index:
+        if to == self.me:
             self._to_self.append(message)
             return
-        payload = encode_message(message)
+        payload = _encode(message)
+        if payload is None:  # an epoch-change proof whose first ending alone is too large
+            self.stats.refused += 1
+            return
         if to is not None:
             bulk = isinstance(message, BlockRequest | BlockResponse)
             self.outbox.send_to(to, payload, bulk)

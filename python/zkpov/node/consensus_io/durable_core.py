@@ -8,6 +8,11 @@ checker: re-execution of the transfers, plus the carried-proof rules when the ge
 proof lag. As proposer it fills blocks through :meth:`DurableCore.make_body`: transfers from the
 mempool, none while this node's last batch is being proven, and with a proof lag the proofs the
 lag rule asks for.
+
+With epochs on (``epochs=True``) :meth:`DurableCore.build` returns an
+:class:`~zkpov.consensus.epochs.manager.EpochManager` instead, in the epoch the committed ledger
+has reached (:mod:`~zkpov.node.consensus_io.epoch_recovery`), over the same checker, payload
+and recovery data, with the committed endings it serves; it builds each epoch's core itself.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from zkpov.chain.operations import parse_operation
 from zkpov.chain.state import AccountState
 from zkpov.consensus.block_tree import BlockTree
 from zkpov.consensus.core import ConsensusCore
+from zkpov.consensus.epochs.context import ValidatorContext
+from zkpov.consensus.epochs.manager import EpochManager
 from zkpov.consensus.evidence_check import EvidenceChecker
 from zkpov.consensus.evidence_index import EvidenceIndex
 from zkpov.consensus.factory import ChainStart, build_core
@@ -31,11 +38,14 @@ from zkpov.consensus.proposals import BlockBody
 from zkpov.consensus.recovery import apply_recovery
 from zkpov.consensus.validity import NativeReexecution, ValidityChecker
 from zkpov.crypto import snark
+from zkpov.node.consensus_io.epoch_recovery import make_epoch_leaders, recover_node_epoch
 from zkpov.node.proving.proof_chain import build_carried_checker, make_block_body
 from zkpov.node.proving.prover import ProofTracker
 from zkpov.node.state.committed_chain import CommittedChain
+from zkpov.node.state.economics import get_epoch_vset
 from zkpov.node.state.mempool import Mempool
 from zkpov.spec.codec.payload import encode_payload
+from zkpov.spec.epochs import EpochEnding
 from zkpov.spec.messages import Block, QuorumCert
 from zkpov.storage.interface import SafetyStore
 from zkpov.types import ValidatorIndex
@@ -78,20 +88,27 @@ class DurableCore:
     proof_lag: int
     vk: snark.VerifyingKey | None
     observe_verify: Callable[[float], None]
+    epochs: bool = False  # the genesis turns epochs on: build an epoch manager
+    endings: list[EpochEnding] = field(default_factory=list)  # committed, oldest first
     native: NativeReexecution | None = field(default=None, init=False)
-    checker: EvidenceChecker | None = field(default=None, init=False)
+    checker: ValidityChecker | None = field(default=None, init=False)  # below the evidence rules
     _saved_hqc: QuorumCert | None = field(default=None, init=False)
 
-    def build(self) -> ConsensusCore:
+    def build(self) -> ConsensusCore | EpochManager:
         """A core from durable state: the committed chain's root and accounts, the safety data
-        and the recovery data. The first boot and every restart after a core fault use this."""
+        and the recovery data. The first boot and every restart after a core fault use this.
+        With epochs, the epoch manager (not started) over the same."""
         root = self.chain.get_root()
         self.native = NativeReexecution(
             root[0].id, self._get_root_state(), parse_operation, _finish_block
         )
-        self.checker = self._build_checker(self.native)
+        self.checker = self._build_inner_checker(self.native)
+        index = EvidenceIndex(self.chain.ledger.index.offences)
+        if self.epochs:
+            return self._build_manager(root, index, self.checker)
         core = build_core(
-            self.start, self.index, self.secret, self.safety_store.load(), self.checker,
+            self.start, self.index, self.secret, self.safety_store.load(),
+            EvidenceChecker(self.checker, self.start.vset, index),
             payload_source=self.make_body, root=root, history=self.chain.blocks,
             wall_offset_ms=get_wall_offset_ms(),
         )  # fmt: skip
@@ -101,16 +118,32 @@ class DurableCore:
 
     def _get_root_state(self) -> BlockState:
         """The committed accounts and ledger (the root block's economics included): voters
-        re-execute payloads, staking ops included, on both together."""
-        rules = LedgerRules(self.chain.ledger.config, self.start.vset)
+        re-execute payloads, staking ops included, on both together; each block's economics
+        run against its epoch's set."""
+        genesis = self.start.vset
+        rules = LedgerRules(
+            self.chain.ledger.config, lambda ledger: get_epoch_vset(genesis, ledger)
+        )
         ledger = copy_chain_state(self.chain.ledger.state)
         return BlockState(self.chain.state.copy(), ledger, rules)
 
-    def _build_checker(self, native: NativeReexecution) -> EvidenceChecker:
-        """The evidence rules, then re-execution, plus the carried-proof rules when the genesis
-        sets a proof lag. The evidence checker starts from the committed offence index."""
-        index = EvidenceIndex(self.chain.ledger.index.offences)
-        return EvidenceChecker(self._build_inner_checker(native), self.start.vset, index)
+    def _build_manager(
+        self, root: tuple[Block, QuorumCert], index: EvidenceIndex, checker: ValidityChecker
+    ) -> EpochManager:
+        """Peers are named by genesis index, which is the registry index (nobody joins yet)."""
+        context = ValidatorContext(
+            int(self.index), self.secret, checker, payload_source=self.make_body,
+            make_leaders=make_epoch_leaders, wall_offset_ms=get_wall_offset_ms(),
+            evidence_index=index,
+        )  # fmt: skip
+        recovered = recover_node_epoch(self.start, self.chain, self.endings)
+        manager = EpochManager(
+            context, recovered, self.safety_store.load(), root=root, endings=self.endings,
+            recovery=self.chain.get_recovery_data(),
+        )  # fmt: skip
+        self.endings = manager.endings  # the manager appends; the list outlives it
+        self._saved_hqc = None
+        return manager
 
     def _build_inner_checker(self, native: NativeReexecution) -> ValidityChecker:
         if not self.proof_lag or self.vk is None:
@@ -129,14 +162,14 @@ class DurableCore:
     def get_unproven_heights(self) -> list[int]:
         """The committed heights whose batches the chain still owes proofs for (carried-proof
         rules only; empty without them): what a restarted prover picks up."""
-        carried = None if self.checker is None else self.checker.inner
+        carried = self.checker
         if not isinstance(carried, CarriedProofs):
             return []
         return [debt.height for debt in carried.get_debt(self.chain.get_root()[0].id) or ()]
 
     def make_body(self, parent: Block) -> BlockBody:
         """The body of this validator's proposal on ``parent``."""
-        carried = None if self.checker is None else self.checker.inner
+        carried = self.checker
         if not isinstance(carried, CarriedProofs):
             return BlockBody(self._make_payload(parent))
         proofs = self.prover.proofs if self.prover is not None else {}

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from zkpov.consensus.interpreter import OwnIndex, get_own
 from zkpov.spec.messages import Message, Proposal, Timeout, Vote
 from zkpov.storage.slashing_db import SlashingDB, SlashingProtectionError
-from zkpov.types import ValidatorIndex
+from zkpov.types import Epoch
 
 __all__ = ["SlashingGuard"]
 
@@ -23,10 +24,11 @@ log = logging.getLogger(__name__)
 @dataclass
 class SlashingGuard:
     """Records every own vote, timeout and proposal in the slashing DB before it is sent, and
-    refuses (drops) one that conflicts with a signature made earlier, across restarts too."""
+    refuses (drops) one that conflicts with a signature made earlier, across restarts too.
+    ``index``: our validator index, or under epochs a function of the epoch (ours may change)."""
 
     db: SlashingDB
-    index: ValidatorIndex
+    index: OwnIndex
     pubkey: bytes
 
     def __call__(self, message: Message) -> bool:
@@ -38,15 +40,20 @@ class SlashingGuard:
         return True
 
     def _record(self, message: Message) -> None:
-        if isinstance(message, Vote) and message.voter == self.index:
+        if isinstance(message, Vote) and self._is_own(message.voter, message.vote_data.epoch):
             data = message.vote_data
             self.db.check_and_record_vote(self.pubkey, data.epoch, data.round, data.signing_root)
-        elif isinstance(message, Timeout) and message.signer == self.index:
+        elif isinstance(message, Timeout) and self._is_own(message.signer, message.epoch):
             self.db.check_and_record_timeout(
                 self.pubkey, message.epoch, message.round, message.signing_root
             )
-        elif isinstance(message, Proposal) and message.block.proposer == self.index:
+        elif isinstance(message, Proposal) and self._is_own(
+            message.block.proposer, message.block.epoch
+        ):
             header = message.block.header
             self.db.check_and_record_proposal(
                 self.pubkey, header.epoch, header.round, header.signing_root
             )
+
+    def _is_own(self, signer: int, epoch: Epoch) -> bool:
+        return signer == get_own(self.index, epoch)

@@ -29,6 +29,7 @@ from zkpov.node.ops.keys import (
 from zkpov.node.ops.new_dir import build_new_directory
 from zkpov.node.state.genesis import (
     MAX_CHAIN_ID_LEN,
+    MAX_EPOCH_LENGTH,
     AccountAllocation,
     Genesis,
     GenesisValidator,
@@ -40,6 +41,7 @@ from zkpov.node.state.stores import create_slashing_db
 __all__ = [
     "SetupError",
     "TestnetLayout",
+    "check_epoch_length",
     "check_network_options",
     "create_home",
     "create_network",
@@ -83,6 +85,16 @@ def check_network_options(
             f"{accounts} accounts do not fit a depth-{circuit[1]} tree: at most"
             f" {2 ** circuit[1] // 2} (half its slots, so that random keys find free ones)"
         )
+
+
+def check_epoch_length(epoch_length: int | None) -> None:
+    """Raises ``SetupError`` unless ``epoch_length`` is None (one epoch) or 1..MAX_EPOCH_LENGTH."""
+    if epoch_length is None:
+        return
+    if isinstance(epoch_length, bool) or not isinstance(epoch_length, int):
+        raise SetupError(f"epoch length must be an integer, got {epoch_length!r}")
+    if not 1 <= epoch_length <= MAX_EPOCH_LENGTH:
+        raise SetupError(f"epoch length must be 1 to {MAX_EPOCH_LENGTH} blocks, got {epoch_length}")
 
 
 def _new_key(path: Path, kind: KeyKind) -> SecretKeyFile:
@@ -134,6 +146,7 @@ def _make_genesis(
     consensus: ConsensusConfig,
     circuit: tuple[int, int],
     test_network: bool,
+    epochs: bool,
 ) -> Genesis:
     return Genesis(
         chain_id=chain_id,
@@ -147,6 +160,7 @@ def _make_genesis(
         circuit_batch_size=circuit[0],
         circuit_tree_depth=circuit[1],
         test_network=test_network,
+        epochs=epochs,
     )
 
 
@@ -169,20 +183,26 @@ def create_network(
     proof_lag: int | None = None,
     key_cache_dir: str | None = None,
     test_network: bool = False,
+    epoch_length: int | None = None,
 ) -> TestnetLayout:
     """One validator per home, all dialing each other; funded account keys in ``accounts_dir``.
     ``proof_lag`` overrides ``consensus.proof_lag``: above 0, blocks carry validity proofs (every
     node then loads the circuit keys); ``key_cache_dir`` (relative to each home) lets the nodes
     share cached proving keys; ``test_network`` marks the genesis as a test network (attack modes
-    run only there)."""
+    run only there); ``epoch_length`` turns epochs on: the validator set changes every that
+    many blocks (None: one epoch, the genesis set for the chain's life)."""
     check_network_options(len(homes), chain_id, accounts, base_port, circuit)
+    check_epoch_length(epoch_length)
     nodes = [create_node_home(home, i, base_port) for i, home in enumerate(homes)]
     account_files = [accounts_dir / f"account{i}.json" for i in range(accounts)]
     account_keys = _new_account_keys(account_files, circuit[1])
     consensus = consensus or ConsensusConfig.from_preset("minimal")
     if proof_lag is not None:
         consensus = dataclasses.replace(consensus, proof_lag=proof_lag)
-    genesis = _make_genesis(chain_id, nodes, account_keys, consensus, circuit, test_network)
+    if epoch_length is not None:
+        consensus = dataclasses.replace(consensus, epoch_length=epoch_length)
+    epochs = epoch_length is not None
+    genesis = _make_genesis(chain_id, nodes, account_keys, consensus, circuit, test_network, epochs)
     text = encode_genesis(genesis)
     for config, _ in nodes:
         if key_cache_dir is not None:

@@ -99,9 +99,13 @@ class ProvingPipeline:
         size: int,
         spawn: Callable[[Coroutine[Any, Any, None]], None],
         patience: float,
+        get_proposer: Callable[[Block], int] = lambda block: block.proposer,
     ) -> None:
+        """``index`` and ``size``: this validator's place among all validators, and how many;
+        ``get_proposer``: a block's proposer on that scale (with epochs, its registry index:
+        the block's consensus index shifts once someone leaves)."""
         self.prover, self.chain, self.index, self.size = prover, chain, index, size
-        self._spawn, self.patience = spawn, patience
+        self._spawn, self.patience, self.get_proposer = spawn, patience, get_proposer
 
     def on_commit(self, pre_states: dict[int, AccountState], prove_now: bool = True) -> None:
         """Owes a proof for each committed batch in ``pre_states`` (height to the state before)."""
@@ -109,7 +113,8 @@ class ProvingPipeline:
             block = self.chain.get_block(height)
             if block is not None:
                 transfers = [decode_operation(tx) for tx in decode_payload(block.payload)]
-                batch = OwedBatch(pre_state, transfers, block.proposer, time.monotonic())
+                proposer = self.get_proposer(block)
+                batch = OwedBatch(pre_state, transfers, proposer, time.monotonic())
                 self.prover.owe(height, batch)
         if prove_now:
             self.prove_due()

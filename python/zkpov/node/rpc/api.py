@@ -22,6 +22,7 @@ from zkpov.node.rpc.metrics import NodeMetrics
 from zkpov.node.rpc.params import (
     ACCOUNT,
     DEFAULT_PER_PAGE,
+    EPOCH,
     EVENT_TYPES,
     HASH,
     HEIGHT,
@@ -36,7 +37,13 @@ from zkpov.node.rpc.schema import VERIFYING_KEY_SCHEMA, Route, ref
 from zkpov.node.rpc.server import RpcConfig
 from zkpov.node.rpc.staking_api import make_staking_routes
 from zkpov.node.rpc.stream import stream_events
-from zkpov.node.rpc.view import AccountQueryError, EventKind, EventSubscription, NodeView
+from zkpov.node.rpc.view import (
+    AccountQueryError,
+    EventKind,
+    EventSubscription,
+    NodeView,
+    ValidatorsRecord,
+)
 from zkpov.types import Height
 
 __all__ = [
@@ -115,10 +122,8 @@ async def on_commit(request: web.Request) -> web.Response:
 
 
 async def on_validators(request: web.Request) -> web.Response:
-    height, view = HEIGHT.get(request), _view(request)
-    record = view.get_validators(height)
-    if record is None:
-        raise RpcError(404, compute_missing_message(view, height, "validator set"))
+    height, epoch, view = HEIGHT.get(request), EPOCH.get(request), _view(request)
+    record = _get_validators(view, height, epoch)
     page, per_page = PAGE.get(request) or 1, PER_PAGE.get(request) or DEFAULT_PER_PAGE
     pages = max(1, -(-len(record.validators) // per_page))
     if page > pages:
@@ -130,6 +135,21 @@ async def on_validators(request: web.Request) -> web.Response:
         "total_power": str(sum(info.power for info in record.validators)),
         "validators": [codec.encode_validator(info) for info in chosen],
     })  # fmt: skip
+
+
+def _get_validators(view: NodeView, height: Height | None, epoch: int | None) -> ValidatorsRecord:
+    """By ``height`` (its epoch's set), by ``epoch``, or by both if the height is in it."""
+    if epoch is None or height is not None:
+        record = view.get_validators(height)
+        if record is None:
+            raise RpcError(404, compute_missing_message(view, height, "validator set"))
+        if epoch is not None and record.epoch != epoch:
+            raise RpcError(404, f"height {height} is in epoch {record.epoch}, not {epoch}")
+        return record
+    by_epoch = view.get_epoch_validators(epoch)
+    if by_epoch is None:
+        raise RpcError(404, f"epoch {epoch} is not known to this node (not reached, or never)")
+    return by_epoch
 
 
 async def on_genesis(request: web.Request) -> web.Response:
@@ -218,7 +238,8 @@ _CHAIN_ROUTES = (
     Route("GET", "/commit", "commit", "A committed header and the certificates that commit it.",
           on_commit, ref("Commit"), (HEIGHT,), errors=(400, 404, 503)),
     Route("GET", "/validators", "validators", "The validator set signing at a height, paged.",
-          on_validators, ref("Validators"), (HEIGHT, PAGE, PER_PAGE), errors=(400, 404, 503)),
+          on_validators, ref("Validators"), (HEIGHT, EPOCH, PAGE, PER_PAGE),
+          errors=(400, 404, 503)),
     Route("GET", "/genesis", "genesis", "The genesis document and its hash.",
           on_genesis, ref("Genesis")),
     Route("GET", "/tx", "tx", "A transaction's status by hash: committed, pending or dropped.",

@@ -247,4 +247,7 @@ def encode_event(event: NodeEvent) -> JsonObject:
         "num_txs": event.num_txs,
         "validator": event.validator,
         "amount": None if event.amount is None else str(event.amount),
+        "epoch": event.epoch,
+        "joined": None if event.joined is None else list(event.joined),
+        "left": None if event.left is None else list(event.left),
     }

@@ -5,7 +5,7 @@ finality and proven state from outside, each answer capped.
   earlier epoch's from the previous epoch's ending, when the node holds it).
 - ``updates?from_epoch=``: the epoch changes since an epoch (at most 64), each an epoch-ending
   header, its suffix, its commit QC and the next set (:mod:`zkpov.node.rpc.epoch_changes`), from
-  ``NodeView.get_epoch_change_proof``; empty while the node persists no endings.
+  ``NodeView.get_epoch_change_proof`` (a node without epochs has none).
 - ``finalized``: a committed header with the 2-chain QC that committed it.
 - ``headers?from=&to=``: committed headers of consecutive heights, at most ``MAX_HEADERS``.
 - ``proofs?from=&to=``: the validity proofs held for at most ``MAX_PROOFS`` heights, with their

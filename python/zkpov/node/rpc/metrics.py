@@ -129,6 +129,7 @@ class NodeMetrics:
         self.proven_final_height = g("consensus", "proven_final_height", "Latest proven height.")
         self.rounds = g("consensus", "rounds", "Rounds spent at the current height.")
         self.validators = g("consensus", "validators", "Validators in the current set.")
+        self.epoch = g("", "epoch", "The current epoch (0 for ever without epochs).")
         self.validators_power = g("consensus", "validators_power", "Total validator stake.")
         self.missing_power = g(
             "consensus", "missing_validators_power", "Stake missing from the latest commit."
@@ -222,6 +223,11 @@ class NodeMetrics:
         """Consensus moved to a round: ``rounds_at_height`` rounds so far at ``height``."""
         self.height.set(_count(height, "height"))
         self.rounds.set(_count(rounds_at_height, "rounds"))
+
+    def on_epoch(self, epoch: int, powers: tuple[int, ...]) -> None:
+        """The node entered ``epoch`` (at start too), with its set's stakes."""
+        self.epoch.set(_count(epoch, "epoch"))
+        self.on_validator_set(powers)
 
     def on_validator_set(self, powers: tuple[int, ...]) -> None:
         self.validators.set(len(powers))

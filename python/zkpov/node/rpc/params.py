@@ -23,6 +23,7 @@ from zkpov.types import Height
 __all__ = [
     "ACCOUNT",
     "DEFAULT_PER_PAGE",
+    "EPOCH",
     "EVENT_TYPES",
     "HASH",
     "HEIGHT",
@@ -144,6 +145,10 @@ HASH: QueryParam[bytes] = QueryParam(
     "hash", "Transaction hash: 64 hex digits, optionally 0x-prefixed.",
     {"type": "string", "pattern": "^(0x)?[0-9a-fA-F]{64}$"}, compute_hash, required=True,
 )  # fmt: skip
+EPOCH: QueryParam[int] = QueryParam(
+    "epoch", "An epoch (current or past); with ``height``, the height must lie in it.",
+    _int_schema(0, MAX_HEIGHT), lambda text: compute_bounded_int(text, 0, MAX_HEIGHT),
+)  # fmt: skip
 PAGE: QueryParam[int] = QueryParam(
     "page", "Page number, from 1.",
     _int_schema(1, MAX_PAGE), lambda text: compute_bounded_int(text, 1, MAX_PAGE),
@@ -154,8 +159,9 @@ PER_PAGE: QueryParam[int] = QueryParam(
 )  # fmt: skip
 EVENT_TYPES: QueryParam[frozenset[EventKind]] = QueryParam(
     "types", "Comma-separated event types to receive; all when absent.",
-    {"type": "string", "pattern": "^(new_block|finalized|proven_final|slashed|rewards)"
-     "(,(new_block|finalized|proven_final|slashed|rewards))*$"},
+    {"type": "string",
+     "pattern": "^(new_block|finalized|proven_final|slashed|rewards|epoch_change)"
+     "(,(new_block|finalized|proven_final|slashed|rewards|epoch_change))*$"},
     compute_event_kinds,
 )  # fmt: skip
 

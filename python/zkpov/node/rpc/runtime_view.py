@@ -22,6 +22,7 @@ from zkpov.node.consensus_io.client_txs import ClientTxQueue
 from zkpov.node.consensus_io.driver import ConsensusDriver
 from zkpov.node.consensus_io.tx_gossip import TxGossip
 from zkpov.node.proving.prover import ProofTracker
+from zkpov.node.rpc.epoch_view import describe_set, get_epoch_at
 from zkpov.node.rpc.events import EventHub
 from zkpov.node.rpc.staking_view import (
     DelegationsRecord,
@@ -53,6 +54,7 @@ from zkpov.node.rpc.view import (
     ValidatorsRecord,
 )
 from zkpov.node.state.committed_chain import CommittedChain
+from zkpov.node.state.epoch_endings import EpochEndingStore
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash, encode_genesis
 from zkpov.spec.codec.payload import decode_payload
 from zkpov.spec.messages import Block, BlockHeader, QuorumCert
@@ -94,6 +96,7 @@ class ViewParts:
     gossip: TxGossip
     prover: ProofTracker | None
     events: EventHub
+    endings: EpochEndingStore | None = None  # epochs on: the committed endings
 
 
 class RuntimeView:
@@ -106,7 +109,7 @@ class RuntimeView:
         return self.parts.chain.height if height is None else height
 
     def _validators(self) -> tuple[ValidatorInfo, ...]:
-        vset = self.parts.start.vset
+        vset = self.parts.chain.ledger.epoch_vset  # the genesis set unless epochs are on
         weights = self._get_leader_weights()
         return tuple(
             self._describe(i, pk, stake, weight)
@@ -134,7 +137,7 @@ class RuntimeView:
     def _get_leader_weights(self) -> tuple[int, ...]:
         """Stake x reputation of the latest period the committed chain made final, as the
         election computed and cached it (the stakes before the first reputation window)."""
-        stakes = tuple(int(stake) for stake in self.parts.start.vset.stakes)
+        stakes = tuple(int(stake) for stake in self.parts.chain.ledger.epoch_vset.stakes)
         leaders = self.parts.driver.core.leaders
         if not isinstance(leaders, ReputationLeaders) or leaders.root is None:
             return stakes
@@ -153,12 +156,23 @@ class RuntimeView:
             parts.chain.height, tip.id, tip.state_root, tip.round, earliest, self._proven(),
             core.pacemaker.round, bool(core.sync.requests),
         )  # fmt: skip
-        me = self._validators()[parts.index]
         genesis, identity = parts.genesis, parts.transport.identity
         return NodeStatus(
-            identity.node_key.public, genesis.chain_id, __version__, parts.start.vset.epoch,
-            sync, me, genesis.setup.kind,
+            identity.node_key.public, genesis.chain_id, __version__,
+            parts.chain.ledger.epoch_vset.epoch, sync, self._describe_me(), genesis.setup.kind,
         )  # fmt: skip
+
+    def _describe_me(self) -> ValidatorInfo:
+        """This validator in the current epoch's set; outside it (epochs on: it left, or was
+        slashed), its registry index with no voting power."""
+        pk = self.parts.start.vset.pubkeys[self.parts.index]
+        members = self.parts.chain.ledger.epoch_vset.pubkeys
+        if pk in members:
+            return self._validators()[members.index(pk)]
+        ledger, registry = self.parts.chain.ledger.state, self.parts.index
+        stake = int(get_validator_stake(ledger, registry))
+        slashed = int(ledger.validators[registry].slashed_amount)
+        return ValidatorInfo(ValidatorIndex(registry), pk, Stake(0), 0, stake, slashed)
 
     def _proven(self) -> Height | None:
         """The proven-final height; None on a node that neither proves nor checks proofs."""
@@ -211,10 +225,40 @@ class RuntimeView:
         return qc if qc is not None and qc.block_id == child.id else None
 
     def get_validators(self, height: Height | None) -> ValidatorsRecord | None:
+        """The set that signed at ``height``: its epoch's (the one set without epochs)."""
         h = self._height(height)
         if h > self.parts.chain.height:
             return None
-        return ValidatorsRecord(h, self.parts.start.vset.epoch, self._validators())
+        epoch = get_epoch_at(h, self.parts.chain.ledger.state, self.parts.endings)
+        infos = None if epoch is None else self._get_set(epoch)
+        return None if epoch is None or infos is None else ValidatorsRecord(h, Epoch(epoch), infos)
+
+    def get_epoch_validators(self, epoch: int) -> ValidatorsRecord | None:
+        """The current epoch's set (at the tip), or a past one's (at its first height)."""
+        infos = self._get_set(epoch)
+        if infos is None:
+            return None
+        endings = self.parts.endings
+        ending = None if endings is None or epoch == 0 else endings.get(epoch - 1)
+        current = epoch == self.parts.chain.ledger.epoch_vset.epoch
+        first = Height(1 if ending is None else ending.block.height + 1)
+        return ValidatorsRecord(self.parts.chain.height if current else first, Epoch(epoch), infos)
+
+    def _get_set(self, epoch: int) -> tuple[ValidatorInfo, ...] | None:
+        """Epoch ``epoch``'s set: the current one, the genesis set, or the next set of the
+        previous epoch's stored ending (None: not reached, or its ending is not held)."""
+        current = self.parts.chain.ledger.epoch_vset
+        if epoch == current.epoch:
+            return self._validators()
+        ledger, vset = self.parts.chain.ledger.state, self.parts.start.vset
+        if epoch > current.epoch:
+            return None
+        if epoch == 0:
+            return describe_set(ledger, vset.pubkeys, vset.stakes)
+        ending = None if self.parts.endings is None else self.parts.endings.get(epoch - 1)
+        if ending is None:
+            return None
+        return describe_set(ledger, ending.next_set.pubkeys, ending.next_set.stakes)
 
     def get_genesis(self) -> GenesisRecord:
         genesis = self.parts.genesis
@@ -325,9 +369,10 @@ class RuntimeView:
         return self._vk_points
 
     def get_epoch_change_proof(self, from_epoch: Epoch) -> EpochChangeProof | None:
-        """None: the node runs one epoch and persists no endings yet (the node's epoch wiring
-        plugs its persisted endings in here)."""
-        return None
+        """The committed endings from ``from_epoch`` on (at most 64), None without epochs or
+        when this node holds none."""
+        endings = self.parts.endings
+        return None if endings is None else endings.get_epoch_change_proof(from_epoch)
 
     async def broadcast_tx(self, tx: bytes) -> BroadcastResult:
         """Admitted with the other clients' transfers of this event-loop turn (one batch)."""

@@ -171,11 +171,22 @@ COMPONENTS: dict[str, Schema] = {
         "public_inputs": {"type": "array", "items": _HASH},
     }),
     "Event": _object({
-        "type": {"enum": ["new_block", "finalized", "proven_final", "slashed", "rewards"]},
+        "type": {
+            "enum": ["new_block", "finalized", "proven_final", "slashed", "rewards", "epoch_change"]
+        },
         "height": _UINT, "block_id": _HASH, "state_root": _HASH, "round": _UINT,
         "num_txs": _UINT,
         "validator": {**_nullable(_UINT), "description": "slashed: the offender"},
         "amount": {**_nullable(_DECIMAL), "description": "slashed: burned; rewards: minted"},
+        "epoch": {**_nullable(_UINT), "description": "epoch_change: the epoch that began"},
+        "joined": {
+            **_nullable({"type": "array", "items": _UINT}),
+            "description": "epoch_change: registry indices that joined the set",
+        },
+        "left": {
+            **_nullable({"type": "array", "items": _UINT}),
+            "description": "epoch_change: registry indices that left the set",
+        },
     }),
     "StakingValidator": _object({
         "index": _UINT, "pubkey": _hex(48), "owner": _hex(), "status": {

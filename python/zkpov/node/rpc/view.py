@@ -256,6 +256,9 @@ class EventKind(Enum):
     PROVEN_FINAL = "proven_final"
     SLASHED = "slashed"  # a committed block's evidence burned a validator's stake
     REWARDS = "rewards"  # a committed block minted rewards (amount: tokens minted)
+    # a committed reconfiguration block ended an epoch (epochs on): ``epoch`` began, with the
+    # registry indices that ``joined`` and ``left`` the set
+    EPOCH_CHANGE = "epoch_change"
 
 
 @dataclass(frozen=True)
@@ -266,8 +269,11 @@ class NodeEvent:
     state_root: Root
     round: Round
     num_txs: int
-    validator: int | None = None  # slashed: the offender's consensus index
+    validator: int | None = None  # slashed: the offender's registry index
     amount: int | None = None  # slashed: stake burned; rewards: tokens minted
+    epoch: int | None = None  # epoch_change: the epoch that began
+    joined: tuple[int, ...] | None = None  # epoch_change: registry indices
+    left: tuple[int, ...] | None = None
 
 
 class EventSubscription(Protocol):
@@ -290,6 +296,9 @@ class NodeView(Protocol):
     def get_commit(self, height: Height | None) -> CommitRecord | None: ...
 
     def get_validators(self, height: Height | None) -> ValidatorsRecord | None: ...
+
+    def get_epoch_validators(self, epoch: int) -> ValidatorsRecord | None:
+        """The set of ``epoch`` (current or past; None if this node knows no such epoch)."""
 
     def get_genesis(self) -> GenesisRecord: ...
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 from zkpov.chain.operations import get_touched_accounts, parse_operation
 from zkpov.chain.payload_ops import get_account_owner
@@ -32,7 +33,7 @@ from zkpov.spec.codec.payload import decode_payload
 from zkpov.spec.messages import Block, BlockResponse, QuorumCert
 from zkpov.spec.payload import compute_root_bytes
 from zkpov.storage.block_store import BlockStore, StorageError, WriteBatch
-from zkpov.types import Height
+from zkpov.types import BlockId, Height
 
 __all__ = ["CommitOrderError", "CommittedChain"]
 
@@ -110,6 +111,8 @@ class CommittedChain:
     ledger: ChainLedger = field(init=False)  # the staking ledger at the committed height
     economics: list[BlockEconomics] = field(default_factory=list)  # of the last commit
     reapplied: int = 0  # committed blocks applied again (no checked state lent), since start
+    epochs: bool = False  # the genesis turns epochs on: the ledger runs its epoch transitions
+    staged: list[tuple[bytes, bytes]] = field(default_factory=list)  # for the next commit
 
     def __post_init__(self) -> None:
         if self.store.get_committed_height() is None:
@@ -132,6 +135,24 @@ class CommittedChain:
         offset = height - self.base - 1
         return self.blocks[offset] if 0 <= offset < len(self.blocks) else None
 
+    def stage_state(self, key: bytes, value: bytes) -> None:
+        """Writes ``key`` in the next commit's batch, atomically with it (then forgotten, also
+        if that commit fails): an epoch ending beside the commit of its R."""
+        self.staged.append((key, value))
+
+    def get_ancestors(self, block_id: BlockId, count: int) -> list[Block]:
+        """The committed block ``block_id`` and up to ``count - 1`` ancestors, newest first,
+        from the store (what a peer catching up across epochs asks for); [] if unknown."""
+        blocks: list[Block] = []
+        raw = self.store.get_block(block_id)
+        while raw is not None and len(blocks) < count:
+            block = cast(Block, _decode(raw, Block, "stored block"))
+            blocks.append(block)
+            if block.height <= max(self.base, 1):
+                break
+            raw = self.store.get_block(block.parent_id)
+        return blocks
+
     def get_retained_chain(self) -> list[Block]:
         """The lowest retained block (genesis or the pruning floor), then every later one."""
         return [self.floor or self.start.block, *self.blocks]
@@ -151,7 +172,7 @@ class CommittedChain:
         self.floor = self._read_block(self.base) if self.base else self.start.block
         self.blocks = [self._read_block(h) for h in range(self.base + 1, tip + 1)]
         self.state = load_accounts(self.store, self.state.depth, self.state.chain_tag)
-        self.ledger = ChainLedger.load(self.store, self.start.vset, tip)
+        self.ledger = ChainLedger.load(self.store, self.start.vset, tip, self.epochs)
         root = self.get_root()[0]
         if compute_root_bytes(self.state.root) != root.state_root:
             raise StorageError(
@@ -176,6 +197,7 @@ class CommittedChain:
         state before each (for proving). ``get_post_state`` lends the states the blocks' checks
         computed (apply once). ``CommitOrderError`` (nothing changed) unless the blocks extend
         the last committed block."""
+        staged, self.staged = self.staged, []  # this commit's, whether it is written or not
         tip = self.get_block(self.height)
         if tip is None or not commit.blocks:
             raise CommitOrderError("an empty commit, or no last committed block to extend")
@@ -189,7 +211,10 @@ class CommittedChain:
             state = _advance(state, block, checked)
             txs += decode_payload(block.payload)
         update = self.ledger.compute_update(commit.blocks, get_account_owner(state))
-        self.store.write(self.ledger.put(self._make_batch(commit, root_qc, state, txs), update))
+        batch = self._make_batch(commit, root_qc, state, txs)
+        for key, value in staged:
+            batch.put_state(key, value)
+        self.store.write(self.ledger.put(batch, update))
         self.state = state
         self.ledger.adopt(update)
         self.economics = update.blocks

@@ -8,10 +8,12 @@ keyed by the validator's BLS public key (their owner); a committed block's staki
 their ledger side here first (owners: the senders' account keys), as every voter re-executed
 them (``chain.block_state``).
 
-Until the running node changes epochs, the ledger runs with an epoch length it never reaches:
-an epoch transition would change ``ChainState.active`` while consensus keeps the genesis set,
-and the two index spaces would part. A slashed validator is therefore burned and marked
-``SLASHED`` but stays in the consensus set.
+Without epochs (a genesis without ``"epochs": true``) the ledger runs with an epoch length it
+never reaches: consensus keeps the genesis set, so a slashed validator is burned and marked
+``SLASHED`` but stays in the set. With epochs the ledger runs the genesis ``epoch_length``: the
+transition at each epoch's reconfiguration block elects the next set (a slashed validator
+leaves), and each block is processed against its own epoch's set (:func:`get_epoch_vset`), as
+the node's :class:`~zkpov.consensus.epochs.manager.EpochManager` runs consensus.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from zkpov.chain.staking import get_total_stake, get_validator_stake
 from zkpov.chain.state import Transfer
 from zkpov.chain.transition import compute_genesis_state, is_supply_conserved, process_block
 from zkpov.config import ConsensusConfig
+from zkpov.consensus.epochs.sets import get_epoch_set
 from zkpov.consensus.evidence_index import (
     EvidenceIndex,
     decode_offence,
@@ -42,7 +45,14 @@ from zkpov.spec.messages import Block
 from zkpov.spec.validators import ValidatorSet
 from zkpov.storage.block_store import BlockStore, StorageError, WriteBatch
 
-__all__ = ["LEDGER_KEY", "NO_EPOCH_CHANGE", "BlockEconomics", "ChainLedger", "EconomicsUpdate"]
+__all__ = [
+    "LEDGER_KEY",
+    "NO_EPOCH_CHANGE",
+    "BlockEconomics",
+    "ChainLedger",
+    "EconomicsUpdate",
+    "get_epoch_vset",
+]
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +67,7 @@ class BlockEconomics:
 
     height: int
     minted: int
-    slashed: dict[int, int]  # consensus index -> stake burned by this block's evidence
+    slashed: dict[int, int]  # registry index -> stake burned by this block's evidence
     supply_conserved: bool
 
 
@@ -66,34 +76,53 @@ class EconomicsUpdate:
     """A commit's new ledger and index changes, computed before anything is written."""
 
     state: ChainState
+    vset: ValidatorSet  # the consensus set of ``state``'s epoch
     blocks: list[BlockEconomics] = field(default_factory=list)
     added: list[bytes] = field(default_factory=list)  # encoded offences
     dropped: list[bytes] = field(default_factory=list)
 
 
-def get_ledger_config(vset: ValidatorSet) -> ConsensusConfig:
-    return dataclasses.replace(vset.config, epoch_length=NO_EPOCH_CHANGE)
+def get_ledger_config(vset: ValidatorSet, epochs: bool) -> ConsensusConfig:
+    return vset.config if epochs else dataclasses.replace(vset.config, epoch_length=NO_EPOCH_CHANGE)
+
+
+def get_epoch_vset(genesis: ValidatorSet, state: ChainState) -> ValidatorSet:
+    """The consensus set of ``state``'s epoch: the genesis set in epoch 0, else the set the
+    last epoch transition elected (what the epoch manager built at that switch)."""
+    if state.epoch == genesis.epoch:
+        return genesis
+    return get_epoch_set(state).build_vset(genesis.scheme, genesis.config)
+
+
+def compute_genesis_ledger(vset: ValidatorSet) -> ChainState:
+    """The genesis ledger: each validator its own owner (by BLS key), bonded its genesis stake."""
+    owners = [bytes(pk) for pk in vset.pubkeys]
+    return compute_genesis_state(vset.pubkeys, vset.stakes, owners, vset.seed)
 
 
 class ChainLedger:
-    """The committed ledger and evidence index of one node (``vset``: the genesis set)."""
+    """The committed ledger and evidence index of one node (``vset``: the genesis set;
+    ``epochs``: the genesis turns epochs on)."""
 
-    def __init__(self, vset: ValidatorSet, state: ChainState, index: EvidenceIndex) -> None:
+    def __init__(
+        self, vset: ValidatorSet, state: ChainState, index: EvidenceIndex, epochs: bool = False
+    ) -> None:
         self.vset, self.state, self.index = vset, state, index
-        self.config = get_ledger_config(vset)
+        self.config = get_ledger_config(vset, epochs)
+        self.epoch_vset = get_epoch_vset(vset, state)
 
     @classmethod
-    def create_genesis(cls, vset: ValidatorSet) -> ChainLedger:
-        owners = [bytes(pk) for pk in vset.pubkeys]
-        state = compute_genesis_state(vset.pubkeys, vset.stakes, owners, vset.seed)
-        return cls(vset, state, EvidenceIndex())
+    def create_genesis(cls, vset: ValidatorSet, epochs: bool = False) -> ChainLedger:
+        return cls(vset, compute_genesis_ledger(vset), EvidenceIndex(), epochs)
 
     @classmethod
-    def load(cls, store: BlockStore, vset: ValidatorSet, height: int) -> ChainLedger:
+    def load(
+        cls, store: BlockStore, vset: ValidatorSet, height: int, epochs: bool = False
+    ) -> ChainLedger:
         """The stored ledger; a store with committed blocks but no ledger is refused."""
         raw = store.get_state(LEDGER_KEY)
         if raw is None and height == 0:
-            return cls.create_genesis(vset)
+            return cls.create_genesis(vset, epochs)
         if raw is None:
             raise StorageError(
                 f"the store holds committed height {height} but no staking ledger: it was"
@@ -104,17 +133,20 @@ class ChainLedger:
             raise StorageError(f"the staking ledger is at height {state.height}, not {height}")
         keys = store.iter_state(OFFENCE_PREFIX)
         offences = [decode_offence(key[len(OFFENCE_PREFIX) :]) for key, _ in keys]
-        return cls(vset, state, EvidenceIndex(offences))
+        return cls(vset, state, EvidenceIndex(offences), epochs)
 
     def compute_update(self, blocks: Sequence[Block], get_owner: GetOwner) -> EconomicsUpdate:
-        """Runs ``blocks`` on a copy of the ledger (nothing here changes): each payload's
-        staking ops (ledger side; ``get_owner`` names each sender's key), then the block's
-        economics."""
-        update = EconomicsUpdate(copy_chain_state(self.state))
+        """Runs ``blocks`` on a copy of the ledger (nothing here changes), each against its
+        epoch's set: each payload's staking ops (ledger side; ``get_owner`` names each sender's
+        key), then the block's economics; an epoch transition switches the set for the blocks
+        after it."""
+        update = EconomicsUpdate(copy_chain_state(self.state), self.epoch_vset)
         index = EvidenceIndex(self.index.offences)
         for block in blocks:
             self._process_payload(update.state, block, get_owner)
-            update.blocks.append(self._process(update.state, block))
+            update.blocks.append(self._process(update.state, update.vset, block))
+            if update.state.epoch != update.vset.epoch:
+                update.vset = get_epoch_vset(self.vset, update.state)
             offences = [get_offence(decode_evidence(item)) for item in block.evidence]
             update.added += map(encode_offence, offences)
             update.dropped += map(encode_offence, index.add(offences, block.round))
@@ -126,14 +158,14 @@ class ChainLedger:
         if not all(isinstance(op, Transfer) for op in ops):
             process_payload_operations(state, self.config, ops, get_owner, bls.pop_verify)
 
-    def _process(self, state: ChainState, block: Block) -> BlockEconomics:
+    def _process(self, state: ChainState, vset: ValidatorSet, block: Block) -> BlockEconomics:
         before = [int(v.slashed_amount) for v in state.validators]
         minted = state.minted
-        process_block(state, self.config, self.vset, block)
+        process_block(state, self.config, vset, block)
         slashed = {
-            consensus: int(state.validators[registry].slashed_amount) - before[registry]
-            for consensus, registry in enumerate(state.active)
-            if int(state.validators[registry].slashed_amount) > before[registry]
+            registry: int(v.slashed_amount) - before[registry]
+            for registry, v in enumerate(state.validators[: len(before)])
+            if int(v.slashed_amount) > before[registry]
         }
         conserved = is_supply_conserved(state)
         if not conserved:
@@ -152,7 +184,7 @@ class ChainLedger:
 
     def adopt(self, update: EconomicsUpdate) -> None:
         """After the batch is durable."""
-        self.state = update.state
+        self.state, self.epoch_vset = update.state, update.vset
         added = [decode_offence(key) for key in update.added]
         dropped = {decode_offence(key) for key in update.dropped}
         self.index.offences.update(added)

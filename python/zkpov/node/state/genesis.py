@@ -32,6 +32,7 @@ from zkpov.node.state.genesis_setup import (
 )
 
 __all__ = [
+    "MAX_EPOCH_LENGTH",
     "AccountAllocation",
     "Genesis",
     "GenesisError",
@@ -46,6 +47,7 @@ MAX_GENESIS_BYTES = 16 * 1024 * 1024
 MAX_VALIDATORS = 1000
 MAX_ACCOUNTS = 100_000
 MAX_CHAIN_ID_LEN = 64
+MAX_EPOCH_LENGTH = 2**32  # blocks per epoch when the genesis turns epochs on
 
 
 class GenesisError(DecodeError):
@@ -77,6 +79,14 @@ class Genesis:
     circuit_tree_depth: int
     test_network: bool = False  # attack modes run only here; in the JSON (and hash) only if true
     setup: GenesisSetup = INSECURE_SETUP  # how the Groth16 keys were made (genesis_setup.py)
+    # the validator set changes every ``consensus.epoch_length`` blocks; in the JSON (and hash)
+    # only if true, so that every genesis from before keeps one epoch, its bytes and its hash
+    epochs: bool = False
+
+    @property
+    def epoch_length(self) -> int | None:
+        """Blocks per epoch, or None: one epoch, the genesis set for the chain's life."""
+        return self.consensus.epoch_length if self.epochs else None
 
 
 def _consensus_to_json(config: ConsensusConfig) -> dict[str, Any]:
@@ -118,6 +128,8 @@ def _to_json(genesis: Genesis) -> dict[str, Any]:
     }
     if genesis.test_network:  # absent when false: every earlier genesis keeps its hash
         doc["test_network"] = True
+    if genesis.epochs:  # likewise
+        doc["epochs"] = True
     return doc
 
 
@@ -217,6 +229,20 @@ def _decode_test_network(doc: dict[str, Any]) -> bool:
     return True
 
 
+def _decode_epochs(doc: dict[str, Any], consensus: ConsensusConfig) -> bool:
+    """Only ``true`` may be written (as ``test_network``); it puts ``consensus.epoch_length``
+    in force, which must then be at most ``MAX_EPOCH_LENGTH``."""
+    if "epochs" not in doc:
+        return False
+    if doc["epochs"] is not True:
+        raise GenesisError("genesis.epochs: only true may be written (omit it otherwise)")
+    if consensus.epoch_length > MAX_EPOCH_LENGTH:
+        raise GenesisError(
+            f"genesis.consensus.epoch_length: at most {MAX_EPOCH_LENGTH} blocks with epochs on"
+        )
+    return True
+
+
 def _decode_setup(doc: dict[str, Any]) -> GenesisSetup:
     """A genesis without ``setup`` is from before the field: its keys are insecure."""
     if "setup" not in doc:
@@ -261,17 +287,18 @@ def decode_genesis(data: bytes | str) -> Genesis:
     _only(
         doc if isinstance(doc, dict) else {},
         {"chain_id", "genesis_time", "consensus", "circuit", "validators", "accounts"}
-        | {"test_network", "setup"},
+        | {"test_network", "setup", "epochs"},
         "genesis",
     )
     chain_id = _get(doc, "chain_id", str, "genesis")
     if not 0 < len(chain_id) <= MAX_CHAIN_ID_LEN:
         raise GenesisError(f"genesis.chain_id: 1 to {MAX_CHAIN_ID_LEN} characters")
     batch, depth = _decode_circuit(doc)
+    consensus = _decode_consensus(doc)
     genesis = Genesis(
         chain_id=chain_id,
         genesis_time=_get(doc, "genesis_time", str, "genesis")[:64],
-        consensus=_decode_consensus(doc),
+        consensus=consensus,
         validators=tuple(
             _decode_validator(v, f"genesis.validators[{i}]")
             for i, v in enumerate(_decode_list(doc, "validators", MAX_VALIDATORS))
@@ -284,6 +311,7 @@ def decode_genesis(data: bytes | str) -> Genesis:
         circuit_tree_depth=depth,
         test_network=_decode_test_network(doc),
         setup=_decode_setup(doc),
+        epochs=_decode_epochs(doc, consensus),
     )
     _check_unique(genesis)
     return genesis

@@ -69,6 +69,7 @@ def open_stores(
     genesis: tuple[AccountState, bytes],
     pubkey: bytes,
     init_slashing: bool = False,
+    epochs: bool = False,
 ) -> NodeStores:
     """The block store (pruned to ``keep_last`` heights), committed chain, safety data and
     slashing database in ``data``, all checked; ``genesis``: its accounts and hash."""
@@ -76,7 +77,7 @@ def open_stores(
     genesis_state, genesis_hash = genesis
     store = LmdbBlockStore(data / BLOCKS_DIR, StoreConfig(keep_last=keep_last))
     try:
-        chain = CommittedChain(store, start, genesis_state)
+        chain = CommittedChain(store, start, genesis_state, epochs=epochs)
         safety = FileSafetyStore(data / SAFETY_FILE)
         loaded = safety.load()
         init = (get_safety_mark(loaded) or (int(start.vset.epoch), 0)) if init_slashing else None

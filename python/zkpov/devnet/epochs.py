@@ -1,0 +1,45 @@
+"""What the devnet's nodes say about epochs at the end of a run: how many epoch changes every
+node has seen, and how the set changed at each (``/validators?epoch=``), checked alike on all.
+
+A validator is named by its genesis index (its place in epoch 0's set, by key): nobody joins
+by transaction yet, so every later set is a subset of the genesis set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from zkpov.node.rpc.client import RpcClient
+
+__all__ = ["EpochSummary", "read_epochs"]
+
+MAX_PER_PAGE = 100  # the devnet has at most 16 validators
+
+
+@dataclass
+class EpochSummary:
+    epochs: int = 0  # epoch changes every node has seen
+    validator_set_changes: list[dict[str, Any]] = field(default_factory=list)
+    agree: bool = True  # every node reports the same set for each of those epochs
+
+
+async def _get_set(client: RpcClient, epoch: int) -> tuple[str, ...] | None:
+    answer = await client.get("/validators", epoch=epoch, per_page=MAX_PER_PAGE)
+    return None if answer is None else tuple(v["pubkey"] for v in answer["validators"])
+
+
+async def read_epochs(clients: list[RpcClient]) -> EpochSummary:
+    statuses = [await client.get("/status") or {} for client in clients]
+    reached = min(int(status.get("epoch", 0)) for status in statuses)
+    sets = [[await _get_set(c, e) for e in range(reached + 1)] for c in clients]
+    summary = EpochSummary(reached, agree=all(s == sets[0] for s in sets))
+    genesis = sets[0][0] or ()
+    for epoch in range(1, reached + 1):
+        before, after = set(sets[0][epoch - 1] or ()), set(sets[0][epoch] or ())
+        summary.validator_set_changes.append({
+            "epoch": epoch,
+            "joined": sorted(genesis.index(pk) for pk in after - before),
+            "left": sorted(genesis.index(pk) for pk in before - after),
+        })  # fmt: skip
+    return summary
