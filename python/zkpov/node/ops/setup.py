@@ -19,6 +19,7 @@ from zkpov.chain.state import compute_account_index
 from zkpov.config import ConfigError, ConsensusConfig
 from zkpov.crypto import bls, snark
 from zkpov.node.ops.config import NodeConfig, PeerAddress, write_node_config
+from zkpov.node.ops.key_cache import install_ceremony_key
 from zkpov.node.ops.keys import (
     KeyKind,
     SecretKeyFile,
@@ -35,6 +36,7 @@ from zkpov.node.state.genesis import (
     compute_genesis_hash,
     encode_genesis,
 )
+from zkpov.node.state.genesis_setup import INSECURE_SETUP, GenesisSetup, decode_setup
 from zkpov.node.state.stores import create_slashing_db
 
 __all__ = [
@@ -134,6 +136,7 @@ def _make_genesis(
     consensus: ConsensusConfig,
     circuit: tuple[int, int],
     test_network: bool,
+    setup: GenesisSetup,
 ) -> Genesis:
     return Genesis(
         chain_id=chain_id,
@@ -147,6 +150,7 @@ def _make_genesis(
         circuit_batch_size=circuit[0],
         circuit_tree_depth=circuit[1],
         test_network=test_network,
+        setup=setup,
     )
 
 
@@ -169,12 +173,13 @@ def create_network(
     proof_lag: int | None = None,
     key_cache_dir: str | None = None,
     test_network: bool = False,
+    setup: GenesisSetup = INSECURE_SETUP,
 ) -> TestnetLayout:
     """One validator per home, all dialing each other; funded account keys in ``accounts_dir``.
     ``proof_lag`` overrides ``consensus.proof_lag``: above 0, blocks carry validity proofs (every
     node then loads the circuit keys); ``key_cache_dir`` (relative to each home) lets the nodes
     share cached proving keys; ``test_network`` marks the genesis as a test network (attack modes
-    run only there)."""
+    run only there); ``setup`` is the genesis ``setup`` (how the circuit keys were made)."""
     check_network_options(len(homes), chain_id, accounts, base_port, circuit)
     nodes = [create_node_home(home, i, base_port) for i, home in enumerate(homes)]
     account_files = [accounts_dir / f"account{i}.json" for i in range(accounts)]
@@ -182,7 +187,7 @@ def create_network(
     consensus = consensus or ConsensusConfig.from_preset("minimal")
     if proof_lag is not None:
         consensus = dataclasses.replace(consensus, proof_lag=proof_lag)
-    genesis = _make_genesis(chain_id, nodes, account_keys, consensus, circuit, test_network)
+    genesis = _make_genesis(chain_id, nodes, account_keys, consensus, circuit, test_network, setup)
     text = encode_genesis(genesis)
     for config, _ in nodes:
         if key_cache_dir is not None:
@@ -194,13 +199,22 @@ def create_network(
     return TestnetLayout(genesis, tuple(cfg.home for cfg, _ in nodes), tuple(account_files))
 
 
-def create_testnet(output: Path, validators: int, **options: Any) -> TestnetLayout:
+def create_testnet(
+    output: Path,
+    validators: int,
+    ceremony: tuple[snark.ProvingKey, bytes] | None = None,
+    **options: Any,
+) -> TestnetLayout:
     """``output/node{i}`` homes and ``output/accounts`` keys (see ``create_network``); the nodes
     share ``output/circuit-keys`` and their genesis is marked a test network. ``output`` must be
-    missing or empty."""
+    missing or empty. ``ceremony`` (a verified ceremony's proving key and transcript hash) is
+    installed in the shared key cache and pinned by the genesis ``setup``."""
     options.setdefault("key_cache_dir", "../circuit-keys")
     options.setdefault("test_network", True)
     with build_new_directory(output) as work:
+        if ceremony is not None:
+            setup = install_ceremony_key(work / "circuit-keys", *ceremony)
+            options["setup"] = decode_setup(setup)
         homes = [work / f"node{i}" for i in range(validators)]
         layout = create_network(homes, work / "accounts", **options)
     return _moved(layout, work, output)
