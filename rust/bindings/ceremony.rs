@@ -3,7 +3,9 @@
 //! the OS; contributions take the OS's entropy plus the caller's text
 //! (`ceremony::get_contribution_rng`).
 use super::errors::{guard, guard_nogil};
-use crate::ceremony::beacon::{contribute_beacon, verify_beacon};
+use crate::ceremony::beacon::{
+    contribute_beacon, contribute_phase2_beacon, verify_beacon, verify_phase2_beacon,
+};
 use crate::ceremony::phase1::{self, Accumulator, Secrets};
 use crate::ceremony::pok::{decode_poks, encode_poks};
 use crate::ceremony::secret::Secret;
@@ -189,29 +191,65 @@ fn ceremony_phase2_contribute<'py>(
     Ok(to_pair(py, out))
 }
 
+/// `next` against its parent `prev` (the beacon's re-derivation too when given).
 fn check_phase2(
     prev: &ProvingKey<Bls12_381>,
     next: &ProvingKey<Bls12_381>,
     parent: &[u8],
     proof: &[u8],
+    beacon: &Option<(Vec<u8>, u32)>,
 ) -> CoreResult<()> {
     let parent = hash32(parent, "parent hash")?;
     let pok = decode_poks(proof, 1)?.remove(0);
-    phase2::verify_contribution(prev, next, &parent, &pok, &mut verify_rng()?)
+    let mut rng = verify_rng()?;
+    match beacon {
+        Some((value, log)) => {
+            verify_phase2_beacon(prev, next, &parent, &pok, (value, *log), &mut rng)
+        }
+        None => phase2::verify_contribution(prev, next, &parent, &pok, &mut rng),
+    }
+}
+
+/// `(parameters, proof)` of the phase-2 beacon contribution (deterministic).
+#[pyfunction]
+fn ceremony_phase2_beacon<'py>(
+    py: Python<'py>,
+    parameters: &[u8],
+    parent: &[u8],
+    beacon: &[u8],
+    log_iterations: u32,
+) -> PyResult<Pair<'py>> {
+    let out = guard_nogil(py, || {
+        let (prev, parent) = (
+            phase2::decode_parameters(parameters)?,
+            hash32(parent, "parent hash")?,
+        );
+        let (next, pok) = contribute_phase2_beacon(&prev, &parent, beacon, log_iterations)?;
+        Ok((encode_proving_key(&next), encode_poks(&[pok])))
+    })?;
+    Ok(to_pair(py, out))
 }
 
 /// Checks one phase-2 contribution against its parent (`CeremonyError` naming the check).
 #[pyfunction]
+#[pyo3(signature = (prev, next, parent, proof, beacon=None))]
 fn ceremony_phase2_verify(
     py: Python<'_>,
     prev: &[u8],
     next: &[u8],
     parent: &[u8],
     proof: &[u8],
+    beacon: Option<(Vec<u8>, u32)>,
 ) -> PyResult<()> {
     guard_nogil(py, || {
         let prev = phase2::decode_parameters(prev)?;
-        check_phase2(&prev, &phase2::decode_parameters(next)?, parent, proof)
+        check_phase2(
+            &prev,
+            &phase2::decode_parameters(next)?,
+            parent,
+            proof,
+            &beacon,
+        )
     })
 }
 
@@ -233,11 +271,19 @@ impl CeremonyPhase2Chain {
     }
 
     /// Checks `next` against the last accepted parameters, then accepts it.
-    fn check(&mut self, py: Python<'_>, next: &[u8], parent: &[u8], proof: &[u8]) -> PyResult<()> {
+    #[pyo3(signature = (next, parent, proof, beacon=None))]
+    fn check(
+        &mut self,
+        py: Python<'_>,
+        next: &[u8],
+        parent: &[u8],
+        proof: &[u8],
+        beacon: Option<(Vec<u8>, u32)>,
+    ) -> PyResult<()> {
         let params = &mut self.params;
         guard_nogil(py, || {
             let next = phase2::decode_parameters(next)?;
-            check_phase2(params, &next, parent, proof)?;
+            check_phase2(params, &next, parent, proof, &beacon)?;
             *params = next;
             Ok(())
         })
@@ -307,6 +353,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ceremony_phase2_new, m)?)?;
     m.add_function(wrap_pyfunction!(ceremony_phase2_contribute, m)?)?;
     m.add_function(wrap_pyfunction!(ceremony_phase2_verify, m)?)?;
+    m.add_function(wrap_pyfunction!(ceremony_phase2_beacon, m)?)?;
     m.add_function(wrap_pyfunction!(ceremony_record_hash, m)?)?;
     m.add_function(wrap_pyfunction!(ceremony_phase1_root, m)?)?;
     m.add_function(wrap_pyfunction!(ceremony_phase2_root, m)?)?;

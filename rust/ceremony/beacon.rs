@@ -3,18 +3,27 @@
 //! `2^log_iterations` times over the value (so nobody can try many values before the
 //! announcement), seeding ChaCha20 for tau, alpha, beta and the proofs' randomness. Any verifier
 //! re-derives them and checks the accumulator against them.
+//!
+//! Phase 2 closes the same way: the beacon's delta comes from ChaCha20 seeded with
+//! `SHA-256(PHASE2_DST || seed)`, so one beacon value used for both phases gives unrelated
+//! secrets.
 #![forbid(unsafe_code)]
 
 use super::ceremony_err;
 use super::phase1::{contribute, verify_contribution, Accumulator, Secrets};
+use super::phase2;
 use super::pok::Pok;
+use super::secret::Secret;
 use crate::error::{CoreError, CoreResult};
+use ark_bls12_381::Bls12_381;
 use ark_ec::CurveGroup;
+use ark_groth16::ProvingKey;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use sha2::{Digest, Sha256};
 
 const BEACON_DST: &[u8] = b"zkpov/ceremony/beacon";
+const PHASE2_DST: &[u8] = b"zkpov/ceremony/beacon/phase2";
 /// Most hash iterations a beacon may ask for: 2^42 (Zcash's choice, hours of hashing).
 pub const MAX_LOG_ITERATIONS: u32 = 42;
 /// Most bytes of a beacon value.
@@ -91,6 +100,45 @@ pub fn verify_beacon<R: Rng>(
     if expected.iter().any(|(want, got)| want != got) {
         return Err(ceremony_err(
             "the accumulator does not follow from the beacon value",
+        ));
+    }
+    Ok(())
+}
+
+/// The phase-2 beacon's RNG: the beacon seed hashed again under the phase-2 tag.
+fn phase2_beacon_rng(beacon: &[u8], log_iterations: u32) -> CoreResult<ChaCha20Rng> {
+    let seed = compute_beacon_seed(beacon, log_iterations)?;
+    let h = Sha256::new_with_prefix(PHASE2_DST).chain_update(seed);
+    Ok(ChaCha20Rng::from_seed(h.finalize().into()))
+}
+
+/// The last phase-2 contribution, its delta from the beacon (deterministic).
+pub fn contribute_phase2_beacon(
+    prev: &ProvingKey<Bls12_381>,
+    parent: &[u8; 32],
+    beacon: &[u8],
+    log_iterations: u32,
+) -> CoreResult<(ProvingKey<Bls12_381>, Pok)> {
+    let mut rng = phase2_beacon_rng(beacon, log_iterations)?;
+    let delta = Secret::sample(&mut rng);
+    phase2::contribute(prev, &delta, parent, &mut rng)
+}
+
+/// A phase-2 beacon contribution: checked as any other, then its delta against the re-derived
+/// one.
+pub fn verify_phase2_beacon<R: Rng>(
+    prev: &ProvingKey<Bls12_381>,
+    next: &ProvingKey<Bls12_381>,
+    parent: &[u8; 32],
+    pok: &Pok,
+    beacon: (&[u8], u32),
+    rng: &mut R,
+) -> CoreResult<()> {
+    phase2::verify_contribution(prev, next, parent, pok, rng)?;
+    let delta = Secret::sample(&mut phase2_beacon_rng(beacon.0, beacon.1)?);
+    if (prev.delta_g1 * delta.value()).into_affine() != next.delta_g1 {
+        return Err(ceremony_err(
+            "the parameters do not follow from the beacon value",
         ));
     }
     Ok(())

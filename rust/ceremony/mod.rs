@@ -21,6 +21,7 @@ pub mod phase1;
 pub mod phase2;
 pub mod points;
 pub mod pok;
+pub mod queries;
 pub mod ratio;
 pub mod secret;
 #[cfg(test)]

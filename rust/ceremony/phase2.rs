@@ -11,16 +11,16 @@
 #![forbid(unsafe_code)]
 
 use super::ceremony_err;
-use super::lagrange::{compute_lagrange, get_domain};
+use super::lagrange::get_domain;
 use super::phase1::Accumulator;
 use super::pok::{Pok, Tag};
+use super::queries::{compute_basis, compute_queries};
 use super::ratio::{fold_pairs, is_same_ratio};
 use super::secret::Secret;
 use crate::error::{decode_err, CoreError, CoreResult};
 use crate::groth16::keys::decode_proving_key;
-use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective, G2Affine};
 use ark_ec::{AffineRepr, CurveGroup};
-use ark_ff::{PrimeField, Zero};
 use ark_groth16::{ProvingKey, VerifyingKey};
 use ark_poly::EvaluationDomain;
 use ark_relations::r1cs::{
@@ -28,8 +28,6 @@ use ark_relations::r1cs::{
 };
 use rand::Rng;
 use rayon::prelude::*;
-
-type Column = Vec<(Fr, usize)>;
 
 /// A circuit's setup-mode matrices, as ark-groth16's setup builds them.
 pub fn synthesize<C: ConstraintSynthesizer<Fr>>(circuit: C) -> CoreResult<ConstraintMatrices<Fr>> {
@@ -44,116 +42,12 @@ pub fn synthesize<C: ConstraintSynthesizer<Fr>>(circuit: C) -> CoreResult<Constr
         .ok_or_else(|| CoreError::Proof("no matrices".into()))
 }
 
-/// The matrix's entries by variable (column).
-fn get_columns(rows: &[Vec<(Fr, usize)>], num_variables: usize) -> Vec<Column> {
-    let mut columns = vec![Vec::new(); num_variables];
-    for (i, row) in rows.iter().enumerate() {
-        for (coeff, var) in row {
-            columns[*var].push((*coeff, i));
-        }
-    }
-    columns
-}
-
-/// `coeff * base`, by a short double-and-add when `coeff` or `-coeff` fits in 64 bits (most
-/// R1CS coefficients: 1, -1, powers of two, small constants), else arkworks' GLV multiplication.
-fn scale<A: AffineRepr<ScalarField = Fr>>(base: A, coeff: &Fr) -> A::Group {
-    let small = |x: Fr| {
-        let limbs = x.into_bigint().0;
-        limbs[1..].iter().all(|l| *l == 0).then_some(limbs[0])
-    };
-    if let Some(c) = small(*coeff) {
-        return base.mul_bigint([c]);
-    }
-    match small(-*coeff) {
-        Some(c) => -base.mul_bigint([c]),
-        None => base * coeff,
-    }
-}
-
-/// `sum coeff * bases[i]`.
-fn sum_terms<A: AffineRepr<ScalarField = Fr>>(bases: &[A], terms: &[(Fr, usize)]) -> A::Group {
-    let mut acc = A::Group::zero();
-    for (coeff, i) in terms {
-        acc += scale(bases[*i], coeff);
-    }
-    acc
-}
-
-/// The Lagrange-basis points of the circuit's domain.
-struct Basis {
-    tau_g1: Vec<G1Affine>,
-    tau_g2: Vec<G2Affine>,
-    alpha_g1: Vec<G1Affine>,
-    beta_g1: Vec<G1Affine>,
-}
-
-fn compute_basis(acc: &Accumulator, n: usize) -> CoreResult<Basis> {
-    Ok(Basis {
-        tau_g1: compute_lagrange::<G1Projective>(&acc.tau_g1[..n])?,
-        tau_g2: compute_lagrange::<G2Projective>(&acc.tau_g2[..n])?,
-        alpha_g1: compute_lagrange::<G1Projective>(&acc.alpha_g1[..n])?,
-        beta_g1: compute_lagrange::<G1Projective>(&acc.beta_g1[..n])?,
-    })
-}
-
 /// The domain size of a circuit (constraints plus one per input, rounded up to a power of two).
 pub fn get_domain_size(m: &ConstraintMatrices<Fr>) -> CoreResult<usize> {
     let wanted = m.num_constraints + m.num_instance_variables;
     let domain = ark_poly::Radix2EvaluationDomain::<Fr>::new(wanted)
         .ok_or_else(|| CoreError::InvalidArgument(format!("no domain for {wanted} rows")))?;
     Ok(get_domain(domain.size())?.size())
-}
-
-/// Variable `k`'s A, B (G1, G2) and IC/L points.
-fn compute_variable(
-    basis: &Basis,
-    cols: [&Column; 3],
-    input_row: Option<usize>,
-) -> (G1Projective, G1Projective, G2Projective, G1Projective) {
-    let [a, b, c] = cols;
-    let mut a_g1 = sum_terms(&basis.tau_g1, a);
-    let mut ic =
-        sum_terms(&basis.beta_g1, a) + sum_terms(&basis.alpha_g1, b) + sum_terms(&basis.tau_g1, c);
-    if let Some(row) = input_row {
-        a_g1 += basis.tau_g1[row];
-        ic += basis.beta_g1[row];
-    }
-    (
-        a_g1,
-        sum_terms(&basis.tau_g1, b),
-        sum_terms(&basis.tau_g2, b),
-        ic,
-    )
-}
-
-/// Every variable's A, B (G1), B (G2) and IC/L points, normalized.
-struct Queries {
-    a: Vec<G1Affine>,
-    b_g1: Vec<G1Affine>,
-    b_g2: Vec<G2Affine>,
-    ic_l: Vec<G1Affine>,
-}
-
-fn compute_queries(basis: &Basis, m: &ConstraintMatrices<Fr>) -> Queries {
-    let vars = m.num_instance_variables + m.num_witness_variables;
-    let cols = [&m.a, &m.b, &m.c].map(|rows| get_columns(rows, vars));
-    let points: Vec<_> = (0..vars)
-        .into_par_iter()
-        .map(|k| {
-            let row = (k < m.num_instance_variables).then_some(m.num_constraints + k);
-            compute_variable(basis, [&cols[0][k], &cols[1][k], &cols[2][k]], row)
-        })
-        .collect();
-    let g1 = |f: fn(&(G1Projective, G1Projective, G2Projective, G1Projective)) -> G1Projective| {
-        G1Projective::normalize_batch(&points.iter().map(f).collect::<Vec<_>>())
-    };
-    Queries {
-        a: g1(|p| p.0),
-        b_g1: g1(|p| p.1),
-        b_g2: G2Projective::normalize_batch(&points.iter().map(|p| p.2).collect::<Vec<_>>()),
-        ic_l: g1(|p| p.3),
-    }
 }
 
 /// `[tau^(n+i) - tau^i] = [tau^i Z(tau)]` for `i < n-1`.

@@ -1,6 +1,8 @@
 //! The ceremony end to end on tiny sizes: honest contributions verify, each corruption the
 //! issue lists is caught, and phase 2 with known secrets equals ark-groth16's setup.
-use super::beacon::{contribute_beacon, verify_beacon};
+use super::beacon::{
+    contribute_beacon, contribute_phase2_beacon, verify_beacon, verify_phase2_beacon,
+};
 use super::phase1::{self, Accumulator, Secrets};
 use super::phase2;
 use super::pok::{decode_poks, encode_poks};
@@ -8,7 +10,7 @@ use super::secret::Secret;
 use crate::error::CoreError;
 use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective};
 use ark_ec::{AffineRepr, CurveGroup};
-use ark_ff::{One, UniformRand};
+use ark_ff::{Field, One, UniformRand};
 use ark_groth16::Groth16;
 use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar, fields::FieldVar};
 use ark_relations::r1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
@@ -167,16 +169,16 @@ fn beacon_is_reproducible_and_checked() {
     ));
 }
 
-#[test]
-fn phase2_with_known_secrets_equals_ark_groth16_setup() {
+/// Phase 2 with known secrets against ark-groth16's setup on the same tau, alpha, beta, delta.
+fn assert_equals_ark_groth16<C: ConstraintSynthesizer<Fr> + Clone>(circuit: C, log: u8) {
     // ark-groth16 draws its evaluation point tau as the first field element of its RNG.
     let ark_rng = rng(7);
     let tau = Fr::rand(&mut ark_rng.clone());
-    let acc = Accumulator::new(3)
+    let acc = Accumulator::new(log)
         .unwrap()
         .contribute(&secrets(tau, 11, 13));
-    let m = phase2::synthesize(Cubic).unwrap();
-    assert_eq!(phase2::get_domain_size(&m).unwrap(), 8);
+    let m = phase2::synthesize(circuit.clone()).unwrap();
+    assert_eq!(phase2::get_domain_size(&m).unwrap(), 1 << log);
     let start = phase2::new_parameters(&acc, &m).unwrap();
     let delta = Secret::from_value(Fr::from(17u64)).unwrap();
     let (ours, _) = phase2::contribute(&start, &delta, &[0; 32], &mut rng(2)).unwrap();
@@ -186,7 +188,7 @@ fn phase2_with_known_secrets_equals_ark_groth16_setup() {
     );
     let (alpha, beta, delta) = (Fr::from(11u64), Fr::from(13u64), Fr::from(17u64));
     let theirs = Groth16::<Bls12_381>::generate_parameters_with_qap(
-        Cubic,
+        circuit,
         alpha,
         beta,
         Fr::one(),
@@ -197,12 +199,88 @@ fn phase2_with_known_secrets_equals_ark_groth16_setup() {
     )
     .unwrap();
     assert_eq!(ours, theirs);
+}
+
+#[test]
+fn phase2_with_known_secrets_equals_ark_groth16_setup() {
+    assert_equals_ark_groth16(Cubic, 3);
+    let m = phase2::synthesize(Cubic).unwrap();
+    let acc = Accumulator::new(3)
+        .unwrap()
+        .contribute(&secrets(Fr::from(5u64), 11, 13));
+    let ours = phase2::contribute(
+        &phase2::new_parameters(&acc, &m).unwrap(),
+        &Secret::from_value(Fr::from(17u64)).unwrap(),
+        &[0; 32],
+        &mut rng(2),
+    )
+    .unwrap()
+    .0;
     // And the key proves.
     let pvk = ark_groth16::prepare_verifying_key(&ours.vk);
     let proof = Groth16::<Bls12_381>::create_random_proof_with_reduction(Cubic, &ours, &mut rng(3))
         .unwrap();
     assert!(Groth16::<Bls12_381>::verify_proof(&pvk, &proof, &[Fr::from(35u64)]).unwrap());
     assert!(!Groth16::<Bls12_381>::verify_proof(&pvk, &proof, &[Fr::from(36u64)]).unwrap());
+}
+
+/// A variable with 12 full-size coefficients in each of A, B and C (the MSM path of
+/// `queries::sum_terms`), beside small ones: 36 constraints, a domain of 64.
+#[derive(Clone)]
+struct Wide;
+
+impl ConstraintSynthesizer<Fr> for Wide {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        use ark_relations::{lc, r1cs::Variable};
+        let x = cs.new_witness_variable(|| Ok(Fr::from(3u64)))?;
+        let _y = cs.new_input_variable(|| Ok(Fr::from(5u64)))?;
+        for i in 0..12u64 {
+            let big = -Fr::from(1u64 << 40).pow([i + 2]) - Fr::from(i);
+            let z = cs.new_witness_variable(|| Ok(Fr::from(0u64)))?;
+            cs.enforce_constraint(lc!() + (big, x), lc!() + Variable::One, lc!() + z)?;
+            cs.enforce_constraint(lc!() + Variable::One, lc!() + (big, x), lc!() + z)?;
+            cs.enforce_constraint(lc!() + z, lc!() + Variable::One, lc!() + (big, x))?;
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn phase2_sums_long_full_size_columns_like_ark_groth16() {
+    assert_equals_ark_groth16(Wide, 6);
+}
+
+#[test]
+fn g2_multiplication_through_the_endomorphism_is_multiplication() {
+    use super::lagrange::GlvG2;
+    use ark_bls12_381::G2Projective;
+    use std::ops::MulAssign;
+    let mut r = rng(4);
+    for _ in 0..8 {
+        let (p, k) = (G2Projective::rand(&mut r), Fr::rand(&mut r));
+        let mut q = GlvG2(p);
+        q.mul_assign(k);
+        assert_eq!(q.0, p * k);
+    }
+}
+
+#[test]
+fn phase2_beacon_is_reproducible_and_checked() {
+    let chain = two_contributions();
+    let p0 = phase2::new_parameters(&chain[2].0, &phase2::synthesize(Cubic).unwrap()).unwrap();
+    let (b, pok) = contribute_phase2_beacon(&p0, &[6; 32], b"block 9", 3).unwrap();
+    assert_eq!(
+        contribute_phase2_beacon(&p0, &[6; 32], b"block 9", 3)
+            .unwrap()
+            .0,
+        b
+    );
+    let mut r = rng(10);
+    verify_phase2_beacon(&p0, &b, &[6; 32], &pok, (b"block 9", 3), &mut r).unwrap();
+    for other in [(&b"block 8"[..], 3), (&b"block 9"[..], 2)] {
+        let err = verify_phase2_beacon(&p0, &b, &[6; 32], &pok, other, &mut r);
+        assert!(is_ceremony_err(err, "beacon value"));
+    }
 }
 
 #[test]

@@ -1,25 +1,33 @@
 """``zkpov ceremony``: phase 1 through the CLI at 2^2 (fast), and, marked slow, three
-contributors and a beacon then phase 2 for the smallest transfer circuit (batch 1, depth 2,
-a 2^14 domain: many minutes on a loaded machine); the exported key proves and verifies a real
-transfer and refuses a proof made with the insecure setup's trapdoor, and corrupt phase-2
-parameters fail the step check."""
+contributors and a beacon, then phase 2 (two contributors and a beacon) for the smallest
+transfer circuit (batch 1, depth 2, a 2^14 domain: minutes on a loaded machine); the exported
+key proves and verifies a real transfer and refuses a proof made with the insecure setup's
+trapdoor, and corrupt phase-2 parameters or beacon value fail the step check."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
+from tests.node.test_runtime import free_base_port, make_transfer, wait_for
 from zkpov.chain.state import AccountState, sign_transfer
 from zkpov.cli import main
 from zkpov.crypto import ceremony as cer
+from zkpov.crypto import ceremony_transcript as ct
 from zkpov.crypto import schnorr, snark
 from zkpov.crypto.ceremony_index import INDEX_FILE
 from zkpov.errors import CeremonyError
-from zkpov.node.ops.key_cache import load_circuit_keys
+from zkpov.node.ops.config import load_node_config
+from zkpov.node.ops.key_cache import get_ceremony_key_path, load_circuit_keys
 from zkpov.node.ops.lock import hold_file_lock
+from zkpov.node.ops.setup import TestnetLayout, create_testnet
+from zkpov.node.runtime import Node
+from zkpov.node.state.genesis import compute_genesis_hash
 from zkpov.node.state.genesis_setup import CeremonySetup
 
 CONFIG = snark.CircuitConfig(1, 2)
@@ -69,6 +77,7 @@ def done(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ok("phase2", "new", str(d), "--batch-size", "1", "--depth", "2")
     for name in ("dave", "erin"):
         ok("phase2", "contribute", str(d), "--name", name)
+    ok("phase2", "beacon", str(d), "--value", "0a0b", "--log-iterations", "2")
     return d
 
 
@@ -78,8 +87,11 @@ def test_the_exported_key_proves_real_transfers_and_refuses_insecure_proofs(
 ) -> None:
     setup = json.loads(ok("phase2", "export", str(done), "--cache-dir", str(tmp_path)))
     index = json.loads((done / INDEX_FILE).read_text())
+    assert [r["name"] for r in index["phase2"]["contributions"]] == ["dave", "erin", "beacon"]
     head = index["phase2"]["contributions"][-1]["hash"]
     assert setup["kind"] == "ceremony" and setup["transcript_sha256"] == head
+    closed = run("phase2", "contribute", str(done))
+    assert closed.exit_code == 1 and "phase 2 is closed" in closed.output
     pinned = CeremonySetup(bytes.fromhex(setup["verifying_key_sha256"]), bytes.fromhex(head))
     pk, vk = load_circuit_keys(1, 2, tmp_path, b"\x07" * 32, pinned)
     state = AccountState(2)
@@ -132,6 +144,18 @@ def test_corrupt_phase2_parameters_fail(done: Path, what: str, why: str) -> None
         cer.Phase2Chain(prev).check(bytes(bad), bytes.fromhex(parent), proof)
 
 
+@pytest.mark.slow
+def test_the_phase2_beacon_is_recomputed(done: Path) -> None:
+    prev, _ = _params(done, 1)
+    data, parent = _params(done, 2)
+    record = json.loads((done / INDEX_FILE).read_text())["phase2"]["contributions"][2]
+    proof = bytes.fromhex(record["proofs"])
+    chain_args = (data, bytes.fromhex(parent), proof)
+    cer.Phase2Chain(prev).check(*chain_args, cer.Beacon(bytes.fromhex("0a0b"), 2))
+    with pytest.raises(CeremonyError, match="beacon value"):
+        cer.Phase2Chain(prev).check(*chain_args, cer.Beacon(bytes.fromhex("0a0c"), 2))
+
+
 def test_mistakes_are_one_line_errors(small: Path, tmp_path: Path) -> None:
     result = run("phase2", "contribute", str(tmp_path / "missing"))
     assert result.exit_code == 1 and "not a ceremony directory" in result.output
@@ -142,6 +166,8 @@ def test_mistakes_are_one_line_errors(small: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1 and "exists" in result.output
     result = run("phase1", "beacon", str(small), "--value", "zz")
     assert result.exit_code == 2 and "hex" in result.output
+    result = run("phase2", "beacon", str(small), "--value", "00")
+    assert result.exit_code == 1 and "phase 2 has not begun" in result.output
     result = run("phase2", "new", str(small), "--batch-size", "1", "--depth", "3")
     assert result.exit_code == 1 and "tree depth must be even" in result.output
     result = run("phase2", "new", str(small), "--batch-size", "1", "--depth", "2")
@@ -158,3 +184,58 @@ def test_one_writer_at_a_time(tmp_path: Path) -> None:
         result = run("phase1", "contribute", str(d))
     assert result.exit_code == 1 and "in use by another ceremony command" in result.output
     ok("phase1", "contribute", str(d))
+
+
+async def _commit_and_prove(layout: TestnetLayout) -> None:
+    nodes = [Node(load_node_config(home)) for home in layout.homes]
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(node.run(stop)) for node in nodes]
+    try:
+        tx = make_transfer(layout, 2)
+        await wait_for(lambda: all(len(n.transport.get_peers()) == 3 for n in nodes))
+        assert nodes[0].submit_tx(tx).accepted
+        await wait_for(lambda: all(n.counters.txs_committed == 1 for n in nodes), 300)
+        height = nodes[0].store.get_tx_height(hashlib.sha256(tx).digest())
+        assert height is not None
+        await wait_for(
+            lambda: all(
+                n.prover is not None and n.prover.proven_final_height >= height for n in nodes
+            ),
+            600,
+        )
+        assert all(n.prover is not None and n.prover.proofs_verified >= 1 for n in nodes)
+    finally:
+        stop.set()
+        await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 60)
+
+
+@pytest.mark.slow
+def test_a_testnet_on_the_ceremony_keys_commits_proves_and_pins_them(
+    done: Path, tmp_path: Path
+) -> None:
+    """`zkpov testnet --ceremony`'s path: four validators commit and prove a transfer with the
+    ceremony's key; the insecure trapdoor for that genesis forges nothing; another key in the
+    cache stops a node before it starts, in one line."""
+    pk, head = ct.get_final_key(done)
+    layout = create_testnet(
+        tmp_path / "net", 4, (pk, head), accounts=2, base_port=free_base_port(8), proof_lag=2,
+        circuit=(1, 2),
+    )  # fmt: skip
+    setup = layout.genesis.setup
+    assert isinstance(setup, CeremonySetup) and setup.transcript_sha256 == head
+    asyncio.run(_commit_and_prove(layout))
+    genesis_hash = compute_genesis_hash(layout.genesis)
+    cache = tmp_path / "net" / "circuit-keys"
+    _, vk = load_circuit_keys(1, 2, cache, genesis_hash, setup)
+    state = AccountState(2)
+    state.credit(1, ALICE.public_key, 100)
+    transfer = sign_transfer(ALICE.secret_key, 1, 2, BOB.public_key, 10, 1)
+    insecure_pk, _ = snark.insecure_setup(CONFIG, b"zkpov-devnet" + genesis_hash)
+    forged, inputs = snark.prove(insecure_pk, state, [transfer])
+    assert not snark.verify(vk, inputs, forged)
+    start, _ = _params(done, 0)  # dave's parameters: a key for the circuit, not the pinned one
+    path = get_ceremony_key_path(cache, CONFIG, setup.verifying_key_sha256)
+    snark.write_cached_key(path, snark.ProvingKey.from_bytes(CONFIG, start))
+    result = CliRunner().invoke(main, ["start", "--home", str(layout.homes[0])])
+    assert result.exit_code == 1 and "verifying key" in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1

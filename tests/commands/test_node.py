@@ -66,6 +66,7 @@ def test_account_show_names_a_missing_slot_and_a_bad_proof(rpc: str) -> None:
     assert line.startswith("error: the node has no such account slot")
     account = {"index": "7", "public_key": None, "balance": "0", "nonce": 0,
                "pending_nonce": 1, "height": 3, "state_root": "00" * 32,
+               "bonded": "0", "unbonding": "0",
                "proof": {"depth": 2, "leaf": "00" * 32, "siblings": [["00" * 32] * 2]}}  # fmt: skip
     ANSWERS["/account"] = (200, json.dumps(account).encode())
     line = assert_one_line(invoke("account", "show", "--index", "7", "--proof", "--rpc", rpc))

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from zkpov.crypto import ceremony as cer
 from zkpov.crypto import ceremony_transcript as ct
-from zkpov.crypto.ceremony_index import INDEX_FILE, read_transcript, write_blob
+from zkpov.crypto.ceremony_index import (
+    INDEX_FILE,
+    Record,
+    read_transcript,
+    write_blob,
+    write_transcript,
+)
 from zkpov.errors import CeremonyError, DecodeError
 
 BEACON = cer.Beacon(b"block 42", 3)
@@ -177,3 +184,24 @@ def test_an_oversized_index_is_refused_before_parsing(tmp_path: Path) -> None:
     (tmp_path / INDEX_FILE).write_bytes(b" " * (4 << 20) + b"{}")
     with pytest.raises(CeremonyError, match="larger than"):
         read_transcript(tmp_path)
+
+
+def test_a_beacon_needs_a_contribution_before_it(tmp_path: Path) -> None:
+    """A beacon's secrets are public: a phase closed by a beacon alone would be forgeable."""
+    d = tmp_path / "c"
+    ct.create(d, 2)
+    with pytest.raises(CeremonyError, match="no contribution yet"):
+        ct.add_beacon(d, BEACON)
+    with pytest.raises(CeremonyError, match="phase 2 has not begun"):
+        ct.add_phase2_beacon(d, BEACON)
+    t = read_transcript(d)  # a hand-made index with the beacon first
+    parent = cer.compute_phase1_root(t.start)
+    acc, proofs = cer.contribute_phase1_beacon(
+        (d / f"{t.start.hex()}.bin").read_bytes(), parent, BEACON
+    )
+    digest, comment = write_blob(d, acc), ct.get_beacon_comment(BEACON)
+    record_hash = cer.compute_record_hash(parent, digest, proofs, "beacon", comment)
+    record = Record(parent, digest, proofs, "beacon", comment, record_hash, BEACON)
+    write_transcript(d, replace(t, phase1=(record,)))
+    with pytest.raises(CeremonyError, match=r"contribution 0 \('beacon'\).*after another"):
+        ct.verify_transcript(d)

@@ -61,6 +61,10 @@ class BlockState:
         process_payload_operations(self.ledger, config, ops, owner, pop, self.accounts)
 
     def finish_block(self, block: Block) -> None:
-        """The block's economics on the ledger, after its payload."""
+        """The block's economics on the ledger, after its payload. A block of an epoch the
+        ledger has already left (a reconfiguration block's suffix: no payload, never committed)
+        moves nothing; its indices name the old set."""
+        if block.epoch != self.ledger.epoch:
+            return
         vset = self.rules.get_vset(self.ledger)
         process_block(self.ledger, self.rules.config, vset, block)

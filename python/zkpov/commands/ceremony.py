@@ -88,20 +88,31 @@ def phase1_contribute(directory: Path, name: str, comment: str, entropy_prompt: 
         click.echo(ct.add_phase1(directory, name, comment, entropy).hex())
 
 
-@phase1.command("beacon")
-@DIR
-@click.option("--value", required=True, help="the public beacon value, hex")
-@click.option("--log-iterations", type=click.IntRange(0, 42), default=20, show_default=True)
-def phase1_beacon(directory: Path, value: str, log_iterations: int) -> None:
-    """Close phase 1 with a contribution derived from a public random value."""
+BEACON_VALUE = click.option("--value", required=True, help="the public beacon value, hex")
+BEACON_ITERATIONS = click.option(
+    "--log-iterations", type=click.IntRange(0, 42), default=20, show_default=True
+)
+
+
+def _beacon(value: str, log_iterations: int) -> Beacon:
     try:
         raw = bytes.fromhex(value)
     except ValueError as err:
         raise click.UsageError("--value must be hex") from err
     if not 0 < len(raw) <= 1024:
         raise click.UsageError("--value must be 1 to 1024 bytes")
+    return Beacon(raw, log_iterations)
+
+
+@phase1.command("beacon")
+@DIR
+@BEACON_VALUE
+@BEACON_ITERATIONS
+def phase1_beacon(directory: Path, value: str, log_iterations: int) -> None:
+    """Close phase 1 with a contribution derived from a public random value."""
+    beacon = _beacon(value, log_iterations)
     with exclusive(directory):
-        click.echo(ct.add_beacon(directory, Beacon(raw, log_iterations)).hex())
+        click.echo(ct.add_beacon(directory, beacon).hex())
 
 
 @phase1.command("verify")
@@ -140,6 +151,17 @@ def phase2_contribute(directory: Path, name: str, comment: str, entropy_prompt: 
         click.echo(ct.add_phase2(directory, name, comment, entropy).hex())
 
 
+@phase2.command("beacon")
+@DIR
+@BEACON_VALUE
+@BEACON_ITERATIONS
+def phase2_beacon(directory: Path, value: str, log_iterations: int) -> None:
+    """Close phase 2 with a delta derived from a public random value."""
+    beacon = _beacon(value, log_iterations)
+    with exclusive(directory):
+        click.echo(ct.add_phase2_beacon(directory, beacon).hex())
+
+
 @phase2.command("verify")
 @DIR
 def phase2_verify(directory: Path) -> None:
@@ -152,9 +174,5 @@ def phase2_verify(directory: Path) -> None:
 @click.option("--cache-dir", type=click.Path(path_type=Path), required=True)
 def phase2_export(directory: Path, cache_dir: Path) -> None:
     """Verify, then install the keys into a node's key cache; print the genesis `setup`."""
-    verified = ct.verify_transcript(directory)
-    if verified.parameters is None or verified.config is None or verified.phase2_count == 0:
-        raise CeremonyError("phase 2 has no contribution yet: its delta is 1, the keys insecure")
-    pk = snark.ProvingKey.from_bytes(verified.config, verified.parameters)
-    setup = install_ceremony_key(cache_dir, pk, verified.transcript_sha256)
-    click.echo(json.dumps(setup))
+    pk, transcript_sha256 = ct.get_final_key(directory)
+    click.echo(json.dumps(install_ceremony_key(cache_dir, pk, transcript_sha256)))

@@ -27,6 +27,7 @@ __all__ = [
     "contribute_phase1",
     "contribute_phase1_beacon",
     "contribute_phase2",
+    "contribute_phase2_beacon",
     "get_phase1_encoded_len",
     "new_phase1",
     "new_phase2",
@@ -42,8 +43,8 @@ PHASE2_PROOFS_BYTES = POK_BYTES
 
 @dataclass(frozen=True)
 class Beacon:
-    """A public random value, hashed ``2 ** log_iterations`` times into the last phase-1
-    contribution's secrets."""
+    """A public random value, hashed ``2 ** log_iterations`` times into the secrets of the last
+    contribution of phase 1 (tau, alpha, beta) or phase 2 (delta)."""
 
     value: bytes
     log_iterations: int
@@ -102,8 +103,11 @@ class Phase2Chain:
     def __init__(self, start: bytes) -> None:
         self._native = _native.CeremonyPhase2Chain(start)
 
-    def check(self, next_: bytes, parent: bytes, proof: bytes) -> None:
-        self._native.check(next_, parent, proof)
+    def check(
+        self, next_: bytes, parent: bytes, proof: bytes, beacon: Beacon | None = None
+    ) -> None:
+        pair = None if beacon is None else (beacon.value, beacon.log_iterations)
+        self._native.check(next_, parent, proof, pair)
 
 
 def new_phase2(phase1: bytes, batch_size: int, tree_depth: int) -> bytes:
@@ -115,8 +119,18 @@ def contribute_phase2(parameters: bytes, parent: bytes, entropy: bytes) -> tuple
     return _native.ceremony_phase2_contribute(parameters, parent, entropy)
 
 
-def verify_phase2(prev: bytes, next_: bytes, parent: bytes, proof: bytes) -> None:
-    _native.ceremony_phase2_verify(prev, next_, parent, proof)
+def contribute_phase2_beacon(
+    parameters: bytes, parent: bytes, beacon: Beacon
+) -> tuple[bytes, bytes]:
+    """``(parameters, proof)`` with the beacon's delta (deterministic: anyone re-derives it)."""
+    return _native.ceremony_phase2_beacon(parameters, parent, beacon.value, beacon.log_iterations)
+
+
+def verify_phase2(
+    prev: bytes, next_: bytes, parent: bytes, proof: bytes, beacon: Beacon | None = None
+) -> None:
+    pair = None if beacon is None else (beacon.value, beacon.log_iterations)
+    _native.ceremony_phase2_verify(prev, next_, parent, proof, pair)
 
 
 def compute_record_hash(

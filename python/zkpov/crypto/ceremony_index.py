@@ -62,6 +62,11 @@ class Phase2Index:
     start: bytes
     records: tuple[Record, ...] = ()
 
+    @property
+    def is_closed(self) -> bool:
+        """A beacon ends phase 2."""
+        return bool(self.records) and self.records[-1].beacon is not None
+
 
 @dataclass(frozen=True)
 class Transcript:

@@ -2,8 +2,10 @@
 
 * :func:`create` makes the directory (built beside it and renamed, never half-written) with the
   starting phase-1 accumulator.
-* :func:`add_phase1`, :func:`add_beacon` (which closes phase 1), :func:`start_phase2` and
-  :func:`add_phase2` each read the latest output, write the new one, then the index.
+* :func:`add_phase1`, :func:`add_beacon` (which closes phase 1), :func:`start_phase2`,
+  :func:`add_phase2` and :func:`add_phase2_beacon` (which closes phase 2) each read the latest
+  output, write the new one, then the index. A beacon follows at least one contribution: its
+  secrets are public, so alone it would leave the keys forgeable.
 * :func:`verify_transcript` walks the whole chain from the start, decoding each file once: the
   starting accumulator is recomputed, each contribution is checked against its parent (proofs
   bound to the parent hash, same-ratio checks) and its record hash recomputed; phase 2's
@@ -37,9 +39,11 @@ __all__ = [
     "add_beacon",
     "add_phase1",
     "add_phase2",
+    "add_phase2_beacon",
     "create",
     "get_beacon_comment",
     "get_config",
+    "get_final_key",
     "start_phase2",
     "verify_transcript",
 ]
@@ -112,6 +116,8 @@ def add_phase1(directory: Path, name: str, comment: str, entropy: bytes) -> byte
 def add_beacon(directory: Path, beacon: cer.Beacon) -> bytes:
     """The beacon's contribution, which closes phase 1; returns its record's hash."""
     t, acc, parent = _open_phase1(directory)
+    if not t.phase1:
+        raise CeremonyError("phase 1 has no contribution yet: a beacon alone is public")
     out = cer.contribute_phase1_beacon(acc, parent, beacon)
     record = Record(parent, b"", out[1], "beacon", get_beacon_comment(beacon), b"", beacon)
     _append_phase1(directory, t, out, record)
@@ -140,28 +146,48 @@ def _phase2_root(t: Transcript, p2: Phase2Index) -> bytes:
     return cer.compute_phase2_root(t.phase1[-1].hash, p2.circuit_id, p2.start)
 
 
-def add_phase2(directory: Path, name: str, comment: str, entropy: bytes) -> bytes:
-    """Contributes a delta to phase 2; returns the new record's hash."""
+def _open_phase2(directory: Path) -> tuple[Transcript, Phase2Index, bytes, bytes]:
+    """The transcript, its phase 2, the latest parameters and their hash (the next parent)."""
     t = read_transcript(directory)
     if t.phase2 is None:
         raise CeremonyError("phase 2 has not begun: run `ceremony phase2 new` first")
     p2 = t.phase2
+    if p2.is_closed:
+        raise CeremonyError("phase 2 is closed (its beacon is in); export the keys")
     prev = read_blob(
         directory, p2.records[-1].output if p2.records else p2.start, MAX_PARAMETERS_BYTES
     )
-    parent = p2.records[-1].hash if p2.records else _phase2_root(t, p2)
-    params, proof = cer.contribute_phase2(prev, parent, entropy)
-    digest = write_blob(directory, params)
-    record = Record(
-        parent,
-        digest,
-        proof,
-        name,
-        comment,
-        cer.compute_record_hash(parent, digest, proof, name, comment),
+    return t, p2, prev, p2.records[-1].hash if p2.records else _phase2_root(t, p2)
+
+
+def _append_phase2(
+    directory: Path, t: Transcript, p2: Phase2Index, output: tuple[bytes, bytes], record: Record
+) -> bytes:
+    digest = write_blob(directory, output[0])
+    final = replace(
+        record,
+        output=digest,
+        hash=cer.compute_record_hash(record.parent, digest, output[1], record.name, record.comment),
     )
-    write_transcript(directory, replace(t, phase2=replace(p2, records=(*p2.records, record))))
-    return record.hash
+    write_transcript(directory, replace(t, phase2=replace(p2, records=(*p2.records, final))))
+    return final.hash
+
+
+def add_phase2(directory: Path, name: str, comment: str, entropy: bytes) -> bytes:
+    """Contributes a delta to phase 2; returns the new record's hash."""
+    t, p2, prev, parent = _open_phase2(directory)
+    out = cer.contribute_phase2(prev, parent, entropy)
+    return _append_phase2(directory, t, p2, out, Record(parent, b"", out[1], name, comment, b""))
+
+
+def add_phase2_beacon(directory: Path, beacon: cer.Beacon) -> bytes:
+    """The beacon's delta, which closes phase 2; returns its record's hash."""
+    t, p2, prev, parent = _open_phase2(directory)
+    if not p2.records:
+        raise CeremonyError("phase 2 has no contribution yet: a beacon alone is public")
+    out = cer.contribute_phase2_beacon(prev, parent, beacon)
+    record = Record(parent, b"", out[1], "beacon", get_beacon_comment(beacon), b"", beacon)
+    return _append_phase2(directory, t, p2, out, record)
 
 
 def _check_record(r: Record, parent: bytes, where: str) -> None:
@@ -173,6 +199,16 @@ def _check_record(r: Record, parent: bytes, where: str) -> None:
 
 def _where(phase: int, i: int, r: Record) -> str:
     return f"phase {phase} contribution {i} ({r.name!r})"
+
+
+def _check_beacon_place(r: Record, i: int, count: int, where: str) -> None:
+    """A beacon is last, after at least one contribution, and says so in its comment."""
+    if r.beacon is not None and (
+        i != count - 1 or i == 0 or r.comment != get_beacon_comment(r.beacon)
+    ):
+        raise CeremonyError(
+            f"{where}: a beacon must be the last contribution, after another, with its comment"
+        )
 
 
 def _verify_step(where: str, check: Callable[..., None], *args: object) -> None:
@@ -192,12 +228,7 @@ def _verify_phase1(directory: Path, t: Transcript) -> bytes:
     for i, r in enumerate(t.phase1):
         where = _where(1, i, r)
         _check_record(r, parent, where)
-        if r.beacon is not None and (
-            i != len(t.phase1) - 1 or r.comment != get_beacon_comment(r.beacon)
-        ):
-            raise CeremonyError(
-                f"{where}: a beacon must be the last contribution, with its comment"
-            )
+        _check_beacon_place(r, i, len(t.phase1), where)
         nxt = read_blob(directory, r.output, limit)
         _verify_step(where, chain.check, nxt, parent, r.proofs, r.beacon)
         prev, parent = nxt, r.hash
@@ -223,8 +254,9 @@ def _verify_phase2(directory: Path, t: Transcript, p2: Phase2Index, final: bytes
     for i, r in enumerate(p2.records):
         where = _where(2, i, r)
         _check_record(r, parent, where)
+        _check_beacon_place(r, i, len(p2.records), where)
         nxt = read_blob(directory, r.output, len(prev))  # a contribution keeps every length
-        _verify_step(where, chain.check, nxt, parent, r.proofs)
+        _verify_step(where, chain.check, nxt, parent, r.proofs, r.beacon)
         prev, parent = nxt, r.hash
     return prev
 
@@ -242,3 +274,13 @@ def verify_transcript(directory: Path, phase2: bool = True) -> Verified:
     head = t.phase2.records[-1].hash if t.phase2.records else _phase2_root(t, t.phase2)
     config = get_config(t.phase2.batch_size, t.phase2.tree_depth)
     return Verified(head, params, config, len(t.phase2.records))
+
+
+def get_final_key(directory: Path) -> tuple[snark.ProvingKey, bytes]:
+    """The verified ceremony's proving key and transcript hash; ``CeremonyError`` if it does not
+    verify or phase 2 has no contribution (delta still 1: the keys would be forgeable)."""
+    verified = verify_transcript(directory)
+    if verified.parameters is None or verified.config is None or verified.phase2_count == 0:
+        raise CeremonyError("phase 2 has no contribution yet: its delta is 1, the keys insecure")
+    pk = snark.ProvingKey.from_bytes(verified.config, verified.parameters)
+    return pk, verified.transcript_sha256

@@ -5,10 +5,14 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from zkpov.cli import main
+from zkpov.commands.testnet import get_ceremony_circuit
+from zkpov.crypto import ceremony_transcript as ct
+from zkpov.crypto import snark
 from zkpov.node.ops.config import load_node_config
 from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.ops.setup import SetupError, create_testnet
@@ -71,3 +75,27 @@ def test_init_and_keys_commands(tmp_path: Path) -> None:
     assert made.exit_code == 0
     again = runner.invoke(main, ["keys", "generate", "--kind", "account", "--out", str(out)])
     assert again.exit_code != 0 and "refusing" in again.output
+
+
+def test_testnet_on_an_unfinished_ceremony_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    ceremony, net = tmp_path / "c", tmp_path / "net"
+    ct.create(ceremony, 2)
+    ct.add_phase1(ceremony, "alice", "", b"")
+    for args, why in [
+        ([str(ceremony)], "no contribution yet"),
+        ([str(tmp_path / "missing")], "cannot read"),
+    ]:
+        result = CliRunner().invoke(main, ["testnet", "--output", str(net), "--ceremony", *args])
+        assert result.exit_code == 1 and why in result.output, result.output
+        assert len(result.output.strip().splitlines()) == 1
+        assert not net.exists()
+
+
+def test_a_ceremony_decides_the_circuit_and_a_different_one_is_refused() -> None:
+    config = snark.CircuitConfig(1, 2)
+    assert get_ceremony_circuit(config, None, None) == (1, 2)
+    assert get_ceremony_circuit(config, 1, 2) == (1, 2)
+    with pytest.raises(click.UsageError, match="batch 1, depth 2"):
+        get_ceremony_circuit(config, 2, None)
+    with pytest.raises(click.UsageError, match="batch 1, depth 2"):
+        get_ceremony_circuit(config, None, 4)

@@ -27,7 +27,7 @@ JSON = {"Content-Type": "application/json"}
 def test_fake_node_implements_every_node_view_method() -> None:
     view: NodeView = FakeNode()  # mypy checks signatures; this checks names at run time
     wanted = {name for name in vars(NodeView) if name.startswith(("get_", "broadcast", "sub"))}
-    assert len(wanted) == 17 and all(callable(getattr(view, name)) for name in wanted)
+    assert len(wanted) == 18 and all(callable(getattr(view, name)) for name in wanted)
 
 
 def test_health_is_an_empty_object() -> None:

@@ -19,6 +19,7 @@ from zkpov.chain.state import compute_account_index
 from zkpov.config import ConfigError, ConsensusConfig
 from zkpov.crypto import bls, snark
 from zkpov.node.ops.config import NodeConfig, PeerAddress, write_node_config
+from zkpov.node.ops.key_cache import install_ceremony_key
 from zkpov.node.ops.keys import (
     KeyKind,
     SecretKeyFile,
@@ -36,6 +37,7 @@ from zkpov.node.state.genesis import (
     compute_genesis_hash,
     encode_genesis,
 )
+from zkpov.node.state.genesis_setup import INSECURE_SETUP, GenesisSetup, decode_setup
 from zkpov.node.state.stores import create_slashing_db
 
 __all__ = [
@@ -147,6 +149,7 @@ def _make_genesis(
     circuit: tuple[int, int],
     test_network: bool,
     epochs: bool,
+    setup: GenesisSetup,
 ) -> Genesis:
     return Genesis(
         chain_id=chain_id,
@@ -161,6 +164,7 @@ def _make_genesis(
         circuit_tree_depth=circuit[1],
         test_network=test_network,
         epochs=epochs,
+        setup=setup,
     )
 
 
@@ -184,12 +188,14 @@ def create_network(
     key_cache_dir: str | None = None,
     test_network: bool = False,
     epoch_length: int | None = None,
+    setup: GenesisSetup = INSECURE_SETUP,
 ) -> TestnetLayout:
     """One validator per home, all dialing each other; funded account keys in ``accounts_dir``.
     ``proof_lag`` overrides ``consensus.proof_lag``: above 0, blocks carry validity proofs (every
     node then loads the circuit keys); ``key_cache_dir`` (relative to each home) lets the nodes
     share cached proving keys; ``test_network`` marks the genesis as a test network (attack modes
-    run only there); ``epoch_length`` turns epochs on: the validator set changes every that
+    run only there); ``setup`` is the genesis ``setup`` (how the circuit keys were made);
+    ``epoch_length`` turns epochs on: the validator set changes every that
     many blocks (None: one epoch, the genesis set for the chain's life)."""
     check_network_options(len(homes), chain_id, accounts, base_port, circuit)
     check_epoch_length(epoch_length)
@@ -202,7 +208,9 @@ def create_network(
     if epoch_length is not None:
         consensus = dataclasses.replace(consensus, epoch_length=epoch_length)
     epochs = epoch_length is not None
-    genesis = _make_genesis(chain_id, nodes, account_keys, consensus, circuit, test_network, epochs)
+    genesis = _make_genesis(
+        chain_id, nodes, account_keys, consensus, circuit, test_network, epochs, setup
+    )
     text = encode_genesis(genesis)
     for config, _ in nodes:
         if key_cache_dir is not None:
@@ -214,13 +222,22 @@ def create_network(
     return TestnetLayout(genesis, tuple(cfg.home for cfg, _ in nodes), tuple(account_files))
 
 
-def create_testnet(output: Path, validators: int, **options: Any) -> TestnetLayout:
+def create_testnet(
+    output: Path,
+    validators: int,
+    ceremony: tuple[snark.ProvingKey, bytes] | None = None,
+    **options: Any,
+) -> TestnetLayout:
     """``output/node{i}`` homes and ``output/accounts`` keys (see ``create_network``); the nodes
     share ``output/circuit-keys`` and their genesis is marked a test network. ``output`` must be
-    missing or empty."""
+    missing or empty. ``ceremony`` (a verified ceremony's proving key and transcript hash) is
+    installed in the shared key cache and pinned by the genesis ``setup``."""
     options.setdefault("key_cache_dir", "../circuit-keys")
     options.setdefault("test_network", True)
     with build_new_directory(output) as work:
+        if ceremony is not None:
+            setup = install_ceremony_key(work / "circuit-keys", *ceremony)
+            options["setup"] = decode_setup(setup)
         homes = [work / f"node{i}" for i in range(validators)]
         layout = create_network(homes, work / "accounts", **options)
     return _moved(layout, work, output)
