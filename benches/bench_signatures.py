@@ -8,7 +8,7 @@ case), over distinct messages. Three ways to check them all, interleaved in each
 
 - **loop**: ``schnorr.verify`` one at a time (decode the key and ``R``, hash the challenge,
   ``s G - c A == R``): the per-signature path, on one core, the GIL held.
-- **batch 64** (a block of ``UNPROVEN_BLOCK_TRANSFERS``) and **batch 1024**:
+- **batch 64** (a block at the former cap of 64 transfers) and **batch 1024**:
   ``schnorr.batch_verify`` (decoding and challenges in parallel on all cores, one random linear
   combination checked with one multi-scalar multiplication, the GIL released).
 

@@ -50,19 +50,7 @@ from zkpov.spec.messages import Block, QuorumCert
 from zkpov.storage.interface import SafetyStore
 from zkpov.types import ValidatorIndex
 
-__all__ = [
-    "UNPROVEN_BLOCK_TRANSFERS",
-    "DurableCore",
-    "get_max_block_transfers",
-    "get_wall_offset_ms",
-]
-
-UNPROVEN_BLOCK_TRANSFERS = 64
-
-
-def get_max_block_transfers(proofs_enabled: bool, batch_size: int) -> int:
-    """What the prover can prove per block (the circuit's batch), or a cap without proofs."""
-    return batch_size if proofs_enabled else UNPROVEN_BLOCK_TRANSFERS
+__all__ = ["DurableCore", "get_wall_offset_ms"]
 
 
 def get_wall_offset_ms() -> int:
@@ -84,7 +72,7 @@ class DurableCore:
     safety_store: SafetyStore
     mempool: Mempool
     prover: ProofTracker | None
-    max_transfers: int
+    max_transfers: int  # node/state/block_capacity.py: get_block_capacity
     proof_lag: int
     vk: snark.VerifyingKey | None
     observe_verify: Callable[[float], None]
