@@ -17,10 +17,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.devnet.test_faults import block_ids, wait_heights
+from tests.devnet.test_faults import block_ids, run_fault_scenario, wait_heights
 from tests.node.test_runtime import free_base_port
-from zkpov.devnet.processes import spawn_node, spawn_nodes, stop_nodes
-from zkpov.devnet.run import DevnetOptions, prepare_devnet
+from zkpov.devnet.processes import spawn_node
+from zkpov.devnet.run import DevnetOptions
 from zkpov.node.ops.config import load_node_config
 from zkpov.node.ops.keys import KeyKind, read_key_file
 from zkpov.node.rpc.client import RpcClient
@@ -100,14 +100,4 @@ def test_kill_9_during_an_epoch_switch_then_restart(tmp_path: Path) -> None:
     options = DevnetOptions(
         tmp_path / "net", proofs=False, base_port=free_base_port(8), epoch_length=EPOCH_LENGTH
     )
-    layout = prepare_devnet(options)
-    procs = spawn_nodes(layout)
-    try:
-        asyncio.run(scenario(list(layout.homes), procs))
-    finally:
-        stop_nodes(procs)
-    for home in layout.homes:
-        log = (home / "node.log").read_text()
-        assert "Traceback" not in log
-        assert "slashing protection refused" not in log
-        assert "evidence of" not in log, "no validator was caught equivocating"
+    run_fault_scenario(options, scenario)

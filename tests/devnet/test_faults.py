@@ -9,7 +9,9 @@ import asyncio
 import os
 import signal
 import subprocess
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -86,12 +88,16 @@ async def scenario(homes: list[Path], procs: list[subprocess.Popen[bytes]]) -> N
         assert all(x == ids[0] for x in ids), "every node holds the same committed log"
 
 
-def test_kill_restart_and_partition_heal(tmp_path: Path) -> None:
-    options = DevnetOptions(tmp_path / "net", proofs=False, base_port=free_base_port(8))
+Scenario = Callable[[list[Path], list[subprocess.Popen[bytes]]], Coroutine[Any, Any, None]]
+
+
+def run_fault_scenario(options: DevnetOptions, run: Scenario) -> None:
+    """Runs ``run`` on a devnet of processes, then checks every node's log: no traceback, no
+    refusal by slashing protection, no validator caught equivocating."""
     layout = prepare_devnet(options)
     procs = spawn_nodes(layout)
     try:
-        asyncio.run(scenario(list(layout.homes), procs))
+        asyncio.run(run(list(layout.homes), procs))
     finally:
         stop_nodes(procs)
     for home in layout.homes:
@@ -99,3 +105,8 @@ def test_kill_restart_and_partition_heal(tmp_path: Path) -> None:
         assert "Traceback" not in log
         assert "slashing protection refused" not in log
         assert "evidence of" not in log, "no validator was caught equivocating"
+
+
+def test_kill_restart_and_partition_heal(tmp_path: Path) -> None:
+    options = DevnetOptions(tmp_path / "net", proofs=False, base_port=free_base_port(8))
+    run_fault_scenario(options, scenario)
