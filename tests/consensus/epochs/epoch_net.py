@@ -88,6 +88,16 @@ def make_epoch_net(
     return EpochNet(sch, keys, start_first_epoch(vset, genesis, genesis_qc, state), accounts)
 
 
+def make_rotated_net(until: float = 0.06, min_endings: int = 3) -> EpochNet:
+    """Four validators, one pending that joins and validator 3 leaving at the first boundary,
+    driven until ``until`` with at least ``min_endings`` epoch endings: real endings to test
+    what carries and checks them."""
+    net = make_epoch_net(4, pending=1, exiting=(3,))
+    drive(net, EpochRouter(net), until=until)
+    assert len(net.managers[0].endings) >= min_endings
+    return net
+
+
 def _genesis_state(
     pks: tuple[BLSPubkey, ...], members: int, exiting: tuple[int, ...]
 ) -> ChainState:

@@ -7,7 +7,10 @@ import dataclasses
 
 import pytest
 
-from tests.consensus.epochs.epoch_net import EpochNet, EpochRouter, drive, make_epoch_net
+from tests.consensus.epochs.epoch_net import (
+    EpochNet,
+    make_rotated_net,
+)
 from zkpov.consensus.epochs import proof as proof_module
 from zkpov.consensus.epochs.proof import (
     MAX_EPOCH_CHANGE_PROOF_LENGTH,
@@ -22,10 +25,7 @@ from zkpov.types import Height, Stake
 
 @pytest.fixture(scope="module")
 def run() -> EpochNet:
-    net = make_epoch_net(4, pending=1, exiting=(3,))
-    drive(net, EpochRouter(net), until=0.06)
-    assert len(net.managers[0].endings) >= 3
-    return net
+    return make_rotated_net()
 
 
 def genesis_trust(net: EpochNet) -> TrustedEpoch:

@@ -13,7 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.consensus.epochs.epoch_net import EpochNet, EpochRouter, drive, make_epoch_net
+from tests.consensus.epochs.epoch_net import (
+    EpochNet,
+    make_rotated_net,
+)
 from tests.node.rpc.fake_view import FakeNode
 from tests.node.rpc.helpers import get_json
 from zkpov.client import models as m
@@ -32,10 +35,7 @@ from zkpov.node.rpc.epoch_changes import (
 
 @pytest.fixture(scope="module")
 def net() -> EpochNet:
-    net = make_epoch_net(4, pending=1, exiting=(3,))
-    drive(net, EpochRouter(net), until=0.06)
-    assert len(net.managers[0].endings) >= 3
-    return net
+    return make_rotated_net()
 
 
 def answer_of(net: EpochNet) -> dict[str, Any]:
