@@ -28,7 +28,7 @@ from zkpov.spec.payload import InvalidBlock
 from zkpov.spec.validators import ValidatorSet
 from zkpov.types import BlockId, ValidatorIndex
 
-__all__ = ["BlockSync", "SyncResult", "compute_holders"]
+__all__ = ["BlockSync", "SyncResult", "compute_holders", "take_answer_blocks"]
 
 _MAX_ORPHANS = 4 * MAX_SYNC_BLOCKS
 _MAX_ATTEMPTS = 8
@@ -55,7 +55,7 @@ def _get_blob_bytes(block: Block) -> int:
     return len(block.payload) + len(block.proof) + sum(map(len, block.evidence))
 
 
-def _take_within(blocks: list[Block]) -> list[Block]:
+def take_answer_blocks(blocks: list[Block]) -> list[Block]:
     """The first block, then the next ones while their blobs stay within ``SYNC_ANSWER_BYTES``
     (large blocks would otherwise make an answer the asker's decoder refuses)."""
     total = 0
@@ -158,7 +158,7 @@ class BlockSync:
     def on_block_request(self, request: BlockRequest, sender: ValidatorIndex) -> list[Action]:
         """Answer with the block and its ancestors, newest first."""
         count = max(1, min(request.count, MAX_SYNC_BLOCKS))
-        blocks = _take_within(self.tree.get_ancestors(request.block_id, count))
+        blocks = take_answer_blocks(self.tree.get_ancestors(request.block_id, count))
         return [SendTo(sender, BlockResponse(tuple(blocks)))] if blocks else []
 
     def on_block_response(

@@ -22,6 +22,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from zkpov.consensus.actions import Commit
+from zkpov.consensus.sync import take_answer_blocks
 from zkpov.constants import MAX_SYNC_BLOCKS
 from zkpov.crypto import snark
 from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks, Outbox
@@ -239,9 +240,9 @@ class Node:
 
     def _serve_committed(self, request: BlockRequest) -> BlockResponse | None:
         """Committed blocks from the store, for a peer behind by more than the epoch our
-        retired core still holds (within the sync cap)."""
+        retired core still holds (within the sync caps on count and bytes, as the core's)."""
         count = max(1, min(request.count, MAX_SYNC_BLOCKS))
-        blocks = self.chain.get_ancestors(request.block_id, count)
+        blocks = take_answer_blocks(self.chain.get_ancestors(request.block_id, count))
         return BlockResponse(tuple(blocks)) if blocks else None
 
     def _get_signing_index(self, epoch: int) -> ValidatorIndex | None:
