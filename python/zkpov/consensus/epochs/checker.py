@@ -56,6 +56,11 @@ class EpochChecker:
         return self.inner.compute_post_root(parent, payload)
 
     def on_commit(self, block: Block) -> None:
+        """Suffix blocks stop here: they never join the committed log, and the shared inner
+        checker pruning to one would drop R's entries (with carried proofs, R's proof debt:
+        every block of the next epoch would then fail, a stall at R)."""
+        if self.window.is_suffix(block):
+            return
         if self.window.is_reconfiguration(block):
             self.ending_state = self.chain.get(block.id)
         self.inner.on_commit(block)
