@@ -22,9 +22,8 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from zkpov.consensus.actions import Commit
-from zkpov.consensus.sync import take_answer_blocks
-from zkpov.constants import MAX_SYNC_BLOCKS
 from zkpov.crypto import snark
+from zkpov.node.consensus_io.committed_answers import get_committed_answer
 from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks, Outbox
 from zkpov.node.consensus_io.durable_core import DurableCore
 from zkpov.node.consensus_io.epoch_commits import get_commit_ending, get_commit_root_qc
@@ -239,11 +238,8 @@ class Node:
         return self._wrap_outbox(outbox, self.index, self.validator.secret, self.start.vset.scheme)
 
     def _serve_committed(self, request: BlockRequest) -> BlockResponse | None:
-        """Committed blocks from the store, for a peer behind by more than the epoch our
-        retired core still holds (within the sync caps on count and bytes, as the core's)."""
-        count = max(1, min(request.count, MAX_SYNC_BLOCKS))
-        blocks = take_answer_blocks(self.chain.get_ancestors(request.block_id, count))
-        return BlockResponse(tuple(blocks)) if blocks else None
+        """Committed blocks from the store (:mod:`zkpov.node.consensus_io.committed_answers`)."""
+        return get_committed_answer(self.chain, request)
 
     def _get_signing_index(self, epoch: int) -> ValidatorIndex | None:
         return self.driver.get_signing_index(Epoch(epoch))
