@@ -91,3 +91,28 @@ def test_the_peer_tables_are_capped() -> None:
         epochs.is_new(peer, Epoch(0))
     assert len(answers.last) <= MAX_ANSWERED_PEERS and len(epochs.last) <= MAX_ANSWERED_PEERS
     assert catchup_module.MAX_ANSWERED_PEERS == MAX_ANSWERED_PEERS
+
+
+def test_a_repeated_proof_fetches_the_ending_block_again_without_a_new_check(
+    ended: EpochNet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once its fetch of R ran out unanswered, a lagging validator asks again when the peer
+    repeats the proof (before, a peer's repeat was ignored for the epoch: with every peer's
+    fetch run out, nothing asked for R again and the validator stayed behind for good)."""
+    calls = count_checks(monkeypatch)
+    fresh = make_epoch_net(4)
+    fresh.boot(2)
+    manager = fresh.managers[2]
+    proof = EpochChangeProof((ended.managers[0].endings[0],))
+    assert get_block_requests(manager.on_message(proof, 1, 0.5))
+    now = 0.5
+    while manager.core is not None and manager.core.sync.requests:  # unanswered, it runs out
+        now += 1.0
+        manager.on_tick(now)
+    again = get_block_requests(manager.on_message(proof, 1, now))
+    assert again and all(a.to == 1 for a in again)
+    assert len(calls) == 1  # no second signature check
+
+
+def get_block_requests(actions: list[Any]) -> list[SendTo]:
+    return [a for a in actions if isinstance(a, SendTo) and isinstance(a.message, BlockRequest)]

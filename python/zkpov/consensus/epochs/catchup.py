@@ -5,7 +5,9 @@ A validator that committed the reconfiguration block R leaves the epoch; one tha
 gone. So a validator answers a message of an epoch it has left with the epoch-change proof from
 that epoch on (at most once per peer per ``ANSWER_INTERVAL_FACTOR`` round timeouts), and a
 lagging validator that verifies such a proof and holds R (with its chain state) commits the
-path to R and switches. One too far behind to hold R needs state sync (not here).
+path to R and switches; one that lacks R fetches it from the prover, and again whenever a peer
+repeats the proof it verified (no second check). One too far behind to hold R needs state
+sync (not here).
 """
 
 from __future__ import annotations

@@ -145,12 +145,12 @@ class EpochManager:
     ) -> list[Action]:
         """A peer's proof that our epoch ended: its first ending is verified
         (``EpochChangeProofError``), then adopted once we hold its ending block, fetched from
-        that peer if need be (:mod:`zkpov.consensus.epochs.catchup`)."""
+        that peer if need be, again at each repeat (:mod:`zkpov.consensus.epochs.catchup`)."""
         ending = proof.endings[0] if proof.endings else None
         if self.core is None or ending is None or ending.block.epoch != self.epoch:
             return []
         if not self.proofs_checked.is_new(sender, self.epoch):  # one check per peer and epoch
-            return []
+            return self._try_adopt(sender, now) if ending == self.pending_ending else []
         start = self.epoch_start
         trusted = TrustedEpoch(start.vset, start.root.height)
         verify_epoch_change_proof(EpochChangeProof((ending,)), trusted, start.vset.scheme)
