@@ -48,3 +48,13 @@ def test_stake_every_makes_every_nth_op_of_each_account_a_delegate() -> None:
     assert all(op.message(3) and op.fee == DEVNET_FEE for op in delegates)
     plain = Load(keys, 8, chain_tag=3)
     assert not any(isinstance(parse_operation(plain.make()[1]), StakeOp) for _ in range(12))
+
+
+def test_delegates_skip_the_attackers() -> None:
+    """An attacker is slashed and then refuses delegations (a mempool drops them after
+    admitting them, and its sender's later nonces stall): the load delegates to the others."""
+    keys = [SecretKeyFile(KeyKind.ACCOUNT, k.secret_key, k.public_key)
+            for k in (schnorr.generate_keypair() for _ in range(1))]  # fmt: skip
+    load = Load(keys, 8, chain_tag=3, stake_every=1, validators=4, skip=frozenset({1}))
+    made = [parse_operation(load.make()[1]) for _ in range(6)]
+    assert [op.target for op in made if isinstance(op, StakeOp)] == [2, 3, 0, 2, 3, 0]

@@ -107,6 +107,19 @@ def test_cli_relay_prints_the_state_root(net: Net) -> None:
     assert doc["epoch"] == 0 and doc["epoch_changes"] == []  # the node runs one epoch
 
 
+def test_cli_relay_without_a_height_proves_the_latest_finalized_header(net: Net) -> None:
+    """The tip's committing QC is not at ``/commit`` (its child is not committed yet): the
+    relay takes the latest header and that QC from ``/light/finalized``."""
+    with ZkpovClient(net.rpc) as client:
+        before = client.finalized().height
+    done = run("evm", "relay", "--rpc", net.rpc, "--genesis", str(net.genesis))
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["height"] >= before and doc["epoch_changes"] == []
+    with ZkpovClient(net.rpc) as client:
+        assert doc["state_root"] == client.commit(doc["height"]).header.state_root.hex()
+
+
 def test_cli_export_light_client_writes_the_setup(net: Net, tmp_path: Path) -> None:
     done = run("evm", "export-light-client", "--genesis", str(net.genesis),
                "--out", str(tmp_path / "lc"))  # fmt: skip

@@ -44,13 +44,15 @@ class NodeProgress:
 class Load:
     """Transfers between the funded accounts, each account's nonces in order; with
     ``stake_every`` N, each account's every Nth op is instead a delegate of 1 to a validator
-    (its nonce decides which of ``validators``)."""
+    (its nonce decides which of ``validators``, less those in ``skip``: an attacker is slashed and
+    then refuses delegations, which a mempool drops after admitting them, stalling that sender)."""
 
     accounts: list[SecretKeyFile]
     depth: int
     chain_tag: int
     stake_every: int = 0
     validators: int = 1
+    skip: frozenset[int] = frozenset()
     nonces: dict[int, int] = field(default_factory=dict)
     submitted_at: dict[str, float] = field(default_factory=dict)
     next_sender: int = 0
@@ -64,7 +66,8 @@ class Load:
         self.nonces[i] = nonce
         s_index = compute_account_index(sender.public, self.depth)
         if self.stake_every and nonce % self.stake_every == 0:
-            validator = nonce // self.stake_every % self.validators
+            targets = [v for v in range(self.validators) if v not in self.skip]
+            validator = targets[nonce // self.stake_every % len(targets)]
             op = sign_delegate(sender.secret, s_index, validator, 1, nonce, DEVNET_FEE,
                                self.chain_tag)  # fmt: skip
             return i, op.to_bytes()

@@ -283,7 +283,10 @@ async def run_devnet(
     procs = spawn_nodes(layout, {index: mode for mode, index in options.byzantine})
     accounts = [read_key_file(path, KeyKind.ACCOUNT) for path in layout.account_key_files]
     chain_tag = compute_chain_tag(compute_genesis_hash(layout.genesis))
-    load = Load(accounts, options.depth, chain_tag, options.stake_every, options.validators)
+    attackers = frozenset(index for _, index in options.byzantine)
+    load = Load(
+        accounts, options.depth, chain_tag, options.stake_every, options.validators, attackers
+    )
     tracker = Tracker(load)
     try:
         async with aiohttp.ClientSession() as session:

@@ -1,10 +1,11 @@
 """Feed a node's finalized headers and validity proofs to the contracts (``relay_finalized``,
 ``relay_proof``), here on an in-process :class:`~zkpov.evm.chain.LocalChain`.
 
-Finality comes from ``GET /commit``: the header with its ``commit_certificate``, the QC of its
-direct child that commits it under the 2-chain rule. (``/light/finalized`` serves the root
-block's own certificate, which does not commit it.) A block committed as an ancestor of a
-later one has no such certificate; the relayer then names another height.
+Finality comes from ``GET /commit?height=``: the header with its ``commit_certificate``, the QC
+of its direct child that commits it under the 2-chain rule. A block committed as an ancestor of
+a later one has no such certificate; the relayer then names another height. The latest one
+comes from ``GET /light/finalized``: ``/commit`` cannot serve the tip's committing QC (its child
+is not committed yet; the node keeps that QC in memory and serves it there).
 
 Epoch changes come from ``GET /v1/light/updates`` (:func:`fetch_epoch_updates`, decoded strictly)
 and go to ``submit_epoch_change`` one by one (:func:`submit_epoch_changes`), each with the records
@@ -73,8 +74,9 @@ def to_qc(q: m.QuorumCert) -> QuorumCert:
 
 
 def get_committed(client: ZkpovClient, height: int | None = None) -> tuple[BlockHeader, QuorumCert]:
-    """The committed header at ``height`` (latest if None) and the child QC that commits it."""
-    commit = client.commit(height)
+    """The committed header at ``height`` (the latest finalized if None) and the child QC that
+    commits it."""
+    commit = client.finalized() if height is None else client.commit(height)
     if commit.commit_certificate is None:
         raise EvmError(f"the node holds no committing QC for height {commit.height}; try another")
     header = to_header(commit.header)

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from zkpov.chain.containers import ChainState
-from zkpov.node.rpc.epoch_view import get_epoch_at
-from zkpov.types import Epoch
+from zkpov.node.rpc.epoch_view import get_epoch_at, is_commit_qc
+from zkpov.spec.messages import BlockHeader, QuorumCert, VoteData
+from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 
 
 @dataclass
@@ -56,3 +57,26 @@ def test_without_epochs_every_height_is_epoch_0_and_no_ending_is_read() -> None:
 def test_a_missing_ending_is_none_not_a_guess() -> None:
     endings = Endings(3, missing=1)
     assert get_epoch_at(5, ledger(3, 34, 4), endings) is None  # type: ignore[arg-type]
+
+
+def _header(epoch: int, round_: int) -> BlockHeader:
+    return BlockHeader(
+        Epoch(epoch), Round(round_), Height(9), BlockId(bytes(32)), ValidatorIndex(0),
+        Root(bytes(32)), b"", b"", b"", b"", b"", 1, bytes(32), b"",
+    )  # fmt: skip
+
+
+def _qc(header: BlockHeader, epoch: int, round_: int, parent_round: int) -> QuorumCert:
+    data = VoteData(Epoch(epoch), Round(round_), BlockId(b"c" * 32), Round(parent_round), header.id)
+    return QuorumCert(data, b"\x01", b"")
+
+
+def test_a_commit_qc_is_of_the_header_epoch_one_round_later() -> None:
+    """The next epoch's root QC on an epoch's last block repeats its round: it commits nothing
+    (``/commit`` served it as the commit certificate of the block before)."""
+    header = _header(59, 387)
+    assert is_commit_qc(_qc(header, 59, 388, 387), header, b"c" * 32)
+    assert not is_commit_qc(_qc(header, 59, 388, 387), header, b"d" * 32)  # another child
+    assert not is_commit_qc(_qc(header, 60, 388, 387), header, b"c" * 32)  # the next epoch's
+    assert not is_commit_qc(_qc(header, 59, 388, 388), header, b"c" * 32)  # a root QC's rounds
+    assert not is_commit_qc(_qc(header, 59, 389, 387), header, b"c" * 32)  # not consecutive

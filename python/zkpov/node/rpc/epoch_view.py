@@ -1,5 +1,6 @@
 """The RPC's read side of epochs: which epoch a committed height belongs to, and a set of a past
-epoch as ``/validators`` describes it (from the stored endings; epoch 0 is the genesis set)."""
+epoch as ``/validators`` describes it (from the stored endings; epoch 0 is the genesis set), and
+whether a QC commits a header (what ``/commit`` and ``/light/finalized`` may serve)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from zkpov.chain.containers import ChainState
 from zkpov.chain.staking import get_validator_stake
 from zkpov.node.rpc.view import ValidatorInfo
 from zkpov.node.state.epoch_endings import EpochEndingStore
+from zkpov.spec.messages import BlockHeader, QuorumCert
 from zkpov.types import BLSPubkey, Stake, ValidatorIndex
 
-__all__ = ["describe_set", "get_epoch_at"]
+__all__ = ["describe_set", "get_epoch_at", "is_commit_qc"]
 
 
 def get_epoch_at(height: int, ledger: ChainState, endings: EpochEndingStore | None) -> int | None:
@@ -42,3 +44,14 @@ def describe_set(
         slashed = int(ledger.validators[index].slashed_amount)
         infos.append(ValidatorInfo(ValidatorIndex(i), pk, power, int(power), stake, slashed))
     return tuple(infos)
+
+
+def is_commit_qc(qc: QuorumCert, header: BlockHeader, child_id: bytes) -> bool:
+    """``qc`` commits ``header`` under the 2-chain rule: a QC of its epoch on its child
+    ``child_id``, one round later (not the next epoch's root QC, which repeats its round)."""
+    data = qc.vote_data
+    return (
+        data.block_id == child_id and data.epoch == header.epoch
+        and data.parent_id == header.id and data.parent_round == header.round
+        and data.round == header.round + 1
+    )  # fmt: skip

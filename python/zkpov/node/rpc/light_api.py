@@ -90,19 +90,23 @@ def encode_bootstrap(
 
 
 def _get_bootstrap(view: NodeView, epoch: int | None, missing: NotFound) -> dict[str, Any]:
-    """The current set, or an earlier epoch's: the next set of the previous epoch's ending."""
+    """Epoch ``epoch``'s set (the current one's when None) as its headers commit to it: the
+    next set of the previous epoch's ending, or the current set (epoch 0, or no ending held).
+    (The staking ledger's view of the current set can differ in its stakes from the set its
+    ending committed to, and only the committed one is what a checkpoint names.)"""
     genesis_hash = view.get_genesis().genesis_hash
     record = view.get_validators(None)
-    if record is not None and epoch in (None, record.epoch):
-        stakes = [int(info.power) for info in record.validators]
-        pubkeys = [info.pubkey for info in record.validators]
-        return encode_bootstrap(record.epoch, pubkeys, stakes, genesis_hash)
-    proof = view.get_epoch_change_proof(Epoch(epoch - 1)) if epoch else None
+    wanted = record.epoch if epoch is None and record is not None else epoch
+    proof = view.get_epoch_change_proof(Epoch(wanted - 1)) if wanted else None
     next_set = None if proof is None else proof.endings[0].next_set
-    if next_set is None or next_set.epoch != epoch:
+    if next_set is not None and next_set.epoch == wanted:
+        return encode_bootstrap(next_set.epoch, next_set.pubkeys, next_set.stakes, genesis_hash)
+    if record is None or wanted != record.epoch:
         current = None if record is None else record.epoch
         raise missing(f"no validator set of epoch {epoch} here; the current epoch is {current}")
-    return encode_bootstrap(next_set.epoch, next_set.pubkeys, next_set.stakes, genesis_hash)
+    stakes = [int(info.power) for info in record.validators]
+    pubkeys = [info.pubkey for info in record.validators]
+    return encode_bootstrap(record.epoch, pubkeys, stakes, genesis_hash)
 
 
 def make_light_routes(

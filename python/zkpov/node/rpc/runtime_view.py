@@ -22,7 +22,7 @@ from zkpov.node.consensus_io.client_txs import ClientTxQueue
 from zkpov.node.consensus_io.driver import ConsensusDriver
 from zkpov.node.consensus_io.tx_gossip import TxGossip
 from zkpov.node.proving.prover import ProofTracker
-from zkpov.node.rpc.epoch_view import describe_set, get_epoch_at
+from zkpov.node.rpc.epoch_view import describe_set, get_epoch_at, is_commit_qc
 from zkpov.node.rpc.events import EventHub
 from zkpov.node.rpc.staking_view import (
     DelegationsRecord,
@@ -59,8 +59,7 @@ from zkpov.node.state.genesis import Genesis, compute_genesis_hash, encode_genes
 from zkpov.spec.codec.payload import decode_payload
 from zkpov.spec.messages import Block, BlockHeader, QuorumCert
 from zkpov.spec.payload import compute_root_bytes
-from zkpov.spec.validators import compute_validator_set_commitment
-from zkpov.types import BLSPubkey, Epoch, Height, Stake, ValidatorIndex
+from zkpov.types import BLSPubkey, Epoch, Height, Root, Stake, ValidatorIndex
 
 __all__ = ["RuntimeView", "ViewParts", "format_address"]
 
@@ -216,13 +215,14 @@ class RuntimeView:
         return root_qc if root.height == height else None
 
     def _get_commit_certificate(self, height: int, block: Block) -> QuorumCert | None:
-        """The 2-chain that committed ``block``: a QC for its child one round later. None when
-        the block was committed as an ancestor (or its child's QC is not held)."""
+        """The 2-chain that committed ``block``: a QC of its epoch for its child one round
+        later. None when the block was committed as an ancestor, its child's QC is not held,
+        or that QC is the next epoch's root QC (on an epoch's last block or the one before)."""
         child = self.parts.chain.get_block(height + 1)
         if child is None or child.round != block.round + 1:
             return None
         qc = self._get_certificate(height + 1)
-        return qc if qc is not None and qc.block_id == child.id else None
+        return qc if qc is not None and is_commit_qc(qc, block.header, child.id) else None
 
     def get_validators(self, height: Height | None) -> ValidatorsRecord | None:
         """The set that signed at ``height``: its epoch's (the one set without epochs)."""
@@ -323,16 +323,15 @@ class RuntimeView:
         and the QC of its commit, else (after a restart) the highest of the last
         ``_FINALIZED_SEARCH`` committed blocks with a consecutive-round child QC; before any
         such commit, the genesis header and its unsigned root QC."""
-        vset = self.parts.start.vset
-        commitment = compute_validator_set_commitment(vset.epoch, vset.pubkeys, vset.stakes)
         header, qc = self._get_committed_pair()
-        return FinalizedRecord(header, qc, commitment, self._proven())
+        return FinalizedRecord(header, qc, Root(header.validator_set_commitment), self._proven())
 
     def _get_committed_pair(self) -> tuple[BlockHeader, QuorumCert]:
         chain = self.parts.chain
         root = chain.get_root()[0]
-        if chain.commit_qc is not None and chain.commit_qc.vote_data.parent_id == root.id:
-            return root.header, chain.commit_qc
+        qc = chain.commit_qc
+        if qc is not None and is_commit_qc(qc, root.header, qc.vote_data.block_id):
+            return root.header, qc
         for height in range(chain.height, max(0, chain.height - _FINALIZED_SEARCH), -1):
             record = self.get_commit(Height(height))
             if record is not None and record.commit_certificate is not None:
