@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from zkpov.consensus.equivocation import forge_double_vote, sign_proposal
 from zkpov.node.attack.wrapped import AttackOutbox
-from zkpov.spec.codec.messages import decode_message, encode_message
+from zkpov.spec.codec.epochs import decode_consensus
+from zkpov.spec.codec.messages import encode_message
 from zkpov.spec.messages import Proposal
 from zkpov.types import Round, ValidatorIndex
 
@@ -27,7 +28,7 @@ class ForgingOutbox(AttackOutbox):
     """Wraps the node's outbox (after the slashing guard); ``sent`` counts forged proposals."""
 
     def broadcast(self, payload: bytes) -> None:
-        proposal = decode_message(payload)
+        proposal = decode_consensus(payload)
         mine = isinstance(proposal, Proposal) and proposal.block.proposer == self.index
         if not mine or proposal.block.round < 2:  # round 1: no earlier round to frame
             self.inner.broadcast(payload)

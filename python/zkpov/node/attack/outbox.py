@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from zkpov.consensus.equivocation import build_double_vote, build_twin_proposal
 from zkpov.node.attack.wrapped import AttackOutbox
-from zkpov.spec.codec.messages import decode_message, encode_message
+from zkpov.spec.codec.epochs import decode_consensus
+from zkpov.spec.codec.messages import encode_message
 from zkpov.spec.messages import Proposal, Vote
 from zkpov.spec.signing import SignatureScheme
 from zkpov.types import ValidatorIndex
@@ -28,14 +29,14 @@ class EquivocatingOutbox(AttackOutbox):
     def send_to(self, to: ValidatorIndex, payload: bytes, bulk: bool = False) -> None:
         super().send_to(to, payload, bulk)
         if self.mode == "double_vote" and not bulk:
-            vote = decode_message(payload)
+            vote = decode_consensus(payload)
             if isinstance(vote, Vote) and vote.voter == self.index:
                 self.inner.send_to(to, self._conflicting(build_double_vote(vote, *self._key)))
 
     def broadcast(self, payload: bytes) -> None:
         self.inner.broadcast(payload)
         if self.mode == "double_proposal":
-            proposal = decode_message(payload)
+            proposal = decode_consensus(payload)
             if isinstance(proposal, Proposal) and proposal.block.proposer == self.index:
                 self.inner.broadcast(self._conflicting(build_twin_proposal(proposal, *self._key)))
 
