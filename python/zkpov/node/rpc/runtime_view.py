@@ -187,9 +187,8 @@ class RuntimeView:
 
     def get_net_info(self) -> NetInfo:
         """Each connected peer as the transport authenticated it (see :class:`PeerInfo`)."""
-        index_of = {
-            bytes(pk): ValidatorIndex(i) for i, pk in enumerate(self.parts.start.vset.pubkeys)
-        }
+        registry = self.parts.chain.ledger.state.validators  # genesis set, then joiners
+        index_of = {bytes(v.pubkey): ValidatorIndex(i) for i, v in enumerate(registry)}
         peers = tuple(
             _describe_peer(conn, index_of.get(conn.validator_pk))
             for conn in self.parts.transport.get_peers()
