@@ -8,6 +8,7 @@ from fractions import Fraction
 import pytest
 
 from zkpov.chain.containers import ChainState, Delegation, Unbonding, Validator, ValidatorStatus
+from zkpov.chain.distribution import process_reward
 from zkpov.chain.operations import (
     Payout,
     StakeOp,
@@ -17,8 +18,8 @@ from zkpov.chain.operations import (
     sign_undelegate,
     sign_withdraw,
 )
-from zkpov.chain.stake_ops import check_stake_operation, process_stake_operation
-from zkpov.chain.staking import get_total_stake
+from zkpov.chain.stake_ops import check_stake_operation, is_withdrawable, process_stake_operation
+from zkpov.chain.staking import get_total_stake, process_epoch_transition
 from zkpov.chain.state import AccountState, InvalidTransfer
 from zkpov.chain.transition import compute_genesis_state
 from zkpov.config import ConsensusConfig
@@ -157,3 +158,53 @@ def test_the_cheap_check_refuses_exactly_what_the_ledger_side_refuses(matured: b
             assert ledger == before
         verdicts.append(checked is None)
     assert True in verdicts and False in verdicts
+
+
+def _balance(accounts: AccountState) -> int:
+    alice = accounts.get_account(1)
+    assert alice is not None
+    return alice.balance
+
+
+def test_unbonding_released_at_an_epoch_boundary_stays_withdrawable() -> None:
+    """Delegate, undelegate, epochs pass (the boundary moves the matured entry into the ledger
+    balance), withdraw: the account balance rises by the unbonded amount."""
+    accounts, ledger = setup()
+    start = supply(accounts, ledger)
+    for op in (
+        sign_delegate(ALICE.secret_key, 1, 0, 50, 1, fee=1),
+        sign_undelegate(ALICE.secret_key, 1, 0, 30, 2, fee=1),
+    ):
+        process_stake_operation(accounts, ledger, CONFIG, op, pop_ok)
+    withdraw = sign_withdraw(ALICE.secret_key, 1, 3, fee=1)
+    process_epoch_transition(ledger, CONFIG)
+    assert not is_withdrawable(ledger, ALICE.public_key)  # one epoch of two
+    with pytest.raises(ValidatorError, match="no matured unbonding"):
+        process_stake_operation(accounts, ledger, CONFIG, withdraw, pop_ok)
+    process_epoch_transition(ledger, CONFIG)
+    assert (ledger.unbonding, ledger.balances[ALICE.public_key]) == ([], 30)  # released
+    before = _balance(accounts)
+    applied = process_stake_operation(accounts, ledger, CONFIG, withdraw, pop_ok)
+    assert applied == [withdraw, Payout(1, ALICE.public_key, 30)]
+    assert _balance(accounts) == before - 1 + 30
+    assert ALICE.public_key not in ledger.balances
+    assert supply(accounts, ledger) == start - 3  # the three fees, nothing else
+    assert not is_withdrawable(ledger, ALICE.public_key)
+
+
+def test_a_withdraw_pays_commission_and_settled_rewards_too() -> None:
+    """Alice's validator earns 1000: 7% commission to her ledger balance, the rest to its
+    pool; a withdraw settles her share of the pool (floored: 1 of dust stays) and pays both."""
+    accounts, ledger = setup()
+    process_stake_operation(accounts, ledger, CONFIG, create(), pop_ok)
+    ledger.balances[ALICE.public_key] = 70  # commission 700 bps of 1000
+    process_reward(ledger, 1, 930, 200)
+    ledger.minted += 1000
+    assert is_withdrawable(ledger, ALICE.public_key)
+    start, before = supply(accounts, ledger), _balance(accounts)
+    withdraw = sign_withdraw(ALICE.secret_key, 1, 2, fee=1)
+    applied = process_stake_operation(accounts, ledger, CONFIG, withdraw, pop_ok)
+    assert applied == [withdraw, Payout(1, ALICE.public_key, 999)]
+    assert _balance(accounts) == before - 1 + 999
+    assert (ledger.validators[1].outstanding, ledger.validators[1].self_stake) == (1, 200)
+    assert supply(accounts, ledger) == start - 1

@@ -293,7 +293,8 @@ def sign_undelegate(
 def sign_withdraw(
     secret_key: bytes, sender: int, nonce: int, fee: int = 0, chain_tag: int = 0
 ) -> StakeOp:
-    """Withdraws all of the sender's matured unbonding (paid by a :class:`Payout`)."""
+    """Withdraws all the staking ledger holds liquid for the sender: matured unbonding, commission
+    and rewards (paid by a :class:`Payout`)."""
     op = OpCode.WITHDRAW
     return sign_stake_op(secret_key, op, sender, 0, 0, nonce, b"", fee, chain_tag)
 

@@ -4,7 +4,7 @@
 The payload is a list of operations of any kind (:mod:`zkpov.chain.operations`), applied in
 order. Transfers touch only the accounts. A staking op runs its ledger rules first
 (:func:`~zkpov.chain.stake_ops.process_stake_ledger`), then its account side (nonce, signature,
-debit of bond plus fee). A withdraw owes its owner the matured unbonding it took out of the
+debit of bond plus fee). A withdraw owes its owner what it took out of the
 ledger: the very next operation must be exactly that :class:`~zkpov.chain.operations.Payout`
 (recipient, key, amount), which credits the account; a payout anywhere else, or another one, is
 an :class:`~zkpov.errors.InvalidPayoutError`. So every validator recomputes the payout list

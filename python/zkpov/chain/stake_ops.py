@@ -6,7 +6,8 @@ side (all or nothing, natively), then installs the ledger copy, so a refusal on 
 changes neither. The bond (``op.amount``) leaves the signer's account and enters the ledger as
 stake through the owner's ledger balance, which it only passes through; the fee is burned on the
 account side. A withdraw also returns the :class:`~zkpov.chain.operations.Payout` the rules owe
-(the owner's matured unbonding, taken out of the ledger), applied in the same step: a block that
+(all the ledger holds liquid for the owner: matured unbonding, released or not, commission and
+rewards; taken out of the ledger), applied in the same step: a block that
 carries the withdraw must carry exactly that payout right after it. So
 ``sum(account balances) + get_total_stake(ledger)`` drops by exactly the fees.
 
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import fields
 
 from zkpov.chain.containers import ChainState, Delegation, Owner, Unbonding, ValidatorStatus
+from zkpov.chain.distribution import compute_pending_reward, get_holder_stake, process_settlement
 from zkpov.chain.operations import OpCode, Operation, Payout, StakeOp
 from zkpov.chain.staking import process_delegate, process_join, process_undelegate
 from zkpov.chain.state import AccountState, InvalidTransfer
@@ -30,12 +32,14 @@ from zkpov.types import BLSPubkey, Stake
 __all__ = [
     "PopVerify",
     "check_stake_operation",
+    "is_withdrawable",
     "process_stake_ledger",
     "process_stake_operation",
     "process_withdraw",
 ]
 
 PopVerify = Callable[[bytes, bytes], bool]
+NOTHING_TO_WITHDRAW = "no matured unbonding, ledger balance or reward to withdraw"
 _LEAVING = (ValidatorStatus.EXITED, ValidatorStatus.SLASHED, ValidatorStatus.EXITING)
 
 
@@ -98,17 +102,36 @@ def _bond(state: ChainState, owner: Owner, amount: int) -> None:
 
 
 def process_withdraw(state: ChainState, owner: Owner) -> int:
-    """Takes the owner's matured unbonding entries out of the ledger; returns their sum.
-    ``ValidatorError`` if none has matured."""
+    """Takes out of the ledger all it holds liquid for ``owner`` and returns the sum: its
+    matured unbonding entries, and its ledger balance (where an epoch boundary releases
+    matured unbonding, and where commission and settled rewards land), after settling its
+    pending rewards. ``ValidatorError`` if that is nothing."""
+    for index in _get_held(state, owner):
+        process_settlement(state, owner, index)
     matured = [u for u in state.unbonding if _is_matured(state, u, owner)]
-    if not matured:
-        raise ValidatorError("no matured unbonding to withdraw")
     state.unbonding = [u for u in state.unbonding if not _is_matured(state, u, owner)]
-    return sum(u.amount for u in matured)
+    owed = sum(u.amount for u in matured) + state.balances.pop(owner, 0)
+    if not owed:
+        raise ValidatorError(NOTHING_TO_WITHDRAW)
+    return owed
+
+
+def _get_held(state: ChainState, owner: Owner) -> list[int]:
+    """The validators ``owner`` has stake on (one look-up per validator, none per delegator)."""
+    return [i for i in range(len(state.validators)) if get_holder_stake(state, owner, i)]
 
 
 def _is_matured(state: ChainState, entry: Unbonding, owner: Owner) -> bool:
     return entry.owner == owner and entry.release_epoch <= state.epoch
+
+
+def is_withdrawable(state: ChainState, owner: Owner) -> bool:
+    """Whether a withdraw by ``owner`` would pay anything (:func:`process_withdraw`)."""
+    if state.balances.get(owner, 0) > 0:
+        return True
+    if any(_is_matured(state, u, owner) for u in state.unbonding):
+        return True
+    return any(compute_pending_reward(state, owner, i) for i in _get_held(state, owner))
 
 
 def _process_edit(state: ChainState, owner: Owner, index: int, commission_bps: int) -> None:
@@ -130,8 +153,8 @@ def check_stake_operation(
         if state.delegations.get(Delegation(owner, op.target), 0) < op.unbond_amount:
             raise ValidatorError("cannot undelegate more than is delegated")
     elif op.op is OpCode.WITHDRAW:
-        if not any(_is_matured(state, u, owner) for u in state.unbonding):
-            raise ValidatorError("no matured unbonding to withdraw")
+        if not is_withdrawable(state, owner):
+            raise ValidatorError(NOTHING_TO_WITHDRAW)
     else:
         _check_editable(state, owner, op.target)
 

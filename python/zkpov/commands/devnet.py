@@ -16,6 +16,7 @@ from rich.live import Live
 from rich.table import Table
 
 from zkpov.constants import ATTACK_MODES
+from zkpov.devnet.joiners import JoinError
 from zkpov.devnet.load import NodeProgress, NodeStartError, Tracker
 from zkpov.devnet.run import (
     DevnetOptions,
@@ -28,7 +29,7 @@ from zkpov.devnet.saturate import SaturationOptions, get_mode_options, run_satur
 from zkpov.devnet.saturation_report import STEP_HEADER, format_report, format_step
 from zkpov.node.ops.key_cache import log as key_cache_log
 from zkpov.node.ops.logs import configure_logging
-from zkpov.node.ops.setup import TestnetLayout
+from zkpov.node.ops.setup import MAX_JOINERS, TestnetLayout
 from zkpov.node.state.genesis import MAX_EPOCH_LENGTH
 
 
@@ -87,6 +88,16 @@ def _show_key_generation() -> None:
     key_cache_log.setLevel(logging.INFO)
 
 
+def check_join(join: int, epoch_length: int | None, load_kind: str) -> None:
+    """``--join`` errors, each one line (``ClickException``: exit status 1)."""
+    if not 0 <= join <= MAX_JOINERS:
+        raise click.ClickException(f"--join must be 0 to {MAX_JOINERS}, got {join}")
+    if join and epoch_length is None:
+        raise click.ClickException("--join needs --epoch-length: a validator joins at an epoch")
+    if join and load_kind == "saturate":
+        raise click.ClickException("--join does not apply to --load saturate")
+
+
 def _print_summary(console: Console, report: DevnetReport) -> None:
     if report.stopped_early:
         console.print("stopped early by a signal; the nodes were stopped")
@@ -109,6 +120,8 @@ def _print_summary(console: Console, report: DevnetReport) -> None:
         f"slashed: {report.slashed}; rewards paid: {report.rewards_paid};"
         f" supply conserved: {report.supply_conserved}"
     )
+    if report.joined_signed_qcs:
+        console.print(f"joined validators, QCs each signed: {report.joined_signed_qcs}")
     console.print(f"{report.load_note}; wall time {report.wall_seconds}s")
 
 
@@ -170,6 +183,16 @@ def _print_summary(console: Console, report: DevnetReport) -> None:
     " that many blocks; without it the genesis set stays",
 )
 @click.option(
+    "--join",
+    "join",
+    default=0,
+    show_default=True,
+    type=int,
+    help=f"N more validators (node{{V}}..) not in the genesis set join by a create_validator"
+    f" transaction once the network runs, and vote from the next epoch (1 to {MAX_JOINERS};"
+    " needs --epoch-length); the JSON names them by registry index, after the genesis set",
+)
+@click.option(
     "--json",
     "as_json",
     is_flag=True,
@@ -188,11 +211,13 @@ def devnet(
     prover_workers: int,
     stake_every: int,
     epoch_length: int | None,
+    join: int,
     as_json: bool,
 ) -> None:
     """Run N validators as processes on loopback with embedded LMDB under --dir, a built-in
     transfer load sized to what the provers keep up with, and a live table; then a summary.
     SIGINT or SIGTERM stops the nodes early and still prints the summary (exit status 1)."""
+    check_join(join, epoch_length, load_kind)
     if load_kind == "saturate":
         if attacks or prover_workers or epoch_length is not None:
             raise click.UsageError(
@@ -207,7 +232,7 @@ def devnet(
         directory, validators, blocks, proofs, base_port, timeout, proof_lag=proof_lag,
         byzantine=parse_attacks(attacks, validators), prover_workers=prover_workers,
         stake_every=stake_every,
-        epoch_length=epoch_length,
+        epoch_length=epoch_length, join=join,
     )  # fmt: skip
     if prover_workers and not proofs:
         raise click.UsageError("--prover-workers needs --proofs")
@@ -227,8 +252,10 @@ def devnet(
         try:
             report = asyncio.run(_run_until_signal(options, layout, on_progress))
         except NodeStartError as err:
-            log = layout.homes[err.index] / "node.log"
+            log = (layout.homes + layout.joiner_homes)[err.index] / "node.log"
             raise click.ClickException(f"{err}; {read_last_error(log)} (see {log})") from None
+        except JoinError as err:
+            raise click.ClickException(str(err)) from None
     _print_summary(console, report)
     if as_json:
         click.echo(json.dumps(report.to_json()))

@@ -103,7 +103,8 @@ def undelegate(validator: int, amount: int, **options: Any) -> None:
 @stake.command("withdraw")
 @_common
 def withdraw(**options: Any) -> None:
-    """Pay every matured unbonding entry of the account back into it."""
+    """Pay the account what the staking ledger holds liquid for it: matured unbonding,
+    commission and rewards."""
     _send(options, kind="withdraw")
 
 

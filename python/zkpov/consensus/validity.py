@@ -84,11 +84,18 @@ class NativeReexecution:
         self._pre_roots[block.id] = self.states[parent.id].root
 
     def compute_post_root(self, parent: Block, payload: bytes) -> Root:
-        state = self._execute(parent.id, payload)
-        self._built[(parent.id, compute_digest(payload))] = state
+        return compute_root_bytes(self.compute_payload_state(parent, payload).root)
+
+    def compute_payload_state(self, parent: Block, payload: bytes) -> Any:
+        """The state after ``payload`` on ``parent``'s, before ``finish_block`` (kept for the
+        block's check; ``InvalidBlock`` as that check would raise). Never mutate it."""
+        key = (parent.id, compute_digest(payload))
+        state = self._built.get(key)
+        if state is None:
+            state = self._built[key] = self._execute(parent.id, payload)
         while len(self._built) > MAX_BUILT_STATES:
             del self._built[next(iter(self._built))]
-        return compute_root_bytes(state.root)
+        return state
 
     def get_post_state(self, block: Block, pre_root: int) -> Any | None:
         """The state ``block`` produced when checked, if it was applied to a state of root

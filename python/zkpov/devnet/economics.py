@@ -2,8 +2,8 @@
 the rewards paid, and whether every node's supply equation holds.
 
 ``slashed`` and ``rewards_paid`` come from one honest node (``/v1/staking/validator`` for each
-genesis validator, also those that left the set, and ``/v1/staking/supply`` at its committed
-height); ``supply_conserved`` asks every node.
+validator, genesis or joined, also those that left the set, and ``/v1/staking/supply`` at its
+committed height); ``supply_conserved`` asks every node.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class LedgerSummary:
 async def read_ledgers(clients: list[RpcClient], honest: int) -> LedgerSummary:
     supplies = [await client.get("/v1/staking/supply") or {} for client in clients]
     slashed = {}
-    for index in range(len(clients)):  # one validator per node: the genesis set
+    for index in range(len(clients)):  # one validator per node: genesis set, then joiners
         record = await clients[honest].get("/v1/staking/validator", index=index) or {}
         if int(record.get("slashed", "0")):
             slashed[str(index)] = int(record["slashed"])

@@ -133,7 +133,7 @@ class NodeStartError(RuntimeError):
 
     def __init__(self, index: int, reason: str) -> None:
         super().__init__(f"node{index} {reason}")
-        self.index = index
+        self.index, self.reason = index, reason
 
 
 @dataclass

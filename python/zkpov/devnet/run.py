@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import shutil
-import statistics
 import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
@@ -19,9 +19,11 @@ from typing import Any
 import aiohttp
 
 from zkpov.chain.state import compute_chain_tag
+from zkpov.devnet.chain_reads import check_agreement, compute_percentiles, count_proofs
 from zkpov.devnet.economics import read_ledgers
 from zkpov.devnet.epochs import read_epochs
 from zkpov.devnet.evidence import count_committed_evidence
+from zkpov.devnet.joiners import Joiner, count_joiner_signatures, start_joiners
 from zkpov.devnet.load import (
     DEVNET_FEE,
     Load,
@@ -67,6 +69,7 @@ class DevnetOptions:
     stake_every: int = 0  # > 0: every Nth op of each account is a delegate (zkpov.devnet.load)
     max_block_transfers: int = DEFAULT_BLOCK_TRANSFERS  # each node's proposals, proofs off
     epoch_length: int | None = None  # the validator set changes every that many blocks
+    join: int = 0  # validators that join by create_validator (zkpov.devnet.joiners)
 
 
 @dataclass
@@ -94,6 +97,7 @@ class DevnetReport:
     staking_deposited: int = 0  # bonds the ledger took in from accounts (devnet delegates: 1)
     epochs: int = 0  # epoch changes every node has seen (--epoch-length)
     validator_set_changes: list[dict[str, Any]] = field(default_factory=list)  # epoch, joined, left
+    joined_signed_qcs: dict[str, int] = field(default_factory=dict)  # joiner -> QCs it signed
     nodes: list[NodeProgress] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -117,9 +121,10 @@ def prepare_devnet(options: DevnetOptions) -> TestnetLayout:
         proof_lag=options.proof_lag if options.proofs else 0,
         accounts=options.accounts,
         epoch_length=options.epoch_length,
+        joiners=options.join,
     )
     (root / MARKER).write_text("created by zkpov devnet\n")
-    for home in layout.homes:
+    for home in layout.homes + layout.joiner_homes:
         config = load_node_config(home)
         cap = options.max_block_transfers
         config = dataclasses.replace(config, proofs_enabled=options.proofs, max_block_transfers=cap)
@@ -140,28 +145,6 @@ def read_last_error(path: Path, limit: int = 4000) -> str:
         return f"no log: {err.strerror}"
     lines = [line.strip() for line in tail.splitlines() if line.strip()]
     return lines[-1] if lines else "its log is empty"
-
-
-def _percentiles(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {}
-    ordered = sorted(values)
-    p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
-    return {"p50": round(statistics.median(ordered), 3), "p99": round(p99, 3)}
-
-
-async def check_agreement(clients: list[RpcClient], height: int) -> bool:
-    for h in range(1, height + 1):
-        ids = {(await c.get("/block", height=h) or {}).get("block_id") for c in clients}
-        if len(ids) != 1 or None in ids:
-            return False
-    return True
-
-
-async def count_proofs(client: RpcClient, tracker: Tracker, height: int) -> int:
-    heights = [h for h in range(1, height + 1) if tracker.tx_heights.get(h)]
-    found = [await client.get("/light/proof", height=h) for h in heights]
-    return sum(1 for record in found if record is not None)
 
 
 async def drive(
@@ -224,8 +207,8 @@ async def summarize(
         proven_final_height=min(p.proven_final for p in progress),
         txs_submitted=tracker.committed + len(tracker.load.submitted_at),
         txs_committed=tracker.committed,
-        commit_latency_s=_percentiles(tracker.latencies),
-        block_interval_s=_percentiles(intervals),
+        commit_latency_s=compute_percentiles(tracker.latencies),
+        block_interval_s=compute_percentiles(intervals),
         nodes=progress,
         byzantine={str(index): mode for mode, index in options.byzantine},
         evidence=await _read_evidence(options, clients, final),
@@ -234,7 +217,7 @@ async def summarize(
     report.slashed, report.rewards_paid = ledgers.slashed, ledgers.rewards_paid
     report.supply_conserved = ledgers.supply_conserved
     report.staking_deposited = ledgers.deposited
-    epochs = await read_epochs(clients)
+    epochs = await read_epochs(clients, _get_honest(options, len(clients)))
     report.epochs, report.validator_set_changes = epochs.epochs, epochs.validator_set_changes
     report.nodes_agree = report.nodes_agree and epochs.agree
     in_flight = options.validators * options.batch_size if options.proofs else options.in_flight
@@ -288,14 +271,21 @@ async def run_devnet(
         accounts, options.depth, chain_tag, options.stake_every, options.validators, attackers
     )
     tracker = Tracker(load)
+    joiners: list[Joiner] = []
     try:
         async with aiohttp.ClientSession() as session:
             clients = [_client(session, home) for home in layout.homes]
             ready = wait_ready(clients, START_SECONDS, lambda i: procs[i].poll() is None)
-            if not await run_unless_stopped(ready, stop):
+            make_client = functools.partial(_client, session)
+            if not await run_unless_stopped(ready, stop) or not await run_unless_stopped(
+                start_joiners(layout, make_client, clients, procs, joiners), stop
+            ):
                 report = DevnetReport(load_note="stopped before every node was ready")
             else:
                 report = await _drive_and_summarize(options, clients, tracker, on_progress, stop)
+                report.joined_signed_qcs = await count_joiner_signatures(
+                    clients[_get_honest(options, len(clients))], report.finalized_height, joiners
+                )
         report.stopped_early = stop.is_set()
         usage = [read_usage(proc.pid) for proc in procs]
         report.node_cpu_seconds = [cpu for cpu, _ in usage]

@@ -18,6 +18,7 @@ each part does lives with its service:
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
@@ -35,6 +36,7 @@ from zkpov.node.consensus_io.reactor import (
     make_ban,
     route_consensus_frames,
 )
+from zkpov.node.consensus_io.registry_keys import UNREGISTERED, RegistryKeys
 from zkpov.node.consensus_io.slashing_guard import SlashingGuard
 from zkpov.node.consensus_io.tx_gossip import TxGossip
 from zkpov.node.fast_sync.server import FastSyncServer
@@ -68,6 +70,8 @@ from zkpov.types import Epoch, ValidatorIndex
 
 __all__ = ["Node", "OutboxWrapper"]
 
+log = logging.getLogger(__name__)
+
 # What a test network's attack mode puts around the outbox: (outbox, index, secret key, scheme).
 OutboxWrapper = Callable[[Outbox, ValidatorIndex, bytes, SignatureScheme], Outbox]
 
@@ -92,10 +96,13 @@ class Node:
         )
         node_key = read_key_file(config.get_path(config.node_key_file), KeyKind.NODE)
         self.start = build_chain_start(self.genesis)
-        self.index = get_validator_index(self.start, self.validator.public)
-        self.pubkeys = tuple(bytes(pk) for pk in self.start.vset.pubkeys)
+        if not self.genesis.epochs:  # nobody joins: the key must be a genesis validator's
+            get_validator_index(self.start, self.validator.public)
         self._keys = self._load_keys()  # before any store opens: a refused key writes nothing
         self._open_stores(init_slashing_protection)
+        self.pubkeys = RegistryKeys(lambda: self.chain.ledger.state.validators)
+        registered = self.pubkeys.get_index(self.validator.public)
+        self.index = UNREGISTERED if registered is None else registered
         self.counters = NodeCounters()
         self.events = EventHub()
         self.metrics = NodeMetrics()
@@ -264,6 +271,20 @@ class Node:
         self.cores.save_progress(self.driver.core.tree)
         self.live_metrics.on_step(self.driver.core)
         self.feed.on_certified(self.driver.core.tree)
+        self._check_registration()
+
+    def _check_registration(self) -> None:
+        """A validator that joins by transaction runs as an observer until its key is in the
+        committed registry; then its cores are rebuilt under its registry index, so that it
+        votes from the first epoch whose set holds it."""
+        if self.index != UNREGISTERED or self.validator.public not in self.pubkeys:
+            return
+        self.index = ValidatorIndex(self.pubkeys.index(self.validator.public))
+        self.cores.index = self.index
+        if self.pipeline is not None:
+            self.pipeline.index = self.index
+        log.info("validator key registered at index %d: taking part from its epoch", self.index)
+        self.driver.rebuild_core()
 
     def submit_tx(self, tx: bytes) -> AddResult:
         """Admits a transfer from a client and gossips it if admitted."""
@@ -303,6 +324,7 @@ class Node:
         parts = ViewParts(
             self.genesis, self.start, self.index, self.chain, self.driver, self.transport,
             self.config.p2p_listen, self.gossip, self.prover, self.events, self.endings,
+            self.validator.public,
         )  # fmt: skip
         app = create_app(
             RuntimeView(parts), metrics=self.metrics, config=config, fast_sync=self.fast_sync

@@ -15,7 +15,7 @@ from zkpov.crypto import ceremony_transcript as ct
 from zkpov.crypto import snark
 from zkpov.node.ops.config import load_node_config
 from zkpov.node.ops.keys import KeyKind, read_key_file
-from zkpov.node.ops.setup import SetupError, create_testnet
+from zkpov.node.ops.setup import ACCOUNT_FUNDS, VALIDATOR_STAKE, SetupError, create_testnet
 from zkpov.node.state.genesis import read_genesis
 
 
@@ -99,3 +99,38 @@ def test_a_ceremony_decides_the_circuit_and_a_different_one_is_refused() -> None
         get_ceremony_circuit(config, 2, None)
     with pytest.raises(click.UsageError, match="batch 1, depth 2"):
         get_ceremony_circuit(config, None, 4)
+
+
+def test_joiner_homes_hold_keys_outside_the_genesis_set_and_a_funded_account(
+    tmp_path: Path,
+) -> None:
+    layout = create_testnet(tmp_path / "net", 2, joiners=1, epoch_length=5, base_port=30000)
+    (joiner,) = layout.joiner_homes
+    assert joiner == tmp_path / "net" / "node2"
+    config = load_node_config(joiner)
+    key = read_key_file(config.get_path(config.validator_key_file), KeyKind.VALIDATOR).public
+    genesis = read_genesis(joiner / "genesis.json")
+    assert key not in {v.bls_public_key for v in genesis.validators}
+    assert {p.validator_public_key for p in config.peers} == {
+        v.bls_public_key for v in genesis.validators
+    }  # it dials the genesis set, which admits it once its join commits
+    assert config.p2p_listen[1] == 30004 and len(layout.account_key_files) == 8
+    account = read_key_file(layout.joiner_account_key_files[0], KeyKind.ACCOUNT).public
+    funded = {a.public_key: a.balance for a in genesis.accounts}
+    assert funded[account] == VALIDATOR_STAKE + ACCOUNT_FUNDS
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"joiners": 1}, "need epochs"),
+        ({"joiners": 17, "epoch_length": 5}, "1 to 16"),
+        ({"joiners": 2, "epoch_length": 5, "accounts": 127}, "do not fit"),
+    ],
+)
+def test_joiners_that_cannot_join_are_refused_before_anything_is_written(
+    tmp_path: Path, options: dict[str, int], message: str
+) -> None:
+    with pytest.raises(SetupError, match=message):
+        create_testnet(tmp_path / "net", 2, **options)  # type: ignore[arg-type]
+    assert not (tmp_path / "net").exists()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from zkpov.chain.containers import RegistryIndex
 from zkpov.consensus.core import PayloadSource
 from zkpov.consensus.epochs.leaders import SeededLeaders
+from zkpov.consensus.epochs.speculative import PayloadLedger
 from zkpov.consensus.evidence_index import EvidenceIndex
 from zkpov.consensus.leader import LeaderElection
 from zkpov.consensus.safety import SafetyRules
@@ -32,3 +33,5 @@ class ValidatorContext:
     # offences committed blocks included (durable, shared by every epoch); None: no evidence
     # check before voting (only the simulator's test-only seam)
     evidence_index: EvidenceIndex | None = None
+    # the node's ledger after a block's payload (staking ops); None: payloads move no stake
+    payload_ledger: PayloadLedger | None = None

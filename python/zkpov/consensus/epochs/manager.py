@@ -267,7 +267,7 @@ class EpochManager:
         start, context = self.epoch_start, self.context
         base = self.recovered.state if root is not None else start.state
         root_block = root[0] if root is not None else start.root
-        chain = SpeculativeChain(root_block, base, start.vset, start.window)
+        chain = SpeculativeChain(root_block, base, start.vset, start.window, context.payload_ledger)
         self.checker = EpochChecker(context.inner, chain)
         checker = wrap_evidence_check(self.checker, start.vset, context.evidence_index)
         member = self.is_member

@@ -2,7 +2,11 @@
 
 A voter must compute the next set before voting on a reconfiguration block whose ancestors may
 not be committed yet, so every block the core accepts keeps the chain state after it (the
-parent's state, copied, then :func:`zkpov.chain.transition.process_block`). The table holds only
+parent's state, copied, then :func:`zkpov.chain.transition.process_block`). Where a node's
+ledger also moves with the payload (staking ops: bonds, joins, withdraws), ``payload_ledger``
+gives the ledger after the block's payload on the parent's full state, and the economics run
+on that, so the next set counts a validator that joined, or a delegation, as the committed
+ledger will. The table holds only
 blocks the core inserted (itself bounded per leader and round) and is pruned to the committed
 root's descendants at every commit. Suffix blocks share their parent's state: nothing in them
 counts.
@@ -11,8 +15,9 @@ counts.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
-from zkpov.chain.containers import ChainState
+from zkpov.chain.containers import ChainState, copy_chain_state
 from zkpov.chain.transition import process_block
 from zkpov.consensus.epochs.boundary import EpochWindow
 from zkpov.spec.messages import Block
@@ -20,16 +25,25 @@ from zkpov.spec.payload import InvalidBlock
 from zkpov.spec.validators import ValidatorSet
 from zkpov.types import BlockId, Height
 
-__all__ = ["SpeculativeChain"]
+__all__ = ["PayloadLedger", "SpeculativeChain"]
+
+# (block, parent) -> the ledger after the block's payload on the parent's state, before the
+# block's economics (``InvalidBlock`` if the payload is invalid or the parent unknown)
+PayloadLedger = Callable[[Block, Block], ChainState]
 
 
 class SpeculativeChain:
     """Chain states after the root and each accepted uncommitted block of one epoch."""
 
     def __init__(
-        self, root: Block, root_state: ChainState, vset: ValidatorSet, window: EpochWindow
+        self,
+        root: Block,
+        root_state: ChainState,
+        vset: ValidatorSet,
+        window: EpochWindow,
+        payload_ledger: PayloadLedger | None = None,
     ) -> None:
-        self.vset, self.window = vset, window
+        self.vset, self.window, self.payload_ledger = vset, window, payload_ledger
         self.states: dict[BlockId, tuple[Height, ChainState]] = {root.id: (root.height, root_state)}
 
     def get(self, block_id: BlockId) -> ChainState | None:
@@ -44,7 +58,10 @@ class SpeculativeChain:
             raise InvalidBlock("parent chain state unknown: sync the parent first")
         if self.window.is_suffix(block):
             return base
-        state = copy.deepcopy(base)
+        if self.payload_ledger is None:
+            state = copy.deepcopy(base)
+        else:
+            state = copy_chain_state(self.payload_ledger(block, parent))
         process_block(state, self.vset.config, self.vset, block)
         expected = self.vset.epoch + int(self.window.is_reconfiguration(block))
         if state.epoch != expected:  # the chain's epoch length is not the window's

@@ -266,9 +266,17 @@ class ConsensusDriver:
         self.stats.restarts += 1
         self.stats.last_error = f"{type(err).__name__}: {err}"
         self.hooks.on_core_restart(err)
+        self.rebuild_core()
+
+    def rebuild_core(self) -> None:
+        """A fresh core (or manager) from durable state, started; its timers and undelivered
+        messages dropped. After a fault, or once this validator's registry index is known."""
+        if self.rebuild is None:
+            raise RuntimeError("this driver has no way to rebuild its core")
         self._deadlines.clear()
         self._to_self.clear()
         self.steered = self.rebuild()
+        self.me = self._get_me()
         self.execute(self.steered.start(self.clock()))  # a fault here is fatal: raised
 
     def execute(self, actions: list[Action]) -> None:

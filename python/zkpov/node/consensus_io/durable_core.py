@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zkpov.chain.block_state import BlockState, LedgerRules
-from zkpov.chain.containers import copy_chain_state
+from zkpov.chain.containers import ChainState, copy_chain_state
 from zkpov.chain.operations import parse_operation
 from zkpov.chain.state import AccountState
 from zkpov.consensus.block_tree import BlockTree
@@ -118,11 +118,12 @@ class DurableCore:
     def _build_manager(
         self, root: tuple[Block, QuorumCert], index: EvidenceIndex, checker: ValidityChecker
     ) -> EpochManager:
-        """Peers are named by genesis index, which is the registry index (nobody joins yet)."""
+        """Peers are named by registry index (the genesis set first, then joiners in the order
+        their create_validator committed); ``index`` is ours (``UNREGISTERED``: an observer)."""
         context = ValidatorContext(
             int(self.index), self.secret, checker, payload_source=self.make_body,
             make_leaders=make_epoch_leaders, wall_offset_ms=get_wall_offset_ms(),
-            evidence_index=index,
+            evidence_index=index, payload_ledger=self._get_payload_ledger,
         )  # fmt: skip
         recovered = recover_node_epoch(self.start, self.chain, self.endings)
         manager = EpochManager(
@@ -132,6 +133,14 @@ class DurableCore:
         self.endings = manager.endings  # the manager appends; the list outlives it
         self._saved_hqc = None
         return manager
+
+    def _get_payload_ledger(self, block: Block, parent: Block) -> ChainState:
+        """The ledger after ``block``'s payload (staking ops included) on ``parent``'s full
+        state: what the epoch's next set is elected from, as the committed ledger will be."""
+        if self.native is None:
+            raise RuntimeError("the core was not built")
+        state: BlockState = self.native.compute_payload_state(parent, block.payload)
+        return state.ledger
 
     def _build_inner_checker(self, native: NativeReexecution) -> ValidityChecker:
         if not self.proof_lag or self.vk is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -48,10 +48,10 @@ class PeerPenalties:
     def __init__(
         self, own: ValidatorIndex, ban: Callable[[ValidatorIndex, float], None],
         metrics: PenaltyMetrics, config: PenaltyConfig | None = None,
-        clock: Callable[[], float] = time.monotonic, pubkeys: tuple[bytes, ...] = (),
+        clock: Callable[[], float] = time.monotonic, pubkeys: Sequence[bytes] = (),
     ) -> None:  # fmt: skip
         self.own, self._ban, self.metrics = own, ban, metrics
-        self._index_of = {pk: ValidatorIndex(i) for i, pk in enumerate(pubkeys)}
+        self._pubkeys = pubkeys  # by index; the registry grows as joins commit
         self.config, self.clock = config or PenaltyConfig(), clock
         self.offences: dict[ValidatorIndex, int] = {}
         self._buckets: dict[ValidatorIndex, TokenBucket] = {}
@@ -59,9 +59,8 @@ class PeerPenalties:
     def on_peer_offence(self, validator_pk: bytes, err: Exception) -> None:
         """``on_rejected`` for a peer known by its validator key (``pubkeys``: the set's keys,
         in index order); a key outside the set is ignored (the transport admits none)."""
-        index = self._index_of.get(validator_pk)
-        if index is not None:
-            self.on_rejected(index, err)
+        if validator_pk in self._pubkeys:
+            self.on_rejected(ValidatorIndex(self._pubkeys.index(validator_pk)), err)
 
     def on_rejected(self, sender: ValidatorIndex, err: Exception) -> None:
         """Counts the rejection; an offence may get ``sender`` banned."""

@@ -29,12 +29,11 @@ def build_transport(
     chain_id: str, node_secret: bytes, validator_secret: bytes, pubkeys: Sequence[bytes]
 ) -> Transport:
     """Noise with this node's key and a hello signed by its validator key; only the validators
-    in ``pubkeys`` (the genesis set) are admitted, and always (``max_peers`` never refuses
-    them)."""
+    in ``pubkeys`` (the registry, read at each handshake: it grows as joins commit) are
+    admitted, and always (``max_peers`` never refuses them)."""
     identity = NodeIdentity(chain_id.encode(), NodeKey(node_secret), validator_secret)
-    members = set(pubkeys)
     config = TransportConfig(backoff_cap=RECONNECT_BACKOFF_CAP)
-    return Transport(identity, members.__contains__, config, reserved=members.__contains__)
+    return Transport(identity, pubkeys.__contains__, config, reserved=pubkeys.__contains__)
 
 
 @dataclass
@@ -43,7 +42,7 @@ class NetworkOutbox:
     requests and responses go on their own channel so that they never hold back a vote."""
 
     transport: Transport
-    pubkeys: tuple[bytes, ...]
+    pubkeys: Sequence[bytes]
 
     def send_to(self, to: ValidatorIndex, payload: bytes, bulk: bool = False) -> None:
         channel = ChannelId.BLOCK_SYNC if bulk else ChannelId.CONSENSUS
@@ -55,24 +54,23 @@ class NetworkOutbox:
 
 
 def route_consensus_frames(
-    transport: Transport, driver: ConsensusDriver, pubkeys: tuple[bytes, ...]
+    transport: Transport, driver: ConsensusDriver, pubkeys: Sequence[bytes]
 ) -> None:
     """Feeds consensus and block-sync frames to the driver, tagged with the sender's
     authenticated validator index. Nothing is relayed: each frame goes to this node's driver
     only. Frames that a closed (e.g. just banned) connection had still buffered are dropped."""
-    index_of = {pk: ValidatorIndex(i) for i, pk in enumerate(pubkeys)}
 
     async def on_frame(conn: Connection, frame: Frame) -> None:
-        sender = index_of.get(conn.validator_pk)
-        if sender is not None and conn.is_open():
-            driver.deliver(sender, frame.body)
+        key = conn.validator_pk
+        if key in pubkeys and conn.is_open():
+            driver.deliver(ValidatorIndex(pubkeys.index(key)), frame.body)
 
     transport.register(ChannelId.CONSENSUS, on_frame)
     transport.register(ChannelId.BLOCK_SYNC, on_frame)
 
 
 def make_ban(
-    transport: Transport, pubkeys: tuple[bytes, ...]
+    transport: Transport, pubkeys: Sequence[bytes]
 ) -> Callable[[ValidatorIndex, float], None]:
     """Bans a validator, by index, on the transport (peer penalties)."""
 

@@ -44,6 +44,7 @@ __all__ = [
     "SetupError",
     "TestnetLayout",
     "check_epoch_length",
+    "check_joiners",
     "check_network_options",
     "create_home",
     "create_network",
@@ -52,6 +53,7 @@ __all__ = [
 ]
 
 KEYS_DIR = "keys"
+MAX_JOINERS = 16
 MAX_PORT = 65535
 
 
@@ -66,6 +68,10 @@ class TestnetLayout:
     genesis: Genesis
     homes: tuple[Path, ...]
     account_key_files: tuple[Path, ...]
+    # validators that join by transaction: homes whose keys are not in the genesis set, and
+    # the funded accounts that pay their self-bonds (one each, in the same order)
+    joiner_homes: tuple[Path, ...] = ()
+    joiner_account_key_files: tuple[Path, ...] = ()
 
 
 def check_network_options(
@@ -139,12 +145,14 @@ def create_node_home(home: Path, index: int, base_port: int) -> tuple[NodeConfig
 # Each generated validator's stake, in base units: large enough that a block's issuance
 # (total stake x reward_rate x block_time / year, floored) is not zero.
 VALIDATOR_STAKE = 10**15
+ACCOUNT_FUNDS = 1_000_000_000  # each load account's genesis balance
+JOINER_FUNDS = VALIDATOR_STAKE + ACCOUNT_FUNDS  # a joiner's account: a genesis-sized bond, fees
 
 
 def _make_genesis(
     chain_id: str,
     validators: list[tuple[NodeConfig, SecretKeyFile]],
-    accounts: list[SecretKeyFile],
+    accounts: list[tuple[SecretKeyFile, int]],
     consensus: ConsensusConfig,
     circuit: tuple[int, int],
     test_network: bool,
@@ -159,7 +167,7 @@ def _make_genesis(
             GenesisValidator(cfg.moniker, key.public, bls.pop_prove(key.secret), VALIDATOR_STAKE)
             for cfg, key in validators
         ),
-        accounts=tuple(AccountAllocation(a.public, 1_000_000_000) for a in accounts),
+        accounts=tuple(AccountAllocation(a.public, funds) for a, funds in accounts),
         circuit_batch_size=circuit[0],
         circuit_tree_depth=circuit[1],
         test_network=test_network,
@@ -189,6 +197,7 @@ def create_network(
     test_network: bool = False,
     epoch_length: int | None = None,
     setup: GenesisSetup = INSECURE_SETUP,
+    joiner_homes: Sequence[Path] = (),
 ) -> TestnetLayout:
     """One validator per home, all dialing each other; funded account keys in ``accounts_dir``.
     ``proof_lag`` overrides ``consensus.proof_lag``: above 0, blocks carry validity proofs (every
@@ -196,30 +205,51 @@ def create_network(
     share cached proving keys; ``test_network`` marks the genesis as a test network (attack modes
     run only there); ``setup`` is the genesis ``setup`` (how the circuit keys were made);
     ``epoch_length`` turns epochs on: the validator set changes every that
-    many blocks (None: one epoch, the genesis set for the chain's life)."""
-    check_network_options(len(homes), chain_id, accounts, base_port, circuit)
+    many blocks (None: one epoch, the genesis set for the chain's life); ``joiner_homes`` get
+    validator keys outside the genesis set, each with a funded ``joiner{k}.json`` account to
+    bond from (it needs epochs: only an epoch change admits a validator)."""
+    nodes_in_all, accounts_in_all = len(homes) + len(joiner_homes), accounts + len(joiner_homes)
+    check_network_options(nodes_in_all, chain_id, accounts_in_all, base_port, circuit)
+    check_joiners(len(joiner_homes), epoch_length)
     check_epoch_length(epoch_length)
     nodes = [create_node_home(home, i, base_port) for i, home in enumerate(homes)]
+    joiners = [create_node_home(h, len(homes) + k, base_port) for k, h in enumerate(joiner_homes)]
     account_files = [accounts_dir / f"account{i}.json" for i in range(accounts)]
-    account_keys = _new_account_keys(account_files, circuit[1])
+    joiner_files = [accounts_dir / f"joiner{k}.json" for k in range(len(joiner_homes))]
+    account_keys = _new_account_keys(account_files + joiner_files, circuit[1])
+    funds = [ACCOUNT_FUNDS] * accounts + [JOINER_FUNDS] * len(joiner_files)
     consensus = consensus or ConsensusConfig.from_preset("minimal")
     if proof_lag is not None:
         consensus = dataclasses.replace(consensus, proof_lag=proof_lag)
     if epoch_length is not None:
         consensus = dataclasses.replace(consensus, epoch_length=epoch_length)
     epochs = epoch_length is not None
+    allocations = list(zip(account_keys, funds, strict=True))
     genesis = _make_genesis(
-        chain_id, nodes, account_keys, consensus, circuit, test_network, epochs, setup
+        chain_id, nodes, allocations, consensus, circuit, test_network, epochs, setup
     )
     text = encode_genesis(genesis)
-    for config, _ in nodes:
+    for config, _ in nodes + joiners:  # joiners dial the genesis set, which admits them later
         if key_cache_dir is not None:
             config = dataclasses.replace(config, key_cache_dir=key_cache_dir)
         write_node_config(_with_peers(config, nodes))
         config.get_path(config.genesis_file).write_text(text)
         # the keys are brand new, so they have never signed: an empty slashing database is right
         create_slashing_db(config.get_path(config.db_dir), compute_genesis_hash(genesis))
-    return TestnetLayout(genesis, tuple(cfg.home for cfg, _ in nodes), tuple(account_files))
+    return TestnetLayout(
+        genesis, tuple(cfg.home for cfg, _ in nodes), tuple(account_files),
+        tuple(cfg.home for cfg, _ in joiners), tuple(joiner_files),
+    )  # fmt: skip
+
+
+def check_joiners(joiners: int, epoch_length: int | None) -> None:
+    """Raises ``SetupError`` unless ``joiners`` validators can join this network."""
+    if not joiners:
+        return
+    if epoch_length is None:
+        raise SetupError("joining validators need epochs (an epoch length)")
+    if not 0 < joiners <= MAX_JOINERS:
+        raise SetupError(f"joining validators must be 1 to {MAX_JOINERS}, got {joiners}")
 
 
 def create_testnet(
@@ -228,17 +258,20 @@ def create_testnet(
     ceremony: tuple[snark.ProvingKey, bytes] | None = None,
     **options: Any,
 ) -> TestnetLayout:
-    """``output/node{i}`` homes and ``output/accounts`` keys (see ``create_network``); the nodes
+    """``output/node{i}`` homes and ``output/accounts`` keys (see ``create_network``; option
+    ``joiners``: that many more homes, ``node{validators + k}``, joining by transaction); nodes
     share ``output/circuit-keys`` and their genesis is marked a test network. ``output`` must be
     missing or empty. ``ceremony`` (a verified ceremony's proving key and transcript hash) is
     installed in the shared key cache and pinned by the genesis ``setup``."""
     options.setdefault("key_cache_dir", "../circuit-keys")
     options.setdefault("test_network", True)
+    joiners = options.pop("joiners", 0)
     with build_new_directory(output) as work:
         if ceremony is not None:
             setup = install_ceremony_key(work / "circuit-keys", *ceremony)
             options["setup"] = decode_setup(setup)
         homes = [work / f"node{i}" for i in range(validators)]
+        options["joiner_homes"] = [work / f"node{validators + k}" for k in range(joiners)]
         layout = create_network(homes, work / "accounts", **options)
     return _moved(layout, work, output)
 
@@ -258,4 +291,6 @@ def _moved(layout: TestnetLayout, old: Path, new: Path) -> TestnetLayout:
         layout,
         homes=tuple(move(h) for h in layout.homes),
         account_key_files=tuple(move(a) for a in layout.account_key_files),
+        joiner_homes=tuple(move(h) for h in layout.joiner_homes),
+        joiner_account_key_files=tuple(move(a) for a in layout.joiner_account_key_files),
     )

@@ -20,6 +20,7 @@ from zkpov.network.connection import Connection
 from zkpov.network.transport import Transport
 from zkpov.node.consensus_io.client_txs import ClientTxQueue
 from zkpov.node.consensus_io.driver import ConsensusDriver
+from zkpov.node.consensus_io.registry_keys import UNREGISTERED
 from zkpov.node.consensus_io.tx_gossip import TxGossip
 from zkpov.node.proving.prover import ProofTracker
 from zkpov.node.rpc.epoch_view import describe_set, get_epoch_at, is_commit_qc
@@ -96,6 +97,7 @@ class ViewParts:
     prover: ProofTracker | None
     events: EventHub
     endings: EpochEndingStore | None = None  # epochs on: the committed endings
+    validator_key: bytes = b""  # this node's BLS key (empty: the genesis key at ``index``)
 
 
 class RuntimeView:
@@ -162,13 +164,17 @@ class RuntimeView:
         )  # fmt: skip
 
     def _describe_me(self) -> ValidatorInfo:
-        """This validator in the current epoch's set; outside it (epochs on: it left, or was
-        slashed), its registry index with no voting power."""
-        pk = self.parts.start.vset.pubkeys[self.parts.index]
+        """This validator in the current epoch's set; outside it (epochs on: it left, was
+        slashed, or has not joined yet), its registry index with no voting power (an
+        unregistered key: ``UNREGISTERED``)."""
+        pk = BLSPubkey(self.parts.validator_key or self.parts.start.vset.pubkeys[self.parts.index])
         members = self.parts.chain.ledger.epoch_vset.pubkeys
         if pk in members:
             return self._validators()[members.index(pk)]
-        ledger, registry = self.parts.chain.ledger.state, self.parts.index
+        ledger = self.parts.chain.ledger.state
+        registry = next((i for i, v in enumerate(ledger.validators) if v.pubkey == pk), None)
+        if registry is None:  # joining by transaction: not registered yet
+            return ValidatorInfo(UNREGISTERED, pk, Stake(0), 0, 0, 0)
         stake = int(get_validator_stake(ledger, registry))
         slashed = int(ledger.validators[registry].slashed_amount)
         return ValidatorInfo(ValidatorIndex(registry), pk, Stake(0), 0, stake, slashed)
@@ -180,9 +186,8 @@ class RuntimeView:
 
     def get_net_info(self) -> NetInfo:
         """Each connected peer as the transport authenticated it (see :class:`PeerInfo`)."""
-        index_of = {
-            bytes(pk): ValidatorIndex(i) for i, pk in enumerate(self.parts.start.vset.pubkeys)
-        }
+        registry = self.parts.chain.ledger.state.validators  # genesis set, then joiners
+        index_of = {bytes(v.pubkey): ValidatorIndex(i) for i, v in enumerate(registry)}
         peers = tuple(
             _describe_peer(conn, index_of.get(conn.validator_pk))
             for conn in self.parts.transport.get_peers()

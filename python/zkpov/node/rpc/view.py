@@ -129,7 +129,7 @@ class PeerInfo:
     outbound: bool
     bytes_received: int
     bytes_sent: int
-    validator_index: ValidatorIndex | None = None  # in the current set, if it is there
+    validator_index: ValidatorIndex | None = None  # registry index (genesis set, then joiners)
 
 
 @dataclass(frozen=True)
