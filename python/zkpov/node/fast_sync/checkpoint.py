@@ -1,11 +1,11 @@
 """The checkpoint a node serves: its latest proven-final block that a 2-chain makes final.
 
 A checkpoint is a hash-linked run of committed blocks ending with the checkpoint block ``B``
-and its child ``B'`` (``B'.round == B.round + 1``), plus ``commit_qc``, the QC of ``B'``: ``B'``
+and its child ``B'`` (``B'.round == B.round + 1``, of ``B``'s epoch), plus ``commit_qc``, the QC of ``B'``: ``B'``
 carries the QC of ``B``, so the two QCs commit ``B`` under Jolteon's 2-chain rule. The run starts
 up to ``MAX_CHECKPOINT_BLOCKS`` before ``B`` so that the validity proofs of its blocks (in
 ``proofs``) can be checked against their parents' state roots. ``epoch_changes`` is the chain of
-validator-set changes from genesis: empty, since the chain has no epochs yet.
+epoch endings from genesis to ``B``'s epoch (:mod:`.epoch_changes`; empty in epoch 0).
 """
 
 from __future__ import annotations
@@ -62,6 +62,8 @@ def _get_two_chain(
     """``B'`` and its QC if the block at ``height`` is directly committed by them."""
     block, child = get_block(height), get_block(height + 1)
     if block is None or child is None or child.round != block.round + 1:
+        return None
+    if child.epoch != block.epoch:  # B ends its epoch: B' sits on the next epoch's root QC
         return None
     grandchild = get_block(height + 2)
     qc = root[1] if root[0].id == child.id else grandchild.qc if grandchild else None
