@@ -35,7 +35,13 @@ from zkpov.spec.messages import Block, compute_digest
 from zkpov.spec.payload import InvalidBlock, check_block_shape, compute_root_bytes
 from zkpov.types import BlockId, Root
 
-__all__ = ["MAX_BUILT_STATES", "NativeReexecution", "ValidityChecker", "WrongStakingRoot"]
+__all__ = [
+    "MAX_BUILT_STATES",
+    "NativeReexecution",
+    "ValidityChecker",
+    "WrongStakingRoot",
+    "check_staking_root",
+]
 
 MAX_BUILT_STATES = 4  # our own proposals' states awaiting their check (one per round in flight)
 FinishBlock = Callable[[Any, Block], bytes]  # a checked block's economics; its staking root
@@ -95,8 +101,7 @@ class NativeReexecution:
             staking_root = self._finish_state(state, block)
         else:
             _check_state_root(block, state)
-        if staking_root != block.staking_root:
-            raise WrongStakingRoot(f"block at round {block.round} has a wrong staking root")
+        check_staking_root(block, staking_root)
         self.states[block.id] = state
         self._pre_roots[block.id] = self.states[parent.id].root
 
@@ -156,6 +161,12 @@ def _get_unrooted_id(block: Block) -> BlockId:
     """``block``'s id with an empty staking root: what a proposer's sealed block is known by
     before its root is filled in."""
     return dataclasses.replace(block, staking_root=b"").id
+
+
+def check_staking_root(block: Block, staking_root: bytes) -> None:
+    """``block`` names the staking root its re-executed ledger has (empty without a ledger)."""
+    if staking_root != block.staking_root:
+        raise WrongStakingRoot(f"block at round {block.round} has a wrong staking root")
 
 
 def _check_state_root(block: Block, state: Any) -> None:
