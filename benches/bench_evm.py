@@ -38,6 +38,8 @@ from zkpov.spec.messages import BlockHeader, QuorumCert, VoteData
 from zkpov.spec.validators import compute_validator_set_commitment
 from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 
+STAKING_ROOT = bytes([2]) * 32  # a running node's headers carry a 32-byte staking root
+
 
 def groth16_gas(chain: LocalChain, config: snark.CircuitConfig) -> int:
     pk, vk = snark.insecure_setup(config, b"bench-evm")
@@ -63,7 +65,7 @@ def finality_gas(chain: LocalChain, validators: int, signers: int) -> tuple[int,
     header = BlockHeader(Epoch(0), Round(5), Height(3), BlockId(bytes(32)), ValidatorIndex(0),
                          Root(bytes(32)), bytes(32), bytes(32), bytes(32), bytes(32),
                          bls.sign(secrets[0], b"reveal"), 1_800_000_000_000,
-                         setup.header_commitment, b"")  # fmt: skip
+                         setup.header_commitment, b"", STAKING_ROOT)  # fmt: skip
     data = VoteData(Epoch(0), Round(6), BlockId(bytes([1]) * 32), Round(5), header.id)
     signature = bls.aggregate([bls.sign(secrets[i], data.signing_root) for i in range(signers)])
     qc = QuorumCert(data, compute_bitfield(range(signers), validators), signature)
@@ -90,7 +92,8 @@ def epoch_change_gas(chain: LocalChain, validators: int, signers: int, bound: in
                          Root(bytes(32)), bytes(32), bytes(32), bytes(32), bytes(32),
                          bls.sign(secrets[0], b"reveal"), 1_800_000_000_000,
                          setup.header_commitment,
-                         compute_validator_set_commitment(1, next_keys, stakes))  # fmt: skip
+                         compute_validator_set_commitment(1, next_keys, stakes),
+                         STAKING_ROOT)  # fmt: skip
     data = VoteData(Epoch(0), Round(6), BlockId(bytes([1]) * 32), Round(5), header.id)
     signature = bls.aggregate([bls.sign(secrets[i], data.signing_root) for i in range(signers)])
     qc = QuorumCert(data, compute_bitfield(range(signers), validators), signature)

@@ -6,14 +6,14 @@
 One validator's home holds a chain built here: real blocks, each certified by a real BLS QC
 (consecutive rounds, so each is committed by its child), a transfer every ``--tx-every`` blocks
 (real Schnorr signatures and state roots), written through ``CommittedChain`` like a node's;
-``--accounts`` funded accounts in a depth-16 tree. Only the block just below the checkpoint
-carries a real Groth16 proof (batch 1): the bench hands the server the proven-final height, as
-a network whose every batch was proven would. The process-wide BLS verification cache is
-cleared before each timed run.
+``--accounts`` funded accounts in a depth-16 tree; each header names its staking root. Only
+the block just below the checkpoint carries a real Groth16 proof (batch 1): the bench hands the
+server the proven-final height, as a network whose every batch was proven would. The
+process-wide BLS verification cache is cleared before each timed run.
 
 - **fast sync**: ``run_fast_sync`` into an empty home against the fast-sync routes served over
-  HTTP on loopback (checkpoint, 2-chain QCs, batch proof verification, every state chunk,
-  the install), until the store is ready;
+  HTTP on loopback (checkpoint, 2-chain QCs, batch proof verification, every state chunk, the
+  staking ledger against the header's root, the install), until the store is ready;
 - **replay** (a lower bound of what a node pays): the same blocks, already fetched and encoded,
   decoded, their QCs verified and committed 100 at a time through ``CommittedChain`` (transfers
   re-executed, one LMDB write per commit) into an empty home. A real node also waits for block
@@ -34,11 +34,12 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from aiohttp import web
 
+from zkpov.chain.ledger_root import apply_ledger_block, compute_staking_root
 from zkpov.chain.state import Transfer, compute_account_index, sign_transfer
 from zkpov.consensus.actions import Commit
 from zkpov.consensus.factory import ChainStart
@@ -54,6 +55,7 @@ from zkpov.node.ops.setup import TestnetLayout, create_testnet
 from zkpov.node.rpc.app import on_error
 from zkpov.node.rpc.fast_sync_api import FAST_SYNC_KEY, FAST_SYNC_ROUTES
 from zkpov.node.state.bootstrap import build_chain_start, build_genesis_state
+from zkpov.node.state.economics import compute_genesis_ledger, get_ledger_config
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash, read_genesis
 from zkpov.node.state.stores import NodeStores, create_slashing_db, open_stores
 from zkpov.spec.codec.messages import decode_message, encode_message
@@ -107,6 +109,11 @@ class ChainBuilder:
         self.reveal = bls.sign(home.secret, compute_randao_signing_root(home.start.vset.epoch))
         self.blocks, self.qcs = [home.start.block], [home.start.qc]
         self.nonce = 0
+        vset = home.start.vset
+        self.ledger, self.ledger_config = (
+            compute_genesis_ledger(vset),
+            get_ledger_config(vset, False),
+        )
 
     def make_transfer(self) -> Transfer:
         self.nonce += 1
@@ -126,6 +133,8 @@ class ChainBuilder:
             qc=self.qcs[-1], payload=encode_payload([t.to_bytes() for t in transfers]),
             randao_reveal=self.reveal,
         )  # fmt: skip
+        apply_ledger_block(self.ledger, self.ledger_config, self.home.start.vset, block)
+        block = replace(block, staking_root=compute_staking_root(self.ledger))
         self.blocks.append(block)
         self.qcs.append(sign_qc(self.home, block, parent.round))
 

@@ -11,7 +11,8 @@ DOMAIN_VOTE: Final = b"ZKPOV/VOTE/v1"
 DOMAIN_TIMEOUT: Final = b"ZKPOV/TIMEOUT/v1"
 DOMAIN_RANDAO: Final = b"ZKPOV/RANDAO/v1"
 DOMAIN_LEADER_SEED: Final = b"ZKPOV/LEADER/v1"
-DOMAIN_BLOCK_ID: Final = b"ZKPOV/BLOCK/v2"  # v2: timestamp and validator-set commitments
+DOMAIN_BLOCK_ID: Final = b"ZKPOV/BLOCK/v3"  # v2: timestamp, set commitments; v3: staking root
+DOMAIN_STAKING: Final = b"ZKPOV/STAKING/v1"  # staking_root: SHA-256 of this tag and the ledger
 
 HASH_LENGTH: Final = 32
 BLS_PUBKEY_LENGTH: Final = 48

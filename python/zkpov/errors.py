@@ -24,6 +24,7 @@ __all__ = [
     "FastSyncAnswerError",
     "FastSyncCheckpointError",
     "FastSyncError",
+    "FastSyncLedgerError",
     "FastSyncStateError",
     "ForgedValidatorSetError",
     "InsufficientQuorumError",
@@ -167,6 +168,10 @@ class FastSyncAnswerError(FastSyncError):
 
 class FastSyncCheckpointError(FastSyncError):
     """A checkpoint whose blocks, certificates or validity proofs do not check."""
+
+
+class FastSyncLedgerError(FastSyncError):
+    """A staking ledger that does not reassemble into the checkpoint header's staking root."""
 
 
 class FastSyncStateError(FastSyncError):

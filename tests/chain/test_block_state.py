@@ -4,10 +4,13 @@ checked block's economics run after its payload."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from zkpov.chain.block_state import BlockState, LedgerRules
 from zkpov.chain.containers import Delegation
+from zkpov.chain.ledger_root import compute_staking_root
 from zkpov.chain.operations import (
     Payout,
     parse_operation,
@@ -19,7 +22,7 @@ from zkpov.chain.state import AccountState
 from zkpov.chain.transition import compute_genesis_state, is_supply_conserved
 from zkpov.config import ConsensusConfig
 from zkpov.consensus.genesis import make_genesis
-from zkpov.consensus.validity import NativeReexecution
+from zkpov.consensus.validity import NativeReexecution, WrongStakingRoot
 from zkpov.crypto import schnorr
 from zkpov.spec.codec.payload import encode_payload
 from zkpov.spec.encoding import compute_bitfield
@@ -68,6 +71,7 @@ def make_block(parent: Block, payload: bytes, root: bytes) -> Block:
 def propose(native: NativeReexecution, parent: Block, *ops: bytes) -> Block:
     payload = encode_payload(list(ops))
     block = make_block(parent, payload, native.compute_post_root(parent, payload))
+    block = dataclasses.replace(block, staking_root=native.compute_staking_root(block, parent))
     native.check_block(block, parent)
     return block
 
@@ -112,3 +116,27 @@ def test_a_staking_op_the_ledger_refuses_makes_the_block_invalid() -> None:
     block = make_block(GENESIS, payload, GENESIS.state_root)
     with pytest.raises(InvalidBlock, match="does not take delegations"):
         native.check_block(block, GENESIS)
+
+
+def test_the_header_names_the_ledgers_root_after_the_block_and_voters_refuse_another() -> None:
+    native = checker()
+    bond = sign_delegate(ALICE.secret_key, 1, 2, 500, 1, fee=1, chain_tag=TAG).to_bytes()
+    block = propose(native, GENESIS, bond)
+    ledger = native.states[block.id].ledger
+    assert block.staking_root == compute_staking_root(ledger) and len(block.staking_root) == 32
+    assert block.staking_root != compute_staking_root(genesis_state().ledger)
+    voter = checker()  # a fresh voter: it re-executes the block without the proposer's cache
+    voter.check_block(block, GENESIS)
+    for wrong in (b"", bytes(32), compute_staking_root(genesis_state().ledger)):
+        forged = dataclasses.replace(block, staking_root=wrong)
+        with pytest.raises(WrongStakingRoot):
+            checker().check_block(forged, GENESIS)
+
+
+def test_a_block_of_an_epoch_the_ledger_left_keeps_its_parents_staking_root() -> None:
+    native = checker()
+    parent = propose(native, GENESIS)
+    native.states[parent.id].ledger.epoch = Epoch(1)  # the parent was a reconfiguration block
+    suffix = propose(native, parent)  # an epoch-0 block after it: its suffix
+    assert suffix.staking_root == compute_staking_root(native.states[parent.id].ledger)
+    assert native.states[suffix.id].ledger.height == parent.height  # nothing moved

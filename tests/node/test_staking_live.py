@@ -1,6 +1,7 @@
 """Staking ops on four real nodes (Noise TCP, LMDB, real Groth16 with proof_lag 2): a delegate
 and a create_validator sent over the RPC are gossiped, proposed, re-executed by every voter,
-committed into every node's ledger, and their block is proven through circuit version 5."""
+committed into every node's ledger (whose root every tip header names), and their block is
+proven through circuit version 5."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import aiohttp
 from tests.node.test_runtime import free_base_port, make_transfer, wait_for
 from tests.support.chain_tag import get_chain_tag
 from zkpov.chain.containers import Delegation
+from zkpov.chain.ledger_root import compute_staking_root
 from zkpov.chain.operations import OpCode, build_create_validator, sign_delegate
 from zkpov.chain.state import compute_account_index
 from zkpov.chain.transition import is_supply_conserved
@@ -62,6 +64,10 @@ async def drive(layout: TestnetLayout, nodes: list[Node]) -> None:
         assert ledger.delegations[Delegation(delegator, 0)] == 10**6
         assert ledger.validators[-1].commission_bps == 700 and len(ledger.validators) == 5
         assert ledger.deposited == 10**6 + 10**8 and is_supply_conserved(ledger)
+        tip = node.chain.get_block(node.chain.height)  # re-executed ops, one staking root
+        assert tip is not None and tip.staking_root == compute_staking_root(ledger)
+        ops_block = node.chain.get_block(max(heights))
+        assert ops_block is not None and len(ops_block.staking_root) == 32
     roots = {n.chain.state.root for n in nodes if n.chain.height == nodes[0].chain.height}
     assert len(roots) == 1
     assert create[1] == OpCode.CREATE_VALIDATOR

@@ -6,8 +6,9 @@ ledger of the block's own branch, not the committed one.
 block in the node: ``apply_transfers`` runs a payload's operations of any kind on both sides
 (:func:`~zkpov.chain.payload_ops.process_payload_operations`), and :meth:`finish_block` then
 runs the block's economics (:func:`~zkpov.chain.transition.process_block`: evidence, rewards,
-RANDAO), in the order the committed chain's ledger runs them. Its ``root`` is the account
-tree's: the header commits to nothing else yet.
+RANDAO; :func:`~zkpov.chain.ledger_root.apply_ledger_block`), in the order the committed
+chain's ledger runs them. Its ``root`` is the account tree's (proven); its ``staking_root`` the
+ledger's (``chain.ledger_root``, re-executed), which the header's ``staking_root`` names.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from zkpov.chain.containers import ChainState, copy_chain_state
+from zkpov.chain.ledger_root import apply_ledger_block, compute_staking_root
 from zkpov.chain.operations import Operation
 from zkpov.chain.payload_ops import get_account_owner, process_payload_operations
 from zkpov.chain.stake_ops import PopVerify
 from zkpov.chain.state import AccountState
-from zkpov.chain.transition import process_block
 from zkpov.config import ConsensusConfig
 from zkpov.crypto import bls
 from zkpov.spec.messages import Block
@@ -50,6 +51,10 @@ class BlockState:
     def root(self) -> int:
         return self.accounts.root
 
+    @property
+    def staking_root(self) -> bytes:
+        return compute_staking_root(self.ledger)
+
     def copy(self) -> BlockState:
         return BlockState(self.accounts.copy(), copy_chain_state(self.ledger), self.rules)
 
@@ -60,11 +65,11 @@ class BlockState:
         config, pop = self.rules.config, self.rules.pop_verify
         process_payload_operations(self.ledger, config, ops, owner, pop, self.accounts)
 
-    def finish_block(self, block: Block) -> None:
-        """The block's economics on the ledger, after its payload. A block of an epoch the
-        ledger has already left (a reconfiguration block's suffix: no payload, never committed)
-        moves nothing; its indices name the old set."""
-        if block.epoch != self.ledger.epoch:
-            return
-        vset = self.rules.get_vset(self.ledger)
-        process_block(self.ledger, self.rules.config, vset, block)
+    def finish_block(self, block: Block) -> bytes:
+        """The block's economics on the ledger, after its payload; returns the staking root. A
+        block of an epoch the ledger has already left (a reconfiguration block's suffix: no
+        payload, never committed) moves nothing: its root is its parent's."""
+        if block.epoch == self.ledger.epoch:  # else no set to build: nothing moves
+            vset = self.rules.get_vset(self.ledger)
+            apply_ledger_block(self.ledger, self.rules.config, vset, block)
+        return self.staking_root

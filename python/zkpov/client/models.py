@@ -77,6 +77,7 @@ class Header:
     timestamp_ms: int
     validator_set_commitment: Hash
     next_validator_set_commitment: bytes
+    staking_root: bytes
 
 
 @dataclass(frozen=True)

@@ -323,6 +323,8 @@ class ConsensusCore:
         block = make_block(context, round_, parent, root, body, evidence)
         if self.sealer is not None:
             block = self.sealer(block, parent)
+        staking_root = self.checker.compute_staking_root(block, parent)
+        block = dataclasses.replace(block, staking_root=staking_root)
         signature = self.safety.sign_proposal(round_, block.header.signing_root)
         proposal = Proposal(block, signature, self._get_justifying_tc(round_))
         self.last_proposal = proposal

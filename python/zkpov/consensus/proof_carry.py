@@ -118,6 +118,9 @@ class CarriedProofs:
     def compute_post_root(self, parent: Block, payload: bytes) -> Root:
         return self.inner.compute_post_root(parent, payload)
 
+    def compute_staking_root(self, block: Block, parent: Block) -> bytes:
+        return self.inner.compute_staking_root(block, parent)
+
     def on_commit(self, block: Block) -> None:
         self.inner.on_commit(block)
         stale = [bid for bid, (h, _) in self._debts.items() if h <= block.height]

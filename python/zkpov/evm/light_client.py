@@ -131,11 +131,13 @@ def encode_header(header: BlockHeader) -> tuple[Any, ...]:
         raise EvmError("the contract takes 32-byte state roots and reveals of at most 96 bytes")
     if len(header.validator_set_commitment) != 32 or len(header.next_validator_set_commitment) > 32:
         raise EvmError("the contract takes 32-byte set commitments")
+    if len(header.staking_root) > 32:
+        raise EvmError("the contract takes staking roots of at most 32 bytes")
     return (
         header.epoch, header.round, header.height, header.parent_id, header.proposer,
         header.state_root, header.qc_digest, header.payload_digest, header.evidence_digest,
         header.proof_digest, header.randao_reveal, header.timestamp_ms,
-        header.validator_set_commitment, header.next_validator_set_commitment,
+        header.validator_set_commitment, header.next_validator_set_commitment, header.staking_root,
     )  # fmt: skip
 
 

@@ -63,7 +63,7 @@ def to_header(h: m.Header) -> BlockHeader:
         Epoch(h.epoch), Round(h.round), Height(h.height), BlockId(h.parent_id),
         ValidatorIndex(h.proposer), Root(h.state_root), h.qc_digest, h.payload_digest,
         h.evidence_digest, h.proof_digest, h.randao_reveal, h.timestamp_ms,
-        h.validator_set_commitment, h.next_validator_set_commitment,
+        h.validator_set_commitment, h.next_validator_set_commitment, h.staking_root,
     )  # fmt: skip
 
 

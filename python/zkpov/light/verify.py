@@ -61,6 +61,7 @@ def to_header(served: m.Header) -> BlockHeader:
         ValidatorIndex(served.proposer), Root(served.state_root), served.qc_digest,
         served.payload_digest, served.evidence_digest, served.proof_digest, served.randao_reveal,
         served.timestamp_ms, served.validator_set_commitment, served.next_validator_set_commitment,
+        served.staking_root,
     )  # fmt: skip
     if header.id != served.block_id:
         raise LightClientError(

@@ -10,8 +10,8 @@
 - ``vote_forger``, ``bad_signature_voter``, ``future_round_flooder``, ``tc_forger``,
   ``stale_parent_proposer``: see :mod:`zkpov.sim.forgery`; ``leader_grinder``: see
   :mod:`zkpov.sim.grinding`; ``future_timestamp_proposer``, ``stale_timestamp_proposer``,
-  ``wrong_set_proposer``: see :mod:`zkpov.sim.header_forgery`; ``forged_evidence_proposer``,
-  ``evidence_replayer``: see :mod:`zkpov.sim.evidence_forgery`.
+  ``wrong_set_proposer``, ``wrong_staking_root_proposer``: see :mod:`zkpov.sim.header_forgery`;
+  ``forged_evidence_proposer``, ``evidence_replayer``: see :mod:`zkpov.sim.evidence_forgery`.
 """
 
 from __future__ import annotations

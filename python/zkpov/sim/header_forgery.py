@@ -3,7 +3,9 @@
 - ``future_timestamp_proposer``: its blocks are timestamped ``FUTURE_SKEW_MS`` ahead of its
   clock, beyond the drift voters allow (``MAX_TIMESTAMP_DRIFT_MS``);
 - ``stale_timestamp_proposer``: its blocks carry their parent's timestamp (not strictly after);
-- ``wrong_set_proposer``: its blocks commit to another validator set (its stakes doubled).
+- ``wrong_set_proposer``: its blocks commit to another validator set (its stakes doubled);
+- ``wrong_staking_root_proposer``: its blocks name another staking root (``FORGED_STAKING_ROOT``):
+  refused by voters that keep the staking ledger (``SimConfig.staking_roots``).
 
 Each re-signs its honest proposal with the one field changed, so everything else is valid:
 honest validators refuse the proposal, and the round times out.
@@ -20,9 +22,10 @@ from zkpov.sim.attack import Attacker, Output, Rewrite, per_action, resign
 from zkpov.spec.messages import Block, Proposal
 from zkpov.spec.validators import compute_validator_set_commitment
 
-__all__ = ["FUTURE_SKEW_MS", "REWRITES"]
+__all__ = ["FORGED_STAKING_ROOT", "FUTURE_SKEW_MS", "REWRITES"]
 
 FUTURE_SKEW_MS = 12 * MAX_TIMESTAMP_DRIFT_MS
+FORGED_STAKING_ROOT = b"\xee" * 32
 
 
 def _future(block: Block, attacker: Attacker) -> Block:
@@ -42,6 +45,10 @@ def _wrong_set(block: Block, attacker: Attacker) -> Block:
     return dataclasses.replace(block, validator_set_commitment=commitment)
 
 
+def _wrong_staking_root(block: Block, attacker: Attacker) -> Block:
+    return dataclasses.replace(block, staking_root=FORGED_STAKING_ROOT)
+
+
 def _rewriting(forge: Callable[[Block, Attacker], Block]) -> Rewrite:
     def rewrite(action: Action, attacker: Attacker) -> list[Output]:
         proposal = action.message if isinstance(action, Broadcast) else None
@@ -57,4 +64,5 @@ REWRITES: dict[str, Rewrite] = {
     "future_timestamp_proposer": _rewriting(_future),
     "stale_timestamp_proposer": _rewriting(_stale),
     "wrong_set_proposer": _rewriting(_wrong_set),
+    "wrong_staking_root_proposer": _rewriting(_wrong_staking_root),
 }

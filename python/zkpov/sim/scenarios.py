@@ -38,6 +38,7 @@ ATTACK_KINDS = (
     "future_timestamp_proposer",
     "stale_timestamp_proposer",
     "wrong_set_proposer",
+    "wrong_staking_root_proposer",
     "forged_evidence_proposer",
     "evidence_replayer",
 )
@@ -93,6 +94,9 @@ class SimConfig:
     reputation_exclude_rounds: int = 4
     max_time: float | None = None
     epoch_length: int | None = None  # blocks per epoch; None: one epoch for the whole run
+    # voters keep a staking ledger beside the accounts and check every header's staking_root
+    # (off by default: encoding the ledger per block and node costs too much at 1,000 validators)
+    staking_roots: bool = False
     max_events: int = 50_000_000
 
     def __post_init__(self) -> None:

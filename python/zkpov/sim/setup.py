@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
 
+from zkpov.chain.block_state import BlockState, LedgerRules
 from zkpov.chain.containers import ChainState
 from zkpov.chain.state import AccountState, Transfer
 from zkpov.chain.transition import compute_genesis_state
 from zkpov.config import ConsensusConfig
 from zkpov.consensus.epochs.leaders import SeededLeaders
 from zkpov.consensus.epochs.manager import EpochManager, ValidatorContext
+from zkpov.consensus.epochs.sets import get_epoch_set
 from zkpov.consensus.epochs.starts import EpochStart, recover_epoch, start_first_epoch
 from zkpov.consensus.evidence_check import EvidenceChecker
 from zkpov.consensus.factory import (
@@ -106,9 +108,7 @@ class World:
     def boot(self, node: SimNode) -> None:
         """(Re)start ``node`` from its persisted safety data and committed root."""
         if node.checker is None:  # the node's state database survives its crashes
-            node.checker = NativeReexecution(
-                self.genesis.id, self.genesis_state, Transfer.from_bytes
-            )
+            node.checker = self._make_checker()
         if self.first_epoch is not None:
             self._boot_manager(node, self.first_epoch)
             return
@@ -122,6 +122,22 @@ class World:
         )  # fmt: skip
         node.core.safety.records = node.records  # type: ignore[attr-defined]
         node.lives += 1
+
+    def _make_checker(self) -> NativeReexecution:
+        """Re-execution of the accounts; with ``staking_roots``, of the staking ledger too (the
+        node's ``BlockState``), so that voters check each header's staking root."""
+        if not self.config.staking_roots:
+            return NativeReexecution(self.genesis.id, self.genesis_state, Transfer.from_bytes)
+        rules = LedgerRules(self.vset.config, self._get_ledger_vset)
+        ledger = get_genesis_economics(self.vset)
+        state = BlockState(self.genesis_state.copy(), ledger, rules)
+        return NativeReexecution(self.genesis.id, state, Transfer.from_bytes, _finish_block)
+
+    def _get_ledger_vset(self, ledger: ChainState) -> ValidatorSet:
+        """The consensus set of the ledger's epoch (what the epoch manager built at the switch)."""
+        if ledger.epoch == self.vset.epoch:
+            return self.vset
+        return get_epoch_set(ledger).build_vset(self.scheme, self.vset.config)
 
     def _wrap_evidence_check(self, node: SimNode) -> ValidityChecker:
         """The node's checker behind the evidence check every voter runs (as the node's), over
@@ -199,6 +215,10 @@ def get_genesis_economics(vset: ValidatorSet) -> ChainState:
     """The chain state every simulated validator starts from (owners named by index)."""
     owners = [b"owner-%d" % i for i in range(len(vset))]
     return compute_genesis_state(vset.pubkeys, vset.stakes, owners, vset.seed)
+
+
+def _finish_block(state: BlockState, block: Block) -> bytes:
+    return state.finish_block(block)
 
 
 def make_round_filter(

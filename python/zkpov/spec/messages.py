@@ -116,7 +116,9 @@ class TimeoutCert:
 class BlockHeader:
     """The signed part of a block: bodies enter through digests. ``timestamp_ms`` is the
     proposer's wall clock (Unix ms); ``validator_set_commitment`` commits to the epoch's keys and
-    stakes; ``next_validator_set_commitment`` is empty except in epoch-ending headers."""
+    stakes; ``next_validator_set_commitment`` is empty except in epoch-ending headers;
+    ``staking_root`` commits to the staking ledger after the block (``chain.ledger_root``), empty
+    where the chain keeps no ledger (genesis blocks, the engine's and simulator's checkers)."""
 
     epoch: Epoch
     round: Round
@@ -132,6 +134,7 @@ class BlockHeader:
     timestamp_ms: int
     validator_set_commitment: bytes
     next_validator_set_commitment: bytes
+    staking_root: bytes = b""
 
     @cached_property
     def id(self) -> BlockId:
@@ -139,7 +142,7 @@ class BlockHeader:
             self.epoch, self.round, self.height, self.parent_id, self.proposer, self.state_root,
             self.qc_digest, self.payload_digest, self.evidence_digest, self.proof_digest,
             self.randao_reveal, self.timestamp_ms, self.validator_set_commitment,
-            self.next_validator_set_commitment,
+            self.next_validator_set_commitment, self.staking_root,
         )  # fmt: skip
         return BlockId(compute_hash(DOMAIN_BLOCK_ID, fields))
 
@@ -166,6 +169,7 @@ class Block:
     timestamp_ms: int = 0
     validator_set_commitment: bytes = bytes(32)
     next_validator_set_commitment: bytes = b""
+    staking_root: bytes = b""
 
     @cached_property
     def header(self) -> BlockHeader:
@@ -177,6 +181,7 @@ class Block:
             proof_digest=compute_digest(self.proof), randao_reveal=self.randao_reveal,
             timestamp_ms=self.timestamp_ms, validator_set_commitment=self.validator_set_commitment,
             next_validator_set_commitment=self.next_validator_set_commitment,
+            staking_root=self.staking_root,
         )  # fmt: skip
 
     @property

@@ -18,7 +18,7 @@ from zkpov.node.fast_sync.verify import verify_checkpoint
 from zkpov.node.fast_sync.wire import decode_checkpoint, encode_checkpoint
 from zkpov.spec.codec.payload import encode_payload
 from zkpov.spec.payload import compute_root_bytes
-from zkpov.types import Round
+from zkpov.types import Epoch, Round
 
 
 def no_key() -> snark.VerifyingKey:
@@ -66,6 +66,16 @@ def test_a_block_without_a_direct_two_chain_is_skipped() -> None:
     chain.blocks[6] = replace(chain.blocks[6], parent_id=late.id, qc=sign_qc(late, 3, range(3)))
     chain.qcs[6] = sign_qc(chain.blocks[6], 9, range(3))
     assert find(chain, 5).height == 3
+
+
+def test_a_block_whose_commit_qc_is_of_another_epoch_is_skipped() -> None:
+    """An epoch's first block sits on a (synthetic) root QC of the new epoch: that QC cannot
+    commit the block below as a checkpoint."""
+    chain = make_chain(6)
+    qc = chain.blocks[6].qc
+    next_epoch = replace(qc, vote_data=replace(qc.vote_data, epoch=Epoch(1)))
+    chain.blocks[6] = replace(chain.blocks[6], qc=next_epoch)
+    assert find(chain, 4).height == 3
 
 
 def refused(chain: SignedChain, claimed: int, checkpoint: Checkpoint, match: str) -> None:
@@ -121,9 +131,9 @@ def test_a_child_whose_round_does_not_follow_is_refused() -> None:
     refused(chain, 5, cheat, "round does not follow")
 
 
-def test_an_epoch_change_chain_is_refused_while_there_are_no_epochs() -> None:
+def test_an_epoch_change_chain_that_does_not_decode_is_refused() -> None:
     chain = make_chain(6)
-    refused(chain, 5, replace(find(chain, 5), epoch_changes=(b"\x01",)), "no epochs")
+    refused(chain, 5, replace(find(chain, 5), epoch_changes=(b"\x01",)), "does not decode")
 
 
 def test_an_oversized_or_malformed_checkpoint_is_refused_before_decoding() -> None:

@@ -11,11 +11,13 @@ from tests.node.rpc.fake_view import FakeNode
 from tests.node.rpc.helpers import get_json
 from zkpov.chain.state import AccountState
 from zkpov.crypto import schnorr
+from zkpov.node.fast_sync.ledger_chunks import LEDGER_CHUNK_BYTES, LedgerChunk, build_ledger_chunk
 from zkpov.node.fast_sync.state_chunks import ServedState, StateChunk, build_state_chunk
 from zkpov.node.rpc.app import create_app
 
 STATE = AccountState(8)
 STATE.credit(5, schnorr.generate_keypair().public_key, 9)
+LEDGER = b"\x07" * (LEDGER_CHUNK_BYTES + 3)  # two chunks
 
 
 class StubServer:
@@ -27,6 +29,9 @@ class StubServer:
     def get_chunk(self, height: int, level: int, position: int) -> StateChunk | None:
         return build_state_chunk(ServedState(3, STATE), level, position) if height == 3 else None
 
+    def get_ledger_chunk(self, height: int, index: int) -> LedgerChunk | None:
+        return build_ledger_chunk(3, LEDGER, index) if height == 3 else None
+
 
 def get(path: str) -> tuple[int, Any]:
     app = create_app(FakeNode(), fast_sync=StubServer())  # type: ignore[arg-type]
@@ -37,6 +42,14 @@ def test_a_chunk_holds_the_accounts_under_its_node() -> None:
     status, body = get("/v1/fast_sync/state?height=3&level=4&position=0")
     assert status == 200 and body["children"] is None
     assert [a["index"] for a in body["accounts"]] == [5] and body["accounts"][0]["balance"] == 9
+
+
+def test_a_ledger_chunk_carries_its_slice_and_the_whole_size() -> None:
+    status, body = get("/v1/fast_sync/ledger?height=3&index=1")
+    assert status == 200 and (body["index"], body["count"]) == (1, 2)
+    assert body["total_bytes"] == len(LEDGER) and body["data"] == "07" * 3
+    for query, code in (("height=3&index=2", 404), ("height=3&index=256", 400), ("height=3", 400)):
+        assert get(f"/v1/fast_sync/ledger?{query}")[0] == code
 
 
 @pytest.mark.parametrize(
@@ -52,4 +65,6 @@ def test_what_is_not_served_says_why(query: str, code: int) -> None:
 def test_no_checkpoint_yet_is_404_and_the_routes_are_described() -> None:
     assert get("/v1/fast_sync/checkpoint")[0] == 404
     _, doc = get("/openapi.json")
-    assert {"/v1/fast_sync/checkpoint", "/v1/fast_sync/state"} <= set(doc["paths"])
+    assert {"/v1/fast_sync/checkpoint", "/v1/fast_sync/state", "/v1/fast_sync/ledger"} <= set(
+        doc["paths"]
+    )

@@ -1,5 +1,6 @@
 """The header fields light clients read, on the wire: typed decode errors for bad lengths and
-integers, and a block of the previous 11-field format is refused (the block-id domain is v2)."""
+integers, and blocks of the previous 11- and 14-field formats are refused (the block-id domain
+is v3: the staking root joined)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from zkpov.spec.codec.messages import decode_message, encode_message, to_obj
 from zkpov.spec.evidence import DoubleProposal, SignedHeader
 from zkpov.spec.messages import Proposal
 
-TIMESTAMP, SET, NEXT_SET = 11, 12, 13  # positions in a block's wire array
+TIMESTAMP, SET, NEXT_SET, STAKING = 11, 12, 13, 14  # positions in a block's wire array
 
 
 def _proposal() -> Proposal:
@@ -35,6 +36,7 @@ def test_a_proposal_round_trips_with_its_header_fields() -> None:
     [
         (TIMESTAMP, -1), (TIMESTAMP, 1.5), (TIMESTAMP, b"\x00"), (SET, b""), (SET, bytes(31)),
         (SET, bytes(33)), (NEXT_SET, bytes(31)), (NEXT_SET, bytes(33)), (NEXT_SET, 0),
+        (STAKING, bytes(31)), (STAKING, bytes(33)), (STAKING, 0),
     ],
 )  # fmt: skip
 def test_bad_header_fields_are_decode_errors(position: int, value: object) -> None:
@@ -47,12 +49,18 @@ def test_a_next_set_commitment_of_32_bytes_decodes() -> None:
     assert decoded.block.next_validator_set_commitment == b"\x02" * 32
 
 
-def test_a_block_of_the_old_format_is_refused() -> None:
+def test_a_staking_root_of_32_bytes_decodes() -> None:
+    decoded = decode_message(_encode_with(_proposal(), [0, STAKING], b"\x03" * 32))
+    assert decoded.block.staking_root == b"\x03" * 32
+
+
+@pytest.mark.parametrize("fields", [11, 14])
+def test_a_block_of_an_old_format_is_refused(fields: int) -> None:
     proposal = _proposal()
     obj: Any = to_obj(proposal)
-    obj[0] = obj[0][:11]
+    obj[0] = obj[0][:fields]
     packed = msgpack.packb([encode_kind(proposal), obj], use_bin_type=True)
-    with pytest.raises(DecodeError, match="14 items"):
+    with pytest.raises(DecodeError, match="15 items"):
         decode_message(packed)
 
 

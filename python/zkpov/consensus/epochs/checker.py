@@ -55,6 +55,9 @@ class EpochChecker:
     def compute_post_root(self, parent: Block, payload: bytes) -> Root:
         return self.inner.compute_post_root(parent, payload)
 
+    def compute_staking_root(self, block: Block, parent: Block) -> bytes:
+        return self.inner.compute_staking_root(block, parent)
+
     def on_commit(self, block: Block) -> None:
         """Suffix blocks stop here: they never join the committed log, and the shared inner
         checker pruning to one would drop R's entries (with carried proofs, R's proof debt:

@@ -50,6 +50,7 @@ struct Header:
     timestamp_ms: uint64
     validator_set_commitment: bytes32
     next_validator_set_commitment: Bytes[32]
+    staking_root: Bytes[32]
 
 
 struct QC:
@@ -112,7 +113,8 @@ def _header_id(h: Header) -> bytes32:
         self._b32(h.proof_digest), x"01", convert(convert(len(h.randao_reveal), uint32), bytes4),
         h.randao_reveal, self._int(h.timestamp_ms), self._b32(h.validator_set_commitment), x"01",
         convert(convert(len(h.next_validator_set_commitment), uint32), bytes4),
-        h.next_validator_set_commitment,
+        h.next_validator_set_commitment, x"01",
+        convert(convert(len(h.staking_root), uint32), bytes4), h.staking_root,
     ))
 
 

@@ -192,6 +192,8 @@ class DurableCore:
         self._saved_hqc = tree.hqc
 
 
-def _finish_block(state: Any, block: Block) -> None:
-    """A checked block's economics on its ledger (``state`` is a :class:`BlockState`)."""
-    state.finish_block(block)
+def _finish_block(state: Any, block: Block) -> bytes:
+    """A checked block's economics on its ledger (``state`` is a :class:`BlockState`); its
+    staking root."""
+    root: bytes = state.finish_block(block)
+    return root

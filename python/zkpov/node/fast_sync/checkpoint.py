@@ -1,11 +1,12 @@
 """The checkpoint a node serves: its latest proven-final block that a 2-chain makes final.
 
 A checkpoint is a hash-linked run of committed blocks ending with the checkpoint block ``B``
-and its child ``B'`` (``B'.round == B.round + 1``), plus ``commit_qc``, the QC of ``B'``: ``B'``
-carries the QC of ``B``, so the two QCs commit ``B`` under Jolteon's 2-chain rule. The run starts
-up to ``MAX_CHECKPOINT_BLOCKS`` before ``B`` so that the validity proofs of its blocks (in
-``proofs``) can be checked against their parents' state roots. ``epoch_changes`` is the chain of
-validator-set changes from genesis: empty, since the chain has no epochs yet.
+and its child ``B'`` (``B'.round == B.round + 1``, of ``B``'s epoch), plus ``commit_qc``, the QC
+of ``B'`` (of that epoch too: never an epoch root QC): ``B'`` carries the QC of ``B``, so the two
+QCs commit ``B`` under Jolteon's 2-chain rule. The run starts up to ``MAX_CHECKPOINT_BLOCKS``
+before ``B`` so that the validity proofs of its blocks (in ``proofs``) can be checked against
+their parents' state roots. ``epoch_changes`` is the chain of epoch endings from genesis to
+``B``'s epoch (:mod:`.epoch_changes`; empty in epoch 0).
 """
 
 from __future__ import annotations
@@ -63,10 +64,12 @@ def _get_two_chain(
     block, child = get_block(height), get_block(height + 1)
     if block is None or child is None or child.round != block.round + 1:
         return None
+    if child.epoch != block.epoch:  # B ends its epoch: B' sits on the next epoch's root QC
+        return None
     grandchild = get_block(height + 2)
     qc = root[1] if root[0].id == child.id else grandchild.qc if grandchild else None
-    if qc is None or qc.block_id != child.id:
-        return None
+    if qc is None or qc.block_id != child.id or qc.vote_data.epoch != child.epoch:
+        return None  # an epoch's first block sits on a synthetic root QC of the next epoch
     return child, qc
 
 

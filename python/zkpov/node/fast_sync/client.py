@@ -1,4 +1,4 @@
-"""HTTP to the peer's RPC: ``GET /v1/fast_sync/checkpoint`` and ``/v1/fast_sync/state``.
+"""HTTP to the peer's RPC: ``GET /v1/fast_sync/checkpoint``, ``/state`` and ``/ledger``.
 
 Blocking (fast sync runs before the node starts its event loop). Each answer is read up to
 ``MAX_ANSWER_BYTES`` and one byte more, so an oversized one is refused without being buffered;
@@ -18,6 +18,7 @@ from typing import Any
 
 from zkpov.errors import FastSyncAnswerError, FastSyncError
 from zkpov.node.fast_sync.checkpoint import Checkpoint
+from zkpov.node.fast_sync.ledger_chunks import LedgerChunk, decode_ledger_chunk
 from zkpov.node.fast_sync.state_chunks import StateChunk
 from zkpov.node.fast_sync.wire import decode_checkpoint, decode_chunk
 
@@ -45,6 +46,10 @@ class FastSyncClient:
     def get_chunk(self, height: int, level: int, position: int) -> StateChunk:
         query = urllib.parse.urlencode({"height": height, "level": level, "position": position})
         return decode_chunk(self._get(f"/v1/fast_sync/state?{query}"))
+
+    def get_ledger_chunk(self, height: int, index: int) -> LedgerChunk:
+        query = urllib.parse.urlencode({"height": height, "index": index})
+        return decode_ledger_chunk(self._get(f"/v1/fast_sync/ledger?{query}"))
 
     def _get(self, path: str) -> Any:
         left = self.deadline - time.monotonic()

@@ -1,14 +1,16 @@
 """Installs a verified checkpoint and its accounts into an empty store, in one LMDB write.
 
 The write holds the checkpoint block as the first committed height (the store's base, as if
-everything below had been pruned), the QC that certifies it as the root QC, every account, and
-the proven-final height; after a crash it is there whole or not at all. Before it, the
-slashing-protection database bars every round up to the commit QC's, so the node never signs at
-or below the checkpoint (a bar without the install is harmless: the node replays instead).
+everything below had been pruned), the QC that certifies it as the root QC, every account, the
+staking ledger at that height, the verified epoch endings, and the proven-final height; after a
+crash it is there whole or not at all. Before it, the slashing-protection database bars every
+round up to the commit QC's, so the node never signs at or below the checkpoint (a bar without
+the install is harmless: the node replays instead).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from zkpov.chain.state import Account
@@ -17,10 +19,13 @@ from zkpov.node.fast_sync.checkpoint import Checkpoint
 from zkpov.node.proving.proof_store import FINAL_KEY
 from zkpov.node.state.account_store import put_account_entries
 from zkpov.node.state.committed_chain import ROOT_BLOCK_KEY, ROOT_QC_KEY
+from zkpov.node.state.economics import LEDGER_KEY
+from zkpov.node.state.epoch_endings import EpochEndingStore
 from zkpov.node.state.mempool import compute_tx_hash
 from zkpov.node.state.stores import BLOCKS_DIR, get_slashing_path
 from zkpov.spec.codec.messages import encode_message
 from zkpov.spec.codec.payload import decode_payload
+from zkpov.spec.epochs import EpochEnding
 from zkpov.storage.block_store import WriteBatch
 from zkpov.storage.lmdb_store import LmdbBlockStore
 from zkpov.storage.slashing_db import SignedKind, SlashingDB
@@ -37,8 +42,8 @@ def get_committed_height(data: Path) -> int | None:
 
 
 def install_checkpoint(
-    data: Path, checkpoint: Checkpoint, accounts: list[tuple[int, Account]], pubkey: bytes,
-    genesis_hash: bytes,
+    data: Path, checkpoint: Checkpoint, accounts: list[tuple[int, Account]], ledger: bytes,
+    endings: Sequence[EpochEnding], pubkey: bytes, genesis_hash: bytes,
 ) -> None:  # fmt: skip
     """Bars signing up to the checkpoint, then writes it: ``FastSyncError`` if the store
     already holds a chain (nothing written then)."""
@@ -55,7 +60,10 @@ def install_checkpoint(
     finally:
         db.close()
     with LmdbBlockStore(data / BLOCKS_DIR) as store:
-        store.write(_make_batch(checkpoint, accounts))
+        batch = _make_batch(checkpoint, accounts).put_state(LEDGER_KEY, ledger)
+        for ending in endings:
+            batch.put_state(*EpochEndingStore.get_entry(ending))
+        store.write(batch)
 
 
 def _make_batch(checkpoint: Checkpoint, accounts: list[tuple[int, Account]]) -> WriteBatch:

@@ -1,12 +1,11 @@
 """``zkpov start --fast-sync URL``: join from a peer's proven checkpoint instead of replaying.
 
-Fetch the checkpoint, verify it against the trusted genesis (:mod:`.verify`), fetch the accounts
-chunk by chunk against its state root (:mod:`.state_fetch`), install both in one write
+Fetch the checkpoint, verify it against the trusted genesis through its epoch changes
+(:mod:`.verify`), fetch the accounts
+chunk by chunk against its state root (:mod:`.state_fetch`) and the staking ledger against its
+header's staking root (:mod:`.ledger_chunks`), install all of them in one write
 (:mod:`.install`); the node then replays only the later blocks through block sync. Any bad
 answer ends fast sync with one WARNING line saying why, and the node replays from genesis.
-
-Until block headers commit to the staking ledger, every checkpoint above genesis ends that way
-too, after it was verified and before anything is written (:data:`LEDGER_REFUSAL`).
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from zkpov.crypto import snark
 from zkpov.errors import FastSyncError
 from zkpov.node.fast_sync.client import FastSyncClient
 from zkpov.node.fast_sync.install import get_committed_height, install_checkpoint
+from zkpov.node.fast_sync.ledger_chunks import fetch_ledger
 from zkpov.node.fast_sync.state_fetch import fetch_state
 from zkpov.node.fast_sync.verify import verify_checkpoint
 from zkpov.node.ops.config import NodeConfig
@@ -31,15 +31,6 @@ from zkpov.node.state.genesis import Genesis, compute_genesis_hash, read_genesis
 __all__ = ["FastSyncResult", "run_fast_sync"]
 
 log = logging.getLogger(__name__)
-
-# The node's staking ledger (:mod:`zkpov.node.state.economics`) is not in any header, so a
-# checkpoint above genesis cannot carry one a joiner could check; installing the accounts alone
-# would leave the node without the ledger every commit moves. Refused, cleanly, until headers
-# commit to a staking root.
-LEDGER_REFUSAL = (
-    "the checkpoint verifies, but fast sync cannot carry the staking ledger yet (no header"
-    " commits to it)"
-)
 
 
 @dataclass(frozen=True)
@@ -76,17 +67,21 @@ def _sync(config: NodeConfig, genesis: Genesis, url: str) -> FastSyncResult:
         return load_circuit_keys(batch, depth, cache, genesis_hash, genesis.setup)[1]
 
     chain_tag = compute_chain_tag(genesis_hash)
-    verify_checkpoint(claimed, checkpoint, build_validator_set(genesis), get_vk, chain_tag)
+    endings = verify_checkpoint(
+        claimed, checkpoint, build_validator_set(genesis), get_vk, chain_tag
+    )
     root, height = int.from_bytes(checkpoint.block.state_root, "big"), checkpoint.height
     accounts = fetch_state(
         lambda level, position: client.get_chunk(height, level, position),
         height, genesis.circuit_tree_depth, root,
     )  # fmt: skip
-    if height > 0:
-        raise FastSyncError(LEDGER_REFUSAL)
+    ledger = fetch_ledger(
+        lambda index: client.get_ledger_chunk(height, index), height,
+        checkpoint.block.staking_root,
+    )  # fmt: skip
     validator = read_key_file(config.get_path(config.validator_key_file), KeyKind.VALIDATOR)
-    install_checkpoint(config.get_path(config.db_dir), checkpoint, accounts, validator.public,
-                       genesis_hash)  # fmt: skip
+    install_checkpoint(config.get_path(config.db_dir), checkpoint, accounts, ledger, endings,
+                       validator.public, genesis_hash)  # fmt: skip
     proofs = len(checkpoint.proofs)
     result = FastSyncResult(height, len(accounts), proofs, time.perf_counter() - started)
     log.info(

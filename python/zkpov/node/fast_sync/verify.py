@@ -1,12 +1,13 @@
 """Checks a checkpoint against the trusted genesis, cheap checks first.
 
 1. Shape: the claimed height is the checkpoint block's; the blocks link by hash, one height
-   apart; the epoch-change chain is empty (the chain has no epochs yet, so a non-empty one is
-   refused rather than trusted).
-2. The 2-chain: the child's round is the checkpoint block's + 1, the child carries the QC of
-   the checkpoint block and ``commit_qc`` certifies the child, both QCs from the genesis
-   validator set's epoch, with more than 2/3 of its stake and a valid aggregate signature.
-3. Validity proofs: each block of the run with transfers (but the first, whose parent is not in
+   apart.
+2. The epoch changes: the chain of endings from the genesis set (:mod:`.epoch_changes`) must
+   lead exactly to the checkpoint block's epoch; its set is the one trusted next.
+3. The 2-chain: the child's round is the checkpoint block's + 1, the child carries the QC of
+   the checkpoint block and ``commit_qc`` certifies the child, both QCs from the checkpoint
+   epoch's set, with more than 2/3 of its stake and a valid aggregate signature.
+4. Validity proofs: each block of the run with transfers (but the first, whose parent is not in
    the run) up to the checkpoint must come with a proof; all are batch-verified (n + 2 Miller
    loops) against the block's and its parent's state roots and its transfers.
 """
@@ -20,6 +21,8 @@ from zkpov.consensus.quorum import verify_qc
 from zkpov.crypto import snark
 from zkpov.errors import FastSyncCheckpointError, ZkpovError
 from zkpov.node.fast_sync.checkpoint import Checkpoint
+from zkpov.node.fast_sync.epoch_changes import verify_epoch_changes
+from zkpov.spec.epochs import EpochEnding
 from zkpov.spec.messages import Block, QuorumCert
 from zkpov.spec.validators import ValidatorSet
 
@@ -34,12 +37,20 @@ def verify_checkpoint(
     vset: ValidatorSet,
     get_vk: GetVerifyingKey,
     chain_tag: int = 0,
-) -> None:
-    """``FastSyncCheckpointError`` saying what is wrong, else returns; the proofs are checked
-    for the network of ``chain_tag``."""
+) -> tuple[EpochEnding, ...]:
+    """The verified epoch endings from genesis (``vset``: the genesis set), else
+    ``FastSyncCheckpointError`` saying what is wrong; the proofs are checked for the network of
+    ``chain_tag``."""
     _check_shape(claimed, checkpoint)
-    _check_two_chain(checkpoint, vset)
+    epoch_vset, endings = verify_epoch_changes(checkpoint.epoch_changes, vset)
+    if epoch_vset.epoch != checkpoint.block.epoch:
+        raise FastSyncCheckpointError(
+            f"the epoch changes lead to epoch {epoch_vset.epoch}, the checkpoint is in"
+            f" {checkpoint.block.epoch}"
+        )
+    _check_two_chain(checkpoint, epoch_vset)
     _check_proofs(checkpoint, get_vk, chain_tag)
+    return endings
 
 
 def _check_shape(claimed: int, checkpoint: Checkpoint) -> None:
@@ -52,8 +63,6 @@ def _check_shape(claimed: int, checkpoint: Checkpoint) -> None:
     for parent, block in zip(checkpoint.blocks, checkpoint.blocks[1:], strict=False):
         if block.parent_id != parent.id or block.height != parent.height + 1:
             raise FastSyncCheckpointError(f"the block at height {block.height} does not link")
-    if checkpoint.epoch_changes:
-        raise FastSyncCheckpointError("an epoch-change chain, but this chain has no epochs")
 
 
 def _check_two_chain(checkpoint: Checkpoint, vset: ValidatorSet) -> None:

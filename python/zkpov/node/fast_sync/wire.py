@@ -15,6 +15,7 @@ from zkpov.chain.state import Account
 from zkpov.crypto.poseidon import MODULUS
 from zkpov.errors import FastSyncAnswerError, ZkpovError
 from zkpov.node.fast_sync.checkpoint import MAX_CHECKPOINT_BLOCKS, Checkpoint
+from zkpov.node.fast_sync.epoch_changes import MAX_ENDING_BYTES, MAX_EPOCH_CHANGES
 from zkpov.node.fast_sync.state_chunks import MAX_CHUNK_ACCOUNTS, StateChunk
 from zkpov.spec.codec.messages import decode_message, encode_message
 from zkpov.spec.messages import Block, QuorumCert
@@ -22,14 +23,16 @@ from zkpov.spec.messages import Block, QuorumCert
 __all__ = [
     "MAX_EPOCH_CHANGES",
     "MAX_PROOF_BYTES",
+    "check_keys",
     "decode_checkpoint",
     "decode_chunk",
     "encode_checkpoint",
     "encode_chunk",
+    "read_hex",
+    "read_uint",
 ]
 
 MAX_PROOF_BYTES = 512
-MAX_EPOCH_CHANGES = 1024
 _MAX_BLOCKS = MAX_CHECKPOINT_BLOCKS + 2
 _CHECKPOINT_KEYS = {"height", "blocks", "commit_qc", "epoch_changes", "proofs"}
 _CHUNK_KEYS = {"height", "level", "position", "accounts", "children"}
@@ -73,7 +76,7 @@ def decode_checkpoint(doc: Any) -> tuple[int, Checkpoint]:
     proofs = tuple(_decode_proof(x) for x in _list(doc["proofs"], _MAX_BLOCKS, "proofs"))
     checkpoint = Checkpoint(
         blocks, _decode_message(doc["commit_qc"], QuorumCert),
-        tuple(_hex(x, MAX_PROOF_BYTES * 8, "epoch change") for x in changes), proofs,
+        tuple(_hex(x, MAX_ENDING_BYTES, "epoch change") for x in changes), proofs,
     )  # fmt: skip
     return _uint(doc["height"], "height"), checkpoint
 
@@ -147,3 +150,6 @@ def _field(value: Any) -> int:
     if node >= MODULUS:
         raise FastSyncAnswerError("a tree node is not a field element")
     return node
+
+
+check_keys, read_hex, read_uint = _check_keys, _hex, _uint  # for the other answers' decoders

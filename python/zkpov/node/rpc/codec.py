@@ -70,6 +70,7 @@ def encode_header(header: BlockHeader) -> JsonObject:
         "timestamp_ms": header.timestamp_ms,
         "validator_set_commitment": header.validator_set_commitment.hex(),
         "next_validator_set_commitment": header.next_validator_set_commitment.hex(),
+        "staking_root": header.staking_root.hex(),
     }
 
 

@@ -61,7 +61,8 @@ MAX_SIGNER_BYTES = (MAX_VALIDATORS_LIMIT + 7) // 8
 MAX_STAKE = 1 << 128  # the set commitment holds a stake in 16 bytes
 MAX_ANSWER_BYTES = 768 * 1024  # under a light client's 1 MiB answer cap (about 50 sets of 100)
 _HEADER_BYTES_CAPS = {"randao_reveal": (0, BLS_SIGNATURE_LENGTH),
-                      "next_validator_set_commitment": (0, 32)}  # fmt: skip
+                      "next_validator_set_commitment": (0, 32),
+                      "staking_root": (0, 32)}  # fmt: skip
 _DIGITS = re.compile(r"[0-9]{1,40}")
 
 
@@ -195,7 +196,7 @@ def _decode_header_field(name: str, kind: type, value: Any, where: str) -> int |
         return _get_uint(value, where)
     low, high = _HEADER_BYTES_CAPS.get(name, (32, 32))
     data = _get_hex(value, low, high, where)
-    if name == "next_validator_set_commitment" and len(data) not in (0, 32):
+    if name in ("next_validator_set_commitment", "staking_root") and len(data) not in (0, 32):
         raise EpochUpdateFormatError(f"{where}: expected 0 or 32 bytes, got {len(data)}")
     return data
 

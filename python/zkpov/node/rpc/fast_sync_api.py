@@ -1,8 +1,9 @@
-"""The fast-sync routes, ``/v1/fast_sync/checkpoint`` and ``/v1/fast_sync/state``, over a
+"""The fast-sync routes, ``/v1/fast_sync/checkpoint``, ``/state`` and ``/ledger``, over a
 :class:`~zkpov.node.fast_sync.server.FastSyncServer` (what they carry: :mod:`zkpov.node.fast_sync`).
 
 Versioned under ``/v1`` because another node, not a person, reads them, and their shape is its
-wire format. A chunk answer holds at most ``MAX_CHUNK_ACCOUNTS`` accounts.
+wire format. A chunk answer holds at most ``MAX_CHUNK_ACCOUNTS`` accounts; a ledger chunk at
+most ``LEDGER_CHUNK_BYTES`` of the staking ledger's encoding.
 """
 
 from __future__ import annotations
@@ -12,6 +13,11 @@ from typing import Any
 
 from aiohttp import web
 
+from zkpov.node.fast_sync.ledger_chunks import (
+    LEDGER_CHUNK_BYTES,
+    MAX_LEDGER_CHUNKS,
+    encode_ledger_chunk,
+)
 from zkpov.node.fast_sync.server import FastSyncServer
 from zkpov.node.fast_sync.state_chunks import MAX_CHUNK_ACCOUNTS
 from zkpov.node.fast_sync.wire import encode_checkpoint, encode_chunk
@@ -34,6 +40,7 @@ def _int_param(name: str, description: str, high: int) -> QueryParam[int]:
 SYNC_HEIGHT = _int_param("height", "The checkpoint's height.", MAX_HEIGHT)
 LEVEL = _int_param("level", "Tree level of the node, leaves at 0 (1 .. depth/2).", _MAX_LEVEL)
 POSITION = _int_param("position", "The node's position in its level.", 2**62 - 1)
+CHUNK = _int_param("index", "The ledger chunk's index (from 0).", MAX_LEDGER_CHUNKS - 1)
 
 
 def _json(doc: Any) -> web.Response:
@@ -57,6 +64,14 @@ async def on_state(request: web.Request) -> web.Response:
     if chunk is None:
         raise RpcError(404, f"no checkpoint at height {height} is served here now")
     return _json(encode_chunk(chunk))
+
+
+async def on_ledger(request: web.Request) -> web.Response:
+    height, index = SYNC_HEIGHT.get_required(request), CHUNK.get_required(request)
+    chunk = request.app[FAST_SYNC_KEY].get_ledger_chunk(height, index)
+    if chunk is None:
+        raise RpcError(404, f"no ledger chunk {index} of a checkpoint at {height} is served here")
+    return _json(encode_ledger_chunk(chunk))
 
 
 def _hex(length: int | None = None) -> dict[str, Any]:
@@ -85,13 +100,23 @@ _CHUNK = _object({
     "children": {"anyOf": [{"type": "array", "items": _hex(32), "minItems": 4, "maxItems": 4},
                            {"type": "null"}]},
 })  # fmt: skip
+_LEDGER_CHUNK = _object({
+    "height": _UINT, "index": _UINT,
+    "count": {**_UINT, "minimum": 1, "maximum": MAX_LEDGER_CHUNKS},
+    "total_bytes": {**_UINT, "maximum": MAX_LEDGER_CHUNKS * LEDGER_CHUNK_BYTES},
+    "data": {**_hex(), "maxLength": 2 * LEDGER_CHUNK_BYTES},
+})  # fmt: skip
 
 FAST_SYNC_ROUTES = (
     Route("GET", "/v1/fast_sync/checkpoint", "fast_sync_checkpoint",
           "The latest proven-final block a 2-chain commits: its blocks, commit QC, epoch-change"
-          " chain (empty: no epochs yet) and the validity proofs of its blocks.",
+          " chain from genesis (encoded epoch endings) and the validity proofs of its blocks.",
           on_checkpoint, _CHECKPOINT, errors=(404, 503)),
     Route("GET", "/v1/fast_sync/state", "fast_sync_state",
           "One node of the account tree at a checkpoint: its accounts, or its four children.",
           on_state, _CHUNK, (SYNC_HEIGHT, LEVEL, POSITION), errors=(400, 404, 503)),
+    Route("GET", "/v1/fast_sync/ledger", "fast_sync_ledger",
+          "One chunk (1 MiB) of the staking ledger's encoding at a checkpoint; the whole hashes"
+          " to the checkpoint header's staking_root.",
+          on_ledger, _LEDGER_CHUNK, (SYNC_HEIGHT, CHUNK), errors=(400, 404, 503)),
 )  # fmt: skip

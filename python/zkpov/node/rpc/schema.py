@@ -83,7 +83,11 @@ _HEADER = _object({
     "timestamp_ms": {**_UINT, "description": "proposer's wall clock, Unix milliseconds"},
     "validator_set_commitment": _HASH,
     "next_validator_set_commitment": {
-        **_hex(), "description": "empty except in epoch-ending headers (none yet)",
+        **_hex(), "description": "empty except in epoch-ending headers",
+    },
+    "staking_root": {
+        **_hex(), "description": "SHA-256 of ZKPOV/STAKING/v1 and the staking ledger's encoding"
+        " after the block (re-executed by every voter); empty in genesis headers",
     },
 })  # fmt: skip
 _QC = _object({

@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 
 from zkpov.chain.containers import ChainState, copy_chain_state
 from zkpov.chain.ledger_codec import decode_chain_state, encode_chain_state
+from zkpov.chain.ledger_root import apply_ledger_block, compute_encoding_root
 from zkpov.chain.operations import parse_operation
 from zkpov.chain.payload_ops import GetOwner, process_payload_operations
 from zkpov.chain.staking import get_total_stake, get_validator_stake
 from zkpov.chain.state import Transfer
-from zkpov.chain.transition import compute_genesis_state, is_supply_conserved, process_block
+from zkpov.chain.transition import compute_genesis_state, is_supply_conserved
 from zkpov.config import ConsensusConfig
 from zkpov.consensus.epochs.sets import get_epoch_set
 from zkpov.consensus.evidence_index import (
@@ -80,6 +81,7 @@ class EconomicsUpdate:
     blocks: list[BlockEconomics] = field(default_factory=list)
     added: list[bytes] = field(default_factory=list)  # encoded offences
     dropped: list[bytes] = field(default_factory=list)
+    encodings: list[tuple[int, bytes]] = field(default_factory=list)  # ledger after each block
 
 
 def get_ledger_config(vset: ValidatorSet, epochs: bool) -> ConsensusConfig:
@@ -110,6 +112,8 @@ class ChainLedger:
         self.vset, self.state, self.index = vset, state, index
         self.config = get_ledger_config(vset, epochs)
         self.epoch_vset = get_epoch_vset(vset, state)
+        # the ledger's encoding after each block of the last commit (what fast sync serves)
+        self.encodings = [(state.height, encode_chain_state(state))]
 
     @classmethod
     def create_genesis(cls, vset: ValidatorSet, epochs: bool = False) -> ChainLedger:
@@ -145,6 +149,7 @@ class ChainLedger:
         for block in blocks:
             self._process_payload(update.state, block, get_owner)
             update.blocks.append(self._process(update.state, update.vset, block))
+            update.encodings.append((block.height, _encode_checked(update.state, block)))
             if update.state.epoch != update.vset.epoch:
                 update.vset = get_epoch_vset(self.vset, update.state)
             offences = [get_offence(decode_evidence(item)) for item in block.evidence]
@@ -161,7 +166,7 @@ class ChainLedger:
     def _process(self, state: ChainState, vset: ValidatorSet, block: Block) -> BlockEconomics:
         before = [int(v.slashed_amount) for v in state.validators]
         minted = state.minted
-        process_block(state, self.config, vset, block)
+        apply_ledger_block(state, self.config, vset, block)
         slashed = {
             registry: int(v.slashed_amount) - before[registry]
             for registry, v in enumerate(state.validators[: len(before)])
@@ -175,7 +180,8 @@ class ChainLedger:
         return BlockEconomics(block.height, state.minted - minted, slashed, conserved)
 
     def put(self, batch: WriteBatch, update: EconomicsUpdate) -> WriteBatch:
-        batch.put_state(LEDGER_KEY, encode_chain_state(update.state))
+        last = update.encodings[-1][1] if update.encodings else encode_chain_state(update.state)
+        batch.put_state(LEDGER_KEY, last)
         for key in update.added:
             batch.put_state(OFFENCE_PREFIX + key, b"")
         for key in update.dropped:
@@ -185,6 +191,7 @@ class ChainLedger:
     def adopt(self, update: EconomicsUpdate) -> None:
         """After the batch is durable."""
         self.state, self.epoch_vset = update.state, update.vset
+        self.encodings = update.encodings
         added = [decode_offence(key) for key in update.added]
         dropped = {decode_offence(key) for key in update.dropped}
         self.index.offences.update(added)
@@ -196,3 +203,12 @@ class ChainLedger:
 
     def get_supply(self) -> int:
         return get_total_stake(self.state)
+
+
+def _encode_checked(state: ChainState, block: Block) -> bytes:
+    """The ledger's encoding after ``block``; a root other than the header's (which every
+    voter checked) means this node's ledger went wrong, and is logged."""
+    encoding = encode_chain_state(state)
+    if block.staking_root and compute_encoding_root(encoding) != block.staking_root:
+        log.error("the staking ledger after block %d is not its header's root", block.height)
+    return encoding

@@ -45,7 +45,7 @@ __all__ = [
 
 PROOF_KIND = 9
 REQUEST_KIND = 10
-_VERSION = 1
+_VERSION = 2  # 2: blocks carry a staking root
 _BLOCK_KIND, _QC_KIND = 6, 7  # spec.codec.messages' kinds for a bare block and QC
 EpochMessage = EpochChangeProof | EpochChangeRequest
 

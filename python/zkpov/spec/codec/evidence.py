@@ -7,7 +7,7 @@ from typing import Any
 import msgpack
 
 from zkpov.errors import DecodeError
-from zkpov.spec.codec.fields import next_commitment, raw, seq, uint
+from zkpov.spec.codec.fields import next_commitment, optional_digest, raw, seq, uint
 from zkpov.spec.codec.messages import from_obj as _from_obj
 from zkpov.spec.codec.messages import to_obj as _to_obj
 from zkpov.spec.evidence import (
@@ -27,17 +27,18 @@ def _header_obj(h: BlockHeader) -> list[Any]:
     return [
         h.epoch, h.round, h.height, h.parent_id, h.proposer, h.state_root, h.qc_digest,
         h.payload_digest, h.evidence_digest, h.proof_digest, h.randao_reveal, h.timestamp_ms,
-        h.validator_set_commitment, h.next_validator_set_commitment,
+        h.validator_set_commitment, h.next_validator_set_commitment, h.staking_root,
     ]  # fmt: skip
 
 
 def _header(o: Any) -> BlockHeader:
-    e, r, ht, parent, proposer, root, qcd, pd, ed, prd, reveal, t, vsc, nvsc = seq(o, 14)
+    e, r, ht, parent, proposer, root, qcd, pd, ed, prd, reveal, t, vsc, nvsc, sr = seq(o, 15)
     digests = [raw(x, length=32) for x in (parent, root, qcd, pd, ed, prd, vsc)]
     return BlockHeader(
         Epoch(uint(e)), Round(uint(r)), Height(uint(ht)), BlockId(digests[0]),
         ValidatorIndex(uint(proposer)), Root(digests[1]), digests[2], digests[3], digests[4],
         digests[5], raw(reveal, limit=96), uint(t), digests[6], next_commitment(nvsc),
+        optional_digest(sr),
     )  # fmt: skip
 
 

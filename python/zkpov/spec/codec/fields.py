@@ -18,7 +18,16 @@ from zkpov.constants import (
 )
 from zkpov.errors import DecodeError
 
-__all__ = ["digest", "next_commitment", "pubkey", "raw", "seq", "signature", "uint"]
+__all__ = [
+    "digest",
+    "next_commitment",
+    "optional_digest",
+    "pubkey",
+    "raw",
+    "seq",
+    "signature",
+    "uint",
+]
 
 _MAX_SIGNERS = MAX_VALIDATORS_LIMIT
 
@@ -55,6 +64,11 @@ def digest(value: Any) -> bytes:
 
 def next_commitment(value: Any) -> bytes:
     """A header's next-validator-set commitment: empty, or a 32-byte digest."""
+    return optional_digest(value)
+
+
+def optional_digest(value: Any) -> bytes:
+    """A header digest that may be absent (next-set commitment, staking root): empty or 32 bytes."""
     return value if value == b"" else digest(value)
 
 

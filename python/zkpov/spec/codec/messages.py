@@ -22,7 +22,15 @@ from zkpov.constants import (
     MAX_VALIDATORS_LIMIT,
 )
 from zkpov.errors import DecodeError
-from zkpov.spec.codec.fields import digest, next_commitment, raw, seq, signature, uint
+from zkpov.spec.codec.fields import (
+    digest,
+    next_commitment,
+    optional_digest,
+    raw,
+    seq,
+    signature,
+    uint,
+)
 from zkpov.spec.messages import (
     Block,
     BlockRequest,
@@ -77,13 +85,15 @@ def _tc(o: Any) -> TimeoutCert:
 
 
 def _block(o: Any) -> Block:
-    e, r, h, parent, proposer, root, qc, payload, evidence, proof, reveal, t, vsc, nvsc = seq(o, 14)
+    e, r, h, parent, proposer, root, qc, payload, evidence, proof, reveal, t, vsc, nvsc, sr = seq(
+        o, 15
+    )
     height = Height(uint(h))
     return Block(
         Epoch(uint(e)), Round(uint(r)), height, BlockId(digest(parent)), _validator(proposer),
         Root(digest(root)), _qc(qc), raw(payload),
         tuple(raw(x) for x in seq(evidence, limit=MAX_EVIDENCE_PER_BLOCK)), raw(proof),
-        _reveal(reveal, height), uint(t), digest(vsc), next_commitment(nvsc),
+        _reveal(reveal, height), uint(t), digest(vsc), next_commitment(nvsc), optional_digest(sr),
     )  # fmt: skip
 
 
@@ -146,7 +156,7 @@ def to_obj(m: Any) -> Any:
         return [
             m.epoch, m.round, m.height, m.parent_id, m.proposer, m.state_root, to_obj(m.qc),
             m.payload, list(m.evidence), m.proof, m.randao_reveal, m.timestamp_ms,
-            m.validator_set_commitment, m.next_validator_set_commitment,
+            m.validator_set_commitment, m.next_validator_set_commitment, m.staking_root,
         ]  # fmt: skip
     return _message_obj(m)
 
