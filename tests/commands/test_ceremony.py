@@ -12,9 +12,11 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from tests.node.test_runtime import free_base_port, make_transfer, wait_for
+from tests.support.ceremony_cli import G1, G2, get_h_offset, get_params, ok, run
+from tests.support.ceremony_cli import SMALL_CIRCUIT as CONFIG
 from zkpov.chain.state import AccountState, sign_transfer
 from zkpov.cli import main
 from zkpov.crypto import ceremony as cer
@@ -30,24 +32,7 @@ from zkpov.node.runtime import Node
 from zkpov.node.state.genesis import compute_genesis_hash
 from zkpov.node.state.genesis_setup import CeremonySetup
 
-CONFIG = snark.CircuitConfig(1, 2)
-G1, G2 = 96, 192
 ALICE, BOB = schnorr.generate_keypair(), schnorr.generate_keypair()
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(main, ["ceremony", *args])
-
-
-def ok(*args: str) -> str:
-    result = run(*args)
-    assert result.exit_code == 0, result.output
-    return result.output.strip()
-
-
-def get_log_size() -> int:
-    stats = snark.get_circuit_stats(CONFIG)
-    return (stats.constraint_count + stats.public_input_count + 1 - 1).bit_length()
 
 
 @pytest.fixture(scope="module")
@@ -65,20 +50,6 @@ def test_phase1_through_the_cli(small: Path) -> None:
     index = json.loads((small / INDEX_FILE).read_text())
     assert [r["name"] for r in index["phase1"]] == ["alice", "bob", "carol", "beacon"]
     assert index["phase1"][-1]["hash"] == head
-
-
-@pytest.fixture(scope="module")
-def done(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    d = tmp_path_factory.mktemp("c") / "ceremony"
-    ok("phase1", "new", str(d), "--log-size", str(get_log_size()))
-    for name in ("alice", "bob", "carol"):
-        ok("phase1", "contribute", str(d), "--name", name)
-    ok("phase1", "beacon", str(d), "--value", "00ff", "--log-iterations", "2")
-    ok("phase2", "new", str(d), "--batch-size", "1", "--depth", "2")
-    for name in ("dave", "erin"):
-        ok("phase2", "contribute", str(d), "--name", name)
-    ok("phase2", "beacon", str(d), "--value", "0a0b", "--log-iterations", "2")
-    return d
 
 
 @pytest.mark.slow
@@ -105,21 +76,6 @@ def test_the_exported_key_proves_real_transfers_and_refuses_insecure_proofs(
     assert not snark.verify(vk, inputs, forged)
 
 
-def _params(d: Path, i: int) -> tuple[bytes, str]:
-    """Contribution ``i``'s parameters and parent hash."""
-    r = json.loads((d / INDEX_FILE).read_text())["phase2"]["contributions"][i]
-    return (d / f"{r['output']}.bin").read_bytes(), r["parent"]
-
-
-def _h_offset(data: bytes) -> int:
-    """Where the H query's points start in cache-format key bytes (`rust/groth16/keys.rs`)."""
-    pos = G1 + 3 * G2
-    pos += 8 + int.from_bytes(data[pos : pos + 8], "little") * G1 + 2 * G1
-    for size in (G1, G1, G2):
-        pos += 8 + int.from_bytes(data[pos : pos + 8], "little") * size
-    return pos + 8
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("what", "why"),
@@ -128,15 +84,15 @@ def _h_offset(data: bytes) -> int:
 def test_corrupt_phase2_parameters_fail(done: Path, what: str, why: str) -> None:
     """The transcript walk's check of one step (its naming is tested at 2^2 in
     tests/crypto/test_ceremony_transcript.py), without recomputing phase 2's start."""
-    prev, _ = _params(done, 0)
-    data, parent = _params(done, 1)
+    prev, _ = get_params(done, 0)
+    data, parent = get_params(done, 1)
     proof = bytes.fromhex(
         json.loads((done / INDEX_FILE).read_text())["phase2"]["contributions"][1]["proofs"]
     )
     cer.Phase2Chain(prev).check(data, bytes.fromhex(parent), proof)  # the honest one passes
     bad = bytearray(data)
     if what == "swap_h":
-        at = _h_offset(data)
+        at = get_h_offset(data)
         bad[at : at + 2 * G1] = data[at + G1 : at + 2 * G1] + data[at : at + G1]
     else:  # delta_g2 (the vk's fourth point) set to gamma_g2 (the third)
         bad[G1 + 2 * G2 : G1 + 3 * G2] = data[G1 + G2 : G1 + 2 * G2]
@@ -146,8 +102,8 @@ def test_corrupt_phase2_parameters_fail(done: Path, what: str, why: str) -> None
 
 @pytest.mark.slow
 def test_the_phase2_beacon_is_recomputed(done: Path) -> None:
-    prev, _ = _params(done, 1)
-    data, parent = _params(done, 2)
+    prev, _ = get_params(done, 1)
+    data, parent = get_params(done, 2)
     record = json.loads((done / INDEX_FILE).read_text())["phase2"]["contributions"][2]
     proof = bytes.fromhex(record["proofs"])
     chain_args = (data, bytes.fromhex(parent), proof)
@@ -233,7 +189,7 @@ def test_a_testnet_on_the_ceremony_keys_commits_proves_and_pins_them(
     insecure_pk, _ = snark.insecure_setup(CONFIG, b"zkpov-devnet" + genesis_hash)
     forged, inputs = snark.prove(insecure_pk, state, [transfer])
     assert not snark.verify(vk, inputs, forged)
-    start, _ = _params(done, 0)  # dave's parameters: a key for the circuit, not the pinned one
+    start, _ = get_params(done, 0)  # dave's parameters: a key for the circuit, not the pinned one
     path = get_ceremony_key_path(cache, CONFIG, setup.verifying_key_sha256)
     snark.write_cached_key(path, snark.ProvingKey.from_bytes(CONFIG, start))
     result = CliRunner().invoke(main, ["start", "--home", str(layout.homes[0])])
