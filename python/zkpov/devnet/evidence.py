@@ -1,9 +1,10 @@
 """The evidence an honest devnet node committed: per offender, how many offences of each kind.
 
 Read over RPC (``/block``) from a node that runs no attack mode. Each item is decoded and
-re-verified against the genesis validator set (a proposer could include junk: nothing in the
-running node verifies included evidence yet) and counted once per (kind, offender, round),
-however many blocks carry it.
+re-verified against the set it is given, the genesis set in ``zkpov devnet`` (independently of
+the node, whose voters check included evidence before they vote; an item that does not verify
+there, such as an offence of a validator that joined later, is skipped, not counted) and
+counted once per (kind, offender, round), however many blocks carry it.
 """
 
 from __future__ import annotations
