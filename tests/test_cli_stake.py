@@ -44,11 +44,11 @@ class Net:
             return json.loads(resp.read())
 
 
-@pytest.fixture(scope="module")
-def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
-    out = tmp_path_factory.mktemp("stake") / "net"
-    made = run("testnet", "--validators", "1", "--output", str(out), "--accounts", "2",
-               "--base-port", str(free_base_port(2)))  # fmt: skip
+def start_one_validator(out: Path, *testnet_args: str) -> Iterator[Net]:
+    """A one-validator ``zkpov testnet`` in ``out`` (proofs off) with its node started; stops
+    it on exit and checks it stopped cleanly. ``testnet_args`` are extra ``testnet`` options."""
+    made = run("testnet", "--validators", "1", "--output", str(out),
+               "--base-port", str(free_base_port(2)), *testnet_args)  # fmt: skip
     assert made.returncode == 0, made.stderr
     home = out / "node0"
     config = load_node_config(home)
@@ -63,6 +63,11 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
         node.send_signal(signal.SIGINT)
         _, err = node.communicate(timeout=30)
     assert node.returncode == 0, err.decode()[-2000:]
+
+
+@pytest.fixture(scope="module")
+def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
+    yield from start_one_validator(tmp_path_factory.mktemp("stake") / "net", "--accounts", "2")
 
 
 def stake(net: Net, *args: str) -> subprocess.CompletedProcess[str]:

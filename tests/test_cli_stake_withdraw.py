@@ -4,19 +4,12 @@ the account's balance rises by the payout the ledger records, and the supply sta
 
 from __future__ import annotations
 
-import dataclasses
-import signal
-import subprocess
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from tests.node.test_runtime import free_base_port
-from tests.test_cli_node import ZKPOV, poll_status, run
-from tests.test_cli_stake import Net, landed, stake
-from zkpov.node.ops.config import load_node_config, write_node_config
-from zkpov.node.state.genesis import read_genesis
+from tests.test_cli_stake import Net, landed, stake, start_one_validator
 
 pytestmark = pytest.mark.slow
 EPOCH_LENGTH = 4  # blocks; the minimal preset's unbonding period is one epoch
@@ -26,23 +19,7 @@ WAIT_SECONDS = 120.0
 @pytest.fixture(scope="module")
 def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
     out = tmp_path_factory.mktemp("withdraw") / "net"
-    port, epochs = str(free_base_port(2)), str(EPOCH_LENGTH)
-    made = run("testnet", "--validators", "1", "--output", str(out), "--accounts", "1",
-               "--base-port", port, "--epoch-length", epochs)  # fmt: skip
-    assert made.returncode == 0, made.stderr
-    home = out / "node0"
-    config = load_node_config(home)
-    write_node_config(dataclasses.replace(config, proofs_enabled=False))
-    rpc = "http://{}:{}".format(*config.rpc_listen)
-    genesis = read_genesis(config.get_path(config.genesis_file))
-    node = subprocess.Popen([*ZKPOV, "start", "--home", str(home)], stderr=subprocess.PIPE)
-    try:
-        assert "sync_info" in poll_status(rpc, time.monotonic() + 60)
-        yield Net(rpc, out / "accounts", genesis.circuit_tree_depth)
-    finally:
-        node.send_signal(signal.SIGINT)
-        _, err = node.communicate(timeout=30)
-    assert node.returncode == 0, err.decode()[-2000:]
+    yield from start_one_validator(out, "--accounts", "1", "--epoch-length", str(EPOCH_LENGTH))
 
 
 def wait_for_release(net: Net, account: str) -> None:
