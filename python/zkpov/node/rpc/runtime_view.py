@@ -3,13 +3,11 @@ of a node that it reads (:class:`ViewParts`), never the node itself."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from zkpov import __version__
 from zkpov.chain.proof_inputs import compute_block_public_inputs
 from zkpov.chain.staking import get_validator_stake
-from zkpov.chain.state import Account, compute_account_index
 from zkpov.consensus.block_tree import MissingBlock
 from zkpov.consensus.epochs.proof import EpochChangeProof
 from zkpov.consensus.factory import ChainStart
@@ -23,7 +21,9 @@ from zkpov.node.consensus_io.driver import ConsensusDriver
 from zkpov.node.consensus_io.registry_keys import UNREGISTERED
 from zkpov.node.consensus_io.tx_gossip import TxGossip
 from zkpov.node.proving.prover import ProofTracker
-from zkpov.node.rpc.epoch_view import describe_set, get_epoch_at, is_commit_qc
+from zkpov.node.rpc.account_view import find_account, get_account_record, get_tx_record
+from zkpov.node.rpc.commit_view import get_commit_record, get_committed_pair
+from zkpov.node.rpc.epoch_view import describe_set, get_epoch_at
 from zkpov.node.rpc.events import EventHub
 from zkpov.node.rpc.staking_view import (
     DelegationsRecord,
@@ -32,10 +32,8 @@ from zkpov.node.rpc.staking_view import (
     compute_delegations,
     compute_staking_validator,
     compute_supply,
-    get_holdings,
 )
 from zkpov.node.rpc.view import (
-    AccountQueryError,
     AccountRecord,
     BlockRecord,
     BroadcastResult,
@@ -58,13 +56,9 @@ from zkpov.node.state.committed_chain import CommittedChain
 from zkpov.node.state.epoch_endings import EpochEndingStore
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash, encode_genesis
 from zkpov.spec.codec.payload import decode_payload
-from zkpov.spec.messages import Block, BlockHeader, QuorumCert
-from zkpov.spec.payload import compute_root_bytes
 from zkpov.types import BLSPubkey, Epoch, Height, Root, Stake, ValidatorIndex
 
 __all__ = ["RuntimeView", "ViewParts", "format_address"]
-
-_FINALIZED_SEARCH = 64  # committed blocks searched for a 2-chain QC when none is in memory
 
 
 def format_address(host: str, port: int) -> str:
@@ -201,33 +195,7 @@ class RuntimeView:
         return BlockRecord(block, tuple(decode_payload(block.payload)))
 
     def get_commit(self, height: Height | None) -> CommitRecord | None:
-        h = self._height(height)
-        block = self.parts.chain.get_block(h)
-        if block is None:
-            return None
-        certificate = self._get_certificate(h)
-        if certificate is None or certificate.block_id != block.id:
-            return None
-        return CommitRecord(block.header, certificate, self._get_commit_certificate(h, block))
-
-    def _get_certificate(self, height: int) -> QuorumCert | None:
-        """The QC that certifies the committed block at ``height``: its child's parent QC, or
-        for the last committed block the stored root QC."""
-        child = self.parts.chain.get_block(height + 1)
-        if child is not None:
-            return child.qc
-        root, root_qc = self.parts.chain.get_root()
-        return root_qc if root.height == height else None
-
-    def _get_commit_certificate(self, height: int, block: Block) -> QuorumCert | None:
-        """The 2-chain that committed ``block``: a QC of its epoch for its child one round
-        later. None when the block was committed as an ancestor, its child's QC is not held,
-        or that QC is the next epoch's root QC (on an epoch's last block or the one before)."""
-        child = self.parts.chain.get_block(height + 1)
-        if child is None or child.round != block.round + 1:
-            return None
-        qc = self._get_certificate(height + 1)
-        return qc if qc is not None and is_commit_qc(qc, block.header, child.id) else None
+        return get_commit_record(self.parts.chain, self._height(height))
 
     def get_validators(self, height: Height | None) -> ValidatorsRecord | None:
         """The set that signed at ``height``: its epoch's (the one set without epochs)."""
@@ -270,78 +238,21 @@ class RuntimeView:
         return GenesisRecord(encode_genesis(genesis), compute_genesis_hash(genesis))
 
     def get_tx(self, tx_hash: bytes) -> TxRecord | None:
-        """Pending, else committed, else recently dropped (the mempool's bounded memory)."""
-        mempool = self.parts.gossip.mempool
-        pending = mempool.get_pending(tx_hash)
-        if pending is not None:
-            return TxRecord(tx_hash, None, None, pending.to_bytes(), "pending")
-        committed = self._get_committed_tx(tx_hash)
-        if committed is not None:
-            return committed
-        dropped = mempool.dropped.get(tx_hash)
-        if dropped is None:
-            return None
-        return TxRecord(tx_hash, None, None, None, "dropped", dropped.reason, dropped.message)
-
-    def _get_committed_tx(self, tx_hash: bytes) -> TxRecord | None:
-        height = self.parts.chain.store.get_tx_height(tx_hash)
-        block = None if height is None else self.parts.chain.get_block(height)
-        if height is None or block is None:
-            return None
-        for i, tx in enumerate(decode_payload(block.payload)):
-            if hashlib.sha256(tx).digest() == tx_hash:
-                return TxRecord(tx_hash, height, i, tx)
-        return None
+        return get_tx_record(self.parts.chain, self.parts.gossip.mempool, tx_hash)
 
     def get_account(self, key: int | bytes, with_proof: bool) -> AccountRecord:
-        chain = self.parts.chain
-        state = chain.state
-        index, account = self._find_account(key)
-        nonce = 0 if account is None else account.nonce
-        pending = self.parts.gossip.mempool.get_pending_count(index)
-        owner = None if account is None else account.public_key
-        bonded, unbonding = get_holdings(chain.ledger.state, owner)
-        return AccountRecord(
-            index, owner, 0 if account is None else account.balance, nonce, nonce + 1 + pending,
-            chain.height, compute_root_bytes(state.root),
-            state.get_proof(index) if with_proof else None, bonded, unbonding,
-        )  # fmt: skip
+        return get_account_record(self.parts.chain, self.parts.gossip.mempool, key, with_proof)
 
     def get_delegations(self, key: int | bytes) -> DelegationsRecord:
-        index, account = self._find_account(key)
+        index, account = find_account(self.parts.chain.state, key)
         owner = None if account is None else account.public_key
         return compute_delegations(self.parts.chain.ledger.state, index, owner)
 
-    def _find_account(self, key: int | bytes) -> tuple[int, Account | None]:
-        """The slot ``key`` names (an index, or a key's conventional index) and its account."""
-        state = self.parts.chain.state
-        index = key if isinstance(key, int) else compute_account_index(key, state.depth)
-        if index >> state.depth:
-            raise AccountQueryError(f"index {index} is outside the account tree (2**{state.depth})")
-        account = state.get_account(index)
-        if isinstance(key, bytes) and account is not None and account.public_key != key:
-            raise AccountQueryError(f"account {index}, this key's index, holds another key")
-        return index, account
-
     def get_finalized(self) -> FinalizedRecord:
-        """The highest committed header held with the 2-chain QC that committed it: the root
-        and the QC of its commit, else (after a restart) the highest of the last
-        ``_FINALIZED_SEARCH`` committed blocks with a consecutive-round child QC; before any
-        such commit, the genesis header and its unsigned root QC."""
-        header, qc = self._get_committed_pair()
+        """The highest committed header held with the 2-chain QC that committed it
+        (:func:`~zkpov.node.rpc.commit_view.get_committed_pair`)."""
+        header, qc = get_committed_pair(self.parts.chain, self.parts.start)
         return FinalizedRecord(header, qc, Root(header.validator_set_commitment), self._proven())
-
-    def _get_committed_pair(self) -> tuple[BlockHeader, QuorumCert]:
-        chain = self.parts.chain
-        root = chain.get_root()[0]
-        qc = chain.commit_qc
-        if qc is not None and is_commit_qc(qc, root.header, qc.vote_data.block_id):
-            return root.header, qc
-        for height in range(chain.height, max(0, chain.height - _FINALIZED_SEARCH), -1):
-            record = self.get_commit(Height(height))
-            if record is not None and record.commit_certificate is not None:
-                return record.header, record.commit_certificate
-        return self.parts.start.block.header, self.parts.start.qc
 
     def get_proof(self, height: Height | None) -> ProofRecord | None:
         """A verified proof of ``height`` that the prover holds (None: the proven-final height).
