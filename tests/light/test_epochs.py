@@ -160,8 +160,12 @@ def test_the_number_of_updates_is_capped_before_any_is_checked(net: EpochNet) ->
         follow_epoch_updates(genesis_trust(net), [update] * (MAX_EPOCH_CHANGES + 1), CONFIG)
 
 
-def _follow_over_rpc(net: EpochNet, proof: EpochChangeProof) -> LightChain:
-    view = FakeNode()
+def _follow_over_rpc(
+    net: EpochNet, proof: EpochChangeProof, view: FakeNode | None = None
+) -> LightChain:
+    """A light chain from the genesis trust that followed ``proof`` served by ``view``'s RPC
+    (a plain fake node when None)."""
+    view = FakeNode() if view is None else view
     view.epoch_proof = proof
 
     async def main() -> LightChain:
@@ -290,18 +294,5 @@ def test_answers_cut_by_size_are_followed_across_requests(
 ) -> None:
     endings = net.managers[0].endings
     monkeypatch.setattr(epoch_changes_module, "MAX_ANSWER_BYTES", 1)  # one update an answer
-    view = LaterNode(len(endings))
-    view.epoch_proof = EpochChangeProof(tuple(endings))
-
-    async def main() -> LightChain:
-        async with TestServer(create_app(view)) as server:
-            rpc = LightRpc(str(server.make_url("")).rstrip("/"))
-            chain = LightChain([rpc], genesis_trust(net), view.tree[0].header, CONFIG)
-            try:
-                await chain.follow_epochs()
-            finally:
-                await rpc.close()
-            return chain
-
-    chain = asyncio.run(main())
+    chain = _follow_over_rpc(net, EpochChangeProof(tuple(endings)), LaterNode(len(endings)))
     assert chain.trusted.epoch == chain.epoch_changes == len(endings)
