@@ -12,6 +12,13 @@ window, parent, leader, then signatures and certificates), raising a ``ZkpovErro
 changing anything; only then does it apply the input. A ``ZkpovError`` raised while applying is
 a bug and becomes :class:`CoreFault`: drivers treat any exception other than a ``ZkpovError`` as
 fatal for the core and rebuild it from durable state, never dropping its actions and carrying on.
+
+This module holds the core's state and its validated inputs; the paths they run live beside it
+and act on the core it passes them: ``voting`` (insert a proposal's block, vote), ``proposing``
+(the leader's block and proposal), ``rounds`` (entering a round), ``timeouts`` (local timeouts,
+echoes, TCs, retransmission), ``commits`` (the best commit QC and its commit) and
+``acceptance`` (stale, window and insertion checks). ``BlockBody`` (from ``proposals``) and
+``PayloadSource`` and ``BlockSealer`` (from ``proposing``) are re-exported here.
 """
 
 from __future__ import annotations
@@ -20,30 +27,22 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from zkpov.consensus import limits
-from zkpov.consensus.actions import (
-    Action,
-    Broadcast,
-    Commit,
-    PersistSafety,
-    ScheduleTimeout,
-    SendTo,
-)
-from zkpov.consensus.block_tree import BlockTree, MissingBlock
-from zkpov.consensus.evidence_check import select_evidence
+from zkpov.consensus.acceptance import is_in_window, is_stale
+from zkpov.consensus.actions import Action
+from zkpov.consensus.block_tree import BlockTree
+from zkpov.consensus.commits import CommitTracker
 from zkpov.consensus.evidence_pool import EvidencePool
 from zkpov.consensus.leader import LeaderElection
 from zkpov.consensus.pacemaker import Pacemaker
 from zkpov.consensus.proposals import (
     BlockBody,
     InvalidProposal,
-    ProposerContext,
     check_parent_link,
     check_proposal_shape,
     check_proposal_signatures,
     check_timestamp_drift,
-    make_block,
 )
+from zkpov.consensus.proposing import BlockBuilder, BlockSealer, PayloadSource, propose_if_due
 from zkpov.consensus.quorum import (
     InvalidVote,
     TimeoutCollector,
@@ -51,17 +50,16 @@ from zkpov.consensus.quorum import (
     verify_qc,
     verify_timeout,
 )
-from zkpov.consensus.round_leaders import (
-    get_entry_leader,
-    get_proposal_leader,
-    get_vote_recipient,
-)
-from zkpov.consensus.safety import SafetyRules, UnsafeTimeout, UnsafeVote
+from zkpov.consensus.round_leaders import get_entry_leader, get_proposal_leader, get_vote_recipient
+from zkpov.consensus.rounds import advance_round
+from zkpov.consensus.safety import SafetyRules
 from zkpov.consensus.sync import BlockSync, compute_holders
 from zkpov.consensus.tc_gate import TcGate
+from zkpov.consensus.timeouts import process_timeout, process_timer
 from zkpov.consensus.validity import ValidityChecker
+from zkpov.consensus.voting import process_block
 from zkpov.errors import ZkpovError
-from zkpov.spec.evidence import DoubleVote, make_invalid_block_evidence
+from zkpov.spec.evidence import DoubleVote
 from zkpov.spec.messages import (
     Block,
     BlockRequest,
@@ -73,15 +71,11 @@ from zkpov.spec.messages import (
     Vote,
     compute_randao_signing_root,
 )
-from zkpov.spec.payload import InvalidBlock
 from zkpov.spec.safety_data import SafetyData
 from zkpov.spec.validators import ValidatorSet
 from zkpov.types import Round, ValidatorIndex
 
 __all__ = ["BlockBody", "BlockSealer", "ConsensusCore", "CoreFault", "PayloadSource"]
-
-PayloadSource = Callable[[Block], BlockBody]
-BlockSealer = Callable[[Block, Block], Block]  # (block, parent) -> the block the leader signs
 
 
 class CoreFault(RuntimeError):
@@ -121,7 +115,6 @@ class ConsensusCore:
         self.votes: dict[Round, VoteCollector] = {}
         self.timeouts: dict[Round, TimeoutCollector] = {}
         self.evidence = EvidencePool()
-        self.best_commit_qc: QuorumCert | None = None
         self.last_timeout: Timeout | None = None
         self.last_proposal: Proposal | None = None
         self.tc_gate = TcGate(vset)
@@ -129,13 +122,16 @@ class ConsensusCore:
         self.now = 0.0
         self.proposal_due: tuple[Round, float] | None = None
         self.sync = BlockSync(self.tree, vset, checker, index, vset.config.timeout_base)
+        self.commits = CommitTracker(self.tree, self.sync, len(vset))
+        reveal = self.randao_reveal
+        self.builder = BlockBuilder(vset, index, reveal, checker, payload_source, sealer)
 
     # -- inputs ---------------------------------------------------------------------------------
 
     def start(self, now: float) -> list[Action]:
         """Enter the first round after the root (call once, at boot or restart)."""
         self.now = now
-        return self._guard(self._advance_round)
+        return self._guard(advance_round, self)
 
     def on_proposal(self, proposal: Proposal, now: float | None = None) -> list[Action]:
         """Check a proposal (cheap checks first), then process its certificates and vote."""
@@ -143,7 +139,7 @@ class ConsensusCore:
         block = proposal.block
         check_proposal_shape(proposal, self.vset, has_epochs=self.sealer is not None)
         check_timestamp_drift(block, self.wall_ms)
-        if self._is_stale(block):
+        if is_stale(self.tree, block):
             return []
         if not self._is_in_window(block.round):  # we lag, or junk: learn its QC, nothing more
             verify_qc(block.qc, self.vset, self.tree.root_qc)
@@ -176,14 +172,14 @@ class ConsensusCore:
         return self._guard(self._apply_vote, qc, double)
 
     def on_timeout(self, timeout: Timeout, now: float | None = None) -> list[Action]:
-        """Verify a timeout; echo at > 1/3 of the stake; form a TC at > 2/3."""
+        """Verify a timeout; echo at > 1/3 of the stake; form a TC at > 2/3 (``timeouts.py``)."""
         self._set_time(now)
         if timeout.round < self.pacemaker.round:
             return []
         verify_timeout(timeout, self.vset, self.tree.root_qc)
         root_qc, current = self.tree.root_qc, self.pacemaker.round
         tc = self.tc_gate.check_timeout_tc(timeout, self.htc, root_qc, current)
-        return self._guard(self._apply_timeout, timeout, tc)
+        return self._guard(process_timeout, self, timeout, tc)
 
     def on_block_request(self, request: BlockRequest, sender: ValidatorIndex) -> list[Action]:
         """A peer asks for blocks we know."""
@@ -209,25 +205,21 @@ class ConsensusCore:
             actions += self._process_qc(block.qc)
         for block in blocks:
             for proposal in self.sync.take_pending(block.id):
-                actions += self._process_block(proposal)
-        return actions + self._try_commit() + self._advance_round() + self._propose_if_due()
+                actions += process_block(self, proposal)
+        return actions + self._try_commit() + advance_round(self) + propose_if_due(self)
 
     def on_tick(self, now: float) -> list[Action]:
         """Time passed: propose when due, retry syncs, retransmit, time out at the deadline."""
         self._set_time(now)
         return self._guard(self._apply_tick)
 
-    # -- validation helpers (no mutation beyond bounded bookkeeping) ----------------------------
+    def _apply_tick(self) -> list[Action]:
+        return propose_if_due(self) + self.sync.on_tick(self.now) + process_timer(self)
 
-    def _is_stale(self, block: Block) -> bool:
-        """Nothing to learn: at or below the root, or extending a block that cannot commit."""
-        root = self.tree.root
-        if block.height <= root.height or block.qc.round < root.round:
-            return True
-        return self.tree.has(block.parent_id) and not self.tree.is_extendable(block.parent_id)
+    # -- helpers --------------------------------------------------------------------------------
 
     def _is_in_window(self, round_: Round) -> bool:
-        return round_ <= self.pacemaker.round + limits.FUTURE_ROUND_WINDOW
+        return is_in_window(round_, self.pacemaker.round)
 
     def _guard(self, apply: Callable[..., list[Action]], *args: Any) -> list[Action]:
         try:
@@ -240,107 +232,17 @@ class ConsensusCore:
     def _apply_proposal(self, proposal: Proposal) -> list[Action]:
         block = proposal.block
         actions = self._process_certificates(block.qc, proposal.tc)
-        if not self._is_in_window(block.round) or self._is_stale(block):
+        if not self._is_in_window(block.round) or is_stale(self.tree, block):
             return actions  # our own round moved on meanwhile (a commit, a TC)
         actions += self.evidence.on_proposal(proposal)
         if not self.tree.is_extendable(block.parent_id):
             holders = compute_holders(block.qc, len(self.vset), block.proposer)
             return actions + self.sync.request_block(block.parent_id, holders, proposal, self.now)
-        return actions + self._process_block(proposal)
-
-    def _process_block(self, proposal: Proposal) -> list[Action]:
-        block = proposal.block
-        if self.tree.has(block.id):
-            return self._vote_if_due(proposal)
-        if not self._is_insertable_proposal(block):
-            return []
-        parent = self.tree.blocks[block.parent_id]
-        try:
-            self.checker.check_block(block, parent)
-        except InvalidBlock:
-            return self.evidence.record(make_invalid_block_evidence(proposal, parent))
-        self.tree.insert(block)
-        actions = self.on_blocks_inserted([block])
-        if block.round == self.pacemaker.round:
-            actions += self._vote(proposal)
-        return actions
-
-    def _is_insertable_proposal(self, block: Block) -> bool:
-        """On an extendable parent, by the round's leader, and not past the cap on one leader's
-        blocks in one round (an equivocating leader cannot fill our memory)."""
-        parent = self.tree.get(block.parent_id)
-        if parent is None or not self.tree.is_extendable(parent.id):
-            return False
-        if block.height != parent.height + 1 or block.qc.round != parent.round:
-            return False
-        if block.timestamp_ms <= parent.timestamp_ms:
-            return False
-        if get_proposal_leader(self.leaders, self.tree, block) != block.proposer:
-            return False
-        same_height = (self.tree.blocks[i] for i in self.tree.by_height.get(block.height, ()))
-        twins = sum(b.round == block.round and b.proposer == block.proposer for b in same_height)
-        return twins < limits.MAX_BLOCKS_PER_LEADER_ROUND
-
-    def _vote_if_due(self, proposal: Proposal) -> list[Action]:
-        """A block we hold (restored at restart, or synced) but have not voted on yet."""
-        last = self.safety.data.last_vote
-        is_due = proposal.block.round == self.pacemaker.round
-        return (
-            self._vote(proposal)
-            if is_due and (last is None or last.round < self.pacemaker.round)
-            else []
-        )
-
-    def _vote(self, proposal: Proposal) -> list[Action]:
-        block = proposal.block
-        tc = proposal.tc or self._get_justifying_tc(block.round)
-        try:
-            vote, is_new = self.safety.sign_vote(block, tc)
-        except UnsafeVote:
-            return []
-        actions: list[Action] = [PersistSafety(self.safety.data)] if is_new else []
-        next_leader = self.get_next_leader(block)
-        return actions if next_leader is None else [*actions, SendTo(next_leader, vote)]
+        return actions + process_block(self, proposal)
 
     def _apply_vote(self, qc: QuorumCert | None, double: tuple[Vote, Vote] | None) -> list[Action]:
         actions = [] if double is None else self.evidence.record(DoubleVote(*double))
         return actions + ([] if qc is None else self._process_certificates(qc, None))
-
-    def _propose(self, round_: Round) -> list[Action]:
-        parent = self.tree.get(self.tree.hqc.block_id)
-        data = self.safety.data
-        if parent is None or round_ <= max(data.last_voted_round, data.last_proposed_round):
-            return []
-        if self.get_round_leader(round_) != self.index:
-            return []
-        body = self.payload_source(parent) if self.payload_source else BlockBody()
-        root = self.checker.compute_post_root(parent, body.payload)
-        evidence = select_evidence(self.checker, parent, round_, tuple(self.evidence.pending))
-        context = ProposerContext(
-            self.vset.epoch, self.index, self.randao_reveal, self.tree.hqc,
-            self.vset.commitment, self.wall_ms,
-        )  # fmt: skip
-        block = make_block(context, round_, parent, root, body, evidence)
-        if self.sealer is not None:
-            block = self.sealer(block, parent)
-        staking_root = self.checker.compute_staking_root(block, parent)
-        block = dataclasses.replace(block, staking_root=staking_root)
-        signature = self.safety.sign_proposal(round_, block.header.signing_root)
-        proposal = Proposal(block, signature, self._get_justifying_tc(round_))
-        self.last_proposal = proposal
-        actions: list[Action] = [PersistSafety(self.safety.data), Broadcast(proposal)]
-        return actions + self._apply_proposal(proposal)
-
-    def _propose_if_due(self) -> list[Action]:
-        """Propose once the pacing time came, as soon as we hold the block to extend (a QC
-        formed from votes can arrive before the block it certifies)."""
-        due = self.proposal_due
-        if due is None or due[1] > self.now:
-            return []
-        if due[0] == self.pacemaker.round and not self.tree.has(self.tree.hqc.block_id):
-            return []
-        self.proposal_due = None
-        return self._propose(due[0]) if due[0] == self.pacemaker.round else []
 
     # -- certificates, rounds and commits -------------------------------------------------------
 
@@ -351,54 +253,13 @@ class ConsensusCore:
         if tc is not None and (self.htc is None or tc.round > self.htc.round):
             self.htc = tc
             actions += self._process_qc(tc.highest_qc)
-        return actions + self._advance_round()
+        return actions + advance_round(self)
 
     def _process_qc(self, qc: QuorumCert) -> list[Action]:
-        self.tree.observe_qc(qc)
-        if self.tree.get_commit_target(qc) is None:
-            return []
-        best = self.best_commit_qc
-        if best is None or qc.vote_data.parent_round > best.vote_data.parent_round:
-            self.best_commit_qc = qc
-        return self._try_commit()
+        return self._try_commit() if self.commits.observe(qc) else []
 
     def _try_commit(self) -> list[Action]:
-        qc = self.best_commit_qc
-        target = None if qc is None else self.tree.get_commit_target(qc)
-        if qc is None or target is None:
-            return []
-        try:
-            if not self.tree.has(qc.block_id):
-                raise MissingBlock(qc.block_id)
-            path = self.tree.get_path_from_root(target)
-        except MissingBlock as missing:
-            holders = compute_holders(qc, len(self.vset))
-            return self.sync.request_block(missing.block_id, holders, None, self.now)
-        self.tree.process_commit(path, qc)
-        for block in path:
-            self.leaders.on_commit(block)
-            self.checker.on_commit(block)
-            self.evidence.on_commit(block)
-        return [Commit(tuple(path), qc)]
-
-    def _advance_round(self) -> list[Action]:
-        tc_round = self.htc.round if self.htc is not None else -1
-        new_round = Round(max(self.tree.hqc.round, tc_round) + 1)
-        via_tc = tc_round >= self.tree.hqc.round
-        if not self.pacemaker.process_new_round(new_round, self.now, via_tc):
-            return []
-        self._prune_collectors(new_round)
-        start, due = self.now, []
-        if self.get_round_leader(new_round) in (self.index, None):
-            start = self.pacemaker.get_proposal_time(self.vset.config.block_time)
-            self.proposal_due = (new_round, start)
-            self.pacemaker.deadline = start + self.pacemaker.get_duration()
-            due = self._propose_if_due() or [ScheduleTimeout(new_round, start)]
-        retransmit = self.pacemaker.schedule_retransmit(start, self.vset.config.block_time)
-        actions: list[Action] = [ScheduleTimeout(new_round, self.pacemaker.deadline)]
-        if retransmit != float("inf"):
-            actions.append(ScheduleTimeout(new_round, retransmit))
-        return actions + due
+        return self.commits.try_commit(self.now, (self.leaders, self.checker, self.evidence))
 
     def get_round_leader(self, round_: Round) -> ValidatorIndex | None:
         """Leader of ``round_`` for a block extending our highest certified block."""
@@ -408,80 +269,7 @@ class ConsensusCore:
         """Leader of the round after ``block`` for a block extending it (where votes on it go)."""
         return get_vote_recipient(self.leaders, self.tree, block)
 
-    def _get_justifying_tc(self, round_: Round) -> TimeoutCert | None:
-        """Our TC for ``round_ - 1`` (the only TC worth attaching to a message of ``round_``)."""
-        htc = self.htc
-        return htc if htc is not None and htc.round + 1 == round_ else None
-
-    def _prune_collectors(self, new_round: Round) -> None:
-        for table in (self.votes, self.timeouts):
-            for old in [r for r in table if r + 2 < new_round]:
-                del table[old]
-        self.tc_gate.prune(new_round)
-        self.evidence.prune(new_round)
-
-    # -- timeouts and retransmission ------------------------------------------------------------
-
-    def _apply_tick(self) -> list[Action]:
-        actions = self._propose_if_due() + self.sync.on_tick(self.now)
-        if self.pacemaker.is_retransmit_due(self.now):
-            actions += self._retransmit()
-        if not self.pacemaker.is_expired(self.now):
-            return actions
-        if self.pacemaker.is_timed_out() and self.last_timeout is not None:
-            deadline = self.pacemaker.process_local_timeout(self.now)
-            tc = self._get_justifying_tc(self.last_timeout.round)
-            resend = dataclasses.replace(self.last_timeout, tc=tc)
-            schedule = ScheduleTimeout(self.pacemaker.round, deadline)
-            return [*actions, Broadcast(resend), *self._resend_vote(), schedule]
-        return actions + self._local_timeout()
-
-    def _retransmit(self) -> list[Action]:
-        """Re-send this round's proposal (as its leader) and vote, which may have been lost."""
-        proposal = self.last_proposal
-        mine = proposal is not None and proposal.block.round == self.pacemaker.round
-        return ([Broadcast(proposal)] if mine and proposal else []) + self._resend_vote()
-
-    def _resend_vote(self) -> list[Action]:
-        vote = self.safety.data.last_vote
-        if vote is None or vote.round != self.pacemaker.round:
-            return []
-        block = self.tree.get(vote.vote_data.block_id)
-        leader = None if block is None else self.get_next_leader(block)
-        return [] if leader is None or leader == self.index else [SendTo(leader, vote)]
-
-    def _apply_timeout(self, timeout: Timeout, tc: TimeoutCert | None) -> list[Action]:
-        actions = self._process_certificates(timeout.hqc, tc)
-        if timeout.round < self.pacemaker.round or not self._is_in_window(timeout.round):
-            return actions
-        return actions + self._collect_timeout(timeout)
-
-    def _local_timeout(self) -> list[Action]:
-        tc_round = Round(self.htc.round if self.htc is not None else 0)
-        try:
-            timeout = self.safety.sign_timeout(self.pacemaker.round, self.tree.hqc, tc_round)
-        except UnsafeTimeout:
-            return []
-        deadline = self.pacemaker.process_local_timeout(self.now)
-        timeout = dataclasses.replace(timeout, tc=self._get_justifying_tc(timeout.round))
-        self.last_timeout = timeout
-        actions: list[Action] = [PersistSafety(self.safety.data), Broadcast(timeout)]
-        actions += [*self._resend_vote(), ScheduleTimeout(self.pacemaker.round, deadline)]
-        return actions + self._collect_timeout(timeout)
-
-    def _collect_timeout(self, timeout: Timeout) -> list[Action]:
-        collector = self.timeouts.setdefault(
-            timeout.round, TimeoutCollector(self.vset, timeout.round)
-        )
-        collector.add(timeout)
-        actions: list[Action] = []
-        is_current = timeout.round == self.pacemaker.round
-        if is_current and collector.has_echo() and not self.pacemaker.is_timed_out():
-            actions += self._local_timeout()
-        tc = collector.get_tc()
-        if tc is not None:
-            actions += self._process_certificates(None, tc)
-        return actions
+    # -- bookkeeping ----------------------------------------------------------------------------
 
     def get_table_sizes(self) -> dict[str, int]:
         """Entries in the tables peers can fill (the simulator reports their peaks)."""

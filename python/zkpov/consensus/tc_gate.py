@@ -16,7 +16,12 @@ from zkpov.spec.messages import Proposal, QuorumCert, Timeout, TimeoutCert
 from zkpov.spec.validators import ValidatorSet
 from zkpov.types import Round, ValidatorIndex
 
-__all__ = ["TcGate"]
+__all__ = ["TcGate", "get_justifying_tc"]
+
+
+def get_justifying_tc(htc: TimeoutCert | None, round_: Round) -> TimeoutCert | None:
+    """Our TC for ``round_ - 1`` (the only TC worth attaching to a message of ``round_``)."""
+    return htc if htc is not None and htc.round + 1 == round_ else None
 
 
 class TcGate:
