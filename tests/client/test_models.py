@@ -4,6 +4,8 @@ each response schema has a field of a compatible type, and every field a propert
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import pkgutil
 import re
 import types
 from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
@@ -131,8 +133,16 @@ def test_every_model_is_a_schema_or_a_nested_object_of_one() -> None:
         check_model(SCHEMAS[name], model, name)
     for path, model in ROUTE_MODELS.items():
         check_model(_route_schema(path), model, path)
-    defined = {
-        v for v in vars(m).values()
-        if dataclasses.is_dataclass(v) and isinstance(v, type) and v.__module__ == m.__name__
-    }  # fmt: skip
+    defined = _get_defined_models()
     assert defined - NOT_ANSWERS == REACHED
+    assert all(getattr(m, model.__name__) is model for model in defined)  # each re-exported
+
+
+def _get_defined_models() -> set[type]:
+    """Every dataclass defined in a module of the models package."""
+    names = [f"{m.__name__}.{info.name}" for info in pkgutil.iter_modules(m.__path__)]
+    modules = [importlib.import_module(name) for name in names]
+    return {
+        v for module in modules for v in vars(module).values()
+        if dataclasses.is_dataclass(v) and isinstance(v, type) and v.__module__ == module.__name__
+    }  # fmt: skip
