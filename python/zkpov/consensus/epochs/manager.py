@@ -12,7 +12,9 @@ cuts the commit at R (the suffix after it is never part of the log), records R's
 returns, in order: the cut ``Commit``, ``PersistSafety`` of a fresh ``SafetyData`` for the new
 epoch (the interpreter executes it before any vote of that epoch leaves), the new core's start
 actions, and what the held next-epoch messages cause. Messages of past epochs are dropped;
-those of the next epoch are held (:mod:`zkpov.consensus.epochs.buffer`).
+those of the next epoch are held (:mod:`zkpov.consensus.epochs.buffer`). Each epoch's core is
+built by :mod:`~zkpov.consensus.epochs.epoch_core`; where a commit reaches R and what ending and
+next epoch it decides, by :mod:`~zkpov.consensus.epochs.endings`.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ from zkpov.consensus.epochs.catchup import (
     ProofAnswers,
     get_adoption_path,
 )
-from zkpov.consensus.epochs.checker import EpochChecker, wrap_evidence_check
+from zkpov.consensus.epochs.checker import EpochChecker
 from zkpov.consensus.epochs.context import ValidatorContext
-from zkpov.consensus.epochs.observer import ObserverSafetyRules
+from zkpov.consensus.epochs.endings import decide_ending, find_ending, get_ending_qc
+from zkpov.consensus.epochs.epoch_core import build_epoch_core
 from zkpov.consensus.epochs.proof import (
     EpochChangeProof,
     EpochChangeRequest,
@@ -43,25 +46,16 @@ from zkpov.consensus.epochs.proof import (
     verify_epoch_change_proof,
 )
 from zkpov.consensus.epochs.routing import (
-    empty_after,
     get_consensus_index,
     get_message_epoch,
     get_own_index,
-    redirect,
+    serve_block_request,
     to_registry,
 )
-from zkpov.consensus.epochs.speculative import SpeculativeChain
 from zkpov.consensus.epochs.starts import EpochStart, Recovered, start_next_epoch
-from zkpov.consensus.factory import ChainStart, build_core
 from zkpov.consensus.recovery import RecoveryData, apply_recovery
 from zkpov.errors import ZkpovError
-from zkpov.spec.messages import (
-    Block,
-    BlockRequest,
-    BlockResponse,
-    Message,
-    QuorumCert,
-)
+from zkpov.spec.messages import Block, BlockRequest, BlockResponse, Message, QuorumCert
 from zkpov.spec.safety_data import SafetyData
 from zkpov.types import Epoch, ValidatorIndex
 
@@ -131,7 +125,7 @@ class EpochManager:
         if core is None:
             return []
         if isinstance(message, BlockRequest):
-            return self._serve(message, sender)
+            return serve_block_request((self.core, self.retired), message, sender)
         index = get_consensus_index(self.epoch_start.set.members, sender)
         if index is None:  # not in this epoch's set: nothing it signs or serves counts
             return []
@@ -182,15 +176,8 @@ class EpochManager:
         return self.own_indices.get(epoch)
 
     def get_ending_qc(self, ending: EpochEnding) -> QuorumCert | None:
-        """The QC certifying ``ending``'s R: its first suffix block carries it, else the block
-        the commit QC certifies (R's child) does, if a core still holds it."""
-        if ending.suffix:
-            return ending.suffix[0].qc
-        for core in (self.retired, self.core):
-            child = None if core is None else core.tree.get(ending.commit_qc.block_id)
-            if child is not None and child.parent_id == ending.block.id:
-                return child.qc
-        return None
+        """The QC certifying ``ending``'s R, from the ending or the block a core holds."""
+        return get_ending_qc(ending, (self.retired, self.core))
 
     @property
     def root(self) -> tuple[Block, QuorumCert] | None:
@@ -211,15 +198,6 @@ class EpochManager:
         if not self.requests_sent.is_due(sender, now):
             return []
         return [SendTo(ValidatorIndex(sender), cast(Message, EpochChangeRequest(self.epoch)))]
-
-    def _serve(self, request: BlockRequest, sender: RegistryIndex) -> list[Action]:
-        """Anyone may ask for blocks; the answer goes to the asker. Blocks of the epoch we just
-        left come from its retired core (a validator catching up fetches the ending there)."""
-        for core in (self.core, self.retired):
-            answer = [] if core is None else core.on_block_request(request, ValidatorIndex(0))
-            if answer:
-                return [redirect(a, sender) for a in answer]
-        return []
 
     def _answer_past(self, epoch: Epoch, sender: RegistryIndex, now: float) -> list[Action]:
         """A peer still in ``epoch``: send it how that epoch ended (rate-limited per peer)."""
@@ -242,7 +220,8 @@ class EpochManager:
         if stored.epoch > epoch:
             self.core = None
             return actions
-        self.core = self._build_core(stored, root)
+        start, context = self.epoch_start, self.context
+        self.core, self.checker = build_epoch_core(context, start, self.recovered, stored, root)
         self._note_own_index()
         self._restore(self.core)
         actions += self._process(self.core.start(now), now)
@@ -261,27 +240,6 @@ class EpochManager:
         if data is not None and data.hqc is not None and data.hqc.vote_data.epoch == self.epoch:
             apply_recovery(core, data)
 
-    def _build_core(
-        self, safety: SafetyData, root: tuple[Block, QuorumCert] | None
-    ) -> ConsensusCore:
-        start, context = self.epoch_start, self.context
-        base = self.recovered.state if root is not None else start.state
-        root_block = root[0] if root is not None else start.root
-        chain = SpeculativeChain(root_block, base, start.vset, start.window, context.payload_ledger)
-        self.checker = EpochChecker(context.inner, chain)
-        checker = wrap_evidence_check(self.checker, start.vset, context.evidence_index)
-        member = self.is_member
-        history = self.recovered.history if root is not None else ()
-        own = get_own_index(start.set.members, context.me)
-        return build_core(
-            ChainStart(start.vset, start.root, start.root_qc), own, context.sk,
-            safety, checker, leaders=context.make_leaders(start.vset),
-            payload_source=empty_after(context.payload_source, start.window), root=root,
-            history=history, safety_rules=context.safety_rules if member else ObserverSafetyRules,
-            wall_offset_ms=context.wall_offset_ms, sealer=self.checker.seal,
-            test_only_break_vote_rule=context.test_only_break_vote_rule,
-        )  # fmt: skip
-
     def _replay(self, now: float) -> list[Action]:
         """Held messages of the epoch just entered; ones that fail are peers' faults, dropped."""
         actions: list[Action] = []
@@ -298,8 +256,9 @@ class EpochManager:
         (the proposal carrying the QC that commits R, which peers need) go out first."""
         out: list[Action] = []
         ending: tuple[Commit, int] | None = None
+        window = self.epoch_start.window
         for action in actions:
-            at = self._find_ending(action) if isinstance(action, Commit) else None
+            at = find_ending(window, action) if isinstance(action, Commit) else None
             if isinstance(action, Commit) and at is not None and ending is None:
                 ending = (Commit(action.blocks[: at + 1], action.commit_qc), at)
                 out.append(ending[0])
@@ -310,21 +269,10 @@ class EpochManager:
                 out.append(translated)
         return out if ending is None else out + self._switch(now)
 
-    def _find_ending(self, commit: Commit) -> int | None:
-        window = self.epoch_start.window
-        return next((i for i, b in enumerate(commit.blocks) if window.is_reconfiguration(b)), None)
-
     def _record_ending(self, commit: Commit, at: int) -> None:
         """The core committed R (``commit.blocks[at]``): the next epoch is decided."""
-        checker = self.checker
-        state = None if checker is None else checker.ending_state
-        if state is None:
-            raise RuntimeError("reconfiguration block committed without its chain state")
-        block, vset = commit.blocks[at], self.epoch_start.vset
-        next_start = start_next_epoch(block, state, vset.scheme, vset.config)
-        suffix = tuple(commit.blocks[at + 1 :])
-        self.endings.append(EpochEnding(block, suffix, commit.commit_qc, next_start.set))
-        self.next_start = next_start
+        ending, self.next_start = decide_ending(commit, at, self.checker, self.epoch_start)
+        self.endings.append(ending)
 
     def _end_epoch(
         self, path: list[Block], state: ChainState, ending: EpochEnding, now: float

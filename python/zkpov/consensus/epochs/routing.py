@@ -3,13 +3,13 @@ consensus indices, and what changes in a core's inputs at an epoch's end."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from zkpov.chain.containers import RegistryIndex
 from zkpov.consensus.actions import Action, RecordEvidence, SendTo
-from zkpov.consensus.core import BlockBody, PayloadSource
+from zkpov.consensus.core import BlockBody, ConsensusCore, PayloadSource
 from zkpov.consensus.epochs.boundary import EpochWindow
-from zkpov.spec.messages import Block, Proposal, Timeout, Vote
+from zkpov.spec.messages import Block, BlockRequest, Proposal, Timeout, Vote
 from zkpov.types import Epoch, ValidatorIndex
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "get_message_epoch",
     "get_own_index",
     "redirect",
+    "serve_block_request",
     "to_registry",
 ]
 
@@ -60,6 +61,19 @@ def to_registry(action: Action, members: Sequence[RegistryIndex]) -> Action | No
 def redirect(action: Action, to: RegistryIndex) -> Action:
     """A sync answer addressed to the peer that asked."""
     return SendTo(ValidatorIndex(to), action.message) if isinstance(action, SendTo) else action
+
+
+def serve_block_request(
+    cores: Iterable[ConsensusCore | None], request: BlockRequest, sender: RegistryIndex
+) -> list[Action]:
+    """Anyone may ask for blocks; the answer goes to the asker, from the first of ``cores``
+    that holds them (the manager's current core, then the one of the epoch it just left: a
+    validator catching up fetches the ending there)."""
+    for core in cores:
+        answer = [] if core is None else core.on_block_request(request, ValidatorIndex(0))
+        if answer:
+            return [redirect(a, sender) for a in answer]
+    return []
 
 
 def empty_after(source: PayloadSource | None, window: EpochWindow) -> PayloadSource | None:
