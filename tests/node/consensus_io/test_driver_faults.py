@@ -261,7 +261,7 @@ def test_a_core_that_raises_a_non_protocol_error_is_rebuilt_and_keeps_going() ->
     )
     assert driver.core is fresh and fresh.started == 1
     assert driver.stats.restarts == 1 and [str(e) for e in restarts] == ["bug"]
-    assert driver._deadlines == [101.0]  # the failed core's timers are gone, the new one's set
+    assert driver.deadlines.heap == [101.0]  # the failed core's timers are gone, the new one's set
     driver.process(
         functools.partial(driver.on_input, ValidatorIndex(2), encode_message(make_vote(2)))
     )

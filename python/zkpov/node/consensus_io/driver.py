@@ -25,19 +25,21 @@ to the core as input from itself, never over the network. Any other failure, in 
 while carrying out its actions (a committed chain that refuses a commit), is a core fault: the
 driver drops the core and its remaining actions and, given ``rebuild``, starts a fresh core from
 durable state; without ``rebuild`` the fault is raised.
+
+``Outbox``, ``DriverHooks`` and ``DriverStats`` are defined in
+:mod:`~zkpov.node.consensus_io.driver_hooks` and re-exported here; the timers are
+:class:`~zkpov.node.consensus_io.deadlines.Deadlines`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import heapq
 import logging
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from zkpov.consensus.actions import Action, Commit, RecordEvidence, ScheduleTimeout, SendTo
 from zkpov.consensus.core import ConsensusCore
@@ -45,6 +47,8 @@ from zkpov.consensus.dispatch import dispatch_message
 from zkpov.consensus.epochs.manager import EpochManager
 from zkpov.consensus.interpreter import ActionInterpreter
 from zkpov.errors import ZkpovError
+from zkpov.node.consensus_io.deadlines import Deadlines
+from zkpov.node.consensus_io.driver_hooks import DriverHooks, DriverStats, Outbox
 from zkpov.node.consensus_io.input_guard import RejectionLog
 from zkpov.spec.codec.epochs import decode_consensus, encode_consensus, fit_epoch_change_proof
 from zkpov.spec.codec.messages import decode_message
@@ -59,19 +63,9 @@ __all__ = ["ConsensusDriver", "DriverHooks", "DriverStats", "Outbox", "Steered"]
 log = logging.getLogger(__name__)
 
 INBOX_CAPACITY = 10_000
-IDLE_TICK_SECONDS = 0.5
 SELF_DELIVERIES_PER_STEP = 256  # more wait in the inbox, so a loop of own votes yields
 Step = Callable[[], list[Action]]
 Steered = ConsensusCore | EpochManager  # what the driver runs: a core, or the epoch manager
-
-
-class Outbox(Protocol):
-    """Where the driver sends encoded consensus messages (the network; tests use a loopback hub).
-    ``bulk`` marks block-sync traffic, which must never delay votes (its own channel)."""
-
-    def send_to(self, to: ValidatorIndex, payload: bytes, bulk: bool = False) -> None: ...
-
-    def broadcast(self, payload: bytes) -> None: ...
 
 
 def _encode(message: Message) -> bytes | None:
@@ -79,48 +73,6 @@ def _encode(message: Message) -> bytes | None:
     if isinstance(message, EpochChangeProof):
         return fit_epoch_change_proof(message)
     return encode_consensus(message)
-
-
-def _ignore(_: object) -> None:
-    return None
-
-
-def _allow(_: object) -> bool:
-    return True
-
-
-def _ignore_rejection(sender: ValidatorIndex, err: Exception) -> None:
-    return None
-
-
-@dataclass
-class DriverHooks:
-    """Callbacks for what leaves consensus: final blocks, evidence, and a last check on every
-    outgoing message (``before_send``: slashing protection; False drops the message); input
-    the driver or the core rejected (``on_rejected``: peer penalties) and core restarts."""
-
-    on_commit: Callable[[Commit], None] = _ignore
-    on_evidence: Callable[[RecordEvidence], None] = _ignore
-    before_send: Callable[[Message], bool] = _allow
-    after_input: Callable[[], None] = lambda: None
-    on_rejected: Callable[[ValidatorIndex, Exception], None] = _ignore_rejection
-    on_core_restart: Callable[[Exception], None] = _ignore
-    on_proposal: Callable[[Proposal], None] = _ignore  # one it accepted, or its own
-    # committed blocks for a request no core could answer (a peer catching up across epochs)
-    serve_blocks: Callable[[BlockRequest], BlockResponse | None] = lambda _: None
-
-
-@dataclass
-class DriverStats:
-    received: int = 0
-    rejected: int = 0
-    dropped: int = 0
-    sent: int = 0
-    persisted: int = 0
-    refused: int = 0
-    self_delivered: int = 0
-    restarts: int = 0
-    last_error: str = ""
 
 
 @dataclass
@@ -136,7 +88,7 @@ class ConsensusDriver:
 
     def __post_init__(self) -> None:
         self._inbox: asyncio.Queue[tuple[ValidatorIndex, bytes]] = asyncio.Queue(INBOX_CAPACITY)
-        self._deadlines: list[float] = []
+        self.deadlines = Deadlines()
         self._to_self: deque[Message] = deque()
         self._rejections = RejectionLog()
         self._interpreter = ActionInterpreter(
@@ -190,22 +142,11 @@ class ConsensusDriver:
         return self._guard(lambda: self.steered.on_tick(self.clock()), self.me)
 
     async def _next_input(self, stop: asyncio.Event) -> tuple[ValidatorIndex, bytes] | None:
-        wait = self._seconds_to_deadline()
+        wait = self.deadlines.get_wait(self.clock())
         try:
             return await asyncio.wait_for(self._inbox.get(), timeout=wait)
         except TimeoutError:
             return None
-
-    def _seconds_to_deadline(self) -> float:
-        """0 when a deadline has passed (tick now), else the wait until the next one."""
-        now = self.clock()
-        if self._deadlines and self._deadlines[0] <= now:
-            while self._deadlines and self._deadlines[0] <= now:
-                heapq.heappop(self._deadlines)
-            return 0.0
-        if not self._deadlines:
-            return IDLE_TICK_SECONDS
-        return min(self._deadlines[0] - now, IDLE_TICK_SECONDS)
 
     def process(self, step: Step) -> None:
         """Run one core step, carry out its actions and call ``after_input``; a fault restarts
@@ -273,7 +214,7 @@ class ConsensusDriver:
         messages dropped. After a fault, or once this validator's registry index is known."""
         if self.rebuild is None:
             raise RuntimeError("this driver has no way to rebuild its core")
-        self._deadlines.clear()
+        self.deadlines.clear()
         self._to_self.clear()
         self.steered = self.rebuild()
         self.me = self._get_me()
@@ -313,7 +254,7 @@ class ConsensusDriver:
         self._send(message, None)
 
     def schedule_timeout(self, action: ScheduleTimeout) -> None:
-        heapq.heappush(self._deadlines, action.deadline)
+        self.deadlines.add(action.deadline)
 
     def commit(self, action: Commit) -> None:
         self.hooks.on_commit(action)
