@@ -10,10 +10,11 @@ import zkpov.node
 
 NODE = Path(zkpov.node.__file__).parent
 FACE = ("zkpov.cli", "zkpov.commands", "zkpov.engine", "zkpov.devnet")
-# top first; the attack modes sit beside the runtime, which may not import them
+# top first; the attack modes sit beside the runtime, which may not import them; the runtime
+# builds its proving parts through prover_assembly
 LAYERS = (
-    ("runtime", "attack"), ("rpc",), ("fast_sync",), ("consensus_io", "ops"), ("state",),
-    ("proving",),
+    ("runtime", "attack"), ("prover_assembly",), ("rpc",), ("fast_sync",),
+    ("consensus_io", "ops"), ("state",), ("proving",),
 )  # fmt: skip
 
 

@@ -11,7 +11,7 @@ each part does lives with its service:
   banned (:mod:`~zkpov.node.consensus_io.peer_penalties`);
 - commits: :mod:`~zkpov.node.state.commit_pipeline`, heard by the RPC's events and metrics
   through :mod:`~zkpov.node.rpc.commit_feed`;
-- proofs: :mod:`~zkpov.node.proving`;
+- proofs: :mod:`~zkpov.node.proving`, its parts built by :mod:`~zkpov.node.prover_assembly`;
 - the RPC over a :class:`~zkpov.node.rpc.runtime_view.RuntimeView` of the parts.
 """
 
@@ -23,7 +23,6 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from zkpov.consensus.actions import Commit
-from zkpov.crypto import snark
 from zkpov.node.consensus_io.committed_answers import get_committed_answer
 from zkpov.node.consensus_io.driver import ConsensusDriver, DriverHooks, Outbox
 from zkpov.node.consensus_io.durable_core import DurableCore
@@ -40,13 +39,10 @@ from zkpov.node.consensus_io.registry_keys import UNREGISTERED, RegistryKeys
 from zkpov.node.consensus_io.slashing_guard import SlashingGuard
 from zkpov.node.consensus_io.tx_gossip import TxGossip
 from zkpov.node.fast_sync.server import FastSyncServer
-from zkpov.node.ops.config import NodeConfig, format_address, parse_prover
+from zkpov.node.ops.config import NodeConfig
 from zkpov.node.ops.fd_limit import raise_fd_limit
-from zkpov.node.ops.key_cache import load_circuit_keys
 from zkpov.node.ops.keys import KeyKind, read_key_file
-from zkpov.node.proving.proof_chain import ProvingPipeline
-from zkpov.node.proving.proof_store import ProofStore
-from zkpov.node.proving.prover import LocalProver, ProofTracker, ProverBackend
+from zkpov.node.prover_assembly import build_pipeline, build_prover, load_keys
 from zkpov.node.rpc.app import create_app
 from zkpov.node.rpc.commit_feed import CommitFeed
 from zkpov.node.rpc.economics_feed import EconomicsFeed
@@ -59,12 +55,12 @@ from zkpov.node.rpc.server import RpcConfig, RpcServer
 from zkpov.node.state.block_capacity import get_block_capacity
 from zkpov.node.state.bootstrap import build_chain_start, build_genesis_state, get_validator_index
 from zkpov.node.state.commit_pipeline import CommitPipeline, NodeCounters
-from zkpov.node.state.epoch_endings import EpochEndingStore, get_registry_index
+from zkpov.node.state.epoch_endings import EpochEndingStore
 from zkpov.node.state.genesis import Genesis, compute_genesis_hash, read_genesis
 from zkpov.node.state.mempool import AddResult, Mempool
 from zkpov.node.state.stake_admission import StakeRules
 from zkpov.node.state.stores import open_stores
-from zkpov.spec.messages import Block, BlockRequest, BlockResponse
+from zkpov.spec.messages import BlockRequest, BlockResponse
 from zkpov.spec.signing import SignatureScheme
 from zkpov.types import Epoch, ValidatorIndex
 
@@ -98,7 +94,8 @@ class Node:
         self.start = build_chain_start(self.genesis)
         if not self.genesis.epochs:  # nobody joins: the key must be a genesis validator's
             get_validator_index(self.start, self.validator.public)
-        self._keys = self._load_keys()  # before any store opens: a refused key writes nothing
+        # the circuit keys before any store opens: a refused key writes nothing
+        self._keys = load_keys(config, self.genesis)
         self._open_stores(init_slashing_protection)
         self.pubkeys = RegistryKeys(lambda: self.chain.ledger.state.validators)
         registered = self.pubkeys.get_index(self.validator.public)
@@ -124,9 +121,15 @@ class Node:
         )
         PeerLog(self.pubkeys).attach(self.transport)
         self.gossip = TxGossip(self.transport, self.mempool)
-        self.prover = self._build_prover()
+        self.prover = build_prover(
+            self._keys, config, self.genesis, self.chain, self.store, self.gossip.publish_proof,
+            lambda height: self.commits.on_proven_final(height), self.metrics,
+        )  # fmt: skip
         self.gossip.prover = self.prover
-        self.pipeline = self._build_pipeline()
+        self.pipeline = build_pipeline(
+            self.prover, config, self.chain, self.index, len(self.pubkeys), self.endings,
+            self._start_task,
+        )  # fmt: skip
         self.feed = CommitFeed(self.events, self.metrics, self.start.vset)
         self.economics = EconomicsFeed(self.events, self.metrics.economics)
         self.economics.on_start(self.chain.ledger.state)
@@ -153,55 +156,6 @@ class Node:
         self.store, self.chain, self.slashing = stores.store, stores.chain, stores.slashing
         self.safety_store = stores.safety
         self.endings = EpochEndingStore(self.store)
-
-    def _load_keys(self) -> tuple[snark.ProvingKey, snark.VerifyingKey] | None:
-        """The circuit keys, checked against the genesis setup; None if this node neither
-        proves nor checks proofs."""
-        if not self.config.proofs_enabled and not self.genesis.consensus.proof_lag:
-            return None
-        genesis = self.genesis
-        batch, depth = genesis.circuit_batch_size, genesis.circuit_tree_depth
-        cache = self.config.get_path(self.config.key_cache_dir)
-        return load_circuit_keys(batch, depth, cache, compute_genesis_hash(genesis), genesis.setup)
-
-    def _build_prover(self) -> ProofTracker | None:
-        """This node proves; with a proof lag every node also collects and checks gossiped
-        proofs, so that any proposer can carry them. Otherwise: no prover."""
-        if self._keys is None:
-            return None
-        lag = self.genesis.consensus.proof_lag
-        pk, vk = self._keys
-        return ProofTracker(
-            pk, vk, self.chain.get_block, self.gossip.publish_proof,
-            lambda height: self.commits.on_proven_final(height),
-            observe_prove=self.metrics.observe_proof_generation,
-            observe_verify=self.metrics.observe_proof_verification, carried_only=lag > 0,
-            store=ProofStore(self.store), get_base=lambda: self.chain.base,
-            chain_tag=self.chain.state.chain_tag, backend=self._build_backend(),
-        )  # fmt: skip
-
-    def _build_backend(self) -> ProverBackend:
-        """Local threads, or the Dask scheduler the config names (``prover = "dask://..."``)."""
-        address = parse_prover(self.config.prover)
-        if address is None:
-            return LocalProver()
-        from zkpov.node.proving.dask_prover import DaskProver  # imports Dask only when used
-
-        return DaskProver(f"tcp://{format_address(address)}")
-
-    def _build_pipeline(self) -> ProvingPipeline | None:
-        """Which committed batches this node proves, and when; None unless it proves."""
-        if self.prover is None or not self.config.proofs_enabled:
-            return None
-        return ProvingPipeline(
-            self.prover, self.chain, self.index, len(self.pubkeys), self._start_task,
-            patience=self.config.proof_rescue_seconds, get_proposer=self._get_proposer,
-        )  # fmt: skip
-
-    def _get_proposer(self, block: Block) -> int:
-        """The registry (genesis) index of ``block``'s proposer."""
-        ledger = self.chain.ledger.state
-        return get_registry_index(self.endings, ledger, block.epoch, block.proposer)
 
     def _build_durable_core(self) -> DurableCore:
         batch, lag = self.genesis.circuit_batch_size, self.genesis.consensus.proof_lag
