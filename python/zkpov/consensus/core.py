@@ -108,7 +108,7 @@ class ConsensusCore:
         self.safety = safety_rules(
             safety_data, index, sk, vset.scheme, test_only_break_vote_rule=test_only_break_vote_rule
         )
-        self.leaders, self.checker, self.payload_source = leaders, checker, payload_source
+        self.leaders, self.checker = leaders, checker
         self.tree = BlockTree(root, root_qc)
         self.pacemaker = Pacemaker(vset.config.timeout_base, root_qc.round)
         self.htc: TimeoutCert | None = None
