@@ -40,6 +40,7 @@ from zkpov.spec.payload import InvalidBlock, compute_root_bytes
 from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 
 ROOT = compute_root_bytes(AccountState(8).root)
+GetPage = Callable[[int], HistoryPage]
 
 
 def double_vote(round_: int, voter: int = 0) -> DoubleVote:
@@ -64,19 +65,18 @@ def commit(signed: SignedChain) -> CommittedChain:
     return chain
 
 
-def serve(server: FastSyncServer, height: int) -> list[int]:
-    """A page getter over JSON, as the client gets it; the list records the starts asked."""
-    asked: list[int] = []
+def serve(server: FastSyncServer, height: int, asked: list[int] | None = None) -> GetPage:
+    """Pages over JSON, as the client gets them (``asked`` records the starts asked for)."""
 
     def get_page(start: int) -> HistoryPage:
-        asked.append(start)
+        if asked is not None:
+            asked.append(start)
         page = server.get_history_page(height, start)
         if page is None:
             raise FastSyncAnswerError("answered HTTP 404")  # what the client raises on a 404
         return decode_history_page(json.loads(json.dumps(encode_history_page(page))))
 
-    server.get_page = get_page  # type: ignore[attr-defined]
-    return asked
+    return get_page
 
 
 class Accepting:
@@ -108,9 +108,9 @@ def test_the_fast_synced_index_refuses_an_offence_included_before_the_checkpoint
     offence = double_vote(2)
     signed = make_committed(8, {3: (encode_evidence(offence),)})
     replayed = commit(signed)
-    server = FastSyncServer(replayed, lambda: None)
-    asked = serve(server, 6)
-    history = fetch_history(server.get_page, signed.blocks[6])  # type: ignore[attr-defined]
+    asked: list[int] = []
+    get_page = serve(FastSyncServer(replayed, lambda: None), 6, asked)
+    history = fetch_history(get_page, signed.blocks[6])
     assert [e.header.height for e in history] == [6, 5, 4, 3, 2, 1] and asked == [6]
     offences = compute_offences(history)
     assert offences == sorted(replayed.ledger.index.offences) == [get_offence(offence)]
@@ -162,9 +162,6 @@ def test_a_page_stops_at_its_byte_cap_but_always_holds_one_block() -> None:
     assert build_history_page(lambda h: blocks[h] if h >= 20 else None, 40, 19) is None  # pruned
 
 
-GetPage = Callable[[int], HistoryPage]
-
-
 def corrupt(get_page: GetPage, height: int, **changes: Any) -> GetPage:
     """``get_page`` with the entry at ``height`` changed."""
 
@@ -181,9 +178,7 @@ def corrupt(get_page: GetPage, height: int, **changes: Any) -> GetPage:
 
 def serve_chain() -> tuple[SignedChain, GetPage]:
     signed = make_committed(6, {3: (encode_evidence(double_vote(2)),)})
-    server = FastSyncServer(commit(signed), lambda: None)
-    serve(server, 5)
-    return signed, server.get_page  # type: ignore[attr-defined]
+    return signed, serve(FastSyncServer(commit(signed), lambda: None), 5)
 
 
 def test_a_broken_link_is_refused() -> None:

@@ -1,5 +1,6 @@
 """Installing a checkpoint: the store then opens as a node's (slashing coverage checked) with the
-rebuilt offence index, and the safety data starts past the commit QC's round, as barred."""
+rebuilt offence index, whose checker refuses a re-included offence, and the safety data starts
+past the commit QC's round, as barred."""
 
 from __future__ import annotations
 
@@ -7,9 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.node.fast_sync.test_history import commit, double_vote, make_committed
+from tests.node.fast_sync.test_history import (
+    Accepting,
+    commit,
+    double_vote,
+    make_committed,
+    re_include,
+)
 from tests.support.signed_chain import SECRETS
 from zkpov.chain.state import AccountState
+from zkpov.consensus.evidence_check import EvidenceChecker
 from zkpov.consensus.evidence_index import get_offence
 from zkpov.consensus.factory import ChainStart
 from zkpov.crypto import bls
@@ -18,6 +26,7 @@ from zkpov.node.fast_sync.install import compute_installed_safety, install_check
 from zkpov.node.fast_sync.server import FastSyncServer
 from zkpov.node.state.stores import create_slashing_db, open_stores
 from zkpov.spec.codec.evidence import encode_evidence
+from zkpov.spec.payload import InvalidBlock
 from zkpov.spec.safety_data import SafetyData
 from zkpov.storage.slashing_coverage import get_covered_round
 from zkpov.storage.slashing_db import SignedKind
@@ -45,6 +54,9 @@ def test_the_installed_store_opens_with_the_offences_and_safety_past_the_commit_
         assert stores.chain.height == stores.chain.base == 5
         assert stores.chain.ledger.index.offences == replayed.ledger.index.offences
         assert stores.chain.ledger.index.offences == {get_offence(offence)}
+        checker = EvidenceChecker(Accepting(), signed.vset, stores.chain.ledger.index)
+        with pytest.raises(InvalidBlock, match="already included"):
+            checker.check_block(re_include(signed.blocks[7], offence), signed.blocks[7])
         safety = stores.safety.load()
         past = Round(checkpoint.commit_qc.round + 1)  # the commit QC certifies block 6, round 6
         assert safety is not None and past == 7
