@@ -1,6 +1,6 @@
 """The fast-sync routes, ``/v1/fast_sync/checkpoint``, ``/state``, ``/ledger`` and ``/history``,
-over a
-:class:`~zkpov.node.fast_sync.server.FastSyncServer` (what they carry: :mod:`zkpov.node.fast_sync`).
+over a :class:`~zkpov.node.fast_sync.server.FastSyncServer` (what they carry:
+:mod:`zkpov.node.fast_sync`).
 
 Versioned under ``/v1`` because another node, not a person, reads them, and their shape is its
 wire format. A chunk answer holds at most ``MAX_CHUNK_ACCOUNTS`` accounts; a ledger chunk at
@@ -120,12 +120,10 @@ _LEDGER_CHUNK = _object({
     "total_bytes": {**_UINT, "maximum": MAX_LEDGER_CHUNKS * LEDGER_CHUNK_BYTES},
     "data": {**_hex(), "maxLength": 2 * LEDGER_CHUNK_BYTES},
 })  # fmt: skip
-_HISTORY_ENTRY = _object(
-    {
-        "header": {**_hex(), "maxLength": 2 * MAX_HEADER_BYTES},
-        "evidence": {"type": "array", "items": _hex(), "maxItems": MAX_EVIDENCE_PER_PROPOSAL},
-    }
-)
+_HISTORY_ENTRY = _object({
+    "header": {**_hex(), "maxLength": 2 * MAX_HEADER_BYTES},
+    "evidence": {"type": "array", "items": _hex(), "maxItems": MAX_EVIDENCE_PER_PROPOSAL},
+})  # fmt: skip
 _HISTORY = _object({
     "height": _UINT, "start": _UINT,
     "entries": {"type": "array", "items": _HISTORY_ENTRY, "minItems": 1,
