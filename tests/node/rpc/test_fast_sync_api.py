@@ -74,7 +74,8 @@ def test_a_history_page_carries_headers_down_to_the_retained_base() -> None:
     assert status == 200 and [e["header"] for e in body["entries"]] != []
     page = decode_history_page(body)
     assert [e.header for e in page.entries] == [b.header for b in BLOCKS[4:1:-1]]
-    for query, code in (("height=4&start=1", 404), ("height=4&start=5", 404), ("height=4", 400)):
+    for query, code in (("height=4&start=1", 404), ("height=4&start=5", 404), ("height=4", 400),
+                        ("height=4&start=-1", 400)):  # fmt: skip
         assert get(f"/v1/fast_sync/history?{query}")[0] == code
 
 
