@@ -24,6 +24,7 @@ __all__ = [
     "FastSyncAnswerError",
     "FastSyncCheckpointError",
     "FastSyncError",
+    "FastSyncHistoryError",
     "FastSyncLedgerError",
     "FastSyncStateError",
     "ForgedValidatorSetError",
@@ -168,6 +169,10 @@ class FastSyncAnswerError(FastSyncError):
 
 class FastSyncCheckpointError(FastSyncError):
     """A checkpoint whose blocks, certificates or validity proofs do not check."""
+
+
+class FastSyncHistoryError(FastSyncError):
+    """Block headers and evidence below a checkpoint that do not link to it or to their digests."""
 
 
 class FastSyncLedgerError(FastSyncError):

@@ -37,7 +37,8 @@ class SignedChain:
 
 
 def make_chain(length: int, root: bytes = bytes(32), payload_at: dict[int, bytes] | None = None,
-               roots: dict[int, bytes] | None = None) -> SignedChain:  # fmt: skip
+               roots: dict[int, bytes] | None = None,
+               evidence_at: dict[int, tuple[bytes, ...]] | None = None) -> SignedChain:  # fmt: skip
     """Genesis and ``length`` blocks, rounds 1, 2, ... (each directly committed by the next)."""
     vset = make_vset()
     genesis, genesis_qc = make_genesis(vset, root)
@@ -48,6 +49,7 @@ def make_chain(length: int, root: bytes = bytes(32), payload_at: dict[int, bytes
             epoch=vset.epoch, round=Round(height), height=Height(height), parent_id=parent.id,
             proposer=ValidatorIndex(height % 4), state_root=(roots or {}).get(height, root),
             qc=qcs[-1], payload=(payload_at or {}).get(height, b""),
+            evidence=(evidence_at or {}).get(height, ()),
             randao_reveal=bls.sign(SECRETS[height % 4], b"reveal"),
         )  # fmt: skip
         blocks.append(block)

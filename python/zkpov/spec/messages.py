@@ -36,6 +36,7 @@ __all__ = [
     "Vote",
     "VoteData",
     "compute_digest",
+    "compute_evidence_digest",
     "compute_randao_signing_root",
     "compute_timeout_signing_root",
 ]
@@ -47,6 +48,11 @@ def compute_digest(data: bytes) -> bytes:
 
 
 EMPTY_DIGEST = compute_digest(b"")
+
+
+def compute_evidence_digest(evidence: tuple[bytes, ...]) -> bytes:
+    """A header's ``evidence_digest``: the hash of the block's evidence items, in order."""
+    return compute_hash(b"EVIDENCE", evidence)
 
 
 @dataclass(frozen=True)
@@ -177,7 +183,7 @@ class Block:
             epoch=self.epoch, round=self.round, height=self.height, parent_id=self.parent_id,
             proposer=self.proposer, state_root=self.state_root, qc_digest=self.qc.digest,
             payload_digest=compute_digest(self.payload),
-            evidence_digest=compute_hash(b"EVIDENCE", self.evidence),
+            evidence_digest=compute_evidence_digest(self.evidence),
             proof_digest=compute_digest(self.proof), randao_reveal=self.randao_reveal,
             timestamp_ms=self.timestamp_ms, validator_set_commitment=self.validator_set_commitment,
             next_validator_set_commitment=self.next_validator_set_commitment,

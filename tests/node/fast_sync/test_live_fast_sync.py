@@ -1,7 +1,9 @@
-"""A real network: three validators commit and prove a transfer; the fourth runs
+"""A real network: four of five validators commit and prove a transfer, and validator 1
+double-votes (the attack mode's outbox), so blocks carry its evidence; the fifth runs
 ``run_fast_sync`` from node 0's RPC, which verifies the checkpoint (through the epoch changes
-when epochs are on), installs its accounts and staking ledger, and the fourth then follows the
-chain from there with the same blocks, roots and staking ledger as the others."""
+when epochs are on), installs its accounts, staking ledger and the offence index node 0 built
+by replay, and the fifth then follows the chain from there with the same blocks, roots and
+staking ledger as the others, never trying to sign at or below the checkpoint."""
 
 from __future__ import annotations
 
@@ -18,11 +20,14 @@ import pytest
 
 from tests.node.test_runtime import free_base_port, make_transfer, wait_for
 from zkpov.chain.ledger_root import compute_staking_root
+from zkpov.consensus.evidence_index import EvidenceIndex, Offence, get_offence
+from zkpov.node.attack.outbox import EquivocatingOutbox
 from zkpov.node.fast_sync.client import MAX_ANSWER_BYTES
 from zkpov.node.fast_sync.sync import run_fast_sync
 from zkpov.node.ops.config import load_node_config
 from zkpov.node.ops.setup import TestnetLayout, create_testnet
 from zkpov.node.runtime import Node
+from zkpov.spec.codec.evidence import decode_evidence
 
 
 def get_rpc_url(node: Node) -> str:
@@ -30,10 +35,29 @@ def get_rpc_url(node: Node) -> str:
     return f"http://{host}:{port}"
 
 
+def make_nodes(layout: TestnetLayout) -> list[Node]:
+    """Nodes 0 to 3; node 1 double-votes after each honest vote (a slashed validator leaves the
+    next epoch's set: the three others still hold more than 2/3 of the stake without node 4)."""
+    wrap = lambda o, idx, sk, sch: EquivocatingOutbox(o, idx, sk, sch, "double_vote")  # noqa: E731
+    homes = layout.homes[:4]
+    return [
+        Node(load_node_config(h), wrap_outbox=wrap if i == 1 else None) for i, h in enumerate(homes)
+    ]
+
+
+def get_committed_offences(node: Node, height: int) -> set[Offence]:
+    """The offence index after ``height`` as the node's replay built it, block by block."""
+    index = EvidenceIndex()
+    for block in map(node.chain.get_block, range(1, height + 1)):
+        assert block is not None
+        index.add((get_offence(decode_evidence(item)) for item in block.evidence), block.round)
+    return index.offences
+
+
 async def join_and_follow(
     layout: TestnetLayout, nodes: list[Node], stop: asyncio.Event, epoch_length: int
 ) -> None:
-    await wait_for(lambda: all(len(n.transport.get_peers()) >= 2 for n in nodes))
+    await wait_for(lambda: all(len(n.transport.get_peers()) >= 3 for n in nodes))
     tx = make_transfer(layout, nodes[0].genesis.circuit_tree_depth)
     assert nodes[0].submit_tx(tx).accepted
     await wait_for(lambda: nodes[0].store.get_tx_height(hashlib.sha256(tx).digest()) is not None)
@@ -43,7 +67,7 @@ async def join_and_follow(
     assert prover is not None
     past = max(tx_height, 2 * epoch_length) + 2  # with epochs: a checkpoint past epoch 1
     await wait_for(lambda: prover.proven_final_height >= past, timeout=120)
-    config = load_node_config(layout.homes[3])
+    config = load_node_config(layout.homes[4])
     result = await asyncio.to_thread(run_fast_sync, config, get_rpc_url(nodes[0]))
     assert result is not None and result.height >= tx_height
     joiner = Node(config)
@@ -51,6 +75,9 @@ async def join_and_follow(
     assert joiner.chain.state.get_account(1) == nodes[0].chain.state.get_account(1)
     assert len(joiner.endings.load()) == joiner.chain.ledger.state.epoch  # verified, stored
     assert joiner.chain.ledger.state.epoch >= (1 if epoch_length else 0)
+    installed = joiner.chain.ledger.index.offences
+    assert installed and installed == get_committed_offences(nodes[0], result.height)
+    assert result.offences == len(installed)
     task = asyncio.create_task(joiner.run(stop))
     target = nodes[0].chain.height + 5
     await wait_for(lambda: joiner.chain.height >= target, timeout=120)
@@ -62,16 +89,16 @@ async def join_and_follow(
     assert joiner.chain.state.root == int.from_bytes(ours.state_root, "big")
     tip = joiner.chain.get_block(joiner.chain.height)  # its ledger is the one its tip names
     assert tip is not None and compute_staking_root(joiner.chain.ledger.state) == tip.staking_root
-    # the joiner's pacemaker starts in the round the install barred (the commit QC's): its
-    # slashing guard may refuse that round's timeout, and nothing else
-    assert joiner.driver.stats.refused <= 2
+    # its safety data starts past the commit QC's round, as the install barred: the slashing
+    # guard refuses nothing (before, it refused the timeout of the commit QC's round)
+    assert joiner.driver.stats.refused == 0
     stop.set()
     await task
     assert run_fast_sync(config, get_rpc_url(nodes[0])) is None  # a store with a chain: skipped
 
 
 async def scenario(layout: TestnetLayout, epoch_length: int) -> None:
-    nodes = [Node(load_node_config(home)) for home in layout.homes[:3]]
+    nodes = make_nodes(layout)
     stop = asyncio.Event()
     tasks = [asyncio.create_task(node.run(stop)) for node in nodes]
     try:
@@ -88,7 +115,7 @@ def test_a_late_node_fast_syncs_then_follows_the_chain(
     """With epochs on (length 4) the checkpoint lies epochs past genesis: the joiner checks the
     epoch-change proof from genesis and the checkpoint's QCs against its epoch's set."""
     layout = create_testnet(
-        tmp_path / "net", 4, accounts=2, base_port=free_base_port(8), epoch_length=epoch_length
+        tmp_path / "net", 5, accounts=2, base_port=free_base_port(10), epoch_length=epoch_length
     )
     Node(load_node_config(layout.homes[0])).close()  # the first node creates the proving key
     asyncio.run(scenario(layout, epoch_length or 0))

@@ -1,4 +1,5 @@
-"""HTTP to the peer's RPC: ``GET /v1/fast_sync/checkpoint``, ``/state`` and ``/ledger``.
+"""HTTP to the peer's RPC: ``GET /v1/fast_sync/checkpoint``, ``/state``, ``/ledger`` and
+``/history``.
 
 Blocking (fast sync runs before the node starts its event loop). Each answer is read up to
 ``MAX_ANSWER_BYTES`` and one byte more, so an oversized one is refused without being buffered;
@@ -18,6 +19,8 @@ from typing import Any
 
 from zkpov.errors import FastSyncAnswerError, FastSyncError
 from zkpov.node.fast_sync.checkpoint import Checkpoint
+from zkpov.node.fast_sync.history import HistoryPage
+from zkpov.node.fast_sync.history_wire import decode_history_page
 from zkpov.node.fast_sync.ledger_chunks import LedgerChunk, decode_ledger_chunk
 from zkpov.node.fast_sync.state_chunks import StateChunk
 from zkpov.node.fast_sync.wire import decode_checkpoint, decode_chunk
@@ -50,6 +53,10 @@ class FastSyncClient:
     def get_ledger_chunk(self, height: int, index: int) -> LedgerChunk:
         query = urllib.parse.urlencode({"height": height, "index": index})
         return decode_ledger_chunk(self._get(f"/v1/fast_sync/ledger?{query}"))
+
+    def get_history_page(self, height: int, start: int) -> HistoryPage:
+        query = urllib.parse.urlencode({"height": height, "start": start})
+        return decode_history_page(self._get(f"/v1/fast_sync/history?{query}"))
 
     def _get(self, path: str) -> Any:
         left = self.deadline - time.monotonic()

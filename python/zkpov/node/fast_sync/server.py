@@ -5,7 +5,8 @@ the proven-final height, at a height whose accounts and staking ledger this node
 the last few checkpoints served stay available, so a client's chunk requests keep working while
 the chain moves on. A checkpoint carries the stored epoch endings from genesis to its epoch. The
 ledger's encoding after each committed block is kept from as far below the proven-final height
-as a checkpoint may lie (at most ``MAX_LEDGERS`` of them).
+as a checkpoint may lie (at most ``MAX_LEDGERS`` of them). The history below a checkpoint
+(headers and evidence, :mod:`.history`) is read from the retained committed blocks.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from zkpov.chain.state import AccountState
 from zkpov.node.fast_sync.checkpoint import Checkpoint, find_checkpoint
 from zkpov.node.fast_sync.epoch_changes import collect_epoch_changes
+from zkpov.node.fast_sync.history import HistoryPage, build_history_page
 from zkpov.node.fast_sync.ledger_chunks import LedgerChunk, build_ledger_chunk
 from zkpov.node.fast_sync.snapshots import StateSnapshots
 from zkpov.node.fast_sync.state_chunks import ServedState, StateChunk, build_state_chunk
@@ -98,6 +100,11 @@ class FastSyncServer:
         not (or no longer) served, or past its last chunk."""
         encoding = self._served_ledgers.get(height)
         return None if encoding is None else build_ledger_chunk(height, encoding, index)
+
+    def get_history_page(self, height: int, start: int) -> HistoryPage | None:
+        """A page of the history below the committed block at ``height``, from ``start`` down;
+        None if either block is not retained here (pruned, or below a fast-synced base)."""
+        return build_history_page(self.chain.get_block, height, start)
 
     def get_chunk(self, height: int, level: int, position: int) -> StateChunk | None:
         """A chunk of a checkpoint's accounts; None if that checkpoint is not (or no longer)

@@ -3,8 +3,9 @@
 Fetch the checkpoint, verify it against the trusted genesis through its epoch changes
 (:mod:`.verify`), fetch the accounts
 chunk by chunk against its state root (:mod:`.state_fetch`) and the staking ledger against its
-header's staking root (:mod:`.ledger_chunks`), install all of them in one write
-(:mod:`.install`); the node then replays only the later blocks through block sync. Any bad
+header's staking root (:mod:`.ledger_chunks`), and the headers and evidence below it linked to
+it, from which the committed offence index is rebuilt (:mod:`.history`); install all of them in
+one write (:mod:`.install`); the node then replays only the later blocks through block sync. Any bad
 answer ends fast sync with one WARNING line saying why, and the node replays from genesis.
 """
 
@@ -18,6 +19,7 @@ from zkpov.chain.state import compute_chain_tag
 from zkpov.crypto import snark
 from zkpov.errors import FastSyncError
 from zkpov.node.fast_sync.client import FastSyncClient
+from zkpov.node.fast_sync.history import compute_offences, fetch_history
 from zkpov.node.fast_sync.install import get_committed_height, install_checkpoint
 from zkpov.node.fast_sync.ledger_chunks import fetch_ledger
 from zkpov.node.fast_sync.state_fetch import fetch_state
@@ -38,6 +40,7 @@ class FastSyncResult:
     height: int
     accounts: int
     proofs: int  # validity proofs verified with the checkpoint
+    offences: int  # in the installed offence index
     seconds: float
 
 
@@ -79,14 +82,18 @@ def _sync(config: NodeConfig, genesis: Genesis, url: str) -> FastSyncResult:
         lambda index: client.get_ledger_chunk(height, index), height,
         checkpoint.block.staking_root,
     )  # fmt: skip
+    history = fetch_history(lambda start: client.get_history_page(height, start), checkpoint.block)
+    offences = compute_offences(history)
     validator = read_key_file(config.get_path(config.validator_key_file), KeyKind.VALIDATOR)
     install_checkpoint(config.get_path(config.db_dir), checkpoint, accounts, ledger, endings,
-                       validator.public, genesis_hash)  # fmt: skip
+                       offences, validator.public, genesis_hash)  # fmt: skip
     proofs = len(checkpoint.proofs)
-    result = FastSyncResult(height, len(accounts), proofs, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    result = FastSyncResult(height, len(accounts), proofs, len(offences), seconds)
     log.info(
-        "fast sync: installed height %d (%d accounts, %d proofs verified) from %s in %.2f s",
-        height, len(accounts), proofs, url[:200], result.seconds,
+        "fast sync: installed height %d (%d accounts, %d proofs verified, %d offences from %d"
+        " blocks) from %s in %.2f s", height, len(accounts), proofs, len(offences),
+        len(history), url[:200], seconds,
         extra={"height": height, "accounts": len(accounts), "proofs": proofs},
     )  # fmt: skip
     return result

@@ -1,9 +1,11 @@
-"""The fast-sync routes, ``/v1/fast_sync/checkpoint``, ``/state`` and ``/ledger``, over a
-:class:`~zkpov.node.fast_sync.server.FastSyncServer` (what they carry: :mod:`zkpov.node.fast_sync`).
+"""The fast-sync routes, ``/v1/fast_sync/checkpoint``, ``/state``, ``/ledger`` and ``/history``,
+over a :class:`~zkpov.node.fast_sync.server.FastSyncServer` (what they carry:
+:mod:`zkpov.node.fast_sync`).
 
 Versioned under ``/v1`` because another node, not a person, reads them, and their shape is its
 wire format. A chunk answer holds at most ``MAX_CHUNK_ACCOUNTS`` accounts; a ledger chunk at
-most ``LEDGER_CHUNK_BYTES`` of the staking ledger's encoding.
+most ``LEDGER_CHUNK_BYTES`` of the staking ledger's encoding; a history page at most
+``MAX_PAGE_ENTRIES`` headers with their evidence, ``PAGE_BYTES`` in all.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from typing import Any
 
 from aiohttp import web
 
+from zkpov.consensus.evidence_pool import MAX_EVIDENCE_PER_PROPOSAL
+from zkpov.node.fast_sync.history import MAX_PAGE_ENTRIES, PAGE_BYTES
+from zkpov.node.fast_sync.history_wire import MAX_HEADER_BYTES, encode_history_page
 from zkpov.node.fast_sync.ledger_chunks import (
     LEDGER_CHUNK_BYTES,
     MAX_LEDGER_CHUNKS,
@@ -41,6 +46,7 @@ SYNC_HEIGHT = _int_param("height", "The checkpoint's height.", MAX_HEIGHT)
 LEVEL = _int_param("level", "Tree level of the node, leaves at 0 (1 .. depth/2).", _MAX_LEVEL)
 POSITION = _int_param("position", "The node's position in its level.", 2**62 - 1)
 CHUNK = _int_param("index", "The ledger chunk's index (from 0).", MAX_LEDGER_CHUNKS - 1)
+START = _int_param("start", "The height of the page's first (highest) block.", MAX_HEIGHT)
 
 
 def _json(doc: Any) -> web.Response:
@@ -72,6 +78,14 @@ async def on_ledger(request: web.Request) -> web.Response:
     if chunk is None:
         raise RpcError(404, f"no ledger chunk {index} of a checkpoint at {height} is served here")
     return _json(encode_ledger_chunk(chunk))
+
+
+async def on_history(request: web.Request) -> web.Response:
+    height, start = SYNC_HEIGHT.get_required(request), START.get_required(request)
+    page = request.app[FAST_SYNC_KEY].get_history_page(height, start)
+    if page is None:
+        raise RpcError(404, f"blocks {height} and {start} are not both retained here")
+    return _json(encode_history_page(page))
 
 
 def _hex(length: int | None = None) -> dict[str, Any]:
@@ -106,6 +120,15 @@ _LEDGER_CHUNK = _object({
     "total_bytes": {**_UINT, "maximum": MAX_LEDGER_CHUNKS * LEDGER_CHUNK_BYTES},
     "data": {**_hex(), "maxLength": 2 * LEDGER_CHUNK_BYTES},
 })  # fmt: skip
+_HISTORY_ENTRY = _object({
+    "header": {**_hex(), "maxLength": 2 * MAX_HEADER_BYTES},
+    "evidence": {"type": "array", "items": _hex(), "maxItems": MAX_EVIDENCE_PER_PROPOSAL},
+})  # fmt: skip
+_HISTORY = _object({
+    "height": _UINT, "start": _UINT,
+    "entries": {"type": "array", "items": _HISTORY_ENTRY, "minItems": 1,
+                "maxItems": MAX_PAGE_ENTRIES},
+})  # fmt: skip
 
 FAST_SYNC_ROUTES = (
     Route("GET", "/v1/fast_sync/checkpoint", "fast_sync_checkpoint",
@@ -119,4 +142,10 @@ FAST_SYNC_ROUTES = (
           "One chunk (1 MiB) of the staking ledger's encoding at a checkpoint; the whole hashes"
           " to the checkpoint header's staking_root.",
           on_ledger, _LEDGER_CHUNK, (SYNC_HEIGHT, CHUNK), errors=(400, 404, 503)),
+    Route("GET", "/v1/fast_sync/history", "fast_sync_history",
+          "Committed block headers with their evidence, from height start down to the first"
+          " block 1,024 rounds below the checkpoint at height (or block 1): what the offence"
+          f" index is rebuilt from. At most {MAX_PAGE_ENTRIES} blocks and {PAGE_BYTES} bytes a"
+          " page (always one block); the rest from the next page.",
+          on_history, _HISTORY, (SYNC_HEIGHT, START), errors=(400, 404, 503)),
 )  # fmt: skip

@@ -20,7 +20,7 @@ from zkpov.spec.evidence import (
 from zkpov.spec.messages import BlockHeader
 from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 
-__all__ = ["decode_evidence", "encode_evidence"]
+__all__ = ["decode_evidence", "decode_header", "encode_evidence", "encode_header"]
 
 
 def _header_obj(h: BlockHeader) -> list[Any]:
@@ -40,6 +40,21 @@ def _header(o: Any) -> BlockHeader:
         digests[5], raw(reveal, limit=96), uint(t), digests[6], next_commitment(nvsc),
         optional_digest(sr),
     )  # fmt: skip
+
+
+def encode_header(header: BlockHeader) -> bytes:
+    """Canonical msgpack bytes of a block header (what fast sync's history carries)."""
+    encoded: bytes = msgpack.packb(_header_obj(header), use_bin_type=True)
+    return encoded
+
+
+def decode_header(data: bytes) -> BlockHeader:
+    """The inverse of :func:`encode_header`; ``DecodeError`` on anything malformed."""
+    try:
+        obj = msgpack.unpackb(data, raw=False, strict_map_key=True)
+    except Exception as exc:  # msgpack raises several unrelated types on bad input
+        raise DecodeError(f"a header is not valid msgpack: {exc}") from exc
+    return _header(obj)
 
 
 def _signed(o: Any) -> SignedHeader:
