@@ -39,6 +39,7 @@ __all__ = [
     "ProofError",
     "ProposalError",
     "ProverUnavailableError",
+    "RelayLimitError",
     "RpcAnswerError",
     "RpcStatusError",
     "StaleCheckpointError",
@@ -189,6 +190,11 @@ class EvmError(ZkpovError):
 
 class ContractRevertedError(EvmError):
     """An EVM contract call reverted; the message carries the revert reason."""
+
+
+class RelayLimitError(EvmError):
+    """Catching the contract up to a header's epoch takes more epoch changes than the relay
+    submits in one call (``zkpov.evm.relay.MAX_RELAY_EPOCH_CHANGES``)."""
 
 
 class WrongValidatorSetError(LightClientError):

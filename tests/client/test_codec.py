@@ -12,7 +12,8 @@ from zkpov.client.codec import decode_answer, encode_answer
 from zkpov.errors import DecodeError, RpcAnswerError
 
 VALIDATOR = {"index": 3, "pubkey": "ab" * 48, "voting_power": "10000000000000000000001",
-             "leader_weight": "7", "stake": "10000000000000000000001", "slashed": "0"}  # fmt: skip
+             "leader_weight": "7", "stake": "10000000000000000000001", "slashed": "0",
+             "registry_index": 5}  # fmt: skip
 PROOF = {"depth": 2, "leaf": "01" * 32, "siblings": [["02" * 32] * 3, ["03" * 32] * 3]}
 ACCOUNT = {"index": "5", "public_key": None, "balance": "0", "nonce": 0, "pending_nonce": 1,
            "height": 9, "state_root": "04" * 32, "proof": PROOF, "bonded": "7",

@@ -122,6 +122,7 @@ def test_the_check_catches_a_drift() -> None:
         leader_weight: m.Decimal
         stake: m.Decimal
         slashed: m.Decimal
+        registry_index: int | None
 
     with pytest.raises(AssertionError, match="pubkey"):
         check_model(SCHEMAS["Validator"], Drifted, "Validator")

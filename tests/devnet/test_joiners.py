@@ -35,6 +35,7 @@ def test_a_validator_joins_by_transaction_and_signs_qcs(tmp_path: Path) -> None:
     assert [4] in [c["joined"] for c in changes], changes  # registry index 4: after 0..3
     assert [1] in [c["left"] for c in changes], changes  # the double voter, once slashed
     assert set(report["slashed"]) == {"1"}
+    assert set(report["evidence"]) == {"1"}, report["evidence"]  # by registry index, joiner on
     assert report["joined_signed_qcs"]["4"] > 0
     assert "registered at index 4" in (root / "node4" / "node.log").read_text()
 

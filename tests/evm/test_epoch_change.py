@@ -23,7 +23,7 @@ from tests.consensus.epochs.epoch_net import (
 from tests.node.rpc.fake_view import FakeNode
 from zkpov.consensus.epochs.proof import EpochChangeProof
 from zkpov.crypto import curve_points as cp
-from zkpov.errors import ContractRevertedError, EvmError
+from zkpov.errors import ContractRevertedError, EvmError, RelayLimitError
 from zkpov.evm import LocalChain
 from zkpov.evm.encoding import encode_g1
 from zkpov.evm.epoch_change import encode_epoch_change, get_next_setup
@@ -34,10 +34,18 @@ from zkpov.evm.light_client import (
     encode_qc,
     get_light_client_setup,
 )
-from zkpov.evm.relay import Deployment, fetch_epoch_updates, submit_epoch_changes
+from zkpov.evm.relay import (
+    Deployment,
+    fetch_epoch_updates,
+    relay_epoch_changes,
+    submit_epoch_changes,
+)
+from zkpov.node.rpc import light_api
 from zkpov.node.rpc.app import create_app
 from zkpov.node.rpc.epoch_changes import EpochUpdate, EpochUpdates, get_epoch_update
+from zkpov.node.rpc.view import ValidatorsRecord
 from zkpov.spec.messages import Block, BlockHeader, QuorumCert
+from zkpov.types import Epoch, Height
 
 GAS_CEILING = 600_000  # a ceiling, not a benchmark (benches/bench_evm.py measures)
 
@@ -179,3 +187,52 @@ def test_the_relay_feeds_what_a_node_serves(net: EpochNet) -> None:
     assert contract.verify(header, qc, setup.validators) == header.state_root
     with pytest.raises(EvmError, match="contract is in epoch"):
         submit_epoch_changes(deployment, contract.setup, served.updates)
+
+
+class EpochNode(FakeNode):
+    """A node in epoch ``len(endings)`` that serves those endings as epoch changes."""
+
+    def __init__(self, endings: list[Any]) -> None:
+        super().__init__()
+        self.epoch_proof = EpochChangeProof(tuple(endings))
+
+    def get_validators(self, height: Height | None) -> ValidatorsRecord | None:
+        record = super().get_validators(height)
+        epoch = Epoch(len(self.epoch_proof.endings)) if self.epoch_proof else Epoch(0)
+        return None if record is None else dataclasses.replace(record, epoch=epoch)
+
+
+def relay_through(node: EpochNode, contract: Contract, to_epoch: int, limit: int) -> Any:
+    deployment = Deployment(contract.chain, contract.address, contract.abi)
+
+    async def relay() -> Any:
+        async with TestServer(create_app(node)) as server:
+            url = str(server.make_url("")).rstrip("/")
+            return await relay_epoch_changes(url, deployment, contract.setup, to_epoch, limit)
+
+    return asyncio.run(relay())
+
+
+def test_the_relay_pages_through_answers_until_the_contract_holds_the_epoch(
+    net: EpochNet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With answers of one epoch change (the node's cap is 64), three answers take the contract
+    from epoch 0 to 3, one transaction each; a bound below that refuses before any."""
+    monkeypatch.setattr(light_api, "MAX_UPDATES", 1)
+    node, contract = EpochNode(net.managers[0].endings[:3]), deploy(net)
+    with pytest.raises(RelayLimitError, match="3 epoch changes past the contract's 0; one relay"
+                       " submits at most 2"):  # fmt: skip
+        relay_through(node, contract, 3, limit=2)
+    assert contract.get("epoch") == 0
+    setup, results = relay_through(node, contract, 3, limit=3)
+    assert [r.value for r in results] == [1, 2, 3] and contract.get("epoch") == setup.epoch == 3
+    header, qc = committed_in(net.logs[0], 3)
+    assert contract.verify(header, qc, setup.validators) == header.state_root
+
+
+def test_the_relay_stops_where_the_node_serves_no_more(net: EpochNet) -> None:
+    """A header of epoch 3 from a node that serves only one epoch change: one line, no loop."""
+    node, contract = EpochNode(net.managers[0].endings[:1]), deploy(net)
+    with pytest.raises(EvmError, match="serves no epoch change from epoch 1 on"):
+        relay_through(node, contract, 3, limit=8)
+    assert contract.get("epoch") == 1

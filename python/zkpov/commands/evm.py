@@ -6,9 +6,10 @@ whole or not at all. ``export-light-client --genesis FILE --out DIR`` writes the
 contract the same way, with ``LightClient.setup.json`` (its constructor arguments and the
 uncompressed validator keys a relayer passes), sized for the chain's ``max_validators`` (sets
 grow across epochs). ``relay --rpc URL --genesis FILE`` deploys that contract on an in-process
-EVM (py-evm, Prague), submits the epoch changes the node serves (at most 64), and feeds it the
-node's committed header and its committing QC; it prints the state root proved final, the
-epoch changes adopted and the execution gas as JSON.
+EVM (py-evm, Prague), submits the epoch changes up to the header's epoch (paging through the
+node's answers of at most 64; at most ``MAX_RELAY_EPOCH_CHANGES``, 1024, in one call), and feeds
+it the node's committed header and its committing QC; it prints the state root proved final,
+the epoch changes adopted and the execution gas as JSON.
 All need the ``evm`` extra.
 """
 
@@ -24,13 +25,7 @@ from zkpov import evm as zkpov_evm
 from zkpov.client import ZkpovClient
 from zkpov.commands.circuit_vk import read_vk_file
 from zkpov.evm import light_client as lc
-from zkpov.evm.relay import (
-    Deployment,
-    fetch_epoch_updates,
-    get_committed,
-    submit_epoch_changes,
-    verify_committed,
-)
+from zkpov.evm.relay import Deployment, get_committed, relay_epoch_changes, verify_committed
 from zkpov.node.ops.new_dir import build_new_directory
 from zkpov.node.state.genesis import compute_genesis_hash, read_genesis
 
@@ -94,9 +89,7 @@ def relay(rpc: str, genesis_path: Path, height: int | None) -> None:
     )
     chain = zkpov_evm.LocalChain()
     deployment = Deployment(chain, chain.deploy(bytecode, abi, setup.constructor_args()), abi)
-    served = asyncio.run(fetch_epoch_updates(rpc, 0)).updates
-    updates = [u for u in served if u.header.epoch < header.epoch]  # up to the header's epoch
-    setup, changes = submit_epoch_changes(deployment, setup, updates)
+    setup, changes = asyncio.run(relay_epoch_changes(rpc, deployment, setup, header.epoch))
     result = verify_committed(deployment, setup, header, qc)
     doc = {"height": result.height, "state_root": result.value.hex(), "epoch": setup.epoch,
            "epoch_changes": [{"epoch": c.value, "height": c.height, "execution_gas":

@@ -13,7 +13,7 @@ from typing import Any
 
 from zkpov.node.rpc.client import RpcClient
 
-__all__ = ["EpochSummary", "get_registry", "read_epochs"]
+__all__ = ["MAX_PER_PAGE", "EpochSummary", "get_registry", "read_epochs"]
 
 MAX_PER_PAGE = 100  # the devnet has at most 16 genesis validators and 16 joiners
 

@@ -7,9 +7,11 @@ a later one has no such certificate; the relayer then names another height. The 
 comes from ``GET /light/finalized``: ``/commit`` cannot serve the tip's committing QC (its child
 is not committed yet; the node keeps that QC in memory and serves it there).
 
-Epoch changes come from ``GET /v1/light/updates`` (:func:`fetch_epoch_updates`, decoded strictly)
-and go to ``submit_epoch_change`` one by one (:func:`submit_epoch_changes`), each with the records
-of the set the contract holds; the relayer's setup follows the contract's.
+Epoch changes come from ``GET /v1/light/updates`` (:func:`fetch_epoch_updates`, decoded strictly,
+at most 64 an answer) and go to ``submit_epoch_change`` one by one (:func:`submit_epoch_changes`),
+each a transaction with the records of the set the contract holds; the relayer's setup follows
+the contract's. :func:`relay_epoch_changes` pages: it asks again from the contract's epoch until
+the contract holds the wanted one, at most ``MAX_RELAY_EPOCH_CHANGES`` changes in all.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 from zkpov.client import ZkpovClient
 from zkpov.client import models as m
-from zkpov.errors import EvmError
+from zkpov.errors import EvmError, RelayLimitError
 from zkpov.evm.chain import LocalChain
 from zkpov.evm.encoding import encode_proof
 from zkpov.evm.epoch_change import encode_epoch_change, get_next_setup
@@ -31,15 +33,20 @@ from zkpov.spec.messages import BlockHeader, QuorumCert, VoteData
 from zkpov.types import BlockId, Epoch, Height, Root, Round, ValidatorIndex
 
 __all__ = [
+    "MAX_RELAY_EPOCH_CHANGES",
     "Deployment",
     "RelayResult",
     "fetch_epoch_updates",
     "get_committed",
+    "relay_epoch_changes",
     "relay_finalized",
     "relay_proof",
     "submit_epoch_changes",
     "verify_committed",
 ]
+
+MAX_RELAY_EPOCH_CHANGES = 1024  # epoch changes one relay submits (16 answers of 64), as a light
+# client follows in one sync (zkpov.light.epochs.MAX_EPOCH_CHANGES)
 
 
 @dataclass(frozen=True)
@@ -140,4 +147,31 @@ def submit_epoch_changes(
         gas = chain.transact(address, abi, "submit_epoch_change", args).execution_gas
         setup = get_next_setup(setup, update)
         results.append(RelayResult(update.header.height, setup.epoch, gas))
+    return setup, results
+
+
+async def relay_epoch_changes(
+    url: str,
+    light_client: Deployment,
+    setup: LightClientSetup,
+    to_epoch: int,
+    limit: int = MAX_RELAY_EPOCH_CHANGES,
+) -> tuple[LightClientSetup, list[RelayResult]]:
+    """Submits the epoch changes the node at ``url`` serves, one answer (at most 64) after
+    another from the contract's epoch, until the contract holds ``to_epoch``: the setup of that
+    epoch and each change's result. ``RelayLimitError`` before the first transaction if that
+    takes more than ``limit`` changes; ``EvmError`` if the node serves none it needs."""
+    if to_epoch - setup.epoch > limit:
+        raise RelayLimitError(
+            f"epoch {to_epoch} is {to_epoch - setup.epoch} epoch changes past the contract's"
+            f" {setup.epoch}; one relay submits at most {limit}"
+        )
+    results: list[RelayResult] = []
+    while setup.epoch < to_epoch:
+        served = (await fetch_epoch_updates(url, setup.epoch)).updates
+        page = [u for u in served if u.header.epoch < to_epoch]
+        if not page:
+            raise EvmError(f"the node serves no epoch change from epoch {setup.epoch} on")
+        setup, done = submit_epoch_changes(light_client, setup, page)
+        results += done
     return setup, results

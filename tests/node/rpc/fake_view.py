@@ -92,7 +92,7 @@ class FakeNode:
         self.epoch_proof: EpochChangeProof | None = None  # endings it serves from any epoch
         self.validators = tuple(
             ValidatorInfo(ValidatorIndex(i), BLSPubkey(bytes([i + 1]) * 48),
-                          Stake(10**18 + i), (10**18 + i) * 1000, 10**18 + i, 0)
+                          Stake(10**18 + i), (10**18 + i) * 1000, 10**18 + i, 0, i)
             for i in range(N_VALIDATORS)
         )  # fmt: skip
         self.ledger = compute_genesis_state(
@@ -168,7 +168,9 @@ class FakeNode:
 
     def get_validators(self, height: Height | None) -> ValidatorsRecord | None:
         block = self._committed(height)
-        return None if block is None else ValidatorsRecord(block.height, Epoch(0), self.validators)
+        if block is None:
+            return None
+        return ValidatorsRecord(block.height, Epoch(0), self.validators, self.tip)
 
     def get_epoch_validators(self, epoch: int) -> ValidatorsRecord | None:
         return None if epoch else self.get_validators(None)  # one epoch here

@@ -19,6 +19,7 @@ from zkpov.chain.state import AccountProof, compute_account_index, verify_accoun
 from zkpov.node.rpc.api import get_routes
 from zkpov.node.rpc.params import MAX_TX_BYTES
 from zkpov.node.rpc.view import NodeView
+from zkpov.spec.validators import compute_validator_set_commitment
 from zkpov.types import Height
 
 JSON = {"Content-Type": "application/json"}
@@ -101,6 +102,20 @@ def test_validators_are_paged() -> None:
     assert_error(*get_json("/validators?page=4&per_page=3"), 404, "there are 3 pages")
     assert_error(*get_json("/validators?per_page=101"), 400, "per_page")
     assert_error(*get_json("/validators?page=0"), 400, "page")
+
+
+def test_validators_name_the_committed_set_and_the_ledger_height() -> None:
+    """The commitment covers the whole set (every page carries the same), the ledger fields
+    say where they were read and which registry entry they are."""
+    node = FakeNode()
+    _, first = get_json("/validators?per_page=2", node)
+    _, second = get_json("/validators?page=2&per_page=2", node)
+    keys = [v.pubkey for v in node.validators]
+    powers = [int(v.power) for v in node.validators]
+    whole = compute_validator_set_commitment(0, keys, powers).hex()
+    assert first["validator_set_commitment"] == second["validator_set_commitment"] == whole
+    assert first["ledger_height"] == node.tip
+    assert [v["registry_index"] for v in second["validators"]] == [2, 3]
 
 
 def test_validators_of_an_epoch() -> None:

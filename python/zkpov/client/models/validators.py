@@ -5,30 +5,39 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zkpov.client.models.blocks import Header, QuorumCert
-from zkpov.client.models.fields import Decimal, PublicKey
+from zkpov.client.models.fields import Decimal, Hash, PublicKey
 
 __all__ = ["EpochChange", "EpochChanges", "NextValidator", "Validator", "Validators"]
 
 
 @dataclass(frozen=True)
 class Validator:
+    """``index`` and ``voting_power``: the validator in its epoch's committed set (frozen at the
+    epoch boundary; what QCs weigh). ``stake`` and ``slashed``: the staking ledger's live view
+    (entry ``registry_index``; None: not registered)."""
+
     index: int
     pubkey: PublicKey
     voting_power: Decimal
     leader_weight: Decimal
     stake: Decimal
     slashed: Decimal
+    registry_index: int | None
 
 
 @dataclass(frozen=True)
 class Validators:
-    """One page of the validator set signing at ``block_height``."""
+    """One page of the committed validator set of ``epoch``, signing at ``block_height``
+    (``validator_set_commitment``: the one its headers carry); ledger fields as of
+    ``ledger_height``."""
 
     block_height: int
     epoch: int
     count: int
     total: int
     total_power: Decimal
+    validator_set_commitment: Hash
+    ledger_height: int
     validators: tuple[Validator, ...]
 
 

@@ -129,12 +129,7 @@ async def on_validators(request: web.Request) -> web.Response:
     if page > pages:
         raise RpcError(404, f"page {page} does not exist; there are {pages} pages")
     chosen = record.validators[(page - 1) * per_page : page * per_page]
-    return _json({
-        "block_height": record.height, "epoch": record.epoch, "count": len(chosen),
-        "total": len(record.validators),
-        "total_power": str(sum(info.power for info in record.validators)),
-        "validators": [codec.encode_validator(info) for info in chosen],
-    })  # fmt: skip
+    return _json(codec.encode_validators(record, chosen))
 
 
 def _get_validators(view: NodeView, height: Height | None, epoch: int | None) -> ValidatorsRecord:
@@ -237,7 +232,9 @@ _CHAIN_ROUTES = (
           on_block, ref("Block"), (HEIGHT,), errors=(400, 404, 503)),
     Route("GET", "/commit", "commit", "A committed header and the certificates that commit it.",
           on_commit, ref("Commit"), (HEIGHT,), errors=(400, 404, 503)),
-    Route("GET", "/validators", "validators", "The validator set signing at a height, paged.",
+    Route("GET", "/validators", "validators",
+          "The committed validator set signing at a height (or of an epoch), paged, with each"
+          " validator's live staking-ledger stake.",
           on_validators, ref("Validators"), (HEIGHT, EPOCH, PAGE, PER_PAGE),
           errors=(400, 404, 503)),
     Route("GET", "/genesis", "genesis", "The genesis document and its hash.",

@@ -25,8 +25,10 @@ from zkpov.node.rpc.view import (
     SyncInfo,
     TxRecord,
     ValidatorInfo,
+    ValidatorsRecord,
 )
 from zkpov.spec.messages import BlockHeader, QuorumCert
+from zkpov.spec.validators import compute_validator_set_commitment
 
 __all__ = [
     "JsonObject",
@@ -44,6 +46,7 @@ __all__ = [
     "encode_status",
     "encode_tx",
     "encode_validator",
+    "encode_validators",
 ]
 
 JsonObject = dict[str, Any]
@@ -118,7 +121,23 @@ def encode_validator(info: ValidatorInfo) -> JsonObject:
         "leader_weight": str(info.leader_weight),
         "stake": str(info.stake),
         "slashed": str(info.slashed),
+        "registry_index": info.registry_index,
     }
+
+
+def encode_validators(record: ValidatorsRecord, chosen: tuple[ValidatorInfo, ...]) -> JsonObject:
+    """One page (``chosen``) of ``record``'s set; the commitment and total power cover the
+    whole set (the commitment is the one its epoch's headers carry)."""
+    everyone = record.validators
+    pubkeys, powers = [v.pubkey for v in everyone], [int(v.power) for v in everyone]
+    return {
+        "block_height": record.height, "epoch": record.epoch, "count": len(chosen),
+        "total": len(everyone), "total_power": str(sum(powers)),
+        "validator_set_commitment":
+            compute_validator_set_commitment(record.epoch, pubkeys, powers).hex(),
+        "ledger_height": record.ledger_height,
+        "validators": [encode_validator(info) for info in chosen],
+    }  # fmt: skip
 
 
 def _encode_sync(sync: SyncInfo) -> JsonObject:

@@ -32,17 +32,22 @@ def get_epoch_at(height: int, ledger: ChainState, endings: EpochEndingStore | No
 
 
 def describe_set(
-    ledger: ChainState, pubkeys: Sequence[BLSPubkey], stakes: Sequence[Stake]
+    ledger: ChainState,
+    pubkeys: Sequence[BLSPubkey],
+    stakes: Sequence[Stake],
+    weights: Sequence[int] | None = None,
 ) -> tuple[ValidatorInfo, ...]:
-    """A past epoch's set with the powers it had; ``stake`` and ``slashed`` are the ledger's now
-    (its registry entries found by key: the registry never drops one)."""
+    """An epoch's committed set with the powers it has (leader weights: ``weights``, else the
+    powers); ``stake`` and ``slashed`` are the ledger's now, from its registry entry found by
+    key (the registry never drops one)."""
     registry = {bytes(v.pubkey): i for i, v in enumerate(ledger.validators)}
     infos = []
     for i, (pk, power) in enumerate(zip(pubkeys, stakes, strict=True)):
         index = registry[bytes(pk)]
         stake = int(get_validator_stake(ledger, index))
         slashed = int(ledger.validators[index].slashed_amount)
-        infos.append(ValidatorInfo(ValidatorIndex(i), pk, power, int(power), stake, slashed))
+        weight = int(power) if weights is None else weights[i]
+        infos.append(ValidatorInfo(ValidatorIndex(i), pk, power, weight, stake, slashed, index))
     return tuple(infos)
 
 

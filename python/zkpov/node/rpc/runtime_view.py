@@ -105,23 +105,8 @@ class RuntimeView:
 
     def _validators(self) -> tuple[ValidatorInfo, ...]:
         vset = self.parts.chain.ledger.epoch_vset  # the genesis set unless epochs are on
-        weights = self._get_leader_weights()
-        return tuple(
-            self._describe(i, pk, stake, weight)
-            for i, (pk, stake, weight) in enumerate(
-                zip(vset.pubkeys, vset.stakes, weights, strict=True)
-            )
-        )
-
-    def _describe(self, index: int, pk: bytes, power: int, weight: int) -> ValidatorInfo:
-        """Consensus ``index`` with its stake and slashed amount in the staking ledger."""
         ledger = self.parts.chain.ledger.state
-        registry = ledger.active[index]
-        stake = int(get_validator_stake(ledger, registry))
-        slashed = int(ledger.validators[registry].slashed_amount)
-        return ValidatorInfo(
-            ValidatorIndex(index), BLSPubkey(pk), Stake(power), weight, stake, slashed
-        )
+        return describe_set(ledger, vset.pubkeys, vset.stakes, self._get_leader_weights())
 
     def get_staking_validator(self, index: int) -> StakingValidatorRecord | None:
         return compute_staking_validator(self.parts.chain.ledger.state, index)
@@ -171,7 +156,7 @@ class RuntimeView:
             return ValidatorInfo(UNREGISTERED, pk, Stake(0), 0, 0, 0)
         stake = int(get_validator_stake(ledger, registry))
         slashed = int(ledger.validators[registry].slashed_amount)
-        return ValidatorInfo(ValidatorIndex(registry), pk, Stake(0), 0, stake, slashed)
+        return ValidatorInfo(ValidatorIndex(registry), pk, Stake(0), 0, stake, slashed, registry)
 
     def _proven(self) -> Height | None:
         """The proven-final height; None on a node that neither proves nor checks proofs."""
@@ -204,7 +189,9 @@ class RuntimeView:
             return None
         epoch = get_epoch_at(h, self.parts.chain.ledger.state, self.parts.endings)
         infos = None if epoch is None else self._get_set(epoch)
-        return None if epoch is None or infos is None else ValidatorsRecord(h, Epoch(epoch), infos)
+        if epoch is None or infos is None:
+            return None
+        return ValidatorsRecord(h, Epoch(epoch), infos, self._ledger_height())
 
     def get_epoch_validators(self, epoch: int) -> ValidatorsRecord | None:
         """The current epoch's set (at the tip), or a past one's (at its first height)."""
@@ -215,7 +202,12 @@ class RuntimeView:
         ending = None if endings is None or epoch == 0 else endings.get(epoch - 1)
         current = epoch == self.parts.chain.ledger.epoch_vset.epoch
         first = Height(1 if ending is None else ending.block.height + 1)
-        return ValidatorsRecord(self.parts.chain.height if current else first, Epoch(epoch), infos)
+        height = self.parts.chain.height if current else first
+        return ValidatorsRecord(height, Epoch(epoch), infos, self._ledger_height())
+
+    def _ledger_height(self) -> Height:
+        """The committed height whose staking ledger ``/validators`` reads ``stake`` from."""
+        return Height(self.parts.chain.ledger.state.height)
 
     def _get_set(self, epoch: int) -> tuple[ValidatorInfo, ...] | None:
         """Epoch ``epoch``'s set: the current one, the genesis set, or the next set of the

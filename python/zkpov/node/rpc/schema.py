@@ -96,9 +96,16 @@ _QC = _object({
     "signers": {**_hex(), "description": "bitfield of validator indices, little-endian bits"},
 })  # fmt: skip
 _VALIDATOR = _object({
-    "index": _UINT, "pubkey": _hex(48), "voting_power": _DECIMAL, "leader_weight": _DECIMAL,
-    "stake": {**_DECIMAL, "description": "bonded stake in the staking ledger"},
-    "slashed": {**_DECIMAL, "description": "stake burned by slashing so far"},
+    "index": {**_UINT, "description": "place in the epoch's committed set (signer bitfields)"},
+    "pubkey": _hex(48),
+    "voting_power": {**_DECIMAL, "description": "stake in the epoch's committed set, frozen at"
+                     " the epoch boundary: what QCs and TCs weigh"},
+    "leader_weight": _DECIMAL,
+    "stake": {**_DECIMAL, "description": "live: bonded stake in the staking ledger (at"
+              " ledger_height); counts from the next epoch change"},
+    "slashed": {**_DECIMAL, "description": "live: stake burned by slashing so far"},
+    "registry_index": {**_nullable(_UINT), "description": "index in the staking ledger"
+                       " (/v1/staking/validator?index=); null: not registered"},
 })  # fmt: skip
 _SYNC = _object({
     "latest_block_height": _UINT, "latest_block_id": _HASH, "latest_state_root": _HASH,
@@ -128,7 +135,12 @@ COMPONENTS: dict[str, Schema] = {
     }),
     "Validators": _object({
         "block_height": _UINT, "epoch": _UINT, "count": _UINT, "total": _UINT,
-        "total_power": _DECIMAL, "validators": {"type": "array", "items": ref("Validator")},
+        "total_power": {**_DECIMAL, "description": "sum of voting_power over the whole set"},
+        "validator_set_commitment": {**_HASH, "description": "of the epoch, keys and voting"
+                                     " powers: the one the epoch's headers carry"},
+        "ledger_height": {**_UINT, "description": "the committed height whose staking ledger"
+                          " stake and slashed are read from"},
+        "validators": {"type": "array", "items": ref("Validator")},
     }),
     "Status": _object({
         "node_info": _object({

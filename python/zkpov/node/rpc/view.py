@@ -72,8 +72,13 @@ class SubscriptionClosedError(ZkpovError):
 
 @dataclass(frozen=True)
 class ValidatorInfo:
-    """One validator of an epoch: ``power`` is its stake. ``leader_weight`` is the weight the
-    node reports for leader election; the runtime reports stake x reputation of the latest
+    """One validator of an epoch's committed set (frozen at the epoch boundary): ``index`` is
+    its place in that set (the signer bitfields' index), ``power`` its stake in it (what QCs
+    and TCs weigh). ``stake`` and ``slashed`` are the staking ledger's live view of the same
+    validator, found at ``registry_index`` (``/v1/staking/validator?index=``): a delegation
+    moves ``stake`` at once and ``power`` only at the next epoch change (never without epochs).
+    ``leader_weight`` is the weight the node reports for leader election; the runtime reports
+    stake x reputation of the latest
     period of ``reputation_window`` rounds that its committed chain made final (the stake before
     the first window). The election draws with such weights, recomputed for each period from
     the blocks along the proposal's own chain, and skips the leaders of recently failed rounds
@@ -84,8 +89,9 @@ class ValidatorInfo:
     pubkey: BLSPubkey
     power: Stake
     leader_weight: int
-    stake: int = 0  # bonded stake in the staking ledger (power stays the genesis stake)
-    slashed: int = 0  # stake burned by slashing so far
+    stake: int = 0  # bonded stake in the staking ledger now (power is the epoch's)
+    slashed: int = 0  # stake burned by slashing so far (the ledger now)
+    registry_index: int | None = None  # in the staking ledger; None: not registered
 
 
 @dataclass(frozen=True)
@@ -160,11 +166,13 @@ class CommitRecord:
 
 @dataclass(frozen=True)
 class ValidatorsRecord:
-    """The validator set that signs blocks at ``height``."""
+    """The committed validator set of ``epoch``, the one that signs blocks at ``height``; its
+    validators' ledger fields are read from the staking ledger at ``ledger_height``."""
 
     height: Height
     epoch: Epoch
     validators: tuple[ValidatorInfo, ...]
+    ledger_height: Height
 
 
 @dataclass(frozen=True)
