@@ -65,11 +65,12 @@ async def join_and_follow(
     assert tx_height is not None
     prover = nodes[0].prover
     assert prover is not None
-    past = max(tx_height, 2 * epoch_length) + 2  # with epochs: a checkpoint past epoch 1
-    await wait_for(lambda: prover.proven_final_height >= past, timeout=120)
+    await wait_for(lambda: bool(nodes[0].chain.ledger.index.offences))  # evidence committed
+    floor = max(tx_height, nodes[0].chain.height, 2 * epoch_length)  # epochs: past epoch 1
+    await wait_for(lambda: prover.proven_final_height >= floor + 2, timeout=120)
     config = load_node_config(layout.homes[4])
     result = await asyncio.to_thread(run_fast_sync, config, get_rpc_url(nodes[0]))
-    assert result is not None and result.height >= tx_height
+    assert result is not None and result.height >= floor
     joiner = Node(config)
     assert joiner.chain.base == joiner.chain.height == result.height  # installed: no replay
     assert joiner.chain.state.get_account(1) == nodes[0].chain.state.get_account(1)
