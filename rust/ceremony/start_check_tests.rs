@@ -14,6 +14,8 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
 type Key = ProvingKey<Bls12_381>;
+/// A change to a whole key.
+type KeyEdit = fn(&mut Key);
 
 struct Setup {
     acc: Accumulator,
@@ -121,7 +123,7 @@ fn one_wrong_query_point_fails_naming_its_query() {
 #[test]
 fn wrong_fixed_points_fail() {
     let s = cubic();
-    let edits: [(fn(&mut Key), &str); 6] = [
+    let edits: [(KeyEdit, &str); 6] = [
         (|k| plus_g1(&mut k.vk.alpha_g1), "alpha"),
         (|k| plus_g1(&mut k.beta_g1), "beta in G1"),
         (|k| plus_g2(&mut k.vk.beta_g2), "beta in G2"),
@@ -139,7 +141,7 @@ fn wrong_fixed_points_fail() {
 #[test]
 fn wrong_lengths_fail() {
     let s = cubic();
-    let edits: [(fn(&mut Key), &str); 6] = [
+    let edits: [(KeyEdit, &str); 6] = [
         (
             |k| {
                 k.a_query.pop();
