@@ -9,7 +9,7 @@ use crate::ceremony::beacon::{
 use crate::ceremony::phase1::{self, Accumulator, Secrets};
 use crate::ceremony::pok::{decode_poks, encode_poks};
 use crate::ceremony::secret::Secret;
-use crate::ceremony::{get_contribution_rng, phase2, transcript};
+use crate::ceremony::{get_contribution_rng, phase2, start_check, transcript};
 use crate::circuits::CircuitConfig;
 use crate::error::{decode_err, CoreResult};
 use crate::groth16::keys::encode_proving_key;
@@ -170,6 +170,25 @@ fn ceremony_phase2_new<'py>(
         Ok(encode_proving_key(&phase2::new_parameters(&acc, &m)?))
     })?;
     Ok(PyBytes::new(py, &bytes))
+}
+
+/// Checks published starting parameters of a transfer circuit against the final phase 1 by
+/// random combinations (`ceremony::start_check`), `CeremonyError` naming the wrong part.
+#[pyfunction]
+fn ceremony_phase2_check_start(
+    py: Python<'_>,
+    phase1: &[u8],
+    start: &[u8],
+    batch_size: usize,
+    tree_depth: u32,
+) -> PyResult<()> {
+    let config = guard(|| CircuitConfig::new(batch_size, tree_depth))?;
+    guard_nogil(py, || {
+        let pk = start_check::decode_start(start)?;
+        let acc = Accumulator::decode(phase1)?;
+        let m = phase2::synthesize(config.blank_circuit())?;
+        start_check::check_start(&acc, &m, &pk, &mut verify_rng()?)
+    })
 }
 
 /// `(parameters, proof)`: a fresh delta multiplied into `parameters`, proven against `parent`.
@@ -351,6 +370,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ceremony_phase1_beacon, m)?)?;
     m.add_function(wrap_pyfunction!(ceremony_phase1_verify, m)?)?;
     m.add_function(wrap_pyfunction!(ceremony_phase2_new, m)?)?;
+    m.add_function(wrap_pyfunction!(ceremony_phase2_check_start, m)?)?;
     m.add_function(wrap_pyfunction!(ceremony_phase2_contribute, m)?)?;
     m.add_function(wrap_pyfunction!(ceremony_phase2_verify, m)?)?;
     m.add_function(wrap_pyfunction!(ceremony_phase2_beacon, m)?)?;

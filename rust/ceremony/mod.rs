@@ -6,7 +6,8 @@
 //!   `beacon` derives a last contribution from a public random value.
 //! * `phase2`: from a final phase 1 and one circuit's constraint matrices, the circuit's proving
 //!   key with delta = 1 (`lagrange` turns powers into Lagrange-basis points), then delta
-//!   contributions.
+//!   contributions; `start_check` checks published starting parameters against phase 1 by
+//!   random combinations, without the group FFTs.
 //! * `pok`: each secret's proof of knowledge, bound to the parent transcript hash through
 //!   RFC 9380 hash-to-G2; `ratio`: the batched same-ratio pairing checks; `points`: the byte
 //!   encodings, decoded with length caps and subgroup checks; `transcript`: the hash chain.
@@ -24,6 +25,9 @@ pub mod pok;
 pub mod queries;
 pub mod ratio;
 pub mod secret;
+pub mod start_check;
+#[cfg(test)]
+mod start_check_tests;
 #[cfg(test)]
 mod tests;
 pub mod transcript;

@@ -23,7 +23,7 @@ fn rng(seed: u8) -> ChaCha20Rng {
 
 /// `x^3 + x + 5 = y` with `y` public: 3 constraints, 2 inputs, a domain of 8.
 #[derive(Clone)]
-struct Cubic;
+pub(super) struct Cubic;
 
 impl ConstraintSynthesizer<Fr> for Cubic {
     fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
@@ -43,7 +43,7 @@ fn secrets(tau: Fr, alpha: u64, beta: u64) -> Secrets {
 }
 
 /// Two random contributions on a size-8 accumulator.
-fn two_contributions() -> Vec<(Accumulator, [u8; 32], [super::pok::Pok; 3])> {
+pub(super) fn two_contributions() -> Vec<(Accumulator, [u8; 32], [super::pok::Pok; 3])> {
     let mut r = rng(1);
     let a0 = Accumulator::new(3).unwrap();
     let (a1, p1) = phase1::contribute(&a0, &Secrets::sample(&mut r), &[1; 32], &mut r).unwrap();
@@ -227,7 +227,7 @@ fn phase2_with_known_secrets_equals_ark_groth16_setup() {
 /// A variable with 12 full-size coefficients in each of A, B and C (the MSM path of
 /// `queries::sum_terms`), beside small ones: 36 constraints, a domain of 64.
 #[derive(Clone)]
-struct Wide;
+pub(super) struct Wide;
 
 impl ConstraintSynthesizer<Fr> for Wide {
     fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {

@@ -3,10 +3,10 @@ corruption: a swapped H element, a delta differing between G1 and G2, a wrong pr
 knowledge, a contribution built on a stale parameter file, a reused parent hash. Each fails in
 one line that names the contribution (phase 1's are in tests/crypto/test_ceremony_transcript.py).
 
-Marked slow (the shared ``done`` fixture takes minutes). Each verify here skips what the honest
-export in test_ceremony.py already recomputes and checks: the phase-1 walk (its final
-accumulator is read from the directory) and phase 2's starting parameters (read, then checked
-against their recorded SHA-256 as always). Everything after them runs as in production."""
+A start file that does not follow from the final phase 1 fails naming phase 2's starting
+parameters and the query. Marked slow (the shared ``done`` fixture takes minutes). Each verify
+here skips what the honest export in test_ceremony.py already checks: the phase-1 walk (its final
+accumulator is read from the directory). Everything after it runs as in production."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.ceremony_cli import G1, G2, get_h_offset, get_params, run
+from tests.support.ceremony_cli import G1, G2, get_a_offset, get_h_offset, get_params, run
 from zkpov.crypto import ceremony as cer
 from zkpov.crypto import ceremony_transcript as ct
 from zkpov.crypto.ceremony_index import INDEX_FILE, read_transcript, write_blob
@@ -29,15 +29,13 @@ Index = dict[str, Any]
 
 @pytest.fixture
 def copy(done: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of ``done`` whose verify reads phase 1's result and phase 2's start from disk."""
+    """A copy of ``done`` whose verify reads phase 1's result from disk."""
     d = tmp_path / "ceremony"
     shutil.copytree(done, d)
     t = read_transcript(d)
     assert t.phase2 is not None
     final = (d / f"{t.phase1_output.hex()}.bin").read_bytes()
-    start = (d / f"{t.phase2.start.hex()}.bin").read_bytes()
     monkeypatch.setattr(ct, "_verify_phase1", lambda *_: final)
-    monkeypatch.setattr(cer, "new_phase2", lambda *_: start)
     return d
 
 
@@ -117,3 +115,22 @@ def test_one_corruption_fails_verify_naming_the_contribution(
     assert result.exit_code == 1
     assert len(result.output.strip().splitlines()) == 1
     assert re.search(f"phase 2 contribution {why}", result.output), result.output
+
+
+@pytest.mark.slow
+def test_a_start_not_from_phase1_fails_verify_naming_the_query(copy: Path) -> None:
+    """The start file with two A points swapped (re-hashed, its index entry updated): the
+    random-combination check catches it before any contribution is walked."""
+    index = json.loads((copy / INDEX_FILE).read_text())
+    data = (copy / f"{index['phase2']['start']}.bin").read_bytes()
+    at, bad = get_a_offset(data), bytearray(data)
+    assert data[at : at + G1] != data[at + G1 : at + 2 * G1]
+    bad[at : at + 2 * G1] = data[at + G1 : at + 2 * G1] + data[at : at + G1]
+    index["phase2"]["start"] = write_blob(copy, bytes(bad)).hex()
+    (copy / INDEX_FILE).write_text(json.dumps(index))
+    result = run("phase2", "verify", str(copy))
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1
+    assert re.search(r"phase 2's starting parameters: the A query does not", result.output), (
+        result.output
+    )

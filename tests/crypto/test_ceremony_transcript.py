@@ -154,6 +154,10 @@ def test_hostile_bytes_are_typed_errors() -> None:
         cer.verify_phase1(acc, acc, bytes(32), bytes(cer.PHASE1_PROOFS_BYTES))
     with pytest.raises(DecodeError, match="must be 1152 bytes"):
         cer.verify_phase1(acc, acc, bytes(32), bytes(100))
+    with pytest.raises(DecodeError):  # a start that is not a key fails before any synthesis
+        cer.check_phase2_start(acc, b"not a key", 1, 2)
+    with pytest.raises(ValueError, match="batch"):
+        cer.check_phase2_start(acc, b"", 0, 2)
     assert len(acc) == cer.get_phase1_encoded_len(2)
 
 

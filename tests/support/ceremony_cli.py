@@ -52,10 +52,15 @@ def get_params(d: Path, i: int) -> tuple[bytes, str]:
     return (d / f"{r['output']}.bin").read_bytes(), r["parent"]
 
 
-def get_h_offset(data: bytes) -> int:
-    """Where the H query's points start in cache-format key bytes (`rust/groth16/keys.rs`)."""
+def get_a_offset(data: bytes) -> int:
+    """Where the A query's points start in cache-format key bytes (`rust/groth16/keys.rs`)."""
     pos = G1 + 3 * G2
-    pos += 8 + int.from_bytes(data[pos : pos + 8], "little") * G1 + 2 * G1
+    return pos + 8 + int.from_bytes(data[pos : pos + 8], "little") * G1 + 2 * G1 + 8
+
+
+def get_h_offset(data: bytes) -> int:
+    """Where the H query's points start in cache-format key bytes."""
+    pos = get_a_offset(data) - 8
     for size in (G1, G1, G2):
         pos += 8 + int.from_bytes(data[pos : pos + 8], "little") * size
     return pos + 8

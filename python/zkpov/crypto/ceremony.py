@@ -21,6 +21,7 @@ __all__ = [
     "Beacon",
     "Phase1Chain",
     "Phase2Chain",
+    "check_phase2_start",
     "compute_phase1_root",
     "compute_phase2_root",
     "compute_record_hash",
@@ -113,6 +114,14 @@ class Phase2Chain:
 def new_phase2(phase1: bytes, batch_size: int, tree_depth: int) -> bytes:
     """The transfer circuit's starting parameters (a cache-format proving key, delta = 1)."""
     return _native.ceremony_phase2_new(phase1, batch_size, tree_depth)
+
+
+def check_phase2_start(phase1: bytes, start: bytes, batch_size: int, tree_depth: int) -> None:
+    """``CeremonyError`` (``DecodeError`` for bad bytes) unless ``start`` is the transfer
+    circuit's starting parameters from the final ``phase1``: random combinations of each query
+    against phase 1's powers (a wrong point passes with probability about 2^-128), no group FFT.
+    """
+    _native.ceremony_phase2_check_start(phase1, start, batch_size, tree_depth)
 
 
 def contribute_phase2(parameters: bytes, parent: bytes, entropy: bytes) -> tuple[bytes, bytes]:

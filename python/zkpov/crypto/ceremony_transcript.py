@@ -9,8 +9,9 @@
 * :func:`verify_transcript` walks the whole chain from the start, decoding each file once: the
   starting accumulator is recomputed, each contribution is checked against its parent (proofs
   bound to the parent hash, same-ratio checks) and its record hash recomputed; phase 2's
-  starting parameters are recomputed from the final phase 1. ``CeremonyError`` names the
-  contribution and the check.
+  starting parameters are checked against the final phase 1 by random combinations of each
+  query (:func:`zkpov.crypto.ceremony.check_phase2_start`), not recomputed. ``CeremonyError``
+  names the contribution and the check.
 """
 
 from __future__ import annotations
@@ -247,9 +248,11 @@ def _verify_phase2(directory: Path, t: Transcript, p2: Phase2Index, final: bytes
     config = get_config(p2.batch_size, p2.tree_depth)
     if config.circuit_id != p2.circuit_id:
         raise CeremonyError("phase 2's circuit id is not this software's for its batch and depth")
-    prev = cer.new_phase2(final, p2.batch_size, p2.tree_depth)
-    if cer.sha256(prev) != p2.start:
-        raise CeremonyError("phase 2's starting parameters do not follow from the final phase 1")
+    prev = read_blob(directory, p2.start, MAX_PARAMETERS_BYTES)
+    try:
+        cer.check_phase2_start(final, prev, p2.batch_size, p2.tree_depth)
+    except (CeremonyError, DecodeError, ValueError) as err:  # ValueError: phase 1 too small
+        raise CeremonyError(f"phase 2's starting parameters: {err}") from err
     parent, chain = _phase2_root(t, p2), cer.Phase2Chain(prev)
     for i, r in enumerate(p2.records):
         where = _where(2, i, r)
