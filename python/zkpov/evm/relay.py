@@ -27,6 +27,7 @@ from zkpov.evm.chain import LocalChain
 from zkpov.evm.encoding import encode_proof
 from zkpov.evm.epoch_change import encode_epoch_change, get_next_setup
 from zkpov.evm.light_client import LightClientSetup, encode_header, encode_qc
+from zkpov.light.epochs import MAX_EPOCH_CHANGES
 from zkpov.light.fetch import LightRpc
 from zkpov.node.rpc.epoch_changes import EpochUpdate, EpochUpdates
 from zkpov.spec.messages import BlockHeader, QuorumCert, VoteData
@@ -45,8 +46,7 @@ __all__ = [
     "verify_committed",
 ]
 
-MAX_RELAY_EPOCH_CHANGES = 1024  # epoch changes one relay submits (16 answers of 64), as a light
-# client follows in one sync (zkpov.light.epochs.MAX_EPOCH_CHANGES)
+MAX_RELAY_EPOCH_CHANGES = MAX_EPOCH_CHANGES  # one relay submits as many as a light client follows
 
 
 @dataclass(frozen=True)
